@@ -1,0 +1,195 @@
+/**
+ * Expr: an immutable, interned (hash-consed) node of the expression DAG, carrying its shape as a
+ * literal type. Two structurally equal expressions built anywhere are the same object, so common
+ * subexpressions are shared by construction and `===` is structural equality.
+ *
+ * OpDef is the one record per primitive that every stage reads (shape rule, evaluation, derivative,
+ * code emission, printing, law domain). Definitions live in `src/ops/`.
+ */
+import type { Concrete, DimEnv, Shape } from './Shape.js'
+import * as S from './Shape.js'
+import type { Tensor } from './Tensor.js'
+import { ShapeError } from './errors.js'
+
+export type AttrValue = number | string | boolean | null | readonly AttrValue[]
+export type Attrs = Readonly<Record<string, AttrValue>>
+
+export interface Expr<S extends Shape = Shape> {
+  /** Unique per live node; stable for the lifetime of the node. */
+  readonly id: number
+  readonly op: OpDef
+  readonly args: readonly Expr[]
+  readonly attrs: Attrs
+  readonly shape: S
+  /** The value of a tensor constant (op `tensor`); undefined for every other op. */
+  readonly value?: Tensor
+}
+
+export type Operand = Expr | number
+export type ShapeOf<T> = T extends Expr<infer S> ? S : readonly []
+
+export interface EvalCtx {
+  readonly node: Expr
+  readonly attrs: Attrs
+  readonly outShape: Concrete
+  readonly env: DimEnv
+  /** Value bound to a named input or parameter (leaves only). */
+  readonly binding: (name: string) => Tensor
+}
+
+export interface VjpCtx {
+  readonly node: Expr
+  readonly args: readonly Expr[]
+  readonly attrs: Attrs
+  /** The node itself: rules such as d tanh = 1 − y² are written with the output. */
+  readonly out: Expr
+  /** The cotangent (upstream gradient), same shape as `out`. */
+  readonly cot: Expr
+}
+
+/** How an op prints; the printers add parentheses from precedences. */
+export type Notation =
+  | { readonly form: 'leaf' }
+  | {
+      readonly form: 'infix'
+      readonly symbol: string
+      readonly latex: string
+      readonly prec: number
+      readonly assoc: 'left' | 'both'
+    }
+  | { readonly form: 'prefix'; readonly symbol: string; readonly latex: string; readonly prec: number }
+  | { readonly form: 'postfix'; readonly symbol: string; readonly latex: string }
+  | {
+      readonly form: 'call'
+      readonly name: string
+      readonly latex: string
+      /** attributes worth showing, e.g. `axes=[1]` */
+      readonly attrs?: (a: Attrs) => string
+    }
+
+export type ArgDomain =
+  | { readonly lo: number; readonly hi: number; readonly awayFrom?: readonly number[] }
+  | { readonly labels: number }
+  | { readonly keys: true }
+
+/** What the op laws need: shapes and attributes to test, and where inputs may be drawn. */
+export interface LawSpec {
+  readonly cases: readonly { readonly shapes: readonly Concrete[]; readonly attrs: Attrs }[]
+  /** Per argument; defaults to [−2, 2]. */
+  readonly domain?: readonly ArgDomain[]
+  /** Rejects drawn inputs too close to a kink (ties for max, 0 for relu...). */
+  readonly accept?: (args: readonly Tensor[]) => boolean
+}
+
+export type OpKind = 'leaf' | 'elementwise' | 'reduce' | 'linalg' | 'movement' | 'index'
+
+export interface OpDef<N extends string = string> {
+  readonly name: N
+  /** Number of arguments. */
+  readonly arity: number
+  readonly kind: OpKind
+  /** Shape rule; throws a ShapeError naming the op, argument, expected and actual shapes. */
+  readonly shape: (args: readonly Shape[], attrs: Attrs) => Shape
+  readonly eval: (args: readonly Tensor[], ctx: EvalCtx) => Tensor
+  /**
+   * Vector-Jacobian product: one cotangent per argument, `null` meaning a zero contribution.
+   * Absent = no derivative rule (grad reports an error naming the op).
+   */
+  readonly vjp?: (ctx: VjpCtx) => readonly (Expr | null)[]
+  /** Arguments the op is not differentiable in (labels, conditions): grad through them is an error. */
+  readonly nondiff?: readonly number[]
+  /** Elementwise ops: a scalar JavaScript expression over the argument expressions. */
+  readonly emit?: (args: readonly string[], attrs: Attrs) => string
+  readonly notation: Notation
+  readonly law?: LawSpec
+  /** A one-line note on the derivative at kinks or edges. */
+  readonly note?: string
+}
+
+// ── interning ────────────────────────────────────────────────────────────────────────────────
+
+let nextId = 1
+const table = new Map<string, WeakRef<Expr>>()
+const registry = new FinalizationRegistry<string>((k) => {
+  const ref = table.get(k)
+  if (ref !== undefined && ref.deref() === undefined) table.delete(k)
+})
+const tensorIds = new WeakMap<Tensor, number>()
+let nextTensorId = 1
+
+function stableJson(v: AttrValue | Attrs): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v)
+  if (Array.isArray(v)) return `[${v.map((x) => stableJson(x as AttrValue)).join(',')}]`
+  const rec = v as Attrs
+  return `{${Object.keys(rec)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableJson(rec[k]!)}`)
+    .join(',')}}`
+}
+
+/**
+ * The one constructor of nodes: runs the op's shape rule at once (throwing a ShapeError) and
+ * returns the interned node.
+ */
+export function apply(op: OpDef, args: readonly Expr[], attrs: Attrs = {}, value?: Tensor): Expr {
+  if (args.length !== op.arity)
+    throw new ShapeError(`${op.name}: expected ${op.arity} argument(s), got ${args.length}`)
+  const shape = Object.freeze(op.shape(args.map((a) => a.shape), attrs).slice())
+  let tag = ''
+  if (value !== undefined) {
+    let t = tensorIds.get(value)
+    if (t === undefined) tensorIds.set(value, (t = nextTensorId++))
+    tag = `#${t}`
+  }
+  const key = `${op.name}(${args.map((a) => a.id).join(',')})${stableJson(attrs)}${S.show(shape)}${tag}`
+  const hit = table.get(key)?.deref()
+  if (hit !== undefined) return hit
+  const node: Expr = Object.freeze({
+    id: nextId++,
+    op,
+    args: Object.freeze(args.slice()),
+    attrs: Object.freeze({ ...attrs }),
+    shape,
+    ...(value !== undefined ? { value } : {}),
+  })
+  table.set(key, new WeakRef(node))
+  registry.register(node, key)
+  return node
+}
+
+/** All nodes reachable from `roots`, each after its arguments (iterative post-order). */
+export function topoSort(roots: readonly Expr[]): Expr[] {
+  const out: Expr[] = []
+  const seen = new Set<number>()
+  const stack: [Expr, number][] = []
+  for (const r of roots) {
+    if (seen.has(r.id)) continue
+    seen.add(r.id)
+    stack.push([r, 0])
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!
+      const [n, i] = top
+      if (i < n.args.length) {
+        top[1] = i + 1
+        const c = n.args[i]!
+        if (!seen.has(c.id)) {
+          seen.add(c.id)
+          stack.push([c, 0])
+        }
+      } else {
+        stack.pop()
+        out.push(n)
+      }
+    }
+  }
+  return out
+}
+
+export function isLeaf(e: Expr): boolean {
+  return e.op.kind === 'leaf'
+}
+
+/** Number of distinct nodes in the DAG under `roots`. */
+export function countNodes(roots: readonly Expr[]): number {
+  return topoSort(roots).length
+}

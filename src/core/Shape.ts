@@ -1,0 +1,150 @@
+/**
+ * Shapes: tuples of dimensions. A dimension is a number, or a named symbol such as the batch
+ * dimension `'N'`, bound to a number when a graph is evaluated or a compiled function is called.
+ */
+import { ShapeError } from './errors.js'
+
+export type Dim = number | string
+export type Shape = readonly Dim[]
+/** A shape with every symbol bound. */
+export type Concrete = readonly number[]
+/** Values of the symbolic dimensions, e.g. `{ N: 64 }`. */
+export type DimEnv = Readonly<Record<string, number>>
+
+export const scalar = [] as const
+
+export function show(s: Shape): string {
+  return `[${s.map((d) => (typeof d === 'string' ? d : String(d))).join(',')}]`
+}
+
+export function equal(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i])
+}
+
+export function isConcrete(s: Shape): s is Concrete {
+  return s.every((d) => typeof d === 'number')
+}
+
+export function symbols(s: Shape): string[] {
+  return s.filter((d): d is string => typeof d === 'string')
+}
+
+/** Number of elements of a concrete shape. */
+export function size(s: Concrete): number {
+  let n = 1
+  for (const d of s) n *= d
+  return n
+}
+
+/** Row-major strides. */
+export function strides(s: Concrete): number[] {
+  const out = new Array<number>(s.length)
+  let acc = 1
+  for (let i = s.length - 1; i >= 0; i--) {
+    out[i] = acc
+    acc *= s[i]!
+  }
+  return out
+}
+
+/** Substitutes bound symbols; throws if a symbol is unbound. */
+export function resolve(s: Shape, env: DimEnv): number[] {
+  return s.map((d) => {
+    if (typeof d === 'number') return d
+    const v = env[d]
+    if (v === undefined) throw new ShapeError(`symbolic dimension '${d}' is not bound`)
+    return v
+  })
+}
+
+/**
+ * Binds the symbols of `declared` against an actual concrete shape, extending `env`.
+ * Returns the new environment or a message describing the first mismatch.
+ */
+export function bind(declared: Shape, actual: Concrete, env: DimEnv): DimEnv | string {
+  if (declared.length !== actual.length) return `expected rank ${declared.length} ${show(declared)}, got ${show(actual)}`
+  const out: Record<string, number> = { ...env }
+  for (let i = 0; i < declared.length; i++) {
+    const d = declared[i]!
+    const a = actual[i]!
+    if (typeof d === 'number') {
+      if (d !== a) return `expected ${show(declared)}, got ${show(actual)} (axis ${i})`
+    } else if (out[d] === undefined) out[d] = a
+    else if (out[d] !== a) return `expected ${show(declared)} with ${d}=${out[d]}, got ${show(actual)}`
+  }
+  return out
+}
+
+/** Numpy broadcasting of two shapes, or undefined when they do not broadcast. */
+export function broadcast(a: Shape, b: Shape): Dim[] | undefined {
+  const n = Math.max(a.length, b.length)
+  const out: Dim[] = new Array(n)
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)]!
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)]!
+    if (da === db) out[i] = da
+    else if (da === 1) out[i] = db
+    else if (db === 1) out[i] = da
+    else return undefined
+  }
+  return out
+}
+
+/** Whether `from` broadcasts to exactly `to` (numpy rules: prepend 1s, stretch 1s). */
+export function broadcastsTo(from: Shape, to: Shape): boolean {
+  if (from.length > to.length) return false
+  const off = to.length - from.length
+  return from.every((d, i) => d === 1 || d === to[i + off])
+}
+
+/** Normalizes possibly-negative axes against a rank; throws on out-of-range axes. */
+export function normAxes(axes: readonly number[], rank: number, op: string): number[] {
+  const out = axes.map((a) => (a < 0 ? a + rank : a))
+  for (const [i, a] of out.entries())
+    if (!Number.isInteger(a) || a < 0 || a >= rank)
+      throw new ShapeError(`${op}: axis ${axes[i]} is out of range for rank ${rank}`)
+  if (new Set(out).size !== out.length) throw new ShapeError(`${op}: repeated axis in [${axes.join(',')}]`)
+  return out.sort((x, y) => x - y)
+}
+
+/** Shape after removing reduced axes. */
+export function reduce(s: Shape, axes: readonly number[]): Dim[] {
+  return s.filter((_, i) => !axes.includes(i))
+}
+
+/** Shape with the reduced axes kept as size 1. */
+export function keepDims(s: Shape, axes: readonly number[]): Dim[] {
+  return s.map((d, i) => (axes.includes(i) ? 1 : d))
+}
+
+// ── type-level helpers ───────────────────────────────────────────────────────────────────────
+
+/** Broadcast of two literal shapes; falls back to `Shape` when either is not a literal tuple. */
+export type Broadcast<A extends Shape, B extends Shape> = number extends A['length']
+  ? Shape
+  : number extends B['length']
+    ? Shape
+    : BTuple<A, B>
+type BTuple<A extends Shape, B extends Shape> = A extends readonly [...infer AH extends Shape, infer AL]
+  ? B extends readonly [...infer BH extends Shape, infer BL]
+    ? [...BTuple<AH, BH>, BDim<AL, BL>]
+    : A
+  : B
+type BDim<X, Y> = X extends 1 ? Y : Y extends 1 ? X : X
+
+/** A literal shape with the given (non-negative, literal) axes removed; `Shape` otherwise. */
+export type Reduced<S extends Shape, A extends readonly number[]> = number extends S['length']
+  ? Shape
+  : [Extract<`${A[number]}`, `-${string}`>] extends [never]
+    ? number extends A[number]
+      ? Shape
+      : RemoveAxes<S, A, []>
+    : Shape
+type RemoveAxes<S extends Shape, A extends readonly number[], I extends unknown[]> = S extends readonly [
+  infer H,
+  ...infer R extends Shape,
+]
+  ? I['length'] extends A[number]
+    ? RemoveAxes<R, A, [...I, 0]>
+    : [H, ...RemoveAxes<R, A, [...I, 0]>]
+  : []

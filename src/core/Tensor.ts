@@ -1,0 +1,170 @@
+/**
+ * Tensor: a float64 row-major array with a concrete shape. A plain value; every public function
+ * treats tensors as immutable and returns fresh ones.
+ */
+import * as S from './Shape.js'
+import { ShapeError } from './errors.js'
+
+export interface Tensor {
+  readonly shape: S.Concrete
+  readonly data: Float64Array
+}
+
+export type Nested = number | readonly Nested[]
+
+export function make(shape: S.Concrete, data: Float64Array | readonly number[]): Tensor {
+  const n = S.size(shape)
+  if (data.length !== n)
+    throw new ShapeError(`Tensor.make: shape ${S.show(shape)} needs ${n} values, got ${data.length}`)
+  for (const d of shape)
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`Tensor.make: bad dimension ${d} in ${S.show(shape)}`)
+  return { shape: [...shape], data: data instanceof Float64Array ? data : Float64Array.from(data) }
+}
+
+export function scalar(x: number): Tensor {
+  return { shape: [], data: Float64Array.of(x) }
+}
+
+export function fill(shape: S.Concrete, value: number): Tensor {
+  return { shape: [...shape], data: new Float64Array(S.size(shape)).fill(value) }
+}
+
+export function zeros(shape: S.Concrete): Tensor {
+  return fill(shape, 0)
+}
+
+export function ones(shape: S.Concrete): Tensor {
+  return fill(shape, 1)
+}
+
+/** Builds a tensor from nested arrays, e.g. `of([[1, 2], [3, 4]])`. */
+export function of(x: Nested): Tensor {
+  const shape: number[] = []
+  let cur: Nested = x
+  while (Array.isArray(cur)) {
+    shape.push(cur.length)
+    cur = (cur as readonly Nested[])[0] ?? 0
+  }
+  const data: number[] = []
+  const walk = (v: Nested, depth: number): void => {
+    if (depth === shape.length) {
+      if (typeof v !== 'number') throw new ShapeError(`Tensor.of: ragged array at depth ${depth}`)
+      data.push(v)
+      return
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth])
+      throw new ShapeError(`Tensor.of: ragged array at depth ${depth}: expected length ${shape[depth]}`)
+    for (const e of v as readonly Nested[]) walk(e, depth + 1)
+  }
+  walk(x, 0)
+  return make(shape, data)
+}
+
+export function size(t: Tensor): number {
+  return t.data.length
+}
+
+/** The value of a one-element tensor. */
+export function item(t: Tensor): number {
+  if (t.data.length !== 1) throw new ShapeError(`Tensor.item: expected one element, got shape ${S.show(t.shape)}`)
+  return t.data[0]!
+}
+
+export function get(t: Tensor, ...idx: number[]): number {
+  const st = S.strides(t.shape)
+  let off = 0
+  for (let i = 0; i < idx.length; i++) off += idx[i]! * st[i]!
+  return t.data[off]!
+}
+
+export function toNested(t: Tensor): Nested {
+  const rec = (depth: number, off: number, st: number[]): Nested => {
+    if (depth === t.shape.length) return t.data[off]!
+    const out: Nested[] = []
+    for (let i = 0; i < t.shape[depth]!; i++) out.push(rec(depth + 1, off + i * st[depth]!, st))
+    return out
+  }
+  return rec(0, 0, S.strides(t.shape))
+}
+
+export function map(t: Tensor, f: (x: number) => number): Tensor {
+  const out = new Float64Array(t.data.length)
+  for (let i = 0; i < out.length; i++) out[i] = f(t.data[i]!)
+  return { shape: t.shape, data: out }
+}
+
+export function zipWith(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+  if (!S.equal(a.shape, b.shape))
+    throw new ShapeError(`Tensor.zipWith: shapes ${S.show(a.shape)} and ${S.show(b.shape)} differ`)
+  const out = new Float64Array(a.data.length)
+  for (let i = 0; i < out.length; i++) out[i] = f(a.data[i]!, b.data[i]!)
+  return { shape: a.shape, data: out }
+}
+
+export function reshape(t: Tensor, shape: S.Concrete): Tensor {
+  if (S.size(shape) !== t.data.length)
+    throw new ShapeError(`Tensor.reshape: cannot reshape ${S.show(t.shape)} to ${S.show(shape)}`)
+  return { shape: [...shape], data: t.data }
+}
+
+export function sum(t: Tensor): number {
+  let s = 0
+  for (let i = 0; i < t.data.length; i++) s += t.data[i]!
+  return s
+}
+
+export function dot(a: Tensor, b: Tensor): number {
+  let s = 0
+  for (let i = 0; i < a.data.length; i++) s += a.data[i]! * b.data[i]!
+  return s
+}
+
+export function norm(t: Tensor): number {
+  return Math.sqrt(dot(t, t))
+}
+
+export function add(a: Tensor, b: Tensor): Tensor {
+  return zipWith(a, b, (x, y) => x + y)
+}
+
+export function sub(a: Tensor, b: Tensor): Tensor {
+  return zipWith(a, b, (x, y) => x - y)
+}
+
+export function scale(t: Tensor, k: number): Tensor {
+  return map(t, (x) => x * k)
+}
+
+export function isFinite(t: Tensor): boolean {
+  for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i]!)) return false
+  return true
+}
+
+/** Largest elementwise |a−b| / max(|a|, |b|, floor); 0 for identical tensors. */
+export function maxRelError(a: Tensor, b: Tensor, floor = 1e-300): number {
+  let m = 0
+  for (let i = 0; i < a.data.length; i++) {
+    const x = a.data[i]!
+    const y = b.data[i]!
+    if (x === y) continue
+    const r = Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y), floor)
+    if (!(r <= m)) m = r
+  }
+  return m
+}
+
+export function equal(a: Tensor, b: Tensor): boolean {
+  return S.equal(a.shape, b.shape) && a.data.every((x, i) => Object.is(x, b.data[i]))
+}
+
+/** Short human-readable form: scalars as numbers, small tensors in full, large ones summarized. */
+export function show(t: Tensor, digits = 4): string {
+  const f = (x: number): string => {
+    const r = Number(x.toPrecision(digits))
+    return Object.is(r, -0) ? '0' : String(r)
+  }
+  if (t.shape.length === 0) return f(t.data[0]!)
+  if (t.data.length <= 12) return JSON.stringify(toNested(map(t, (x) => Number(f(x)))))
+  const mean = sum(t) / t.data.length
+  return `${S.show(t.shape)} mean=${f(mean)} [${Array.from(t.data.slice(0, 4), f).join(', ')}, …]`
+}

@@ -1,0 +1,77 @@
+/**
+ * The reference interpreter over Expr: binds the symbolic dimensions from the bound inputs, then
+ * walks the DAG in topological order calling each op's `eval`. Problems with the bindings, or a
+ * failure inside an op (a label out of range...), come back as a `Left` naming the place.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Expr } from '../core/Expr.js'
+import { topoSort } from '../core/Expr.js'
+import type { DimEnv } from '../core/Shape.js'
+import * as S from '../core/Shape.js'
+import type { Tensor } from '../core/Tensor.js'
+import { errorMessage, SymgradError } from '../core/errors.js'
+import { inputOp, paramOp } from '../ops/leaves.js'
+
+export type Bindings = Readonly<Record<string, Tensor>>
+
+export interface Evaluation {
+  readonly env: DimEnv
+  /** Value of every node, by node id. */
+  readonly values: ReadonlyMap<number, Tensor>
+  readonly order: readonly Expr[]
+}
+
+function describe(e: Expr): string {
+  return `${e.op.name} '${e.attrs['name'] as string}' ${S.show(e.shape)}`
+}
+
+/** Binds every symbolic dimension from the leaves' bound values; checks names and shapes. */
+export function bindShapes(order: readonly Expr[], bindings: Bindings): E.Either<SymgradError, DimEnv> {
+  let env: DimEnv = {}
+  for (const n of order) {
+    if (n.op !== inputOp && n.op !== paramOp) continue
+    const name = n.attrs['name'] as string
+    const t = bindings[name]
+    if (t === undefined) return E.left(new SymgradError('binding', `missing binding for ${describe(n)}`))
+    if (t.data === undefined || t.shape === undefined || t.data.length !== S.size(t.shape))
+      return E.left(new SymgradError('binding', `binding for ${describe(n)} is not a tensor`))
+    const r = S.bind(n.shape, t.shape, env)
+    if (typeof r === 'string') return E.left(new SymgradError('binding', `binding for ${describe(n)}: ${r}`))
+    env = r
+  }
+  return E.right(env)
+}
+
+export function evaluateAll(roots: readonly Expr[], bindings: Bindings): E.Either<SymgradError, Evaluation> {
+  const order = topoSort(roots)
+  const envE = bindShapes(order, bindings)
+  if (E.isLeft(envE)) return envE
+  const env = envE.right
+  const values = new Map<number, Tensor>()
+  const binding = (name: string): Tensor => bindings[name]!
+  for (const n of order) {
+    try {
+      const outShape = S.resolve(n.shape, env)
+      const v = n.op.eval(
+        n.args.map((a) => values.get(a.id)!),
+        { node: n, attrs: n.attrs, outShape, env, binding },
+      )
+      values.set(n.id, v)
+    } catch (e) {
+      return E.left(e instanceof SymgradError ? e : new SymgradError('value', `${n.op.name}: ${errorMessage(e)}`))
+    }
+  }
+  return E.right({ env, values, order })
+}
+
+/** Values of `exprs` under `bindings` (inputs and parameters by name). */
+export function evaluate(exprs: readonly Expr[], bindings: Bindings): E.Either<SymgradError, Tensor[]> {
+  return E.map((r: Evaluation) => exprs.map((e) => r.values.get(e.id)!))(evaluateAll(exprs, bindings))
+}
+
+/** Like `evaluate` for one expression, throwing the error (for examples and tests). */
+export function evaluateOrThrow(expr: Expr, bindings: Bindings): Tensor {
+  const r = evaluate([expr], bindings)
+  if (E.isLeft(r)) throw r.left
+  return r.right[0]!
+}

@@ -1,0 +1,13 @@
+/**
+ * symgrad: neural networks as pure, immutable expression trees.
+ * Public API: import what you need from here (`import * as sg from 'symgrad'`).
+ */
+export * as Shape from './core/Shape.js'
+export * as Tensor from './core/Tensor.js'
+export * as Random from './core/Random.js'
+export type { Expr, OpDef, Attrs, Operand } from './core/Expr.js'
+export { topoSort, countNodes } from './core/Expr.js'
+export { SymgradError, ShapeError, GradError } from './core/errors.js'
+export * from './ops/index.js'
+export { evaluate, evaluateAll, evaluateOrThrow, type Bindings } from './eval/evaluate.js'
+export { grad, backward } from './ad/grad.js'

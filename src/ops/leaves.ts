@@ -1,0 +1,102 @@
+/**
+ * Leaves of the graph: named inputs (data, bound per call), named parameters (what we
+ * differentiate and train), constants filled with one number, and tensor constants.
+ */
+import type { Expr, Operand } from '../core/Expr.js'
+import { apply } from '../core/Expr.js'
+import type { Concrete, Shape } from '../core/Shape.js'
+import type { Tensor } from '../core/Tensor.js'
+import * as T from '../core/Tensor.js'
+import { ShapeError } from '../core/errors.js'
+import { defineOp, shapeAttr } from './Op.js'
+
+function checkShape(name: string, shape: Shape): void {
+  for (const d of shape)
+    if (typeof d === 'number' ? !Number.isInteger(d) || d < 0 : d.length === 0)
+      throw new ShapeError(`${name}: bad dimension ${JSON.stringify(d)} in shape [${shape.join(',')}]`)
+}
+
+export const inputOp = defineOp({
+  name: 'input',
+  arity: 0,
+  kind: 'leaf',
+  shape: (_, a) => shapeAttr(a),
+  eval: (_, ctx) => ctx.binding(ctx.attrs['name'] as string),
+  notation: { form: 'leaf' },
+})
+
+export const paramOp = defineOp({
+  name: 'param',
+  arity: 0,
+  kind: 'leaf',
+  shape: (_, a) => shapeAttr(a),
+  eval: (_, ctx) => ctx.binding(ctx.attrs['name'] as string),
+  notation: { form: 'leaf' },
+})
+
+// ── const ──  a tensor of one repeated number; d const = 0
+export const constOp = defineOp({
+  name: 'const',
+  arity: 0,
+  kind: 'leaf',
+  shape: (_, a) => shapeAttr(a),
+  eval: (_, ctx) => T.fill(ctx.outShape, ctx.attrs['value'] as number),
+  emit: (_, a) => numberLiteral(a['value'] as number),
+  notation: { form: 'leaf' },
+})
+
+export const tensorOp = defineOp({
+  name: 'tensor',
+  arity: 0,
+  kind: 'leaf',
+  shape: (_, a) => shapeAttr(a),
+  eval: (_, ctx) => ctx.node.value!,
+  notation: { form: 'leaf' },
+})
+
+export function numberLiteral(v: number): string {
+  if (Number.isNaN(v)) return 'NaN'
+  if (v === Infinity) return 'Infinity'
+  if (v === -Infinity) return '(-Infinity)'
+  return v < 0 || Object.is(v, -0) ? `(${v})` : String(v)
+}
+
+/** A named input with a shape whose dims may be symbols, e.g. `input('x', ['N', 784])`. */
+export function input<const S extends Shape>(name: string, shape: S): Expr<S> {
+  checkShape(`input '${name}'`, shape)
+  return apply(inputOp, [], { name, shape: [...shape] }) as Expr<S>
+}
+
+/** A named trainable parameter. */
+export function param<const S extends Shape>(name: string, shape: S): Expr<S> {
+  checkShape(`param '${name}'`, shape)
+  return apply(paramOp, [], { name, shape: [...shape] }) as Expr<S>
+}
+
+/** A constant filled with `value` (a scalar by default). */
+export function constant<const S extends Shape = readonly []>(value: number, shape?: S): Expr<S> {
+  const sh = shape ?? ([] as Shape)
+  checkShape('constant', sh)
+  return apply(constOp, [], { value, shape: [...sh] }) as Expr<S>
+}
+
+/** A constant holding a whole tensor. */
+export function tensor(t: Tensor): Expr<Concrete> {
+  return apply(tensorOp, [], { shape: [...t.shape] }, t) as Expr<Concrete>
+}
+
+export function lift(x: Operand): Expr {
+  return typeof x === 'number' ? constant(x) : x
+}
+
+export function isConst(e: Expr, value?: number): boolean {
+  return e.op === constOp && (value === undefined || Object.is(e.attrs['value'], value) || e.attrs['value'] === value)
+}
+
+export function constValue(e: Expr): number | undefined {
+  return e.op === constOp ? (e.attrs['value'] as number) : undefined
+}
+
+export function leafName(e: Expr): string | undefined {
+  return e.op === inputOp || e.op === paramOp ? (e.attrs['name'] as string) : undefined
+}

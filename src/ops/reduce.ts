@@ -1,0 +1,179 @@
+/**
+ * Reductions over axes (the axes are removed from the shape): sum, mean, max, a numerically
+ * stable log-sum-exp, and count (the number of elements reduced, read from the shape at run time
+ * so that symbolic batch sizes work).
+ */
+import type { Expr } from '../core/Expr.js'
+import { apply } from '../core/Expr.js'
+import type { Concrete, Reduced, Shape } from '../core/Shape.js'
+import * as S from '../core/Shape.js'
+import type { Tensor } from '../core/Tensor.js'
+import { axesAttr, call, defineOp, showAxes } from './Op.js'
+import { broadcastStrides, broadcastTo, keepShape, strided } from './movement.js'
+import { div, mul, sub } from './elementwise.js'
+import { eq } from './compare.js'
+import { exp } from './unary.js'
+
+function reduceShape(name: string) {
+  return ([x]: readonly Shape[], a: Readonly<Record<string, unknown>>): Shape =>
+    S.reduce(x!, S.normAxes((a['axes'] as number[]) ?? [], x!.length, name))
+}
+
+/** Strides that map each input element to its output slot (0 on reduced axes). */
+function outStrides(x: Concrete, axes: readonly number[]): number[] {
+  return broadcastStrides(S.keepDims(x, axes) as number[], x)
+}
+
+/** Generic reduction into `init`, combining with `f` (used by max and log-sum-exp). */
+function reduceWith(x: Tensor, axes: readonly number[], outShape: Concrete, init: number, f: (acc: number, v: number) => number): Float64Array {
+  const out = new Float64Array(S.size(outShape)).fill(init)
+  const st = outStrides(x.shape, axes)
+  const r = x.shape.length
+  const idx = new Array<number>(r).fill(0)
+  let off = 0
+  for (let i = 0; i < x.data.length; i++) {
+    out[off] = f(out[off]!, x.data[i]!)
+    for (let ax = r - 1; ax >= 0; ax--) {
+      idx[ax]!++
+      off += st[ax]!
+      if (idx[ax]! < x.shape[ax]!) break
+      off -= st[ax]! * x.shape[ax]!
+      idx[ax] = 0
+    }
+  }
+  return out
+}
+
+function sumData(x: Tensor, axes: readonly number[], outShape: Concrete): Float64Array {
+  const out = new Float64Array(S.size(outShape))
+  strided(x.shape, outStrides(x.shape, axes), x.data, out, true)
+  return out
+}
+
+const cases = [
+  { shapes: [[3, 4]], attrs: { axes: [1] } },
+  { shapes: [[2, 3, 4]], attrs: { axes: [0, 2] } },
+  { shapes: [[3, 4]], attrs: { axes: [0, 1] } },
+]
+
+// ── sum ──  d Σx = broadcast(cot)
+export const sumOp = defineOp({
+  name: 'sum',
+  arity: 1,
+  kind: 'reduce',
+  shape: reduceShape('sum'),
+  eval: ([x], { attrs, outShape }) => ({ shape: outShape, data: sumData(x!, axesAttr(attrs), outShape) }),
+  vjp: ({ args: [x], attrs, cot }) => [broadcastTo(keepShape(cot, x!.shape, axesAttr(attrs)), x!.shape)],
+  notation: call('sum', '\\sum', showAxes),
+  law: { cases },
+})
+
+// ── mean ──  d mean x = broadcast(cot) / count
+export const meanOp = defineOp({
+  name: 'mean',
+  arity: 1,
+  kind: 'reduce',
+  shape: reduceShape('mean'),
+  eval: ([x], { attrs, outShape }) => {
+    const d = sumData(x!, axesAttr(attrs), outShape)
+    const n = x!.data.length / Math.max(1, d.length)
+    for (let i = 0; i < d.length; i++) d[i] = d[i]! / n
+    return { shape: outShape, data: d }
+  },
+  vjp: ({ args: [x], attrs, cot }) => {
+    const ax = axesAttr(attrs)
+    return [div(broadcastTo(keepShape(cot, x!.shape, ax), x!.shape), count(x!, ax))]
+  },
+  notation: call('mean', '\\operatorname{mean}', showAxes),
+  law: { cases },
+})
+
+// ── max ──  d max x = cot routed to the arg-max; ties share it equally
+export const maxOp = defineOp({
+  name: 'max',
+  arity: 1,
+  kind: 'reduce',
+  shape: reduceShape('max'),
+  eval: ([x], { attrs, outShape }) => ({ shape: outShape, data: reduceWith(x!, axesAttr(attrs), outShape, -Infinity, Math.max) }),
+  vjp: ({ args: [x], attrs, out, cot }) => {
+    const ax = axesAttr(attrs)
+    const up = (e: Expr) => broadcastTo(keepShape(e, x!.shape, ax), x!.shape)
+    const mask = eq(x!, up(out))
+    return [mul(div(mask, up(sum(mask, ax))), up(cot))]
+  },
+  notation: call('max', '\\max', showAxes),
+  law: { cases, accept: ([x]) => new Set(Array.from(x!.data, (v) => Math.round(v * 50))).size === x!.data.length },
+  note: 'ties share the gradient equally',
+})
+
+// ── logSumExp ──  log Σ eˣ computed as m + log Σ e^(x−m); d = softmax(x)·broadcast(cot)
+export const logSumExpOp = defineOp({
+  name: 'logSumExp',
+  arity: 1,
+  kind: 'reduce',
+  shape: reduceShape('logSumExp'),
+  eval: ([x], { attrs, outShape }) => {
+    const ax = axesAttr(attrs)
+    const m = reduceWith(x!, ax, outShape, -Infinity, Math.max)
+    for (let i = 0; i < m.length; i++) if (m[i] === -Infinity) m[i] = 0
+    const shifted = { shape: x!.shape, data: new Float64Array(x!.data.length) }
+    strided(x!.shape, outStrides(x!.shape, ax), m, shifted.data, false)
+    for (let i = 0; i < shifted.data.length; i++) shifted.data[i] = Math.exp(x!.data[i]! - shifted.data[i]!)
+    const s = sumData(shifted, ax, outShape)
+    for (let i = 0; i < s.length; i++) s[i] = m[i]! + Math.log(s[i]!)
+    return { shape: outShape, data: s }
+  },
+  vjp: ({ args: [x], attrs, out, cot }) => {
+    const ax = axesAttr(attrs)
+    const up = (e: Expr) => broadcastTo(keepShape(e, x!.shape, ax), x!.shape)
+    return [mul(exp(sub(x!, up(out))), up(cot))]
+  },
+  notation: call('logSumExp', '\\operatorname{LSE}', showAxes),
+  law: { cases, domain: [{ lo: -30, hi: 30 }] },
+})
+
+// ── count ──  number of elements over the axes, from the shape; constant in x (zero derivative)
+export const countOp = defineOp({
+  name: 'count',
+  arity: 1,
+  kind: 'reduce',
+  shape: ([x], a) => (S.normAxes(axesAttr(a), x!.length, 'count'), []),
+  eval: ([x], { attrs }) => ({ shape: [], data: Float64Array.of(axesAttr(attrs).reduce((p, i) => p * x!.shape[i]!, 1)) }),
+  vjp: () => [null],
+  notation: call('count', '\\#', showAxes),
+  law: { cases },
+})
+
+function allAxes(x: Expr): number[] {
+  return x.shape.map((_, i) => i)
+}
+
+function reduceBuilder(op: typeof sumOp | typeof meanOp | typeof maxOp | typeof logSumExpOp) {
+  return (x: Expr, axes?: readonly number[]): Expr => {
+    const ax = axes === undefined ? allAxes(x) : S.normAxes(axes, x.shape.length, op.name)
+    return apply(op, [x], { axes: ax })
+  }
+}
+const sumB = reduceBuilder(sumOp)
+const meanB = reduceBuilder(meanOp)
+const maxB = reduceBuilder(maxOp)
+const lseB = reduceBuilder(logSumExpOp)
+
+/** Sum over `axes` (all axes by default); the axes are removed from the shape. */
+export function sum<S2 extends Shape, const A extends readonly number[] = []>(x: Expr<S2>, axes?: A): Expr<A extends [] ? [] : Reduced<S2, A>> {
+  return sumB(x, axes) as never
+}
+export function mean<S2 extends Shape, const A extends readonly number[] = []>(x: Expr<S2>, axes?: A): Expr<A extends [] ? [] : Reduced<S2, A>> {
+  return meanB(x, axes) as never
+}
+export function max<S2 extends Shape, const A extends readonly number[] = []>(x: Expr<S2>, axes?: A): Expr<A extends [] ? [] : Reduced<S2, A>> {
+  return maxB(x, axes) as never
+}
+export function logSumExp<S2 extends Shape, const A extends readonly number[] = []>(x: Expr<S2>, axes?: A): Expr<A extends [] ? [] : Reduced<S2, A>> {
+  return lseB(x, axes) as never
+}
+/** The number of elements `x` has along `axes`, as a scalar expression. */
+export function count(x: Expr, axes?: readonly number[]): Expr<[]> {
+  const ax = axes === undefined ? allAxes(x) : S.normAxes(axes, x.shape.length, 'count')
+  return apply(countOp, [x], { axes: ax }) as Expr<[]>
+}
