@@ -1,0 +1,103 @@
+/**
+ * Dataset: examples as rows of a float64 matrix with integer class labels.
+ *
+ *   x: [N, D] features (one example per row), y: [N] labels 0..classes-1 stored as float64,
+ *   shape: the per-example image shape (H, W, C) when rows are flattened images, H·W·C = D,
+ *   row-major with channels last (pixel (h, w, c) is column (h·W + w)·C + c).
+ *
+ * `make` is the one checked constructor: it refuses NaN/Inf features (naming the row and column),
+ * non-integer or out-of-range labels, and shapes that do not fit. Everything here is pure.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
+import * as S from '../core/Shape.js'
+import type { Tensor } from '../core/Tensor.js'
+import { SymgradError } from '../core/errors.js'
+
+export interface Dataset {
+  readonly name: string
+  readonly x: Tensor
+  readonly y: Tensor
+  readonly classes: number
+  readonly shape?: readonly number[]
+}
+
+export interface Fields {
+  readonly name: string
+  readonly x: Tensor
+  readonly y: Tensor
+  readonly classes: number
+  readonly shape?: readonly number[] | undefined
+}
+
+const fail = (message: string): Either<SymgradError, never> => E.left(new SymgradError('value', message))
+
+/** The first non-finite entry of a [N, D] tensor as "row r, column c (value)", or undefined. */
+export function findNonFinite(x: Tensor): { row: number; col: number; value: number } | undefined {
+  const d = x.shape[1] ?? 1
+  for (let i = 0; i < x.data.length; i++) {
+    const v = x.data[i]!
+    if (!Number.isFinite(v)) return { row: Math.floor(i / d), col: i % d, value: v }
+  }
+  return undefined
+}
+
+/** Checks the fields and returns them as a Dataset; never copies the tensors. */
+export function make(f: Fields): Either<SymgradError, Dataset> {
+  const where = `dataset '${f.name}'`
+  if (f.x.shape.length !== 2) return fail(`${where}: x must have shape [N, D], got ${S.show(f.x.shape)}`)
+  const [n, d] = f.x.shape as [number, number]
+  if (f.y.shape.length !== 1 || f.y.shape[0] !== n)
+    return fail(`${where}: y must have shape [${n}] to match x ${S.show(f.x.shape)}, got ${S.show(f.y.shape)}`)
+  if (!Number.isInteger(f.classes) || f.classes < 1)
+    return fail(`${where}: classes must be a positive integer, got ${f.classes}`)
+  if (f.shape !== undefined && S.size(f.shape) !== d)
+    return fail(`${where}: image shape ${S.show(f.shape)} has ${S.size(f.shape)} values but rows have ${d}`)
+  const bad = findNonFinite(f.x)
+  if (bad) return fail(`${where}: x has a non-finite value ${bad.value} at row ${bad.row}, column ${bad.col}`)
+  for (let i = 0; i < n; i++) {
+    const c = f.y.data[i]!
+    if (!Number.isInteger(c) || c < 0 || c >= f.classes)
+      return fail(`${where}: label at row ${i} must be an integer in 0..${f.classes - 1}, got ${c}`)
+  }
+  const base = { name: f.name, x: f.x, y: f.y, classes: f.classes }
+  return E.right(f.shape === undefined ? base : { ...base, shape: [...f.shape] })
+}
+
+/** Number of examples. */
+export function size(ds: Dataset): number {
+  return ds.x.shape[0]!
+}
+
+/** Number of features per example. */
+export function features(ds: Dataset): number {
+  return ds.x.shape[1]!
+}
+
+/** The examples at `indices`, in that order (fresh tensors; indices are assumed in range). */
+export function take(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
+  const d = features(ds)
+  const m = indices.length
+  const x = new Float64Array(m * d)
+  const y = new Float64Array(m)
+  for (let r = 0; r < m; r++) {
+    const i = indices[r]!
+    x.set(ds.x.data.subarray(i * d, (i + 1) * d), r * d)
+    y[r] = ds.y.data[i]!
+  }
+  return { ...ds, name, x: { shape: [m, d], data: x }, y: { shape: [m], data: y } }
+}
+
+/** Replaces the features (e.g. after preprocessing); the image shape is dropped if D changed. */
+export function withFeatures(ds: Dataset, x: Tensor): Dataset {
+  const { shape, ...rest } = ds
+  const keep = shape !== undefined && x.shape[1] === features(ds)
+  return keep ? { ...rest, shape, x } : { ...rest, x }
+}
+
+/** How many examples of each class, as an array of length `classes`. */
+export function classCounts(ds: Dataset): number[] {
+  const counts = new Array<number>(ds.classes).fill(0)
+  for (const c of ds.y.data) counts[c] = (counts[c] ?? 0) + 1
+  return counts
+}
