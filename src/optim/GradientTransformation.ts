@@ -1,0 +1,108 @@
+/**
+ * GradientTransformation: an optimizer as a pair of pure functions (optax's shape).
+ *
+ *   init(params)                  → state
+ *   update(grads, state, params)  → [updates, state']
+ *   applyUpdates(params, updates) → params + updates
+ *
+ * State travels explicitly and is plain data — objects and arrays of numbers and Tensors, no
+ * closures or class instances — so it can be inspected, compared and serialized. Every state made
+ * in this folder that has hyperparameters shows their current values in a `hyperparams` field
+(the values used by the most recent update; after `init`, the values the first update will use).
+ * No State monad: `(g, s) => [u, s']` already is one.
+ */
+import type { Tensor } from '../core/Tensor.js'
+import * as P from './params.js'
+import type { Params } from './params.js'
+
+export type { Params } from './params.js'
+
+export interface GradientTransformation<S> {
+  readonly init: (params: Params) => S
+  readonly update: (grads: Params, state: S, params: Params) => readonly [updates: Params, state: S]
+}
+
+/** The state type of a transformation. */
+export type StateOf<G> = G extends GradientTransformation<infer S> ? S : never
+
+/** The typed tuple of states of a list of transformations. */
+export type StatesOf<Ts extends readonly GradientTransformation<any>[]> = {
+  readonly [K in keyof Ts]: StateOf<Ts[K]>
+}
+
+/** Plain data: what every optimizer state is made of. */
+export type PlainState = number | string | boolean | null | Tensor | readonly PlainState[] | { readonly [k: string]: PlainState }
+
+/** Passes gradients through unchanged; its state is the empty tuple. */
+export function identity(): GradientTransformation<readonly []> {
+  return { init: () => [], update: (g, s) => [g, s] }
+}
+
+/**
+ * Runs transformations one after another, each seeing the updates of the previous one; the state
+ * is the tuple of their states, in order.
+ */
+export function chain<const Ts extends readonly GradientTransformation<any>[]>(...ts: Ts): GradientTransformation<StatesOf<Ts>> {
+  return {
+    init: (params) => ts.map((t) => t.init(params)) as unknown as StatesOf<Ts>,
+    update: (grads, state, params) => {
+      const states = state as unknown as readonly unknown[]
+      if (states.length !== ts.length)
+        throw new RangeError(`chain: state has ${states.length} entries, expected ${ts.length}`)
+      let u = grads
+      const next: unknown[] = []
+      ts.forEach((t, i) => {
+        const [u2, s2] = t.update(u, states[i], params)
+        u = u2
+        next.push(s2)
+      })
+      return [u, next as unknown as StatesOf<Ts>]
+    },
+  }
+}
+
+/** params + updates (updates already carry the sign and the learning rate). */
+export function applyUpdates(params: Params, updates: Params): Params {
+  return P.zipWith(params, updates, (x, u) => x + u, 'applyUpdates')
+}
+
+/** One full step: [params', state']. */
+export function step<S>(
+  opt: GradientTransformation<S>, params: Params, grads: Params, state: S,
+): readonly [params: Params, state: S] {
+  const [u, s] = opt.update(grads, state, params)
+  return [applyUpdates(params, u), s]
+}
+
+function isTensor(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && (x as Tensor).data instanceof Float64Array
+}
+
+/**
+ * Every `hyperparams` record found in a state (depth-first, in chain order), merged; later
+ * entries win for the same name. E.g. `{ b1: 0.9, b2: 0.999, eps: 1e-8, learningRate: 0.001 }`.
+ */
+export function hyperparamsOf(state: unknown): Readonly<Record<string, number>> {
+  const out: Record<string, number> = {}
+  const walk = (s: unknown): void => {
+    if (typeof s !== 'object' || s === null || isTensor(s)) return
+    if (Array.isArray(s)) return s.forEach(walk)
+    const rec = s as Record<string, unknown>
+    for (const [k, v] of Object.entries(rec)) {
+      if (k === 'hyperparams' && typeof v === 'object' && v !== null) {
+        for (const [h, x] of Object.entries(v)) if (typeof x === 'number') out[h] = x
+      } else walk(v)
+    }
+  }
+  walk(state)
+  return out
+}
+
+/**
+ * The learning rate read back from an optimizer's state: the one used by the most recent update
+ * (before any update, the one the first update will use) — optax's inject_hyperparams convention.
+ * Undefined when the state holds none (e.g. a bare `clipByGlobalNorm`).
+ */
+export function currentLearningRate(state: unknown): number | undefined {
+  return hyperparamsOf(state)['learningRate']
+}

@@ -1,0 +1,93 @@
+/**
+ * Parameter averaging: two different averages of the iterates x₀, x₁, …, xₜ of a run, plus the
+ * average of saved checkpoints.
+ *
+ * - Polyak averaging (Polyak & Juditsky 1992): the plain running mean of ALL iterates,
+ *   x̄ₜ = (x₀ + … + xₜ)/(t+1), every iterate weighted equally. Suited to a converged, noisy tail
+ *   (e.g. SGD bouncing around a minimum); early iterates weigh as much as late ones.
+ * - Exponential moving average (EMA) of parameters: x̄ ← d·x̄ + (1−d)·xₜ, weights decaying
+ *   geometrically with age, so it follows a moving run; its horizon is about 1/(1−d) steps.
+ *
+ * Both are pairs of pure functions over plain-data state, like a GradientTransformation, but they
+ * read parameters, not gradients: call `update(params', state)` after each optimizer step and read
+ * the averaged parameters with `average(state)` (for evaluation; keep training the raw ones).
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { ShapeError } from '../core/errors.js'
+import * as P from './params.js'
+import type { Params } from './params.js'
+import type { Hyper } from './schedules.js'
+import { valueAt } from './schedules.js'
+
+export interface ParamAverager<S> {
+  readonly init: (params: Params) => S
+  readonly update: (params: Params, state: S) => S
+  readonly average: (state: S) => Params
+}
+
+export interface PolyakState {
+  /** Number of iterates averaged (x₀ included). */
+  readonly count: number
+  readonly average: Params
+}
+
+/** Polyak averaging: the running mean of all iterates, x̄ ← x̄ + (x − x̄)/(count+1). */
+export function polyakAverage(): ParamAverager<PolyakState> {
+  return {
+    init: (params) => ({ count: 1, average: params }),
+    update: (params, st) => {
+      const n = st.count + 1
+      return { count: n, average: P.zipWith(st.average, params, (a, x) => a + (x - a) / n, 'polyakAverage') }
+    },
+    average: (st) => st.average,
+  }
+}
+
+export interface EmaState {
+  readonly count: number
+  /** The decay used by the most recent update. */
+  readonly hyperparams: { readonly decay: number }
+  readonly average: Params
+}
+
+/** Exponential moving average of parameters: x̄ ← d·x̄ + (1−d)·x, starting from x̄ = x₀. */
+export function emaAverage(decay: Hyper = 0.99): ParamAverager<EmaState> {
+  return {
+    init: (params) => ({ count: 0, hyperparams: { decay: valueAt(decay, 0) }, average: params }),
+    update: (params, st) => {
+      const d = valueAt(decay, st.count)
+      return {
+        count: st.count + 1,
+        hyperparams: { decay: d },
+        average: P.zipWith(st.average, params, (a, x) => d * a + (1 - d) * x, 'emaAverage'),
+      }
+    },
+    average: (st) => st.average,
+  }
+}
+
+/**
+ * Checkpoint averaging: the elementwise mean of several parameter records of the same model
+ * (e.g. the last k saved checkpoints). Left(ShapeError) naming the checkpoint, the key and the
+ * shapes when the structures differ, or when the list is empty.
+ */
+export function averageCheckpoints(checkpoints: readonly Params[]): E.Either<ShapeError, Params> {
+  const first = checkpoints[0]
+  if (first === undefined) return E.left(new ShapeError('averageCheckpoints: expected at least one checkpoint, got none'))
+  for (let i = 1; i < checkpoints.length; i++) {
+    const r = P.checkSameStructure(first, checkpoints[i]!, `averageCheckpoints: checkpoint 0 vs checkpoint ${i}`)
+    if (E.isLeft(r)) return r
+  }
+  const n = checkpoints.length
+  return E.right(
+    P.map(first, (t, k) => {
+      const out = new Float64Array(t.data.length)
+      for (const c of checkpoints) {
+        const d = c[k]!.data
+        for (let i = 0; i < out.length; i++) out[i] = out[i]! + d[i]!
+      }
+      for (let i = 0; i < out.length; i++) out[i] = out[i]! / n
+      return { shape: [...t.shape], data: out }
+    }),
+  )
+}

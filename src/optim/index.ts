@@ -1,0 +1,12 @@
+/**
+ * Optimizers as pure state transitions (optax's shape), schedules, L-BFGS, parameter averaging
+ * and model ensembles. Stands on core/ only: parameters and gradients are records of Tensors.
+ */
+export * from './GradientTransformation.js'
+export * as Params from './params.js'
+export * from './schedules.js'
+export * from './transforms.js'
+export * from './aliases.js'
+export * from './lbfgs.js'
+export * from './averaging.js'
+export * from './ensemble.js'

@@ -1,0 +1,134 @@
+/**
+ * Parameter trees: a model's parameters as a flat record of named tensors. Every function here is
+ * pure — it reads its arguments and returns fresh records and fresh tensor data.
+ *
+ * Structure mismatches between two records (a missing key, a different shape) are programming
+ * errors inside an optimizer and throw a ShapeError naming the key; `checkSameStructure` returns
+ * the same message as an Either for data that arrives from outside (checkpoints, user lists).
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import * as Sh from '../core/Shape.js'
+import * as T from '../core/Tensor.js'
+import type { Tensor } from '../core/Tensor.js'
+import { ShapeError } from '../core/errors.js'
+
+export type Params = Readonly<Record<string, Tensor>>
+
+/** Keys in a fixed (sorted) order, so every walk over a record visits tensors in the same order. */
+export function keys(p: Params): string[] {
+  return Object.keys(p).sort()
+}
+
+/** Left(message naming the first differing key or shape) when `a` and `b` differ in structure. */
+export function checkSameStructure(a: Params, b: Params, where: string): E.Either<ShapeError, true> {
+  const ka = keys(a)
+  const kb = keys(b)
+  for (const k of ka)
+    if (!(k in b)) return E.left(new ShapeError(`${where}: key '${k}' is missing in the second record (keys: ${kb.join(', ')})`))
+  for (const k of kb)
+    if (!(k in a)) return E.left(new ShapeError(`${where}: key '${k}' is missing in the first record (keys: ${ka.join(', ')})`))
+  for (const k of ka) {
+    const sa = a[k]!.shape
+    const sb = b[k]!.shape
+    if (!Sh.equal(sa, sb))
+      return E.left(new ShapeError(`${where}: key '${k}' has shape ${Sh.show(sa)} in the first record and ${Sh.show(sb)} in the second`))
+  }
+  return E.right(true)
+}
+
+function assertSame(a: Params, b: Params, where: string): void {
+  const r = checkSameStructure(a, b, where)
+  if (E.isLeft(r)) throw r.left
+}
+
+export function map(p: Params, f: (t: Tensor, key: string) => Tensor): Params {
+  const out: Record<string, Tensor> = {}
+  for (const k of keys(p)) out[k] = f(p[k]!, k)
+  return out
+}
+
+/** Elementwise combination of records with the same structure. */
+export function zipWith(a: Params, b: Params, f: (x: number, y: number) => number, where = 'Params.zipWith'): Params {
+  assertSame(a, b, where)
+  return map(a, (t, k) => T.zipWith(t, b[k]!, f))
+}
+
+/** Elementwise combination of three records with the same structure. */
+export function zipWith3(
+  a: Params, b: Params, c: Params,
+  f: (x: number, y: number, z: number) => number,
+  where = 'Params.zipWith3',
+): Params {
+  assertSame(a, b, where)
+  assertSame(a, c, where)
+  return map(a, (t, k) => {
+    const bd = b[k]!.data
+    const cd = c[k]!.data
+    const out = new Float64Array(t.data.length)
+    for (let i = 0; i < out.length; i++) out[i] = f(t.data[i]!, bd[i]!, cd[i]!)
+    return { shape: t.shape, data: out }
+  })
+}
+
+export function zerosLike(p: Params): Params {
+  return map(p, (t) => T.zeros(t.shape))
+}
+
+export function add(a: Params, b: Params): Params {
+  return zipWith(a, b, (x, y) => x + y, 'Params.add')
+}
+
+export function sub(a: Params, b: Params): Params {
+  return zipWith(a, b, (x, y) => x - y, 'Params.sub')
+}
+
+export function scale(p: Params, k: number): Params {
+  return map(p, (t) => T.scale(t, k))
+}
+
+/** a + k·b */
+export function axpy(a: Params, k: number, b: Params): Params {
+  return zipWith(a, b, (x, y) => x + k * y, 'Params.axpy')
+}
+
+/** Σ over every key of ⟨a[k], b[k]⟩. */
+export function dot(a: Params, b: Params): number {
+  assertSame(a, b, 'Params.dot')
+  let s = 0
+  for (const k of keys(a)) s += T.dot(a[k]!, b[k]!)
+  return s
+}
+
+/** √(Σ over all tensors of Σ x²): the norm of the whole record seen as one vector. */
+export function globalNorm(p: Params): number {
+  return Math.sqrt(dot(p, p))
+}
+
+export function isFinite(p: Params): boolean {
+  return keys(p).every((k) => T.isFinite(p[k]!))
+}
+
+/** Total number of scalars. */
+export function count(p: Params): number {
+  return keys(p).reduce((s, k) => s + p[k]!.data.length, 0)
+}
+
+/** Largest elementwise relative error over all keys (see Tensor.maxRelError). */
+export function maxRelError(a: Params, b: Params, floor = 1e-300): number {
+  assertSame(a, b, 'Params.maxRelError')
+  return keys(a).reduce((m, k) => Math.max(m, T.maxRelError(a[k]!, b[k]!, floor)), 0)
+}
+
+/** Same keys, shapes and bit-identical values. */
+export function equal(a: Params, b: Params): boolean {
+  return E.isRight(checkSameStructure(a, b, 'Params.equal')) && keys(a).every((k) => T.equal(a[k]!, b[k]!))
+}
+
+/** A copy with fresh data arrays (for snapshots in traces). */
+export function clone(p: Params): Params {
+  return map(p, (t) => ({ shape: [...t.shape], data: Float64Array.from(t.data) }))
+}
+
+export function show(p: Params, digits = 4): string {
+  return `{ ${keys(p).map((k) => `${k}: ${T.show(p[k]!, digits)}`).join(', ')} }`
+}

@@ -1,0 +1,61 @@
+/**
+ * Schedules: a hyperparameter as a pure function of the step count t = 0, 1, 2, … (the number of
+ * updates already applied). Every optimizer hyperparameter accepts a plain number or a schedule;
+ * `toSchedule` turns a number into `constant`.
+ */
+
+export type Schedule = (step: number) => number
+
+/** A hyperparameter: a fixed number or a schedule of the step. */
+export type Hyper = number | Schedule
+
+export function toSchedule(h: Hyper): Schedule {
+  return typeof h === 'number' ? constant(h) : h
+}
+
+/** The value of a hyperparameter at `step`. */
+export function valueAt(h: Hyper, step: number): number {
+  return typeof h === 'number' ? h : h(step)
+}
+
+/** Values of a record of hyperparameters at `step` (what a state shows as `hyperparams`). */
+export function valuesAt<K extends string>(hs: Readonly<Record<K, Hyper>>, step: number): Record<K, number> {
+  const out = {} as Record<K, number>
+  for (const k of Object.keys(hs) as K[]) out[k] = valueAt(hs[k], step)
+  return out
+}
+
+/** lr(t) = value */
+export function constant(value: number): Schedule {
+  return () => value
+}
+
+/** Step decay: lr(t) = lr₀ · factor^⌊t / every⌋ (e.g. halve every 10 epochs). */
+export function stepDecay(init: number, factor: number, every: number): Schedule {
+  if (!(every > 0)) throw new RangeError(`stepDecay: every must be positive, got ${every}`)
+  return (t) => init * Math.pow(factor, Math.floor(t / every))
+}
+
+/**
+ * Exponential decay: lr(t) = lr₀ · rate^(t / decaySteps), i.e. lr₀·e^(−k·t) with
+ * k = −ln(rate)/decaySteps. With `staircase`, the exponent is ⌊t / decaySteps⌋.
+ */
+export function exponentialDecay(init: number, rate: number, decaySteps = 1, staircase = false): Schedule {
+  if (!(decaySteps > 0)) throw new RangeError(`exponentialDecay: decaySteps must be positive, got ${decaySteps}`)
+  return (t) => init * Math.pow(rate, staircase ? Math.floor(t / decaySteps) : t / decaySteps)
+}
+
+/** 1/t decay: lr(t) = lr₀ / (1 + k·t). */
+export function inverseTimeDecay(init: number, k: number): Schedule {
+  return (t) => init / (1 + k * t)
+}
+
+/** Linear warm-up from `from` to `to` over `steps` steps, then constant `to`. */
+export function linearWarmup(from: number, to: number, steps: number): Schedule {
+  return (t) => (t >= steps ? to : from + ((to - from) * t) / steps)
+}
+
+/** `a` for t < boundary, then `b` shifted so that it starts at its own step 0. */
+export function join(a: Schedule, b: Schedule, boundary: number): Schedule {
+  return (t) => (t < boundary ? a(t) : b(t - boundary))
+}
