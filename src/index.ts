@@ -11,3 +11,15 @@ export { SymgradError, ShapeError, GradError } from './core/errors.js'
 export * from './ops/index.js'
 export { evaluate, evaluateAll, evaluateOrThrow, type Bindings } from './eval/evaluate.js'
 export { grad, backward } from './ad/grad.js'
+export {
+  gradcheck,
+  checkVjp,
+  formatGradcheck,
+  relativeError,
+  centralDifference,
+  type GradcheckOptions,
+  type GradcheckReport,
+  type ParamReport,
+  type CheckVjpOptions,
+  type VjpReport,
+} from './ad/gradcheck.js'
