@@ -1,0 +1,59 @@
+/**
+ * Activation functions as expression composites (the functional forms; the layer values that
+ * wrap them live in layers.ts). Their derivatives come from the primitives' rules.
+ *
+ * Kinks, stated once: every kink takes the LEFT derivative —
+ *   relu'(0) = 0,  leakyRelu'(0) = α,  elu'(0) = α (ELU with α = 1 is C¹, so this is exact there);
+ *   maxout at a tie between pieces shares the gradient equally among the tied pieces (max's rule).
+ */
+import type { Expr } from '../core/Expr.js'
+import type { Shape } from '../core/Shape.js'
+import * as ops from '../ops/index.js'
+
+export const sigmoid = ops.sigmoid
+export const tanh = ops.tanh
+/** max(0, x); relu'(0) = 0. */
+export const relu = ops.relu
+
+/** x for x > 0, αx otherwise (α = 0.01 by default; 0.1 is the other common choice). */
+export function leakyRelu<S extends Shape>(x: Expr<S>, alpha = 0.01): Expr<S> {
+  return ops.where(ops.gt(x, 0), x, ops.mul(alpha, x)) as Expr<S>
+}
+
+/**
+ * x for x > 0, α(eˣ − 1) otherwise (α = 1 by default). The exponential is taken of min(x, 0), so
+ * a large positive x never makes e^x overflow to Infinity (whose zero-weighted gradient would be NaN).
+ */
+export function elu<S extends Shape>(x: Expr<S>, alpha = 1): Expr<S> {
+  const negPart = ops.mul(alpha, ops.sub(ops.exp(ops.minimum(x, 0)), 1))
+  return ops.where(ops.gt(x, 0), x, negPart) as Expr<S>
+}
+
+/**
+ * Maxout over `pieces` affine maps already computed side by side: `z` is [N, pieces·width] with
+ * piece p of unit j in column p·width + j; the result is [N, width], the max over the pieces.
+ */
+export function maxoutPieces(z: Expr, pieces: number, width: number): Expr {
+  const n = z.shape[0]!
+  return ops.max(ops.reshape(z, [n, pieces, width]), [1])
+}
+
+export type ActivationName = 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'elu' | 'identity'
+
+/** The activation named by a layer spec, applied to `x`. */
+export function activate<S extends Shape>(name: ActivationName, x: Expr<S>, alpha?: number): Expr<S> {
+  switch (name) {
+    case 'sigmoid':
+      return sigmoid(x)
+    case 'tanh':
+      return tanh(x)
+    case 'relu':
+      return relu(x)
+    case 'leakyRelu':
+      return leakyRelu(x, alpha ?? 0.01)
+    case 'elu':
+      return elu(x, alpha ?? 1)
+    case 'identity':
+      return x
+  }
+}
