@@ -1,0 +1,67 @@
+/**
+ * Program: the flat SSA form the compiler works on. Every value is a variable number defined once,
+ * either as an input (a named `input` or `param` leaf, bound per call) or as the output of one
+ * equation, and equations are listed after the equations defining their arguments. Shapes may hold
+ * symbolic dims ('N') that are bound at call time.
+ */
+import type { Attrs } from '../core/Expr.js'
+import type { Shape } from '../core/Shape.js'
+import * as S from '../core/Shape.js'
+import type { Tensor } from '../core/Tensor.js'
+import type { OpName } from '../ops/index.js'
+
+export type Var = number
+
+export interface ProgramInput {
+  readonly v: Var
+  readonly kind: 'input' | 'param'
+  readonly name: string
+  readonly shape: Shape
+}
+
+export interface Eqn {
+  readonly out: Var
+  readonly op: OpName
+  readonly args: readonly Var[]
+  readonly attrs: Attrs
+  readonly shape: Shape
+  /** The value of a `tensor` constant. */
+  readonly value?: Tensor
+}
+
+export interface Program {
+  readonly inputs: readonly ProgramInput[]
+  readonly eqns: readonly Eqn[]
+  readonly outputs: readonly Var[]
+}
+
+/** Shape of every variable, by variable number. */
+export function shapes(p: Program): Map<Var, Shape> {
+  const m = new Map<Var, Shape>()
+  for (const i of p.inputs) m.set(i.v, i.shape)
+  for (const e of p.eqns) m.set(e.out, e.shape)
+  return m
+}
+
+/** Number of uses of every variable (as an argument or a program output). */
+export function useCounts(p: Program): Map<Var, number> {
+  const m = new Map<Var, number>()
+  const bump = (v: Var) => m.set(v, (m.get(v) ?? 0) + 1)
+  for (const e of p.eqns) e.args.forEach(bump)
+  p.outputs.forEach(bump)
+  return m
+}
+
+function showAttrs(a: Attrs): string {
+  const ks = Object.keys(a).filter((k) => a[k] !== null)
+  return ks.length === 0 ? '' : `{${ks.map((k) => `${k}=${JSON.stringify(a[k])}`).join(' ')}}`
+}
+
+/** Text form, one equation per line: `v7: [N,100] = add v5 v6`. */
+export function show(p: Program): string {
+  const lines = p.inputs.map((i) => `in  v${i.v}: ${S.show(i.shape)} = ${i.kind} '${i.name}'`)
+  for (const e of p.eqns)
+    lines.push(`    v${e.out}: ${S.show(e.shape)} = ${e.op} ${e.args.map((a) => `v${a}`).join(' ')} ${showAttrs(e.attrs)}`.trimEnd())
+  lines.push(`out ${p.outputs.map((o) => `v${o}`).join(' ')}`)
+  return lines.join('\n')
+}
