@@ -23,3 +23,5 @@ export {
   type CheckVjpOptions,
   type VjpReport,
 } from './ad/gradcheck.js'
+export * as Data from './data/index.js'
+export type { Dataset } from './data/Dataset.js'

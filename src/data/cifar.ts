@@ -19,7 +19,7 @@ export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer',
 const SIDE = 32
 const PLANE = SIDE * SIDE
 const PIXELS = 3 * PLANE
-export const RECORD_BYTES = 1 + PIXELS
+export const CIFAR_RECORD_BYTES = 1 + PIXELS
 
 export interface CifarFile {
   readonly bytes: Uint8Array
@@ -34,19 +34,19 @@ export function fromCifar(files: readonly CifarFile[], name = 'cifar10'): Either
   let n = 0
   for (const { bytes, file } of files) {
     if (bytes.length === 0) return decodeError(`${file}: empty file, expected 3073-byte CIFAR-10 records`)
-    if (bytes.length % RECORD_BYTES !== 0)
+    if (bytes.length % CIFAR_RECORD_BYTES !== 0)
       return decodeError(
-        `${file}: size ${bytes.length} is not a multiple of the ${RECORD_BYTES}-byte CIFAR-10 record ` +
-          `(${Math.floor(bytes.length / RECORD_BYTES)} whole records and ${bytes.length % RECORD_BYTES} extra bytes: truncated or not a CIFAR-10 batch)`,
+        `${file}: size ${bytes.length} is not a multiple of the ${CIFAR_RECORD_BYTES}-byte CIFAR-10 record ` +
+          `(${Math.floor(bytes.length / CIFAR_RECORD_BYTES)} whole records and ${bytes.length % CIFAR_RECORD_BYTES} extra bytes: truncated or not a CIFAR-10 batch)`,
       )
-    n += bytes.length / RECORD_BYTES
+    n += bytes.length / CIFAR_RECORD_BYTES
   }
   const x = new Float64Array(n * PIXELS)
   const y = new Float64Array(n)
   let row = 0
   for (const { bytes, file } of files) {
-    for (let r = 0; r < bytes.length / RECORD_BYTES; r++, row++) {
-      const off = r * RECORD_BYTES
+    for (let r = 0; r < bytes.length / CIFAR_RECORD_BYTES; r++, row++) {
+      const off = r * CIFAR_RECORD_BYTES
       const label = bytes[off]!
       if (label > 9) return decodeError(`${file}: record ${r} has label ${label}, expected 0..9`)
       y[row] = label
@@ -69,9 +69,9 @@ export function encodeCifar(ds: Dataset): Either<SymgradError, Uint8Array> {
   const px = toBytes(ds)
   if (E.isLeft(px)) return px
   const n = D.size(ds)
-  const out = new Uint8Array(n * RECORD_BYTES)
+  const out = new Uint8Array(n * CIFAR_RECORD_BYTES)
   for (let i = 0; i < n; i++) {
-    const off = i * RECORD_BYTES
+    const off = i * CIFAR_RECORD_BYTES
     out[off] = ds.y.data[i]!
     for (let c = 0; c < 3; c++)
       for (let p = 0; p < PLANE; p++) out[off + 1 + c * PLANE + p] = px.right[i * PIXELS + p * 3 + c]!

@@ -19,8 +19,8 @@ import type { Dataset } from './Dataset.js'
 import { split } from './split.js'
 import type { SplitSizes, Splits } from './split.js'
 
-export const SIDE = 28
-export const PIXELS = SIDE * SIDE
+const SIDE = 28
+const PIXELS = SIDE * SIDE
 
 /** The fixed split of the bundled digits: 8000 / 1000 / 1000. */
 export const MNIST_SPLIT: SplitSizes = { train: 8000, validation: 1000, test: 1000 }

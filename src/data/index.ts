@@ -1,0 +1,22 @@
+/**
+ * Data: datasets, splits, minibatches, preprocessing, loaders for IDX and CIFAR-10 bytes, metrics.
+ * Everything here is pure and browser-safe; reading files from disk is in src/io (Node).
+ */
+export type { Dataset, Fields } from './Dataset.js'
+export {
+  make as makeDataset,
+  size as datasetSize,
+  features as datasetFeatures,
+  take,
+  withFeatures,
+  classCounts,
+  findNonFinite,
+} from './Dataset.js'
+export { xor, spiral, type XorOptions, type SpiralOptions } from './datasets.js'
+export { split, sizesFromFractions, type SplitSizes, type Splits } from './split.js'
+export { batches, batchIndices, countBatches, epochOrder, type Batch, type Batches, type BatchOptions } from './batches.js'
+export { argmax, accuracy } from './metrics.js'
+export { fromIdx, parseIdx, encodeIdx, toBytes, IMAGES_MAGIC, LABELS_MAGIC, type IdxOptions } from './idx.js'
+export { fromCifar, encodeCifar, CIFAR10_CLASSES, CIFAR_RECORD_BYTES, type CifarFile } from './cifar.js'
+export { fromDigitArrays, splitMnist, MNIST_SPLIT, MNIST_SPLIT_KEY } from './mnist.js'
+export * as Preprocess from './preprocess.js'
