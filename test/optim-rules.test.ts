@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { freeze } from 'immer'
 import * as T from '../src/core/Tensor.js'
-import type { GradientTransformation } from '../src/optim/GradientTransformation.js'
+import type { AnyGradientTransformation } from '../src/optim/GradientTransformation.js'
 import { applyUpdates, step } from '../src/optim/GradientTransformation.js'
 import * as P from '../src/optim/params.js'
 import type { Params } from '../src/optim/params.js'
@@ -16,7 +16,7 @@ import { clipByGlobalNorm } from '../src/optim/transforms.js'
 import { chain } from '../src/optim/GradientTransformation.js'
 import { bowl, multiKey, rosenbrock, snapshot, type Problem } from './optim-fixtures.js'
 
-type Opt = GradientTransformation<unknown>
+type Opt = AnyGradientTransformation
 
 /** Runs `opt` for `n` steps on a problem, returning the iterates' losses and the last params. */
 function run(opt: Opt, pb: Problem, n: number): { losses: number[]; params: Params; trail: Params[] } {

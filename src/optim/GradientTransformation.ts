@@ -22,6 +22,13 @@ export interface GradientTransformation<S> {
   readonly update: (grads: Params, state: S, params: Params) => readonly [updates: Params, state: S]
 }
 
+/**
+ * A transformation with its state type forgotten, for heterogeneous lists (a table of optimizers).
+ * `GradientTransformation<S>` is invariant in S, so `unknown` would not accept them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyGradientTransformation = GradientTransformation<any>
+
 /** The state type of a transformation. */
 export type StateOf<G> = G extends GradientTransformation<infer S> ? S : never
 
