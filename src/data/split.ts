@@ -23,11 +23,17 @@ export interface Splits {
   readonly test: Dataset
 }
 
-/** Counts from fractions of `n` (validation and test floored, train rounded and capped so the sum never exceeds n), e.g. {0.8, 0.1, 0.1}. */
+/**
+ * Counts from fractions of `n`, e.g. {train: 0.8, validation: 0.1, test: 0.1}. Validation and
+ * test are floored; train gets the rest when the fractions sum to 1, otherwise it is rounded and
+ * capped so the sum never exceeds n.
+ */
 export function sizesFromFractions(n: number, f: SplitSizes): SplitSizes {
   const validation = Math.floor(n * f.validation)
   const test = Math.floor(n * f.test)
-  const train = Math.max(0, Math.min(n - validation - test, Math.round(n * f.train)))
+  const rest = n - validation - test
+  const whole = Math.abs(f.train + f.validation + f.test - 1) < 1e-9
+  const train = whole ? rest : Math.max(0, Math.min(rest, Math.round(n * f.train)))
   return { train, validation, test }
 }
 
