@@ -31,7 +31,7 @@ export function parseIdx(
   const ndim = magic & 0xff
   const header = 4 + 4 * ndim
   const kind = magic === IMAGES_MAGIC ? 'images' : magic === LABELS_MAGIC ? 'labels' : 'IDX'
-  if (bytes.length < header)
+  if (bytes.length < 4)
     return decodeError(`${file}: truncated IDX ${kind} header: expected at least ${header} bytes, found ${bytes.length}`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const found = view.getUint32(0, false)
@@ -40,6 +40,8 @@ export function parseIdx(
     const other = found === IMAGES_MAGIC ? ' (an images file)' : found === LABELS_MAGIC ? ' (a labels file)' : ''
     return decodeError(`${file}: expected IDX ${kind} magic number ${magic} (${hex(magic)}), found ${found} (${hex(found)})${other}${gz}`)
   }
+  if (bytes.length < header)
+    return decodeError(`${file}: truncated IDX ${kind} header: expected at least ${header} bytes, found ${bytes.length}`)
   const dims: number[] = []
   for (let i = 0; i < ndim; i++) dims.push(view.getUint32(4 + 4 * i, false))
   const body = dims.reduce((a, b) => a * b, 1)
