@@ -1,0 +1,198 @@
+/**
+ * The layout engine shared by the infix and LaTeX printers. It reads each op's `notation`
+ * (leaf, infix, prefix, postfix, call) and adds only the parentheses that precedence and
+ * associativity require; a `Style` turns the pieces into text or LaTeX.
+ *
+ * DAGs do not blow up: a shared subexpression whose printed form is longer than `letThreshold`
+ * is bound once to a name (t1, t2, …) and referred to by that name, so the output stays linear
+ * in the number of nodes.
+ */
+import type { Attrs, Expr, Notation } from '../core/Expr.js'
+import type { Shape } from '../core/Shape.js'
+import { constValue, leafName, tensorOp } from '../ops/leaves.js'
+import { Prec } from '../ops/Op.js'
+
+type InfixN = Extract<Notation, { form: 'infix' }>
+type PrefixN = Extract<Notation, { form: 'prefix' }>
+type PostfixN = Extract<Notation, { form: 'postfix' }>
+type CallN = Extract<Notation, { form: 'call' }>
+
+export interface Piece {
+  readonly text: string
+  readonly prec: number
+  readonly form: 'atom' | 'prefix' | 'infix' | 'postfix'
+  /** The op that produced the piece (to tell `a + (b + c)` from `a + (b − c)`). */
+  readonly op?: Expr['op']
+}
+
+export interface Style {
+  readonly minus: string
+  number(v: number, digits: number): string
+  name(s: string): string
+  paren(s: string): string
+  infix(n: InfixN, l: string, r: string): string
+  /** Infix ops laid out as an atom whose arguments need no parentheses (LaTeX's \frac). */
+  atomInfix(n: InfixN): boolean
+  prefix(n: PrefixN, a: string): string
+  postfix(n: PostfixN, a: Piece): string
+  call(n: CallN, args: readonly string[], attrs: string | undefined): string
+  fill(value: string, shape: Shape): string
+  tensor(shape: Shape): string
+  letName(i: number): string
+}
+
+export interface PrintOptions {
+  /**
+   * Elide broadcastTo, sumTo and reshape (learners' view) and print filled constants as their
+   * number. Default: true when every root is a scalar.
+   */
+  readonly compact?: boolean
+  /** Shared subexpressions printed longer than this are bound to a name (default 80; Infinity: never). */
+  readonly letThreshold?: number
+  /** Significant digits of non-integer constants (default 6). */
+  readonly digits?: number
+  /** Nodes to print as the given name instead of their structure (used by the trace). */
+  readonly names?: ReadonlyMap<number, string>
+}
+
+export interface Printed {
+  /** Let-bindings, in dependency order: [name, printed form]. */
+  readonly lets: readonly (readonly [string, string])[]
+  readonly exprs: readonly string[]
+}
+
+const atom = (text: string): Piece => ({ text, prec: Prec.atom, form: 'atom' })
+
+/** Nodes under `roots` in post-order, not descending below `stop` nodes. */
+function order(roots: readonly Expr[], stop: (e: Expr) => boolean): Expr[] {
+  const out: Expr[] = []
+  const seen = new Set<number>()
+  const stack: [Expr, number][] = []
+  for (const r of roots) {
+    if (seen.has(r.id)) continue
+    seen.add(r.id)
+    stack.push([r, 0])
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!
+      const [n, i] = top
+      if (!stop(n) && i < n.args.length) {
+        top[1] = i + 1
+        const c = n.args[i]!
+        if (!seen.has(c.id)) {
+          seen.add(c.id)
+          stack.push([c, 0])
+        }
+      } else {
+        stack.pop()
+        out.push(n)
+      }
+    }
+  }
+  return out
+}
+
+/** broadcastTo, sumTo, reshape: movement ops printed as calls, elided in compact mode. */
+export function isElidable(e: Expr): boolean {
+  return e.op.kind === 'movement' && e.op.notation.form === 'call' && e.args.length === 1
+}
+
+function showAttrs(n: CallN, e: Expr): string | undefined {
+  if (n.attrs === undefined) return undefined
+  const axes = e.attrs['axes'] as readonly number[] | undefined
+  const x = e.args[0]
+  if (axes !== undefined && x !== undefined && axes.length === x.shape.length) return undefined
+  return n.attrs(e.attrs as Attrs)
+}
+
+function leafPiece(e: Expr, style: Style, compact: boolean, digits: number): Piece {
+  const name = leafName(e)
+  if (name !== undefined) return atom(style.name(name))
+  const v = constValue(e)
+  if (v !== undefined) {
+    const num = Number.isNaN(v) || v >= 0 || Object.is(v, -0) ? atom(style.number(Object.is(v, -0) ? 0 : v, digits)) : undefined
+    const p = num ?? { text: style.minus + style.number(-v, digits), prec: Prec.neg, form: 'prefix' as const }
+    return compact || e.shape.length === 0 ? p : atom(style.fill(p.text, e.shape))
+  }
+  if (e.op === tensorOp) return atom(style.tensor(e.shape))
+  return atom(style.name(e.op.name))
+}
+
+function wrapSide(c: Piece, n: InfixN, right: boolean, op: Expr['op']): boolean {
+  if (c.form === 'prefix') return right || c.prec < n.prec
+  if (c.prec !== n.prec) return c.prec < n.prec
+  return right && !(n.assoc === 'both' && c.op === op)
+}
+
+/** The piece for node `e` given the pieces of its arguments. */
+export function pieceOf(e: Expr, args: readonly Piece[], style: Style, opts: { compact: boolean; digits: number }): Piece {
+  const nt = e.op.notation
+  if (e.args.length === 0) return leafPiece(e, style, opts.compact, opts.digits)
+  if (opts.compact && isElidable(e)) return args[0]!
+  const wrap = (p: Piece, yes: boolean): string => (yes ? style.paren(p.text) : p.text)
+  switch (nt.form) {
+    case 'infix': {
+      const [l, r] = [args[0]!, args[1]!]
+      if (style.atomInfix(nt)) return { ...atom(style.infix(nt, l.text, r.text)), op: e.op }
+      const text = style.infix(nt, wrap(l, wrapSide(l, nt, false, e.op)), wrap(r, wrapSide(r, nt, true, e.op)))
+      return { text, prec: nt.prec, form: 'infix', op: e.op }
+    }
+    case 'prefix': {
+      const a = args[0]!
+      return { text: style.prefix(nt, wrap(a, a.form === 'prefix' || a.prec < nt.prec)), prec: nt.prec, form: 'prefix', op: e.op }
+    }
+    case 'postfix': {
+      const a = args[0]!
+      const inner = a.form === 'atom' || a.form === 'postfix' ? a : { ...atom(style.paren(a.text)) }
+      return { text: style.postfix(nt, inner), prec: Prec.pow, form: 'postfix', op: e.op }
+    }
+    case 'call':
+      return { ...atom(style.call(nt, args.map((a) => a.text), showAttrs(nt, e))), op: e.op }
+    case 'leaf':
+      return leafPiece(e, style, opts.compact, opts.digits)
+  }
+}
+
+/** Prints `roots` together, sharing let-bindings between them. */
+export function render(roots: readonly Expr[], style: Style, opts: PrintOptions = {}): Printed {
+  const compact = opts.compact ?? roots.every((r) => r.shape.length === 0)
+  const threshold = opts.letThreshold ?? 80
+  const digits = opts.digits ?? 6
+  const names = opts.names ?? new Map<number, string>()
+  const named = (e: Expr): boolean => names.has(e.id)
+  const nodes = order(roots, named)
+  const uses = new Map<number, number>()
+  const use = (e: Expr): void => void uses.set(e.id, (uses.get(e.id) ?? 0) + 1)
+  roots.forEach(use)
+  for (const n of nodes) if (!named(n)) n.args.forEach(use)
+  const pieces = new Map<number, Piece>()
+  const lets: [string, string][] = []
+  for (const n of nodes) {
+    const given = names.get(n.id)
+    if (given !== undefined) {
+      pieces.set(n.id, atom(given))
+      continue
+    }
+    let p = pieceOf(n, n.args.map((a) => pieces.get(a.id)!), style, { compact, digits })
+    const shared = (uses.get(n.id) ?? 0) >= 2 && n.args.length > 0 && !(compact && isElidable(n))
+    if (shared && p.text.length > threshold) {
+      const name = style.letName(lets.length + 1)
+      lets.push([name, p.text])
+      p = atom(name)
+    }
+    pieces.set(n.id, p)
+  }
+  return { lets, exprs: roots.map((r) => pieces.get(r.id)!.text) }
+}
+
+/** Let-bindings on their own lines, then the expression(s). */
+export function joinPrinted(p: Printed, bind: string, sep: string): string {
+  return [...p.lets.map(([n, t]) => `${n}${bind}${t}`), ...p.exprs].join(sep)
+}
+
+export function formatNumber(v: number, digits: number): string {
+  if (Number.isNaN(v)) return 'NaN'
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞'
+  if (Number.isInteger(v) && Math.abs(v) < 1e21) return String(v)
+  return String(Number(v.toPrecision(digits)))
+}
+
