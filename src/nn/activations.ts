@@ -15,18 +15,22 @@ export const tanh = ops.tanh
 /** max(0, x); relu'(0) = 0. */
 export const relu = ops.relu
 
-/** x for x > 0, αx otherwise (α = 0.01 by default; 0.1 is the other common choice). */
+/**
+ * x for x > 0, αx otherwise (α = 0.01 by default; 0.1 is the other common choice), written
+ * max(αx, x) (min for α > 1): exact on both sides, and the tie at 0 sends the gradient to αx.
+ */
 export function leakyRelu<S extends Shape>(x: Expr<S>, alpha = 0.01): Expr<S> {
-  return ops.where(ops.gt(x, 0), x, ops.mul(alpha, x)) as Expr<S>
+  const ax = ops.mul(alpha, x)
+  return (alpha <= 1 ? ops.maximum(ax, x) : ops.minimum(ax, x)) as Expr<S>
 }
 
 /**
- * x for x > 0, α(eˣ − 1) otherwise (α = 1 by default). The exponential is taken of min(x, 0), so
- * a large positive x never makes e^x overflow to Infinity (whose zero-weighted gradient would be NaN).
+ * x for x > 0, α(eˣ − 1) otherwise (α = 1 by default), written relu(x) + α(e^min(x,0) − 1): no
+ * select on a condition of x, and e^min(x,0) never overflows for large positive x (an Infinity in
+ * an untaken branch would turn its zero-weighted gradient into NaN).
  */
 export function elu<S extends Shape>(x: Expr<S>, alpha = 1): Expr<S> {
-  const negPart = ops.mul(alpha, ops.sub(ops.exp(ops.minimum(x, 0)), 1))
-  return ops.where(ops.gt(x, 0), x, negPart) as Expr<S>
+  return ops.add(ops.relu(x), ops.mul(alpha, ops.sub(ops.exp(ops.minimum(x, 0)), 1))) as Expr<S>
 }
 
 /**

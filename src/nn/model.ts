@@ -13,8 +13,8 @@ import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
 import { errorMessage, ShapeError, SymgradError } from '../core/errors.js'
 import * as ops from '../ops/index.js'
-import { initWeight } from './init.js'
-import { type LayerSpec, type Mode, type Resolved, applyLayer, leafShapes, prefix } from './layers.js'
+import { type InitScheme, initWeight } from './init.js'
+import { type LayerSpec, type Mode, type Resolved, applyLayer, batchNorm, dense, dropout, leafShapes, prefix, relu } from './layers.js'
 
 /** Named tensors: parameters ('dense0.W', 'dense0.b', 'bn1.gamma'...). */
 export type Params = Readonly<Record<string, Tensor>>
@@ -195,4 +195,42 @@ function build(spec: ModelSpec): Model {
   const params = () => Object.fromEntries(Object.entries(paramShapes).map(([n, s]) => [n, ops.param(n, s)]))
   const weights = () => Object.fromEntries(Object.entries(params()).filter(([n]) => n.endsWith('.W')))
   return { spec: frozen, in: frozen.in, out: frozen.out, init, apply: apply as unknown as Model["apply"], paramShapes, stateShapes, params, weights }
+}
+
+// ── a helper for the usual fully connected net ─────────────────────────────────────────────────
+
+export interface MlpOptions {
+  /** Hidden nonlinearity (default relu). */
+  readonly activation?: LayerSpec & { readonly kind: 'activation' }
+  readonly init?: InitScheme
+  /** Batch norm after each hidden affine layer, before the nonlinearity. */
+  readonly batchNorm?: boolean
+  /** Dropout keep probability after each hidden nonlinearity (none by default). */
+  readonly keep?: number
+  /** Dropout keep probability on the input units: never dropped unless this is given. */
+  readonly inputKeep?: number
+}
+
+type First<Ws extends readonly number[]> = Ws extends readonly [infer F extends number, ...number[]] ? F : number
+type Last<Ws extends readonly number[]> = Ws extends readonly [...number[], infer L extends number] ? L : number
+
+/**
+ * widths [d0, d1, …, dk] → dense(d0,d1), [bn], act, [dropout], …, dense(d(k−1), dk): no
+ * nonlinearity, batch norm or dropout after the last affine layer, and no input dropout unless
+ * `inputKeep` is given.
+ */
+export function mlp<const Ws extends readonly number[]>(widths: Ws, o: MlpOptions = {}): Model<First<Ws>, Last<Ws>> {
+  if (widths.length < 2) throw new ShapeError(`mlp: expected at least 2 widths (input and output), got [${widths.join(',')}]`)
+  const act = o.activation ?? relu
+  const layers: LayerSpec[] = []
+  if (o.inputKeep !== undefined && o.inputKeep < 1) layers.push(dropout(o.inputKeep))
+  for (let i = 0; i + 1 < widths.length; i++) {
+    layers.push(dense(widths[i]!, widths[i + 1]!, o.init !== undefined ? { init: o.init } : {}))
+    if (i + 2 === widths.length) break
+    if (o.batchNorm === true) layers.push(batchNorm())
+    layers.push(act)
+    if (o.keep !== undefined && o.keep < 1) layers.push(dropout(o.keep))
+  }
+  const resolved = resolveLayers(layers)
+  return build({ kind: 'sequential', in: widths[0]!, out: widths[widths.length - 1]!, layers: resolved, inference: false }) as never
 }
