@@ -22,7 +22,7 @@ const count = (shapes: Readonly<Record<string, readonly number[]>>) =>
   Object.values(shapes).reduce((a, s) => a + s.reduce((p, d) => p * d, 1), 0)
 
 /** One row per layer: name, what it is, output shape [N, width], trainable parameters, state values. */
-export function summary(model: Model): string {
+export function summary<In extends number, Out extends number>(model: Model<In, Out>): string {
   const head = ['layer', 'kind', 'output', 'params', 'state']
   const rows = model.spec.layers.map((l) => {
     const s = leafShapes(l)
