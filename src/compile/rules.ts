@@ -135,6 +135,16 @@ export const negAdd = rule('(−x) + y → y − x', (n) =>
 export const subNeg = rule('x − (−y) → x + y', (n) =>
   on(n, subOp) && on(arg(n, 1), negOp) ? apply(addOp, [arg(n, 0), arg(arg(n, 1), 0)]) : undefined,
 )
+// a sign moves out of products and quotients, where −(−x) → x can cancel it
+export const negMul = rule('(−x)·y → −(x·y)', (n) =>
+  on(n, mulOp) && on(arg(n, 0), negOp) ? apply(negOp, [apply(mulOp, [arg(arg(n, 0), 0), arg(n, 1)])]) : undefined,
+)
+export const mulNeg = rule('x·(−y) → −(x·y)', (n) =>
+  on(n, mulOp) && on(arg(n, 1), negOp) ? apply(negOp, [apply(mulOp, [arg(n, 0), arg(arg(n, 1), 0)])]) : undefined,
+)
+export const negDiv = rule('(−x)/y → −(x/y)', (n) =>
+  on(n, divOp) && on(arg(n, 0), negOp) ? apply(negOp, [apply(divOp, [arg(arg(n, 0), 0), arg(n, 1)])]) : undefined,
+)
 // matmul with an all-zero factor is zero (same finiteness assumption as x·0)
 export const matmulZero = rule('A@0 → 0', (n) =>
   on(n, matmulOp) && (isC(n.args[0], 0) || isC(n.args[1], 0)) ? zeroLike(n) : undefined,
@@ -196,6 +206,9 @@ export const defaultRules: readonly Rule[] = [
   addNeg,
   negAdd,
   subNeg,
+  negMul,
+  mulNeg,
+  negDiv,
   matmulZero,
   identityMove,
   transposeTwice,

@@ -23,6 +23,11 @@ export interface Piece {
   readonly form: 'atom' | 'prefix' | 'infix' | 'postfix'
   /** The op that produced the piece (to tell `a + (b + c)` from `a + (b − c)`). */
   readonly op?: Expr['op']
+  /**
+   * For infix pieces: the op when every unparenthesized operand at the same precedence is that
+   * same op (`a + b + c`), 'mixed' otherwise (`a·b/c`), so `x·(a·b/c)` keeps its parentheses.
+   */
+  readonly chain?: Expr['op'] | 'mixed'
 }
 
 export interface Style {
@@ -120,7 +125,12 @@ function leafPiece(e: Expr, style: Style, compact: boolean, digits: number): Pie
 function wrapSide(c: Piece, n: InfixN, right: boolean, op: Expr['op']): boolean {
   if (c.form === 'prefix') return right || c.prec < n.prec
   if (c.prec !== n.prec) return c.prec < n.prec
-  return right && !(n.assoc === 'both' && c.op === op)
+  return right && !(n.assoc === 'both' && c.op === op && c.chain === op)
+}
+
+function chainOf(l: Piece, r: Piece, wl: boolean, wr: boolean, n: InfixN, op: Expr['op']): Expr['op'] | 'mixed' {
+  const same = (p: Piece, wrapped: boolean) => wrapped || p.form !== 'infix' || p.prec !== n.prec || p.chain === op
+  return same(l, wl) && same(r, wr) ? op : 'mixed'
 }
 
 /** The piece for node `e` given the pieces of its arguments. */
@@ -133,8 +143,9 @@ export function pieceOf(e: Expr, args: readonly Piece[], style: Style, opts: { c
     case 'infix': {
       const [l, r] = [args[0]!, args[1]!]
       if (style.atomInfix(nt)) return { ...atom(style.infix(nt, l.text, r.text)), op: e.op }
-      const text = style.infix(nt, wrap(l, wrapSide(l, nt, false, e.op)), wrap(r, wrapSide(r, nt, true, e.op)))
-      return { text, prec: nt.prec, form: 'infix', op: e.op }
+      const [wl, wr] = [wrapSide(l, nt, false, e.op), wrapSide(r, nt, true, e.op)]
+      const text = style.infix(nt, wrap(l, wl), wrap(r, wr))
+      return { text, prec: nt.prec, form: 'infix', op: e.op, chain: chainOf(l, r, wl, wr, nt, e.op) }
     }
     case 'prefix': {
       const a = args[0]!
