@@ -25,3 +25,5 @@ export {
 } from './ad/gradcheck.js'
 export * as Data from './data/index.js'
 export type { Dataset } from './data/Dataset.js'
+export * as optim from './optim/index.js'
+export type { GradientTransformation, Params } from './optim/GradientTransformation.js'
