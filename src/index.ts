@@ -26,4 +26,4 @@ export {
 export * as Data from './data/index.js'
 export type { Dataset } from './data/Dataset.js'
 export * as optim from './optim/index.js'
-export type { GradientTransformation, Params } from './optim/GradientTransformation.js'
+export type { GradientTransformation } from './optim/GradientTransformation.js'
