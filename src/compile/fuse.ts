@@ -1,0 +1,192 @@
+/**
+ * fuse: Program → Schedule. Decides what runs as one loop and what is only a way of reading:
+ *
+ * - Elementwise equations of one shape that feed each other become one loop group: each element
+ *   is computed start to finish in registers, from the ops' scalar `emit` expressions. This is
+ *   where the compiler relies on elementwise Jacobians being diagonal: the vjp of an elementwise op
+ *   is itself elementwise (cot·f'(x)), so the backward pass fuses into the same kind of loops and
+ *   no Jacobian is ever materialized.
+ * - `broadcastTo` and `transpose` are views: consumers read their argument's buffer with strides
+ *   (0 on broadcast axes), so broadcasts are index arithmetic, not copies. A view is copied into a
+ *   buffer only when a kernel or an output needs it contiguous.
+ * - matmul(transpose(a), b) and matmul(a, transpose(b)) become transposed-form kernel calls.
+ * - `reshape` aliases its argument's buffer; `const` is a literal inside loops.
+ *
+ * Groups are placed at their last member; a group stops growing ("sealed") once anything outside
+ * it has read one of its values, so moving it later never breaks a dependence.
+ */
+import type { Shape } from '../core/Shape.js'
+import * as S from '../core/Shape.js'
+import { lookupOp } from '../ops/index.js'
+import type { Eqn, Program, Var } from './program.js'
+import { shapes } from './program.js'
+
+export type Step =
+  /** One loop over `shape` computing `members` (in order), storing `stores`. */
+  | { readonly kind: 'loop'; readonly shape: Shape; readonly members: readonly Eqn[]; readonly stores: readonly Var[] }
+  /** A backend kernel for a non-elementwise op; `trans[i]` = argument i is read transposed. */
+  | { readonly kind: 'kernel'; readonly eqn: Eqn; readonly args: readonly Var[]; readonly trans: readonly boolean[] }
+  /** Copy a view (broadcastTo/transpose) into its own buffer. */
+  | { readonly kind: 'copy'; readonly eqn: Eqn }
+  /** Fill a buffer with a constant. */
+  | { readonly kind: 'fill'; readonly eqn: Eqn }
+
+export interface Schedule {
+  readonly program: Program
+  readonly steps: readonly Step[]
+  /** How each variable exists at run time. */
+  readonly storage: ReadonlyMap<Var, Storage>
+  readonly shapes: ReadonlyMap<Var, Shape>
+  readonly defs: ReadonlyMap<Var, Eqn>
+}
+
+/**
+ * input/tensor: a caller's or constant array (never written); buffer: a planned buffer;
+ * alias: shares the buffer of `of` (reshape); view: read through strides; literal: a const;
+ * local: a scalar inside its loop only.
+ */
+export type Storage =
+  | { readonly kind: 'input' | 'tensor' | 'buffer' | 'local' | 'literal' }
+  | { readonly kind: 'alias'; readonly of: Var }
+  | { readonly kind: 'view' }
+
+export const isView = (e: Eqn | undefined): boolean => e !== undefined && (e.op === 'broadcastTo' || e.op === 'transpose')
+const isElementwise = (e: Eqn): boolean => lookupOp(e.op)!.kind === 'elementwise'
+
+/** 2-D transpose with the default or [1,0] permutation. */
+function isMatrixTranspose(e: Eqn | undefined): boolean {
+  if (e === undefined || e.op !== 'transpose' || e.shape.length !== 2) return false
+  const p = e.attrs['perm'] as readonly number[] | null
+  return p === null || (p[0] === 1 && p[1] === 0)
+}
+
+export function fuse(p: Program): Schedule {
+  const sh = shapes(p)
+  const defs = new Map<Var, Eqn>(p.eqns.map((e) => [e.out, e]))
+  const pos = new Map<Var, number>(p.eqns.map((e, i) => [e.out, i]))
+
+  // ── which values must live in a buffer (read by a kernel, an output, a reshape or a view) ──
+  const needBuf = new Set<Var>(p.outputs)
+  const matmulTrans = new Map<Var, boolean[]>()
+  const bufferable = (v: Var) => {
+    const d = defs.get(v)
+    return !(isView(d) || d?.op === 'const')
+  }
+  for (let i = p.eqns.length - 1; i >= 0; i--) {
+    const e = p.eqns[i]!
+    if (isView(e)) {
+      if (bufferable(e.args[0]!)) needBuf.add(e.args[0]!)
+    } else if (e.op === 'matmul') {
+      const trans = e.args.map((a) => {
+        const d = defs.get(a)
+        if (isMatrixTranspose(d) && bufferable(d!.args[0]!)) {
+          needBuf.add(d!.args[0]!)
+          return true
+        }
+        needBuf.add(a)
+        return false
+      })
+      matmulTrans.set(e.out, trans)
+    } else if (!isElementwise(e) && e.op !== 'const') e.args.forEach((a) => needBuf.add(a))
+  }
+
+  // ── grouping ──
+  const groupOf = new Map<Var, number>()
+  const groups: { members: Eqn[]; sealed: boolean; last: number; alive: boolean }[] = []
+  /** The buffers a read of `v` touches: v itself, or the bases under a chain of views. */
+  const readsOf = (v: Var): Var[] => {
+    const d = defs.get(v)
+    return isView(d) ? readsOf(d!.args[0]!) : [v]
+  }
+  const seal = (v: Var) => {
+    for (const b of readsOf(v)) {
+      const g = groupOf.get(b)
+      if (g !== undefined) groups[g]!.sealed = true
+    }
+  }
+  const steps: { at: number; step: Step | number }[] = []
+  for (const [i, e] of p.eqns.entries()) {
+    if (e.op === 'const') {
+      if (needBuf.has(e.out)) steps.push({ at: i, step: { kind: 'fill', eqn: e } })
+      continue
+    }
+    if (isView(e)) {
+      if (needBuf.has(e.out)) {
+        seal(e.out)
+        steps.push({ at: i, step: { kind: 'copy', eqn: e } })
+      }
+      continue
+    }
+    if (!isElementwise(e)) {
+      const trans = matmulTrans.get(e.out) ?? e.args.map(() => false)
+      const args = e.args.map((a, k) => (trans[k] ? defs.get(a)!.args[0]! : a))
+      args.forEach(seal)
+      if (e.op !== 'reshape') steps.push({ at: i, step: { kind: 'kernel', eqn: e, args, trans } })
+      continue
+    }
+    // elementwise: join the open groups of same-shaped direct arguments, seal everything else read
+    const join = new Set<number>()
+    for (const a of e.args) {
+      const g = groupOf.get(a)
+      if (g !== undefined && !groups[g]!.sealed && S.equal(sh.get(a)!, e.shape)) join.add(g)
+    }
+    for (const a of e.args) {
+      const g = groupOf.get(a)
+      if (g === undefined || !join.has(g) || isView(defs.get(a))) seal(a)
+    }
+    const live = [...join].filter((g) => !groups[g]!.sealed)
+    let g: number
+    if (live.length === 0) {
+      g = groups.length
+      groups.push({ members: [], sealed: false, last: i, alive: true })
+    } else {
+      g = Math.min(...live)
+      for (const o of live)
+        if (o !== g) {
+          groups[g]!.members.push(...groups[o]!.members)
+          for (const m of groups[o]!.members) groupOf.set(m.out, g)
+          groups[o]!.alive = false
+          groups[o]!.members = []
+        }
+    }
+    groups[g]!.members.push(e)
+    groups[g]!.last = i
+    groupOf.set(e.out, g)
+  }
+
+  // ── storage ──
+  const storage = new Map<Var, Storage>()
+  for (const inp of p.inputs) storage.set(inp.v, { kind: 'input' })
+  const crossReads = new Set<Var>()
+  for (const e of p.eqns)
+    for (const a of e.args) {
+      const ga = groupOf.get(a)
+      if (ga !== undefined && (groupOf.get(e.out) !== ga || !isElementwise(e))) crossReads.add(a)
+    }
+  for (const e of p.eqns) {
+    const v = e.out
+    if (e.op === 'tensor') storage.set(v, { kind: 'tensor' })
+    else if (e.op === 'const') storage.set(v, needBuf.has(v) ? { kind: 'buffer' } : { kind: 'literal' })
+    else if (isView(e)) storage.set(v, needBuf.has(v) ? { kind: 'buffer' } : { kind: 'view' })
+    else if (e.op === 'reshape') storage.set(v, { kind: 'alias', of: rootOf(storage, e.args[0]!) })
+    else if (isElementwise(e)) storage.set(v, needBuf.has(v) || crossReads.has(v) ? { kind: 'buffer' } : { kind: 'local' })
+    else storage.set(v, { kind: 'buffer' })
+  }
+
+  for (const [gi, g] of groups.entries()) {
+    if (!g.alive) continue
+    g.members.sort((x, y) => pos.get(x.out)! - pos.get(y.out)!)
+    const stores = g.members.filter((m) => storage.get(m.out)!.kind === 'buffer').map((m) => m.out)
+    steps.push({ at: g.last, step: gi })
+    const shape = g.members[g.members.length - 1]!.shape
+    steps[steps.length - 1]!.step = { kind: 'loop', shape, members: g.members, stores }
+  }
+  steps.sort((x, y) => x.at - y.at)
+  return { program: p, steps: steps.map((s) => s.step as Step), storage, shapes: sh, defs }
+}
+
+/** The variable owning the buffer `v` lives in (following reshape aliases). */
+export function rootOf(storage: ReadonlyMap<Var, Storage>, v: Var): Var {
+  const s = storage.get(v)
+  return s !== undefined && s.kind === 'alias' ? s.of : v
+}

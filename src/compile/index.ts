@@ -1,0 +1,132 @@
+/**
+ * The compiler: Expr → simplify → linearize → Program → typecheck → fuse → plan → codegen → link.
+ * Each stage is a pure function returning plain data; `stages` returns all of them and `explain`
+ * prints them, for learners and for debugging.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Expr } from '../core/Expr.js'
+import type { Tensor } from '../core/Tensor.js'
+import * as T from '../core/Tensor.js'
+import * as Sh from '../core/Shape.js'
+import { SymgradError } from '../core/errors.js'
+import type { Bindings } from '../eval/evaluate.js'
+import { grad } from '../ad/grad.js'
+import { leafName } from '../ops/leaves.js'
+import type { Backend } from './backend.js'
+import { jsBackend } from './backend-js.js'
+import { codegen, type Generated } from './codegen.js'
+import { fuse, type Schedule } from './fuse.js'
+import { link, type CompiledFn } from './link.js'
+import { linearize } from './linearize.js'
+import { plan, type Plan } from './plan.js'
+import type { Program } from './program.js'
+import * as P from './program.js'
+import { simplify, type Fired } from './simplify.js'
+import { typecheck } from './typecheck.js'
+
+export interface CompileOptions {
+  /** Run the simplifier first (default true). */
+  readonly simplify?: boolean
+  readonly backend?: Backend
+}
+
+export interface Stages {
+  readonly fired: readonly Fired[]
+  readonly program: Program
+  readonly schedule: Schedule
+  readonly plan: Plan
+  readonly generated: Generated
+}
+
+/** Every stage's output for `outputs`; throws a SymgradError if the program does not typecheck. */
+export function stages(outputs: readonly Expr[], options: CompileOptions = {}): Stages {
+  const simp = options.simplify === false ? { exprs: [...outputs], fired: [] } : simplify(outputs)
+  const program = linearize(simp.exprs)
+  const checked = typecheck(program)
+  if (E.isLeft(checked)) throw checked.left
+  const schedule = fuse(program)
+  const pl = plan(schedule)
+  const generated = codegen(schedule, pl, options.backend ?? jsBackend)
+  return { fired: simp.fired, program, schedule, plan: pl, generated }
+}
+
+/** Compiles `outputs` into one function of the bindings (inputs and params by name). */
+export function compile(outputs: readonly Expr[], options: CompileOptions = {}): CompiledFn {
+  const st = stages(outputs, options)
+  return link(st.schedule, st.plan, st.generated, options.backend ?? jsBackend)
+}
+
+/** A readable account of each stage: rules fired, the Program, the fused steps, buffers, source. */
+export function explain(outputs: readonly Expr[], options: CompileOptions = {}): string {
+  const st = stages(outputs, options)
+  const steps = st.schedule.steps.map((s, i) => {
+    switch (s.kind) {
+      case 'loop':
+        return `${i}: loop ${Sh.show(s.shape)} { ${s.members.map((m) => `v${m.out}=${m.op}`).join(', ')} } stores ${s.stores.map((v) => `v${v}`).join(' ') || '-'}`
+      case 'kernel':
+        return `${i}: kernel v${s.eqn.out} = ${s.eqn.op}(${s.args.map((a, k) => `v${a}${s.trans[k] ? 'ᵀ' : ''}`).join(', ')})`
+      default:
+        return `${i}: ${s.kind} v${s.eqn.out} (${s.eqn.op})`
+    }
+  })
+  const views = [...st.schedule.storage].filter(([, s]) => s.kind !== 'buffer').map(([v, s]) => `v${v}:${s.kind}${s.kind === 'alias' ? `→v${s.of}` : ''}`)
+  const slots = st.plan.slots.map((shapes, k) => {
+    const vs = [...st.plan.slotOf].filter(([, sl]) => sl === k).map(([v]) => `v${v}`)
+    return `B${k}: ${vs.join(' ')}  (${shapes.map(Sh.show).join(' ')})`
+  })
+  return [
+    '── simplify: rules fired',
+    st.fired.map((f) => `${f.rule} ×${f.count}`).join('\n') || '(none)',
+    '── program',
+    P.show(st.program),
+    '── fused steps',
+    steps.join('\n'),
+    '── storage (not in buffers)',
+    views.join(' ') || '(none)',
+    '── buffer plan',
+    slots.join('\n') || '(none)',
+    '── generated JavaScript',
+    st.generated.source,
+  ].join('\n')
+}
+
+export interface ValueAndGrad<K extends string> {
+  readonly value: number
+  readonly grads: Record<K, Tensor>
+}
+
+export interface ValueAndGradFn<K extends string> {
+  (bindings: Bindings): E.Either<SymgradError, ValueAndGrad<K>>
+  /** Throws instead of returning a Left; gradients are the function's own buffers, valid until the next call. */
+  readonly runOwned: (bindings: Bindings) => ValueAndGrad<K>
+  readonly compiled: CompiledFn
+}
+
+/**
+ * The loss and its gradients with respect to `params`, compiled as ONE program: the backward pass
+ * reads the forward intermediates instead of recomputing them.
+ */
+export function valueAndGrad<K extends string>(loss: Expr, params: Readonly<Record<K, Expr>>, options: CompileOptions = {}): ValueAndGradFn<K> {
+  for (const [k, p] of Object.entries(params) as [string, Expr][])
+    if (leafName(p) === undefined) throw new SymgradError('grad', `valueAndGrad: '${k}' is not an input or param leaf (got op ${p.op.name})`)
+  const keys = Object.keys(params) as K[]
+  const gs = grad(loss, params)
+  const fn = compile([loss, ...keys.map((k) => gs[k])], options)
+  const pack = (ts: readonly Tensor[]): ValueAndGrad<K> => ({
+    value: T.item(ts[0]!),
+    grads: Object.fromEntries(keys.map((k, i) => [k, ts[i + 1]!])) as Record<K, Tensor>,
+  })
+  return Object.assign((b: Bindings) => E.map(pack)(fn(b)), { runOwned: (b: Bindings) => pack(fn.runOwned(b)), compiled: fn })
+}
+
+export { interpret, bindInputs } from './interpret.js'
+export { linearize } from './linearize.js'
+export { typecheck, problems } from './typecheck.js'
+export { fuse } from './fuse.js'
+export { plan } from './plan.js'
+export { codegen } from './codegen.js'
+export { link } from './link.js'
+export { jsBackend } from './backend-js.js'
+export type { CompiledFn } from './link.js'
+export type { Program, Eqn } from './program.js'
+export type { Backend, KernelOp } from './backend.js'

@@ -1,0 +1,117 @@
+/**
+ * Reductions for the JavaScript backend, by index arithmetic over the input's row-major layout.
+ * When the reduced axes form one block (the usual case: rows, columns, everything) the input is
+ * viewed as [outer, reduced, inner] and read in place; otherwise a general odometer walks it. Both
+ * add the terms of each output in the input's row-major order, like the reference evaluator.
+ */
+export type ReduceKind = 'sum' | 'mean' | 'max' | 'logSumExp'
+
+/** OUT[o] = reduce of X over `axes` (sorted) of the row-major shape `dims`. */
+export function reduce(kind: ReduceKind, X: Float64Array, dims: readonly number[], axes: readonly number[], OUT: Float64Array): void {
+  let outer = 1
+  let red = 1
+  let inner = 1
+  const block = axes.every((a, i) => i === 0 || a === axes[i - 1]! + 1)
+  for (let i = 0; i < dims.length; i++) {
+    if (axes.includes(i)) red *= dims[i]!
+    else if (axes.length === 0 || i < axes[0]!) outer *= dims[i]!
+    else inner *= dims[i]!
+  }
+  const nOut = outer * inner
+  if (kind === 'logSumExp') {
+    reduceInto('max', X, dims, axes, OUT, block, outer, red, inner)
+    for (let i = 0; i < nOut; i++) if (OUT[i] === -Infinity) OUT[i] = 0
+    logSumExpRest(X, dims, axes, OUT, block, outer, red, inner)
+    return
+  }
+  reduceInto(kind === 'max' ? 'max' : 'sum', X, dims, axes, OUT, block, outer, red, inner)
+  if (kind === 'mean') {
+    const n = red
+    for (let i = 0; i < nOut; i++) OUT[i] = OUT[i]! / n
+  }
+}
+
+function reduceInto(kind: 'sum' | 'max', X: Float64Array, dims: readonly number[], axes: readonly number[], OUT: Float64Array, block: boolean, outer: number, red: number, inner: number): void {
+  const nOut = outer * inner
+  const init = kind === 'sum' ? 0 : -Infinity
+  OUT.fill(init, 0, nOut)
+  if (!block) {
+    general(X, dims, axes, OUT, kind === 'max')
+    return
+  }
+  if (inner === 1) {
+    for (let o = 0; o < outer; o++) {
+      let acc = init
+      const base = o * red
+      if (kind === 'sum') for (let r = 0; r < red; r++) acc += X[base + r]!
+      else for (let r = 0; r < red; r++) acc = Math.max(acc, X[base + r]!)
+      OUT[o] = acc
+    }
+    return
+  }
+  for (let o = 0; o < outer; o++) {
+    const ob = o * inner
+    for (let r = 0; r < red; r++) {
+      const xb = (o * red + r) * inner
+      if (kind === 'sum') for (let i = 0; i < inner; i++) OUT[ob + i]! += X[xb + i]!
+      else for (let i = 0; i < inner; i++) OUT[ob + i] = Math.max(OUT[ob + i]!, X[xb + i]!)
+    }
+  }
+}
+
+/** With OUT holding the (finite) maxima m: OUT = m + log Σ exp(x − m). */
+function logSumExpRest(X: Float64Array, dims: readonly number[], axes: readonly number[], OUT: Float64Array, block: boolean, outer: number, red: number, inner: number): void {
+  const nOut = outer * inner
+  if (block && inner === 1) {
+    for (let o = 0; o < outer; o++) {
+      const mo = OUT[o]!
+      const base = o * red
+      let s = 0
+      for (let r = 0; r < red; r++) s += Math.exp(X[base + r]! - mo)
+      OUT[o] = mo + Math.log(s)
+    }
+    return
+  }
+  const m = OUT.slice(0, nOut)
+  const shifted = new Float64Array(X.length)
+  const st = outStrides(dims, axes)
+  walk(dims, st, (i, off) => (shifted[i] = Math.exp(X[i]! - m[off]!)))
+  OUT.fill(0, 0, nOut)
+  walk(dims, st, (i, off) => (OUT[off]! += shifted[i]!))
+  for (let o = 0; o < nOut; o++) OUT[o] = m[o]! + Math.log(OUT[o]!)
+}
+
+function outStrides(dims: readonly number[], axes: readonly number[]): number[] {
+  const st = new Array<number>(dims.length).fill(0)
+  let acc = 1
+  for (let i = dims.length - 1; i >= 0; i--)
+    if (!axes.includes(i)) {
+      st[i] = acc
+      acc *= dims[i]!
+    }
+  return st
+}
+
+/** Calls f(input index, output offset) over the input in row-major order. */
+function walk(dims: readonly number[], st: readonly number[], f: (i: number, off: number) => void): void {
+  const r = dims.length
+  const n = dims.reduce((p, d) => p * d, 1)
+  const idx = new Array<number>(r).fill(0)
+  let off = 0
+  for (let i = 0; i < n; i++) {
+    f(i, off)
+    for (let ax = r - 1; ax >= 0; ax--) {
+      idx[ax]!++
+      off += st[ax]!
+      if (idx[ax]! < dims[ax]!) break
+      off -= st[ax]! * dims[ax]!
+      idx[ax] = 0
+    }
+  }
+}
+
+function general(X: Float64Array, dims: readonly number[], axes: readonly number[], OUT: Float64Array, isMax: boolean): void {
+  const st = outStrides(dims, axes)
+  if (isMax) walk(dims, st, (i, off) => (OUT[off] = Math.max(OUT[off]!, X[i]!)))
+  else walk(dims, st, (i, off) => (OUT[off]! += X[i]!))
+}
