@@ -11,6 +11,23 @@ export { SymgradError, ShapeError, GradError } from './core/errors.js'
 export * from './ops/index.js'
 export { evaluate, evaluateAll, evaluateOrThrow, type Bindings } from './eval/evaluate.js'
 export { grad, backward } from './ad/grad.js'
+export { simplify, simplifyOne, type Simplified, type Fired, type SimplifyOptions } from './compile/simplify.js'
+export { rule, defaultRules, type Rule } from './compile/rules.js'
+export {
+  toInfix,
+  printInfix,
+  toLatex,
+  printLatex,
+  toDot,
+  traceBackward,
+  formatTrace,
+  type PrintOptions,
+  type Printed,
+  type DotOptions,
+  type Trace,
+  type TraceRow,
+  type LocalGrad,
+} from './print/index.js'
 export {
   gradcheck,
   checkVjp,
