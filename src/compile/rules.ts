@@ -114,12 +114,13 @@ export const divOne = rule('x/1 → x', (n) => (on(n, divOp) && isC(n.args[1], 1
 
 /**
  * 0/x → 0 only where x is known to be non-zero: a non-zero constant, or a `count` (the size of
- * reduced axes; an empty batch is taken as non-zero). 0/x is NaN at x = 0, so 0/y for an
+ * reduced axes; an empty batch is taken as non-zero), possibly broadcast or reshaped. 0/x is NaN at x = 0, so 0/y for an
  * arbitrary y is left alone.
  */
 export const zeroDiv = rule('0/x → 0', (n) => {
   if (!on(n, divOp) || !isC(n.args[0], 0)) return undefined
-  const d = arg(n, 1)
+  let d = arg(n, 1)
+  while (on(d, broadcastToOp) || on(d, reshapeOp)) d = arg(d, 0)
   const v = constValue(d)
   const nonZero = v !== undefined ? v !== 0 && !Number.isNaN(v) : on(d, countOp)
   return nonZero ? zeroLike(n) : undefined
