@@ -11,8 +11,9 @@ import { toLatex } from '../src/print/latex.js'
 import { toDot } from '../src/print/dot.js'
 import { differentiableLeaves, formatTrace, traceBackward } from '../src/print/trace.js'
 
-const [a, b, c, x, y, z] = ['a', 'b', 'c', 'x', 'y', 'z'].map((n) => input(n, [])) as Expr[] as [Expr, Expr, Expr, Expr, Expr, Expr]
-const [w0, w1, w2, x0, x1] = ['w0', 'w1', 'w2', 'x0', 'x1'].map((n) => input(n, [])) as [Expr, Expr, Expr, Expr, Expr]
+const scalarInput = (n: string): Expr => input(n, [])
+const [a, b, c, x, y, z] = [scalarInput('a'), scalarInput('b'), scalarInput('c'), scalarInput('x'), scalarInput('y'), scalarInput('z')]
+const [w0, w1, w2, x0, x1] = [scalarInput('w0'), scalarInput('w1'), scalarInput('w2'), scalarInput('x0'), scalarInput('x1')]
 const neuron = add(add(mul(w0, x0), mul(w1, x1)), w2)
 
 describe('infix: minimal parentheses', () => {
