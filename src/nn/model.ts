@@ -72,7 +72,9 @@ export interface WidthMismatch<Prev extends number, Next extends number> {
   readonly 'sequential: a layer expects a different input width than the previous layer gives': { readonly previousOut: Prev; readonly nextIn: Next }
 }
 /** Each layer unchanged when its input width matches the width flowing into it, else a WidthMismatch. */
-export type CheckWidths<Ls extends readonly unknown[], W extends number | undefined = undefined> = Ls extends readonly [infer H, ...infer Rest]
+export type CheckWidths<Ls extends readonly unknown[], W extends number | undefined = undefined> = number extends Ls['length']
+  ? Ls // an array built at run time: widths are checked at run time only
+  : Ls extends readonly [infer H, ...infer Rest]
   ? H extends Sized
     ? W extends number
       ? number extends W
