@@ -121,7 +121,7 @@ export function fuse(p: Program): Schedule {
       const trans = matmulTrans.get(e.out) ?? e.args.map(() => false)
       const args = e.args.map((a, k) => (trans[k] ? defs.get(a)!.args[0]! : a))
       args.forEach(seal)
-      if (e.op !== 'reshape') steps.push({ at: i, step: { kind: 'kernel', eqn: e, args, trans } })
+      if (e.op !== 'reshape' && e.op !== 'tensor') steps.push({ at: i, step: { kind: 'kernel', eqn: e, args, trans } })
       continue
     }
     // elementwise: join the open groups of same-shaped direct arguments, seal everything else read
