@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import { run as backprop } from '../examples/01-backprop-by-hand.js'
+import { run as xor, targets } from '../examples/02-xor.js'
+
+describe('examples/01-backprop-by-hand', () => {
+  const r = backprop()
+  const values = (p: typeof r.neuron) => p.derivatives.map((d) => d.value)
+
+  it('(x + y)·z at (−2, 5, −4): f = −12 and simplified derivatives z, z, x + y', () => {
+    expect(r.circuit.f).toBe(-12)
+    expect(r.circuit.derivatives).toEqual([
+      { wrt: 'x', expr: 'z', value: -4 },
+      { wrt: 'y', expr: 'z', value: -4 },
+      { wrt: 'z', expr: 'x + y', value: 3 },
+    ])
+    expect(r.circuit.trace).toContain('#3·#4')
+    expect(r.circuit.trace.split('\n')).toHaveLength(2 + 5)
+  })
+
+  it('the sigmoid neuron: f ≈ 0.73, ∂f/∂w ≈ [−0.20, −0.39, 0.20], ∂f/∂x ≈ [0.39, −0.59]', () => {
+    for (const p of [r.neuron, r.neuronSigmoid]) {
+      expect(p.f).toBeCloseTo(0.7310585786, 9)
+      const [dw0, dw1, dw2, dx0, dx1] = values(p)
+      const s = 0.7310585786300049 * (1 - 0.7310585786300049) // σ'(1)
+      expect([dw0, dw1, dw2, dx0, dx1].map((v) => Number(v!.toFixed(2)))).toEqual([-0.2, -0.39, 0.2, 0.39, -0.59])
+      expect(dw0).toBeCloseTo(-1 * s, 12)
+      expect(dw1).toBeCloseTo(-2 * s, 12)
+      expect(dw2).toBeCloseTo(s, 12)
+      expect(dx0).toBeCloseTo(2 * s, 12)
+      expect(dx1).toBeCloseTo(-3 * s, 12)
+    }
+    expect(r.neuronSigmoid.derivatives[0]!.expr).toBe('σ(w0·x0 + w1·x1 + w2)·(1 − σ(w0·x0 + w1·x1 + w2))·x0')
+    expect(r.neuron.trace.split('\n')).toHaveLength(2 + 14)
+  })
+})
+
+describe('examples/02-xor', () => {
+  it('learns XOR: predictions end within 0.05 of the targets', () => {
+    const r = xor()
+    expect(r.targets).toEqual(targets)
+    expect(r.predictions).toHaveLength(4)
+    r.predictions.forEach((p, i) => expect(Math.abs(p - targets[i]!)).toBeLessThan(0.05))
+    expect(r.maxError).toBeLessThan(0.05)
+    expect(r.lossHistory.at(-1)!).toBeLessThan(r.lossHistory[0]! / 100)
+    expect(r.loss).toBe('0.5·sum((σ(σ(X @ W1) @ W2) − y)²)')
+  })
+
+  it('is deterministic for a seed', () => {
+    const a = xor({ seed: 5, steps: 50 })
+    const b = xor({ seed: 5, steps: 50 })
+    expect(a.predictions).toEqual(b.predictions)
+    expect(xor({ seed: 6, steps: 50 }).predictions).not.toEqual(a.predictions)
+  })
+})
