@@ -3,7 +3,7 @@
  * and model ensembles. Stands on core/ only: parameters and gradients are records of Tensors.
  */
 export * from './GradientTransformation.js'
-export * as Params from './params.js'
+export * as params from './params.js'
 export * from './schedules.js'
 export * from './transforms.js'
 export * from './aliases.js'

@@ -1,0 +1,219 @@
+/**
+ * Optimizers race on a ravine: SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam (each with its
+ * learning rate picked from a grid) and L-BFGS, from the same start. Prints the number of steps
+ * each needs to reach the target loss and writes report/05-optimizers.svg: trajectories over the
+ * loss contours, and loss vs. step on a log scale.
+ *
+ * Then the lecture's advice about L-BFGS, measured: on the same surface with noisy gradient and
+ * loss estimates (as a mini-batch gives), L-BFGS's line search and curvature pairs break down,
+ * while SGD with momentum and Adam keep making progress.
+ *
+ *   npx tsx examples/05-optimizers.ts
+ */
+import * as T from '../src/core/Tensor.js'
+import * as R from '../src/core/Random.js'
+import type { AnyGradientTransformation, Params } from '../src/optim/index.js'
+import { adagrad, adam, lbfgsInit, lbfgsStep, momentum, nesterov, rmsprop, sgd, step, type Objective } from '../src/optim/index.js'
+import { contours, sampleGrid } from '../src/plot/contour.js'
+
+// ── the ravine: a curved valley, steep across (curvature ≈ 2·b) and shallow along ──
+const B = 20
+export const ravine = (x: number, y: number): number => (1 - x) ** 2 + B * (y - x * x) ** 2
+const ravineGrad = (x: number, y: number): [number, number] => [-2 * (1 - x) - 4 * B * x * (y - x * x), 2 * B * (y - x * x)]
+const objective: Objective = (p) => {
+  const [x, y] = p['w']!.data as unknown as [number, number]
+  return [ravine(x, y), { w: T.of(ravineGrad(x, y)) }]
+}
+export const start: readonly [number, number] = [-1.5, 2.5]
+export const target = 1e-6
+const maxSteps = 3000
+
+interface Racer {
+  readonly name: string
+  readonly make: (lr: number) => AnyGradientTransformation
+  readonly lrs: readonly number[]
+}
+
+const racers: readonly Racer[] = [
+  { name: 'SGD', make: sgd, lrs: [3e-3, 1e-2, 2e-2] },
+  { name: 'Momentum', make: (lr) => momentum(lr, 0.9), lrs: [1e-3, 3e-3, 1e-2] },
+  { name: 'Nesterov', make: (lr) => nesterov(lr, 0.9), lrs: [1e-3, 3e-3, 1e-2] },
+  { name: 'AdaGrad', make: (lr) => adagrad(lr), lrs: [0.1, 0.3, 1, 3] },
+  { name: 'RMSProp', make: (lr) => rmsprop(lr, { decay: 0.9 }), lrs: [3e-4, 1e-3, 3e-3, 1e-2] },
+  { name: 'Adam', make: (lr) => adam(lr), lrs: [1e-2, 3e-2, 0.1] },
+]
+
+export interface Run {
+  readonly name: string
+  readonly learningRate: number | null
+  /** Iterates, starting point first. */
+  readonly path: readonly (readonly [number, number])[]
+  readonly losses: readonly number[]
+  /** First step with loss ≤ target, or null. */
+  readonly stepsToTarget: number | null
+  /** Gradient evaluations used up to the target (or in total). */
+  readonly evaluations: number
+}
+
+const point = (p: Params): [number, number] => [p['w']!.data[0]!, p['w']!.data[1]!]
+
+function firstBelow(losses: readonly number[]): number | null {
+  const i = losses.findIndex((f) => f <= target)
+  return i < 0 ? null : i
+}
+
+function race(r: Racer, lr: number): Run {
+  const opt = r.make(lr)
+  let x: Params = { w: T.of([...start]) }
+  let s = opt.init(x)
+  const path = [point(x)]
+  const losses = [objective(x)[0]]
+  for (let t = 0; t < maxSteps && losses[t]! > target / 100 && Number.isFinite(losses[t]!); t++) {
+    ;[x, s] = step(opt, x, objective(x)[1], s)
+    path.push(point(x))
+    losses.push(objective(x)[0])
+  }
+  const hit = firstBelow(losses)
+  return { name: r.name, learningRate: lr, path, losses, stepsToTarget: hit, evaluations: hit ?? losses.length - 1 }
+}
+
+/** Best learning rate of the grid: fewest steps to the target, then lowest final loss. */
+function tuned(r: Racer): Run {
+  const runs = r.lrs.map((lr) => race(r, lr))
+  const score = (x: Run) => [x.stepsToTarget ?? Infinity, Number.isFinite(x.losses.at(-1)!) ? x.losses.at(-1)! : Infinity]
+  return runs.reduce((a, b) => {
+    const [sa, fa] = score(a)
+    const [sb, fb] = score(b)
+    return sb! < sa! || (sb === sa && fb! < fa!) ? b : a
+  })
+}
+
+function runLbfgs(obj: Objective, maxEvals: number): Run & { reason: string } {
+  let st = lbfgsInit(obj, { w: T.of([...start]) })
+  const path = [point(st.x)]
+  const losses = [ravine(...point(st.x))]
+  const evals = [st.evaluations]
+  for (let i = 0; st.evaluations < maxEvals && losses[i]! > target / 100; i++) {
+    st = lbfgsStep(obj, st)
+    if (st.stopped !== null) break
+    path.push(point(st.x))
+    losses.push(ravine(...point(st.x))) // the true loss, also when `obj` is noisy
+    evals.push(st.evaluations)
+  }
+  const hit = firstBelow(losses)
+  return { name: 'L-BFGS', learningRate: null, path, losses, stepsToTarget: hit, evaluations: evals[hit ?? evals.length - 1]!, reason: st.stopped ?? (hit === null ? `evaluation budget ${maxEvals} used` : 'reached the target') }
+}
+
+// ── noisy estimates: f + σ_f·ε, ∇f + σ·ε′ with fresh noise on every call (a mini-batch's view) ──
+function noisyObjective(sigma: number, seed: number): Objective {
+  let calls = 0 // the example's own counter: each evaluation draws a new mini-batch
+  return (p) => {
+    const k = R.foldIn(R.key(seed), calls++)
+    const [f, g] = objective(p)
+    const e = R.normalArray(k, 3)
+    return [f + sigma * e[0]!, { w: T.add(g['w']!, T.of([sigma * e[1]!, sigma * e[2]!])) }]
+  }
+}
+
+export interface NoisyRow {
+  readonly name: string
+  readonly sigma: number
+  readonly evaluations: number
+  readonly finalLoss: number
+  readonly note: string
+}
+
+function noisyRace(sigma: number, budget: number): NoisyRow[] {
+  const rows: NoisyRow[] = []
+  const lb = runLbfgs(noisyObjective(sigma, 5), budget)
+  rows.push({ name: 'L-BFGS', sigma, evaluations: lb.evaluations, finalLoss: lb.losses.at(-1)!, note: lb.reason })
+  for (const [name, opt] of [['Momentum', momentum(1e-3, 0.9)], ['Adam', adam(1e-2)]] as const) {
+    const obj = noisyObjective(sigma, 5)
+    let x: Params = { w: T.of([...start]) }
+    let s = (opt as AnyGradientTransformation).init(x)
+    for (let t = 0; t < budget; t++) [x, s] = step(opt as AnyGradientTransformation, x, obj(x)[1], s)
+    rows.push({ name, sigma, evaluations: budget, finalLoss: ravine(...point(x)), note: `lr ${name === 'Adam' ? 1e-2 : 1e-3}` })
+  }
+  return rows
+}
+
+export interface Result {
+  readonly runs: readonly Run[]
+  readonly table: readonly { optimizer: string; learningRate: string; stepsToTarget: string; gradientEvaluations: number; finalLoss: string }[]
+  readonly noisy: readonly NoisyRow[]
+}
+
+export function run(): Result {
+  const runs = [...racers.map(tuned), runLbfgs(objective, maxSteps)]
+  const table = runs.map((r) => ({
+    optimizer: r.name,
+    learningRate: r.learningRate === null ? 'line search' : String(r.learningRate),
+    stepsToTarget: r.stepsToTarget === null ? `> ${maxSteps}` : String(r.stepsToTarget),
+    gradientEvaluations: r.evaluations,
+    finalLoss: r.losses.at(-1)!.toExponential(1),
+  }))
+  const noisy = [0, 0.1, 1].flatMap((sigma) => noisyRace(sigma, 2000))
+  return { runs, table, noisy }
+}
+
+// ── the picture: trajectories over contours (left), loss vs. step, both axes log (right) ──
+const colors: Record<string, string> = {
+  SGD: '#1f77b4', Momentum: '#ff7f0e', Nesterov: '#2ca02c', AdaGrad: '#d62728',
+  RMSProp: '#9467bd', Adam: '#8c564b', 'L-BFGS': '#e377c2',
+}
+const f3 = (v: number) => v.toFixed(1)
+
+export function svg(res: Result): string {
+  const [W, H, pad] = [460, 420, 40]
+  const [x0, x1, y0, y1] = [-2, 2, -1, 4]
+  const sx = (x: number) => pad + ((x - x0) / (x1 - x0)) * (W - 2 * pad)
+  const sy = (y: number) => H - pad - ((y - y0) / (y1 - y0)) * (H - 2 * pad)
+  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W + 40}" height="${H + 30}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${pad}" y="16" font-size="13">Ravine f = (1−x)² + ${B}(y−x²)²: trajectories from (${start.join(', ')})</text>`]
+  const levels = Array.from({ length: 13 }, (_, k) => 10 ** (-3 + k * 0.4))
+  for (const c of contours(sampleGrid(ravine, [x0, x1], [y0, y1], 160, 160), levels))
+    for (const [a, b, c2, d] of c.segments)
+      out.push(`<line x1="${f3(sx(a))}" y1="${f3(sy(b))}" x2="${f3(sx(c2))}" y2="${f3(sy(d))}" stroke="#bbb" stroke-width="0.8"/>`)
+  out.push(`<rect x="${pad}" y="${pad}" width="${W - 2 * pad}" height="${H - 2 * pad}" fill="none" stroke="#333"/>`)
+  for (const r of res.runs) {
+    const pts = r.path.map(([x, y]) => `${f3(sx(Math.max(x0 - 1, Math.min(x1 + 1, x))))},${f3(sy(Math.max(y0 - 1, Math.min(y1 + 1, y))))}`)
+    out.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${colors[r.name]}" stroke-width="1.4" opacity="0.85"/>`)
+  }
+  out.push(`<circle cx="${sx(start[0])}" cy="${sy(start[1])}" r="4" fill="black"/>`, `<text x="${sx(1) + 6}" y="${sy(1) + 4}">min (1, 1)</text>`,
+    `<circle cx="${sx(1)}" cy="${sy(1)}" r="3" fill="none" stroke="black"/>`)
+  for (const t of [-2, -1, 0, 1, 2]) out.push(`<text x="${sx(t) - 4}" y="${H - pad + 14}">${t}</text>`)
+  for (const t of [-1, 0, 1, 2, 3, 4]) out.push(`<text x="${pad - 18}" y="${sy(t) + 4}">${t}</text>`)
+  // right panel: log10(loss) against log10(step + 1)
+  const ox = W + 40
+  const lx = (t: number) => ox + pad + (Math.log10(t + 1) / Math.log10(maxSteps + 1)) * (W - 2 * pad)
+  const [lo, hi] = [-9, 1.5]
+  const ly = (f: number) => H - pad - ((Math.max(lo, Math.min(hi, Math.log10(f))) - lo) / (hi - lo)) * (H - 2 * pad)
+  out.push(`<text x="${ox + pad}" y="16" font-size="13">Loss vs. step (log–log); dashed: target ${target.toExponential()}</text>`,
+    `<rect x="${ox + pad}" y="${pad}" width="${W - 2 * pad}" height="${H - 2 * pad}" fill="none" stroke="#333"/>`,
+    `<line x1="${ox + pad}" x2="${ox + W - pad}" y1="${ly(target)}" y2="${ly(target)}" stroke="#999" stroke-dasharray="4 3"/>`)
+  for (let e = lo; e <= hi; e += 3) out.push(`<text x="${ox + 4}" y="${ly(10 ** e) + 4}">1e${e}</text>`)
+  for (const t of [0, 9, 99, 999]) out.push(`<text x="${lx(t) - 6}" y="${H - pad + 14}">${t + 1}</text>`)
+  for (const r of res.runs)
+    out.push(`<polyline points="${r.losses.map((f, t) => `${f3(lx(t))},${f3(ly(f))}`).join(' ')}" fill="none" stroke="${colors[r.name]}" stroke-width="1.4"/>`)
+  out.push(`<rect x="${ox + pad + 4}" y="${H - pad - 116}" width="225" height="${14 * res.runs.length + 8}" fill="white" opacity="0.9"/>`)
+  res.runs.forEach((r, i) => {
+    out.push(`<line x1="${ox + pad + 8}" x2="${ox + pad + 28}" y1="${H - pad - 104 + 14 * i}" y2="${H - pad - 104 + 14 * i}" stroke="${colors[r.name]}" stroke-width="3"/>`,
+      `<text x="${ox + pad + 33}" y="${H - pad - 100 + 14 * i}">${r.name}${r.learningRate === null ? ' (line search)' : ` lr=${r.learningRate}`}: ${r.stepsToTarget ?? `> ${maxSteps}`} steps</text>`)
+  })
+  out.push(`<text x="${ox + W / 2 - 20}" y="${H - 6}">step + 1</text>`, '</svg>')
+  return out.join('\n')
+}
+
+const isMain = typeof process !== 'undefined' && process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)
+if (isMain) {
+  const res = run()
+  console.log(`Steps to reach f ≤ ${target} on the ravine (learning rates: best of a small grid; at most ${maxSteps} steps):`)
+  console.table(res.table)
+  console.log('Noisy estimates (σ = noise std of f and of each gradient coordinate); final TRUE loss:')
+  console.table(res.noisy.map((r) => ({ ...r, finalLoss: r.finalLoss.toExponential(2) })))
+  const { mkdirSync, writeFileSync } = await import('node:fs')
+  mkdirSync('report', { recursive: true })
+  writeFileSync('report/05-optimizers.svg', svg(res))
+  console.log('wrote report/05-optimizers.svg')
+}
