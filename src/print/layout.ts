@@ -56,8 +56,8 @@ export interface PrintOptions {
   readonly letThreshold?: number
   /** Significant digits of non-integer constants (default 6). */
   readonly digits?: number
-  /** Nodes to print as the given name instead of their structure (used by the trace). */
-  readonly names?: ReadonlyMap<number, string>
+  /** Nodes to print as the given name instead of their structure (by node id, or a function). */
+  readonly names?: ReadonlyMap<number, string> | ((e: Expr) => string | undefined)
 }
 
 export interface Printed {
@@ -168,8 +168,10 @@ export function render(roots: readonly Expr[], style: Style, opts: PrintOptions 
   const compact = opts.compact ?? roots.every((r) => r.shape.length === 0)
   const threshold = opts.letThreshold ?? 80
   const digits = opts.digits ?? 6
-  const names = opts.names ?? new Map<number, string>()
-  const named = (e: Expr): boolean => names.has(e.id)
+  const given = opts.names
+  const nameOf = (e: Expr): string | undefined =>
+    given === undefined ? undefined : typeof given === 'function' ? given(e) : given.get(e.id)
+  const named = (e: Expr): boolean => nameOf(e) !== undefined
   const nodes = order(roots, named)
   const uses = new Map<number, number>()
   const use = (e: Expr): void => void uses.set(e.id, (uses.get(e.id) ?? 0) + 1)
@@ -178,17 +180,17 @@ export function render(roots: readonly Expr[], style: Style, opts: PrintOptions 
   const pieces = new Map<number, Piece>()
   const lets: [string, string][] = []
   for (const n of nodes) {
-    const given = names.get(n.id)
-    if (given !== undefined) {
-      pieces.set(n.id, atom(given))
+    const name = nameOf(n)
+    if (name !== undefined) {
+      pieces.set(n.id, atom(name))
       continue
     }
     let p = pieceOf(n, n.args.map((a) => pieces.get(a.id)!), style, { compact, digits })
     const shared = (uses.get(n.id) ?? 0) >= 2 && n.args.length > 0 && !(compact && isElidable(n))
     if (shared && p.text.length > threshold) {
-      const name = style.letName(lets.length + 1)
-      lets.push([name, p.text])
-      p = atom(name)
+      const bound = style.letName(lets.length + 1)
+      lets.push([bound, p.text])
+      p = atom(bound)
     }
     pieces.set(n.id, p)
   }

@@ -121,8 +121,7 @@ export function traceBackward(loss: Expr, bindings: Bindings, wrt?: readonly Exp
   const refs = new Map(p.order.flatMap((n, i) => (constValue(n) === undefined ? [[n.id, `#${i + 1}`] as const] : [])))
   const longNames = new Map<number, string>()
   const rows = p.order.map((n, i): TraceRow => {
-    const others = new Map(refs)
-    others.delete(n.id)
+    const others = (e: Expr): string | undefined => (e === n ? undefined : refs.get(e.id))
     const [node] = printInfix([n], { names: others, compact: false }).exprs
     const [expr] = printInfix([n], { names: longNames, compact: true, letThreshold: Infinity }).exprs
     if (expr!.length > EXPR_INLINE) longNames.set(n.id, `#${i + 1}`)
