@@ -8,12 +8,18 @@
  * loss estimates (as a mini-batch gives), L-BFGS's line search and curvature pairs break down,
  * while SGD with momentum and Adam keep making progress.
  *
+ * Last, ensembles: five small MLPs on a spiral and the mean of their class probabilities.
+ *
  *   npx tsx examples/05-optimizers.ts
  */
 import * as T from '../src/core/Tensor.js'
 import * as R from '../src/core/Random.js'
-import type { AnyGradientTransformation, Params } from '../src/optim/index.js'
-import { adagrad, adam, lbfgsInit, lbfgsStep, momentum, nesterov, rmsprop, sgd, step, type Objective } from '../src/optim/index.js'
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from '../src/ops/index.js'
+import { grad } from '../src/ad/grad.js'
+import { evaluate, evaluateOrThrow } from '../src/eval/evaluate.js'
+import type { AnyGradientTransformation, Objective, Params } from '../src/optim/index.js'
+import { accuracy, adagrad, adam, ensembleProba, lbfgsInit, lbfgsStep, momentum, nesterov, rmsprop, sgd, step } from '../src/optim/index.js'
 import { contours, sampleGrid } from '../src/plot/contour.js'
 
 // ── the ravine: a curved valley, steep across (curvature ≈ 2·b) and shallow along ──
@@ -156,6 +162,85 @@ export function run(): Result {
   return { runs, table, noisy }
 }
 
+/** K-arm spiral (CS231n's toy dataset): N points per class in 2-D, noise std `noise`. */
+export function spiral(key: R.Key, perClass: number, classes: number, noise = 0.2): { x: T.Tensor; y: T.Tensor } {
+  const n = perClass * classes
+  const eps = R.normalArray(key, n)
+  const x = new Float64Array(n * 2)
+  const y = new Float64Array(n)
+  for (let c = 0; c < classes; c++)
+    for (let i = 0; i < perClass; i++) {
+      const j = c * perClass + i
+      const r = i / (perClass - 1)
+      const th = c * 4 + 4 * r + eps[j]! * noise
+      x[2 * j] = r * Math.sin(th)
+      x[2 * j + 1] = r * Math.cos(th)
+      y[j] = c
+    }
+  return { x: T.make([n, 2], x), y: T.make([n], y) }
+}
+
+// ── ensembles: tiny MLPs on a spiral, trained with src/ops + src/ad/grad + src/eval/evaluate ──
+
+export interface Mlp {
+  readonly params: Params
+  /** Class probabilities [N, C] for inputs [N, 2]. */
+  readonly predictProba: (x: T.Tensor) => T.Tensor
+}
+
+/** 2 → hidden (ReLU) → classes MLP, trained full-batch with Adam for `steps` steps from `key`. */
+export function trainMlp(key: R.Key, data: { x: T.Tensor; y: T.Tensor }, hidden: number, classes: number, steps: number, lr = 0.05): Mlp {
+  const x = O.input('x', ['N', 2])
+  const y = O.input('y', ['N'])
+  const W1 = O.param('W1', [2, hidden])
+  const b1 = O.param('b1', [hidden])
+  const W2 = O.param('W2', [hidden, classes])
+  const b2 = O.param('b2', [classes])
+  const scores = O.add(O.matmul(O.relu(O.add(O.matmul(x, W1), b1)), W2), b2)
+  const loss = O.mean(O.sub(O.logSumExp(scores, [1]), O.gatherLabel(scores, y)))
+  const gs = grad(loss, { W1, b1, W2, b2 })
+  const names = ['W1', 'b1', 'W2', 'b2'] as const
+  const [k1, k2] = R.split(key, 2)
+  let params: Params = {
+    W1: R.normal(k1!, [2, hidden], Math.sqrt(2 / 2)),
+    b1: T.zeros([hidden]),
+    W2: R.normal(k2!, [hidden, classes], Math.sqrt(1 / hidden)),
+    b2: T.zeros([classes]),
+  }
+  const opt = adam(lr)
+  let s = opt.init(params)
+  for (let i = 0; i < steps; i++) {
+    const r = evaluate(names.map((n) => gs[n]), { ...params, x: data.x, y: data.y })
+    if (E.isLeft(r)) throw r.left
+    const g: Params = Object.fromEntries(names.map((n, j) => [n, r.right[j]!]))
+    ;[params, s] = step(opt, params, g, s)
+  }
+  const proba = O.softmax(scores)
+  const final = params
+  return { params: final, predictProba: (xs) => evaluateOrThrow(proba, { ...final, x: xs }) }
+}
+
+export interface EnsembleDemo {
+  readonly single: readonly number[]
+  readonly mean: number
+  readonly ensemble: number
+}
+
+/**
+ * Five small, briefly trained MLPs (20 points per class, 8 hidden units, 100 Adam steps) from
+ * different initializations, and their ensemble (mean of class probabilities), on a held-out spiral.
+ */
+export function ensembleDemo(): EnsembleDemo {
+  const train = spiral(R.key(11), 20, 3, 0.3)
+  const test = spiral(R.key(12), 100, 3, 0.3)
+  const models = [111, 112, 113, 114, 115].map((seed) => trainMlp(R.key(seed), train, 8, 3, 100))
+  const acc = (p: T.Tensor) => E.getOrElse(() => NaN)(accuracy(p, test.y.data))
+  const single = models.map((m) => acc(m.predictProba(test.x)))
+  const ens = ensembleProba(models.map((m) => m.predictProba), test.x)
+  if (E.isLeft(ens)) throw ens.left
+  return { single, mean: single.reduce((a, b) => a + b, 0) / single.length, ensemble: acc(ens.right) }
+}
+
 // ── the picture: trajectories over contours (left), loss vs. step, both axes log (right) ──
 const colors: Record<string, string> = {
   SGD: '#1f77b4', Momentum: '#ff7f0e', Nesterov: '#2ca02c', AdaGrad: '#d62728',
@@ -216,4 +301,6 @@ if (isMain) {
   mkdirSync('report', { recursive: true })
   writeFileSync('report/05-optimizers.svg', svg(res))
   console.log('wrote report/05-optimizers.svg')
+  const ed = ensembleDemo()
+  console.log(`Ensemble of 5 spiral MLPs: single test accuracies ${ed.single.map((a) => a.toFixed(3)).join(', ')} (mean ${ed.mean.toFixed(3)}); ensemble ${ed.ensemble.toFixed(3)}`)
 }

@@ -13,7 +13,8 @@ import { averageCheckpoints, emaAverage, polyakAverage } from '../src/optim/aver
 import { accuracy, argmaxRows, ensembleProba } from '../src/optim/ensemble.js'
 import { sgd } from '../src/optim/aliases.js'
 import { step } from '../src/optim/GradientTransformation.js'
-import { bowl, snapshot, spiral, trainMlp } from './optim-fixtures.js'
+import { bowl, snapshot } from './optim-fixtures.js'
+import { ensembleDemo } from '../examples/05-optimizers.js'
 
 const iterates: Params[] = [0, 1, 2, 3, 4, 5].map((t) => ({ w: T.of([t, t * t]), b: T.of([[1 - t]]) }))
 
@@ -95,21 +96,22 @@ describe('averageCheckpoints', () => {
 
 describe('ensembles', () => {
   it('average class probabilities; the ensemble beats the mean single model on a spiral', () => {
-    // small, briefly trained models (20 points per class, 8 hidden units, 100 Adam steps) differ
-    // from one initialization to the next, which is where averaging their probabilities pays
-    const train = spiral(R.key(11), 20, 3, 0.3)
-    const test = spiral(R.key(12), 100, 3, 0.3)
-    const models = [111, 112, 113, 114, 115].map((seed) => trainMlp(R.key(seed), train, 8, 3, 100))
-    const labels = test.y.data
-    const single = models.map((m) => E.getOrElse(() => NaN)(accuracy(m.predictProba(test.x), labels)))
-    const ens = ensembleProba(models.map((m) => m.predictProba), test.x)
-    if (E.isLeft(ens)) throw ens.left
-    const rows = ens.right.data
-    for (let i = 0; i < 300; i++) expect(rows[3 * i]! + rows[3 * i + 1]! + rows[3 * i + 2]!).toBeCloseTo(1, 12)
-    const accE = E.getOrElse(() => NaN)(accuracy(ens.right, labels))
-    const mean = single.reduce((a, b) => a + b, 0) / single.length
-    console.log(`spiral test accuracy: single models ${single.map((a) => a.toFixed(3)).join(', ')} (mean ${mean.toFixed(3)}), ensemble ${accE.toFixed(3)}`)
-    expect(accE).toBeGreaterThan(mean)
+    const r = ensembleDemo()
+    console.log(`spiral test accuracy: single models ${r.single.map((a) => a.toFixed(3)).join(', ')} (mean ${r.mean.toFixed(3)}), ensemble ${r.ensemble.toFixed(3)}`)
+    expect(r.single).toHaveLength(5)
+    expect(r.ensemble).toBeGreaterThan(r.mean)
+  })
+
+  it('the ensemble of one model is that model; probabilities stay normalized', () => {
+    const p = (x: T.Tensor) => T.make([x.shape[0]!, 2], Array.from(x.data, (v) => [1 / (1 + Math.exp(-v)), 1 - 1 / (1 + Math.exp(-v))]).flat())
+    const q = (x: T.Tensor) => T.make([x.shape[0]!, 2], Array.from(x.data, (v) => [0.5 + 0.4 * Math.tanh(v), 0.5 - 0.4 * Math.tanh(v)]).flat())
+    const x = T.of([[-2], [0.3], [1.5]])
+    const one = ensembleProba([p], x)
+    expect(E.isRight(one) && T.equal(one.right, p(x))).toBe(true)
+    const two = ensembleProba([p, q], x)
+    if (E.isLeft(two)) throw two.left
+    for (let i = 0; i < 3; i++) expect(two.right.data[2 * i]! + two.right.data[2 * i + 1]!).toBeCloseTo(1, 14)
+    expect(two.right.data[0]).toBeCloseTo((p(x).data[0]! + q(x).data[0]!) / 2, 14)
   })
 
   it('reports mismatched shapes and labels as Left values', () => {

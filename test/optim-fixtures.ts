@@ -4,7 +4,6 @@
  */
 import * as T from '../src/core/Tensor.js'
 import type { Tensor } from '../src/core/Tensor.js'
-import * as R from '../src/core/Random.js'
 import type { Params } from '../src/optim/params.js'
 import type { Objective } from '../src/optim/lbfgs.js'
 
@@ -71,67 +70,4 @@ export function arraysIn(v: unknown, out: Float64Array[] = []): Float64Array[] {
 /** Byte-exact snapshot of every Float64Array inside `v`. */
 export function snapshot(v: unknown): number[][] {
   return arraysIn(v).map((a) => Array.from(a))
-}
-
-/** K-arm spiral (CS231n's toy dataset): N points per class in 2-D, noise std `noise`. */
-export function spiral(key: R.Key, perClass: number, classes: number, noise = 0.2): { x: Tensor; y: Tensor } {
-  const n = perClass * classes
-  const eps = R.normalArray(key, n)
-  const x = new Float64Array(n * 2)
-  const y = new Float64Array(n)
-  for (let c = 0; c < classes; c++)
-    for (let i = 0; i < perClass; i++) {
-      const j = c * perClass + i
-      const r = i / (perClass - 1)
-      const th = c * 4 + 4 * r + eps[j]! * noise
-      x[2 * j] = r * Math.sin(th)
-      x[2 * j + 1] = r * Math.cos(th)
-      y[j] = c
-    }
-  return { x: T.make([n, 2], x), y: T.make([n], y) }
-}
-
-// ── a tiny MLP on the spiral, trained with src/ops + src/ad/grad + src/eval/evaluate ──
-import * as O from '../src/ops/index.js'
-import { grad } from '../src/ad/grad.js'
-import { evaluateOrThrow, evaluate } from '../src/eval/evaluate.js'
-import { adam } from '../src/optim/aliases.js'
-import { step } from '../src/optim/GradientTransformation.js'
-
-export interface Mlp {
-  readonly params: Params
-  /** Class probabilities [N, C] for inputs [N, 2]. */
-  readonly predictProba: (x: Tensor) => Tensor
-}
-
-/** 2 → hidden (ReLU) → classes MLP, trained full-batch with Adam for `steps` steps from `key`. */
-export function trainMlp(key: R.Key, data: { x: Tensor; y: Tensor }, hidden: number, classes: number, steps: number, lr = 0.05): Mlp {
-  const x = O.input('x', ['N', 2])
-  const y = O.input('y', ['N'])
-  const W1 = O.param('W1', [2, hidden])
-  const b1 = O.param('b1', [hidden])
-  const W2 = O.param('W2', [hidden, classes])
-  const b2 = O.param('b2', [classes])
-  const scores = O.add(O.matmul(O.relu(O.add(O.matmul(x, W1), b1)), W2), b2)
-  const loss = O.mean(O.sub(O.logSumExp(scores, [1]), O.gatherLabel(scores, y)))
-  const gs = grad(loss, { W1, b1, W2, b2 })
-  const names = ['W1', 'b1', 'W2', 'b2'] as const
-  const [k1, k2] = R.split(key, 2)
-  let params: Params = {
-    W1: R.normal(k1!, [2, hidden], Math.sqrt(2 / 2)),
-    b1: T.zeros([hidden]),
-    W2: R.normal(k2!, [hidden, classes], Math.sqrt(1 / hidden)),
-    b2: T.zeros([classes]),
-  }
-  const opt = adam(lr)
-  let s = opt.init(params)
-  for (let i = 0; i < steps; i++) {
-    const r = evaluate(names.map((n) => gs[n]), { ...params, x: data.x, y: data.y })
-    if (r._tag === 'Left') throw r.left
-    const g: Params = Object.fromEntries(names.map((n, j) => [n, r.right[j]!]))
-    ;[params, s] = step(opt, params, g, s)
-  }
-  const proba = O.softmax(scores)
-  const final = params
-  return { params: final, predictProba: (xs) => evaluateOrThrow(proba, { ...final, x: xs }) }
 }
