@@ -162,6 +162,8 @@ describe('simplify as a whole', () => {
 const leaves: Expr[] = [
   input('a', [2, 3]), input('b', [2, 3]), input('v', [3]), input('q', []),
   constant(0), constant(1), constant(-1), constant(2), constant(0, [2, 3]), constant(1, [3]),
+  // a symbolic batch dim: folding must keep 'N' in shapes and never fold sums over it
+  input('m', ['N', 3]), constant(1, ['N', 3]), constant(0, ['N', 1]),
 ]
 type Build = (args: readonly Expr[]) => Expr
 const builders: Build[] = [
@@ -199,7 +201,7 @@ function buildGraph(steps: readonly [number, number, number][]): Expr[] {
 
 const bindings = (() => {
   const k = K.split(K.key(11), 4)
-  return { a: K.normal(k[0]!, [2, 3]), b: K.normal(k[1]!, [2, 3]), v: K.normal(k[2]!, [3]), q: K.normal(k[3]!, []) }
+  return { a: K.normal(k[0]!, [2, 3]), b: K.normal(k[1]!, [2, 3]), v: K.normal(k[2]!, [3]), q: K.normal(k[3]!, []), m: K.normal(k[3]!, [4, 3]) }
 })()
 
 const close = (a: T.Tensor, b: T.Tensor): boolean =>
@@ -226,8 +228,10 @@ describe('simplify on random graphs', () => {
         const roots = buildGraph(st)
         const r = simplify(roots)
         if (r.fired.length > 0) rewritten++
-        const before = evaluate(roots, bindings)
-        const after = evaluate(r.exprs, bindings)
+        // the leaf m rides along so that 'N' is bound even when no root reads it
+        const m = leaves.find((l) => l.attrs['name'] === 'm')!
+        const before = evaluate([...roots, m], bindings)
+        const after = evaluate([...r.exprs, m], bindings)
         if (E.isLeft(before) || E.isLeft(after)) return false
         return before.right.every((t, i) => close(t, after.right[i]!))
       }),
