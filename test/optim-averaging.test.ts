@@ -74,6 +74,7 @@ describe('Polyak averaging and EMA are different averages', () => {
       const s = freeze(av.init(a as Params), true)
       av.update(b as Params, s as never)
     }
+    averageCheckpoints([a as Params, b as Params])
     expect(snapshot([a, b])).toEqual(before)
   })
 })

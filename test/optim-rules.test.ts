@@ -204,4 +204,30 @@ describe('laws', () => {
       expect(JSON.parse(JSON.stringify(s1, (_k, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v)))).toBeTruthy()
     }
   })
+
+  it('states are plain data: objects, arrays, numbers and Tensors only, surviving a JSON round trip', () => {
+    const isPlain = (v: unknown): boolean => {
+      if (typeof v === 'number') return true
+      if (Array.isArray(v)) return v.every(isPlain)
+      if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return false
+      const r = v as Record<string, unknown>
+      if (r['data'] instanceof Float64Array) return Array.isArray(r['shape']) && Object.keys(r).length === 2
+      return Object.values(r).every(isPlain)
+    }
+    const toJson = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (x instanceof Float64Array ? Array.from(x) : x))
+    for (const o of table) {
+      const pb = multiKey()
+      const opt = o.make('other')
+      let x = pb.x0
+      let s = opt.init(x)
+      expect(isPlain(s)).toBe(true)
+      for (let i = 0; i < 3; i++) [x, s] = step(opt, x, pb.objective(x)[1], s)
+      expect(isPlain(s)).toBe(true)
+      // revive: tensors come back with Float64Array data and give the same next update
+      const revived = JSON.parse(toJson(s), (_k, v: unknown) =>
+        v !== null && typeof v === 'object' && 'data' in v && 'shape' in v ? { shape: (v as { shape: number[] }).shape, data: Float64Array.from((v as { data: number[] }).data) } : v)
+      const g = pb.objective(x)[1]
+      expect(P.equal(opt.update(g, revived, x)[0], opt.update(g, s, x)[0])).toBe(true)
+    }
+  })
 })
