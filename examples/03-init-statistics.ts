@@ -17,7 +17,7 @@ import { type Activation, type LayerSpec, dense, relu, tanh } from '../src/nn/la
 import type { InitScheme } from '../src/nn/init.js'
 import { sequential } from '../src/nn/model.js'
 import { type LayerStats, activationStats } from '../src/nn/stats.js'
-import { grid, histogramPlot, linePlot, toSvg } from '../src/plot/svg.js'
+import { grid, histogramPlot, linePlot, palette, toSvg } from '../src/plot/svg.js'
 
 export interface Setting {
   readonly label: string
@@ -77,7 +77,7 @@ export function picture(results: readonly Result[]): string {
   const layersAxis = Array.from({ length: depth }, (_, i) => i + 1)
   const stdPlot = linePlot(
     results.map((r) => ({ name: r.setting.label, x: layersAxis, y: r.stds })),
-    { title: 'std of activations per layer (log scale)', xLabel: 'layer', yLabel: 'std', logY: true, width: 520, height: 300 },
+    { title: 'std of activations per layer (log scale)', xLabel: 'layer', yLabel: 'std', logY: true, width: 560, height: 300, legend: 'right' },
   )
   const rows = results.map((r) =>
     grid(
@@ -85,7 +85,7 @@ export function picture(results: readonly Result[]): string {
         const h = l.activations.histogram
         const n = h.counts.reduce((a, b) => a + b, 0) + h.below + h.above
         const zeros = r.setting.act.fn === 'relu' ? ` (0s: ${Math.round((100 * h.below) / n)}%)` : ''
-        return histogramPlot(h, { title: `L${i + 1}${zeros}`, width: 150, height: 110, normalize: true, color: ['#4e79a7', '#59a14f', '#e15759', '#f28e2b'][results.indexOf(r)]! })
+        return histogramPlot(h, { title: `L${i + 1}${zeros}`, width: 150, height: 110, normalize: true, color: palette[results.indexOf(r) % palette.length]! })
       }),
       { columns: depth, title: `${r.setting.label}: histograms of activations (fraction per bin${r.setting.act.fn === 'relu' ? ', exact zeros counted apart' : ''})` },
     ),

@@ -7,7 +7,6 @@
  * and gradients (softmax(s) − onehot(y), from exp(s − lse(s))).
  */
 import type { Expr } from '../core/Expr.js'
-import type { Dim } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import { ShapeError } from '../core/errors.js'
 import * as ops from '../ops/index.js'
@@ -22,9 +21,9 @@ function classes(scores: Expr, labels: Expr, where: string): number {
 }
 
 /** Per-example margins max(0, s_j − s_{y_i} + Δ) for j ≠ y_i (0 at j = y_i), shape [N, C]. */
-export function svmMargins(scores: Expr<readonly [Dim, number]>, labels: Expr, delta = 1): Expr {
+export function svmMargins(scores: Expr, labels: Expr, delta = 1): Expr {
   const c = classes(scores, labels, 'svmMargins')
-  const n = scores.shape[0]
+  const n = scores.shape[0]!
   const correct = ops.broadcastTo(ops.reshape(ops.gatherLabel(scores, labels), [n, 1]), scores.shape)
   const hinge = ops.relu(ops.add(ops.sub(scores, correct), delta))
   return ops.mul(hinge, ops.sub(1, ops.oneHot(labels, c)))
@@ -35,24 +34,25 @@ export function svmMargins(scores: Expr<readonly [Dim, number]>, labels: Expr, d
  * default. Exactly 0 when every margin is satisfied. At a margin of exactly 0 the hinge takes
  * relu'(0) = 0.
  */
-export function svmLoss(scores: Expr<readonly [Dim, number]>, labels: Expr, delta = 1): Expr<[]> {
+export function svmLoss(scores: Expr, labels: Expr, delta = 1): Expr<[]> {
   return ops.mean(ops.sum(svmMargins(scores, labels, delta), [1]))
 }
 
 /** Per-example −log softmax(s_i)[y_i], shape [N]. */
-export function softmaxCrossEntropyPerExample(scores: Expr<readonly [Dim, number]>, labels: Expr): Expr {
+export function softmaxCrossEntropyPerExample(scores: Expr, labels: Expr): Expr {
   classes(scores, labels, 'softmaxCrossEntropy')
   return ops.neg(ops.gatherLabel(ops.logSoftmax(scores, 1), labels))
 }
 
 /** Softmax cross-entropy from raw scores, mean over the batch; stable for scores in the thousands. */
-export function softmaxCrossEntropy(scores: Expr<readonly [Dim, number]>, labels: Expr): Expr<[]> {
+export function softmaxCrossEntropy(scores: Expr, labels: Expr): Expr<[]> {
   return ops.mean(softmaxCrossEntropyPerExample(scores, labels))
 }
 
 /** Fraction of rows whose largest score is at the label (ties count as wrong unless unique). */
-export function accuracy(scores: Expr<readonly [Dim, number]>, labels: Expr): Expr<[]> {
-  const n = scores.shape[0]
+export function accuracy(scores: Expr, labels: Expr): Expr<[]> {
+  classes(scores, labels, 'accuracy')
+  const n = scores.shape[0]!
   const best = ops.broadcastTo(ops.reshape(ops.max(scores, [1]), [n, 1]), scores.shape)
   const atMax = ops.eq(scores, best)
   const unique = ops.eq(ops.sum(atMax, [1]), 1)

@@ -36,8 +36,12 @@ export interface AxesOptions {
 }
 
 export interface LineOptions extends AxesOptions {
-  /** Legend in the top right corner (default: when there is more than one series). */
-  readonly legend?: boolean
+  /**
+   * Legend: true = inside the top right corner, 'right' = in a column right of the plot (the panel
+   * grows by `legendWidth`), false = none. Default: inside when there is more than one series.
+   */
+  readonly legend?: boolean | 'right'
+  readonly legendWidth?: number
 }
 
 /** A categorical palette (Tableau 10). */
@@ -153,14 +157,17 @@ export function linePlot(series: readonly Series[], o: LineOptions = {}): Panel 
       for (let k = 0; k < s.x.length; k++)
         if (ok(k)) body.push(`<circle cx="${sx.at(s.x[k]!).toFixed(1)}" cy="${sy.at(s.y[k]!).toFixed(1)}" r="2.5" fill="${color}"/>`)
   })
-  if (o.legend ?? series.length > 1)
+  const legend = o.legend ?? series.length > 1
+  const extra = legend === 'right' ? (o.legendWidth ?? 120) : 0
+  if (legend !== false)
     series.forEach((s, i) => {
       const y = margin.top + 12 + i * 14
-      const x = w - margin.right - 110
+      const x = legend === 'right' ? w + 4 : w - margin.right - 110
       body.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 18}" y2="${y - 4}" stroke="${s.color ?? palette[i % palette.length]!}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`)
       body.push(text(x + 22, y, s.name, { size: 10, anchor: 'start' }))
     })
-  return { width: w, height: h, body: body.join('\n') }
+  if (extra > 0) body.unshift(`<rect x="${w}" y="0" width="${extra}" height="${h}" fill="white"/>`)
+  return { width: w + extra, height: h, body: body.join('\n') }
 }
 
 export interface HistogramData {
@@ -217,21 +224,24 @@ export function heatmap(values: readonly (readonly number[])[], o: { readonly ti
   return { width: w, height: h, body: b.join('\n') }
 }
 
-/** Small multiples: panels in rows of `columns`, with an optional overall title. */
+/** Small multiples: panels in rows of `columns` (each row as tall as its tallest panel), with an optional title. */
 export function grid(panels: readonly Panel[], o: { readonly columns: number; readonly title?: string; readonly gap?: number }): Panel {
   const gap = o.gap ?? 6
   const top = o.title ? 28 : 0
-  const cw = Math.max(0, ...panels.map((p) => p.width))
-  const ch = Math.max(0, ...panels.map((p) => p.height))
   const rows = Math.ceil(panels.length / o.columns)
+  const colW = Array.from({ length: o.columns }, (_, c) => Math.max(0, ...panels.filter((_, i) => i % o.columns === c).map((p) => p.width)))
+  const rowH = Array.from({ length: rows }, (_, r) => Math.max(0, ...panels.slice(r * o.columns, (r + 1) * o.columns).map((p) => p.height)))
+  const width = colW.reduce((a, b) => a + b + gap, 0) - gap
   const b: string[] = []
-  if (o.title) b.push(text((o.columns * (cw + gap)) / 2, 20, o.title, { size: 15, bold: true }))
+  if (o.title) b.push(text(width / 2, 20, o.title, { size: 15, bold: true }))
   panels.forEach((p, i) => {
-    const x = (i % o.columns) * (cw + gap)
-    const y = top + Math.floor(i / o.columns) * (ch + gap)
+    const c = i % o.columns
+    const r = Math.floor(i / o.columns)
+    const x = colW.slice(0, c).reduce((a, w) => a + w + gap, 0)
+    const y = top + rowH.slice(0, r).reduce((a, h) => a + h + gap, 0)
     b.push(`<g transform="translate(${x},${y})">\n${p.body}\n</g>`)
   })
-  return { width: o.columns * (cw + gap) - gap, height: top + rows * (ch + gap) - gap, body: b.join('\n') }
+  return { width, height: top + rowH.reduce((a, h) => a + h + gap, 0) - gap, body: b.join('\n') }
 }
 
 /** A standalone SVG document. */
