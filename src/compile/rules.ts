@@ -2,7 +2,8 @@
  * Named rewrite rules for `simplify`. A rule looks at one node whose arguments are already
  * simplified and returns a replacement of exactly the same shape, or `undefined` when it does not
  * apply. Rules never change what a graph computes for finite inputs; the rules that assume finite
- * values (x·0 → 0, x − x → 0, 0/x → 0) say so in their comment.
+ * values (x·0 → 0, x − x → 0, 0/x → 0) say so in their comment. Constant folding works on
+ * one-number constants (`const` fills); whole-tensor constants (`tensor`) are left as they are.
  */
 import type { Expr } from '../core/Expr.js'
 import { apply } from '../core/Expr.js'
