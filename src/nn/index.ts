@@ -1,0 +1,76 @@
+/**
+ * nn: models as plain data plus pure functions, built from the op registry as composites, so every
+ * gradient comes from symbolic differentiation.
+ *
+ * ## The contract (what training loops, the CLI and serialization build on)
+ *
+ * - `Params = Readonly<Record<string, Tensor>>`: named tensors. A layer named `L` (default: kind and
+ *   position in the model, e.g. `dense0`, `bn1`, `maxout4`; or `{ name }` in its options) owns
+ *   `L.W` [in, out] and `L.b` [out] (dense; maxout: [in, pieces·out] and [pieces·out]),
+ *   `L.gamma`, `L.beta` [width] (batch norm). Weights are exactly the params named `*.W`.
+ * - `State` likewise: batch-norm running statistics `L.runningMean`, `L.runningVar` [width].
+ * - Layers are JSON specs with literal widths in their types (`dense(784, 100): Dense<784, 100>`);
+ *   `sequential(dense(784, 100), relu, dense(50, 10))` does not compile. `model.spec` is a JSON
+ *   `ModelSpec` (decode it with io-ts at the trust boundary, then `fromSpec(spec)` → Either).
+ * - `model.init(key) → { params, state }`: bit-for-bit reproducible; layer i draws from
+ *   `Random.foldIn(key, i)`; schemes 'small' 0.01·N(0,1), 'xavier' N(0,1)/√fan_in (default),
+ *   'he' N(0,1)·√(2/fan_in), or `{ std }`; biases 0; γ = 1, β = 0; running mean 0, running var 1.
+ * - `model.apply(x: Expr<[N, In]>, mode: 'train' | 'test') → { out: Expr<[N, Out]>, state, random, layers }`:
+ *   parameters appear as `param(name, shape)` leaves named as in Params; batch-norm running
+ *   statistics appear as `input` leaves named as in State (bind State in both modes when the model
+ *   has batch norm); `state` holds the new running statistics as expressions (train mode);
+ *   dropout's uniform draws are `input` leaves `L.u` [N, width] listed in `random.inputs`, filled by
+ *   the pure `random.bindings(key, batchSize)` — so one compiled function serves every step.
+ * - `toInference(model)`: dropout removed, batch norm on running statistics whatever the mode.
+ * - `summary(model)`: a table of layers, output shapes, parameter and state counts.
+ * - Losses (mean over the batch): `svmLoss` (Weston–Watkins, Δ = 1), `softmaxCrossEntropy` (from raw
+ *   scores, stable in the thousands). Regularizers on `model.weights()`: `l2` = λΣW² (lecture),
+ *   `l2Half` = ½λΣW² (assignments), `l1`, `elasticNet` = λΣ(βW² + |W|); `maxNorm(params, c)`.
+ * - Kinks take left derivatives: relu'(0) = 0, leakyRelu'(0) = α, elu'(0) = α; maxout ties share.
+ *
+ * `F` holds the functional (Expr → Expr) forms of the activations, batch norm and dropout.
+ */
+export {
+  type Dense,
+  type Maxout,
+  type Activation,
+  type BatchNorm,
+  type Dropout,
+  type LayerSpec,
+  type Resolved,
+  type Mode,
+  type DenseOptions,
+  dense,
+  maxout,
+  sigmoid,
+  tanh,
+  relu,
+  identity,
+  leakyRelu,
+  elu,
+  batchNorm,
+  dropout,
+  leafShapes,
+} from './layers.js'
+export {
+  type Params,
+  type State,
+  type ModelSpec,
+  type Model,
+  type Applied,
+  type RandomInputs,
+  type CheckWidths,
+  type WidthMismatch,
+  type MlpOptions,
+  sequential,
+  mlp,
+  toInference,
+  fromSpec,
+  resolveLayers,
+} from './model.js'
+export { type InitScheme, initStd, initWeight } from './init.js'
+export { svmLoss, svmMargins, softmaxCrossEntropy, softmaxCrossEntropyPerExample, accuracy } from './losses.js'
+export { l2, l2Half, l1, elasticNet, maxNorm, isWeight, type Weights } from './regularizers.js'
+export { summary } from './summary.js'
+export { activationStats, formatStats, histogram, summarize, type LayerStats, type Summary, type Histogram, type StatsOptions } from './stats.js'
+export * as F from './functional.js'
