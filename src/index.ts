@@ -13,6 +13,7 @@ export { evaluate, evaluateAll, evaluateOrThrow, type Bindings } from './eval/ev
 export { grad, backward } from './ad/grad.js'
 export { simplify, simplifyOne, type Simplified, type Fired, type SimplifyOptions } from './compile/simplify.js'
 export { rule, defaultRules, type Rule } from './compile/rules.js'
+export { compile, valueAndGrad, explain, stages, interpret, linearize, typecheck, jsBackend, type CompiledFn, type CompileOptions, type Stages, type ValueAndGrad, type ValueAndGradFn, type Program, type Eqn, type Backend, type KernelOp } from './compile/index.js'
 export {
   toInfix,
   printInfix,

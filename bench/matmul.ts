@@ -1,0 +1,84 @@
+/**
+ * Matrix-product throughput (GFLOP/s) at 256/512/1024 for the plain form and both transposed
+ * forms the backward pass uses (Aᵀ·B, A·Bᵀ): symgrad's JavaScript kernel (float64), a naive i-k-j
+ * loop (float64), tfjs-cpu and tfjs-wasm (float32, `matMul` with its transpose flags).
+ *
+ *   npm run bench:matmul -- [--quick]      writes bench/results/matmul.json
+ */
+import * as tf from '@tensorflow/tfjs'
+import { writeFileSync, mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { matmul, matmulScratch } from '../src/compile/kernels/matmul.js'
+import * as R from '../src/core/Random.js'
+import { useBackend } from './peers/tfjs.js'
+
+type Form = 'A·B' | 'Aᵀ·B' | 'A·Bᵀ'
+const forms: readonly [Form, boolean, boolean][] = [['A·B', false, false], ['Aᵀ·B', true, false], ['A·Bᵀ', false, true]]
+const quick = process.argv.includes('--quick')
+const sizes = quick ? [256, 512] : [256, 512, 1024]
+
+/** The straightforward loops, one per form (i-k-j where the layout allows it). */
+function naive(A: Float64Array, ta: boolean, B: Float64Array, tb: boolean, C: Float64Array, s: number): void {
+  C.fill(0)
+  if (!tb)
+    for (let i = 0; i < s; i++)
+      for (let p = 0; p < s; p++) {
+        const v = ta ? A[p * s + i]! : A[i * s + p]!
+        for (let j = 0; j < s; j++) C[i * s + j]! += v * B[p * s + j]!
+      }
+  else
+    for (let i = 0; i < s; i++)
+      for (let j = 0; j < s; j++) {
+        let acc = 0
+        for (let p = 0; p < s; p++) acc += A[i * s + p]! * B[j * s + p]!
+        C[i * s + j] = acc
+      }
+}
+
+/** Best-of time in ms over runs lasting at least ~0.3 s in total. */
+function time(f: () => void, s: number): number {
+  f()
+  const reps = Math.max(2, Math.min(20, Math.round(3e8 / (2 * s ** 3))))
+  let best = Infinity
+  for (let r = 0; r < reps; r++) {
+    const t = performance.now()
+    f()
+    best = Math.min(best, performance.now() - t)
+  }
+  return best
+}
+
+interface Row { impl: string; form: Form; size: number; ms: number; gflops: number }
+const rows: Row[] = []
+const push = (impl: string, form: Form, size: number, ms: number) => {
+  rows.push({ impl, form, size, ms: Number(ms.toFixed(3)), gflops: Number(((2 * size ** 3) / ms / 1e6).toFixed(2)) })
+  console.error(`${impl} ${form} ${size}: ${rows[rows.length - 1]!.gflops} GFLOP/s`)
+}
+const sc = matmulScratch()
+for (const s of sizes) {
+  const A = R.normal(R.key(1), [s * s]).data
+  const B = R.normal(R.key(2), [s * s]).data
+  const C = new Float64Array(s * s)
+  for (const [form, ta, tb] of forms) {
+    push('symgrad-js', form, s, time(() => matmul(A, 0, ta, B, 0, tb, C, 0, s, s, s, sc), s))
+    if (s <= 512 || !quick) push('naive-js', form, s, time(() => naive(A, ta, B, tb, C, s), s))
+  }
+  for (const be of ['cpu', 'wasm'] as const) {
+    await useBackend(be)
+    const a = tf.tensor2d(Float32Array.from(A), [s, s])
+    const b = tf.tensor2d(Float32Array.from(B), [s, s])
+    for (const [form, ta, tb] of forms) push(`tfjs-${be}`, form, s, time(() => tf.tidy(() => void tf.matMul(a, b, ta, tb).dataSync()), s))
+    a.dispose()
+    b.dispose()
+  }
+}
+const impls = [...new Set(rows.map((r) => r.impl))]
+console.log('GFLOP/s (best of several runs; float64 for symgrad and naive, float32 for tfjs)\n')
+console.log(['size', 'form', ...impls].map((h) => h.padStart(11)).join(''))
+for (const s of sizes)
+  for (const [form] of forms)
+    console.log([String(s), form, ...impls.map((i) => rows.find((r) => r.impl === i && r.size === s && r.form === form)?.gflops.toFixed(2) ?? '-')].map((c) => c.padStart(11)).join(''))
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results')
+mkdirSync(dir, { recursive: true })
+writeFileSync(path.join(dir, quick ? 'matmul-quick.json' : 'matmul.json'), JSON.stringify(rows, null, 2) + '\n')
