@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { matmul, matmulScratch } from '../src/compile/kernels/matmul.js'
 import { reduce } from '../src/compile/kernels/reduce.js'
+import { wasmMatmul } from '../src/compile/kernels/matmul-wasm.js'
 import * as R from '../src/core/Random.js'
 
 function naive(A: Float64Array, ta: boolean, B: Float64Array, tb: boolean, m: number, n: number, k: number): Float64Array {
@@ -38,6 +39,30 @@ describe('matmul kernel', () => {
     expect(Array.from(C)).toEqual([20, 23, 44, 51])
     expect(Array.from(A)).toEqual([1, 2, 3, 4])
     expect(Array.from(B)).toEqual([5, 6, 7, 8])
+  })
+})
+
+describe('WebAssembly SIMD matmul kernel', () => {
+  const w = wasmMatmul()
+  it('is available in this engine', () => expect(w).toBeDefined())
+  it('equals the JavaScript kernel bit for bit in every form, and accumulates correctly', () => {
+    const sc = matmulScratch()
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 13 }), fc.integer({ min: 1, max: 13 }), fc.constantFrom(1, 2, 5, 255, 257, 600), fc.boolean(), fc.boolean(), fc.boolean(), fc.nat(1e6), (m, n, k, ta, tb, acc, seed) => {
+        const A = R.normal(R.key(seed), [m * k]).data
+        const B = R.normal(R.key(seed + 1), [k * n]).data
+        const C0 = R.normal(R.key(seed + 2), [m * n + 3]).data
+        const C1 = C0.slice()
+        const C2 = C0.slice()
+        matmul(A, 0, ta, B, 0, tb, C1, 2, m, n, k, sc, acc)
+        w!.run(A, 0, ta, B, 0, tb, C2, 2, m, n, k, acc)
+        // without accumulation the same products are added in the same order: identical bits
+        if (!acc) expect(Array.from(C2)).toEqual(Array.from(C1))
+        const ref = naive(A, ta, B, tb, m, n, k)
+        for (let i = 0; i < m * n; i++) expect(Math.abs(C2[2 + i]! - (acc ? C0[2 + i]! : 0) - ref[i]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, k))
+      }),
+      { numRuns: 120 },
+    )
   })
 })
 

@@ -11,7 +11,7 @@ import { evaluate } from '../src/eval/evaluate.js'
 import { grad } from '../src/ad/grad.js'
 import { compile, explain, interpret, linearize, stages, valueAndGrad, problems, fuse } from '../src/compile/index.js'
 import { kernelOps } from '../src/compile/backend.js'
-import { jsBackend } from '../src/compile/backend-js.js'
+import { jsBackend, makeJsBackend } from '../src/compile/backend-js.js'
 import { registry } from '../src/ops/index.js'
 import { build, C, recipe } from './compile-graphs.js'
 
@@ -62,6 +62,8 @@ describe('compiled == interpreted on random graphs', () => {
         const ref = right(evaluate(outs, bind))
         const raw = right(compile(outs, { simplify: false })(bind))
         expect(raw.every((t, i) => close(t, ref[i]!))).toBe(true)
+        const scalar = right(compile(outs, { simplify: false, backend: makeJsBackend({ simd: false }) })(bind))
+        expect(scalar.every((t, i) => close(t, ref[i]!))).toBe(true)
         expect(right(interpret(linearize(outs), bind)).every((t, i) => close(t, ref[i]!))).toBe(true)
         const st = stages(outs)
         expect(problems(st.program)).toEqual([])

@@ -1,6 +1,7 @@
 /** The JavaScript backend: kernels over Float64Array buffers (see kernels/). */
 import type { Backend, KernelCtx } from './backend.js'
-import { matmul, matmulScratch } from './kernels/matmul.js'
+import { matmul, matmulScratch, type MatmulScratch } from './kernels/matmul.js'
+import { wasmMatmul } from './kernels/matmul-wasm.js'
 import { reduce } from './kernels/reduce.js'
 import { gatherLabel, oneHot } from './kernels/labels.js'
 
@@ -12,6 +13,24 @@ const reduction = (kind: string) => (c: KernelCtx) =>
 function sumToAxes(from: readonly string[], to: readonly unknown[]): number[] {
   const off = from.length - to.length
   return from.map((_, i) => i).filter((i) => i < off || (to[i - off] === 1 && from[i] !== '1'))
+}
+
+type Matmul = typeof matmul
+
+/**
+ * The matmul kernel: the WebAssembly SIMD micro-kernel (kernels/matmul-wasm.ts) where the engine
+ * has it, else the plain JavaScript one. Both pack the same way and give identical results.
+ */
+function fastestMatmul(): Matmul {
+  const w = wasmMatmul()
+  if (w === undefined) return matmul
+  return (A, aOff, tA, B, bOff, tB, C, cOff, m, n, k, _scratch: MatmulScratch, accumulate = false) =>
+    w.run(A, aOff, tA, B, bOff, tB, C, cOff, m, n, k, accumulate)
+}
+
+/** Options of the JavaScript backend: `simd: false` keeps every kernel in plain JavaScript. */
+export function makeJsBackend(options: { readonly simd?: boolean } = {}): Backend {
+  return options.simd === false ? { ...jsBackend, name: 'js-scalar', runtime: () => ({ ...jsBackend.runtime(), matmul }) } : jsBackend
 }
 
 export const jsBackend: Backend = {
@@ -47,5 +66,5 @@ export const jsBackend: Backend = {
       return `rt.gatherLabel(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${n}, ${k}, ${c.arr(c.eqn.out)});`
     },
   },
-  runtime: () => ({ matmul, reduce, oneHot, gatherLabel, scratch: matmulScratch() }),
+  runtime: () => ({ matmul: fastestMatmul(), reduce, oneHot, gatherLabel, scratch: matmulScratch() }),
 }
