@@ -33,28 +33,56 @@ export interface GradcheckOptions {
   readonly stencil?: Stencil
   /** Pass/fail threshold on the relative error, default 1e-7. */
   readonly tol?: number
-  /** Where both values are below this magnitude they count as agreeing (default 1e-10). */
+  /** Smallest denominator of the relative error (default 1e-10); see `relativeError`. */
   readonly floor?: number
+  /**
+   * Safety factor on the estimated rounding error of the differences, default 100. Differences
+   * below `noiseFactor`·ε·Σ|cᵢ·φ(tᵢ)|/h cannot be told apart from rounding, so the relative error
+   * is measured against at least that noise divided by `tol`.
+   */
+  readonly noiseFactor?: number
   /** At most this many elements per parameter are checked (a random sample); default 200. */
   readonly maxElements?: number
   /** Key for sampling elements and drawing directions; default key(0). */
   readonly key?: Key
 }
 
-/** CS231n's relative error |a−b| / max(|a|, |b|); 0 when both are below `floor` in magnitude. */
+/**
+ * CS231n's relative error |a−b| / max(|a|, |b|), with the denominator at least `floor` (so two
+ * values that are both tiny compare by their absolute difference); NaN or ±∞ give Infinity.
+ */
 export function relativeError(a: number, b: number, floor = 0): number {
   if (a === b) return 0
-  const m = Math.max(Math.abs(a), Math.abs(b))
-  if (!(m >= floor)) return Number.isNaN(m) ? Infinity : 0
-  if (!Number.isFinite(m)) return Infinity
+  const m = Math.max(Math.abs(a), Math.abs(b), floor)
+  if (!Number.isFinite(m) || Number.isNaN(a) || Number.isNaN(b)) return Infinity
   return Math.abs(a - b) / m
+}
+
+// f'(0) ≈ (f(h) − f(−h)) / 2h, error −h²f‴/6;  ≈ (−f(2h) + 8f(h) − 8f(−h) + f(−2h)) / 12h, error h⁴f⁽⁵⁾/30
+const STENCILS: Record<Stencil, { readonly t: readonly number[]; readonly c: readonly number[]; readonly d: number }> = {
+  3: { t: [1, -1], c: [1, -1], d: 2 },
+  5: { t: [2, 1, -1, -2], c: [-1, 8, -8, 1], d: 12 },
 }
 
 /** f'(0) of a scalar function of one variable by central differences. */
 export function centralDifference(f: (t: number) => number, h: number, stencil: Stencil = 5): number {
-  if (stencil === 3) return (f(h) - f(-h)) / (2 * h)
-  // f'(0) ≈ (−f(2h) + 8f(h) − 8f(−h) + f(−2h)) / 12h, error −h⁴f⁽⁵⁾/30
-  return (-f(2 * h) + 8 * f(h) - 8 * f(-h) + f(-2 * h)) / (12 * h)
+  return differences((t) => ({ value: f(t), scale: 0 }), h, stencil).value
+}
+
+/**
+ * f'(0) and an estimate of its rounding error: ε·Σ|cᵢ|·scaleᵢ / (d·h), where scaleᵢ bounds the
+ * magnitude of the terms summed into f(tᵢ).
+ */
+function differences(f: (t: number) => { value: number; scale: number }, h: number, stencil: Stencil): { value: number; noise: number } {
+  const s = STENCILS[stencil]
+  let value = 0
+  let noise = 0
+  s.t.forEach((t, i) => {
+    const r = f(t * h)
+    value += s.c[i]! * r.value
+    noise += Math.abs(s.c[i]!) * Math.max(r.scale, Math.abs(r.value))
+  })
+  return { value: value / (s.d * h), noise: (Number.EPSILON * noise) / (s.d * h) }
 }
 
 export interface ElementReport {
@@ -92,6 +120,7 @@ interface Settings {
   readonly stencil: Stencil
   readonly tol: number
   readonly floor: number
+  readonly noiseFactor: number
   readonly maxElements: number
   readonly key: Key
 }
@@ -102,6 +131,7 @@ function settings(o: GradcheckOptions): Settings {
     stencil: o.stencil ?? 5,
     tol: o.tol ?? 1e-7,
     floor: o.floor ?? 1e-10,
+    noiseFactor: o.noiseFactor ?? 100,
     maxElements: o.maxElements ?? 200,
     key: o.key ?? R.key(0),
   }
@@ -171,14 +201,14 @@ export function gradcheck(
       const idx = n <= o.maxElements ? Array.from({ length: n }, (_, i) => i) : Array.from(R.permutation(keys[p]!, n).slice(0, o.maxElements))
       let worst: ElementReport | undefined
       for (const i of idx) {
-        const at = (t: number): number => {
+        const at = (t: number) => {
           const d = Float64Array.from(x.data)
           d[i] = d[i]! + t
-          return scalarAt(loss, { ...bindings, [name]: { shape: x.shape, data: d } })
+          return { value: scalarAt(loss, { ...bindings, [name]: { shape: x.shape, data: d } }), scale: 0 }
         }
-        const numeric = centralDifference(at, o.h, o.stencil)
+        const { value: numeric, noise } = differences(at, o.h, o.stencil)
         const analytic = g.data[i]!
-        const relError = relativeError(analytic, numeric, o.floor)
+        const relError = relativeError(analytic, numeric, Math.max(o.floor, (o.noiseFactor * noise) / o.tol))
         if (worst === undefined || !(relError <= worst.relError)) worst = { index: unravel(i, x.shape), analytic, numeric, relError }
       }
       const maxRelError = worst?.relError ?? 0
@@ -194,6 +224,8 @@ export interface VjpReport {
   readonly numeric: readonly number[]
   /** ⟨v, Jᵀ·u⟩ from the vjp rules, per direction. */
   readonly analytic: readonly number[]
+  /** Denominator floor per direction: max(floor, noiseFactor·rounding estimate / tol). */
+  readonly floors: readonly number[]
   readonly maxRelError: number
   readonly ok: boolean
   readonly h: number
@@ -239,15 +271,21 @@ export function checkVjp(
       })
     const numeric: number[] = []
     const analytic: number[] = []
+    const floors: number[] = []
     for (const { v, u } of dirs) {
-      const phi = (t: number): number => {
+      const phi = (t: number) => {
         const moved: Record<string, Tensor> = { ...bindings }
         names.forEach((n, i) => (moved[n] = T.add(bindings[n]!, T.scale(v[i]!, t))))
         const r = evaluate([out], moved)
         if (E.isLeft(r)) throw r.left
-        return T.dot(r.right[0]!, u)
+        const y = r.right[0]!
+        let scale = 0
+        for (let j = 0; j < y.data.length; j++) scale += Math.abs(y.data[j]! * u.data[j]!)
+        return { value: T.dot(y, u), scale }
       }
-      numeric.push(centralDifference(phi, o.h, o.stencil))
+      const d = differences(phi, o.h, o.stencil)
+      numeric.push(d.value)
+      floors.push(Math.max(o.floor, (o.noiseFactor * d.noise) / o.tol))
       const cots = backward(out, list, tensor(u))
       const present = list.map((w) => cots.get(w.id))
       const vals = evaluate(present.filter((c): c is Expr => c !== undefined), bindings)
@@ -255,8 +293,8 @@ export function checkVjp(
       let k = 0
       analytic.push(present.reduce((acc, c, i) => (c === undefined ? acc : acc + T.dot(v[i]!, vals.right[k++]!)), 0))
     }
-    const maxRelError = numeric.reduce((m, a, i) => Math.max(m, relativeError(analytic[i]!, a, o.floor)), 0)
-    return { numeric, analytic, maxRelError, ok: maxRelError <= o.tol, h: o.h, stencil: o.stencil, tol: o.tol }
+    const maxRelError = numeric.reduce((m, a, i) => Math.max(m, relativeError(analytic[i]!, a, floors[i])), 0)
+    return { numeric, analytic, floors, maxRelError, ok: maxRelError <= o.tol, h: o.h, stencil: o.stencil, tol: o.tol }
   })
 }
 

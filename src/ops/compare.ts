@@ -1,8 +1,9 @@
 /**
  * Comparisons, step, sign and select. Comparisons and step are piecewise constant: their
  * derivative is 0 wherever it exists, which their vjp states by returning zero (null);
- * at the discontinuity there is no derivative and 0 is used. `where`'s condition is not
- * differentiable at all: asking for a gradient through it is an error.
+ * at the discontinuity there is no derivative and 0 is used. `where` is piecewise constant in
+ * its condition, which therefore gets a zero cotangent too, so `where(gt(x, 0), x, 0)` and the
+ * second derivatives of maximum and minimum (whose vjps use `where`) can be taken.
  */
 import type { Expr, Operand } from '../core/Expr.js'
 import { apply } from '../core/Expr.js'
@@ -20,6 +21,8 @@ const cmp = (name: 'gt' | 'ge' | 'lt' | 'le' | 'eq', sym: string, latex: string,
     emit: (x, y) => `(${x} ${js} ${y} ? 1 : 0)`,
     vjp: flat,
     notation: infix(sym, latex, 0, 'left'),
+    // laws: keep the arguments apart so that no difference step crosses the jump at a = b
+    law: { cases: [{ shapes: [[3, 4], [3, 4]], attrs: {} }], accept: ([a, b]) => a!.data.every((v, i) => Math.abs(v - b!.data[i]!) > 1e-2) },
     note: 'piecewise constant: derivative 0 away from the boundary, taken as 0 on it',
   })
 
@@ -51,7 +54,7 @@ export const signOp = unaryOp({
   law: { cases: [{ shapes: [[3, 4]], attrs: {} }], domain: [{ lo: -2, hi: 2, awayFrom: [0] }] },
 })
 
-// ── where ──  c ≠ 0 ? a : b;  d = (where(c, da, 0), where(c, 0, db)); c is not differentiable
+// ── where ──  c ≠ 0 ? a : b;  d = (0, where(c, da, 0), where(c, 0, db)): piecewise constant in c
 export const whereOp = defineOp({
   name: 'where',
   arity: 3,
@@ -68,7 +71,6 @@ export const whereOp = defineOp({
     return { shape: a!.shape, data: out }
   },
   vjp: ({ args: [c], cot }) => [null, where(c!, cot, 0), where(c!, 0, cot)],
-  nondiff: [0],
   emit: ([c, a, b]) => `(${c} !== 0 ? ${a} : ${b})`,
   notation: call('where', '\\operatorname{where}'),
   law: { cases: [{ shapes: [[3, 4], [3, 4], [3, 4]], attrs: {} }], domain: [{ lo: -1, hi: 1, awayFrom: [0] }, { lo: -2, hi: 2 }, { lo: -2, hi: 2 }] },
