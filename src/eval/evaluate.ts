@@ -50,6 +50,14 @@ export function evaluateAll(roots: readonly Expr[], bindings: Bindings): E.Eithe
   const values = new Map<number, Tensor>()
   const binding = (name: string): Tensor => bindings[name]!
   for (const n of order) {
+    const unbound = S.symbols(n.shape).filter((d) => env[d] === undefined)
+    if (unbound.length > 0)
+      return E.left(
+        new SymgradError(
+          'binding',
+          `${n.op.name} ${S.show(n.shape)}: symbolic dimension '${unbound[0]}' is not bound by any input or param of the graph (evaluate the expression together with one that has it, e.g. a gradient with its loss)`,
+        ),
+      )
     try {
       const outShape = S.resolve(n.shape, env)
       const v = n.op.eval(
