@@ -2,13 +2,13 @@
  * Trains the same MLP on MNIST with every peer, back to back in one process, and reports the
  * median milliseconds per training step, samples/s and test accuracy after one epoch.
  *
- *   npm run bench -- [--quick] [--peers=a,b] [--configs=small,big] [--inputs=raw,centered] [--runs=3] [--steps=N]
+ *   npm run bench -- [--quick] [--peers=a,b] [--configs=small,big] [--inputs=raw,centered] [--runs=3] [--steps=N] [--out=file.json]
  *
  * Steps: the first 5 are warm-up (trained on, not timed). Fast peers run max(epoch, 210) steps;
  * on the big config tfjs-cpu and convnetjs run one epoch (62 steps, 57 timed) and the interpreted
  * symgrad is capped at 12 steps (its accuracy is then after those steps, flagged in `note`).
  * With --runs=R the whole table is measured R times and ms_median is the median of the medians.
- * Writes bench/results/mlp.json (mlp-quick.json with --quick).
+ * Writes bench/results/mlp.json (mlp-quick.json with --quick, or --out=name in bench/results/).
  */
 import { writeFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
@@ -124,4 +124,4 @@ console.log(`MLP training on MNIST, median ms per step${runs > 1 ? ` (median of 
 console.log(table(final))
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results')
 mkdirSync(dir, { recursive: true })
-writeFileSync(path.join(dir, quick ? 'mlp-quick.json' : 'mlp.json'), JSON.stringify(final, null, 2) + '\n')
+writeFileSync(path.join(dir, args['out'] ?? (quick ? 'mlp-quick.json' : 'mlp.json')), JSON.stringify(final, null, 2) + '\n')
