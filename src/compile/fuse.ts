@@ -104,7 +104,7 @@ export function fuse(p: Program): Schedule {
       if (g !== undefined) groups[g]!.sealed = true
     }
   }
-  const steps: { at: number; step: Step | number }[] = []
+  const steps: { at: number; step: Step }[] = []
   for (const [i, e] of p.eqns.entries()) {
     if (e.op === 'const') {
       if (needBuf.has(e.out)) steps.push({ at: i, step: { kind: 'fill', eqn: e } })
@@ -173,16 +173,15 @@ export function fuse(p: Program): Schedule {
     else storage.set(v, { kind: 'buffer' })
   }
 
-  for (const [gi, g] of groups.entries()) {
+  for (const g of groups) {
     if (!g.alive) continue
     g.members.sort((x, y) => pos.get(x.out)! - pos.get(y.out)!)
     const stores = g.members.filter((m) => storage.get(m.out)!.kind === 'buffer').map((m) => m.out)
-    steps.push({ at: g.last, step: gi })
-    const shape = g.members[g.members.length - 1]!.shape
-    steps[steps.length - 1]!.step = { kind: 'loop', shape, members: g.members, stores }
+    steps.push({ at: g.last, step: { kind: 'loop', shape: g.members[g.members.length - 1]!.shape, members: g.members, stores } })
   }
+  // stable sort: a loop placed at its last member runs after the kernels before that member
   steps.sort((x, y) => x.at - y.at)
-  return { program: p, steps: steps.map((s) => s.step as Step), storage, shapes: sh, defs }
+  return { program: p, steps: steps.map((s) => s.step), storage, shapes: sh, defs }
 }
 
 /** The variable owning the buffer `v` lives in (following reshape aliases). */
