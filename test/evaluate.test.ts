@@ -110,7 +110,7 @@ describe('builders: shape errors name the op, the argument, expected and actual'
     throw new Error('expected a ShapeError')
   }
   it('elementwise broadcasting', () => {
-    expect(thrown(() => add(a, v))).toBe('add: argument 2 of shape [5] does not broadcast with argument 1 of shape [3,4]')
+    expect(thrown(() => add(a, v as Expr))).toBe('add: argument 2 of shape [5] does not broadcast with argument 1 of shape [3,4]')
     expect(thrown(() => where(a, v, 0))).toBe('where: argument 2 of shape [5] does not broadcast with argument 1 of shape [3,4]')
   })
   it('matmul (shapes not known as literals at compile time)', () => {

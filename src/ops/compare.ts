@@ -11,7 +11,7 @@ import type { Shape } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import { ShapeError } from '../core/errors.js'
 import { call, defineOp, infix, Prec } from './Op.js'
-import { type Bin, binaryOp, broadcastArgs, unaryOp } from './pointwise.js'
+import { type Bin, type Broadcastable, binaryOp, broadcastArgs, unaryOp } from './pointwise.js'
 
 const flat = () => [null, null]
 const cmp = (name: 'gt' | 'ge' | 'lt' | 'le' | 'eq', sym: string, latex: string, f: (x: number, y: number) => boolean, js: string) =>
@@ -77,19 +77,19 @@ export const whereOp = defineOp({
   note: 'the untaken branch gets an exact zero gradient (no NaN leaks from it)',
 })
 
-export function gt<A extends Operand, B extends Operand>(a: A, b: B): Bin<A, B> {
+export function gt<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return apply(gtOp, broadcastArgs('gt', a, b)) as Bin<A, B>
 }
-export function ge<A extends Operand, B extends Operand>(a: A, b: B): Bin<A, B> {
+export function ge<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return apply(geOp, broadcastArgs('ge', a, b)) as Bin<A, B>
 }
-export function lt<A extends Operand, B extends Operand>(a: A, b: B): Bin<A, B> {
+export function lt<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return apply(ltOp, broadcastArgs('lt', a, b)) as Bin<A, B>
 }
-export function le<A extends Operand, B extends Operand>(a: A, b: B): Bin<A, B> {
+export function le<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return apply(leOp, broadcastArgs('le', a, b)) as Bin<A, B>
 }
-export function eq<A extends Operand, B extends Operand>(a: A, b: B): Bin<A, B> {
+export function eq<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return apply(eqOp, broadcastArgs('eq', a, b)) as Bin<A, B>
 }
 export function step<S2 extends Shape>(x: Expr<S2>): Expr<S2> {

@@ -8,7 +8,7 @@ import { apply } from '../core/Expr.js'
 import type { Shape } from '../core/Shape.js'
 import { numberLiteral } from './leaves.js'
 import { call, infix, Prec } from './Op.js'
-import { type Bin, bin, binaryOp, unaryOp } from './pointwise.js'
+import { type Bin, type Broadcastable, bin, binaryOp, unaryOp } from './pointwise.js'
 import { ge, le, sign, where } from './compare.js'
 
 // ── add ──  d(a+b) = da + db
@@ -109,22 +109,22 @@ export const absOp = unaryOp({
   note: "abs'(0) = 0",
 })
 
-export function add<A extends Operand, B extends Operand>(a: A, b: B): Bin<A, B> {
+export function add<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return bin(addOp, a, b)
 }
-export function sub<A extends Operand, B extends Operand>(a: A, b: B): Bin<A, B> {
+export function sub<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return bin(subOp, a, b)
 }
-export function mul<A extends Operand, B extends Operand>(a: A, b: B): Bin<A, B> {
+export function mul<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return bin(mulOp, a, b)
 }
-export function div<A extends Operand, B extends Operand>(a: A, b: B): Bin<A, B> {
+export function div<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return bin(divOp, a, b)
 }
-export function maximum<A extends Operand, B extends Operand>(a: A, b: B): Bin<A, B> {
+export function maximum<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return bin(maximumOp, a, b)
 }
-export function minimum<A extends Operand, B extends Operand>(a: A, b: B): Bin<A, B> {
+export function minimum<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return bin(minimumOp, a, b)
 }
 export function neg<S2 extends Shape>(x: Expr<S2>): Expr<S2> {

@@ -80,6 +80,27 @@ export function broadcastArgs(name: string, a: Operand, b: Operand): [Expr, Expr
 
 export type Bin<A extends Operand, B extends Operand> = Expr<Broadcast<ShapeOf<A>, ShapeOf<B>>>
 
+// Type-level broadcasting check: two literal dims agree when equal, when either is 1, or when
+// either is only known as `number`/`string`/`Dim` (checked when the graph is built instead).
+type DimOk<X, Y> = [X] extends [1] ? true : [Y] extends [1] ? true : [X] extends [Y] ? true : [Y] extends [X] ? true : false
+type BroadcastOk<A extends S.Shape, B extends S.Shape> = number extends A['length']
+  ? true
+  : number extends B['length']
+    ? true
+    : A extends readonly [...infer AH extends S.Shape, infer AL]
+      ? B extends readonly [...infer BH extends S.Shape, infer BL]
+        ? DimOk<AL, BL> extends true
+          ? BroadcastOk<AH, BH>
+          : false
+        : true
+      : true
+/**
+ * `unknown` when the operands' shapes broadcast (or are not literal); otherwise an impossible
+ * type naming both shapes, so that e.g. `add([N,10], [3])` does not compile.
+ */
+export type Broadcastable<A extends Operand, B extends Operand> =
+  BroadcastOk<ShapeOf<A>, ShapeOf<B>> extends true ? unknown : { readonly 'shapes do not broadcast': readonly [ShapeOf<A>, ShapeOf<B>] }
+
 export function bin<A extends Operand, B extends Operand>(op: OpDef, a: A, b: B): Bin<A, B> {
   return apply(op, broadcastArgs(op.name, a, b)) as Bin<A, B>
 }
