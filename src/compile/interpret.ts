@@ -9,23 +9,25 @@ import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
 import { lookupOp } from '../ops/index.js'
-import type { Bindings } from '../eval/evaluate.js'
+import { bindShapes, type Bindings } from '../eval/evaluate.js'
+import { input, param } from '../ops/leaves.js'
 import type { Program, ProgramInput, Var } from './program.js'
 
-/** Binds the symbolic dims of the program inputs; checks names and shapes (as eval's bindShapes). */
+const leafCache = new WeakMap<readonly ProgramInput[], Expr[]>()
+
+/**
+ * Binds the symbolic dims of the program inputs with the evaluator's own `bindShapes` (same checks,
+ * same messages), and also requires Float64Array data, which the compiled code relies on.
+ */
 export function bindInputs(inputs: readonly ProgramInput[], bindings: Bindings): E.Either<SymgradError, DimEnv> {
-  let env: DimEnv = {}
-  for (const i of inputs) {
-    const what = `${i.kind} '${i.name}' ${S.show(i.shape)}`
-    const t = bindings[i.name]
-    if (t === undefined) return E.left(new SymgradError('binding', `missing binding for ${what}`))
-    if (t.data === undefined || t.shape === undefined || !(t.data instanceof Float64Array) || t.data.length !== S.size(t.shape))
-      return E.left(new SymgradError('binding', `binding for ${what} is not a tensor (Float64Array data of the shape's size)`))
-    const r = S.bind(i.shape, t.shape, env)
-    if (typeof r === 'string') return E.left(new SymgradError('binding', `binding for ${what}: ${r}`))
-    env = r
-  }
-  return E.right(env)
+  let leaves = leafCache.get(inputs)
+  if (leaves === undefined) leafCache.set(inputs, (leaves = inputs.map((i) => (i.kind === 'input' ? input(i.name, i.shape) : param(i.name, i.shape)))))
+  const env = bindShapes(leaves, bindings)
+  if (E.isLeft(env)) return env
+  for (const i of inputs)
+    if (!(bindings[i.name]!.data instanceof Float64Array))
+      return E.left(new SymgradError('binding', `binding for ${i.kind} '${i.name}' ${S.show(i.shape)}: expected Float64Array data`))
+  return env
 }
 
 export function interpret(p: Program, bindings: Bindings): E.Either<SymgradError, Tensor[]> {
