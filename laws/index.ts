@@ -11,3 +11,4 @@
 export * from './arbitraries.js'
 export * from './predicates.js'
 export * from './opLaws.js'
+export * from './modelLaws.js'

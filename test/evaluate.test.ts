@@ -88,6 +88,15 @@ describe('evaluate: bindings', () => {
     expect(leftMessage(r)).toBe('boom: no values today')
   })
 
+  it('two op definitions that share a name are different nodes (interning is by op identity)', () => {
+    const mk = (k: number): OpDef =>
+      defineOp({ name: 'scaleBy', arity: 1, kind: 'elementwise', shape: ([s]) => s!, eval: ([t]) => T.scale(t!, k), notation: call('scaleBy', 's') })
+    const [two, three] = [apply(mk(2), [W]), apply(mk(3), [W])]
+    expect(two).not.toBe(three)
+    const r = evaluate([two, three], { W: T.ones([3, 2]) })
+    expect(E.isRight(r) && r.right.map((t) => t.data[0])).toEqual([2, 3])
+  })
+
   it('never mutates the bindings', () => {
     const b = { x: T.of([[1, 2, 3]]), W: T.of([[1, 2], [3, 4], [5, 6]]) }
     const copies = [Float64Array.from(b.x.data), Float64Array.from(b.W.data)]

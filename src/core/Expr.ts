@@ -116,6 +116,9 @@ const registry = new FinalizationRegistry<string>((k) => {
 })
 const tensorIds = new WeakMap<Tensor, number>()
 let nextTensorId = 1
+// ops are told apart by identity, not by name: two definitions sharing a name are different ops
+const opIds = new WeakMap<OpDef, number>()
+let nextOpId = 1
 
 function stableJson(v: AttrValue | Attrs): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v)
@@ -141,7 +144,9 @@ export function apply(op: OpDef, args: readonly Expr[], attrs: Attrs = {}, value
     if (t === undefined) tensorIds.set(value, (t = nextTensorId++))
     tag = `#${t}`
   }
-  const key = `${op.name}(${args.map((a) => a.id).join(',')})${stableJson(attrs)}${S.show(shape)}${tag}`
+  let o = opIds.get(op)
+  if (o === undefined) opIds.set(op, (o = nextOpId++))
+  const key = `${op.name}@${o}(${args.map((a) => a.id).join(',')})${stableJson(attrs)}${S.show(shape)}${tag}`
   const hit = table.get(key)?.deref()
   if (hit !== undefined) return hit
   const node: Expr = Object.freeze({
