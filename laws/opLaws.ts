@@ -9,7 +9,9 @@
  * - otherwise, for the arguments that are not `nondiff`, labels or keys: vjp vs central
  *   differences, linearity, product rule, chain rule, zero gradient of constants, and second
  *   derivatives vs central differences. An op whose vjp returns `null` (a zero derivative, as for
- *   comparisons) is checked the same way: the differences must be zero too, away from the jump.
+ *   comparisons) is checked the same way: the differences must be zero too, away from the jump;
+ * - with `interpreters` (e.g. the compiler): values and gradients agree with the reference
+ *   interpreter, one prepared (compiled) function per case.
  *
  * Inputs are drawn inside the declared domain, `margin` away from `awayFrom` points, and every
  * point of the difference stencil must pass the op's `accept` (so no step crosses a kink or a tie).
@@ -25,21 +27,24 @@ import {
   constantHasZeroGradient,
   diffArgs,
   gradIsLinear,
+  interpreterAgrees,
+  interpreterGraph,
   leafAgreesWithEval,
   outShape,
   productRule,
   secondOrderAgrees,
   shapeAgreesWithEval,
   vjpAgreesWithDifferences,
+  type Interpreter,
   type LawCase,
   type LawOptions,
   type LawResult,
   type OpDraw,
 } from './predicates.js'
 
-export type OpLawName = 'shape' | 'vjp' | 'linearity' | 'product' | 'chain' | 'constant' | 'secondOrder'
+export type OpLawName = 'shape' | 'vjp' | 'linearity' | 'product' | 'chain' | 'constant' | 'secondOrder' | 'interpreters'
 
-export const allOpLaws: readonly OpLawName[] = ['shape', 'vjp', 'linearity', 'product', 'chain', 'constant', 'secondOrder']
+export const allOpLaws: readonly OpLawName[] = ['shape', 'vjp', 'linearity', 'product', 'chain', 'constant', 'secondOrder', 'interpreters']
 
 export interface OpLawOptions extends LawOptions {
   /** Runs per property, default 25. */
@@ -50,6 +55,8 @@ export interface OpLawOptions extends LawOptions {
   readonly margin?: number
   /** Milliseconds before a property (shrinking included) is stopped and failed, default 15 000. */
   readonly timeLimit?: number
+  /** Other ways of running graphs (e.g. the compiler) that must agree with the reference interpreter. */
+  readonly interpreters?: readonly Interpreter[]
   /** Only these laws (default: all that apply). */
   readonly laws?: readonly OpLawName[]
 }
@@ -136,6 +143,13 @@ export function opLaws(op: OpDef, o: OpLawOptions = {}): NamedProperty[] {
       if (want.has(law)) out.push(prop(`${tag}: ${law}`, law, arb, check, accepted, o))
     }
     add('shape', (d) => shapeAgreesWithEval(op, c, d.args))
+    for (const it of o.interpreters ?? []) {
+      if (!want.has('interpreters')) break
+      const outputs = interpreterGraph(op, c)
+      let prepared: ReturnType<Interpreter['prepare']> | undefined
+      const run: ReturnType<Interpreter['prepare']> = (b) => (prepared ??= it.prepare(outputs))(b)
+      out.push(prop(`${tag}: ${it.name} vs interpreter`, 'interpreters', arb, (d) => interpreterAgrees(it.name, op, c, outputs, run, d, o), accepted, o))
+    }
     if (!derivative) continue
     add('vjp', (d) => vjpAgreesWithDifferences(op, c, d, o))
     add('linearity', (d) => gradIsLinear(op, c, d, o))

@@ -263,3 +263,49 @@ export function secondOrderAgrees(op: OpDef, c: LawCase, d: OpDraw, o: LawOption
     return undefined
   })
 }
+
+/** Another way to run graphs (a compiler, a backend) to hold against the reference interpreter. */
+export interface Interpreter {
+  readonly name: string
+  /** Prepares the outputs once (e.g. compiles them); the result is called with each draw's bindings. */
+  readonly prepare: (outputs: readonly Expr[]) => (b: Bindings) => E.Either<unknown, readonly Tensor[]>
+}
+
+/**
+ * The graph the interpreter law runs: the op's output and, when it has a vjp, the gradients of
+ * ⟨cot, op(x)⟩ with respect to its differentiable arguments; `cot` is an input, so one prepared
+ * function serves every draw.
+ */
+export function interpreterGraph(op: OpDef, c: LawCase): readonly Expr[] {
+  const { inputs, node } = instantiate(op, c)
+  const xs = diffArgs(op).map((k) => inputs[k]!)
+  if (op.vjp === undefined || xs.length === 0) return [node]
+  return [node, ...grad(sum(mul(input('cot', outShape(op, c)), node)), xs)]
+}
+
+/** Values and gradients from `run` agree with the reference interpreter (to `algebraTol` of the largest |value|). */
+export function interpreterAgrees(
+  name: string,
+  op: OpDef,
+  c: LawCase,
+  outputs: readonly Expr[],
+  run: (b: Bindings) => E.Either<unknown, readonly Tensor[]>,
+  d: OpDraw,
+  o: LawOptions = {},
+): LawResult {
+  return law(op, c, `${name} vs reference interpreter`, () => {
+    const b = { ...bindArgs(d.args), cot: d.u }
+    const ref = evaluate(outputs, b)
+    if (E.isLeft(ref)) throw ref.left
+    const got = run(b)
+    if (E.isLeft(got)) return `${name} failed: ${errorMessage(got.left)}`
+    for (const [i, r] of ref.right.entries()) {
+      const g = got.right[i]
+      if (g === undefined) return `${name} returned ${got.right.length} outputs, expected ${ref.right.length}`
+      const top = r.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0)
+      const m = closeTo(`output ${i + 1}${i === 0 ? ' (value)' : ' (gradient)'}`, g, r, T.map(r, (v) => Math.abs(v) + top), o.algebraTol ?? 1e-10, o.floor ?? 1e-10)
+      if (m !== undefined) return m
+    }
+    return undefined
+  })
+}

@@ -5,11 +5,13 @@
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import * as E from 'fp-ts/lib/Either.js'
 import type { Expr, OpDef, VjpCtx } from '../src/core/Expr.js'
 import { apply } from '../src/core/Expr.js'
 import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
 import { call, defineOp } from '../src/ops/Op.js'
+import { evaluate } from '../src/eval/evaluate.js'
 import {
   add, gatherLabel, input, logSoftmax, matmul, mean, mul, neg, param, relu, reluOp, sigmoid, square, tanh, tanhOp, whereOp,
 } from '../src/ops/index.js'
@@ -21,6 +23,7 @@ import {
   opLaws,
   shapeAgreesWithEval,
   tensorArb,
+  type Interpreter,
   type LawRun,
 } from '../laws/index.js'
 
@@ -112,6 +115,20 @@ describe('op laws catch what they are for', () => {
     expect(failed(checkOpLaws(reluOp, quick))).toEqual([])
     const naked = defineOp({ ...reluOp, name: 'reluNoSpec', law: { cases: [{ shapes: [[40]], attrs: {} }], domain: [{ lo: -0.004, hi: 0.004 }] } })
     expect(failed(checkOpLaws(naked, { numRuns: 30, laws: ['vjp'] }))).toEqual(['vjp'])
+  })
+
+  it('the interpreter law holds another way of running graphs against the reference interpreter', () => {
+    const exact: Interpreter = { name: 'same', prepare: (outs) => (b) => evaluate(outs, b) }
+    const off: Interpreter = {
+      name: 'offByOnePpm',
+      prepare: (outs) => (b) => E.map((ts: T.Tensor[]) => ts.map((t) => T.scale(t, 1 + 1e-6)))(evaluate(outs, b)),
+    }
+    const rs = checkOpLaws(tanhOp, { ...quick, laws: ['interpreters'], interpreters: [exact, off] })
+    expect(rs.map((r) => [r.name, r.ok])).toEqual([
+      ['tanh [3,4] {}: same vs interpreter', true],
+      ['tanh [3,4] {}: offByOnePpm vs interpreter', false],
+    ])
+    expect(rs[1]!.error).toMatch(/^tanh \[3,4\] \{\}: offByOnePpm vs reference interpreter: output 1 \(value\): element \d+ is/)
   })
 
   it('the predicates can be called on hand-picked values', () => {
