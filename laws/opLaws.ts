@@ -93,12 +93,12 @@ export function opDrawArb(op: OpDef, c: LawCase, margin = 0.05): fc.Arbitrary<Op
 }
 
 /** The op's `accept` holds at the drawn point and at every point of the difference stencil. */
-export function acceptedAlongStencil(op: OpDef, d: OpDraw, h: number): boolean {
+export function acceptedAlongStencil(op: OpDef, c: LawCase, d: OpDraw, h: number): boolean {
   const accept = op.law?.accept
   if (accept === undefined) return true
   const ks = new Set(diffArgs(op))
   const at = (t: number): Tensor[] => d.args.map((x, k) => (ks.has(k) ? T.add(x, T.scale(d.v[k]!, t)) : x))
-  return [0, h, -h, 2 * h, -2 * h].every((t) => accept(at(t)))
+  return [0, h, -h, 2 * h, -2 * h].every((t) => accept(at(t), c.attrs))
 }
 
 function prop(name: string, law: OpLawName, arb: fc.Arbitrary<OpDraw>, check: (d: OpDraw) => LawResult, pre: (d: OpDraw) => boolean, o: OpLawOptions): NamedProperty {
@@ -138,7 +138,7 @@ export function opLaws(op: OpDef, o: OpLawOptions = {}): NamedProperty[] {
   for (const c of cases) {
     const arb = opDrawArb(op, c, o.margin)
     const tag = `${op.name} ${c.shapes.map(S.show).join(' ')} ${JSON.stringify(c.attrs)}`
-    const accepted = (d: OpDraw) => acceptedAlongStencil(op, d, h)
+    const accepted = (d: OpDraw) => acceptedAlongStencil(op, c, d, h)
     const add = (law: OpLawName, check: (d: OpDraw) => LawResult) => {
       if (want.has(law)) out.push(prop(`${tag}: ${law}`, law, arb, check, accepted, o))
     }

@@ -77,8 +77,8 @@ export interface LawSpec {
   readonly cases: readonly { readonly shapes: readonly Concrete[]; readonly attrs: Attrs }[]
   /** Per argument; defaults to [−2, 2]. */
   readonly domain?: readonly ArgDomain[]
-  /** Rejects drawn inputs too close to a kink (ties for max, 0 for relu...). */
-  readonly accept?: (args: readonly Tensor[]) => boolean
+  /** Rejects drawn inputs too close to a kink (ties for max, 0 for relu...); gets the case's attrs. */
+  readonly accept?: (args: readonly Tensor[], attrs: Attrs) => boolean
 }
 
 export type OpKind = 'leaf' | 'elementwise' | 'reduce' | 'linalg' | 'movement' | 'index'
