@@ -10,6 +10,8 @@
  *   differences, linearity, product rule, chain rule, zero gradient of constants, and second
  *   derivatives vs central differences. An op whose vjp returns `null` (a zero derivative, as for
  *   comparisons) is checked the same way: the differences must be zero too, away from the jump;
+ * - where the shape rule accepts a symbolic leading dimension 'N': values and gradients equal the
+ *   concrete case's;
  * - with `interpreters` (e.g. the compiler): values and gradients agree with the reference
  *   interpreter, one prepared (compiled) function per case.
  *
@@ -29,6 +31,8 @@ import {
   gradIsLinear,
   interpreterAgrees,
   interpreterGraph,
+  symbolicAgrees,
+  symbolicCase,
   leafAgreesWithEval,
   outShape,
   productRule,
@@ -42,9 +46,9 @@ import {
   type OpDraw,
 } from './predicates.js'
 
-export type OpLawName = 'shape' | 'vjp' | 'linearity' | 'product' | 'chain' | 'constant' | 'secondOrder' | 'interpreters'
+export type OpLawName = 'shape' | 'vjp' | 'linearity' | 'product' | 'chain' | 'constant' | 'secondOrder' | 'symbolic' | 'interpreters'
 
-export const allOpLaws: readonly OpLawName[] = ['shape', 'vjp', 'linearity', 'product', 'chain', 'constant', 'secondOrder', 'interpreters']
+export const allOpLaws: readonly OpLawName[] = ['shape', 'vjp', 'linearity', 'product', 'chain', 'constant', 'secondOrder', 'symbolic', 'interpreters']
 
 export interface OpLawOptions extends LawOptions {
   /** Runs per property, default 25. */
@@ -143,6 +147,7 @@ export function opLaws(op: OpDef, o: OpLawOptions = {}): NamedProperty[] {
       if (want.has(law)) out.push(prop(`${tag}: ${law}`, law, arb, check, accepted, o))
     }
     add('shape', (d) => shapeAgreesWithEval(op, c, d.args))
+    if (symbolicCase(op, c) !== undefined) add('symbolic', (d) => symbolicAgrees(op, c, d, o))
     for (const it of o.interpreters ?? []) {
       if (!want.has('interpreters')) break
       const outputs = interpreterGraph(op, c)

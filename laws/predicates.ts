@@ -309,3 +309,41 @@ export function interpreterAgrees(
     return undefined
   })
 }
+
+/**
+ * The case with the leading dimension of argument 1 (and every argument sharing it) replaced by a
+ * symbol 'N', or undefined when the op's shape rule does not accept that (e.g. a literal target
+ * shape in the attributes).
+ */
+export function symbolicCase(op: OpDef, c: LawCase): { readonly shapes: readonly (readonly (string | number)[])[]; readonly attrs: Attrs } | undefined {
+  const n0 = c.shapes[0]?.[0]
+  if (n0 === undefined) return undefined
+  const shapes = c.shapes.map((s) => (s[0] === n0 ? ['N', ...s.slice(1)] : s))
+  try {
+    apply(op, shapes.map((s, i) => input(`arg${i}`, s)), c.attrs)
+    return { shapes, attrs: c.attrs }
+  } catch {
+    return undefined
+  }
+}
+
+/** With a symbolic batch dimension 'N', values and gradients equal those of the concrete case. */
+export function symbolicAgrees(op: OpDef, c: LawCase, d: OpDraw, o: LawOptions = {}): LawResult {
+  return law(op, c, "symbolic dimension 'N' vs concrete", () => {
+    const sc = symbolicCase(op, c)
+    if (sc === undefined) return undefined
+    const inputs = sc.shapes.map((s, i) => input(`arg${i}`, s) as Expr)
+    const node = apply(op, inputs, sc.attrs)
+    const xs = diffArgs(op).map((k) => inputs[k]!)
+    const sym = op.vjp === undefined || xs.length === 0 ? [node] : [node, ...grad(sum(mul(input('cot', node.shape), node)), xs)]
+    const b = { ...bindArgs(d.args), cot: d.u }
+    const got = run(sym, b)
+    const want = run(interpreterGraph(op, c), b)
+    for (const [i, r] of want.entries()) {
+      const top = r.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0)
+      const m = closeTo(`output ${i + 1}${i === 0 ? ' (value)' : ' (gradient)'}`, got[i]!, r, T.map(r, (v) => Math.abs(v) + top), o.algebraTol ?? 1e-10, o.floor ?? 1e-10)
+      if (m !== undefined) return m
+    }
+    return undefined
+  })
+}

@@ -51,7 +51,7 @@ const cube = (helper: OpDef) => unary('cube', (x) => x ** 3, ({ args: [a], cot }
 describe('op laws catch what they are for', () => {
   it('a correct op passes every law', () => {
     const rs = checkOpLaws(cube(threeSqGood), quick)
-    expect(rs.map((r) => r.law)).toEqual(['shape', 'vjp', 'linearity', 'product', 'chain', 'constant', 'secondOrder'])
+    expect(rs.map((r) => r.law)).toEqual(['shape', 'symbolic', 'vjp', 'linearity', 'product', 'chain', 'constant', 'secondOrder'])
     expect(failed(rs)).toEqual([])
   })
 
@@ -96,8 +96,8 @@ describe('op laws catch what they are for', () => {
     expect(rs[0]!.error).toBe("op 'bare' (movement) declares no law cases: add law.cases to its definition")
   })
 
-  it('ops without a vjp get the shape law only; leaves get the leaf law on three shapes', () => {
-    expect(opLaws(unary('noRule', Math.cos, undefined)).map((p) => p.law)).toEqual(['shape'])
+  it('ops without a vjp get the shape laws only; leaves get the leaf law on three shapes', () => {
+    expect(opLaws(unary('noRule', Math.cos, undefined)).map((p) => p.law)).toEqual(['shape', 'symbolic'])
     const leaf = checkOpLaws(param('p', [1]).op, quick)
     expect(leaf.map((r) => r.name)).toEqual(['param [3,4]: shape', 'param []: shape', 'param [5]: shape'])
     expect(failed(leaf)).toEqual([])
