@@ -9,6 +9,8 @@
  * An op's `law` spec (cases, per-argument domain, `accept`) says where inputs are drawn.
  */
 export * from './arbitraries.js'
+export * from './support.js'
 export * from './predicates.js'
+export * from './agreement.js'
 export * from './opLaws.js'
 export * from './modelLaws.js'

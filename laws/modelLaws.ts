@@ -22,7 +22,7 @@ import { leafName, tensor } from '../src/ops/leaves.js'
 import { sum } from '../src/ops/reduce.js'
 import { tanh } from '../src/ops/unary.js'
 import { tensorArb } from './arbitraries.js'
-import type { LawOptions, LawResult } from './predicates.js'
+import type { LawOptions, LawResult } from './support.js'
 
 export interface ModelLawOptions extends LawOptions {
   readonly numRuns?: number

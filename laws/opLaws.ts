@@ -27,24 +27,15 @@ import { argDomain, directionArb, tensorArb } from './arbitraries.js'
 import {
   chainRule,
   constantHasZeroGradient,
-  diffArgs,
   gradIsLinear,
-  interpreterAgrees,
-  interpreterGraph,
-  symbolicAgrees,
-  symbolicCase,
   leafAgreesWithEval,
-  outShape,
   productRule,
   secondOrderAgrees,
   shapeAgreesWithEval,
   vjpAgreesWithDifferences,
-  type Interpreter,
-  type LawCase,
-  type LawOptions,
-  type LawResult,
-  type OpDraw,
 } from './predicates.js'
+import { interpreterAgrees, interpreterGraph, symbolicAgrees, symbolicCase, type Interpreter } from './agreement.js'
+import { diffArgs, outShape, type LawCase, type LawOptions, type LawResult, type OpDraw } from './support.js'
 
 export type OpLawName = 'shape' | 'vjp' | 'linearity' | 'product' | 'chain' | 'constant' | 'secondOrder' | 'symbolic' | 'interpreters'
 

@@ -23,8 +23,9 @@ import { errorMessage, SymgradError } from '../core/errors.js'
 import { evaluate, evaluateAll, type Bindings } from '../eval/evaluate.js'
 import { leafName, tensor } from '../ops/leaves.js'
 import { backward, grad } from './grad.js'
+import { differences, relativeError, type Stencil } from './differences.js'
 
-export type Stencil = 3 | 5
+export { centralDifference, relativeError, type Stencil } from './differences.js'
 
 export interface GradcheckOptions {
   /** Finite-difference step (absolute), default 1e-3. */
@@ -45,44 +46,6 @@ export interface GradcheckOptions {
   readonly maxElements?: number
   /** Key for sampling elements and drawing directions; default key(0). */
   readonly key?: Key
-}
-
-/**
- * CS231n's relative error |a−b| / max(|a|, |b|), with the denominator at least `floor` (so two
- * values that are both tiny compare by their absolute difference); NaN or ±∞ give Infinity.
- */
-export function relativeError(a: number, b: number, floor = 0): number {
-  if (a === b) return 0
-  const m = Math.max(Math.abs(a), Math.abs(b), floor)
-  if (!Number.isFinite(m) || Number.isNaN(a) || Number.isNaN(b)) return Infinity
-  return Math.abs(a - b) / m
-}
-
-// f'(0) ≈ (f(h) − f(−h)) / 2h, error −h²f‴/6;  ≈ (−f(2h) + 8f(h) − 8f(−h) + f(−2h)) / 12h, error h⁴f⁽⁵⁾/30
-const STENCILS: Record<Stencil, { readonly t: readonly number[]; readonly c: readonly number[]; readonly d: number }> = {
-  3: { t: [1, -1], c: [1, -1], d: 2 },
-  5: { t: [2, 1, -1, -2], c: [-1, 8, -8, 1], d: 12 },
-}
-
-/** f'(0) of a scalar function of one variable by central differences. */
-export function centralDifference(f: (t: number) => number, h: number, stencil: Stencil = 5): number {
-  return differences((t) => ({ value: f(t), scale: 0 }), h, stencil).value
-}
-
-/**
- * f'(0) and an estimate of its rounding error: ε·Σ|cᵢ|·scaleᵢ / (d·h), where scaleᵢ bounds the
- * magnitude of the terms summed into f(tᵢ).
- */
-function differences(f: (t: number) => { value: number; scale: number }, h: number, stencil: Stencil): { value: number; noise: number } {
-  const s = STENCILS[stencil]
-  let value = 0
-  let noise = 0
-  s.t.forEach((t, i) => {
-    const r = f(t * h)
-    value += s.c[i]! * r.value
-    noise += Math.abs(s.c[i]!) * Math.max(r.scale, Math.abs(r.value))
-  })
-  return { value: value / (s.d * h), noise: (Number.EPSILON * noise) / (s.d * h) }
 }
 
 export interface ElementReport {
