@@ -123,7 +123,7 @@ describe('gradcheck', () => {
     const r = right(gradcheck(loss, { W }, b))
     const lines = formatGradcheck(r).split('\n')
     expect(lines[0]).toMatch(/^gradcheck: loss = [0-9.]+, 5-point central differences, h = 0\.001, tol = 1e-7: ok$/)
-    expect(lines[1]).toMatch(/^param\s+shape\s+checked\s+max rel\. error\s+at\s+analytic\s+numeric$/)
+    expect(lines[1]).toMatch(/^param\s+shape\s+checked\s+max rel\. error\s+at\s+analytic\s+numeric\s+result$/)
     expect(lines[3]).toMatch(/^W\s+\[3,2\]\s+6\/6\s+\d\.\d\de-\d+\s+\[\d,\d\]\s+\S+\s+\S+\s+ok$/)
   })
 

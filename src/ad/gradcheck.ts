@@ -271,7 +271,7 @@ function num(x: number): string {
 
 /** A plain-text table of a gradcheck report, one row per parameter. */
 export function formatGradcheck(r: GradcheckReport): string {
-  const head = ['param', 'shape', 'checked', 'max rel. error', 'at', 'analytic', 'numeric', '']
+  const head = ['param', 'shape', 'checked', 'max rel. error', 'at', 'analytic', 'numeric', 'result']
   const rows = r.params.map((p) => [
     p.name,
     S.show(p.shape),
