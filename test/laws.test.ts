@@ -17,6 +17,7 @@ import {
 } from '../src/ops/index.js'
 import {
   allowedIntervals,
+  assertOpLaws,
   checkOpLaws,
   mapToIntervals,
   modelLaws,
@@ -129,6 +130,11 @@ describe('op laws catch what they are for', () => {
       ['tanh [3,4] {}: offByOnePpm vs interpreter', false],
     ])
     expect(rs[1]!.error).toMatch(/^tanh \[3,4\] \{\}: offByOnePpm vs reference interpreter: output 1 \(value\): element \d+ is/)
+  })
+
+  it('assertOpLaws throws one message listing every failing law', () => {
+    expect(() => assertOpLaws(tanhOp, quick)).not.toThrow()
+    expect(() => assertOpLaws(cube(threeSqBad), quick)).toThrow(/^cube \[3,4\] \{\}: secondOrder\n/)
   })
 
   it('the predicates can be called on hand-picked values', () => {
