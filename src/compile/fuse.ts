@@ -87,7 +87,8 @@ export function fuse(p: Program): Schedule {
         return false
       })
       matmulTrans.set(e.out, trans)
-    } else if (!isElementwise(e) && e.op !== 'const') e.args.forEach((a) => needBuf.add(a))
+    } else if (!isElementwise(e) && e.op !== 'const' && e.op !== 'count') e.args.forEach((a) => needBuf.add(a))
+    // (count reads only its argument's shape)
   }
 
   // ── grouping ──
