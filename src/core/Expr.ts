@@ -162,8 +162,11 @@ export function apply(op: OpDef, args: readonly Expr[], attrs: Attrs = {}, value
   return node
 }
 
-/** All nodes reachable from `roots`, each after its arguments (iterative post-order). */
-export function topoSort(roots: readonly Expr[]): Expr[] {
+/**
+ * All nodes reachable from `roots`, each after its arguments (iterative post-order), not
+ * descending below nodes for which `stop` holds.
+ */
+export function topoSort(roots: readonly Expr[], stop?: (e: Expr) => boolean): Expr[] {
   const out: Expr[] = []
   const seen = new Set<number>()
   const stack: [Expr, number][] = []
@@ -174,7 +177,7 @@ export function topoSort(roots: readonly Expr[]): Expr[] {
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!
       const [n, i] = top
-      if (i < n.args.length) {
+      if (i < n.args.length && !(stop !== undefined && stop(n))) {
         top[1] = i + 1
         const c = n.args[i]!
         if (!seen.has(c.id)) {

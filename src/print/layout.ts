@@ -8,6 +8,7 @@
  * in the number of nodes.
  */
 import type { Attrs, Expr, Notation } from '../core/Expr.js'
+import { topoSort } from '../core/Expr.js'
 import type { Shape } from '../core/Shape.js'
 import { constValue, leafName, tensorOp } from '../ops/leaves.js'
 import { Prec } from '../ops/Op.js'
@@ -70,30 +71,7 @@ const atom = (text: string): Piece => ({ text, prec: Prec.atom, form: 'atom' })
 
 /** Nodes under `roots` in post-order, not descending below `stop` nodes. */
 function order(roots: readonly Expr[], stop: (e: Expr) => boolean): Expr[] {
-  const out: Expr[] = []
-  const seen = new Set<number>()
-  const stack: [Expr, number][] = []
-  for (const r of roots) {
-    if (seen.has(r.id)) continue
-    seen.add(r.id)
-    stack.push([r, 0])
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!
-      const [n, i] = top
-      if (!stop(n) && i < n.args.length) {
-        top[1] = i + 1
-        const c = n.args[i]!
-        if (!seen.has(c.id)) {
-          seen.add(c.id)
-          stack.push([c, 0])
-        }
-      } else {
-        stack.pop()
-        out.push(n)
-      }
-    }
-  }
-  return out
+  return topoSort(roots, stop)
 }
 
 /** broadcastTo, sumTo, reshape: movement ops printed as calls, elided in compact mode. */
