@@ -1,0 +1,35 @@
+/**
+ * train: the training loop as a fold over minibatches, babysitting diagnostics, hyperparameter
+ * search and ensembles. Everything here is pure and browser-safe; the CLI (src/cli) prints it.
+ *
+ * ## TrainState (resumable runs)
+ *
+ * `train(model, data, config, from?) → TrainState` where TrainState is plain data:
+ * `{ params, modelState, optState, key, step, epoch, batch, history, status, nonFinite?, best? }`.
+ * - `step` counts updates taken; `epoch` is the current epoch; `batch` the next batch in it.
+ * - Randomness is derived by position from the root `key` only: init from foldIn(key, 0), epoch
+ *   e's shuffle from batches(train, B, foldIn(key, 1), e), step s's dropout masks from
+ *   foldIn(foldIn(key, 2), s). No generator state is carried, so
+ *   `train(m, d, {…, maxSteps: N + M})` equals `train(m, d, {…, maxSteps: N + M}, train(m, d, {…, maxSteps: N}))`
+ *   bit for bit (after a save/load of the state as well).
+ * - `status`: 'running' (stopped by maxSteps: pass the state back to continue), 'done',
+ *   'nonFinite' (the first NaN/Inf loss or gradient, with a message naming the step and the
+ *   parameter), 'earlyStopped' (validation accuracy stalled for `patience` epochs; see `best`).
+ * - `history`: per step loss, data loss, learning rate and ‖update‖/‖param‖ per parameter; per
+ *   epoch mean loss, train accuracy and validation accuracy.
+ */
+export type { TrainState, History, EpochRecord, NonFinite, Status, Params } from './TrainState.js'
+export { emptyHistory } from './TrainState.js'
+export {
+  train,
+  initTrainState,
+  evaluateAccuracy,
+  nonFiniteMessage,
+  initKey,
+  shuffleKey,
+  dropoutKey,
+  type TrainConfig,
+  type TrainData,
+  type StepInfo,
+} from './loop.js'
+export { buildPrograms, lossExpr, softmaxRows, type Programs, type LossKind, type Regularization, type StepResult } from './programs.js'

@@ -1,0 +1,177 @@
+/**
+ * train: a fold over minibatches. `train(model, data, config, from?)` starts from `from` (or a fresh
+ * `initTrainState`) and returns the new TrainState — final params, optimizer state, position and
+ * history — as plain data. Its arguments are never written.
+ *
+ * Per step: loss and gradients (one compiled program), a finiteness check, the optimizer update,
+ * and the record of loss, learning rate and ‖update‖/‖param‖ per parameter. Per epoch: train and
+ * validation accuracy, optional early stopping on validation accuracy. The first non-finite loss
+ * or gradient stops the run at once (status 'nonFinite') with a message naming the step, the
+ * parameter and the likely cause; the params returned are the last finite ones.
+ *
+ * `maxSteps` stops after that many steps in total (status 'running'); passing the state back
+ * continues exactly where it stopped (see TrainState.ts for how keys are derived).
+ */
+import * as R from '../core/Random.js'
+import type { Key } from '../core/Random.js'
+import type { Tensor } from '../core/Tensor.js'
+import type { Dataset } from '../data/Dataset.js'
+import * as D from '../data/Dataset.js'
+import { batches, countBatches } from '../data/batches.js'
+import { accuracy } from '../data/metrics.js'
+import type { Model } from '../nn/model.js'
+import type { AnyGradientTransformation } from '../optim/GradientTransformation.js'
+import { applyUpdates, currentLearningRate } from '../optim/GradientTransformation.js'
+import { buildPrograms, type LossKind, type Programs, type Regularization } from './programs.js'
+import type { EpochRecord, History, NonFinite, Params, TrainState } from './TrainState.js'
+import { emptyHistory } from './TrainState.js'
+
+export interface TrainData {
+  readonly train: Dataset
+  readonly validation?: Dataset
+}
+
+export interface StepInfo {
+  readonly step: number
+  readonly epoch: number
+  readonly batch: number
+  readonly batchesPerEpoch: number
+  readonly loss: number
+}
+
+export interface TrainConfig {
+  /** The optimizer; a learning-rate schedule goes inside it (`adam(exponentialDecay(…))`). */
+  readonly optimizer: AnyGradientTransformation
+  readonly epochs: number
+  readonly batchSize: number
+  /** Root key of the run: init, shuffles and dropout masks all derive from it. */
+  readonly key: Key
+  /** Default 'softmax'. */
+  readonly loss?: LossKind
+  /** Default none. `l2` is λΣW² (lecture), `l2Half` is ½λΣW² (assignments); biases are never regularized. */
+  readonly regularization?: Regularization
+  /** Stop once this many steps have been taken in total (status 'running', resumable). */
+  readonly maxSteps?: number
+  /** Stop when validation accuracy has not improved for `patience` epochs. */
+  readonly earlyStopping?: { readonly patience: number }
+  /** Train accuracy is measured on the first `evalTrainSize` training examples (default 2000). */
+  readonly evalTrainSize?: number
+  /** Use the compiler (default true) or the reference interpreter. */
+  readonly compiled?: boolean
+  /** Programs built earlier for the same model, loss and regularization (skips compiling). */
+  readonly programs?: Programs
+  readonly onStep?: (info: StepInfo) => void
+  readonly onEpoch?: (record: EpochRecord) => void
+}
+
+/** Key roles (see TrainState.ts). */
+export const initKey = (key: Key): Key => R.foldIn(key, 0)
+export const shuffleKey = (key: Key): Key => R.foldIn(key, 1)
+export const dropoutKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key, 2), step)
+
+/** The state before the first step: params from model.init(foldIn(key, 0)), fresh optimizer state. */
+export function initTrainState(model: Model, config: Pick<TrainConfig, 'key' | 'optimizer'>): TrainState {
+  const { params, state } = model.init(initKey(config.key))
+  return { params, modelState: state, optState: config.optimizer.init(params), key: config.key, step: 0, epoch: 0, batch: 0, history: emptyHistory, status: 'running' }
+}
+
+/** The message of a non-finite stop: the step, where, and the likely cause. */
+export function nonFiniteMessage(nf: Omit<NonFinite, 'message'>): string {
+  const what = nf.where === 'loss' ? `loss is ${nf.value}` : `gradient of '${nf.where}' is not finite (${nf.value})`
+  const lr = Number.isFinite(nf.learningRate) ? ` (learning rate ${nf.learningRate})` : ''
+  return `training stopped at step ${nf.step} (epoch ${nf.epoch}, batch ${nf.batch}): ${what}; learning rate likely too high${lr}`
+}
+
+function firstNonFinite(t: Tensor): number | undefined {
+  for (const v of t.data) if (!Number.isFinite(v)) return v
+  return undefined
+}
+
+function norm(t: Tensor): number {
+  let s = 0
+  for (const v of t.data) s += v * v
+  return Math.sqrt(s)
+}
+
+/** Accuracy of the inference model on `ds` (or its first `limit` rows). */
+export function evaluateAccuracy(programs: Programs, params: Params, modelState: Params, ds: Dataset, limit = Infinity): number {
+  const n = Math.min(D.size(ds), limit)
+  const part = n === D.size(ds) ? ds : D.take(ds, Int32Array.from({ length: n }, (_, i) => i))
+  return accuracy(programs.predict(params, modelState, part.x), part.y)
+}
+
+export function train(model: Model, data: TrainData, config: TrainConfig, from?: TrainState): TrainState {
+  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true)
+  const s0 = from ?? initTrainState(model, config)
+  if (s0.status !== 'running') return s0
+  const perEpoch = countBatches(D.size(data.train), config.batchSize)
+  // local, growing copies of the history (the argument is never written)
+  const h = {
+    loss: [...s0.history.loss],
+    dataLoss: [...s0.history.dataLoss],
+    learningRate: [...s0.history.learningRate],
+    ratio: Object.fromEntries(programs.paramNames.map((k) => [k, [...(s0.history.ratio[k] ?? [])]])) as Record<string, number[]>,
+    epochs: [...s0.history.epochs],
+  }
+  let { params, modelState, optState, step, epoch, batch, best } = s0
+  const snapshot = (status: TrainState['status'], nonFinite?: NonFinite): TrainState => {
+    const history: History = h
+    return {
+      params, modelState, optState, key: s0.key, step, epoch, batch, history, status,
+      ...(nonFinite ? { nonFinite } : {}),
+      ...(best ? { best } : {}),
+    }
+  }
+
+  while (epoch < config.epochs) {
+    const bs = batches(data.train, config.batchSize, shuffleKey(s0.key), epoch)
+    for (; batch < perEpoch; batch++) {
+      if (config.maxSteps !== undefined && step >= config.maxSteps) return snapshot('running')
+      const b = bs.at(batch)
+      const r = programs.step(params, modelState, b.x, b.y, dropoutKey(s0.key, step))
+      const lrBefore = currentLearningRate(optState) ?? NaN
+      let bad: { where: string; value: number } | undefined
+      if (!Number.isFinite(r.loss)) bad = { where: 'loss', value: r.loss }
+      for (const k of programs.paramNames) {
+        const v = firstNonFinite(r.grads[k]!)
+        if (v !== undefined) {
+          // name the parameter even when the loss is the first thing to go
+          bad = bad === undefined ? { where: k, value: v } : bad.where === 'loss' ? { where: `loss (first non-finite gradient: '${k}')`, value: r.loss } : bad
+          break
+        }
+      }
+      if (bad !== undefined) {
+        const nf = { step, epoch, batch, where: bad.where, value: bad.value, learningRate: lrBefore }
+        return snapshot('nonFinite', { ...nf, message: nonFiniteMessage(nf) })
+      }
+      const [updates, nextOpt] = config.optimizer.update(r.grads, optState, params)
+      for (const k of programs.paramNames) {
+        const p = norm(params[k]!)
+        h.ratio[k]!.push(p === 0 ? NaN : norm(updates[k]!) / p)
+      }
+      h.loss.push(r.loss)
+      h.dataLoss.push(r.dataLoss)
+      h.learningRate.push(currentLearningRate(nextOpt) ?? NaN)
+      params = applyUpdates(params, updates)
+      optState = nextOpt
+      modelState = r.modelState
+      step++
+      config.onStep?.({ step, epoch, batch, batchesPerEpoch: perEpoch, loss: r.loss })
+    }
+    const losses = h.loss.slice(h.loss.length - perEpoch)
+    const trainAccuracy = evaluateAccuracy(programs, params, modelState, data.train, config.evalTrainSize ?? 2000)
+    const validationAccuracy = data.validation ? evaluateAccuracy(programs, params, modelState, data.validation) : undefined
+    const record: EpochRecord = {
+      epoch, step, meanLoss: losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length), trainAccuracy,
+      ...(validationAccuracy !== undefined ? { validationAccuracy } : {}),
+    }
+    h.epochs.push(record)
+    epoch++
+    batch = 0
+    config.onEpoch?.(record)
+    if (validationAccuracy !== undefined && (best === undefined || validationAccuracy > best.validationAccuracy))
+      best = { validationAccuracy, epoch: record.epoch, params, modelState }
+    if (config.earlyStopping && best !== undefined && record.epoch - best.epoch >= config.earlyStopping.patience) return snapshot('earlyStopped')
+  }
+  return snapshot('done')
+}

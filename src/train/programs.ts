@@ -1,0 +1,123 @@
+/**
+ * The two compiled programs a training run needs, built once per model:
+ *   - step:    (params, state, x, y, dropout draws) → total loss, data loss, gradients, new state
+ *   - predict: (params, state, x) → scores [N, C] of the inference model (no dropout, running BN)
+ * Loss and gradients are compiled together, so the backward pass reads the forward intermediates.
+ * With `compiled: false` the reference interpreter (eval/) runs the same expressions.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Expr } from '../core/Expr.js'
+import type { Key } from '../core/Random.js'
+import type { Tensor } from '../core/Tensor.js'
+import * as T from '../core/Tensor.js'
+import { grad } from '../ad/grad.js'
+import { compile } from '../compile/index.js'
+import { evaluate, type Bindings } from '../eval/evaluate.js'
+import * as ops from '../ops/index.js'
+import type { Model } from '../nn/model.js'
+import { toInference } from '../nn/model.js'
+import { softmaxCrossEntropy, svmLoss } from '../nn/losses.js'
+import { l2, l2Half } from '../nn/regularizers.js'
+import type { Params } from './TrainState.js'
+
+export type LossKind = 'softmax' | 'svm'
+
+/**
+ * Regularization of the weights (`*.W`, never biases):
+ *   l2:     λ·ΣW²   (the lecture's convention; gradient 2λW)
+ *   l2Half: ½λ·ΣW²  (the assignments' convention; gradient λW)
+ */
+export type Regularization = { readonly kind: 'none' } | { readonly kind: 'l2' | 'l2Half'; readonly lambda: number }
+
+export interface StepResult {
+  readonly loss: number
+  readonly dataLoss: number
+  readonly grads: Params
+  readonly modelState: Params
+}
+
+export interface Programs {
+  readonly paramNames: readonly string[]
+  readonly step: (params: Params, modelState: Params, x: Tensor, y: Tensor, dropoutKey: Key) => StepResult
+  /** Inference scores for `x`, computed in chunks of `chunk` rows. */
+  readonly predict: (params: Params, modelState: Params, x: Tensor, chunk?: number) => Tensor
+}
+
+export function lossExpr(kind: LossKind, scores: Expr, labels: Expr): Expr {
+  return kind === 'svm' ? svmLoss(scores, labels) : softmaxCrossEntropy(scores, labels)
+}
+
+function regExpr(model: Model, reg: Regularization): Expr | undefined {
+  if (reg.kind === 'none' || reg.lambda === 0) return undefined
+  return reg.kind === 'l2' ? l2(model.weights(), reg.lambda) : l2Half(model.weights(), reg.lambda)
+}
+
+type Runner = (outs: readonly Expr[]) => (b: Bindings) => Tensor[]
+
+const compiledRunner: Runner = (outs) => compile(outs).runOrThrow
+const interpretedRunner: Runner = (outs) => (b) => {
+  const r = evaluate([...outs], b)
+  if (E.isLeft(r)) throw r.left
+  return r.right
+}
+
+export function buildPrograms(model: Model, loss: LossKind, reg: Regularization, compiled = true): Programs {
+  const run = compiled ? compiledRunner : interpretedRunner
+  const x = ops.input('x', ['N', model.in])
+  const y = ops.input('y', ['N'])
+  const applied = model.apply(x, 'train')
+  const data = lossExpr(loss, applied.out, y)
+  const r = regExpr(model, reg)
+  const total = r === undefined ? data : ops.add(data, r)
+  const params = model.params()
+  const paramNames = Object.keys(params)
+  const stateNames = Object.keys(applied.state)
+  const gs = grad(total, params)
+  const stepFn = run([total, data, ...paramNames.map((k) => gs[k]!), ...stateNames.map((k) => applied.state[k]!)])
+  const randomFor = applied.random
+
+  const scores = toInference(model).apply(ops.input('x', ['N', model.in]), 'test').out
+  const predictFn = run([scores])
+
+  return {
+    paramNames,
+    step: (p, s, xb, yb, dropoutKey) => {
+      const n = xb.shape[0]!
+      const rand = randomFor.inputs.length > 0 ? randomFor.bindings(dropoutKey, n) : {}
+      const out = stepFn({ ...p, ...s, ...rand, x: xb, y: yb })
+      const grads: Record<string, Tensor> = {}
+      paramNames.forEach((k, i) => (grads[k] = out[i + 2]!))
+      const modelState: Record<string, Tensor> = { ...s }
+      stateNames.forEach((k, i) => (modelState[k] = out[i + 2 + paramNames.length]!))
+      return { loss: T.item(out[0]!), dataLoss: T.item(out[1]!), grads, modelState }
+    },
+    predict: (p, s, xs, chunk = 2000) => {
+      const [n, d] = xs.shape as [number, number]
+      if (n <= chunk) return predictFn({ ...p, ...s, x: xs })[0]!
+      const parts: Tensor[] = []
+      for (let i = 0; i < n; i += chunk) {
+        const m = Math.min(chunk, n - i)
+        parts.push(predictFn({ ...p, ...s, x: { shape: [m, d], data: xs.data.subarray(i * d, (i + m) * d) } })[0]!)
+      }
+      const c = parts[0]!.shape[1]!
+      const data = new Float64Array(n * c)
+      let off = 0
+      for (const t of parts) (data.set(t.data, off), (off += t.data.length))
+      return { shape: [n, c], data }
+    },
+  }
+}
+
+/** Row-wise softmax of scores [N, C] (max-shifted). */
+export function softmaxRows(scores: Tensor): Tensor {
+  const [n, c] = scores.shape as [number, number]
+  const out = new Float64Array(n * c)
+  for (let i = 0; i < n; i++) {
+    let m = -Infinity
+    for (let j = 0; j < c; j++) m = Math.max(m, scores.data[i * c + j]!)
+    let z = 0
+    for (let j = 0; j < c; j++) z += out[i * c + j] = Math.exp(scores.data[i * c + j]! - m)
+    for (let j = 0; j < c; j++) out[i * c + j] = out[i * c + j]! / z
+  }
+  return { shape: [n, c], data: out }
+}
