@@ -1,6 +1,7 @@
 /**
  * Matrix-product throughput (GFLOP/s) at 256/512/1024 for the plain form and both transposed
- * forms the backward pass uses (Aᵀ·B, A·Bᵀ): symgrad's JavaScript kernel (float64), a naive i-k-j
+ * forms the backward pass uses (Aᵀ·B, A·Bᵀ): symgrad's kernels (float64; `symgrad-simd` is the
+ * WebAssembly SIMD micro-kernel compiled functions use, `symgrad-js` the plain JavaScript fallback), a naive i-k-j
  * loop (float64), tfjs-cpu and tfjs-wasm (float32, `matMul` with its transpose flags).
  *
  *   npm run bench:matmul -- [--quick]      writes bench/results/matmul.json
@@ -10,6 +11,7 @@ import { writeFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { matmul, matmulScratch } from '../src/compile/kernels/matmul.js'
+import { wasmMatmul } from '../src/compile/kernels/matmul-wasm.js'
 import * as R from '../src/core/Random.js'
 import { useBackend } from './peers/tfjs.js'
 
@@ -56,11 +58,13 @@ const push = (impl: string, form: Form, size: number, ms: number) => {
   console.error(`${impl} ${form} ${size}: ${rows[rows.length - 1]!.gflops} GFLOP/s`)
 }
 const sc = matmulScratch()
+const simd = wasmMatmul()
 for (const s of sizes) {
   const A = R.normal(R.key(1), [s * s]).data
   const B = R.normal(R.key(2), [s * s]).data
   const C = new Float64Array(s * s)
   for (const [form, ta, tb] of forms) {
+    if (simd) push('symgrad-simd', form, s, time(() => simd.run(A, 0, ta, B, 0, tb, C, 0, s, s, s, false), s))
     push('symgrad-js', form, s, time(() => matmul(A, 0, ta, B, 0, tb, C, 0, s, s, s, sc), s))
     if (s <= 512 || !quick) push('naive-js', form, s, time(() => naive(A, ta, B, tb, C, s), s))
   }
@@ -75,10 +79,10 @@ for (const s of sizes) {
 }
 const impls = [...new Set(rows.map((r) => r.impl))]
 console.log('GFLOP/s (best of several runs; float64 for symgrad and naive, float32 for tfjs)\n')
-console.log(['size', 'form', ...impls].map((h) => h.padStart(11)).join(''))
+console.log(['size', 'form', ...impls].map((h) => h.padStart(13)).join(''))
 for (const s of sizes)
   for (const [form] of forms)
-    console.log([String(s), form, ...impls.map((i) => rows.find((r) => r.impl === i && r.size === s && r.form === form)?.gflops.toFixed(2) ?? '-')].map((c) => c.padStart(11)).join(''))
+    console.log([String(s), form, ...impls.map((i) => rows.find((r) => r.impl === i && r.size === s && r.form === form)?.gflops.toFixed(2) ?? '-')].map((c) => c.padStart(13)).join(''))
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results')
 mkdirSync(dir, { recursive: true })
 writeFileSync(path.join(dir, quick ? 'matmul-quick.json' : 'matmul.json'), JSON.stringify(rows, null, 2) + '\n')
