@@ -45,7 +45,7 @@ function pathOf(context: t.Context, root: string): string {
     const parent = context[i - 1]!
     if (isUnion(parent.type)) continue
     const key = context[i]!.key
-    p += Array.isArray(parent.actual) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`
+    p += Array.isArray(parent.actual) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `['${key}']`
   }
   return p
 }

@@ -1,0 +1,142 @@
+/**
+ * Node file helpers for checkpoints, configs and specs (the only file of src/io that touches the
+ * file system; everything it calls is pure). Every failure is a Left with one line.
+ *
+ * Atomic writes: the text goes to a temporary file in the same folder (`.<name>.<pid>.<n>.tmp`),
+ * is flushed to disk (fsync), and only then renamed over the target; the folder is fsynced after
+ * the rename. A rename within one file system is atomic, so a reader — or a run killed at any
+ * instant — sees either the old complete file or the new complete file, never a mix. A process
+ * killed before the rename leaves at most a stray `.tmp` file, never a damaged checkpoint.
+ * Checkpoints are also decoded back from the exact text before the rename, so a checkpoint that
+ * would not load never replaces a good one.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
+import { SymgradError } from '../core/errors.js'
+import type { ModelSpec } from '../nn/model.js'
+import type { TrainConfig } from '../train/loop.js'
+import type { Checkpoint, DecodeCheckpointOptions, Loaded } from './checkpoint.js'
+import { checkpointToText, decodeCheckpoint } from './checkpoint.js'
+import type { ConfigJson } from './config.js'
+import { decodeConfig, toTrainConfig } from './config.js'
+import { parseJson } from './json.js'
+import { decodeSpec } from './spec.js'
+
+const reasons: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EEXIST: 'already exists',
+}
+
+/** "permission denied (EACCES)" rather than Node's multi-part message. */
+export function reason(e: unknown): string {
+  const code = (e as { code?: string }).code
+  if (code !== undefined && code in reasons) return `${reasons[code]} (${code})`
+  return e instanceof Error ? e.message.split('\n')[0]! : String(e)
+}
+
+let counter = 0
+
+/** Writes `text` to `path` atomically (see the module note). */
+export function writeFileAtomic(path: string, text: string): Either<SymgradError, void> {
+  const dir = dirname(path)
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`)
+  let fd: number | undefined
+  try {
+    fd = openSync(tmp, 'wx', 0o644)
+    const bytes = new TextEncoder().encode(text)
+    let off = 0
+    while (off < bytes.length) off += writeSync(fd, bytes, off, Math.min(1 << 20, bytes.length - off))
+    fsyncSync(fd)
+    closeSync(fd)
+    fd = undefined
+    renameSync(tmp, path)
+  } catch (e) {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd)
+      } catch {
+        /* already failing */
+      }
+    }
+    try {
+      unlinkSync(tmp)
+    } catch {
+      /* never created */
+    }
+    return E.left(new SymgradError('io', `cannot write ${path}: ${reason(e)}`))
+  }
+  try {
+    const d = openSync(dir, 'r')
+    try {
+      fsyncSync(d)
+    } finally {
+      closeSync(d)
+    }
+  } catch {
+    /* folders cannot be fsynced on every platform; the rename itself has happened */
+  }
+  return E.right(undefined)
+}
+
+/** The text of a file, or `cannot read <path>: no such file or folder (ENOENT)`. */
+export function readTextFile(path: string): Either<SymgradError, string> {
+  try {
+    return E.right(readFileSync(path, 'utf8'))
+  } catch (e) {
+    return E.left(new SymgradError('io', `cannot read ${path}: ${reason(e)}`))
+  }
+}
+
+/** Parsed JSON of a file. */
+export function readJsonFile(path: string): Either<SymgradError, unknown> {
+  const text = readTextFile(path)
+  return E.isLeft(text) ? text : parseJson(text.right, path)
+}
+
+/**
+ * Saves a checkpoint atomically: refuses non-finite parameters, decodes the exact text back
+ * (checked against its own spec and optimizer) before anything is written, then writes it.
+ */
+export function saveCheckpoint(path: string, c: Checkpoint): Either<SymgradError, void> {
+  const text = checkpointToText(c)
+  if (E.isLeft(text)) return text
+  const back = decodeCheckpoint(JSON.parse(text.right) as unknown, { spec: c.spec })
+  if (E.isLeft(back)) return E.left(new SymgradError('value', `refusing to write ${path}: it would not load back: ${back.left.message}`))
+  return writeFileAtomic(path, text.right)
+}
+
+/** Prefixes a decoding error with the file it came from. */
+function inFile<A>(path: string, r: Either<SymgradError, A>): Either<SymgradError, A> {
+  return E.isLeft(r) ? E.left(new SymgradError(r.left.kind, `${path}: ${r.left.message}`)) : r
+}
+
+/** Loads a checkpoint; messages name the file (`run.json: checkpoint.state.params['dense0.W']: …`). */
+export function loadCheckpoint(path: string, o: Omit<DecodeCheckpointOptions, 'root'> = {}): Either<SymgradError, Loaded> {
+  const json = readJsonFile(path)
+  return E.isLeft(json) ? json : inFile(path, decodeCheckpoint(json.right, o))
+}
+
+/** A training config file, decoded (`cfg.json: config.optimizer.lr: expected a positive number, got -0.1`). */
+export function loadConfig(path: string): Either<SymgradError, ConfigJson> {
+  const json = readJsonFile(path)
+  return E.isLeft(json) ? json : inFile(path, decodeConfig(json.right))
+}
+
+/** A training config file as the TrainConfig `train` takes. */
+export function loadTrainConfig(path: string): Either<SymgradError, TrainConfig> {
+  return E.map((c: ConfigJson) => toTrainConfig(c))(loadConfig(path))
+}
+
+/** A model spec file, decoded. */
+export function loadSpec(path: string): Either<SymgradError, ModelSpec> {
+  const json = readJsonFile(path)
+  return E.isLeft(json) ? json : inFile(path, decodeSpec(json.right))
+}

@@ -1,0 +1,260 @@
+/**
+ * Checkpoints: a whole training run as one JSON document, decoded with io-ts and checked against
+ * the model it claims to be of. Pure and browser-safe; `atomic.ts` writes and reads files.
+ *
+ *   { "format": "symgrad-checkpoint", "version": 1,
+ *     "spec":   the model spec (spec.ts),
+ *     "config": the training config (config.ts; optional — optimizer, schedule, seed, batch size),
+ *     "state":  { params, modelState, optState, key, step, epoch, batch, history, status, nonFinite?, best? } }
+ *
+ * `state` is src/train's TrainState: the schedule position is `step` (and each optimizer link's
+ * `count`), the PRNG position is the root `key` plus `step`/`epoch`/`batch` (every draw is derived
+ * from them), so loading and continuing is bit-for-bit the uninterrupted run. Tensors are base64
+ * little-endian float64 and single numbers JSON numbers or "NaN"/"Infinity"/"-Infinity"/"-0"
+ * (floats.ts). The optimizer state (any chain) is written as plain data: numbers as in a history,
+ * `{ "$num": "NaN" }` for the special ones, `{ "$tensor": { shape, f64le } }` for tensors.
+ *
+ * Refused on save: non-finite parameters (a diverged run must not overwrite a good checkpoint).
+ * Refused on load: another format or version, params or state that do not fit the spec, an optimizer
+ * state that does not fit the configured optimizer, and a spec other than the expected one.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts'
+import { SymgradError } from '../core/errors.js'
+import * as Sh from '../core/Shape.js'
+import type { Tensor } from '../core/Tensor.js'
+import type { Model, ModelSpec } from '../nn/model.js'
+import { fromSpec } from '../nn/model.js'
+import type { AnyGradientTransformation } from '../optim/GradientTransformation.js'
+import type { TrainState } from '../train/TrainState.js'
+import { AnyNumber, decodeWith, describe, FiniteTensorC, listOf, NonNegativeInt, oneOf, recordOf, struct, TensorC, Uint32 } from './codecs.js'
+import { ConfigC, optimizerFromSpec } from './config.js'
+import type { ConfigJson } from './config.js'
+import { decodeNumber, encodeNumber, encodeTensor } from './floats.js'
+import { diffSpecs, encodeSpec, formatDiff, ModelSpecC, specFromJson } from './spec.js'
+
+export const CHECKPOINT_FORMAT = 'symgrad-checkpoint'
+export const CHECKPOINT_VERSION = 1
+
+// ── optimizer state as plain JSON ────────────────────────────────────────────────────────────
+
+type Plain = number | string | boolean | null | Tensor | readonly Plain[] | { readonly [k: string]: Plain }
+
+function isTensor(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && (x as Tensor).data instanceof Float64Array
+}
+
+function encodePlain(v: unknown, path: string): unknown {
+  if (typeof v === 'number') {
+    const n = encodeNumber(v)
+    return typeof n === 'number' ? n : { $num: n }
+  }
+  if (typeof v === 'string' || typeof v === 'boolean' || v === null) return v
+  if (isTensor(v)) return { $tensor: encodeTensor(v) }
+  if (Array.isArray(v)) return v.map((x, i) => encodePlain(x, `${path}[${i}]`))
+  if (typeof v === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (k.startsWith('$')) throw new SymgradError('value', `${path}.${k}: field names starting with '$' are reserved in checkpoints`)
+      out[k] = encodePlain(x, `${path}.${k}`)
+    }
+    return out
+  }
+  throw new SymgradError('value', `${path}: expected plain data (numbers, strings, arrays, records, tensors), got ${typeof v}`)
+}
+
+const SpecialNum = struct('{ $num }', { $num: oneOf(['NaN', 'Infinity', '-Infinity', '-0']) })
+const TensorBox = struct('{ $tensor }', { $tensor: TensorC })
+
+/** Optimizer state: plain data with tagged tensors and special numbers. */
+export const PlainC: t.Type<Plain, unknown, unknown> = t.recursion('plain data', () =>
+  new t.Type<Plain, unknown, unknown>(
+    'plain data (numbers, strings, booleans, null, lists, records, { $num }, { $tensor })',
+    (u): u is Plain => true,
+    (u, c) => {
+      if (u === null || typeof u === 'number' || typeof u === 'string' || typeof u === 'boolean') return t.success(u)
+      if (Array.isArray(u)) return listOf(PlainC).validate(u, c)
+      if (typeof u !== 'object') return t.failure(u, c)
+      const rec = u as Record<string, unknown>
+      if ('$num' in rec) {
+        const n = SpecialNum.validate(u, c)
+        return E.isLeft(n) ? n : t.success(decodeNumber(n.right.$num))
+      }
+      if ('$tensor' in rec) {
+        const b = TensorBox.validate(u, c)
+        return E.isLeft(b) ? b : t.success(b.right.$tensor)
+      }
+      return recordOf(PlainC).validate(u, c)
+    },
+    (v) => encodePlain(v, 'optState'),
+  ),
+)
+
+// ── the state ────────────────────────────────────────────────────────────────────────────────
+
+const Params = recordOf(FiniteTensorC, 'a record of tensors')
+const Numbers = listOf(AnyNumber, 'a list of numbers')
+const HistoryC = struct('a history', {
+  loss: Numbers,
+  dataLoss: Numbers,
+  learningRate: Numbers,
+  ratio: recordOf(Numbers, 'a record of number lists'),
+  epochs: listOf(
+    struct('an epoch record', { epoch: NonNegativeInt, step: NonNegativeInt, meanLoss: AnyNumber, trainAccuracy: AnyNumber }, { validationAccuracy: AnyNumber }),
+    'a list of epoch records',
+  ),
+})
+
+export const TrainStateC = struct(
+  'a training state',
+  {
+    params: Params,
+    modelState: Params,
+    optState: PlainC,
+    key: t.readonly(t.tuple([Uint32, Uint32], 'a key [uint32, uint32]')),
+    step: NonNegativeInt,
+    epoch: NonNegativeInt,
+    batch: NonNegativeInt,
+    history: HistoryC,
+    status: oneOf(['running', 'done', 'nonFinite', 'earlyStopped']),
+  },
+  {
+    nonFinite: struct('a non-finite stop', { step: NonNegativeInt, epoch: NonNegativeInt, batch: NonNegativeInt, where: t.string, value: AnyNumber, learningRate: AnyNumber, message: t.string }),
+    best: struct('the best state', { validationAccuracy: AnyNumber, epoch: NonNegativeInt, params: Params, modelState: Params }),
+  },
+)
+// t.TypeOf of the codec is a TrainState: checked here at compile time
+const _isTrainState = (s: t.TypeOf<typeof TrainStateC>): TrainState => s
+void _isTrainState
+
+const Header = t.type({ format: t.unknown, version: t.unknown })
+export const CheckpointC = struct('a checkpoint', { format: t.literal(CHECKPOINT_FORMAT), version: t.literal(CHECKPOINT_VERSION), spec: ModelSpecC, state: TrainStateC }, { config: ConfigC })
+
+export interface Checkpoint {
+  readonly spec: ModelSpec
+  readonly config?: ConfigJson
+  readonly state: TrainState
+}
+
+export interface Loaded extends Checkpoint {
+  /** The model rebuilt from the spec. */
+  readonly model: Model
+}
+
+const fail = (m: string): Either<SymgradError, never> => E.left(new SymgradError('decode', m))
+
+/** Left naming the first tensor whose name or shape differs from what the model needs. */
+function checkShapes(got: Readonly<Record<string, Tensor>>, want: Readonly<Record<string, readonly number[]>>, at: string): Either<SymgradError, true> {
+  for (const k of Object.keys(want)) {
+    const g = got[k]
+    if (g === undefined) return fail(`${at}: missing '${k}' (the model needs ${Sh.show(want[k]!)}; the checkpoint has ${Object.keys(got).join(', ') || 'none'})`)
+    if (!Sh.equal(g.shape, want[k]!)) return fail(`${at}['${k}']: expected shape ${Sh.show(want[k]!)} for this model, got ${Sh.show(g.shape)}`)
+  }
+  for (const k of Object.keys(got)) if (!(k in want)) return fail(`${at}: '${k}' is not a tensor of this model (it has ${Object.keys(want).join(', ') || 'none'})`)
+  return E.right(true)
+}
+
+/** Left at the first place where `got` differs in structure from `want` (an optimizer's fresh state). */
+export function checkStructure(got: unknown, want: unknown, at: string): Either<SymgradError, true> {
+  if (isTensor(want)) {
+    if (!isTensor(got)) return fail(`${at}: expected a tensor ${Sh.show(want.shape)}, got ${describe(got)}`)
+    return Sh.equal(got.shape, want.shape) ? E.right(true) : fail(`${at}: expected shape ${Sh.show(want.shape)}, got ${Sh.show(got.shape)}`)
+  }
+  if (Array.isArray(want)) {
+    if (!Array.isArray(got) || got.length !== want.length) return fail(`${at}: expected a list of ${want.length}, got ${describe(got)}`)
+    for (let i = 0; i < want.length; i++) {
+      const r = checkStructure(got[i], want[i], `${at}[${i}]`)
+      if (E.isLeft(r)) return r
+    }
+    return E.right(true)
+  }
+  if (typeof want === 'object' && want !== null) {
+    if (typeof got !== 'object' || got === null || Array.isArray(got) || isTensor(got)) return fail(`${at}: expected a record, got ${describe(got)}`)
+    const g = got as Record<string, unknown>
+    const w = want as Record<string, unknown>
+    for (const k of Object.keys(w)) {
+      if (!(k in g)) return fail(`${at}: missing field '${k}'`)
+      const r = checkStructure(g[k], w[k], `${at}['${k}']`)
+      if (E.isLeft(r)) return r
+    }
+    for (const k of Object.keys(g)) if (!(k in w)) return fail(`${at}: unexpected field '${k}' for this optimizer`)
+    return E.right(true)
+  }
+  return typeof got === typeof want ? E.right(true) : fail(`${at}: expected a ${typeof want}, got ${describe(got)}`)
+}
+
+/** Left when a tensor of `p` holds NaN or ±Infinity, naming it. */
+function checkFinite(p: Readonly<Record<string, Tensor>>, at: string): Either<SymgradError, true> {
+  for (const [k, v] of Object.entries(p)) {
+    const i = v.data.findIndex((x) => !Number.isFinite(x))
+    if (i >= 0) return E.left(new SymgradError('value', `refusing to save a checkpoint: ${at}['${k}'] holds ${v.data[i]} at flat index ${i} (the run diverged; keep the last good checkpoint)`))
+  }
+  return E.right(true)
+}
+
+/** The JSON document of a checkpoint; Left (nothing written) if a parameter is not finite. */
+export function encodeCheckpoint(c: Checkpoint): Either<SymgradError, unknown> {
+  for (const [p, at] of [[c.state.params, 'params'], [c.state.modelState, 'modelState'], ...(c.state.best ? [[c.state.best.params, 'best.params'] as const] : [])] as const) {
+    const r = checkFinite(p, at)
+    if (E.isLeft(r)) return r
+  }
+  try {
+    const state = TrainStateC.encode(c.state as t.TypeOf<typeof TrainStateC>)
+    const doc = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, spec: encodeSpec(c.spec), ...(c.config ? { config: ConfigC.encode(c.config) } : {}), state }
+    return E.right(doc)
+  } catch (e) {
+    return E.left(e instanceof SymgradError ? e : new SymgradError('value', `cannot encode checkpoint: ${e instanceof Error ? e.message : String(e)}`))
+  }
+}
+
+export interface DecodeCheckpointOptions {
+  /** Name of the document in messages (default 'checkpoint'). */
+  readonly root?: string
+  /** Refuse a checkpoint of any other model (the differences are named). */
+  readonly spec?: ModelSpec
+  /** The optimizer the run continues with (default: the one in the checkpoint's config, if any). */
+  readonly optimizer?: AnyGradientTransformation
+}
+
+/** A checkpoint from parsed JSON, with its model rebuilt and every tensor checked against it. */
+export function decodeCheckpoint(u: unknown, o: DecodeCheckpointOptions = {}): Either<SymgradError, Loaded> {
+  const root = o.root ?? 'checkpoint'
+  if (!Header.is(u)) return decodeWith(CheckpointC, u, root) as Either<SymgradError, never>
+  if (u.format !== CHECKPOINT_FORMAT) return fail(`${root}.format: expected "${CHECKPOINT_FORMAT}", got ${describe(u.format)} (not a symgrad checkpoint)`)
+  if (u.version !== CHECKPOINT_VERSION)
+    return fail(`${root}.version: unknown checkpoint format version ${describe(u.version)} (this symgrad reads version ${CHECKPOINT_VERSION})`)
+  const doc = decodeWith(CheckpointC, u, root)
+  if (E.isLeft(doc)) return doc
+  const spec = specFromJson(doc.right.spec, `${root}.spec`)
+  if (E.isLeft(spec)) return spec
+  if (o.spec !== undefined) {
+    const d = diffSpecs(o.spec, spec.right)
+    if (d.length > 0)
+      return fail(`${root}: a checkpoint of another model (${formatDiff(d.slice(0, 1)).replace(/^spec/, 'expected vs checkpoint: spec')}${d.length > 1 ? `, and ${d.length - 1} more difference${d.length > 2 ? 's' : ''}` : ''})`)
+  }
+  const model = fromSpec(spec.right)
+  if (E.isLeft(model)) return model
+  const state: TrainState = doc.right.state
+  for (const [p, want, at] of [
+    [state.params, model.right.paramShapes, `${root}.state.params`],
+    [state.modelState, model.right.stateShapes, `${root}.state.modelState`],
+    ...(state.best ? [[state.best.params, model.right.paramShapes, `${root}.state.best.params`] as const] : []),
+  ] as const) {
+    const r = checkShapes(p, want, at)
+    if (E.isLeft(r)) return r
+  }
+  const config = doc.right.config
+  const opt = o.optimizer ?? (config ? optimizerFromSpec(config.optimizer) : undefined)
+  if (opt !== undefined) {
+    const r = checkStructure(state.optState, opt.init(state.params), `${root}.state.optState`)
+    if (E.isLeft(r)) return E.left(new SymgradError('decode', `${r.left.message} (the optimizer state does not fit the configured optimizer)`))
+  }
+  return E.right({ spec: spec.right, ...(config ? { config } : {}), state, model: model.right })
+}
+
+/** Checkpoint → JSON text (Left: refused, see encodeCheckpoint). */
+export function checkpointToText(c: Checkpoint): Either<SymgradError, string> {
+  return E.map((d: unknown) => JSON.stringify(d))(encodeCheckpoint(c))
+}
+

@@ -1,0 +1,138 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as E from 'fp-ts/lib/Either.js'
+import { afterAll, describe, expect, it } from 'vitest'
+import * as R from '../src/core/Random.js'
+import * as T from '../src/core/Tensor.js'
+import { spiral } from '../src/data/datasets.js'
+import { decodeSpec } from '../src/io/spec.js'
+import { decodeConfig, toTrainConfig } from '../src/io/config.js'
+import type { ConfigJson } from '../src/io/config.js'
+import { checkpointToText, decodeCheckpoint } from '../src/io/checkpoint.js'
+import { loadCheckpoint, loadConfig, saveCheckpoint, writeFileAtomic } from '../src/io/atomic.js'
+import { fromSpec } from '../src/nn/model.js'
+import { train } from '../src/train/loop.js'
+import type { TrainState } from '../src/train/TrainState.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'symgrad-io-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const right = <A>(r: E.Either<{ message: string }, A>): A => {
+  if (E.isLeft(r)) throw new Error(r.left.message)
+  return r.right
+}
+const left = <A>(r: E.Either<{ message: string }, A>): string => {
+  if (E.isRight(r)) throw new Error('expected a Left')
+  return r.left.message
+}
+
+const configJson = {
+  model: {
+    layers: [
+      { kind: 'dense', in: 2, out: 16, init: 'he' },
+      { kind: 'batchNorm' },
+      { kind: 'activation', fn: 'relu' },
+      { kind: 'dropout', keep: 0.8 },
+      { kind: 'dense', in: 16, out: 3 },
+    ],
+  },
+  optimizer: { kind: 'adam', lr: { kind: 'stepDecay', init: 0.01, factor: 0.5, every: 7 }, clipNorm: 5 },
+  epochs: 4,
+  batchSize: 32,
+  seed: 7,
+  regularization: { kind: 'l2', lambda: 1e-4 },
+  evalTrainSize: 50,
+}
+const cfg: ConfigJson = right(decodeConfig(configJson))
+const spec = right(decodeSpec(cfg.model))
+const model = right(fromSpec(spec))
+const data = { train: spiral(R.key(5), { perClass: 50 }) } // 150 examples: 5 batches per epoch, the last one partial
+
+const expectSameState = (a: TrainState, b: TrainState) => {
+  expect(b.step).toBe(a.step)
+  expect([b.epoch, b.batch]).toEqual([a.epoch, a.batch])
+  for (const k of Object.keys(a.params)) expect(T.equal(b.params[k]!, a.params[k]!), k).toBe(true)
+  for (const k of Object.keys(a.modelState)) expect(T.equal(b.modelState[k]!, a.modelState[k]!), k).toBe(true)
+  expect(JSON.stringify(right(checkpointToText({ spec, config: cfg, state: b })))).toBe(JSON.stringify(right(checkpointToText({ spec, config: cfg, state: a }))))
+}
+
+describe('checkpoints and resume', () => {
+  it('N steps, save, load, M more steps equals N + M steps bit for bit (dropout keys, shuffles, schedule, Adam state)', () => {
+    const N = 8 // mid-epoch: epoch 1, batch 3
+    const M = 9 // crosses an epoch boundary and a schedule step
+    const straight = train(model, data, { ...toTrainConfig(cfg), maxSteps: N + M })
+    const first = train(model, data, { ...toTrainConfig(cfg), maxSteps: N })
+    expect([first.step, first.epoch, first.batch]).toEqual([8, 1, 3])
+    const path = join(dir, 'run.ckpt.json')
+    right(saveCheckpoint(path, { spec, config: cfg, state: first }))
+    const loaded = right(loadCheckpoint(path))
+    expect(loaded.spec).toEqual(spec)
+    expect(loaded.config).toEqual(cfg)
+    expectSameState(first, loaded.state)
+    // continue with everything rebuilt from the file: model, optimizer and schedule
+    const resumed = train(loaded.model, data, { ...toTrainConfig(loaded.config!), maxSteps: N + M }, loaded.state)
+    expectSameState(straight, resumed)
+    expect(resumed.history.learningRate).toEqual(straight.history.learningRate)
+    expect(resumed.history.loss).toEqual(straight.history.loss)
+  })
+
+  it('refuses to save NaN parameters and keeps the good checkpoint', () => {
+    const state = train(model, data, { ...toTrainConfig(cfg), maxSteps: 2 })
+    const path = join(dir, 'good.json')
+    right(saveCheckpoint(path, { spec, config: cfg, state }))
+    const before = readFileSync(path, 'utf8')
+    const w = state.params['dense0.W']!
+    const bad = { ...state, params: { ...state.params, 'dense0.W': T.make(w.shape, Array.from(w.data, (x, i) => (i === 5 ? NaN : x))) } }
+    expect(left(saveCheckpoint(path, { spec, config: cfg, state: bad }))).toBe(
+      "refusing to save a checkpoint: params['dense0.W'] holds NaN at flat index 5 (the run diverged; keep the last good checkpoint)",
+    )
+    expect(readFileSync(path, 'utf8')).toBe(before)
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+
+  it('bad checkpoints: another model, unknown version, misshaped params, wrong optimizer, NaN in the file', () => {
+    const state = train(model, data, { ...toTrainConfig(cfg), maxSteps: 1 })
+    const doc = JSON.parse(right(checkpointToText({ spec, config: cfg, state }))) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+    const edit = (f: (d: typeof doc) => void, o = {}) => {
+      const d = structuredClone(doc)
+      f(d)
+      return left(decodeCheckpoint(d, o))
+    }
+    const other = right(decodeSpec({ layers: [{ kind: 'dense', in: 2, out: 16 }, { kind: 'activation', fn: 'tanh' }, { kind: 'dense', in: 16, out: 3 }] }))
+    expect(left(decodeCheckpoint(doc, { spec: other }))).toBe(
+      'checkpoint: a checkpoint of another model (expected vs checkpoint: spec.layers[0].init: "xavier" → "he", and 12 more differences)',
+    )
+    expect(edit((d) => (d['version'] = 2))).toBe('checkpoint.version: unknown checkpoint format version 2 (this symgrad reads version 1)')
+    expect(edit((d) => (d['format'] = 'keras'))).toBe('checkpoint.format: expected "symgrad-checkpoint", got "keras" (not a symgrad checkpoint)')
+    expect(edit((d) => ((d['spec'].layers[4].out = 4), (d['spec'].out = 4)))).toBe("checkpoint.state.params['dense4.W']: expected shape [16,4] for this model, got [16,3]")
+    expect(edit((d) => delete d['state'].params['bn1.gamma'])).toMatch(/^checkpoint\.state\.params: missing 'bn1\.gamma' \(the model needs \[16\]; the checkpoint has /)
+    expect(edit((d) => (d['config'].optimizer = { kind: 'momentum', lr: 0.1 }))).toBe(
+      "checkpoint.state.optState: expected a record, got an array of 2 (the optimizer state does not fit the configured optimizer)",
+    )
+    expect(edit((d) => (d['state'].params['dense0.b'] = { shape: [16], f64le: doc['state'].params['dense0.b'].f64le.slice(0, -12) + 'AAAAAAAA+H8=' }))).toBe(
+      "checkpoint.state.params['dense0.b']: expected finite values, got NaN at flat index 15 of shape [16]",
+    )
+    expect(edit((d) => (d['state'].key = [1, -1]))).toBe('checkpoint.state.key[1]: expected an unsigned 32-bit integer, got -1')
+    expect(edit((d) => (d['state'].stpe = 3))).toBe('unknown field checkpoint.state.stpe (did you mean step?)')
+  })
+
+  it('missing, unreadable and malformed files; an output path that cannot be written', () => {
+    expect(left(loadCheckpoint(join(dir, 'nope.json')))).toBe(`cannot read ${join(dir, 'nope.json')}: no such file or folder (ENOENT)`)
+    expect(left(loadCheckpoint(dir))).toBe(`cannot read ${dir}: is a folder (EISDIR)`)
+    const broken = join(dir, 'broken.json')
+    writeFileSync(broken, '{"format": "symgrad-checkpoint", "version": 1, "spec": {')
+    expect(left(loadCheckpoint(broken))).toBe(`${broken}: malformed JSON at line 1, column 57: expected a field name in double quotes, got the end of the text`)
+    const cfgPath = join(dir, 'config.json')
+    writeFileSync(cfgPath, JSON.stringify({ ...configJson, optimizer: { kind: 'sgd', lr: -0.1 } }))
+    expect(left(loadConfig(cfgPath))).toBe(`${cfgPath}: config.optimizer.lr: expected a positive number or a schedule { kind, … }, got -0.1`)
+    expect(left(writeFileAtomic(join(dir, 'no-such-folder', 'x.json'), '{}'))).toMatch(/^cannot write .*no-such-folder\/x\.json: no such file or folder \(ENOENT\)$/)
+    if (process.getuid?.() !== 0) {
+      const ro = join(dir, 'readonly')
+      mkdirSync(ro)
+      chmodSync(ro, 0o555)
+      expect(left(writeFileAtomic(join(ro, 'x.json'), '{}'))).toBe(`cannot write ${join(ro, 'x.json')}: permission denied (EACCES)`)
+      chmodSync(ro, 0o755)
+    }
+  })
+})
