@@ -22,6 +22,7 @@ import { accuracy } from '../data/metrics.js'
 import type { Model } from '../nn/model.js'
 import type { AnyGradientTransformation } from '../optim/GradientTransformation.js'
 import { applyUpdates, currentLearningRate } from '../optim/GradientTransformation.js'
+import type { Augment } from './augment.js'
 import { buildPrograms, type LossKind, type Programs, type Regularization } from './programs.js'
 import type { EpochRecord, History, NonFinite, Params, TrainState } from './TrainState.js'
 import { emptyHistory } from './TrainState.js'
@@ -56,6 +57,8 @@ export interface TrainConfig {
   readonly earlyStopping?: { readonly patience: number }
   /** Train accuracy is measured on the first `evalTrainSize` training examples (default 2000). */
   readonly evalTrainSize?: number
+  /** A transform of each training batch's features (e.g. randomShift), from foldIn(foldIn(key, 3), step). */
+  readonly augment?: Augment
   /** Use the compiler (default true) or the reference interpreter. */
   readonly compiled?: boolean
   /** Programs built earlier for the same model, loss and regularization (skips compiling). */
@@ -68,6 +71,7 @@ export interface TrainConfig {
 export const initKey = (key: Key): Key => R.foldIn(key, 0)
 export const shuffleKey = (key: Key): Key => R.foldIn(key, 1)
 export const dropoutKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key, 2), step)
+export const augmentKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key, 3), step)
 
 /** The state before the first step: params from model.init(foldIn(key, 0)), fresh optimizer state. */
 export function initTrainState(model: Model, config: Pick<TrainConfig, 'key' | 'optimizer'>): TrainState {
@@ -128,7 +132,8 @@ export function train(model: Model, data: TrainData, config: TrainConfig, from?:
     for (; batch < perEpoch; batch++) {
       if (config.maxSteps !== undefined && step >= config.maxSteps) return snapshot('running')
       const b = bs.at(batch)
-      const r = programs.step(params, modelState, b.x, b.y, dropoutKey(s0.key, step))
+      const xb = config.augment ? config.augment(b.x, augmentKey(s0.key, step)) : b.x
+      const r = programs.step(params, modelState, xb, b.y, dropoutKey(s0.key, step))
       const lrBefore = currentLearningRate(optState) ?? NaN
       let bad: { where: string; value: number } | undefined
       if (!Number.isFinite(r.loss)) bad = { where: 'loss', value: r.loss }

@@ -1,0 +1,43 @@
+/** Writes the training report folder: SVG pictures, the first-layer weights as PNG, index.html, history.json. */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PNG } from 'pngjs'
+import type { Check } from '../train/diagnostics.js'
+import { accuracySvg, learningRateSvg, lossSvg, ratioSvg, reportHtml, weightTiles } from '../train/report.js'
+import type { Tensor } from '../core/Tensor.js'
+import type { TrainState } from '../train/TrainState.js'
+
+export interface ReportInput {
+  readonly dir: string
+  readonly title: string
+  readonly facts: readonly (readonly [string, string])[]
+  readonly checks: readonly Check[]
+  readonly state: TrainState
+  /** First-layer weights and the image shape of the inputs, when the inputs are images. */
+  readonly firstLayer?: { readonly w: Tensor; readonly image: readonly [number, number, number] }
+}
+
+/** Writes the report and returns the path of index.html. */
+export function writeReport(r: ReportInput): string {
+  mkdirSync(r.dir, { recursive: true })
+  const h = r.state.history
+  const images = [
+    { file: 'loss.svg', caption: 'Training loss per step (grey) and its running mean: a fast drop, then a slow decline.', svg: lossSvg(h) },
+    { file: 'accuracy.svg', caption: 'Train and validation accuracy per epoch: the gap is the overfitting.', svg: accuracySvg(h) },
+    { file: 'ratios.svg', caption: '‖update‖/‖weight‖ per parameter (log scale) against the ~1e-3 rule of thumb (dashed).', svg: ratioSvg(h) },
+    { file: 'learning-rate.svg', caption: 'Learning rate per step (the schedule).', svg: learningRateSvg(h) },
+  ]
+  for (const i of images) writeFileSync(join(r.dir, i.file), i.svg)
+  const pics: { file: string; caption: string }[] = images.map(({ file, caption }) => ({ file, caption }))
+  if (r.firstLayer) {
+    const ras = weightTiles(r.firstLayer.w, r.firstLayer.image)
+    const png = new PNG({ width: ras.width, height: ras.height })
+    png.data = Buffer.from(ras.data)
+    writeFileSync(join(r.dir, 'weights.png'), PNG.sync.write(png))
+    pics.push({ file: 'weights.png', caption: 'First-layer weights, one 28×28 tile per hidden unit (each scaled to its own range): stroke and blob detectors.' })
+  }
+  writeFileSync(join(r.dir, 'history.json'), JSON.stringify({ ...h, status: r.state.status, step: r.state.step }))
+  const page = join(r.dir, 'index.html')
+  writeFileSync(page, reportHtml({ title: r.title, facts: r.facts, checks: r.checks, images: pics }))
+  return page
+}

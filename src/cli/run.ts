@@ -1,0 +1,88 @@
+/**
+ * One training run from a RunConfig, as `npm start` and `symgrad train` do it: babysitting checks
+ * first (loss at init, overfit 20 examples), training with a progress bar and per-epoch validation
+ * accuracy, the history checks (finite, loss decrease, update ratios, dead ReLUs), the test
+ * accuracy, and a report folder. Returns the test accuracy (NaN when training stopped on a NaN).
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { SymgradError } from '../core/errors.js'
+import * as D from '../data/Dataset.js'
+import { buildModel, buildTrainConfig, type RunConfig } from '../train/config.js'
+import {
+  checkDeadRelus, checkInitialLoss, deadRelus, diagnoseRun, initialLoss, overfitTiny, pct, type Check,
+} from '../train/diagnostics.js'
+import { evaluateAccuracy, initTrainState, train } from '../train/loop.js'
+import { buildPrograms } from '../train/programs.js'
+import { loadData } from './data.js'
+import { progress } from './progress.js'
+import { writeReport } from './reportFiles.js'
+
+export interface RunOptions {
+  /** Report folder; none when undefined. */
+  readonly report?: string
+  /** Run the babysitting checks before training (default true). */
+  readonly babysit?: boolean
+  readonly log?: (line: string) => void
+}
+
+export interface RunResult {
+  readonly testAccuracy: number
+  readonly validationAccuracy: number
+  readonly seconds: number
+  readonly checks: readonly Check[]
+}
+
+const mark = (c: Check): string => `${c.ok ? '  ok  ' : '  WARN'} ${c.message}`
+
+export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradError, RunResult> {
+  const log = o.log ?? console.log
+  const t0 = Date.now()
+  const data = loadData(c)
+  if (E.isLeft(data)) return data
+  const { train: tr, validation, test, image } = data.right
+  const model = buildModel(c, D.features(tr), tr.classes)
+  const config = buildTrainConfig(c, D.size(tr), image)
+  log(`symgrad: ${c.data} (${D.size(tr)} train / ${D.size(validation)} validation / ${D.size(test)} test), ` +
+    `mlp [${[D.features(tr), ...c.hidden, tr.classes].join(', ')}] ReLU, ${c.optimizer} lr ${c.learningRate} (${c.schedule}), ` +
+    `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}`)
+
+  const checks: Check[] = []
+  const s0 = initTrainState(model, config)
+  if (o.babysit !== false) {
+    log('babysitting checks:')
+    const init = checkInitialLoss(initialLoss(model, s0.params, s0.modelState, tr, c.loss), c.loss, tr.classes)
+    log(mark(init))
+    const tiny = overfitTiny(model, tr, { optimizer: buildTrainConfig({ ...c, schedule: 'constant' }, 20).optimizer, key: config.key, loss: c.loss, epochs: 100 })
+    log(mark(tiny))
+    checks.push(init, tiny)
+  }
+
+  const programs = buildPrograms(model, c.loss, config.regularization ?? { kind: 'none' })
+  const st = train(model, { train: tr, validation }, { ...config, programs, ...progress(c.epochs, log) }, s0)
+  const after = [...diagnoseRun(st)]
+  if (st.status !== 'nonFinite') after.push(...checkDeadRelus(deadRelus(model, st.params, st.modelState, tr)))
+  log('after training:')
+  for (const ch of after) log(mark(ch))
+  checks.push(...after)
+
+  const testAccuracy = st.status === 'nonFinite' ? NaN : evaluateAccuracy(programs, st.params, st.modelState, test)
+  const validationAccuracy = st.history.epochs[st.history.epochs.length - 1]?.validationAccuracy ?? NaN
+  const seconds = (Date.now() - t0) / 1000
+  if (o.report !== undefined) {
+    const w = st.params['dense0.W']
+    const page = writeReport({
+      dir: o.report, title: `symgrad: ${c.data}, mlp [${[D.features(tr), ...c.hidden, tr.classes].join(', ')}]`, checks, state: st,
+      facts: [
+        ['test accuracy', pct(testAccuracy)], ['final validation accuracy', pct(validationAccuracy)],
+        ['steps', String(st.step)], ['status', st.status], ['wall time', `${seconds.toFixed(1)} s`],
+        ['config', JSON.stringify(c)],
+      ],
+      ...(w && image ? { firstLayer: { w, image } } : {}),
+    })
+    log(`report: ${page}`)
+  }
+  log(`wall time: ${seconds.toFixed(1)} s`)
+  if (st.nonFinite) return E.left(new SymgradError('value', st.nonFinite.message))
+  log(`test accuracy: ${(testAccuracy * 100).toFixed(1)}%`)
+  return E.right({ testAccuracy, validationAccuracy, seconds, checks })
+}
