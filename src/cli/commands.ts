@@ -1,0 +1,146 @@
+/** The `train`, `ensemble`, `gradcheck` and `explain` commands. Each returns an exit status. */
+import { readFileSync } from 'node:fs'
+import * as E from 'fp-ts/lib/Either.js'
+import * as R from '../core/Random.js'
+import * as T from '../core/Tensor.js'
+import { errorMessage } from '../core/errors.js'
+import { grad } from '../ad/grad.js'
+import { formatGradcheck, gradcheck } from '../ad/gradcheck.js'
+import { simplify } from '../compile/simplify.js'
+import * as D from '../data/Dataset.js'
+import { evaluate } from '../eval/evaluate.js'
+import * as ops from '../ops/index.js'
+import { mlp } from '../nn/model.js'
+import { l2 } from '../nn/regularizers.js'
+import { formatTrace, toInfix, traceBackward } from '../print/index.js'
+import { buildModel, buildTrainConfig, decodeRunConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
+import { pct } from '../train/diagnostics.js'
+import { trainEnsemble } from '../train/ensemble.js'
+import { lossExpr } from '../train/programs.js'
+import { ArgError, type FlagSpec, type ParsedArgs } from './args.js'
+import { loadData } from './data.js'
+import { parseAssignments, parseExpr } from './parseExpr.js'
+import { runTraining } from './run.js'
+
+/** Flags that set RunConfig fields (shared by train, search and ensemble). */
+export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunConfig }> = {
+  config: { kind: 'string', help: 'JSON file with any RunConfig fields (flags override it)', key: 'data' },
+  data: { kind: 'string', help: 'mnist (bundled digits) | spiral | xor   [mnist]', key: 'data' },
+  hidden: { kind: 'string', help: 'hidden widths, comma separated, e.g. 200 or 100,50   [200]', key: 'hidden' },
+  init: { kind: 'string', help: 'small | xavier | he   [he]', key: 'init' },
+  loss: { kind: 'string', help: 'softmax | svm   [softmax]', key: 'loss' },
+  optimizer: { kind: 'string', help: 'sgd | momentum | nesterov | adagrad | rmsprop | adam   [momentum]', key: 'optimizer' },
+  lr: { kind: 'number', help: 'learning rate   [0.05]', key: 'learningRate' },
+  momentum: { kind: 'number', help: 'momentum μ for momentum/nesterov   [0.9]', key: 'momentum' },
+  schedule: { kind: 'string', help: 'constant | step | exponential   [step]', key: 'schedule' },
+  decay: { kind: 'number', help: 'learning-rate factor per --decay-every epochs   [0.9]', key: 'decay' },
+  'decay-every': { kind: 'number', help: 'epochs between decays   [1]', key: 'decayEvery' },
+  epochs: { kind: 'number', help: 'epochs   [10]', key: 'epochs' },
+  batch: { kind: 'number', help: 'batch size   [128]', key: 'batchSize' },
+  l2: { kind: 'number', help: 'L2 strength λ in λΣW² (weights only)   [1e-4]', key: 'l2' },
+  keep: { kind: 'number', help: 'dropout keep probability after hidden layers   [1 = none]', key: 'keep' },
+  shift: { kind: 'number', help: 'random image shifts of up to n pixels (MNIST)   [1]', key: 'shift' },
+  preprocess: { kind: 'string', help: 'none | center | standardize   [center]', key: 'preprocess' },
+  seed: { kind: 'number', help: 'seed of init, shuffles and dropout   [1]', key: 'seed' },
+}
+
+/** The RunConfig from --config and the flags; throws ArgError with one line. */
+export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig): RunConfig {
+  let fromFile: Record<string, unknown> = {}
+  const file = a.flags['config']
+  if (typeof file === 'string') {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+    } catch (e) {
+      throw new ArgError(`--config ${file}: ${errorMessage(e).split('\n')[0]}`)
+    }
+  }
+  const over: Record<string, unknown> = { ...fromFile }
+  for (const [flag, s] of Object.entries(configFlags)) {
+    const v = a.flags[flag]
+    if (v === undefined || flag === 'config') continue
+    over[s.key] = flag === 'hidden' ? String(v).split(',').map((w) => Number(w.trim())) : v
+  }
+  const c = decodeRunConfig(over, base)
+  if (E.isLeft(c)) throw new ArgError(c.left.message.replace(/\n/g, ' '))
+  return c.right
+}
+
+export function trainCommand(a: ParsedArgs): number {
+  const c = configFromArgs(a)
+  const report = a.flags['report']
+  const r = runTraining(c, { report: typeof report === 'string' ? report : 'report', babysit: a.flags['no-babysit'] !== true })
+  if (E.isLeft(r)) {
+    console.error(`symgrad: ${r.left.message}`)
+    return 1
+  }
+  return 0
+}
+
+export function ensembleCommand(a: ParsedArgs): number {
+  const c = configFromArgs(a, { ...defaultRunConfig, epochs: 5 })
+  const count = typeof a.flags['models'] === 'number' ? a.flags['models'] : 3
+  if (!(Number.isInteger(count) && count >= 1)) throw new ArgError(`ensemble: --models must be a positive integer, got ${count}`)
+  const data = loadData(c)
+  if (E.isLeft(data)) return (console.error(`symgrad: ${data.left.message}`), 1)
+  const { train, validation, test, image } = data.right
+  const model = buildModel(c, D.features(train), train.classes)
+  console.log(`ensemble of ${count} × mlp [${[D.features(train), ...c.hidden, train.classes].join(', ')}] on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i)`)
+  const r = trainEnsemble(model, { train, validation }, test, buildTrainConfig(c, D.size(train), image), count, (i, acc) =>
+    console.log(`model ${i + 1}/${count}: test accuracy ${pct(acc)}`),
+  )
+  if (E.isLeft(r)) return (console.error(`symgrad: ${r.left.message}`), 1)
+  const mean = r.right.single.reduce((s, x) => s + x, 0) / count
+  console.log(`single models: mean ${pct(mean)}, best ${pct(Math.max(...r.right.single))}`)
+  console.log(`ensemble (mean of probabilities): test accuracy ${pct(r.right.ensemble)}`)
+  return 0
+}
+
+export function gradcheckCommand(a: ParsedArgs): number {
+  const hidden = typeof a.flags['hidden'] === 'string' ? a.flags['hidden'].split(',').map(Number) : [6]
+  if (!hidden.every((h) => Number.isInteger(h) && h > 0)) throw new ArgError(`gradcheck: --hidden expects positive integers, got '${String(a.flags['hidden'])}'`)
+  const loss = a.flags['loss'] ?? 'softmax'
+  if (loss !== 'softmax' && loss !== 'svm') throw new ArgError(`gradcheck: --loss expects softmax or svm, got '${String(loss)}'`)
+  const seed = typeof a.flags['seed'] === 'number' ? a.flags['seed'] : 0
+  const [n, d, k] = [8, 5, 4]
+  const model = mlp([d, ...hidden, k], { activation: { kind: 'activation', fn: 'tanh' } })
+  const key = R.key(seed)
+  const { params } = model.init(R.foldIn(key, 0))
+  const x = ops.input('x', [n, d])
+  const y = ops.input('y', [n])
+  const total = ops.add(lossExpr(loss, model.apply(x, 'train').out, y), l2(model.weights(), 1e-2))
+  const labels = T.make([n], Array.from({ length: n }, (_, i) => R.int(R.foldIn(key, 100 + i), 0, k)))
+  const r = gradcheck(total, model.params(), { ...params, x: R.normal(R.foldIn(key, 1), [n, d]), y: labels })
+  if (E.isLeft(r)) return (console.error(`symgrad: ${r.left.message}`), 1)
+  console.log(`gradcheck: mlp [${[d, ...hidden, k].join(', ')}] tanh, ${loss} loss + 0.01·ΣW², ${n} random examples, symbolic gradients vs central differences`)
+  console.log(formatGradcheck(r.right))
+  return r.right.params.every((p) => p.ok) ? 0 : 1
+}
+
+export function explainCommand(a: ParsedArgs): number {
+  const src = a.positional[0]
+  if (src === undefined) throw new ArgError('explain: expected an expression, e.g. symgrad explain "(x+y)*z" --at x=-2,y=5,z=-4')
+  const parsed = parseExpr(src)
+  if (E.isLeft(parsed)) throw new ArgError(`explain: ${parsed.left}`)
+  const { expr, vars } = parsed.right
+  const at = typeof a.flags['at'] === 'string' ? parseAssignments(a.flags['at']) : E.right({} as Record<string, number>)
+  if (E.isLeft(at)) throw new ArgError(`explain: ${at.left}`)
+  const missing = vars.filter((v) => at.right[v] === undefined)
+  if (missing.length > 0) throw new ArgError(`explain: no value for ${missing.join(', ')}: add --at ${missing.map((v) => `${v}=…`).join(',')}`)
+  const extra = Object.keys(at.right).filter((v) => !vars.includes(v))
+  if (extra.length > 0) throw new ArgError(`explain: --at names ${extra.join(', ')}, which the expression does not use`)
+  const leaves = vars.map((v) => ops.input(v, []))
+  const bindings = Object.fromEntries(vars.map((v) => [v, T.scalar(at.right[v]!)]))
+  const { exprs, fired } = simplify(grad(expr, leaves))
+  const vals = evaluate([expr, ...exprs], bindings)
+  if (E.isLeft(vals)) return (console.error(`symgrad: ${vals.left.message}`), 1)
+  const num = (t: T.Tensor) => String(Number(T.item(t).toPrecision(6)))
+  console.log(`f = ${toInfix(expr)}`)
+  if (vars.length > 0) console.log(`at ${vars.map((v) => `${v} = ${at.right[v]}`).join(', ')}: f = ${num(vals.right[0]!)}`)
+  else console.log(`f = ${num(vals.right[0]!)}`)
+  vars.forEach((v, i) => console.log(`∂f/∂${v} = ${toInfix(exprs[i]!)} = ${num(vals.right[i + 1]!)}`))
+  console.log(`simplify fired: ${fired.map((f) => `${f.rule} ×${f.count}`).join(', ') || 'nothing'}`)
+  const tr = traceBackward(expr, bindings)
+  if (E.isRight(tr)) console.log(`\nbackprop trace (forward values, local gradients, upstream × local):\n${formatTrace(tr.right)}`)
+  return 0
+}

@@ -1,0 +1,125 @@
+/**
+ * A small infix language for `symgrad explain`: numbers, variables (scalars), + − * / ^, unary
+ * minus, parentheses and the functions exp log sqrt tanh sigmoid relu abs square max min.
+ *   (x+y)*z    1/(1+exp(-(w0*x0+w1*x1+w2)))    max(x, y)^2
+ * `^` takes a number exponent. Pure; errors are values naming the position.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Expr } from '../core/Expr.js'
+import * as ops from '../ops/index.js'
+
+export interface Parsed {
+  readonly expr: Expr
+  /** Variable names in order of first appearance. */
+  readonly vars: readonly string[]
+}
+
+const unary: Record<string, (x: Expr) => Expr> = {
+  exp: ops.exp, log: ops.log, sqrt: ops.sqrt, tanh: ops.tanh, sigmoid: ops.sigmoid, relu: ops.relu, abs: ops.abs, square: ops.square,
+}
+const binaryFns: Record<string, (a: Expr, b: Expr) => Expr> = { max: (a, b) => ops.maximum(a, b), min: (a, b) => ops.minimum(a, b) }
+
+type Tok = { readonly t: 'num'; readonly v: number; readonly at: number } | { readonly t: 'id'; readonly v: string; readonly at: number } | { readonly t: 'op'; readonly v: string; readonly at: number }
+
+function lex(src: string): Tok[] {
+  const out: Tok[] = []
+  const re = /\s*(?:(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*/^(),]))/y
+  let i = 0
+  while (i < src.length) {
+    if (/^\s*$/.test(src.slice(i))) break
+    re.lastIndex = i
+    const m = re.exec(src)
+    if (!m) throw new SyntaxError(`unexpected '${src.slice(i).trim()[0]}' at column ${i + 1 + (src.slice(i).length - src.slice(i).trimStart().length)}`)
+    const at = m.index + m[0].length - (m[1] ?? m[2] ?? m[3])!.length + 1
+    if (m[1] !== undefined) out.push({ t: 'num', v: Number(m[1]), at })
+    else if (m[2] !== undefined) out.push({ t: 'id', v: m[2], at })
+    else out.push({ t: 'op', v: m[3] === '**' ? '^' : m[3]!, at })
+    i = re.lastIndex
+  }
+  return out
+}
+
+export function parseExpr(src: string): E.Either<string, Parsed> {
+  try {
+    const toks = lex(src)
+    let p = 0
+    const vars = new Map<string, Expr>()
+    const peek = () => toks[p]
+    const where = () => (toks[p] ? `column ${toks[p]!.at}` : 'the end')
+    const expect = (v: string) => {
+      const t = toks[p]
+      if (!t || t.t !== 'op' || t.v !== v) throw new SyntaxError(`expected '${v}' at ${where()}`)
+      p++
+    }
+    const isOp = (v: string) => peek()?.t === 'op' && peek()!.v === v
+    const sum = (): Expr => {
+      let a = product()
+      while (isOp('+') || isOp('-')) a = toks[p++]!.v === '+' ? ops.add(a, product()) : ops.sub(a, product())
+      return a
+    }
+    const product = (): Expr => {
+      let a = signed()
+      while (isOp('*') || isOp('/')) a = toks[p++]!.v === '*' ? ops.mul(a, signed()) : ops.div(a, signed())
+      return a
+    }
+    const signed = (): Expr => (isOp('-') ? (p++, ops.neg(signed())) : isOp('+') ? (p++, signed()) : power())
+    const power = (): Expr => {
+      const base = atom()
+      if (!isOp('^')) return base
+      p++
+      const neg = isOp('-') ? (p++, -1) : 1
+      const t = toks[p]
+      if (!t || t.t !== 'num') throw new SyntaxError(`expected a number exponent after '^' at ${where()}`)
+      p++
+      return ops.pow(base, neg * t.v)
+    }
+    const atom = (): Expr => {
+      const t = toks[p]
+      if (!t) throw new SyntaxError('unexpected end of expression')
+      p++
+      if (t.t === 'num') return ops.constant(t.v)
+      if (t.t === 'op') {
+        if (t.v !== '(') throw new SyntaxError(`unexpected '${t.v}' at column ${t.at}`)
+        const e = sum()
+        expect(')')
+        return e
+      }
+      if (isOp('(')) {
+        const f1 = unary[t.v]
+        const f2 = binaryFns[t.v]
+        if (!f1 && !f2) throw new SyntaxError(`unknown function '${t.v}' at column ${t.at} (known: ${[...Object.keys(unary), ...Object.keys(binaryFns)].join(', ')})`)
+        p++
+        const a = sum()
+        if (f2) {
+          expect(',')
+          const b = sum()
+          expect(')')
+          return f2(a, b)
+        }
+        expect(')')
+        return f1!(a)
+      }
+      if (unary[t.v] || binaryFns[t.v]) throw new SyntaxError(`'${t.v}' is a function: write ${t.v}(…) (column ${t.at})`)
+      if (!vars.has(t.v)) vars.set(t.v, ops.input(t.v, []))
+      return vars.get(t.v)!
+    }
+    if (toks.length === 0) throw new SyntaxError('empty expression')
+    const expr = sum()
+    if (p < toks.length) throw new SyntaxError(`unexpected '${toks[p]!.v}' at column ${toks[p]!.at}`)
+    return E.right({ expr, vars: [...vars.keys()] })
+  } catch (e) {
+    return E.left(e instanceof Error ? e.message : String(e))
+  }
+}
+
+/** `x=-2,y=5` → { x: -2, y: 5 }; Left naming the bad entry. */
+export function parseAssignments(s: string): E.Either<string, Record<string, number>> {
+  const out: Record<string, number> = {}
+  for (const part of s.split(',').map((x) => x.trim()).filter((x) => x.length > 0)) {
+    const m = /^([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(.+)$/.exec(part)
+    const v = m ? Number(m[2]) : NaN
+    if (!m || !Number.isFinite(v)) return E.left(`--at: expected name=number, got '${part}'`)
+    out[m[1]!] = v
+  }
+  return E.right(out)
+}

@@ -1,0 +1,60 @@
+/**
+ * `symgrad search`: random (default) or grid search over a space, short trials on worker threads,
+ * optional coarse-to-fine rounds, a ranked table per round, and the best configuration as JSON.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import * as R from '../core/Random.js'
+import { errorMessage } from '../core/errors.js'
+import { decodeRunConfig, defaultRunConfig } from '../train/config.js'
+import { choice, formatTable, gridSearch, logUniform, randomSearch, rank, refine, spaceProblem, type Space, type TrialResult } from '../train/search.js'
+import { ArgError, type ParsedArgs } from './args.js'
+import { configFromArgs } from './commands.js'
+import { runTrials } from './pool.js'
+
+/** Learning rate and L2 strength on log scales (the usual coarse search), hidden width as a choice. */
+export const defaultSpace: Space = { learningRate: logUniform(1e-3, 0.3), l2: logUniform(1e-6, 1e-2), hidden: choice(50, 100, 200) }
+
+export async function searchCommand(a: ParsedArgs): Promise<number> {
+  const base = configFromArgs(a, { ...defaultRunConfig, epochs: 1, shift: 0 })
+  let space = defaultSpace
+  if (typeof a.flags['space'] === 'string') {
+    try {
+      space = JSON.parse(readFileSync(a.flags['space'], 'utf8')) as Space
+    } catch (e) {
+      throw new ArgError(`--space ${a.flags['space']}: ${errorMessage(e).split('\n')[0]}`)
+    }
+    const p = typeof space === 'object' && space !== null ? spaceProblem(space) : 'search space: expected a JSON object'
+    if (p) throw new ArgError(p)
+  }
+  const num = (k: string, d: number) => {
+    const v = a.flags[k] ?? d
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ArgError(`search: --${k} must be a positive integer, got ${String(v)}`)
+    return v
+  }
+  const trials = num('trials', 8)
+  const rounds = num('rounds', 1)
+  const grid = a.flags['grid'] === undefined ? undefined : num('grid', 3)
+  const workers = a.flags['workers'] === undefined ? undefined : num('workers', 1)
+  const out = typeof a.flags['out'] === 'string' ? a.flags['out'] : 'report/best-config.json'
+  const key = R.key(base.seed)
+  const all: TrialResult[] = []
+  for (let round = 0; round < rounds; round++) {
+    const points = grid !== undefined ? gridSearch(space, grid) : randomSearch(space, R.foldIn(key, round), trials)
+    console.log(`\nround ${round + 1}/${rounds}: ${points.length} ${grid !== undefined ? 'grid' : 'random'} trials of ${base.epochs} epoch(s) on ${base.data}, space ${JSON.stringify(space)}`)
+    const t0 = Date.now()
+    const results = await runTrials(base, points, { ...(workers ? { workers } : {}), onResult: (_r, done) => process.stdout.isTTY && process.stdout.write(`\r${done}/${points.length} trials done`) })
+    if (process.stdout.isTTY) process.stdout.write('\r')
+    console.log(formatTable(results))
+    console.log(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+    all.push(...results.map((r) => ({ ...r, trial: all.length + r.trial })))
+    if (round + 1 < rounds) space = refine(space, results)
+  }
+  const best = rank(all)[0]
+  if (!best || Number.isNaN(best.score)) return (console.error('symgrad: every trial failed'), 1)
+  const hidden = typeof best.point['hidden'] === 'number' ? { hidden: [best.point['hidden']] } : {}
+  const cfg = decodeRunConfig({ ...base, ...best.point, ...hidden, epochs: defaultRunConfig.epochs }, base)
+  if (cfg._tag === 'Left') return (console.error(`symgrad: ${cfg.left.message}`), 1)
+  writeFileSync(out, JSON.stringify(cfg.right, null, 2) + '\n')
+  console.log(`best: trial ${best.trial}, validation accuracy ${(best.score * 100).toFixed(1)}% → ${out} (train it: symgrad train --config ${out})`)
+  return 0
+}
