@@ -19,6 +19,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { SymgradError } from '../core/errors.js'
+import type { Dataset } from '../data/Dataset.js'
 import type { ActivationName } from '../nn/activations.js'
 import type { InitScheme } from '../nn/init.js'
 import type { LayerSpec } from '../nn/layers.js'
@@ -172,4 +173,16 @@ export function formatDiff(ds: readonly Difference[]): string {
 function describeJson(v: unknown): string {
   const s = JSON.stringify(v)
   return s !== undefined && s.length <= 60 ? s : describe(v)
+}
+
+/**
+ * Left when a dataset does not fit a model: `data 'spiral': rows have 2 features, but the model
+ * takes 4 (spec.in)`, or more classes than the model has outputs. (NaN/Inf entries and labels out
+ * of range are refused earlier, by `Data.makeDataset`, with their row and column.)
+ */
+export function checkDataFits(spec: ModelSpec, ds: Dataset): Either<SymgradError, true> {
+  const d = ds.x.shape[1]
+  if (d !== spec.in) return E.left(new SymgradError('shape', `data '${ds.name}': rows have ${d} features, but the model takes ${spec.in} (spec.in)`))
+  if (ds.classes > spec.out) return E.left(new SymgradError('shape', `data '${ds.name}': ${ds.classes} classes, but the model has ${spec.out} outputs (spec.out)`))
+  return E.right(true)
 }
