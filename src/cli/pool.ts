@@ -4,6 +4,8 @@
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
 import type { RunConfig } from '../train/config.js'
 import type { Point, TrialResult } from '../train/search.js'
 
@@ -12,11 +14,16 @@ export async function runTrials(base: RunConfig, points: readonly Point[], o: { 
   const results: TrialResult[] = new Array(points.length)
   let next = 0
   let done = 0
-  const url = new URL(import.meta.url.endsWith('.ts') ? './searchWorker.ts' : './searchWorker.js', import.meta.url)
+  const ts = import.meta.url.endsWith('.ts')
+  const url = new URL(ts ? './searchWorker.ts' : './searchWorker.js', import.meta.url)
+  // run from source (tsx): the worker registers tsx's loader before importing the worker module
+  const boot = ts
+    ? `import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}) })`
+    : undefined
   await Promise.all(
     Array.from({ length: n }, () =>
       new Promise<void>((resolve, reject) => {
-        const w = new Worker(url)
+        const w = boot !== undefined ? new Worker(boot, { eval: true }) : new Worker(url)
         const feed = () => {
           if (next >= points.length) return void w.terminate().then(() => resolve())
           const trial = next++

@@ -122,7 +122,7 @@ export function refine(space: Space, results: readonly TrialResult[], o: RefineO
 
 function show(v: number | string | undefined): string {
   if (typeof v === 'string') return v
-  if (v === undefined || !Number.isFinite(v)) return String(v)
+  if (v === undefined || !Number.isFinite(v) || Number.isInteger(v)) return String(v)
   return Math.abs(v) >= 0.01 && Math.abs(v) < 1000 ? v.toPrecision(3) : v.toExponential(2)
 }
 
