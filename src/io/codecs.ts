@@ -111,12 +111,13 @@ export function closest(word: string, candidates: readonly string[]): string | u
 
 // ── numbers ──────────────────────────────────────────────────────────────────────────────────
 
-/** A number codec with a predicate, named by what it expects (e.g. 'a positive number'). */
+/** A number codec with a predicate, named by what it expects (e.g. 'a positive number'); −0 decodes as 0. */
 export function num(name: string, ok: (x: number) => boolean): t.Type<number, number, unknown> {
   return new t.Type<number, number, unknown>(
     name,
     (u): u is number => typeof u === 'number' && ok(u),
-    (u, c) => (typeof u === 'number' && ok(u) ? t.success(u) : t.failure(u, c)),
+    // −0 reads as 0: JSON text cannot carry it back (JSON.stringify(-0) is "0"), so exact round trips need it gone
+    (u, c) => (typeof u === 'number' && ok(u) ? t.success(u === 0 ? 0 : u) : t.failure(u, c)),
     (x) => x,
   )
 }
