@@ -15,9 +15,10 @@
 import * as D from '../data/Dataset.js'
 import type { Dataset } from '../data/Dataset.js'
 import { compile } from '../compile/index.js'
+import * as R from '../core/Random.js'
+import { epochOrder } from '../data/batches.js'
 import * as ops from '../ops/index.js'
-import type { Model } from '../nn/model.js'
-import { buildPrograms, type LossKind } from './programs.js'
+import { buildPrograms, type AnyModel, type LossKind } from './programs.js'
 import { train, type TrainConfig } from './loop.js'
 import type { History, Params, TrainState } from './TrainState.js'
 
@@ -47,7 +48,7 @@ export function checkInitialLoss(observed: number, kind: LossKind, classes: numb
 }
 
 /** The data loss of the model at `params` on (the first `limit` examples of) `ds`, without regularization. */
-export function initialLoss(model: Model, params: Params, modelState: Params, ds: Dataset, kind: LossKind = 'softmax', limit = 500): number {
+export function initialLoss(model: AnyModel, params: Params, modelState: Params, ds: Dataset, kind: LossKind = 'softmax', limit = 500): number {
   const n = Math.min(limit, D.size(ds))
   const part = D.take(ds, Int32Array.from({ length: n }, (_, i) => i))
   const pr = buildPrograms(model, kind, { kind: 'none' })
@@ -62,16 +63,17 @@ export interface OverfitResult extends Check {
 }
 
 /**
- * Trains on the first `examples` (default 20) examples with no regularization, full batch, for
+ * Trains on `examples` (default 20) examples drawn from the key with no regularization, full batch, for
  * `epochs` (default 200) steps, and reports whether training accuracy reaches 100%.
  */
 export function overfitTiny(
-  model: Model,
+  model: AnyModel,
   ds: Dataset,
   config: Pick<TrainConfig, 'optimizer' | 'key' | 'loss'> & { readonly examples?: number; readonly epochs?: number },
 ): OverfitResult {
   const examples = Math.min(config.examples ?? 20, D.size(ds))
-  const tiny = D.take(ds, Int32Array.from({ length: examples }, (_, i) => i), `${ds.name} (first ${examples})`)
+  // a random subset (from the key), so a dataset stored grouped by class still gives mixed labels
+  const tiny = D.take(ds, epochOrder(D.size(ds), R.foldIn(config.key, 7), 0).subarray(0, examples), `${ds.name} (${examples} examples)`)
   const st = train(model, { train: tiny }, {
     optimizer: config.optimizer, key: config.key, epochs: config.epochs ?? 200, batchSize: examples,
     loss: config.loss ?? 'softmax', regularization: { kind: 'none' }, evalTrainSize: examples,
@@ -153,7 +155,7 @@ export interface DeadRelu {
 }
 
 /** Per ReLU layer, the fraction of units never active on (the first `limit` examples of) `ds`, inference mode. */
-export function deadRelus(model: Model, params: Params, modelState: Params, ds: Dataset, limit = 1000): DeadRelu[] {
+export function deadRelus(model: AnyModel, params: Params, modelState: Params, ds: Dataset, limit = 1000): DeadRelu[] {
   const n = Math.min(limit, D.size(ds))
   const part = D.take(ds, Int32Array.from({ length: n }, (_, i) => i))
   const layers = model.apply(ops.input('x', ['N', model.in]), 'test').layers.filter((l) => l.kind === 'relu')

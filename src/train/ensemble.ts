@@ -9,10 +9,9 @@ import type { Tensor } from '../core/Tensor.js'
 import type { ShapeError } from '../core/errors.js'
 import type { Dataset } from '../data/Dataset.js'
 import { accuracy as dataAccuracy } from '../data/metrics.js'
-import type { Model } from '../nn/model.js'
 import { accuracy, ensembleProba } from '../optim/ensemble.js'
 import { train, type TrainConfig, type TrainData } from './loop.js'
-import { buildPrograms, softmaxRows } from './programs.js'
+import { buildPrograms, type AnyModel, softmaxRows } from './programs.js'
 import type { TrainState } from './TrainState.js'
 
 export interface EnsembleResult {
@@ -25,7 +24,7 @@ export interface EnsembleResult {
 
 /** Trains `count` members, member i from foldIn(config.key, i), and scores them on `test`. */
 export function trainEnsemble(
-  model: Model, data: TrainData, test: Dataset, config: TrainConfig, count: number,
+  model: AnyModel, data: TrainData, test: Dataset, config: TrainConfig, count: number,
   onMember?: (i: number, accuracy: number) => void,
 ): E.Either<ShapeError, EnsembleResult> {
   const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true)

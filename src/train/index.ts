@@ -32,4 +32,4 @@ export {
   type TrainData,
   type StepInfo,
 } from './loop.js'
-export { buildPrograms, lossExpr, softmaxRows, type Programs, type LossKind, type Regularization, type StepResult } from './programs.js'
+export { buildPrograms, type AnyModel, lossExpr, softmaxRows, type Programs, type LossKind, type Regularization, type StepResult } from './programs.js'

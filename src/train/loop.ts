@@ -19,11 +19,10 @@ import type { Dataset } from '../data/Dataset.js'
 import * as D from '../data/Dataset.js'
 import { batches, countBatches } from '../data/batches.js'
 import { accuracy } from '../data/metrics.js'
-import type { Model } from '../nn/model.js'
 import type { AnyGradientTransformation } from '../optim/GradientTransformation.js'
 import { applyUpdates, currentLearningRate } from '../optim/GradientTransformation.js'
 import type { Augment } from './augment.js'
-import { buildPrograms, type LossKind, type Programs, type Regularization } from './programs.js'
+import { buildPrograms, type AnyModel, type LossKind, type Programs, type Regularization } from './programs.js'
 import type { EpochRecord, History, NonFinite, Params, TrainState } from './TrainState.js'
 import { emptyHistory } from './TrainState.js'
 
@@ -74,7 +73,7 @@ export const dropoutKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key
 export const augmentKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key, 3), step)
 
 /** The state before the first step: params from model.init(foldIn(key, 0)), fresh optimizer state. */
-export function initTrainState(model: Model, config: Pick<TrainConfig, 'key' | 'optimizer'>): TrainState {
+export function initTrainState(model: AnyModel, config: Pick<TrainConfig, 'key' | 'optimizer'>): TrainState {
   const { params, state } = model.init(initKey(config.key))
   return { params, modelState: state, optState: config.optimizer.init(params), key: config.key, step: 0, epoch: 0, batch: 0, history: emptyHistory, status: 'running' }
 }
@@ -104,7 +103,7 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
   return accuracy(programs.predict(params, modelState, part.x), part.y)
 }
 
-export function train(model: Model, data: TrainData, config: TrainConfig, from?: TrainState): TrainState {
+export function train(model: AnyModel, data: TrainData, config: TrainConfig, from?: TrainState): TrainState {
   const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true)
   const s0 = from ?? initTrainState(model, config)
   if (s0.status !== 'running') return s0

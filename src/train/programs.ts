@@ -20,6 +20,10 @@ import { softmaxCrossEntropy, svmLoss } from '../nn/losses.js'
 import { l2, l2Half } from '../nn/regularizers.js'
 import type { Params } from './TrainState.js'
 
+/** Any model, whatever its literal widths. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModel = Model<any, any>
+
 export type LossKind = 'softmax' | 'svm'
 
 /**
@@ -47,7 +51,7 @@ export function lossExpr(kind: LossKind, scores: Expr, labels: Expr): Expr {
   return kind === 'svm' ? svmLoss(scores, labels) : softmaxCrossEntropy(scores, labels)
 }
 
-function regExpr(model: Model, reg: Regularization): Expr | undefined {
+function regExpr(model: AnyModel, reg: Regularization): Expr | undefined {
   if (reg.kind === 'none' || reg.lambda === 0) return undefined
   return reg.kind === 'l2' ? l2(model.weights(), reg.lambda) : l2Half(model.weights(), reg.lambda)
 }
@@ -61,7 +65,7 @@ const interpretedRunner: Runner = (outs) => (b) => {
   return r.right
 }
 
-export function buildPrograms(model: Model, loss: LossKind, reg: Regularization, compiled = true): Programs {
+export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularization, compiled = true): Programs {
   const run = compiled ? compiledRunner : interpretedRunner
   const x = ops.input('x', ['N', model.in])
   const y = ops.input('y', ['N'])
