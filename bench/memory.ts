@@ -5,7 +5,7 @@
  * heap is collected (`--expose-gc`) and `process.memoryUsage()` recorded: heapUsed, external and
  * arrayBuffers (the typed-array buffers: parameters, optimizer moments, compiled scratch).
  *
- *   npm run bench:memory            (node --expose-gc --import tsx bench/memory.ts [--steps N] [--drop-history] [--out file.json])
+ *   npm run bench:memory            (node --expose-gc --import tsx bench/memory.ts [--steps N] [--drop-history] [--no-checkpoint] [--out file.json])
  *
  * The history grows by design (per step: loss, data loss, learning rate and one update ratio per
  * parameter: 11 numbers here, plus one record per epoch); its size is printed beside the heap.
@@ -88,7 +88,7 @@ while ((state?.step ?? 0) < totalSteps) {
   const t0 = performance.now()
   state = train(model, data, { ...base, programs, maxSteps: Math.min(totalSteps, (state?.step ?? 0) + chunk) }, state)
   // the state goes through a checkpoint each chunk, as in a run that saves periodically
-  state = must(decodeCheckpoint(JSON.parse(must(checkpointToText({ spec, config: cfg, state }))) as unknown)).state
+  if (!process.argv.includes('--no-checkpoint')) state = must(decodeCheckpoint(JSON.parse(must(checkpointToText({ spec, config: cfg, state }))) as unknown)).state
   if (process.argv.includes('--drop-history')) state = { ...state, history: emptyHistory }
   sample(state, performance.now() - t0)
   if (state.status !== 'running') break
