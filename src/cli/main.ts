@@ -84,4 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// `symgrad … | head`: a closed pipe ends the output quietly
+process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : (() => { throw e })()))
+
 main(process.argv.slice(2)).then((code) => (process.exitCode = code))

@@ -1,0 +1,96 @@
+/**
+ * The command line, spawned as a user runs it (node bin/symgrad.mjs): --help, explain, gradcheck,
+ * and argument errors that print one line and exit with status 2.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import * as E from 'fp-ts/lib/Either.js'
+import { parseAssignments, parseExpr } from '../src/cli/parseExpr.js'
+import { evaluateOrThrow } from '../src/eval/evaluate.js'
+import * as T from '../src/core/Tensor.js'
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/symgrad.mjs', ...args], { encoding: 'utf8', timeout: 30_000 })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+function cliAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['bin/symgrad.mjs', ...args])
+    let stdout = ''
+    let stderr = ''
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    p.on('close', (status) => resolve({ status, stdout, stderr }))
+  })
+}
+
+describe('symgrad CLI', () => {
+  it('--help lists the commands and exits 0', () => {
+    const r = cli('--help')
+    expect(r.status).toBe(0)
+    for (const c of ['train', 'search', 'ensemble', 'gradcheck', 'explain']) expect(r.stdout).toContain(`  ${c} `)
+  })
+
+  const bad: [string[], string][] = [
+    [['train', '--lr', 'abc'], "symgrad: train: --lr expects a number, got 'abc'"],
+    [['train', '--optimiser', 'adam'], 'symgrad: train: unknown flag --optimiser'],
+    [['train', '--optimizer', 'adamm'], 'symgrad: config: Invalid value "adamm" supplied to'],
+    [['train', '--epochs', '0'], 'symgrad: config: epochs must be a positive integer, got 0'],
+    [['frobnicate'], "symgrad: unknown command 'frobnicate'"],
+    [['explain', '(x+y)*'], 'symgrad: explain: unexpected end of expression'],
+    [['explain', 'x*y', '--at', 'x=1'], 'symgrad: explain: no value for y: add --at y=…'],
+    [['search', '--trials', '0'], 'symgrad: search: --trials must be a positive integer, got 0'],
+  ]
+  it('argument errors print one line and exit 2', async () => {
+    const rs = await Promise.all(bad.map(([args]) => cliAsync(...args)))
+    rs.forEach((r, i) => {
+      const [args, start] = bad[i]!
+      expect({ args, status: r.status, stdout: r.stdout }).toEqual({ args, status: 2, stdout: '' })
+      const lines = r.stderr.trimEnd().split('\n')
+      expect(lines).toHaveLength(1)
+      expect(lines[0]!.startsWith(start), `${lines[0]} should start with ${start}`).toBe(true)
+    })
+  }, 30_000)
+
+  it('explain prints simplified derivatives with values and the trace', () => {
+    const r = cli('explain', '(x+y)*z', '--at', 'x=-2,y=5,z=-4')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toContain('f = -12')
+    expect(r.stdout).toContain('∂f/∂x = z = -4')
+    expect(r.stdout).toContain('∂f/∂z = x + y = 3')
+    expect(r.stdout).toContain('backprop trace')
+  })
+
+  it('gradcheck passes on a small network', () => {
+    const r = cli('gradcheck', '--hidden', '4', '--loss', 'svm')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/dense0\.W .* ok/)
+  })
+})
+
+describe('the expression language', () => {
+  const at = (src: string, vals: Record<string, number>) => {
+    const p = parseExpr(src)
+    if (E.isLeft(p)) throw new Error(p.left)
+    return T.item(evaluateOrThrow(p.right.expr, Object.fromEntries(Object.entries(vals).map(([k, v]) => [k, T.scalar(v)]))))
+  }
+  it('precedence, unary minus, powers and functions', () => {
+    expect(at('1 + 2*3^2', {})).toBe(19)
+    expect(at('-x^2', { x: 3 })).toBe(-9)
+    expect(at('(x+y)*z', { x: -2, y: 5, z: -4 })).toBe(-12)
+    expect(at('x/y/2', { x: 8, y: 2 })).toBe(2)
+    expect(at('max(x, y) - min(x, y)', { x: 1, y: 4 })).toBe(3)
+    expect(at('1/(1+exp(-(w0*x0+w1*x1+w2)))', { w0: 2, x0: -1, w1: -3, x1: -2, w2: -3 })).toBeCloseTo(0.7310585786, 9)
+    expect(at('x ** -1', { x: 4 })).toBe(0.25)
+  })
+  it('variables in order of appearance; errors name the place', () => {
+    const p = parseExpr('b*a + b')
+    expect(E.isRight(p) && p.right.vars).toEqual(['b', 'a'])
+    expect(parseExpr('x + * y')).toEqual(E.left("unexpected '*' at column 5"))
+    expect(parseExpr('foo(x)')).toEqual(E.left('unknown function \'foo\' at column 1 (known: exp, log, sqrt, tanh, sigmoid, relu, abs, square, max, min)'))
+    expect(parseExpr('(x')).toEqual(E.left("expected ')' at the end"))
+    expect(parseAssignments('x=-2, y = 5')).toEqual(E.right({ x: -2, y: 5 }))
+    expect(parseAssignments('x=abc')).toEqual(E.left("--at: expected name=number, got 'x=abc'"))
+  })
+})
