@@ -34,7 +34,7 @@ export function writeReport(r: ReportInput): string {
     const png = new PNG({ width: ras.width, height: ras.height })
     png.data = Buffer.from(ras.data)
     writeFileSync(join(r.dir, 'weights.png'), PNG.sync.write(png))
-    pics.push({ file: 'weights.png', caption: 'First-layer weights, one 28×28 tile per hidden unit (each scaled to its own range): stroke and blob detectors.' })
+    pics.push({ file: 'weights.png', caption: 'First-layer weights, one 28×28 tile per hidden unit (first 100, each scaled to its own range): stroke-like templates in the middle; the border pixels are 0 in every image, so their weights get no gradient and keep the initial noise (shrunk only by L2).' })
   }
   writeFileSync(join(r.dir, 'history.json'), JSON.stringify({ ...h, status: r.state.status, step: r.state.step }))
   const page = join(r.dir, 'index.html')

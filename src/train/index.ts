@@ -33,3 +33,16 @@ export {
   type StepInfo,
 } from './loop.js'
 export { buildPrograms, type AnyModel, lossExpr, softmaxRows, type Programs, type LossKind, type Regularization, type StepResult } from './programs.js'
+export {
+  expectedInitialLoss, checkInitialLoss, initialLoss, overfitTiny, checkFinite, checkUpdateRatios, checkLossDecrease,
+  diagnoseRun, deadRelus, checkDeadRelus, type Check, type OverfitResult, type RatioOptions, type DeadRelu,
+} from './diagnostics.js'
+export {
+  uniform, logUniform, choice, randomPoint, randomSearch, gridSearch, refine, rank, formatTable, spaceProblem,
+  type Dim, type Space, type Point, type TrialResult, type RefineOptions,
+} from './search.js'
+export { runTrial } from './trial.js'
+export { trainEnsemble, type EnsembleResult } from './ensemble.js'
+export { randomShift, type Augment } from './augment.js'
+export { RunConfigC, defaultRunConfig, decodeRunConfig, buildModel, buildOptimizer, buildTrainConfig, type RunConfig } from './config.js'
+export { lossSvg, accuracySvg, ratioSvg, learningRateSvg, weightTiles, reportHtml, smooth, type Raster, type ReportPage } from './report.js'

@@ -35,7 +35,7 @@ export function accuracySvg(h: History): string {
   const series: Series[] = [{ name: 'train', x: ep, y: h.epochs.map((e) => e.trainAccuracy), color: palette[0] }]
   const val = h.epochs.filter((e) => e.validationAccuracy !== undefined)
   if (val.length > 0) series.push({ name: 'validation', x: val.map((e) => e.epoch + 1), y: val.map((e) => e.validationAccuracy!), color: palette[1] })
-  return toSvg(linePlot(series, { title: 'Accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy', width: 560, height: 340, legend: true }))
+  return toSvg(linePlot(series, { title: 'Accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy', width: 640, height: 340, legend: 'right', legendWidth: 110 }))
 }
 
 export function ratioSvg(h: History): string {
