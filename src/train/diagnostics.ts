@@ -110,7 +110,7 @@ function median(xs: readonly number[]): number {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
-/** One check per parameter: the median ‖update‖/‖param‖ over the last steps vs ~1e-3. */
+/** One check per parameter: the median ‖update‖/‖param‖ over the last steps vs ~1e-3 (warnings for weights `*.W` only). */
 export function checkUpdateRatios(history: History, o: RatioOptions = {}): Check[] {
   const target = o.target ?? 1e-3
   const factor = o.factor ?? 10
@@ -119,6 +119,8 @@ export function checkUpdateRatios(history: History, o: RatioOptions = {}): Check
     const m = median(rs.slice(-window))
     const head = `${name}: update/weight ratio ${fmt(m)} (rule of thumb ~${fmt(target)})`
     if (!Number.isFinite(m)) return { name: `ratio ${name}`, ok: true, message: `${head}: no finite ratio (zero weights)` }
+    // biases start at 0 and stay small, so their ratio runs high; the rule of thumb is about weights
+    if (!name.endsWith('.W')) return { name: `ratio ${name}`, ok: true, message: `${head}: bias, for information` }
     if (m < target / factor) return { name: `ratio ${name}`, ok: false, message: `${head}: too small — learning rate likely too low` }
     if (m > target * factor) return { name: `ratio ${name}`, ok: false, message: `${head}: too large — learning rate likely too high` }
     return { name: `ratio ${name}`, ok: true, message: `${head}: ok` }
