@@ -70,7 +70,7 @@ export function chain<const Ts extends readonly GradientTransformation<any>[]>(.
 
 /** params + updates (updates already carry the sign and the learning rate). */
 export function applyUpdates(params: Params, updates: Params): Params {
-  return P.zipWith(params, updates, (x, u) => x + u, 'applyUpdates')
+  return P.add(params, updates, 'applyUpdates')
 }
 
 /** One full step: [params', state']. */

@@ -18,9 +18,16 @@ export function sgd(learningRate: Hyper) {
 /** Momentum, heavy ball (Polyak 1964): v ← μ·v − lr·dx; x ← x + v. */
 export function momentum(learningRate: Hyper, mu: Hyper = 0.9) {
   return withHyper({ learningRate, momentum: mu }, (x) => ({ velocity: P.zerosLike(x) }), (g, b, h) => {
-    const velocity = P.zipWith(b.velocity, g, (v, d) => h.momentum * v - h.learningRate * d, 'momentum')
+    const [velocity] = P.perTensor('momentum', [b.velocity, g], (vd, gd) => [velocityKernel(vd, gd, h.momentum, h.learningRate)])
     return [velocity, { velocity }]
   })
+}
+
+/** v ← μ·v − lr·dx (a fresh array) */
+function velocityKernel(v0: Float64Array, g: Float64Array, mu: number, lr: number): Float64Array {
+  const v = new Float64Array(g.length)
+  for (let i = 0; i < v.length; i++) v[i] = mu * v0[i]! - lr * g[i]!
+  return v
 }
 
 /**
@@ -30,10 +37,23 @@ export function momentum(learningRate: Hyper, mu: Hyper = 0.9) {
  */
 export function nesterov(learningRate: Hyper, mu: Hyper = 0.9) {
   return withHyper({ learningRate, momentum: mu }, (x) => ({ velocity: P.zerosLike(x) }), (g, b, h) => {
-    const velocity = P.zipWith(b.velocity, g, (v, d) => h.momentum * v - h.learningRate * d, 'nesterov')
-    const u = P.zipWith(b.velocity, velocity, (vPrev, v) => -h.momentum * vPrev + (1 + h.momentum) * v)
+    const [velocity, u] = P.perTensor('nesterov', [b.velocity, g], (vd, gd) => nesterovKernel(vd, gd, h.momentum, h.learningRate))
     return [u, { velocity }]
   })
+}
+
+/** v ← μ·v_prev − lr·dx; u = −μ·v_prev + (1+μ)·v, in one pass. */
+function nesterovKernel(vPrev: Float64Array, g: Float64Array, mu: number, lr: number): [Float64Array, Float64Array] {
+  const v = new Float64Array(g.length)
+  const u = new Float64Array(g.length)
+  const k = 1 + mu
+  for (let i = 0; i < u.length; i++) {
+    const p = vPrev[i]!
+    const vi = mu * p - lr * g[i]!
+    v[i] = vi
+    u[i] = -mu * p + k * vi
+  }
+  return [v, u]
 }
 
 /** AdaGrad (Duchi, Hazan & Singer 2011): cache += dx²; x ← x − lr·dx/(√cache + ε). */

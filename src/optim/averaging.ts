@@ -37,7 +37,12 @@ export function polyakAverage(): ParamAverager<PolyakState> {
     init: (params) => ({ count: 1, average: params }),
     update: (params, st) => {
       const n = st.count + 1
-      return { count: n, average: P.zipWith(st.average, params, (a, x) => a + (x - a) / n, 'polyakAverage') }
+      const [average] = P.perTensor('polyakAverage', [st.average, params], (ad, xd) => {
+        const out = new Float64Array(ad.length)
+        for (let i = 0; i < out.length; i++) out[i] = ad[i]! + (xd[i]! - ad[i]!) / n // x̄ + (x − x̄)/n
+        return [out]
+      })
+      return { count: n, average }
     },
     average: (st) => st.average,
   }
@@ -56,11 +61,13 @@ export function emaAverage(decay: Hyper = 0.99): ParamAverager<EmaState> {
     init: (params) => ({ count: 0, hyperparams: { decay: valueAt(decay, 0) }, average: params }),
     update: (params, st) => {
       const d = valueAt(decay, st.count)
-      return {
-        count: st.count + 1,
-        hyperparams: { decay: d },
-        average: P.zipWith(st.average, params, (a, x) => d * a + (1 - d) * x, 'emaAverage'),
-      }
+      const [average] = P.perTensor('emaAverage', [st.average, params], (ad, xd) => {
+        const out = new Float64Array(ad.length)
+        const e = 1 - d
+        for (let i = 0; i < out.length; i++) out[i] = d * ad[i]! + e * xd[i]! // d·x̄ + (1−d)·x
+        return [out]
+      })
+      return { count: st.count + 1, hyperparams: { decay: d }, average }
     },
     average: (st) => st.average,
   }

@@ -70,25 +70,74 @@ export function zipWith3(
   })
 }
 
+/** The data arrays of a tuple of records, one Float64Array per record. */
+export type DataOf<I extends readonly Params[]> = { readonly [K in keyof I]: Float64Array }
+
+/**
+ * The hot path of the update rules: one pass per tensor. For each key (sorted), `kernel` gets the
+ * data arrays of `inputs` under that key, reads them only, and returns fresh output arrays of the
+ * same length (new state buffers and the update, computed together in one indexed loop). Returns
+ * one record per output, each tensor with the shape of `inputs[0]`'s. Every input record must have
+ * the structure of `inputs[0]` (a ShapeError naming `where` otherwise). The per-key call costs
+ * nothing next to the per-element work, and the loop inside the kernel has no calls at all.
+ */
+export function perTensor<const I extends readonly Params[], const R extends readonly Float64Array[]>(
+  where: string, inputs: I, kernel: (...data: DataOf<I>) => R,
+): { -readonly [K in keyof R]: Params } {
+  const first = inputs[0]
+  if (first === undefined) throw new RangeError(`${where}: perTensor needs at least one input record`)
+  for (let j = 1; j < inputs.length; j++) assertSame(first, inputs[j]!, where)
+  const ks = keys(first)
+  // An empty record still yields one (empty) record per output: run the kernel once on no data to count them.
+  const outs: Record<string, Tensor>[] = ks.length > 0 ? [] : kernel(...(inputs.map(() => new Float64Array(0)) as unknown as DataOf<I>)).map(() => ({}))
+  for (const k of ks) {
+    const data = inputs.map((p) => p[k]!.data) as unknown as DataOf<I>
+    const res = kernel(...data)
+    const shape = first[k]!.shape
+    res.forEach((d, j) => {
+      if (d.length !== first[k]!.data.length)
+        throw new RangeError(`${where}: output ${j} for key '${k}' has ${d.length} values, expected ${first[k]!.data.length}`)
+      ;(outs[j] ??= {})[k] = { shape, data: d }
+    })
+  }
+  return outs as unknown as { -readonly [K in keyof R]: Params }
+}
+
 export function zerosLike(p: Params): Params {
   return map(p, (t) => T.zeros(t.shape))
 }
 
-export function add(a: Params, b: Params): Params {
-  return zipWith(a, b, (x, y) => x + y, 'Params.add')
+export function add(a: Params, b: Params, where = 'Params.add'): Params {
+  return perTensor(where, [a, b], (x, y) => {
+    const out = new Float64Array(x.length)
+    for (let i = 0; i < out.length; i++) out[i] = x[i]! + y[i]!
+    return [out]
+  })[0]
 }
 
 export function sub(a: Params, b: Params): Params {
-  return zipWith(a, b, (x, y) => x - y, 'Params.sub')
+  return perTensor('Params.sub', [a, b], (x, y) => {
+    const out = new Float64Array(x.length)
+    for (let i = 0; i < out.length; i++) out[i] = x[i]! - y[i]!
+    return [out]
+  })[0]
 }
 
 export function scale(p: Params, k: number): Params {
-  return map(p, (t) => T.scale(t, k))
+  return perTensor('Params.scale', [p], (x) => {
+    const out = new Float64Array(x.length)
+    for (let i = 0; i < out.length; i++) out[i] = x[i]! * k
+    return [out]
+  })[0]
 }
 
 /** a + k·b */
 export function axpy(a: Params, k: number, b: Params): Params {
-  return zipWith(a, b, (x, y) => x + k * y, 'Params.axpy')
+  return perTensor('Params.axpy', [a, b], (x, y) => {
+    const out = new Float64Array(x.length)
+    for (let i = 0; i < out.length; i++) out[i] = x[i]! + k * y[i]!
+    return [out]
+  })[0]
 }
 
 /** Σ over every key of ⟨a[k], b[k]⟩. */

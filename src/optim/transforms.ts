@@ -62,9 +62,16 @@ export function clipByGlobalNorm(maxNorm: Hyper) {
  */
 export function addDecayedWeights(weightDecay: Hyper) {
   return withHyper({ weightDecay }, () => ({}), (g, b, h, x) => [
-    P.zipWith(g, x, (gi, xi) => gi + h.weightDecay * xi, 'addDecayedWeights'),
+    P.perTensor('addDecayedWeights', [g, x], (gd, xd) => decayKernel(gd, xd, h.weightDecay))[0],
     b,
   ])
+}
+
+/** u = g + wd·x */
+function decayKernel(g: Float64Array, x: Float64Array, wd: number): [Float64Array] {
+  const u = new Float64Array(g.length)
+  for (let i = 0; i < u.length; i++) u[i] = g[i]! + wd * x[i]!
+  return [u]
 }
 
 /**
@@ -74,9 +81,22 @@ export function addDecayedWeights(weightDecay: Hyper) {
 export function scaleByRss(o: { eps?: Hyper; initialAccumulator?: number } = {}) {
   const a0 = o.initialAccumulator ?? 0
   return withHyper({ eps: o.eps ?? 1e-8 }, (x) => ({ cache: P.map(x, (t) => ({ shape: t.shape, data: new Float64Array(t.data.length).fill(a0) })) }), (g, b, h) => {
-    const cache = P.zipWith(b.cache, g, (c, d) => c + d * d, 'AdaGrad')
-    return [P.zipWith(g, cache, (d, c) => d / (Math.sqrt(c) + h.eps)), { cache }]
+    const [cache, u] = P.perTensor('AdaGrad', [b.cache, g], (cd, gd) => rssKernel(cd, gd, h.eps))
+    return [u, { cache }]
   })
+}
+
+/** cache ← cache + g²; u = g/(√cache + ε) (the new cache), in one pass. */
+function rssKernel(cache0: Float64Array, g: Float64Array, eps: number): [Float64Array, Float64Array] {
+  const cache = new Float64Array(g.length)
+  const u = new Float64Array(g.length)
+  for (let i = 0; i < u.length; i++) {
+    const d = g[i]!
+    const c = cache0[i]! + d * d
+    cache[i] = c
+    u[i] = d / (Math.sqrt(c) + eps)
+  }
+  return [cache, u]
 }
 
 /**
@@ -85,9 +105,23 @@ export function scaleByRss(o: { eps?: Hyper; initialAccumulator?: number } = {})
  */
 export function scaleByRms(o: { decay?: Hyper; eps?: Hyper } = {}) {
   return withHyper({ decay: o.decay ?? 0.99, eps: o.eps ?? 1e-8 }, (x) => ({ cache: P.zerosLike(x) }), (g, b, h) => {
-    const cache = P.zipWith(b.cache, g, (c, d) => h.decay * c + (1 - h.decay) * d * d, 'RMSProp')
-    return [P.zipWith(g, cache, (d, c) => d / (Math.sqrt(c) + h.eps)), { cache }]
+    const [cache, u] = P.perTensor('RMSProp', [b.cache, g], (cd, gd) => rmsKernel(cd, gd, h.decay, h.eps))
+    return [u, { cache }]
   })
+}
+
+/** cache ← ρ·cache + (1−ρ)·g²; u = g/(√cache + ε) (the new cache), in one pass. */
+function rmsKernel(cache0: Float64Array, g: Float64Array, rho: number, eps: number): [Float64Array, Float64Array] {
+  const cache = new Float64Array(g.length)
+  const u = new Float64Array(g.length)
+  const a = 1 - rho
+  for (let i = 0; i < u.length; i++) {
+    const d = g[i]!
+    const c = rho * cache0[i]! + a * d * d
+    cache[i] = c
+    u[i] = d / (Math.sqrt(c) + eps)
+  }
+  return [cache, u]
 }
 
 export interface AdamOptions {
@@ -105,13 +139,32 @@ export interface AdamOptions {
 export function scaleByAdam(o: AdamOptions = {}) {
   const hs = { b1: o.b1 ?? 0.9, b2: o.b2 ?? 0.999, eps: o.eps ?? 1e-8 }
   return withHyper(hs, (x) => ({ m: P.zerosLike(x), v: P.zerosLike(x), b1Power: 1, b2Power: 1 }), (g, b, h) => {
-    const m = P.zipWith(b.m, g, (mi, d) => h.b1 * mi + (1 - h.b1) * d, 'Adam m')
-    const v = P.zipWith(b.v, g, (vi, d) => h.b2 * vi + (1 - h.b2) * d * d, 'Adam v')
     const b1Power = b.b1Power * h.b1
     const b2Power = b.b2Power * h.b2
-    const c1 = 1 - b1Power
-    const c2 = 1 - b2Power
-    const u = P.zipWith(m, v, (mi, vi) => mi / c1 / (Math.sqrt(vi / c2) + h.eps))
+    const [m, v, u] = P.perTensor('Adam', [b.m, g, b.v], (md, gd, vd) => adamKernel(md, gd, vd, h.b1, h.b2, h.eps, 1 - b1Power, 1 - b2Power))
     return [u, { m, v, b1Power, b2Power }]
   })
+}
+
+/**
+ * m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; u = (m/c1)/(√(v/c2) + ε) with c1 = 1−β1ᵗ,
+ * c2 = 1−β2ᵗ (the new m and v), in one pass.
+ */
+function adamKernel(
+  m0: Float64Array, g: Float64Array, v0: Float64Array, b1: number, b2: number, eps: number, c1: number, c2: number,
+): [Float64Array, Float64Array, Float64Array] {
+  const m = new Float64Array(g.length)
+  const v = new Float64Array(g.length)
+  const u = new Float64Array(g.length)
+  const a1 = 1 - b1
+  const a2 = 1 - b2
+  for (let i = 0; i < u.length; i++) {
+    const d = g[i]!
+    const mi = b1 * m0[i]! + a1 * d
+    const vi = b2 * v0[i]! + a2 * d * d
+    m[i] = mi
+    v[i] = vi
+    u[i] = mi / c1 / (Math.sqrt(vi / c2) + eps)
+  }
+  return [m, v, u]
 }
