@@ -35,8 +35,8 @@ describe('symgrad CLI', () => {
   const bad: [string[], string][] = [
     [['train', '--lr', 'abc'], "symgrad: train: --lr expects a number, got 'abc'"],
     [['train', '--optimiser', 'adam'], 'symgrad: train: unknown flag --optimiser'],
-    [['train', '--optimizer', 'adamm'], 'symgrad: config: Invalid value "adamm" supplied to'],
-    [['train', '--epochs', '0'], 'symgrad: config: epochs must be a positive integer, got 0'],
+    [['train', '--optimizer', 'adamm'], `symgrad: --optimizer: expected one of 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam', got "adamm" (did you mean 'adam'?)`],
+    [['train', '--epochs', '0'], 'symgrad: --epochs: expected a positive integer, got 0'],
     [['frobnicate'], "symgrad: unknown command 'frobnicate'"],
     [['explain', '(x+y)*'], 'symgrad: explain: unexpected end of expression'],
     [['explain', 'x*y', '--at', 'x=1'], 'symgrad: explain: no value for y: add --at y=…'],

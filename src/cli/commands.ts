@@ -1,9 +1,8 @@
 /** The `train`, `ensemble`, `gradcheck` and `explain` commands. Each returns an exit status. */
-import { readFileSync } from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../core/Random.js'
 import * as T from '../core/Tensor.js'
-import { errorMessage } from '../core/errors.js'
+import { SymgradError } from '../core/errors.js'
 import { grad } from '../ad/grad.js'
 import { formatGradcheck, gradcheck } from '../ad/gradcheck.js'
 import { simplify } from '../compile/simplify.js'
@@ -13,7 +12,9 @@ import * as ops from '../ops/index.js'
 import { mlp } from '../nn/model.js'
 import { l2 } from '../nn/regularizers.js'
 import { formatTrace, toInfix, traceBackward } from '../print/index.js'
-import { buildModel, buildTrainConfig, decodeRunConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
+import { readJsonFile } from '../io/atomic.js'
+import { decodeRunConfig } from '../io/runConfig.js'
+import { buildModel, buildTrainConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
 import { pct } from '../train/diagnostics.js'
 import { trainEnsemble } from '../train/ensemble.js'
 import { lossExpr } from '../train/programs.js'
@@ -24,8 +25,8 @@ import { runTraining } from './run.js'
 
 /** Flags that set RunConfig fields (shared by train, search and ensemble). */
 export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunConfig }> = {
-  config: { kind: 'string', help: 'JSON file with any RunConfig fields (flags override it)', key: 'data' },
-  data: { kind: 'string', help: 'mnist (bundled digits) | spiral | xor   [mnist]', key: 'data' },
+  config: { kind: 'string', help: 'JSON file with any run config fields (flags override it; see below)', key: 'data' },
+  data: { kind: 'string', help: 'mnist (bundled digits) | spiral | xor | idx:<images>,<labels> | cifar:<file>[,<file>…]   [mnist]', key: 'data' },
   hidden: { kind: 'string', help: 'hidden widths, comma separated, e.g. 200 or 100,50   [200]', key: 'hidden' },
   init: { kind: 'string', help: 'small | xavier | he   [he]', key: 'init' },
   loss: { kind: 'string', help: 'softmax | svm   [softmax]', key: 'loss' },
@@ -44,37 +45,34 @@ export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunCon
   seed: { kind: 'number', help: 'seed of init, shuffles and dropout   [1]', key: 'seed' },
 }
 
-/** The RunConfig from --config and the flags; throws ArgError with one line. */
+/** The RunConfig from --config and the flags laid over `base`; throws ArgError with one line. */
 export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig): RunConfig {
-  let fromFile: Record<string, unknown> = {}
+  let c = base
   const file = a.flags['config']
-  if (typeof file === 'string') {
-    try {
-      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
-    } catch (e) {
-      throw new ArgError(`--config ${file}: ${errorMessage(e).split('\n')[0]}`)
-    }
-  }
-  const over: Record<string, unknown> = { ...fromFile }
+  if (typeof file === 'string') c = orExit(inFile(file, E.chain((j: unknown) => decodeRunConfig(j, c))(readJsonFile(file))))
+  const over: Record<string, unknown> = {}
+  const flagOf: Record<string, string> = {}
   for (const [flag, s] of Object.entries(configFlags)) {
     const v = a.flags[flag]
     if (v === undefined || flag === 'config') continue
-    over[s.key] = flag === 'hidden' ? String(v).split(',').map((w) => Number(w.trim())) : v
+    over[s.key] = flag === 'hidden' ? String(v).split(',').map((w) => (w.trim() === '' ? NaN : Number(w))) : v
+    flagOf[s.key] = flag
   }
-  const c = decodeRunConfig(over, base)
-  if (E.isLeft(c)) throw new ArgError(c.left.message.replace(/\n/g, ' '))
-  return c.right
+  // a bad flag value is named by its flag: `--lr: expected a positive number, got -0.1`
+  const r = decodeRunConfig(over, c, '\u0000')
+  if (E.isLeft(r)) throw new ArgError(r.left.message.replace(/\u0000\.(\w+)/g, (_, k: string) => `--${flagOf[k] ?? k}`))
+  return r.right
 }
 
-export function trainCommand(a: ParsedArgs): number {
-  const c = configFromArgs(a)
-  const report = a.flags['report']
-  const r = runTraining(c, { report: typeof report === 'string' ? report : 'report', babysit: a.flags['no-babysit'] !== true })
-  if (E.isLeft(r)) {
-    console.error(`symgrad: ${r.left.message}`)
-    return 1
-  }
-  return 0
+/** The Right value, or an ArgError (exit status 2) with the Left's one line. */
+export function orExit<A>(r: E.Either<SymgradError, A>): A {
+  if (E.isLeft(r)) throw new ArgError(r.left.message.replace(/\n/g, ' '))
+  return r.right
+}
+
+/** Prefixes a message with the file it is about (io messages that already name it are kept). */
+function inFile<A>(path: string, r: E.Either<SymgradError, A>): E.Either<SymgradError, A> {
+  return E.isLeft(r) && !r.left.message.includes(path) ? E.left(new SymgradError(r.left.kind, `${path}: ${r.left.message}`)) : r
 }
 
 export function ensembleCommand(a: ParsedArgs): number {

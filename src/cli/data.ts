@@ -1,10 +1,19 @@
-/** The datasets a RunConfig names, split and preprocessed (Node: MNIST is read from the `mnist` package). */
+/**
+ * The datasets a RunConfig names, split and preprocessed (Node: files are read here):
+ *   mnist                      the bundled digits (the `mnist` package), fixed split
+ *   spiral | xor               generated (spiral from key 0, so seeds change the run, not the problem)
+ *   idx:<images>,<labels>      MNIST-format IDX files (plain or .gz), split 80/10/10 from key 1
+ *   cifar:<file>[,<file>…]     CIFAR-10 binary batches, concatenated, split 80/10/10 from key 1
+ */
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../core/Random.js'
 import type { SymgradError } from '../core/errors.js'
+import type { Dataset } from '../data/Dataset.js'
+import * as D from '../data/Dataset.js'
 import { spiral, xor } from '../data/datasets.js'
 import { fitApply } from '../data/preprocess.js'
 import { sizesFromFractions, split, type Splits } from '../data/split.js'
+import { loadCifar, loadIdx } from '../io/files.js'
 import { loadBundledMnistSplits } from '../io/mnist.js'
 import type { RunConfig } from '../train/config.js'
 
@@ -15,23 +24,37 @@ export interface LoadedData extends Splits {
 
 let mnistCache: Splits | undefined
 
-export function loadData(c: Pick<RunConfig, 'data' | 'preprocess' | 'seed'>): E.Either<SymgradError, LoadedData> {
-  let raw: E.Either<SymgradError, Splits>
-  if (c.data === 'mnist') {
-    raw = mnistCache ? E.right(mnistCache) : loadBundledMnistSplits()
-    if (E.isRight(raw)) mnistCache = raw.right
-  } else if (c.data === 'spiral') {
-    // the dataset is fixed (key 0) so that seeds change the run, not the problem
-    const ds = spiral(R.key(0), { classes: 3, perClass: 200 })
-    raw = split(ds, R.key(1), sizesFromFractions(600, { train: 0.7, validation: 0.15, test: 0.15 }))
-  } else {
-    const ds = xor()
-    raw = E.right({ train: ds, validation: ds, test: ds })
+function splitFiles(ds: Dataset): E.Either<SymgradError, Splits> {
+  return split(ds, R.key(1), sizesFromFractions(D.size(ds), { train: 0.8, validation: 0.1, test: 0.1 }))
+}
+
+function raw(data: string): E.Either<SymgradError, Splits> {
+  if (data === 'mnist') {
+    const r = mnistCache ? E.right(mnistCache) : loadBundledMnistSplits()
+    if (E.isRight(r)) mnistCache = r.right
+    return r
   }
-  if (E.isLeft(raw)) return raw
-  const pre = c.preprocess === 'none' ? E.right(raw.right) : fitApply({ kind: c.preprocess }, raw.right)
+  if (data === 'spiral') {
+    const ds = spiral(R.key(0), { classes: 3, perClass: 200 })
+    return split(ds, R.key(1), sizesFromFractions(600, { train: 0.7, validation: 0.15, test: 0.15 }))
+  }
+  if (data === 'xor') {
+    const ds = xor()
+    return E.right({ train: ds, validation: ds, test: ds })
+  }
+  const files = data.slice(data.indexOf(':') + 1).split(',')
+  const ds = data.startsWith('idx:') ? loadIdx(files[0]!, files[1]!) : loadCifar(files)
+  return E.isLeft(ds) ? ds : splitFiles(ds.right)
+}
+
+/** Loads, splits and preprocesses (fitted on the training split) the data `c.data` names. */
+export function loadData(c: Pick<RunConfig, 'data' | 'preprocess'>): E.Either<SymgradError, LoadedData> {
+  const r = raw(c.data)
+  if (E.isLeft(r)) return r
+  const pre = c.preprocess === 'none' ? E.right(r.right) : fitApply({ kind: c.preprocess }, r.right)
   if (E.isLeft(pre)) return pre
   const s = pre.right
-  const image = c.data === 'mnist' ? ([28, 28, 1] as const) : undefined
+  const shape = c.data === 'mnist' ? ([28, 28, 1] as const) : r.right.train.shape
+  const image = shape !== undefined && shape.length === 3 ? ([shape[0]!, shape[1]!, shape[2]!] as const) : undefined
   return E.right({ train: s.train, validation: s.validation, test: s.test, ...(image ? { image } : {}) })
 }

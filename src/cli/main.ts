@@ -3,10 +3,18 @@
  */
 import { mkdirSync } from 'node:fs'
 import { ArgError, flagHelp, parseArgs, type FlagSpec } from './args.js'
-import { configFlags, ensembleCommand, explainCommand, gradcheckCommand, trainCommand } from './commands.js'
+import { configFlags, ensembleCommand, explainCommand, gradcheckCommand } from './commands.js'
+import { trainCommand } from './trainCommand.js'
 import { searchCommand } from './searchCommand.js'
 
-const trainFlags: Record<string, FlagSpec> = { ...configFlags, report: { kind: 'string', help: 'report folder   [report]' }, 'no-babysit': { kind: 'boolean', help: 'skip the checks before training' } }
+const trainFlags: Record<string, FlagSpec> = {
+  ...configFlags,
+  report: { kind: 'string', help: 'report folder   [report]' },
+  'no-babysit': { kind: 'boolean', help: 'skip the checks before training' },
+  save: { kind: 'string', help: 'write a checkpoint (atomically) when training ends' },
+  'save-every-epoch': { kind: 'boolean', help: 'with --save: also after every epoch' },
+  resume: { kind: 'string', help: 'continue a --save checkpoint (its run; flags such as --epochs override)' },
+}
 const searchFlags: Record<string, FlagSpec> = {
   ...configFlags,
   trials: { kind: 'number', help: 'random trials per round   [8]' },
@@ -30,6 +38,8 @@ Commands
   train      train an MLP, with babysitting checks, a progress bar and a report folder
              symgrad train --hidden 200 --optimizer adam --lr 0.002 --epochs 5
              symgrad train --config my-run.json --report out/
+             symgrad train --data spiral --epochs 5 --save run.json   (then: --resume run.json --epochs 10)
+             symgrad train --data idx:train-images-idx3-ubyte.gz,train-labels-idx1-ubyte.gz
   search     hyperparameter search (random by default), trials in parallel on all cores
              symgrad search --trials 8 --rounds 2
   ensemble   train several models from different seeds, single vs averaged accuracy
@@ -40,7 +50,10 @@ Commands
              symgrad explain "(x+y)*z" --at x=-2,y=5,z=-4
 
 train / search / ensemble flags
-${flagHelp(trainFlags)}
+${flagHelp(configFlags)}
+
+train flags
+${flagHelp(Object.fromEntries(Object.entries(trainFlags).filter(([k]) => !(k in configFlags))))}
 
 search flags
 ${flagHelp(Object.fromEntries(Object.entries(searchFlags).filter(([k]) => !(k in configFlags))))}
@@ -56,9 +69,14 @@ ${flagHelp(explainFlags)}
 
 Expressions for explain: numbers, variables, + - * / ^ (number exponent), parentheses and
 exp log sqrt tanh sigmoid relu abs square max(a,b) min(a,b).
-Exit status: 0 ok, 1 failure (e.g. a failed gradient check or a NaN stop), 2 bad arguments.`
+A --config file holds any of the fields data, hidden, init, loss, optimizer, learningRate,
+momentum, schedule, decay, decayEvery, epochs, batchSize, l2, keep, shift, preprocess, seed
+(e.g. {"optimizer": "adam", "learningRate": 0.002}); unknown fields are refused.
+Exit status: 0 ok, 1 failure (e.g. a failed gradient check or a NaN stop), 2 bad arguments or bad
+input (config, data files, checkpoint, an unwritable --save path), with one line on stderr.`
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** Runs one command; bad arguments and bad input print one line through `err` and give 2. */
+export async function main(argv: readonly string[], err: (line: string) => void = (l) => console.error(l)): Promise<number> {
   const [cmd, ...rest] = argv
   try {
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') return (console.log(usage), 0)
@@ -77,14 +95,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof ArgError) {
-      console.error(`symgrad: ${e.message}`)
+      err(`symgrad: ${e.message}`)
       return 2
     }
     throw e
   }
 }
 
-// `symgrad … | head`: a closed pipe ends the output quietly
-process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : (() => { throw e })()))
-
-main(process.argv.slice(2)).then((code) => (process.exitCode = code))
+/** `main` with the argument-error lines collected: `{ code, stderr }` (for tests and embedding). */
+export async function runCli(argv: readonly string[]): Promise<{ readonly code: number; readonly stderr: string }> {
+  const lines: string[] = []
+  const code = await main(argv, (l) => lines.push(l))
+  return { code, stderr: lines.map((l) => `${l}\n`).join('') }
+}

@@ -13,7 +13,8 @@ import {
 } from '../train/diagnostics.js'
 import { evaluateAccuracy, initTrainState, train } from '../train/loop.js'
 import { buildPrograms } from '../train/programs.js'
-import { loadData } from './data.js'
+import type { TrainState } from '../train/TrainState.js'
+import { loadData, type LoadedData } from './data.js'
 import { progress } from './progress.js'
 import { writeReport } from './reportFiles.js'
 
@@ -23,6 +24,12 @@ export interface RunOptions {
   /** Run the babysitting checks before training (default true). */
   readonly babysit?: boolean
   readonly log?: (line: string) => void
+  /** The data, when already loaded (default: loadData(c)). */
+  readonly data?: LoadedData
+  /** Continue this state (a resumed checkpoint) instead of a fresh one; the babysitting checks are skipped. */
+  readonly from?: TrainState
+  /** Called with the state after each epoch (e.g. to save a checkpoint); a Left stops the run with it. */
+  readonly afterEpoch?: (st: TrainState) => E.Either<SymgradError, void>
 }
 
 export interface RunResult {
@@ -30,6 +37,7 @@ export interface RunResult {
   readonly validationAccuracy: number
   readonly seconds: number
   readonly checks: readonly Check[]
+  readonly state: TrainState
 }
 
 const mark = (c: Check): string => `${c.ok ? '  ok  ' : '  WARN'} ${c.message}`
@@ -37,7 +45,7 @@ const mark = (c: Check): string => `${c.ok ? '  ok  ' : '  WARN'} ${c.message}`
 export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradError, RunResult> {
   const log = o.log ?? console.log
   const t0 = Date.now()
-  const data = loadData(c)
+  const data = o.data ? E.right(o.data) : loadData(c)
   if (E.isLeft(data)) return data
   const { train: tr, validation, test, image } = data.right
   const model = buildModel(c, D.features(tr), tr.classes)
@@ -47,8 +55,9 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
     `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}`)
 
   const checks: Check[] = []
-  const s0 = initTrainState(model, config)
-  if (o.babysit !== false) {
+  const s0 = o.from ?? initTrainState(model, config)
+  if (o.from) log(`resuming at epoch ${s0.epoch + 1}, step ${s0.step}`)
+  else if (o.babysit !== false) {
     log('babysitting checks:')
     const init = checkInitialLoss(initialLoss(model, s0.params, s0.modelState, tr, c.loss), c.loss, tr.classes)
     log(mark(init))
@@ -58,7 +67,18 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
   }
 
   const programs = buildPrograms(model, c.loss, config.regularization ?? { kind: 'none' })
-  const st = train(model, { train: tr, validation }, { ...config, programs, ...progress(c.epochs, log) }, s0)
+  const cfg = { ...config, programs, ...progress(c.epochs, log) }
+  let st = s0
+  if (o.afterEpoch === undefined) st = train(model, { train: tr, validation }, cfg, s0)
+  else
+    // one epoch per call, the same steps as one call (batches and keys depend on epoch and step only)
+    while (st.status === 'running' && st.epoch < c.epochs) {
+      st = train(model, { train: tr, validation }, { ...cfg, epochs: st.epoch + 1 }, st)
+      if (st.status === 'done' && st.epoch < c.epochs) st = { ...st, status: 'running' }
+      if (st.status === 'nonFinite') break
+      const saved = o.afterEpoch(st)
+      if (E.isLeft(saved)) return saved
+    }
   const after = [...diagnoseRun(st)]
   if (st.status !== 'nonFinite') after.push(...checkDeadRelus(deadRelus(model, st.params, st.modelState, tr)))
   log('after training:')
@@ -84,5 +104,5 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
   log(`wall time: ${seconds.toFixed(1)} s`)
   if (st.nonFinite) return E.left(new SymgradError('value', st.nonFinite.message))
   log(`test accuracy: ${(testAccuracy * 100).toFixed(1)}%`)
-  return E.right({ testAccuracy, validationAccuracy, seconds, checks })
+  return E.right({ testAccuracy, validationAccuracy, seconds, checks, state: st })
 }

@@ -5,7 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import * as R from '../core/Random.js'
 import { errorMessage } from '../core/errors.js'
-import { decodeRunConfig, defaultRunConfig } from '../train/config.js'
+import { decodeRunConfig } from '../io/runConfig.js'
+import { defaultRunConfig, pointFields } from '../train/config.js'
 import { choice, formatTable, gridSearch, logUniform, randomSearch, rank, refine, spaceProblem, type Space, type TrialResult } from '../train/search.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs } from './commands.js'
@@ -51,8 +52,7 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   }
   const best = rank(all)[0]
   if (!best || Number.isNaN(best.score)) return (console.error('symgrad: every trial failed'), 1)
-  const hidden = typeof best.point['hidden'] === 'number' ? { hidden: [best.point['hidden']] } : {}
-  const cfg = decodeRunConfig({ ...base, ...best.point, ...hidden, epochs: defaultRunConfig.epochs }, base)
+  const cfg = decodeRunConfig({ ...pointFields(best.point), epochs: defaultRunConfig.epochs }, base)
   if (cfg._tag === 'Left') return (console.error(`symgrad: ${cfg.left.message}`), 1)
   writeFileSync(out, JSON.stringify(cfg.right, null, 2) + '\n')
   console.log(`best: trial ${best.trial}, validation accuracy ${(best.score * 100).toFixed(1)}% → ${out} (train it: symgrad train --config ${out})`)

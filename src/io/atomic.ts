@@ -10,7 +10,7 @@
  * Checkpoints are also decoded back from the exact text before the rename, so a checkpoint that
  * would not load never replaces a good one.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
@@ -84,6 +84,24 @@ export function writeFileAtomic(path: string, text: string): Either<SymgradError
     /* folders cannot be fsynced on every platform; the rename itself has happened */
   }
   return E.right(undefined)
+}
+
+/**
+ * Left when `path` cannot be written the way writeFileAtomic writes it (a temporary file in the
+ * same folder, then a rename), with writeFileAtomic's message: checked before a long run, so a
+ * bad `--save` path is refused at once rather than after training. Creates and removes one
+ * temporary file; an existing file at `path` is left untouched.
+ */
+export function checkWritable(path: string): Either<SymgradError, void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`)
+  try {
+    if (existsSync(path) && statSync(path).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' })
+    closeSync(openSync(tmp, 'wx', 0o644))
+    unlinkSync(tmp)
+    return E.right(undefined)
+  } catch (e) {
+    return E.left(new SymgradError('io', `cannot write ${path}: ${reason(e)}`))
+  }
 }
 
 /** The text of a file, or `cannot read <path>: no such file or folder (ENOENT)`. */

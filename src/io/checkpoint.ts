@@ -5,6 +5,7 @@
  *   { "format": "symgrad-checkpoint", "version": 1,
  *     "spec":   the model spec (spec.ts),
  *     "config": the training config (config.ts; optional — optimizer, schedule, seed, batch size),
+ *     "run":    the command-line run config (runConfig.ts; optional — written by `symgrad train --save`),
  *     "state":  { params, modelState, optState, key, step, epoch, batch, history, status, nonFinite?, best? } }
  *
  * `state` is src/train's TrainState: the schedule position is `step` (and each optimizer link's
@@ -30,6 +31,8 @@ import type { AnyGradientTransformation } from '../optim/GradientTransformation.
 import type { TrainState } from '../train/TrainState.js'
 import { AnyNumber, decodeWith, describe, FiniteTensorC, listOf, NonNegativeInt, oneOf, recordOf, struct, TensorC, Uint32 } from './codecs.js'
 import { ConfigC, optimizerFromSpec } from './config.js'
+import { RunConfigC } from './runConfig.js'
+import { defaultRunConfig, type RunConfig } from '../train/config.js'
 import type { ConfigJson } from './config.js'
 import { decodeNumber, encodeNumber, encodeTensor } from './floats.js'
 import { diffSpecs, encodeSpec, formatDiff, ModelSpecC, specFromJson } from './spec.js'
@@ -129,11 +132,13 @@ const _isTrainState = (s: t.TypeOf<typeof TrainStateC>): TrainState => s
 void _isTrainState
 
 const Header = t.type({ format: t.unknown, version: t.unknown })
-export const CheckpointC = struct('a checkpoint', { format: t.literal(CHECKPOINT_FORMAT), version: t.literal(CHECKPOINT_VERSION), spec: ModelSpecC, state: TrainStateC }, { config: ConfigC })
+export const CheckpointC = struct('a checkpoint', { format: t.literal(CHECKPOINT_FORMAT), version: t.literal(CHECKPOINT_VERSION), spec: ModelSpecC, state: TrainStateC }, { config: ConfigC, run: RunConfigC })
 
 export interface Checkpoint {
   readonly spec: ModelSpec
   readonly config?: ConfigJson
+  /** The command-line run (data, preprocessing, …) a `symgrad train --save` checkpoint continues with. */
+  readonly run?: RunConfig
   readonly state: TrainState
 }
 
@@ -201,7 +206,7 @@ export function encodeCheckpoint(c: Checkpoint): Either<SymgradError, unknown> {
   }
   try {
     const state = TrainStateC.encode(c.state as t.TypeOf<typeof TrainStateC>)
-    const doc = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, spec: encodeSpec(c.spec), ...(c.config ? { config: ConfigC.encode(c.config) } : {}), state }
+    const doc = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, spec: encodeSpec(c.spec), ...(c.config ? { config: ConfigC.encode(c.config) } : {}), ...(c.run ? { run: RunConfigC.encode(c.run) } : {}), state }
     return E.right(doc)
   } catch (e) {
     return E.left(e instanceof SymgradError ? e : new SymgradError('value', `cannot encode checkpoint: ${e instanceof Error ? e.message : String(e)}`))
@@ -250,7 +255,9 @@ export function decodeCheckpoint(u: unknown, o: DecodeCheckpointOptions = {}): E
     const r = checkStructure(state.optState, opt.init(state.params), `${root}.state.optState`)
     if (E.isLeft(r)) return E.left(new SymgradError('decode', `${r.left.message} (the optimizer state does not fit the configured optimizer)`))
   }
-  return E.right({ spec: spec.right, ...(config ? { config } : {}), state, model: model.right })
+  // a saved run holds every field; the defaults only fill those of an older or hand-written one
+  const run: RunConfig | undefined = doc.right.run ? { ...defaultRunConfig, ...doc.right.run } : undefined
+  return E.right({ spec: spec.right, ...(config ? { config } : {}), ...(run ? { run } : {}), state, model: model.right })
 }
 
 /** Checkpoint → JSON text (Left: refused, see encodeCheckpoint). */

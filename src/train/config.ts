@@ -1,51 +1,50 @@
 /**
- * RunConfig: a training run described as JSON (what `symgrad train --config f.json` reads, what a
- * search trial is, what the best configuration is saved as). Decoded with io-ts at the trust
- * boundary; `buildRun` turns it into a model and a TrainConfig.
+ * RunConfig: a training run as plain data (what `symgrad train --config f.json` reads, what a
+ * search trial is, what the best configuration is saved as, what a CLI checkpoint records).
+ * The types live here; decoding JSON into a RunConfig is the job of src/io (`decodeRunConfig` in
+ * src/io/runConfig.ts, the same codecs as every other trust boundary). `buildModel`,
+ * `buildOptimizer` and `buildTrainConfig` turn a RunConfig into a model and a TrainConfig.
  */
-import * as t from 'io-ts'
-import * as E from 'fp-ts/lib/Either.js'
-import { pipe } from 'fp-ts/lib/function.js'
-import { PathReporter } from 'io-ts/lib/PathReporter.js'
 import * as R from '../core/Random.js'
-import { SymgradError } from '../core/errors.js'
 import { mlp, type Model } from '../nn/model.js'
 import * as O from '../optim/index.js'
 import type { AnyGradientTransformation } from '../optim/GradientTransformation.js'
 import type { TrainConfig } from './loop.js'
 import { randomShift } from './augment.js'
+import type { Point } from './search.js'
 
-const Optimizer = t.keyof({ sgd: null, momentum: null, nesterov: null, adagrad: null, rmsprop: null, adam: null })
-const Schedule = t.keyof({ constant: null, step: null, exponential: null })
+export const runOptimizers = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'] as const
+export const runSchedules = ['constant', 'step', 'exponential'] as const
+export const runInits = ['small', 'xavier', 'he'] as const
+export const runLosses = ['softmax', 'svm'] as const
+export const runPreprocess = ['none', 'center', 'standardize'] as const
 
-export const RunConfigC = t.exact(
-  t.type({
-    data: t.keyof({ mnist: null, spiral: null, xor: null }),
-    /** Hidden layer widths, e.g. [200]. */
-    hidden: t.array(t.number),
-    init: t.keyof({ small: null, xavier: null, he: null }),
-    loss: t.keyof({ softmax: null, svm: null }),
-    optimizer: Optimizer,
-    learningRate: t.number,
-    /** Momentum μ (momentum, nesterov). */
-    momentum: t.number,
-    schedule: Schedule,
-    /** step: ×decay every `decayEvery` epochs; exponential: ×decay per epoch, smoothly. */
-    decay: t.number,
-    decayEvery: t.number,
-    epochs: t.number,
-    batchSize: t.number,
-    /** λ of the L2 penalty λΣW² (the lecture's convention; biases are not penalized). */
-    l2: t.number,
-    /** Dropout keep probability after each hidden layer (1 = no dropout). */
-    keep: t.number,
-    /** Random image shifts of up to this many pixels during training (0 = none; images only). */
-    shift: t.number,
-    preprocess: t.keyof({ none: null, center: null, standardize: null }),
-    seed: t.number,
-  }),
-)
-export type RunConfig = t.TypeOf<typeof RunConfigC>
+export interface RunConfig {
+  /** mnist (bundled) | spiral | xor | idx:<images>,<labels> | cifar:<file>[,<file>…] */
+  readonly data: string
+  /** Hidden layer widths, e.g. [200]. */
+  readonly hidden: readonly number[]
+  readonly init: (typeof runInits)[number]
+  readonly loss: (typeof runLosses)[number]
+  readonly optimizer: (typeof runOptimizers)[number]
+  readonly learningRate: number
+  /** Momentum μ (momentum, nesterov). */
+  readonly momentum: number
+  readonly schedule: (typeof runSchedules)[number]
+  /** step: ×decay every `decayEvery` epochs; exponential: ×decay per `decayEvery` epochs, smoothly. */
+  readonly decay: number
+  readonly decayEvery: number
+  readonly epochs: number
+  readonly batchSize: number
+  /** λ of the L2 penalty λΣW² (the lecture's convention; biases are not penalized). */
+  readonly l2: number
+  /** Dropout keep probability after each hidden layer (1 = no dropout). */
+  readonly keep: number
+  /** Random image shifts of up to this many pixels during training (0 = none; images only). */
+  readonly shift: number
+  readonly preprocess: (typeof runPreprocess)[number]
+  readonly seed: number
+}
 
 /** The main job: a two-layer ReLU network on the bundled MNIST digits. */
 export const defaultRunConfig: RunConfig = {
@@ -54,31 +53,9 @@ export const defaultRunConfig: RunConfig = {
   epochs: 10, batchSize: 128, l2: 1e-4, keep: 1, shift: 1, preprocess: 'center', seed: 1,
 }
 
-/** Decodes a partial config over `base`; Left with io-ts's path messages on one line. */
-export function decodeRunConfig(u: unknown, base: RunConfig = defaultRunConfig): E.Either<SymgradError, RunConfig> {
-  if (typeof u !== 'object' || u === null || Array.isArray(u)) return E.left(new SymgradError('decode', 'config: expected a JSON object'))
-  const known = new Set(Object.keys(base))
-  const unknown = Object.keys(u).filter((k) => !known.has(k))
-  if (unknown.length > 0) return E.left(new SymgradError('decode', `config: unknown key '${unknown[0]}' (known: ${[...known].join(', ')})`))
-  return pipe(
-    RunConfigC.decode({ ...base, ...u }),
-    E.mapLeft((errs) => new SymgradError('decode', `config: ${PathReporter.report(E.left(errs)).join('; ')}`)),
-    E.chain(validate),
-  )
-}
-
-function validate(c: RunConfig): E.Either<SymgradError, RunConfig> {
-  const bad = (m: string) => E.left(new SymgradError('decode', `config: ${m}`))
-  const posInt = (k: 'epochs' | 'batchSize' | 'decayEvery') => Number.isInteger(c[k]) && c[k] > 0
-  for (const k of ['epochs', 'batchSize', 'decayEvery'] as const) if (!posInt(k)) return bad(`${k} must be a positive integer, got ${c[k]}`)
-  if (!(c.learningRate > 0)) return bad(`learningRate must be > 0, got ${c.learningRate}`)
-  if (!(c.keep > 0 && c.keep <= 1)) return bad(`keep must be in (0, 1], got ${c.keep}`)
-  if (!(c.l2 >= 0)) return bad(`l2 must be ≥ 0, got ${c.l2}`)
-  if (!(c.decay > 0 && c.decay <= 1)) return bad(`decay must be in (0, 1], got ${c.decay}`)
-  if (!(c.momentum >= 0 && c.momentum < 1)) return bad(`momentum must be in [0, 1), got ${c.momentum}`)
-  if (!c.hidden.every((h) => Number.isInteger(h) && h > 0)) return bad(`hidden widths must be positive integers, got [${c.hidden.join(',')}]`)
-  if (!(Number.isInteger(c.shift) && c.shift >= 0)) return bad(`shift must be a non-negative integer, got ${c.shift}`)
-  return E.right(c)
+/** The RunConfig fields a search point sets (a numeric `hidden` is one hidden layer of that width). Not validated: decode it. */
+export function pointFields(point: Point): Record<string, unknown> {
+  return { ...point, ...(typeof point['hidden'] === 'number' ? { hidden: [Math.round(point['hidden'])] } : {}) }
 }
 
 export function buildOptimizer(c: RunConfig, batchesPerEpoch: number): AnyGradientTransformation {

@@ -1,0 +1,72 @@
+/**
+ * `symgrad train`: one run from flags and/or a JSON config, optionally saved as a checkpoint
+ * (`--save f.json`, atomically, at the end or also after every epoch with `--save-every-epoch`) and
+ * continued from one (`--resume f.json [--epochs N]`, bit for bit the uninterrupted run).
+ *
+ * Bad input of every kind is an ArgError (one line, exit status 2), found before training starts:
+ * the config, the data files, the checkpoint (format, version, model, optimizer state), the data
+ * against the checkpoint's model, and whether the --save path can be written.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { SymgradError } from '../core/errors.js'
+import * as D from '../data/Dataset.js'
+import { checkWritable, readJsonFile, saveCheckpoint } from '../io/atomic.js'
+import { decodeCheckpoint, type Loaded } from '../io/checkpoint.js'
+import { toConfigJson } from '../io/runConfig.js'
+import { checkDataFits } from '../io/spec.js'
+import { buildModel, buildTrainConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
+import type { TrainState } from '../train/TrainState.js'
+import { ArgError, type ParsedArgs } from './args.js'
+import { configFromArgs, orExit } from './commands.js'
+import { loadData, type LoadedData } from './data.js'
+import { runTraining } from './run.js'
+
+/** The Right value, or an ArgError naming the file. */
+const prefixed = <A>(path: string, r: E.Either<SymgradError, A>): A => orExit(E.mapLeft((e: SymgradError) => new SymgradError(e.kind, `${path}: ${e.message}`))(r))
+
+/** The checkpoint at `path` decoded (first against itself, to read its run), its run with the flags laid over. */
+function resume(path: string, a: ParsedArgs): { c: RunConfig; data: LoadedData; from: TrainState } {
+  const json = orExit(readJsonFile(path))
+  const first: Loaded = prefixed(path, decodeCheckpoint(json))
+  if (first.run === undefined) throw new ArgError(`${path}: checkpoint.run: missing, expected the run config that symgrad train --save writes (this checkpoint cannot be resumed from the command line)`)
+  const c = configFromArgs(a, first.run)
+  const data = orExit(loadData(c))
+  orExit(checkDataFits(first.spec, data.train))
+  const config = buildTrainConfig(c, D.size(data.train), data.image)
+  const model = buildModel(c, D.features(data.train), data.train.classes)
+  // the flags may not turn the run into another model or optimizer: decoded again against them
+  const loaded = prefixed(path, decodeCheckpoint(json, { spec: model.spec, optimizer: config.optimizer }))
+  const st = loaded.state
+  if (st.status === 'nonFinite') throw new ArgError(`${path}: the saved run stopped on a non-finite value; it cannot be continued`)
+  if (st.epoch >= c.epochs) throw new ArgError(`${path}: the saved run has trained ${st.epoch} epoch${st.epoch === 1 ? '' : 's'} already; pass --epochs N with N > ${st.epoch} to continue it`)
+  return { c, data, from: st.status === 'done' ? { ...st, status: 'running' } : st }
+}
+
+export function trainCommand(a: ParsedArgs): number {
+  const resumePath = a.flags['resume']
+  const save = a.flags['save']
+  const every = a.flags['save-every-epoch'] === true
+  if (every && typeof save !== 'string') throw new ArgError('train: --save-every-epoch needs --save <checkpoint.json>')
+  const r0 = typeof resumePath === 'string' ? resume(resumePath, a) : undefined
+  const c = r0?.c ?? configFromArgs(a, defaultRunConfig)
+  const data = r0?.data ?? orExit(loadData(c))
+  if (typeof save === 'string') orExit(checkWritable(save))
+  const per = Math.ceil(D.size(data.train) / c.batchSize)
+  const spec = buildModel(c, D.features(data.train), data.train.classes).spec
+  const write = (state: TrainState) => saveCheckpoint(save as string, { spec, config: toConfigJson(c, per), run: c, state })
+  const report = a.flags['report']
+  const r = runTraining(c, {
+    report: typeof report === 'string' ? report : 'report',
+    babysit: a.flags['no-babysit'] !== true,
+    data,
+    ...(r0 ? { from: r0.from } : {}),
+    ...(every ? { afterEpoch: write } : {}),
+  })
+  if (E.isLeft(r)) return (console.error(`symgrad: ${r.left.message}`), 1)
+  if (typeof save === 'string' && !every) {
+    const w = write(r.right.state)
+    if (E.isLeft(w)) return (console.error(`symgrad: ${w.left.message}`), 1)
+  }
+  if (typeof save === 'string') console.log(`checkpoint: ${save} (epoch ${r.right.state.epoch}, step ${r.right.state.step}; continue with symgrad train --resume ${save} --epochs N)`)
+  return 0
+}
