@@ -26,7 +26,7 @@ import { runTraining } from './run.js'
 /** Flags that set RunConfig fields (shared by train, search and ensemble). */
 export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunConfig }> = {
   config: { kind: 'string', help: 'JSON file with any run config fields (flags override it; see below)', key: 'data' },
-  data: { kind: 'string', help: 'mnist (bundled digits) | spiral | xor | idx:<images>,<labels> | cifar:<file>[,<file>…]   [mnist]', key: 'data' },
+  data: { kind: 'string', help: 'mnist (bundled digits) | spiral | xor | idx:<images>,<labels> | cifar:<file>[,<file>…] | csv:<file> (label,x1,…,xD lines)   [mnist]', key: 'data' },
   hidden: { kind: 'string', help: 'hidden widths, comma separated, e.g. 200 or 100,50   [200]', key: 'hidden' },
   init: { kind: 'string', help: 'small | xavier | he   [he]', key: 'init' },
   loss: { kind: 'string', help: 'softmax | svm   [softmax]', key: 'loss' },
@@ -79,9 +79,7 @@ export function ensembleCommand(a: ParsedArgs): number {
   const c = configFromArgs(a, { ...defaultRunConfig, epochs: 5 })
   const count = typeof a.flags['models'] === 'number' ? a.flags['models'] : 3
   if (!(Number.isInteger(count) && count >= 1)) throw new ArgError(`ensemble: --models must be a positive integer, got ${count}`)
-  const data = loadData(c)
-  if (E.isLeft(data)) return (console.error(`symgrad: ${data.left.message}`), 1)
-  const { train, validation, test, image } = data.right
+  const { train, validation, test, image } = orExit(loadData(c))
   const model = buildModel(c, D.features(train), train.classes)
   console.log(`ensemble of ${count} × mlp [${[D.features(train), ...c.hidden, train.classes].join(', ')}] on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i)`)
   const r = trainEnsemble(model, { train, validation }, test, buildTrainConfig(c, D.size(train), image), count, (i, acc) =>

@@ -4,6 +4,7 @@
  *   spiral | xor               generated (spiral from key 0, so seeds change the run, not the problem)
  *   idx:<images>,<labels>      MNIST-format IDX files (plain or .gz), split 80/10/10 from key 1
  *   cifar:<file>[,<file>…]     CIFAR-10 binary batches, concatenated, split 80/10/10 from key 1
+ *   csv:<file>                 lines of label,x1,…,xD (src/io/csv.ts), split 80/10/10 from key 1
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../core/Random.js'
@@ -13,7 +14,7 @@ import * as D from '../data/Dataset.js'
 import { spiral, xor } from '../data/datasets.js'
 import { fitApply } from '../data/preprocess.js'
 import { sizesFromFractions, split, type Splits } from '../data/split.js'
-import { loadCifar, loadIdx } from '../io/files.js'
+import { loadCifar, loadCsv, loadIdx } from '../io/files.js'
 import { loadBundledMnistSplits } from '../io/mnist.js'
 import type { RunConfig } from '../train/config.js'
 
@@ -43,7 +44,7 @@ function raw(data: string): E.Either<SymgradError, Splits> {
     return E.right({ train: ds, validation: ds, test: ds })
   }
   const files = data.slice(data.indexOf(':') + 1).split(',')
-  const ds = data.startsWith('idx:') ? loadIdx(files[0]!, files[1]!) : loadCifar(files)
+  const ds = data.startsWith('idx:') ? loadIdx(files[0]!, files[1]!) : data.startsWith('csv:') ? loadCsv(files.join(',')) : loadCifar(files)
   return E.isLeft(ds) ? ds : splitFiles(ds.right)
 }
 

@@ -31,7 +31,7 @@ function resume(path: string, a: ParsedArgs): { c: RunConfig; data: LoadedData; 
   if (first.run === undefined) throw new ArgError(`${path}: checkpoint.run: missing, expected the run config that symgrad train --save writes (this checkpoint cannot be resumed from the command line)`)
   const c = configFromArgs(a, first.run)
   const data = orExit(loadData(c))
-  orExit(checkDataFits(first.spec, data.train))
+  prefixed(path, checkDataFits(first.spec, data.train))
   const config = buildTrainConfig(c, D.size(data.train), data.image)
   const model = buildModel(c, D.features(data.train), data.train.classes)
   // the flags may not turn the run into another model or optimizer: decoded again against them

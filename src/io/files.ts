@@ -13,6 +13,8 @@ import type { Dataset } from '../data/Dataset.js'
 import { fromIdx } from '../data/idx.js'
 import type { IdxOptions } from '../data/idx.js'
 import { fromCifar } from '../data/cifar.js'
+import { reason } from './atomic.js'
+import { fromCsv } from './csv.js'
 
 /** The bytes of a file; gzip files (magic 1f 8b, e.g. `train-images-idx3-ubyte.gz`) are inflated. */
 export function readBytes(path: string): Either<SymgradError, Uint8Array> {
@@ -20,7 +22,7 @@ export function readBytes(path: string): Either<SymgradError, Uint8Array> {
   try {
     raw = new Uint8Array(readFileSync(path))
   } catch (e) {
-    return E.left(new SymgradError('io', `cannot read ${path}: ${errorMessage(e)}`))
+    return E.left(new SymgradError('io', `cannot read ${path}: ${reason(e)}`))
   }
   if (raw[0] !== 0x1f || raw[1] !== 0x8b) return E.right(raw)
   try {
@@ -37,7 +39,7 @@ export function writeBytes(path: string, bytes: Uint8Array): Either<SymgradError
     writeFileSync(path, bytes)
     return E.right(undefined)
   } catch (e) {
-    return E.left(new SymgradError('io', `cannot write ${path}: ${errorMessage(e)}`))
+    return E.left(new SymgradError('io', `cannot write ${path}: ${reason(e)}`))
   }
 }
 
@@ -59,4 +61,10 @@ export function loadCifar(paths: readonly string[], name = 'cifar10'): Either<Sy
     files.push({ bytes: bytes.right, file })
   }
   return fromCifar(files, name)
+}
+
+/** A dataset from a CSV file of `label,x1,…,xD` lines (see csv.ts). */
+export function loadCsv(path: string): Either<SymgradError, Dataset> {
+  const bytes = readBytes(path)
+  return E.isLeft(bytes) ? bytes : fromCsv(new TextDecoder().decode(bytes.right), path)
 }

@@ -20,7 +20,7 @@ export const runLosses = ['softmax', 'svm'] as const
 export const runPreprocess = ['none', 'center', 'standardize'] as const
 
 export interface RunConfig {
-  /** mnist (bundled) | spiral | xor | idx:<images>,<labels> | cifar:<file>[,<file>…] */
+  /** mnist (bundled) | spiral | xor | idx:<images>,<labels> | cifar:<file>[,<file>…] | csv:<file> */
   readonly data: string
   /** Hidden layer widths, e.g. [200]. */
   readonly hidden: readonly number[]
