@@ -1,0 +1,47 @@
+/** The run config codec (src/io/runConfig.ts): defaults, one-line messages, round trips, and its training config twin. */
+import * as E from 'fp-ts/lib/Either.js'
+import { describe, expect, it } from 'vitest'
+import * as R from '../src/core/Random.js'
+import * as T from '../src/core/Tensor.js'
+import { optimizerFromSpec } from '../src/io/config.js'
+import { decodeRunConfig, encodeRunConfig, toConfigJson } from '../src/io/runConfig.js'
+import { buildOptimizer, defaultRunConfig, runOptimizers, runSchedules, type RunConfig } from '../src/train/config.js'
+
+const left = (r: E.Either<Error, unknown>) => (E.isLeft(r) ? r.left.message : 'Right')
+
+describe('decodeRunConfig', () => {
+  it('lays a partial config over the base and round-trips every field', () => {
+    expect(decodeRunConfig({})).toEqual(E.right(defaultRunConfig))
+    const c = decodeRunConfig({ optimizer: 'adam', learningRate: 0.002, hidden: [30, 20], data: 'idx:a.idx,b.idx' })
+    expect(c).toEqual(E.right({ ...defaultRunConfig, optimizer: 'adam', learningRate: 0.002, hidden: [30, 20], data: 'idx:a.idx,b.idx' }))
+    if (E.isRight(c)) expect(decodeRunConfig(JSON.parse(JSON.stringify(encodeRunConfig(c.right))), { ...defaultRunConfig, seed: 99 })).toEqual(c)
+  })
+
+  it('answers bad values with one line naming the field', () => {
+    expect(left(decodeRunConfig({ learningRate: -0.1 }))).toBe('config.learningRate: expected a positive number, got -0.1')
+    expect(left(decodeRunConfig({ keep: 0 }))).toBe('config.keep: expected a keep probability in (0, 1], got 0')
+    expect(left(decodeRunConfig({ l2: -1 }))).toBe('config.l2: expected a non-negative number, got -1')
+    expect(left(decodeRunConfig({ foo: 0.1 }))).toBe('unknown field config.foo (known fields: data, hidden, init, loss, optimizer, learningRate, momentum, schedule, decay, decayEvery, epochs, batchSize, l2, keep, shift, preprocess, seed)')
+    expect(left(decodeRunConfig({ batchsize: 32 }))).toBe('unknown field config.batchsize (did you mean batchSize?)')
+    expect(left(decodeRunConfig({ data: 'mnsit' }))).toBe(`config.data: expected 'mnist' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>', got "mnsit"`)
+    expect(left(decodeRunConfig([1]))).toBe('config: expected a run config, got an array of 1')
+  })
+})
+
+describe('toConfigJson', () => {
+  const params = { W: R.normal(R.key(1), [3, 4]), b: R.normal(R.key(2), [4]) }
+  const cases: RunConfig[] = runOptimizers.flatMap((optimizer) => runSchedules.map((schedule) => ({ ...defaultRunConfig, optimizer, schedule, decay: 0.7, decayEvery: 2, momentum: 0.8 })))
+  it.each(cases.map((c) => [`${c.optimizer}/${c.schedule}`, c] as const))('%s: the training config\'s optimizer updates exactly as buildOptimizer', (_, c) => {
+    const per = 3
+    const a = buildOptimizer(c, per)
+    const b = optimizerFromSpec(toConfigJson(c, per).optimizer)
+    let [sa, sb] = [a.init(params), b.init(params)]
+    for (let step = 0; step < 20; step++) {
+      const g = { W: R.normal(R.foldIn(R.key(3), step), [3, 4]), b: R.normal(R.foldIn(R.key(4), step), [4]) }
+      const [ua, na] = a.update(g, sa, params)
+      const [ub, nb] = b.update(g, sb, params)
+      expect(T.equal(ua['W']!, ub['W']!) && T.equal(ua['b']!, ub['b']!), `step ${step}`).toBe(true)
+      ;[sa, sb] = [na, nb]
+    }
+  })
+})
