@@ -17,6 +17,7 @@ import { type Activation, type LayerSpec, dense, relu, tanh } from '../src/nn/la
 import type { InitScheme } from '../src/nn/init.js'
 import { sequential } from '../src/nn/model.js'
 import { type LayerStats, activationStats } from '../src/nn/stats.js'
+import { compile } from '../src/compile/index.js'
 import { grid, histogramPlot, linePlot, palette, toSvg } from '../src/plot/svg.js'
 
 export interface Setting {
@@ -53,7 +54,7 @@ export function run(o: { readonly batch?: number; readonly width?: number; reado
     const model = sequential(...layers)
     const { params, state } = model.init(kw!)
     const range: [number, number] = s.act.fn === 'tanh' ? [-1, 1] : [1e-300, 3] // relu: exact zeros counted apart
-    const st = activationStats(model, params, state, x, { only: (k) => k === s.act.fn, bins: 40, range })
+    const st = activationStats(model, params, state, x, { only: (k) => k === s.act.fn, bins: 40, range, run: (es, b) => compile(es)(b) })
     if (E.isLeft(st)) throw st.left
     const ls = st.right
     return { setting: s, layers: ls, means: ls.map((l) => l.activations.mean), stds: ls.map((l) => l.activations.std) }

@@ -89,6 +89,11 @@ export interface StatsOptions extends HistogramOptions {
   readonly loss?: { readonly fn: (out: Expr) => Expr; readonly bindings?: Bindings }
   /** Histogram options for gradients (default: the data's range). */
   readonly gradBins?: number
+  /**
+   * How to run the graph: the reference interpreter by default; pass a compiled runner, e.g.
+   * `(es, b) => compile(es)(b)`, for big nets (nn itself does not depend on the compiler).
+   */
+  readonly run?: (exprs: readonly Expr[], bindings: Bindings) => E.Either<SymgradError, Tensor[]>
 }
 
 /** Per-layer statistics of the model's activations (and gradients) on the batch `x` [N, in]. */
@@ -115,7 +120,7 @@ export function activationStats<In extends number, Out extends number>(
       activations: summarize(vals[i]!, o),
       ...(o.loss ? { gradients: summarize(vals[outs.length + i]!, { bins: o.gradBins ?? o.bins ?? 30 }) } : {}),
     })),
-  )(evaluate([...outs, ...grads], b))
+  )((o.run ?? evaluate)([...outs, ...grads], b))
 }
 
 /** A plain-text table of activation (and gradient) means and standard deviations per layer. */
