@@ -188,7 +188,9 @@ describe('model laws', () => {
 
   it('relu models pass the first-order laws away from the kink; parameters must be leaves', () => {
     const loss = mean(sigmoid(add(relu(matmul(x, W1)), 0.1)))
-    const [gradient] = modelLaws(loss, [W1], data, { numRuns: 5, secondOrder: false })
+    // A difference stencil of width 4h that straddles a ReLU kink is not a derivative: a small h
+    // makes that rare, and a fixed seed keeps the draws (and this test) deterministic.
+    const [gradient] = modelLaws(loss, [W1], data, { numRuns: 20, secondOrder: false, h: 1e-5, seed: 20261126 })
     fc.assert(gradient!.property, gradient!.params)
     expect(() => modelLaws(loss, [tanh(W1)], data)).toThrow("modelLaws: wrt must be inputs or params, got a 'tanh' node")
   })
