@@ -98,8 +98,18 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!
 }
 
-/** The closest candidate within a few edits (a third of the word, at least 2), if any. */
+/** Initials of a camelCase name: learningRate → lr, batchSize → bs. */
+function initials(name: string): string {
+  return (name[0]! + name.slice(1).replace(/[^A-Z]/g, '')).toLowerCase()
+}
+
+/**
+ * The candidate the word abbreviates (`lr` for learningRate), else the closest candidate within a
+ * few edits (a third of the word, at least 2), if any.
+ */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const abbreviated = candidates.find((c) => c.length > word.length && /[A-Z]/.test(c) && initials(c) === word.toLowerCase())
+  if (abbreviated !== undefined) return abbreviated
   let best: string | undefined
   let bestD = Math.max(2, Math.floor(word.length / 3)) + 1
   for (const c of candidates) {
