@@ -1,6 +1,7 @@
 /**
  * The command line: `symgrad <command> [flags]`. Argument errors print one line and exit with 2.
  */
+import { closest } from '../io/codecs.js'
 import { mkdirSync } from 'node:fs'
 import { ArgError, flagHelp, parseArgs, type FlagSpec } from './args.js'
 import { configFlags, ensembleCommand, explainCommand, gradcheckCommand } from './commands.js'
@@ -91,7 +92,10 @@ export async function main(argv: readonly string[], err: (line: string) => void 
       case 'ensemble': return ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
       case 'explain': return explainCommand(parseArgs(rest, explainFlags, 'explain'))
-      default: throw new ArgError(`unknown command '${cmd}' (commands: train, search, ensemble, gradcheck, explain; see symgrad --help)`)
+      default: {
+        const near = closest(cmd, ['train', 'search', 'ensemble', 'gradcheck', 'explain'])
+        throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, gradcheck, explain; see symgrad --help)`)
+      }
     }
   } catch (e) {
     if (e instanceof ArgError) {
