@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadCheckpoint } from '../src/io/atomic.js'
+import { loadCheckpoint, staleTempFiles, writeFileAtomic } from '../src/io/atomic.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'symgrad-kill-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -53,11 +53,50 @@ describe('atomic checkpoint writes', () => {
       // the file is the last complete save, or the one whose rename happened just before the kill
       expect([last, last + 1]).toContain(loaded.right.state.step)
       expect(loaded.right.state.params["dense0.W"]!.shape).toEqual([1000, 600])
-      const stray = readdirSync(dir).filter((f) => f.startsWith(`.run${i}.json.`) && f.endsWith('.tmp'))
-      if (stray.length > 0) caughtMidWrite++
+      const strays = () => readdirSync(dir).filter((f) => f.startsWith(`.run${i}.json.`) && f.endsWith('.tmp'))
+      if (strays().length > 0) {
+        caughtMidWrite++
+        // the killed writer's temp file is stale: the next write to the same target removes it
+        expect(staleTempFiles(path).length).toBe(strays().length)
+        expect(E.isRight(writeFileAtomic(path, readFileSync(path, 'utf8')))).toBe(true)
+        expect(strays()).toEqual([])
+        expect(E.isRight(loadCheckpoint(path))).toBe(true)
+      }
     }
     // evidence that kills landed during a write: the temp file was left behind (never the checkpoint itself)
     console.log(`kills that landed mid-write (temp file left, checkpoint intact): ${caughtMidWrite} of ${delays.length}`)
     expect(caughtMidWrite).toBeGreaterThan(0)
   }, 60_000)
+})
+
+describe('stale temp files', () => {
+  it('a write removes the temp files of its own target whose writer is gone, and no others', () => {
+    const sub = mkdtempSync(join(dir, 'stale-'))
+    // a pid that existed and has exited (reaped by spawnSync); a live one: this process's parent
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!
+    expect(() => process.kill(dead, 0)).toThrow()
+    const live = process.ppid
+    const files = {
+      deadOwn: `.run.json.${dead}.0.tmp`,
+      deadOwn2: `.run.json.${dead}.17.tmp`,
+      liveOwn: `.run.json.${live}.3.tmp`,
+      selfOwn: `.run.json.${process.pid}.999999.tmp`,
+      deadOther: `.other.json.${dead}.0.tmp`,
+      deadPrefix: `.run.json.bak.${dead}.0.tmp`, // target run.json.bak, not run.json
+      deadLonger: `.run.${dead}.0.tmp`, // target run, not run.json
+      notOurs: `.run.json.${dead}.tmp`,
+    }
+    for (const f of Object.values(files)) writeFileSync(join(sub, f), 'partial')
+    const target = join(sub, 'run.json')
+    expect(staleTempFiles(target).sort()).toEqual([join(sub, files.deadOwn), join(sub, files.deadOwn2)].sort())
+    expect(E.isRight(writeFileAtomic(target, '{"a":1}'))).toBe(true)
+    expect(readFileSync(target, 'utf8')).toBe('{"a":1}')
+    const left = readdirSync(sub).sort()
+    expect(left).toEqual([files.liveOwn, files.selfOwn, files.deadOther, files.deadPrefix, files.deadLonger, files.notOurs, 'run.json'].sort())
+    // the other targets' strays go on their own next write
+    expect(E.isRight(writeFileAtomic(join(sub, 'other.json'), '{}'))).toBe(true)
+    expect(readdirSync(sub)).not.toContain(files.deadOther)
+    expect(readdirSync(sub)).toContain(files.deadPrefix)
+    expect(staleTempFiles(join(sub, 'missing-folder', 'x.json'))).toEqual([])
+  })
 })

@@ -6,11 +6,12 @@
  * is flushed to disk (fsync), and only then renamed over the target; the folder is fsynced after
  * the rename. A rename within one file system is atomic, so a reader — or a run killed at any
  * instant — sees either the old complete file or the new complete file, never a mix. A process
- * killed before the rename leaves at most a stray `.tmp` file, never a damaged checkpoint.
+ * killed before the rename leaves at most a stray `.tmp` file, never a damaged checkpoint; the next
+ * write to the same target removes such strays whose writer process is gone (staleTempFiles).
  * Checkpoints are also decoded back from the exact text before the rename, so a checkpoint that
  * would not load never replaces a good one.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
@@ -44,9 +45,53 @@ export function reason(e: unknown): string {
 
 let counter = 0
 
-/** Writes `text` to `path` atomically (see the module note). */
+/** True unless the process `pid` is known not to exist (signal 0 answered ESRCH). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as { code?: string }).code !== 'ESRCH'
+  }
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/**
+ * The temporary files (`.<name>.<pid>.<n>.tmp`, full paths) that earlier writes to `path` left
+ * behind and whose writer process no longer exists. Temp files of other targets, of this process
+ * and of live processes (or of a pid whose state cannot be told, e.g. EPERM) are never listed.
+ */
+export function staleTempFiles(path: string): string[] {
+  const dir = dirname(path)
+  const pattern = new RegExp(`^\\.${escapeRegExp(basename(path))}\\.(\\d+)\\.\\d+\\.tmp$`)
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return []
+  }
+  const out: string[] = []
+  for (const f of names) {
+    const m = pattern.exec(f)
+    if (m === null) continue
+    const pid = Number(m[1])
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processExists(pid)) continue
+    out.push(join(dir, f))
+  }
+  return out
+}
+
+/** Writes `text` to `path` atomically (see the module note); first removes staleTempFiles(path). */
 export function writeFileAtomic(path: string, text: string): Either<SymgradError, void> {
   const dir = dirname(path)
+  for (const stale of staleTempFiles(path)) {
+    try {
+      unlinkSync(stale)
+    } catch {
+      /* removed meanwhile, or not ours to remove: the write itself does not depend on it */
+    }
+  }
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`)
   let fd: number | undefined
   try {
