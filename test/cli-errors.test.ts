@@ -130,6 +130,21 @@ describe('symgrad train --save / --resume', () => {
     expect(ka!.state).toEqual(kb!.state)
   }, 30_000)
 
+  it('--resume with flags that change the run: one note line naming each changed field, and the run continues', async () => {
+    const q = quiet()
+    const a = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.1', '--save', f('lr3.json')])
+    const b = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.1', '--l2', '0.001', '--schedule', 'constant'])
+    const c = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.05', '--batch', '32'])
+    q.mockRestore()
+    const note = (changed: string) => `symgrad: note: --resume with changed ${changed}: the run is no longer the uninterrupted one\n`
+    expect(a).toEqual({ code: 0, stderr: note('learningRate (0.05 → 0.1)') })
+    expect(b).toEqual({ code: 0, stderr: note('learningRate (0.05 → 0.1), schedule (step → constant), l2 (0.0001 → 0.001)') })
+    // flags equal to the saved values change nothing: no note
+    expect(c).toEqual({ code: 0, stderr: '' })
+    const saved = JSON.parse(readFileSync(f('lr3.json'), 'utf8')) as { run: { learningRate: number }; state: { epoch: number } }
+    expect([saved.run.learningRate, saved.state.epoch]).toEqual([0.1, 3])
+  }, 30_000)
+
   it('trains on IDX, CIFAR-10 and CSV files', async () => {
     const cifar = new Uint8Array(3073 * 20)
     for (let r = 0; r < 20; r++) {

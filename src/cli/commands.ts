@@ -71,7 +71,7 @@ export function orExit<A>(r: E.Either<SymgradError, A>): A {
 }
 
 /** Prefixes a message with the file it is about (io messages that already name it are kept). */
-function inFile<A>(path: string, r: E.Either<SymgradError, A>): E.Either<SymgradError, A> {
+export function inFile<A>(path: string, r: E.Either<SymgradError, A>): E.Either<SymgradError, A> {
   return E.isLeft(r) && !r.left.message.includes(path) ? E.left(new SymgradError(r.left.kind, `${path}: ${r.left.message}`)) : r
 }
 

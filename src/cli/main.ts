@@ -14,14 +14,14 @@ const trainFlags: Record<string, FlagSpec> = {
   'no-babysit': { kind: 'boolean', help: 'skip the checks before training' },
   save: { kind: 'string', help: 'write a checkpoint (atomically) when training ends' },
   'save-every-epoch': { kind: 'boolean', help: 'with --save: also after every epoch' },
-  resume: { kind: 'string', help: 'continue a --save checkpoint (its run; flags such as --epochs override)' },
+  resume: { kind: 'string', help: 'continue a --save checkpoint (its run; flags such as --epochs override; a note names any other changed field)' },
 }
 const searchFlags: Record<string, FlagSpec> = {
   ...configFlags,
   trials: { kind: 'number', help: 'random trials per round   [8]' },
   grid: { kind: 'number', help: 'grid search with n points per numeric axis instead of random search' },
   rounds: { kind: 'number', help: 'coarse-to-fine rounds; each refines the space around the best 3   [1]' },
-  space: { kind: 'string', help: 'JSON search space, e.g. {"learningRate":{"kind":"logUniform","lo":1e-3,"hi":0.3}}' },
+  space: { kind: 'string', help: 'JSON search space file, e.g. {"learningRate":{"kind":"logUniform","lo":1e-3,"hi":0.3}} (kinds: uniform, logUniform, choice)' },
   workers: { kind: 'number', help: 'worker threads   [all CPU cores]' },
   out: { kind: 'string', help: 'where to save the best configuration   [report/best-config.json]' },
 }
@@ -76,14 +76,14 @@ momentum, schedule, decay, decayEvery, epochs, batchSize, l2, keep, shift, prepr
 Exit status: 0 ok, 1 failure (e.g. a failed gradient check or a NaN stop), 2 bad arguments or bad
 input (config, data files, checkpoint, an unwritable --save path), with one line on stderr.`
 
-/** Runs one command; bad arguments and bad input print one line through `err` and give 2. */
+/** Runs one command; bad arguments and bad input print one line through `err` and give 2 (notes go through `err` too). */
 export async function main(argv: readonly string[], err: (line: string) => void = (l) => console.error(l)): Promise<number> {
   const [cmd, ...rest] = argv
   try {
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') return (console.log(usage), 0)
     if (rest.includes('--help') || rest.includes('-h')) return (console.log(usage), 0)
     switch (cmd) {
-      case 'train': return trainCommand(parseArgs(rest, trainFlags, 'train'))
+      case 'train': return trainCommand(parseArgs(rest, trainFlags, 'train'), err)
       case 'search': {
         const a = parseArgs(rest, searchFlags, 'search')
         if (a.flags['out'] === undefined) mkdirSync('report', { recursive: true })
@@ -106,7 +106,7 @@ export async function main(argv: readonly string[], err: (line: string) => void 
   }
 }
 
-/** `main` with the argument-error lines collected: `{ code, stderr }` (for tests and embedding). */
+/** `main` with the argument-error and note lines collected: `{ code, stderr }` (for tests and embedding). */
 export async function runCli(argv: readonly string[]): Promise<{ readonly code: number; readonly stderr: string }> {
   const lines: string[] = []
   const code = await main(argv, (l) => lines.push(l))

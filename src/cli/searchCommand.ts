@@ -2,14 +2,16 @@
  * `symgrad search`: random (default) or grid search over a space, short trials on worker threads,
  * optional coarse-to-fine rounds, a ranked table per round, and the best configuration as JSON.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
+import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../core/Random.js'
-import { errorMessage } from '../core/errors.js'
+import { readJsonFile } from '../io/atomic.js'
 import { decodeRunConfig } from '../io/runConfig.js'
+import { decodeSpace } from '../io/searchSpace.js'
 import { defaultRunConfig, pointFields } from '../train/config.js'
-import { choice, formatTable, gridSearch, logUniform, randomSearch, rank, refine, spaceProblem, type Space, type TrialResult } from '../train/search.js'
+import { choice, formatTable, gridSearch, logUniform, randomSearch, rank, refine, type Space, type TrialResult } from '../train/search.js'
 import { ArgError, type ParsedArgs } from './args.js'
-import { configFromArgs } from './commands.js'
+import { configFromArgs, inFile, orExit } from './commands.js'
 import { runTrials } from './pool.js'
 
 /** Learning rate and L2 strength on log scales (the usual coarse search), hidden width as a choice. */
@@ -18,15 +20,8 @@ export const defaultSpace: Space = { learningRate: logUniform(1e-3, 0.3), l2: lo
 export async function searchCommand(a: ParsedArgs): Promise<number> {
   const base = configFromArgs(a, { ...defaultRunConfig, epochs: 1, shift: 0 })
   let space = defaultSpace
-  if (typeof a.flags['space'] === 'string') {
-    try {
-      space = JSON.parse(readFileSync(a.flags['space'], 'utf8')) as Space
-    } catch (e) {
-      throw new ArgError(`--space ${a.flags['space']}: ${errorMessage(e).split('\n')[0]}`)
-    }
-    const p = typeof space === 'object' && space !== null ? spaceProblem(space) : 'search space: expected a JSON object'
-    if (p) throw new ArgError(p)
-  }
+  const spaceFile = a.flags['space']
+  if (typeof spaceFile === 'string') space = orExit(E.chain((j: unknown) => inFile(spaceFile, decodeSpace(j)))(readJsonFile(spaceFile)))
   const num = (k: string, d: number) => {
     const v = a.flags[k] ?? d
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ArgError(`search: --${k} must be a positive integer, got ${String(v)}`)

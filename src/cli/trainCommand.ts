@@ -1,7 +1,8 @@
 /**
  * `symgrad train`: one run from flags and/or a JSON config, optionally saved as a checkpoint
  * (`--save f.json`, atomically, at the end or also after every epoch with `--save-every-epoch`) and
- * continued from one (`--resume f.json [--epochs N]`, bit for bit the uninterrupted run).
+ * continued from one (`--resume f.json [--epochs N]`, bit for bit the uninterrupted run; other flags
+ * that change the saved run are accepted with one note on stderr naming each changed field).
  *
  * Bad input of every kind is an ArgError (one line, exit status 2), found before training starts:
  * the config, the data files, the checkpoint (format, version, model, optimizer state), the data
@@ -25,7 +26,7 @@ import { runTraining } from './run.js'
 const prefixed = <A>(path: string, r: E.Either<SymgradError, A>): A => orExit(E.mapLeft((e: SymgradError) => new SymgradError(e.kind, `${path}: ${e.message}`))(r))
 
 /** The checkpoint at `path` decoded (first against itself, to read its run), its run with the flags laid over. */
-function resume(path: string, a: ParsedArgs): { c: RunConfig; data: LoadedData; from: TrainState } {
+function resume(path: string, a: ParsedArgs, warn: (line: string) => void): { c: RunConfig; data: LoadedData; from: TrainState } {
   const json = orExit(readJsonFile(path))
   const first: Loaded = prefixed(path, decodeCheckpoint(json))
   if (first.run === undefined) throw new ArgError(`${path}: checkpoint.run: missing, expected the run config that symgrad train --save writes (this checkpoint cannot be resumed from the command line)`)
@@ -39,15 +40,30 @@ function resume(path: string, a: ParsedArgs): { c: RunConfig; data: LoadedData; 
   const st = loaded.state
   if (st.status === 'nonFinite') throw new ArgError(`${path}: the saved run stopped on a non-finite value; it cannot be continued`)
   if (st.epoch >= c.epochs) throw new ArgError(`${path}: the saved run has trained ${st.epoch} epoch${st.epoch === 1 ? '' : 's'} already; pass --epochs N with N > ${st.epoch} to continue it`)
+  const changed = changedFields(first.run, c)
+  if (changed.length > 0) warn(`symgrad: note: --resume with changed ${changed.join(', ')}: the run is no longer the uninterrupted one`)
   return { c, data, from: st.status === 'done' ? { ...st, status: 'running' } : st }
 }
 
-export function trainCommand(a: ParsedArgs): number {
+const show = (v: unknown): string => (Array.isArray(v) ? `[${v.join(',')}]` : String(v))
+
+/**
+ * The fields of `now` that differ from the saved run, as `learningRate (0.05 → 0.1)`; `epochs` is
+ * left out (raising it is how a run is continued, and the uninterrupted run does not depend on it).
+ */
+export function changedFields(saved: RunConfig, now: RunConfig): string[] {
+  return (Object.keys(now) as (keyof RunConfig)[])
+    .filter((k) => k !== 'epochs' && show(saved[k]) !== show(now[k]))
+    .map((k) => `${k} (${show(saved[k])} → ${show(now[k])})`)
+}
+
+/** `warn` receives the one-line notes (a --resume that changes the run); errors are thrown as ArgError. */
+export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) => console.error(l)): number {
   const resumePath = a.flags['resume']
   const save = a.flags['save']
   const every = a.flags['save-every-epoch'] === true
   if (every && typeof save !== 'string') throw new ArgError('train: --save-every-epoch needs --save <checkpoint.json>')
-  const r0 = typeof resumePath === 'string' ? resume(resumePath, a) : undefined
+  const r0 = typeof resumePath === 'string' ? resume(resumePath, a, warn) : undefined
   const c = r0?.c ?? configFromArgs(a, defaultRunConfig)
   const data = r0?.data ?? orExit(loadData(c))
   if (typeof save === 'string') orExit(checkWritable(save))

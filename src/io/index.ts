@@ -18,4 +18,5 @@ export { encodeGraph, decodeGraph, GraphC, GRAPH_FORMAT, GRAPH_VERSION, type Gra
 export { decodeConfig, decodeTrainConfig, toTrainConfig, optimizerFromSpec, scheduleFromSpec, ConfigC, OptimizerC, ScheduleC, RegularizationC, type ConfigJson, type OptimizerSpec, type ScheduleSpec } from './config.js'
 export { encodeCheckpoint, decodeCheckpoint, checkpointToText, checkStructure, CheckpointC, TrainStateC, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type Loaded, type DecodeCheckpointOptions } from './checkpoint.js'
 export { decodeRunConfig, encodeRunConfig, toConfigJson, RunConfigC, DataSourceC, type RunConfigJson } from './runConfig.js'
+export { decodeSpace, SpaceC, DimC, spaceFields } from './searchSpace.js'
 export { fromCsv } from './csv.js'
