@@ -77,6 +77,25 @@ describe('checkpoints and resume', () => {
     expect(resumed.history.loss).toEqual(straight.history.loss)
   })
 
+  it('history lists decode to fresh arrays, bit for bit, NaN/±Infinity/-0 included, and refuse non-numbers', () => {
+    const first = train(model, data, { ...toTrainConfig(cfg), maxSteps: 3 })
+    // a bias starts at 0, so its first update ratio is 0/0: "NaN" in the file
+    expect(Object.values(first.history.ratio).some((r) => Number.isNaN(r[0]))).toBe(true)
+    const specials = [NaN, Infinity, -Infinity, -0, 0, 1.5e-300]
+    const state: TrainState = { ...first, history: { ...first.history, loss: [...first.history.loss, ...specials] } }
+    const doc = JSON.parse(right(checkpointToText({ spec, config: cfg, state }))) as { state: { history: { loss: unknown[]; ratio: Record<string, unknown[]> } } }
+    const back = right(decodeCheckpoint(doc)).state.history
+    expect(back.loss).not.toBe(doc.state.history.loss)
+    expect(back.loss.length).toBe(state.history.loss.length)
+    back.loss.forEach((x, i) => expect(Object.is(x, state.history.loss[i]), `loss[${i}]`).toBe(true))
+    for (const [k, r] of Object.entries(first.history.ratio)) {
+      expect(back.ratio[k]).not.toBe(doc.state.history.ratio[k])
+      back.ratio[k]!.forEach((x, i) => expect(Object.is(x, r[i]), `ratio['${k}'][${i}]`).toBe(true))
+    }
+    doc.state.history.loss[2] = 'nan'
+    expect(left(decodeCheckpoint(doc))).toMatch(/^checkpoint\.state\.history\.loss\[2\]: expected a number/)
+  })
+
   it('refuses to save NaN parameters and keeps the good checkpoint', () => {
     const state = train(model, data, { ...toTrainConfig(cfg), maxSteps: 2 })
     const path = join(dir, 'good.json')

@@ -97,7 +97,25 @@ export const PlainC: t.Type<Plain, unknown, unknown> = t.recursion('plain data',
 // ── the state ────────────────────────────────────────────────────────────────────────────────
 
 const Params = recordOf(FiniteTensorC, 'a record of tensors')
-const Numbers = listOf(AnyNumber, 'a list of numbers')
+const NumberList = listOf(AnyNumber, 'a list of numbers')
+/**
+ * A list of numbers decoded into a fresh array filled by push, so V8 stores it as packed doubles.
+ * The array JSON.parse makes for a list holding "NaN" (a bias's first update ratio is 0/0) has
+ * tagged elements, which io-ts's copy keeps: every number then a separate heap object, and the
+ * training loop's copies and pushes keep that representation for the rest of the run.
+ */
+const Numbers = new t.Type<readonly number[], unknown, unknown>(
+  NumberList.name,
+  NumberList.is,
+  (u, c) => {
+    const r = NumberList.validate(u, c)
+    if (E.isLeft(r)) return r
+    const out: number[] = []
+    for (const x of r.right) out.push(x)
+    return t.success(out)
+  },
+  NumberList.encode,
+)
 const HistoryC = struct('a history', {
   loss: Numbers,
   dataLoss: Numbers,
