@@ -82,13 +82,19 @@ const sample = (s: TrainState | undefined, ms: number) => {
   rows.push({ step: s?.step ?? 0, heapUsedMB: mb(m.heapUsed), externalMB: mb(m.external), arrayBuffersMB: mb(m.arrayBuffers), rssMB: mb(m.rss), historyNumbers, loss: h?.loss[h.loss.length - 1] ?? NaN, ms })
 }
 
+/**
+ * Encode, parse and decode, inside a function: at top level the interpreter's registers would keep
+ * the last parsed document (a second copy of the whole history) alive through the heap sample.
+ */
+const roundTrip = (s: TrainState): TrainState => must(decodeCheckpoint(JSON.parse(must(checkpointToText({ spec, config: cfg, state: s }))) as unknown)).state
+
 let state: TrainState | undefined
 sample(undefined, 0)
 while ((state?.step ?? 0) < totalSteps) {
   const t0 = performance.now()
   state = train(model, data, { ...base, programs, maxSteps: Math.min(totalSteps, (state?.step ?? 0) + chunk) }, state)
   // the state goes through a checkpoint each chunk, as in a run that saves periodically
-  if (!process.argv.includes('--no-checkpoint')) state = must(decodeCheckpoint(JSON.parse(must(checkpointToText({ spec, config: cfg, state }))) as unknown)).state
+  if (!process.argv.includes('--no-checkpoint')) state = roundTrip(state)
   if (process.argv.includes('--drop-history')) state = { ...state, history: emptyHistory }
   sample(state, performance.now() - t0)
   if (state.status !== 'running') break
