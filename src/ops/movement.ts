@@ -45,6 +45,29 @@ export function strided(shape: Concrete, srcStrides: readonly number[], src: Flo
   }
 }
 
+/** Offset strides of a reduction's output for each input axis (0 on the reduced axes). */
+export function reducedStrides(dims: Concrete, axes: readonly number[]): number[] {
+  return broadcastStrides(S.keepDims(dims, axes) as number[], dims)
+}
+
+/** Calls f(input index, output offset) over every element of `dims` in row-major order. */
+export function forEachOffset(dims: Concrete, st: readonly number[], f: (i: number, off: number) => void): void {
+  const r = dims.length
+  const n = S.size(dims)
+  const idx = new Array<number>(r).fill(0)
+  let off = 0
+  for (let i = 0; i < n; i++) {
+    f(i, off)
+    for (let ax = r - 1; ax >= 0; ax--) {
+      idx[ax]!++
+      off += st[ax]!
+      if (idx[ax]! < dims[ax]!) break
+      off -= st[ax]! * dims[ax]!
+      idx[ax] = 0
+    }
+  }
+}
+
 // ── broadcastTo ──  numpy broadcasting made explicit; vjp: sumTo(cot, x.shape)
 export const broadcastToOp = defineOp({
   name: 'broadcastTo',

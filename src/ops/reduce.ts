@@ -9,7 +9,7 @@ import type { Concrete, Reduced, Shape } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { axesAttr, call, defineOp, showAxes } from './Op.js'
-import { broadcastStrides, broadcastTo, keepShape, strided } from './movement.js'
+import { broadcastTo, forEachOffset, keepShape, reducedStrides, strided } from './movement.js'
 import { div, mul, sub } from './elementwise.js'
 import { eq } from './compare.js'
 import { exp } from './unary.js'
@@ -19,40 +19,23 @@ function reduceShape(name: string) {
     S.reduce(x!, S.normAxes((a['axes'] as number[]) ?? [], x!.length, name))
 }
 
-/** Strides that map each input element to its output slot (0 on reduced axes). */
-function outStrides(x: Concrete, axes: readonly number[]): number[] {
-  return broadcastStrides(S.keepDims(x, axes) as number[], x)
-}
-
 /** Generic reduction into `init`, combining with `f` (used by max and log-sum-exp). */
 function reduceWith(x: Tensor, axes: readonly number[], outShape: Concrete, init: number, f: (acc: number, v: number) => number): Float64Array {
   const out = new Float64Array(S.size(outShape)).fill(init)
-  const st = outStrides(x.shape, axes)
-  const r = x.shape.length
-  const idx = new Array<number>(r).fill(0)
-  let off = 0
-  for (let i = 0; i < x.data.length; i++) {
-    out[off] = f(out[off]!, x.data[i]!)
-    for (let ax = r - 1; ax >= 0; ax--) {
-      idx[ax]!++
-      off += st[ax]!
-      if (idx[ax]! < x.shape[ax]!) break
-      off -= st[ax]! * x.shape[ax]!
-      idx[ax] = 0
-    }
-  }
+  const d = x.data
+  forEachOffset(x.shape, reducedStrides(x.shape, axes), (i, off) => (out[off] = f(out[off]!, d[i]!)))
   return out
 }
 
 function sumData(x: Tensor, axes: readonly number[], outShape: Concrete): Float64Array {
   const out = new Float64Array(S.size(outShape))
-  strided(x.shape, outStrides(x.shape, axes), x.data, out, true)
+  strided(x.shape, reducedStrides(x.shape, axes), x.data, out, true)
   return out
 }
 
 /** Laws: in every reduced group the largest value leads the next by more than `gap` (no near-ties). */
 function topTwoApart(x: Tensor, axes: readonly number[], gap: number): boolean {
-  const st = outStrides(x.shape, axes)
+  const st = reducedStrides(x.shape, axes)
   const xs = S.strides(x.shape)
   const n = S.size(S.keepDims(x.shape, axes) as number[])
   const top = new Float64Array(n).fill(-Infinity)
@@ -133,7 +116,7 @@ export const logSumExpOp = defineOp({
     const m = reduceWith(x!, ax, outShape, -Infinity, Math.max)
     for (let i = 0; i < m.length; i++) if (m[i] === -Infinity) m[i] = 0
     const shifted = { shape: x!.shape, data: new Float64Array(x!.data.length) }
-    strided(x!.shape, outStrides(x!.shape, ax), m, shifted.data, false)
+    strided(x!.shape, reducedStrides(x!.shape, ax), m, shifted.data, false)
     for (let i = 0; i < shifted.data.length; i++) shifted.data[i] = Math.exp(x!.data[i]! - shifted.data[i]!)
     const s = sumData(shifted, ax, outShape)
     for (let i = 0; i < s.length; i++) s[i] = m[i]! + Math.log(s[i]!)

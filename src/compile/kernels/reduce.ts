@@ -4,6 +4,8 @@
  * viewed as [outer, reduced, inner] and read in place; otherwise a general odometer walks it. Both
  * add the terms of each output in the input's row-major order, like the reference evaluator.
  */
+import { forEachOffset, reducedStrides } from '../../ops/movement.js'
+
 export type ReduceKind = 'sum' | 'mean' | 'max' | 'logSumExp'
 
 /** OUT[o] = reduce of X over `axes` (sorted) of the row-major shape `dims`. */
@@ -74,44 +76,15 @@ function logSumExpRest(X: Float64Array, dims: readonly number[], axes: readonly 
   }
   const m = OUT.slice(0, nOut)
   const shifted = new Float64Array(X.length)
-  const st = outStrides(dims, axes)
-  walk(dims, st, (i, off) => (shifted[i] = Math.exp(X[i]! - m[off]!)))
+  const st = reducedStrides(dims, axes)
+  forEachOffset(dims, st, (i, off) => (shifted[i] = Math.exp(X[i]! - m[off]!)))
   OUT.fill(0, 0, nOut)
-  walk(dims, st, (i, off) => (OUT[off]! += shifted[i]!))
+  forEachOffset(dims, st, (i, off) => (OUT[off]! += shifted[i]!))
   for (let o = 0; o < nOut; o++) OUT[o] = m[o]! + Math.log(OUT[o]!)
 }
 
-function outStrides(dims: readonly number[], axes: readonly number[]): number[] {
-  const st = new Array<number>(dims.length).fill(0)
-  let acc = 1
-  for (let i = dims.length - 1; i >= 0; i--)
-    if (!axes.includes(i)) {
-      st[i] = acc
-      acc *= dims[i]!
-    }
-  return st
-}
-
-/** Calls f(input index, output offset) over the input in row-major order. */
-function walk(dims: readonly number[], st: readonly number[], f: (i: number, off: number) => void): void {
-  const r = dims.length
-  const n = dims.reduce((p, d) => p * d, 1)
-  const idx = new Array<number>(r).fill(0)
-  let off = 0
-  for (let i = 0; i < n; i++) {
-    f(i, off)
-    for (let ax = r - 1; ax >= 0; ax--) {
-      idx[ax]!++
-      off += st[ax]!
-      if (idx[ax]! < dims[ax]!) break
-      off -= st[ax]! * dims[ax]!
-      idx[ax] = 0
-    }
-  }
-}
-
 function general(X: Float64Array, dims: readonly number[], axes: readonly number[], OUT: Float64Array, isMax: boolean): void {
-  const st = outStrides(dims, axes)
-  if (isMax) walk(dims, st, (i, off) => (OUT[off] = Math.max(OUT[off]!, X[i]!)))
-  else walk(dims, st, (i, off) => (OUT[off]! += X[i]!))
+  const st = reducedStrides(dims, axes)
+  if (isMax) forEachOffset(dims, st, (i, off) => (OUT[off] = Math.max(OUT[off]!, X[i]!)))
+  else forEachOffset(dims, st, (i, off) => (OUT[off]! += X[i]!))
 }
