@@ -3,7 +3,7 @@
  * `defineOp` and the small shape-rule and notation helpers the definitions share.
  * It imports no op definitions, so every ops file can import it without cycles.
  */
-import type { Attrs, Notation, OpDef } from '../core/Expr.js'
+import type { Attrs, LawSpec, Notation, OpDef } from '../core/Expr.js'
 import type { Shape } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import { ShapeError } from '../core/errors.js'
@@ -53,4 +53,13 @@ export function numAttr(a: Attrs, key: string): number {
 
 export function shapeAttr(a: Attrs, key = 'shape'): Shape {
   return (a[key] as readonly (number | string)[] | undefined) ?? []
+}
+
+/**
+ * Law spec of binary ops with a jump or kink where the arguments meet (comparisons, maximum,
+ * minimum): the draws keep the two arguments apart, so no difference step crosses a = b.
+ */
+export const pairApart: LawSpec = {
+  cases: [{ shapes: [[3, 4], [3, 4]], attrs: {} }],
+  accept: ([a, b]) => a!.data.every((v, i) => Math.abs(v - b!.data[i]!) > 1e-2),
 }
