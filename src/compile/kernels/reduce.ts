@@ -75,11 +75,8 @@ function logSumExpRest(X: Float64Array, dims: readonly number[], axes: readonly 
     return
   }
   const m = OUT.slice(0, nOut)
-  const shifted = new Float64Array(X.length)
-  const st = reducedStrides(dims, axes)
-  forEachOffset(dims, st, (i, off) => (shifted[i] = Math.exp(X[i]! - m[off]!)))
   OUT.fill(0, 0, nOut)
-  forEachOffset(dims, st, (i, off) => (OUT[off]! += shifted[i]!))
+  forEachOffset(dims, reducedStrides(dims, axes), (i, off) => (OUT[off]! += Math.exp(X[i]! - m[off]!)))
   for (let o = 0; o < nOut; o++) OUT[o] = m[o]! + Math.log(OUT[o]!)
 }
 
