@@ -53,23 +53,6 @@ export function zipWith(a: Params, b: Params, f: (x: number, y: number) => numbe
   return map(a, (t, k) => T.zipWith(t, b[k]!, f))
 }
 
-/** Elementwise combination of three records with the same structure. */
-export function zipWith3(
-  a: Params, b: Params, c: Params,
-  f: (x: number, y: number, z: number) => number,
-  where = 'Params.zipWith3',
-): Params {
-  assertSame(a, b, where)
-  assertSame(a, c, where)
-  return map(a, (t, k) => {
-    const bd = b[k]!.data
-    const cd = c[k]!.data
-    const out = new Float64Array(t.data.length)
-    for (let i = 0; i < out.length; i++) out[i] = f(t.data[i]!, bd[i]!, cd[i]!)
-    return { shape: t.shape, data: out }
-  })
-}
-
 /** The data arrays of a tuple of records, one Float64Array per record. */
 export type DataOf<I extends readonly Params[]> = { readonly [K in keyof I]: Float64Array }
 
@@ -171,11 +154,6 @@ export function maxRelError(a: Params, b: Params, floor = 1e-300): number {
 /** Same keys, shapes and bit-identical values. */
 export function equal(a: Params, b: Params): boolean {
   return E.isRight(checkSameStructure(a, b, 'Params.equal')) && keys(a).every((k) => T.equal(a[k]!, b[k]!))
-}
-
-/** A copy with fresh data arrays (for snapshots in traces). */
-export function clone(p: Params): Params {
-  return map(p, (t) => ({ shape: [...t.shape], data: Float64Array.from(t.data) }))
 }
 
 export function show(p: Params, digits = 4): string {
