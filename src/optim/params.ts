@@ -115,8 +115,8 @@ export function scale(p: Params, k: number): Params {
 }
 
 /** a + k·b */
-export function axpy(a: Params, k: number, b: Params): Params {
-  return perTensor('Params.axpy', [a, b], (x, y) => {
+export function axpy(a: Params, k: number, b: Params, where = 'Params.axpy'): Params {
+  return perTensor(where, [a, b], (x, y) => {
     const out = new Float64Array(x.length)
     for (let i = 0; i < out.length; i++) out[i] = x[i]! + k * y[i]!
     return [out]

@@ -61,17 +61,7 @@ export function clipByGlobalNorm(maxNorm: Hyper) {
  * i.e. AdamW) it is decoupled weight decay.
  */
 export function addDecayedWeights(weightDecay: Hyper) {
-  return withHyper({ weightDecay }, () => ({}), (g, b, h, x) => [
-    P.perTensor('addDecayedWeights', [g, x], (gd, xd) => decayKernel(gd, xd, h.weightDecay))[0],
-    b,
-  ])
-}
-
-/** u = g + wd·x */
-function decayKernel(g: Float64Array, x: Float64Array, wd: number): [Float64Array] {
-  const u = new Float64Array(g.length)
-  for (let i = 0; i < u.length; i++) u[i] = g[i]! + wd * x[i]!
-  return [u]
+  return withHyper({ weightDecay }, () => ({}), (g, b, h, x) => [P.axpy(g, h.weightDecay, x, 'addDecayedWeights'), b])
 }
 
 /**
