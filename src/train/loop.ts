@@ -15,6 +15,7 @@
 import * as R from '../core/Random.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
+import * as T from '../core/Tensor.js'
 import type { Dataset } from '../data/Dataset.js'
 import * as D from '../data/Dataset.js'
 import { batches, countBatches } from '../data/batches.js'
@@ -90,12 +91,6 @@ function firstNonFinite(t: Tensor): number | undefined {
   return undefined
 }
 
-function norm(t: Tensor): number {
-  let s = 0
-  for (const v of t.data) s += v * v
-  return Math.sqrt(s)
-}
-
 /** Accuracy of the inference model on `ds` (or its first `limit` rows). */
 export function evaluateAccuracy(programs: Programs, params: Params, modelState: Params, ds: Dataset, limit = Infinity): number {
   const n = Math.min(D.size(ds), limit)
@@ -150,8 +145,8 @@ export function train(model: AnyModel, data: TrainData, config: TrainConfig, fro
       }
       const [updates, nextOpt] = config.optimizer.update(r.grads, optState, params)
       for (const k of programs.paramNames) {
-        const p = norm(params[k]!)
-        h.ratio[k]!.push(p === 0 ? NaN : norm(updates[k]!) / p)
+        const p = T.norm(params[k]!)
+        h.ratio[k]!.push(p === 0 ? NaN : T.norm(updates[k]!) / p)
       }
       h.loss.push(r.loss)
       h.dataLoss.push(r.dataLoss)
