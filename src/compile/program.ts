@@ -43,15 +43,6 @@ export function shapes(p: Program): Map<Var, Shape> {
   return m
 }
 
-/** Number of uses of every variable (as an argument or a program output). */
-export function useCounts(p: Program): Map<Var, number> {
-  const m = new Map<Var, number>()
-  const bump = (v: Var) => m.set(v, (m.get(v) ?? 0) + 1)
-  for (const e of p.eqns) e.args.forEach(bump)
-  p.outputs.forEach(bump)
-  return m
-}
-
 function showAttrs(a: Attrs): string {
   const ks = Object.keys(a).filter((k) => a[k] !== null)
   return ks.length === 0 ? '' : `{${ks.map((k) => `${k}=${JSON.stringify(a[k])}`).join(' ')}}`
