@@ -15,6 +15,7 @@ import { errorMessage, ShapeError, SymgradError } from '../core/errors.js'
 import * as ops from '../ops/index.js'
 import { type InitScheme, initWeight } from './init.js'
 import { type LayerSpec, type Mode, type Resolved, applyLayer, batchNorm, dense, dropout, leafShapes, prefix, relu } from './layers.js'
+import { isWeight } from './regularizers.js'
 
 /** Named tensors: parameters ('dense0.W', 'dense0.b', 'bn1.gamma'...). */
 export type Params = Readonly<Record<string, Tensor>>
@@ -195,7 +196,7 @@ function build(spec: ModelSpec): Model {
   }
 
   const params = () => Object.fromEntries(Object.entries(paramShapes).map(([n, s]) => [n, ops.param(n, s)]))
-  const weights = () => Object.fromEntries(Object.entries(params()).filter(([n]) => n.endsWith('.W')))
+  const weights = () => Object.fromEntries(Object.entries(params()).filter(([n]) => isWeight(n)))
   return { spec: frozen, in: frozen.in, out: frozen.out, init, apply: apply as unknown as Model["apply"], paramShapes, stateShapes, params, weights }
 }
 
