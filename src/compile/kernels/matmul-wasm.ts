@@ -107,13 +107,29 @@ export interface WasmMatmul {
 
 const KC = 256
 
+/** The module, assembled and compiled once per realm (null where wasm SIMD is missing). */
+let compiled: WebAssembly.Module | null | undefined
+
+function gemmCompiled(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(gemmModule())
+    } catch {
+      compiled = null
+    }
+  }
+  return compiled
+}
+
 /** A matmul over the SIMD kernel with its own memory, or undefined where wasm SIMD is missing. */
 export function wasmMatmul(): WasmMatmul | undefined {
+  const mod = gemmCompiled()
+  if (mod === null) return undefined
   let gemm: Gemm
   let memory: WebAssembly.Memory
   try {
     memory = new WebAssembly.Memory({ initial: 16 })
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(gemmModule()), { env: { mem: memory } })
+    const inst = new WebAssembly.Instance(mod, { env: { mem: memory } })
     gemm = inst.exports['gemm'] as Gemm
   } catch {
     return undefined
