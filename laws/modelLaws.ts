@@ -12,7 +12,6 @@ import * as R from '../src/core/Random.js'
 import * as S from '../src/core/Shape.js'
 import type { Tensor } from '../src/core/Tensor.js'
 import * as T from '../src/core/Tensor.js'
-import { errorMessage } from '../src/core/errors.js'
 import type { Bindings } from '../src/eval/evaluate.js'
 import { evaluate } from '../src/eval/evaluate.js'
 import { grad } from '../src/ad/grad.js'
@@ -22,7 +21,7 @@ import { leafName, tensor } from '../src/ops/leaves.js'
 import { sum } from '../src/ops/reduce.js'
 import { tanh } from '../src/ops/unary.js'
 import { tensorArb } from './arbitraries.js'
-import type { LawOptions, LawResult } from './support.js'
+import { attempt, type LawOptions, type LawResult } from './support.js'
 
 export interface ModelLawOptions extends LawOptions {
   readonly numRuns?: number
@@ -31,15 +30,6 @@ export interface ModelLawOptions extends LawOptions {
   readonly domain?: ArgDomain
   /** Include the second-order law (default true; turn off for models with kinks near the draws). */
   readonly secondOrder?: boolean
-}
-
-function attempt(what: string, body: () => string | undefined): LawResult {
-  try {
-    const m = body()
-    return m === undefined ? { ok: true } : { ok: false, message: `${what}: ${m}` }
-  } catch (e) {
-    return { ok: false, message: `${what}: threw ${errorMessage(e)}` }
-  }
 }
 
 const vjpOpts = (o: LawOptions, key: R.Key) => ({ h: o.h ?? 1e-3, tol: o.tol ?? 1e-7, floor: o.floor ?? 1e-10, key, directions: 2 })

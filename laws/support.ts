@@ -50,15 +50,19 @@ export interface OpDraw {
 export const pass: LawResult = { ok: true }
 export const fail = (message: string): LawResult => ({ ok: false, message })
 
-/** Runs a law body: undefined = holds, a string = the violation; exceptions become failures. */
-export function law(op: OpDef, c: LawCase, what: string, body: () => string | undefined): LawResult {
-  const where = `${op.name} ${c.shapes.map(S.show).join(' ')} ${JSON.stringify(c.attrs)}: ${what}`
+/** Runs a law body: undefined = holds, a string = the violation (prefixed by `where`); exceptions become failures. */
+export function attempt(where: string, body: () => string | undefined): LawResult {
   try {
     const m = body()
     return m === undefined ? pass : fail(`${where}: ${m}`)
   } catch (e) {
     return fail(`${where}: threw ${errorMessage(e)}`)
   }
+}
+
+/** `attempt` for a law of an op at one case, its messages naming the op, the shapes and the attrs. */
+export function law(op: OpDef, c: LawCase, what: string, body: () => string | undefined): LawResult {
+  return attempt(`${op.name} ${c.shapes.map(S.show).join(' ')} ${JSON.stringify(c.attrs)}: ${what}`, body)
 }
 
 /** Values of `exprs` through the reference interpreter, throwing its error. */
