@@ -11,6 +11,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
+import { countBatches } from '../data/batches.js'
 import { checkWritable, readJsonFile, saveCheckpoint } from '../io/atomic.js'
 import { decodeCheckpoint, type Loaded } from '../io/checkpoint.js'
 import { toConfigJson } from '../io/runConfig.js'
@@ -67,7 +68,7 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   const c = r0?.c ?? configFromArgs(a, defaultRunConfig)
   const data = r0?.data ?? orExit(loadData(c))
   if (typeof save === 'string') orExit(checkWritable(save))
-  const per = Math.ceil(D.size(data.train) / c.batchSize)
+  const per = countBatches(D.size(data.train), c.batchSize)
   const spec = buildModel(c, D.features(data.train), data.train.classes).spec
   const write = (state: TrainState) => saveCheckpoint(save as string, { spec, config: toConfigJson(c, per), run: c, state })
   const report = a.flags['report']

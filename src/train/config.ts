@@ -6,6 +6,7 @@
  * `buildOptimizer` and `buildTrainConfig` turn a RunConfig into a model and a TrainConfig.
  */
 import * as R from '../core/Random.js'
+import { countBatches } from '../data/batches.js'
 import { mlp, type Model } from '../nn/model.js'
 import * as O from '../optim/index.js'
 import type { AnyGradientTransformation } from '../optim/GradientTransformation.js'
@@ -80,7 +81,7 @@ export function buildModel(c: RunConfig, inputs: number, classes: number): Model
 
 /** The TrainConfig of a RunConfig (no callbacks). `image` enables `shift` augmentation. */
 export function buildTrainConfig(c: RunConfig, trainSize: number, image?: readonly [number, number, number]): TrainConfig {
-  const per = Math.ceil(trainSize / c.batchSize)
+  const per = countBatches(trainSize, c.batchSize)
   return {
     optimizer: buildOptimizer(c, per), epochs: c.epochs, batchSize: c.batchSize, key: R.key(c.seed), loss: c.loss,
     regularization: c.l2 > 0 ? { kind: 'l2', lambda: c.l2 } : { kind: 'none' },
