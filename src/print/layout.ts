@@ -69,11 +69,6 @@ export interface Printed {
 
 const atom = (text: string): Piece => ({ text, prec: Prec.atom, form: 'atom' })
 
-/** Nodes under `roots` in post-order, not descending below `stop` nodes. */
-function order(roots: readonly Expr[], stop: (e: Expr) => boolean): Expr[] {
-  return topoSort(roots, stop)
-}
-
 /** broadcastTo, sumTo, reshape: movement ops printed as calls, elided in compact mode. */
 export function isElidable(e: Expr): boolean {
   return e.op.kind === 'movement' && e.op.notation.form === 'call' && e.args.length === 1
@@ -150,7 +145,7 @@ export function render(roots: readonly Expr[], style: Style, opts: PrintOptions 
   const nameOf = (e: Expr): string | undefined =>
     given === undefined ? undefined : typeof given === 'function' ? given(e) : given.get(e.id)
   const named = (e: Expr): boolean => nameOf(e) !== undefined
-  const nodes = order(roots, named)
+  const nodes = topoSort(roots, named)
   const uses = new Map<number, number>()
   const use = (e: Expr): void => void uses.set(e.id, (uses.get(e.id) ?? 0) + 1)
   roots.forEach(use)
