@@ -29,12 +29,12 @@ import type { Model, ModelSpec } from '../nn/model.js'
 import { fromSpec } from '../nn/model.js'
 import type { AnyGradientTransformation } from '../optim/GradientTransformation.js'
 import type { TrainState } from '../train/TrainState.js'
-import { AnyNumber, decodeWith, describe, FiniteTensorC, listOf, NonNegativeInt, oneOf, recordOf, struct, TensorC, Uint32 } from './codecs.js'
+import { AnyNumber, decodeWith, describe, FiniteTensorC, listOf, NonNegativeInt, NumBox, oneOf, recordOf, struct, TensorC, Uint32 } from './codecs.js'
 import { ConfigC, optimizerFromSpec } from './config.js'
 import { RunConfigC } from './runConfig.js'
 import { defaultRunConfig, type RunConfig } from '../train/config.js'
 import type { ConfigJson } from './config.js'
-import { decodeNumber, encodeNumber, encodeTensor } from './floats.js'
+import { encodeNumber, encodeTensor } from './floats.js'
 import { diffSpecs, encodeSpec, formatDiff, ModelSpecC, specFromJson } from './spec.js'
 
 export const CHECKPOINT_FORMAT = 'symgrad-checkpoint'
@@ -67,7 +67,6 @@ function encodePlain(v: unknown, path: string): unknown {
   throw new SymgradError('value', `${path}: expected plain data (numbers, strings, arrays, records, tensors), got ${typeof v}`)
 }
 
-const SpecialNum = struct('{ $num }', { $num: oneOf(['NaN', 'Infinity', '-Infinity', '-0']) })
 const TensorBox = struct('{ $tensor }', { $tensor: TensorC })
 
 /** Optimizer state: plain data with tagged tensors and special numbers. */
@@ -80,10 +79,7 @@ export const PlainC: t.Type<Plain, unknown, unknown> = t.recursion('plain data',
       if (Array.isArray(u)) return listOf(PlainC).validate(u, c)
       if (typeof u !== 'object') return t.failure(u, c)
       const rec = u as Record<string, unknown>
-      if ('$num' in rec) {
-        const n = SpecialNum.validate(u, c)
-        return E.isLeft(n) ? n : t.success(decodeNumber(n.right.$num))
-      }
+      if ('$num' in rec) return NumBox.validate(u, c)
       if ('$tensor' in rec) {
         const b = TensorBox.validate(u, c)
         return E.isLeft(b) ? b : t.success(b.right.$tensor)

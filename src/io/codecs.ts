@@ -300,3 +300,16 @@ export const FiniteTensorC = new t.Type<Tensor, TensorJson, unknown>(
   },
   encodeTensor,
 )
+
+const NumFields = struct('{ $num }', { $num: oneOf(['NaN', 'Infinity', '-Infinity', '-0']) })
+
+/** `{ "$num": "NaN" | "Infinity" | "-Infinity" | "-0" }` (a number JSON cannot spell, boxed where bare strings mean text), decoded to the number. */
+export const NumBox = new t.Type<number, { readonly $num: NumberJson }, unknown>(
+  '{ $num }',
+  (u): u is number => typeof u === 'number',
+  (u, c) => {
+    const r = NumFields.validate(u, c)
+    return E.isLeft(r) ? r : t.success(decodeNumber(r.right.$num))
+  },
+  (x) => ({ $num: encodeNumber(x) }),
+)

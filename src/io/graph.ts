@@ -27,8 +27,8 @@ import { apply, topoSort } from '../core/Expr.js'
 import { SymgradError } from '../core/errors.js'
 import type { Tensor } from '../core/Tensor.js'
 import { lookupOp, registry } from '../ops/index.js'
-import { closest, decodeWith, listOf, NonNegativeInt, oneOf, recordOf, struct, TensorC } from './codecs.js'
-import { decodeNumber, encodeNumber, encodeTensor } from './floats.js'
+import { closest, decodeWith, listOf, NonNegativeInt, NumBox, recordOf, struct, TensorC } from './codecs.js'
+import { encodeNumber, encodeTensor } from './floats.js'
 import type { NumberJson, TensorJson } from './floats.js'
 
 export const GRAPH_FORMAT = 'symgrad-graph'
@@ -45,9 +45,6 @@ function encodeAttr(v: AttrValue): AttrJson {
   return v as AttrJson
 }
 
-const SpecialNumber = oneOf(['NaN', 'Infinity', '-Infinity', '-0'])
-const AttrNum = struct('{ $num }', { $num: SpecialNumber })
-
 /** An attribute value: number, string, boolean, null, `{ $num }` or a list of these. */
 const AttrC: t.Type<AttrValue, AttrJson, unknown> = t.recursion('an attribute value (number, string, boolean, null, { $num } or list)', () =>
   new t.Type<AttrValue, AttrJson, unknown>(
@@ -56,10 +53,7 @@ const AttrC: t.Type<AttrValue, AttrJson, unknown> = t.recursion('an attribute va
     (u, c) => {
       if (u === null || typeof u === 'number' || typeof u === 'string' || typeof u === 'boolean') return t.success(u)
       if (Array.isArray(u)) return listOf(AttrC).validate(u, c)
-      if (typeof u === 'object') {
-        const r = AttrNum.validate(u, c)
-        return E.isLeft(r) ? r : t.success(decodeNumber(r.right.$num))
-      }
+      if (typeof u === 'object') return NumBox.validate(u, c)
       return t.failure(u, c)
     },
     encodeAttr,
