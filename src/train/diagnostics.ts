@@ -18,6 +18,7 @@ import { compile } from '../compile/index.js'
 import * as R from '../core/Random.js'
 import { epochOrder } from '../data/batches.js'
 import * as ops from '../ops/index.js'
+import { isWeight } from '../nn/regularizers.js'
 import { buildPrograms, type AnyModel, type LossKind } from './programs.js'
 import { train, type TrainConfig } from './loop.js'
 import type { History, Params, TrainState } from './TrainState.js'
@@ -120,7 +121,7 @@ export function checkUpdateRatios(history: History, o: RatioOptions = {}): Check
     const head = `${name}: update/weight ratio ${fmt(m)} (rule of thumb ~${fmt(target)})`
     if (!Number.isFinite(m)) return { name: `ratio ${name}`, ok: true, message: `${head}: no finite ratio (zero weights)` }
     // biases start at 0 and stay small, so their ratio runs high; the rule of thumb is about weights
-    if (!name.endsWith('.W')) return { name: `ratio ${name}`, ok: true, message: `${head}: bias, for information` }
+    if (!isWeight(name)) return { name: `ratio ${name}`, ok: true, message: `${head}: bias, for information` }
     if (m < target / factor) return { name: `ratio ${name}`, ok: false, message: `${head}: too small — learning rate likely too low` }
     if (m > target * factor) return { name: `ratio ${name}`, ok: false, message: `${head}: too large — learning rate likely too high` }
     return { name: `ratio ${name}`, ok: true, message: `${head}: ok` }
