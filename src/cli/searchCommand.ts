@@ -2,7 +2,8 @@
  * `symgrad search`: random (default) or grid search over a space, short trials on worker threads,
  * optional coarse-to-fine rounds, a ranked table per round, and the best configuration as JSON.
  */
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../core/Random.js'
 import { readJsonFile } from '../io/atomic.js'
@@ -49,6 +50,7 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   if (!best || Number.isNaN(best.score)) return (console.error('symgrad: every trial failed'), 1)
   const cfg = decodeRunConfig({ ...pointFields(best.point), epochs: defaultRunConfig.epochs }, base)
   if (cfg._tag === 'Left') return (console.error(`symgrad: ${cfg.left.message}`), 1)
+  mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify(cfg.right, null, 2) + '\n')
   console.log(`best: trial ${best.trial}, validation accuracy ${(best.score * 100).toFixed(1)}% → ${out} (train it: symgrad train --config ${out})`)
   return 0
