@@ -92,7 +92,7 @@ export async function main(argv: readonly string[], err: (line: string) => void 
       case 'search': return await searchCommand(parseArgs(rest, searchFlags, 'search'))
       case 'ensemble': return ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
-      case 'explain': return await explainCommand(parseArgs(rest, explainFlags, 'explain'))
+      case 'explain': return await explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
       default: {
         const near = closest(cmd, ['train', 'search', 'ensemble', 'gradcheck', 'explain'])
         throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, gradcheck, explain; see symgrad --help)`)
