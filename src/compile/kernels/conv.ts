@@ -143,3 +143,19 @@ export function conv2dBackpropFilter(x: Float64Array, g: Float64Array, dw: Float
     mm(g, n * d.f * P, false, col, 0, true, dw, 0, d.f, K, P, ms, n > 0)
   }
 }
+
+/** The three convolution kernels with their matmul and scratch bound (what a runtime holds). */
+export interface ConvKernels {
+  conv2d(x: Float64Array, w: Float64Array, y: Float64Array, d: ConvDims): void
+  conv2dBackpropInput(g: Float64Array, w: Float64Array, dx: Float64Array, d: ConvDims): void
+  conv2dBackpropFilter(x: Float64Array, g: Float64Array, dw: Float64Array, d: ConvDims): void
+}
+
+export function jsConv(mm: MatmulFn, ms: MatmulScratch): ConvKernels {
+  const cs = convScratch()
+  return {
+    conv2d: (x, w, y, d) => conv2d(x, w, y, d, mm, ms, cs),
+    conv2dBackpropInput: (g, w, dx, d) => conv2dBackpropInput(g, w, dx, d, mm, ms, cs),
+    conv2dBackpropFilter: (x, g, dw, d) => conv2dBackpropFilter(x, g, dw, d, mm, ms, cs),
+  }
+}
