@@ -7,6 +7,7 @@ import { ArgError, flagHelp, parseArgs, type FlagSpec } from './args.js'
 import { configFlags, ensembleCommand, explainCommand, gradcheckCommand } from './commands.js'
 import { trainCommand } from './trainCommand.js'
 import { searchCommand } from './searchCommand.js'
+import { workerCommand } from './queueCommands.js'
 
 const trainFlags: Record<string, FlagSpec> = {
   ...configFlags,
@@ -23,9 +24,18 @@ const searchFlags: Record<string, FlagSpec> = {
   rounds: { kind: 'number', help: 'coarse-to-fine rounds; each refines the space around the best 3   [1]' },
   space: { kind: 'string', help: 'JSON search space file, e.g. {"learningRate":{"kind":"logUniform","lo":1e-3,"hi":0.3}} (kinds: uniform, logUniform, choice)' },
   workers: { kind: 'number', help: 'worker threads   [all CPU cores]' },
+  queue: { kind: 'string', help: 'run the trials on symgrad workers through Redis: redis://host[:port][/db]' },
+  checkpoints: { kind: 'string', help: 'with --queue: each worker saves each trial\'s checkpoint in this folder (on its machine)' },
   out: { kind: 'string', help: 'where to save the best configuration   [report/best-config.json]' },
 }
-const ensembleFlags: Record<string, FlagSpec> = { ...configFlags, models: { kind: 'number', help: 'how many models   [3]' } }
+const ensembleFlags: Record<string, FlagSpec> = {
+  ...configFlags, models: { kind: 'number', help: 'how many models   [3]' },
+  queue: { kind: 'string', help: 'train the members on symgrad workers through Redis: redis://host[:port][/db]' },
+}
+const workerFlags: Record<string, FlagSpec> = {
+  queue: { kind: 'string', help: 'the Redis server holding the jobs: redis://host[:port][/db]' },
+  'lock-ms': { kind: 'number', help: 'a dead worker\'s job is taken over after its lock expires (ms)   [30000]' },
+}
 const gradcheckFlags: Record<string, FlagSpec> = {
   hidden: { kind: 'string', help: 'hidden widths   [6]' }, loss: { kind: 'string', help: 'softmax | svm   [softmax]' }, seed: { kind: 'number', help: 'seed   [0]' },
 }
@@ -45,6 +55,8 @@ Commands
              symgrad search --trials 8 --rounds 2
   ensemble   train several models from different seeds, single vs averaged accuracy
              symgrad ensemble --models 3 --epochs 3
+  worker     run search trials and ensemble members from a Redis job queue, on any machine
+             symgrad worker --queue redis://10.0.0.5:6379   (then: symgrad search --queue redis://10.0.0.5:6379)
   gradcheck  symbolic gradients of a small network vs central differences
              symgrad gradcheck --hidden 6,4 --loss svm
   explain    derivatives and the backprop trace of an expression
@@ -60,7 +72,10 @@ search flags
 ${flagHelp(Object.fromEntries(Object.entries(searchFlags).filter(([k]) => !(k in configFlags))))}
 
 ensemble flags
-${flagHelp({ models: ensembleFlags['models']! })}
+${flagHelp({ models: ensembleFlags['models']!, queue: ensembleFlags['queue']! })}
+
+worker flags
+${flagHelp(workerFlags)}
 
 gradcheck flags
 ${flagHelp(gradcheckFlags)}
@@ -89,11 +104,12 @@ export async function main(argv: readonly string[], err: (line: string) => void 
         if (a.flags['out'] === undefined) mkdirSync('report', { recursive: true })
         return await searchCommand(a)
       }
-      case 'ensemble': return ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
+      case 'ensemble': return await ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
+      case 'worker': return await workerCommand(parseArgs(rest, workerFlags, 'worker'))
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
       case 'explain': return explainCommand(parseArgs(rest, explainFlags, 'explain'))
       default: {
-        const near = closest(cmd, ['train', 'search', 'ensemble', 'gradcheck', 'explain'])
+        const near = closest(cmd, ['train', 'search', 'ensemble', 'worker', 'gradcheck', 'explain'])
         throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, gradcheck, explain; see symgrad --help)`)
       }
     }
