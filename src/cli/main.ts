@@ -105,7 +105,7 @@ export async function main(argv: readonly string[], err: (line: string) => void 
       case 'explain': return explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
       default: {
         const near = closest(cmd, ['train', 'search', 'ensemble', 'worker', 'gradcheck', 'explain'])
-        throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, gradcheck, explain; see symgrad --help)`)
+        throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, worker, gradcheck, explain; see symgrad --help)`)
       }
     }
   } catch (e) {
