@@ -3,7 +3,8 @@
  */
 import { closest } from '../io/codecs.js'
 import { ArgError, flagHelp, parseArgs, type FlagSpec } from './args.js'
-import { configFlags, ensembleCommand, explainCommand, gradcheckCommand } from './commands.js'
+import { configFlags, ensembleCommand, gradcheckCommand } from './commands.js'
+import { explainCommand } from './explain.js'
 import { trainCommand } from './trainCommand.js'
 import { searchCommand } from './searchCommand.js'
 import { workerCommand } from './queueCommands.js'
@@ -38,7 +39,11 @@ const workerFlags: Record<string, FlagSpec> = {
 const gradcheckFlags: Record<string, FlagSpec> = {
   hidden: { kind: 'string', help: 'hidden widths   [6]' }, loss: { kind: 'string', help: 'softmax | svm   [softmax]' }, seed: { kind: 'number', help: 'seed   [0]' },
 }
-const explainFlags: Record<string, FlagSpec> = { at: { kind: 'string', help: 'values of the variables, e.g. x=-2,y=5,z=-4' } }
+const explainFlags: Record<string, FlagSpec> = {
+  at: { kind: 'string', help: 'values of the variables, e.g. x=-2,y=5,z=-4' },
+  svg: { kind: 'string', help: 'write the circuit (values above the wires, gradients below) and the gradient graph as SVG' },
+  dot: { kind: 'string', help: 'write the same two graphs as Graphviz DOT' },
+}
 
 export const usage = `symgrad — neural networks as expression trees with symbolic gradients
 
@@ -58,8 +63,8 @@ Commands
              symgrad worker --queue redis://10.0.0.5:6379   (then: symgrad search --queue redis://10.0.0.5:6379)
   gradcheck  symbolic gradients of a small network vs central differences
              symgrad gradcheck --hidden 6,4 --loss svm
-  explain    derivatives and the backprop trace of an expression
-             symgrad explain "(x+y)*z" --at x=-2,y=5,z=-4
+  explain    derivatives, the backprop trace and the circuit picture of an expression
+             symgrad explain "(x+y)*z" --at x=-2,y=5,z=-4 --svg graph.svg
 
 train / search / ensemble flags
 ${flagHelp(configFlags)}
@@ -82,12 +87,13 @@ ${flagHelp(gradcheckFlags)}
 explain flags
 ${flagHelp(explainFlags)}
 
-Expressions for explain: numbers, variables, + - * / ^ (number exponent), parentheses and
-exp log sqrt tanh sigmoid relu abs square max(a,b) min(a,b).
+Expressions for explain: numbers, variables, + - * / ^ (a^b with an expression b is exp(b·log a),
+for a > 0), parentheses and exp log sqrt tanh sigmoid relu abs square max(a,b) min(a,b).
+explain exits with 1 when f or a derivative is NaN or ±∞ at the point (a domain note says where).
 A --config file holds any of the fields data, hidden, init, loss, optimizer, learningRate,
 momentum, schedule, decay, decayEvery, epochs, batchSize, l2, keep, shift, preprocess, seed
 (e.g. {"optimizer": "adam", "learningRate": 0.002}); unknown fields are refused.
-Exit status: 0 ok, 1 failure (e.g. a failed gradient check or a NaN stop), 2 bad arguments or bad
+Exit status: 0 ok, 1 failure (e.g. a failed gradient check, a NaN stop, a value outside the domain), 2 bad arguments or bad
 input (config, data files, checkpoint, an unwritable --save path), with one line on stderr.`
 
 /** Runs one command; bad arguments and bad input print one line through `err` and give 2 (notes go through `err` too). */
@@ -102,7 +108,7 @@ export async function main(argv: readonly string[], err: (line: string) => void 
       case 'ensemble': return await ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
       case 'worker': return await workerCommand(parseArgs(rest, workerFlags, 'worker'))
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
-      case 'explain': return explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
+      case 'explain': return await explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
       default: {
         const near = closest(cmd, ['train', 'search', 'ensemble', 'worker', 'gradcheck', 'explain'])
         throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, worker, gradcheck, explain; see symgrad --help)`)
