@@ -1,17 +1,13 @@
-/** The `train`, `ensemble`, `gradcheck` and `explain` commands. Each returns an exit status. */
+/** The `ensemble` and `gradcheck` commands and the flags shared by train, search and ensemble. Each returns an exit status. */
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../core/Random.js'
 import * as T from '../core/Tensor.js'
 import { SymgradError } from '../core/errors.js'
-import { grad } from '../ad/grad.js'
 import { formatGradcheck, gradcheck } from '../ad/gradcheck.js'
-import { simplify } from '../compile/simplify.js'
 import * as D from '../data/Dataset.js'
-import { evaluate } from '../eval/evaluate.js'
 import * as ops from '../ops/index.js'
 import { mlp } from '../nn/model.js'
 import { l2 } from '../nn/regularizers.js'
-import { formatTrace, toInfix, traceBackward } from '../print/index.js'
 import { readJsonFile } from '../io/atomic.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { buildModel, buildTrainConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
@@ -19,8 +15,9 @@ import { pct } from '../train/diagnostics.js'
 import { trainEnsemble } from '../train/ensemble.js'
 import { lossExpr } from '../train/programs.js'
 import { ArgError, type FlagSpec, type ParsedArgs } from './args.js'
+import { checkLayers, checkRun, cliLimits } from './checks.js'
+import { checkMlpSize, within } from '../io/limits.js'
 import { loadData } from './data.js'
-import { parseAssignments, parseExpr } from './parseExpr.js'
 import { runTraining } from './run.js'
 
 /** Flags that set RunConfig fields (shared by train, search and ensemble). */
@@ -50,6 +47,7 @@ export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig
   let c = base
   const file = a.flags['config']
   if (typeof file === 'string') c = orExit(inFile(file, E.chain((j: unknown) => decodeRunConfig(j, c))(readJsonFile(file))))
+  const limits = orExit(cliLimits())
   const over: Record<string, unknown> = {}
   const flagOf: Record<string, string> = {}
   for (const [flag, s] of Object.entries(configFlags)) {
@@ -61,6 +59,7 @@ export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig
   // a bad flag value is named by its flag: `--lr: expected a positive number, got -0.1`
   const r = decodeRunConfig(over, c, '\u0000')
   if (E.isLeft(r)) throw new ArgError(r.left.message.replace(/\u0000\.(\w+)/g, (_, k: string) => `--${flagOf[k] ?? k}`))
+  orExit(checkLayers(r.right.hidden, limits, typeof a.flags['hidden'] === 'string' ? '--hidden' : 'config.hidden'))
   return r.right
 }
 
@@ -79,7 +78,11 @@ export function ensembleCommand(a: ParsedArgs): number {
   const c = configFromArgs(a, { ...defaultRunConfig, epochs: 5 })
   const count = typeof a.flags['models'] === 'number' ? a.flags['models'] : 3
   if (!(Number.isInteger(count) && count >= 1)) throw new ArgError(`ensemble: --models must be a positive integer, got ${count}`)
-  const { train, validation, test, image } = orExit(loadData(c))
+  const limits = orExit(cliLimits())
+  orExit(within(limits, 'trials', count, '--models', `${count} models`))
+  const data = orExit(loadData(c))
+  orExit(checkRun(c, data, limits))
+  const { train, validation, test, image } = data
   const model = buildModel(c, D.features(train), train.classes)
   console.log(`ensemble of ${count} × mlp [${[D.features(train), ...c.hidden, train.classes].join(', ')}] on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i)`)
   const r = trainEnsemble(model, { train, validation }, test, buildTrainConfig(c, D.size(train), image), count, (i, acc) =>
@@ -93,11 +96,16 @@ export function ensembleCommand(a: ParsedArgs): number {
 }
 
 export function gradcheckCommand(a: ParsedArgs): number {
-  const hidden = typeof a.flags['hidden'] === 'string' ? a.flags['hidden'].split(',').map(Number) : [6]
-  if (!hidden.every((h) => Number.isInteger(h) && h > 0)) throw new ArgError(`gradcheck: --hidden expects positive integers, got '${String(a.flags['hidden'])}'`)
+  // the same codecs and limits as train's --hidden and --seed
+  const fields: Record<string, unknown> = {}
+  if (typeof a.flags['hidden'] === 'string') fields['hidden'] = a.flags['hidden'].split(',').map((w) => (w.trim() === '' ? NaN : Number(w)))
+  if (a.flags['seed'] !== undefined) fields['seed'] = a.flags['seed']
+  const r0 = decodeRunConfig(fields, { ...defaultRunConfig, hidden: [6], seed: 0 }, '\u0000')
+  if (E.isLeft(r0)) throw new ArgError(`gradcheck: ${r0.left.message.replace(/\u0000\./g, '--')}`)
+  const { hidden, seed } = r0.right
   const loss = a.flags['loss'] ?? 'softmax'
   if (loss !== 'softmax' && loss !== 'svm') throw new ArgError(`gradcheck: --loss expects softmax or svm, got '${String(loss)}'`)
-  const seed = typeof a.flags['seed'] === 'number' ? a.flags['seed'] : 0
+  orExit(checkMlpSize([5, ...hidden, 4], orExit(cliLimits()), 'gradcheck: --hidden'))
   const [n, d, k] = [8, 5, 4]
   const model = mlp([d, ...hidden, k], { activation: { kind: 'activation', fn: 'tanh' } })
   const key = R.key(seed)
@@ -111,32 +119,4 @@ export function gradcheckCommand(a: ParsedArgs): number {
   console.log(`gradcheck: mlp [${[d, ...hidden, k].join(', ')}] tanh, ${loss} loss + 0.01·ΣW², ${n} random examples, symbolic gradients vs central differences`)
   console.log(formatGradcheck(r.right))
   return r.right.params.every((p) => p.ok) ? 0 : 1
-}
-
-export function explainCommand(a: ParsedArgs): number {
-  const src = a.positional[0]
-  if (src === undefined) throw new ArgError('explain: expected an expression, e.g. symgrad explain "(x+y)*z" --at x=-2,y=5,z=-4')
-  const parsed = parseExpr(src)
-  if (E.isLeft(parsed)) throw new ArgError(`explain: ${parsed.left}`)
-  const { expr, vars } = parsed.right
-  const at = typeof a.flags['at'] === 'string' ? parseAssignments(a.flags['at']) : E.right({} as Record<string, number>)
-  if (E.isLeft(at)) throw new ArgError(`explain: ${at.left}`)
-  const missing = vars.filter((v) => at.right[v] === undefined)
-  if (missing.length > 0) throw new ArgError(`explain: no value for ${missing.join(', ')}: add --at ${missing.map((v) => `${v}=…`).join(',')}`)
-  const extra = Object.keys(at.right).filter((v) => !vars.includes(v))
-  if (extra.length > 0) throw new ArgError(`explain: --at names ${extra.join(', ')}, which the expression does not use`)
-  const leaves = vars.map((v) => ops.input(v, []))
-  const bindings = Object.fromEntries(vars.map((v) => [v, T.scalar(at.right[v]!)]))
-  const { exprs, fired } = simplify(grad(expr, leaves))
-  const vals = evaluate([expr, ...exprs], bindings)
-  if (E.isLeft(vals)) return (console.error(`symgrad: ${vals.left.message}`), 1)
-  const num = (t: T.Tensor) => String(Number(T.item(t).toPrecision(6)))
-  console.log(`f = ${toInfix(expr)}`)
-  if (vars.length > 0) console.log(`at ${vars.map((v) => `${v} = ${at.right[v]}`).join(', ')}: f = ${num(vals.right[0]!)}`)
-  else console.log(`f = ${num(vals.right[0]!)}`)
-  vars.forEach((v, i) => console.log(`∂f/∂${v} = ${toInfix(exprs[i]!)} = ${num(vals.right[i + 1]!)}`))
-  console.log(`simplify fired: ${fired.map((f) => `${f.rule} ×${f.count}`).join(', ') || 'nothing'}`)
-  const tr = traceBackward(expr, bindings)
-  if (E.isRight(tr)) console.log(`\nbackprop trace (forward values, local gradients, upstream × local):\n${formatTrace(tr.right)}`)
-  return 0
 }
