@@ -2,7 +2,6 @@
  * The command line: `symgrad <command> [flags]`. Argument errors print one line and exit with 2.
  */
 import { closest } from '../io/codecs.js'
-import { mkdirSync } from 'node:fs'
 import { ArgError, flagHelp, parseArgs, type FlagSpec } from './args.js'
 import { configFlags, ensembleCommand, explainCommand, gradcheckCommand } from './commands.js'
 import { trainCommand } from './trainCommand.js'
@@ -84,14 +83,10 @@ export async function main(argv: readonly string[], err: (line: string) => void 
     if (rest.includes('--help') || rest.includes('-h')) return (console.log(usage), 0)
     switch (cmd) {
       case 'train': return trainCommand(parseArgs(rest, trainFlags, 'train'), err)
-      case 'search': {
-        const a = parseArgs(rest, searchFlags, 'search')
-        if (a.flags['out'] === undefined) mkdirSync('report', { recursive: true })
-        return await searchCommand(a)
-      }
+      case 'search': return await searchCommand(parseArgs(rest, searchFlags, 'search'))
       case 'ensemble': return ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
-      case 'explain': return explainCommand(parseArgs(rest, explainFlags, 'explain'))
+      case 'explain': return explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
       default: {
         const near = closest(cmd, ['train', 'search', 'ensemble', 'gradcheck', 'explain'])
         throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, gradcheck, explain; see symgrad --help)`)

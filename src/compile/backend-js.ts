@@ -10,6 +10,9 @@ import { matmul, matmulScratch, type MatmulScratch } from './kernels/matmul.js'
 import { wasmMatmul } from './kernels/matmul-wasm.js'
 import { reduce } from './kernels/reduce.js'
 import { gatherLabel, oneHot } from './kernels/labels.js'
+import * as conv from './kernels/conv.js'
+import * as pool from './kernels/pool.js'
+import { spatialKernels } from './backend-spatial.js'
 
 const cmp = (js: string): ScalarCode => ([x, y]) => `(${x} ${js} ${y} ? 1 : 0)`
 
@@ -109,6 +112,7 @@ export const jsKernels = opTable<KernelCode>([
       },
     },
   ],
+  ...spatialKernels,
 ])
 
 type Matmul = typeof matmul
@@ -134,5 +138,8 @@ export const jsBackend: Backend = {
   elementwise: jsElementwise,
   kernels: jsKernels,
   scalarCalls: true,
-  runtime: () => ({ matmul: fastestMatmul(), reduce, oneHot, gatherLabel, scratch: matmulScratch() }),
+  runtime: () => ({
+    matmul: fastestMatmul(), reduce, oneHot, gatherLabel, scratch: matmulScratch(),
+    spatial: { ...conv, ...pool }, convScratch: conv.convScratch(),
+  }),
 }

@@ -70,6 +70,8 @@ export const Attr = {
   } as AttrType,
   /** A leaf's name: a non-empty string of at most MAX_NAME characters. */
   name: { expected: `a name (1 to ${MAX_NAME} characters)`, is: (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= MAX_NAME } as AttrType,
+  /** An integer n (meaning [n, n]) or a [height, width] pair of integers. */
+  intPair: { expected: 'an integer or a pair of integers', is: (v: unknown) => isInt(v) || (Array.isArray(v) && v.length === 2 && v.every(isInt)) } as AttrType,
   nullable: (t: AttrType): AttrType => ({ expected: `${t.expected} or null`, is: (v) => v === null || t.is(v) }),
   optional: (t: AttrType): AttrType => ({ ...t, optional: true }),
   /** Exactly these attributes (optional ones may be left out), no others. */
