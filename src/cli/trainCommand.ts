@@ -11,10 +11,8 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
-import { countBatches } from '../data/batches.js'
 import { checkWritable, readJsonFile, saveCheckpoint } from '../io/atomic.js'
 import { decodeCheckpoint, type Loaded } from '../io/checkpoint.js'
-import { toConfigJson } from '../io/runConfig.js'
 import { checkDataFits } from '../io/spec.js'
 import { buildModel, buildTrainConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
 import type { TrainState } from '../train/TrainState.js'
@@ -46,7 +44,7 @@ function resume(path: string, a: ParsedArgs, warn: (line: string) => void): { c:
   return { c, data, from: st.status === 'done' ? { ...st, status: 'running' } : st }
 }
 
-const show = (v: unknown): string => (Array.isArray(v) ? `[${v.join(',')}]` : String(v))
+const show = (v: unknown): string => (Array.isArray(v) ? `[${v.join(',')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))
 
 /**
  * The fields of `now` that differ from the saved run, as `learningRate (0.05 → 0.1)`; `epochs` is
@@ -68,9 +66,8 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   const c = r0?.c ?? configFromArgs(a, defaultRunConfig)
   const data = r0?.data ?? orExit(loadData(c))
   if (typeof save === 'string') orExit(checkWritable(save))
-  const per = countBatches(D.size(data.train), c.batchSize)
   const spec = buildModel(c, D.features(data.train), data.train.classes).spec
-  const write = (state: TrainState) => saveCheckpoint(save as string, { spec, config: toConfigJson(c, per), run: c, state })
+  const write = (state: TrainState) => saveCheckpoint(save as string, { spec, run: c, state })
   const report = a.flags['report']
   const r = runTraining(c, {
     report: typeof report === 'string' ? report : 'report',

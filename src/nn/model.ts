@@ -17,8 +17,8 @@ import { type InitScheme, initWeight } from './init.js'
 import { type LayerSpec, type Mode, type Resolved, applyLayer, batchNorm, dense, dropout, leafShapes, prefix, relu } from './layers.js'
 import { isWeight } from './regularizers.js'
 
-/** Named tensors: parameters ('dense0.W', 'dense0.b', 'bn1.gamma'...). */
-export type Params = Readonly<Record<string, Tensor>>
+import type { Params } from '../core/Params.js'
+export type { Params } from '../core/Params.js'
 /** Named non-trained tensors: batch-norm running statistics ('bn1.runningMean', 'bn1.runningVar'). */
 export type State = Readonly<Record<string, Tensor>>
 
