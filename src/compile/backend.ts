@@ -13,10 +13,17 @@ import type { Eqn, Var } from './program.js'
 import type { OpName } from '../ops/index.js'
 
 /** Ops that run as backend kernels (reshape is an alias, const/tensor are data, views are strides). */
-export type KernelOp = 'sum' | 'mean' | 'max' | 'logSumExp' | 'count' | 'matmul' | 'sumTo' | 'oneHot' | 'gatherLabel'
+export type KernelOp =
+  | 'sum' | 'mean' | 'max' | 'logSumExp' | 'count' | 'matmul' | 'sumTo' | 'oneHot' | 'gatherLabel'
+  | 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter'
+  | 'maxPool2d' | 'maxPool2dBackprop' | 'maxPool2dGather' | 'avgPool2d' | 'avgPool2dBackprop' | 'pad'
 /** Compile-time check that every kernel op is a registered op name. */
 export type KernelOpsAreOps = KernelOp extends OpName ? true : never
-export const kernelOps: readonly KernelOp[] = ['sum', 'mean', 'max', 'logSumExp', 'count', 'matmul', 'sumTo', 'oneHot', 'gatherLabel']
+export const kernelOps: readonly KernelOp[] = [
+  'sum', 'mean', 'max', 'logSumExp', 'count', 'matmul', 'sumTo', 'oneHot', 'gatherLabel',
+  'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
+  'maxPool2d', 'maxPool2dBackprop', 'maxPool2dGather', 'avgPool2d', 'avgPool2dBackprop', 'pad',
+]
 
 export interface KernelCtx {
   readonly eqn: Eqn

@@ -25,7 +25,7 @@ import { builtinOptimizers } from '../optim/registry.js'
 import { defaultRunConfig, runInits, runLosses, runPreprocess, runSchedules, type RunConfig } from '../train/config.js'
 import { decodeWith, describe, FiniteNumber, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, recordOf, struct, UnitInterval } from './codecs.js'
 
-const dataName = "'mnist' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>'"
+const dataName = "'mnist' | 'mnist-sample' | 'fashion' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>'"
 
 /** Where the data comes from: a bundled set, a pair of IDX files, CIFAR-10 batch files or a CSV file. */
 export const DataSourceC = new t.Type<string, string, unknown>(
@@ -40,7 +40,7 @@ export const DataSourceC = new t.Type<string, string, unknown>(
 )
 
 function dataProblem(s: string): string | undefined {
-  if (s === 'mnist' || s === 'spiral' || s === 'xor') return undefined
+  if (['mnist', 'mnist-sample', 'fashion', 'spiral', 'xor'].includes(s)) return undefined
   const files = s.slice(s.indexOf(':') + 1).split(',')
   if (s.startsWith('idx:')) return files.length === 2 && files.every((f) => f !== '') ? undefined : `expected idx:<images>,<labels> (two files), got ${describe(s)}`
   if (s.startsWith('csv:')) return s.length > 4 ? undefined : `expected csv:<file>, got ${describe(s)}`

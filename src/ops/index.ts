@@ -11,6 +11,9 @@ import { sumOp, meanOp, maxOp, logSumExpOp, countOp } from './reduce.js'
 import { matmulOp } from './linalg.js'
 import { broadcastToOp, sumToOp, reshapeOp, transposeOp } from './movement.js'
 import { oneHotOp, gatherLabelOp } from './labels.js'
+import { conv2dOp, conv2dBackpropInputOp, conv2dBackpropFilterOp } from './conv.js'
+import { maxPool2dOp, maxPool2dBackpropOp, maxPool2dGatherOp, avgPool2dOp, avgPool2dBackpropOp } from './pool.js'
+import { padOp } from './pad.js'
 import type { OpDef } from '../core/Expr.js'
 
 export const registry = [
@@ -22,6 +25,8 @@ export const registry = [
   matmulOp,
   broadcastToOp, sumToOp, reshapeOp, transposeOp,
   oneHotOp, gatherLabelOp,
+  conv2dOp, conv2dBackpropInputOp, conv2dBackpropFilterOp,
+  maxPool2dOp, maxPool2dBackpropOp, maxPool2dGatherOp, avgPool2dOp, avgPool2dBackpropOp, padOp,
 ] as const
 
 export type OpName = (typeof registry)[number]['name']
@@ -42,5 +47,8 @@ export * from './reduce.js'
 export * from './linalg.js'
 export * from './movement.js'
 export * from './labels.js'
+export * from './conv.js'
+export * from './pool.js'
+export * from './pad.js'
 export * from './composite.js'
 export { broadcastArgs, type Bin } from './pointwise.js'

@@ -1,0 +1,52 @@
+/**
+ * The JavaScript backend's statements for the spatial ops (convolution, pooling, padding): each
+ * calls a kernel of kernels/conv.ts or kernels/pool.ts with the dimensions as numbers or bound
+ * symbols. Attribute values are integers checked by the ops' shape rules and formatted here.
+ */
+import type { Attrs } from '../core/Expr.js'
+import type { KernelCtx } from './backend.js'
+
+const int = (v: unknown): string => {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`spatial kernel: expected an integer attribute, got ${JSON.stringify(v)}`)
+  return String(v)
+}
+const pair = (a: Attrs, key: string, fallback: number): [string, string] => {
+  const v = a[key] ?? fallback
+  return Array.isArray(v) ? [int(v[0]), int(v[1])] : [int(v), int(v)]
+}
+
+/** The ConvDims literal of a convolution with input dims x [N,C,H,W] and filter dims [F,C,KH,KW]. */
+function convDims(c: KernelCtx, x: readonly string[], w: readonly string[]): string {
+  const [sh, sw] = pair(c.eqn.attrs, 'stride', 1)
+  const [ph, pw] = pair(c.eqn.attrs, 'pad', 0)
+  return `{ n: ${x[0]}, c: ${x[1]}, h: ${x[2]}, w: ${x[3]}, f: ${w[0]}, kh: ${w[2]}, kw: ${w[3]}, sh: ${sh}, sw: ${sw}, ph: ${ph}, pw: ${pw} }`
+}
+
+/** The PoolDims literal of a pooling over input dims x [N,C,H,W]. */
+function poolDims(c: KernelCtx, x: readonly string[]): string {
+  const [kh, kw] = pair(c.eqn.attrs, 'window', 2)
+  const [sh, sw] = pair(c.eqn.attrs, 'stride', Number(kh))
+  return `{ nc: ${x[0]} * ${x[1]}, h: ${x[2]}, w: ${x[3]}, kh: ${kh}, kw: ${kw}, sh: ${sh}, sw: ${sw} }`
+}
+
+const conv = (fn: string, dims: (c: KernelCtx) => string) => (c: KernelCtx) => {
+  const [a, b] = c.args as [number, number]
+  return `rt.spatial.${fn}(${c.arr(a)}, ${c.arr(b)}, ${c.arr(c.eqn.out)}, ${dims(c)}, rt.matmul, rt.scratch, rt.convScratch);`
+}
+
+export const spatialKernels = {
+  conv2d: conv('conv2d', (c) => convDims(c, c.dims(c.args[0]!), c.dims(c.args[1]!))),
+  conv2dBackpropInput: conv('conv2dBackpropInput', (c) => convDims(c, c.dims(c.eqn.out), c.dims(c.args[1]!))),
+  conv2dBackpropFilter: conv('conv2dBackpropFilter', (c) => convDims(c, c.dims(c.args[0]!), c.dims(c.eqn.out))),
+  maxPool2d: (c: KernelCtx) => `rt.spatial.maxPool2d(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`,
+  maxPool2dBackprop: (c: KernelCtx) =>
+    `rt.spatial.maxPool2dBackprop(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`,
+  maxPool2dGather: (c: KernelCtx) =>
+    `rt.spatial.maxPool2dGather(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`,
+  avgPool2d: (c: KernelCtx) => `rt.spatial.avgPool2d(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`,
+  avgPool2dBackprop: (c: KernelCtx) => `rt.spatial.avgPool2dBackprop(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.eqn.out))});`,
+  pad: (c: KernelCtx) => {
+    const pads = (c.eqn.attrs['pads'] as readonly unknown[]).map(int)
+    return `rt.spatial.pad(${c.arr(c.args[0]!)}, [${c.dims(c.args[0]!).join(', ')}], ${c.arr(c.eqn.out)}, [${c.dims(c.eqn.out).join(', ')}], [${pads.join(', ')}]);`
+  },
+}

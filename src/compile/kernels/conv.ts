@@ -1,0 +1,131 @@
+/**
+ * Convolution kernels for the JavaScript backend, through im2col and the packed matmul:
+ *
+ *   col[(c·KH + p)·KW + q, i·OW + j] = x[n, c, i·sh − ph + p, j·sw − pw + q]   (0 outside x)
+ *   conv2d:               y_n  [F, P] = W [F, K] · col_n [K, P]        (K = C·KH·KW, P = OH·OW)
+ *   conv2dBackpropInput:  col2im(Wᵀ [K, F] · g_n [F, P]) → dx_n
+ *   conv2dBackpropFilter: dW [F, K] = Σ_n g_n [F, P] · col_nᵀ [P, K]
+ *
+ * One image at a time, so the column buffer is K·P doubles whatever the batch, and every product
+ * writes straight into its place in the NCHW output. The column buffer lives in the runtime and
+ * grows on demand: no allocation per call once warm.
+ */
+import type { MatmulScratch } from './matmul.js'
+
+export type MatmulFn = (
+  A: Float64Array, aOff: number, tA: boolean,
+  B: Float64Array, bOff: number, tB: boolean,
+  C: Float64Array, cOff: number,
+  m: number, n: number, k: number,
+  scratch: MatmulScratch,
+  accumulate?: boolean,
+) => void
+
+/** Geometry: batch, channels, input size, filters, kernel, stride, padding (output size derived). */
+export interface ConvDims {
+  readonly n: number
+  readonly c: number
+  readonly h: number
+  readonly w: number
+  readonly f: number
+  readonly kh: number
+  readonly kw: number
+  readonly sh: number
+  readonly sw: number
+  readonly ph: number
+  readonly pw: number
+}
+
+export interface ConvScratch {
+  col: Float64Array
+}
+
+export function convScratch(): ConvScratch {
+  return { col: new Float64Array(0) }
+}
+
+const outH = (d: ConvDims) => (d.h + 2 * d.ph - d.kh) / d.sh + 1
+const outW = (d: ConvDims) => (d.w + 2 * d.pw - d.kw) / d.sw + 1
+
+function colBuffer(s: ConvScratch, size: number): Float64Array {
+  if (s.col.length < size) s.col = new Float64Array(size)
+  return s.col
+}
+
+/** im2col of image n of x into col [K, P]. */
+export function im2col(x: Float64Array, n: number, d: ConvDims, col: Float64Array): void {
+  const OH = outH(d)
+  const OW = outW(d)
+  let o = 0
+  for (let c = 0; c < d.c; c++) {
+    const base = (n * d.c + c) * d.h * d.w
+    for (let p = 0; p < d.kh; p++)
+      for (let q = 0; q < d.kw; q++)
+        for (let i = 0; i < OH; i++) {
+          const y = i * d.sh - d.ph + p
+          if (y < 0 || y >= d.h) {
+            col.fill(0, o, o + OW)
+            o += OW
+            continue
+          }
+          const src = base + y * d.w
+          for (let j = 0, xx = q - d.pw; j < OW; j++, xx += d.sw) col[o++] = xx >= 0 && xx < d.w ? x[src + xx]! : 0
+        }
+  }
+}
+
+/** col2im: adds col [K, P] into image n of dx (the adjoint of im2col). */
+export function col2im(col: Float64Array, n: number, d: ConvDims, dx: Float64Array): void {
+  const OH = outH(d)
+  const OW = outW(d)
+  let o = 0
+  for (let c = 0; c < d.c; c++) {
+    const base = (n * d.c + c) * d.h * d.w
+    for (let p = 0; p < d.kh; p++)
+      for (let q = 0; q < d.kw; q++)
+        for (let i = 0; i < OH; i++) {
+          const y = i * d.sh - d.ph + p
+          if (y < 0 || y >= d.h) {
+            o += OW
+            continue
+          }
+          const dst = base + y * d.w
+          for (let j = 0, xx = q - d.pw; j < OW; j++, xx += d.sw, o++) if (xx >= 0 && xx < d.w) dx[dst + xx]! += col[o]!
+        }
+  }
+}
+
+/** y [N, F, OH, OW] = conv2d(x [N, C, H, W], w [F, C, KH, KW]). */
+export function conv2d(x: Float64Array, w: Float64Array, y: Float64Array, d: ConvDims, mm: MatmulFn, ms: MatmulScratch, cs: ConvScratch): void {
+  const P = outH(d) * outW(d)
+  const K = d.c * d.kh * d.kw
+  const col = colBuffer(cs, K * P)
+  for (let n = 0; n < d.n; n++) {
+    im2col(x, n, d, col)
+    mm(w, 0, false, col, 0, false, y, n * d.f * P, d.f, P, K, ms)
+  }
+}
+
+/** dx [N, C, H, W] = conv2dBackpropInput(g [N, F, OH, OW], w [F, C, KH, KW]). */
+export function conv2dBackpropInput(g: Float64Array, w: Float64Array, dx: Float64Array, d: ConvDims, mm: MatmulFn, ms: MatmulScratch, cs: ConvScratch): void {
+  const P = outH(d) * outW(d)
+  const K = d.c * d.kh * d.kw
+  const col = colBuffer(cs, K * P)
+  dx.fill(0, 0, d.n * d.c * d.h * d.w)
+  for (let n = 0; n < d.n; n++) {
+    mm(w, 0, true, g, n * d.f * P, false, col, 0, K, P, d.f, ms)
+    col2im(col, n, d, dx)
+  }
+}
+
+/** dw [F, C, KH, KW] = conv2dBackpropFilter(x [N, C, H, W], g [N, F, OH, OW]). */
+export function conv2dBackpropFilter(x: Float64Array, g: Float64Array, dw: Float64Array, d: ConvDims, mm: MatmulFn, ms: MatmulScratch, cs: ConvScratch): void {
+  const P = outH(d) * outW(d)
+  const K = d.c * d.kh * d.kw
+  const col = colBuffer(cs, K * P)
+  if (d.n === 0) dw.fill(0, 0, d.f * K)
+  for (let n = 0; n < d.n; n++) {
+    im2col(x, n, d, col)
+    mm(g, n * d.f * P, false, col, 0, true, dw, 0, d.f, K, P, ms, n > 0)
+  }
+}
