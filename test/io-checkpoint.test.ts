@@ -122,7 +122,7 @@ describe('checkpoints and resume', () => {
     expect(edit((d) => ((d['spec'].layers[4].out = 4), (d['spec'].out = 4)))).toBe("checkpoint.state.params['dense4.W']: expected shape [16,4] for this model, got [16,3]")
     expect(edit((d) => delete d['state'].params['bn1.gamma'])).toMatch(/^checkpoint\.state\.params: missing 'bn1\.gamma' \(the model needs \[16\]; the checkpoint has /)
     expect(edit((d) => ((d['run'].optimizer = 'momentum'), delete d['run'].clipNorm))).toBe(
-      "checkpoint.state.optState: expected a record, got an array of 2 (the optimizer state does not fit the configured optimizer)",
+      "checkpoint.state.optState: expected a record of 'count', 'hyperparams', 'velocity', got an array of 2 (the optimizer state does not fit the configured optimizer)",
     )
     expect(edit((d) => (d['state'].params['dense0.b'] = { shape: [16], f64le: doc['state'].params['dense0.b'].f64le.slice(0, -12) + 'AAAAAAAA+H8=' }))).toBe(
       "checkpoint.state.params['dense0.b']: expected finite values, got NaN at flat index 15 of shape [16]",

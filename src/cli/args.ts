@@ -1,7 +1,11 @@
 /**
- * Command-line flags: `--name value`, `--name=value` and boolean `--flag`. Unknown flags, missing
- * values and bad numbers are ArgErrors: the CLI prints their one-line message and exits with 2.
+ * Command-line flags: `--name value`, `--name=value` and boolean `--flag`. Unknown flags (with the
+ * nearest known one), missing values, bad numbers and arguments a command does not take (`train
+ * -lr 0.1`: a flag with one dash) are ArgErrors: the CLI prints their one-line message and exits
+ * with 2. Flag names are looked up as own fields only (`--constructor` is an unknown flag).
  */
+import { closest, quote } from '../io/codecs.js'
+
 export class ArgError extends Error {}
 
 export interface FlagSpec {
@@ -14,19 +18,34 @@ export interface ParsedArgs {
   readonly flags: Readonly<Record<string, string | number | boolean>>
 }
 
-export function parseArgs(argv: readonly string[], spec: Readonly<Record<string, FlagSpec>>, command: string): ParsedArgs {
+/** ` (did you mean --lr?)`, or nothing. */
+function suggest(name: string, spec: Readonly<Record<string, FlagSpec>>): string {
+  const near = closest(name, Object.keys(spec))
+  return near !== undefined ? ` (did you mean --${near}?)` : ''
+}
+
+/**
+ * `positionals` is how many plain arguments the command takes (explain: 1, the others: 0); one
+ * more is refused, naming it (a one-dash `-lr` is taken for a misspelled flag).
+ */
+export function parseArgs(argv: readonly string[], spec: Readonly<Record<string, FlagSpec>>, command: string, positionals = 0): ParsedArgs {
   const positional: string[] = []
   const flags: Record<string, string | number | boolean> = {}
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (!a.startsWith('--') || a === '--') {
+      if (positional.length >= positionals) {
+        const dash = /^-([A-Za-z][\w-]*)/.exec(a)
+        const hint = dash ? suggest(dash[1]!, spec).replace(/^ \(did you mean/, ' (flags start with two dashes: did you mean') : ''
+        throw new ArgError(`${command}: unexpected argument ${quote(a)}${hint || (positionals === 0 ? ` (${command} takes only --flags)` : '')}`)
+      }
       positional.push(a)
       continue
     }
     const eq = a.indexOf('=')
     const name = a.slice(2, eq < 0 ? undefined : eq)
-    const s = spec[name]
-    if (!s) throw new ArgError(`${command}: unknown flag --${name} (flags: ${Object.keys(spec).map((k) => `--${k}`).join(' ')})`)
+    const s = Object.hasOwn(spec, name) ? spec[name] : undefined
+    if (!s) throw new ArgError(`${command}: unknown flag --${quote(name).slice(1, -1)}${suggest(name, spec) || ` (see symgrad ${command} --help)`}`)
     if (s.kind === 'boolean') {
       if (eq >= 0) throw new ArgError(`${command}: --${name} takes no value`)
       flags[name] = true
@@ -36,7 +55,7 @@ export function parseArgs(argv: readonly string[], spec: Readonly<Record<string,
     if (raw === undefined || (eq < 0 && raw.startsWith('--'))) throw new ArgError(`${command}: --${name} needs a value`)
     if (s.kind === 'number') {
       const v = Number(raw)
-      if (raw.trim() === '' || !Number.isFinite(v)) throw new ArgError(`${command}: --${name} expects a number, got '${raw}'`)
+      if (raw.trim() === '' || !Number.isFinite(v)) throw new ArgError(`${command}: --${name} expects a number, got ${quote(raw)}`)
       flags[name] = v
     } else flags[name] = raw
   }

@@ -21,6 +21,8 @@ import { pct } from '../train/diagnostics.js'
 import { trainEnsemble } from '../train/ensemble.js'
 import { lossExpr } from '../train/programs.js'
 import { ArgError, type FlagSpec, type ParsedArgs } from './args.js'
+import { checkLayers, checkRun, cliLimits } from './checks.js'
+import { checkMlpSize, within } from '../io/limits.js'
 import { loadData } from './data.js'
 import { parseAssignments, parseExpr } from './parseExpr.js'
 import { runTraining } from './run.js'
@@ -52,6 +54,7 @@ export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig
   let c = base
   const file = a.flags['config']
   if (typeof file === 'string') c = orExit(inFile(file, E.chain((j: unknown) => decodeRunConfig(j, c))(readJsonFile(file))))
+  const limits = orExit(cliLimits())
   const over: Record<string, unknown> = {}
   const flagOf: Record<string, string> = {}
   for (const [flag, s] of Object.entries(configFlags)) {
@@ -63,6 +66,7 @@ export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig
   // a bad flag value is named by its flag: `--lr: expected a positive number, got -0.1`
   const r = decodeRunConfig(over, c, '\u0000')
   if (E.isLeft(r)) throw new ArgError(r.left.message.replace(/\u0000\.(\w+)/g, (_, k: string) => `--${flagOf[k] ?? k}`))
+  orExit(checkLayers(r.right.hidden, limits, typeof a.flags['hidden'] === 'string' ? '--hidden' : 'config.hidden'))
   return r.right
 }
 
@@ -81,7 +85,11 @@ export function ensembleCommand(a: ParsedArgs): number {
   const c = configFromArgs(a, { ...defaultRunConfig, epochs: 5 })
   const count = typeof a.flags['models'] === 'number' ? a.flags['models'] : 3
   if (!(Number.isInteger(count) && count >= 1)) throw new ArgError(`ensemble: --models must be a positive integer, got ${count}`)
-  const { train, validation, test, image } = orExit(loadData(c))
+  const limits = orExit(cliLimits())
+  orExit(within(limits, 'trials', count, '--models', `${count} models`))
+  const data = orExit(loadData(c))
+  orExit(checkRun(c, data, limits))
+  const { train, validation, test, image } = data
   const model = buildModel(c, D.features(train), train.classes)
   console.log(`ensemble of ${count} × mlp [${[D.features(train), ...c.hidden, train.classes].join(', ')}] on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i)`)
   const r = trainEnsemble(model, { train, validation }, test, buildTrainConfig(c, D.size(train), image), count, (i, acc) =>
@@ -95,11 +103,16 @@ export function ensembleCommand(a: ParsedArgs): number {
 }
 
 export function gradcheckCommand(a: ParsedArgs): number {
-  const hidden = typeof a.flags['hidden'] === 'string' ? a.flags['hidden'].split(',').map(Number) : [6]
-  if (!hidden.every((h) => Number.isInteger(h) && h > 0)) throw new ArgError(`gradcheck: --hidden expects positive integers, got '${String(a.flags['hidden'])}'`)
+  // the same codecs and limits as train's --hidden and --seed
+  const fields: Record<string, unknown> = {}
+  if (typeof a.flags['hidden'] === 'string') fields['hidden'] = a.flags['hidden'].split(',').map((w) => (w.trim() === '' ? NaN : Number(w)))
+  if (a.flags['seed'] !== undefined) fields['seed'] = a.flags['seed']
+  const r0 = decodeRunConfig(fields, { ...defaultRunConfig, hidden: [6], seed: 0 }, '\u0000')
+  if (E.isLeft(r0)) throw new ArgError(`gradcheck: ${r0.left.message.replace(/\u0000\./g, '--')}`)
+  const { hidden, seed } = r0.right
   const loss = a.flags['loss'] ?? 'softmax'
   if (loss !== 'softmax' && loss !== 'svm') throw new ArgError(`gradcheck: --loss expects softmax or svm, got '${String(loss)}'`)
-  const seed = typeof a.flags['seed'] === 'number' ? a.flags['seed'] : 0
+  orExit(checkMlpSize([5, ...hidden, 4], orExit(cliLimits()), 'gradcheck: --hidden'))
   const [n, d, k] = [8, 5, 4]
   const model = mlp([d, ...hidden, k], { activation: { kind: 'activation', fn: 'tanh' } })
   const key = R.key(seed)

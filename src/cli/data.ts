@@ -40,7 +40,7 @@ function splitFiles(ds: Dataset): E.Either<SymgradError, Splits> {
 }
 
 function raw(data: string): E.Either<SymgradError, Splits> {
-  const load = packaged[data]
+  const load = Object.hasOwn(packaged, data) ? packaged[data] : undefined
   if (load !== undefined) {
     const hit = cache.get(data)
     const r = hit !== undefined ? E.right(hit) : load()
@@ -67,7 +67,7 @@ export function loadData(c: Pick<RunConfig, 'data' | 'preprocess'>): E.Either<Sy
   const pre = c.preprocess === 'none' ? E.right(r.right) : fitApply({ kind: c.preprocess }, r.right)
   if (E.isLeft(pre)) return pre
   const s = pre.right
-  const shape = packaged[c.data] !== undefined ? ([28, 28, 1] as const) : r.right.train.shape
+  const shape = Object.hasOwn(packaged, c.data) ? ([28, 28, 1] as const) : r.right.train.shape
   const image = shape !== undefined && shape.length === 3 ? ([shape[0]!, shape[1]!, shape[2]!] as const) : undefined
   return E.right({ train: s.train, validation: s.validation, test: s.test, ...(image ? { image } : {}) })
 }

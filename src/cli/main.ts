@@ -5,7 +5,6 @@ import { closest } from '../io/codecs.js'
 import { runConfigFieldNames } from '../io/runConfig.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
-import { mkdirSync } from 'node:fs'
 import { ArgError, flagHelp, parseArgs, type FlagSpec } from './args.js'
 import { configFlags, ensembleCommand, explainCommand, gradcheckCommand } from './commands.js'
 import { trainCommand } from './trainCommand.js'
@@ -105,14 +104,10 @@ export async function main(argv: readonly string[], err: (line: string) => void 
     if (rest.includes('--help') || rest.includes('-h')) return (console.log(usage), 0)
     switch (cmd) {
       case 'train': return trainCommand(parseArgs(rest, trainFlags, 'train'), err)
-      case 'search': {
-        const a = parseArgs(rest, searchFlags, 'search')
-        if (a.flags['out'] === undefined) mkdirSync('report', { recursive: true })
-        return await searchCommand(a)
-      }
+      case 'search': return await searchCommand(parseArgs(rest, searchFlags, 'search'))
       case 'ensemble': return ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
-      case 'explain': return explainCommand(parseArgs(rest, explainFlags, 'explain'))
+      case 'explain': return explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
       default: {
         const near = closest(cmd, ['train', 'search', 'ensemble', 'gradcheck', 'explain'])
         throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, gradcheck, explain; see symgrad --help)`)

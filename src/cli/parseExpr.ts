@@ -85,8 +85,9 @@ export function parseExpr(src: string): E.Either<string, Parsed> {
         return e
       }
       if (isOp('(')) {
-        const f1 = unary[t.v]
-        const f2 = binaryFns[t.v]
+        // own fields only: `toString(x,y)` and `constructor(x,y)` are unknown functions, not Object.prototype's
+        const f1 = Object.hasOwn(unary, t.v) ? unary[t.v] : undefined
+        const f2 = Object.hasOwn(binaryFns, t.v) ? binaryFns[t.v] : undefined
         if (!f1 && !f2) throw new SyntaxError(`unknown function '${t.v}' at column ${t.at} (known: ${[...Object.keys(unary), ...Object.keys(binaryFns)].join(', ')})`)
         p++
         const a = sum()
@@ -99,7 +100,7 @@ export function parseExpr(src: string): E.Either<string, Parsed> {
         expect(')')
         return f1!(a)
       }
-      if (unary[t.v] || binaryFns[t.v]) throw new SyntaxError(`'${t.v}' is a function: write ${t.v}(…) (column ${t.at})`)
+      if (Object.hasOwn(unary, t.v) || Object.hasOwn(binaryFns, t.v)) throw new SyntaxError(`'${t.v}' is a function: write ${t.v}(…) (column ${t.at})`)
       if (!vars.has(t.v)) vars.set(t.v, ops.input(t.v, []))
       return vars.get(t.v)!
     }

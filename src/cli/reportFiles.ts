@@ -1,5 +1,12 @@
-/** Writes the training report folder: SVG pictures, the first-layer weights as PNG, index.html, history.json. */
-import { mkdirSync, writeFileSync } from 'node:fs'
+/**
+ * Writes the training report folder: SVG pictures, the first-layer weights as PNG, index.html,
+ * history.json — each file atomically (src/io/atomic.ts), so a full disk or a killed run never
+ * leaves a truncated or empty file; a failure is a Left with one line.
+ */
+import { mkdirSync } from 'node:fs'
+import * as E from 'fp-ts/lib/Either.js'
+import { SymgradError } from '../core/errors.js'
+import { reason, writeFileAtomic } from '../io/atomic.js'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
 import type { Check } from '../train/diagnostics.js'
@@ -18,8 +25,13 @@ export interface ReportInput {
 }
 
 /** Writes the report and returns the path of index.html. */
-export function writeReport(r: ReportInput): string {
-  mkdirSync(r.dir, { recursive: true })
+export function writeReport(r: ReportInput): E.Either<SymgradError, string> {
+  try {
+    mkdirSync(r.dir, { recursive: true })
+  } catch (e) {
+    return E.left(new SymgradError('io', `cannot write ${r.dir}: ${reason(e)}`))
+  }
+  const files: [string, string | Uint8Array][] = []
   const h = r.state.history
   const images = [
     { file: 'loss.svg', caption: 'Training loss per step (grey) and its running mean: a fast drop, then a slow decline.', svg: lossSvg(h) },
@@ -27,17 +39,20 @@ export function writeReport(r: ReportInput): string {
     { file: 'ratios.svg', caption: '‖update‖/‖weight‖ per parameter (log scale) against the ~1e-3 rule of thumb (dashed).', svg: ratioSvg(h) },
     { file: 'learning-rate.svg', caption: 'Learning rate per step (the schedule).', svg: learningRateSvg(h) },
   ]
-  for (const i of images) writeFileSync(join(r.dir, i.file), i.svg)
+  for (const i of images) files.push([i.file, i.svg])
   const pics: { file: string; caption: string }[] = images.map(({ file, caption }) => ({ file, caption }))
   if (r.firstLayer) {
     const ras = weightTiles(r.firstLayer.w, r.firstLayer.image)
     const png = new PNG({ width: ras.width, height: ras.height })
     png.data = Buffer.from(ras.data)
-    writeFileSync(join(r.dir, 'weights.png'), PNG.sync.write(png))
+    files.push(['weights.png', new Uint8Array(PNG.sync.write(png))])
     pics.push({ file: 'weights.png', caption: 'First-layer weights, one 28×28 tile per hidden unit (first 100, each scaled to its own range): stroke-like templates in the middle; the border pixels are 0 in every image, so their weights get no gradient and keep the initial noise (shrunk only by L2).' })
   }
-  writeFileSync(join(r.dir, 'history.json'), JSON.stringify({ ...h, status: r.state.status, step: r.state.step }))
-  const page = join(r.dir, 'index.html')
-  writeFileSync(page, reportHtml({ title: r.title, facts: r.facts, checks: r.checks, images: pics }))
-  return page
+  files.push(['history.json', JSON.stringify({ ...h, status: r.state.status, step: r.state.step })])
+  files.push(['index.html', reportHtml({ title: r.title, facts: r.facts, checks: r.checks, images: pics })])
+  for (const [file, content] of files) {
+    const w = writeFileAtomic(join(r.dir, file), content)
+    if (E.isLeft(w)) return w
+  }
+  return E.right(join(r.dir, 'index.html'))
 }

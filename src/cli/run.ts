@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly from?: TrainState
   /** Called with the state after each epoch (e.g. to save a checkpoint); a Left stops the run with it. */
   readonly afterEpoch?: (st: TrainState) => E.Either<SymgradError, void>
+  /** Called with the final state before the report is written (e.g. to save the checkpoint first); a Left stops the run with it. */
+  readonly afterTraining?: (st: TrainState) => E.Either<SymgradError, void>
 }
 
 export interface RunResult {
@@ -88,6 +90,11 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
   const testAccuracy = st.status === 'nonFinite' ? NaN : evaluateAccuracy(programs, st.params, st.modelState, test)
   const validationAccuracy = st.history.epochs[st.history.epochs.length - 1]?.validationAccuracy ?? NaN
   const seconds = (Date.now() - t0) / 1000
+  // the checkpoint before the report: a report that cannot be written never costs the trained state
+  if (o.afterTraining !== undefined && !st.nonFinite) {
+    const saved = o.afterTraining(st)
+    if (E.isLeft(saved)) return saved
+  }
   if (o.report !== undefined) {
     const w = st.params['dense0.W']
     const page = writeReport({
@@ -99,7 +106,8 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
       ],
       ...(w && image ? { firstLayer: { w, image } } : {}),
     })
-    log(`report: ${page}`)
+    if (E.isLeft(page)) return page
+    log(`report: ${page.right}`)
   }
   log(`wall time: ${seconds.toFixed(1)} s`)
   if (st.nonFinite) return E.left(new SymgradError('value', st.nonFinite.message))

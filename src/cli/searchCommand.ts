@@ -2,10 +2,13 @@
  * `symgrad search`: random (default) or grid search over a space, short trials on worker threads,
  * optional coarse-to-fine rounds, a ranked table per round, and the best configuration as JSON.
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../core/Random.js'
-import { readJsonFile } from '../io/atomic.js'
+import { checkFolderWritable, checkWritable, readJsonFile, reason, writeFileAtomic, writeTarget } from '../io/atomic.js'
+import { within } from '../io/limits.js'
+import { checkRoundSize, checkSearchable, cliLimits, roundSize } from './checks.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { decodeSpace } from '../io/searchSpace.js'
 import { defaultRunConfig, pointFields } from '../train/config.js'
@@ -31,12 +34,21 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   const rounds = num('rounds', 1)
   const grid = a.flags['grid'] === undefined ? undefined : num('grid', 3)
   const workers = a.flags['workers'] === undefined ? undefined : num('workers', 1)
+  const limits = orExit(cliLimits())
+  orExit(checkSearchable(space))
+  orExit(checkRoundSize(space, trials, grid, limits))
+  orExit(within(limits, 'trials', rounds * roundSize(space, trials, grid), '--rounds', `${rounds} rounds of ${roundSize(space, trials, grid)} trials`))
+  if (workers !== undefined) orExit(within(limits, 'trials', workers, '--workers', `${workers} worker threads`))
   const out = typeof a.flags['out'] === 'string' ? a.flags['out'] : 'report/best-config.json'
+  // every output is checked before any trial runs; nothing is created until the best config is written
+  orExit(checkFolderWritable(dirname(out)))
+  if (existsSync(out)) orExit(checkWritable(out))
+  else orExit(writeTarget(out))
   const key = R.key(base.seed)
   const all: TrialResult[] = []
   for (let round = 0; round < rounds; round++) {
     const points = grid !== undefined ? gridSearch(space, grid) : randomSearch(space, R.foldIn(key, round), trials)
-    console.log(`\nround ${round + 1}/${rounds}: ${points.length} ${grid !== undefined ? 'grid' : 'random'} trials of ${base.epochs} epoch(s) on ${base.data}, space ${JSON.stringify(space)}`)
+    console.log(`${round === 0 ? '' : '\n'}round ${round + 1}/${rounds}: ${points.length} ${grid !== undefined ? 'grid' : 'random'} trials of ${base.epochs} epoch(s) on ${base.data}, space ${JSON.stringify(space)}`)
     const t0 = Date.now()
     const results = await runTrials(base, points, { ...(workers ? { workers } : {}), onResult: (_r, done) => process.stdout.isTTY && process.stdout.write(`\r${done}/${points.length} trials done`) })
     if (process.stdout.isTTY) process.stdout.write('\r')
@@ -49,7 +61,13 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   if (!best || Number.isNaN(best.score)) return (console.error('symgrad: every trial failed'), 1)
   const cfg = decodeRunConfig({ ...pointFields(best.point), epochs: defaultRunConfig.epochs }, base)
   if (cfg._tag === 'Left') return (console.error(`symgrad: ${cfg.left.message}`), 1)
-  writeFileSync(out, JSON.stringify(cfg.right, null, 2) + '\n')
+  try {
+    mkdirSync(dirname(out), { recursive: true })
+  } catch (e) {
+    return (console.error(`symgrad: cannot write ${out}: ${reason(e)}`), 1)
+  }
+  const w = writeFileAtomic(out, JSON.stringify(cfg.right, null, 2) + '\n')
+  if (E.isLeft(w)) return (console.error(`symgrad: ${w.left.message}`), 1)
   console.log(`best: trial ${best.trial}, validation accuracy ${(best.score * 100).toFixed(1)}% → ${out} (train it: symgrad train --config ${out})`)
   return 0
 }

@@ -6,13 +6,16 @@ import { pointFields, type RunConfig } from '../train/config.js'
 import type { Point } from '../train/search.js'
 import { runTrial } from '../train/trial.js'
 import { loadData } from './data.js'
+import { checkRun, cliLimits } from './checks.js'
+import type { Limits } from '../io/limits.js'
 
 parentPort?.on('message', (m: { base: RunConfig; point: Point; trial: number }) => {
   const data = loadData(m.base)
   if (E.isLeft(data)) parentPort!.postMessage({ trial: m.trial, point: m.point, score: NaN, error: data.left.message })
   else {
     // a point outside a field's range (e.g. a space reaching lr ≤ 0) is a failed trial with the decoder's message
-    const c = decodeRunConfig(pointFields(m.point), m.base, 'trial')
+    // so is a point the size limits refuse (a choice of [1e12] hidden units): checked before anything is allocated
+    const c = E.chain((c: RunConfig) => E.map(() => c)(E.chain((l: Limits) => checkRun(c, data.right, l, 'trial.hidden'))(cliLimits())))(decodeRunConfig(pointFields(m.point), m.base, 'trial'))
     parentPort!.postMessage(E.isLeft(c) ? { trial: m.trial, point: m.point, score: NaN, error: c.left.message } : runTrial(c.right, m.point, m.trial, data.right))
   }
 })

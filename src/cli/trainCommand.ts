@@ -5,13 +5,19 @@
  * that change the saved run are accepted with one note on stderr naming each changed field).
  *
  * Bad input of every kind is an ArgError (one line, exit status 2), found before training starts:
- * the config, the data files, the checkpoint (format, version, model, optimizer state), the data
- * against the checkpoint's model, and whether the --save path can be written.
+ * the config, the data files, the checkpoint (format, version, model, optimizer state, position),
+ * the data against the checkpoint's model, the size limits, and every output: the --save path
+ * (a real write probe with room for the checkpoint, and an exclusive lock held for the whole run,
+ * so a second run saving to the same file is refused) and the --report folder. The checkpoint is
+ * written before the report, so a report that cannot be written never costs the trained state.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
-import { checkWritable, readJsonFile, saveCheckpoint } from '../io/atomic.js'
+import { countBatches } from '../data/batches.js'
+import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile, saveCheckpoint } from '../io/atomic.js'
+import { mlpParameters } from '../io/limits.js'
+import { checkRun, cliLimits } from './checks.js'
 import { decodeCheckpoint, type Loaded } from '../io/checkpoint.js'
 import { checkDataFits } from '../io/spec.js'
 import { buildModel, buildTrainConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
@@ -37,6 +43,8 @@ function resume(path: string, a: ParsedArgs, warn: (line: string) => void): { c:
   // the flags may not turn the run into another model or optimizer: decoded again against them
   const loaded = prefixed(path, decodeCheckpoint(json, { spec: model.spec, optimizer: config.optimizer }))
   const st = loaded.state
+  const per = countBatches(D.size(data.train), c.batchSize)
+  if (st.batch >= per) throw new ArgError(`${path}: checkpoint.state.batch: expected 0..${per - 1} (${per} batches per epoch), got ${st.batch}`)
   if (st.status === 'nonFinite') throw new ArgError(`${path}: the saved run stopped on a non-finite value; it cannot be continued`)
   if (st.epoch >= c.epochs) throw new ArgError(`${path}: the saved run has trained ${st.epoch} epoch${st.epoch === 1 ? '' : 's'} already; pass --epochs N with N > ${st.epoch} to continue it`)
   const changed = changedFields(first.run, c)
@@ -65,22 +73,28 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   const r0 = typeof resumePath === 'string' ? resume(resumePath, a, warn) : undefined
   const c = r0?.c ?? configFromArgs(a, defaultRunConfig)
   const data = r0?.data ?? orExit(loadData(c))
-  if (typeof save === 'string') orExit(checkWritable(save))
-  const spec = buildModel(c, D.features(data.train), data.train.classes).spec
-  const write = (state: TrainState) => saveCheckpoint(save as string, { spec, run: c, state })
-  const report = a.flags['report']
-  const r = runTraining(c, {
-    report: typeof report === 'string' ? report : 'report',
-    babysit: a.flags['no-babysit'] !== true,
-    data,
-    ...(r0 ? { from: r0.from } : {}),
-    ...(every ? { afterEpoch: write } : {}),
-  })
-  if (E.isLeft(r)) return (console.error(`symgrad: ${r.left.message}`), 1)
-  if (typeof save === 'string' && !every) {
-    const w = write(r.right.state)
-    if (E.isLeft(w)) return (console.error(`symgrad: ${w.left.message}`), 1)
+  const limits = orExit(cliLimits())
+  orExit(checkRun(c, data, limits))
+  const report = typeof a.flags['report'] === 'string' ? a.flags['report'] : 'report'
+  orExit(checkFolderWritable(report))
+  const widths = [D.features(data.train), ...c.hidden, data.train.classes]
+  // a checkpoint holds params, best params and up to two optimizer buffers per parameter, as base64 (4/3 of 8 bytes)
+  if (typeof save === 'string') orExit(checkWritable(save, Math.ceil(mlpParameters(widths) * 8 * (4 / 3) * 4) + (1 << 16)))
+  const release = typeof save === 'string' ? orExit(lockForWriting(save)) : () => {}
+  try {
+    const spec = buildModel(c, D.features(data.train), data.train.classes).spec
+    const write = (state: TrainState) => saveCheckpoint(save as string, { spec, run: c, state })
+    const r = runTraining(c, {
+      report,
+      babysit: a.flags['no-babysit'] !== true,
+      data,
+      ...(r0 ? { from: r0.from } : {}),
+      ...(every ? { afterEpoch: write } : typeof save === 'string' ? { afterTraining: write } : {}),
+    })
+    if (E.isLeft(r)) return (console.error(`symgrad: ${r.left.message}`), 1)
+    if (typeof save === 'string') console.log(`checkpoint: ${save} (epoch ${r.right.state.epoch}, step ${r.right.state.step}; continue with symgrad train --resume ${save} --epochs N)`)
+    return 0
+  } finally {
+    release()
   }
-  if (typeof save === 'string') console.log(`checkpoint: ${save} (epoch ${r.right.state.epoch}, step ${r.right.state.step}; continue with symgrad train --resume ${save} --epochs N)`)
-  return 0
 }

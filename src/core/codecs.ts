@@ -19,15 +19,31 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { SymgradError } from './errors.js'
+
+/** Deepest nesting of arrays and objects any decoder accepts (symgrad's own documents nest about ten levels; the decoders recurse). */
+export const maxDepth = 64
 // ── describing values and paths ──────────────────────────────────────────────────────────────
+
+/**
+ * A short, escaped quotation of text from a user's file: at most `max` characters (then `…` and the
+ * full length), control, format and invisible characters as `\uXXXX` (a byte-order mark shows as
+ * `"\uFEFF"`, not as nothing). Messages quote user text only through this, never a whole line.
+ */
+export function quote(s: string, max = 24): string {
+  const cut = s.length > max ? s.slice(0, max) : s
+  const esc = JSON.stringify(cut).replace(/[\p{C}\p{Z}]/gu, (ch) => (ch === ' ' ? ch : `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`))
+  return s.length > max ? `${esc.slice(0, -1)}…" (${s.length} characters)` : esc
+}
 
 /** A short description of a found value: `-0.1`, `"adma"`, `null`, `an object`, `an array of 3`. */
 export function describe(u: unknown): string {
   if (u === undefined) return 'nothing'
   if (typeof u === 'number') return Object.is(u, -0) ? '-0' : String(u)
-  if (typeof u === 'string') return JSON.stringify(u.length > 40 ? `${u.slice(0, 37)}...` : u)
+  if (typeof u === 'string') return quote(u, 40)
   if (typeof u === 'boolean' || u === null) return String(u)
   if (Array.isArray(u)) return `an array of ${u.length}`
+  if (typeof u === 'object' && (u as { data?: unknown }).data instanceof Float64Array && Array.isArray((u as { shape?: unknown }).shape))
+    return `a tensor [${(u as { shape: number[] }).shape.join(',')}]`
   if (typeof u === 'object') return 'an object'
   return typeof u
 }
@@ -76,9 +92,44 @@ export function report(errors: t.Errors, root: string): string {
 
 /** Decodes `u` with `codec`; a Left holds one line naming `root`-based path, expected and found. */
 export function decodeWith<A, O>(codec: t.Type<A, O, unknown>, u: unknown, root: string): Either<SymgradError, A> {
+  const deep = tooDeep(u, root)
+  if (deep !== undefined) return E.left(new SymgradError('decode', deep))
   const r = codec.decode(u)
   return E.isRight(r) ? E.right(r.right) : E.left(new SymgradError('decode', report(r.left, root)))
 }
+
+/**
+ * The path of the first array or object nested deeper than `maxDepth` levels inside `u` (walked
+ * with an explicit stack, so any depth is measured without recursion), or undefined. Every decoder
+ * checks this first: the io-ts codecs recurse, and a document 100,000 levels deep would overflow
+ * the stack instead of giving a Left.
+ */
+export function tooDeep(u: unknown, root: string, limit = maxDepth): string | undefined {
+  const stack: { v: unknown; depth: number; path: string }[] = [{ v: u, depth: 0, path: root }]
+  while (stack.length > 0) {
+    const { v, depth, path } = stack.pop()!
+    if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) continue
+    if (depth >= limit) return `${path}: nested deeper than ${limit} levels (symgrad's documents nest about 10)`
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (typeof v[i] === 'object' && v[i] !== null) stack.push({ v: v[i], depth: depth + 1, path: `${path}[${i}]` })
+    } else for (const k of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[k]
+      if (typeof x === 'object' && x !== null) stack.push({ v: x, depth: depth + 1, path: `${path}.${k.length > 20 ? `${k.slice(0, 17)}...` : k}` })
+    }
+  }
+  return undefined
+}
+
+/** The own field `k` of `u` (inherited members such as `constructor` or `toString` are never read). */
+export function own(u: Readonly<Record<string, unknown>>, k: string): unknown {
+  return Object.hasOwn(u, k) ? u[k] : undefined
+}
+
+/**
+ * Names that may not be keys of a decoded record: assigning `__proto__` replaces an object's
+ * prototype instead of adding a field. Every record is decoded by recordOf or struct, which refuse it.
+ */
+export const forbiddenKeys: readonly string[] = ['__proto__']
 
 // ── did you mean ─────────────────────────────────────────────────────────────────────────────
 
@@ -189,25 +240,27 @@ export function struct<R extends Props, O extends Props = {}>(name: string, requ
     (u): u is StructOf<R, O> =>
       isRecord(u) &&
       Object.keys(u).every((k) => known.includes(k)) &&
-      Object.entries(required).every(([k, codec]) => codec.is(u[k])) &&
-      Object.entries(opt).every(([k, codec]) => u[k] === undefined || codec.is(u[k])),
+      Object.entries(required).every(([k, codec]) => codec.is(own(u, k))) &&
+      Object.entries(opt).every(([k, codec]) => own(u, k) === undefined || codec.is(own(u, k))),
     (u, c) => {
       if (!isRecord(u)) return t.failure(u, c)
       const errors: t.ValidationError[] = []
       const out: Record<string, unknown> = {}
       for (const k of Object.keys(u))
         if (!Object.prototype.hasOwnProperty.call(required, k) && !Object.prototype.hasOwnProperty.call(opt, k)) {
-          const near = closest(k, known)
+          const near = forbiddenKeys.includes(k) ? undefined : closest(k, known)
           errors.push({ value: u[k], context: t.appendContext(c, k, t.unknown, u[k]), message: `unknown field {path}${near !== undefined ? ` (did you mean ${near}?)` : ` (known fields: ${known.join(', ') || 'none'})`}` })
         }
       for (const [k, codec] of Object.entries(required)) {
-        const r = codec.validate(u[k], t.appendContext(c, k, codec, u[k]))
+        const v = own(u, k)
+        const r = codec.validate(v, t.appendContext(c, k, codec, v))
         if (E.isLeft(r)) errors.push(...r.left)
         else out[k] = r.right
       }
       for (const [k, codec] of Object.entries(opt)) {
-        if (u[k] === undefined) continue
-        const r = codec.validate(u[k], t.appendContext(c, k, codec, u[k]))
+        const v = own(u, k)
+        if (v === undefined) continue
+        const r = codec.validate(v, t.appendContext(c, k, codec, v))
         if (E.isLeft(r)) errors.push(...r.left)
         else out[k] = r.right
       }
@@ -232,10 +285,10 @@ export function tagged<const M extends Readonly<Record<string, Codec>>>(name: st
   const kindCodec = oneOf(kinds)
   return new t.Type<t.TypeOf<M[keyof M]>, t.OutputOf<M[keyof M]>, unknown>(
     name,
-    (u): u is t.TypeOf<M[keyof M]> => isRecord(u) && typeof u[tag] === 'string' && kinds.includes(u[tag]) && variants[u[tag]]!.is(u),
+    (u): u is t.TypeOf<M[keyof M]> => isRecord(u) && typeof own(u, tag) === 'string' && kinds.includes(u[tag] as string) && variants[u[tag] as string]!.is(u),
     (u, c) => {
       if (!isRecord(u)) return t.failure(u, c)
-      const k = kindCodec.validate(u[tag], t.appendContext(c, tag, kindCodec, u[tag]))
+      const k = kindCodec.validate(own(u, tag), t.appendContext(c, tag, kindCodec, own(u, tag)))
       if (E.isLeft(k)) return k
       return variants[k.right]!.validate(u, c)
     },
@@ -248,7 +301,35 @@ export function listOf<C extends Codec>(item: C, name = `a list of ${item.name}`
   return t.readonlyArray(item, name) as unknown as t.Type<readonly t.TypeOf<C>[], t.OutputOf<C>[], unknown>
 }
 
-/** A record of `value` by string key. */
+/**
+ * A record of `value` by string key, decoded field by field into a fresh object. `__proto__` is
+ * refused (see forbiddenKeys); other names of Object.prototype members (`constructor`, `toString`)
+ * are plain own fields.
+ */
 export function recordOf<C extends Codec>(value: C, name = `a record of ${value.name}`): t.Type<Readonly<Record<string, t.TypeOf<C>>>, Record<string, t.OutputOf<C>>, unknown> {
-  return t.readonly(t.record(t.string, value, name)) as unknown as t.Type<Readonly<Record<string, t.TypeOf<C>>>, Record<string, t.OutputOf<C>>, unknown>
+  return new t.Type<Readonly<Record<string, t.TypeOf<C>>>, Record<string, t.OutputOf<C>>, unknown>(
+    name,
+    (u): u is Readonly<Record<string, t.TypeOf<C>>> => isRecord(u) && Object.keys(u).every((k) => !forbiddenKeys.includes(k) && value.is(u[k])),
+    (u, c) => {
+      if (!isRecord(u)) return t.failure(u, c)
+      const errors: t.ValidationError[] = []
+      const out: Record<string, unknown> = {}
+      for (const k of Object.keys(u)) {
+        const v = u[k]
+        if (forbiddenKeys.includes(k)) {
+          errors.push({ value: v, context: t.appendContext(c, k, t.unknown, v), message: `{path}: '${k}' is not allowed as a name` })
+          continue
+        }
+        const r = value.validate(v, t.appendContext(c, k, value, v))
+        if (E.isLeft(r)) errors.push(...r.left)
+        else out[k] = r.right
+      }
+      return errors.length > 0 ? t.failures(errors) : t.success(out as Readonly<Record<string, t.TypeOf<C>>>)
+    },
+    (a) => {
+      const out: Record<string, t.OutputOf<C>> = {}
+      for (const k of Object.keys(a)) out[k] = value.encode(a[k]) as t.OutputOf<C>
+      return out
+    },
+  )
 }

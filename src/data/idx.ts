@@ -22,12 +22,17 @@ const decodeError = (message: string): Either<SymgradError, never> => E.left(new
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`
 
-/** Header and body of an IDX file of unsigned bytes with the expected magic number. */
-export function parseIdx(
+/**
+ * The header of an IDX file of unsigned bytes with the expected magic number: its dimensions and
+ * the total size (header + body) they promise, checked before the body is read or inflated — every
+ * dimension at least 1, the total at most `maxBytes`. `bytes` may be just the first bytes of the file.
+ */
+export function idxHeader(
   bytes: Uint8Array,
   file: string,
   magic: number,
-): Either<SymgradError, { readonly dims: readonly number[]; readonly data: Uint8Array }> {
+  maxBytes = Infinity,
+): Either<SymgradError, { readonly dims: readonly number[]; readonly header: number; readonly total: number }> {
   const ndim = magic & 0xff
   const header = 4 + 4 * ndim
   const kind = magic === IMAGES_MAGIC ? 'images' : magic === LABELS_MAGIC ? 'labels' : 'IDX'
@@ -44,11 +49,29 @@ export function parseIdx(
     return decodeError(`${file}: truncated IDX ${kind} header: expected at least ${header} bytes, found ${bytes.length}`)
   const dims: number[] = []
   for (let i = 0; i < ndim; i++) dims.push(view.getUint32(4 + 4 * i, false))
-  const body = dims.reduce((a, b) => a * b, 1)
-  if (bytes.length !== header + body)
+  const names = magic === IMAGES_MAGIC ? ['images', 'rows', 'columns'] : ['labels']
+  const zero = dims.findIndex((x) => x === 0)
+  if (zero >= 0) return decodeError(`${file}: IDX ${kind} with dimensions ${dims.join('×')}: expected at least 1 ${names[zero] ?? `entry in dimension ${zero + 1}`}, got 0`)
+  const total = header + dims.reduce((a, b) => a * b, 1)
+  if (total > maxBytes)
+    return decodeError(`${file}: IDX ${kind} with dimensions ${dims.join('×')} needs ${total} bytes, over the file size limit of ${maxBytes} (raise it with SYMGRAD_MAX_FILE_BYTES=<n>)`)
+  return E.right({ dims, header, total })
+}
+
+/** Header and body of an IDX file of unsigned bytes with the expected magic number. */
+export function parseIdx(
+  bytes: Uint8Array,
+  file: string,
+  magic: number,
+): Either<SymgradError, { readonly dims: readonly number[]; readonly data: Uint8Array }> {
+  const h = idxHeader(bytes, file, magic)
+  if (E.isLeft(h)) return h
+  const { dims, header, total } = h.right
+  const kind = magic === IMAGES_MAGIC ? 'images' : magic === LABELS_MAGIC ? 'labels' : 'IDX'
+  if (bytes.length !== total)
     return decodeError(
-      `${file}: IDX ${kind} with dimensions ${dims.join('×')} needs ${header + body} bytes, found ${bytes.length}` +
-        (bytes.length < header + body ? ' (truncated)' : ' (trailing bytes)'),
+      `${file}: IDX ${kind} with dimensions ${dims.join('×')} needs ${total} bytes, found ${bytes.length}` +
+        (bytes.length < total ? ' (truncated)' : ' (trailing bytes)'),
     )
   return E.right({ dims, data: bytes.subarray(header) })
 }

@@ -9,9 +9,11 @@
  * killed before the rename leaves at most a stray `.tmp` file, never a damaged checkpoint; the next
  * write to the same target removes such strays whose writer process is gone (staleTempFiles).
  * Checkpoints are also decoded back from the exact text before the rename, so a checkpoint that
- * would not load never replaces a good one.
+ * would not load never replaces a good one. Only regular files are replaced: a symbolic link is
+ * written through to its real target (the link stays), devices, pipes and folders are refused, and
+ * a replaced file keeps its mode. `lockForWriting` keeps two runs from saving to one file.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
@@ -24,6 +26,7 @@ import type { Checkpoint, DecodeCheckpointOptions, Loaded } from './checkpoint.j
 import { checkpointToText, decodeCheckpoint } from './checkpoint.js'
 import { decodeRunConfig } from './runConfig.js'
 import { parseJson } from './json.js'
+import { limitsFromEnv, limitVars } from './limits.js'
 import { decodeSpec } from './spec.js'
 
 const reasons: Record<string, string> = {
@@ -83,27 +86,79 @@ export function staleTempFiles(path: string): string[] {
   return out
 }
 
-/** Writes `text` to `path` atomically (see the module note); first removes staleTempFiles(path). */
-export function writeFileAtomic(path: string, text: string): Either<SymgradError, void> {
-  const dir = dirname(path)
-  for (const stale of staleTempFiles(path)) {
+/** What a write to a path replaces: the file itself, or the final target of a symbolic link. */
+export interface WriteTarget {
+  /** The path actually replaced (a symbolic link's real target). */
+  readonly file: string
+  /** Mode, owner and group of the file being replaced, kept by the new one (absent: a new file). */
+  readonly existing?: { readonly mode: number; readonly uid: number; readonly gid: number }
+}
+
+const cannotWrite = (path: string, why: string): Either<SymgradError, never> => E.left(new SymgradError('io', `cannot write ${path}: ${why}`))
+
+/**
+ * The file a write to `path` replaces. A symbolic link is written through: its real target is
+ * replaced and the link kept. Refused: an empty path, a folder, anything that is not a regular
+ * file (a device such as /dev/null, a pipe, a socket) and a link to nothing.
+ */
+export function writeTarget(path: string): Either<SymgradError, WriteTarget> {
+  if (path === '') return cannotWrite("''", 'an empty path')
+  let file = path
+  try {
+    if (lstatSync(path).isSymbolicLink()) {
+      try {
+        file = realpathSync(path)
+      } catch {
+        return cannotWrite(path, 'a symbolic link to a missing file')
+      }
+    }
+    const st = statSync(file)
+    if (st.isDirectory()) return cannotWrite(path, `${reasons['EISDIR']} (EISDIR)`)
+    if (!st.isFile()) return cannotWrite(path, 'not a regular file (a device, pipe or socket); symgrad replaces regular files only')
+    return E.right({ file, existing: { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } })
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return E.right({ file })
+    return cannotWrite(path, reason(e))
+  }
+}
+
+/**
+ * Writes `text` to `path` atomically (see the module note); first removes staleTempFiles(path).
+ * The target must be a regular file or absent (writeTarget: a symbolic link is written through to
+ * its target); an existing file keeps its mode (and, when run as root, its owner and group).
+ */
+export function writeFileAtomic(path: string, text: string | Uint8Array): Either<SymgradError, void> {
+  const target = writeTarget(path)
+  if (E.isLeft(target)) return target
+  const { file, existing } = target.right
+  const dir = dirname(file)
+  for (const stale of staleTempFiles(file)) {
     try {
       unlinkSync(stale)
     } catch {
       /* removed meanwhile, or not ours to remove: the write itself does not depend on it */
     }
   }
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`)
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${counter++}.tmp`)
   let fd: number | undefined
   try {
     fd = openSync(tmp, 'wx', 0o644)
-    const bytes = new TextEncoder().encode(text)
+    if (existing !== undefined) {
+      fchmodSync(fd, existing.mode)
+      if (process.getuid?.() === 0)
+        try {
+          fchownSync(fd, existing.uid, existing.gid)
+        } catch {
+          /* a file system without owners */
+        }
+    }
+    const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text
     let off = 0
     while (off < bytes.length) off += writeSync(fd, bytes, off, Math.min(1 << 20, bytes.length - off))
     fsyncSync(fd)
     closeSync(fd)
     fd = undefined
-    renameSync(tmp, path)
+    renameSync(tmp, file)
   } catch (e) {
     if (fd !== undefined) {
       try {
@@ -117,7 +172,7 @@ export function writeFileAtomic(path: string, text: string): Either<SymgradError
     } catch {
       /* never created */
     }
-    return E.left(new SymgradError('io', `cannot write ${path}: ${reason(e)}`))
+    return cannotWrite(path, reason(e))
   }
   try {
     const d = openSync(dir, 'r')
@@ -133,30 +188,143 @@ export function writeFileAtomic(path: string, text: string): Either<SymgradError
 }
 
 /**
- * Left when `path` cannot be written the way writeFileAtomic writes it (a temporary file in the
- * same folder, then a rename), with writeFileAtomic's message: checked before a long run, so a
- * bad `--save` path is refused at once rather than after training. Creates and removes one
- * temporary file; an existing file at `path` is left untouched.
+ * Left when `path` cannot be written the way writeFileAtomic writes it, with its message: checked
+ * before a long run, so a bad output path is refused at once rather than after training. The check
+ * is real: the target is checked as writeFileAtomic checks it, a probe of `bytes` bytes (at least
+ * 64 KiB) is written and fsynced in the target's folder (a full disk fails here) and removed, and
+ * the folder must have room for `bytes`. Nothing is left behind; an existing file is untouched.
  */
-export function checkWritable(path: string): Either<SymgradError, void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`)
+export function checkWritable(path: string, bytes = 0): Either<SymgradError, void> {
+  const target = writeTarget(path)
+  if (E.isLeft(target)) return target
+  const dir = dirname(target.right.file)
+  const tmp = join(dir, `.${basename(target.right.file)}.${process.pid}.${counter++}.tmp`)
+  let fd: number | undefined
   try {
-    if (existsSync(path) && statSync(path).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' })
-    closeSync(openSync(tmp, 'wx', 0o644))
-    unlinkSync(tmp)
+    fd = openSync(tmp, 'wx', 0o600)
+    const probe = new Uint8Array(Math.min(Math.max(bytes, 1 << 16), 1 << 20))
+    writeSync(fd, probe)
+    fsyncSync(fd)
+    if (bytes > 0) {
+      const fs = statfsSync(dir)
+      const free = fs.bavail * fs.bsize
+      if (free < bytes) throw Object.assign(new Error(`no space left on the device (ENOSPC): about ${bytes} bytes needed, ${free} free`), { code: 'ENOSPC+' })
+    }
     return E.right(undefined)
   } catch (e) {
-    return E.left(new SymgradError('io', `cannot write ${path}: ${reason(e)}`))
+    return cannotWrite(path, (e as { code?: string }).code === 'ENOSPC+' ? (e as Error).message : reason(e))
+  } finally {
+    if (fd !== undefined)
+      try {
+        closeSync(fd)
+      } catch {
+        /* already failing */
+      }
+    try {
+      unlinkSync(tmp)
+    } catch {
+      /* never created */
+    }
   }
 }
 
-/** The text of a file, or `cannot read <path>: no such file or folder (ENOENT)`. */
-export function readTextFile(path: string): Either<SymgradError, string> {
+/**
+ * Left when a folder cannot receive files (e.g. a report folder): an existing folder gets the
+ * same real probe as checkWritable; a missing one is checked at its nearest existing ancestor,
+ * and nothing is created.
+ */
+export function checkFolderWritable(dir: string): Either<SymgradError, void> {
+  if (dir === '') return cannotWrite("''", 'an empty path')
+  let d = dir
+  for (;;) {
+    try {
+      if (!statSync(d).isDirectory()) return cannotWrite(dir, `${d === dir ? 'not a folder' : `${d} is not a folder`} (ENOTDIR)`)
+      break
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ENOENT') return cannotWrite(dir, reason(e))
+      const up = dirname(d)
+      if (up === d) return cannotWrite(dir, reason(e))
+      d = up
+    }
+  }
+  const probe = checkWritable(join(d, '.symgrad-probe'))
+  return E.isLeft(probe) ? cannotWrite(dir, probe.left.message.replace(/^cannot write [^:]*: /, '')) : probe
+}
+
+/**
+ * An exclusive lock on writing `path` (e.g. a checkpoint a run saves to): a lock file
+ * `.<name>.lock` next to the real target, created exclusively, holding this process's pid. A lock
+ * whose process no longer exists is stale and removed, as the temporary files are. A second run
+ * saving to the same file is refused with one line naming the holder, instead of both runs
+ * reporting success while one's checkpoints are silently replaced. Right holds the release function.
+ */
+export function lockForWriting(path: string): Either<SymgradError, () => void> {
+  const target = writeTarget(path)
+  if (E.isLeft(target)) return target
+  const file = target.right.file
+  const lock = join(dirname(file), `.${basename(file)}.lock`)
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx', 0o644)
+      try {
+        writeSync(fd, `${process.pid}\n`)
+      } finally {
+        closeSync(fd)
+      }
+      return E.right(() => {
+        try {
+          if (readFileSync(lock, 'utf8').trim() === String(process.pid)) unlinkSync(lock)
+        } catch {
+          /* already gone */
+        }
+      })
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EEXIST') return E.left(new SymgradError('io', `cannot lock ${path}: ${reason(e)}`))
+    }
+    let text = ''
+    let age = 0
+    try {
+      text = readFileSync(lock, 'utf8').trim()
+      age = Date.now() - statSync(lock).mtimeMs
+    } catch {
+      continue // released meanwhile: try again
+    }
+    const pid = /^\d+$/.test(text) ? Number(text) : NaN
+    // a lock with no pid yet is being created, unless it is old (its writer died between open and write)
+    const stale = Number.isSafeInteger(pid) ? pid !== process.pid && !processExists(pid) : age > 10_000
+    if (!stale)
+      return E.left(new SymgradError('io', `${path} is being written by ${Number.isSafeInteger(pid) ? `process ${pid}` : 'another process'} (lock file ${lock}); let that run finish, or save elsewhere`))
+    try {
+      unlinkSync(lock)
+    } catch {
+      /* removed by another process meanwhile */
+    }
+  }
+  return E.left(new SymgradError('io', `cannot lock ${path}: the lock file ${lock} keeps reappearing`))
+}
+
+/** The bytes of a regular file within the file size limit (SYMGRAD_MAX_FILE_BYTES), or one line saying why not. */
+export function readFileChecked(path: string): Either<SymgradError, Uint8Array> {
+  const limits = limitsFromEnv(process.env)
+  if (E.isLeft(limits)) return limits
+  const max = limits.right.fileBytes
   try {
-    return E.right(readFileSync(path, 'utf8'))
+    const st = statSync(path)
+    if (st.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' })
+    if (!st.isFile()) return E.left(new SymgradError('io', `cannot read ${path}: not a regular file (a device, pipe or socket)`))
+    if (st.size > max) return E.left(new SymgradError('io', `${path}: ${st.size} bytes is over the file size limit of ${max} (raise it with ${limitVars.fileBytes}=<n>)`))
+    return E.right(new Uint8Array(readFileSync(path)))
   } catch (e) {
     return E.left(new SymgradError('io', `cannot read ${path}: ${reason(e)}`))
   }
+}
+
+/** The text of a file (UTF-8, a leading byte-order mark dropped), or `cannot read <path>: no such file or folder (ENOENT)`. */
+export function readTextFile(path: string): Either<SymgradError, string> {
+  const bytes = readFileChecked(path)
+  if (E.isLeft(bytes)) return bytes
+  const text = new TextDecoder().decode(bytes.right)
+  return E.right(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
 }
 
 /** Parsed JSON of a file. */

@@ -82,8 +82,8 @@ export const PlainC: t.Type<Plain, unknown, unknown> = t.recursion('plain data',
       if (Array.isArray(u)) return listOf(PlainC).validate(u, c)
       if (typeof u !== 'object') return t.failure(u, c)
       const rec = u as Record<string, unknown>
-      if ('$num' in rec) return NumBox.validate(u, c)
-      if ('$tensor' in rec) {
+      if (Object.hasOwn(rec, '$num')) return NumBox.validate(u, c)
+      if (Object.hasOwn(rec, '$tensor')) {
         const b = TensorBox.validate(u, c)
         return E.isLeft(b) ? b : t.success(b.right.$tensor)
       }
@@ -177,37 +177,49 @@ function checkShapes(got: Readonly<Record<string, Tensor>>, want: Readonly<Recor
     if (g === undefined) return fail(`${at}: missing '${k}' (the model needs ${Sh.show(want[k]!)}; the checkpoint has ${Object.keys(got).join(', ') || 'none'})`)
     if (!Sh.equal(g.shape, want[k]!)) return fail(`${at}['${k}']: expected shape ${Sh.show(want[k]!)} for this model, got ${Sh.show(g.shape)}`)
   }
-  for (const k of Object.keys(got)) if (!(k in want)) return fail(`${at}: '${k}' is not a tensor of this model (it has ${Object.keys(want).join(', ') || 'none'})`)
+  for (const k of Object.keys(got)) if (!Object.hasOwn(want, k)) return fail(`${at}: '${k}' is not a tensor of this model (it has ${Object.keys(want).join(', ') || 'none'})`)
   return E.right(true)
 }
 
-/** Left at the first place where `got` differs in structure from `want` (an optimizer's fresh state). */
-export function checkStructure(got: unknown, want: unknown, at: string): Either<SymgradError, true> {
+/**
+ * Left at the first place where `got` differs from `want` (an optimizer's fresh state): in
+ * structure (own fields only), in tensor shapes, or in range — every number and tensor entry must
+ * be finite, and a `count` field (updates or averaged points so far) an integer in 0..maxCount
+ * when maxCount is given (the run's step + 1).
+ */
+export function checkStructure(got: unknown, want: unknown, at: string, maxCount?: number): Either<SymgradError, true> {
   if (isTensor(want)) {
     if (!isTensor(got)) return fail(`${at}: expected a tensor ${Sh.show(want.shape)}, got ${describe(got)}`)
-    return Sh.equal(got.shape, want.shape) ? E.right(true) : fail(`${at}: expected shape ${Sh.show(want.shape)}, got ${Sh.show(got.shape)}`)
+    if (!Sh.equal(got.shape, want.shape)) return fail(`${at}: expected shape ${Sh.show(want.shape)}, got ${Sh.show(got.shape)}`)
+    const i = got.data.findIndex((x) => !Number.isFinite(x))
+    return i < 0 ? E.right(true) : fail(`${at}: expected finite values, got ${got.data[i]} at flat index ${i}`)
   }
   if (Array.isArray(want)) {
     if (!Array.isArray(got) || got.length !== want.length) return fail(`${at}: expected a list of ${want.length}, got ${describe(got)}`)
     for (let i = 0; i < want.length; i++) {
-      const r = checkStructure(got[i], want[i], `${at}[${i}]`)
+      const r = checkStructure(got[i], want[i], `${at}[${i}]`, maxCount)
       if (E.isLeft(r)) return r
     }
     return E.right(true)
   }
   if (typeof want === 'object' && want !== null) {
-    if (typeof got !== 'object' || got === null || Array.isArray(got) || isTensor(got)) return fail(`${at}: expected a record, got ${describe(got)}`)
+    if (typeof got !== 'object' || got === null || Array.isArray(got) || isTensor(got)) return fail(`${at}: expected a record of ${Object.keys(want).map((k) => `'${k}'`).join(', ') || 'no fields'}, got ${describe(got)}`)
     const g = got as Record<string, unknown>
     const w = want as Record<string, unknown>
     for (const k of Object.keys(w)) {
-      if (!(k in g)) return fail(`${at}: missing field '${k}'`)
-      const r = checkStructure(g[k], w[k], `${at}['${k}']`)
+      if (!Object.hasOwn(g, k)) return fail(`${at}: missing field '${k}'`)
+      const r = checkStructure(g[k], w[k], `${at}['${k}']`, maxCount)
       if (E.isLeft(r)) return r
+      const n = g[k]
+      if (k === 'count' && typeof n === 'number' && !(Number.isSafeInteger(n) && n >= 0 && (maxCount === undefined || n <= maxCount)))
+        return fail(`${at}['count']: expected an integer in 0..${maxCount ?? '2^53'}, got ${n}`)
     }
-    for (const k of Object.keys(g)) if (!(k in w)) return fail(`${at}: unexpected field '${k}' for this optimizer`)
+    for (const k of Object.keys(g)) if (!Object.hasOwn(w, k)) return fail(`${at}: unexpected field '${k}' for this optimizer`)
     return E.right(true)
   }
-  return typeof got === typeof want ? E.right(true) : fail(`${at}: expected a ${typeof want}, got ${describe(got)}`)
+  if (typeof got !== typeof want) return fail(`${at}: expected a ${typeof want}, got ${describe(got)}`)
+  if (typeof got === 'number' && Number.isFinite(want) && !Number.isFinite(got)) return fail(`${at}: expected a finite number, got ${got}`)
+  return E.right(true)
 }
 
 /** Left when a tensor of `p` holds NaN or ±Infinity, naming it. */
@@ -278,7 +290,7 @@ export function decodeCheckpoint(u: unknown, o: DecodeCheckpointOptions = {}): E
   const run = decodedRun?.right
   const opt = o.optimizer ?? (run ? buildOptimizer(run, 1, o.optimizers ?? builtinOptimizers) : undefined)
   if (opt !== undefined) {
-    const r = checkStructure(state.optState, opt.init(state.params), `${root}.state.optState`)
+    const r = checkStructure(state.optState, opt.init(state.params), `${root}.state.optState`, state.step + 1)
     if (E.isLeft(r)) return E.left(new SymgradError('decode', `${r.left.message} (the optimizer state does not fit the configured optimizer)`))
   }
   return E.right({ spec: spec.right, ...(run ? { run } : {}), state, model: model.right })

@@ -3,34 +3,82 @@
  * CIFAR-10 files from disk. The parsers themselves are pure and live in `src/data`; this module
  * only turns paths into bytes and file-system failures into `Left` values.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { writeFileSync, mkdirSync } from 'node:fs'
+import { kMaxLength } from 'node:buffer'
 import { dirname } from 'node:path'
-import { gunzipSync } from 'node:zlib'
+import { constants as zlibConstants, gunzipSync } from 'node:zlib'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError, errorMessage } from '../core/errors.js'
 import type { Dataset } from '../data/Dataset.js'
-import { fromIdx } from '../data/idx.js'
+import { fromIdx, idxHeader, IMAGES_MAGIC, LABELS_MAGIC } from '../data/idx.js'
 import type { IdxOptions } from '../data/idx.js'
 import { fromCifar } from '../data/cifar.js'
-import { reason } from './atomic.js'
+import { readFileChecked, reason } from './atomic.js'
 import { fromCsv } from './csv.js'
+import { limitsFromEnv, limitVars, type Limits } from './limits.js'
 
-/** The bytes of a file; gzip files (magic 1f 8b, e.g. `train-images-idx3-ubyte.gz`) are inflated. */
-export function readBytes(path: string): Either<SymgradError, Uint8Array> {
-  let raw: Uint8Array
-  try {
-    raw = new Uint8Array(readFileSync(path))
-  } catch (e) {
-    return E.left(new SymgradError('io', `cannot read ${path}: ${reason(e)}`))
+/** The limits in force: the defaults with those raised through SYMGRAD_MAX_* environment variables. */
+export function currentLimits(): Either<SymgradError, Limits> {
+  return limitsFromEnv(process.env)
+}
+
+/**
+ * Says how many bytes a file may hold once inflated, from its first `headerBytes` bytes (e.g. an
+ * IDX header's dimensions), or refuses it from them (a wrong magic number).
+ */
+export interface ExpectedSize {
+  readonly headerBytes: number
+  readonly size: (head: Uint8Array, maxBytes: number) => Either<SymgradError, number>
+}
+
+/**
+ * The bytes of a regular file of at most the file size limit; gzip files (magic 1f 8b, e.g.
+ * `train-images-idx3-ubyte.gz`) are inflated without ever holding more than the limit — or, with
+ * `expected`, more than the size the file's own header promises: the first bytes are inflated
+ * alone and checked (magic number, dimensions) before the rest, so a gzip bomb is refused after
+ * inflating a few kilobytes, never gigabytes.
+ */
+export function readBytes(path: string, expected?: ExpectedSize): Either<SymgradError, Uint8Array> {
+  const limits = currentLimits()
+  if (E.isLeft(limits)) return limits
+  const max = limits.right.fileBytes
+  const read = readFileChecked(path)
+  if (E.isLeft(read)) return read
+  const raw = read.right
+  const gzip = raw[0] === 0x1f && raw[1] === 0x8b
+  let cap = max
+  if (expected !== undefined) {
+    let head = raw
+    if (gzip)
+      try {
+        // a prefix of the compressed stream, flushed: at most ~1,000× its size, and enough for any header
+        head = new Uint8Array(gunzipSync(raw.subarray(0, Math.min(raw.length, 4096)), { finishFlush: zlibConstants.Z_SYNC_FLUSH }))
+      } catch (e) {
+        return E.left(new SymgradError('io', `${path}: looks gzip-compressed but does not inflate: ${errorMessage(e)}`))
+      }
+    const n = expected.size(head.subarray(0, expected.headerBytes), max)
+    if (E.isLeft(n)) return n
+    cap = n.right
   }
-  if (raw[0] !== 0x1f || raw[1] !== 0x8b) return E.right(raw)
+  if (!gzip) return E.right(raw)
   try {
-    return E.right(new Uint8Array(gunzipSync(raw)))
+    // one byte over the cap tells "more than promised" (a trailing-bytes message) from a bomb
+    return E.right(new Uint8Array(gunzipSync(raw, { maxOutputLength: Math.min(cap + 1, kMaxLength) })))
   } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+      return E.left(new SymgradError('io', expected !== undefined
+        ? `${path}: inflates to more than the ${cap} bytes its header promises (a damaged file or a gzip bomb)`
+        : `${path}: inflates to more than the file size limit of ${max} bytes (raise it with ${limitVars.fileBytes}=<n>)`))
     return E.left(new SymgradError('io', `${path}: looks gzip-compressed but does not inflate: ${errorMessage(e)}`))
   }
 }
+
+/** The expected size of an IDX file from its header (see idxHeader). */
+const idxSize = (file: string, magic: number): ExpectedSize => ({
+  headerBytes: 4 + 4 * (magic & 0xff),
+  size: (head, maxBytes) => E.map((h: { total: number }) => h.total)(idxHeader(head, file, magic, maxBytes)),
+})
 
 /** Writes bytes, creating the parent folder. */
 export function writeBytes(path: string, bytes: Uint8Array): Either<SymgradError, void> {
@@ -45,9 +93,9 @@ export function writeBytes(path: string, bytes: Uint8Array): Either<SymgradError
 
 /** MNIST from a pair of IDX files (plain or .gz). */
 export function loadIdx(imagesPath: string, labelsPath: string, options: Omit<IdxOptions, 'imagesFile' | 'labelsFile'> = {}): Either<SymgradError, Dataset> {
-  const images = readBytes(imagesPath)
+  const images = readBytes(imagesPath, idxSize(imagesPath, IMAGES_MAGIC))
   if (E.isLeft(images)) return images
-  const labels = readBytes(labelsPath)
+  const labels = readBytes(labelsPath, idxSize(labelsPath, LABELS_MAGIC))
   if (E.isLeft(labels)) return labels
   return fromIdx(images.right, labels.right, { ...options, imagesFile: imagesPath, labelsFile: labelsPath })
 }

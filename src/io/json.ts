@@ -7,6 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
+import { quote } from './codecs.js'
 
 /** `where: malformed JSON at line L, column C: expected X, got 'c'`. */
 export function parseJson(text: string, where: string): Either<SymgradError, unknown> {
@@ -15,7 +16,7 @@ export function parseJson(text: string, where: string): Either<SymgradError, unk
   } catch {
     const { pos, expected } = firstError(text)
     const lines = text.slice(0, pos).split('\n')
-    const found = pos >= text.length ? 'the end of the text' : JSON.stringify(text[pos])
+    const found = pos >= text.length ? 'the end of the text' : quote(String.fromCodePoint(text.codePointAt(pos)!))
     return E.left(new SymgradError('decode', `${where}: malformed JSON at line ${lines.length}, column ${lines[lines.length - 1]!.length + 1}: expected ${expected}, got ${found}`))
   }
 }
@@ -72,43 +73,55 @@ export function firstError(s: string): { pos: number; expected: string } {
       digits()
     }
   }
-  const value = (): void => {
+  const key = () => {
     ws()
-    const ch = s[i]
-    if (ch === '{') {
-      i++
+    if (s[i] !== '"') fail('a field name in double quotes')
+    str()
+    ws()
+    if (s[i] !== ':') fail("':'")
+    i++
+  }
+  // iterative, with the open arrays and objects on a stack: any nesting depth is located without recursion
+  const value = (): void => {
+    const open: ('{' | '[')[] = []
+    for (;;) {
       ws()
-      if (s[i] === '}') return void i++
-      for (;;) {
-        ws()
-        if (s[i] !== '"') fail("a field name in double quotes")
-        str()
-        ws()
-        if (s[i] !== ':') fail("':'")
+      const ch = s[i]
+      let done = true
+      if (ch === '{' || ch === '[') {
         i++
-        value()
         ws()
-        if (s[i] === ',') i++
-        else if (s[i] === '}') return void i++
-        else fail("',' or '}'")
-      }
-    } else if (ch === '[') {
-      i++
-      ws()
-      if (s[i] === ']') return void i++
+        if (s[i] === (ch === '{' ? '}' : ']')) i++
+        else {
+          open.push(ch)
+          if (ch === '{') key()
+          done = false
+        }
+      } else if (ch === '"') str()
+      else if (ch === 't') word('true')
+      else if (ch === 'f') word('false')
+      else if (ch === 'n') word('null')
+      else if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) num()
+      else fail('a value (object, array, string, number, true, false or null)')
+      if (!done) continue
+      // a value is complete: close the containers it completes
       for (;;) {
-        value()
+        const top = open[open.length - 1]
+        if (top === undefined) return
         ws()
-        if (s[i] === ',') i++
-        else if (s[i] === ']') return void i++
-        else fail("',' or ']'")
+        if (s[i] === ',') {
+          i++
+          if (top === '{') key()
+          break
+        }
+        if (s[i] === (top === '{' ? '}' : ']')) {
+          i++
+          open.pop()
+          continue
+        }
+        fail(top === '{' ? "',' or '}'" : "',' or ']'")
       }
-    } else if (ch === '"') str()
-    else if (ch === 't') word('true')
-    else if (ch === 'f') word('false')
-    else if (ch === 'n') word('null')
-    else if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) num()
-    else fail('a value (object, array, string, number, true, false or null)')
+    }
   }
   try {
     value()

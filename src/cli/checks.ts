@@ -1,0 +1,64 @@
+/**
+ * Checks of a run against its data and the size limits, made before any work (allocation,
+ * training, output): each failure is one line naming the flag or field, expected vs found, and for
+ * a size over a limit the environment variable that raises it (src/io/limits.ts).
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { SymgradError } from '../core/errors.js'
+import * as D from '../data/Dataset.js'
+import { checkMlpSize, limitsFromEnv, within, type Limits } from '../io/limits.js'
+import type { RunConfig } from '../train/config.js'
+import type { Space } from '../train/search.js'
+import type { LoadedData } from './data.js'
+
+/** The limits in force on the command line (defaults, raised by SYMGRAD_MAX_* variables). */
+export function cliLimits(): E.Either<SymgradError, Limits> {
+  return limitsFromEnv(process.env)
+}
+
+const fail = (m: string): E.Either<SymgradError, never> => E.left(new SymgradError('value', m))
+
+/** Layer count alone (known before the data is loaded, so a 50-million-layer config is refused at once). */
+export function checkLayers(hidden: readonly number[], limits: Limits, where = '--hidden'): E.Either<SymgradError, void> {
+  return within(limits, 'layers', hidden.length, where, `${hidden.length} hidden layers`)
+}
+
+/**
+ * The run fits its data and the limits: the model's layers and parameters, a shift smaller than
+ * the images, and every split non-empty (a validation accuracy of an empty split is NaN).
+ */
+export function checkRun(c: RunConfig, data: LoadedData, limits: Limits, where = '--hidden'): E.Either<SymgradError, void> {
+  const size = checkMlpSize([D.features(data.train), ...c.hidden, data.train.classes], limits, where)
+  if (E.isLeft(size)) return size
+  if (data.image !== undefined && c.shift > 0) {
+    const side = Math.min(data.image[0], data.image[1])
+    if (c.shift >= side) return fail(`--shift: expected 0..${side - 1} pixels for ${data.image[0]}×${data.image[1]} images (a larger shift moves the whole image out of the frame), got ${c.shift}`)
+  }
+  for (const [part, ds] of [['train', data.train], ['validation', data.validation], ['test', data.test]] as const)
+    if (D.size(ds) === 0) return fail(`${c.data}: the ${part} split is empty (${D.size(data.train)} train / ${D.size(data.validation)} validation / ${D.size(data.test)} test rows); the data needs more rows`)
+  return E.right(undefined)
+}
+
+/** How many points a search round has: the trial count, or the grid's product of axis lengths (a float, no overflow). */
+export function roundSize(space: Space, trials: number, grid: number | undefined): number {
+  if (grid === undefined) return trials
+  let n = 1
+  for (const d of Object.values(space)) n *= d.kind === 'choice' ? d.values.length : grid
+  return n
+}
+
+/** Left when a search round would be too large. */
+export function checkRoundSize(space: Space, trials: number, grid: number | undefined, limits: Limits): E.Either<SymgradError, void> {
+  const n = roundSize(space, trials, grid)
+  return within(limits, 'trials', n, grid !== undefined ? '--grid' : '--trials', `${n} trials per round`)
+}
+
+/** Search fields whose values every trial would ignore (workers load the base run's data), so a space may not hold them. */
+export const unsearchable = ['data', 'preprocess'] as const
+
+export function checkSearchable(space: Space): E.Either<SymgradError, void> {
+  const bad = unsearchable.filter((k) => Object.hasOwn(space, k))
+  return bad.length === 0
+    ? E.right(undefined)
+    : fail(`space.${bad[0]}: cannot be searched (every trial loads the base run's data); give it with --${bad[0]} and run one search per value`)
+}
