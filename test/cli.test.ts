@@ -3,6 +3,9 @@
  * and argument errors that print one line and exit with status 2.
  */
 import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import { parseAssignments, parseExpr } from '../src/cli/parseExpr.js'
@@ -52,15 +55,47 @@ describe('symgrad CLI', () => {
       expect(lines).toHaveLength(1)
       expect(lines[0]!.startsWith(start), `${lines[0]} should start with ${start}`).toBe(true)
     })
-  }, 90_000)
+  }, 120_000)
 
   it('explain prints simplified derivatives with values and the trace', () => {
     const r = cli('explain', '(x+y)*z', '--at', 'x=-2,y=5,z=-4')
     expect(r.status).toBe(0)
-    expect(r.stdout).toContain('f = -12')
-    expect(r.stdout).toContain('∂f/∂x = z = -4')
+    expect(r.stdout).toContain('f = −12')
+    expect(r.stdout).toContain('∂f/∂x = z = −4')
     expect(r.stdout).toContain('∂f/∂z = x + y = 3')
     expect(r.stdout).toContain('backprop trace')
+  })
+
+  it('explain writes the circuit as SVG and DOT (into a temporary folder), exit 0', () => {
+    const d = mkdtempSync(join(tmpdir(), 'symgrad-explain-'))
+    try {
+      const r = cli('explain', '(x+y)*z', '--at', 'x=-2,y=5,z=-4', '--svg', join(d, 'g.svg'), '--dot', join(d, 'g.dot'))
+      expect(r.status).toBe(0)
+      const svg = readFileSync(join(d, 'g.svg'), 'utf8')
+      // the wire out of the product carries −12 above and the seed gradient 1 below; x's wire −2 and −4
+      for (const t of ['>−12<', '>1<', '>−2<', '>−4<', '>3<', 'gradient graph']) expect(svg).toContain(t)
+      expect(readFileSync(join(d, 'g.dot'), 'utf8')).toMatch(/c0_n\d+ -> c0_out1 \[label=<<font color="#1a7a1a">−12<\/font><br\/><font color="#c0392b">1<\/font>>\]/)
+    } finally {
+      rmSync(d, { recursive: true, force: true })
+    }
+  })
+
+  it('explain names a value outside the domain and exits 1', () => {
+    const r = cli('explain', 'max(0,x)*log(x)', '--at', 'x=-1')
+    expect(r.status).toBe(1)
+    expect(r.stdout).toContain('domain: f = NaN at this point: log(x) = NaN, log is not defined at x = −1')
+    // no local gradient with respect to the constant 0 (row #1)
+    expect(r.stdout).not.toContain('∂/∂#1')
+    const s = cli('explain', 'sqrt(x)', '--at', 'x=0')
+    expect(s.status).toBe(1)
+    expect(s.stdout).toContain('domain: ∂f/∂x = ∞ at this point')
+  })
+
+  it('explain names a repeated subexpression once, with its value', () => {
+    const r = cli('explain', 'sigmoid(w*x)*(1-sigmoid(w*x))', '--at', 'w=0.5,x=2')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^ {2}t1 = σ\(w·x\) = 0\.731059$/m)
+    expect(r.stdout.split('backprop trace')[0]!.match(/σ\(/g)!.length).toBe(1)
   })
 
   it('gradcheck passes on a small network', () => {
@@ -84,6 +119,11 @@ describe('the expression language', () => {
     expect(at('max(x, y) - min(x, y)', { x: 1, y: 4 })).toBe(3)
     expect(at('1/(1+exp(-(w0*x0+w1*x1+w2)))', { w0: 2, x0: -1, w1: -3, x1: -2, w2: -3 })).toBeCloseTo(0.7310585786, 9)
     expect(at('x ** -1', { x: 4 })).toBe(0.25)
+    expect(at('x^y', { x: 2, y: 3 })).toBeCloseTo(8, 12)
+    expect(at('2^-x^2', { x: 2 })).toBeCloseTo(2 ** -4, 12)
+    expect(at('x^(y+1)', { x: 3, y: 1 })).toBeCloseTo(9, 12)
+    expect(at('2^3^2', {})).toBeCloseTo(512, 10)
+    expect(at('x \u2212 1', { x: 3 })).toBe(2)
   })
   it('variables in order of appearance; errors name the place', () => {
     const p = parseExpr('b*a + b')

@@ -149,7 +149,7 @@ describe('backward-pass trace', () => {
     expect(rows[2]!.local.map((l) => [l.expr, T.item(l.value!)])).toEqual([['1', 1], ['1', 1]])
     const text = formatTrace(tr.right)
     expect(text.split('\n')).toHaveLength(7)
-    expect(text).toContain('∂/∂#3 = #4 = -4; ∂/∂#4 = #3 = 3')
+    expect(text).toContain('∂/∂#3 = #4 = −4; ∂/∂#4 = #3 = 3')
   })
 
   it('follows the sigmoid gate: local derivative σ(1 − σ)', () => {

@@ -1,17 +1,13 @@
-/** The `train`, `ensemble`, `gradcheck` and `explain` commands. Each returns an exit status. */
+/** The `ensemble` and `gradcheck` commands and the flags shared by train, search and ensemble. Each returns an exit status. */
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../core/Random.js'
 import * as T from '../core/Tensor.js'
 import { SymgradError } from '../core/errors.js'
-import { grad } from '../ad/grad.js'
 import { formatGradcheck, gradcheck } from '../ad/gradcheck.js'
-import { simplify } from '../compile/simplify.js'
 import * as D from '../data/Dataset.js'
-import { evaluate } from '../eval/evaluate.js'
 import * as ops from '../ops/index.js'
 import { mlp } from '../nn/model.js'
 import { l2 } from '../nn/regularizers.js'
-import { formatTrace, toInfix, traceBackward } from '../print/index.js'
 import { readJsonFile } from '../io/atomic.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { optimizerNames } from '../optim/OptimizerDef.js'
@@ -24,7 +20,6 @@ import { ArgError, type FlagSpec, type ParsedArgs } from './args.js'
 import { checkLayers, checkRun, cliLimits } from './checks.js'
 import { checkMlpSize, within } from '../io/limits.js'
 import { loadData } from './data.js'
-import { parseAssignments, parseExpr } from './parseExpr.js'
 import { runTraining } from './run.js'
 
 /** Flags that set RunConfig fields (shared by train, search and ensemble). */
@@ -126,32 +121,4 @@ export function gradcheckCommand(a: ParsedArgs): number {
   console.log(`gradcheck: mlp [${[d, ...hidden, k].join(', ')}] tanh, ${loss} loss + 0.01·ΣW², ${n} random examples, symbolic gradients vs central differences`)
   console.log(formatGradcheck(r.right))
   return r.right.params.every((p) => p.ok) ? 0 : 1
-}
-
-export function explainCommand(a: ParsedArgs): number {
-  const src = a.positional[0]
-  if (src === undefined) throw new ArgError('explain: expected an expression, e.g. symgrad explain "(x+y)*z" --at x=-2,y=5,z=-4')
-  const parsed = parseExpr(src)
-  if (E.isLeft(parsed)) throw new ArgError(`explain: ${parsed.left}`)
-  const { expr, vars } = parsed.right
-  const at = typeof a.flags['at'] === 'string' ? parseAssignments(a.flags['at']) : E.right({} as Record<string, number>)
-  if (E.isLeft(at)) throw new ArgError(`explain: ${at.left}`)
-  const missing = vars.filter((v) => at.right[v] === undefined)
-  if (missing.length > 0) throw new ArgError(`explain: no value for ${missing.join(', ')}: add --at ${missing.map((v) => `${v}=…`).join(',')}`)
-  const extra = Object.keys(at.right).filter((v) => !vars.includes(v))
-  if (extra.length > 0) throw new ArgError(`explain: --at names ${extra.join(', ')}, which the expression does not use`)
-  const leaves = vars.map((v) => ops.input(v, []))
-  const bindings = Object.fromEntries(vars.map((v) => [v, T.scalar(at.right[v]!)]))
-  const { exprs, fired } = simplify(grad(expr, leaves))
-  const vals = evaluate([expr, ...exprs], bindings)
-  if (E.isLeft(vals)) return (console.error(`symgrad: ${vals.left.message}`), 1)
-  const num = (t: T.Tensor) => String(Number(T.item(t).toPrecision(6)))
-  console.log(`f = ${toInfix(expr)}`)
-  if (vars.length > 0) console.log(`at ${vars.map((v) => `${v} = ${at.right[v]}`).join(', ')}: f = ${num(vals.right[0]!)}`)
-  else console.log(`f = ${num(vals.right[0]!)}`)
-  vars.forEach((v, i) => console.log(`∂f/∂${v} = ${toInfix(exprs[i]!)} = ${num(vals.right[i + 1]!)}`))
-  console.log(`simplify fired: ${fired.map((f) => `${f.rule} ×${f.count}`).join(', ') || 'nothing'}`)
-  const tr = traceBackward(expr, bindings)
-  if (E.isRight(tr)) console.log(`\nbackprop trace (forward values, local gradients, upstream × local):\n${formatTrace(tr.right)}`)
-  return 0
 }

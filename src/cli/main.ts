@@ -6,7 +6,8 @@ import { runConfigFieldNames } from '../io/runConfig.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { ArgError, flagHelp, parseArgs, type FlagSpec } from './args.js'
-import { configFlags, ensembleCommand, explainCommand, gradcheckCommand } from './commands.js'
+import { configFlags, ensembleCommand, gradcheckCommand } from './commands.js'
+import { explainCommand } from './explain.js'
 import { trainCommand } from './trainCommand.js'
 import { searchCommand } from './searchCommand.js'
 
@@ -31,7 +32,11 @@ const ensembleFlags: Record<string, FlagSpec> = { ...configFlags, models: { kind
 const gradcheckFlags: Record<string, FlagSpec> = {
   hidden: { kind: 'string', help: 'hidden widths   [6]' }, loss: { kind: 'string', help: 'softmax | svm   [softmax]' }, seed: { kind: 'number', help: 'seed   [0]' },
 }
-const explainFlags: Record<string, FlagSpec> = { at: { kind: 'string', help: 'values of the variables, e.g. x=-2,y=5,z=-4' } }
+const explainFlags: Record<string, FlagSpec> = {
+  at: { kind: 'string', help: 'values of the variables, e.g. x=-2,y=5,z=-4' },
+  svg: { kind: 'string', help: 'write the circuit (values above the wires, gradients below) and the gradient graph as SVG' },
+  dot: { kind: 'string', help: 'write the same two graphs as Graphviz DOT' },
+}
 
 /** Words joined with ', ' in lines of at most 100 characters. */
 function wrap(words: readonly string[]): string {
@@ -65,8 +70,8 @@ Commands
              symgrad ensemble --models 3 --epochs 3
   gradcheck  symbolic gradients of a small network vs central differences
              symgrad gradcheck --hidden 6,4 --loss svm
-  explain    derivatives and the backprop trace of an expression
-             symgrad explain "(x+y)*z" --at x=-2,y=5,z=-4
+  explain    derivatives, the backprop trace and the circuit picture of an expression
+             symgrad explain "(x+y)*z" --at x=-2,y=5,z=-4 --svg graph.svg
 
 train / search / ensemble flags
 ${flagHelp(configFlags)}
@@ -86,14 +91,15 @@ ${flagHelp(gradcheckFlags)}
 explain flags
 ${flagHelp(explainFlags)}
 
-Expressions for explain: numbers, variables, + - * / ^ (number exponent), parentheses and
-exp log sqrt tanh sigmoid relu abs square max(a,b) min(a,b).
+Expressions for explain: numbers, variables, + - * / ^ (a^b with an expression b is exp(b·log a),
+for a > 0), parentheses and exp log sqrt tanh sigmoid relu abs square max(a,b) min(a,b).
+explain exits with 1 when f or a derivative is NaN or ±∞ at the point (a domain note says where).
 A --config file holds any of the run config fields:
 ${wrap(runConfigFieldNames)}
 (e.g. {"optimizer": "adam", "learningRate": 0.002, "hyper": {"b1": 0.8}}); unknown fields are refused.
 Optimizers and their hyperparameters (in "hyper"; each a number or a schedule { kind, … }):
 ${optimizerHelp(builtinOptimizers)}
-Exit status: 0 ok, 1 failure (e.g. a failed gradient check or a NaN stop), 2 bad arguments or bad
+Exit status: 0 ok, 1 failure (e.g. a failed gradient check, a NaN stop, a value outside the domain), 2 bad arguments or bad
 input (config, data files, checkpoint, an unwritable --save path), with one line on stderr.`
 
 /** Runs one command; bad arguments and bad input print one line through `err` and give 2 (notes go through `err` too). */
@@ -107,7 +113,7 @@ export async function main(argv: readonly string[], err: (line: string) => void 
       case 'search': return await searchCommand(parseArgs(rest, searchFlags, 'search'))
       case 'ensemble': return ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
-      case 'explain': return explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
+      case 'explain': return await explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
       default: {
         const near = closest(cmd, ['train', 'search', 'ensemble', 'gradcheck', 'explain'])
         throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, gradcheck, explain; see symgrad --help)`)

@@ -2,11 +2,14 @@
  * A small infix language for `symgrad explain`: numbers, variables (scalars), + − * / ^, unary
  * minus, parentheses and the functions exp log sqrt tanh sigmoid relu abs square max min.
  *   (x+y)*z    1/(1+exp(-(w0*x0+w1*x1+w2)))    max(x, y)^2
- * `^` takes a number exponent. Pure; errors are values naming the position.
+ * `^` is right-associative; a number exponent is a power (`pow`), an expression exponent is
+ * a^b = exp(b·log(a)), defined for a > 0. `−` (U+2212) reads as `-`. Pure; errors are values naming
+ * the position.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Expr } from '../core/Expr.js'
 import * as ops from '../ops/index.js'
+import { constValue } from '../ops/leaves.js'
 
 export interface Parsed {
   readonly expr: Expr
@@ -21,7 +24,8 @@ const binaryFns: Record<string, (a: Expr, b: Expr) => Expr> = { max: (a, b) => o
 
 type Tok = { readonly t: 'num'; readonly v: number; readonly at: number } | { readonly t: 'id'; readonly v: string; readonly at: number } | { readonly t: 'op'; readonly v: string; readonly at: number }
 
-function lex(src: string): Tok[] {
+function lex(text: string): Tok[] {
+  const src = text.replace(/\u2212/g, '-')
   const out: Tok[] = []
   const re = /\s*(?:(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*/^(),]))/y
   let i = 0
@@ -67,11 +71,21 @@ export function parseExpr(src: string): E.Either<string, Parsed> {
       const base = atom()
       if (!isOp('^')) return base
       p++
-      const neg = isOp('-') ? (p++, -1) : 1
-      const t = toks[p]
-      if (!t || t.t !== 'num') throw new SyntaxError(`expected a number exponent after '^' at ${where()}`)
-      p++
-      return ops.pow(base, neg * t.v)
+      if (!toks[p]) throw new SyntaxError(`expected an exponent after '^' at ${where()}`)
+      const e = signedPower()
+      const v = constValue(e)
+      return v !== undefined ? ops.pow(base, v) : ops.exp(ops.mul(e, ops.log(base)))
+    }
+    // an exponent: optional signs, then a power (so 2^-x^2 = 2^(−(x^2)))
+    const signedPower = (): Expr => {
+      if (isOp('-')) {
+        p++
+        const e = signedPower()
+        const v = constValue(e)
+        return v !== undefined ? ops.constant(-v) : ops.neg(e)
+      }
+      if (isOp('+')) return (p++, signedPower())
+      return power()
     }
     const atom = (): Expr => {
       const t = toks[p]
@@ -117,7 +131,7 @@ export function parseExpr(src: string): E.Either<string, Parsed> {
 export function parseAssignments(s: string): E.Either<string, Record<string, number>> {
   const out: Record<string, number> = {}
   for (const part of s.split(',').map((x) => x.trim()).filter((x) => x.length > 0)) {
-    const m = /^([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(.+)$/.exec(part)
+    const m = /^([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(.+)$/.exec(part.replace(/\u2212/g, '-'))
     const v = m ? Number(m[2]) : NaN
     if (!m || !Number.isFinite(v)) return E.left(`--at: expected name=number, got '${part}'`)
     out[m[1]!] = v

@@ -57,6 +57,8 @@ export interface PrintOptions {
   readonly letThreshold?: number
   /** Significant digits of non-integer constants (default 6). */
   readonly digits?: number
+  /** Let-bindings are numbered from firstLet + 1 (default 0: t1, t2, …). */
+  readonly firstLet?: number
   /** Nodes to print as the given name instead of their structure (by node id, or a function). */
   readonly names?: ReadonlyMap<number, string> | ((e: Expr) => string | undefined)
 }
@@ -64,6 +66,8 @@ export interface PrintOptions {
 export interface Printed {
   /** Let-bindings, in dependency order: [name, printed form]. */
   readonly lets: readonly (readonly [string, string])[]
+  /** The node each let-binding names, in the same order. */
+  readonly letNodes: readonly Expr[]
   readonly exprs: readonly string[]
 }
 
@@ -152,6 +156,7 @@ export function render(roots: readonly Expr[], style: Style, opts: PrintOptions 
   for (const n of nodes) if (!named(n)) n.args.forEach(use)
   const pieces = new Map<number, Piece>()
   const lets: [string, string][] = []
+  const letNodes: Expr[] = []
   for (const n of nodes) {
     const name = nameOf(n)
     if (name !== undefined) {
@@ -161,13 +166,14 @@ export function render(roots: readonly Expr[], style: Style, opts: PrintOptions 
     let p = pieceOf(n, n.args.map((a) => pieces.get(a.id)!), style, { compact, digits })
     const shared = (uses.get(n.id) ?? 0) >= 2 && n.args.length > 0 && !(compact && isElidable(n))
     if (shared && p.text.length > threshold) {
-      const bound = style.letName(lets.length + 1)
+      const bound = style.letName(lets.length + 1 + (opts.firstLet ?? 0))
       lets.push([bound, p.text])
+      letNodes.push(n)
       p = atom(bound)
     }
     pieces.set(n.id, p)
   }
-  return { lets, exprs: roots.map((r) => pieces.get(r.id)!.text) }
+  return { lets, letNodes, exprs: roots.map((r) => pieces.get(r.id)!.text) }
 }
 
 /** Let-bindings on their own lines, then the expression(s). */
@@ -182,3 +188,8 @@ export function formatNumber(v: number, digits: number): string {
   return String(Number(v.toPrecision(digits)))
 }
 
+
+/** Numbers in printed text use the printers' minus sign `−` (U+2212), exponents too: `−1.5e−7`. */
+export function minusSign(s: string): string {
+  return s.replace(/-(?=[\d.∞I])/g, '−')
+}

