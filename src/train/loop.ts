@@ -83,7 +83,9 @@ export function initTrainState(model: AnyModel, config: Pick<TrainConfig, 'key' 
 export function nonFiniteMessage(nf: Omit<NonFinite, 'message'>): string {
   const what = nf.where === 'loss' ? `loss is ${nf.value}` : `gradient of '${nf.where}' is not finite (${nf.value})`
   const lr = Number.isFinite(nf.learningRate) ? ` (learning rate ${nf.learningRate})` : ''
-  return `training stopped at step ${nf.step} (epoch ${nf.epoch}, batch ${nf.batch}): ${what}; learning rate likely too high${lr}`
+  // before the first update the learning rate has had no effect: the inputs or the penalty are to blame
+  const cause = nf.step === 0 ? 'this is before the first update, so the inputs or the regularization are too large (look for huge values in the data and the L2 strength)' : `learning rate likely too high${lr}`
+  return `training stopped at step ${nf.step} (epoch ${nf.epoch}, batch ${nf.batch}): ${what}; ${cause}`
 }
 
 function firstNonFinite(t: Tensor): number | undefined {
