@@ -153,7 +153,7 @@ const Header = t.type({ format: t.unknown, version: t.unknown })
 export const CheckpointC = struct(
   'a checkpoint',
   { format: t.literal(CHECKPOINT_FORMAT), version: t.literal(CHECKPOINT_VERSION), spec: ModelSpecC, state: TrainStateC },
-  { run: recordOf(t.unknown, 'a run config'), config: recordOf(t.unknown, 'a record (an older nested config, not read)') },
+  { config: recordOf(t.unknown, 'a record (an older nested config, not read)'), run: recordOf(t.unknown, 'a run config') },
 )
 
 export interface Checkpoint {
