@@ -102,7 +102,9 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
 
 export function train(model: AnyModel, data: TrainData, config: TrainConfig, from?: TrainState): TrainState {
   const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true)
-  const s0 = from ?? initTrainState(model, config)
+  // a finished run given more epochs continues (as the same run would have); one that stopped early
+  // (non-finite, early stopping) or already has its epochs is returned as it is, with its status saying why
+  const s0 = from === undefined ? initTrainState(model, config) : from.status === 'done' && from.epoch < config.epochs ? { ...from, status: 'running' as const } : from
   if (s0.status !== 'running') return s0
   const perEpoch = countBatches(D.size(data.train), config.batchSize)
   // local, growing copies of the history (the argument is never written)
