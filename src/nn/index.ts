@@ -51,7 +51,17 @@ export {
   batchNorm,
   dropout,
   leafShapes,
+  type Conv,
+  type Pool,
+  type SpatialBatchNorm,
+  conv,
+  maxPool,
+  avgPool,
+  spatialBatchNorm,
+  channelsFirst,
 } from './layers.js'
+export { type ConvnetOptions, convnet, convnetLayers, smallConvnet, lenet } from './convnets.js'
+export { spatialBatchNormTrain, spatialBatchNormTest } from './spatialBatchNorm.js'
 export {
   type Params,
   type State,
