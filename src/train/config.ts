@@ -20,6 +20,8 @@
 import * as R from '../core/Random.js'
 import { countBatches } from '../data/batches.js'
 import { mlp, type Model } from '../nn/model.js'
+import { lenet, smallConvnet } from '../nn/convnets.js'
+import { ShapeError } from '../core/errors.js'
 import * as O from '../optim/index.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
 import type { HyperSpec } from '../optim/hyper.js'
@@ -33,6 +35,8 @@ export const runSchedules = ['constant', 'step', 'exponential'] as const
 export const runInits = ['small', 'xavier', 'he'] as const
 export const runLosses = ['softmax', 'svm'] as const
 export const runPreprocess = ['none', 'center', 'standardize'] as const
+/** mlp: dense layers of `hidden` widths; convnet / lenet: nn/convnets.ts (5×5 convolutions with 8/16 or 16/32 filters). */
+export const runModels = ['mlp', 'convnet', 'lenet'] as const
 
 export interface RunConfig {
   /** mnist (bundled) | spiral | xor | idx:<images>,<labels> | cifar:<file>[,<file>…] | csv:<file> */
@@ -72,6 +76,8 @@ export interface RunConfig {
   readonly evalTrainSize?: number
   /** Compiled programs (default) or the reference interpreter. */
   readonly compiled?: boolean
+  /** The architecture (default mlp, which reads `hidden`; the convnets ignore it). */
+  readonly model?: (typeof runModels)[number]
 }
 
 /** The main job: a two-layer ReLU network on the bundled MNIST digits. */
@@ -80,6 +86,18 @@ export const defaultRunConfig: RunConfig = {
   optimizer: 'momentum', learningRate: 0.05, momentum: 0.9, schedule: 'step', decay: 0.9, decayEvery: 1,
   epochs: 10, batchSize: 128, l2: 1e-4, keep: 1, shift: 1, preprocess: 'center', seed: 1,
 }
+
+/**
+ * The defaults of a convnet run (`symgrad train --model convnet|lenet` starts from these): Adam
+ * with the learning rate halved each epoch, three epochs of batches of 64, random one-pixel shifts.
+ */
+export const convnetRunConfig: RunConfig = {
+  ...defaultRunConfig, model: 'convnet', optimizer: 'adam', learningRate: 0.002, schedule: 'step', decay: 0.5,
+  epochs: 3, batchSize: 64, l2: 0,
+}
+
+/** `npm start`: the small convnet (nn/convnets.ts, 5,994 parameters) on full MNIST. */
+export const startRunConfig: RunConfig = convnetRunConfig
 
 /** The RunConfig fields a search point sets (a numeric `hidden` is one hidden layer of that width). Not validated: decode it. */
 export function pointFields(point: Point): Record<string, unknown> {
@@ -107,8 +125,17 @@ export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, optimizers
   })
 }
 
-export function buildModel(c: RunConfig, inputs: number, classes: number): Model {
-  return mlp([inputs, ...c.hidden, classes], { init: c.init, ...(c.keep < 1 ? { keep: c.keep } : {}) })
+/**
+ * The run's model for rows of `inputs` features; the convnets need the image shape [H, W, C]
+ * (without it, a square one-channel image is assumed when `inputs` is a square).
+ */
+export function buildModel(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Model {
+  const kind = c.model ?? 'mlp'
+  if (kind === 'mlp') return mlp([inputs, ...c.hidden, classes], { init: c.init, ...(c.keep < 1 ? { keep: c.keep } : {}) })
+  const side = Math.round(Math.sqrt(inputs))
+  const shape = image ?? (side * side === inputs ? ([side, side, 1] as const) : undefined)
+  if (shape === undefined) throw new ShapeError(`model '${kind}' takes images, but the data rows have ${inputs} features and no image shape`)
+  return kind === 'lenet' ? lenet(shape, classes) : smallConvnet(shape, classes)
 }
 
 /** The TrainConfig of a RunConfig (no callbacks). `image` enables `shift` augmentation. */
