@@ -149,8 +149,13 @@ export interface Result {
   readonly noisy: readonly NoisyRow[]
 }
 
+/** The race: each first-order optimizer at its best learning rate of the grid, and L-BFGS. */
+export function raceAll(): Run[] {
+  return [...racers.map(tuned), runLbfgs(objective, maxSteps)]
+}
+
 export function run(): Result {
-  const runs = [...racers.map(tuned), runLbfgs(objective, maxSteps)]
+  const runs = raceAll()
   const table = runs.map((r) => ({
     optimizer: r.name,
     learningRate: r.learningRate === null ? 'line search' : String(r.learningRate),
@@ -242,7 +247,7 @@ export function ensembleDemo(): EnsembleDemo {
 }
 
 // ── the picture: trajectories over contours (left), loss vs. step, both axes log (right) ──
-const colors: Record<string, string> = {
+export const colors: Readonly<Record<string, string>> = {
   SGD: '#1f77b4', Momentum: '#ff7f0e', Nesterov: '#2ca02c', AdaGrad: '#d62728',
   RMSProp: '#9467bd', Adam: '#8c564b', 'L-BFGS': '#e377c2',
 }
@@ -291,7 +296,7 @@ export function svg(res: Result): string {
 }
 
 const isMain = typeof process !== 'undefined' && process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)
-if (isMain) {
+async function main(): Promise<void> {
   const res = run()
   console.log(`Steps to reach f ≤ ${target} on the ravine (learning rates: best of a small grid; at most ${maxSteps} steps):`)
   console.table(res.table)
@@ -304,3 +309,5 @@ if (isMain) {
   const ed = ensembleDemo()
   console.log(`Ensemble of 5 spiral MLPs: single test accuracies ${ed.single.map((a) => a.toFixed(3)).join(', ')} (mean ${ed.mean.toFixed(3)}); ensemble ${ed.ensemble.toFixed(3)}`)
 }
+
+if (isMain) void main()
