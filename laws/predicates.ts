@@ -7,7 +7,7 @@
  * reference interpreter, and differentiates with `grad`/`backward`.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { OpDef } from '../src/core/Expr.js'
+import type { AttrValue, OpDef } from '../src/core/Expr.js'
 import { apply } from '../src/core/Expr.js'
 import type { Concrete } from '../src/core/Shape.js'
 import * as S from '../src/core/Shape.js'
@@ -39,7 +39,10 @@ export function shapeAgreesWithEval(op: OpDef, c: LawCase, args: readonly Tensor
 /** Leaves: a node built with `{ name, shape, value }` evaluates to a tensor of its shape. */
 export function leafAgreesWithEval(op: OpDef, shape: Concrete, t: Tensor): LawResult {
   return law(op, { shapes: [], attrs: { shape: [...shape] } }, 'leaf shape vs evaluation', () => {
-    const node = apply(op, [], { name: 'leaf', shape: [...shape], value: 0.5 }, t)
+    // the attributes this leaf takes, of a name, a shape and a fill value; a tensor value for unnamed leaves
+    const all: Record<string, AttrValue> = { name: 'leaf', shape: [...shape], value: 0.5 }
+    const keys = op.attrs.keys
+    const node = apply(op, [], Object.fromEntries(keys.filter((k) => Object.hasOwn(all, k)).map((k) => [k, all[k]!])), keys.includes('name') ? undefined : t)
     const [y] = run([node], { leaf: t })
     if (!S.equal(y!.shape, shape) || !S.equal(node.shape, shape))
       return `declared ${S.show(shape)}, shape rule ${S.show(node.shape)}, evaluation ${S.show(y!.shape)}`

@@ -5,15 +5,41 @@
 export * as Shape from './core/Shape.js'
 export * as Tensor from './core/Tensor.js'
 export * as Random from './core/Random.js'
-export type { Expr, OpDef, Attrs, Operand } from './core/Expr.js'
-export { topoSort, countNodes } from './core/Expr.js'
+export type { Expr, OpDef, Attrs, AttrValue, AttrCodec, Operand, VjpCtx, EvalCtx, Lowering, Notation, LawSpec, ArgDomain, OpKind } from './core/Expr.js'
+export { topoSort, countNodes, apply } from './core/Expr.js'
+export { defineOp, type OpSpec } from './ops/define.js'
 export { SymgradError, ShapeError, GradError } from './core/errors.js'
 export * from './ops/index.js'
 export { evaluate, evaluateAll, evaluateOrThrow, type Bindings } from './eval/evaluate.js'
 export { grad, backward } from './ad/grad.js'
 export { simplify, simplifyOne, type Simplified, type Fired, type SimplifyOptions } from './compile/simplify.js'
 export { rule, defaultRules, type Rule } from './compile/rules.js'
-export { compile, valueAndGrad, explain, stages, interpret, linearize, typecheck, jsBackend, type CompiledFn, type CompileOptions, type Stages, type ValueAndGrad, type ValueAndGradFn, type Program, type Eqn, type Backend, type KernelOp } from './compile/index.js'
+export {
+  compile,
+  valueAndGrad,
+  explain,
+  stages,
+  interpret,
+  linearize,
+  typecheck,
+  jsBackend,
+  withCode,
+  opTable,
+  type CompiledFn,
+  type CompileOptions,
+  type Stages,
+  type ValueAndGrad,
+  type ValueAndGradFn,
+  type Program,
+  type Eqn,
+  type Backend,
+  type KernelCode,
+  type KernelCtx,
+  type ScalarCode,
+  type OpTable,
+  type Formatter,
+  type ExtraCode,
+} from './compile/index.js'
 export {
   toInfix,
   printInfix,

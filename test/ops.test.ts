@@ -6,7 +6,7 @@
  */
 import { describe, it } from 'vitest'
 import fc from 'fast-check'
-import { registry } from '../src/ops/index.js'
+import { builtinOps as registry } from '../src/ops/index.js'
 import { compile } from '../src/compile/index.js'
 import { opLaws, type Interpreter } from '../laws/index.js'
 

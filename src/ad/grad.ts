@@ -40,12 +40,16 @@ export function backward(out: Expr, wrt: readonly Expr[], seed?: Expr): Map<numb
     if (!n.args.some((a) => reach.has(a.id))) continue
     if (n.op.vjp === undefined) throw new GradError(`grad: op '${n.op.name}' has no derivative rule`)
     const parts = n.op.vjp({ node: n, args: n.args, attrs: n.attrs, out: n, cot })
+    if (!Array.isArray(parts) || parts.length !== n.args.length)
+      throw new GradError(`grad: the vjp of op '${n.op.name}' must return ${n.args.length} cotangent(s) (one per argument, null for zero), got ${Array.isArray(parts) ? parts.length : typeof parts}`)
     n.args.forEach((a, k) => {
       if (!reach.has(a.id)) return
       if (n.op.nondiff?.includes(k))
         throw new GradError(`grad: op '${n.op.name}' is not differentiable in argument ${k + 1}, which depends on a variable`)
       const c = parts[k]
       if (c === null || c === undefined) return
+      if (!S.equal(c.shape, a.shape))
+        throw new GradError(`grad: the vjp of op '${n.op.name}' gives argument ${k + 1} a cotangent of shape ${S.show(c.shape)}, expected ${S.show(a.shape)}`)
       const prev = cots.get(a.id)
       cots.set(a.id, prev === undefined ? c : add(prev, c))
     })

@@ -1,15 +1,15 @@
 /**
  * The JavaScript backend's statements for the spatial ops (convolution, pooling, padding): each
  * calls a kernel of kernels/conv.ts or kernels/pool.ts with the dimensions as numbers or bound
- * symbols. Attribute values are integers checked by the ops' shape rules and formatted here.
+ * symbols. Attribute values are integers checked by the ops' codecs and shape rules, and
+ * formatted here by the backend's formatter.
  */
-import type { Attrs } from '../core/Expr.js'
-import type { KernelCtx } from './backend.js'
+import type { AttrValue, Attrs, OpDef } from '../core/Expr.js'
+import type { KernelCode, KernelCtx } from './backend.js'
+import { format } from './backend.js'
+import * as ops from '../ops/builtins.js'
 
-const int = (v: unknown): string => {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`spatial kernel: expected an integer attribute, got ${JSON.stringify(v)}`)
-  return String(v)
-}
+const int = (v: unknown): string => format.int(v as AttrValue)
 const pair = (a: Attrs, key: string, fallback: number): [string, string] => {
   const v = a[key] ?? fallback
   return Array.isArray(v) ? [int(v[0]), int(v[1])] : [int(v), int(v)]
@@ -34,19 +34,25 @@ const conv = (fn: string, dims: (c: KernelCtx) => string) => (c: KernelCtx) => {
   return `rt.spatial.${fn}(${c.arr(a)}, ${c.arr(b)}, ${c.arr(c.eqn.out)}, ${dims(c)}, rt.matmul, rt.scratch, rt.convScratch);`
 }
 
-export const spatialKernels = {
-  conv2d: conv('conv2d', (c) => convDims(c, c.dims(c.args[0]!), c.dims(c.args[1]!))),
-  conv2dBackpropInput: conv('conv2dBackpropInput', (c) => convDims(c, c.dims(c.eqn.out), c.dims(c.args[1]!))),
-  conv2dBackpropFilter: conv('conv2dBackpropFilter', (c) => convDims(c, c.dims(c.args[0]!), c.dims(c.eqn.out))),
-  maxPool2d: (c: KernelCtx) => `rt.spatial.maxPool2d(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`,
-  maxPool2dBackprop: (c: KernelCtx) =>
-    `rt.spatial.maxPool2dBackprop(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`,
-  maxPool2dGather: (c: KernelCtx) =>
-    `rt.spatial.maxPool2dGather(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`,
-  avgPool2d: (c: KernelCtx) => `rt.spatial.avgPool2d(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`,
-  avgPool2dBackprop: (c: KernelCtx) => `rt.spatial.avgPool2dBackprop(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.eqn.out))});`,
-  pad: (c: KernelCtx) => {
-    const pads = (c.eqn.attrs['pads'] as readonly unknown[]).map(int)
-    return `rt.spatial.pad(${c.arr(c.args[0]!)}, [${c.dims(c.args[0]!).join(', ')}], ${c.arr(c.eqn.out)}, [${c.dims(c.eqn.out).join(', ')}], [${pads.join(', ')}]);`
-  },
-}
+const k = (emit: (c: KernelCtx) => string): KernelCode => ({ emit })
+
+export const spatialKernels: readonly (readonly [OpDef, KernelCode])[] = [
+  [ops.conv2dOp, k(conv('conv2d', (c) => convDims(c, c.dims(c.args[0]!), c.dims(c.args[1]!))))],
+  [ops.conv2dBackpropInputOp, k(conv('conv2dBackpropInput', (c) => convDims(c, c.dims(c.eqn.out), c.dims(c.args[1]!))))],
+  [ops.conv2dBackpropFilterOp, k(conv('conv2dBackpropFilter', (c) => convDims(c, c.dims(c.args[0]!), c.dims(c.eqn.out))))],
+  [ops.maxPool2dOp, k((c) => `rt.spatial.maxPool2d(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`)],
+  [
+    ops.maxPool2dBackpropOp,
+    k((c) => `rt.spatial.maxPool2dBackprop(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`),
+  ],
+  [
+    ops.maxPool2dGatherOp,
+    k((c) => `rt.spatial.maxPool2dGather(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`),
+  ],
+  [ops.avgPool2dOp, k((c) => `rt.spatial.avgPool2d(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`)],
+  [ops.avgPool2dBackpropOp, k((c) => `rt.spatial.avgPool2dBackprop(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.eqn.out))});`)],
+  [
+    ops.padOp,
+    k((c) => `rt.spatial.pad(${c.arr(c.args[0]!)}, [${c.dims(c.args[0]!).join(', ')}], ${c.arr(c.eqn.out)}, [${c.dims(c.eqn.out).join(', ')}], ${c.f.ints(c.eqn.attrs['pads'])});`),
+  ],
+]

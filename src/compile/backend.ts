@@ -1,29 +1,57 @@
 /**
- * Backends: the table of kernels for the ops that are not elementwise, typed against the op
- * registry's names. Code generation asks the backend for a statement per kernel step and hands the
- * backend's runtime object to the generated function as `rt`.
+ * Backends: what the compiler knows how to write for each op, as tables keyed by op record.
  *
- * A second backend (WebAssembly SIMD) plugs in here without touching anything above codegen:
- * simplify, linearize, fuse and plan produce backend-neutral data (steps, storage, slots). A wasm
- * backend supplies its own `kernels` (statements calling its module's exports, with the plan's
- * slots as offsets into the module's memory) and its own `runtime()` (the instantiated module);
- * loop steps can stay JavaScript over Float64Array views of that same memory.
+ * How a backend table works:
+ * - `elementwise`: for an op lowered 'elementwise', a scalar expression over its arguments'
+ *   expressions (`([a, b]) => `(${a} + ${b})``); codegen fuses these into loops. Attributes reach
+ *   the source only through the formatter `f` (`f.num(attrs.p)`), which refuses anything but a
+ *   checked number, so no attribute can inject code.
+ * - `kernels`: for an op lowered 'kernel' (or an elementwise op the backend cannot fuse), one
+ *   statement over whole buffers (`rt.matmul(B0, …)`), given a KernelCtx: the buffers' array
+ *   expressions, their dims and the formatter. `transposedArgs` lets fuse feed transposed matrices
+ *   without a copy; `shapeOnly` says the kernel reads only its arguments' shapes (count).
+ * - An elementwise op with no entry but a `scalar` function is fused as a call to it (`S_k(x)`)
+ *   when the backend sets `scalarCalls` (the JavaScript backend does); otherwise an op with no
+ *   entry runs through its own `eval` as a kernel call (`F[k](…)`): slow, never refused.
+ *   Views, aliases and data need no code: they are strides, shared buffers and inputs.
+ * - `runtime()`: a fresh object handed to the generated function as `rt` (kernels, scratch).
+ *
+ * Tables are keyed by the op record (two ops sharing a name are different ops). Give a user op fast
+ * code with `withCode(jsBackend, { elementwise: [[swishOp, ([x]) => `(${x} / (1 + Math.exp(-${x})))`]] })`
+ * and pass that backend to `compile`. A second backend (WebAssembly, float32) supplies its own
+ * tables and runtime; simplify, linearize, fuse and plan produce backend-neutral data.
  */
+import type { AttrValue, Attrs, OpDef } from '../core/Expr.js'
+import { SymgradError } from '../core/errors.js'
 import type { Eqn, Var } from './program.js'
-import type { OpName } from '../ops/index.js'
 
-/** Ops that run as backend kernels (reshape is an alias, const/tensor are data, views are strides). */
-export type KernelOp =
-  | 'sum' | 'mean' | 'max' | 'logSumExp' | 'count' | 'matmul' | 'sumTo' | 'oneHot' | 'gatherLabel'
-  | 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter'
-  | 'maxPool2d' | 'maxPool2dBackprop' | 'maxPool2dGather' | 'avgPool2d' | 'avgPool2dBackprop' | 'pad'
-/** Compile-time check that every kernel op is a registered op name. */
-export type KernelOpsAreOps = KernelOp extends OpName ? true : never
-export const kernelOps: readonly KernelOp[] = [
-  'sum', 'mean', 'max', 'logSumExp', 'count', 'matmul', 'sumTo', 'oneHot', 'gatherLabel',
-  'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
-  'maxPool2d', 'maxPool2dBackprop', 'maxPool2dGather', 'avgPool2d', 'avgPool2dBackprop', 'pad',
-]
+/** Formats values into generated source; the only way attributes get there. */
+export interface Formatter {
+  /** A number literal (NaN, ±Infinity and −0 spelled out); throws on anything but a number. */
+  readonly num: (v: AttrValue | undefined) => string
+  /** A safe integer literal; throws on anything else. */
+  readonly int: (v: AttrValue | undefined) => string
+  /** `[0, 2]` from a list of safe integers; throws on anything else. */
+  readonly ints: (v: AttrValue | undefined) => string
+}
+
+function bad(what: string, v: unknown): never {
+  throw new SymgradError('value', `codegen: expected ${what}, got ${v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v}`)
+}
+
+export const format: Formatter = {
+  num: (v) => {
+    if (typeof v !== 'number') return bad('a number', v)
+    if (Number.isNaN(v)) return 'NaN'
+    if (v === Infinity) return 'Infinity'
+    if (v === -Infinity) return '(-Infinity)'
+    return v < 0 || Object.is(v, -0) ? `(${String(v)})` : String(v)
+  },
+  int: (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? (v < 0 ? `(${String(v)})` : String(v)) : bad('an integer', v)),
+  ints: (v) => (Array.isArray(v) ? `[${v.map((x) => format.int(x as AttrValue)).join(', ')}]` : bad('a list of integers', v)),
+}
+
+export type ScalarCode = (args: readonly string[], attrs: Attrs, f: Formatter) => string
 
 export interface KernelCtx {
   readonly eqn: Eqn
@@ -36,15 +64,56 @@ export interface KernelCtx {
   readonly dims: (v: Var) => readonly string[]
   /** Element count expression of a variable. */
   readonly size: (v: Var) => string
+  readonly f: Formatter
+}
+
+export interface KernelCode {
+  readonly emit: (c: KernelCtx) => string
+  /** 2-D arguments may be read transposed in place (`trans[i]`), so a transpose feeding it is not copied. */
+  readonly transposedArgs?: boolean
+  /** Reads only its arguments' shapes: they need no buffer. */
+  readonly shapeOnly?: boolean
+}
+
+export type OpTable<C> = ReadonlyMap<OpDef, C>
+
+/** A table from [op, code] pairs; an op listed twice is an error. */
+export function opTable<C>(entries: readonly (readonly [OpDef, C])[]): OpTable<C> {
+  const m = new Map<OpDef, C>()
+  for (const [op, c] of entries) {
+    if (m.has(op)) throw new SymgradError('value', `backend table: op '${op.name}' is listed twice`)
+    m.set(op, c)
+  }
+  return m
 }
 
 export interface Backend {
   readonly name: string
-  readonly kernels: Readonly<Record<KernelOp, (c: KernelCtx) => string>>
+  readonly elementwise: OpTable<ScalarCode>
+  readonly kernels: OpTable<KernelCode>
+  /** Elementwise ops without an entry but with a `scalar` function are fused as calls to it. */
+  readonly scalarCalls?: boolean
   /** A fresh runtime (kernels' scratch included) for one compiled function. */
   readonly runtime: () => object
 }
 
-export function isKernelOp(op: string): op is KernelOp {
-  return (kernelOps as readonly string[]).includes(op)
+export interface ExtraCode {
+  readonly elementwise?: readonly (readonly [OpDef, ScalarCode])[]
+  readonly kernels?: readonly (readonly [OpDef, KernelCode])[]
+}
+
+/** A backend with more (or replaced) code: e.g. a user op's scalar expression. */
+export function withCode(b: Backend, extra: ExtraCode): Backend {
+  for (const [op] of extra.elementwise ?? [])
+    if (op.lowering !== 'elementwise') throw new SymgradError('value', `withCode: op '${op.name}' is lowered '${op.lowering}', not 'elementwise'`)
+  return {
+    ...b,
+    elementwise: new Map([...b.elementwise, ...opTable(extra.elementwise ?? [])]),
+    kernels: new Map([...b.kernels, ...opTable(extra.kernels ?? [])]),
+  }
+}
+
+/** Whether `op` is fused into loops by this backend (elementwise, with scalar code or a scalar function it calls). */
+export function fusable(b: Backend, op: OpDef): boolean {
+  return op.lowering === 'elementwise' && (b.elementwise.has(op) || (b.scalarCalls === true && op.scalar !== undefined))
 }

@@ -1,27 +1,44 @@
 /**
  * codegen: Schedule + Plan + Backend → JavaScript source of one function
- * `(rt, I, C, B, D) => void` (I: input arrays in program order, C: tensor constants, B: slot
- * buffers, D: bound symbolic dims). Loop steps are written here from each op's `emit`; kernel
- * steps come from the backend's table. The source is plain data (a string), turned into a
- * function by the linker.
+ * `(rt, I, C, B, D, F) => void` (I: input arrays in program order, C: tensor constants, B: slot
+ * buffers, D: the bound symbolic dims in `symbols` order, F: calls into ops' own `eval` for ops
+ * the backend has no code for). Loop steps are written here from the backend's scalar code for
+ * each op; kernel steps come from its kernel table. The source is plain data (a string), turned
+ * into a function by the linker.
+ *
+ * The source holds only what this module and the backend's tables write: generated identifiers
+ * (I0, B3, D_0, v7), numbers through the formatter, and op names that are identifier-like. No
+ * input name, symbol or attribute string of a (possibly decoded, untrusted) graph is spliced in.
  */
-import type { Dim, Shape } from '../core/Shape.js'
-import { SymgradError } from '../core/errors.js'
-import { lookupOp } from '../ops/index.js'
-import { numberLiteral } from '../ops/leaves.js'
+import type { Dim, DimEnv, Shape } from '../core/Shape.js'
+import * as S from '../core/Shape.js'
+import type { Expr } from '../core/Expr.js'
+import type { Tensor } from '../core/Tensor.js'
+import { errorMessage, SymgradError } from '../core/errors.js'
+import { OP_NAME } from '../ops/Op.js'
 import type { Backend, KernelCtx } from './backend.js'
-import { isKernelOp } from './backend.js'
+import { format } from './backend.js'
 import type { Schedule, Step } from './fuse.js'
-import { rootOf } from './fuse.js'
+import { rootOf, viewAxes } from './fuse.js'
 import type { Plan } from './plan.js'
 import type { Eqn, Var } from './program.js'
 
+/** A call into an op's `eval` (arguments' arrays, the output buffer, the bound dims). */
+export type EvalCall = (args: readonly Float64Array[], out: Float64Array, D: readonly number[]) => void
+/** An elementwise op's scalar function with its attributes bound. */
+export type ScalarFn = (...xs: number[]) => number
+
 export interface Generated {
   readonly source: string
-  /** Symbolic dims in the order of the `D_k` names used by the source. */
+  /** Symbolic dims in the order of `D` (the source reads `D[k]`). */
   readonly symbols: readonly string[]
   readonly tensors: readonly Float64Array[]
+  /** `F[k]` of the source: ops without backend code, run through their `eval` or their scalar function. */
+  readonly calls: readonly (EvalCall | ScalarFn)[]
 }
+
+/** An op name for comments in the source (names are identifier-like; anything else is not printed). */
+const safeName = (n: string): string => (OP_NAME.test(n) ? n : 'op')
 
 type Access = { readonly literal: string } | { readonly arr: string; readonly strides: readonly string[] }
 
@@ -45,7 +62,7 @@ function rowMajor(dims: readonly string[]): string[] {
 export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
   const symbols: string[] = []
   const dimExpr = (d: Dim): string => {
-    if (typeof d === 'number') return String(d)
+    if (typeof d === 'number') return format.int(d)
     let k = symbols.indexOf(d)
     if (k < 0) k = symbols.push(d) - 1
     return `D_${k}`
@@ -56,7 +73,7 @@ export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
   const tensors: Float64Array[] = []
   const tensorIndex = new Map<Var, number>()
   for (const e of s.program.eqns)
-    if (e.op === 'tensor') tensorIndex.set(e.out, tensors.push(e.value!.data) - 1)
+    if (e.op.lowering === 'data') tensorIndex.set(e.out, tensors.push(e.value!.data) - 1)
 
   const arr = (v: Var): string => {
     const r = rootOf(s.storage, v)
@@ -68,24 +85,56 @@ export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
     return `B${slot}`
   }
 
+  const calls: (EvalCall | ScalarFn)[] = []
+  const scalarCalls: number[] = []
+  const scalar = (e: Eqn, args: readonly string[]): string => {
+    const code = backend.elementwise.get(e.op)
+    if (code !== undefined) return code(args, e.attrs, format)
+    if (backend.scalarCalls !== true || e.op.scalar === undefined)
+      throw new SymgradError('value', `codegen: backend '${backend.name}' has no scalar code for op '${safeName(e.op.name)}' in a loop`)
+    const k = calls.push(e.op.scalar(e.attrs)) - 1
+    scalarCalls.push(k)
+    return `S_${k}(${args.join(', ')})`
+  }
+
   /** How to read `v` (in its own shape): a literal, or an array with strides per axis. */
   const access = (v: Var, asView = false): Access => {
     const st = s.storage.get(v)!
     const d = s.defs.get(v)
-    if (st.kind === 'literal') return { literal: numberLiteral(d!.attrs['value'] as number) }
-    if ((st.kind === 'view' || asView) && d !== undefined && (d.op === 'transpose' || d.op === 'broadcastTo')) {
+    if (st.kind === 'literal') return { literal: scalar(d!, []) }
+    if ((st.kind === 'view' || asView) && d !== undefined && d.op.lowering === 'view') {
       const inner = access(d.args[0]!)
       if ('literal' in inner) return inner
-      if (d.op === 'transpose') {
-        const r = d.shape.length
-        const p = (d.attrs['perm'] as readonly number[] | null) ?? Array.from({ length: r }, (_, i) => r - 1 - i)
-        return { arr: inner.arr, strides: p.map((i) => inner.strides[i]!) }
-      }
-      const from = s.shapes.get(d.args[0]!)!
-      const off = d.shape.length - from.length
-      return { arr: inner.arr, strides: d.shape.map((_, i) => (i < off || from[i - off] === 1 ? '0' : inner.strides[i - off]!)) }
+      const axes = viewAxes(d, s.shapes.get(d.args[0]!)!)
+      return { arr: inner.arr, strides: axes.map((a) => (a === null ? '0' : inner.strides[a]!)) }
     }
     return { arr: arr(v), strides: rowMajor(dims(v)) }
+  }
+
+  /** A call into the op's own eval: resolves the shapes from D, checks what eval returns. */
+  const evalCall = (eqn: Eqn, args: readonly Var[]): string => {
+    const op = eqn.op
+    const argShapes = args.map((a) => s.shapes.get(a)!)
+    const node = { id: -1 - eqn.out, op, args: [], attrs: eqn.attrs, shape: eqn.shape, ...(eqn.value ? { value: eqn.value } : {}) } as Expr
+    const call: EvalCall = (ins, out, D) => {
+      const env: Record<string, number> = Object.create(null) as Record<string, number>
+      symbols.forEach((sym, k) => (env[sym] = D[k]!))
+      const outShape = S.resolve(eqn.shape, env as DimEnv)
+      const tensors: Tensor[] = ins.map((a, i) => {
+        const shape = S.resolve(argShapes[i]!, env)
+        return { shape, data: a.subarray(0, S.size(shape)) }
+      })
+      let r: Tensor
+      try {
+        r = op.eval(tensors, { node, attrs: eqn.attrs, outShape, env, binding: (n) => { throw new SymgradError('value', `${op.name}: eval asked for the binding of '${n}' inside a compiled function`) } })
+      } catch (e) {
+        throw e instanceof SymgradError ? e : new SymgradError('value', `${op.name}: ${errorMessage(e)}`)
+      }
+      if (r.data.length !== S.size(outShape)) throw new SymgradError('value', `${op.name}: eval returned ${r.data.length} values, its shape rule says ${S.show(outShape)}`)
+      out.set(r.data)
+    }
+    const k = calls.push(call) - 1
+    return `F[${k}]([${args.map(arr).join(', ')}], ${arr(eqn.out)}, D);`
   }
 
   const lines: string[] = []
@@ -116,12 +165,7 @@ export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
         body.push(`const x${v} = ${a.arr}[${base}${term}];`)
       }
     }
-    for (const m of members) {
-      const op = lookupOp(m.op)!
-      const args = m.args.map((a) => (mine.has(a) ? `t${a}` : `x${a}`))
-      const code = op.emit !== undefined ? op.emit(args, m.attrs) : args[0]!
-      body.push(`const t${m.out} = ${code};`)
-    }
+    for (const m of members) body.push(`const t${m.out} = ${scalar(m, m.args.map((a) => (mine.has(a) ? `t${a}` : `x${a}`)))};`)
     for (const v of stores) body.push(`${arr(v)}[o] = t${v};`)
     if (copy !== undefined) body.push(`${arr(copy)}[o] = x${copy};`)
     if (strided.length === 0) {
@@ -149,29 +193,30 @@ export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
   const emitStep = (step: Step): void => {
     switch (step.kind) {
       case 'loop':
-        lines.push(`// loop ${step.members.map((m) => `v${m.out}=${m.op}`).join(' ')}`)
+        lines.push(`// loop ${step.members.map((m) => `v${m.out}=${safeName(m.op.name)}`).join(' ')}`)
         return emitLoop(step.shape, step.members, step.stores)
       case 'copy':
-        lines.push(`// copy v${step.eqn.out} = ${step.eqn.op} v${step.eqn.args[0]}`)
+        lines.push(`// copy v${step.eqn.out} = ${safeName(step.eqn.op.name)} v${step.eqn.args[0]}`)
         return emitLoop(step.eqn.shape, [], [], step.eqn.out)
       case 'fill':
-        lines.push(`${arr(step.eqn.out)}.fill(${numberLiteral(step.eqn.attrs['value'] as number)}, 0, ${product(dims(step.eqn.out))});`)
+        lines.push(`${arr(step.eqn.out)}.fill(${scalar(step.eqn, [])}, 0, ${product(dims(step.eqn.out))});`)
         return
       case 'kernel': {
-        const op = step.eqn.op
-        if (!isKernelOp(op)) throw new SymgradError('value', `codegen: backend '${backend.name}' has no kernel for op '${op}'`)
-        const ctx: KernelCtx = { eqn: step.eqn, args: step.args, trans: step.trans, arr, dims, size: (v) => product(dims(v)) }
-        lines.push(`// v${step.eqn.out} = ${op}${step.trans.some((t) => t) ? ` (transposed: ${step.trans.join(',')})` : ''}`)
-        lines.push(backend.kernels[op](ctx))
+        const name = safeName(step.eqn.op.name)
+        const code = backend.kernels.get(step.eqn.op)
+        const ctx: KernelCtx = { eqn: step.eqn, args: step.args, trans: step.trans, arr, dims, size: (v) => product(dims(v)), f: format }
+        lines.push(`// v${step.eqn.out} = ${name}${step.trans.some((t) => t) ? ` (transposed: ${step.trans.join(',')})` : ''}${code === undefined ? ' (through its eval)' : ''}`)
+        lines.push(code !== undefined ? code.emit(ctx) : evalCall(step.eqn, step.args))
       }
     }
   }
   for (const step of s.steps) emitStep(step)
 
   const head: string[] = []
-  symbols.forEach((sym, k) => head.push(`const D_${k} = D[${JSON.stringify(sym)}];`))
+  symbols.forEach((_, k) => head.push(`const D_${k} = D[${k}];`))
   s.program.inputs.forEach((_, k) => head.push(`const I${k} = I[${k}];`))
   tensors.forEach((_, k) => head.push(`const C${k} = C[${k}];`))
   pl.slots.forEach((_, k) => head.push(`const B${k} = B[${k}];`))
-  return { source: [...head, ...lines].join('\n'), symbols, tensors }
+  for (const k of scalarCalls) head.push(`const S_${k} = F[${k}];`)
+  return { source: [...head, ...lines].join('\n'), symbols, tensors, calls }
 }

@@ -1,23 +1,29 @@
 /**
- * fuse: Program → Schedule. Decides what runs as one loop and what is only a way of reading:
+ * fuse: Program → Schedule. Decides what runs as one loop and what is only a way of reading,
+ * from each op's `lowering` and what the backend has code for (never from op names):
  *
  * - Elementwise equations of one shape that feed each other become one loop group: each element
- *   is computed start to finish in registers, from the ops' scalar `emit` expressions. This is
+ *   is computed start to finish in registers, from the backend's scalar code for each op. This is
  *   where the compiler relies on elementwise Jacobians being diagonal: the vjp of an elementwise op
  *   is itself elementwise (cot·f'(x)), so the backward pass fuses into the same kind of loops and
  *   no Jacobian is ever materialized.
- * - `broadcastTo` and `transpose` are views: consumers read their argument's buffer with strides
- *   (0 on broadcast axes), so broadcasts are index arithmetic, not copies. A view is copied into a
- *   buffer only when a kernel or an output needs it contiguous.
- * - matmul(transpose(a), b) and matmul(a, transpose(b)) become transposed-form kernel calls.
- * - `reshape` aliases its argument's buffer; `const` is a literal inside loops.
+ * - View ops (broadcastTo, transpose) are read through strides (0 on broadcast axes), so
+ *   broadcasts are index arithmetic, not copies. A view is copied into a buffer only when a kernel
+ *   or an output needs it contiguous.
+ * - A kernel whose backend code reads transposed arguments (matmul) gets a 2-D transposing view's
+ *   argument directly, with its `trans` flag set.
+ * - Alias ops (reshape) share their argument's buffer; an elementwise op without arguments (const)
+ *   is a literal inside loops.
+ * - Kernel ops, and elementwise ops the backend has no scalar code for, are kernel steps (the
+ *   latter run through their `eval`).
  *
  * Groups are placed at their last member; a group stops growing ("sealed") once anything outside
  * it has read one of its values, so moving it later never breaks a dependence.
  */
 import type { Shape } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
-import { lookupOp } from '../ops/index.js'
+import type { Backend } from './backend.js'
+import { fusable } from './backend.js'
 import type { Eqn, Program, Var } from './program.js'
 import { shapes } from './program.js'
 
@@ -26,9 +32,9 @@ export type Step =
   | { readonly kind: 'loop'; readonly shape: Shape; readonly members: readonly Eqn[]; readonly stores: readonly Var[] }
   /** A backend kernel for a non-elementwise op; `trans[i]` = argument i is read transposed. */
   | { readonly kind: 'kernel'; readonly eqn: Eqn; readonly args: readonly Var[]; readonly trans: readonly boolean[] }
-  /** Copy a view (broadcastTo/transpose) into its own buffer. */
+  /** Copy a view into its own buffer. */
   | { readonly kind: 'copy'; readonly eqn: Eqn }
-  /** Fill a buffer with a constant. */
+  /** Fill a buffer with a literal (an elementwise op without arguments). */
   | { readonly kind: 'fill'; readonly eqn: Eqn }
 
 export interface Schedule {
@@ -50,45 +56,53 @@ export type Storage =
   | { readonly kind: 'alias'; readonly of: Var }
   | { readonly kind: 'view' }
 
-export const isView = (e: Eqn | undefined): boolean => e !== undefined && (e.op === 'broadcastTo' || e.op === 'transpose')
-const isElementwise = (e: Eqn): boolean => lookupOp(e.op)!.kind === 'elementwise'
+export const isView = (e: Eqn | undefined): boolean => e !== undefined && e.op.lowering === 'view'
+/** An elementwise op without arguments: a literal. */
+export const isLiteral = (e: Eqn | undefined): boolean => e !== undefined && e.op.lowering === 'elementwise' && e.op.arity === 0
 
-/** 2-D transpose with the default or [1,0] permutation. */
-function isMatrixTranspose(e: Eqn | undefined): boolean {
-  if (e === undefined || e.op !== 'transpose' || e.shape.length !== 2) return false
-  const p = e.attrs['perm'] as readonly number[] | null
-  return p === null || (p[0] === 1 && p[1] === 0)
+/** The argument axis each output axis of a view walks (null: repeated). */
+export function viewAxes(e: Eqn, argShape: Shape): readonly (number | null)[] {
+  return e.op.view!(argShape, e.shape, e.attrs)
 }
 
-export function fuse(p: Program): Schedule {
+/** A view that swaps the two axes of a matrix. */
+function isMatrixTranspose(e: Eqn | undefined, sh: ReadonlyMap<Var, Shape>): boolean {
+  if (!isView(e) || e!.shape.length !== 2 || sh.get(e!.args[0]!)!.length !== 2) return false
+  const ax = viewAxes(e!, sh.get(e!.args[0]!)!)
+  return ax[0] === 1 && ax[1] === 0
+}
+
+export function fuse(p: Program, backend: Backend): Schedule {
+  const isElementwise = (e: Eqn): boolean => fusable(backend, e.op)
+  const literal = (e: Eqn | undefined): boolean => isLiteral(e) && isElementwise(e!)
   const sh = shapes(p)
   const defs = new Map<Var, Eqn>(p.eqns.map((e) => [e.out, e]))
   const pos = new Map<Var, number>(p.eqns.map((e, i) => [e.out, i]))
 
   // ── which values must live in a buffer (read by a kernel, an output, a reshape or a view) ──
   const needBuf = new Set<Var>(p.outputs)
-  const matmulTrans = new Map<Var, boolean[]>()
+  const kernelTrans = new Map<Var, boolean[]>()
   const bufferable = (v: Var) => {
     const d = defs.get(v)
-    return !(isView(d) || d?.op === 'const')
+    return !(isView(d) || literal(d))
   }
   for (let i = p.eqns.length - 1; i >= 0; i--) {
     const e = p.eqns[i]!
+    const code = backend.kernels.get(e.op)
     if (isView(e)) {
       if (bufferable(e.args[0]!)) needBuf.add(e.args[0]!)
-    } else if (e.op === 'matmul') {
+    } else if (code?.transposedArgs === true) {
       const trans = e.args.map((a) => {
         const d = defs.get(a)
-        if (isMatrixTranspose(d) && bufferable(d!.args[0]!)) {
+        if (isMatrixTranspose(d, sh) && bufferable(d!.args[0]!)) {
           needBuf.add(d!.args[0]!)
           return true
         }
         needBuf.add(a)
         return false
       })
-      matmulTrans.set(e.out, trans)
-    } else if (!isElementwise(e) && e.op !== 'const' && e.op !== 'count') e.args.forEach((a) => needBuf.add(a))
-    // (count reads only its argument's shape)
+      kernelTrans.set(e.out, trans)
+    } else if (!isElementwise(e) && !(code?.shapeOnly === true)) e.args.forEach((a) => needBuf.add(a))
   }
 
   // ── grouping ──
@@ -107,7 +121,7 @@ export function fuse(p: Program): Schedule {
   }
   const steps: { at: number; step: Step }[] = []
   for (const [i, e] of p.eqns.entries()) {
-    if (e.op === 'const') {
+    if (literal(e)) {
       if (needBuf.has(e.out)) steps.push({ at: i, step: { kind: 'fill', eqn: e } })
       continue
     }
@@ -119,10 +133,10 @@ export function fuse(p: Program): Schedule {
       continue
     }
     if (!isElementwise(e)) {
-      const trans = matmulTrans.get(e.out) ?? e.args.map(() => false)
+      const trans = kernelTrans.get(e.out) ?? e.args.map(() => false)
       const args = e.args.map((a, k) => (trans[k] ? defs.get(a)!.args[0]! : a))
       args.forEach(seal)
-      if (e.op !== 'reshape' && e.op !== 'tensor') steps.push({ at: i, step: { kind: 'kernel', eqn: e, args, trans } })
+      if (e.op.lowering !== 'alias' && e.op.lowering !== 'data') steps.push({ at: i, step: { kind: 'kernel', eqn: e, args, trans } })
       continue
     }
     // elementwise: join the open groups of same-shaped direct arguments, seal everything else read
@@ -166,10 +180,10 @@ export function fuse(p: Program): Schedule {
     }
   for (const e of p.eqns) {
     const v = e.out
-    if (e.op === 'tensor') storage.set(v, { kind: 'tensor' })
-    else if (e.op === 'const') storage.set(v, needBuf.has(v) ? { kind: 'buffer' } : { kind: 'literal' })
+    if (e.op.lowering === 'data') storage.set(v, { kind: 'tensor' })
+    else if (literal(e)) storage.set(v, needBuf.has(v) ? { kind: 'buffer' } : { kind: 'literal' })
     else if (isView(e)) storage.set(v, needBuf.has(v) ? { kind: 'buffer' } : { kind: 'view' })
-    else if (e.op === 'reshape') storage.set(v, { kind: 'alias', of: rootOf(storage, e.args[0]!) })
+    else if (e.op.lowering === 'alias') storage.set(v, { kind: 'alias', of: rootOf(storage, e.args[0]!) })
     else if (isElementwise(e)) storage.set(v, needBuf.has(v) || crossReads.has(v) ? { kind: 'buffer' } : { kind: 'local' })
     else storage.set(v, { kind: 'buffer' })
   }

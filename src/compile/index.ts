@@ -5,13 +5,13 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Expr } from '../core/Expr.js'
+import { isBoundLeaf } from '../core/Expr.js'
 import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
 import * as Sh from '../core/Shape.js'
 import { SymgradError } from '../core/errors.js'
 import type { Bindings } from '../eval/evaluate.js'
 import { grad } from '../ad/grad.js'
-import { leafName } from '../ops/leaves.js'
 import type { Backend } from './backend.js'
 import { jsBackend } from './backend-js.js'
 import { codegen, type Generated } from './codegen.js'
@@ -44,9 +44,10 @@ export function stages(outputs: readonly Expr[], options: CompileOptions = {}): 
   const program = linearize(simp.exprs)
   const checked = typecheck(program)
   if (E.isLeft(checked)) throw checked.left
-  const schedule = fuse(program)
+  const backend = options.backend ?? jsBackend
+  const schedule = fuse(program, backend)
   const pl = plan(schedule)
-  const generated = codegen(schedule, pl, options.backend ?? jsBackend)
+  const generated = codegen(schedule, pl, backend)
   return { fired: simp.fired, program, schedule, plan: pl, generated }
 }
 
@@ -62,11 +63,11 @@ export function explain(outputs: readonly Expr[], options: CompileOptions = {}):
   const steps = st.schedule.steps.map((s, i) => {
     switch (s.kind) {
       case 'loop':
-        return `${i}: loop ${Sh.show(s.shape)} { ${s.members.map((m) => `v${m.out}=${m.op}`).join(', ')} } stores ${s.stores.map((v) => `v${v}`).join(' ') || '-'}`
+        return `${i}: loop ${Sh.show(s.shape)} { ${s.members.map((m) => `v${m.out}=${m.op.name}`).join(', ')} } stores ${s.stores.map((v) => `v${v}`).join(' ') || '-'}`
       case 'kernel':
-        return `${i}: kernel v${s.eqn.out} = ${s.eqn.op}(${s.args.map((a, k) => `v${a}${s.trans[k] ? 'ᵀ' : ''}`).join(', ')})`
+        return `${i}: kernel v${s.eqn.out} = ${s.eqn.op.name}(${s.args.map((a, k) => `v${a}${s.trans[k] ? 'ᵀ' : ''}`).join(', ')})`
       default:
-        return `${i}: ${s.kind} v${s.eqn.out} (${s.eqn.op})`
+        return `${i}: ${s.kind} v${s.eqn.out} (${s.eqn.op.name})`
     }
   })
   const views = [...st.schedule.storage].filter(([, s]) => s.kind !== 'buffer').map(([v, s]) => `v${v}:${s.kind}${s.kind === 'alias' ? `→v${s.of}` : ''}`)
@@ -108,7 +109,7 @@ export interface ValueAndGradFn<K extends string> {
  */
 export function valueAndGrad<K extends string>(loss: Expr, params: Readonly<Record<K, Expr>>, options: CompileOptions = {}): ValueAndGradFn<K> {
   for (const [k, p] of Object.entries(params) as [string, Expr][])
-    if (leafName(p) === undefined) throw new SymgradError('grad', `valueAndGrad: '${k}' is not an input or param leaf (got op ${p.op.name})`)
+    if (!isBoundLeaf(p)) throw new SymgradError('grad', `valueAndGrad: '${k}' is not an input or param leaf (got op ${p.op.name})`)
   const keys = Object.keys(params) as K[]
   const gs = grad(loss, params)
   const fn = compile([loss, ...keys.map((k) => gs[k])], options)
@@ -126,7 +127,8 @@ export { fuse } from './fuse.js'
 export { plan } from './plan.js'
 export { codegen } from './codegen.js'
 export { link } from './link.js'
-export { jsBackend } from './backend-js.js'
+export { jsBackend, makeJsBackend } from './backend-js.js'
+export { withCode, opTable, fusable, format } from './backend.js'
 export type { CompiledFn } from './link.js'
 export type { Program, Eqn } from './program.js'
-export type { Backend, KernelOp } from './backend.js'
+export type { Backend, KernelCode, KernelCtx, ScalarCode, OpTable, Formatter, ExtraCode } from './backend.js'

@@ -8,21 +8,15 @@ import type { DimEnv } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
-import { lookupOp } from '../ops/index.js'
 import { bindShapes, type Bindings } from '../eval/evaluate.js'
-import { input, param } from '../ops/leaves.js'
 import type { Program, ProgramInput, Var } from './program.js'
-
-const leafCache = new WeakMap<readonly ProgramInput[], Expr[]>()
 
 /**
  * Binds the symbolic dims of the program inputs with the evaluator's own `bindShapes` (same checks,
  * same messages), and also requires Float64Array data, which the compiled code relies on.
  */
 export function bindInputs(inputs: readonly ProgramInput[], bindings: Bindings): E.Either<SymgradError, DimEnv> {
-  let leaves = leafCache.get(inputs)
-  if (leaves === undefined) leafCache.set(inputs, (leaves = inputs.map((i) => (i.kind === 'input' ? input(i.name, i.shape) : param(i.name, i.shape)))))
-  const env = bindShapes(leaves, bindings)
+  const env = bindShapes(inputs.map((i) => i.leaf), bindings)
   if (E.isLeft(env)) return env
   for (const i of inputs)
     if (!(bindings[i.name]!.data instanceof Float64Array))
@@ -38,13 +32,13 @@ export function interpret(p: Program, bindings: Bindings): E.Either<SymgradError
   for (const i of p.inputs) vals.set(i.v, bindings[i.name]!)
   const binding = (name: string): Tensor => bindings[name]!
   for (const e of p.eqns) {
-    const op = lookupOp(e.op)!
+    const op = e.op
     try {
       // The eval context wants a node; a stand-in carries the attributes and a tensor's value.
       const node = { id: -1 - e.out, op, args: [], attrs: e.attrs, shape: e.shape, ...(e.value ? { value: e.value } : {}) } as Expr
       vals.set(e.out, op.eval(e.args.map((a) => vals.get(a)!), { node, attrs: e.attrs, outShape: S.resolve(e.shape, env), env, binding }))
     } catch (err) {
-      return E.left(err instanceof SymgradError ? err : new SymgradError('value', `${e.op} (v${e.out}): ${errorMessage(err)}`))
+      return E.left(err instanceof SymgradError ? err : new SymgradError('value', `${e.op.name} (v${e.out}): ${errorMessage(err)}`))
     }
   }
   return E.right(p.outputs.map((o) => vals.get(o)!))

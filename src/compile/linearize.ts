@@ -1,14 +1,13 @@
 /**
  * linearize: Expr DAG → Program. Nodes are numbered in topological order (shared nodes once);
- * `input`/`param` leaves become program inputs (one per name), everything else an equation.
+ * leaves lowered 'data' without a tensor value (input, param) become program inputs (one per
+ * name), everything else an equation. Any op compiles, built-in or not: equations carry the op's
+ * record.
  */
 import type { Expr } from '../core/Expr.js'
-import { topoSort } from '../core/Expr.js'
+import { isBoundLeaf, topoSort } from '../core/Expr.js'
 import * as S from '../core/Shape.js'
 import { ShapeError } from '../core/errors.js'
-import type { OpName } from '../ops/index.js'
-import { lookupOp } from '../ops/index.js'
-import { inputOp, paramOp } from '../ops/leaves.js'
 import type { Eqn, Program, ProgramInput, Var } from './program.js'
 
 export function linearize(roots: readonly Expr[]): Program {
@@ -19,27 +18,27 @@ export function linearize(roots: readonly Expr[]): Program {
   const eqns: Eqn[] = []
   let next = 0
   for (const n of order) {
-    if (n.op === inputOp || n.op === paramOp) {
-      const name = n.attrs['name'] as string
+    if (isBoundLeaf(n)) {
+      const name = n.attrs['name']
+      if (typeof name !== 'string') throw new ShapeError(`compile: data op '${n.op.name}' has neither a tensor value nor a name to bind`)
       const prev = byName.get(name)
       if (prev !== undefined) {
-        if (!S.equal(prev.shape, n.shape) || prev.kind !== n.op.name)
+        if (!S.equal(prev.shape, n.shape) || prev.leaf.op !== n.op)
           throw new ShapeError(`compile: leaf '${name}' is declared twice, as ${prev.kind} ${S.show(prev.shape)} and ${n.op.name} ${S.show(n.shape)}`)
         vars.set(n.id, prev.v)
         continue
       }
-      const inp: ProgramInput = { v: next++, kind: n.op.name as 'input' | 'param', name, shape: n.shape }
+      const inp: ProgramInput = { v: next++, kind: n.op.name, name, shape: n.shape, leaf: n }
       byName.set(name, inp)
       inputs.push(inp)
       vars.set(n.id, inp.v)
       continue
     }
-    if (lookupOp(n.op.name) !== n.op) throw new ShapeError(`compile: op '${n.op.name}' is not in the registry`)
     const out = next++
     vars.set(n.id, out)
     eqns.push({
       out,
-      op: n.op.name as OpName,
+      op: n.op,
       args: n.args.map((a) => vars.get(a.id)!),
       attrs: n.attrs,
       shape: n.shape,

@@ -30,24 +30,27 @@ export interface CompiledFn {
   readonly source: string
 }
 
-type Kernel = (rt: object, I: Float64Array[], C: readonly Float64Array[], B: Float64Array[], D: DimEnv) => void
+type Kernel = (rt: object, I: Float64Array[], C: readonly Float64Array[], B: Float64Array[], D: readonly number[], F: Generated['calls']) => void
 
 export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend): CompiledFn {
-  const fn = new Function('rt', 'I', 'C', 'B', 'D', `"use strict";\n${g.source}`) as Kernel
+  const fn = new Function('rt', 'I', 'C', 'B', 'D', 'F', `"use strict";\n${g.source}`) as Kernel
   const rt = backend.runtime()
   const bufs: Float64Array[] = pl.slots.map(() => new Float64Array(0))
   const p = s.program
   let lastKey = ''
   let outShapes: number[][] = []
+  let D: number[] = []
   const inputIndex = new Map(p.inputs.map((inp, k) => [inp.v, k]))
   const tensorIndex = new Map<number, number>()
   let t = 0
-  for (const e of p.eqns) if (e.op === 'tensor') tensorIndex.set(e.out, t++)
+  for (const e of p.eqns) if (e.op.lowering === 'data') tensorIndex.set(e.out, t++)
   const I: Float64Array[] = new Array(p.inputs.length)
 
   const prepare = (env: DimEnv): void => {
-    const key = g.symbols.map((sym) => env[sym]).join(',')
+    const dims = g.symbols.map((sym) => (Object.hasOwn(env, sym) ? env[sym]! : NaN))
+    const key = dims.join(',')
     if (key === lastKey && outShapes.length === p.outputs.length) return
+    D = dims
     pl.slots.forEach((shapes, k) => {
       const need = Math.max(0, ...shapes.map((sh) => S.size(S.resolve(sh, env))))
       if (bufs[k]!.length < need) bufs[k] = new Float64Array(need)
@@ -68,7 +71,7 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend): Com
     const env = envE.right
     prepare(env)
     p.inputs.forEach((inp, k) => (I[k] = bindings[inp.name]!.data))
-    fn(rt, I, g.tensors, bufs, env)
+    fn(rt, I, g.tensors, bufs, D, g.calls)
     return p.outputs.map((o, k) => {
       const shape = outShapes[k]!
       const n = S.size(shape)

@@ -4,24 +4,27 @@
  * equation, and equations are listed after the equations defining their arguments. Shapes may hold
  * symbolic dims ('N') that are bound at call time.
  */
-import type { Attrs } from '../core/Expr.js'
+import type { Attrs, Expr, OpDef } from '../core/Expr.js'
 import type { Shape } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
-import type { OpName } from '../ops/index.js'
 
 export type Var = number
 
 export interface ProgramInput {
   readonly v: Var
-  readonly kind: 'input' | 'param'
+  /** The leaf's op name (`input`, `param`, or a user's data op). */
+  readonly kind: string
   readonly name: string
   readonly shape: Shape
+  /** The leaf node itself (its op and attributes). */
+  readonly leaf: Expr
 }
 
 export interface Eqn {
   readonly out: Var
-  readonly op: OpName
+  /** The op's record: stages read its `lowering` and the backend's tables, never its name. */
+  readonly op: OpDef
   readonly args: readonly Var[]
   readonly attrs: Attrs
   readonly shape: Shape
@@ -52,7 +55,7 @@ function showAttrs(a: Attrs): string {
 export function show(p: Program): string {
   const lines = p.inputs.map((i) => `in  v${i.v}: ${S.show(i.shape)} = ${i.kind} '${i.name}'`)
   for (const e of p.eqns)
-    lines.push(`    v${e.out}: ${S.show(e.shape)} = ${e.op} ${e.args.map((a) => `v${a}`).join(' ')} ${showAttrs(e.attrs)}`.trimEnd())
+    lines.push(`    v${e.out}: ${S.show(e.shape)} = ${e.op.name} ${e.args.map((a) => `v${a}`).join(' ')} ${showAttrs(e.attrs)}`.trimEnd())
   lines.push(`out ${p.outputs.map((o) => `v${o}`).join(' ')}`)
   return lines.join('\n')
 }

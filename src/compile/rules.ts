@@ -79,8 +79,8 @@ export const constantFolding = rule('constant folding', (n) => {
   if (vals.some((v) => v === undefined)) return undefined
   const cs = vals as number[]
   if (n.op.kind === 'elementwise') return foldElementwise(n, cs)
-  // moving a constant around does not change its one value, whatever the (symbolic) shapes
-  if (n.op === broadcastToOp || n.op === reshapeOp || n.op === transposeOp) return constant(cs[0]!, n.shape)
+  // moving a constant around (a view or an alias) does not change its one value, whatever the (symbolic) shapes
+  if (n.op.lowering === 'view' || n.op.lowering === 'alias') return constant(cs[0]!, n.shape)
   return foldConcrete(n, cs)
 })
 

@@ -1,12 +1,11 @@
 /**
  * typecheck: the invariants every stage must keep — each variable defined once before use, every
- * op in the registry with the right arity, and every equation's shape equal to what the op's own
+ * op with the right arity and attributes its codec accepts, and every equation's shape equal to what the op's own
  * shape rule gives for its arguments. Returns the list of problems (empty when well typed).
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as S from '../core/Shape.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
-import { lookupOp } from '../ops/index.js'
 import type { Shape } from '../core/Shape.js'
 import type { Program, Var } from './program.js'
 
@@ -18,12 +17,10 @@ export function problems(p: Program): string[] {
     known.set(i.v, i.shape)
   }
   for (const [k, e] of p.eqns.entries()) {
-    const where = `eqn ${k} (v${e.out} = ${e.op})`
-    const op = lookupOp(e.op)
-    if (op === undefined) {
-      out.push(`${where}: unknown op`)
-      continue
-    }
+    const op = e.op
+    const where = `eqn ${k} (v${e.out} = ${op.name})`
+    const bad = op.attrs.check(e.attrs)
+    if (bad !== undefined) out.push(`${where}: ${bad}`)
     if (known.has(e.out)) out.push(`${where}: v${e.out} defined twice`)
     if (e.args.length !== op.arity) out.push(`${where}: expected ${op.arity} argument(s), got ${e.args.length}`)
     const argShapes: Shape[] = []

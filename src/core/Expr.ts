@@ -4,7 +4,8 @@
  * subexpressions are shared by construction and `===` is structural equality.
  *
  * OpDef is the one record per primitive that every stage reads (shape rule, evaluation, derivative,
- * code emission, printing, law domain). Definitions live in `src/ops/`.
+ * lowering, attribute codec, printing, law domain). Definitions live in `src/ops/` (see Op.ts);
+ * code for a backend lives in that backend's table (see compile/backend.ts).
  */
 import type { Concrete, DimEnv, Shape } from './Shape.js'
 import * as S from './Shape.js'
@@ -81,25 +82,60 @@ export interface LawSpec {
   readonly accept?: (args: readonly Tensor[], attrs: Attrs) => boolean
 }
 
-export type OpKind = 'leaf' | 'elementwise' | 'reduce' | 'linalg' | 'movement' | 'index'
+export type OpKind = 'leaf' | 'elementwise' | 'reduce' | 'linalg' | 'movement' | 'index' | 'other'
+
+/**
+ * How the compiler lowers an op; stages switch on this, never on op names.
+ * - `elementwise`: out[i] = f(args[0][i], …) over one shape; fused into loops from the backend's
+ *   scalar code for the op (an arity-0 elementwise op, such as `const`, is a literal).
+ * - `view`: reads its one argument through strides (see `OpDef.view`); no data is moved.
+ * - `alias`: the same data in row-major order under a new shape (shares the argument's buffer).
+ * - `kernel`: a backend kernel call over whole buffers (reductions, matmul, labels...).
+ * - `data`: exists before the program runs: bound per call by its `name` attribute (input,
+ *   param), or a tensor constant carried by the node (`value`).
+ * An op for which a backend has no code runs through its `eval` as a kernel call.
+ */
+export type Lowering = 'elementwise' | 'view' | 'alias' | 'kernel' | 'data'
+
+/** Checks an op's attributes (see ops/attrs.ts); returns a one-line problem or undefined. */
+export interface AttrCodec {
+  /** e.g. `{ p: number }` */
+  readonly describe: string
+  /** The attribute names the op takes. */
+  readonly keys: readonly string[]
+  readonly check: (attrs: unknown) => string | undefined
+}
 
 export interface OpDef<N extends string = string> {
   readonly name: N
   /** Number of arguments. */
   readonly arity: number
+  /** Family, for printing and laws (a leaf, elementwise, a reduction...). */
   readonly kind: OpKind
+  readonly lowering: Lowering
+  /** The op's attributes, checked by `apply` (builders) and by graph decoding. */
+  readonly attrs: AttrCodec
   /** Shape rule; throws a ShapeError naming the op, argument, expected and actual shapes. */
   readonly shape: (args: readonly Shape[], attrs: Attrs) => Shape
   readonly eval: (args: readonly Tensor[], ctx: EvalCtx) => Tensor
   /**
-   * Vector-Jacobian product: one cotangent per argument, `null` meaning a zero contribution.
-   * Absent = no derivative rule (grad reports an error naming the op).
+   * Vector-Jacobian product: one cotangent per argument (`arity` of them), `null` meaning a zero
+   * contribution. Absent = no derivative rule (grad reports an error naming the op).
    */
   readonly vjp?: (ctx: VjpCtx) => readonly (Expr | null)[]
   /** Arguments the op is not differentiable in (labels, conditions): grad through them is an error. */
   readonly nondiff?: readonly number[]
-  /** Elementwise ops: a scalar JavaScript expression over the argument expressions. */
-  readonly emit?: (args: readonly string[], attrs: Attrs) => string
+  /**
+   * `elementwise` ops: the scalar function, given the attributes (`(a) => (x) => Math.pow(x, a.p)`).
+   * A backend without code for the op can fuse calls to it into its loops.
+   */
+  readonly scalar?: (attrs: Attrs) => (...xs: number[]) => number
+  /**
+   * `view` ops: for each output axis, the argument axis it walks (with that axis' stride), or
+   * null where the argument is repeated (stride 0). Transpose by p gives p; broadcastTo gives the
+   * aligned axis, null on new or stretched axes.
+   */
+  readonly view?: (arg: Shape, out: Shape, attrs: Attrs) => readonly (number | null)[]
   readonly notation: Notation
   readonly law?: LawSpec
   /** A one-line note on the derivative at kinks or edges. */
@@ -131,12 +167,14 @@ function stableJson(v: AttrValue | Attrs): string {
 }
 
 /**
- * The one constructor of nodes: runs the op's shape rule at once (throwing a ShapeError) and
- * returns the interned node.
+ * The one constructor of nodes: checks the attributes with the op's codec and runs its shape rule
+ * at once (throwing a ShapeError), and returns the interned node.
  */
 export function apply(op: OpDef, args: readonly Expr[], attrs: Attrs = {}, value?: Tensor): Expr {
   if (args.length !== op.arity)
     throw new ShapeError(`${op.name}: expected ${op.arity} argument(s), got ${args.length}`)
+  const bad = op.attrs.check(attrs)
+  if (bad !== undefined) throw new ShapeError(`${op.name}: ${bad}`)
   const shape = Object.freeze(op.shape(args.map((a) => a.shape), attrs).slice())
   let tag = ''
   if (value !== undefined) {
@@ -191,6 +229,11 @@ export function topoSort(roots: readonly Expr[], stop?: (e: Expr) => boolean): E
     }
   }
   return out
+}
+
+/** A leaf bound per call by its `name` attribute (input, param): lowered 'data', no tensor value. */
+export function isBoundLeaf(e: Expr): boolean {
+  return e.op.lowering === 'data' && e.value === undefined
 }
 
 export function isLeaf(e: Expr): boolean {

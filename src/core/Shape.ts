@@ -51,7 +51,7 @@ export function strides(s: Concrete): number[] {
 export function resolve(s: Shape, env: DimEnv): number[] {
   return s.map((d) => {
     if (typeof d === 'number') return d
-    const v = env[d]
+    const v = Object.hasOwn(env, d) ? env[d] : undefined
     if (v === undefined) throw new ShapeError(`symbolic dimension '${d}' is not bound`)
     return v
   })
@@ -63,13 +63,14 @@ export function resolve(s: Shape, env: DimEnv): number[] {
  */
 export function bind(declared: Shape, actual: Concrete, env: DimEnv): DimEnv | string {
   if (declared.length !== actual.length) return `expected rank ${declared.length} ${show(declared)}, got ${show(actual)}`
-  const out: Record<string, number> = { ...env }
+  // a null-prototype record: a symbol named '__proto__' or 'constructor' is a plain key
+  const out: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, env)
   for (let i = 0; i < declared.length; i++) {
     const d = declared[i]!
     const a = actual[i]!
     if (typeof d === 'number') {
       if (d !== a) return `expected ${show(declared)}, got ${show(actual)} (axis ${i})`
-    } else if (out[d] === undefined) out[d] = a
+    } else if (!Object.hasOwn(out, d)) out[d] = a
     else if (out[d] !== a) return `expected ${show(declared)} with ${d}=${out[d]}, got ${show(actual)}`
   }
   return out

@@ -115,10 +115,25 @@ export function fitPca(x: Tensor, k: number): Result<Transform> {
   return E.right({ kind: 'pca', mean: vec(mean), components: { shape: [d, k], data: u }, variances: vec(values) })
 }
 
+/**
+ * Left when whitening would divide by zero: ε must be a finite non-negative number, and every
+ * variance λᵢ + ε of the first `k` components positive (ε = 0 with a constant direction in the
+ * data makes 1/√(λ+ε) infinite and every output NaN).
+ */
+function checkWhitening(where: string, values: Float64Array, k: number, eps: number): Result<true> {
+  if (!(Number.isFinite(eps) && eps >= 0)) return fail(`${where}: eps must be a finite number ≥ 0, got ${eps}`)
+  for (let i = 0; i < k; i++)
+    if (!(values[i]! + eps > 0) || !Number.isFinite(1 / Math.sqrt(values[i]! + eps)))
+      return fail(`${where}: component ${i} has variance ${values[i]} and eps = ${eps}, so 1/√(variance + eps) is not finite; pass eps > 0 (the default is ${WHITEN_EPS})`)
+  return E.right(true)
+}
+
 export function fitPcaWhiten(x: Tensor, k: number, eps = WHITEN_EPS): Result<Transform> {
   const f = fitEigen(x, 'fitPcaWhiten', k)
   if (E.isLeft(f)) return f
   const { mean, u, values, d } = f.right
+  const ok = checkWhitening('fitPcaWhiten', values, k, eps)
+  if (E.isLeft(ok)) return ok
   return E.right({ kind: 'pcaWhiten', mean: vec(mean), components: { shape: [d, k], data: u }, variances: vec(values), eps })
 }
 
@@ -127,6 +142,8 @@ export function fitZca(x: Tensor, eps = WHITEN_EPS): Result<Transform> {
   const f = fitEigen(x, 'fitZca', d)
   if (E.isLeft(f)) return f
   const { mean, u, values } = f.right
+  const ok = checkWhitening('fitZca', values, d, eps)
+  if (E.isLeft(ok)) return ok
   const scaled = u.map((v, i) => v / Math.sqrt(values[i % d]! + eps))
   const w = matmulT(scaled, u, d, d, d) // U diag(1/√(λ+eps)) Uᵀ
   for (let a = 0; a < d; a++) // exact symmetry (the two triangles differ only by round-off)

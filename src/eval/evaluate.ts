@@ -5,12 +5,11 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Expr } from '../core/Expr.js'
-import { topoSort } from '../core/Expr.js'
+import { isBoundLeaf, topoSort } from '../core/Expr.js'
 import type { DimEnv } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
-import { inputOp, paramOp } from '../ops/leaves.js'
 
 export type Bindings = Readonly<Record<string, Tensor>>
 
@@ -29,11 +28,12 @@ function describe(e: Expr): string {
 export function bindShapes(order: readonly Expr[], bindings: Bindings): E.Either<SymgradError, DimEnv> {
   let env: DimEnv = {}
   for (const n of order) {
-    if (n.op !== inputOp && n.op !== paramOp) continue
+    if (!isBoundLeaf(n)) continue
     const name = n.attrs['name'] as string
-    const t = bindings[name]
+    // own keys only: a leaf named 'constructor' is unbound unless the bindings say otherwise
+    const t = Object.hasOwn(bindings, name) ? bindings[name] : undefined
     if (t === undefined) return E.left(new SymgradError('binding', `missing binding for ${describe(n)}`))
-    if (t.data === undefined || t.shape === undefined || t.data.length !== S.size(t.shape))
+    if (t === null || typeof t !== 'object' || t.data === undefined || t.shape === undefined || t.data.length !== S.size(t.shape))
       return E.left(new SymgradError('binding', `binding for ${describe(n)} is not a tensor`))
     const r = S.bind(n.shape, t.shape, env)
     if (typeof r === 'string') return E.left(new SymgradError('binding', `binding for ${describe(n)}: ${r}`))
@@ -50,7 +50,7 @@ export function evaluateAll(roots: readonly Expr[], bindings: Bindings): E.Eithe
   const values = new Map<number, Tensor>()
   const binding = (name: string): Tensor => bindings[name]!
   for (const n of order) {
-    const unbound = S.symbols(n.shape).filter((d) => env[d] === undefined)
+    const unbound = S.symbols(n.shape).filter((d) => !Object.hasOwn(env, d))
     if (unbound.length > 0)
       return E.left(
         new SymgradError(

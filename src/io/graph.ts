@@ -8,8 +8,10 @@
  *     "outputs": [2] }
  *
  * Nodes are listed after their arguments (a topological order), each shared node once, so the
- * file is as large as the DAG, not the tree. Ops are named as in the registry (`lookupOp`); the
- * decoder rebuilds every node with `apply`, which re-runs each shape rule and interns the node, so
+ * file is as large as the DAG, not the tree. Ops are named as in a registry (a value, default
+ * `Registry.builtins`; pass one holding your own ops); the decoder rebuilds every node with
+ * `apply`, which checks the attributes with the op's own codec, re-runs its shape rule and
+ * interns the node, so
  * decoding gives back the very same (`===`) nodes as the graph that was encoded — except tensor
  * constants (op `tensor`), which are interned by the identity of their Tensor: a decoded one holds
  * a fresh Tensor with the same bits, so it and the nodes above it are new (equal in structure and
@@ -17,7 +19,8 @@
  *
  * Attribute numbers that JSON cannot spell (NaN, ±Infinity, −0, e.g. `constant(-Infinity)`) are
  * written `{ "$num": "NaN" }` (attributes hold no other objects, so this is unambiguous); tensor
- * values as in floats.ts.
+ * values as in floats.ts. An attribute is a scalar or a list of scalars (no deeper nesting); what
+ * each op accepts is its codec's business (a string where `pow` wants its exponent is refused).
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
@@ -26,7 +29,8 @@ import type { AttrValue, Attrs, Expr } from '../core/Expr.js'
 import { apply, topoSort } from '../core/Expr.js'
 import { SymgradError } from '../core/errors.js'
 import type { Tensor } from '../core/Tensor.js'
-import { lookupOp, registry } from '../ops/index.js'
+import * as Registry from '../ops/Registry.js'
+import { describeValue } from '../ops/attrs.js'
 import { closest, decodeWith, listOf, NonNegativeInt, NumBox, recordOf, struct, TensorC } from './codecs.js'
 import { encodeNumber, encodeTensor } from './floats.js'
 import type { NumberJson, TensorJson } from './floats.js'
@@ -45,22 +49,23 @@ function encodeAttr(v: AttrValue): AttrJson {
   return v as AttrJson
 }
 
-/** An attribute value: number, string, boolean, null, `{ $num }` or a list of these. */
-const AttrC: t.Type<AttrValue, AttrJson, unknown> = t.recursion('an attribute value (number, string, boolean, null, { $num } or list)', () =>
-  new t.Type<AttrValue, AttrJson, unknown>(
-    'an attribute value (number, string, boolean, null, { $num } or list)',
-    (u): u is AttrValue => u === null || ['number', 'string', 'boolean'].includes(typeof u) || (Array.isArray(u) && u.every((x) => AttrC.is(x))),
-    (u, c) => {
-      if (u === null || typeof u === 'number' || typeof u === 'string' || typeof u === 'boolean') return t.success(u)
-      if (Array.isArray(u)) return listOf(AttrC).validate(u, c)
-      if (typeof u === 'object') return NumBox.validate(u, c)
-      return t.failure(u, c)
-    },
-    encodeAttr,
-  ),
+const isScalar = (u: unknown): u is number | string | boolean | null => u === null || typeof u === 'number' || typeof u === 'string' || typeof u === 'boolean'
+
+/** A scalar attribute: number, string, boolean, null or `{ $num }`. */
+const ScalarAttrC = new t.Type<AttrValue, AttrJson, unknown>(
+  'an attribute scalar (number, string, boolean, null or { $num })',
+  isScalar,
+  (u, c) => (isScalar(u) ? t.success(u) : typeof u === 'object' && !Array.isArray(u) ? NumBox.validate(u, c) : t.failure(u, c)),
+  encodeAttr,
 )
 
-const opNames = registry.map((o) => o.name)
+/** An attribute value: a scalar or a list of scalars (not nested deeper). */
+const AttrC = new t.Type<AttrValue, AttrJson, unknown>(
+  'an attribute value (number, string, boolean, null, { $num } or a list of these)',
+  (u): u is AttrValue => isScalar(u) || (Array.isArray(u) && u.every(isScalar)),
+  (u, c) => (Array.isArray(u) ? listOf(ScalarAttrC).validate(u, c) : ScalarAttrC.validate(u, c)),
+  encodeAttr,
+)
 
 const NodeC = struct('a graph node { op, args, attrs }', { op: t.string, args: listOf(NonNegativeInt, 'a list of node indices'), attrs: recordOf(AttrC, 'a record of attributes') }, { value: TensorC })
 
@@ -97,6 +102,8 @@ export function encodeGraph(outputs: readonly Expr[]): GraphJson {
 export interface DecodeGraphOptions {
   /** Name of the document in messages (default 'graph'). */
   readonly root?: string
+  /** The ops that names resolve to (default: the built-ins). */
+  readonly registry?: Registry.Registry
   /**
    * Known tensors: a decoded `tensor` node whose value has the same shape and values as one of
    * these uses it instead of a fresh copy (so a graph holding tensor constants decodes to the
@@ -106,12 +113,14 @@ export interface DecodeGraphOptions {
 }
 
 /**
- * The graph's outputs, rebuilt with `apply` (shape rules re-run, nodes interned). Errors name the
- * node: `graph.nodes[3].op: unknown op 'matmull' (did you mean 'matmul'?)`,
+ * The graph's outputs, rebuilt with `apply` (attributes checked, shape rules re-run, nodes
+ * interned). Errors name the node: `graph.nodes[3].op: unknown op 'matmull' (did you mean
+ * 'matmul'?)`, `graph.nodes[5].op: unknown op 'swish': define it with defineOp and pass …`,
  * `graph.nodes[4].args[1]: node 7 is not defined before node 4`, or the shape rule's own message.
  */
 export function decodeGraph(u: unknown, o: DecodeGraphOptions = {}): Either<SymgradError, Expr[]> {
   const root = o.root ?? 'graph'
+  const reg = o.registry ?? Registry.builtins
   const g = decodeWith(GraphC, u, root)
   if (E.isLeft(g)) return g
   const fail = (m: string) => E.left(new SymgradError('decode', m))
@@ -120,10 +129,11 @@ export function decodeGraph(u: unknown, o: DecodeGraphOptions = {}): Either<Symg
   for (let i = 0; i < g.right.nodes.length; i++) {
     const n = g.right.nodes[i]!
     const at = `${root}.nodes[${i}]`
-    const op = lookupOp(n.op)
+    const op = Registry.lookup(reg, n.op)
     if (op === undefined) {
-      const near = closest(n.op, opNames)
-      return fail(`${at}.op: unknown op '${n.op}'${near !== undefined ? ` (did you mean '${near}'?)` : ''}`)
+      const near = closest(n.op, Registry.names(reg))
+      const shown = n.op.length <= 40 && /^[\x20-\x7e]*$/.test(n.op) ? `'${n.op}'` : describeValue(n.op)
+      return fail(`${at}.op: unknown op ${shown}${near !== undefined ? ` (did you mean '${near}'?)` : `: ${Registry.howToRegister}`}`)
     }
     const args: Expr[] = []
     for (let j = 0; j < n.args.length; j++) {
@@ -131,8 +141,9 @@ export function decodeGraph(u: unknown, o: DecodeGraphOptions = {}): Either<Symg
       if (a === undefined) return fail(`${at}.args[${j}]: node ${n.args[j]} is not defined before node ${i}`)
       args.push(a)
     }
-    if ((op.name === 'tensor') !== (n.value !== undefined))
-      return fail(op.name === 'tensor' ? `${at}.value: missing, expected a tensor for op 'tensor'` : `${at}.value: op '${op.name}' takes no tensor value`)
+    const takesValue = op.lowering === 'data' && !Object.hasOwn(n.attrs, 'name')
+    if (takesValue !== (n.value !== undefined))
+      return fail(takesValue ? `${at}.value: missing, expected a tensor for op '${op.name}'` : `${at}.value: op '${op.name}' takes no tensor value`)
     let value = n.value
     if (value !== undefined) value = o.tensors?.find((k) => sameTensor(k, value!)) ?? value
     try {

@@ -14,11 +14,10 @@ import { call, defineOp, infix, pairApart, Prec } from './Op.js'
 import { type Bin, type Broadcastable, binaryOp, broadcastArgs, unaryOp } from './pointwise.js'
 
 const flat = () => [null, null]
-const cmp = (name: 'gt' | 'ge' | 'lt' | 'le' | 'eq', sym: string, latex: string, f: (x: number, y: number) => boolean, js: string) =>
+const cmp = (name: 'gt' | 'ge' | 'lt' | 'le' | 'eq', sym: string, latex: string, f: (x: number, y: number) => boolean) =>
   binaryOp({
     name,
     f: (x, y) => (f(x, y) ? 1 : 0),
-    emit: (x, y) => `(${x} ${js} ${y} ? 1 : 0)`,
     vjp: flat,
     notation: infix(sym, latex, 0, 'left'),
     law: pairApart,
@@ -26,17 +25,16 @@ const cmp = (name: 'gt' | 'ge' | 'lt' | 'le' | 'eq', sym: string, latex: string,
   })
 
 // ── comparisons ──  1 where true, 0 where false; d = 0 almost everywhere
-export const gtOp = cmp('gt', '>', '>', (x, y) => x > y, '>')
-export const geOp = cmp('ge', '≥', '\\geq', (x, y) => x >= y, '>=')
-export const ltOp = cmp('lt', '<', '<', (x, y) => x < y, '<')
-export const leOp = cmp('le', '≤', '\\leq', (x, y) => x <= y, '<=')
-export const eqOp = cmp('eq', '=', '=', (x, y) => x === y, '===')
+export const gtOp = cmp('gt', '>', '>', (x, y) => x > y)
+export const geOp = cmp('ge', '≥', '\\geq', (x, y) => x >= y)
+export const ltOp = cmp('lt', '<', '<', (x, y) => x < y)
+export const leOp = cmp('le', '≤', '\\leq', (x, y) => x <= y)
+export const eqOp = cmp('eq', '=', '=', (x, y) => x === y)
 
 // ── step ──  Heaviside: 1 for x > 0, else 0 (step(0) = 0); d = 0 almost everywhere
 export const stepOp = unaryOp({
   name: 'step',
   f: (x) => (x > 0 ? 1 : 0),
-  emit: (x) => `(${x} > 0 ? 1 : 0)`,
   vjp: () => null,
   notation: call('step', 'H'),
   law: { cases: [{ shapes: [[3, 4]], attrs: {} }], domain: [{ lo: -2, hi: 2, awayFrom: [0] }] },
@@ -47,7 +45,6 @@ export const stepOp = unaryOp({
 export const signOp = unaryOp({
   name: 'sign',
   f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
-  emit: (x) => `(${x} > 0 ? 1 : ${x} < 0 ? -1 : 0)`,
   vjp: () => null,
   notation: call('sign', '\\operatorname{sign}'),
   law: { cases: [{ shapes: [[3, 4]], attrs: {} }], domain: [{ lo: -2, hi: 2, awayFrom: [0] }] },
@@ -58,6 +55,7 @@ export const whereOp = defineOp({
   name: 'where',
   arity: 3,
   kind: 'elementwise',
+  lowering: 'elementwise',
   shape: ([c, a, b]) => {
     for (const [i, s] of [c!, b!].entries())
       if (!S.equal(s, a!))
@@ -70,7 +68,6 @@ export const whereOp = defineOp({
     return { shape: a!.shape, data: out }
   },
   vjp: ({ args: [c], cot }) => [null, where(c!, cot, 0), where(c!, 0, cot)],
-  emit: ([c, a, b]) => `(${c} !== 0 ? ${a} : ${b})`,
   notation: call('where', '\\operatorname{where}'),
   law: { cases: [{ shapes: [[3, 4], [3, 4], [3, 4]], attrs: {} }], domain: [{ lo: -1, hi: 1, awayFrom: [0] }, { lo: -2, hi: 2 }, { lo: -2, hi: 2 }] },
   note: 'the untaken branch gets an exact zero gradient (no NaN leaks from it)',

@@ -17,6 +17,9 @@ import { apply } from '../core/Expr.js'
 import * as S from '../core/Shape.js'
 import { ShapeError } from '../core/errors.js'
 import { call, defineOp } from './Op.js'
+import { Attr } from './attrs.js'
+
+const convFields = { stride: Attr.optional(Attr.intPair), pad: Attr.optional(Attr.intPair) }
 import { geom, type Geom, nchw, outSize, type Pair, pairAttr, showSpatial, toPair } from './spatial.js'
 
 const attrsOf = (a: Attrs) => ({ stride: pairAttr(a, 'stride', 1), pad: pairAttr(a, 'pad', 0) })
@@ -63,6 +66,8 @@ export const conv2dOp = defineOp({
   name: 'conv2d',
   arity: 2,
   kind: 'linalg',
+  lowering: 'kernel',
+  attrs: Attr.record(convFields),
   shape: ([x, w], a) => {
     const [n, c, h, wd] = nchw('conv2d', 'input', x!)
     const [f, fc, kh, kw] = filterShape('conv2d', w!)
@@ -96,6 +101,8 @@ export const conv2dBackpropInputOp = defineOp({
   name: 'conv2dBackpropInput',
   arity: 2,
   kind: 'linalg',
+  lowering: 'kernel',
+  attrs: Attr.record({ ...convFields, size: Attr.intPair }),
   shape: ([g, w], a) => {
     const [n, f, oh, ow] = nchw('conv2dBackpropInput', 'gradient', g!)
     const [wf, c, kh, kw] = filterShape('conv2dBackpropInput', w!)
@@ -131,6 +138,8 @@ export const conv2dBackpropFilterOp = defineOp({
   name: 'conv2dBackpropFilter',
   arity: 2,
   kind: 'linalg',
+  lowering: 'kernel',
+  attrs: Attr.record({ ...convFields, kernel: Attr.intPair }),
   shape: ([x, g], a) => {
     const [n, c, h, wd] = nchw('conv2dBackpropFilter', 'input', x!)
     const [gn, f, oh, ow] = nchw('conv2dBackpropFilter', 'gradient', g!)

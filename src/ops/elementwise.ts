@@ -6,8 +6,8 @@
 import type { Expr, Operand } from '../core/Expr.js'
 import { apply } from '../core/Expr.js'
 import type { Shape } from '../core/Shape.js'
-import { numberLiteral } from './leaves.js'
 import { call, infix, pairApart, Prec } from './Op.js'
+import { Attr } from './attrs.js'
 import { type Bin, type Broadcastable, bin, binaryOp, unaryOp } from './pointwise.js'
 import { ge, le, sign, where } from './compare.js'
 
@@ -15,7 +15,6 @@ import { ge, le, sign, where } from './compare.js'
 export const addOp = binaryOp({
   name: 'add',
   f: (x, y) => x + y,
-  emit: (x, y) => `(${x} + ${y})`,
   vjp: ({ cot }) => [cot, cot],
   notation: infix('+', '+', Prec.add, 'both'),
 })
@@ -23,7 +22,6 @@ export const addOp = binaryOp({
 export const subOp = binaryOp({
   name: 'sub',
   f: (x, y) => x - y,
-  emit: (x, y) => `(${x} - ${y})`,
   vjp: ({ cot }) => [cot, neg(cot)],
   notation: infix('−', '-', Prec.add, 'left'),
 })
@@ -31,7 +29,6 @@ export const subOp = binaryOp({
 export const mulOp = binaryOp({
   name: 'mul',
   f: (x, y) => x * y,
-  emit: (x, y) => `(${x} * ${y})`,
   vjp: ({ args: [a, b], cot }) => [mul(cot, b!), mul(a!, cot)],
   notation: infix('·', '\\cdot', Prec.mul, 'both'),
 })
@@ -39,7 +36,6 @@ export const mulOp = binaryOp({
 export const divOp = binaryOp({
   name: 'div',
   f: (x, y) => x / y,
-  emit: (x, y) => `(${x} / ${y})`,
   vjp: ({ args: [, b], out, cot }) => [div(cot, b!), neg(div(mul(cot, out), b!))],
   notation: infix('/', '/', Prec.mul, 'left'),
   law: { cases: [{ shapes: [[3, 4], [3, 4]], attrs: {} }], domain: [{ lo: -2, hi: 2 }, { lo: 0.5, hi: 2 }] },
@@ -48,7 +44,6 @@ export const divOp = binaryOp({
 export const maximumOp = binaryOp({
   name: 'maximum',
   f: Math.max,
-  emit: (x, y) => `Math.max(${x}, ${y})`,
   vjp: ({ args: [a, b], cot }) => {
     const c = ge(a!, b!)
     return [where(c, cot, 0), where(c, 0, cot)]
@@ -61,7 +56,6 @@ export const maximumOp = binaryOp({
 export const minimumOp = binaryOp({
   name: 'minimum',
   f: Math.min,
-  emit: (x, y) => `Math.min(${x}, ${y})`,
   vjp: ({ args: [a, b], cot }) => {
     const c = le(a!, b!)
     return [where(c, cot, 0), where(c, 0, cot)]
@@ -74,7 +68,6 @@ export const minimumOp = binaryOp({
 export const negOp = unaryOp({
   name: 'neg',
   f: (x) => -x,
-  emit: (x) => `(-${x})`,
   vjp: ({ cot }) => neg(cot),
   notation: { form: 'prefix', symbol: '−', latex: '-', prec: Prec.neg },
 })
@@ -82,7 +75,6 @@ export const negOp = unaryOp({
 export const squareOp = unaryOp({
   name: 'square',
   f: (x) => x * x,
-  emit: (x) => `(${x} * ${x})`,
   vjp: ({ args: [a], cot }) => mul(cot, mul(2, a!)),
   notation: { form: 'postfix', symbol: '²', latex: '^{2}' },
 })
@@ -90,7 +82,7 @@ export const squareOp = unaryOp({
 export const powOp = unaryOp({
   name: 'pow',
   f: (x, a) => Math.pow(x, a['p'] as number),
-  emit: (x, a) => `Math.pow(${x}, ${numberLiteral(a['p'] as number)})`,
+  attrs: Attr.record({ p: Attr.number }),
   vjp: ({ args: [a], attrs, cot }) => {
     const p = attrs['p'] as number
     return mul(cot, mul(p, pow(a!, p - 1)))
@@ -102,7 +94,6 @@ export const powOp = unaryOp({
 export const absOp = unaryOp({
   name: 'abs',
   f: Math.abs,
-  emit: (x) => `Math.abs(${x})`,
   vjp: ({ args: [a], cot }) => mul(cot, sign(a!)),
   notation: call('abs', '\\operatorname{abs}'),
   law: { cases: [{ shapes: [[3, 4]], attrs: {} }], domain: [{ lo: -2, hi: 2, awayFrom: [0] }] },

@@ -1,54 +1,9 @@
 /**
- * The op registry: every primitive, once. Stages read an op's record from the node itself
- * (`node.op`); this tuple is for laws, serialization and listing. The union of op names is derived
- * from it, so a misspelled name does not compile.
+ * ops: the built-in primitives with their builders (builtins.ts), composites, registries as values
+ * (Registry.ts) and attribute codecs (attrs.ts).
  */
-import { inputOp, paramOp, constOp, tensorOp } from './leaves.js'
-import { addOp, subOp, mulOp, divOp, maximumOp, minimumOp, negOp, squareOp, powOp, absOp } from './elementwise.js'
-import { expOp, logOp, sqrtOp, tanhOp, sigmoidOp, reluOp } from './unary.js'
-import { gtOp, geOp, ltOp, leOp, eqOp, stepOp, signOp, whereOp } from './compare.js'
-import { sumOp, meanOp, maxOp, logSumExpOp, countOp } from './reduce.js'
-import { matmulOp } from './linalg.js'
-import { broadcastToOp, sumToOp, reshapeOp, transposeOp } from './movement.js'
-import { oneHotOp, gatherLabelOp } from './labels.js'
-import { conv2dOp, conv2dBackpropInputOp, conv2dBackpropFilterOp } from './conv.js'
-import { maxPool2dOp, maxPool2dBackpropOp, maxPool2dGatherOp, avgPool2dOp, avgPool2dBackpropOp } from './pool.js'
-import { padOp } from './pad.js'
-import type { OpDef } from '../core/Expr.js'
-
-export const registry = [
-  inputOp, paramOp, constOp, tensorOp,
-  addOp, subOp, mulOp, divOp, maximumOp, minimumOp, negOp, squareOp, powOp, absOp,
-  expOp, logOp, sqrtOp, tanhOp, sigmoidOp, reluOp,
-  gtOp, geOp, ltOp, leOp, eqOp, stepOp, signOp, whereOp,
-  sumOp, meanOp, maxOp, logSumExpOp, countOp,
-  matmulOp,
-  broadcastToOp, sumToOp, reshapeOp, transposeOp,
-  oneHotOp, gatherLabelOp,
-  conv2dOp, conv2dBackpropInputOp, conv2dBackpropFilterOp,
-  maxPool2dOp, maxPool2dBackpropOp, maxPool2dGatherOp, avgPool2dOp, avgPool2dBackpropOp, padOp,
-] as const
-
-export type OpName = (typeof registry)[number]['name']
-
-export const opTable: Readonly<Record<OpName, OpDef>> = Object.freeze(
-  Object.fromEntries(registry.map((o) => [o.name, o])) as Record<OpName, OpDef>,
-)
-
-export function lookupOp(name: string): OpDef | undefined {
-  return (opTable as Record<string, OpDef>)[name]
-}
-
-export * from './leaves.js'
-export * from './elementwise.js'
-export * from './unary.js'
-export * from './compare.js'
-export * from './reduce.js'
-export * from './linalg.js'
-export * from './movement.js'
-export * from './labels.js'
-export * from './conv.js'
-export * from './pool.js'
-export * from './pad.js'
+export * from './builtins.js'
 export * from './composite.js'
 export { broadcastArgs, type Bin } from './pointwise.js'
+export * as Registry from './Registry.js'
+export { Attr, noAttrs } from './attrs.js'

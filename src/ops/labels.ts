@@ -9,6 +9,7 @@ import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { ShapeError, SymgradError } from '../core/errors.js'
 import { call, defineOp, numAttr } from './Op.js'
+import { Attr } from './attrs.js'
 import { mul } from './elementwise.js'
 import { broadcastTo, reshape } from './movement.js'
 
@@ -23,6 +24,8 @@ export const oneHotOp = defineOp({
   name: 'oneHot',
   arity: 1,
   kind: 'index',
+  lowering: 'kernel',
+  attrs: Attr.record({ classes: Attr.positiveInt }),
   shape: ([y], a) => {
     if (y!.length !== 1) throw new ShapeError(`oneHot: argument 1 expected labels [N], got ${S.show(y!)}`)
     return [y![0]!, numAttr(a, 'classes')]
@@ -44,6 +47,7 @@ export const gatherLabelOp = defineOp({
   name: 'gatherLabel',
   arity: 2,
   kind: 'index',
+  lowering: 'kernel',
   shape: ([s, y]) => {
     if (s!.length !== 2) throw new ShapeError(`gatherLabel: argument 1 expected scores [N,C], got ${S.show(s!)}`)
     if (y!.length !== 1 || y![0] !== s![0])

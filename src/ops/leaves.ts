@@ -9,6 +9,9 @@ import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
 import { ShapeError } from '../core/errors.js'
 import { defineOp, shapeAttr } from './Op.js'
+import { Attr } from './attrs.js'
+
+const leafAttrs = Attr.record({ name: Attr.name, shape: Attr.shape })
 
 function checkShape(name: string, shape: Shape): void {
   for (const d of shape)
@@ -20,6 +23,8 @@ export const inputOp = defineOp({
   name: 'input',
   arity: 0,
   kind: 'leaf',
+  lowering: 'data',
+  attrs: leafAttrs,
   shape: (_, a) => shapeAttr(a),
   eval: (_, ctx) => ctx.binding(ctx.attrs['name'] as string),
   notation: { form: 'leaf' },
@@ -29,19 +34,23 @@ export const paramOp = defineOp({
   name: 'param',
   arity: 0,
   kind: 'leaf',
+  lowering: 'data',
+  attrs: leafAttrs,
   shape: (_, a) => shapeAttr(a),
   eval: (_, ctx) => ctx.binding(ctx.attrs['name'] as string),
   notation: { form: 'leaf' },
 })
 
-// ── const ──  a tensor of one repeated number; d const = 0
+// ── const ──  a tensor of one repeated number; d const = 0. Compiled as an elementwise op
+// without arguments: a literal inside the loops that read it.
 export const constOp = defineOp({
   name: 'const',
   arity: 0,
   kind: 'leaf',
+  lowering: 'elementwise',
+  attrs: Attr.record({ value: Attr.number, shape: Attr.shape }),
   shape: (_, a) => shapeAttr(a),
   eval: (_, ctx) => T.fill(ctx.outShape, ctx.attrs['value'] as number),
-  emit: (_, a) => numberLiteral(a['value'] as number),
   notation: { form: 'leaf' },
 })
 
@@ -49,17 +58,12 @@ export const tensorOp = defineOp({
   name: 'tensor',
   arity: 0,
   kind: 'leaf',
+  lowering: 'data',
+  attrs: Attr.record({ shape: Attr.shape }),
   shape: (_, a) => shapeAttr(a),
   eval: (_, ctx) => ctx.node.value!,
   notation: { form: 'leaf' },
 })
-
-export function numberLiteral(v: number): string {
-  if (Number.isNaN(v)) return 'NaN'
-  if (v === Infinity) return 'Infinity'
-  if (v === -Infinity) return '(-Infinity)'
-  return v < 0 || Object.is(v, -0) ? `(${v})` : String(v)
-}
 
 /** A named input with a shape whose dims may be symbols, e.g. `input('x', ['N', 784])`. */
 export function input<const S extends Shape>(name: string, shape: S): Expr<S> {

@@ -38,6 +38,7 @@ export const matmulOp = defineOp({
   name: 'matmul',
   arity: 2,
   kind: 'linalg',
+  lowering: 'kernel',
   shape: ([a, b]) => {
     if (a!.length !== 2) throw new ShapeError(`matmul: argument 1 expected a matrix [M,K], got ${S.show(a!)}`)
     if (b!.length !== 2) throw new ShapeError(`matmul: argument 2 expected a matrix [K,N], got ${S.show(b!)}`)

@@ -10,6 +10,9 @@ import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { ShapeError } from '../core/errors.js'
 import { call, defineOp, shapeAttr } from './Op.js'
+import { Attr } from './attrs.js'
+
+const shapeAttrs = Attr.record({ shape: Attr.shape })
 
 /** Source strides per output axis (0 on broadcast axes) for reading `from` as `to`. */
 export function broadcastStrides(from: Concrete, to: Concrete): number[] {
@@ -73,6 +76,12 @@ export const broadcastToOp = defineOp({
   name: 'broadcastTo',
   arity: 1,
   kind: 'movement',
+  lowering: 'view',
+  attrs: shapeAttrs,
+  view: (from, to) => {
+    const off = to.length - from.length
+    return to.map((_, i) => (i < off || from[i - off] === 1 ? null : i - off))
+  },
   shape: ([x], a) => {
     const to = shapeAttr(a)
     if (!S.broadcastsTo(x!, to)) throw new ShapeError(`broadcastTo: argument 1 of shape ${S.show(x!)} does not broadcast to ${S.show(to)}`)
@@ -93,6 +102,8 @@ export const sumToOp = defineOp({
   name: 'sumTo',
   arity: 1,
   kind: 'movement',
+  lowering: 'kernel',
+  attrs: shapeAttrs,
   shape: ([x], a) => {
     const to = shapeAttr(a)
     if (!S.broadcastsTo(to, x!)) throw new ShapeError(`sumTo: target ${S.show(to)} does not broadcast to argument 1 of shape ${S.show(x!)}`)
@@ -119,6 +130,8 @@ export const reshapeOp = defineOp({
   name: 'reshape',
   arity: 1,
   kind: 'movement',
+  lowering: 'alias',
+  attrs: shapeAttrs,
   shape: ([x], a) => {
     const to = shapeAttr(a)
     if (!sameSize(x!, to)) throw new ShapeError(`reshape: cannot reshape argument 1 of shape ${S.show(x!)} to ${S.show(to)}`)
@@ -139,6 +152,9 @@ export const transposeOp = defineOp({
   name: 'transpose',
   arity: 1,
   kind: 'movement',
+  lowering: 'view',
+  attrs: Attr.record({ perm: Attr.nullable(Attr.axes) }),
+  view: (x, _, a) => permAttr(x.length, a['perm']),
   shape: ([x], a) => {
     const p = permAttr(x!.length, a['perm'])
     if (p.length !== x!.length || [...p].sort((u, v) => u - v).some((v, i) => v !== i))

@@ -13,6 +13,7 @@ import type { Concrete } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import { ShapeError } from '../core/errors.js'
 import { call, defineOp } from './Op.js'
+import { Attr } from './attrs.js'
 
 function padsAttr(a: Attrs, rank: number): number[] {
   const p = a['pads']
@@ -51,6 +52,8 @@ export const padOp = defineOp({
   name: 'pad',
   arity: 1,
   kind: 'movement',
+  lowering: 'kernel',
+  attrs: Attr.record({ pads: Attr.axes }),
   shape: ([x], a) => {
     const p = padsAttr(a, x!.length)
     return x!.map((d, ax) => {

@@ -2,7 +2,7 @@
  * Builders of elementwise ops (unary and binary), and explicit broadcasting of operands.
  * Kept apart from the op definitions so every ops file can use them without import cycles.
  */
-import type { Attrs, Expr, LawSpec, Notation, Operand, OpDef, ShapeOf, VjpCtx } from '../core/Expr.js'
+import type { AttrCodec, Attrs, Expr, LawSpec, Notation, Operand, OpDef, ShapeOf, VjpCtx } from '../core/Expr.js'
 import { apply } from '../core/Expr.js'
 import type { Broadcast } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
@@ -15,7 +15,8 @@ import { defineOp, sameShape } from './Op.js'
 interface UnarySpec<N extends string> {
   name: N
   f: (x: number, a: Attrs) => number
-  emit: (x: string, a: Attrs) => string
+  /** Attribute codec (default: none). */
+  attrs?: AttrCodec
   vjp?: (ctx: VjpCtx) => Expr | null
   notation: Notation
   law?: LawSpec
@@ -28,10 +29,12 @@ export function unaryOp<const N extends string>(s: UnarySpec<N>): OpDef<N> {
     name: s.name,
     arity: 1,
     kind: 'elementwise',
+    lowering: 'elementwise',
+    ...(s.attrs ? { attrs: s.attrs } : {}),
     shape: sameShape(s.name),
     eval: ([x], { attrs }) => T.map(x!, (v) => s.f(v, attrs)),
+    scalar: (a) => (x) => s.f(x, a),
     ...(vjp ? { vjp: (ctx: VjpCtx) => [vjp(ctx)] } : {}),
-    emit: ([x], a) => s.emit(x!, a),
     notation: s.notation,
     law: s.law ?? { cases: [{ shapes: [[3, 4]], attrs: {} }] },
     ...(s.note ? { note: s.note } : {}),
@@ -41,7 +44,6 @@ export function unaryOp<const N extends string>(s: UnarySpec<N>): OpDef<N> {
 interface BinarySpec<N extends string> {
   name: N
   f: (x: number, y: number) => number
-  emit: (x: string, y: string) => string
   vjp?: (ctx: VjpCtx) => readonly (Expr | null)[]
   notation: Notation
   law?: LawSpec
@@ -53,10 +55,11 @@ export function binaryOp<const N extends string>(s: BinarySpec<N>): OpDef<N> {
     name: s.name,
     arity: 2,
     kind: 'elementwise',
+    lowering: 'elementwise',
     shape: sameShape(s.name),
     eval: ([a, b]) => T.zipWith(a!, b!, s.f),
+    scalar: () => s.f,
     ...(s.vjp ? { vjp: s.vjp } : {}),
-    emit: ([a, b]) => s.emit(a!, b!),
     notation: s.notation,
     law: s.law ?? { cases: [{ shapes: [[3, 4], [3, 4]], attrs: {} }] },
     ...(s.note ? { note: s.note } : {}),

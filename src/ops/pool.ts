@@ -19,6 +19,10 @@ import type { Shape } from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { ShapeError } from '../core/errors.js'
 import { call, defineOp } from './Op.js'
+import { Attr } from './attrs.js'
+
+const poolFields = { window: Attr.optional(Attr.intPair), stride: Attr.optional(Attr.intPair) }
+const poolAttrCodec = Attr.record(poolFields)
 import { geom, type Geom, nchw, outSize, type Pair, pairAttr, showSpatial, toPair } from './spatial.js'
 
 const NO_PAD: Pair = [0, 0]
@@ -107,6 +111,8 @@ export const maxPool2dOp = defineOp({
   name: 'maxPool2d',
   arity: 1,
   kind: 'reduce',
+  lowering: 'kernel',
+  attrs: poolAttrCodec,
   shape: ([x], a) => pooledShape('maxPool2d', x!, a),
   eval: ([x], { outShape, attrs }) => {
     const am = argmaxes(x!, attrs)
@@ -123,6 +129,8 @@ export const maxPool2dBackpropOp = defineOp({
   name: 'maxPool2dBackprop',
   arity: 2,
   kind: 'reduce',
+  lowering: 'kernel',
+  attrs: poolAttrCodec,
   shape: ([x, g], a) => unpooledShape('maxPool2dBackprop', g!, a, x!),
   eval: ([x, g], { outShape, attrs }) => {
     const am = argmaxes(x!, attrs)
@@ -141,6 +149,8 @@ export const maxPool2dGatherOp = defineOp({
   name: 'maxPool2dGather',
   arity: 2,
   kind: 'reduce',
+  lowering: 'kernel',
+  attrs: poolAttrCodec,
   shape: ([x, c], a) => {
     if (!S.equal(x!, c!)) throw new ShapeError(`maxPool2dGather: argument 2 expected shape ${S.show(x!)} (same as argument 1), got ${S.show(c!)}`)
     return pooledShape('maxPool2dGather', x!, a)
@@ -160,6 +170,8 @@ export const avgPool2dOp = defineOp({
   name: 'avgPool2d',
   arity: 1,
   kind: 'reduce',
+  lowering: 'kernel',
+  attrs: poolAttrCodec,
   shape: ([x], a) => pooledShape('avgPool2d', x!, a),
   eval: ([x], { outShape, attrs }) => {
     const out = new Float64Array(S.size(outShape))
@@ -179,6 +191,8 @@ export const avgPool2dBackpropOp = defineOp({
   name: 'avgPool2dBackprop',
   arity: 1,
   kind: 'reduce',
+  lowering: 'kernel',
+  attrs: Attr.record({ ...poolFields, size: Attr.intPair }),
   shape: ([g], a) => unpooledShape('avgPool2dBackprop', g!, a),
   eval: ([g], { outShape, attrs }) => {
     const out = new Float64Array(S.size(outShape))

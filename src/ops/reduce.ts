@@ -8,15 +8,26 @@ import { apply } from '../core/Expr.js'
 import type { Concrete, Reduced, Shape } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
+import { ShapeError } from '../core/errors.js'
 import { axesAttr, call, defineOp, showAxes } from './Op.js'
+import { Attr } from './attrs.js'
+
+const axesAttrs = Attr.record({ axes: Attr.axes })
 import { broadcastTo, forEachOffset, keepShape, reducedStrides, strided } from './movement.js'
 import { div, mul, sub } from './elementwise.js'
 import { eq } from './compare.js'
 import { exp } from './unary.js'
 
+/** Axes as the builders give them: normalised (non-negative, sorted, once each); others are refused. */
+function checkedAxes(name: string, a: Readonly<Record<string, unknown>>, rank: number): number[] {
+  const axes = (a['axes'] as number[]) ?? []
+  const norm = S.normAxes(axes, rank, name)
+  if (norm.some((v, i) => v !== axes[i])) throw new ShapeError(`${name}: axes [${axes.join(',')}] must be sorted and non-negative (as the builder gives them: [${norm.join(',')}])`)
+  return norm
+}
+
 function reduceShape(name: string) {
-  return ([x]: readonly Shape[], a: Readonly<Record<string, unknown>>): Shape =>
-    S.reduce(x!, S.normAxes((a['axes'] as number[]) ?? [], x!.length, name))
+  return ([x]: readonly Shape[], a: Readonly<Record<string, unknown>>): Shape => S.reduce(x!, checkedAxes(name, a, x!.length))
 }
 
 /** Generic reduction into `init`, combining with `f` (used by max and log-sum-exp). */
@@ -60,6 +71,8 @@ export const sumOp = defineOp({
   name: 'sum',
   arity: 1,
   kind: 'reduce',
+  lowering: 'kernel',
+  attrs: axesAttrs,
   shape: reduceShape('sum'),
   eval: ([x], { attrs, outShape }) => ({ shape: outShape, data: sumData(x!, axesAttr(attrs), outShape) }),
   vjp: ({ args: [x], attrs, cot }) => [broadcastTo(keepShape(cot, x!.shape, axesAttr(attrs)), x!.shape)],
@@ -72,6 +85,8 @@ export const meanOp = defineOp({
   name: 'mean',
   arity: 1,
   kind: 'reduce',
+  lowering: 'kernel',
+  attrs: axesAttrs,
   shape: reduceShape('mean'),
   eval: ([x], { attrs, outShape }) => {
     const d = sumData(x!, axesAttr(attrs), outShape)
@@ -92,6 +107,8 @@ export const maxOp = defineOp({
   name: 'max',
   arity: 1,
   kind: 'reduce',
+  lowering: 'kernel',
+  attrs: axesAttrs,
   shape: reduceShape('max'),
   eval: ([x], { attrs, outShape }) => ({ shape: outShape, data: reduceWith(x!, axesAttr(attrs), outShape, -Infinity, Math.max) }),
   vjp: ({ args: [x], attrs, out, cot }) => {
@@ -110,6 +127,8 @@ export const logSumExpOp = defineOp({
   name: 'logSumExp',
   arity: 1,
   kind: 'reduce',
+  lowering: 'kernel',
+  attrs: axesAttrs,
   shape: reduceShape('logSumExp'),
   eval: ([x], { attrs, outShape }) => {
     const ax = axesAttr(attrs)
@@ -136,7 +155,9 @@ export const countOp = defineOp({
   name: 'count',
   arity: 1,
   kind: 'reduce',
-  shape: ([x], a) => (S.normAxes(axesAttr(a), x!.length, 'count'), []),
+  lowering: 'kernel',
+  attrs: axesAttrs,
+  shape: ([x], a) => (checkedAxes('count', a, x!.length), []),
   eval: ([x], { attrs }) => ({ shape: [], data: Float64Array.of(axesAttr(attrs).reduce((p, i) => p * x!.shape[i]!, 1)) }),
   vjp: () => [null],
   notation: call('count', '\\#', showAxes),

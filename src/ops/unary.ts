@@ -14,7 +14,6 @@ import { step } from './compare.js'
 export const expOp = unaryOp({
   name: 'exp',
   f: Math.exp,
-  emit: (x) => `Math.exp(${x})`,
   vjp: ({ out, cot }) => mul(cot, out),
   notation: call('exp', '\\exp'),
 })
@@ -22,7 +21,6 @@ export const expOp = unaryOp({
 export const logOp = unaryOp({
   name: 'log',
   f: Math.log,
-  emit: (x) => `Math.log(${x})`,
   vjp: ({ args: [x], cot }) => div(cot, x!),
   notation: call('log', '\\log'),
   law: { cases: [{ shapes: [[3, 4]], attrs: {} }], domain: [{ lo: 0.1, hi: 5 }] },
@@ -31,7 +29,6 @@ export const logOp = unaryOp({
 export const sqrtOp = unaryOp({
   name: 'sqrt',
   f: Math.sqrt,
-  emit: (x) => `Math.sqrt(${x})`,
   vjp: ({ out, cot }) => div(cot, mul(2, out)),
   notation: call('sqrt', '\\sqrt'),
   law: { cases: [{ shapes: [[3, 4]], attrs: {} }], domain: [{ lo: 0.1, hi: 5 }] },
@@ -41,7 +38,6 @@ export const sqrtOp = unaryOp({
 export const tanhOp = unaryOp({
   name: 'tanh',
   f: Math.tanh,
-  emit: (x) => `Math.tanh(${x})`,
   vjp: ({ out, cot }) => mul(cot, sub(1, mul(out, out))),
   notation: call('tanh', '\\tanh'),
 })
@@ -56,7 +52,6 @@ export function sigmoidScalar(x: number): number {
 export const sigmoidOp = unaryOp({
   name: 'sigmoid',
   f: sigmoidScalar,
-  emit: (x) => `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`,
   vjp: ({ out, cot }) => mul(cot, mul(out, sub(1, out))),
   notation: call('σ', '\\sigma'),
 })
@@ -64,7 +59,6 @@ export const sigmoidOp = unaryOp({
 export const reluOp = unaryOp({
   name: 'relu',
   f: (x) => (x > 0 ? x : 0),
-  emit: (x) => `(${x} > 0 ? ${x} : 0)`,
   vjp: ({ args: [x], cot }) => mul(cot, step(x!)),
   notation: call('relu', '\\operatorname{relu}'),
   law: { cases: [{ shapes: [[3, 4]], attrs: {} }], domain: [{ lo: -2, hi: 2, awayFrom: [0] }] },

@@ -83,7 +83,9 @@ export function initTrainState(model: AnyModel, config: Pick<TrainConfig, 'key' 
 export function nonFiniteMessage(nf: Omit<NonFinite, 'message'>): string {
   const what = nf.where === 'loss' ? `loss is ${nf.value}` : `gradient of '${nf.where}' is not finite (${nf.value})`
   const lr = Number.isFinite(nf.learningRate) ? ` (learning rate ${nf.learningRate})` : ''
-  return `training stopped at step ${nf.step} (epoch ${nf.epoch}, batch ${nf.batch}): ${what}; learning rate likely too high${lr}`
+  // before the first update the learning rate has had no effect: the inputs or the penalty are to blame
+  const cause = nf.step === 0 ? 'this is before the first update, so the inputs or the regularization are too large (look for huge values in the data and the L2 strength)' : `learning rate likely too high${lr}`
+  return `training stopped at step ${nf.step} (epoch ${nf.epoch}, batch ${nf.batch}): ${what}; ${cause}`
 }
 
 function firstNonFinite(t: Tensor): number | undefined {
@@ -100,7 +102,9 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
 
 export function train(model: AnyModel, data: TrainData, config: TrainConfig, from?: TrainState): TrainState {
   const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true)
-  const s0 = from ?? initTrainState(model, config)
+  // a finished run given more epochs continues (as the same run would have); one that stopped early
+  // (non-finite, early stopping) or already has its epochs is returned as it is, with its status saying why
+  const s0 = from === undefined ? initTrainState(model, config) : from.status === 'done' && from.epoch < config.epochs ? { ...from, status: 'running' as const } : from
   if (s0.status !== 'running') return s0
   const perEpoch = countBatches(D.size(data.train), config.batchSize)
   // local, growing copies of the history (the argument is never written)

@@ -1,0 +1,84 @@
+/**
+ * Running the WebAssembly gemm (gemm-wasm.ts) on one memory, alone or split over a thread pool.
+ *
+ * A product worth at least `threshold` multiply-adds is split into one part per thread: the
+ * longer of C's row and column ranges is cut at micro-tile multiples, and each part computes its
+ * block of C with the same loops. The sum behind each element of C is never split, so the bits
+ * do not depend on the number of threads.
+ */
+import { gemmModuleBytes, gemmScratchBytes, gemmShapes } from './gemm-wasm.js'
+import { splitRange, type ThreadPool } from '../threads.js'
+
+export type Dtype = 'float32' | 'float64'
+const shapeOf = (d: Dtype) => (d === 'float32' ? gemmShapes.f32 : gemmShapes.f64)
+
+/** Largest shared memory the kernels accept (WebAssembly pages of 64 KiB: 1 GiB). */
+export const maxPages = 16384
+
+const cache = new Map<string, WebAssembly.Module | null>()
+/** The gemm module for a dtype, for plain or shared memory; compiled once per realm, null without SIMD. */
+export function gemmModule(dtype: Dtype, shared: boolean): WebAssembly.Module | null {
+  const key = `${dtype}/${shared}`
+  if (!cache.has(key)) {
+    try {
+      cache.set(key, new WebAssembly.Module(gemmModuleBytes(shapeOf(dtype), shared)))
+    } catch {
+      cache.set(key, null)
+    }
+  }
+  return cache.get(key)!
+}
+
+/** Scratch bytes one thread needs for either dtype. */
+export const gemmScratch = Math.max(gemmScratchBytes(gemmShapes.f32), gemmScratchBytes(gemmShapes.f64))
+
+type GemmFn = (...a: number[]) => void
+
+export interface GemmRunner {
+  /** C (m×n at byte address c) (=|+=) op(A)·op(B); addresses are byte offsets in the memory. */
+  readonly run: (a: number, tA: boolean, b: number, tB: boolean, c: number, m: number, n: number, k: number, accumulate: boolean) => void
+}
+
+export interface GemmOptions {
+  readonly dtype: Dtype
+  readonly memory: WebAssembly.Memory
+  /** Byte address of per-thread scratch: thread t uses [scratch + t·gemmScratch, +gemmScratch). */
+  readonly scratch: number
+  readonly pool?: ThreadPool
+  /** Pool id of this memory (from pool.attach), when it is shared with the pool's workers. */
+  readonly poolId?: number
+  /** Index of this dtype's gemm module in the modules attached to the pool. */
+  readonly poolModule?: number
+  /** Multiply-adds from which a product is split across threads. */
+  readonly threshold?: number
+}
+
+export const defaultThreshold = 1 << 20
+
+export function gemmRunner(o: GemmOptions): GemmRunner {
+  const shared = o.memory.buffer instanceof SharedArrayBuffer
+  const mod = gemmModule(o.dtype, shared)
+  if (mod === null) throw new Error('gemmRunner: WebAssembly SIMD is not available')
+  const gemm = new WebAssembly.Instance(mod, { env: { mem: o.memory } }).exports['gemm'] as GemmFn
+  const s = shapeOf(o.dtype)
+  const NR = s.NV * s.lanes.lanes
+  const threshold = o.threshold ?? defaultThreshold
+  const pool = o.pool
+  return {
+    run: (a, tA, b, tB, c, m, n, k, accumulate) => {
+      if (m === 0 || n === 0) return
+      const ta = tA ? 1 : 0, tb = tB ? 1 : 0, acc = accumulate ? 1 : 0
+      if (k === 0) {
+        if (!accumulate) new Uint8Array(o.memory.buffer, c, m * n * s.lanes.bytes).fill(0)
+        return
+      }
+      const T = pool === undefined || o.poolId === undefined ? 1 : pool.threads
+      if (T === 1 || m * n * k < threshold) return gemm(a, ta, b, tb, c, m, n, k, acc, 0, m, 0, n, o.scratch)
+      const byRows = m >= n
+      const parts = byRows ? splitRange(m, T, s.MR) : splitRange(n, T, NR)
+      const args = parts.map(([lo, hi], t) =>
+        byRows ? [a, ta, b, tb, c, m, n, k, acc, lo, hi, 0, n, o.scratch + t * gemmScratch] : [a, ta, b, tb, c, m, n, k, acc, 0, m, lo, hi, o.scratch + t * gemmScratch])
+      pool!.run(o.poolId!, o.poolModule ?? 0, 'gemm', args, () => gemm(...args[0]!))
+    },
+  }
+}

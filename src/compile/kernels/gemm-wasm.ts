@@ -1,0 +1,178 @@
+/**
+ * Cache-blocked matrix products in WebAssembly SIMD, float32x4 and float64x2, generated here as
+ * bytes (wasm-asm.ts) and compiled once per realm.
+ *
+ * C[i0..i1, j0..j1] (=|+=) op(A)·op(B), op ∈ {identity, transpose}, all operands row-major in the
+ * module's memory (byte addresses). The loops are the classic Goto/BLIS ones: for each NC-wide
+ * block of columns and KC-deep block of k, op(B) is packed into NR-column panels (the panel the
+ * micro-kernel reads stays in L1, the block in L2/L3); for each MC-tall block of rows, op(A) is
+ * packed into MR-row panels (the block stays in L2); then every MR×NR tile of C is computed by a
+ * register-tiled micro-kernel (MR·NR/lanes vector accumulators) and stored or added to C.
+ *
+ * Each element of C is the same sum in the same order whatever the row/column range asked for:
+ * per KC block a register accumulation over k, then added to C. So splitting a product across
+ * threads by rows or columns never changes a bit.
+ */
+import {
+  assemble, call, countDown, f32x4, f64x2, forRange, get, i32, ifThen, load, op, set, store, tee, v128zero,
+  I32, V128, type Code, type Func, type Lanes,
+} from './wasm-asm.js'
+
+export interface GemmShape {
+  readonly lanes: Lanes
+  /** Micro-tile rows and vectors per row (NR = NV·lanes). */
+  readonly MR: number
+  readonly NV: number
+  readonly KC: number
+  readonly MC: number
+  readonly NC: number
+}
+
+export const gemmShapes = {
+  f32: { lanes: f32x4, MR: 4, NV: 2, KC: 256, MC: 128, NC: 1024 },
+  f64: { lanes: f64x2, MR: 4, NV: 2, KC: 256, MC: 64, NC: 512 },
+} as const satisfies Record<string, GemmShape>
+
+/** Bytes of scratch one caller needs: packed A block, packed B block, one edge tile. */
+export function gemmScratchBytes(s: GemmShape): number {
+  const E = s.lanes.bytes
+  const NR = s.NV * s.lanes.lanes
+  return (s.MC * s.KC + s.KC * (s.NC + NR) + s.MR * NR) * E + 64
+}
+
+/** micro(pa, pb, kc, c, ldc, mode, mr, nr, pt): C tile (=|+=) Apanel·Bpanel over kc. */
+function micro(s: GemmShape): Func {
+  const { lanes: L, MR, NV } = s
+  const E = L.bytes, NR = NV * L.lanes
+  const [PA, PB, KC, C, LDC, MODE, MRr, NRr, PT] = [0, 1, 2, 3, 4, 5, 6, 7, 8]
+  const [I, J, ROW] = [9, 10, 11]
+  const ACC = 12, A = ACC + MR * NV, B = A + 1
+  const acc = (r: number, v: number) => ACC + r * NV + v
+  const body: Code[] = []
+  for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) body.push(v128zero, set(acc(r, v)))
+  const step: Code[] = []
+  for (let v = 0; v < NV; v++) step.push(get(PB), load(V128, 16 * v), set(B + v))
+  for (let r = 0; r < MR; r++) {
+    step.push(get(PA), L.loadSplat(E * r), set(A))
+    for (let v = 0; v < NV; v++) step.push(get(acc(r, v)), get(A), get(B + v), L.mul, L.add, set(acc(r, v)))
+  }
+  step.push(get(PA), i32(MR * E), op.add, set(PA), get(PB), i32(NR * E), op.add, set(PB))
+  body.push(countDown(KC, step))
+  // full tile: straight to C; edge tile: through pt, then element by element
+  const full: Code[] = [get(C), set(ROW)]
+  for (let r = 0; r < MR; r++) {
+    for (let v = 0; v < NV; v++)
+      full.push(ifThen(get(MODE),
+        [get(ROW), get(ROW), load(V128, 16 * v), get(acc(r, v)), L.add, store(V128, 16 * v)],
+        [get(ROW), get(acc(r, v)), store(V128, 16 * v)]))
+    full.push(get(ROW), get(LDC), op.add, set(ROW))
+  }
+  const edge: Code[] = []
+  for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) edge.push(get(PT), get(acc(r, v)), store(V128, (r * NR + v * L.lanes) * E))
+  const dst: Code = [get(C), get(I), get(LDC), op.mul, op.add, get(J), i32(E), op.mul, op.add]
+  const src: Code = [get(PT), get(I), i32(NR), op.mul, get(J), op.add, i32(E), op.mul, op.add, load(L.elem)]
+  edge.push(forRange(I, i32(0), get(MRr), i32(1), forRange(J, i32(0), get(NRr), i32(1),
+    ifThen(get(MODE), [dst, dst, load(L.elem), src, L.sadd, store(L.elem)], [dst, src, store(L.elem)]))))
+  body.push(ifThen([get(MRr), i32(MR), op.eq, get(NRr), i32(NR), op.eq, op.and], full, edge))
+  return { name: 'micro', params: new Array(9).fill(I32), locals: [I32, I32, I32, ...new Array(MR * NV + 1 + NV).fill(V128)], body }
+}
+
+/** Copies `count` elements from src (stride sStride bytes) to dst (stride dStride bytes). */
+function copyStrided(E: number, elem: Lanes['elem'], SRC: number, DST: number, N: number, sStride: Code, dStride: Code): Code {
+  return countDown(N, [get(DST), get(SRC), load(elem), store(elem), get(SRC), sStride, op.add, set(SRC), get(DST), dStride, op.add, set(DST)])
+}
+function zeroStrided(elem: Lanes['elem'], DST: number, N: number, dStride: Code, zero: Code): Code {
+  return countDown(N, [get(DST), zero, store(elem), get(DST), dStride, op.add, set(DST)])
+}
+
+/**
+ * pack(X, trans, ld, r0, rows, p0, kc, dst): rows r0..r0+rows of op(X) (op(X)[i, p] = X[i·ld + p],
+ * or X[p·ld + i] when trans), columns p0..p0+kc, into panels of R rows interleaved along k:
+ * dst[(q·kc + p)·R + r] = op(X)[r0 + q + r, p0 + p], zero past `rows`. Serves A (R = MR) and,
+ * with op(B)ᵀ, B (R = NR).
+ */
+function pack(name: string, s: GemmShape, R: number): Func {
+  const L = s.lanes
+  const E = L.bytes
+  const [X, TR, LD, R0, ROWS, P0, KCl, DST] = [0, 1, 2, 3, 4, 5, 6, 7]
+  const [Q, RR, SRC, D, N, I] = [8, 9, 10, 11, 12, 13]
+  const zero: Code = L.elem === f32x4.elem ? [0x43, 0, 0, 0, 0] : [0x44, 0, 0, 0, 0, 0, 0, 0, 0]
+  const panelBase: Code = [get(DST), get(Q), get(KCl), op.mul, i32(E), op.mul, op.add]
+  // not transposed: each row of op(X) is contiguous in X
+  const plain = forRange(Q, i32(0), get(ROWS), i32(R), forRange(RR, i32(0), i32(R), i32(1), [
+    panelBase, get(RR), i32(E), op.mul, op.add, set(D), get(KCl), set(N),
+    get(Q), get(RR), op.add, tee(I), get(ROWS), op.ltS,
+    ifThen([],
+      [get(X), get(R0), get(I), op.add, get(LD), op.mul, get(P0), op.add, i32(E), op.mul, op.add, set(SRC),
+        copyStrided(E, L.elem, SRC, D, N, i32(E), i32(R * E))],
+      zeroStrided(L.elem, D, N, i32(R * E), zero)),
+  ]))
+  // transposed: each column p of op(X) is contiguous in X; R rows at a time
+  const vecs = (R * E) % 16 === 0 ? (R * E) / 16 : 0
+  const fullPanel: Code[] = []
+  for (let v = 0; v < vecs; v++) fullPanel.push(get(D), get(SRC), load(V128, 16 * v), store(V128, 16 * v))
+  const transposed = forRange(Q, i32(0), get(ROWS), i32(R), [
+    panelBase, set(D),
+    get(X), get(P0), get(LD), op.mul, get(R0), op.add, get(Q), op.add, i32(E), op.mul, op.add, set(SRC),
+    get(KCl), set(N),
+    countDown(N, [
+      ifThen(vecs > 0 ? [get(Q), i32(R), op.add, get(ROWS), op.leS] : i32(0),
+        fullPanel,
+        forRange(RR, i32(0), i32(R), i32(1), ifThen([get(Q), get(RR), op.add, get(ROWS), op.ltS],
+          [get(D), get(RR), i32(E), op.mul, op.add, get(SRC), get(RR), i32(E), op.mul, op.add, load(L.elem), store(L.elem)],
+          [get(D), get(RR), i32(E), op.mul, op.add, zero, store(L.elem)]))),
+      get(SRC), get(LD), i32(E), op.mul, op.add, set(SRC),
+      get(D), i32(R * E), op.add, set(D),
+    ]),
+  ])
+  return { name, params: new Array(8).fill(I32), locals: new Array(6).fill(I32), body: ifThen(get(TR), transposed, plain) }
+}
+
+/**
+ * gemm(A, tA, B, tB, C, m, n, k, accumulate, i0, i1, j0, j1, scratch): the blocked product over
+ * rows i0..i1 and columns j0..j1 of C (m×n); scratch holds gemmScratchBytes(shape) bytes.
+ */
+function gemm(s: GemmShape, fMicro: number, fPackA: number, fPackB: number): Func {
+  const { lanes: L, MR, NV, KC, MC, NC } = s
+  const E = L.bytes, NR = NV * L.lanes
+  const [A, TA, B, TB, C, M, N, K, ACCUM, I0, I1, J0, J1, S] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+  const [JC, NCl, PC, KCl, IC, MCl, JR, NRl, IR, MRl, PA, PB, PT, T1, T2, MODE] = [14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]
+  const minInto = (dst: number, a: Code, b: Code): Code => [a, tee(T1), b, tee(T2), get(T1), get(T2), op.ltS, op.select, set(dst)]
+  const body: Code = [
+    get(S), set(PA),
+    get(S), i32(MC * KC * E), op.add, set(PB),
+    get(PB), i32(KC * (NC + NR) * E), op.add, set(PT),
+    forRange(JC, get(J0), get(J1), i32(NC), [
+      minInto(NCl, i32(NC), [get(J1), get(JC), op.sub]),
+      forRange(PC, i32(0), get(K), i32(KC), [
+        minInto(KCl, i32(KC), [get(K), get(PC), op.sub]),
+        // op(B) block as NR-row panels of op(B)ᵀ: op(B)ᵀ[j, p] = B[p·n + j], or B[j·k + p] when tB
+        get(B), get(TB), op.eqz, get(K), get(N), get(TB), op.select,
+        get(JC), get(NCl), get(PC), get(KCl), get(PB), call(fPackB),
+        get(PC), i32(0), op.gtS, get(ACCUM), op.or, set(MODE),
+        forRange(IC, get(I0), get(I1), i32(MC), [
+          minInto(MCl, i32(MC), [get(I1), get(IC), op.sub]),
+          get(A), get(TA), get(M), get(K), get(TA), op.select, get(IC), get(MCl), get(PC), get(KCl), get(PA), call(fPackA),
+          forRange(JR, i32(0), get(NCl), i32(NR), [
+            minInto(NRl, i32(NR), [get(NCl), get(JR), op.sub]),
+            forRange(IR, i32(0), get(MCl), i32(MR), [
+              minInto(MRl, i32(MR), [get(MCl), get(IR), op.sub]),
+              get(PA), get(IR), get(KCl), op.mul, i32(E), op.mul, op.add,
+              get(PB), get(JR), get(KCl), op.mul, i32(E), op.mul, op.add,
+              get(KCl),
+              get(C), get(IC), get(IR), op.add, get(N), op.mul, get(JC), op.add, get(JR), op.add, i32(E), op.mul, op.add,
+              get(N), i32(E), op.mul,
+              get(MODE), get(MRl), get(NRl), get(PT), call(fMicro),
+            ]),
+          ]),
+        ]),
+      ]),
+    ]),
+  ]
+  return { name: 'gemm', params: new Array(14).fill(I32), locals: new Array(16).fill(I32), body }
+}
+
+export function gemmModuleBytes(s: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
+  const NR = s.NV * s.lanes.lanes
+  return assemble([micro(s), gemm(s, 0, 2, 3), pack('packA', s, s.MR), pack('packB', s, NR)], { shared, maxPages: 16384 })
+}

@@ -1,0 +1,124 @@
+/**
+ * Threads for the WebAssembly kernels, as an interface the core can use without knowing where
+ * threads come from: Node's worker_threads (symgrad/node's `threadPool`) or the browser's Web
+ * Workers (`webThreadPool` from symgrad/web). The core never imports either; a pool is passed in
+ * (`compile(…, { threads: pool })`).
+ *
+ * A pool runs one exported kernel function on every thread at once, each with its own arguments,
+ * over a shared WebAssembly memory; the caller's thread takes part 0. Work is split by the
+ * caller into fixed parts whose results do not depend on which thread ran them (kernels/gemm-run.ts
+ * splits rows or columns of C, never the sum over k), so 1 and N threads give the same bits.
+ */
+
+export interface ThreadPool {
+  /** Threads a task is split over, the caller's included (≥ 1). */
+  readonly threads: number
+  /**
+   * Makes a shared memory and the kernel modules (instantiated on it) known to the workers. Returns
+   * an id for `run`, or undefined while the workers cannot take it yet (callers then run alone).
+   */
+  readonly attach: (memory: WebAssembly.Memory, modules: readonly WebAssembly.Module[]) => number | undefined
+  /**
+   * Runs `modules[module].exports[fn](...args[t])` on worker t for t = 1 … args.length − 1 while
+   * the caller runs part 0 with `self`; returns when every part is done. Throws if a worker failed.
+   */
+  readonly run: (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void) => void
+  /** Lets the workers go (their memories are released). */
+  readonly close: () => Promise<void>
+}
+
+/** Control block layout shared by the pools and their workers (Int32 indices). */
+export const CTL = {
+  /** Incremented by the caller for each command; workers wait on it. */
+  seq: 0,
+  /** Workers done with the current command; the caller waits on it. */
+  done: 1,
+  /** 1 = attach (take the message waiting on the port), 2 = run, 3 = exit. */
+  command: 2,
+  id: 3,
+  module: 4,
+  fn: 5,
+  /** Number of workers taking part in this run (workers 1..parts-1). */
+  parts: 6,
+  /** Set by a worker whose kernel threw. */
+  failed: 7,
+  /** Arguments of worker w start at args + (w − 1)·argStride. */
+  args: 16,
+  argStride: 32,
+  size: 16 + 32 * 64,
+} as const
+
+/** Splits [0, n) into `parts` contiguous ranges whose bounds are multiples of `align` (last one ends at n). */
+export function splitRange(n: number, parts: number, align: number): [number, number][] {
+  const blocks = Math.ceil(n / align)
+  const out: [number, number][] = []
+  for (let t = 0; t < parts; t++) {
+    const b0 = Math.floor((blocks * t) / parts)
+    const b1 = Math.floor((blocks * (t + 1)) / parts)
+    if (b1 > b0) out.push([b0 * align, Math.min(n, b1 * align)])
+  }
+  return out
+}
+
+/**
+ * The worker side of the protocol, as source text shared by the Node and browser pools: `boot`
+ * is called with the control array and a function returning the next attach message
+ * `{ id, memory, modules }` synchronously. Kept as a string so the worker needs no module loader.
+ */
+export const workerLoop = `
+function workerLoop(ctl, self, nextAttach) {
+  const insts = new Map()
+  let seen = 0 // the caller waits for every worker after each command, so none is missed
+  for (;;) {
+    Atomics.wait(ctl, ${CTL.seq}, seen)
+    const seq = Atomics.load(ctl, ${CTL.seq})
+    if (seq === seen) continue
+    seen = seq
+    const cmd = Atomics.load(ctl, ${CTL.command})
+    if (cmd === 3) return
+    try {
+      if (cmd === 1) {
+        const m = nextAttach()
+        insts.set(m.id, m.modules.map((mod) => new WebAssembly.Instance(mod, { env: { mem: m.memory } }).exports))
+      } else if (cmd === 2 && self < Atomics.load(ctl, ${CTL.parts})) {
+        const ex = insts.get(Atomics.load(ctl, ${CTL.id}))[Atomics.load(ctl, ${CTL.module})]
+        const names = Object.keys(ex)
+        const f = ex[names[Atomics.load(ctl, ${CTL.fn})]]
+        const base = ${CTL.args} + (self - 1) * ${CTL.argStride}
+        const n = ctl[base]
+        const a = []
+        for (let i = 0; i < n; i++) a.push(ctl[base + 1 + i])
+        f(...a)
+      }
+    } catch (e) {
+      Atomics.store(ctl, ${CTL.failed}, self)
+    }
+    Atomics.add(ctl, ${CTL.done}, 1)
+    Atomics.notify(ctl, ${CTL.done})
+  }
+}
+`
+
+/** Writes a run command for `args.length − 1` workers into the control block and wakes them. */
+export function postRun(ctl: Int32Array, id: number, module: number, fn: number, args: readonly (readonly number[])[]): void {
+  for (let w = 1; w < args.length; w++) {
+    const base = CTL.args + (w - 1) * CTL.argStride
+    const a = args[w]!
+    ctl[base] = a.length
+    for (let i = 0; i < a.length; i++) ctl[base + 1 + i] = a[i]!
+  }
+  Atomics.store(ctl, CTL.done, 0)
+  Atomics.store(ctl, CTL.failed, 0)
+  Atomics.store(ctl, CTL.command, 2)
+  Atomics.store(ctl, CTL.id, id)
+  Atomics.store(ctl, CTL.module, module)
+  Atomics.store(ctl, CTL.fn, fn)
+  Atomics.store(ctl, CTL.parts, args.length)
+  Atomics.add(ctl, CTL.seq, 1)
+  Atomics.notify(ctl, CTL.seq)
+}
+
+/** The export index a worker resolves `fn` to (workers see the same export order). */
+export function exportIndex(module: WebAssembly.Module, fn: string): number {
+  return WebAssembly.Module.exports(module).map((e) => e.name).indexOf(fn)
+}

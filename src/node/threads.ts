@@ -1,0 +1,83 @@
+/**
+ * A thread pool for the WebAssembly kernels over Node's worker_threads (Node-only; the browser
+ * pool is symgrad/web's `webThreadPool`). Workers block in Atomics.wait between commands, so a run
+ * costs a wake-up, not a message; memories and modules reach them once, through a message port
+ * they read synchronously (receiveMessageOnPort) when told to.
+ *
+ *   const pool = threadPool(2)         // the caller's thread + 1 worker
+ *   const f = compile(outs, { dtype: 'float32', threads: pool })
+ *   …
+ *   await pool.close()
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+import { SymgradError } from '../core/errors.js'
+import { CTL, postRun, exportIndex, workerLoop, type ThreadPool } from '../compile/threads.js'
+
+const workerSource = `
+const { workerData, receiveMessageOnPort } = require('node:worker_threads')
+${workerLoop}
+workerLoop(workerData.ctl, workerData.self, () => receiveMessageOnPort(workerData.port).message)
+`
+
+/** A pool of `threads` threads in all (this one included); `threads` ≤ 1 gives a pool that runs alone. */
+export function threadPool(threads: number): ThreadPool {
+  const n = Math.max(1, Math.min(64, Math.floor(threads)))
+  const ctl = new Int32Array(new SharedArrayBuffer(CTL.size * 4))
+  const ports: MessagePort[] = []
+  const workers: Worker[] = []
+  for (let w = 1; w < n; w++) {
+    const { port1, port2 } = new MessageChannel()
+    const worker = new Worker(workerSource, { eval: true, workerData: { ctl, self: w, port: port2 }, transferList: [port2] })
+    worker.unref()
+    ports.push(port1)
+    workers.push(worker)
+  }
+  let nextId = 1
+  const known = new Map<WebAssembly.Memory, number>()
+  const wait = (): void => {
+    for (;;) {
+      const d = Atomics.load(ctl, CTL.done)
+      if (d >= workers.length) break
+      Atomics.wait(ctl, CTL.done, d, 1000)
+    }
+  }
+  const modulesOf = new Map<number, readonly WebAssembly.Module[]>()
+  return {
+    threads: n,
+    attach: (memory, modules) => {
+      if (workers.length === 0) return undefined
+      const had = known.get(memory)
+      if (had !== undefined) return had
+      const id = nextId++
+      for (const p of ports) p.postMessage({ id, memory, modules })
+      Atomics.store(ctl, CTL.done, 0)
+      Atomics.store(ctl, CTL.command, 1)
+      Atomics.add(ctl, CTL.seq, 1)
+      Atomics.notify(ctl, CTL.seq)
+      wait()
+      known.set(memory, id)
+      modulesOf.set(id, modules)
+      return id
+    },
+    run: (id, module, fn, args, self) => {
+      if (args.length <= 1 || workers.length === 0) return self()
+      const mods = modulesOf.get(id)
+      if (mods === undefined) throw new SymgradError('value', `thread pool: memory ${id} is not attached`)
+      postRun(ctl, id, module, exportIndex(mods[module]!, fn), args.slice(0, workers.length + 1))
+      try {
+        self()
+      } finally {
+        wait()
+      }
+      const failed = Atomics.load(ctl, CTL.failed)
+      if (failed !== 0) throw new SymgradError('value', `thread pool: kernel '${fn}' failed on worker ${failed}`)
+    },
+    close: async () => {
+      Atomics.store(ctl, CTL.command, 3)
+      Atomics.add(ctl, CTL.seq, 1)
+      Atomics.notify(ctl, CTL.seq)
+      await Promise.all(workers.map((w) => w.terminate()))
+      known.clear()
+    },
+  }
+}
