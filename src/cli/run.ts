@@ -17,6 +17,7 @@ import type { TrainState } from '../train/TrainState.js'
 import { loadData, type LoadedData } from './data.js'
 import { progress } from './progress.js'
 import { writeReport } from './reportFiles.js'
+import { decisionBoundary } from '../train/boundary.js'
 
 export interface RunOptions {
   /** Report folder; none when undefined. */
@@ -102,9 +103,10 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
       facts: [
         ['test accuracy', pct(testAccuracy)], ['final validation accuracy', pct(validationAccuracy)],
         ['steps', String(st.step)], ['status', st.status], ['wall time', `${seconds.toFixed(1)} s`],
-        ['config', JSON.stringify(c)],
+        ['config', Object.entries(c).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n')],
       ],
       ...(w && image ? { firstLayer: { w, image } } : {}),
+      ...(D.features(tr) === 2 && st.status !== 'nonFinite' ? { boundary: decisionBoundary(tr, (x) => programs.predict(st.params, st.modelState, x)) } : {}),
     })
     if (E.isLeft(page)) return page
     log(`report: ${page.right}`)

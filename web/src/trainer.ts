@@ -4,7 +4,7 @@
  * the decision boundary sampled on a grid, and the babysitting checks (lectures 5–6) that changed.
  * Pure functions of the run; the worker file only wires messages.
  */
-import { Random, Tensor as T, nn, optim, train, type Dataset, type GradientTransformation } from '../../src/index.js'
+import { Random, nn, optim, train, type GradientTransformation } from '../../src/index.js'
 import { toyData, type ToyName } from './toyData.js'
 
 export interface RunSettings {
@@ -40,8 +40,8 @@ export interface Progress {
   readonly losses: readonly number[]
   readonly trainAccuracy: number
   readonly validationAccuracy: number
-  /** The most probable class and its probability on a grid×grid lattice over `extent`, row 0 at the top. */
-  readonly boundary: { readonly grid: number; readonly extent: readonly [number, number, number, number]; readonly cls: Uint8Array; readonly prob: Float32Array }
+  /** The most probable class and its probability on a grid over the data, row 0 at the top. */
+  readonly boundary: train.Boundary
   readonly warnings: readonly Warning[]
   readonly done: boolean
 }
@@ -51,7 +51,6 @@ export interface Points {
   readonly x: Float64Array
   readonly y: Float64Array
   readonly classes: number
-  readonly extent: readonly [number, number, number, number]
 }
 
 const activations = { relu: nn.relu, tanh: nn.tanh, sigmoid: nn.sigmoid, leakyRelu: nn.leakyRelu(0.01) } as const
@@ -59,16 +58,6 @@ const activations = { relu: nn.relu, tanh: nn.tanh, sigmoid: nn.sigmoid, leakyRe
 function optimizer(s: RunSettings): GradientTransformation<unknown> {
   const o = { sgd: optim.sgd, momentum: optim.momentum, nesterov: optim.nesterov, adagrad: optim.adagrad, rmsprop: optim.rmsprop, adam: optim.adam }[s.optimizer]
   return o(s.lr) as GradientTransformation<unknown>
-}
-
-function extentOf(ds: Dataset): [number, number, number, number] {
-  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity]
-  for (let i = 0; i < ds.x.data.length; i += 2) {
-    x0 = Math.min(x0, ds.x.data[i]!), x1 = Math.max(x1, ds.x.data[i]!)
-    y0 = Math.min(y0, ds.x.data[i + 1]!), y1 = Math.max(y1, ds.x.data[i + 1]!)
-  }
-  const pad = 0.1 * Math.max(x1 - x0, y1 - y0)
-  return [x0 - pad, x1 + pad, y0 - pad, y1 + pad]
 }
 
 export interface Run {
@@ -87,14 +76,6 @@ export function startRun(s: RunSettings, grid = 64): Run {
   const programs = train.buildPrograms(model, 'softmax', regularization)
   const size = ds.y.data.length
   const config = { optimizer: optimizer(s), epochs: s.maxSteps, batchSize: size, key: Random.key(s.seed), regularization, programs, evalTrainSize: size }
-  const extent = extentOf(ds)
-  const lattice = new Float64Array(grid * grid * 2)
-  for (let r = 0; r < grid; r++)
-    for (let c = 0; c < grid; c++) {
-      lattice[2 * (r * grid + c)] = extent[0] + ((c + 0.5) / grid) * (extent[1] - extent[0])
-      lattice[2 * (r * grid + c) + 1] = extent[3] - ((r + 0.5) / grid) * (extent[3] - extent[2])
-    }
-  const latticeT = T.make([grid * grid, 2], lattice)
   let state: train.TrainState | undefined
   let sent = 0
   const warnings: Warning[] = []
@@ -106,7 +87,7 @@ export function startRun(s: RunSettings, grid = 64): Run {
     warnings.push({ step, ok: c.ok, text: c.message })
   }
   return {
-    points: { type: 'points', x: ds.x.data, y: ds.y.data, classes: ds.classes, extent },
+    points: { type: 'points', x: ds.x.data, y: ds.y.data, classes: ds.classes },
     next(steps) {
       if (state !== undefined && state.status !== 'running') return undefined
       state = train.train(model, { train: ds, validation }, { ...config, maxSteps: Math.min(s.maxSteps, (state?.step ?? 0) + steps) }, state)
@@ -129,25 +110,14 @@ export function startRun(s: RunSettings, grid = 64): Run {
         const gap = last.trainAccuracy - last.validationAccuracy
         note(step, { name: 'overfitting', ok: gap <= 0.1, message: `train ${(100 * last.trainAccuracy).toFixed(1)}% vs validation ${(100 * last.validationAccuracy).toFixed(1)}%${gap > 0.1 ? ' — overfitting: more L2 or dropout, or a smaller network' : ': no large gap'}` })
       }
-      const scores = programs.predict(state.params, state.modelState, latticeT)
-      const k = ds.classes
-      const cls = new Uint8Array(grid * grid)
-      const prob = new Float32Array(grid * grid)
-      for (let i = 0; i < grid * grid; i++) {
-        let best = 0
-        let m = -Infinity
-        for (let j = 0; j < k; j++) if (scores.data[i * k + j]! > m) ((m = scores.data[i * k + j]!), (best = j))
-        let z = 0
-        for (let j = 0; j < k; j++) z += Math.exp(scores.data[i * k + j]! - m)
-        cls[i] = best
-        prob[i] = 1 / z
-      }
+      const st = state
+      const boundary = train.decisionBoundary(ds, (x) => programs.predict(st.params, st.modelState, x), grid)
       const losses = h.loss.slice(sent)
       sent = h.loss.length
       return {
         type: 'progress', step, losses,
         trainAccuracy: last?.trainAccuracy ?? NaN, validationAccuracy: last?.validationAccuracy ?? NaN,
-        boundary: { grid, extent, cls, prob }, warnings: [...warnings],
+        boundary, warnings: [...warnings],
         done: state.status !== 'running' || step >= s.maxSteps,
       }
     },
