@@ -76,8 +76,8 @@ describe('symgrad export --onnx', () => {
     expect(probaErr).toBeLessThan(1e-5)
     // the exported graph is the inference form: dense layers as Gemm, batch norm as BatchNormalization, no dropout
     const proto = onnxProto.onnx.ModelProto.decode(readFileSync(file))
-    expect(proto.graph!.node.map((n) => n.opType)).toEqual(['Gemm', 'BatchNormalization', 'Relu', 'Gemm', 'BatchNormalization', 'Relu', 'Gemm', 'Identity', 'Softmax'])
-    expect(proto.graph!.input.map((i) => i.name)).toEqual(['x'])
+    expect(proto.graph!.node!.map((n) => n.opType)).toEqual(['Gemm', 'BatchNormalization', 'Relu', 'Gemm', 'BatchNormalization', 'Relu', 'Gemm', 'Identity', 'Softmax'])
+    expect(proto.graph!.input!.map((i) => i.name)).toEqual(['x'])
   }, 120_000)
 
   it('an op with no ONNX mapping is refused, naming it', () => {
