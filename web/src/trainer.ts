@@ -4,7 +4,7 @@
  * the decision boundary sampled on a grid, and the babysitting checks (lectures 5–6) that changed.
  * Pure functions of the run; the worker file only wires messages.
  */
-import { Random, nn, optim, train, type GradientTransformation } from '../../src/index.js'
+import { Random, nn, optim, train } from '../../src/index.js'
 import { toyData, type ToyName } from './toyData.js'
 
 export interface RunSettings {
@@ -55,9 +55,9 @@ export interface Points {
 
 const activations = { relu: nn.relu, tanh: nn.tanh, sigmoid: nn.sigmoid, leakyRelu: nn.leakyRelu(0.01) } as const
 
-function optimizer(s: RunSettings): GradientTransformation<unknown> {
+function optimizer(s: RunSettings): optim.AnyGradientTransformation {
   const o = { sgd: optim.sgd, momentum: optim.momentum, nesterov: optim.nesterov, adagrad: optim.adagrad, rmsprop: optim.rmsprop, adam: optim.adam }[s.optimizer]
-  return o(s.lr) as GradientTransformation<unknown>
+  return o(s.lr)
 }
 
 export interface Run {
