@@ -76,7 +76,7 @@ Expressions for explain: numbers, variables, + - * / ^ (a^b with an expression b
 for a > 0), parentheses and exp log sqrt tanh sigmoid relu abs square max(a,b) min(a,b).
 explain exits with 1 when f or a derivative is NaN or ±∞ at the point (a domain note says where).
 A --config file holds any of the fields data, hidden, init, loss, optimizer, learningRate,
-momentum, schedule, decay, decayEvery, epochs, batchSize, l2, keep, shift, preprocess, seed
+momentum, schedule, decay, decayEvery, epochs, batchSize, l2, keep, shift, preprocess, seed, dtype
 (e.g. {"optimizer": "adam", "learningRate": 0.002}); unknown fields are refused.
 Exit status: 0 ok, 1 failure (e.g. a failed gradient check, a NaN stop, a value outside the domain), 2 bad arguments or bad
 input (config, data files, checkpoint, an unwritable --save path), with one line on stderr.`

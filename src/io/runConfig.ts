@@ -10,6 +10,7 @@
  * the run a checkpoint records). `toConfigJson` states the same run as a training config
  * (config.ts), which is what a checkpoint's `config` holds.
  */
+import { dtypes } from '../compile/arena.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
@@ -60,6 +61,7 @@ export const RunConfigC = struct('a run config', {}, {
   shift: NonNegativeInt,
   preprocess: oneOf(runPreprocess),
   seed: NonNegativeInt,
+  dtype: oneOf(dtypes),
 })
 export type RunConfigJson = t.TypeOf<typeof RunConfigC>
 

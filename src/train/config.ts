@@ -5,6 +5,7 @@
  * src/io/runConfig.ts, the same codecs as every other trust boundary). `buildModel`,
  * `buildOptimizer` and `buildTrainConfig` turn a RunConfig into a model and a TrainConfig.
  */
+import type { Dtype } from '../compile/arena.js'
 import * as R from '../core/Random.js'
 import { countBatches } from '../data/batches.js'
 import { mlp, type Model } from '../nn/model.js'
@@ -45,13 +46,15 @@ export interface RunConfig {
   readonly shift: number
   readonly preprocess: (typeof runPreprocess)[number]
   readonly seed: number
+  /** Number format of the compiled training programs (float32 runs on the WebAssembly backend). */
+  readonly dtype: Dtype
 }
 
 /** The main job: a two-layer ReLU network on the bundled MNIST digits. */
 export const defaultRunConfig: RunConfig = {
   data: 'mnist', hidden: [200], init: 'he', loss: 'softmax',
   optimizer: 'momentum', learningRate: 0.05, momentum: 0.9, schedule: 'step', decay: 0.9, decayEvery: 1,
-  epochs: 10, batchSize: 128, l2: 1e-4, keep: 1, shift: 1, preprocess: 'center', seed: 1,
+  epochs: 10, batchSize: 128, l2: 1e-4, keep: 1, shift: 1, preprocess: 'center', seed: 1, dtype: 'float64',
 }
 
 /** The RunConfig fields a search point sets (a numeric `hidden` is one hidden layer of that width). Not validated: decode it. */
@@ -86,5 +89,6 @@ export function buildTrainConfig(c: RunConfig, trainSize: number, image?: readon
     optimizer: buildOptimizer(c, per), epochs: c.epochs, batchSize: c.batchSize, key: R.key(c.seed), loss: c.loss,
     regularization: c.l2 > 0 ? { kind: 'l2', lambda: c.l2 } : { kind: 'none' },
     ...(c.shift > 0 && image ? { augment: randomShift(image, c.shift) } : {}),
+    ...(c.dtype !== 'float64' ? { dtype: c.dtype } : {}),
   }
 }

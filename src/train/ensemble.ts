@@ -27,7 +27,7 @@ export function trainEnsemble(
   model: AnyModel, data: TrainData, test: Dataset, config: TrainConfig, count: number,
   onMember?: (i: number, accuracy: number) => void,
 ): E.Either<ShapeError, EnsembleResult> {
-  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true)
+  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: config.dtype ?? 'float64' })
   const members: TrainState[] = []
   const single: number[] = []
   for (let i = 0; i < count; i++) {

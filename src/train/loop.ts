@@ -23,6 +23,7 @@ import { accuracy } from '../data/metrics.js'
 import type { AnyGradientTransformation } from '../optim/GradientTransformation.js'
 import { applyUpdates, currentLearningRate } from '../optim/GradientTransformation.js'
 import type { Augment } from './augment.js'
+import type { Dtype } from '../compile/arena.js'
 import { buildPrograms, type AnyModel, type LossKind, type Programs, type Regularization } from './programs.js'
 import type { EpochRecord, History, NonFinite, Params, TrainState } from './TrainState.js'
 import { emptyHistory } from './TrainState.js'
@@ -61,6 +62,8 @@ export interface TrainConfig {
   readonly augment?: Augment
   /** Use the compiler (default true) or the reference interpreter. */
   readonly compiled?: boolean
+  /** Number format of the compiled programs (default float64; the interpreter is float64). */
+  readonly dtype?: Dtype
   /** Programs built earlier for the same model, loss and regularization (skips compiling). */
   readonly programs?: Programs
   readonly onStep?: (info: StepInfo) => void
@@ -101,7 +104,7 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
 }
 
 export function train(model: AnyModel, data: TrainData, config: TrainConfig, from?: TrainState): TrainState {
-  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true)
+  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: config.dtype ?? 'float64' })
   const s0 = from ?? initTrainState(model, config)
   if (s0.status !== 'running') return s0
   const perEpoch = countBatches(D.size(data.train), config.batchSize)

@@ -11,7 +11,7 @@ import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
 import { grad } from '../ad/grad.js'
-import { compile } from '../compile/index.js'
+import { compile, type CompileOptions } from '../compile/index.js'
 import { evaluate, type Bindings } from '../eval/evaluate.js'
 import * as ops from '../ops/index.js'
 import type { Model } from '../nn/model.js'
@@ -58,15 +58,15 @@ function regExpr(model: AnyModel, reg: Regularization): Expr | undefined {
 
 type Runner = (outs: readonly Expr[]) => (b: Bindings) => Tensor[]
 
-const compiledRunner: Runner = (outs) => compile(outs).runOrThrow
 const interpretedRunner: Runner = (outs) => (b) => {
   const r = evaluate([...outs], b)
   if (E.isLeft(r)) throw r.left
   return r.right
 }
 
-export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularization, compiled = true): Programs {
-  const run = compiled ? compiledRunner : interpretedRunner
+/** With `compiled`, `options` say how (e.g. `{ dtype: 'float32' }`); the interpreter is always float64. */
+export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularization, compiled = true, options: CompileOptions = {}): Programs {
+  const run: Runner = compiled ? (outs) => compile(outs, options).runOrThrow : interpretedRunner
   const x = ops.input('x', ['N', model.in])
   const y = ops.input('y', ['N'])
   const applied = model.apply(x, 'train')
