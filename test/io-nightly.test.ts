@@ -1,13 +1,16 @@
 /**
- * Nightly-style property tests of every decoder (10,500 cases, 19,500 decoder calls, ~7 s): random JSON values and
+ * Nightly-style property tests of every decoder (12,000 cases, 21,000 decoder calls): random JSON values and
  * random mutations of valid configs, specs and checkpoints never make a decoder throw and never
- * decode into an invalid object; whatever decodes re-encodes and decodes back exactly.
+ * decode into an invalid object; whatever decodes re-encodes and decodes back exactly. Graphs with
+ * hostile attributes (code in strings, objects, lists where numbers belong) are refused or decode to
+ * graphs whose compiled code holds none of it and runs without effect.
  */
 import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import * as R from '../src/core/Random.js'
-import { ConfigC, decodeConfig, optimizerFromSpec } from '../src/io/config.js'
+import { decodeRunConfig, encodeRunConfig, RunConfigC } from '../src/io/runConfig.js'
+import { buildOptimizer, buildTrainConfig, type RunConfig } from '../src/train/config.js'
 import { checkpointToText, decodeCheckpoint } from '../src/io/checkpoint.js'
 import { decodeGraph, encodeGraph } from '../src/io/graph.js'
 import { decodeSpec, encodeSpec } from '../src/io/spec.js'
@@ -15,8 +18,10 @@ import { decodeWith } from '../src/io/codecs.js'
 import { fromSpec } from '../src/nn/model.js'
 import * as ops from '../src/ops/index.js'
 import { train } from '../src/train/loop.js'
-import { toTrainConfig } from '../src/io/config.js'
 import { spiral } from '../src/data/datasets.js'
+import { isBoundLeaf, topoSort } from '../src/core/Expr.js'
+import * as T from '../src/core/Tensor.js'
+import { compile } from '../src/compile/index.js'
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
 
@@ -79,39 +84,43 @@ const noThrow = <A>(f: () => E.Either<{ message: string }, A>): E.Either<{ messa
   return r
 }
 
+const validSpec: Json = { layers: [{ kind: 'dense', in: 2, out: 6, init: 'he' }, { kind: 'batchNorm' }, { kind: 'activation', fn: 'tanh' }, { kind: 'dropout', keep: 0.9 }, { kind: 'dense', in: 6, out: 3 }] }
 const validConfig: Json = {
-  model: { layers: [{ kind: 'dense', in: 2, out: 6, init: 'he' }, { kind: 'batchNorm' }, { kind: 'activation', fn: 'tanh' }, { kind: 'dropout', keep: 0.9 }, { kind: 'dense', in: 6, out: 3 }] },
-  optimizer: { kind: 'adamw', lr: { kind: 'exponentialDecay', init: 0.01, rate: 0.5, decaySteps: 10 }, b1: 0.8, weightDecay: 0.001, clipNorm: 2 },
+  data: 'spiral',
+  optimizer: 'adamw',
+  learningRate: 0.01,
+  schedule: 'exponential',
+  decay: 0.5,
+  decayEvery: 2,
+  hyper: { b1: 0.8, weightDecay: 0.001, eps: { kind: 'exponentialDecay', init: 1e-8, rate: 0.5, decaySteps: 10 } },
+  clipNorm: 2,
   epochs: 2,
   batchSize: 8,
   seed: 3,
-  regularization: { kind: 'l2', lambda: 0.001 },
+  l2: 0.001,
   maxSteps: 3,
+  shift: 0,
 }
 
 /** Decoded config: invariants that the codec promises. */
-function checkConfig(c: E.Either<unknown, ReturnType<typeof ConfigC.decode> extends E.Either<unknown, infer A> ? A : never>): void {
+function checkConfig(c: E.Either<unknown, RunConfig>): void {
   if (E.isLeft(c)) return
   const v = c.right
-  expect(ConfigC.is(v)).toBe(true)
+  expect(RunConfigC.is(encodeRunConfig(v))).toBe(true)
   expect(Number.isInteger(v.epochs) && v.epochs >= 1 && Number.isInteger(v.batchSize) && v.batchSize >= 1).toBe(true)
-  if (typeof v.optimizer.lr === 'number') expect(v.optimizer.lr > 0 && Number.isFinite(v.optimizer.lr)).toBe(true)
-  if (v.regularization && v.regularization.kind !== 'none') expect(v.regularization.lambda >= 0).toBe(true)
+  expect(v.learningRate > 0 && Number.isFinite(v.learningRate)).toBe(true)
+  expect(v.l2 >= 0).toBe(true)
   // exact round trip through JSON text
-  const again = decodeConfig(JSON.parse(JSON.stringify(ConfigC.encode(v))))
+  const again = decodeRunConfig(JSON.parse(JSON.stringify(encodeRunConfig(v))))
   expect(again).toEqual(c)
-  if (v.model !== undefined) {
-    const s = decodeSpec(v.model)
-    if (E.isRight(s)) expect(E.isRight(fromSpec(s.right))).toBe(true)
-  }
-  optimizerFromSpec(v.optimizer).init({}) // builds without throwing
+  buildOptimizer(v, 1).init({}) // builds without throwing
 }
 
 describe('decoders never throw and never accept an invalid value (nightly)', () => {
   it('random JSON values (4 decoders × 2500)', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 4 }), (u) => {
-        checkConfig(noThrow(() => decodeConfig(u)))
+        checkConfig(noThrow(() => decodeRunConfig(u)))
         noThrow(() => decodeSpec(u))
         noThrow(() => decodeCheckpoint(u))
         noThrow(() => decodeGraph(u))
@@ -121,17 +130,17 @@ describe('decoders never throw and never accept an invalid value (nightly)', () 
   })
 
   it('mutations of a valid config (4000)', () => {
-    expect(E.isRight(decodeConfig(validConfig))).toBe(true)
+    expect(E.isRight(decodeRunConfig(validConfig))).toBe(true)
     fc.assert(
       fc.property(fc.nat(), mutationArb, (pick, m) => {
-        checkConfig(noThrow(() => decodeConfig(mutate(validConfig, pick, m))))
+        checkConfig(noThrow(() => decodeRunConfig(mutate(validConfig, pick, m))))
       }),
       { numRuns: 4000 },
     )
   })
 
   it('mutations of a valid model spec and graph (1500 each)', () => {
-    const spec = encodeSpec(E.getOrElseW(() => { throw new Error('bad spec') })(decodeSpec((validConfig as { model: Json }).model))) as unknown as Json
+    const spec = encodeSpec(E.getOrElseW(() => { throw new Error('bad spec') })(decodeSpec(validSpec))) as unknown as Json
     const x = ops.input('x', ['N', 3])
     const graph = encodeGraph([ops.sum(ops.mul(ops.tanh(ops.matmul(x, ops.param('W', [3, 2]))), ops.constant(-Infinity)))]) as unknown as Json
     fc.assert(
@@ -152,11 +161,11 @@ describe('decoders never throw and never accept an invalid value (nightly)', () 
   })
 
   it('mutations of a valid checkpoint (2500)', () => {
-    const cfg = E.getOrElseW(() => { throw new Error('bad config') })(decodeConfig(validConfig))
-    const spec = E.getOrElseW(() => { throw new Error('bad spec') })(decodeSpec(cfg.model))
+    const cfg = E.getOrElseW(() => { throw new Error('bad config') })(decodeRunConfig(validConfig))
+    const spec = E.getOrElseW(() => { throw new Error('bad spec') })(decodeSpec(validSpec))
     const model = E.getOrElseW(() => { throw new Error('bad model') })(fromSpec(spec))
-    const state = train(model, { train: spiral(R.key(2), { perClass: 4 }) }, toTrainConfig(cfg))
-    const text = E.getOrElseW(() => { throw new Error('bad checkpoint') })(checkpointToText({ spec, config: cfg, state }))
+    const state = train(model, { train: spiral(R.key(2), { perClass: 4 }) }, buildTrainConfig(cfg, 12))
+    const text = E.getOrElseW(() => { throw new Error('bad checkpoint') })(checkpointToText({ spec, run: cfg, state }))
     const doc = JSON.parse(text) as Json
     fc.assert(
       fc.property(fc.nat(), mutationArb, (pick, m) => {
@@ -176,6 +185,51 @@ describe('decoders never throw and never accept an invalid value (nightly)', () 
       }),
       { numRuns: 2500 },
     )
-    expect(decodeWith(ConfigC, validConfig, 'config')._tag).toBe('Right')
+    expect(decodeWith(RunConfigC, validConfig, 'config')._tag).toBe('Right')
+  })
+})
+
+describe('graphs with hostile attributes (nightly)', () => {
+  const flag = '__symgradNightlyPwned'
+  const g = globalThis as Record<string, unknown>
+  const code = [`2) + (globalThis.${flag} = 1, 0`, `(globalThis.${flag} = 1, 0)`, `0; globalThis.${flag} = 1; //`, `"]; globalThis.${flag} = 1; //`, `*/ globalThis.${flag} = 1; /*`, `N) * (globalThis.${flag} = 1`]
+  const hostileArb: fc.Arbitrary<Json> = fc.oneof(
+    fc.constantFrom(...code),
+    fc.constantFrom<Json>({ $num: 'NaN' }, { $num: code[0]! }, {}, [code[1]!], [[1, 2]], ['N', code[5]!], '__proto__', 'constructor', -1, 1.5, 1e308, null, true),
+    fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+    fc.array(fc.oneof(fc.integer({ min: -3, max: 5 }), fc.constantFrom(...code)), { maxLength: 4 }) as fc.Arbitrary<Json>,
+  )
+  const x = ops.input('x', ['N', 4])
+  const t = ops.pow(ops.transpose(ops.exp(ops.matmul(x, ops.param('W', [4, 2])))), 3)
+  const graph = encodeGraph([
+    ops.sum(ops.maximum(ops.add(t, ops.constant(-0.5, [2, 'N'])), 0), [1]),
+    ops.sum(ops.mean(ops.reshape(ops.param('V', [2, 4, 2]), [4, 4]), [0])),
+    ops.gatherLabel(ops.oneHot(ops.input('y', [3]), 2), ops.input('z', [3])),
+    ops.sumTo(ops.broadcastTo(ops.input('u', [1, 3]), [2, 3]), [3]),
+  ]) as unknown as Json
+  const keys = ['p', 'value', 'axes', 'shape', 'perm', 'classes', 'name', '__proto__', 'extra']
+
+  it('hostile values in every attribute position (1500): refused, or compiled without effect', () => {
+    let decoded = 0
+    fc.assert(
+      fc.property(fc.nat(), fc.constantFrom(...keys), hostileArb, (pick, key, v) => {
+        const doc = structuredClone(graph) as { nodes: { attrs: Record<string, Json> }[] }
+        const node = doc.nodes[pick % doc.nodes.length]!
+        const own = Object.keys(node.attrs)
+        const k = own.length > 0 && pick % 3 !== 0 ? own[pick % own.length]! : key
+        Object.defineProperty(node.attrs, k, { value: v, enumerable: true, configurable: true, writable: true })
+        const r = noThrow(() => decodeGraph(JSON.parse(JSON.stringify(doc))))
+        if (E.isLeft(r)) return
+        decoded++
+        const f = compile(r.right)
+        expect(f.source).not.toContain(flag)
+        const leaves = topoSort(r.right).filter(isBoundLeaf)
+        const bind = Object.fromEntries(leaves.map((l) => [l.attrs['name'] as string, T.fill(l.shape.map((d) => (typeof d === 'number' ? d : 2)), 1)]))
+        f(bind)
+        expect(g[flag]).toBeUndefined()
+      }),
+      { numRuns: 1500 },
+    )
+    expect(decoded).toBeGreaterThan(0)
   })
 })

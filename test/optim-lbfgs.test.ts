@@ -114,4 +114,34 @@ describe('lbfgs', () => {
     expect(r.reason).toMatch(/^line search failed/)
     expect(r.params['x']!.data[0]).toBe(0)
   })
+
+  it('fixedStep: no line search, one evaluation per iteration, converges on a quadratic', () => {
+    const quad: Objective = (p) => [0.5 * P.dot(p, p), p]
+    const r = lbfgs(quad, { x: T.of([3, -4]) }, { fixedStep: 0.5, maxIter: 60, gradTol: 1e-9 })
+    expect(r.reason).toBe('gradient tolerance reached')
+    expect(r.evaluations).toBe(r.iterations + 1)
+    const blowup = lbfgs((p) => { const v = p['x']!.data[0]!; return [Math.exp(v * v), { x: T.of([2 * v * Math.exp(v * v)]) }] }, { x: T.of([2]) }, { fixedStep: 10 })
+    expect(blowup.reason).toMatch(/^fixed step 10 gave a non-finite loss/)
+  })
+
+  it('fTol and xTol stop on a small change of f or x, with the reason named', () => {
+    const pb = rosenbrock()
+    const f = lbfgs(pb.objective, pb.x0, { fTol: 1e-3 })
+    const x = lbfgs(pb.objective, pb.x0, { xTol: 1e-2 })
+    const full = lbfgs(pb.objective, pb.x0)
+    expect([f.reason, x.reason]).toEqual(['function change tolerance reached', 'step tolerance reached'])
+    expect(f.iterations).toBeLessThan(full.iterations)
+    expect(x.iterations).toBeLessThan(full.iterations)
+    expect(f.losses).toHaveLength(f.iterations + 1)
+  })
+
+  it('a failed line search restarts from steepest descent instead of stopping', () => {
+    const quad: Objective = (p) => [0.5 * P.dot(p, p), p]
+    const x0 = { x: T.of([1, 1]) }
+    // a stale pair that makes the direction 1e-12 times too short: no step within 25 doublings satisfies the curvature condition
+    const st = { ...lbfgsInit(quad, x0), s: [{ x: T.of([1e-12, 0]) }], y: [{ x: T.of([1, 0]) }] }
+    const next = lbfgsStep(quad, st)
+    expect([next.stopped, next.restarts, next.iteration]).toEqual([null, 1, 1])
+    expect(next.f).toBeLessThan(st.f)
+  })
 })

@@ -34,6 +34,19 @@ describe('train', () => {
     expect(st.history.loss[st.history.loss.length - 1]!).toBeLessThan(st.history.loss[0]! / 4)
   })
 
+  it('a finished state given more epochs continues: 1 epoch, then train to 2 = 2 epochs in one go', () => {
+    const model = mlp([2, 10, 3])
+    const base = { optimizer: momentum(0.05), batchSize: 50, key: R.key(3) } as const
+    const one = train(model, { train: ds }, { ...base, epochs: 1 })
+    expect(one.status).toBe('done')
+    const more = train(model, { train: ds }, { ...base, epochs: 2 }, one)
+    const two = train(model, { train: ds }, { ...base, epochs: 2 })
+    expect([more.status, more.epoch, more.step]).toEqual(['done', 2, 12])
+    expect(sameParams(more.params, two.params)).toBe(true)
+    // nothing left to do: the same state, status 'done'
+    expect(train(model, { train: ds }, { ...base, epochs: 2 }, two)).toBe(two)
+  })
+
   it('resumes bit for bit: N steps, a copy of the state, M more = N + M steps in one go (with dropout)', () => {
     const model = mlp([2, 20, 3], { keep: 0.7 })
     const base = { optimizer: momentum(0.05), epochs: 3, batchSize: 32, key: R.key(7), regularization: { kind: 'l2', lambda: 1e-3 } } as const

@@ -11,6 +11,12 @@
  *
  * `lbfgsInit`/`lbfgsStep` expose one iteration at a time with plain-data state (for traces);
  * `lbfgs` runs to convergence.
+ *
+ * Stopping: ‖∇f‖ ≤ gradTol; |Δf| ≤ fTol·max(1, |f|) and ‖Δx‖ ≤ xTol·max(1, ‖x‖) when those are set
+ * (default 0: off); the iteration limit. A failed line search first restarts from steepest descent
+ * with the curvature history dropped (stale pairs are the usual cause); only a failure from a fresh
+ * start stops the run. `fixedStep: a` skips the line search altogether: x' = x + a·d with d the
+ * two-loop direction (one evaluation per iteration; for objectives where a search is too costly).
  */
 import * as P from './params.js'
 import type { Params } from './params.js'
@@ -30,6 +36,12 @@ export interface LbfgsOptions {
   readonly c2?: number
   /** Function evaluations allowed per line search. Default 25. */
   readonly maxLineSearch?: number
+  /** Stop when an iteration changes f by at most fTol·max(1, |f|). Default 0 (off). */
+  readonly fTol?: number
+  /** Stop when an iteration moves x by at most xTol·max(1, ‖x‖). Default 0 (off). */
+  readonly xTol?: number
+  /** No line search: every step is x + fixedStep·d. Default undefined (strong-Wolfe line search). */
+  readonly fixedStep?: number
 }
 
 export interface LbfgsState {
@@ -41,6 +53,8 @@ export interface LbfgsState {
   readonly y: readonly Params[]
   readonly iteration: number
   readonly evaluations: number
+  /** Restarts from steepest descent after a failed line search. */
+  readonly restarts: number
   /** Set when the run should stop: 'gradient tolerance reached', 'line search failed: …'. */
   readonly stopped: string | null
 }
@@ -53,11 +67,11 @@ interface Point {
   readonly g: Params
 }
 
-const defaults = { history: 10, maxIter: 500, gradTol: 1e-10, c1: 1e-4, c2: 0.9, maxLineSearch: 25 }
+const defaults = { history: 10, maxIter: 500, gradTol: 1e-10, c1: 1e-4, c2: 0.9, maxLineSearch: 25, fTol: 0, xTol: 0 }
 
 export function lbfgsInit(objective: Objective, x0: Params): LbfgsState {
   const [f, g] = objective(x0)
-  return { x: x0, f, g, s: [], y: [], iteration: 0, evaluations: 1, stopped: null }
+  return { x: x0, f, g, s: [], y: [], iteration: 0, evaluations: 1, restarts: 0, stopped: null }
 }
 
 /** The two-loop recursion: −H·g with H the L-BFGS inverse-Hessian estimate from (s, y) pairs. */
@@ -145,7 +159,7 @@ function lineSearch(
   return { point: null, evals, why: `no acceptable step in ${o.maxLineSearch} evaluations` }
 }
 
-/** One L-BFGS iteration: direction, line search, new curvature pair. */
+/** One L-BFGS iteration: direction, line search (or the fixed step), new curvature pair, tolerances. */
 export function lbfgsStep(objective: Objective, st: LbfgsState, options: LbfgsOptions = {}): LbfgsState {
   const o = { ...defaults, ...options }
   if (st.stopped !== null) return st
@@ -160,18 +174,40 @@ export function lbfgsStep(objective: Objective, st: LbfgsState, options: LbfgsOp
     y = []
     d = P.scale(st.g, -1)
   }
-  const a0 = s.length === 0 ? Math.min(1, 1 / gn) : 1
-  const ls = lineSearch(objective, { ...st, s, y }, d, a0, o)
-  const evaluations = st.evaluations + ls.evals
-  if (ls.point === null) return { ...st, evaluations, stopped: `line search failed: ${ls.why}` }
-  const p = ls.point
+  let restarts = st.restarts
+  let evaluations = st.evaluations
+  let p: Point
+  if (o.fixedStep !== undefined) {
+    const x = P.axpy(st.x, o.fixedStep, d)
+    const [f, g] = objective(x)
+    evaluations++
+    if (!Number.isFinite(f)) return { ...st, evaluations, stopped: `fixed step ${o.fixedStep} gave a non-finite loss (${f}): use a smaller step` }
+    p = { a: o.fixedStep, f, d: P.dot(g, d), x, g }
+  } else {
+    let ls = lineSearch(objective, { ...st, s, y }, d, s.length === 0 ? Math.min(1, 1 / gn) : 1, o)
+    evaluations += ls.evals
+    if (ls.point === null && s.length > 0) {
+      // stale curvature pairs are the usual cause: drop them and try once from steepest descent
+      s = []
+      y = []
+      restarts++
+      ls = lineSearch(objective, { ...st, s, y }, P.scale(st.g, -1), Math.min(1, 1 / gn), o)
+      evaluations += ls.evals
+    }
+    if (ls.point === null) return { ...st, evaluations, restarts, stopped: `line search failed: ${ls.why}` }
+    p = ls.point
+  }
   const sk = P.sub(p.x, st.x)
   const yk = P.sub(p.g, st.g)
   const sy = P.dot(sk, yk)
   const keep = sy > 1e-12 * P.dot(yk, yk)
   const s2 = keep ? [...s, sk].slice(-o.history) : s
   const y2 = keep ? [...y, yk].slice(-o.history) : y
-  return { x: p.x, f: p.f, g: p.g, s: s2, y: y2, iteration: st.iteration + 1, evaluations, stopped: null }
+  const stopped =
+    o.fTol > 0 && Math.abs(st.f - p.f) <= o.fTol * Math.max(1, Math.abs(st.f), Math.abs(p.f)) ? 'function change tolerance reached'
+    : o.xTol > 0 && P.globalNorm(sk) <= o.xTol * Math.max(1, P.globalNorm(st.x)) ? 'step tolerance reached'
+    : null
+  return { x: p.x, f: p.f, g: p.g, s: s2, y: y2, iteration: st.iteration + 1, evaluations, restarts, stopped }
 }
 
 export interface LbfgsResult {
@@ -180,6 +216,8 @@ export interface LbfgsResult {
   readonly gradNorm: number
   readonly iterations: number
   readonly evaluations: number
+  /** Restarts from steepest descent after a failed line search. */
+  readonly restarts: number
   /** Loss after each iteration, starting with the initial loss. */
   readonly losses: readonly number[]
   /** Why the run ended: a tolerance, a line-search failure, or the iteration limit. */
@@ -192,8 +230,9 @@ export function lbfgs(objective: Objective, x0: Params, options: LbfgsOptions = 
   let st = lbfgsInit(objective, x0)
   const losses = [st.f]
   while (st.stopped === null && st.iteration < maxIter) {
+    const before = st.iteration
     st = lbfgsStep(objective, st, options)
-    if (st.stopped === null) losses.push(st.f)
+    if (st.iteration > before) losses.push(st.f)
   }
   return {
     params: st.x,
@@ -201,6 +240,7 @@ export function lbfgs(objective: Objective, x0: Params, options: LbfgsOptions = 
     gradNorm: P.globalNorm(st.g),
     iterations: st.iteration,
     evaluations: st.evaluations,
+    restarts: st.restarts,
     losses,
     reason: st.stopped ?? `iteration limit ${maxIter} reached`,
   }

@@ -12,6 +12,7 @@
  * `maxSteps` stops after that many steps in total (status 'running'); passing the state back
  * continues exactly where it stopped (see TrainState.ts for how keys are derived).
  */
+import type { Dtype } from '../compile/arena.js'
 import * as R from '../core/Random.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
@@ -23,7 +24,6 @@ import { accuracy } from '../data/metrics.js'
 import type { AnyGradientTransformation } from '../optim/GradientTransformation.js'
 import { applyUpdates, currentLearningRate } from '../optim/GradientTransformation.js'
 import type { Augment } from './augment.js'
-import type { Dtype } from '../compile/arena.js'
 import { buildPrograms, type AnyModel, type LossKind, type Programs, type Regularization } from './programs.js'
 import type { EpochRecord, History, NonFinite, Params, TrainState } from './TrainState.js'
 import { emptyHistory } from './TrainState.js'
@@ -105,7 +105,9 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
 
 export function train(model: AnyModel, data: TrainData, config: TrainConfig, from?: TrainState): TrainState {
   const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: config.dtype ?? 'float64' })
-  const s0 = from ?? initTrainState(model, config)
+  // a finished run given more epochs continues (as the same run would have); one that stopped early
+  // (non-finite, early stopping) or already has its epochs is returned as it is, with its status saying why
+  const s0 = from === undefined ? initTrainState(model, config) : from.status === 'done' && from.epoch < config.epochs ? { ...from, status: 'running' as const } : from
   if (s0.status !== 'running') return s0
   const perEpoch = countBatches(D.size(data.train), config.batchSize)
   // local, growing copies of the history (the argument is never written)
