@@ -38,7 +38,7 @@ const pick = (b: Record<string, Tensor>, outs: readonly Expr[]) => {
   return Object.fromEntries(Object.entries(b).filter(([k]) => names.has(k)))
 }
 
-describe('float32 law: compiled float32 agrees with the float64 interpreter (tol 1e-4 of each output’s scale)', () => {
+describe('float32 law: compiled float32 agrees with the float64 interpreter (tol 1e-4 of each output’s scale, at least 1)', () => {
   it('values of random graphs without jumps', () => {
     fc.assert(
       fc.property(recipeOf(jumps), fc.integer({ min: 1, max: 6 }), fc.nat(1e6), (r, n, seed) => {
