@@ -17,8 +17,10 @@
  * (src/cli/commands.ts). Required fields are also search-space fields (src/io/searchSpace.ts).
  * Checkpoints carry the whole record, so a saved run resumes with the new field too.
  */
+import type { Dtype } from '../compile/arena.js'
 import * as R from '../core/Random.js'
 import { countBatches } from '../data/batches.js'
+import { initNames } from '../nn/init.js'
 import { mlp, type Model } from '../nn/model.js'
 import { lenet, smallConvnet } from '../nn/convnets.js'
 import { ShapeError } from '../core/errors.js'
@@ -32,7 +34,8 @@ import { randomShift } from './augment.js'
 import type { Point } from './search.js'
 
 export const runSchedules = ['constant', 'step', 'exponential'] as const
-export const runInits = ['small', 'xavier', 'he'] as const
+/** The init schemes a run may name: every built-in InitDef (nn/init.ts). */
+export const runInits = initNames
 export const runLosses = ['softmax', 'svm'] as const
 export const runPreprocess = ['none', 'center', 'standardize'] as const
 /** mlp: dense layers of `hidden` widths; convnet / lenet: nn/convnets.ts (5×5 convolutions with 8/16 or 16/32 filters). */
@@ -76,6 +79,8 @@ export interface RunConfig {
   readonly evalTrainSize?: number
   /** Compiled programs (default) or the reference interpreter. */
   readonly compiled?: boolean
+  /** Number format of the compiled programs (default float64; float32 runs on the WebAssembly SIMD backend). */
+  readonly dtype?: Dtype
   /** The architecture (default mlp, which reads `hidden`; the convnets ignore it). */
   readonly model?: (typeof runModels)[number]
 }
@@ -149,5 +154,6 @@ export function buildTrainConfig(c: RunConfig, trainSize: number, image?: readon
     ...(c.patience !== undefined ? { earlyStopping: { patience: c.patience } } : {}),
     ...(c.evalTrainSize !== undefined ? { evalTrainSize: c.evalTrainSize } : {}),
     ...(c.compiled !== undefined ? { compiled: c.compiled } : {}),
+    ...(c.dtype !== undefined ? { dtype: c.dtype } : {}),
   }
 }

@@ -29,4 +29,5 @@ export const channelsFirstLayer = defineLayer({
   apply: (_, x) => ({ out: ops.transpose(x, [0, 3, 1, 2]) }),
   inference: keepLayer,
   describe: (_, s) => `channels first ${show(s)}→${show([s[2]!, s[0]!, s[1]!])}`,
+  example: { options: {}, inShape: [3, 3, 2] },
 })

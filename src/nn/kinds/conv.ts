@@ -75,4 +75,5 @@ export const convLayer = defineLayer({
   },
   inference: keepLayer,
   describe: (o, s) => `conv ${showKernel(o.kernel)}, ${chw('conv', s)[0]}→${o.filters}, stride ${showPair(o.stride)}, pad ${showPair(o.pad)}, init ${showScheme(o.init)}`,
+  example: { options: { filters: 2, kernel: 3, stride: 1, pad: 1, init: 'he' }, inShape: [2, 4, 4] },
 })

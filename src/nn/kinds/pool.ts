@@ -40,6 +40,7 @@ function poolLayer<const K extends 'maxPool' | 'avgPool'>(kind: K, op: typeof op
     apply: (o, x) => ({ out: op(x, { window: toPair(o.window), stride: toPair(o.stride ?? o.window) }) }),
     inference: keepLayer,
     describe: (o) => `${kind} ${showPair(o.window)}, stride ${showPair(o.stride ?? o.window)}`,
+    example: { options: { window: 2, stride: undefined }, inShape: [2, 4, 4] },
   })
 }
 

@@ -39,4 +39,5 @@ export const spatialBatchNormLayer = defineLayer({
   },
   inference: keepLayer,
   describe: (o) => `spatial batch norm ε=${o.eps} m=${o.momentum}`,
+  example: { options: { eps: defaultEps, momentum: defaultMomentum }, inShape: [2, 3, 3] },
 })
