@@ -124,8 +124,8 @@ describe('checkpoints and resume', () => {
     )
     expect(edit((d) => (d['version'] = 2))).toBe('checkpoint.version: unknown checkpoint format version 2 (this symgrad reads version 1)')
     expect(edit((d) => (d['format'] = 'keras'))).toBe('checkpoint.format: expected "symgrad-checkpoint", got "keras" (not a symgrad checkpoint)')
-    expect(edit((d) => ((d['spec'].layers[4].out = 4), (d['spec'].out = 4)))).toBe("checkpoint.state.params['dense4.W']: expected shape [16,4] for this model, got [16,3]")
-    expect(edit((d) => delete d['state'].params['bn1.gamma'])).toMatch(/^checkpoint\.state\.params: missing 'bn1\.gamma' \(the model needs \[16\]; the checkpoint has /)
+    expect(edit((d) => ((d['spec'].layers[4].out = 4), (d['spec'].out = 4)))).toBe("checkpoint.state.params['dense1.W']: expected shape [16,4] for this model, got [16,3]")
+    expect(edit((d) => delete d['state'].params['bn0.gamma'])).toMatch(/^checkpoint\.state\.params: missing 'bn0\.gamma' \(the model needs \[16\]; the checkpoint has /)
     expect(edit((d) => (d['config'].optimizer = { kind: 'momentum', lr: 0.1 }))).toBe(
       "checkpoint.state.optState: expected a record of 'count', 'hyperparams', 'velocity', got an array of 2 (the optimizer state does not fit the configured optimizer)",
     )

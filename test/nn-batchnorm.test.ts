@@ -102,9 +102,9 @@ describe('batch norm in a model', () => {
   const { mean, variance } = colStats(h)
 
   it('updates running statistics as m·running + (1 − m)·batch with m = 0.9 (biased batch variance)', () => {
-    const state = { 'bn1.runningMean': T.of([1, 2, 3]), 'bn1.runningVar': T.of([4, 5, 6]) }
+    const state = { 'bn0.runningMean': T.of([1, 2, 3]), 'bn0.runningVar': T.of([4, 5, 6]) }
     const a = m.apply(xi, 'train')
-    const [rm, rv] = run([a.state['bn1.runningMean']!, a.state['bn1.runningVar']!], { ...params, ...state, x: xb })
+    const [rm, rv] = run([a.state['bn0.runningMean']!, a.state['bn0.runningVar']!], { ...params, ...state, x: xb })
     for (let j = 0; j < D; j++) {
       expect(T.get(rm!, j)).toBeCloseTo(0.9 * (j + 1) + 0.1 * mean[j]!, 12)
       expect(T.get(rv!, j)).toBeCloseTo(0.9 * (j + 4) + 0.1 * variance[j]!, 12)
@@ -112,14 +112,14 @@ describe('batch norm in a model', () => {
     expect(Object.keys(m.apply(xi, 'test').state)).toEqual([])
   })
   it('inference equals training when the running statistics equal the batch statistics', () => {
-    const state = { 'bn1.runningMean': T.make([D], mean), 'bn1.runningVar': T.make([D], variance) }
+    const state = { 'bn0.runningMean': T.make([D], mean), 'bn0.runningVar': T.make([D], variance) }
     const b = { ...params, ...state, x: xb }
     const [train, test, inf] = run([m.apply(xi, 'train').out, m.apply(xi, 'test').out, toInference(m).apply(xi, 'train').out], b)
     expect(T.maxRelError(train!, test!, 1e-12)).toBeLessThan(1e-12)
     expect(T.equal(test!, inf!)).toBe(true)
   })
   it('test mode uses the running statistics, not the batch', () => {
-    const state = { 'bn1.runningMean': T.of([0, 0, 0]), 'bn1.runningVar': T.of([1, 1, 1]) }
+    const state = { 'bn0.runningMean': T.of([0, 0, 0]), 'bn0.runningVar': T.of([1, 1, 1]) }
     const [train, test] = run([m.apply(xi, 'train').out, m.apply(xi, 'test').out], { ...params, ...state, x: xb })
     expect(T.maxRelError(train!, test!)).toBeGreaterThan(1e-3)
     // a one-row batch is fine in test mode (the output depends on that row only)

@@ -29,11 +29,11 @@ describe('activation statistics', () => {
     const st = activationStats(m, params, state, x, { loss: { fn: (out) => softmaxCrossEntropy(out, yi), bindings: { y } } })
     expect(E.isRight(st)).toBe(true)
     if (E.isLeft(st)) return
-    expect(st.right.map((l) => [l.name, l.kind])).toEqual([['dense0', 'dense'], ['tanh1', 'tanh'], ['dense2', 'dense']])
+    expect(st.right.map((l) => [l.name, l.kind])).toEqual([['dense0', 'dense'], ['tanh0', 'tanh'], ['dense1', 'dense']])
     // the last layer's gradient is (softmax − onehot)/N: every row sums to 0, so the mean is 0
     expect(Math.abs(st.right[2]!.gradients!.mean)).toBeLessThan(1e-15)
     expect(st.right[1]!.activations.max).toBeLessThanOrEqual(1)
-    expect(formatStats(st.right)).toMatch(/tanh1\s+tanh/)
+    expect(formatStats(st.right)).toMatch(/tanh0\s+tanh/)
     const bad = activationStats(m, params, state, R.normal(R.key(2), [20, 7]))
     expect(E.isLeft(bad) && bad.left.message).toMatch(/expected a batch \[N,6\], got \[20,7\]/)
   })

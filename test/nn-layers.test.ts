@@ -76,8 +76,8 @@ describe('layers: gradients of whole models vs central differences', () => {
         // stay away from the kinks: leakyRelu/elu inputs and maxout ties
         const vals = run(a.layers.map((l) => l.out), b)
         fc.pre(awayFromZero(vals[1]!, 0.02) && awayFromZero(vals[4]!, 0.02))
-        const W = params['maxout4.W']!
-        const z = run([ops.add(ops.matmul(ops.tensor(vals[3]!), ops.tensor(W)), ops.tensor(params['maxout4.b']!))], {})[0]!
+        const W = params['maxout0.W']!
+        const z = run([ops.add(ops.matmul(ops.tensor(vals[3]!), ops.tensor(W)), ops.tensor(params['maxout0.b']!))], {})[0]!
         for (let i = 0; i < 6; i++) for (let j = 0; j < 3; j++) fc.pre(Math.abs(T.get(z, i, j) - T.get(z, i, 3 + j)) > 0.02)
         const loss = probe(a.out, k4!)
         expectGradOk(loss, m.params(), b)
@@ -89,7 +89,7 @@ describe('layers: gradients of whole models vs central differences', () => {
   it('sigmoid and tanh nets, test mode with batch norm on running statistics', () => {
     const m = sequential(dense(3, 4, { init: 'he' }), batchNorm(), sigmoid, dense(4, 4, { init: 'small' }), tanh, dense(4, 2))
     const { params } = m.init(R.key(5))
-    const state = { 'bn1.runningMean': R.normal(R.key(6), [4]), 'bn1.runningVar': R.uniform(R.key(7), [4], 0.5, 2) }
+    const state = { 'bn0.runningMean': R.normal(R.key(6), [4]), 'bn0.runningVar': R.uniform(R.key(7), [4], 0.5, 2) }
     const xi = ops.input('x', [5, 3])
     const loss = probe(m.apply(xi, 'test').out)
     const b = { ...params, ...state, x: R.normal(R.key(8), [5, 3]) }
@@ -99,10 +99,10 @@ describe('layers: gradients of whole models vs central differences', () => {
 })
 
 describe('models', () => {
-  it('names parameters after layer kind and position, with shapes', () => {
+  it('names parameters after layer kind and index among its kind, with shapes', () => {
     const m = sequential(dense(784, 100), batchNorm(), relu, dense(100, 10))
-    expect(m.paramShapes).toEqual({ 'dense0.W': [784, 100], 'dense0.b': [100], 'bn1.gamma': [100], 'bn1.beta': [100], 'dense3.W': [100, 10], 'dense3.b': [10] })
-    expect(m.stateShapes).toEqual({ 'bn1.runningMean': [100], 'bn1.runningVar': [100] })
+    expect(m.paramShapes).toEqual({ 'dense0.W': [784, 100], 'dense0.b': [100], 'bn0.gamma': [100], 'bn0.beta': [100], 'dense1.W': [100, 10], 'dense1.b': [10] })
+    expect(m.stateShapes).toEqual({ 'bn0.runningMean': [100], 'bn0.runningVar': [100] })
   })
   it('the spec is JSON and fromSpec rebuilds the same model', () => {
     const m = sequential(dense(3, 4, { init: { std: 0.1 } }), batchNorm({ momentum: 0.8 }), elu(0.5), dropout(0.5), maxout(4, 2, 3), dense(2, 2))
@@ -116,7 +116,7 @@ describe('models', () => {
       for (const k of Object.keys(a.params)) expect(T.equal(a.params[k]!, b.params[k]!)).toBe(true)
     }
     const bad = fromSpec({ ...spec, layers: spec.layers.map((l, i) => (i === 4 ? { ...l, in: 5 } : l)) })
-    expect(E.isLeft(bad) && bad.left.message).toMatch(/layer 4 'maxout4' expected input width 5, got 4/)
+    expect(E.isLeft(bad) && bad.left.message).toMatch(/layer 4 'maxout0' expected input width 5, got 4/)
   })
   it('apply checks the input width at run time for models built from data', () => {
     const m = sequential(dense(3, 2))
@@ -126,12 +126,12 @@ describe('models', () => {
     const s = summary(sequential(dense(784, 100), batchNorm(), relu, dropout(0.5), dense(100, 10)))
     expect(s).toContain('dense0')
     expect(s).toMatch(/dense0\s+dense 784→100, init xavier\s+\[N,100\]\s+78500/)
-    expect(s).toMatch(/bn1\s+batch norm ε=0.00001 m=0.9\s+\[N,100\]\s+200\s+200/)
+    expect(s).toMatch(/bn0\s+batch norm ε=0.00001 m=0.9\s+\[N,100\]\s+200\s+200/)
     expect(s).toMatch(/total\s+\[N,10\]\s+79710\s+200/)
   })
   it('mlp never drops input units unless asked', () => {
     const m = mlp([10, 8, 8, 3], { keep: 0.5, batchNorm: true, activation: tanh })
-    expect(m.spec.layers.map((l) => l.name)).toEqual(['dense0', 'bn1', 'tanh2', 'dropout3', 'dense4', 'bn5', 'tanh6', 'dropout7', 'dense8'])
+    expect(m.spec.layers.map((l) => l.name)).toEqual(['dense0', 'bn0', 'tanh0', 'dropout0', 'dense1', 'bn1', 'tanh1', 'dropout1', 'dense2'])
     const m2 = mlp([10, 8, 3], { keep: 0.5, inputKeep: 0.8 })
     expect(m2.spec.layers.map((l) => l.kind)).toEqual(['dropout', 'dense', 'activation', 'dropout', 'dense'])
     const i: 10 = m2.in
@@ -147,11 +147,11 @@ describe('initialization', () => {
     const c = m.init(R.key(43))
     for (const k of Object.keys(a.params)) expect(T.equal(a.params[k]!, b.params[k]!)).toBe(true)
     for (const k of Object.keys(a.params).filter((n) => n.endsWith('.W'))) expect(T.equal(a.params[k]!, c.params[k]!)).toBe(false)
-    expect(T.equal(a.params['dense2.W']!, a.params['dense4.W']!)).toBe(false)
+    expect(T.equal(a.params['dense1.W']!, a.params['dense2.W']!)).toBe(false)
   })
   it('standard deviations match the formulas; biases are 0', () => {
     const { params } = m.init(R.key(7))
-    const expected: [string, number][] = [['dense0.W', 0.01], ['dense2.W', 1 / Math.sqrt(300)], ['dense4.W', Math.sqrt(2 / 250)], ['maxout5.W', Math.sqrt(2 / 200)]]
+    const expected: [string, number][] = [['dense0.W', 0.01], ['dense1.W', 1 / Math.sqrt(300)], ['dense2.W', Math.sqrt(2 / 250)], ['maxout0.W', Math.sqrt(2 / 200)]]
     for (const [name, std] of expected) {
       const w = params[name]!
       const n = w.data.length
@@ -169,7 +169,7 @@ describe('initialization', () => {
     const m2 = sequential(dense(2, 2), batchNorm())
     const { params, state } = m2.init(R.key(1))
     expect(Object.isFrozen(params) && Object.isFrozen(state)).toBe(true)
-    expect(T.equal(state['bn1.runningVar']!, T.ones([2]))).toBe(true)
+    expect(T.equal(state['bn0.runningVar']!, T.ones([2]))).toBe(true)
     expect(toInference(m2).spec.inference).toBe(true)
   })
 })

@@ -111,7 +111,7 @@ describe('overfitTiny and dead ReLUs', () => {
     const model = mlp([2, 16, 3])
     const { params, state } = model.init(R.key(3))
     const fresh = deadRelus(model, params, state, ds)
-    expect(fresh).toEqual([{ layer: 'relu1', units: 16, dead: 0 }])
+    expect(fresh).toEqual([{ layer: 'relu0', units: 16, dead: 0 }])
     const killed = deadRelus(model, { ...params, 'dense0.b': T.fill([16], -100) }, state, ds)
     expect(killed[0]!.dead).toBe(1)
     const [c] = checkDeadRelus(killed)

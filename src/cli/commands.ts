@@ -19,6 +19,7 @@ import { checkLayers, checkRun, cliLimits } from './checks.js'
 import { checkMlpSize, within } from '../io/limits.js'
 import { loadData } from './data.js'
 import { runTraining } from './run.js'
+import { queueTarget } from './queueCommands.js'
 
 /** Flags that set RunConfig fields (shared by train, search and ensemble). */
 export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunConfig }> = {
@@ -74,7 +75,7 @@ export function inFile<A>(path: string, r: E.Either<SymgradError, A>): E.Either<
   return E.isLeft(r) && !r.left.message.includes(path) ? E.left(new SymgradError(r.left.kind, `${path}: ${r.left.message}`)) : r
 }
 
-export function ensembleCommand(a: ParsedArgs): number {
+export async function ensembleCommand(a: ParsedArgs): Promise<number> {
   const c = configFromArgs(a, { ...defaultRunConfig, epochs: 5 })
   const count = typeof a.flags['models'] === 'number' ? a.flags['models'] : 3
   if (!(Number.isInteger(count) && count >= 1)) throw new ArgError(`ensemble: --models must be a positive integer, got ${count}`)
@@ -83,12 +84,16 @@ export function ensembleCommand(a: ParsedArgs): number {
   const data = orExit(loadData(c))
   orExit(checkRun(c, data, limits))
   const { train, validation, test, image } = data
-  const model = buildModel(c, D.features(train), train.classes)
+  const target = await queueTarget(a, 'ensemble')
   console.log(`ensemble of ${count} × mlp [${[D.features(train), ...c.hidden, train.classes].join(', ')}] on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i)`)
-  const r = trainEnsemble(model, { train, validation }, test, buildTrainConfig(c, D.size(train), image), count, (i, acc) =>
-    console.log(`model ${i + 1}/${count}: test accuracy ${pct(acc)}`),
-  )
-  if (E.isLeft(r)) return (console.error(`symgrad: ${r.left.message}`), 1)
+  const onMember = (i: number, acc: number) => console.log(`model ${i + 1}/${count}: test accuracy ${pct(acc)}`)
+  let r: E.Either<string, { readonly single: readonly number[]; readonly ensemble: number }>
+  if (target) r = await (await import('../queue/search.js')).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l) })
+  else {
+    const model = buildModel(c, D.features(train), train.classes)
+    r = E.mapLeft((e: Error) => e.message)(trainEnsemble(model, { train, validation }, test, buildTrainConfig(c, D.size(train), image), count, onMember))
+  }
+  if (E.isLeft(r)) return (console.error(`symgrad: ${r.left}`), 1)
   const mean = r.right.single.reduce((s, x) => s + x, 0) / count
   console.log(`single models: mean ${pct(mean)}, best ${pct(Math.max(...r.right.single))}`)
   console.log(`ensemble (mean of probabilities): test accuracy ${pct(r.right.ensemble)}`)

@@ -7,6 +7,7 @@ import { configFlags, ensembleCommand, gradcheckCommand } from './commands.js'
 import { explainCommand } from './explain.js'
 import { trainCommand } from './trainCommand.js'
 import { searchCommand } from './searchCommand.js'
+import { workerCommand } from './queueCommands.js'
 
 const trainFlags: Record<string, FlagSpec> = {
   ...configFlags,
@@ -23,9 +24,18 @@ const searchFlags: Record<string, FlagSpec> = {
   rounds: { kind: 'number', help: 'coarse-to-fine rounds; each refines the space around the best 3   [1]' },
   space: { kind: 'string', help: 'JSON search space file, e.g. {"learningRate":{"kind":"logUniform","lo":1e-3,"hi":0.3}} (kinds: uniform, logUniform, choice)' },
   workers: { kind: 'number', help: 'worker threads   [all CPU cores]' },
+  queue: { kind: 'string', help: 'run the trials on symgrad workers through Redis: redis://host[:port][/db]' },
+  checkpoints: { kind: 'string', help: 'with --queue: each worker saves each trial\'s checkpoint in this folder (on its machine)' },
   out: { kind: 'string', help: 'where to save the best configuration   [report/best-config.json]' },
 }
-const ensembleFlags: Record<string, FlagSpec> = { ...configFlags, models: { kind: 'number', help: 'how many models   [3]' } }
+const ensembleFlags: Record<string, FlagSpec> = {
+  ...configFlags, models: { kind: 'number', help: 'how many models   [3]' },
+  queue: { kind: 'string', help: 'train the members on symgrad workers through Redis: redis://host[:port][/db]' },
+}
+const workerFlags: Record<string, FlagSpec> = {
+  queue: { kind: 'string', help: 'the Redis server holding the jobs: redis://host[:port][/db]' },
+  'lock-ms': { kind: 'number', help: 'a dead worker\'s job is taken over after its lock expires (ms)   [30000]' },
+}
 const gradcheckFlags: Record<string, FlagSpec> = {
   hidden: { kind: 'string', help: 'hidden widths   [6]' }, loss: { kind: 'string', help: 'softmax | svm   [softmax]' }, seed: { kind: 'number', help: 'seed   [0]' },
 }
@@ -49,6 +59,8 @@ Commands
              symgrad search --trials 8 --rounds 2
   ensemble   train several models from different seeds, single vs averaged accuracy
              symgrad ensemble --models 3 --epochs 3
+  worker     run search trials and ensemble members from a Redis job queue, on any machine
+             symgrad worker --queue redis://10.0.0.5:6379   (then: symgrad search --queue redis://10.0.0.5:6379)
   gradcheck  symbolic gradients of a small network vs central differences
              symgrad gradcheck --hidden 6,4 --loss svm
   explain    derivatives, the backprop trace and the circuit picture of an expression
@@ -64,7 +76,10 @@ search flags
 ${flagHelp(Object.fromEntries(Object.entries(searchFlags).filter(([k]) => !(k in configFlags))))}
 
 ensemble flags
-${flagHelp({ models: ensembleFlags['models']! })}
+${flagHelp({ models: ensembleFlags['models']!, queue: ensembleFlags['queue']! })}
+
+worker flags
+${flagHelp(workerFlags)}
 
 gradcheck flags
 ${flagHelp(gradcheckFlags)}
@@ -90,12 +105,13 @@ export async function main(argv: readonly string[], err: (line: string) => void 
     switch (cmd) {
       case 'train': return trainCommand(parseArgs(rest, trainFlags, 'train'), err)
       case 'search': return await searchCommand(parseArgs(rest, searchFlags, 'search'))
-      case 'ensemble': return ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
+      case 'ensemble': return await ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
+      case 'worker': return await workerCommand(parseArgs(rest, workerFlags, 'worker'))
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
       case 'explain': return await explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
       default: {
-        const near = closest(cmd, ['train', 'search', 'ensemble', 'gradcheck', 'explain'])
-        throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, gradcheck, explain; see symgrad --help)`)
+        const near = closest(cmd, ['train', 'search', 'ensemble', 'worker', 'gradcheck', 'explain'])
+        throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, worker, gradcheck, explain; see symgrad --help)`)
       }
     }
   } catch (e) {

@@ -9,21 +9,27 @@ import { pathToFileURL } from 'node:url'
 import type { RunConfig } from '../train/config.js'
 import type { Point, TrialResult } from '../train/search.js'
 
+/**
+ * A worker thread running the module `./<name>.ts` beside `from` (an import.meta.url) when running
+ * from source (the thread registers tsx's loader before importing it), `./<name>.js` when built.
+ */
+export function startThread(from: string, name: string): Worker {
+  const ts = from.endsWith('.ts')
+  const url = new URL(ts ? `./${name}.ts` : `./${name}.js`, from)
+  if (!ts) return new Worker(url)
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}) })`, { eval: true })
+}
+
 export async function runTrials(base: RunConfig, points: readonly Point[], o: { workers?: number; onResult?: (r: TrialResult, done: number) => void } = {}): Promise<TrialResult[]> {
   const n = Math.max(1, Math.min(points.length, o.workers ?? availableParallelism()))
   const results: TrialResult[] = new Array(points.length)
   let next = 0
   let done = 0
-  const ts = import.meta.url.endsWith('.ts')
-  const url = new URL(ts ? './searchWorker.ts' : './searchWorker.js', import.meta.url)
-  // run from source (tsx): the worker registers tsx's loader before importing the worker module
-  const boot = ts
-    ? `import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}) })`
-    : undefined
   await Promise.all(
     Array.from({ length: n }, () =>
       new Promise<void>((resolve, reject) => {
-        const w = boot !== undefined ? new Worker(boot, { eval: true }) : new Worker(url)
+        const w = startThread(import.meta.url, 'searchWorker')
         const feed = () => {
           if (next >= points.length) return void w.terminate().then(() => resolve())
           const trial = next++

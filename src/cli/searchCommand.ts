@@ -16,6 +16,7 @@ import { choice, formatTable, gridSearch, logUniform, randomSearch, rank, refine
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, inFile, orExit } from './commands.js'
 import { runTrials } from './pool.js'
+import { queueTarget } from './queueCommands.js'
 
 /** Learning rate and L2 strength on log scales (the usual coarse search), hidden width as a choice. */
 export const defaultSpace: Space = { learningRate: logUniform(1e-3, 0.3), l2: logUniform(1e-6, 1e-2), hidden: choice(50, 100, 200) }
@@ -44,14 +45,19 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   orExit(checkFolderWritable(dirname(out)))
   if (existsSync(out)) orExit(checkWritable(out))
   else orExit(writeTarget(out))
+  const checkpoints = a.flags['checkpoints']
+  if (checkpoints !== undefined && a.flags['queue'] === undefined) throw new ArgError('search: --checkpoints needs --queue (workers save the checkpoints)')
+  const target = await queueTarget(a, 'search')
   const key = R.key(base.seed)
   const all: TrialResult[] = []
   for (let round = 0; round < rounds; round++) {
     const points = grid !== undefined ? gridSearch(space, grid) : randomSearch(space, R.foldIn(key, round), trials)
     console.log(`${round === 0 ? '' : '\n'}round ${round + 1}/${rounds}: ${points.length} ${grid !== undefined ? 'grid' : 'random'} trials of ${base.epochs} epoch(s) on ${base.data}, space ${JSON.stringify(space)}`)
     const t0 = Date.now()
-    const results = await runTrials(base, points, { ...(workers ? { workers } : {}), onResult: (_r, done) => process.stdout.isTTY && process.stdout.write(`\r${done}/${points.length} trials done`) })
-    if (process.stdout.isTTY) process.stdout.write('\r')
+    const results = target
+      ? await (await import('../queue/search.js')).queueTrials(target, base, points, { label: `round ${round + 1}/${rounds}: `, progress: (l) => console.log(l), ...(typeof checkpoints === 'string' ? { checkpoints } : {}) })
+      : await runTrials(base, points, { ...(workers ? { workers } : {}), onResult: (_r, done) => process.stdout.isTTY && process.stdout.write(`\r${done}/${points.length} trials done`) })
+    if (process.stdout.isTTY && !target) process.stdout.write('\r')
     console.log(formatTable(results))
     console.log(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`)
     all.push(...results.map((r) => ({ ...r, trial: all.length + r.trial })))
@@ -69,5 +75,6 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   const w = writeFileAtomic(out, JSON.stringify(cfg.right, null, 2) + '\n')
   if (E.isLeft(w)) return (console.error(`symgrad: ${w.left.message}`), 1)
   console.log(`best: trial ${best.trial}, validation accuracy ${(best.score * 100).toFixed(1)}% → ${out} (train it: symgrad train --config ${out})`)
+  if (best.checkpoint !== undefined) console.log(`its checkpoint: ${best.checkpoint}`)
   return 0
 }

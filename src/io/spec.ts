@@ -1,8 +1,9 @@
 /**
  * Model specs as JSON: decoded with io-ts into the very `ModelSpec` the TypeScript combinators
  * build (`sequential(dense(2, 8), relu, dense(8, 3)).spec`), then made a model by `nn.fromSpec`.
- * No class registry: a layer is a `kind`-tagged record, and an unknown kind is a decoding error
- * naming the path and the nearest known kind.
+ * A layer is a `kind`-tagged record; its kind is looked up in a layer registry (a value, the
+ * built-in kinds unless one is given) whose record supplies the codec of the layer's fields and
+ * their defaults. An unknown kind is a decoding error naming the path and the nearest known kind.
  *
  *   { "in": 2, "layers": [
  *       { "kind": "dense", "in": 2, "out": 8, "init": "he" },
@@ -10,95 +11,65 @@
  *       { "kind": "dropout", "keep": 0.8 },
  *       { "kind": "dense", "in": 8, "out": 3 } ] }
  *
- * Defaults are those of the builders (dense/maxout init 'xavier', maxout pieces 2, batch norm eps
- * 1e-5 and momentum 0.9); `name`, and for width-preserving layers `in`/`out`, may be given (as in
- * `model.spec`) or left out. `kind` ('sequential'), `in`, `out` and `inference` (false) of the
- * model are optional too; given widths are checked against the layers.
+ * Defaults are those of the records (nn/kinds/: dense/maxout init 'xavier', maxout pieces 2, batch
+ * norm eps 1e-5 and momentum 0.9, …); `name`, and for width-preserving layers `in`/`out`, may be
+ * given (as in `model.spec`) or left out. `kind` ('sequential'), `in`, `out` and `inference` (false)
+ * of the model are optional too; given widths are checked against the layers.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { SymgradError } from '../core/errors.js'
 import type { Dataset } from '../data/Dataset.js'
-import type { ActivationName } from '../nn/activations.js'
-import type { InitScheme } from '../nn/init.js'
+import { builtinLayers } from '../nn/builtinLayers.js'
+import { InitSchemeC } from '../nn/init.js'
+import type { LayerRegistry } from '../nn/LayerDef.js'
+import { lookupLayer } from '../nn/LayerDef.js'
+import { anyLayerCodec, type LayerJson, withDefaults } from '../nn/layerCodec.js'
 import type { LayerSpec } from '../nn/layers.js'
 import { resolveLayers } from '../nn/model.js'
 import type { Model, ModelSpec } from '../nn/model.js'
 import { fromSpec } from '../nn/model.js'
-import { decodeWith, describe, FiniteNumber, KeepProbability, NonEmptyString, oneOf, PositiveInt, PositiveNumber, struct, tagged, UnitInterval, listOf } from './codecs.js'
+import { decodeWith, describe, listOf, PositiveInt, struct } from './codecs.js'
 
-const InitName = oneOf(['small', 'xavier', 'he'])
-const InitStd = struct('{ std }', { std: PositiveNumber })
+export { InitSchemeC, type LayerJson }
 
-/** 'small' | 'xavier' | 'he' | { std: positive number }. */
-export const InitSchemeC = new t.Type<InitScheme, InitScheme, unknown>(
-  `an init scheme ('small' | 'xavier' | 'he' | { std })`,
-  (u): u is InitScheme => InitName.is(u) || InitStd.is(u),
-  (u, c) => (typeof u === 'string' ? InitName.validate(u, c) : typeof u === 'object' && u !== null && !Array.isArray(u) ? InitStd.validate(u, c) : t.failure(u, c)),
-  (s) => s,
-)
-
-const activations: readonly ActivationName[] = ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'identity']
-const named = { name: NonEmptyString }
-const widths = { in: PositiveInt, out: PositiveInt }
-
-/** A layer as JSON: a `kind`-tagged record. */
-export const LayerC = tagged('a layer', 'kind', {
-  dense: struct('a dense layer', { kind: t.literal('dense'), ...widths }, { init: InitSchemeC, ...named }),
-  maxout: struct('a maxout layer', { kind: t.literal('maxout'), ...widths }, { pieces: PositiveInt, init: InitSchemeC, ...named }),
-  activation: struct('an activation layer', { kind: t.literal('activation'), fn: oneOf(activations) }, { alpha: FiniteNumber, ...named, ...widths }),
-  batchNorm: struct('a batch norm layer', { kind: t.literal('batchNorm') }, { eps: PositiveNumber, momentum: UnitInterval, ...named, ...widths }),
-  dropout: struct('a dropout layer', { kind: t.literal('dropout'), keep: KeepProbability }, { ...named, ...widths }),
-})
-export type LayerJson = t.TypeOf<typeof LayerC>
-
-/** A model spec as JSON (see the module note). */
-export const ModelSpecC = struct('a model spec', { layers: listOf(LayerC, 'a list of layers') }, {
-  kind: t.literal('sequential'),
-  in: PositiveInt,
-  out: PositiveInt,
-  inference: t.boolean,
-})
-export type ModelSpecJson = t.TypeOf<typeof ModelSpecC>
-
-/** The layer the builders would make: defaults filled in, widths of width-preserving layers kept. */
-function toLayer(l: LayerJson): LayerSpec {
-  const name = l.name !== undefined ? { name: l.name } : {}
-  switch (l.kind) {
-    case 'dense':
-      return { kind: 'dense', in: l.in, out: l.out, init: l.init ?? 'xavier', ...name }
-    case 'maxout':
-      return { kind: 'maxout', in: l.in, out: l.out, pieces: l.pieces ?? 2, init: l.init ?? 'xavier', ...name }
-    case 'activation':
-      return { kind: 'activation', fn: l.fn, ...(l.alpha !== undefined ? { alpha: l.alpha } : {}), ...name }
-    case 'batchNorm':
-      return { kind: 'batchNorm', eps: l.eps ?? 1e-5, momentum: l.momentum ?? 0.9, ...name }
-    case 'dropout':
-      return { kind: 'dropout', keep: l.keep, ...name }
-  }
+/** The JSON codec of model specs whose layers are of the kinds in `reg`. */
+export function modelSpecCodec(reg: LayerRegistry) {
+  return struct('a model spec', { layers: listOf(anyLayerCodec(reg), 'a list of layers') }, {
+    kind: t.literal('sequential'),
+    in: PositiveInt,
+    out: PositiveInt,
+    inference: t.boolean,
+  })
 }
 
+/** A layer of a built-in kind as JSON: a `kind`-tagged record. */
+export const LayerC = anyLayerCodec(builtinLayers)
+
+/** A model spec of built-in layers as JSON (see the module note). */
+export const ModelSpecC = modelSpecCodec(builtinLayers)
+export type ModelSpecJson = t.TypeOf<typeof ModelSpecC>
+
 /**
- * A `ModelSpec` from decoded JSON: names and widths resolved exactly as `sequential` does; widths
- * that do not chain (`spec.layers[2]: expected input width 8, got 16 from the layer before`) and
- * declared widths of width-preserving layers that disagree are errors.
+ * A `ModelSpec` from decoded JSON: defaults filled in, names and widths resolved exactly as
+ * `sequential` does; widths that do not chain (`spec.layers[2]: expected input width 8, got 16 from
+ * the layer before`) and declared widths of width-preserving layers that disagree are errors.
  */
-export function specFromJson(j: ModelSpecJson, root = 'spec'): Either<SymgradError, ModelSpec> {
-  const layers = j.layers.map(toLayer)
-  let w = j.in ?? layers.find((l): l is LayerSpec & { in: number } => 'in' in l)?.in
-  if (w === undefined) return E.left(new SymgradError('decode', `${root}.layers: no layer has a width (add a dense or maxout layer, or give ${root}.in)`))
+export function specFromJson(j: ModelSpecJson, root = 'spec', reg: LayerRegistry = builtinLayers): Either<SymgradError, ModelSpec> {
+  const layers: LayerSpec[] = []
   for (let i = 0; i < j.layers.length; i++) {
-    const l = j.layers[i]!
-    const at = `${root}.layers[${i}]`
-    if (l.in !== undefined && l.in !== w) return E.left(new SymgradError('decode', `${at}.in: expected ${w} (the width coming from the layer before), got ${l.in}`))
-    const out: number = l.kind === 'dense' || l.kind === 'maxout' ? l.out : w
-    if (l.out !== undefined && l.out !== out) return E.left(new SymgradError('decode', `${at}.out: expected ${out} (a ${l.kind} layer keeps its width), got ${l.out}`))
-    w = out
+    const def = lookupLayer(reg, j.layers[i]!.kind)
+    if (def === undefined) return E.left(new SymgradError('decode', `${root}.layers[${i}].kind: unknown layer kind ${describe(j.layers[i]!.kind)}`))
+    layers.push(withDefaults(def, j.layers[i]! as LayerJson))
   }
+  const w0 = j.in ?? layers.map((l) => (l as { in?: number }).in).find((w) => w !== undefined)
+  if (w0 === undefined) return E.left(new SymgradError('decode', `${root}.layers: no layer has a width (add a dense or maxout layer, or give ${root}.in)`))
+  const w = widthError(j.layers as readonly LayerJson[], layers, root, w0, reg)
+  if (w !== undefined) return E.left(new SymgradError('decode', w))
   let resolved
   try {
-    resolved = resolveLayers(layers, j.in)
+    resolved = resolveLayers(layers, w0, reg)
   } catch (e) {
     return E.left(new SymgradError('decode', `${root}: ${e instanceof Error ? e.message : String(e)}`))
   }
@@ -109,16 +80,34 @@ export function specFromJson(j: ModelSpecJson, root = 'spec'): Either<SymgradErr
   return E.right({ kind: 'sequential', in: resolved[0]!.in, out: last.out, layers: resolved, inference: j.inference ?? false })
 }
 
+/** The first declared `in`/`out` of a layer that disagrees with the widths flowing through, as a message naming its path. */
+function widthError(json: readonly LayerJson[], layers: readonly LayerSpec[], root: string, w0: number, reg: LayerRegistry): string | undefined {
+  let shape: readonly number[] = [w0]
+  for (let i = 0; i < json.length; i++) {
+    const at = `${root}.layers[${i}]`
+    const size = shape.reduce((a, d) => a * d, 1)
+    if (json[i]!.in !== undefined && json[i]!.in !== size) return `${at}.in: expected ${size} (the width coming from the layer before), got ${json[i]!.in}`
+    try {
+      shape = lookupLayer(reg, layers[i]!.kind)!.outShape(layers[i]!, shape)
+    } catch {
+      return undefined // resolveLayers names the layer and the shapes
+    }
+    const out = shape.reduce((a, d) => a * d, 1)
+    if (json[i]!.out !== undefined && json[i]!.out !== out) return `${at}.out: expected ${out} (the width the ${json[i]!.kind} layer gives), got ${json[i]!.out}`
+  }
+  return undefined
+}
+
 /** Decodes a model spec from parsed JSON (`root` names it in messages). */
-export function decodeSpec(u: unknown, root = 'spec'): Either<SymgradError, ModelSpec> {
-  const j = decodeWith(ModelSpecC, u, root)
-  return E.isLeft(j) ? j : specFromJson(j.right, root)
+export function decodeSpec(u: unknown, root = 'spec', reg: LayerRegistry = builtinLayers): Either<SymgradError, ModelSpec> {
+  const j = decodeWith(reg === builtinLayers ? ModelSpecC : modelSpecCodec(reg), u, root)
+  return E.isLeft(j) ? j : specFromJson(j.right, root, reg)
 }
 
 /** A model from parsed JSON: decodeSpec, then nn.fromSpec. */
-export function decodeModel(u: unknown, root = 'spec'): Either<SymgradError, Model> {
-  const s = decodeSpec(u, root)
-  return E.isLeft(s) ? s : fromSpec(s.right)
+export function decodeModel(u: unknown, root = 'spec', reg: LayerRegistry = builtinLayers): Either<SymgradError, Model> {
+  const s = decodeSpec(u, root, reg)
+  return E.isLeft(s) ? s : fromSpec(s.right, reg)
 }
 
 /** The JSON form of a spec (plain data; `JSON.stringify` of it decodes back to an equal spec). */

@@ -42,7 +42,8 @@ export function maxoutPieces(z: Expr, pieces: number, width: number): Expr {
   return ops.max(ops.reshape(z, [n, pieces, width]), [1])
 }
 
-export type ActivationName = 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'elu' | 'identity'
+export const activationNames = ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'identity'] as const
+export type ActivationName = (typeof activationNames)[number]
 
 /** The activation named by a layer spec, applied to `x`. */
 export function activate<S extends Shape>(name: ActivationName, x: Expr<S>, alpha?: number): Expr<S> {

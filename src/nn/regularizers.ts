@@ -15,6 +15,9 @@ import type { Tensor } from '../core/Tensor.js'
 import { ShapeError } from '../core/errors.js'
 import * as ops from '../ops/index.js'
 import type { Params } from './model.js'
+import { isWeight } from './naming.js'
+
+export { isWeight }
 
 export type Weights = readonly Expr[] | Readonly<Record<string, Expr>>
 
@@ -45,11 +48,6 @@ export function l1(ws: Weights, lambda: number): Expr<[]> {
 /** λ·Σ(β·W² + |W|): β weighs the L2 part against the L1 part. */
 export function elasticNet(ws: Weights, lambda: number, beta: number): Expr<[]> {
   return ops.mul(lambda, total(ws, (w) => ops.add(ops.mul(beta, ops.square(w)), ops.abs(w))))
-}
-
-/** Whether a parameter name denotes a weight matrix (`*.W`), as opposed to a bias or γ, β. */
-export function isWeight(name: string): boolean {
-  return name.endsWith('.W')
 }
 
 /**

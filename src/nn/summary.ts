@@ -1,33 +1,21 @@
 /** `summary(model)`: a plain-text table of layers, output shapes and parameter counts. */
-import { showScheme } from './init.js'
-import { type Resolved, leafShapes } from './layers.js'
 import type { Model } from './model.js'
-
-function describe(l: Resolved): string {
-  switch (l.kind) {
-    case 'dense':
-      return `dense ${l.in}→${l.out}, init ${showScheme(l.init)}`
-    case 'maxout':
-      return `maxout ${l.in}→${l.out}, ${l.pieces} pieces, init ${showScheme(l.init)}`
-    case 'activation':
-      return l.alpha === undefined ? l.fn : `${l.fn} α=${l.alpha}`
-    case 'batchNorm':
-      return `batch norm ε=${l.eps} m=${l.momentum}`
-    case 'dropout':
-      return `dropout keep=${l.keep}`
-  }
-}
 
 const count = (shapes: Readonly<Record<string, readonly number[]>>) =>
   Object.values(shapes).reduce((a, s) => a + s.reduce((p, d) => p * d, 1), 0)
 
-/** One row per layer: name, what it is, output shape [N, width], trainable parameters, state values. */
+const shown = (s: readonly number[]) => `[N,${s.join(',')}]`
+
+/** One row per layer: name, its record's summary line, output shape [N, ...], trainable parameters, state values. */
 export function summary<In extends number, Out extends number>(model: Model<In, Out>): string {
   const head = ['layer', 'kind', 'output', 'params', 'state']
-  const rows = model.spec.layers.map((l) => {
-    const s = leafShapes(l)
-    return [l.name, describe(l), `[N,${l.out}]`, String(count(s.params)), String(count(s.state))]
-  })
+  const rows = model.layers.map((l) => [
+    l.spec.name,
+    l.def.describe(l.spec, l.inShape),
+    shown(l.outShape),
+    String(count(l.def.params(l.spec, l.inShape))),
+    String(count(l.def.state(l.spec, l.inShape))),
+  ])
   const total = ['total', model.spec.inference ? 'inference form' : '', `[N,${model.out}]`, String(count(model.paramShapes)), String(count(model.stateShapes))]
   const all = [head, ...rows, total]
   const w = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)))

@@ -1,7 +1,7 @@
 /**
  * symgrad/node: the pieces that need Node's APIs (kept out of the browser-safe core): file helpers
  * for checkpoints, configs, specs and data sets, atomic writes, the size limits' environment
- * variables, and the worker-thread pool.
+ * variables, the worker-thread pool and the job queue.
  *
  * Every reader returns `Either<SymgradError, T>` with a one-line Left; each has an `…OrThrow` twin
  * that returns the value or throws the SymgradError:
@@ -34,3 +34,12 @@ export const readBytesOrThrow = orThrowing(readBytes)
 export const loadIdxOrThrow = orThrowing(loadIdx)
 export const loadCifarOrThrow = orThrowing(loadCifar)
 export const loadCsvOrThrow = orThrowing(loadCsv)
+
+// The job queue (BullMQ on Redis): queueTrials / queueEnsemble enqueue search trials and ensemble
+// members and gather their results; startWorker runs them on any machine that reaches the Redis
+// server; parseRedisUrl and unreachable check a redis:// URL before work starts.
+export { parseRedisUrl, unreachable, reach, type RedisTarget } from '../queue/redis.js'
+export { queueTrials, queueEnsemble, type QueueRunOptions, type QueueEnsembleResult } from '../queue/search.js'
+export { startWorker, describeJob, type WorkerOptions, type RunningWorker } from '../queue/worker.js'
+export { runJobs, type Outcome, type GatherStatus, type GatherOptions } from '../queue/gather.js'
+export { jobId, JobC, TrialOutC, MemberOutC, QUEUE_NAME, type Job, type TrialJob, type MemberJob, type TrialOut, type MemberOut } from '../queue/jobs.js'

@@ -11,7 +11,7 @@ import type { Dataset } from '../data/Dataset.js'
 import { accuracy as dataAccuracy } from '../data/metrics.js'
 import { accuracy, ensembleProba } from '../optim/ensemble.js'
 import { train, type TrainConfig, type TrainData } from './loop.js'
-import { buildPrograms, type AnyModel, softmaxRows } from './programs.js'
+import { buildPrograms, type AnyModel, type Programs, softmaxRows } from './programs.js'
 import type { TrainState } from './TrainState.js'
 
 export interface EnsembleResult {
@@ -22,23 +22,43 @@ export interface EnsembleResult {
   readonly ensemble: number
 }
 
+/** Member i of an ensemble: trained from foldIn(config.key, i); its test accuracy and class probabilities. */
+export function trainMember(
+  model: AnyModel, data: TrainData, test: Dataset, config: TrainConfig & { readonly programs: Programs }, i: number,
+): { readonly state: TrainState; readonly accuracy: number; readonly proba: Tensor } {
+  const { programs } = config
+  const state = train(model, data, { ...config, key: R.foldIn(config.key, i) })
+  const scores = programs.predict(state.params, state.modelState, test.x)
+  return { state, accuracy: dataAccuracy(scores, test.y), proba: softmaxRows(scores) }
+}
+
+/** The compiled programs of an ensemble's members (built once, shared by every member). */
+export function memberPrograms(model: AnyModel, config: TrainConfig): Programs {
+  return config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true)
+}
+
+/** The ensemble's accuracy on `labels`: the members' class probabilities averaged (in member order). */
+export function ensembleAccuracy(probas: readonly Tensor[], x: Tensor, labels: ArrayLike<number>): E.Either<ShapeError, number> {
+  const p = ensembleProba(probas.map((q) => () => q), x)
+  return E.isLeft(p) ? p : accuracy(p.right, labels)
+}
+
 /** Trains `count` members, member i from foldIn(config.key, i), and scores them on `test`. */
 export function trainEnsemble(
   model: AnyModel, data: TrainData, test: Dataset, config: TrainConfig, count: number,
   onMember?: (i: number, accuracy: number) => void,
 ): E.Either<ShapeError, EnsembleResult> {
-  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true)
+  const withPrograms = { ...config, programs: memberPrograms(model, config) }
   const members: TrainState[] = []
   const single: number[] = []
+  const probas: Tensor[] = []
   for (let i = 0; i < count; i++) {
-    const st = train(model, data, { ...config, programs, key: R.foldIn(config.key, i) })
-    members.push(st)
-    single.push(dataAccuracy(programs.predict(st.params, st.modelState, test.x), test.y))
-    onMember?.(i, single[i]!)
+    const m = trainMember(model, data, test, withPrograms, i)
+    members.push(m.state)
+    single.push(m.accuracy)
+    probas.push(m.proba)
+    onMember?.(i, m.accuracy)
   }
-  const proba = members.map((st) => (x: Tensor) => softmaxRows(programs.predict(st.params, st.modelState, x)))
-  const p = ensembleProba(proba, test.x)
-  if (E.isLeft(p)) return p
-  const acc = accuracy(p.right, test.y.data)
+  const acc = ensembleAccuracy(probas, test.x, test.y.data)
   return E.isLeft(acc) ? acc : E.right({ members, single, ensemble: acc.right })
 }

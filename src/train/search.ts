@@ -79,6 +79,8 @@ export interface TrialResult {
   readonly finalLoss?: number
   /** Why the trial failed (e.g. a non-finite loss); its score is then NaN. */
   readonly error?: string
+  /** Where the trial's checkpoint was saved (`host:path`), when a queue worker was asked to save it. */
+  readonly checkpoint?: string
 }
 
 /** Best first (NaN scores last), ties by trial number: the same results give the same order. */

@@ -1,18 +1,30 @@
 /**
  * One search trial: the RunConfig with the point's values (`pointFields`, decoded by the caller —
  * src/io's decodeRunConfig — so a point outside the valid range is a failed trial, not a crash),
- * trained briefly and scored on validation accuracy.
+ * trained briefly and scored on validation accuracy. A trial's result depends on nothing but its
+ * config and data, whichever thread, process or machine runs it.
  */
 import type { Splits } from '../data/split.js'
 import * as D from '../data/Dataset.js'
+import type { Model } from '../nn/model.js'
 import { buildModel, buildTrainConfig, type RunConfig } from './config.js'
 import { train } from './loop.js'
 import type { Point, TrialResult } from './search.js'
+import type { TrainState } from './TrainState.js'
 
-export function runTrial(c: RunConfig, point: Point, trial: number, data: Splits & { readonly image?: readonly [number, number, number] }): TrialResult {
+export type TrialData = Splits & { readonly image?: readonly [number, number, number] }
+
+/** Trains the trial's run; the model and final state (for a checkpoint) with the result. */
+export function trainTrial(c: RunConfig, point: Point, trial: number, data: TrialData): { readonly result: TrialResult; readonly model: Model; readonly state: TrainState } {
   const model = buildModel(c, D.features(data.train), data.train.classes)
-  const st = train(model, { train: data.train, validation: data.validation }, { ...buildTrainConfig(c, D.size(data.train), data.image), evalTrainSize: 1000 })
-  const last = st.history.epochs[st.history.epochs.length - 1]
-  if (st.nonFinite) return { trial, point, score: NaN, error: `non-finite at step ${st.nonFinite.step}` }
-  return { trial, point, score: last?.validationAccuracy ?? NaN, trainAccuracy: last?.trainAccuracy ?? NaN, finalLoss: st.history.loss[st.history.loss.length - 1] ?? NaN }
+  const state = train(model, { train: data.train, validation: data.validation }, { ...buildTrainConfig(c, D.size(data.train), data.image), evalTrainSize: 1000 })
+  const last = state.history.epochs[state.history.epochs.length - 1]
+  const result: TrialResult = state.nonFinite
+    ? { trial, point, score: NaN, error: `non-finite at step ${state.nonFinite.step}` }
+    : { trial, point, score: last?.validationAccuracy ?? NaN, trainAccuracy: last?.trainAccuracy ?? NaN, finalLoss: state.history.loss[state.history.loss.length - 1] ?? NaN }
+  return { result, model, state }
+}
+
+export function runTrial(c: RunConfig, point: Point, trial: number, data: TrialData): TrialResult {
+  return trainTrial(c, point, trial, data).result
 }

@@ -1,0 +1,48 @@
+/**
+ * The job-queue side of the command line: `--queue redis://…` for search and ensemble, and
+ * `symgrad worker`. Redis is reached once, with a bounded timeout, before any work starts: a wrong
+ * URL or an unreachable server is one line and exit status 2. The queue modules (BullMQ, ioredis)
+ * are loaded only when a command uses the queue.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { RedisTarget } from '../queue/redis.js'
+import { ArgError, type ParsedArgs } from './args.js'
+
+/** The --queue target, checked to answer; undefined without --queue. Throws ArgError (exit 2) otherwise. */
+export async function queueTarget(a: ParsedArgs, command: string): Promise<RedisTarget | undefined> {
+  const url = a.flags['queue']
+  if (url === undefined) return undefined
+  if (typeof url !== 'string') throw new ArgError(`${command}: --queue needs a redis:// URL`)
+  const { parseRedisUrl, unreachable } = await import('../queue/redis.js')
+  const t = parseRedisUrl(url)
+  if (E.isLeft(t)) throw new ArgError(`${command}: ${t.left}`)
+  const why = await unreachable(t.right)
+  if (why !== undefined) throw new ArgError(`${command}: ${why}`)
+  return t.right
+}
+
+/** `symgrad worker --queue redis://…`: runs jobs until SIGINT/SIGTERM (the job in hand is finished first; a second signal stops at once). */
+export async function workerCommand(a: ParsedArgs): Promise<number> {
+  if (a.flags['queue'] === undefined) throw new ArgError('worker: --queue redis://host[:port][/db] is required')
+  const lockMs = a.flags['lock-ms']
+  if (lockMs !== undefined && !(typeof lockMs === 'number' && Number.isInteger(lockMs) && lockMs >= 100)) throw new ArgError(`worker: --lock-ms must be an integer ≥ 100, got ${String(lockMs)}`)
+  const target = (await queueTarget(a, 'worker'))!
+  const { startWorker } = await import('../queue/worker.js')
+  const w = startWorker(target, lockMs !== undefined ? { lockMs } : {})
+  let signals = 0
+  const onSignal = () => {
+    if (++signals > 1) process.exit(130)
+    console.log('stopping after the job in hand (send the signal again to stop now)')
+    void w.close()
+  }
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
+  try {
+    await w.stopped
+    return 0
+  } catch (e) {
+    console.error(`symgrad: worker: ${e instanceof Error ? e.message : String(e)}`)
+    return 1
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * A layer kind is one record, `defineLayer({...})`, read by every place that handles layers: model
+ * construction and `init`, `apply` (train and test), `toInference`, `summary`, spec decoding
+ * (io/spec.ts), the model laws and the CLI. Nothing else switches on a layer's kind.
+ *
+ * ## How to add a layer (built-in or your own, no file under src/ needs to change)
+ *
+ *   import * as t from 'io-ts'
+ *   const scale = defineLayer({
+ *     kind: 'scale',                                    // the `kind` tag in specs and JSON
+ *     options: { by: FiniteNumber },                    // io-ts codecs of its JSON fields…
+ *     defaults: { by: 1 },                              // …fields with a default may be left out
+ *     prefix: 'scale',                                  // default names scale0, scale1, …
+ *     params: (o, inShape) => ({ s: inShape }),         // local parameter names and shapes
+ *     state: noState,                                   // non-trained state (running statistics)
+ *     outShape: (o, inShape) => inShape,                // per-example shapes, without the batch axis
+ *     init: (o, key, shapes) => ({ params: { s: T.fill(shapes.params.s, o.by) }, state: {} }),
+ *     apply: (o, x, { params }) => ({ out: ops.mul(x, ops.broadcastTo(params.s, x.shape)) }),
+ *     inference: keepLayer,                             // or dropLayer, or a changed spec
+ *     describe: (o) => `scale by ${o.by}`,             // the summary line
+ *   })
+ *   const layers = withLayers(builtinLayers, scale)     // a registry is a value: pass it on
+ *   const model = sequentialWith(layers)(dense(2, 4), { kind: 'scale', by: 2 }, dense(4, 3))
+ *   decodeModel(json, 'spec', layers)                   // specs naming 'scale' now decode
+ *
+ * Leaving out a piece, or returning parameters from `init` that `params` does not declare (or the
+ * other way round), is a type error. Shapes are per example: a layer sees activations `[N, ...inShape]`.
+ *
+ * ## Names
+ * A layer is named by its `name` option, else by its prefix and its index among the layers of the
+ * same prefix (`dense0`, `dense1`, `bn0`, `relu0`): inserting a dropout or batch-norm layer does not
+ * rename the dense layers after it, so their checkpointed parameters keep their names. A layer
+ * named `L` owns parameters `L.<local>` and state `L.<local>` for each local name it declares.
+ */
+import type * as t from 'io-ts'
+import type { Dim } from '../core/Shape.js'
+import type { Expr } from '../core/Expr.js'
+import type { Key } from '../core/Random.js'
+import type { Tensor } from '../core/Tensor.js'
+
+export type Mode = 'train' | 'test'
+
+type Codec = t.Type<any, any, unknown> // eslint-disable-line @typescript-eslint/no-explicit-any
+/** io-ts codecs of a layer's JSON fields (besides `kind`, `name`, and the `in`/`out` annotations). */
+export type OptionCodecs = Readonly<Record<string, Codec>>
+/** Default values of the optional fields: a field listed here may be left out of a spec. */
+export type Defaults<C extends OptionCodecs> = { readonly [K in keyof C]?: t.TypeOf<C[K]> | undefined }
+
+/** A layer's options as its functions see them: every field decoded, defaults filled in. */
+export type Options<C extends OptionCodecs, D extends Defaults<C>> = {
+  readonly [K in keyof C]: t.TypeOf<C[K]> | (K extends keyof D ? (undefined extends D[K] ? undefined : never) : never)
+}
+
+/** Per-example shapes (no batch axis) of a layer's leaves, by local name. */
+export type Shapes<P extends string> = { readonly [K in P]: readonly number[] }
+
+export interface LayerShapes<P extends string, St extends string> {
+  readonly params: Shapes<P>
+  readonly state: Shapes<St>
+}
+
+export interface ApplyContext<P extends string, St extends string> {
+  readonly mode: Mode
+  /** The layer's name (`dense0`): prefix of its leaves. */
+  readonly name: string
+  /** Per-example input shape. */
+  readonly inShape: readonly number[]
+  /** The layer's parameters as `param` leaves named `name.local`. */
+  readonly params: { readonly [K in P]: Expr }
+  /** Its state as `input` leaves named `name.local` (bound from the model's State). */
+  readonly state: { readonly [K in St]: Expr }
+  /**
+   * A random input leaf `name.local` of shape [N, ...shape] holding uniform draws in [0, 1),
+   * bound each step by the model's `random.bindings`; `keep` is reported with it (dropout).
+   */
+  readonly uniform: (local: string, shape: readonly number[], keep?: number) => Expr
+}
+
+export interface Applied<St extends string> {
+  readonly out: Expr
+  /** New state as expressions (train mode), by local name. */
+  readonly state?: { readonly [K in St]: Expr }
+}
+
+/** What `toInference` does with a layer: keep it as it is, drop it, or replace its spec. */
+export type InferenceForm<O> = 'keep' | 'drop' | O
+
+/**
+ * One layer kind. `O` is the layer's options (its spec without `kind` and `name`), `P` and `St`
+ * the local names of its parameters and state. Methods, not arrow-typed fields, so that a
+ * registry can hold records of different option types.
+ */
+export interface LayerDef<K extends string, C extends OptionCodecs, D extends Defaults<C>, P extends string, St extends string> {
+  readonly kind: K
+  readonly options: C
+  readonly defaults: D
+  /** Prefix of default names; a function of the options also names what statistics show (`relu`). */
+  readonly prefix: string | ((o: Options<C, D>) => string)
+  params(o: Options<C, D>, inShape: readonly number[]): Shapes<P>
+  state(o: Options<C, D>, inShape: readonly number[]): Shapes<St>
+  /** The per-example output shape; throw a ShapeError (message without the layer's name) when `inShape` does not fit. */
+  outShape(o: Options<C, D>, inShape: readonly number[]): readonly number[]
+  /** Initial values, bit-for-bit reproducible from `key`. */
+  init(o: Options<C, D>, key: Key, shapes: LayerShapes<P, St>): { readonly params: { readonly [Q in P]: Tensor }; readonly state: { readonly [Q in St]: Tensor } }
+  apply(o: Options<C, D>, x: Expr, ctx: ApplyContext<P, St>): Applied<St>
+  inference(o: Options<C, D>): InferenceForm<Options<C, D>>
+  /** One line for `summary`: what the layer is (`dense 784→100, init he`). */
+  describe(o: Options<C, D>, inShape: readonly number[]): string
+}
+
+/** A layer record with its types erased, as registries hold them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyLayerDef = LayerDef<string, any, any, any, any>
+
+const KIND = /^[A-Za-z][A-Za-z0-9_]*$/
+const RESERVED = ['kind', 'name', 'in', 'out']
+
+/**
+ * A layer kind from its record. Throws a RangeError at definition for a kind that is not an
+ * identifier, or an option field named `kind`/`name` (they belong to every layer).
+ */
+export function defineLayer<const K extends string, const C extends OptionCodecs, const D extends Defaults<C>, P extends string = never, St extends string = never>(
+  def: LayerDef<K, C, D, P, St>,
+): LayerDef<K, C, D, P, St> {
+  if (!KIND.test(def.kind)) throw new RangeError(`defineLayer: kind must be an identifier (letters, digits, _), got ${JSON.stringify(def.kind)}`)
+  for (const k of Object.keys(def.options))
+    if (k === 'kind' || k === 'name') throw new RangeError(`defineLayer '${def.kind}': option '${k}' is reserved (every layer has it)`)
+  for (const k of Object.keys(def.defaults))
+    if (!Object.prototype.hasOwnProperty.call(def.options, k)) throw new RangeError(`defineLayer '${def.kind}': default for '${k}', which is not an option`)
+  return Object.freeze({ ...def })
+}
+
+/** No parameters or no state. */
+export const none = (): Shapes<never> => ({})
+export const noState = none
+export const noParams = none
+/** Init for a layer without parameters or state. */
+export const nothingToInit = (): { readonly params: Record<never, Tensor>; readonly state: Record<never, Tensor> } => ({ params: {}, state: {} })
+export const keepLayer = (): 'keep' => 'keep'
+export const dropLayer = (): 'drop' => 'drop'
+
+// ── registries ───────────────────────────────────────────────────────────────────────────────
+
+/** Layer kinds by name: a value, passed wherever a kind must be resolved. Lookups go through the Map only. */
+export interface LayerRegistry {
+  readonly defs: ReadonlyMap<string, AnyLayerDef>
+}
+
+/** A registry of the given kinds; throws a RangeError when two share a kind. */
+export function layerRegistry(...defs: readonly AnyLayerDef[]): LayerRegistry {
+  return withLayers({ defs: new Map() }, ...defs)
+}
+
+/** `base` plus `defs`; a kind already in `base` (or given twice) is a RangeError naming it. */
+export function withLayers(base: LayerRegistry, ...defs: readonly AnyLayerDef[]): LayerRegistry {
+  const m = new Map(base.defs)
+  for (const d of defs) {
+    if (m.has(d.kind)) throw new RangeError(`layer kind '${d.kind}' is already registered; give your layer another kind`)
+    m.set(d.kind, d)
+  }
+  return Object.freeze({ defs: m })
+}
+
+export function lookupLayer(reg: LayerRegistry, kind: unknown): AnyLayerDef | undefined {
+  return typeof kind === 'string' ? reg.defs.get(kind) : undefined
+}
+
+export function layerKinds(reg: LayerRegistry): readonly string[] {
+  return [...reg.defs.keys()]
+}
+
+/** Where a layer reads from a batch: the batch axis of `x`. */
+export function batchDim(x: Expr): Dim {
+  return x.shape[0]!
+}

@@ -1,0 +1,12 @@
+/** The built-in layer kinds: the registry `sequential`, `mlp`, spec decoding and the CLI use by default. */
+import { layerRegistry, type LayerRegistry } from './LayerDef.js'
+import { activationLayer } from './kinds/activation.js'
+import { batchNormLayer } from './kinds/batchNorm.js'
+import { denseLayer } from './kinds/dense.js'
+import { dropoutLayer } from './kinds/dropout.js'
+import { flattenLayer } from './kinds/flatten.js'
+import { layerNormLayer } from './kinds/layerNorm.js'
+import { maxoutLayer } from './kinds/maxout.js'
+import { reshapeLayer } from './kinds/reshape.js'
+
+export const builtinLayers: LayerRegistry = layerRegistry(denseLayer, maxoutLayer, activationLayer, batchNormLayer, dropoutLayer, flattenLayer, reshapeLayer, layerNormLayer)

@@ -1,0 +1,25 @@
+/** Flatten: activations [N, d1, …, dk] → [N, d1·…·dk] (row-major, as `reshape`), no parameters. */
+import * as ops from '../../ops/index.js'
+import { batchDim, defineLayer, keepLayer, noParams, noState, nothingToInit } from '../LayerDef.js'
+import { show, size } from './shapes.js'
+
+export interface Flatten {
+  readonly kind: 'flatten'
+  readonly name?: string
+}
+
+export const flatten: Flatten = { kind: 'flatten' }
+
+export const flattenLayer = defineLayer({
+  kind: 'flatten',
+  options: {},
+  defaults: {},
+  prefix: 'flatten',
+  params: noParams,
+  state: noState,
+  outShape: (_, s) => [size(s)],
+  init: nothingToInit,
+  apply: (_, x, { inShape }) => ({ out: ops.reshape(x, [batchDim(x), size(inShape)]) }),
+  inference: keepLayer,
+  describe: (_, s) => `flatten ${show(s)}`,
+})

@@ -1,0 +1,76 @@
+/**
+ * The coordinator's side: enqueue jobs (each under the hash of its data, so a job already in Redis —
+ * finished, running or waiting — is found rather than added twice) and gather their outcomes by
+ * polling their states. A restarted coordinator that enqueues the same jobs picks up every result
+ * already there and waits only for the rest. Node only.
+ */
+import { Queue } from 'bullmq'
+import { connectionOptions, type RedisTarget } from './redis.js'
+import { jobId, JobC, QUEUE_NAME, type Job } from './jobs.js'
+
+/** A job's outcome: the worker's return value, or why the job failed (its data was refused, its thread crashed, its workers kept dying). */
+export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string }
+
+export interface GatherStatus {
+  readonly total: number
+  readonly running: number
+  /** Jobs that were already finished in Redis when this coordinator enqueued them. */
+  readonly found: number
+}
+
+export interface GatherOptions {
+  /** Called with each outcome as it arrives (in arrival order). */
+  readonly onOutcome?: (index: number, outcome: Outcome) => void
+  /** Called after each poll. */
+  readonly onStatus?: (s: GatherStatus) => void
+  readonly pollMs?: number
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Enqueues the jobs and waits for every outcome; `outcomes[i]` is job i's. */
+export async function runJobs(target: RedisTarget, jobs: readonly Job[], o: GatherOptions = {}): Promise<Outcome[]> {
+  const queue = new Queue(QUEUE_NAME, { connection: connectionOptions(target) })
+  let lost: Error | undefined
+  queue.on('error', (e: Error) => (lost = e))
+  try {
+    const ids = jobs.map(jobId)
+    const outcomes: (Outcome | undefined)[] = new Array(jobs.length).fill(undefined)
+    const enqueue = async (which: readonly number[]) => {
+      const fresh = [...new Map(which.map((i) => [ids[i]!, i])).values()]
+      await queue.addBulk(fresh.map((i) => ({ name: jobs[i]!.kind, data: JobC.encode(jobs[i]!), opts: { jobId: ids[i]!, attempts: 1, removeOnComplete: false, removeOnFail: false } })))
+    }
+    const settle = async (i: number, state: string): Promise<boolean> => {
+      if (state !== 'completed' && state !== 'failed') return false
+      const job = await queue.getJob(ids[i]!)
+      if (job === undefined) return false
+      const out: Outcome = state === 'completed' ? { ok: true, value: job.returnvalue } : { ok: false, reason: job.failedReason || 'failed' }
+      outcomes[i] = out
+      o.onOutcome?.(i, out)
+      return true
+    }
+    const states = await Promise.all(ids.map((id) => queue.getJobState(id)))
+    let found = 0
+    for (let i = 0; i < jobs.length; i++) if (await settle(i, states[i]!)) found++
+    await enqueue(states.flatMap((s, i) => (s === 'unknown' ? [i] : [])))
+    for (;;) {
+      if (lost !== undefined && queue.closing) throw lost
+      const pending = outcomes.flatMap((x, i) => (x === undefined ? [i] : []))
+      const now = await Promise.all(pending.map((i) => queue.getJobState(ids[i]!)))
+      let running = 0
+      const gone: number[] = []
+      for (let k = 0; k < pending.length; k++) {
+        const s = now[k]!
+        if (s === 'active') running++
+        else if (s === 'unknown') gone.push(pending[k]!)
+        else await settle(pending[k]!, s)
+      }
+      if (gone.length > 0) await enqueue(gone) // removed from Redis meanwhile (e.g. by hand): enqueue again
+      o.onStatus?.({ total: jobs.length, running, found })
+      if (outcomes.every((x) => x !== undefined)) return outcomes as Outcome[]
+      await sleep(o.pollMs ?? 250)
+    }
+  } finally {
+    await queue.close()
+  }
+}
