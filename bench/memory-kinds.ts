@@ -12,7 +12,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../src/core/Random.js'
 import { spiral } from '../src/data/datasets.js'
 import { checkpointToText, decodeCheckpoint } from '../src/io/checkpoint.js'
-import { decodeConfig, toTrainConfig } from '../src/io/config.js'
+import { decodeRunConfig } from '../src/io/runConfig.js'
+import { buildTrainConfig } from '../src/train/config.js'
 import { decodeSpec } from '../src/io/spec.js'
 import { fromSpec } from '../src/nn/model.js'
 import { train } from '../src/train/loop.js'
@@ -37,13 +38,13 @@ const must = <A>(r: E.Either<{ message: string }, A>): A => {
   return r.right
 }
 
-const cfg = must(decodeConfig({ model: { layers: [{ kind: 'dense', in: 2, out: 16, init: 'he' }, { kind: 'activation', fn: 'relu' }, { kind: 'dense', in: 16, out: 3 }] }, optimizer: { kind: 'adam', lr: 0.003 }, epochs: 1_000_000, batchSize: 32, seed: 1 }))
-const spec = must(decodeSpec(cfg.model))
+const run = must(decodeRunConfig({ data: 'spiral', optimizer: 'adam', learningRate: 0.003, schedule: 'constant', epochs: 1_000_000, batchSize: 32, seed: 1, l2: 0 }))
+const spec = must(decodeSpec({ layers: [{ kind: 'dense', in: 2, out: 16, init: 'he' }, { kind: 'activation', fn: 'relu' }, { kind: 'dense', in: 16, out: 3 }] }))
 const model = must(fromSpec(spec))
 const data = { train: spiral(R.key(3), { perClass: 100 }) }
 const steps = 4000
-const built = train(model, data, { ...toTrainConfig(cfg), maxSteps: steps })
-const text = must(checkpointToText({ spec, config: cfg, state: built }))
+const built = train(model, data, { ...buildTrainConfig(run, data.train.y.data.length), maxSteps: steps })
+const text = must(checkpointToText({ spec, run, state: built }))
 
 const kinds = (label: string, h: History) =>
   console.log(`${label.padEnd(22)} ${[['loss', h.loss], ['dataLoss', h.dataLoss], ['learningRate', h.learningRate], ...Object.entries(h.ratio).map(([k, r]) => [`ratio['${k}']`, r] as const)].map(([k, r]) => `${k}: ${kind(r)}`).join(', ')}`)
@@ -51,7 +52,7 @@ kinds('built in memory', built.history)
 kinds('JSON.parse', (JSON.parse(text) as { state: { history: History } }).state.history)
 const decoded = must(decodeCheckpoint(JSON.parse(text) as unknown)).state
 kinds('decodeCheckpoint', decoded.history)
-kinds('resumed from decoded', train(model, data, { ...toTrainConfig(cfg), maxSteps: steps + 100 }, decoded).history)
+kinds('resumed from decoded', train(model, data, { ...buildTrainConfig(run, data.train.y.data.length), maxSteps: steps + 100 }, decoded).history)
 
 // heap a resumed run adds per step: copy the lists as the training loop does, push `steps` new numbers
 const heap = () => (gc(), gc(), process.memoryUsage().heapUsed)

@@ -18,7 +18,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../src/core/Random.js'
 import { spiral } from '../src/data/datasets.js'
 import { checkpointToText, decodeCheckpoint } from '../src/io/checkpoint.js'
-import { decodeConfig, toTrainConfig } from '../src/io/config.js'
+import { decodeRunConfig } from '../src/io/runConfig.js'
+import { buildTrainConfig } from '../src/train/config.js'
 import { decodeSpec } from '../src/io/spec.js'
 import { fromSpec } from '../src/nn/model.js'
 import { train } from '../src/train/loop.js'
@@ -43,32 +44,24 @@ const must = <A>(r: E.Either<{ message: string }, A>): A => {
   return r.right
 }
 
-const cfg = must(
-  decodeConfig({
-    model: {
-      layers: [
-        { kind: 'dense', in: 2, out: 64, init: 'he' },
-        { kind: 'batchNorm' },
-        { kind: 'activation', fn: 'relu' },
-        { kind: 'dropout', keep: 0.9 },
-        { kind: 'dense', in: 64, out: 64, init: 'he' },
-        { kind: 'activation', fn: 'relu' },
-        { kind: 'dense', in: 64, out: 3 },
-      ],
-    },
-    optimizer: { kind: 'adam', lr: 0.003 },
-    epochs: 1_000_000,
-    batchSize: 32,
-    seed: 1,
-    regularization: { kind: 'l2', lambda: 1e-4 },
-    evalTrainSize: 300,
+const spec = must(
+  decodeSpec({
+    layers: [
+      { kind: 'dense', in: 2, out: 64, init: 'he' },
+      { kind: 'batchNorm' },
+      { kind: 'activation', fn: 'relu' },
+      { kind: 'dropout', keep: 0.9 },
+      { kind: 'dense', in: 64, out: 64, init: 'he' },
+      { kind: 'activation', fn: 'relu' },
+      { kind: 'dense', in: 64, out: 3 },
+    ],
   }),
 )
-const spec = must(decodeSpec(cfg.model))
+const run = must(decodeRunConfig({ data: 'spiral', optimizer: 'adam', learningRate: 0.003, schedule: 'constant', epochs: 1_000_000, batchSize: 32, seed: 1, l2: 1e-4, evalTrainSize: 300 }))
 const model = must(fromSpec(spec))
 const data = { train: spiral(R.key(3), { perClass: 100 }) }
-const base = toTrainConfig(cfg)
-const programs = buildPrograms(model, 'softmax', cfg.regularization ?? { kind: 'none' })
+const base = buildTrainConfig(run, data.train.y.data.length)
+const programs = buildPrograms(model, 'softmax', base.regularization ?? { kind: 'none' })
 
 const mb = (b: number) => b / (1 << 20)
 interface Row { step: number; heapUsedMB: number; externalMB: number; arrayBuffersMB: number; rssMB: number; historyNumbers: number; loss: number; ms: number }
@@ -86,7 +79,7 @@ const sample = (s: TrainState | undefined, ms: number) => {
  * Encode, parse and decode, inside a function: at top level the interpreter's registers would keep
  * the last parsed document (a second copy of the whole history) alive through the heap sample.
  */
-const roundTrip = (s: TrainState): TrainState => must(decodeCheckpoint(JSON.parse(must(checkpointToText({ spec, config: cfg, state: s }))) as unknown)).state
+const roundTrip = (s: TrainState): TrainState => must(decodeCheckpoint(JSON.parse(must(checkpointToText({ spec, run, state: s }))) as unknown)).state
 
 let state: TrainState | undefined
 sample(undefined, 0)

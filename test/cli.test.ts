@@ -38,7 +38,7 @@ describe('symgrad CLI', () => {
   const bad: [string[], string][] = [
     [['train', '--lr', 'abc'], 'symgrad: train: --lr expects a number, got "abc"'],
     [['train', '--optimiser', 'adam'], 'symgrad: train: unknown flag --optimiser (did you mean --optimizer?)'],
-    [['train', '--optimizer', 'adamm'], `symgrad: --optimizer: expected one of 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam', got "adamm" (did you mean 'adam'?)`],
+    [['train', '--optimizer', 'adamm'], `symgrad: --optimizer: expected one of 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw', got "adamm" (did you mean 'adam'?)`],
     [['train', '--epochs', '0'], 'symgrad: --epochs: expected a positive integer, got 0'],
     [['frobnicate'], "symgrad: unknown command 'frobnicate' (commands:"],
     [['trian'], "symgrad: unknown command 'trian' (did you mean train?"],

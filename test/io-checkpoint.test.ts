@@ -7,10 +7,10 @@ import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
 import { spiral } from '../src/data/datasets.js'
 import { decodeSpec } from '../src/io/spec.js'
-import { decodeConfig, toTrainConfig } from '../src/io/config.js'
-import type { ConfigJson } from '../src/io/config.js'
+import { decodeRunConfig } from '../src/io/runConfig.js'
+import { buildTrainConfig, type RunConfig } from '../src/train/config.js'
 import { checkpointToText, decodeCheckpoint } from '../src/io/checkpoint.js'
-import { loadCheckpoint, loadConfig, saveCheckpoint, writeFileAtomic } from '../src/io/atomic.js'
+import { loadCheckpoint, loadRunConfig, saveCheckpoint, writeFileAtomic } from '../src/io/atomic.js'
 import { fromSpec } from '../src/nn/model.js'
 import { train } from '../src/train/loop.js'
 import type { TrainState } from '../src/train/TrainState.js'
@@ -27,34 +27,29 @@ const left = <A>(r: E.Either<{ message: string }, A>): string => {
   return r.left.message
 }
 
-const configJson = {
-  model: {
-    layers: [
-      { kind: 'dense', in: 2, out: 16, init: 'he' },
-      { kind: 'batchNorm' },
-      { kind: 'activation', fn: 'relu' },
-      { kind: 'dropout', keep: 0.8 },
-      { kind: 'dense', in: 16, out: 3 },
-    ],
-  },
-  optimizer: { kind: 'adam', lr: { kind: 'stepDecay', init: 0.01, factor: 0.5, every: 7 }, clipNorm: 5 },
-  epochs: 4,
-  batchSize: 32,
-  seed: 7,
-  regularization: { kind: 'l2', lambda: 1e-4 },
-  evalTrainSize: 50,
+const specJson = {
+  layers: [
+    { kind: 'dense', in: 2, out: 16, init: 'he' },
+    { kind: 'batchNorm' },
+    { kind: 'activation', fn: 'relu' },
+    { kind: 'dropout', keep: 0.8 },
+    { kind: 'dense', in: 16, out: 3 },
+  ],
 }
-const cfg: ConfigJson = right(decodeConfig(configJson))
-const spec = right(decodeSpec(cfg.model))
+// adam behind clipping, its learning rate halved every epoch (5 steps)
+const runJson = { data: 'spiral', optimizer: 'adam', learningRate: 0.01, schedule: 'step', decay: 0.5, decayEvery: 1, clipNorm: 5, epochs: 4, batchSize: 32, seed: 7, l2: 1e-4, evalTrainSize: 50, shift: 0 }
+const cfg: RunConfig = right(decodeRunConfig(runJson))
+const spec = right(decodeSpec(specJson))
 const model = right(fromSpec(spec))
 const data = { train: spiral(R.key(5), { perClass: 50 }) } // 150 examples: 5 batches per epoch, the last one partial
+const toTrainConfig = (c: RunConfig) => buildTrainConfig(c, 150)
 
 const expectSameState = (a: TrainState, b: TrainState) => {
   expect(b.step).toBe(a.step)
   expect([b.epoch, b.batch]).toEqual([a.epoch, a.batch])
   for (const k of Object.keys(a.params)) expect(T.equal(b.params[k]!, a.params[k]!), k).toBe(true)
   for (const k of Object.keys(a.modelState)) expect(T.equal(b.modelState[k]!, a.modelState[k]!), k).toBe(true)
-  expect(JSON.stringify(right(checkpointToText({ spec, config: cfg, state: b })))).toBe(JSON.stringify(right(checkpointToText({ spec, config: cfg, state: a }))))
+  expect(JSON.stringify(right(checkpointToText({ spec, run: cfg, state: b })))).toBe(JSON.stringify(right(checkpointToText({ spec, run: cfg, state: a }))))
 }
 
 describe('checkpoints and resume', () => {
@@ -65,13 +60,13 @@ describe('checkpoints and resume', () => {
     const first = train(model, data, { ...toTrainConfig(cfg), maxSteps: N })
     expect([first.step, first.epoch, first.batch]).toEqual([8, 1, 3])
     const path = join(dir, 'run.ckpt.json')
-    right(saveCheckpoint(path, { spec, config: cfg, state: first }))
+    right(saveCheckpoint(path, { spec, run: cfg, state: first }))
     const loaded = right(loadCheckpoint(path))
     expect(loaded.spec).toEqual(spec)
-    expect(loaded.config).toEqual(cfg)
+    expect(loaded.run).toEqual(cfg)
     expectSameState(first, loaded.state)
     // continue with everything rebuilt from the file: model, optimizer and schedule
-    const resumed = train(loaded.model, data, { ...toTrainConfig(loaded.config!), maxSteps: N + M }, loaded.state)
+    const resumed = train(loaded.model, data, { ...toTrainConfig(loaded.run!), maxSteps: N + M }, loaded.state)
     expectSameState(straight, resumed)
     expect(resumed.history.learningRate).toEqual(straight.history.learningRate)
     expect(resumed.history.loss).toEqual(straight.history.loss)
@@ -83,7 +78,7 @@ describe('checkpoints and resume', () => {
     expect(Object.values(first.history.ratio).some((r) => Number.isNaN(r[0]))).toBe(true)
     const specials = [NaN, Infinity, -Infinity, -0, 0, 1.5e-300]
     const state: TrainState = { ...first, history: { ...first.history, loss: [...first.history.loss, ...specials] } }
-    const doc = JSON.parse(right(checkpointToText({ spec, config: cfg, state }))) as { state: { history: { loss: unknown[]; ratio: Record<string, unknown[]> } } }
+    const doc = JSON.parse(right(checkpointToText({ spec, run: cfg, state }))) as { state: { history: { loss: unknown[]; ratio: Record<string, unknown[]> } } }
     const back = right(decodeCheckpoint(doc)).state.history
     expect(back.loss).not.toBe(doc.state.history.loss)
     expect(back.loss.length).toBe(state.history.loss.length)
@@ -99,11 +94,11 @@ describe('checkpoints and resume', () => {
   it('refuses to save NaN parameters and keeps the good checkpoint', () => {
     const state = train(model, data, { ...toTrainConfig(cfg), maxSteps: 2 })
     const path = join(dir, 'good.json')
-    right(saveCheckpoint(path, { spec, config: cfg, state }))
+    right(saveCheckpoint(path, { spec, run: cfg, state }))
     const before = readFileSync(path, 'utf8')
     const w = state.params['dense0.W']!
     const bad = { ...state, params: { ...state.params, 'dense0.W': T.make(w.shape, Array.from(w.data, (x, i) => (i === 5 ? NaN : x))) } }
-    expect(left(saveCheckpoint(path, { spec, config: cfg, state: bad }))).toBe(
+    expect(left(saveCheckpoint(path, { spec, run: cfg, state: bad }))).toBe(
       "refusing to save a checkpoint: params['dense0.W'] holds NaN at flat index 5 (the run diverged; keep the last good checkpoint)",
     )
     expect(readFileSync(path, 'utf8')).toBe(before)
@@ -112,7 +107,7 @@ describe('checkpoints and resume', () => {
 
   it('bad checkpoints: another model, unknown version, misshaped params, wrong optimizer, NaN in the file', () => {
     const state = train(model, data, { ...toTrainConfig(cfg), maxSteps: 1 })
-    const doc = JSON.parse(right(checkpointToText({ spec, config: cfg, state }))) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+    const doc = JSON.parse(right(checkpointToText({ spec, run: cfg, state }))) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
     const edit = (f: (d: typeof doc) => void, o = {}) => {
       const d = structuredClone(doc)
       f(d)
@@ -126,7 +121,7 @@ describe('checkpoints and resume', () => {
     expect(edit((d) => (d['format'] = 'keras'))).toBe('checkpoint.format: expected "symgrad-checkpoint", got "keras" (not a symgrad checkpoint)')
     expect(edit((d) => ((d['spec'].layers[4].out = 4), (d['spec'].out = 4)))).toBe("checkpoint.state.params['dense1.W']: expected shape [16,4] for this model, got [16,3]")
     expect(edit((d) => delete d['state'].params['bn0.gamma'])).toMatch(/^checkpoint\.state\.params: missing 'bn0\.gamma' \(the model needs \[16\]; the checkpoint has /)
-    expect(edit((d) => (d['config'].optimizer = { kind: 'momentum', lr: 0.1 }))).toBe(
+    expect(edit((d) => ((d['run'].optimizer = 'momentum'), delete d['run'].clipNorm))).toBe(
       "checkpoint.state.optState: expected a record of 'count', 'hyperparams', 'velocity', got an array of 2 (the optimizer state does not fit the configured optimizer)",
     )
     expect(edit((d) => (d['state'].params['dense0.b'] = { shape: [16], f64le: doc['state'].params['dense0.b'].f64le.slice(0, -12) + 'AAAAAAAA+H8=' }))).toBe(
@@ -143,8 +138,8 @@ describe('checkpoints and resume', () => {
     writeFileSync(broken, '{"format": "symgrad-checkpoint", "version": 1, "spec": {')
     expect(left(loadCheckpoint(broken))).toBe(`${broken}: malformed JSON at line 1, column 57: expected a field name in double quotes, got the end of the text`)
     const cfgPath = join(dir, 'config.json')
-    writeFileSync(cfgPath, JSON.stringify({ ...configJson, optimizer: { kind: 'sgd', lr: -0.1 } }))
-    expect(left(loadConfig(cfgPath))).toBe(`${cfgPath}: config.optimizer.lr: expected a positive number or a schedule { kind, … }, got -0.1`)
+    writeFileSync(cfgPath, JSON.stringify({ ...runJson, optimizer: 'sgd', learningRate: -0.1 }))
+    expect(left(loadRunConfig(cfgPath))).toBe(`${cfgPath}: config.learningRate: expected a positive number, got -0.1`)
     expect(left(writeFileAtomic(join(dir, 'no-such-folder', 'x.json'), '{}'))).toMatch(/^cannot write .*no-such-folder\/x\.json: no such file or folder \(ENOENT\)$/)
     if (process.getuid?.() !== 0) {
       const ro = join(dir, 'readonly')

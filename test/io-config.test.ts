@@ -4,13 +4,15 @@ import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
 import { makeDataset } from '../src/data/index.js'
 import { spiral } from '../src/data/datasets.js'
-import { decodeConfig, optimizerFromSpec, toTrainConfig } from '../src/io/config.js'
+import { decodeRunConfig } from '../src/io/runConfig.js'
 import { checkDataFits, decodeSpec } from '../src/io/spec.js'
 import { currentLearningRate } from '../src/optim/GradientTransformation.js'
 import { chain } from '../src/optim/GradientTransformation.js'
 import { adam, momentum } from '../src/optim/aliases.js'
 import { clipByGlobalNorm } from '../src/optim/transforms.js'
 import { stepDecay } from '../src/optim/schedules.js'
+import { builtinOptimizers, optimizerOf } from '../src/optim/index.js'
+import { buildOptimizer, buildTrainConfig } from '../src/train/config.js'
 
 const left = <A>(r: E.Either<{ message: string }, A>): string => {
   if (E.isRight(r)) throw new Error(`expected a Left, got ${JSON.stringify(r.right)}`)
@@ -21,13 +23,14 @@ const right = <A>(r: E.Either<{ message: string }, A>): A => {
   return r.right
 }
 
-const valid = { optimizer: { kind: 'momentum', lr: 0.1, momentum: 0.9 }, epochs: 3, batchSize: 16, seed: 1 }
-const withOpt = (optimizer: unknown) => ({ ...valid, optimizer })
+const valid = { optimizer: 'momentum', learningRate: 0.1, momentum: 0.9, epochs: 3, batchSize: 16, seed: 1 }
+const withHyper = (optimizer: string, hyper: unknown) => ({ ...valid, optimizer, hyper })
 
-describe('training configs', () => {
+describe('run configs: the optimizer', () => {
   it('decode into a TrainConfig whose optimizer is the one built in code (same updates)', () => {
-    const c = right(decodeConfig({ ...valid, optimizer: { kind: 'momentum', lr: { kind: 'stepDecay', init: 0.1, factor: 0.5, every: 2 }, clipNorm: 1 } }))
-    const fromJson = optimizerFromSpec(c.optimizer)
+    // decay every 2 epochs of 1 batch: stepDecay(0.1, 0.5, 2) in steps
+    const c = right(decodeRunConfig({ ...valid, schedule: 'step', decay: 0.5, decayEvery: 2, clipNorm: 1 }))
+    const fromJson = buildOptimizer(c, 1)
     const inCode = chain(clipByGlobalNorm(1), momentum(stepDecay(0.1, 0.5, 2), 0.9))
     const p = { w: T.make([3], [1, -2, 3]) }
     let [sa, sb] = [fromJson.init(p), inCode.init(p)]
@@ -39,34 +42,31 @@ describe('training configs', () => {
       ;[sa, sb] = [na, nb]
     }
     expect(currentLearningRate(sa)).toBe(0.025)
-    const tc = toTrainConfig(right(decodeConfig({ ...valid, regularization: { kind: 'l2Half', lambda: 0.01 }, maxSteps: 10 })))
-    expect(tc).toMatchObject({ epochs: 3, batchSize: 16, key: R.key(1), regularization: { kind: 'l2Half', lambda: 0.01 }, maxSteps: 10 })
-    expect(T.equal(adam(0.001).init(p)[0].m['w']!, optimizerFromSpec({ kind: 'adam', lr: 0.001 }).init(p)[0].m['w']!)).toBe(true)
+    const tc = buildTrainConfig(right(decodeRunConfig({ ...valid, l2: 0.01, maxSteps: 10 })), 16)
+    expect(tc).toMatchObject({ epochs: 3, batchSize: 16, key: R.key(1), regularization: { kind: 'l2', lambda: 0.01 }, maxSteps: 10 })
+    const built = optimizerOf(builtinOptimizers, { kind: 'adam', learningRate: 0.001 }).init(p) as unknown as ReturnType<ReturnType<typeof adam>['init']>
+    expect(T.equal(adam(0.001).init(p)[0].m['w']!, built[0].m['w']!)).toBe(true)
   })
 
   it('every bad value is one line naming the path, the expectation and what was found', () => {
     const cases: [unknown, string][] = [
-      [withOpt({ kind: 'sgd', lr: -0.1 }), 'config.optimizer.lr: expected a positive number or a schedule { kind, … }, got -0.1'],
-      [withOpt({ kind: 'sgd', lr: 0 }), 'config.optimizer.lr: expected a positive number or a schedule { kind, … }, got 0'],
-      [withOpt({ kind: 'sgd', lr: '0.1' }), 'config.optimizer.lr: expected a positive number or a schedule { kind, … }, got "0.1"'],
-      [withOpt({ kind: 'sgd', lr: { kind: 'stepDecay', init: 0.1, factor: 0.5 } }), 'config.optimizer.lr.every: missing, expected a positive integer'],
-      [withOpt({ kind: 'sgd', lr: { kind: 'cosine', init: 0.1 } }), `config.optimizer.lr.kind: expected one of 'constant' | 'stepDecay' | 'exponentialDecay' | 'inverseTimeDecay' | 'linearWarmup', got "cosine"`],
-      [withOpt({ kind: 'adma', lr: 0.1 }), `config.optimizer.kind: expected one of 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw', got "adma" (did you mean 'adam'?)`],
-      [withOpt({ kind: 'sgd', lr: 0.1, momentum: 0.9 }), 'unknown field config.optimizer.momentum (known fields: kind, lr, clipNorm)'],
-      [withOpt({ kind: 'momentum', lr: 0.1, momentum: 1 }), 'config.optimizer.momentum: expected a number in [0, 1), got 1'],
-      [withOpt({ kind: 'adamw', lr: 0.1, weightDecay: -1e-4 }), 'config.optimizer.weightDecay: expected a non-negative number, got -0.0001'],
+      [withHyper('adam', { b1: { kind: 'stepDecay', init: 0.1, factor: 0.5 } }), 'config.hyper.b1.every: missing, expected a positive integer'],
+      [withHyper('adam', { b1: { kind: 'cosine', init: 0.1 } }), `config.hyper.b1.kind: expected one of 'constant' | 'stepDecay' | 'exponentialDecay' | 'inverseTimeDecay' | 'linearWarmup', got "cosine"`],
+      [withHyper('adam', { b1: '0.9' }), 'config.hyper.b1: expected a finite number or a schedule { kind, … }, got "0.9"'],
+      [{ ...valid, optimizer: 'adma' }, `config.optimizer: expected one of 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw', got "adma" (did you mean 'adam'?)`],
+      [withHyper('sgd', { momentum: 0.9 }), 'unknown field config.hyper.momentum (known fields: none)'],
+      [withHyper('adam', { beta1: 0.9 }), 'unknown field config.hyper.beta1 (known fields: b1, b2, eps)'],
+      [withHyper('momentum', { momentum: 1 }), 'config.hyper.momentum: expected a number in [0, 1), got 1'],
+      [withHyper('adamw', { weightDecay: -1e-4 }), 'config.hyper.weightDecay: expected a non-negative number, got -0.0001'],
       [{ ...valid, optimzer: valid.optimizer }, 'unknown field config.optimzer (did you mean optimizer?)'],
-      [{ ...valid, epochs: undefined }, 'config.epochs: missing, expected a positive integer'],
       [{ ...valid, batchSize: 0 }, 'config.batchSize: expected a positive integer, got 0'],
       [{ ...valid, seed: 1.5 }, 'config.seed: expected a non-negative integer, got 1.5'],
-      [{ ...valid, regularization: { kind: 'l2', lambda: -0.01 } }, 'config.regularization.lambda: expected a non-negative number, got -0.01'],
-      [{ ...valid, regularization: { kind: 'l3', lambda: 0.01 } }, `config.regularization.kind: expected one of 'none' | 'l2' | 'l2Half', got "l3" (did you mean 'l2'?)`],
-      [{ ...valid, model: { layers: [{ kind: 'dense', in: 2, out: 3 }, { kind: 'dropout', keep: 1.2 }] } }, 'config.model.layers[1].keep: expected a keep probability in (0, 1], got 1.2'],
+      [{ ...valid, clipNorm: 0 }, 'config.clipNorm: expected a positive number, got 0'],
       [{ ...valid, loss: 'hinge' }, `config.loss: expected one of 'softmax' | 'svm', got "hinge"`],
-      [[valid], 'config: expected a training config, got an array of 1'],
-      [null, 'config: expected a training config, got null'],
+      [[valid], 'config: expected a run config, got an array of 1'],
+      [null, 'config: expected a run config, got null'],
     ]
-    for (const [u, msg] of cases) expect(left(decodeConfig(u))).toBe(msg)
+    for (const [u, msg] of cases) expect(left(decodeRunConfig(u))).toBe(msg)
   })
 
   it('data that does not fit the model, NaN/Inf entries and labels out of range', () => {

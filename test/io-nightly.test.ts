@@ -7,7 +7,8 @@ import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import * as R from '../src/core/Random.js'
-import { ConfigC, decodeConfig, optimizerFromSpec } from '../src/io/config.js'
+import { decodeRunConfig, encodeRunConfig, RunConfigC } from '../src/io/runConfig.js'
+import { buildOptimizer, buildTrainConfig, type RunConfig } from '../src/train/config.js'
 import { checkpointToText, decodeCheckpoint } from '../src/io/checkpoint.js'
 import { decodeGraph, encodeGraph } from '../src/io/graph.js'
 import { decodeSpec, encodeSpec } from '../src/io/spec.js'
@@ -15,7 +16,6 @@ import { decodeWith } from '../src/io/codecs.js'
 import { fromSpec } from '../src/nn/model.js'
 import * as ops from '../src/ops/index.js'
 import { train } from '../src/train/loop.js'
-import { toTrainConfig } from '../src/io/config.js'
 import { spiral } from '../src/data/datasets.js'
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
@@ -79,39 +79,43 @@ const noThrow = <A>(f: () => E.Either<{ message: string }, A>): E.Either<{ messa
   return r
 }
 
+const validSpec: Json = { layers: [{ kind: 'dense', in: 2, out: 6, init: 'he' }, { kind: 'batchNorm' }, { kind: 'activation', fn: 'tanh' }, { kind: 'dropout', keep: 0.9 }, { kind: 'dense', in: 6, out: 3 }] }
 const validConfig: Json = {
-  model: { layers: [{ kind: 'dense', in: 2, out: 6, init: 'he' }, { kind: 'batchNorm' }, { kind: 'activation', fn: 'tanh' }, { kind: 'dropout', keep: 0.9 }, { kind: 'dense', in: 6, out: 3 }] },
-  optimizer: { kind: 'adamw', lr: { kind: 'exponentialDecay', init: 0.01, rate: 0.5, decaySteps: 10 }, b1: 0.8, weightDecay: 0.001, clipNorm: 2 },
+  data: 'spiral',
+  optimizer: 'adamw',
+  learningRate: 0.01,
+  schedule: 'exponential',
+  decay: 0.5,
+  decayEvery: 2,
+  hyper: { b1: 0.8, weightDecay: 0.001, eps: { kind: 'exponentialDecay', init: 1e-8, rate: 0.5, decaySteps: 10 } },
+  clipNorm: 2,
   epochs: 2,
   batchSize: 8,
   seed: 3,
-  regularization: { kind: 'l2', lambda: 0.001 },
+  l2: 0.001,
   maxSteps: 3,
+  shift: 0,
 }
 
 /** Decoded config: invariants that the codec promises. */
-function checkConfig(c: E.Either<unknown, ReturnType<typeof ConfigC.decode> extends E.Either<unknown, infer A> ? A : never>): void {
+function checkConfig(c: E.Either<unknown, RunConfig>): void {
   if (E.isLeft(c)) return
   const v = c.right
-  expect(ConfigC.is(v)).toBe(true)
+  expect(RunConfigC.is(encodeRunConfig(v))).toBe(true)
   expect(Number.isInteger(v.epochs) && v.epochs >= 1 && Number.isInteger(v.batchSize) && v.batchSize >= 1).toBe(true)
-  if (typeof v.optimizer.lr === 'number') expect(v.optimizer.lr > 0 && Number.isFinite(v.optimizer.lr)).toBe(true)
-  if (v.regularization && v.regularization.kind !== 'none') expect(v.regularization.lambda >= 0).toBe(true)
+  expect(v.learningRate > 0 && Number.isFinite(v.learningRate)).toBe(true)
+  expect(v.l2 >= 0).toBe(true)
   // exact round trip through JSON text
-  const again = decodeConfig(JSON.parse(JSON.stringify(ConfigC.encode(v))))
+  const again = decodeRunConfig(JSON.parse(JSON.stringify(encodeRunConfig(v))))
   expect(again).toEqual(c)
-  if (v.model !== undefined) {
-    const s = decodeSpec(v.model)
-    if (E.isRight(s)) expect(E.isRight(fromSpec(s.right))).toBe(true)
-  }
-  optimizerFromSpec(v.optimizer).init({}) // builds without throwing
+  buildOptimizer(v, 1).init({}) // builds without throwing
 }
 
 describe('decoders never throw and never accept an invalid value (nightly)', () => {
   it('random JSON values (4 decoders × 2500)', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 4 }), (u) => {
-        checkConfig(noThrow(() => decodeConfig(u)))
+        checkConfig(noThrow(() => decodeRunConfig(u)))
         noThrow(() => decodeSpec(u))
         noThrow(() => decodeCheckpoint(u))
         noThrow(() => decodeGraph(u))
@@ -121,17 +125,17 @@ describe('decoders never throw and never accept an invalid value (nightly)', () 
   })
 
   it('mutations of a valid config (4000)', () => {
-    expect(E.isRight(decodeConfig(validConfig))).toBe(true)
+    expect(E.isRight(decodeRunConfig(validConfig))).toBe(true)
     fc.assert(
       fc.property(fc.nat(), mutationArb, (pick, m) => {
-        checkConfig(noThrow(() => decodeConfig(mutate(validConfig, pick, m))))
+        checkConfig(noThrow(() => decodeRunConfig(mutate(validConfig, pick, m))))
       }),
       { numRuns: 4000 },
     )
   })
 
   it('mutations of a valid model spec and graph (1500 each)', () => {
-    const spec = encodeSpec(E.getOrElseW(() => { throw new Error('bad spec') })(decodeSpec((validConfig as { model: Json }).model))) as unknown as Json
+    const spec = encodeSpec(E.getOrElseW(() => { throw new Error('bad spec') })(decodeSpec(validSpec))) as unknown as Json
     const x = ops.input('x', ['N', 3])
     const graph = encodeGraph([ops.sum(ops.mul(ops.tanh(ops.matmul(x, ops.param('W', [3, 2]))), ops.constant(-Infinity)))]) as unknown as Json
     fc.assert(
@@ -152,11 +156,11 @@ describe('decoders never throw and never accept an invalid value (nightly)', () 
   })
 
   it('mutations of a valid checkpoint (2500)', () => {
-    const cfg = E.getOrElseW(() => { throw new Error('bad config') })(decodeConfig(validConfig))
-    const spec = E.getOrElseW(() => { throw new Error('bad spec') })(decodeSpec(cfg.model))
+    const cfg = E.getOrElseW(() => { throw new Error('bad config') })(decodeRunConfig(validConfig))
+    const spec = E.getOrElseW(() => { throw new Error('bad spec') })(decodeSpec(validSpec))
     const model = E.getOrElseW(() => { throw new Error('bad model') })(fromSpec(spec))
-    const state = train(model, { train: spiral(R.key(2), { perClass: 4 }) }, toTrainConfig(cfg))
-    const text = E.getOrElseW(() => { throw new Error('bad checkpoint') })(checkpointToText({ spec, config: cfg, state }))
+    const state = train(model, { train: spiral(R.key(2), { perClass: 4 }) }, buildTrainConfig(cfg, 12))
+    const text = E.getOrElseW(() => { throw new Error('bad checkpoint') })(checkpointToText({ spec, run: cfg, state }))
     const doc = JSON.parse(text) as Json
     fc.assert(
       fc.property(fc.nat(), mutationArb, (pick, m) => {
@@ -176,6 +180,6 @@ describe('decoders never throw and never accept an invalid value (nightly)', () 
       }),
       { numRuns: 2500 },
     )
-    expect(decodeWith(ConfigC, validConfig, 'config')._tag).toBe('Right')
+    expect(decodeWith(RunConfigC, validConfig, 'config')._tag).toBe('Right')
   })
 })

@@ -10,6 +10,8 @@ import { mlp } from '../nn/model.js'
 import { l2 } from '../nn/regularizers.js'
 import { readJsonFile } from '../io/atomic.js'
 import { decodeRunConfig } from '../io/runConfig.js'
+import { optimizerNames } from '../optim/OptimizerDef.js'
+import { builtinOptimizers } from '../optim/registry.js'
 import { buildModel, buildTrainConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
 import { pct } from '../train/diagnostics.js'
 import { trainEnsemble } from '../train/ensemble.js'
@@ -28,7 +30,7 @@ export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunCon
   hidden: { kind: 'string', help: 'hidden widths, comma separated, e.g. 200 or 100,50   [200]', key: 'hidden' },
   init: { kind: 'string', help: 'small | xavier | he   [he]', key: 'init' },
   loss: { kind: 'string', help: 'softmax | svm   [softmax]', key: 'loss' },
-  optimizer: { kind: 'string', help: 'sgd | momentum | nesterov | adagrad | rmsprop | adam   [momentum]', key: 'optimizer' },
+  optimizer: { kind: 'string', help: `${optimizerNames(builtinOptimizers).join(' | ')}   [${defaultRunConfig.optimizer}]`, key: 'optimizer' },
   lr: { kind: 'number', help: 'learning rate   [0.05]', key: 'learningRate' },
   momentum: { kind: 'number', help: 'momentum μ for momentum/nesterov   [0.9]', key: 'momentum' },
   schedule: { kind: 'string', help: 'constant | step | exponential   [step]', key: 'schedule' },

@@ -2,6 +2,9 @@
  * The command line: `symgrad <command> [flags]`. Argument errors print one line and exit with 2.
  */
 import { closest } from '../io/codecs.js'
+import { runConfigFieldNames } from '../io/runConfig.js'
+import { builtinOptimizers } from '../optim/registry.js'
+import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { ArgError, flagHelp, parseArgs, type FlagSpec } from './args.js'
 import { configFlags, ensembleCommand, gradcheckCommand } from './commands.js'
 import { explainCommand } from './explain.js'
@@ -43,6 +46,22 @@ const explainFlags: Record<string, FlagSpec> = {
   at: { kind: 'string', help: 'values of the variables, e.g. x=-2,y=5,z=-4' },
   svg: { kind: 'string', help: 'write the circuit (values above the wires, gradients below) and the gradient graph as SVG' },
   dot: { kind: 'string', help: 'write the same two graphs as Graphviz DOT' },
+}
+
+/** Words joined with ', ' in lines of at most 100 characters. */
+function wrap(words: readonly string[]): string {
+  const lines: string[] = ['']
+  for (const w of words) {
+    const last = lines[lines.length - 1]!
+    if (last.length + w.length + 2 > 100 && last !== '') lines.push(w)
+    else lines[lines.length - 1] = last === '' ? w : `${last}, ${w}`
+  }
+  return lines.join(',\n')
+}
+
+/** One line per optimizer kind: name, hyperparameters with defaults, update rule. */
+function optimizerHelp(r: OptimizerRegistry): string {
+  return [...r.values()].map((d) => `  ${d.name.padEnd(10)} ${Object.entries(d.defaults).map(([k, v]) => `${k}=${v}`).join(' ').padEnd(44)} ${d.summary}`).join('\n')
 }
 
 export const usage = `symgrad — neural networks as expression trees with symbolic gradients
@@ -90,9 +109,11 @@ ${flagHelp(explainFlags)}
 Expressions for explain: numbers, variables, + - * / ^ (a^b with an expression b is exp(b·log a),
 for a > 0), parentheses and exp log sqrt tanh sigmoid relu abs square max(a,b) min(a,b).
 explain exits with 1 when f or a derivative is NaN or ±∞ at the point (a domain note says where).
-A --config file holds any of the fields data, hidden, init, loss, optimizer, learningRate,
-momentum, schedule, decay, decayEvery, epochs, batchSize, l2, keep, shift, preprocess, seed
-(e.g. {"optimizer": "adam", "learningRate": 0.002}); unknown fields are refused.
+A --config file holds any of the run config fields:
+${wrap(runConfigFieldNames)}
+(e.g. {"optimizer": "adam", "learningRate": 0.002, "hyper": {"b1": 0.8}}); unknown fields are refused.
+Optimizers and their hyperparameters (in "hyper"; each a number or a schedule { kind, … }):
+${optimizerHelp(builtinOptimizers)}
 Exit status: 0 ok, 1 failure (e.g. a failed gradient check, a NaN stop, a value outside the domain), 2 bad arguments or bad
 input (config, data files, checkpoint, an unwritable --save path), with one line on stderr.`
 

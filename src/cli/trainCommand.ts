@@ -19,7 +19,6 @@ import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile, saveC
 import { mlpParameters } from '../io/limits.js'
 import { checkRun, cliLimits } from './checks.js'
 import { decodeCheckpoint, type Loaded } from '../io/checkpoint.js'
-import { toConfigJson } from '../io/runConfig.js'
 import { checkDataFits } from '../io/spec.js'
 import { buildModel, buildTrainConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
 import type { TrainState } from '../train/TrainState.js'
@@ -53,7 +52,7 @@ function resume(path: string, a: ParsedArgs, warn: (line: string) => void): { c:
   return { c, data, from: st.status === 'done' ? { ...st, status: 'running' } : st }
 }
 
-const show = (v: unknown): string => (Array.isArray(v) ? `[${v.join(',')}]` : String(v))
+const show = (v: unknown): string => (Array.isArray(v) ? `[${v.join(',')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))
 
 /**
  * The fields of `now` that differ from the saved run, as `learningRate (0.05 → 0.1)`; `epochs` is
@@ -83,9 +82,8 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   if (typeof save === 'string') orExit(checkWritable(save, Math.ceil(mlpParameters(widths) * 8 * (4 / 3) * 4) + (1 << 16)))
   const release = typeof save === 'string' ? orExit(lockForWriting(save)) : () => {}
   try {
-    const per = countBatches(D.size(data.train), c.batchSize)
     const spec = buildModel(c, D.features(data.train), data.train.classes).spec
-    const write = (state: TrainState) => saveCheckpoint(save as string, { spec, config: toConfigJson(c, per), run: c, state })
+    const write = (state: TrainState) => saveCheckpoint(save as string, { spec, run: c, state })
     const r = runTraining(c, {
       report,
       babysit: a.flags['no-babysit'] !== true,

@@ -19,11 +19,12 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import type { ModelSpec } from '../nn/model.js'
-import type { TrainConfig } from '../train/loop.js'
+import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
+import { builtinOptimizers } from '../optim/registry.js'
+import { defaultRunConfig, type RunConfig } from '../train/config.js'
 import type { Checkpoint, DecodeCheckpointOptions, Loaded } from './checkpoint.js'
 import { checkpointToText, decodeCheckpoint } from './checkpoint.js'
-import type { ConfigJson } from './config.js'
-import { decodeConfig, toTrainConfig } from './config.js'
+import { decodeRunConfig } from './runConfig.js'
 import { parseJson } from './json.js'
 import { limitsFromEnv, limitVars } from './limits.js'
 import { decodeSpec } from './spec.js'
@@ -355,15 +356,10 @@ export function loadCheckpoint(path: string, o: Omit<DecodeCheckpointOptions, 'r
   return E.isLeft(json) ? json : inFile(path, decodeCheckpoint(json.right, o))
 }
 
-/** A training config file, decoded (`cfg.json: config.optimizer.lr: expected a positive number, got -0.1`). */
-export function loadConfig(path: string): Either<SymgradError, ConfigJson> {
+/** A run config file laid over `base`, decoded (`run.json: config.learningRate: expected a positive number, got -0.1`). */
+export function loadRunConfig(path: string, base: RunConfig = defaultRunConfig, optimizers: OptimizerRegistry = builtinOptimizers): Either<SymgradError, RunConfig> {
   const json = readJsonFile(path)
-  return E.isLeft(json) ? json : inFile(path, decodeConfig(json.right))
-}
-
-/** A training config file as the TrainConfig `train` takes. */
-export function loadTrainConfig(path: string): Either<SymgradError, TrainConfig> {
-  return E.map((c: ConfigJson) => toTrainConfig(c))(loadConfig(path))
+  return E.isLeft(json) ? json : inFile(path, decodeRunConfig(json.right, base, 'config', optimizers))
 }
 
 /** A model spec file, decoded. */

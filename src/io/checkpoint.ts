@@ -4,8 +4,8 @@
  *
  *   { "format": "symgrad-checkpoint", "version": 1,
  *     "spec":   the model spec (spec.ts),
- *     "config": the training config (config.ts; optional — optimizer, schedule, seed, batch size),
- *     "run":    the command-line run config (runConfig.ts; optional — written by `symgrad train --save`),
+ *     "run":    the run config (runConfig.ts, the one shape of a run: data, optimizer, schedule,
+ *               seed, batch size, …; optional for a checkpoint made by code with its own optimizer),
  *     "state":  { params, modelState, optState, key, step, epoch, batch, history, status, nonFinite?, best? } }
  *
  * `state` is src/train's TrainState: the schedule position is `step` (and each optimizer link's
@@ -14,6 +14,9 @@
  * little-endian float64 and single numbers JSON numbers or "NaN"/"Infinity"/"-Infinity"/"-0"
  * (floats.ts). The optimizer state (any chain) is written as plain data: numbers as in a history,
  * `{ "$num": "NaN" }` for the special ones, `{ "$tensor": { shape, f64le } }` for tensors.
+ *
+ * Version-1 files written before the run config became the one shape also hold a `config` (the
+ * same run in an older nested form): it is accepted and not read — the `run` beside it says the same.
  *
  * Refused on save: non-finite parameters (a diverged run must not overwrite a good checkpoint).
  * Refused on load: another format or version, params or state that do not fit the spec, an optimizer
@@ -27,13 +30,13 @@ import * as Sh from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { Model, ModelSpec } from '../nn/model.js'
 import { fromSpec } from '../nn/model.js'
-import type { AnyGradientTransformation } from '../optim/GradientTransformation.js'
+import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
+import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
+import { builtinOptimizers } from '../optim/registry.js'
 import type { TrainState } from '../train/TrainState.js'
 import { AnyNumber, decodeWith, describe, FiniteTensorC, listOf, NonNegativeInt, NumBox, oneOf, recordOf, struct, TensorC, Uint32 } from './codecs.js'
-import { ConfigC, optimizerFromSpec } from './config.js'
-import { RunConfigC } from './runConfig.js'
-import { defaultRunConfig, type RunConfig } from '../train/config.js'
-import type { ConfigJson } from './config.js'
+import { decodeRunConfig, encodeRunConfig } from './runConfig.js'
+import { buildOptimizer, defaultRunConfig, type RunConfig } from '../train/config.js'
 import { encodeNumber, encodeTensor } from './floats.js'
 import { diffSpecs, encodeSpec, formatDiff, ModelSpecC, specFromJson } from './spec.js'
 
@@ -146,12 +149,16 @@ const _isTrainState = (s: t.TypeOf<typeof TrainStateC>): TrainState => s
 void _isTrainState
 
 const Header = t.type({ format: t.unknown, version: t.unknown })
-export const CheckpointC = struct('a checkpoint', { format: t.literal(CHECKPOINT_FORMAT), version: t.literal(CHECKPOINT_VERSION), spec: ModelSpecC, state: TrainStateC }, { config: ConfigC, run: RunConfigC })
+/** The document; `run` is decoded afterwards against the optimizer registry in use (decodeRunConfig). */
+export const CheckpointC = struct(
+  'a checkpoint',
+  { format: t.literal(CHECKPOINT_FORMAT), version: t.literal(CHECKPOINT_VERSION), spec: ModelSpecC, state: TrainStateC },
+  { config: recordOf(t.unknown, 'a record (an older nested config, not read)'), run: recordOf(t.unknown, 'a run config') },
+)
 
 export interface Checkpoint {
   readonly spec: ModelSpec
-  readonly config?: ConfigJson
-  /** The command-line run (data, preprocessing, …) a `symgrad train --save` checkpoint continues with. */
+  /** The run (data, optimizer, schedule, seed, …) the checkpoint continues with. */
   readonly run?: RunConfig
   readonly state: TrainState
 }
@@ -232,7 +239,7 @@ export function encodeCheckpoint(c: Checkpoint): Either<SymgradError, unknown> {
   }
   try {
     const state = TrainStateC.encode(c.state as t.TypeOf<typeof TrainStateC>)
-    const doc = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, spec: encodeSpec(c.spec), ...(c.config ? { config: ConfigC.encode(c.config) } : {}), ...(c.run ? { run: RunConfigC.encode(c.run) } : {}), state }
+    const doc = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, spec: encodeSpec(c.spec), ...(c.run ? { run: encodeRunConfig(c.run) } : {}), state }
     return E.right(doc)
   } catch (e) {
     return E.left(e instanceof SymgradError ? e : new SymgradError('value', `cannot encode checkpoint: ${e instanceof Error ? e.message : String(e)}`))
@@ -244,8 +251,10 @@ export interface DecodeCheckpointOptions {
   readonly root?: string
   /** Refuse a checkpoint of any other model (the differences are named). */
   readonly spec?: ModelSpec
-  /** The optimizer the run continues with (default: the one in the checkpoint's config, if any). */
-  readonly optimizer?: AnyGradientTransformation
+  /** The optimizer the run continues with (default: the one the checkpoint's run describes, if any). */
+  readonly optimizer?: GradientTransformation<PlainState>
+  /** The optimizer kinds the run's `optimizer` names (default: the built-ins). */
+  readonly optimizers?: OptimizerRegistry
 }
 
 /** A checkpoint from parsed JSON, with its model rebuilt and every tensor checked against it. */
@@ -275,15 +284,16 @@ export function decodeCheckpoint(u: unknown, o: DecodeCheckpointOptions = {}): E
     const r = checkShapes(p, want, at)
     if (E.isLeft(r)) return r
   }
-  const config = doc.right.config
-  const opt = o.optimizer ?? (config ? optimizerFromSpec(config.optimizer) : undefined)
+  // a saved run holds every field; the defaults only fill those of an older or hand-written one
+  const decodedRun = doc.right.run === undefined ? undefined : decodeRunConfig(doc.right.run, defaultRunConfig, `${root}.run`, o.optimizers ?? builtinOptimizers)
+  if (decodedRun !== undefined && E.isLeft(decodedRun)) return decodedRun
+  const run = decodedRun?.right
+  const opt = o.optimizer ?? (run ? buildOptimizer(run, 1, o.optimizers ?? builtinOptimizers) : undefined)
   if (opt !== undefined) {
     const r = checkStructure(state.optState, opt.init(state.params), `${root}.state.optState`, state.step + 1)
     if (E.isLeft(r)) return E.left(new SymgradError('decode', `${r.left.message} (the optimizer state does not fit the configured optimizer)`))
   }
-  // a saved run holds every field; the defaults only fill those of an older or hand-written one
-  const run: RunConfig | undefined = doc.right.run ? { ...defaultRunConfig, ...doc.right.run } : undefined
-  return E.right({ spec: spec.right, ...(config ? { config } : {}), ...(run ? { run } : {}), state, model: model.right })
+  return E.right({ spec: spec.right, ...(run ? { run } : {}), state, model: model.right })
 }
 
 /** Checkpoint → JSON text (Left: refused, see encodeCheckpoint). */

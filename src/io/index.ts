@@ -2,11 +2,10 @@
  * io: models, graphs, configs and checkpoints as data, decoded with io-ts at every trust boundary.
  * Everything exported here is pure and browser-safe. Files are read and written by `atomic.ts`
  * (Node only, so not exported here; the CLI imports it directly): `saveCheckpoint`,
- * `loadCheckpoint`, `loadConfig`, `loadTrainConfig`, `loadSpec`, `readJsonFile`, `writeFileAtomic`.
+ * `loadCheckpoint`, `loadRunConfig`, `loadSpec`, `readJsonFile`, `writeFileAtomic`.
  *
  * Every decoder returns `Either<SymgradError, T>` whose Left is one line naming the path and the
- * expected vs found value (`config.optimizer.lr: expected a positive number or a schedule
- * { kind, … }, got -0.1`). Unknown fields are refused with the nearest known name. Floats
+ * expected vs found value (`config.learningRate: expected a positive number, got -0.1`). Unknown fields are refused with the nearest known name. Floats
  * round-trip exactly: tensors as base64 of little-endian float64 bytes, single numbers as JSON
  * numbers or "NaN" / "Infinity" / "-Infinity" / "-0" (see floats.ts).
  */
@@ -15,9 +14,8 @@ export { decodeWith, describe, report, formatError, closest, struct, tagged, one
 export { encodeTensor, encodeNumber, decodeNumber, encodeFloat64, decodeFloat64, toBase64, fromBase64, type TensorJson, type NumberJson } from './floats.js'
 export { decodeSpec, decodeModel, encodeSpec, specFromJson, diffSpecs, diffJson, formatDiff, checkDataFits, ModelSpecC, LayerC, InitSchemeC, type ModelSpecJson, type LayerJson, type Difference } from './spec.js'
 export { encodeGraph, decodeGraph, GraphC, GRAPH_FORMAT, GRAPH_VERSION, type GraphJson, type DecodeGraphOptions } from './graph.js'
-export { decodeConfig, decodeTrainConfig, toTrainConfig, optimizerFromSpec, scheduleFromSpec, ConfigC, OptimizerC, ScheduleC, RegularizationC, type ConfigJson, type OptimizerSpec, type ScheduleSpec } from './config.js'
 export { encodeCheckpoint, decodeCheckpoint, checkpointToText, checkStructure, CheckpointC, TrainStateC, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type Loaded, type DecodeCheckpointOptions } from './checkpoint.js'
-export { decodeRunConfig, encodeRunConfig, toConfigJson, RunConfigC, DataSourceC, type RunConfigJson } from './runConfig.js'
+export { decodeRunConfig, encodeRunConfig, runConfigCodec, RunConfigC, DataSourceC, type RunConfigJson } from './runConfig.js'
 export { decodeSpace, SpaceC, DimC, spaceFields } from './searchSpace.js'
 export { fromCsv } from './csv.js'
 

@@ -40,8 +40,8 @@ export const limitVars: { readonly [K in keyof Limits]: string } = {
   fileBytes: 'SYMGRAD_MAX_FILE_BYTES',
 }
 
-/** Deepest nesting of arrays and objects any decoder accepts. */
-export const maxDepth = 64
+/** Deepest nesting of arrays and objects any decoder accepts (defined with the decoders, core/codecs.ts). */
+export { maxDepth } from '../core/codecs.js'
 
 /** The limits with those set in `env` (positive integers; anything else is an error naming the variable). */
 export function limitsFromEnv(env: Readonly<Record<string, string | undefined>>): Either<SymgradError, Limits> {

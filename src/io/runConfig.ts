@@ -1,22 +1,29 @@
 /**
- * The run config of `symgrad train` / `search` / `ensemble` (src/train's RunConfig) as JSON, decoded
- * with the same codecs as every trust boundary (codecs.ts): unknown fields are refused with the
- * nearest known name, and the first error is one line naming the path, expected and found:
+ * The run config (src/train/config.ts's RunConfig, the one shape of a run) as JSON, decoded once
+ * here for every source: `symgrad train --config`, the flags, search-space points, the best config
+ * a search saves, and a checkpoint's `run`. The same codecs as every trust boundary: unknown fields
+ * are refused with the nearest known name, and the first error is one line naming the path,
+ * expected and found:
  *
  *   config.learningRate: expected a positive number, got -0.1
  *   unknown field config.optimzer (did you mean optimizer?)
+ *   config.hyper.b1: expected a number in [0, 1) or a schedule { kind, … }, got 2
  *
  * Every field is optional in the JSON; the decoded fields are laid over a base (the defaults, or
- * the run a checkpoint records). `toConfigJson` states the same run as a training config
- * (config.ts), which is what a checkpoint's `config` holds.
+ * the run a checkpoint records). `optimizer` names a kind of the optimizer registry given (the
+ * built-ins by default), and `hyper` is checked by that kind's codec after the merge. To add a
+ * field, see the note at the top of src/train/config.ts.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import type { SymgradError } from '../core/errors.js'
-import { defaultRunConfig, runInits, runLosses, runOptimizers, runPreprocess, runSchedules, type RunConfig } from '../train/config.js'
-import { decodeWith, describe, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, struct, UnitInterval } from './codecs.js'
-import type { ConfigJson } from './config.js'
+import { SymgradError as Err } from '../core/errors.js'
+import { hyperC } from '../optim/hyper.js'
+import { decodeHyper, optimizerNames, type OptimizerRegistry } from '../optim/OptimizerDef.js'
+import { builtinOptimizers } from '../optim/registry.js'
+import { defaultRunConfig, runInits, runLosses, runPreprocess, runSchedules, type RunConfig } from '../train/config.js'
+import { decodeWith, describe, FiniteNumber, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, recordOf, struct, UnitInterval } from './codecs.js'
 
 const dataName = "'mnist' | 'mnist-sample' | 'fashion' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>'"
 
@@ -41,59 +48,70 @@ function dataProblem(s: string): string | undefined {
   return `expected ${dataName}, got ${describe(s)}`
 }
 
-/** A run config as JSON: any subset of RunConfig's fields, nothing else. */
-export const RunConfigC = struct('a run config', {}, {
-  data: DataSourceC,
-  hidden: listOf(PositiveInt, 'a list of positive integers'),
-  init: oneOf(runInits),
-  loss: oneOf(runLosses),
-  optimizer: oneOf(runOptimizers),
-  learningRate: PositiveNumber,
-  momentum: UnitInterval,
-  schedule: oneOf(runSchedules),
-  decay: num('a number in (0, 1]', (x) => x > 0 && x <= 1),
-  decayEvery: PositiveInt,
-  epochs: PositiveInt,
-  batchSize: PositiveInt,
-  l2: NonNegativeNumber,
-  keep: KeepProbability,
-  shift: NonNegativeInt,
-  preprocess: oneOf(runPreprocess),
-  seed: NonNegativeInt,
-})
+/** The fields of a run config as JSON, with `optimizer` one of `names`. */
+function runConfigFields(names: readonly string[]) {
+  return {
+    data: DataSourceC,
+    hidden: listOf(PositiveInt, 'a list of positive integers'),
+    init: oneOf(runInits),
+    loss: oneOf(runLosses),
+    optimizer: oneOf(names),
+    learningRate: PositiveNumber,
+    momentum: UnitInterval,
+    schedule: oneOf(runSchedules),
+    decay: num('a number in (0, 1]', (x) => x > 0 && x <= 1),
+    decayEvery: PositiveInt,
+    epochs: PositiveInt,
+    batchSize: PositiveInt,
+    l2: NonNegativeNumber,
+    keep: KeepProbability,
+    shift: NonNegativeInt,
+    preprocess: oneOf(runPreprocess),
+    seed: NonNegativeInt,
+    hyper: recordOf(hyperC(FiniteNumber), 'a record of hyperparameters (numbers or schedules)'),
+    clipNorm: PositiveNumber,
+    maxSteps: NonNegativeInt,
+    patience: PositiveInt,
+    evalTrainSize: PositiveInt,
+    compiled: t.boolean,
+  }
+}
+
+/** The codec of a run config whose optimizer is a kind of `optimizers` (any subset of the fields, nothing else). */
+export function runConfigCodec(optimizers: OptimizerRegistry = builtinOptimizers) {
+  return struct('a run config', {}, runConfigFields(optimizerNames(optimizers)))
+}
+
+/** The fields of a run config, in order. */
+export const runConfigFieldNames: readonly string[] = Object.keys(runConfigFields([]))
+
+/** A run config as JSON with the built-in optimizers. */
+export const RunConfigC = runConfigCodec()
 export type RunConfigJson = t.TypeOf<typeof RunConfigC>
 
 // every field of RunConfig has a codec, and every codec a field (checked at compile time)
-const _complete = (c: Required<RunConfigJson>): RunConfig => c
-const _noExtra = (c: RunConfig): Required<RunConfigJson> => c
+const _complete = (c: RunConfigJson): Partial<RunConfig> => c
+const _noExtra = (c: RunConfig): RunConfigJson => c
+const _required = (c: Required<RunConfigJson>): Required<RunConfig> => c
 void _complete
 void _noExtra
-
-/** Decodes a (partial) run config and lays it over `base`; Left is one line (`config.learningRate: …`). */
-export function decodeRunConfig(u: unknown, base: RunConfig = defaultRunConfig, root = 'config'): Either<SymgradError, RunConfig> {
-  return E.map((o: RunConfigJson): RunConfig => ({ ...base, ...o }))(decodeWith(RunConfigC, u, root))
-}
-
-/** A RunConfig as JSON (every field). */
-export function encodeRunConfig(c: RunConfig): unknown {
-  return RunConfigC.encode(c)
-}
+void _required
 
 /**
- * The same run as a training config (config.ts): optimizer with its schedule in steps, epochs,
- * batch size, seed, loss and L2 — what a checkpoint's `config` holds, so loading it checks the
- * optimizer state against the optimizer. `batchesPerEpoch` turns the epoch-based schedule into steps.
+ * Decodes a (partial) run config and lays it over `base`; Left is one line (`config.learningRate: …`).
+ * `hyper` is then checked against the merged run's optimizer kind (`config.hyper.b1: …`).
  */
-export function toConfigJson(c: RunConfig, batchesPerEpoch: number): ConfigJson {
-  const every = c.decayEvery * batchesPerEpoch
-  const lr =
-    c.schedule === 'constant' ? c.learningRate
-    : c.schedule === 'step' ? { kind: 'stepDecay' as const, init: c.learningRate, factor: c.decay, every }
-    : { kind: 'exponentialDecay' as const, init: c.learningRate, rate: c.decay, decaySteps: every }
-  const optimizer: ConfigJson['optimizer'] =
-    c.optimizer === 'momentum' || c.optimizer === 'nesterov' ? { kind: c.optimizer, lr, momentum: c.momentum } : { kind: c.optimizer, lr }
-  return {
-    optimizer, epochs: c.epochs, batchSize: c.batchSize, seed: c.seed, loss: c.loss,
-    regularization: c.l2 > 0 ? { kind: 'l2', lambda: c.l2 } : { kind: 'none' },
-  }
+export function decodeRunConfig(u: unknown, base: RunConfig = defaultRunConfig, root = 'config', optimizers: OptimizerRegistry = builtinOptimizers): Either<SymgradError, RunConfig> {
+  const o = decodeWith(runConfigCodec(optimizers), u, root)
+  if (E.isLeft(o)) return o
+  const c: RunConfig = { ...base, ...o.right }
+  if (c.hyper === undefined) return E.right(c)
+  const def = optimizers.get(c.optimizer)
+  if (def === undefined) return E.left(new Err('decode', `${root}.optimizer: unknown optimizer '${c.optimizer}' (registered: ${optimizerNames(optimizers).join(', ')})`))
+  return E.map((hyper: RunConfig['hyper']): RunConfig => ({ ...c, hyper }))(decodeHyper(def, c.hyper, `${root}.hyper`))
+}
+
+/** A RunConfig as JSON (every field it has). */
+export function encodeRunConfig(c: RunConfig): unknown {
+  return RunConfigC.encode(c)
 }

@@ -25,8 +25,8 @@ import { layerCodec, withDefaults } from './layerCodec.js'
 import { type Activation, type LayerSpec, type Resolved, batchNorm, dense, dropout, relu } from './layers.js'
 import { isWeight, leafOf } from './naming.js'
 
-/** Named tensors: parameters ('dense0.W', 'dense0.b', 'bn0.gamma'...). */
-export type Params = Readonly<Record<string, Tensor>>
+import type { Params } from '../core/Params.js'
+export type { Params } from '../core/Params.js'
 /** Named non-trained tensors: batch-norm running statistics ('bn0.runningMean', 'bn0.runningVar'). */
 export type State = Readonly<Record<string, Tensor>>
 

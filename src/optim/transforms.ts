@@ -10,7 +10,7 @@ import type { Params } from './params.js'
 import type { Hyper } from './schedules.js'
 import { valuesAt } from './schedules.js'
 
-export interface Counted<H extends string> {
+export type Counted<H extends string> = {
   readonly count: number
   readonly hyperparams: Readonly<Record<H, number>>
 }

@@ -12,7 +12,8 @@
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
 
-export type Params = Readonly<Record<string, Tensor>>
+import type { Params } from '../core/Params.js'
+export type { Params } from '../core/Params.js'
 
 /** One epoch's summary, recorded when the epoch's last batch has been trained on. */
 export interface EpochRecord {

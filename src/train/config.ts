@@ -1,20 +1,34 @@
 /**
- * RunConfig: a training run as plain data (what `symgrad train --config f.json` reads, what a
- * search trial is, what the best configuration is saved as, what a CLI checkpoint records).
- * The types live here; decoding JSON into a RunConfig is the job of src/io (`decodeRunConfig` in
- * src/io/runConfig.ts, the same codecs as every other trust boundary). `buildModel`,
- * `buildOptimizer` and `buildTrainConfig` turn a RunConfig into a model and a TrainConfig.
+ * RunConfig: a training run as plain data — THE one shape of a run. `symgrad train` flags, a
+ * `--config` JSON file, a search-space point, the best configuration a search saves and a
+ * checkpoint's `run` are all this record, decoded once by src/io/runConfig.ts (`decodeRunConfig`,
+ * which lays a partial record over a base). `buildModel`, `buildOptimizer` and `buildTrainConfig`
+ * turn it into a model and the TrainConfig that `train` takes (which holds functions, not data).
+ *
+ * The optimizer is a kind from an optimizer registry (optim/registry.ts; the user's own through
+ * `withOptimizers`): `learningRate` with `schedule`/`decay`/`decayEvery` is its learning rate,
+ * `momentum` its μ if it has one, and `hyper` any of its other hyperparameters as data (numbers or
+ * schedules in steps), checked by its codec when decoded.
+ *
+ * Adding a field: (1) add it to RunConfig below (optional, or required with a value in
+ * defaultRunConfig), (2) add its codec to RunConfigC in src/io/runConfig.ts (the compile-time check
+ * there fails until the two agree), (3) read it where it acts (buildModel / buildTrainConfig here,
+ * or the CLI's run.ts), and (4) for a command-line flag, one entry in configFlags
+ * (src/cli/commands.ts). Required fields are also search-space fields (src/io/searchSpace.ts).
+ * Checkpoints carry the whole record, so a saved run resumes with the new field too.
  */
 import * as R from '../core/Random.js'
 import { countBatches } from '../data/batches.js'
 import { mlp, type Model } from '../nn/model.js'
 import * as O from '../optim/index.js'
-import type { AnyGradientTransformation } from '../optim/GradientTransformation.js'
+import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
+import type { HyperSpec } from '../optim/hyper.js'
+import { optimizerOf, type OptimizerRegistry } from '../optim/OptimizerDef.js'
+import { builtinOptimizers } from '../optim/registry.js'
 import type { TrainConfig } from './loop.js'
 import { randomShift } from './augment.js'
 import type { Point } from './search.js'
 
-export const runOptimizers = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'] as const
 export const runSchedules = ['constant', 'step', 'exponential'] as const
 export const runInits = ['small', 'xavier', 'he'] as const
 export const runLosses = ['softmax', 'svm'] as const
@@ -27,7 +41,8 @@ export interface RunConfig {
   readonly hidden: readonly number[]
   readonly init: (typeof runInits)[number]
   readonly loss: (typeof runLosses)[number]
-  readonly optimizer: (typeof runOptimizers)[number]
+  /** A kind of the optimizer registry the run config is decoded with (built-ins: optim/registry.ts). */
+  readonly optimizer: string
   readonly learningRate: number
   /** Momentum μ (momentum, nesterov). */
   readonly momentum: number
@@ -45,6 +60,18 @@ export interface RunConfig {
   readonly shift: number
   readonly preprocess: (typeof runPreprocess)[number]
   readonly seed: number
+  /** The optimizer's other hyperparameters (e.g. adam's `{ "b1": 0.8 }`); the rest keep the kind's defaults. */
+  readonly hyper?: Readonly<Record<string, HyperSpec>>
+  /** Clip gradients by global norm first (Pascanu et al. 2013). */
+  readonly clipNorm?: number
+  /** Stop after this many steps in total (resumable). */
+  readonly maxSteps?: number
+  /** Early stopping: stop when validation accuracy has not improved for this many epochs. */
+  readonly patience?: number
+  /** Train accuracy on the first n training examples (default 2000). */
+  readonly evalTrainSize?: number
+  /** Compiled programs (default) or the reference interpreter. */
+  readonly compiled?: boolean
 }
 
 /** The main job: a two-layer ReLU network on the bundled MNIST digits. */
@@ -59,20 +86,25 @@ export function pointFields(point: Point): Record<string, unknown> {
   return { ...point, ...(typeof point['hidden'] === 'number' ? { hidden: [Math.round(point['hidden'])] } : {}) }
 }
 
-export function buildOptimizer(c: RunConfig, batchesPerEpoch: number): AnyGradientTransformation {
+/** The learning rate of a run: `learningRate` under its epoch-based schedule, in steps. */
+export function learningRateOf(c: RunConfig, batchesPerEpoch: number): O.Hyper {
   const every = c.decayEvery * batchesPerEpoch
-  const lr =
-    c.schedule === 'constant' ? c.learningRate
+  return c.schedule === 'constant' ? c.learningRate
     : c.schedule === 'step' ? O.stepDecay(c.learningRate, c.decay, every)
     : O.exponentialDecay(c.learningRate, c.decay, every)
-  switch (c.optimizer) {
-    case 'sgd': return O.sgd(lr)
-    case 'momentum': return O.momentum(lr, c.momentum)
-    case 'nesterov': return O.nesterov(lr, c.momentum)
-    case 'adagrad': return O.adagrad(lr)
-    case 'rmsprop': return O.rmsprop(lr)
-    case 'adam': return O.adam(lr)
-  }
+}
+
+/**
+ * The run's optimizer, built by its kind's record in `optimizers`: defaults, then `momentum` (for
+ * a kind that has one), then `hyper`; behind clipping when `clipNorm` is set.
+ */
+export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, optimizers: OptimizerRegistry = builtinOptimizers): GradientTransformation<PlainState> {
+  const def = optimizers.get(c.optimizer)
+  const mu: Readonly<Record<string, HyperSpec>> = def !== undefined && Object.prototype.hasOwnProperty.call(def.hyper, 'momentum') ? { momentum: c.momentum } : {}
+  return optimizerOf(optimizers, {
+    kind: c.optimizer, learningRate: learningRateOf(c, batchesPerEpoch), hyper: { ...mu, ...c.hyper },
+    ...(c.clipNorm !== undefined ? { clipNorm: c.clipNorm } : {}),
+  })
 }
 
 export function buildModel(c: RunConfig, inputs: number, classes: number): Model {
@@ -80,11 +112,15 @@ export function buildModel(c: RunConfig, inputs: number, classes: number): Model
 }
 
 /** The TrainConfig of a RunConfig (no callbacks). `image` enables `shift` augmentation. */
-export function buildTrainConfig(c: RunConfig, trainSize: number, image?: readonly [number, number, number]): TrainConfig {
+export function buildTrainConfig(c: RunConfig, trainSize: number, image?: readonly [number, number, number], optimizers: OptimizerRegistry = builtinOptimizers): TrainConfig {
   const per = countBatches(trainSize, c.batchSize)
   return {
-    optimizer: buildOptimizer(c, per), epochs: c.epochs, batchSize: c.batchSize, key: R.key(c.seed), loss: c.loss,
+    optimizer: buildOptimizer(c, per, optimizers), epochs: c.epochs, batchSize: c.batchSize, key: R.key(c.seed), loss: c.loss,
     regularization: c.l2 > 0 ? { kind: 'l2', lambda: c.l2 } : { kind: 'none' },
     ...(c.shift > 0 && image ? { augment: randomShift(image, c.shift) } : {}),
+    ...(c.maxSteps !== undefined ? { maxSteps: c.maxSteps } : {}),
+    ...(c.patience !== undefined ? { earlyStopping: { patience: c.patience } } : {}),
+    ...(c.evalTrainSize !== undefined ? { evalTrainSize: c.evalTrainSize } : {}),
+    ...(c.compiled !== undefined ? { compiled: c.compiled } : {}),
   }
 }

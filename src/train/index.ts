@@ -44,5 +44,5 @@ export {
 export { runTrial } from './trial.js'
 export { trainEnsemble, type EnsembleResult } from './ensemble.js'
 export { randomShift, type Augment } from './augment.js'
-export { defaultRunConfig, pointFields, buildModel, buildOptimizer, buildTrainConfig, runOptimizers, runSchedules, runInits, runLosses, runPreprocess, type RunConfig } from './config.js'
+export { defaultRunConfig, pointFields, buildModel, buildOptimizer, buildTrainConfig, learningRateOf, runSchedules, runInits, runLosses, runPreprocess, type RunConfig } from './config.js'
 export { lossSvg, accuracySvg, ratioSvg, learningRateSvg, weightTiles, reportHtml, smooth, type Raster, type ReportPage } from './report.js'

@@ -1,0 +1,8 @@
+/**
+ * The built-in optimizer kinds, in the order --help lists them. A new built-in kind is its record's
+ * file plus one entry here; a user's kind is `withOptimizers(builtinOptimizers, mine)`.
+ */
+import { adagradDef, adamDef, adamwDef, momentumDef, nesterovDef, rmspropDef, sgdDef } from './builtins.js'
+import { withOptimizers, type OptimizerRegistry } from './OptimizerDef.js'
+
+export const builtinOptimizers: OptimizerRegistry = withOptimizers(new Map(), sgdDef, momentumDef, nesterovDef, adagradDef, rmspropDef, adamDef, adamwDef)
