@@ -24,7 +24,6 @@ import { orThrowing } from '../core/errors.js'
 import { parseJson as parseJson_ } from './json.js'
 import { decodeSpec as decodeSpec_, decodeModel as decodeModel_, specFromJson as specFromJson_, checkDataFits as checkDataFits_ } from './spec.js'
 import { decodeGraph as decodeGraph_ } from './graph.js'
-import { decodeConfig as decodeConfig_, decodeTrainConfig as decodeTrainConfig_ } from './config.js'
 import { encodeCheckpoint as encodeCheckpoint_, decodeCheckpoint as decodeCheckpoint_, checkpointToText as checkpointToText_ } from './checkpoint.js'
 import { decodeRunConfig as decodeRunConfig_ } from './runConfig.js'
 import { decodeSpace as decodeSpace_ } from './searchSpace.js'
@@ -35,8 +34,6 @@ export const decodeModelOrThrow = orThrowing(decodeModel_)
 export const specFromJsonOrThrow = orThrowing(specFromJson_)
 export const checkDataFitsOrThrow = orThrowing(checkDataFits_)
 export const decodeGraphOrThrow = orThrowing(decodeGraph_)
-export const decodeConfigOrThrow = orThrowing(decodeConfig_)
-export const decodeTrainConfigOrThrow = orThrowing(decodeTrainConfig_)
 export const encodeCheckpointOrThrow = orThrowing(encodeCheckpoint_)
 export const decodeCheckpointOrThrow = orThrowing(decodeCheckpoint_)
 export const checkpointToTextOrThrow = orThrowing(checkpointToText_)

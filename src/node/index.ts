@@ -10,18 +10,17 @@
  *   const { model, state } = loadCheckpointOrThrow('run.json')
  */
 import { orThrowing } from '../core/errors.js'
-import { checkFolderWritable, checkWritable, loadCheckpoint, loadConfig, loadSpec, loadTrainConfig, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic } from '../io/atomic.js'
+import { checkFolderWritable, checkWritable, loadCheckpoint, loadRunConfig, loadSpec, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic } from '../io/atomic.js'
 import { currentLimits, loadCifar, loadCsv, loadIdx, readBytes } from '../io/files.js'
 
 export { threadPool } from './threads.js'
-export { checkFolderWritable, checkWritable, loadCheckpoint, loadConfig, loadSpec, loadTrainConfig, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic, writeTarget, staleTempFiles, type WriteTarget } from '../io/atomic.js'
+export { checkFolderWritable, checkWritable, loadCheckpoint, loadRunConfig, loadSpec, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic, writeTarget, staleTempFiles, type WriteTarget } from '../io/atomic.js'
 export { currentLimits, loadCifar, loadCsv, loadIdx, readBytes, type ExpectedSize } from '../io/files.js'
 export { defaultLimits, limitVars, limitsFromEnv, type Limits } from '../io/limits.js'
 
 export const loadCheckpointOrThrow = orThrowing(loadCheckpoint)
 export const saveCheckpointOrThrow = orThrowing(saveCheckpoint)
-export const loadConfigOrThrow = orThrowing(loadConfig)
-export const loadTrainConfigOrThrow = orThrowing(loadTrainConfig)
+export const loadRunConfigOrThrow = orThrowing(loadRunConfig)
 export const loadSpecOrThrow = orThrowing(loadSpec)
 export const readJsonFileOrThrow = orThrowing(readJsonFile)
 export const readTextFileOrThrow = orThrowing(readTextFile)
