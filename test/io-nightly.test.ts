@@ -1,7 +1,9 @@
 /**
- * Nightly-style property tests of every decoder (10,500 cases, 19,500 decoder calls, ~7 s): random JSON values and
+ * Nightly-style property tests of every decoder (12,000 cases, 21,000 decoder calls): random JSON values and
  * random mutations of valid configs, specs and checkpoints never make a decoder throw and never
- * decode into an invalid object; whatever decodes re-encodes and decodes back exactly.
+ * decode into an invalid object; whatever decodes re-encodes and decodes back exactly. Graphs with
+ * hostile attributes (code in strings, objects, lists where numbers belong) are refused or decode to
+ * graphs whose compiled code holds none of it and runs without effect.
  */
 import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
@@ -17,6 +19,9 @@ import { fromSpec } from '../src/nn/model.js'
 import * as ops from '../src/ops/index.js'
 import { train } from '../src/train/loop.js'
 import { spiral } from '../src/data/datasets.js'
+import { isBoundLeaf, topoSort } from '../src/core/Expr.js'
+import * as T from '../src/core/Tensor.js'
+import { compile } from '../src/compile/index.js'
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
 
@@ -181,5 +186,50 @@ describe('decoders never throw and never accept an invalid value (nightly)', () 
       { numRuns: 2500 },
     )
     expect(decodeWith(RunConfigC, validConfig, 'config')._tag).toBe('Right')
+  })
+})
+
+describe('graphs with hostile attributes (nightly)', () => {
+  const flag = '__symgradNightlyPwned'
+  const g = globalThis as Record<string, unknown>
+  const code = [`2) + (globalThis.${flag} = 1, 0`, `(globalThis.${flag} = 1, 0)`, `0; globalThis.${flag} = 1; //`, `"]; globalThis.${flag} = 1; //`, `*/ globalThis.${flag} = 1; /*`, `N) * (globalThis.${flag} = 1`]
+  const hostileArb: fc.Arbitrary<Json> = fc.oneof(
+    fc.constantFrom(...code),
+    fc.constantFrom<Json>({ $num: 'NaN' }, { $num: code[0]! }, {}, [code[1]!], [[1, 2]], ['N', code[5]!], '__proto__', 'constructor', -1, 1.5, 1e308, null, true),
+    fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+    fc.array(fc.oneof(fc.integer({ min: -3, max: 5 }), fc.constantFrom(...code)), { maxLength: 4 }) as fc.Arbitrary<Json>,
+  )
+  const x = ops.input('x', ['N', 4])
+  const t = ops.pow(ops.transpose(ops.exp(ops.matmul(x, ops.param('W', [4, 2])))), 3)
+  const graph = encodeGraph([
+    ops.sum(ops.maximum(ops.add(t, ops.constant(-0.5, [2, 'N'])), 0), [1]),
+    ops.sum(ops.mean(ops.reshape(ops.param('V', [2, 4, 2]), [4, 4]), [0])),
+    ops.gatherLabel(ops.oneHot(ops.input('y', [3]), 2), ops.input('z', [3])),
+    ops.sumTo(ops.broadcastTo(ops.input('u', [1, 3]), [2, 3]), [3]),
+  ]) as unknown as Json
+  const keys = ['p', 'value', 'axes', 'shape', 'perm', 'classes', 'name', '__proto__', 'extra']
+
+  it('hostile values in every attribute position (1500): refused, or compiled without effect', () => {
+    let decoded = 0
+    fc.assert(
+      fc.property(fc.nat(), fc.constantFrom(...keys), hostileArb, (pick, key, v) => {
+        const doc = structuredClone(graph) as { nodes: { attrs: Record<string, Json> }[] }
+        const node = doc.nodes[pick % doc.nodes.length]!
+        const own = Object.keys(node.attrs)
+        const k = own.length > 0 && pick % 3 !== 0 ? own[pick % own.length]! : key
+        Object.defineProperty(node.attrs, k, { value: v, enumerable: true, configurable: true, writable: true })
+        const r = noThrow(() => decodeGraph(JSON.parse(JSON.stringify(doc))))
+        if (E.isLeft(r)) return
+        decoded++
+        const f = compile(r.right)
+        expect(f.source).not.toContain(flag)
+        const leaves = topoSort(r.right).filter(isBoundLeaf)
+        const bind = Object.fromEntries(leaves.map((l) => [l.attrs['name'] as string, T.fill(l.shape.map((d) => (typeof d === 'number' ? d : 2)), 1)]))
+        f(bind)
+        expect(g[flag]).toBeUndefined()
+      }),
+      { numRuns: 1500 },
+    )
+    expect(decoded).toBeGreaterThan(0)
   })
 })

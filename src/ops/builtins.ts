@@ -15,6 +15,7 @@ import { oneHotOp, gatherLabelOp } from './labels.js'
 import { conv2dOp, conv2dBackpropInputOp, conv2dBackpropFilterOp } from './conv.js'
 import { maxPool2dOp, maxPool2dBackpropOp, maxPool2dGatherOp, avgPool2dOp, avgPool2dBackpropOp } from './pool.js'
 import { padOp } from './pad.js'
+import { softplusOp } from './softplus.js'
 
 export const builtinOps = [
   inputOp, paramOp, constOp, tensorOp,
@@ -27,6 +28,7 @@ export const builtinOps = [
   oneHotOp, gatherLabelOp,
   conv2dOp, conv2dBackpropInputOp, conv2dBackpropFilterOp,
   maxPool2dOp, maxPool2dBackpropOp, maxPool2dGatherOp, avgPool2dOp, avgPool2dBackpropOp, padOp,
+  softplusOp,
 ] as const
 
 export type OpName = (typeof builtinOps)[number]['name']
@@ -42,3 +44,4 @@ export * from './labels.js'
 export * from './conv.js'
 export * from './pool.js'
 export * from './pad.js'
+export * from './softplus.js'
