@@ -88,8 +88,8 @@ describe('ensemble and search output', () => {
   it('ensemble prints progress for each member', async () => {
     const r = await lines(['ensemble', '--data', 'spiral', '--models', '2', '--epochs', '2', '--hidden', '8'])
     expect(r.code).toBe(0)
-    const progress = r.out.filter((l) => /^model \d\/2: epoch/.test(l)).map((l) => l.replace(/, loss.*/, ''))
-    expect(progress).toEqual(['model 1/2: epoch 1/2', 'model 1/2: epoch 2/2', 'model 2/2: epoch 1/2', 'model 2/2: epoch 2/2'])
+    const progress = r.out.filter((l) => /^member \d\/2: epoch/.test(l)).map((l) => l.replace(/, loss.*/, ''))
+    expect(progress).toEqual(['member 1/2: epoch 1/2', 'member 1/2: epoch 2/2', 'member 2/2: epoch 1/2', 'member 2/2: epoch 2/2'])
   }, 60_000)
 
   it("search's table: a note on every row", () => {

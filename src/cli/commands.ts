@@ -121,7 +121,7 @@ export async function ensembleCommand(a: ParsedArgs): Promise<number> {
   let member = 0 // members train one after another: the epoch lines belong to the current one
   const onMember = (i: number, acc: number) => (console.log(`model ${i + 1}/${count}: test accuracy ${pct(acc)}`), (member = i + 1))
   const onEpoch = (e: EpochRecord) =>
-    console.log(`model ${member + 1}/${count}: epoch ${e.epoch + 1}/${c.epochs}, loss ${e.meanLoss.toFixed(4)}${e.validationAccuracy !== undefined ? `, validation accuracy ${pct(e.validationAccuracy)}` : ''}`)
+    console.log(`member ${member + 1}/${count}: epoch ${e.epoch + 1}/${c.epochs}, loss ${e.meanLoss.toFixed(4)}${e.validationAccuracy !== undefined ? `, validation accuracy ${pct(e.validationAccuracy)}` : ''}`)
   let r: E.Either<string, { readonly single: readonly number[]; readonly ensemble: number }>
   if (target) r = await (await import('../queue/search.js')).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l) })
   else {
