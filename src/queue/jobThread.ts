@@ -7,10 +7,8 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import * as E from 'fp-ts/lib/Either.js'
-import { countBatches } from '../data/batches.js'
 import * as D from '../data/Dataset.js'
 import { saveCheckpoint } from '../io/atomic.js'
-import { toConfigJson } from '../io/runConfig.js'
 import { loadData } from '../cli/data.js'
 import { buildModel, buildTrainConfig, type RunConfig } from '../train/config.js'
 import { memberPrograms, trainMember } from '../train/ensemble.js'
@@ -29,11 +27,10 @@ function trial(r: Extract<ThreadRequest, { kind: 'trial' }>, t0: number): TrialO
   let checkpoint: string | undefined
   if (r.checkpoints !== undefined && result.error === undefined) {
     const path = join(r.checkpoints, `${r.id}.json`)
-    const per = countBatches(D.size(data.right.train), r.config.batchSize)
     let saved: E.Either<{ message: string }, void>
     try {
       mkdirSync(r.checkpoints, { recursive: true })
-      saved = saveCheckpoint(path, { spec: model.spec, config: toConfigJson(r.config, per), run: r.config, state })
+      saved = saveCheckpoint(path, { spec: model.spec, run: r.config, state })
     } catch (e) {
       saved = E.left({ message: e instanceof Error ? e.message : String(e) })
     }

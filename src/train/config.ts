@@ -19,6 +19,7 @@
  */
 import * as R from '../core/Random.js'
 import { countBatches } from '../data/batches.js'
+import { initNames } from '../nn/init.js'
 import { mlp, type Model } from '../nn/model.js'
 import * as O from '../optim/index.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
@@ -30,7 +31,8 @@ import { randomShift } from './augment.js'
 import type { Point } from './search.js'
 
 export const runSchedules = ['constant', 'step', 'exponential'] as const
-export const runInits = ['small', 'xavier', 'he'] as const
+/** The init schemes a run may name: every built-in InitDef (nn/init.ts). */
+export const runInits = initNames
 export const runLosses = ['softmax', 'svm'] as const
 export const runPreprocess = ['none', 'center', 'standardize'] as const
 
