@@ -14,7 +14,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import * as R from '../src/core/Random.js'
-import type { AnyGradientTransformation } from '../src/optim/GradientTransformation.js'
+import type { AnyGradientTransformation, PlainState } from '../src/optim/GradientTransformation.js'
 import { applyUpdates, chain } from '../src/optim/GradientTransformation.js'
 import * as P from '../src/optim/params.js'
 import type { Params } from '../src/optim/params.js'
@@ -84,7 +84,7 @@ const rows: Row[] = []
 for (const [name, make] of optimizers) {
   const opt = make()
   let x = params0
-  let s: unknown = opt.init(x)
+  let s: PlainState = opt.init(x)
   const times: number[] = []
   for (let i = 0; i < warmup + calls; i++) {
     const g = grads[i % grads.length]!

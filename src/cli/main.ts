@@ -11,6 +11,7 @@ import { explainCommand } from './explain.js'
 import { trainCommand } from './trainCommand.js'
 import { searchCommand } from './searchCommand.js'
 import { workerCommand } from './queueCommands.js'
+import { exportCommand } from './exportCommand.js'
 
 const trainFlags: Record<string, FlagSpec> = {
   ...configFlags,
@@ -39,6 +40,7 @@ const workerFlags: Record<string, FlagSpec> = {
   queue: { kind: 'string', help: 'the Redis server holding the jobs: redis://host[:port][/db]' },
   'lock-ms': { kind: 'number', help: 'a dead worker\'s job is taken over after its lock expires (ms)   [30000]' },
 }
+const exportFlags: Record<string, FlagSpec> = { onnx: { kind: 'string', help: 'write the model (inference form) as ONNX to this file' } }
 const gradcheckFlags: Record<string, FlagSpec> = {
   hidden: { kind: 'string', help: 'hidden widths   [6]' }, loss: { kind: 'string', help: 'softmax | svm   [softmax]' }, seed: { kind: 'number', help: 'seed   [0]' },
 }
@@ -80,6 +82,8 @@ Commands
              symgrad ensemble --models 3 --epochs 3
   worker     run search trials and ensemble members from a Redis job queue, on any machine
              symgrad worker --queue redis://10.0.0.5:6379   (then: symgrad search --queue redis://10.0.0.5:6379)
+  export     a checkpoint's model as ONNX (dropout removed, batch norm on running statistics)
+             symgrad export --onnx model.onnx run.json
   gradcheck  symbolic gradients of a small network vs central differences
              symgrad gradcheck --hidden 6,4 --loss svm
   explain    derivatives, the backprop trace and the circuit picture of an expression
@@ -99,6 +103,9 @@ ${flagHelp({ models: ensembleFlags['models']!, queue: ensembleFlags['queue']! })
 
 worker flags
 ${flagHelp(workerFlags)}
+
+export flags
+${flagHelp(exportFlags)}
 
 gradcheck flags
 ${flagHelp(gradcheckFlags)}
@@ -128,11 +135,12 @@ export async function main(argv: readonly string[], err: (line: string) => void 
       case 'search': return await searchCommand(parseArgs(rest, searchFlags, 'search'))
       case 'ensemble': return await ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
       case 'worker': return await workerCommand(parseArgs(rest, workerFlags, 'worker'))
+      case 'export': return exportCommand(parseArgs(rest, exportFlags, 'export', 1))
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
       case 'explain': return await explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
       default: {
-        const near = closest(cmd, ['train', 'search', 'ensemble', 'worker', 'gradcheck', 'explain'])
-        throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, worker, gradcheck, explain; see symgrad --help)`)
+        const near = closest(cmd, ['train', 'search', 'ensemble', 'worker', 'export', 'gradcheck', 'explain'])
+        throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, worker, export, gradcheck, explain; see symgrad --help)`)
       }
     }
   } catch (e) {

@@ -10,10 +10,12 @@ import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
 import * as Sh from '../core/Shape.js'
 import { SymgradError } from '../core/errors.js'
-import type { Bindings } from '../eval/evaluate.js'
+import { evaluate, type Bindings } from '../eval/evaluate.js'
 import { grad } from '../ad/grad.js'
 import type { Backend } from './backend.js'
-import { jsBackend } from './backend-js.js'
+import type { Dtype } from './arena.js'
+import { selectBackend } from './backend-wasm.js'
+import type { ThreadPool } from './threads.js'
 import { codegen, type Generated } from './codegen.js'
 import { fuse, type Schedule } from './fuse.js'
 import { link, type CompiledFn } from './link.js'
@@ -27,7 +29,23 @@ import { typecheck } from './typecheck.js'
 export interface CompileOptions {
   /** Run the simplifier first (default true). */
   readonly simplify?: boolean
+  /**
+   * The number format of the compiled function (default float64). Graphs, gradients and the
+   * interpreter stay float64; a float32 function converts inputs on the way in and outputs on
+   * the way out, and agrees with the interpreter to float32 accuracy (see laws/ dtype laws).
+   */
+  readonly dtype?: Dtype
+  /** A thread pool for large products (symgrad/node's `threadPool`); results do not depend on it. */
+  readonly threads?: ThreadPool
+  /** An explicit backend (wins over dtype and threads). */
   readonly backend?: Backend
+  /** Outputs that become kept inputs after each call (see CompiledFn.load and LinkOptions.carry). */
+  readonly carry?: Readonly<Record<string, number>>
+}
+
+/** The backend the options ask for: explicit, else chosen by dtype and threads. */
+export function backendOf(options: CompileOptions): Backend {
+  return options.backend ?? selectBackend(options.dtype ?? 'float64', options.threads)
 }
 
 export interface Stages {
@@ -44,7 +62,7 @@ export function stages(outputs: readonly Expr[], options: CompileOptions = {}): 
   const program = linearize(simp.exprs)
   const checked = typecheck(program)
   if (E.isLeft(checked)) throw checked.left
-  const backend = options.backend ?? jsBackend
+  const backend = backendOf(options)
   const schedule = fuse(program, backend)
   const pl = plan(schedule)
   const generated = codegen(schedule, pl, backend)
@@ -53,8 +71,9 @@ export function stages(outputs: readonly Expr[], options: CompileOptions = {}): 
 
 /** Compiles `outputs` into one function of the bindings (inputs and params by name). */
 export function compile(outputs: readonly Expr[], options: CompileOptions = {}): CompiledFn {
-  const st = stages(outputs, options)
-  return link(st.schedule, st.plan, st.generated, options.backend ?? jsBackend)
+  const backend = backendOf(options)
+  const st = stages(outputs, { ...options, backend })
+  return link(st.schedule, st.plan, st.generated, backend, options.carry !== undefined ? { carry: options.carry } : {})
 }
 
 /** A readable account of each stage: rules fired, the Program, the fused steps, buffers, source. */
@@ -91,6 +110,84 @@ export function explain(outputs: readonly Expr[], options: CompileOptions = {}):
   ].join('\n')
 }
 
+/**
+ * What a step computes, by name: scalar `values` (read back as numbers), the gradients of one of
+ * them with respect to named leaves, and other named tensor outputs (e.g. batch-norm statistics).
+ */
+export interface StepOutputs<V extends string, G extends string = never, O extends string = never> {
+  readonly values: Readonly<Record<V, Expr>>
+  /** Gradients of `values[of]` with respect to each leaf (an input or param) of `wrt`. */
+  readonly grads?: { readonly of: NoInfer<V>; readonly wrt: Readonly<Record<G, Expr>> }
+  readonly tensors?: Readonly<Record<O, Expr>>
+}
+
+/** The outputs of one call, by the names they were given. */
+export interface StepResult<V extends string, G extends string = never, O extends string = never> {
+  readonly values: Readonly<Record<V, number>>
+  readonly grads: Readonly<Record<G, Tensor>>
+  readonly tensors: Readonly<Record<O, Tensor>>
+}
+
+export interface StepFn<V extends string, G extends string = never, O extends string = never> {
+  /** Named inputs (the leaves' names) to named outputs, fresh on every call; bad bindings give a Left. */
+  (bindings: Bindings): E.Either<SymgradError, StepResult<V, G, O>>
+  /** Like the call, throwing the error instead (for training loops). */
+  readonly runOrThrow: (bindings: Bindings) => StepResult<V, G, O>
+  /** Tensors are the function's own buffers, valid until its next call (compiled only; else fresh). */
+  readonly runOwned: (bindings: Bindings) => StepResult<V, G, O>
+  /** The compiled program (undefined when interpreting). */
+  readonly compiled?: CompiledFn
+}
+
+export interface StepOptions extends CompileOptions {
+  /** Run the reference interpreter (eval/) instead of compiled code (default false). */
+  readonly interpret?: boolean
+}
+
+/**
+ * Named inputs → named values, gradients and tensors, compiled as ONE program (the backward pass
+ * reads the forward intermediates): the generalised `valueAndGrad` that training uses.
+ *
+ *   const step = compileStep({ values: { loss, dataLoss }, grads: { of: 'loss', wrt: model.params() }, tensors: applied.state })
+ *   const r = step.runOrThrow({ ...params, x, y })   // r.values.loss, r.grads['dense0.W'], r.tensors['bn0.runningMean']
+ *
+ * Throws a SymgradError when a `wrt` entry is not a leaf or a value is not a scalar.
+ */
+export function compileStep<V extends string, G extends string = never, O extends string = never>(outs: StepOutputs<V, G, O>, options: StepOptions = {}): StepFn<V, G, O> {
+  const vNames = Object.keys(outs.values) as V[]
+  for (const k of vNames) {
+    const v = outs.values[k]
+    if (v.shape.length !== 0) throw new SymgradError('shape', `compileStep: value '${k}' must be a scalar, got shape ${Sh.show(v.shape)}`)
+  }
+  const wrt = (outs.grads?.wrt ?? {}) as Readonly<Record<G, Expr>>
+  for (const [k, p] of Object.entries(wrt) as [string, Expr][])
+    if (!isBoundLeaf(p)) throw new SymgradError('grad', `compileStep: '${k}' is not an input or param leaf (got op ${p.op.name})`)
+  const gNames = Object.keys(wrt) as G[]
+  const gs = outs.grads === undefined ? ({} as Record<G, Expr>) : grad(outs.values[outs.grads.of], wrt)
+  const tNames = Object.keys(outs.tensors ?? {}) as O[]
+  const all = [...vNames.map((k) => outs.values[k]), ...gNames.map((k) => gs[k]), ...tNames.map((k) => (outs.tensors as Record<O, Expr>)[k])]
+  const pack = (ts: readonly Tensor[]): StepResult<V, G, O> => {
+    const values = {} as Record<V, number>
+    vNames.forEach((k, i) => (values[k] = T.item(ts[i]!)))
+    const grads = {} as Record<G, Tensor>
+    gNames.forEach((k, i) => (grads[k] = ts[vNames.length + i]!))
+    const tensors = {} as Record<O, Tensor>
+    tNames.forEach((k, i) => (tensors[k] = ts[vNames.length + gNames.length + i]!))
+    return { values, grads, tensors }
+  }
+  if (options.interpret === true) {
+    const run = (b: Bindings) => E.map(pack)(evaluate(all, b))
+    const orThrow = (b: Bindings) => {
+      const r = run(b)
+      if (E.isLeft(r)) throw r.left
+      return r.right
+    }
+    return Object.assign(run, { runOrThrow: orThrow, runOwned: orThrow })
+  }
+  const fn = compile(all, options)
+  return Object.assign((b: Bindings) => E.map(pack)(fn(b)), { runOrThrow: (b: Bindings) => pack(fn.runOrThrow(b)), runOwned: (b: Bindings) => pack(fn.runOwned(b)), compiled: fn })
+}
+
 export interface ValueAndGrad<K extends string> {
   readonly value: number
   readonly grads: Record<K, Tensor>
@@ -104,20 +201,15 @@ export interface ValueAndGradFn<K extends string> {
 }
 
 /**
- * The loss and its gradients with respect to `params`, compiled as ONE program: the backward pass
- * reads the forward intermediates instead of recomputing them.
+ * The loss and its gradients with respect to `params`, compiled as ONE program: compileStep with
+ * one value and its gradients.
  */
 export function valueAndGrad<K extends string>(loss: Expr, params: Readonly<Record<K, Expr>>, options: CompileOptions = {}): ValueAndGradFn<K> {
   for (const [k, p] of Object.entries(params) as [string, Expr][])
     if (!isBoundLeaf(p)) throw new SymgradError('grad', `valueAndGrad: '${k}' is not an input or param leaf (got op ${p.op.name})`)
-  const keys = Object.keys(params) as K[]
-  const gs = grad(loss, params)
-  const fn = compile([loss, ...keys.map((k) => gs[k])], options)
-  const pack = (ts: readonly Tensor[]): ValueAndGrad<K> => ({
-    value: T.item(ts[0]!),
-    grads: Object.fromEntries(keys.map((k, i) => [k, ts[i + 1]!])) as Record<K, Tensor>,
-  })
-  return Object.assign((b: Bindings) => E.map(pack)(fn(b)), { runOwned: (b: Bindings) => pack(fn.runOwned(b)), compiled: fn })
+  const step = compileStep({ values: { value: loss }, grads: { of: 'value', wrt: params } }, options)
+  const pack = (r: StepResult<'value', K>): ValueAndGrad<K> => ({ value: r.values.value, grads: { ...r.grads } as Record<K, Tensor> })
+  return Object.assign((b: Bindings) => E.map(pack)(step(b)), { runOwned: (b: Bindings) => pack(step.runOwned(b)), compiled: step.compiled! })
 }
 
 export { interpret, bindInputs } from './interpret.js'
@@ -128,6 +220,11 @@ export { plan } from './plan.js'
 export { codegen } from './codegen.js'
 export { link } from './link.js'
 export { jsBackend, makeJsBackend } from './backend-js.js'
+export { wasmBackend, selectBackend, jsFloat32Backend } from './backend-wasm.js'
+export type { WasmBackendOptions } from './backend-wasm.js'
+export type { Dtype } from './arena.js'
+export type { ThreadPool } from './threads.js'
+export type { LinkOptions } from './link.js'
 export { withCode, opTable, fusable, format } from './backend.js'
 export type { CompiledFn } from './link.js'
 export type { Program, Eqn } from './program.js'

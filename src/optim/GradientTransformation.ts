@@ -17,23 +17,25 @@ import type { Params } from './params.js'
 
 export type { Params } from './params.js'
 
+/**
+ * `update` is written as a method so that a transformation of a specific state (Adam's moments)
+ * is also a `GradientTransformation<PlainState>`: lists of optimizers, registries and checkpoints
+ * use that wider type, and the state they feed back is always one the same transformation made
+ * (checkpoints check its structure against `init` when they load it).
+ */
 export interface GradientTransformation<S> {
   readonly init: (params: Params) => S
-  readonly update: (grads: Params, state: S, params: Params) => readonly [updates: Params, state: S]
+  update(grads: Params, state: S, params: Params): readonly [updates: Params, state: S]
 }
 
-/**
- * A transformation with its state type forgotten, for heterogeneous lists (a table of optimizers).
- * `GradientTransformation<S>` is invariant in S, so `unknown` would not accept them.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyGradientTransformation = GradientTransformation<any>
+/** A transformation whose state is only known to be plain data (heterogeneous lists, registries, checkpoints). */
+export type AnyGradientTransformation = GradientTransformation<PlainState>
 
 /** The state type of a transformation. */
 export type StateOf<G> = G extends GradientTransformation<infer S> ? S : never
 
 /** The typed tuple of states of a list of transformations. */
-export type StatesOf<Ts extends readonly GradientTransformation<any>[]> = {
+export type StatesOf<Ts extends readonly GradientTransformation<PlainState>[]> = {
   readonly [K in keyof Ts]: StateOf<Ts[K]>
 }
 
@@ -49,17 +51,17 @@ export function identity(): GradientTransformation<readonly []> {
  * Runs transformations one after another, each seeing the updates of the previous one; the state
  * is the tuple of their states, in order.
  */
-export function chain<const Ts extends readonly GradientTransformation<any>[]>(...ts: Ts): GradientTransformation<StatesOf<Ts>> {
+export function chain<const Ts extends readonly GradientTransformation<PlainState>[]>(...ts: Ts): GradientTransformation<StatesOf<Ts>> {
   return {
     init: (params) => ts.map((t) => t.init(params)) as unknown as StatesOf<Ts>,
     update: (grads, state, params) => {
-      const states = state as unknown as readonly unknown[]
+      const states = state as unknown as readonly PlainState[]
       if (states.length !== ts.length)
         throw new RangeError(`chain: state has ${states.length} entries, expected ${ts.length}`)
       let u = grads
-      const next: unknown[] = []
+      const next: PlainState[] = []
       ts.forEach((t, i) => {
-        const [u2, s2] = t.update(u, states[i], params)
+        const [u2, s2] = t.update(u, states[i]!, params)
         u = u2
         next.push(s2)
       })

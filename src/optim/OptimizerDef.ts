@@ -40,8 +40,11 @@ export interface OptimizerDef<P extends HyperCodecs = HyperCodecs, S extends Pla
   readonly hyper: P
   /** A default for each hyperparameter. */
   readonly defaults: { readonly [K in keyof P]: number }
-  /** The transformation for a learning rate and a full set of hyperparameters. */
-  readonly build: (learningRate: Hyper, h: HyperValues<P>) => GradientTransformation<S>
+  /**
+   * The transformation for a learning rate and a full set of hyperparameters. (A method, so that a
+   * record of specific hyperparameters and state is also an AnyOptimizerDef.)
+   */
+  build(learningRate: Hyper, h: HyperValues<P>): GradientTransformation<S>
 }
 
 /** A kind with its hyperparameter and state types forgotten (what registries hold). */
@@ -75,17 +78,12 @@ export function defineOptimizer<const P extends HyperCodecs, S extends PlainStat
 /** Optimizer kinds by name: a value, passed where names are resolved (never a global filled by imports). */
 export type OptimizerRegistry = ReadonlyMap<string, AnyOptimizerDef>
 
-/** A record with its types forgotten (sound: a registry only builds it and feeds back the state it made). */
-export function erase<P extends HyperCodecs, S extends PlainState>(def: OptimizerDef<P, S>): AnyOptimizerDef {
-  return def as unknown as AnyOptimizerDef
-}
-
 /** `base` plus `defs`; a name already in `base` (or twice in `defs`) throws, naming it. */
-export function withOptimizers(base: OptimizerRegistry, ...defs: readonly OptimizerDef<any, any>[]): OptimizerRegistry { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function withOptimizers(base: OptimizerRegistry, ...defs: readonly AnyOptimizerDef[]): OptimizerRegistry {
   const out = new Map(base)
   for (const d of defs) {
     if (out.has(d.name)) throw new SymgradError('value', `optimizer '${d.name}' is already registered (${[...out.keys()].join(', ')}); give yours another name`)
-    out.set(d.name, erase(d))
+    out.set(d.name, d)
   }
   return out
 }

@@ -10,6 +10,7 @@
  * go: the next batch is batch `batch` of epoch `epoch`, and the next step's masks depend on `step`.
  */
 import type { Key } from '../core/Random.js'
+import type { PlainState } from '../optim/GradientTransformation.js'
 import type { Tensor } from '../core/Tensor.js'
 
 import type { Params } from '../core/Params.js'
@@ -60,12 +61,16 @@ export interface NonFinite {
   readonly message: string
 }
 
-export interface TrainState {
+/**
+ * `S` is the optimizer's state type: `train` with `adam(…)` returns a TrainState whose `optState`
+ * is Adam's chain of states; a state decoded from a checkpoint knows only that it is plain data.
+ */
+export interface TrainState<S extends PlainState = PlainState> {
   readonly params: Params
   /** Non-trained model state: batch-norm running statistics. */
   readonly modelState: Params
   /** The optimizer's state (plain data by the optim contract). */
-  readonly optState: unknown
+  readonly optState: S
   /** The run's root key (see the module note for how it is used). */
   readonly key: Key
   /** Steps taken so far. */

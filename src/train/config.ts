@@ -17,8 +17,10 @@
  * (src/cli/commands.ts). Required fields are also search-space fields (src/io/searchSpace.ts).
  * Checkpoints carry the whole record, so a saved run resumes with the new field too.
  */
+import type { Dtype } from '../compile/arena.js'
 import * as R from '../core/Random.js'
 import { countBatches } from '../data/batches.js'
+import { initNames } from '../nn/init.js'
 import { mlp, type Model } from '../nn/model.js'
 import * as O from '../optim/index.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
@@ -31,7 +33,8 @@ import type { Point } from './search.js'
 import type { ActivationName } from '../nn/activations.js'
 
 export const runSchedules = ['constant', 'step', 'exponential', 'inverseTime', 'warmup'] as const
-export const runInits = ['small', 'xavier', 'he'] as const
+/** The init schemes a run may name: every built-in InitDef (nn/init.ts). */
+export const runInits = initNames
 export const runLosses = ['softmax', 'svm'] as const
 export const runPreprocess = ['none', 'center', 'standardize'] as const
 
@@ -81,6 +84,8 @@ export interface RunConfig {
   readonly activation?: ActivationName
   /** Batch norm after each hidden affine layer (default false). */
   readonly batchNorm?: boolean
+  /** Number format of the compiled programs (default float64; float32 runs on the WebAssembly SIMD backend). */
+  readonly dtype?: Dtype
 }
 
 /** The main job: a two-layer ReLU network on the bundled MNIST digits. */
@@ -153,5 +158,6 @@ export function buildTrainConfig(c: RunConfig, trainSize: number, image?: readon
     ...(c.patience !== undefined ? { earlyStopping: { patience: c.patience } } : {}),
     ...(c.evalTrainSize !== undefined ? { evalTrainSize: c.evalTrainSize } : {}),
     ...(c.compiled !== undefined ? { compiled: c.compiled } : {}),
+    ...(c.dtype !== undefined ? { dtype: c.dtype } : {}),
   }
 }

@@ -13,6 +13,7 @@
  * continues exactly where it stopped (see TrainState.ts for how keys are derived).
  */
 import * as R from '../core/Random.js'
+import type { Dtype } from '../compile/arena.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
@@ -20,7 +21,7 @@ import type { Dataset } from '../data/Dataset.js'
 import * as D from '../data/Dataset.js'
 import { batches, countBatches } from '../data/batches.js'
 import { accuracy } from '../data/metrics.js'
-import type { AnyGradientTransformation } from '../optim/GradientTransformation.js'
+import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
 import { applyUpdates, currentLearningRate } from '../optim/GradientTransformation.js'
 import type { Augment } from './augment.js'
 import { buildPrograms, type AnyModel, type LossKind, type Programs, type Regularization } from './programs.js'
@@ -40,9 +41,9 @@ export interface StepInfo {
   readonly loss: number
 }
 
-export interface TrainConfig {
-  /** The optimizer; a learning-rate schedule goes inside it (`adam(exponentialDecay(…))`). */
-  readonly optimizer: AnyGradientTransformation
+export interface TrainConfig<S extends PlainState = PlainState> {
+  /** The optimizer; a learning-rate schedule goes inside it (`adam(exponentialDecay(…))`). Its state type is the TrainState's. */
+  readonly optimizer: GradientTransformation<S>
   readonly epochs: number
   readonly batchSize: number
   /** Root key of the run: init, shuffles and dropout masks all derive from it. */
@@ -61,6 +62,8 @@ export interface TrainConfig {
   readonly augment?: Augment
   /** Use the compiler (default true) or the reference interpreter. */
   readonly compiled?: boolean
+  /** Number format of the compiled programs (default float64; the interpreter is float64). */
+  readonly dtype?: Dtype
   /** Programs built earlier for the same model, loss and regularization (skips compiling). */
   readonly programs?: Programs
   readonly onStep?: (info: StepInfo) => void
@@ -74,7 +77,7 @@ export const dropoutKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key
 export const augmentKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key, 3), step)
 
 /** The state before the first step: params from model.init(foldIn(key, 0)), fresh optimizer state. */
-export function initTrainState(model: AnyModel, config: Pick<TrainConfig, 'key' | 'optimizer'>): TrainState {
+export function initTrainState<S extends PlainState>(model: AnyModel, config: Pick<TrainConfig<S>, 'key' | 'optimizer'>): TrainState<S> {
   const { params, state } = model.init(initKey(config.key))
   return { params, modelState: state, optState: config.optimizer.init(params), key: config.key, step: 0, epoch: 0, batch: 0, history: emptyHistory, status: 'running' }
 }
@@ -100,8 +103,8 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
   return accuracy(programs.predict(params, modelState, part.x), part.y)
 }
 
-export function train(model: AnyModel, data: TrainData, config: TrainConfig, from?: TrainState): TrainState {
-  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true)
+export function train<S extends PlainState>(model: AnyModel, data: TrainData, config: TrainConfig<S>, from?: TrainState<S>): TrainState<S> {
+  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: config.dtype ?? 'float64' })
   // a finished run given more epochs continues (as the same run would have); one that stopped early
   // (non-finite, early stopping) or already has its epochs is returned as it is, with its status saying why
   const s0 = from === undefined ? initTrainState(model, config) : from.status === 'done' && from.epoch < config.epochs ? { ...from, status: 'running' as const } : from
@@ -116,7 +119,7 @@ export function train(model: AnyModel, data: TrainData, config: TrainConfig, fro
     epochs: [...s0.history.epochs],
   }
   let { params, modelState, optState, step, epoch, batch, best } = s0
-  const snapshot = (status: TrainState['status'], nonFinite?: NonFinite): TrainState => {
+  const snapshot = (status: TrainState['status'], nonFinite?: NonFinite): TrainState<S> => {
     const history: History = h
     return {
       params, modelState, optState, key: s0.key, step, epoch, batch, history, status,

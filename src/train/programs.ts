@@ -2,17 +2,15 @@
  * The two compiled programs a training run needs, built once per model:
  *   - step:    (params, state, x, y, dropout draws) → total loss, data loss, gradients, new state
  *   - predict: (params, state, x) → scores [N, C] of the inference model (no dropout, running BN)
- * Loss and gradients are compiled together, so the backward pass reads the forward intermediates.
- * With `compiled: false` the reference interpreter (eval/) runs the same expressions.
+ * Both are `compileStep`s: named inputs (params, state, x, y, dropout draws) to named outputs
+ * (`loss`, `dataLoss`, a gradient per parameter, the new state by name), one program each, so the
+ * backward pass reads the forward intermediates. With `compiled: false` the reference interpreter
+ * (eval/) runs the same expressions.
  */
-import * as E from 'fp-ts/lib/Either.js'
 import type { Expr } from '../core/Expr.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
-import * as T from '../core/Tensor.js'
-import { grad } from '../ad/grad.js'
-import { compile } from '../compile/index.js'
-import { evaluate, type Bindings } from '../eval/evaluate.js'
+import { compileStep, type CompileOptions } from '../compile/index.js'
 import * as ops from '../ops/index.js'
 import type { Model } from '../nn/model.js'
 import { toInference } from '../nn/model.js'
@@ -56,17 +54,8 @@ function regExpr(model: AnyModel, reg: Regularization): Expr | undefined {
   return reg.kind === 'l2' ? l2(model.weights(), reg.lambda) : l2Half(model.weights(), reg.lambda)
 }
 
-type Runner = (outs: readonly Expr[]) => (b: Bindings) => Tensor[]
-
-const compiledRunner: Runner = (outs) => compile(outs).runOrThrow
-const interpretedRunner: Runner = (outs) => (b) => {
-  const r = evaluate([...outs], b)
-  if (E.isLeft(r)) throw r.left
-  return r.right
-}
-
-export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularization, compiled = true): Programs {
-  const run = compiled ? compiledRunner : interpretedRunner
+/** With `compiled`, `options` say how (e.g. `{ dtype: 'float32' }`); the interpreter is always float64. */
+export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularization, compiled = true, options: CompileOptions = {}): Programs {
   const x = ops.input('x', ['N', model.in])
   const y = ops.input('y', ['N'])
   const applied = model.apply(x, 'train')
@@ -75,33 +64,27 @@ export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularizati
   const total = r === undefined ? data : ops.add(data, r)
   const params = model.params()
   const paramNames = Object.keys(params)
-  const stateNames = Object.keys(applied.state)
-  const gs = grad(total, params)
-  const stepFn = run([total, data, ...paramNames.map((k) => gs[k]!), ...stateNames.map((k) => applied.state[k]!)])
+  const stepFn = compileStep({ values: { loss: total, dataLoss: data }, grads: { of: 'loss', wrt: params }, tensors: applied.state }, { ...options, interpret: !compiled })
   const randomFor = applied.random
 
   const scores = toInference(model).apply(ops.input('x', ['N', model.in]), 'test').out
-  const predictFn = run([scores])
+  const predictFn = compileStep({ values: {}, tensors: { scores } }, { ...options, interpret: !compiled }).runOrThrow
 
   return {
     paramNames,
     step: (p, s, xb, yb, dropoutKey) => {
       const n = xb.shape[0]!
       const rand = randomFor.inputs.length > 0 ? randomFor.bindings(dropoutKey, n) : {}
-      const out = stepFn({ ...p, ...s, ...rand, x: xb, y: yb })
-      const grads: Record<string, Tensor> = {}
-      paramNames.forEach((k, i) => (grads[k] = out[i + 2]!))
-      const modelState: Record<string, Tensor> = { ...s }
-      stateNames.forEach((k, i) => (modelState[k] = out[i + 2 + paramNames.length]!))
-      return { loss: T.item(out[0]!), dataLoss: T.item(out[1]!), grads, modelState }
+      const out = stepFn.runOrThrow({ ...p, ...s, ...rand, x: xb, y: yb })
+      return { loss: out.values.loss, dataLoss: out.values.dataLoss, grads: out.grads, modelState: { ...s, ...out.tensors } }
     },
     predict: (p, s, xs, chunk = 2000) => {
       const [n, d] = xs.shape as [number, number]
-      if (n <= chunk) return predictFn({ ...p, ...s, x: xs })[0]!
+      if (n <= chunk) return predictFn({ ...p, ...s, x: xs }).tensors.scores
       const parts: Tensor[] = []
       for (let i = 0; i < n; i += chunk) {
         const m = Math.min(chunk, n - i)
-        parts.push(predictFn({ ...p, ...s, x: { shape: [m, d], data: xs.data.subarray(i * d, (i + m) * d) } })[0]!)
+        parts.push(predictFn({ ...p, ...s, x: { shape: [m, d], data: xs.data.subarray(i * d, (i + m) * d) } }).tensors.scores)
       }
       const c = parts[0]!.shape[1]!
       const data = new Float64Array(n * c)

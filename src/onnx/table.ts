@@ -1,0 +1,132 @@
+/**
+ * How each symgrad op becomes standard ONNX operators (opset 17): one entry per op name, read by
+ * the exporter (export.ts). The table is a value: pass `withOnnx(builtinOnnx, { myOp: … })` to
+ * export graphs that use ops of your own. An op with no entry is refused, naming it.
+ *
+ * Elementwise entries rely on ONNX's numpy-style broadcasting, which is symgrad's own rule (shapes
+ * aligned at the right, size-1 axes stretched): an argument that symgrad broadcast with
+ * `broadcastTo` reaches them unexpanded. Other entries get their arguments at full shape.
+ */
+import type { Attrs, Expr } from '../core/Expr.js'
+import { pairAttr } from '../ops/spatial.js'
+
+export type OnnxAttr = number | readonly number[] | { readonly float: number } | { readonly floats: readonly number[] }
+
+export interface EmitCtx {
+  readonly node: Expr
+  readonly attrs: Attrs
+  /** The ONNX value names of the node's arguments. */
+  readonly args: readonly string[]
+  /** Adds an ONNX node; returns the name of its (first) output. Integers are INT/INTS attributes. */
+  readonly emit: (opType: string, inputs: readonly string[], attrs?: Readonly<Record<string, OnnxAttr>>) => string
+  /** An int64 tensor constant (shapes, axes, pads). */
+  readonly int64s: (values: readonly number[]) => string
+  /** A float scalar constant. */
+  readonly float: (value: number) => string
+  /** Fails the export with `message` (it is prefixed with the op's name). */
+  readonly fail: (message: string) => never
+}
+
+export interface OnnxEntry {
+  /** True: the op is elementwise with numpy broadcasting in ONNX (its arguments may arrive unexpanded). */
+  readonly elementwise: boolean
+  readonly emit: (c: EmitCtx) => string
+}
+
+export type OnnxTable = Readonly<Record<string, OnnxEntry>>
+
+const FLOAT = 1
+
+const same = (opType: string): OnnxEntry => ({ elementwise: true, emit: (c) => c.emit(opType, c.args) })
+const compare = (opType: string): OnnxEntry => ({ elementwise: true, emit: (c) => c.emit('Cast', [c.emit(opType, c.args)], { to: FLOAT }) })
+
+function axesOf(c: EmitCtx): number[] {
+  const axes = c.attrs['axes']
+  if (!Array.isArray(axes) || axes.length === 0) c.fail(`expected a non-empty 'axes' attribute, got ${JSON.stringify(axes)}`)
+  return axes as number[]
+}
+const reduceWithAttr = (opType: string): OnnxEntry => ({ elementwise: false, emit: (c) => c.emit(opType, c.args, { axes: axesOf(c), keepdims: 0 }) })
+
+const pair = (c: EmitCtx, key: string, fallback: number): readonly [number, number] => {
+  try {
+    return pairAttr(c.attrs, key, fallback)
+  } catch (e) {
+    return c.fail(e instanceof Error ? e.message : String(e))
+  }
+}
+
+export const builtinOnnx: OnnxTable = {
+  add: same('Add'), sub: same('Sub'), mul: same('Mul'), div: same('Div'),
+  maximum: same('Max'), minimum: same('Min'),
+  neg: same('Neg'), abs: same('Abs'), exp: same('Exp'), log: same('Log'), sqrt: same('Sqrt'),
+  tanh: same('Tanh'), sigmoid: same('Sigmoid'), relu: same('Relu'), sign: same('Sign'), softplus: same('Softplus'),
+  square: { elementwise: true, emit: (c) => c.emit('Mul', [c.args[0]!, c.args[0]!]) },
+  pow: {
+    elementwise: true,
+    emit: (c) => {
+      const p = c.attrs['p']
+      return typeof p === 'number' ? c.emit('Pow', [c.args[0]!, c.float(p)]) : c.fail(`expected a number attribute 'p', got ${JSON.stringify(p)}`)
+    },
+  },
+  gt: compare('Greater'), ge: compare('GreaterOrEqual'), lt: compare('Less'), le: compare('LessOrEqual'), eq: compare('Equal'),
+  step: { elementwise: true, emit: (c) => c.emit('Cast', [c.emit('Greater', [c.args[0]!, c.float(0)])], { to: FLOAT }) },
+  // where(c, a, b) takes a where c ≠ 0
+  where: { elementwise: true, emit: (c) => c.emit('Where', [c.emit('Not', [c.emit('Equal', [c.args[0]!, c.float(0)])]), c.args[1]!, c.args[2]!]) },
+  sum: { elementwise: false, emit: (c) => c.emit('ReduceSum', [c.args[0]!, c.int64s(axesOf(c))], { keepdims: 0 }) },
+  mean: reduceWithAttr('ReduceMean'),
+  max: reduceWithAttr('ReduceMax'),
+  logSumExp: reduceWithAttr('ReduceLogSumExp'),
+  matmul: { elementwise: false, emit: (c) => c.emit('MatMul', c.args) },
+  transpose: {
+    elementwise: false,
+    emit: (c) => {
+      const perm = c.attrs['perm']
+      const rank = c.node.shape.length
+      return c.emit('Transpose', c.args, { perm: Array.isArray(perm) ? (perm as number[]) : Array.from({ length: rank }, (_, i) => rank - 1 - i) })
+    },
+  },
+  reshape: {
+    elementwise: false,
+    emit: (c) => {
+      const dims = c.node.shape.map((d) => (typeof d === 'number' ? d : -1))
+      if (dims.filter((d) => d === -1).length > 1) c.fail(`a shape with more than one symbolic dimension (${JSON.stringify(c.node.shape)}) has no ONNX Reshape`)
+      return c.emit('Reshape', [c.args[0]!, c.int64s(dims)])
+    },
+  },
+  conv2d: {
+    elementwise: false,
+    emit: (c) => {
+      const [ph, pw] = pair(c, 'pad', 0)
+      return c.emit('Conv', c.args, { strides: pair(c, 'stride', 1), pads: [ph, pw, ph, pw] })
+    },
+  },
+  maxPool2d: {
+    elementwise: false,
+    emit: (c) => {
+      const window = pair(c, 'window', 2)
+      return c.emit('MaxPool', c.args, { kernel_shape: window, strides: pair(c, 'stride', window[0]) })
+    },
+  },
+  avgPool2d: {
+    elementwise: false,
+    emit: (c) => {
+      const window = pair(c, 'window', 2)
+      return c.emit('AveragePool', c.args, { kernel_shape: window, strides: pair(c, 'stride', window[0]) })
+    },
+  },
+  pad: {
+    elementwise: false,
+    emit: (c) => {
+      const p = c.attrs['pads']
+      if (!Array.isArray(p) || !p.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)) c.fail(`only non-negative integer pads map to ONNX Pad, got ${JSON.stringify(p)}`)
+      const q = p as number[]
+      // symgrad interleaves (before, after) per axis; ONNX lists every axis' before, then every after
+      return c.emit('Pad', [c.args[0]!, c.int64s([...q.filter((_, i) => i % 2 === 0), ...q.filter((_, i) => i % 2 === 1)])])
+    },
+  },
+}
+
+/** `base` with `extra`'s entries added (or replacing base's of the same name). */
+export function withOnnx(base: OnnxTable, extra: OnnxTable): OnnxTable {
+  return { ...base, ...extra }
+}

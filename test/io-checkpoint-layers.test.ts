@@ -1,0 +1,37 @@
+/** A checkpoint of a model with a user's layer kind saves and loads back through the user's registry. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as E from 'fp-ts/lib/Either.js'
+import { afterAll, describe, expect, it } from 'vitest'
+import { withScale } from './support/scaleLayer.js'
+import * as R from '../src/core/Random.js'
+import * as T from '../src/core/Tensor.js'
+import { spiral } from '../src/data/datasets.js'
+import { loadCheckpoint, saveCheckpoint } from '../src/io/atomic.js'
+import { dense, relu } from '../src/nn/layers.js'
+import { sequentialWith } from '../src/nn/model.js'
+import { adam } from '../src/optim/index.js'
+import { train } from '../src/train/loop.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'symgrad-layers-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const layers = withScale
+
+describe('checkpoints of user layer kinds', () => {
+  it('save and load through the registry; without it the kind is named as unknown', () => {
+    const model = sequentialWith(layers)(dense(2, 8), { kind: 'scale', by: 0.5 }, relu, dense(8, 3))
+    const state = train(model, { train: spiral(R.key(5), { perClass: 30 }) }, { optimizer: adam(0.02), epochs: 2, batchSize: 30, key: R.key(1) })
+    const path = join(dir, 'scale.json')
+    expect(E.isLeft(saveCheckpoint(path, { spec: model.spec, state }))).toBe(true)
+    const saved = saveCheckpoint(path, { spec: model.spec, state }, { layers })
+    expect(E.isRight(saved)).toBe(true)
+    const back = loadCheckpoint(path, { layers })
+    if (E.isLeft(back)) throw back.left
+    expect(back.right.model.spec).toEqual(model.spec)
+    expect(T.equal(back.right.state.params['scale0.s']!, state.params['scale0.s']!)).toBe(true)
+    const without = loadCheckpoint(path)
+    expect(E.isLeft(without) && without.left.message).toMatch(/checkpoint\.spec\.layers\[1\]\.kind: expected one of 'dense' \| .*, got "scale"/)
+  })
+})
