@@ -125,7 +125,7 @@ describe('symgrad train: bad input is one line on stderr and exit status 2', () 
 describe('symgrad train --save / --resume', () => {
   it('2 epochs, saved, resumed for a 3rd equal 3 epochs in one run (saved after every epoch), bit for bit', async () => {
     const q = quiet()
-    const a = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--save', f('k3.json')])
+    const a = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--save', f('k3.json'), '--report', f('report')])
     const b = await runCli(['train', ...run, '--epochs', '3', '--save', f('f3.json'), '--save-every-epoch'])
     q.mockRestore()
     expect([a.code, b.code]).toEqual([0, 0])
@@ -136,9 +136,9 @@ describe('symgrad train --save / --resume', () => {
 
   it('--resume with flags that change the run: one note line naming each changed field, and the run continues', async () => {
     const q = quiet()
-    const a = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.1', '--save', f('lr3.json')])
-    const b = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.1', '--l2', '0.001', '--schedule', 'constant'])
-    const c = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.05', '--batch', '32'])
+    const a = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.1', '--save', f('lr3.json'), '--report', f('report')])
+    const b = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.1', '--l2', '0.001', '--schedule', 'constant', '--report', f('report')])
+    const c = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.05', '--batch', '32', '--report', f('report')])
     q.mockRestore()
     const note = (changed: string) => `symgrad: note: --resume with changed ${changed}: the run is no longer the uninterrupted one\n`
     expect(a).toEqual({ code: 0, stderr: note('learningRate (0.05 → 0.1)') })

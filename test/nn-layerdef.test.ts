@@ -36,6 +36,7 @@ const scale = defineLayer({
   apply: (_, x, { params }) => ({ out: ops.mul(x, ops.broadcastTo(params.s, x.shape)) }),
   inference: keepLayer,
   describe: (o) => `scale by ${o.by}`,
+  example: { options: { by: 2 }, inShape: [3] },
 })
 const mine = withLayers(builtinLayers, scale)
 /** Layers as a list built at run time: widths are then checked at run time only. */

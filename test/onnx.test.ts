@@ -22,6 +22,7 @@ import onnxProto from 'onnx-proto'
 import { readFileSync } from 'node:fs'
 import { toOnnx } from '../src/onnx/export.js'
 import { softmaxRows } from '../src/train/programs.js'
+import { evaluateOrThrow } from '../src/eval/evaluate.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'symgrad-onnx-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -79,6 +80,30 @@ describe('symgrad export --onnx', () => {
     expect(proto.graph!.node!.map((n) => n.opType)).toEqual(['Gemm', 'BatchNormalization', 'Relu', 'Gemm', 'BatchNormalization', 'Relu', 'Gemm', 'Identity', 'Softmax'])
     expect(proto.graph!.input!.map((i) => i.name)).toEqual(['x'])
   }, 120_000)
+
+  it('convolution, padding, pooling, reshape and elementwise ops agree with onnxruntime (Conv, Pad, MaxPool, AveragePool)', async () => {
+    const key = R.key(9)
+    const x = ops.input('x', ['N', 2, 8, 8])
+    const w = ops.param('w', [4, 2, 3, 3])
+    const b = ops.param('b', [4])
+    const v = ops.param('v', [16, 3])
+    const conv = ops.conv2d(ops.pad(x, [[0, 0], [0, 0], [1, 1], [1, 1]]), w, { stride: [1, 1], pad: [0, 0] })
+    const biased = ops.add(conv, ops.broadcastTo(ops.reshape(b, [4, 1, 1]), conv.shape))
+    const act = ops.tanh(ops.maximum(biased, ops.mul(0.1, biased)))
+    const pooled = ops.avgPool2d(ops.maxPool2d(act, { window: [2, 2] }), { window: [2, 2], stride: [2, 2] })
+    const flat = ops.reshape(pooled, ['N', 16])
+    const out = ops.sigmoid(ops.matmul(flat, v))
+    const values = { w: R.normal(R.foldIn(key, 1), [4, 2, 3, 3]), b: R.normal(R.foldIn(key, 2), [4]), v: R.normal(R.foldIn(key, 3), [16, 3]) }
+    const r = toOnnx({ inputs: [x], outputs: { y: out }, values })
+    if (E.isLeft(r)) throw r.left
+    expect(r.right.opTypes).toEqual(expect.arrayContaining(['Pad', 'Conv', 'MaxPool', 'AveragePool', 'Reshape', 'MatMul', 'Max', 'Tanh', 'Sigmoid']))
+    const xs = R.normal(R.foldIn(key, 4), [5, 2, 8, 8])
+    const want = evaluateOrThrow(out, { ...values, x: xs })
+    const session = await ort.InferenceSession.create(r.right.bytes)
+    const got = await session.run({ x: new ort.Tensor('float32', Float32Array.from(xs.data), [5, 2, 8, 8]) })
+    expect(got['y']!.dims).toEqual([5, 3])
+    expect(worstRelative(got['y']!.data as Float32Array, want.data, 1)).toBeLessThan(1e-5)
+  })
 
   it('an op with no ONNX mapping is refused, naming it', () => {
     const y = ops.input('y', ['N'])

@@ -7,6 +7,7 @@ import { formatGradcheck, gradcheck } from '../ad/gradcheck.js'
 import * as D from '../data/Dataset.js'
 import * as ops from '../ops/index.js'
 import { mlp } from '../nn/model.js'
+import { initNames } from '../nn/init.js'
 import { l2 } from '../nn/regularizers.js'
 import { readJsonFile } from '../io/atomic.js'
 import { decodeRunConfig } from '../io/runConfig.js'
@@ -28,7 +29,7 @@ export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunCon
   config: { kind: 'string', help: 'JSON file with any run config fields (flags override it; see below)', key: 'data' },
   data: { kind: 'string', help: 'mnist (bundled digits) | spiral | xor | idx:<images>,<labels> | cifar:<file>[,<file>…] | csv:<file> (label,x1,…,xD lines)   [mnist]', key: 'data' },
   hidden: { kind: 'string', help: 'hidden widths, comma separated, e.g. 200 or 100,50   [200]', key: 'hidden' },
-  init: { kind: 'string', help: 'small | xavier | he   [he]', key: 'init' },
+  init: { kind: 'string', help: `${initNames.join(' | ')}   [he]`, key: 'init' },
   loss: { kind: 'string', help: 'softmax | svm   [softmax]', key: 'loss' },
   optimizer: { kind: 'string', help: `${optimizerNames(builtinOptimizers).join(' | ')}   [${defaultRunConfig.optimizer}]`, key: 'optimizer' },
   lr: { kind: 'number', help: 'learning rate   [0.05]', key: 'learningRate' },
@@ -43,6 +44,7 @@ export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunCon
   shift: { kind: 'number', help: 'random image shifts of up to n pixels (MNIST)   [1]', key: 'shift' },
   preprocess: { kind: 'string', help: 'none | center | standardize   [center]', key: 'preprocess' },
   seed: { kind: 'number', help: 'seed of init, shuffles and dropout   [1]', key: 'seed' },
+  dtype: { kind: 'string', help: 'float64 | float32 (compiled programs; float32 on the WebAssembly SIMD backend)   [float64]', key: 'dtype' },
 }
 
 /** The RunConfig from --config and the flags laid over `base`; throws ArgError with one line. */

@@ -24,6 +24,7 @@
 import type { AttrValue, Attrs, OpDef } from '../core/Expr.js'
 import { SymgradError } from '../core/errors.js'
 import type { Eqn, Var } from './program.js'
+import type { Arena } from './arena.js'
 
 /** Formats values into generated source; the only way attributes get there. */
 export interface Formatter {
@@ -94,7 +95,16 @@ export interface Backend {
   /** Elementwise ops without an entry but with a `scalar` function are fused as calls to it. */
   readonly scalarCalls?: boolean
   /** A fresh runtime (kernels' scratch included) for one compiled function. */
-  readonly runtime: () => object
+  readonly runtime: () => Runtime
+}
+
+/**
+ * What the generated function gets as `rt`: the backend's kernels and scratch, and, when the
+ * function keeps its numbers in one memory (float32, WebAssembly), the arena laying them out.
+ */
+export interface Runtime {
+  readonly arena?: Arena
+  readonly [kernel: string]: unknown
 }
 
 export interface ExtraCode {

@@ -335,12 +335,13 @@ export function readJsonFile(path: string): Either<SymgradError, unknown> {
 
 /**
  * Saves a checkpoint atomically: refuses non-finite parameters, decodes the exact text back
- * (checked against its own spec and optimizer) before anything is written, then writes it.
+ * (checked against its own spec and optimizer) before anything is written, then writes it. Pass
+ * the registries (`layers`, `optimizers`) a checkpoint of your own kinds needs to load back.
  */
-export function saveCheckpoint(path: string, c: Checkpoint): Either<SymgradError, void> {
+export function saveCheckpoint(path: string, c: Checkpoint, o: Omit<DecodeCheckpointOptions, 'root' | 'spec'> = {}): Either<SymgradError, void> {
   const text = checkpointToText(c)
   if (E.isLeft(text)) return text
-  const back = decodeCheckpoint(JSON.parse(text.right) as unknown, { spec: c.spec })
+  const back = decodeCheckpoint(JSON.parse(text.right) as unknown, { ...o, spec: c.spec })
   if (E.isLeft(back)) return E.left(new SymgradError('value', `refusing to write ${path}: it would not load back: ${back.left.message}`))
   return writeFileAtomic(path, text.right)
 }

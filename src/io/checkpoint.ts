@@ -38,7 +38,9 @@ import { AnyNumber, decodeWith, describe, FiniteTensorC, listOf, NonNegativeInt,
 import { decodeRunConfig, encodeRunConfig } from './runConfig.js'
 import { buildOptimizer, defaultRunConfig, type RunConfig } from '../train/config.js'
 import { encodeNumber, encodeTensor } from './floats.js'
-import { diffSpecs, encodeSpec, formatDiff, ModelSpecC, specFromJson } from './spec.js'
+import { diffSpecs, encodeSpec, formatDiff, ModelSpecC, modelSpecCodec, specFromJson } from './spec.js'
+import { builtinLayers } from '../nn/builtinLayers.js'
+import type { LayerRegistry } from '../nn/LayerDef.js'
 
 export const CHECKPOINT_FORMAT = 'symgrad-checkpoint'
 export const CHECKPOINT_VERSION = 1
@@ -149,12 +151,16 @@ const _isTrainState = (s: t.TypeOf<typeof TrainStateC>): TrainState => s
 void _isTrainState
 
 const Header = t.type({ format: t.unknown, version: t.unknown })
-/** The document; `run` is decoded afterwards against the optimizer registry in use (decodeRunConfig). */
-export const CheckpointC = struct(
-  'a checkpoint',
-  { format: t.literal(CHECKPOINT_FORMAT), version: t.literal(CHECKPOINT_VERSION), spec: ModelSpecC, state: TrainStateC },
-  { config: recordOf(t.unknown, 'a record (an older nested config, not read)'), run: recordOf(t.unknown, 'a run config') },
-)
+/** The document with layers of the kinds in `layers`; `run` is decoded afterwards against the optimizer registry in use (decodeRunConfig). */
+export function checkpointCodec(layers: LayerRegistry) {
+  return struct(
+    'a checkpoint',
+    { format: t.literal(CHECKPOINT_FORMAT), version: t.literal(CHECKPOINT_VERSION), spec: layers === builtinLayers ? ModelSpecC : modelSpecCodec(layers), state: TrainStateC },
+    { config: recordOf(t.unknown, 'a record (an older nested config, not read)'), run: recordOf(t.unknown, 'a run config') },
+  )
+}
+/** The document, with built-in layer kinds. */
+export const CheckpointC = checkpointCodec(builtinLayers)
 
 export interface Checkpoint {
   readonly spec: ModelSpec
@@ -255,6 +261,8 @@ export interface DecodeCheckpointOptions {
   readonly optimizer?: GradientTransformation<PlainState>
   /** The optimizer kinds the run's `optimizer` names (default: the built-ins). */
   readonly optimizers?: OptimizerRegistry
+  /** The layer kinds the spec names (default: the built-ins). */
+  readonly layers?: LayerRegistry
 }
 
 /** A checkpoint from parsed JSON, with its model rebuilt and every tensor checked against it. */
@@ -264,16 +272,17 @@ export function decodeCheckpoint(u: unknown, o: DecodeCheckpointOptions = {}): E
   if (u.format !== CHECKPOINT_FORMAT) return fail(`${root}.format: expected "${CHECKPOINT_FORMAT}", got ${describe(u.format)} (not a symgrad checkpoint)`)
   if (u.version !== CHECKPOINT_VERSION)
     return fail(`${root}.version: unknown checkpoint format version ${describe(u.version)} (this symgrad reads version ${CHECKPOINT_VERSION})`)
-  const doc = decodeWith(CheckpointC, u, root)
+  const layers = o.layers ?? builtinLayers
+  const doc = decodeWith(layers === builtinLayers ? CheckpointC : checkpointCodec(layers), u, root)
   if (E.isLeft(doc)) return doc
-  const spec = specFromJson(doc.right.spec, `${root}.spec`)
+  const spec = specFromJson(doc.right.spec, `${root}.spec`, layers)
   if (E.isLeft(spec)) return spec
   if (o.spec !== undefined) {
     const d = diffSpecs(o.spec, spec.right)
     if (d.length > 0)
       return fail(`${root}: a checkpoint of another model (${formatDiff(d.slice(0, 1)).replace(/^spec/, 'expected vs checkpoint: spec')}${d.length > 1 ? `, and ${d.length - 1} more difference${d.length > 2 ? 's' : ''}` : ''})`)
   }
-  const model = fromSpec(spec.right)
+  const model = fromSpec(spec.right, layers)
   if (E.isLeft(model)) return model
   const state: TrainState = doc.right.state
   for (const [p, want, at] of [

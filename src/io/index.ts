@@ -10,11 +10,11 @@
  * numbers or "NaN" / "Infinity" / "-Infinity" / "-0" (see floats.ts).
  */
 export { parseJson } from './json.js'
-export { decodeWith, describe, report, formatError, closest, struct, tagged, oneOf, num, listOf, recordOf, TensorC, FiniteTensorC, AnyNumber } from './codecs.js'
+export { decodeWith, describe, report, formatError, closest, struct, tagged, oneOf, num, listOf, recordOf, TensorC, FiniteTensorC, AnyNumber, FiniteNumber, PositiveNumber, PositiveInt, UnitInterval, KeepProbability } from './codecs.js'
 export { encodeTensor, encodeNumber, decodeNumber, encodeFloat64, decodeFloat64, toBase64, fromBase64, type TensorJson, type NumberJson } from './floats.js'
-export { decodeSpec, decodeModel, encodeSpec, specFromJson, diffSpecs, diffJson, formatDiff, checkDataFits, ModelSpecC, LayerC, InitSchemeC, type ModelSpecJson, type LayerJson, type Difference } from './spec.js'
+export { decodeSpec, decodeModel, encodeSpec, specFromJson, modelSpecCodec, diffSpecs, diffJson, formatDiff, checkDataFits, ModelSpecC, LayerC, InitSchemeC, type ModelSpecJson, type LayerJson, type Difference } from './spec.js'
 export { encodeGraph, decodeGraph, GraphC, GRAPH_FORMAT, GRAPH_VERSION, type GraphJson, type DecodeGraphOptions } from './graph.js'
-export { encodeCheckpoint, decodeCheckpoint, checkpointToText, checkStructure, CheckpointC, TrainStateC, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type Loaded, type DecodeCheckpointOptions } from './checkpoint.js'
+export { encodeCheckpoint, decodeCheckpoint, checkpointToText, checkStructure, CheckpointC, checkpointCodec, TrainStateC, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type Loaded, type DecodeCheckpointOptions } from './checkpoint.js'
 export { decodeRunConfig, encodeRunConfig, runConfigCodec, RunConfigC, DataSourceC, type RunConfigJson } from './runConfig.js'
 export { decodeSpace, SpaceC, DimC, spaceFields } from './searchSpace.js'
 export { fromCsv } from './csv.js'

@@ -18,13 +18,15 @@
  *     apply: (o, x, { params }) => ({ out: ops.mul(x, ops.broadcastTo(params.s, x.shape)) }),
  *     inference: keepLayer,                             // or dropLayer, or a changed spec
  *     describe: (o) => `scale by ${o.by}`,             // the summary line
+ *     example: { options: { by: 2 }, inShape: [3] },    // what the layer laws check it on
  *   })
  *   const layers = withLayers(builtinLayers, scale)     // a registry is a value: pass it on
  *   const model = sequentialWith(layers)(dense(2, 4), { kind: 'scale', by: 2 }, dense(4, 3))
  *   decodeModel(json, 'spec', layers)                   // specs naming 'scale' now decode
  *
  * Leaving out a piece, or returning parameters from `init` that `params` does not declare (or the
- * other way round), is a type error. Shapes are per example: a layer sees activations `[N, ...inShape]`.
+ * other way round), is a type error. `layerLaws(registry)` (laws/) then checks every kind: gradients
+ * vs central differences in train and test mode, the inference form, init and the JSON round trip. Shapes are per example: a layer sees activations `[N, ...inShape]`.
  *
  * ## Names
  * A layer is named by its `name` option, else by its prefix and its index among the layers of the
@@ -106,6 +108,11 @@ export interface LayerDef<K extends string, C extends OptionCodecs, D extends De
   inference(o: Options<C, D>): InferenceForm<Options<C, D>>
   /** One line for `summary`: what the layer is (`dense 784→100, init he`). */
   describe(o: Options<C, D>, inShape: readonly number[]): string
+  /**
+   * A small instance for the layer laws (laws/layerLaws.ts, run on every kind of a registry):
+   * options and a per-example input shape, smooth where the laws draw (no kink at 0).
+   */
+  readonly example: { readonly options: Options<C, D>; readonly inShape: readonly number[] }
 }
 
 /** A layer record with its types erased, as registries hold them. */

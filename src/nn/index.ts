@@ -4,17 +4,28 @@
  *
  * ## The contract (what training loops, the CLI and serialization build on)
  *
- * - `Params = Readonly<Record<string, Tensor>>`: named tensors. A layer named `L` (default: kind and
- *   position in the model, e.g. `dense0`, `bn1`, `maxout4`; or `{ name }` in its options) owns
+ * - Every layer kind is a LayerDef record (`defineLayer`, LayerDef.ts: options codec with
+ *   defaults, parameter/state shapes, init, apply, inference form, summary line, output shape);
+ *   models, summaries, spec decoding and the laws find it by kind in a layer registry, a value:
+ *   `builtinLayers`, or `withLayers(builtinLayers, yours)` passed to `sequentialWith`, `fromSpec`,
+ *   `decodeSpec`/`decodeModel`.
+ * - `Params = Readonly<Record<string, Tensor>>`: named tensors. A layer named `L` (default: its
+ *   prefix and its index among layers of that prefix, e.g. `dense0`, `bn0`, `dense1`, so inserting a
+ *   layer never renames the others of another kind; or `{ name }` in its options) owns
  *   `L.W` [in, out] and `L.b` [out] (dense; maxout: [in, pieces·out] and [pieces·out]),
- *   `L.gamma`, `L.beta` [width] (batch norm). Weights are exactly the params named `*.W`.
+ *   `L.gamma`, `L.beta` [width] (batch norm, layer norm). Weights are exactly the params named `*.W`.
+ * - Activations between layers are [N, ...shape] (`reshape([1, 28, 28])`, `flatten`); a model
+ *   takes rows [N, in] and gives [N, out].
  * - `State` likewise: batch-norm running statistics `L.runningMean`, `L.runningVar` [width].
  * - Layers are JSON specs with literal widths in their types (`dense(784, 100): Dense<784, 100>`);
  *   `sequential(dense(784, 100), relu, dense(50, 10))` does not compile. `model.spec` is a JSON
  *   `ModelSpec` (decode it with io-ts at the trust boundary, then `fromSpec(spec)` → Either).
  * - `model.init(key) → { params, state }`: bit-for-bit reproducible; layer i draws from
- *   `Random.foldIn(key, i)`; schemes 'small' 0.01·N(0,1), 'xavier' N(0,1)/√fan_in (default),
- *   'he' N(0,1)·√(2/fan_in), or `{ std }`; biases 0; γ = 1, β = 0; running mean 0, running var 1.
+ *   `Random.foldIn(key, i)`; schemes 'small' 0.01·N(0,1), 'xavier' N(0,1)/√fan_in (default; the
+ *   lecture's 1/√fan_in, not Glorot's), 'he' N(0,1)·√(2/fan_in), 'glorotNormal'
+ *   N(0,1)·√(2/(fan_in+fan_out)), 'glorotUniform' U(±√(6/(fan_in+fan_out))), or `{ std }`;
+ *   biases 0; γ = 1, β = 0; running mean 0, running var 1.
+ * - `model.predict(params, state, x) → Either<…, { scores, labels }>`: the inference form on rows.
  * - `model.apply(x: Expr<[N, In]>, mode: 'train' | 'test') → { out: Expr<[N, Out]>, state, random, layers }`:
  *   parameters appear as `param(name, shape)` leaves named as in Params; batch-norm running
  *   statistics appear as `input` leaves named as in State (bind State in both modes when the model
@@ -50,8 +61,33 @@ export {
   elu,
   batchNorm,
   dropout,
+  flatten,
+  reshape,
+  layerNorm,
+  type Flatten,
+  type Reshape,
+  type LayerNorm,
   leafShapes,
 } from './layers.js'
+export {
+  type LayerDef,
+  type AnyLayerDef,
+  type LayerRegistry,
+  type ApplyContext,
+  type Options as LayerOptions,
+  defineLayer,
+  layerRegistry,
+  withLayers,
+  lookupLayer,
+  layerKinds,
+  keepLayer,
+  dropLayer,
+  noParams,
+  noState,
+  nothingToInit,
+} from './LayerDef.js'
+export { builtinLayers } from './builtinLayers.js'
+export { layerCodec, anyLayerCodec } from './layerCodec.js'
 export {
   type Params,
   type State,
@@ -62,13 +98,18 @@ export {
   type CheckWidths,
   type WidthMismatch,
   type MlpOptions,
+  type ModelLayer,
+  type Prediction,
   sequential,
+  sequentialWith,
+  fromLayers,
   mlp,
   toInference,
   fromSpec,
   resolveLayers,
 } from './model.js'
-export { type InitScheme, initStd, initWeight } from './init.js'
+export { type InitScheme, type InitName, initStd, initWeight, initNames, initDefs } from './init.js'
+export { type InitDef, defineInit } from './InitDef.js'
 export { svmLoss, svmMargins, softmaxCrossEntropy, softmaxCrossEntropyPerExample, accuracy } from './losses.js'
 export { l2, l2Half, l1, elasticNet, maxNorm, isWeight, type Weights } from './regularizers.js'
 export { summary } from './summary.js'

@@ -199,7 +199,8 @@ export function fromSpec(spec: ModelSpec, reg: LayerRegistry = builtinLayers): E
   }
 }
 
-function fromLayers(layers: readonly LayerSpec[], reg: LayerRegistry, inWidth?: number): Model {
+/** A model of `layers` (a list built at run time) over the kinds of `reg`, taking rows of `inWidth` (default: the first layer's `in`). */
+export function fromLayers(layers: readonly LayerSpec[], reg: LayerRegistry = builtinLayers, inWidth?: number): Model {
   const planned = planLayers(layers, inWidth, reg)
   if (planned.length === 0) throw new ShapeError('sequential: expected at least one layer, got none')
   const spec: ModelSpec = { kind: 'sequential', in: planned[0]!.spec.in, out: planned[planned.length - 1]!.spec.out, layers: planned.map((l) => l.spec), inference: false }

@@ -37,4 +37,5 @@ export const activationLayer = defineLayer({
   apply: (o, x) => ({ out: activate(o.fn, x, o.alpha) }),
   inference: keepLayer,
   describe: (o) => (o.alpha === undefined ? o.fn : `${o.fn} α=${o.alpha}`),
+  example: { options: { fn: 'tanh', alpha: undefined }, inShape: [2, 3] },
 })

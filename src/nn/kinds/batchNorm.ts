@@ -41,4 +41,5 @@ export const batchNormLayer = defineLayer({
   },
   inference: keepLayer,
   describe: (o) => `batch norm ε=${o.eps} m=${o.momentum}`,
+  example: { options: { eps: defaultEps, momentum: defaultMomentum }, inShape: [3] },
 })

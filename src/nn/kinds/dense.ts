@@ -52,4 +52,5 @@ export const denseLayer = defineLayer({
   apply: (o, x, { params }) => ({ out: ops.add(ops.matmul(x, params.W), params.b) }),
   inference: keepLayer,
   describe: (o) => `dense ${o.in}→${o.out}, init ${showScheme(o.init)}`,
+  example: { options: { in: 3, out: 2, init: 'xavier' }, inShape: [3] },
 })

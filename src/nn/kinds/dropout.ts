@@ -30,4 +30,5 @@ export const dropoutLayer = defineLayer({
   apply: (o, x, { mode, inShape, uniform }) => ({ out: mode === 'test' || o.keep === 1 ? x : dropoutTrain(x, uniform('u', inShape, o.keep), o.keep) }),
   inference: dropLayer,
   describe: (o) => `dropout keep=${o.keep}`,
+  example: { options: { keep: 0.7 }, inShape: [2, 3] },
 })

@@ -22,4 +22,5 @@ export const flattenLayer = defineLayer({
   apply: (_, x, { inShape }) => ({ out: ops.reshape(x, [batchDim(x), size(inShape)]) }),
   inference: keepLayer,
   describe: (_, s) => `flatten ${show(s)}`,
+  example: { options: {}, inShape: [2, 3] },
 })

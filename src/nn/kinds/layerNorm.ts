@@ -49,4 +49,5 @@ export const layerNormLayer = defineLayer({
   },
   inference: keepLayer,
   describe: (o) => `layer norm ε=${o.eps}`,
+  example: { options: { eps: defaultLayerNormEps }, inShape: [2, 3] },
 })

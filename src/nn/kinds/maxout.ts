@@ -38,4 +38,5 @@ export const maxoutLayer = defineLayer({
   apply: (o, x, { params }) => ({ out: maxoutPieces(ops.add(ops.matmul(x, params.W), params.b), o.pieces, o.out) }),
   inference: keepLayer,
   describe: (o) => `maxout ${o.in}→${o.out}, ${o.pieces} pieces, init ${showScheme(o.init)}`,
+  example: { options: { in: 3, out: 2, pieces: 2, init: 'xavier' }, inShape: [3] },
 })

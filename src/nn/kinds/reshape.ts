@@ -46,4 +46,5 @@ export const reshapeLayer = defineLayer({
   apply: (o, x) => ({ out: ops.reshape(x, [batchDim(x), ...o.shape]) }),
   inference: keepLayer,
   describe: (o, s) => `reshape ${show(s)}→${show(o.shape)}`,
+  example: { options: { shape: [3, 2] }, inShape: [6] },
 })

@@ -1,0 +1,121 @@
+/**
+ * Laws for every layer kind of a registry, enrolled from the records as op laws are from the op
+ * registry: registering a layer is enough to get it tested. Each kind's `example` (options and a
+ * per-example input shape) becomes a model — a reshape in front when the input is N-d, a flatten
+ * after when the output is — and is checked for:
+ * - `train`, `test`: the gradient of a random linear probe of the output, with respect to the
+ *   layer's parameters and the input, agrees with central differences (modelLaws), with state and
+ *   random inputs held at drawn values;
+ * - `inference`: the inference form in train mode computes the model in test mode;
+ * - `json`: the spec survives encode → JSON text → decode with the registry;
+ * - `init`: the same key gives the same values, of the declared shapes.
+ */
+import fc from 'fast-check'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Expr } from '../src/core/Expr.js'
+import * as R from '../src/core/Random.js'
+import * as T from '../src/core/Tensor.js'
+import { evaluate, type Bindings } from '../src/eval/evaluate.js'
+import { decodeModel, encodeSpec } from '../src/io/spec.js'
+import { type AnyLayerDef, type LayerRegistry, layerKinds, lookupLayer } from '../src/nn/LayerDef.js'
+import type { LayerSpec } from '../src/nn/layers.js'
+import { fromLayers, type Model, toInference } from '../src/nn/model.js'
+import { mul } from '../src/ops/elementwise.js'
+import { sum } from '../src/ops/reduce.js'
+import { input, tensor } from '../src/ops/leaves.js'
+import { modelLaws, type ModelCheckOptions } from './modelLaws.js'
+import { attempt, type LawResult } from './support.js'
+
+export interface LayerLawOptions extends ModelCheckOptions {
+  /** Draws per gradient law, default 4. */
+  readonly numRuns?: number
+  readonly seed?: number
+  /** Rows in the batch, default 5. */
+  readonly batch?: number
+}
+
+export interface LayerLaw {
+  readonly kind: string
+  readonly name: 'train' | 'test' | 'inference' | 'json' | 'init'
+  readonly check: () => LawResult
+}
+
+const size = (s: readonly number[]) => s.reduce((a, d) => a * d, 1)
+
+/** The model the laws check a kind on: [reshape], the example layer, [flatten]. */
+export function exampleModel(def: AnyLayerDef, reg: LayerRegistry): Model {
+  const { options, inShape } = def.example
+  const layers: LayerSpec[] = []
+  if (inShape.length > 1) layers.push({ kind: 'reshape', shape: inShape } as LayerSpec)
+  layers.push({ ...(options as object), kind: def.kind } as LayerSpec)
+  const out = def.outShape(options, inShape)
+  if (out.length > 1) layers.push({ kind: 'flatten' } as LayerSpec)
+  return fromLayers(layers, reg, size(inShape))
+}
+
+function gradientLaw(m: Model, mode: 'train' | 'test', o: LayerLawOptions): LawResult {
+  return attempt(`${mode}-mode gradient`, () => {
+    const n = o.batch ?? 5
+    const x = input('x', [n, m.in])
+    const a = m.apply(x, mode)
+    const key = R.key(o.seed ?? 1)
+    const loss = sum(mul(a.out, tensor(R.normal(R.foldIn(key, 1), [n, m.out]))))
+    const { params, state } = m.init(R.foldIn(key, 2))
+    // state away from degenerate values (a running variance near 0 would magnify everything)
+    const drawnState = Object.fromEntries(Object.entries(state).map(([k, t]) => [k, R.uniform(R.foldIn(key, 3), t.shape as number[], 0.5, 1.5)]))
+    const data: Bindings = { ...params, ...drawnState, ...a.random.bindings(R.foldIn(key, 4), n), x: R.normal(R.foldIn(key, 5), [n, m.in]) }
+    const wrt: Expr[] = [...Object.values(m.params()), x]
+    for (const p of modelLaws(loss, wrt, data, { numRuns: o.numRuns ?? 4, seed: o.seed ?? 1, secondOrder: false, ...o })) {
+      const r = fc.check(p.property, p.params)
+      if (r.failed) return `${p.name}: ${String(r.errorInstance)}`
+    }
+    return undefined
+  })
+}
+
+function inferenceLaw(m: Model, o: LayerLawOptions): LawResult {
+  return attempt('inference form', () => {
+    const n = o.batch ?? 5
+    const x = input('x', ['N', m.in])
+    const { params, state } = m.init(R.key(o.seed ?? 1))
+    const b = { ...params, ...state, x: R.normal(R.key(7), [n, m.in]) }
+    const r = evaluate([toInference(m).apply(x, 'train').out, m.apply(x, 'test').out], b)
+    if (E.isLeft(r)) throw r.left
+    return T.maxRelError(r.right[0]!, r.right[1]!, 1e-12) <= 1e-12 ? undefined : 'toInference(m) in train mode differs from m in test mode'
+  })
+}
+
+function jsonLaw(m: Model, reg: LayerRegistry): LawResult {
+  return attempt('JSON round trip', () => {
+    const back = decodeModel(JSON.parse(JSON.stringify(encodeSpec(m.spec))), 'spec', reg)
+    if (E.isLeft(back)) return back.left.message
+    return JSON.stringify(back.right.spec) === JSON.stringify(m.spec) ? undefined : `decoded ${JSON.stringify(back.right.spec)}, encoded ${JSON.stringify(m.spec)}`
+  })
+}
+
+function initLaw(m: Model): LawResult {
+  return attempt('init', () => {
+    const a = m.init(R.key(3))
+    const b = m.init(R.key(3))
+    for (const [what, x, y] of [['params', a.params, b.params], ['state', a.state, b.state]] as const)
+      for (const [k, t] of Object.entries(x)) if (!T.equal(t, y[k]!)) return `${what} '${k}' differs for the same key`
+    return undefined
+  })
+}
+
+/** The laws of every kind in `reg` (or only `kinds`), each a check to run. */
+export function layerLaws(reg: LayerRegistry, o: LayerLawOptions & { readonly kinds?: readonly string[] } = {}): LayerLaw[] {
+  return (o.kinds ?? layerKinds(reg)).flatMap((kind): LayerLaw[] => {
+    const def = lookupLayer(reg, kind)
+    if (def === undefined) return [{ kind, name: 'init', check: () => ({ ok: false, message: `no layer kind '${kind}' in the registry` }) }]
+    let m: Model | undefined
+    const model = () => (m ??= exampleModel(def, reg))
+    return [
+      { kind, name: 'init', check: () => initLaw(model()) },
+      { kind, name: 'json', check: () => jsonLaw(model(), reg) },
+      { kind, name: 'inference', check: () => inferenceLaw(model(), o) },
+      { kind, name: 'train', check: () => gradientLaw(model(), 'train', o) },
+      { kind, name: 'test', check: () => gradientLaw(model(), 'test', o) },
+    ]
+  })
+}
