@@ -7,7 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
-import { buildModel, buildTrainConfig, type RunConfig } from '../train/config.js'
+import { describeOptimizer, buildModel, buildTrainConfig, type RunConfig } from '../train/config.js'
 import {
   checkDeadRelus, checkInitialLoss, deadRelus, diagnoseRun, initialLoss, overfitTiny, pct, type Check,
 } from '../train/diagnostics.js'
@@ -55,11 +55,14 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
   if (E.isLeft(data)) return data
   const { train: tr, validation, test, image } = data.right
   const model = buildModel(c, D.features(tr), tr.classes, image)
-  const arch = (c.model ?? 'mlp') === 'mlp' ? `mlp [${[D.features(tr), ...c.hidden, tr.classes].join(', ')}] ReLU` : `${c.model} (${paramCount(model)} parameters)`
+  const arch = (c.model ?? 'mlp') === 'mlp'
+    ? `mlp [${[D.features(tr), ...c.hidden, tr.classes].join(', ')}] ${c.activation ?? 'relu'}${c.batchNorm === true ? ' + batch norm' : ''}${c.keep < 1 ? ` + dropout (keep ${c.keep})` : ''}`
+    : `${c.model} (${paramCount(model)} parameters)`
   const config = buildTrainConfig(c, D.size(tr), image)
   log(`symgrad: ${c.data} (${D.size(tr)} train / ${D.size(validation)} validation / ${D.size(test)} test), ` +
     `${arch}, ${c.optimizer} lr ${c.learningRate} (${c.schedule}), ` +
     `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}${c.dtype === 'float32' ? ', float32' : ''}`)
+  log(`optimizer: ${describeOptimizer(c)}`)
 
   const checks: Check[] = []
   const s0 = o.from ?? initTrainState(model, config)

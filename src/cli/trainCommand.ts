@@ -72,7 +72,7 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   if (every && typeof save !== 'string') throw new ArgError('train: --save-every-epoch needs --save <checkpoint.json>')
   const r0 = typeof resumePath === 'string' ? resume(resumePath, a, warn) : undefined
   const convnet = a.flags['model'] === 'convnet' || a.flags['model'] === 'lenet'
-  const c = r0?.c ?? configFromArgs(a, convnet ? convnetRunConfig : defaultRunConfig)
+  const c = r0?.c ?? configFromArgs(a, convnet ? convnetRunConfig : defaultRunConfig, true)
   const data = r0?.data ?? orExit(loadData(c))
   const limits = orExit(cliLimits())
   orExit(checkRun(c, data, limits))
