@@ -46,7 +46,8 @@ export const format: Formatter = {
     if (Number.isNaN(v)) return 'NaN'
     if (v === Infinity) return 'Infinity'
     if (v === -Infinity) return '(-Infinity)'
-    return v < 0 || Object.is(v, -0) ? `(${String(v)})` : String(v)
+    if (Object.is(v, -0)) return '(-0)'
+    return v < 0 ? `(${String(v)})` : String(v)
   },
   int: (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? (v < 0 ? `(${String(v)})` : String(v)) : bad('an integer', v)),
   ints: (v) => (Array.isArray(v) ? `[${v.map((x) => format.int(x as AttrValue)).join(', ')}]` : bad('a list of integers', v)),
