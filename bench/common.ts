@@ -2,8 +2,12 @@
 import { createRequire } from 'node:module'
 import * as R from '../src/core/Random.js'
 
-export type PeerName = 'symgrad-compiled' | 'symgrad-interpreted' | 'tfjs-cpu' | 'tfjs-wasm' | 'convnetjs' | 'naive-js'
-export const peerNames: readonly PeerName[] = ['symgrad-compiled', 'symgrad-interpreted', 'tfjs-cpu', 'tfjs-wasm', 'convnetjs', 'naive-js']
+export type PeerName =
+  | 'symgrad-compiled' | 'symgrad-f32' | 'symgrad-f32-2t' | 'symgrad-interpreted' | 'tfjs-cpu' | 'tfjs-wasm' | 'convnetjs' | 'naive-js' | 'torch' | 'torch-2t'
+/** The peers run by default (torch only when asked for with --peers). */
+export const peerNames: readonly PeerName[] = ['symgrad-compiled', 'symgrad-f32', 'symgrad-f32-2t', 'symgrad-interpreted', 'tfjs-cpu', 'tfjs-wasm', 'convnetjs', 'naive-js']
+/** Threads each peer computes on (the others use one). */
+export const peerThreads: Partial<Record<PeerName, number>> = { 'symgrad-f32-2t': 2, 'torch-2t': 2 }
 
 export interface Config {
   readonly name: 'small' | 'big'

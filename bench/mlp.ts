@@ -13,14 +13,18 @@
 import { writeFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { configs, initParams, loadMnist, median, peerNames, type Config, type Init, type PeerName, type Trainer } from './common.js'
-import { compiled, interpreted } from './peers/symgrad.js'
+import { configs, initParams, loadMnist, median, peerNames, peerThreads, type Config, type Init, type PeerName, type Trainer } from './common.js'
+import { compiled, compiledF32, interpreted } from './peers/symgrad.js'
 import { tfjs } from './peers/tfjs.js'
 import { naive } from './peers/naive.js'
 import { convnetjs } from './peers/convnetjs.js'
+import { torchMissing, torchRun } from './peers/torch.js'
 
-const makers: Record<PeerName, (c: Config, i: Init) => Promise<Trainer>> = {
+type TrainerPeer = Exclude<PeerName, 'torch' | 'torch-2t'>
+const makers: Record<TrainerPeer, (c: Config, i: Init) => Promise<Trainer>> = {
   'symgrad-compiled': compiled,
+  'symgrad-f32': (c, i) => compiledF32(c, i, 1),
+  'symgrad-f32-2t': (c, i) => compiledF32(c, i, 2),
   'symgrad-interpreted': interpreted,
   'tfjs-cpu': (c, i) => tfjs('cpu', c, i),
   'tfjs-wasm': (c, i) => tfjs('wasm', c, i),
@@ -52,6 +56,7 @@ interface Row {
   peer: PeerName
   config: 'small' | 'big'
   input: 'raw' | 'centered'
+  threads: number
   ms_median: number
   samples_per_s: number
   test_acc: number
@@ -60,10 +65,22 @@ interface Row {
   note?: string
 }
 
-async function measure(peer: PeerName, cfg: Config, input: 'raw' | 'centered', data: ReturnType<typeof loadMnist>): Promise<Row> {
-  const t = await makers[peer](cfg, initParams(cfg))
+const noTorch = peers.some((p) => p.startsWith('torch')) ? torchMissing() : undefined
+if (noTorch !== undefined) console.error(`torch peers skipped: ${noTorch}`)
+
+async function measure(peer: PeerName, cfg: Config, input: 'raw' | 'centered', data: ReturnType<typeof loadMnist>): Promise<Row | undefined> {
   const epoch = data.train.length
   const { steps, note } = plannedSteps(peer, cfg, epoch)
+  const threads = peerThreads[peer] ?? 1
+  if (peer === 'torch' || peer === 'torch-2t') {
+    if (noTorch !== undefined) return undefined
+    const r = torchRun(cfg, initParams(cfg), data, steps, WARM, threads)
+    return {
+      peer, config: cfg.name, input, threads, ms_median: Number(r.ms_median.toFixed(3)), samples_per_s: Math.round((cfg.batch * 1000) / r.ms_median),
+      test_acc: Number(r.test_acc.toFixed(4)), steps_timed: r.steps_timed, ...(note ? { note } : quick ? { note: 'quick run' } : {}),
+    }
+  }
+  const t = await makers[peer](cfg, initParams(cfg))
   const times: number[] = []
   let acc = NaN
   for (let s = 0; s < steps; s++) {
@@ -77,7 +94,7 @@ async function measure(peer: PeerName, cfg: Config, input: 'raw' | 'centered', d
   if (Number.isNaN(acc)) acc = t.accuracy(data.test)
   const ms = median(times)
   return {
-    peer, config: cfg.name, input,
+    peer, config: cfg.name, input, threads,
     ms_median: Number(ms.toFixed(3)),
     samples_per_s: Math.round((cfg.batch * 1000) / ms),
     test_acc: Number(acc.toFixed(4)),
@@ -87,10 +104,10 @@ async function measure(peer: PeerName, cfg: Config, input: 'raw' | 'centered', d
 }
 
 function table(rows: readonly Row[]): string {
-  const head = ['peer', 'config', 'input', 'ms/step', 'samples/s', 'test acc', 'steps', 'vs compiled']
+  const head = ['peer', 'config', 'input', 'threads', 'ms/step', 'samples/s', 'test acc', 'steps', 'vs compiled']
   const lines = rows.map((r) => {
     const c = rows.find((x) => x.peer === 'symgrad-compiled' && x.config === r.config && x.input === r.input)
-    return [r.peer, r.config, r.input, r.ms_median.toFixed(2), String(r.samples_per_s), (100 * r.test_acc).toFixed(2) + '%', String(r.steps_timed),
+    return [r.peer, r.config, r.input, String(r.threads), r.ms_median.toFixed(2), String(r.samples_per_s), (100 * r.test_acc).toFixed(2) + '%', String(r.steps_timed),
       c ? (r.ms_median / c.ms_median).toFixed(1) + '×' : '-']
   })
   const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
@@ -107,6 +124,7 @@ for (let run = 0; run < runs; run++) {
       const data = loadMnist(cfg.batch, input === 'centered')
       for (const p of peers) {
         const r = await measure(p, cfg, input, data)
+        if (r === undefined) continue
         rows.push(r)
         console.error(`run ${run + 1}/${runs} ${p} ${c} ${input}: ${r.ms_median} ms/step, acc ${r.test_acc}${r.note ? ` (${r.note})` : ''}`)
       }
@@ -122,6 +140,7 @@ const final: Row[] = all[0]!.map((r, i) => {
 })
 console.log(`MLP training on MNIST, median ms per step${runs > 1 ? ` (median of ${runs} run medians)` : ''}; node ${process.version}\n`)
 console.log(table(final))
+if (noTorch !== undefined) console.log(`\ntorch: skipped (${noTorch})`)
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results')
 mkdirSync(dir, { recursive: true })
 writeFileSync(path.join(dir, args['out'] ?? (quick ? 'mlp-quick.json' : 'mlp.json')), JSON.stringify(final, null, 2) + '\n')

@@ -149,8 +149,13 @@ export interface Result {
   readonly noisy: readonly NoisyRow[]
 }
 
+/** The race: each first-order optimizer at its best learning rate of the grid, and L-BFGS. */
+export function raceAll(): Run[] {
+  return [...racers.map(tuned), runLbfgs(objective, maxSteps)]
+}
+
 export function run(): Result {
-  const runs = [...racers.map(tuned), runLbfgs(objective, maxSteps)]
+  const runs = raceAll()
   const table = runs.map((r) => ({
     optimizer: r.name,
     learningRate: r.learningRate === null ? 'line search' : String(r.learningRate),
@@ -241,57 +246,81 @@ export function ensembleDemo(): EnsembleDemo {
   return { single, mean: single.reduce((a, b) => a + b, 0) / single.length, ensemble: acc(ens.right) }
 }
 
-// ── the picture: trajectories over contours (left), loss vs. step, both axes log (right) ──
-const colors: Record<string, string> = {
+// ── the picture: trajectories over contours (left), loss vs. step, both axes log (right), and a
+// legend in a column of its own (it names the colours of both panels and covers nothing) ──
+export const colors: Readonly<Record<string, string>> = {
   SGD: '#1f77b4', Momentum: '#ff7f0e', Nesterov: '#2ca02c', AdaGrad: '#d62728',
   RMSProp: '#9467bd', Adam: '#8c564b', 'L-BFGS': '#e377c2',
 }
 const f3 = (v: number) => v.toFixed(1)
+const minus = (s: string) => s.replace(/-/g, '−')
 
 export function svg(res: Result): string {
-  const [W, H, pad] = [460, 420, 40]
+  const [W, H, pad] = [460, 420, 44]
+  const legendW = 300
   const [x0, x1, y0, y1] = [-2, 2, -1, 4]
   const sx = (x: number) => pad + ((x - x0) / (x1 - x0)) * (W - 2 * pad)
   const sy = (y: number) => H - pad - ((y - y0) / (y1 - y0)) * (H - 2 * pad)
-  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W + 40}" height="${H + 30}" font-family="sans-serif" font-size="11">`,
+  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W + 40 + legendW}" height="${H + 10}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${pad}" y="16" font-size="13">Ravine f = (1−x)² + ${B}(y−x²)²: trajectories from (${start.join(', ')})</text>`]
+    '<defs>',
+    `<clipPath id="left"><rect x="${pad}" y="${pad}" width="${W - 2 * pad}" height="${H - 2 * pad}"/></clipPath>`,
+    `<clipPath id="right"><rect x="${W + 40 + pad}" y="${pad}" width="${W - 2 * pad}" height="${H - 2 * pad}"/></clipPath>`,
+    '</defs>',
+    `<text x="${pad}" y="18" font-size="13">Ravine f = (1−x)² + ${B}(y−x²)²: trajectories from (${minus(start.join(', '))})</text>`]
   const levels = Array.from({ length: 13 }, (_, k) => 10 ** (-3 + k * 0.4))
+  out.push('<g clip-path="url(#left)">')
   for (const c of contours(sampleGrid(ravine, [x0, x1], [y0, y1], 160, 160), levels))
     for (const [a, b, c2, d] of c.segments)
       out.push(`<line x1="${f3(sx(a))}" y1="${f3(sy(b))}" x2="${f3(sx(c2))}" y2="${f3(sy(d))}" stroke="#bbb" stroke-width="0.8"/>`)
-  out.push(`<rect x="${pad}" y="${pad}" width="${W - 2 * pad}" height="${H - 2 * pad}" fill="none" stroke="#333"/>`)
+  // paths leaving the window are cut at its frame (clipped), not pinned to its edge
   for (const r of res.runs) {
-    const pts = r.path.map(([x, y]) => `${f3(sx(Math.max(x0 - 1, Math.min(x1 + 1, x))))},${f3(sy(Math.max(y0 - 1, Math.min(y1 + 1, y))))}`)
+    const pts = r.path.map(([x, y]) => `${f3(sx(x))},${f3(sy(y))}`)
     out.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${colors[r.name]}" stroke-width="1.4" opacity="0.85"/>`)
   }
+  out.push('</g>')
+  out.push(`<rect x="${pad}" y="${pad}" width="${W - 2 * pad}" height="${H - 2 * pad}" fill="none" stroke="#333"/>`)
   out.push(`<circle cx="${sx(start[0])}" cy="${sy(start[1])}" r="4" fill="black"/>`, `<text x="${sx(1) + 6}" y="${sy(1) + 4}">min (1, 1)</text>`,
     `<circle cx="${sx(1)}" cy="${sy(1)}" r="3" fill="none" stroke="black"/>`)
-  for (const t of [-2, -1, 0, 1, 2]) out.push(`<text x="${sx(t) - 4}" y="${H - pad + 14}">${t}</text>`)
-  for (const t of [-1, 0, 1, 2, 3, 4]) out.push(`<text x="${pad - 18}" y="${sy(t) + 4}">${t}</text>`)
-  // right panel: log10(loss) against log10(step + 1)
+  for (const t of [-2, -1, 0, 1, 2]) out.push(`<text x="${sx(t)}" y="${H - pad + 14}" text-anchor="middle">${minus(String(t))}</text>`)
+  for (const t of [-1, 0, 1, 2, 3, 4]) out.push(`<text x="${pad - 5}" y="${sy(t) + 4}" text-anchor="end">${minus(String(t))}</text>`)
+  out.push(`<text x="${W / 2}" y="${H - 8}" text-anchor="middle" font-style="italic">x</text>`, `<text x="14" y="${H / 2}" font-style="italic">y</text>`)
+  // right panel: loss against step + 1, both on log axes, the range covering every run's losses
   const ox = W + 40
-  const lx = (t: number) => ox + pad + (Math.log10(t + 1) / Math.log10(maxSteps + 1)) * (W - 2 * pad)
-  const [lo, hi] = [-9, 1.5]
-  const ly = (f: number) => H - pad - ((Math.max(lo, Math.min(hi, Math.log10(f))) - lo) / (hi - lo)) * (H - 2 * pad)
-  out.push(`<text x="${ox + pad}" y="16" font-size="13">Loss vs. step (log–log); dashed: target ${target.toExponential()}</text>`,
+  const steps = Math.max(...res.runs.map((r) => r.losses.length))
+  const logs = res.runs.flatMap((r) => r.losses.filter((f) => f > 0 && Number.isFinite(f)).map(Math.log10))
+  const lo = Math.floor(Math.min(Math.log10(target) - 1, ...logs))
+  const hi = Math.ceil(Math.max(...logs))
+  const lx = (t: number) => ox + pad + (Math.log10(t + 1) / Math.log10(steps)) * (W - 2 * pad)
+  const ly = (f: number) => H - pad - ((Math.log10(f) - lo) / (hi - lo)) * (H - 2 * pad)
+  out.push(`<text x="${ox + pad}" y="18" font-size="13">Loss vs. step, both axes log; dashed: target ${target.toExponential()}</text>`,
     `<rect x="${ox + pad}" y="${pad}" width="${W - 2 * pad}" height="${H - 2 * pad}" fill="none" stroke="#333"/>`,
-    `<line x1="${ox + pad}" x2="${ox + W - pad}" y1="${ly(target)}" y2="${ly(target)}" stroke="#999" stroke-dasharray="4 3"/>`)
-  for (let e = lo; e <= hi; e += 3) out.push(`<text x="${ox + 4}" y="${ly(10 ** e) + 4}">1e${e}</text>`)
-  for (const t of [0, 9, 99, 999]) out.push(`<text x="${lx(t) - 6}" y="${H - pad + 14}">${t + 1}</text>`)
+    `<line x1="${ox + pad}" x2="${ox + W - pad}" y1="${ly(target)}" y2="${ly(target)}" stroke="#777" stroke-dasharray="4 3"/>`)
+  const every = Math.max(1, Math.ceil((hi - lo) / 8))
+  for (let e = lo; e <= hi; e += every)
+    out.push(`<line x1="${ox + pad - 4}" x2="${ox + pad}" y1="${ly(10 ** e)}" y2="${ly(10 ** e)}" stroke="#333"/>`, `<text x="${ox + pad - 6}" y="${ly(10 ** e) + 4}" text-anchor="end">${minus(`1e${e}`)}</text>`)
+  for (let t = 1; t <= steps; t *= 10)
+    out.push(`<line x1="${lx(t - 1)}" x2="${lx(t - 1)}" y1="${H - pad}" y2="${H - pad + 4}" stroke="#333"/>`, `<text x="${lx(t - 1)}" y="${H - pad + 15}" text-anchor="middle">${t}</text>`)
+  out.push('<g clip-path="url(#right)">')
   for (const r of res.runs)
-    out.push(`<polyline points="${r.losses.map((f, t) => `${f3(lx(t))},${f3(ly(f))}`).join(' ')}" fill="none" stroke="${colors[r.name]}" stroke-width="1.4"/>`)
-  out.push(`<rect x="${ox + pad + 4}" y="${H - pad - 116}" width="225" height="${14 * res.runs.length + 8}" fill="white" opacity="0.9"/>`)
+    out.push(`<polyline points="${r.losses.map((f, t) => [t, f] as const).filter(([, f]) => f > 0 && Number.isFinite(f)).map(([t, f]) => `${f3(lx(t))},${f3(ly(f))}`).join(' ')}" fill="none" stroke="${colors[r.name]}" stroke-width="1.4"/>`)
+  out.push('</g>')
+  out.push(`<text x="${ox + W / 2}" y="${H - 8}" text-anchor="middle">step + 1 (log scale)</text>`,
+    `<text x="${ox - 2}" y="${H / 2}" transform="rotate(-90 ${ox - 2} ${H / 2})" text-anchor="middle">f (log scale)</text>`)
+  // the legend, right of both panels
+  const lx0 = 2 * W + 40
+  out.push(`<text x="${lx0}" y="${pad}" font-weight="bold">optimizer (both panels)</text>`)
   res.runs.forEach((r, i) => {
-    out.push(`<line x1="${ox + pad + 8}" x2="${ox + pad + 28}" y1="${H - pad - 104 + 14 * i}" y2="${H - pad - 104 + 14 * i}" stroke="${colors[r.name]}" stroke-width="3"/>`,
-      `<text x="${ox + pad + 33}" y="${H - pad - 100 + 14 * i}">${r.name}${r.learningRate === null ? ' (line search)' : ` lr=${r.learningRate}`}: ${r.stepsToTarget ?? `> ${maxSteps}`} steps</text>`)
+    const y = pad + 20 + 18 * i
+    out.push(`<line x1="${lx0}" x2="${lx0 + 22}" y1="${y - 4}" y2="${y - 4}" stroke="${colors[r.name]}" stroke-width="3"/>`,
+      `<text x="${lx0 + 28}" y="${y}">${r.name}${r.learningRate === null ? ' (line search)' : ` lr=${r.learningRate}`}: ${r.stepsToTarget === null ? `not at target in ${r.losses.length - 1}` : r.stepsToTarget} steps</text>`)
   })
-  out.push(`<text x="${ox + W / 2 - 20}" y="${H - 6}">step + 1</text>`, '</svg>')
+  out.push('</svg>')
   return out.join('\n')
 }
 
 const isMain = typeof process !== 'undefined' && process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)
-if (isMain) {
+async function main(): Promise<void> {
   const res = run()
   console.log(`Steps to reach f ≤ ${target} on the ravine (learning rates: best of a small grid; at most ${maxSteps} steps):`)
   console.table(res.table)
@@ -304,3 +333,5 @@ if (isMain) {
   const ed = ensembleDemo()
   console.log(`Ensemble of 5 spiral MLPs: single test accuracies ${ed.single.map((a) => a.toFixed(3)).join(', ')} (mean ${ed.mean.toFixed(3)}); ensemble ${ed.ensemble.toFixed(3)}`)
 }
+
+if (isMain) void main()

@@ -20,6 +20,7 @@
  */
 import fc from 'fast-check'
 import type { LawSpec, OpDef } from '../src/core/Expr.js'
+import * as Registry from '../src/ops/Registry.js'
 import * as S from '../src/core/Shape.js'
 import type { Tensor } from '../src/core/Tensor.js'
 import * as T from '../src/core/Tensor.js'
@@ -184,4 +185,9 @@ export function checkOpLaws(op: OpDef, o: OpLawOptions = {}): LawRun[] {
 export function assertOpLaws(op: OpDef, o: OpLawOptions = {}): void {
   const bad = checkOpLaws(op, o).filter((r) => !r.ok)
   if (bad.length > 0) throw new Error(bad.map((r) => `${r.name}\n${r.message}`).join('\n\n'))
+}
+
+/** The laws of every op of a registry (a value: the built-ins plus yours), by op name. */
+export function registryLaws(reg: Registry.Registry, o: OpLawOptions = {}): ReadonlyMap<string, NamedProperty[]> {
+  return new Map(Registry.list(reg).map((op) => [op.name, opLaws(op, o)]))
 }

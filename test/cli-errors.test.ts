@@ -14,6 +14,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../src/cli/main.js'
+import { builtinOptimizers, optimizerNames } from '../src/optim/index.js'
+
+/** The optimizer kinds as messages list them (the registry's names, in order). */
+const kinds = optimizerNames(builtinOptimizers).map((k) => `'${k}'`).join(' | ')
 
 const d = mkdtempSync(join(tmpdir(), 'symgrad-cli-'))
 const run = ['--data', 'spiral', '--no-babysit', '--report', join(d, 'report'), '--batch', '32', '--hidden', '20', '--preprocess', 'none', '--shift', '0']
@@ -89,7 +93,7 @@ describe('symgrad train: bad input is one line on stderr and exit status 2', () 
     ['keep > 1', () => ['--keep', '1.5'], () => '--keep: expected a keep probability in (0, 1], got 1.5'],
     ['negative regularization', () => ['--l2', '-1e-4'], () => '--l2: expected a non-negative number, got -0.0001'],
     ['a zero width', () => ['--hidden', '20,0'], () => '--hidden[1]: expected a positive integer, got 0'],
-    ['a misspelled optimizer', () => ['--optimizer', 'adma'], () => `--optimizer: expected one of 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw', got "adma" (did you mean 'adam'?)`],
+    ['a misspelled optimizer', () => ['--optimizer', 'adma'], () => `--optimizer: expected one of ${kinds}, got "adma" (did you mean 'adam'?)`],
     ['--save-every-epoch alone', () => ['--save-every-epoch'], () => 'train: --save-every-epoch needs --save <checkpoint.json>'],
     // files
     ['a missing config file', () => ['--config', f('none.json')], () => `cannot read ${f('none.json')}: no such file or folder (ENOENT)`],
@@ -121,7 +125,7 @@ describe('symgrad train: bad input is one line on stderr and exit status 2', () 
 describe('symgrad train --save / --resume', () => {
   it('2 epochs, saved, resumed for a 3rd equal 3 epochs in one run (saved after every epoch), bit for bit', async () => {
     const q = quiet()
-    const a = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--save', f('k3.json')])
+    const a = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--save', f('k3.json'), '--report', f('report')])
     const b = await runCli(['train', ...run, '--epochs', '3', '--save', f('f3.json'), '--save-every-epoch'])
     q.mockRestore()
     expect([a.code, b.code]).toEqual([0, 0])
@@ -132,9 +136,9 @@ describe('symgrad train --save / --resume', () => {
 
   it('--resume with flags that change the run: one note line naming each changed field, and the run continues', async () => {
     const q = quiet()
-    const a = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.1', '--save', f('lr3.json')])
-    const b = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.1', '--l2', '0.001', '--schedule', 'constant'])
-    const c = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.05', '--batch', '32'])
+    const a = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.1', '--save', f('lr3.json'), '--report', f('report')])
+    const b = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.1', '--l2', '0.001', '--schedule', 'constant', '--report', f('report')])
+    const c = await runCli(['train', '--resume', f('k2.json'), '--epochs', '3', '--lr', '0.05', '--batch', '32', '--report', f('report')])
     q.mockRestore()
     const note = (changed: string) => `symgrad: note: --resume with changed ${changed}: the run is no longer the uninterrupted one\n`
     expect(a).toEqual({ code: 0, stderr: note('learningRate (0.05 → 0.1)') })

@@ -11,6 +11,10 @@ import * as E from 'fp-ts/lib/Either.js'
 import { parseAssignments, parseExpr } from '../src/cli/parseExpr.js'
 import { evaluateOrThrow } from '../src/eval/evaluate.js'
 import * as T from '../src/core/Tensor.js'
+import { builtinOptimizers, optimizerNames } from '../src/optim/index.js'
+
+/** The optimizer kinds as messages list them (the registry's names, in order). */
+const kinds = optimizerNames(builtinOptimizers).map((k) => `'${k}'`).join(' | ')
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/symgrad.mjs', ...args], { encoding: 'utf8', timeout: 30_000 })
@@ -38,7 +42,7 @@ describe('symgrad CLI', () => {
   const bad: [string[], string][] = [
     [['train', '--lr', 'abc'], 'symgrad: train: --lr expects a number, got "abc"'],
     [['train', '--optimiser', 'adam'], 'symgrad: train: unknown flag --optimiser (did you mean --optimizer?)'],
-    [['train', '--optimizer', 'adamm'], `symgrad: --optimizer: expected one of 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw', got "adamm" (did you mean 'adam'?)`],
+    [['train', '--optimizer', 'adamm'], `symgrad: --optimizer: expected one of ${kinds}, got "adamm" (did you mean 'adam'?)`],
     [['train', '--epochs', '0'], 'symgrad: --epochs: expected a positive integer, got 0'],
     [['frobnicate'], "symgrad: unknown command 'frobnicate' (commands:"],
     [['trian'], "symgrad: unknown command 'trian' (did you mean train?"],

@@ -77,14 +77,24 @@ function fit(e: G): G {
 
 export type Recipe = { u: string; a: Recipe } | { b: string; a: Recipe; c: Recipe } | { leaf: number }
 
-export const recipe: fc.Arbitrary<Recipe> = fc.letrec<{ node: Recipe }>((tie) => ({
-  node: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true, maxDepth: 5 },
-    fc.record({ leaf: fc.integer({ min: 0, max: leaves.length - 1 }) }),
-    fc.record({ u: fc.constantFrom(...Object.keys(unary)), a: tie('node') }),
-    fc.record({ b: fc.constantFrom(...Object.keys(binary)), a: tie('node'), c: tie('node') }),
-  ),
-})).node
+/** Random recipes over the builders not named in `excluded`. */
+export function recipeOf(excluded: readonly string[] = []): fc.Arbitrary<Recipe> {
+  const us = Object.keys(unary).filter((k) => !excluded.includes(k))
+  const bs = Object.keys(binary).filter((k) => !excluded.includes(k))
+  return fc.letrec<{ node: Recipe }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true, maxDepth: 5 },
+      fc.record({ leaf: fc.integer({ min: 0, max: leaves.length - 1 }) }),
+      fc.record({ u: fc.constantFrom(...us), a: tie('node') }),
+      fc.record({ b: fc.constantFrom(...bs), a: tie('node'), c: tie('node') }),
+    ),
+  })).node
+}
+
+export const recipe: fc.Arbitrary<Recipe> = recipeOf()
+
+/** Builders with a jump (a float32 rounding can move an input across it). */
+export const jumps = ['sign', 'step', 'cmp'] as const
 
 export function build(r: Recipe): G {
   if ('leaf' in r) return leaves[r.leaf]!()

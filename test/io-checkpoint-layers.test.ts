@@ -4,37 +4,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect, it } from 'vitest'
+import { withScale } from './support/scaleLayer.js'
 import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
 import { spiral } from '../src/data/datasets.js'
-import { FiniteNumber } from '../src/io/codecs.js'
 import { loadCheckpoint, saveCheckpoint } from '../src/io/atomic.js'
-import { builtinLayers } from '../src/nn/builtinLayers.js'
-import { defineLayer, keepLayer, noState, withLayers } from '../src/nn/LayerDef.js'
 import { dense, relu } from '../src/nn/layers.js'
 import { sequentialWith } from '../src/nn/model.js'
-import * as ops from '../src/ops/index.js'
 import { adam } from '../src/optim/index.js'
 import { train } from '../src/train/loop.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'symgrad-layers-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const scale = defineLayer({
-  kind: 'scale',
-  options: { by: FiniteNumber },
-  defaults: { by: 1 },
-  prefix: 'scale',
-  params: (_, s) => ({ s }),
-  state: noState,
-  outShape: (_, s) => s,
-  init: (o, _, shapes) => ({ params: { s: T.fill(shapes.params.s, o.by) }, state: {} }),
-  apply: (_, x, { params }) => ({ out: ops.mul(x, ops.broadcastTo(params.s, x.shape)) }),
-  inference: keepLayer,
-  describe: (o) => `scale by ${o.by}`,
-  example: { options: { by: 2 }, inShape: [3] },
-})
-const layers = withLayers(builtinLayers, scale)
+const layers = withScale
 
 describe('checkpoints of user layer kinds', () => {
   it('save and load through the registry; without it the kind is named as unknown', () => {

@@ -94,12 +94,13 @@ describe('SVG writer', () => {
   })
   it('line plots, histograms, heatmaps and grids make well-formed documents', () => {
     const lp = linePlot([{ name: 'a<b', x: [1, 2, 3], y: [1, 10, 100] }, { name: 'c', x: [1, 2, 3], y: [0, NaN, 5], dashed: true }], { logY: true, legend: 'right', title: 't' })
-    expect(lp.width).toBe(360 + 120)
+    // the legend's own column: 34 px of swatch and gap plus 6 px per character of the longest name
+    expect(lp.width).toBe(360 + 34 + 6 * 3)
     expect(lp.body).toContain('a&lt;b')
     const hp = histogramPlot({ edges: [0, 1, 2], counts: [3, 1] }, { normalize: true })
     const hm = heatmap([[0, 1], [2, 3]], { rowLabels: ['r0', 'r1'] })
     const g = grid([lp, hp, hm], { columns: 2, title: 'all' })
-    expect(g.width).toBe(480 + 6 + 360)
+    expect(g.width).toBe(412 + 6 + 360)
     expect(g.height).toBe(28 + 240 + 6 + 240)
     const doc = toSvg(g)
     expect(doc.match(/<g /g)).toHaveLength(3)

@@ -5,16 +5,16 @@
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import { scale, withScale } from './support/scaleLayer.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { freeze } from 'immer'
 import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
 import * as ops from '../src/ops/index.js'
-import { FiniteNumber } from '../src/io/codecs.js'
 import { decodeModel, decodeSpec, encodeSpec } from '../src/io/spec.js'
 import { builtinLayers } from '../src/nn/builtinLayers.js'
 import { initStd, initWeight } from '../src/nn/init.js'
-import { defineLayer, keepLayer, layerKinds, layerRegistry, lookupLayer, noState, withLayers } from '../src/nn/LayerDef.js'
+import { defineLayer, layerKinds, layerRegistry, lookupLayer, withLayers } from '../src/nn/LayerDef.js'
 import { type LayerSpec, batchNorm, dense, dropout, flatten, layerNorm, relu, reshape, tanh } from '../src/nn/layers.js'
 import { softmaxCrossEntropy } from '../src/nn/losses.js'
 import { fromSpec, mlp, sequential, sequentialWith, toInference } from '../src/nn/model.js'
@@ -23,22 +23,7 @@ import { argmax } from '../src/data/metrics.js'
 import { modelLaws } from '../laws/modelLaws.js'
 import { expectGradOk, run } from './nn-check.js'
 
-// A user's layer: y = x·s per feature, s initialized to `by`.
-const scale = defineLayer({
-  kind: 'scale',
-  options: { by: FiniteNumber },
-  defaults: { by: 1 },
-  prefix: 'scale',
-  params: (_, s) => ({ s }),
-  state: noState,
-  outShape: (_, s) => s,
-  init: (o, _, shapes) => ({ params: { s: T.fill(shapes.params.s, o.by) }, state: {} }),
-  apply: (_, x, { params }) => ({ out: ops.mul(x, ops.broadcastTo(params.s, x.shape)) }),
-  inference: keepLayer,
-  describe: (o) => `scale by ${o.by}`,
-  example: { options: { by: 2 }, inShape: [3] },
-})
-const mine = withLayers(builtinLayers, scale)
+const mine = withScale
 /** Layers as a list built at run time: widths are then checked at run time only. */
 const loose = (...ls: LayerSpec[]): LayerSpec[] => ls
 

@@ -11,6 +11,7 @@ import { apply, isBoundLeaf, topoSort } from '../src/core/Expr.js'
 import { SymgradError } from '../src/core/errors.js'
 import * as T from '../src/core/Tensor.js'
 import { compile } from '../src/compile/index.js'
+import { format } from '../src/compile/backend.js'
 import { decodeGraph } from '../src/io/graph.js'
 import * as ops from '../src/ops/index.js'
 import { Registry } from '../src/ops/index.js'
@@ -121,6 +122,18 @@ describe('hostile attributes: every registered op, every attribute', () => {
       tried++
     }
     expect(tried).toBeGreaterThan(50)
+  })
+})
+
+describe('the number formatter', () => {
+  it('spells every number so that it reads back as itself, and refuses anything else', () => {
+    for (const v of [0, -0, 1.5, -2.25, 1e-320, 5e-324, 1.7976931348623157e308, -1e21, NaN, Infinity, -Infinity, 0.1 + 0.2]) {
+      const back = new Function(`"use strict"; return ${format.num(v)}`)() as number
+      expect(Object.is(back, v), String(v)).toBe(true)
+    }
+    for (const v of ['1', '1) + (2', [1], {}, null, true]) expect(() => format.num(v as never)).toThrow(/^codegen: expected a number/)
+    expect(() => format.int(1.5)).toThrow(/expected an integer/)
+    expect(format.ints([0, -1, 2])).toBe('[0, (-1), 2]')
   })
 })
 

@@ -101,6 +101,24 @@ describe('a user op works like a built-in', () => {
     expect(T.maxRelError(right(viaEval(b3))[0]!, right(sg.evaluate([slowLoss], b3))[0]!, 1e-300)).toBeLessThan(1e-12)
   })
 
+  it('an op without any code reads views and literals through its eval (copied or filled first)', () => {
+    const hypot = sg.defineOp({
+      name: 'hypotSlow',
+      arity: 2,
+      kind: 'elementwise',
+      shape: ([a, b]) => (sg.Shape.equal(a!, b!) ? a! : (() => { throw new sg.ShapeError('hypotSlow: shapes differ') })()),
+      eval: ([a, b]) => T.zipWith(a!, b!, Math.hypot),
+      notation: { form: 'call', name: 'hypot', latex: 'h' },
+    })
+    const v = sg.input('v', [3])
+    const e = sg.sum(sg.apply(hypot, [sg.broadcastTo(v, ['N', 3]), sg.constant(2, ['N', 3])]) as sg.Expr, [1])
+    const f = sg.compile([sg.transpose(sg.apply(hypot, [x, sg.mul(x, 3)]) as sg.Expr<['N', 3]>), e])
+    const b = { x: bind.x, v: T.of([3, 0, -1]) }
+    const got = right(f(b))
+    const ref = right(sg.evaluate([sg.transpose(sg.apply(hypot, [x, sg.mul(x, 3)]) as sg.Expr<['N', 3]>), e], b))
+    got.forEach((t, i) => expect(T.maxRelError(t, ref[i]!, 1e-300)).toBeLessThan(1e-15))
+  })
+
   it('serializes: decodes through a registry that has it, and names it with how to register when not', () => {
     const reg = Registry.extendOrThrow(Registry.builtins, [swishOp])
     const json = JSON.parse(JSON.stringify(sg.io.encodeGraph([loss])))

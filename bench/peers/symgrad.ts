@@ -6,6 +6,7 @@ import * as sg from '../../src/ops/index.js'
 import { grad } from '../../src/ad/grad.js'
 import { evaluate } from '../../src/eval/evaluate.js'
 import { compile, valueAndGrad } from '../../src/compile/index.js'
+import { threadPool } from '../../src/node/threads.js'
 import { argmaxAccuracy, LR, type Batch, type Config, type Init, type Trainer } from '../common.js'
 
 function model(cfg: Config) {
@@ -49,6 +50,30 @@ export async function compiled(cfg: Config, init: Init): Promise<Trainer> {
   return {
     step: (b: Batch) => sgd(p, vg.runOwned({ ...p, x: { shape: [b.n, 784], data: b.x }, y: { shape: [b.n], data: b.y } }).grads),
     accuracy: (b: Batch) => argmaxAccuracy(fwd.runOrThrow({ ...p, x: { shape: [b.n, 784], data: b.x } })[0]!.data, b.y, 10),
+  }
+}
+
+/**
+ * Float32 on the WebAssembly backend: the SGD update is part of the compiled step (new params are
+ * outputs carried back into the function's memory), so parameters stay float32 in WebAssembly
+ * memory from step to step and only the batch is converted on the way in.
+ */
+export async function compiledF32(cfg: Config, init: Init, threads: number): Promise<Trainer> {
+  const { loss, logits, params } = model(cfg)
+  const keys = Object.keys(params)
+  const gs = grad(loss, params)
+  const pool = threads > 1 ? threadPool(threads) : undefined
+  const opts = { dtype: 'float32' as const, ...(pool ? { threads: pool } : {}) }
+  const step = compile([loss, ...keys.map((k) => sg.sub(params[k]!, sg.mul(LR, gs[k]!)))], { ...opts, carry: Object.fromEntries(keys.map((k, i) => [k, i + 1])) })
+  const fwd = compile([logits], opts)
+  const p = paramTensors(cfg, init)
+  for (const k of keys) step.load(k, p[k]!)
+  return {
+    step: (b: Batch) => void step.runOwned({ x: { shape: [b.n, 784], data: b.x }, y: { shape: [b.n], data: b.y } }),
+    accuracy: (b: Batch) => {
+      for (const k of keys) fwd.load(k, step.read(k))
+      return argmaxAccuracy(fwd.runOrThrow({ x: { shape: [b.n, 784], data: b.x } })[0]!.data, b.y, 10)
+    },
   }
 }
 

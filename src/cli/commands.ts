@@ -44,6 +44,7 @@ export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunCon
   shift: { kind: 'number', help: 'random image shifts of up to n pixels (MNIST)   [1]', key: 'shift' },
   preprocess: { kind: 'string', help: 'none | center | standardize   [center]', key: 'preprocess' },
   seed: { kind: 'number', help: 'seed of init, shuffles and dropout   [1]', key: 'seed' },
+  dtype: { kind: 'string', help: 'float64 | float32 (compiled programs; float32 on the WebAssembly SIMD backend)   [float64]', key: 'dtype' },
 }
 
 /** The RunConfig from --config and the flags laid over `base`; throws ArgError with one line. */

@@ -10,7 +10,7 @@ import { reason, writeFileAtomic } from '../io/atomic.js'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
 import type { Check } from '../train/diagnostics.js'
-import { accuracySvg, learningRateSvg, lossSvg, ratioSvg, reportHtml, weightTiles } from '../train/report.js'
+import { accuracySvg, boundarySvg, captions, learningRateSvg, lossSvg, ratioSvg, reportHtml, weightTiles, type Boundary } from '../train/report.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { TrainState } from '../train/TrainState.js'
 
@@ -22,6 +22,8 @@ export interface ReportInput {
   readonly state: TrainState
   /** First-layer weights and the image shape of the inputs, when the inputs are images. */
   readonly firstLayer?: { readonly w: Tensor; readonly image: readonly [number, number, number] }
+  /** The decision regions, when the inputs are 2-D. */
+  readonly boundary?: Boundary
 }
 
 /** Writes the report and returns the path of index.html. */
@@ -33,11 +35,17 @@ export function writeReport(r: ReportInput): E.Either<SymgradError, string> {
   }
   const files: [string, string | Uint8Array][] = []
   const h = r.state.history
+  const cap = captions(h)
   const images = [
-    { file: 'loss.svg', caption: 'Training loss per step (grey) and its running mean: a fast drop, then a slow decline.', svg: lossSvg(h) },
-    { file: 'accuracy.svg', caption: 'Train and validation accuracy per epoch: the gap is the overfitting.', svg: accuracySvg(h) },
-    { file: 'ratios.svg', caption: '‖update‖/‖weight‖ per parameter (log scale) against the ~1e-3 rule of thumb (dashed).', svg: ratioSvg(h) },
-    { file: 'learning-rate.svg', caption: 'Learning rate per step (the schedule).', svg: learningRateSvg(h) },
+    { file: 'loss.svg', caption: cap.loss, svg: lossSvg(h) },
+    { file: 'accuracy.svg', caption: cap.accuracy, svg: accuracySvg(h) },
+    { file: 'ratios.svg', caption: cap.ratios, svg: ratioSvg(h) },
+    { file: 'learning-rate.svg', caption: cap.learningRate, svg: learningRateSvg(h) },
+    ...(r.boundary === undefined ? [] : [{
+      file: 'boundary.svg',
+      caption: `Decision regions of the trained network over the 2-D inputs (colour: predicted class, paler where its probability is lower), the ${r.boundary.points.y.length} training points on top.`,
+      svg: boundarySvg(r.boundary),
+    }]),
   ]
   for (const i of images) files.push([i.file, i.svg])
   const pics: { file: string; caption: string }[] = images.map(({ file, caption }) => ({ file, caption }))

@@ -17,6 +17,7 @@ import type { TrainState } from '../train/TrainState.js'
 import { loadData, type LoadedData } from './data.js'
 import { progress } from './progress.js'
 import { writeReport } from './reportFiles.js'
+import { decisionBoundary } from '../train/boundary.js'
 
 export interface RunOptions {
   /** Report folder; none when undefined. */
@@ -54,7 +55,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
   const config = buildTrainConfig(c, D.size(tr), image)
   log(`symgrad: ${c.data} (${D.size(tr)} train / ${D.size(validation)} validation / ${D.size(test)} test), ` +
     `mlp [${[D.features(tr), ...c.hidden, tr.classes].join(', ')}] ReLU, ${c.optimizer} lr ${c.learningRate} (${c.schedule}), ` +
-    `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}`)
+    `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}${c.dtype === 'float32' ? ', float32' : ''}`)
 
   const checks: Check[] = []
   const s0 = o.from ?? initTrainState(model, config)
@@ -68,7 +69,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
     checks.push(init, tiny)
   }
 
-  const programs = buildPrograms(model, c.loss, config.regularization ?? { kind: 'none' })
+  const programs = buildPrograms(model, c.loss, config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: c.dtype ?? 'float64' })
   const cfg = { ...config, programs, ...progress(c.epochs, log) }
   let st = s0
   if (o.afterEpoch === undefined) st = train(model, { train: tr, validation }, cfg, s0)
@@ -102,9 +103,10 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
       facts: [
         ['test accuracy', pct(testAccuracy)], ['final validation accuracy', pct(validationAccuracy)],
         ['steps', String(st.step)], ['status', st.status], ['wall time', `${seconds.toFixed(1)} s`],
-        ['config', JSON.stringify(c)],
+        ['config', Object.entries(c).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n')],
       ],
       ...(w && image ? { firstLayer: { w, image } } : {}),
+      ...(D.features(tr) === 2 && st.status !== 'nonFinite' ? { boundary: decisionBoundary(tr, (x) => programs.predict(st.params, st.modelState, x)) } : {}),
     })
     if (E.isLeft(page)) return page
     log(`report: ${page.right}`)

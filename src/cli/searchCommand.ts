@@ -3,11 +3,12 @@
  * optional coarse-to-fine rounds, a ranked table per round, and the best configuration as JSON.
  */
 import { existsSync, mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../core/Random.js'
 import { checkFolderWritable, checkWritable, readJsonFile, reason, writeFileAtomic, writeTarget } from '../io/atomic.js'
 import { within } from '../io/limits.js'
+import { searchSvg } from '../train/searchPlot.js'
 import { checkRoundSize, checkSearchable, cliLimits, roundSize } from './checks.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { decodeSpace } from '../io/searchSpace.js'
@@ -49,7 +50,9 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   if (checkpoints !== undefined && a.flags['queue'] === undefined) throw new ArgError('search: --checkpoints needs --queue (workers save the checkpoints)')
   const target = await queueTarget(a, 'search')
   const key = R.key(base.seed)
+  const spaceOfAll = space
   const all: TrialResult[] = []
+  const roundOf: number[] = []
   for (let round = 0; round < rounds; round++) {
     const points = grid !== undefined ? gridSearch(space, grid) : randomSearch(space, R.foldIn(key, round), trials)
     console.log(`${round === 0 ? '' : '\n'}round ${round + 1}/${rounds}: ${points.length} ${grid !== undefined ? 'grid' : 'random'} trials of ${base.epochs} epoch(s) on ${base.data}, space ${JSON.stringify(space)}`)
@@ -61,6 +64,7 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
     console.log(formatTable(results))
     console.log(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`)
     all.push(...results.map((r) => ({ ...r, trial: all.length + r.trial })))
+    roundOf.push(...results.map(() => round))
     if (round + 1 < rounds) space = refine(space, results)
   }
   const best = rank(all)[0]
@@ -75,6 +79,11 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   const w = writeFileAtomic(out, JSON.stringify(cfg.right, null, 2) + '\n')
   if (E.isLeft(w)) return (console.error(`symgrad: ${w.left.message}`), 1)
   console.log(`best: trial ${best.trial}, validation accuracy ${(best.score * 100).toFixed(1)}% → ${out} (train it: symgrad train --config ${out})`)
+  // lecture 5's picture: validation accuracy against each hyperparameter, next to the best config
+  const picture = join(dirname(out), 'search.svg')
+  const wp = writeFileAtomic(picture, searchSvg(all, roundOf, spaceOfAll))
+  if (E.isLeft(wp)) return (console.error(`symgrad: ${wp.left.message}`), 1)
+  console.log(`trials pictured: ${picture}`)
   if (best.checkpoint !== undefined) console.log(`its checkpoint: ${best.checkpoint}`)
   return 0
 }

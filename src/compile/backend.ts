@@ -24,6 +24,7 @@
 import type { AttrValue, Attrs, OpDef } from '../core/Expr.js'
 import { SymgradError } from '../core/errors.js'
 import type { Eqn, Var } from './program.js'
+import type { Arena } from './arena.js'
 
 /** Formats values into generated source; the only way attributes get there. */
 export interface Formatter {
@@ -45,7 +46,8 @@ export const format: Formatter = {
     if (Number.isNaN(v)) return 'NaN'
     if (v === Infinity) return 'Infinity'
     if (v === -Infinity) return '(-Infinity)'
-    return v < 0 || Object.is(v, -0) ? `(${String(v)})` : String(v)
+    if (Object.is(v, -0)) return '(-0)'
+    return v < 0 ? `(${String(v)})` : String(v)
   },
   int: (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? (v < 0 ? `(${String(v)})` : String(v)) : bad('an integer', v)),
   ints: (v) => (Array.isArray(v) ? `[${v.map((x) => format.int(x as AttrValue)).join(', ')}]` : bad('a list of integers', v)),
@@ -94,7 +96,16 @@ export interface Backend {
   /** Elementwise ops without an entry but with a `scalar` function are fused as calls to it. */
   readonly scalarCalls?: boolean
   /** A fresh runtime (kernels' scratch included) for one compiled function. */
-  readonly runtime: () => object
+  readonly runtime: () => Runtime
+}
+
+/**
+ * What the generated function gets as `rt`: the backend's kernels and scratch, and, when the
+ * function keeps its numbers in one memory (float32, WebAssembly), the arena laying them out.
+ */
+export interface Runtime {
+  readonly arena?: Arena
+  readonly [kernel: string]: unknown
 }
 
 export interface ExtraCode {

@@ -13,7 +13,9 @@ import { SymgradError } from '../core/errors.js'
 import { evaluate, type Bindings } from '../eval/evaluate.js'
 import { grad } from '../ad/grad.js'
 import type { Backend } from './backend.js'
-import { jsBackend } from './backend-js.js'
+import type { Dtype } from './arena.js'
+import { selectBackend } from './backend-wasm.js'
+import type { ThreadPool } from './threads.js'
 import { codegen, type Generated } from './codegen.js'
 import { fuse, type Schedule } from './fuse.js'
 import { link, type CompiledFn } from './link.js'
@@ -27,7 +29,23 @@ import { typecheck } from './typecheck.js'
 export interface CompileOptions {
   /** Run the simplifier first (default true). */
   readonly simplify?: boolean
+  /**
+   * The number format of the compiled function (default float64). Graphs, gradients and the
+   * interpreter stay float64; a float32 function converts inputs on the way in and outputs on
+   * the way out, and agrees with the interpreter to float32 accuracy (see laws/ dtype laws).
+   */
+  readonly dtype?: Dtype
+  /** A thread pool for large products (symgrad/node's `threadPool`); results do not depend on it. */
+  readonly threads?: ThreadPool
+  /** An explicit backend (wins over dtype and threads). */
   readonly backend?: Backend
+  /** Outputs that become kept inputs after each call (see CompiledFn.load and LinkOptions.carry). */
+  readonly carry?: Readonly<Record<string, number>>
+}
+
+/** The backend the options ask for: explicit, else chosen by dtype and threads. */
+export function backendOf(options: CompileOptions): Backend {
+  return options.backend ?? selectBackend(options.dtype ?? 'float64', options.threads)
 }
 
 export interface Stages {
@@ -44,7 +62,7 @@ export function stages(outputs: readonly Expr[], options: CompileOptions = {}): 
   const program = linearize(simp.exprs)
   const checked = typecheck(program)
   if (E.isLeft(checked)) throw checked.left
-  const backend = options.backend ?? jsBackend
+  const backend = backendOf(options)
   const schedule = fuse(program, backend)
   const pl = plan(schedule)
   const generated = codegen(schedule, pl, backend)
@@ -53,8 +71,9 @@ export function stages(outputs: readonly Expr[], options: CompileOptions = {}): 
 
 /** Compiles `outputs` into one function of the bindings (inputs and params by name). */
 export function compile(outputs: readonly Expr[], options: CompileOptions = {}): CompiledFn {
-  const st = stages(outputs, options)
-  return link(st.schedule, st.plan, st.generated, options.backend ?? jsBackend)
+  const backend = backendOf(options)
+  const st = stages(outputs, { ...options, backend })
+  return link(st.schedule, st.plan, st.generated, backend, options.carry !== undefined ? { carry: options.carry } : {})
 }
 
 /** A readable account of each stage: rules fired, the Program, the fused steps, buffers, source. */
@@ -201,6 +220,11 @@ export { plan } from './plan.js'
 export { codegen } from './codegen.js'
 export { link } from './link.js'
 export { jsBackend, makeJsBackend } from './backend-js.js'
+export { wasmBackend, selectBackend, jsFloat32Backend } from './backend-wasm.js'
+export type { WasmBackendOptions } from './backend-wasm.js'
+export type { Dtype } from './arena.js'
+export type { ThreadPool } from './threads.js'
+export type { LinkOptions } from './link.js'
 export { withCode, opTable, fusable, format } from './backend.js'
 export type { CompiledFn } from './link.js'
 export type { Program, Eqn } from './program.js'

@@ -11,10 +11,11 @@ import type { Tensor } from '../core/Tensor.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
 import type { Bindings } from '../eval/evaluate.js'
 import type { Backend } from './backend.js'
+import type { Arena, Dtype, FloatArray } from './arena.js'
+import { bindShapes } from '../eval/evaluate.js'
 import type { Generated } from './codegen.js'
 import type { Schedule } from './fuse.js'
 import { rootOf } from './fuse.js'
-import { bindInputs } from './interpret.js'
 import type { Plan } from './plan.js'
 
 export interface CompiledFn {
@@ -24,60 +25,164 @@ export interface CompiledFn {
   readonly runOrThrow: (bindings: Bindings) => Tensor[]
   /**
    * The fastest form: outputs are views of the function's own buffers, valid until its next call
-   * (the caller must not keep or write them). Throws on bad bindings.
+   * (the caller must not keep or write them; float32 outputs are float64 copies). Throws on bad bindings.
    */
   readonly runOwned: (bindings: Bindings) => Tensor[]
   readonly source: string
+  /** The number format of the function's buffers (inputs are converted to it, outputs back to float64). */
+  readonly dtype: Dtype
+  /**
+   * Keeps a copy of `t` (in the function's dtype) as input `name` inside the function: later calls
+   * may leave `name` out of their bindings. Binding it again replaces the kept value. Throws on a
+   * bad name or shape.
+   */
+  readonly load: (name: string, t: Tensor) => void
+  /** A float64 copy of the value input `name` holds inside the function (loaded, carried or last bound). */
+  readonly read: (name: string) => Tensor
 }
 
-type Kernel = (rt: object, I: Float64Array[], C: readonly Float64Array[], B: Float64Array[], D: readonly number[], F: Generated['calls']) => void
+export interface LinkOptions {
+  /**
+   * After each call, output `carry[name]` becomes the kept value of input `name` (see `load`): a
+   * training step's new parameters stay inside the function for the next step, never converted.
+   */
+  readonly carry?: Readonly<Record<string, number>>
+}
 
-export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend): CompiledFn {
+type Arr = FloatArray
+type Kernel = (rt: object, I: Arr[], C: readonly Arr[], B: Arr[], D: readonly number[], F: Generated['calls']) => void
+
+export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, options: LinkOptions = {}): CompiledFn {
   const fn = new Function('rt', 'I', 'C', 'B', 'D', 'F', `"use strict";\n${g.source}`) as Kernel
   const rt = backend.runtime()
-  const bufs: Float64Array[] = pl.slots.map(() => new Float64Array(0))
+  const arena = rt.arena
+  const dtype: Dtype = arena?.dtype ?? 'float64'
+  let bufs: Arr[] = pl.slots.map(() => new Float64Array(0))
   const p = s.program
   let lastKey = ''
   let outShapes: number[][] = []
+  let inShapes: number[][] = []
   let D: number[] = []
   const inputIndex = new Map(p.inputs.map((inp, k) => [inp.v, k]))
+  const byName = new Map(p.inputs.map((inp, k) => [inp.name, k]))
   const tensorIndex = new Map<number, number>()
   let t = 0
   for (const e of p.eqns) if (e.op.lowering === 'data') tensorIndex.set(e.out, t++)
-  const I: Float64Array[] = new Array(p.inputs.length)
+  let I: Arr[] = new Array(p.inputs.length)
+  let C: readonly Arr[] = g.tensors
+  /** Inputs whose value lives in the function (loaded or carried), with their shapes. */
+  const kept = new Map<number, number[]>()
+  const carry = Object.entries(options.carry ?? {}).map(([name, o]) => {
+    const k = byName.get(name)
+    if (k === undefined) throw new SymgradError('value', `link: carry names input '${name}', which the function does not read`)
+    if (!Number.isInteger(o) || o < 0 || o >= p.outputs.length) throw new SymgradError('value', `link: carry of '${name}' names output ${o}, expected 0..${p.outputs.length - 1}`)
+    const want = p.inputs[k]!.shape, got = s.shapes.get(p.outputs[o]!)!
+    if (!S.equal(want, got)) throw new SymgradError('shape', `link: carry of '${name}': output ${o} is ${S.show(got)}, the input is ${S.show(want)}`)
+    return [k, o] as const
+  })
+  /** Arena capacities (slots, inputs, tensors) of the current layout. */
+  let caps: number[] = []
 
+  /** Grows the arena's regions (slots, inputs, tensors) to at least `need`, keeping kept inputs' values. */
+  const ensure = (a: Arena, need: readonly number[]): void => {
+    if (caps.length === need.length && need.every((n, i) => n <= caps[i]!)) return
+    const keep = [...kept.keys()].map((k) => [k, I[k]!.slice(0, S.size(kept.get(k)!))] as const)
+    caps = need.map((n, i) => Math.max(n, caps[i] ?? 0))
+    const views = a.layout(caps)
+    bufs = views.slice(0, pl.slots.length)
+    I = views.slice(pl.slots.length, pl.slots.length + p.inputs.length)
+    C = views.slice(pl.slots.length + p.inputs.length)
+    g.tensors.forEach((x, i) => C[i]!.set(x))
+    for (const [k, v] of keep) I[k]!.set(v)
+  }
+  const slotNeeds = (env: DimEnv): number[] => pl.slots.map((shapes) => Math.max(0, ...shapes.map((sh) => S.size(S.resolve(sh, env)))))
   const prepare = (env: DimEnv): void => {
     const dims = g.symbols.map((sym) => (Object.hasOwn(env, sym) ? env[sym]! : NaN))
     const key = dims.join(',')
     if (key === lastKey && outShapes.length === p.outputs.length) return
     D = dims
-    pl.slots.forEach((shapes, k) => {
-      const need = Math.max(0, ...shapes.map((sh) => S.size(S.resolve(sh, env))))
-      if (bufs[k]!.length < need) bufs[k] = new Float64Array(need)
-    })
+    inShapes = p.inputs.map((inp) => S.resolve(inp.shape, env))
+    const slots = slotNeeds(env)
+    if (arena !== undefined) ensure(arena, [...slots, ...inShapes.map(S.size), ...g.tensors.map((x) => x.length)])
+    else slots.forEach((need, k) => bufs[k]!.length < need && (bufs[k] = new Float64Array(need)))
     outShapes = p.outputs.map((o) => S.resolve(s.shapes.get(o)!, env))
     lastKey = key
   }
-  const source = (o: number): Float64Array => {
+  const source = (o: number): Arr => {
     const r = rootOf(s.storage, o)
     const kind = s.storage.get(r)!.kind
     if (kind === 'input') return I[inputIndex.get(r)!]!
-    if (kind === 'tensor') return g.tensors[tensorIndex.get(r)!]!
+    if (kind === 'tensor') return C[tensorIndex.get(r)!]!
     return bufs[pl.slotOf.get(r)!]!
   }
-  const exec = (bindings: Bindings, owned: boolean): Tensor[] => {
-    const envE = bindInputs(p.inputs, bindings)
+  /** The bindings with kept inputs filled in (as tensors over the function's own arrays) where not bound. */
+  const complete = (bindings: Bindings): Bindings => {
+    if (kept.size === 0) return bindings
+    const out: Record<string, Tensor> = { ...bindings }
+    for (const [k, shape] of kept) {
+      const name = p.inputs[k]!.name
+      if (!Object.hasOwn(bindings, name)) out[name] = { shape, data: I[k]!.subarray(0, S.size(shape)) as Float64Array }
+    }
+    return out
+  }
+  const bind = (bindings: Bindings): DimEnv => {
+    const full = complete(bindings)
+    const envE = bindShapes(p.inputs.map((i) => i.leaf), full)
     if (E.isLeft(envE)) throw envE.left
-    const env = envE.right
+    for (const i of p.inputs)
+      if (Object.hasOwn(bindings, i.name) && !(bindings[i.name]!.data instanceof Float64Array))
+        throw new SymgradError('binding', `binding for ${i.kind} '${i.name}' ${S.show(i.shape)}: expected Float64Array data`)
+    return envE.right
+  }
+  const exec = (bindings: Bindings, owned: boolean): Tensor[] => {
+    const env = bind(bindings)
     prepare(env)
-    p.inputs.forEach((inp, k) => (I[k] = bindings[inp.name]!.data))
-    fn(rt, I, g.tensors, bufs, D, g.calls)
-    return p.outputs.map((o, k) => {
+    p.inputs.forEach((inp, k) => {
+      if (!Object.hasOwn(bindings, inp.name)) return
+      const data = bindings[inp.name]!.data
+      if (arena !== undefined) I[k]!.set(data)
+      else I[k] = kept.has(k) ? data.slice() : data
+      if (kept.has(k)) kept.set(k, inShapes[k]!)
+    })
+    fn(rt, I, C, bufs, D, g.calls)
+    const outs = p.outputs.map((o, k) => {
       const shape = outShapes[k]!
       const n = S.size(shape)
       const src = source(o)
-      return { shape, data: owned ? src.subarray(0, n) : src.slice(0, n) }
+      const data = src instanceof Float64Array ? (owned ? src.subarray(0, n) : src.slice(0, n)) : Float64Array.from(src.subarray(0, n))
+      return { shape, data }
     })
+    for (const [k, o] of carry) {
+      const src = source(p.outputs[o]!)
+      const n = S.size(outShapes[o]!)
+      if (arena === undefined && !kept.has(k)) I[k] = new Float64Array(n)
+      if (src !== I[k]) I[k]!.set(src.subarray(0, n))
+      kept.set(k, outShapes[o]!)
+    }
+    return outs
+  }
+  const inputOf = (name: string): number => {
+    const k = byName.get(name)
+    if (k === undefined) throw new SymgradError('binding', `compiled function has no input '${name}' (inputs: ${[...byName.keys()].join(', ') || 'none'})`)
+    return k
+  }
+  const load = (name: string, x: Tensor): void => {
+    const k = inputOf(name)
+    const envE = bindShapes([p.inputs[k]!.leaf], { [name]: x })
+    if (E.isLeft(envE)) throw envE.left
+    if (!(x.data instanceof Float64Array)) throw new SymgradError('binding', `load '${name}': expected Float64Array data`)
+    const shape = [...x.shape]
+    if (arena !== undefined) {
+      ensure(arena, [...pl.slots.map(() => 0), ...p.inputs.map((_, j) => (j === k ? x.data.length : 0)), ...g.tensors.map((c) => c.length)])
+      I[k]!.set(x.data)
+    } else I[k] = x.data.slice()
+    kept.set(k, shape)
+  }
+  const read = (name: string): Tensor => {
+    const k = inputOf(name)
+    const shape = kept.get(k)
+    if (shape === undefined) throw new SymgradError('binding', `read '${name}': the function keeps no value for it (load it or carry an output into it)`)
+    return { shape: [...shape], data: Float64Array.from(I[k]!.subarray(0, S.size(shape))) }
   }
   const call = (bindings: Bindings): E.Either<SymgradError, Tensor[]> => {
     try {
@@ -90,5 +195,8 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend): Com
     runOrThrow: (b: Bindings) => exec(b, false),
     runOwned: (b: Bindings) => exec(b, true),
     source: g.source,
+    dtype,
+    load,
+    read,
   })
 }

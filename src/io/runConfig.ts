@@ -14,6 +14,7 @@
  * built-ins by default), and `hyper` is checked by that kind's codec after the merge. To add a
  * field, see the note at the top of src/train/config.ts.
  */
+import { dtypes } from '../compile/arena.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
@@ -74,6 +75,7 @@ function runConfigFields(names: readonly string[]) {
     patience: PositiveInt,
     evalTrainSize: PositiveInt,
     compiled: t.boolean,
+    dtype: oneOf(dtypes),
   }
 }
 

@@ -45,6 +45,11 @@ export interface OptimizerDef<P extends HyperCodecs = HyperCodecs, S extends Pla
    * record of specific hyperparameters and state is also an AnyOptimizerDef.)
    */
   build(learningRate: Hyper, h: HyperValues<P>): GradientTransformation<S>
+  /**
+   * For the optimizer laws (laws/optimizerLaws.ts): why zero gradients still move the parameters
+   * (AdamW's decoupled weight decay), so that the zero-gradient law is checked at x = 0 only.
+   */
+  readonly zeroGradientMoves?: string
 }
 
 /** A kind with its hyperparameter and state types forgotten (what registries hold). */

@@ -49,4 +49,5 @@ export const adamwDef = defineOptimizer({
   name: 'adamw', summary: 'Adam with decoupled weight decay: x ← x − lr·(m̂/(√v̂+ε) + wd·x)',
   hyper: { ...adamHyper, weightDecay: NonNegativeNumber }, defaults: { ...adamDefaults, weightDecay: 1e-4 },
   build: (lr, h) => adamw(lr, h.weightDecay, { b1: h.b1, b2: h.b2, eps: h.eps }),
+  zeroGradientMoves: 'decoupled weight decay shrinks x by lr·wd·x even where the gradient is zero',
 })

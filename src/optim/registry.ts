@@ -4,5 +4,8 @@
  */
 import { adagradDef, adamDef, adamwDef, momentumDef, nesterovDef, rmspropDef, sgdDef } from './builtins.js'
 import { withOptimizers, type OptimizerRegistry } from './OptimizerDef.js'
+import { adadeltaDef } from './adadelta.js'
 
-export const builtinOptimizers: OptimizerRegistry = withOptimizers(new Map(), sgdDef, momentumDef, nesterovDef, adagradDef, rmspropDef, adamDef, adamwDef)
+export { adadelta, adadeltaDef, scaleByAdadelta } from './adadelta.js'
+
+export const builtinOptimizers: OptimizerRegistry = withOptimizers(new Map(), sgdDef, momentumDef, nesterovDef, adagradDef, rmspropDef, adamDef, adamwDef, adadeltaDef)

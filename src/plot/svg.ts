@@ -20,6 +20,10 @@ export interface Series {
   readonly dashed?: boolean
   /** Draw a dot at each point (default true when there are at most 30 points). */
   readonly markers?: boolean
+  /** Join the points with a line (default true; false for a scatter plot). */
+  readonly line?: boolean
+  /** A colour per point (markers only), e.g. a third variable through `ramp`. */
+  readonly pointColors?: readonly string[]
 }
 
 export interface AxesOptions {
@@ -30,15 +34,18 @@ export interface AxesOptions {
   readonly height?: number
   readonly logX?: boolean
   readonly logY?: boolean
-  /** Fixed axis ranges; by default the data's range (padded a little on linear axes). */
+  /** Fixed axis ranges; by default the data's range, padded a little so nothing touches the frame. */
   readonly xRange?: readonly [number, number]
   readonly yRange?: readonly [number, number]
+  /** Ticks on whole numbers only (epochs, counts). */
+  readonly integerX?: boolean
 }
 
 export interface LineOptions extends AxesOptions {
   /**
-   * Legend: true = inside the top right corner, 'right' = in a column right of the plot (the panel
-   * grows by `legendWidth`), false = none. Default: inside when there is more than one series.
+   * Legend: true or 'right' = in a column right of the plot (the panel grows by `legendWidth`,
+   * by default the longest name's width), so it never covers data; false = none. Default: shown
+   * when there is more than one series.
    */
   readonly legend?: boolean | 'right'
   readonly legendWidth?: number
@@ -51,11 +58,18 @@ export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 }
 
+/** Tick labels: three significant digits, exponents outside 1e-3 … 1e4, the minus sign −. */
 const fmt = (v: number): string => {
   if (v === 0) return '0'
   const a = Math.abs(v)
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(0).replace('e+', 'e')
-  return String(Number(v.toPrecision(3)))
+  const t = a >= 1e4 || a < 1e-3 ? v.toExponential(0).replace('e+', 'e') : String(Number(v.toPrecision(3)))
+  return t.replace(/-/g, '−')
+}
+
+/** Log-axis labels: powers of ten as 1e−5 … 1e3 when the axis spans three decades or more. */
+const fmtLog = (lo: number, hi: number) => (v: number): string => {
+  const e = Math.round(Math.log10(v))
+  return hi / lo >= 1e3 && Math.abs(v - 10 ** e) < 1e-9 * v && e !== 0 ? `1e${e}`.replace('-', '−') : fmt(v)
 }
 
 function text(x: number, y: number, s: string, o: { anchor?: 'start' | 'middle' | 'end'; size?: number; rotate?: boolean; bold?: boolean } = {}): string {
@@ -63,50 +77,70 @@ function text(x: number, y: number, s: string, o: { anchor?: 'start' | 'middle' 
   return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-family="sans-serif" font-size="${o.size ?? 11}" text-anchor="${o.anchor ?? 'middle'}"${o.bold ? ' font-weight="bold"' : ''}${rot}>${escapeXml(s)}</text>`
 }
 
-/** Round tick values covering [lo, hi] (about `n` of them). */
-export function niceTicks(lo: number, hi: number, n = 5): number[] {
+/** Round tick values covering [lo, hi] (about `n` of them); whole numbers only with `integer`. */
+export function niceTicks(lo: number, hi: number, n = 5, integer = false): number[] {
   if (!(hi > lo)) return [lo]
   const raw = (hi - lo) / n
   const mag = 10 ** Math.floor(Math.log10(raw))
-  const step = ([1, 2, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag
+  const step = Math.max(integer ? 1 : 0, ([1, 2, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag)
   const out: number[] = []
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t)
   return out
 }
 
-function logTicks(lo: number, hi: number): number[] {
-  const out: number[] = []
+/**
+ * Ticks of a log axis: the powers of ten in [lo, hi] (every k-th when there are many), and 2× and
+ * 5× between them when the range spans under two decades, so a short range still has several
+ * labelled ticks.
+ */
+export function logTicks(lo: number, hi: number): number[] {
   const a = Math.floor(Math.log10(lo))
   const b = Math.ceil(Math.log10(hi))
   const every = Math.max(1, Math.ceil((b - a) / 6))
-  for (let e = a; e <= b; e += every) if (10 ** e >= lo * 0.999 && 10 ** e <= hi * 1.001) out.push(10 ** e)
-  return out.length > 0 ? out : [lo, hi]
+  const mults = Math.log10(hi / lo) < 2 ? [1, 2, 5] : [1]
+  const out: number[] = []
+  for (let e = a; e <= b; e += every)
+    for (const m of mults) {
+      const v = Number((m * 10 ** e).toPrecision(12))
+      if (v >= lo * 0.999 && v <= hi * 1.001) out.push(v)
+    }
+  if (out.length >= 2) return out
+  // under a factor of ~2.5: round values on a linear grid
+  return niceTicks(lo, hi, 3).filter((v) => v > 0)
 }
 
 interface Scale {
   readonly at: (v: number) => number
   readonly ticks: number[]
+  readonly label: (v: number) => string
 }
 
 function range(vals: readonly number[], log: boolean, fixed: readonly [number, number] | undefined): [number, number] {
   if (fixed) return [fixed[0], fixed[1]]
   const v = vals.filter((x) => Number.isFinite(x) && (!log || x > 0))
   if (v.length === 0) return log ? [1, 10] : [0, 1]
-  let lo = Math.min(...v)
-  let hi = Math.max(...v)
-  if (log) return lo === hi ? [lo / 2, hi * 2] : [lo, hi]
+  let lo = v.reduce((a, b) => Math.min(a, b), Infinity)
+  let hi = v.reduce((a, b) => Math.max(a, b), -Infinity)
+  if (log) {
+    if (lo === hi) return [lo / 2, hi * 2]
+    const pad = (hi / lo) ** 0.04
+    return [lo / pad, hi * pad]
+  }
   if (lo === hi) return [lo - 1, hi + 1]
   const pad = (hi - lo) * 0.04
   return [lo - pad, hi + pad]
 }
 
-function scale(lo: number, hi: number, log: boolean, p0: number, p1: number): Scale {
+function scale(lo: number, hi: number, log: boolean, p0: number, p1: number, integer = false): Scale {
   if (log) {
     const [a, b] = [Math.log10(lo), Math.log10(hi)]
-    return { at: (v) => p0 + ((Math.log10(v) - a) / (b - a || 1)) * (p1 - p0), ticks: logTicks(lo, hi) }
+    return { at: (v) => p0 + ((Math.log10(v) - a) / (b - a || 1)) * (p1 - p0), ticks: logTicks(lo, hi), label: fmtLog(lo, hi) }
   }
-  return { at: (v) => p0 + ((v - lo) / (hi - lo || 1)) * (p1 - p0), ticks: niceTicks(lo, hi) }
+  return { at: (v) => p0 + ((v - lo) / (hi - lo || 1)) * (p1 - p0), ticks: niceTicks(lo, hi, 5, integer), label: fmt }
 }
+
+/** An axis label, saying so when the axis is logarithmic. */
+const axisLabel = (label: string, log: boolean | undefined): string => (log ? `${label} (log scale)` : label)
 
 const margin = { left: 52, right: 12, top: 24, bottom: 38 }
 
@@ -116,23 +150,23 @@ function axes(o: AxesOptions, xs: readonly number[], ys: readonly number[]): { s
   const h = o.height ?? 240
   const [x0, x1] = range(xs, o.logX ?? false, o.xRange)
   const [y0, y1] = range(ys, o.logY ?? false, o.yRange)
-  const sx = scale(x0, x1, o.logX ?? false, margin.left, w - margin.right)
+  const sx = scale(x0, x1, o.logX ?? false, margin.left, w - margin.right, o.integerX ?? false)
   const sy = scale(y0, y1, o.logY ?? false, h - margin.bottom, margin.top)
   const b: string[] = [`<rect x="0" y="0" width="${w}" height="${h}" fill="white"/>`]
   b.push(`<rect x="${margin.left}" y="${margin.top}" width="${w - margin.left - margin.right}" height="${h - margin.top - margin.bottom}" fill="none" stroke="#444"/>`)
   for (const t of sx.ticks) {
     const px = sx.at(t)
     b.push(`<line x1="${px.toFixed(1)}" y1="${h - margin.bottom}" x2="${px.toFixed(1)}" y2="${h - margin.bottom + 4}" stroke="#444"/>`)
-    b.push(text(px, h - margin.bottom + 15, fmt(t), { size: 10 }))
+    b.push(text(px, h - margin.bottom + 15, sx.label(t), { size: 10 }))
   }
   for (const t of sy.ticks) {
     const py = sy.at(t)
     b.push(`<line x1="${margin.left - 4}" y1="${py.toFixed(1)}" x2="${w - margin.right}" y2="${py.toFixed(1)}" stroke="#ddd"/>`)
-    b.push(text(margin.left - 6, py + 3.5, fmt(t), { size: 10, anchor: 'end' }))
+    b.push(text(margin.left - 6, py + 3.5, sy.label(t), { size: 10, anchor: 'end' }))
   }
   if (o.title) b.push(text(w / 2, 15, o.title, { size: 12, bold: true }))
-  if (o.xLabel) b.push(text((margin.left + w - margin.right) / 2, h - 6, o.xLabel))
-  if (o.yLabel) b.push(text(13, (margin.top + h - margin.bottom) / 2, o.yLabel, { rotate: true }))
+  if (o.xLabel) b.push(text((margin.left + w - margin.right) / 2, h - 6, axisLabel(o.xLabel, o.logX)))
+  if (o.yLabel) b.push(text(13, (margin.top + h - margin.bottom) / 2, axisLabel(o.yLabel, o.logY), { rotate: true }))
   return { sx, sy, body: b, w, h }
 }
 
@@ -152,18 +186,22 @@ export function linePlot(series: readonly Series[], o: LineOptions = {}): Panel 
       d += `${pen ? 'L' : 'M'}${sx.at(s.x[k]!).toFixed(1)},${sy.at(s.y[k]!).toFixed(1)}`
       pen = true
     }
-    body.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`)
-    if (s.markers ?? s.x.length <= 30)
+    if (s.line ?? true) body.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`)
+    if (s.markers ?? (s.x.length <= 30 || s.line === false))
       for (let k = 0; k < s.x.length; k++)
-        if (ok(k)) body.push(`<circle cx="${sx.at(s.x[k]!).toFixed(1)}" cy="${sy.at(s.y[k]!).toFixed(1)}" r="2.5" fill="${color}"/>`)
+        if (ok(k)) body.push(`<circle cx="${sx.at(s.x[k]!).toFixed(1)}" cy="${sy.at(s.y[k]!).toFixed(1)}" r="${s.pointColors ? 5 : s.line === false ? 3.5 : 2.5}" fill="${s.pointColors?.[k] ?? color}"${s.pointColors ? ' stroke="#333" stroke-width="0.5"' : s.line === false ? ' fill-opacity="0.8"' : ''}/>`)
   })
   const legend = o.legend ?? series.length > 1
-  const extra = legend === 'right' ? (o.legendWidth ?? 120) : 0
+  // the legend has a column of its own, right of the plot: it never covers data
+  const extra = legend === false ? 0 : (o.legendWidth ?? 34 + 6 * Math.max(...series.map((s) => s.name.length)))
   if (legend !== false)
     series.forEach((s, i) => {
       const y = margin.top + 12 + i * 14
-      const x = legend === 'right' ? w + 4 : w - margin.right - 110
-      body.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 18}" y2="${y - 4}" stroke="${s.color ?? palette[i % palette.length]!}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`)
+      const x = w + 4
+      const color = s.color ?? palette[i % palette.length]!
+      body.push(s.line === false
+        ? `<circle cx="${x + 9}" cy="${y - 4}" r="3.5" fill="${color}"/>`
+        : `<line x1="${x}" y1="${y - 4}" x2="${x + 18}" y2="${y - 4}" stroke="${color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`)
       body.push(text(x + 22, y, s.name, { size: 10, anchor: 'start' }))
     })
   if (extra > 0) body.unshift(`<rect x="${w}" y="0" width="${extra}" height="${h}" fill="white"/>`)

@@ -112,7 +112,7 @@ function render(c: Circuit, layout: Layout): string {
     if (pts.length < 2) continue
     let d = `M${f1(pts[0]![0])},${f1(pts[0]![1])}`
     for (let k = 1; k + 2 < pts.length; k += 3) d += ` C${[pts[k]!, pts[k + 1]!, pts[k + 2]!].map((p) => `${f1(p[0])},${f1(p[1])}`).join(' ')}`
-    out.push(`<path d="${d}" fill="none" stroke="#333" stroke-width="1.2"/>`)
+    out.push(`<path d="${d}" fill="none" stroke="#333" stroke-width="1.2" data-from="${w.from}" data-to="${w.to}"/>`)
     const last = pts[pts.length - 1]!
     if (end !== undefined) {
       const [dx, dy] = [end[0] - last[0], end[1] - last[1]]
@@ -131,7 +131,7 @@ function render(c: Circuit, layout: Layout): string {
     const ganchor = anchor === 'middle' ? 'middle' : anchor === 'end' ? 'start' : 'end'
     out.push(`<text x="${f1(vAt[0])}" y="${f1(vAt[1])}" font-size="11" text-anchor="${anchor}" fill="${circuitColors.value}">${esc(w.value)}</text>`)
     if (w.grad !== undefined)
-      out.push(`<text x="${f1(gAt[0])}" y="${f1(gAt[1])}" font-size="11" text-anchor="${ganchor}" fill="${circuitColors.grad}">${esc(w.grad)}</text>`)
+      out.push(`<text x="${f1(gAt[0])}" y="${f1(gAt[1])}" font-size="11" text-anchor="${ganchor}" fill="${circuitColors.grad}" class="grad" data-to="${w.to}">${esc(w.grad)}</text>`)
   }
   for (const o of layout.objects ?? []) {
     const n = nodeById.get(o.name)
@@ -139,9 +139,9 @@ function render(c: Circuit, layout: Layout): string {
     const [x, y] = o.pos.split(',').map(Number) as [number, number]
     const w = Number(o.width ?? 0.5) * 72
     const h = Number(o.height ?? 0.5) * 72
-    if (n.kind === 'gate') out.push(`<ellipse cx="${f1(x)}" cy="${f1(y)}" rx="${f1(w / 2)}" ry="${f1(h / 2)}" fill="${circuitColors.gate}" stroke="#333"/>`)
+    if (n.kind === 'gate') out.push(`<ellipse cx="${f1(x)}" cy="${f1(y)}" rx="${f1(w / 2)}" ry="${f1(h / 2)}" fill="${circuitColors.gate}" stroke="#333" data-node="${n.id}"/>`)
     else if (n.kind !== 'output')
-      out.push(`<rect x="${f1(x - w / 2)}" y="${f1(y - h / 2)}" width="${f1(w)}" height="${f1(h)}" rx="5" fill="${n.kind === 'input' ? circuitColors.input : 'white'}" stroke="#555"/>`)
+      out.push(`<rect x="${f1(x - w / 2)}" y="${f1(y - h / 2)}" width="${f1(w)}" height="${f1(h)}" rx="5" fill="${n.kind === 'input' ? circuitColors.input : 'white'}" stroke="#555" data-node="${n.id}"/>`)
     out.push(`<text x="${f1(x)}" y="${f1(y + 4.5)}" font-size="13" text-anchor="middle"${n.kind === 'output' ? ' font-weight="bold"' : ''}>${esc(n.label)}</text>`)
   }
   out.push('</g>')

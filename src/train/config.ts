@@ -17,6 +17,7 @@
  * (src/cli/commands.ts). Required fields are also search-space fields (src/io/searchSpace.ts).
  * Checkpoints carry the whole record, so a saved run resumes with the new field too.
  */
+import type { Dtype } from '../compile/arena.js'
 import * as R from '../core/Random.js'
 import { countBatches } from '../data/batches.js'
 import { initNames } from '../nn/init.js'
@@ -74,6 +75,8 @@ export interface RunConfig {
   readonly evalTrainSize?: number
   /** Compiled programs (default) or the reference interpreter. */
   readonly compiled?: boolean
+  /** Number format of the compiled programs (default float64; float32 runs on the WebAssembly SIMD backend). */
+  readonly dtype?: Dtype
 }
 
 /** The main job: a two-layer ReLU network on the bundled MNIST digits. */
@@ -124,5 +127,6 @@ export function buildTrainConfig(c: RunConfig, trainSize: number, image?: readon
     ...(c.patience !== undefined ? { earlyStopping: { patience: c.patience } } : {}),
     ...(c.evalTrainSize !== undefined ? { evalTrainSize: c.evalTrainSize } : {}),
     ...(c.compiled !== undefined ? { compiled: c.compiled } : {}),
+    ...(c.dtype !== undefined ? { dtype: c.dtype } : {}),
   }
 }

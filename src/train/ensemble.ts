@@ -34,7 +34,7 @@ export function trainMember(
 
 /** The compiled programs of an ensemble's members (built once, shared by every member). */
 export function memberPrograms(model: AnyModel, config: TrainConfig): Programs {
-  return config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true)
+  return config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: config.dtype ?? 'float64' })
 }
 
 /** The ensemble's accuracy on `labels`: the members' class probabilities averaged (in member order). */

@@ -13,6 +13,7 @@
  * continues exactly where it stopped (see TrainState.ts for how keys are derived).
  */
 import * as R from '../core/Random.js'
+import type { Dtype } from '../compile/arena.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
@@ -61,6 +62,8 @@ export interface TrainConfig<S extends PlainState = PlainState> {
   readonly augment?: Augment
   /** Use the compiler (default true) or the reference interpreter. */
   readonly compiled?: boolean
+  /** Number format of the compiled programs (default float64; the interpreter is float64). */
+  readonly dtype?: Dtype
   /** Programs built earlier for the same model, loss and regularization (skips compiling). */
   readonly programs?: Programs
   readonly onStep?: (info: StepInfo) => void
@@ -101,7 +104,7 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
 }
 
 export function train<S extends PlainState>(model: AnyModel, data: TrainData, config: TrainConfig<S>, from?: TrainState<S>): TrainState<S> {
-  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true)
+  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: config.dtype ?? 'float64' })
   // a finished run given more epochs continues (as the same run would have); one that stopped early
   // (non-finite, early stopping) or already has its epochs is returned as it is, with its status saying why
   const s0 = from === undefined ? initTrainState(model, config) : from.status === 'done' && from.epoch < config.epochs ? { ...from, status: 'running' as const } : from

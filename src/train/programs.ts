@@ -10,7 +10,7 @@
 import type { Expr } from '../core/Expr.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
-import { compileStep } from '../compile/index.js'
+import { compileStep, type CompileOptions } from '../compile/index.js'
 import * as ops from '../ops/index.js'
 import type { Model } from '../nn/model.js'
 import { toInference } from '../nn/model.js'
@@ -54,7 +54,8 @@ function regExpr(model: AnyModel, reg: Regularization): Expr | undefined {
   return reg.kind === 'l2' ? l2(model.weights(), reg.lambda) : l2Half(model.weights(), reg.lambda)
 }
 
-export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularization, compiled = true): Programs {
+/** With `compiled`, `options` say how (e.g. `{ dtype: 'float32' }`); the interpreter is always float64. */
+export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularization, compiled = true, options: CompileOptions = {}): Programs {
   const x = ops.input('x', ['N', model.in])
   const y = ops.input('y', ['N'])
   const applied = model.apply(x, 'train')
@@ -63,11 +64,11 @@ export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularizati
   const total = r === undefined ? data : ops.add(data, r)
   const params = model.params()
   const paramNames = Object.keys(params)
-  const stepFn = compileStep({ values: { loss: total, dataLoss: data }, grads: { of: 'loss', wrt: params }, tensors: applied.state }, { interpret: !compiled })
+  const stepFn = compileStep({ values: { loss: total, dataLoss: data }, grads: { of: 'loss', wrt: params }, tensors: applied.state }, { ...options, interpret: !compiled })
   const randomFor = applied.random
 
   const scores = toInference(model).apply(ops.input('x', ['N', model.in]), 'test').out
-  const predictFn = compileStep({ values: {}, tensors: { scores } }, { interpret: !compiled }).runOrThrow
+  const predictFn = compileStep({ values: {}, tensors: { scores } }, { ...options, interpret: !compiled }).runOrThrow
 
   return {
     paramNames,

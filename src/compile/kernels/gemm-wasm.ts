@@ -26,6 +26,8 @@ export interface GemmShape {
   readonly KC: number
   readonly MC: number
   readonly NC: number
+  /** Unrolling of the micro-kernel's k loop (1, 2 or 4). */
+  readonly U?: number
 }
 
 export const gemmShapes = {
@@ -50,14 +52,26 @@ function micro(s: GemmShape): Func {
   const acc = (r: number, v: number) => ACC + r * NV + v
   const body: Code[] = []
   for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) body.push(v128zero, set(acc(r, v)))
-  const step: Code[] = []
-  for (let v = 0; v < NV; v++) step.push(get(PB), load(V128, 16 * v), set(B + v))
-  for (let r = 0; r < MR; r++) {
-    step.push(get(PA), L.loadSplat(E * r), set(A))
-    for (let v = 0; v < NV; v++) step.push(get(acc(r, v)), get(A), get(B + v), L.mul, L.add, set(acc(r, v)))
+  /** One k step reading A and B at byte offsets `ao`, `bo` from PA, PB. */
+  const step = (ao: number, bo: number): Code[] => {
+    const out: Code[] = []
+    for (let v = 0; v < NV; v++) out.push(get(PB), load(V128, bo + 16 * v), set(B + v))
+    for (let r = 0; r < MR; r++) {
+      out.push(get(PA), L.loadSplat(ao + E * r), set(A))
+      for (let v = 0; v < NV; v++) out.push(get(acc(r, v)), get(A), get(B + v), L.mul, L.add, set(acc(r, v)))
+    }
+    return out
   }
-  step.push(get(PA), i32(MR * E), op.add, set(PA), get(PB), i32(NR * E), op.add, set(PB))
-  body.push(countDown(KC, step))
+  const advance = (n: number): Code => [get(PA), i32(n * MR * E), op.add, set(PA), get(PB), i32(n * NR * E), op.add, set(PB)]
+  const U = s.U ?? 1
+  if (U > 1) {
+    // kc = U·q + rest: q unrolled steps, then the rest one by one
+    const unrolled: Code[] = []
+    for (let u = 0; u < U; u++) unrolled.push(step(u * MR * E, u * NR * E))
+    body.push(get(KC), i32(U === 2 ? 1 : 2), op.shrU, set(I), get(KC), i32(U - 1), op.and, set(J))
+    body.push(countDown(I, [unrolled, advance(U)]))
+    body.push(countDown(J, [step(0, 0), advance(1)]))
+  } else body.push(countDown(KC, [step(0, 0), advance(1)]))
   // full tile: straight to C; edge tile: through pt, then element by element
   const full: Code[] = [get(C), set(ROW)]
   for (let r = 0; r < MR; r++) {

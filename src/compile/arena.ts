@@ -1,0 +1,51 @@
+/**
+ * Where a compiled function keeps its numbers. The JavaScript backend in float64 keeps each buffer
+ * as its own Float64Array and reads the caller's arrays in place; a float32 function, or one on the
+ * WebAssembly backend, keeps every buffer, input and constant in one arena: consecutive 16-byte
+ * aligned regions of one memory (a WebAssembly memory, so kernels address them by byte offset, and
+ * the fused JavaScript loops read them through typed-array views of that same memory).
+ */
+
+export type Dtype = 'float32' | 'float64'
+export type FloatArray = Float32Array | Float64Array
+
+export const dtypes: readonly Dtype[] = ['float32', 'float64']
+export const bytesOf = (d: Dtype): 4 | 8 => (d === 'float32' ? 4 : 8)
+
+export interface Arena {
+  readonly dtype: Dtype
+  /**
+   * Views of consecutive regions of these lengths; every view handed out before is invalid
+   * afterwards (the caller keeps what it needs across a new layout).
+   */
+  readonly layout: (lengths: readonly number[]) => FloatArray[]
+}
+
+const align16 = (n: number): number => (n + 15) & ~15
+
+/** An arena in a WebAssembly memory, after `reserved` bytes kept for the kernels' scratch. */
+export function wasmArena(dtype: Dtype, memory: WebAssembly.Memory, reserved: number): Arena {
+  const E = bytesOf(dtype)
+  const View = dtype === 'float32' ? Float32Array : Float64Array
+  return {
+    dtype,
+    layout: (lengths) => {
+      const offsets: number[] = []
+      let end = align16(reserved)
+      for (const n of lengths) {
+        offsets.push(end)
+        end = align16(end + n * E)
+      }
+      const have = memory.buffer.byteLength
+      if (end > have) memory.grow(Math.ceil((end - have) / 65536))
+      const buf = memory.buffer
+      return lengths.map((n, k) => new View(buf, offsets[k]!, n))
+    },
+  }
+}
+
+/** An arena of separate typed arrays (no WebAssembly): the fallback for float32 without SIMD. */
+export function plainArena(dtype: Dtype): Arena {
+  const View = dtype === 'float32' ? Float32Array : Float64Array
+  return { dtype, layout: (lengths) => lengths.map((n) => new View(n)) }
+}

@@ -1,0 +1,70 @@
+/**
+ * The WebAssembly backend: every buffer, input and constant of a compiled function lives in one
+ * WebAssembly memory (an arena, arena.ts) in float32 or float64. Matrix products run in the
+ * blocked SIMD gemm (kernels/gemm-wasm.ts: float32x4 or float64x2), split over a thread pool when
+ * one is given and the product is large; fused elementwise loops and the other kernels are the
+ * JavaScript backend's, over typed-array views of the same memory, so a step's data never leaves
+ * that memory between kernels. Selected by `compile` for `dtype: 'float32'`, and for float64 when
+ * a thread pool is given; the JavaScript backend stays the reference and the fallback.
+ */
+import { jsBackend, jsElementwise, jsKernels } from './backend-js.js'
+import type { Backend, KernelCode, Runtime } from './backend.js'
+import { plainArena, wasmArena, type Dtype } from './arena.js'
+import * as ops from '../ops/builtins.js'
+import { gemmModule, gemmRunner, gemmScratch, maxPages } from './kernels/gemm-run.js'
+import type { ThreadPool } from './threads.js'
+
+export interface WasmBackendOptions {
+  readonly dtype: Dtype
+  /** Threads for large products (symgrad/node's threadPool, symgrad/web's webThreadPool). */
+  readonly threads?: ThreadPool
+  /** Multiply-adds from which a product is split across threads. */
+  readonly threshold?: number
+}
+
+const gemmCode: KernelCode = {
+  transposedArgs: true,
+  emit: (c) => {
+    const [a, b] = c.args as [number, number]
+    const [ta, tb] = c.trans as [boolean, boolean]
+    const [m, n] = c.dims(c.eqn.out) as [string, string]
+    const k = c.dims(a)[ta ? 0 : 1]!
+    return `rt.gemm.run(${c.arr(a)}.byteOffset, ${ta}, ${c.arr(b)}.byteOffset, ${tb}, ${c.arr(c.eqn.out)}.byteOffset, ${m}, ${n}, ${k}, false);`
+  },
+}
+
+/** The WebAssembly backend for a dtype, or undefined where the engine lacks WebAssembly SIMD. */
+export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
+  const pool = o.threads !== undefined && o.threads.threads > 1 && typeof SharedArrayBuffer !== 'undefined' ? o.threads : undefined
+  if (gemmModule(o.dtype, pool !== undefined) === null) return undefined
+  return {
+    name: `wasm-${o.dtype}${pool !== undefined ? `-${pool.threads}t` : ''}`,
+    elementwise: jsElementwise,
+    kernels: new Map([...jsKernels, [ops.matmulOp, gemmCode]]),
+    scalarCalls: true,
+    runtime: (): Runtime => {
+      const memory = pool !== undefined ? new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true }) : new WebAssembly.Memory({ initial: 1 })
+      const threads = pool?.threads ?? 1
+      const poolId = pool?.attach(memory, [gemmModule(o.dtype, true)!])
+      return {
+        ...jsBackend.runtime(),
+        arena: wasmArena(o.dtype, memory, threads * gemmScratch),
+        gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...(pool !== undefined ? { pool } : {}), ...(poolId !== undefined ? { poolId } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }),
+      }
+    },
+  }
+}
+
+/** The JavaScript backend over float32 arrays: the float32 fallback where WebAssembly SIMD is missing. */
+export const jsFloat32Backend: Backend = {
+  ...jsBackend,
+  name: 'js-float32',
+  runtime: () => ({ ...jsBackend.runtime(), arena: plainArena('float32') }),
+}
+
+/** The backend `compile` uses for a dtype and an optional thread pool. */
+export function selectBackend(dtype: Dtype, threads?: ThreadPool): Backend {
+  if (dtype === 'float32') return wasmBackend({ dtype, ...(threads ? { threads } : {}) }) ?? jsFloat32Backend
+  if (threads !== undefined && threads.threads > 1) return wasmBackend({ dtype, threads }) ?? jsBackend
+  return jsBackend
+}

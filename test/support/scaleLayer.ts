@@ -1,0 +1,24 @@
+/** A user's layer kind for the tests: y = x·s per feature, s initialized to `by` (not in builtinLayers). */
+import * as T from '../../src/core/Tensor.js'
+import { FiniteNumber } from '../../src/io/codecs.js'
+import { builtinLayers } from '../../src/nn/builtinLayers.js'
+import { defineLayer, keepLayer, noState, withLayers } from '../../src/nn/LayerDef.js'
+import * as ops from '../../src/ops/index.js'
+
+export const scale = defineLayer({
+  kind: 'scale',
+  options: { by: FiniteNumber },
+  defaults: { by: 1 },
+  prefix: 'scale',
+  params: (_, s) => ({ s }),
+  state: noState,
+  outShape: (_, s) => s,
+  init: (o, _, shapes) => ({ params: { s: T.fill(shapes.params.s, o.by) }, state: {} }),
+  apply: (_, x, { params }) => ({ out: ops.mul(x, ops.broadcastTo(params.s, x.shape)) }),
+  inference: keepLayer,
+  describe: (o) => `scale by ${o.by}`,
+  example: { options: { by: 2 }, inShape: [3] },
+})
+
+/** The built-in kinds plus `scale`. */
+export const withScale = withLayers(builtinLayers, scale)

@@ -1,0 +1,145 @@
+/**
+ * The classifier panel's training, run inside a Web Worker: the library's training loop (a
+ * resumable fold) advanced a few steps at a time; after each chunk, the new losses, accuracies,
+ * the decision boundary sampled on a grid, and the babysitting checks (lectures 5–6) that changed.
+ * Pure functions of the run; the worker file only wires messages.
+ */
+import { Random, nn, optim, train } from '../../src/index.js'
+import { toyData, type ToyName } from './toyData.js'
+
+export interface RunSettings {
+  readonly data: ToyName
+  readonly hidden: readonly number[]
+  readonly activation: 'relu' | 'tanh' | 'sigmoid' | 'leakyRelu'
+  readonly init: 'he' | 'xavier' | 'small'
+  readonly batchNorm: boolean
+  /** Dropout keep probability after each hidden layer (1: none). */
+  readonly keep: number
+  readonly optimizer: 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam'
+  readonly lr: number
+  readonly l2: number
+  readonly seed: number
+  readonly maxSteps: number
+}
+
+export const defaultSettings: RunSettings = {
+  data: 'spiral', hidden: [32, 32], activation: 'relu', init: 'he', batchNorm: false, keep: 1,
+  optimizer: 'adam', lr: 0.01, l2: 1e-4, seed: 1, maxSteps: 2000,
+}
+
+export interface Warning {
+  readonly step: number
+  readonly ok: boolean
+  readonly text: string
+}
+
+export interface Progress {
+  readonly type: 'progress'
+  readonly step: number
+  /** Losses of the steps since the previous message. */
+  readonly losses: readonly number[]
+  readonly trainAccuracy: number
+  readonly validationAccuracy: number
+  /** The most probable class and its probability on a grid over the data, row 0 at the top. */
+  readonly boundary: train.Boundary
+  readonly warnings: readonly Warning[]
+  readonly done: boolean
+}
+
+export interface Points {
+  readonly type: 'points'
+  readonly x: Float64Array
+  readonly y: Float64Array
+  readonly classes: number
+}
+
+const activations = { relu: nn.relu, tanh: nn.tanh, sigmoid: nn.sigmoid, leakyRelu: nn.leakyRelu(0.01) } as const
+
+function optimizer(s: RunSettings): optim.AnyGradientTransformation {
+  const o = { sgd: optim.sgd, momentum: optim.momentum, nesterov: optim.nesterov, adagrad: optim.adagrad, rmsprop: optim.rmsprop, adam: optim.adam }[s.optimizer]
+  return o(s.lr)
+}
+
+export interface Run {
+  readonly points: Points
+  /** Advances `steps` steps; undefined once the run has finished. */
+  next(steps: number): Progress | undefined
+}
+
+/** A training run of the settings; `next` advances it chunk by chunk. */
+export function startRun(s: RunSettings, grid = 64): Run {
+  const { train: ds, validation } = toyData(s.data, s.seed)
+  const model = nn.mlp([2, ...s.hidden, ds.classes], {
+    activation: activations[s.activation], init: s.init, batchNorm: s.batchNorm, ...(s.keep < 1 ? { keep: s.keep } : {}),
+  })
+  const regularization = s.l2 > 0 ? { kind: 'l2' as const, lambda: s.l2 } : { kind: 'none' as const }
+  const programs = train.buildPrograms(model, 'softmax', regularization)
+  const size = ds.y.data.length
+  const config = { optimizer: optimizer(s), epochs: s.maxSteps, batchSize: size, key: Random.key(s.seed), regularization, programs, evalTrainSize: size }
+  let state: train.TrainState | undefined
+  let sent = 0
+  const warnings: Warning[] = []
+  const seen = new Map<string, boolean>()
+  const note = (step: number, c: train.Check): void => {
+    // a check is reported when it first appears and whenever it flips between ok and not ok
+    if (seen.get(c.name) === c.ok) return
+    seen.set(c.name, c.ok)
+    warnings.push({ step, ok: c.ok, text: c.message })
+  }
+  return {
+    points: { type: 'points', x: ds.x.data, y: ds.y.data, classes: ds.classes },
+    next(steps) {
+      if (state !== undefined && state.status !== 'running') return undefined
+      state = train.train(model, { train: ds, validation }, { ...config, maxSteps: Math.min(s.maxSteps, (state?.step ?? 0) + steps) }, state)
+      const h = state.history
+      const last = h.epochs.at(-1)
+      const step = state.step
+      if (sent === 0 && h.dataLoss.length > 0) note(1, train.checkInitialLoss(h.dataLoss[0]!, 'softmax', ds.classes))
+      if (state.status === 'nonFinite') note(step, train.checkFinite(state))
+      const first = h.loss[0] ?? NaN
+      const now = h.loss.at(-1) ?? NaN
+      // reported only once it happens (and when it stops)
+      if (step >= 20 && (now > 2 * first || seen.has('exploding')))
+        note(step, { name: 'exploding', ok: !(now > 2 * first), message: now > 2 * first ? `loss rose from ${first.toFixed(3)} to ${now.toFixed(3)} — learning rate likely too high` : `loss back to ${now.toFixed(3)}, below twice its start ${first.toFixed(3)}` })
+      if (step >= 100 && step % 100 < steps) {
+        note(step, train.checkLossDecrease(h, 20))
+        for (const c of train.checkUpdateRatios(h)) if (c.name.endsWith('.W')) note(step, c)
+        if (s.activation === 'relu') for (const c of train.checkDeadRelus(train.deadRelus(model, state.params, state.modelState, ds))) note(step, c)
+      }
+      if (last !== undefined && last.validationAccuracy !== undefined && step >= 200) {
+        const gap = last.trainAccuracy - last.validationAccuracy
+        note(step, { name: 'overfitting', ok: gap <= 0.1, message: `train ${(100 * last.trainAccuracy).toFixed(1)}% vs validation ${(100 * last.validationAccuracy).toFixed(1)}%${gap > 0.1 ? ' — overfitting: more L2 or dropout, or a smaller network' : ': no large gap'}` })
+      }
+      const st = state
+      const boundary = train.decisionBoundary(ds, (x) => programs.predict(st.params, st.modelState, x), grid)
+      const losses = h.loss.slice(sent)
+      sent = h.loss.length
+      return {
+        type: 'progress', step, losses,
+        trainAccuracy: last?.trainAccuracy ?? NaN, validationAccuracy: last?.validationAccuracy ?? NaN,
+        boundary, warnings: [...warnings],
+        done: state.status !== 'running' || step >= s.maxSteps,
+      }
+    },
+  }
+}
+
+/** Settings decoded from a message (the page's own form; unknown values fall back to defaults). */
+export function settingsFrom(o: Partial<Record<keyof RunSettings, unknown>>): RunSettings {
+  const pick = <K extends keyof RunSettings>(k: K, ok: (v: unknown) => boolean): RunSettings[K] => (ok(o[k]) ? (o[k] as RunSettings[K]) : defaultSettings[k])
+  const hidden = pick('hidden', (v) => Array.isArray(v) && v.every((w) => Number.isInteger(w) && w >= 1 && w <= 512) && v.length <= 6)
+  const lr = pick('lr', (v) => typeof v === 'number' && v > 0 && v < 100)
+  return {
+    data: pick('data', (v) => v === 'spiral' || v === 'xor' || v === 'circles'),
+    hidden,
+    activation: pick('activation', (v) => typeof v === 'string' && v in activations),
+    init: pick('init', (v) => v === 'he' || v === 'xavier' || v === 'small'),
+    batchNorm: pick('batchNorm', (v) => typeof v === 'boolean'),
+    keep: pick('keep', (v) => typeof v === 'number' && v > 0 && v <= 1),
+    optimizer: pick('optimizer', (v) => typeof v === 'string' && ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'].includes(v)),
+    lr,
+    l2: pick('l2', (v) => typeof v === 'number' && v >= 0 && v < 10),
+    seed: pick('seed', (v) => Number.isInteger(v)),
+    maxSteps: pick('maxSteps', (v) => Number.isInteger(v) && (v as number) > 0 && (v as number) <= 100000),
+  }
+}
