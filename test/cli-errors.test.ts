@@ -20,7 +20,7 @@ import { builtinOptimizers, optimizerNames } from '../src/optim/index.js'
 const kinds = optimizerNames(builtinOptimizers).map((k) => `'${k}'`).join(' | ')
 
 const d = mkdtempSync(join(tmpdir(), 'symgrad-cli-'))
-const run = ['--data', 'spiral', '--no-babysit', '--report', join(d, 'report'), '--batch', '32', '--hidden', '20', '--preprocess', 'none', '--shift', '0']
+const run = ['--data', 'spiral', '--no-babysit', '--report', join(d, 'report'), '--batch', '32', '--hidden', '20', '--preprocess', 'none', '--shift', '0', '--optimizer', 'momentum', '--lr', '0.05', '--schedule', 'step']
 
 function spawnCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -23,7 +23,7 @@ import { fitPcaWhiten, fitZca } from '../src/data/preprocess.js'
 const d = mkdtempSync(join(tmpdir(), 'symgrad-hostile-'))
 const f = (name: string) => join(d, name)
 afterAll(() => rmSync(d, { recursive: true, force: true }))
-const common = ['--data', 'spiral', '--batch', '64', '--hidden', '8', '--preprocess', 'none', '--shift', '0', '--epochs', '1']
+const common = ['--data', 'spiral', '--batch', '64', '--hidden', '8', '--preprocess', 'none', '--shift', '0', '--epochs', '1', '--optimizer', 'momentum', '--lr', '0.05', '--schedule', 'step']
 const run = [...common, '--no-babysit', '--report', join(d, 'report')]
 
 const quietly = async (argv: string[]) => {

@@ -13,8 +13,10 @@ import { readJsonFile } from '../io/atomic.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { optimizerNames } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
-import { buildModel, buildTrainConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
+import { buildModel, buildTrainConfig, defaultRunConfig, runSchedules, type RunConfig } from '../train/config.js'
+import { activationNames } from '../nn/activations.js'
 import { pct } from '../train/diagnostics.js'
+import type { EpochRecord } from '../train/TrainState.js'
 import { trainEnsemble } from '../train/ensemble.js'
 import { lossExpr } from '../train/programs.js'
 import { ArgError, type FlagSpec, type ParsedArgs } from './args.js'
@@ -34,31 +36,59 @@ export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunCon
   optimizer: { kind: 'string', help: `${optimizerNames(builtinOptimizers).join(' | ')}   [${defaultRunConfig.optimizer}]`, key: 'optimizer' },
   lr: { kind: 'number', help: 'learning rate   [0.05]', key: 'learningRate' },
   momentum: { kind: 'number', help: 'momentum μ for momentum/nesterov   [0.9]', key: 'momentum' },
-  schedule: { kind: 'string', help: 'constant | step | exponential   [step]', key: 'schedule' },
+  schedule: { kind: 'string', help: `${runSchedules.join(' | ')}   [step] (warmup: linear from 0 over --decay-every epochs)`, key: 'schedule' },
   decay: { kind: 'number', help: 'learning-rate factor per --decay-every epochs   [0.9]', key: 'decay' },
   'decay-every': { kind: 'number', help: 'epochs between decays   [1]', key: 'decayEvery' },
   epochs: { kind: 'number', help: 'epochs   [10]', key: 'epochs' },
   batch: { kind: 'number', help: 'batch size   [128]', key: 'batchSize' },
   l2: { kind: 'number', help: 'L2 strength λ in λΣW² (weights only)   [1e-4]', key: 'l2' },
   keep: { kind: 'number', help: 'dropout keep probability after hidden layers   [1 = none]', key: 'keep' },
+  dropout: { kind: 'number', help: 'dropout probability after hidden layers (the same as --keep 1−p)   [0]', key: 'keep' },
+  activation: { kind: 'string', help: `${activationNames.join(' | ')}   [relu]`, key: 'activation' },
+  batchnorm: { kind: 'boolean', help: 'batch norm after each hidden affine layer', key: 'batchNorm' },
   shift: { kind: 'number', help: 'random image shifts of up to n pixels (MNIST)   [1]', key: 'shift' },
   preprocess: { kind: 'string', help: 'none | center | standardize   [center]', key: 'preprocess' },
   seed: { kind: 'number', help: 'seed of init, shuffles and dropout   [1]', key: 'seed' },
   dtype: { kind: 'string', help: 'float64 | float32 (compiled programs; float32 on the WebAssembly SIMD backend)   [float64]', key: 'dtype' },
 }
 
-/** The RunConfig from --config and the flags laid over `base`; throws ArgError with one line. */
-export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig): RunConfig {
+/**
+ * Defaults per data set, laid over defaultRunConfig when a fresh run names the data set (by flag
+ * or config file) and leaves the fields unset: the MNIST defaults (a 784-200-10 net, momentum with a
+ * per-epoch step decay over 10 epochs of ~430 batches) would see a 420-point spiral for 40 steps.
+ * With these, `symgrad train --data spiral` reaches ~99% test accuracy in about 5 s.
+ */
+export const dataDefaults: Readonly<Record<string, Partial<RunConfig>>> = {
+  spiral: { hidden: [100], optimizer: 'adam', learningRate: 0.01, schedule: 'constant', batchSize: 32, epochs: 100, preprocess: 'none', shift: 0 },
+  xor: { hidden: [8], optimizer: 'adam', learningRate: 0.05, schedule: 'constant', batchSize: 4, epochs: 300, preprocess: 'none', shift: 0, l2: 0 },
+}
+
+/**
+ * The RunConfig from --config and the flags laid over `base`; throws ArgError with one line. With
+ * `perData`, the data set's defaults (dataDefaults) come between `base` and the file and flags.
+ */
+export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig, perData = false): RunConfig {
   let c = base
   const file = a.flags['config']
-  if (typeof file === 'string') c = orExit(inFile(file, E.chain((j: unknown) => decodeRunConfig(j, c))(readJsonFile(file))))
+  const json = typeof file === 'string' ? orExit(readJsonFile(file)) : undefined
+  if (perData) {
+    const fromFile = typeof json === 'object' && json !== null && Object.hasOwn(json, 'data') ? (json as { data: unknown }).data : undefined
+    const data = a.flags['data'] ?? fromFile ?? base.data
+    if (typeof data === 'string' && Object.hasOwn(dataDefaults, data)) c = { ...c, ...dataDefaults[data] }
+  }
+  if (typeof file === 'string') c = orExit(inFile(file, decodeRunConfig(json, c)))
   const limits = orExit(cliLimits())
+  const drop = a.flags['dropout']
+  if (drop !== undefined) {
+    if (a.flags['keep'] !== undefined) throw new ArgError('--dropout and --keep say the same thing (keep = 1 − dropout): give one of them')
+    if (!(typeof drop === 'number' && drop >= 0 && drop < 1)) throw new ArgError(`--dropout: expected a probability in [0, 1), got ${String(drop)}`)
+  }
   const over: Record<string, unknown> = {}
   const flagOf: Record<string, string> = {}
   for (const [flag, s] of Object.entries(configFlags)) {
     const v = a.flags[flag]
     if (v === undefined || flag === 'config') continue
-    over[s.key] = flag === 'hidden' ? String(v).split(',').map((w) => (w.trim() === '' ? NaN : Number(w))) : v
+    over[s.key] = flag === 'hidden' ? String(v).split(',').map((w) => (w.trim() === '' ? NaN : Number(w))) : flag === 'dropout' && typeof v === 'number' ? 1 - v : v
     flagOf[s.key] = flag
   }
   // a bad flag value is named by its flag: `--lr: expected a positive number, got -0.1`
@@ -80,7 +110,7 @@ export function inFile<A>(path: string, r: E.Either<SymgradError, A>): E.Either<
 }
 
 export async function ensembleCommand(a: ParsedArgs): Promise<number> {
-  const c = configFromArgs(a, { ...defaultRunConfig, epochs: 5 })
+  const c = configFromArgs(a, { ...defaultRunConfig, epochs: 5 }, true)
   const count = typeof a.flags['models'] === 'number' ? a.flags['models'] : 3
   if (!(Number.isInteger(count) && count >= 1)) throw new ArgError(`ensemble: --models must be a positive integer, got ${count}`)
   const limits = orExit(cliLimits())
@@ -90,12 +120,15 @@ export async function ensembleCommand(a: ParsedArgs): Promise<number> {
   const { train, validation, test, image } = data
   const target = await queueTarget(a, 'ensemble')
   console.log(`ensemble of ${count} × mlp [${[D.features(train), ...c.hidden, train.classes].join(', ')}] on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i)`)
-  const onMember = (i: number, acc: number) => console.log(`model ${i + 1}/${count}: test accuracy ${pct(acc)}`)
+  let member = 0 // members train one after another: the epoch lines belong to the current one
+  const onMember = (i: number, acc: number) => (console.log(`model ${i + 1}/${count}: test accuracy ${pct(acc)}`), (member = i + 1))
+  const onEpoch = (e: EpochRecord) =>
+    console.log(`member ${member + 1}/${count}: epoch ${e.epoch + 1}/${c.epochs}, loss ${e.meanLoss.toFixed(4)}${e.validationAccuracy !== undefined ? `, validation accuracy ${pct(e.validationAccuracy)}` : ''}`)
   let r: E.Either<string, { readonly single: readonly number[]; readonly ensemble: number }>
   if (target) r = await (await import('../queue/search.js')).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l) })
   else {
     const model = buildModel(c, D.features(train), train.classes)
-    r = E.mapLeft((e: Error) => e.message)(trainEnsemble(model, { train, validation }, test, buildTrainConfig(c, D.size(train), image), count, onMember))
+    r = E.mapLeft((e: Error) => e.message)(trainEnsemble(model, { train, validation }, test, { ...buildTrainConfig(c, D.size(train), image), onEpoch }, count, onMember))
   }
   if (E.isLeft(r)) return (console.error(`symgrad: ${r.left}`), 1)
   const mean = r.right.single.reduce((s, x) => s + x, 0) / count

@@ -7,7 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
-import { buildModel, buildTrainConfig, type RunConfig } from '../train/config.js'
+import { describeOptimizer, buildModel, buildTrainConfig, type RunConfig } from '../train/config.js'
 import {
   checkDeadRelus, checkInitialLoss, deadRelus, diagnoseRun, initialLoss, overfitTiny, pct, type Check,
 } from '../train/diagnostics.js'
@@ -54,8 +54,9 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
   const model = buildModel(c, D.features(tr), tr.classes)
   const config = buildTrainConfig(c, D.size(tr), image)
   log(`symgrad: ${c.data} (${D.size(tr)} train / ${D.size(validation)} validation / ${D.size(test)} test), ` +
-    `mlp [${[D.features(tr), ...c.hidden, tr.classes].join(', ')}] ReLU, ${c.optimizer} lr ${c.learningRate} (${c.schedule}), ` +
+    `mlp [${[D.features(tr), ...c.hidden, tr.classes].join(', ')}] ${c.activation ?? 'relu'}${c.batchNorm === true ? ' + batch norm' : ''}${c.keep < 1 ? ` + dropout (keep ${c.keep})` : ''}, ` +
     `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}${c.dtype === 'float32' ? ', float32' : ''}`)
+  log(`optimizer: ${describeOptimizer(c)}`)
 
   const checks: Check[] = []
   const s0 = o.from ?? initTrainState(model, config)

@@ -71,7 +71,7 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   const every = a.flags['save-every-epoch'] === true
   if (every && typeof save !== 'string') throw new ArgError('train: --save-every-epoch needs --save <checkpoint.json>')
   const r0 = typeof resumePath === 'string' ? resume(resumePath, a, warn) : undefined
-  const c = r0?.c ?? configFromArgs(a, defaultRunConfig)
+  const c = r0?.c ?? configFromArgs(a, defaultRunConfig, true)
   const data = r0?.data ?? orExit(loadData(c))
   const limits = orExit(cliLimits())
   orExit(checkRun(c, data, limits))

@@ -33,3 +33,20 @@ export class GradError extends SymgradError {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
+
+/**
+ * The error rule: builders throw at construction; anything that reads data (files, JSON, user
+ * values) returns an `Either`; each Either-returning public call has an `…OrThrow` twin made by
+ * `orThrowing`, which returns the Right value or throws the Left's SymgradError.
+ */
+export function orThrow<A>(r: { readonly _tag: 'Left'; readonly left: SymgradError } | { readonly _tag: 'Right'; readonly right: A }): A {
+  if (r._tag === 'Left') throw r.left
+  return r.right
+}
+
+/** The `…OrThrow` twin of an Either-returning function (same parameters, the Right value, or a thrown SymgradError). */
+export function orThrowing<P extends readonly unknown[], A>(
+  f: (...args: P) => { readonly _tag: 'Left'; readonly left: SymgradError } | { readonly _tag: 'Right'; readonly right: A },
+): (...args: P) => A {
+  return (...args) => orThrow(f(...args))
+}

@@ -20,3 +20,19 @@ export { fromIdx, parseIdx, encodeIdx, toBytes, IMAGES_MAGIC, LABELS_MAGIC, type
 export { fromCifar, encodeCifar, CIFAR10_CLASSES, CIFAR_RECORD_BYTES, type CifarFile } from './cifar.js'
 export { fromDigitArrays, splitMnist, MNIST_SPLIT, MNIST_SPLIT_KEY } from './mnist.js'
 export * as Preprocess from './preprocess.js'
+
+// ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────
+import { orThrowing } from '../core/errors.js'
+import { make as make_ } from './Dataset.js'
+import { split as split_ } from './split.js'
+import { fromIdx as fromIdx_, encodeIdx as encodeIdx_, toBytes as toBytes_ } from './idx.js'
+import { fromCifar as fromCifar_, encodeCifar as encodeCifar_ } from './cifar.js'
+import { splitMnist as splitMnist_ } from './mnist.js'
+export const makeDatasetOrThrow = orThrowing(make_)
+export const splitOrThrow = orThrowing(split_)
+export const fromIdxOrThrow = orThrowing(fromIdx_)
+export const encodeIdxOrThrow = orThrowing(encodeIdx_)
+export const toBytesOrThrow = orThrowing(toBytes_)
+export const fromCifarOrThrow = orThrowing(fromCifar_)
+export const encodeCifarOrThrow = orThrowing(encodeCifar_)
+export const splitMnistOrThrow = orThrowing(splitMnist_)

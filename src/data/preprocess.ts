@@ -18,7 +18,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
-import { SymgradError } from '../core/errors.js'
+import { SymgradError, orThrowing } from '../core/errors.js'
 import { findNonFinite, withFeatures } from './Dataset.js'
 import type { Dataset } from './Dataset.js'
 import type { Splits } from './split.js'
@@ -253,3 +253,9 @@ export function fitApply(spec: Spec, splits: Splits): Result<{ readonly transfor
   }
   return E.right({ transform: t.right, train: out.train!, validation: out.validation!, test: out.test! })
 }
+
+// ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────
+export const fitOrThrow = orThrowing(fit)
+export const applyOrThrow = orThrowing(apply)
+export const inverseOrThrow = orThrowing(inverse)
+export const fitApplyOrThrow = orThrowing(fitApply)

@@ -18,3 +18,26 @@ export { encodeCheckpoint, decodeCheckpoint, checkpointToText, checkStructure, C
 export { decodeRunConfig, encodeRunConfig, runConfigCodec, RunConfigC, DataSourceC, type RunConfigJson } from './runConfig.js'
 export { decodeSpace, SpaceC, DimC, spaceFields } from './searchSpace.js'
 export { fromCsv } from './csv.js'
+
+// ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────
+import { orThrowing } from '../core/errors.js'
+import { parseJson as parseJson_ } from './json.js'
+import { decodeSpec as decodeSpec_, decodeModel as decodeModel_, specFromJson as specFromJson_, checkDataFits as checkDataFits_ } from './spec.js'
+import { decodeGraph as decodeGraph_ } from './graph.js'
+import { encodeCheckpoint as encodeCheckpoint_, decodeCheckpoint as decodeCheckpoint_, checkpointToText as checkpointToText_ } from './checkpoint.js'
+import { decodeRunConfig as decodeRunConfig_ } from './runConfig.js'
+import { decodeSpace as decodeSpace_ } from './searchSpace.js'
+import { fromCsv as fromCsv_ } from './csv.js'
+export const parseJsonOrThrow = orThrowing(parseJson_)
+export const decodeSpecOrThrow = orThrowing(decodeSpec_)
+export const decodeModelOrThrow = orThrowing(decodeModel_)
+export const specFromJsonOrThrow = orThrowing(specFromJson_)
+export const checkDataFitsOrThrow = orThrowing(checkDataFits_)
+export const decodeGraphOrThrow = orThrowing(decodeGraph_)
+export const encodeCheckpointOrThrow = orThrowing(encodeCheckpoint_)
+export const decodeCheckpointOrThrow = orThrowing(decodeCheckpoint_)
+export const checkpointToTextOrThrow = orThrowing(checkpointToText_)
+export const decodeRunConfigOrThrow = orThrowing(decodeRunConfig_)
+export const decodeSpaceOrThrow = orThrowing(decodeSpace_)
+export const fromCsvOrThrow = orThrowing(fromCsv_)
+export { defaultLimits, limitVars, limitsFromEnv, checkMlpSize, mlpParameters, maxDepth, type Limits } from './limits.js'

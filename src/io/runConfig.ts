@@ -18,6 +18,7 @@ import { dtypes } from '../compile/arena.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
+import { activationNames } from '../nn/activations.js'
 import type { SymgradError } from '../core/errors.js'
 import { SymgradError as Err } from '../core/errors.js'
 import { hyperC } from '../optim/hyper.js'
@@ -75,6 +76,8 @@ function runConfigFields(names: readonly string[]) {
     patience: PositiveInt,
     evalTrainSize: PositiveInt,
     compiled: t.boolean,
+    activation: oneOf(activationNames),
+    batchNorm: t.boolean,
     dtype: oneOf(dtypes),
   }
 }

@@ -30,8 +30,9 @@ import { builtinOptimizers } from '../optim/registry.js'
 import type { TrainConfig } from './loop.js'
 import { randomShift } from './augment.js'
 import type { Point } from './search.js'
+import type { ActivationName } from '../nn/activations.js'
 
-export const runSchedules = ['constant', 'step', 'exponential'] as const
+export const runSchedules = ['constant', 'step', 'exponential', 'inverseTime', 'warmup'] as const
 /** The init schemes a run may name: every built-in InitDef (nn/init.ts). */
 export const runInits = initNames
 export const runLosses = ['softmax', 'svm'] as const
@@ -50,7 +51,11 @@ export interface RunConfig {
   /** Momentum μ (momentum, nesterov). */
   readonly momentum: number
   readonly schedule: (typeof runSchedules)[number]
-  /** step: ×decay every `decayEvery` epochs; exponential: ×decay per `decayEvery` epochs, smoothly. */
+  /**
+   * step: ×decay every `decayEvery` epochs; exponential: ×decay per `decayEvery` epochs, smoothly;
+   * inverseTime: lr/(1 + k·t) with k such that lr·decay is reached after `decayEvery` epochs;
+   * warmup: linear from 0 to lr over the first `decayEvery` epochs, then constant.
+   */
   readonly decay: number
   readonly decayEvery: number
   readonly epochs: number
@@ -75,6 +80,10 @@ export interface RunConfig {
   readonly evalTrainSize?: number
   /** Compiled programs (default) or the reference interpreter. */
   readonly compiled?: boolean
+  /** Hidden nonlinearity (default relu). */
+  readonly activation?: ActivationName
+  /** Batch norm after each hidden affine layer (default false). */
+  readonly batchNorm?: boolean
   /** Number format of the compiled programs (default float64; float32 runs on the WebAssembly SIMD backend). */
   readonly dtype?: Dtype
 }
@@ -94,9 +103,27 @@ export function pointFields(point: Point): Record<string, unknown> {
 /** The learning rate of a run: `learningRate` under its epoch-based schedule, in steps. */
 export function learningRateOf(c: RunConfig, batchesPerEpoch: number): O.Hyper {
   const every = c.decayEvery * batchesPerEpoch
-  return c.schedule === 'constant' ? c.learningRate
-    : c.schedule === 'step' ? O.stepDecay(c.learningRate, c.decay, every)
-    : O.exponentialDecay(c.learningRate, c.decay, every)
+  switch (c.schedule) {
+    case 'constant': return c.learningRate
+    case 'step': return O.stepDecay(c.learningRate, c.decay, every)
+    case 'exponential': return O.exponentialDecay(c.learningRate, c.decay, every)
+    case 'inverseTime': return O.inverseTimeDecay(c.learningRate, (1 / c.decay - 1) / every)
+    case 'warmup': return O.linearWarmup(0, c.learningRate, every)
+  }
+}
+
+/** The optimizer and schedule in force, in words: `momentum (μ 0.9), learning rate 0.05 × 0.9 every 1 epoch (step)`. */
+export function describeOptimizer(c: RunConfig): string {
+  const epochs = `${c.decayEvery} epoch${c.decayEvery === 1 ? '' : 's'}`
+  const lr =
+    c.schedule === 'constant' ? `learning rate ${c.learningRate} (constant)`
+    : c.schedule === 'step' ? `learning rate ${c.learningRate} × ${c.decay} every ${epochs} (step)`
+    : c.schedule === 'exponential' ? `learning rate ${c.learningRate} × ${c.decay} per ${epochs}, smoothly (exponential)`
+    : c.schedule === 'inverseTime' ? `learning rate ${c.learningRate}/(1 + k·t), × ${c.decay} after ${epochs} (inverseTime)`
+    : `learning rate 0 → ${c.learningRate} over ${epochs}, then constant (warmup)`
+  const mu = c.optimizer === 'momentum' || c.optimizer === 'nesterov' ? ` (μ ${c.momentum})` : ''
+  const hyper = c.hyper !== undefined && Object.keys(c.hyper).length > 0 ? ` ${JSON.stringify(c.hyper)}` : ''
+  return `${c.optimizer}${mu}${hyper}, ${lr}${c.clipNorm !== undefined ? `, gradients clipped to norm ${c.clipNorm}` : ''}`
 }
 
 /**
@@ -113,7 +140,11 @@ export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, optimizers
 }
 
 export function buildModel(c: RunConfig, inputs: number, classes: number): Model {
-  return mlp([inputs, ...c.hidden, classes], { init: c.init, ...(c.keep < 1 ? { keep: c.keep } : {}) })
+  return mlp([inputs, ...c.hidden, classes], {
+    init: c.init, ...(c.keep < 1 ? { keep: c.keep } : {}),
+    ...(c.activation !== undefined && c.activation !== 'relu' ? { activation: { kind: 'activation' as const, fn: c.activation } } : {}),
+    ...(c.batchNorm === true ? { batchNorm: true } : {}),
+  })
 }
 
 /** The TrainConfig of a RunConfig (no callbacks). `image` enables `shift` augmentation. */

@@ -128,6 +128,19 @@ function show(v: number | string | undefined): string {
   return Math.abs(v) >= 0.01 && Math.abs(v) < 1000 ? v.toPrecision(3) : v.toExponential(2)
 }
 
+/**
+ * The note of a trial: its error; `best`; how far below the best it scored; and `overfits` when
+ * its train accuracy is more than 5 points above its validation accuracy.
+ */
+function note(r: TrialResult, best: TrialResult, rank: number): string {
+  if (r.error !== undefined) return r.error
+  if (Number.isNaN(r.score)) return 'no score'
+  const gap = r.trainAccuracy !== undefined && Number.isFinite(r.trainAccuracy) ? (r.trainAccuracy - r.score) * 100 : 0
+  const over = gap > 5 ? `overfits (train − validation ${gap.toFixed(1)} points)` : ''
+  const where = rank === 0 ? 'best' : `${((best.score - r.score) * 100).toFixed(1)} points below the best`
+  return over === '' ? where : `${where}; ${over}`
+}
+
 /** The ranked results as an aligned text table (deterministic: no timings). */
 export function formatTable(results: readonly TrialResult[]): string {
   const ranked = rank(results)
@@ -137,7 +150,7 @@ export function formatTable(results: readonly TrialResult[]): string {
     String(i + 1), String(r.trial), ...names.map((n) => show(r.point[n])),
     Number.isNaN(r.score) ? '—' : `${(r.score * 100).toFixed(1)}%`,
     r.trainAccuracy === undefined ? '—' : `${(r.trainAccuracy * 100).toFixed(1)}%`,
-    r.error ?? '',
+    note(r, ranked[0]!, i),
   ])
   const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)))
   const line = (cells: readonly string[]) => cells.map((c, j) => c.padEnd(widths[j]!)).join('  ').trimEnd()
