@@ -273,6 +273,13 @@ describe('silent loss and wrong results', () => {
     expect(await quietly(['train', ...run, '--data', `idx:${f('im.idx')},${f('lb.idx')}`, '--shift', '1e9'])).toEqual({ code: 2, stderr: 'symgrad: --shift: expected 0..3 pixels for 4×4 images (a larger shift moves the whole image out of the frame), got 1000000000\n' })
     expect(await quietly(['train', ...run, '--data', `csv:${f('two.csv')}`])).toEqual({ code: 2, stderr: `symgrad: csv:${f('two.csv')}: the validation split is empty (2 train / 0 validation / 0 test rows); the data needs more rows\n` })
     expect(await quietly(['train', ...run, '--config', f('bom.json')])).toEqual({ code: 0, stderr: '' })
+    // a huge penalty makes the very first loss infinite: the message blames the inputs or the penalty, not the learning rate
+    const errs: string[] = []
+    const e = vi.spyOn(console, 'error').mockImplementation((l: string) => void errs.push(l))
+    const huge = await quietly(['train', ...run, '--l2', '1e308'])
+    e.mockRestore()
+    expect(huge.code).toBe(1)
+    expect(errs.join('\n')).toContain("training stopped at step 0 (epoch 0, batch 0): loss is Infinity (first non-finite gradient: 'dense0.W'); this is before the first update, so the inputs or the regularization are too large")
   }, 30_000)
 
   it('whitening with eps = 0 on data with a constant direction is a Left, not NaN', () => {
