@@ -18,7 +18,7 @@ import { matmul, matmulScratch } from '../src/compile/kernels/matmul.js'
 import { wasmMatmul } from '../src/compile/kernels/matmul-wasm.js'
 import * as R from '../src/core/Random.js'
 import { useBackend } from './peers/tfjs.js'
-import { gemmModule, gemmRunner, gemmScratch, maxPages, type Dtype } from '../src/compile/kernels/gemm-run.js'
+import { gemmRunner, gemmScratch, maxPages, type Dtype } from '../src/compile/kernels/gemm-run.js'
 import { threadPool } from '../src/node/threads.js'
 
 type Form = 'A·B' | 'Aᵀ·B' | 'A·Bᵀ'
@@ -73,8 +73,7 @@ const wasm = (dtype: Dtype) => {
   const big = Math.max(...sizes) ** 2 * E
   const base = 2 * gemmScratch
   const memory = new WebAssembly.Memory({ initial: Math.ceil((base + 3 * big) / 65536), maximum: maxPages, shared: true })
-  const poolId = pool.attach(memory, [gemmModule(dtype, true)!])
-  const runners = [gemmRunner({ dtype, memory, scratch: 0 }), gemmRunner({ dtype, memory, scratch: 0, pool, poolId })]
+    const runners = [gemmRunner({ dtype, memory, scratch: 0 }), gemmRunner({ dtype, memory, scratch: 0, pool })]
   return { dtype, memory, runners, a: base, b: base + big, c: base + 2 * big, Arr: dtype === 'float32' ? Float32Array : Float64Array }
 }
 const wasms = [wasm('float32'), wasm('float64')]

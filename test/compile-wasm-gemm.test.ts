@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
+import { Worker } from 'node:worker_threads'
 import { gemmModule, gemmRunner, gemmScratch, maxPages, type Dtype } from '../src/compile/kernels/gemm-run.js'
+import { webThreadPool, type WorkerLike } from '../src/web/threads.js'
 import { splitRange } from '../src/compile/threads.js'
 import { threadPool } from '../src/node/threads.js'
 
@@ -18,9 +20,9 @@ function setup(dtype: Dtype, m: number, n: number, k: number) {
   for (let i = 0; i < A.length; i++) A[i] = Math.sin(1.7 * i + 0.3)
   for (let i = 0; i < B.length; i++) B[i] = Math.cos(0.9 * i)
   const one = gemmRunner({ dtype, memory, scratch: 0 })
-  const two = gemmRunner({ dtype, memory, scratch: 0, pool, poolId: pool.attach(memory, [gemmModule(dtype, true)!]), threshold: 0 })
+  const two = gemmRunner({ dtype, memory, scratch: 0, pool, threshold: 0 })
   const view = (at: number) => new Arr(memory.buffer, at, m * n)
-  return { A, B, a, b, c, c2, one, two, view }
+  return { A, B, a, b, c, c2, one, two, view, memory }
 }
 
 /** The product in float64 and, per element, Σ|a·b| (the scale of a summation's rounding error). */
@@ -92,6 +94,48 @@ describe('wasm gemm (float32x4 and float64x2, blocked and packed)', () => {
         if (i > 0) expect(lo).toBe(r[i - 1]![1])
       })
       expect(r.length).toBeLessThanOrEqual(parts)
+    }
+  })
+})
+
+describe('the Web Worker pool (symgrad/web), driven by worker_threads standing in for Web Workers', () => {
+  /** A Web-Worker-like object over a worker_threads worker that runs `source` with onmessage/postMessage/close globals. */
+  function spawn(source: string): WorkerLike {
+    const w = new Worker(
+      `const { parentPort } = require('node:worker_threads')
+       globalThis.postMessage = (m) => parentPort.postMessage(m)
+       globalThis.close = () => parentPort.close()
+       parentPort.on('message', (data) => globalThis.onmessage({ data }))
+       ${source}`,
+      { eval: true },
+    )
+    w.unref()
+    const like: WorkerLike = { postMessage: (m) => w.postMessage(m), onmessage: null, terminate: () => void w.terminate() }
+    w.on('message', (data) => like.onmessage?.({ data }))
+    return like
+  }
+  const tick = () => new Promise((r) => setTimeout(r, 20))
+
+  it('attaches asynchronously (products run alone until then) and gives the same bits as one thread', async () => {
+    const web = webThreadPool(2, spawn)
+    try {
+      const [m, n, k] = [64, 200, 150]
+      const s = setup('float32', m, n, k)
+      const twoWeb = gemmRunner({ dtype: 'float32', memory: s.memory, scratch: 0, pool: web, threshold: 0 })
+      s.one.run(s.a, false, s.b, true, s.c, m, n, k, false)
+      let attached = false
+      for (let i = 0; i < 200 && !attached; i++) {
+        twoWeb.run(s.a, false, s.b, true, s.c2, m, n, k, false)
+        attached = web.attach(s.memory, [gemmModule('float32', true)!]) !== undefined
+        if (!attached) await tick()
+      }
+      expect(attached).toBe(true)
+      twoWeb.run(s.a, false, s.b, true, s.c2, m, n, k, false)
+      const x = new Uint8Array(s.memory.buffer, s.c, m * n * 4)
+      const y = new Uint8Array(s.memory.buffer, s.c2, m * n * 4)
+      expect(Buffer.compare(Buffer.from(x), Buffer.from(y))).toBe(0)
+    } finally {
+      await web.close()
     }
   })
 })

@@ -45,11 +45,10 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
     runtime: (): Runtime => {
       const memory = pool !== undefined ? new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true }) : new WebAssembly.Memory({ initial: 1 })
       const threads = pool?.threads ?? 1
-      const poolId = pool?.attach(memory, [gemmModule(o.dtype, true)!])
       return {
         ...jsBackend.runtime(),
         arena: wasmArena(o.dtype, memory, threads * gemmScratch),
-        gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...(pool !== undefined ? { pool } : {}), ...(poolId !== undefined ? { poolId } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }),
+        gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...(pool !== undefined ? { pool } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }),
       }
     },
   }

@@ -145,12 +145,16 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
       if (kept.has(k)) kept.set(k, inShapes[k]!)
     })
     fn(rt, I, C, bufs, D, g.calls)
-    const outs = p.outputs.map((o, k) => {
+    const outs = p.outputs.map((o, k): Tensor => {
       const shape = outShapes[k]!
       const n = S.size(shape)
       const src = source(o)
-      const data = src instanceof Float64Array ? (owned ? src.subarray(0, n) : src.slice(0, n)) : Float64Array.from(src.subarray(0, n))
-      return { shape, data }
+      if (src instanceof Float64Array) return { shape, data: owned ? src.subarray(0, n) : src.slice(0, n) }
+      // float32: owned outputs convert when read (valid until the next call, like the views), so a
+      // carried output nobody reads costs nothing
+      if (!owned) return { shape, data: Float64Array.from(src.subarray(0, n)) }
+      let data: Float64Array | undefined
+      return { shape, get data() { return (data ??= Float64Array.from(src.subarray(0, n))) } }
     })
     for (const [k, o] of carry) {
       const src = source(p.outputs[o]!)

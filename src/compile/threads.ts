@@ -33,7 +33,7 @@ export const CTL = {
   seq: 0,
   /** Workers done with the current command; the caller waits on it. */
   done: 1,
-  /** 1 = attach (take the message waiting on the port), 2 = run, 3 = exit. */
+  /** 1 = attach (take the message waiting on the port), 2 = run, 3 = exit, 4 = yield to the event loop. */
   command: 2,
   id: 3,
   module: 4,
@@ -61,21 +61,21 @@ export function splitRange(n: number, parts: number, align: number): [number, nu
 }
 
 /**
- * The worker side of the protocol, as source text shared by the Node and browser pools: `boot`
- * is called with the control array and a function returning the next attach message
- * `{ id, memory, modules }` synchronously. Kept as a string so the worker needs no module loader.
+ * The worker side of the protocol, as source text shared by the Node and browser pools:
+ * `workerLoop(ctl, self, nextAttach, insts, seen)` serves commands until exit (returns −1) or
+ * yield (returns the sequence number seen, to resume with); `nextAttach()` returns the waiting
+ * attach message `{ id, memory, modules }` synchronously (Node), `insts` maps attach ids to the
+ * modules' exports. Kept as a string so a worker needs no module loader.
  */
 export const workerLoop = `
-function workerLoop(ctl, self, nextAttach) {
-  const insts = new Map()
-  let seen = 0 // the caller waits for every worker after each command, so none is missed
+function workerLoop(ctl, self, nextAttach, insts, seen) {
   for (;;) {
     Atomics.wait(ctl, ${CTL.seq}, seen)
     const seq = Atomics.load(ctl, ${CTL.seq})
     if (seq === seen) continue
     seen = seq
     const cmd = Atomics.load(ctl, ${CTL.command})
-    if (cmd === 3) return
+    if (cmd === 3) return -1
     try {
       if (cmd === 1) {
         const m = nextAttach()
@@ -95,9 +95,19 @@ function workerLoop(ctl, self, nextAttach) {
     }
     Atomics.add(ctl, ${CTL.done}, 1)
     Atomics.notify(ctl, ${CTL.done})
+    // 4 = yield: back to the event loop (a browser worker takes its messages there), resumed with seen
+    if (cmd === 4) return seen
   }
 }
 `
+
+/** Issues a command without arguments (attach, exit, yield) to every worker. */
+export function postCommand(ctl: Int32Array, command: 1 | 3 | 4): void {
+  Atomics.store(ctl, CTL.done, 0)
+  Atomics.store(ctl, CTL.command, command)
+  Atomics.add(ctl, CTL.seq, 1)
+  Atomics.notify(ctl, CTL.seq)
+}
 
 /** Writes a run command for `args.length − 1` workers into the control block and wakes them. */
 export function postRun(ctl: Int32Array, id: number, module: number, fn: number, args: readonly (readonly number[])[]): void {

@@ -11,12 +11,12 @@
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { SymgradError } from '../core/errors.js'
-import { CTL, postRun, exportIndex, workerLoop, type ThreadPool } from '../compile/threads.js'
+import { CTL, postCommand, postRun, exportIndex, workerLoop, type ThreadPool } from '../compile/threads.js'
 
 const workerSource = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads')
 ${workerLoop}
-workerLoop(workerData.ctl, workerData.self, () => receiveMessageOnPort(workerData.port).message)
+workerLoop(workerData.ctl, workerData.self, () => receiveMessageOnPort(workerData.port).message, new Map(), 0)
 `
 
 /** A pool of `threads` threads in all (this one included); `threads` ≤ 1 gives a pool that runs alone. */
@@ -50,10 +50,7 @@ export function threadPool(threads: number): ThreadPool {
       if (had !== undefined) return had
       const id = nextId++
       for (const p of ports) p.postMessage({ id, memory, modules })
-      Atomics.store(ctl, CTL.done, 0)
-      Atomics.store(ctl, CTL.command, 1)
-      Atomics.add(ctl, CTL.seq, 1)
-      Atomics.notify(ctl, CTL.seq)
+      postCommand(ctl, 1)
       wait()
       known.set(memory, id)
       modulesOf.set(id, modules)
@@ -73,9 +70,7 @@ export function threadPool(threads: number): ThreadPool {
       if (failed !== 0) throw new SymgradError('value', `thread pool: kernel '${fn}' failed on worker ${failed}`)
     },
     close: async () => {
-      Atomics.store(ctl, CTL.command, 3)
-      Atomics.add(ctl, CTL.seq, 1)
-      Atomics.notify(ctl, CTL.seq)
+      postCommand(ctl, 3)
       await Promise.all(workers.map((w) => w.terminate()))
       known.clear()
     },

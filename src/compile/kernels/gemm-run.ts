@@ -44,11 +44,11 @@ export interface GemmOptions {
   readonly memory: WebAssembly.Memory
   /** Byte address of per-thread scratch: thread t uses [scratch + t·gemmScratch, +gemmScratch). */
   readonly scratch: number
+  /**
+   * Threads for large products; the memory must be shared. The memory is attached to the pool on
+   * the first large product (and again while the pool cannot take it yet: such products run alone).
+   */
   readonly pool?: ThreadPool
-  /** Pool id of this memory (from pool.attach), when it is shared with the pool's workers. */
-  readonly poolId?: number
-  /** Index of this dtype's gemm module in the modules attached to the pool. */
-  readonly poolModule?: number
   /** Multiply-adds from which a product is split across threads. */
   readonly threshold?: number
 }
@@ -63,7 +63,8 @@ export function gemmRunner(o: GemmOptions): GemmRunner {
   const s = shapeOf(o.dtype)
   const NR = s.NV * s.lanes.lanes
   const threshold = o.threshold ?? defaultThreshold
-  const pool = o.pool
+  const pool = shared && o.pool !== undefined && o.pool.threads > 1 ? o.pool : undefined
+  let poolId: number | undefined
   return {
     run: (a, tA, b, tB, c, m, n, k, accumulate) => {
       if (m === 0 || n === 0) return
@@ -72,13 +73,14 @@ export function gemmRunner(o: GemmOptions): GemmRunner {
         if (!accumulate) new Uint8Array(o.memory.buffer, c, m * n * s.lanes.bytes).fill(0)
         return
       }
-      const T = pool === undefined || o.poolId === undefined ? 1 : pool.threads
-      if (T === 1 || m * n * k < threshold) return gemm(a, ta, b, tb, c, m, n, k, acc, 0, m, 0, n, o.scratch)
+      if (pool === undefined || m * n * k < threshold) return gemm(a, ta, b, tb, c, m, n, k, acc, 0, m, 0, n, o.scratch)
+      poolId ??= pool.attach(o.memory, [mod])
+      if (poolId === undefined) return gemm(a, ta, b, tb, c, m, n, k, acc, 0, m, 0, n, o.scratch)
       const byRows = m >= n
-      const parts = byRows ? splitRange(m, T, s.MR) : splitRange(n, T, NR)
+      const parts = byRows ? splitRange(m, pool.threads, s.MR) : splitRange(n, pool.threads, NR)
       const args = parts.map(([lo, hi], t) =>
         byRows ? [a, ta, b, tb, c, m, n, k, acc, lo, hi, 0, n, o.scratch + t * gemmScratch] : [a, ta, b, tb, c, m, n, k, acc, 0, m, lo, hi, o.scratch + t * gemmScratch])
-      pool!.run(o.poolId!, o.poolModule ?? 0, 'gemm', args, () => gemm(...args[0]!))
+      pool.run(poolId, 0, 'gemm', args, () => gemm(...args[0]!))
     },
   }
 }
