@@ -77,7 +77,7 @@ describe('unbounded allocation: sizes are checked against documented limits befo
     ['--hidden 1e12', () => ['train', ...run, '--hidden', '1e12'], () => '--hidden: the model [2, 1000000000000, 3] has 6000000000003 parameters, over the limit of 10000000 (raise it with SYMGRAD_MAX_PARAMETERS=<n>)'],
     ['gradcheck --hidden 1e7', () => ['gradcheck', '--hidden', '1e7'], () => 'gradcheck: --hidden: the model [5, 10000000, 4] has 100000004 parameters, over the limit of 10000000 (raise it with SYMGRAD_MAX_PARAMETERS=<n>)'],
     ['search --grid 1e6', () => ['search', ...common, '--grid', '1e6', '--out', f('best.json')], () => '--grid: 3000000000000 trials per round, over the limit of 10000 (raise it with SYMGRAD_MAX_TRIALS=<n>)'],
-    ['4,000 hidden layers in a config', () => ['train', ...run.filter((a) => a !== '--hidden' && a !== '8'), '--config', f('layers.json')], () => 'config.hidden: 4000 hidden layers, over the limit of 256 (raise it with SYMGRAD_MAX_LAYERS=<n>)'],
+    ['4,000 hidden layers in a config', () => ['train', ...run.filter((a) => a !== '--hidden' && a !== '8'), '--config', f('layers.json')], () => `${f('layers.json')}: config.hidden: 4000 hidden layers, over the limit of 256 (raise it with SYMGRAD_MAX_LAYERS=<n>)`],
     ['20,000 hidden layers as a flag', () => ['train', ...run, '--hidden', Array.from({ length: 20_000 }, () => '2').join(',')], () => '--hidden: 20000 hidden layers, over the limit of 256 (raise it with SYMGRAD_MAX_LAYERS=<n>)'],
     ['an IDX gzip bomb', () => ['train', ...run, '--data', `idx:${f('bomb.idx.gz')},${f('lb.idx')}`], () => `${f('bomb.idx.gz')}: inflates to more than the 176 bytes its header promises (a damaged file or a gzip bomb)`],
   ]
