@@ -9,6 +9,7 @@
  * caller into fixed parts whose results do not depend on which thread ran them (kernels/gemm-run.ts
  * splits rows or columns of C, never the sum over k), so 1 and N threads give the same bits.
  */
+import { SymgradError } from '../core/errors.js'
 
 export interface ThreadPool {
   /** Threads a task is split over, the caller's included (≥ 1). */
@@ -131,4 +132,24 @@ export function postRun(ctl: Int32Array, id: number, module: number, fn: number,
 /** The export index a worker resolves `fn` to (workers see the same export order). */
 export function exportIndex(module: WebAssembly.Module, fn: string): number {
   return WebAssembly.Module.exports(module).map((e) => e.name).indexOf(fn)
+}
+
+/**
+ * The caller's side of a run: posts parts 1… to the workers, runs part 0 itself, waits with
+ * `wait` until every worker is done, and throws if a worker's kernel failed.
+ */
+export function runParts(
+  ctl: Int32Array, workers: number, modules: readonly WebAssembly.Module[] | undefined,
+  id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void, wait: () => void,
+): void {
+  if (args.length <= 1 || workers === 0) return self()
+  if (modules === undefined) throw new SymgradError('value', `thread pool: memory ${id} is not attached`)
+  postRun(ctl, id, module, exportIndex(modules[module]!, fn), args.slice(0, workers + 1))
+  try {
+    self()
+  } finally {
+    wait()
+  }
+  const failed = Atomics.load(ctl, CTL.failed)
+  if (failed !== 0) throw new SymgradError('value', `thread pool: kernel '${fn}' failed on worker ${failed}`)
 }

@@ -10,8 +10,7 @@
  *   await pool.close()
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
-import { SymgradError } from '../core/errors.js'
-import { CTL, postCommand, postRun, exportIndex, workerLoop, type ThreadPool } from '../compile/threads.js'
+import { CTL, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
 
 const workerSource = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads')
@@ -56,19 +55,7 @@ export function threadPool(threads: number): ThreadPool {
       modulesOf.set(id, modules)
       return id
     },
-    run: (id, module, fn, args, self) => {
-      if (args.length <= 1 || workers.length === 0) return self()
-      const mods = modulesOf.get(id)
-      if (mods === undefined) throw new SymgradError('value', `thread pool: memory ${id} is not attached`)
-      postRun(ctl, id, module, exportIndex(mods[module]!, fn), args.slice(0, workers.length + 1))
-      try {
-        self()
-      } finally {
-        wait()
-      }
-      const failed = Atomics.load(ctl, CTL.failed)
-      if (failed !== 0) throw new SymgradError('value', `thread pool: kernel '${fn}' failed on worker ${failed}`)
-    },
+    run: (id, module, fn, args, self) => runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, args, self, wait),
     close: async () => {
       postCommand(ctl, 3)
       await Promise.all(workers.map((w) => w.terminate()))

@@ -11,8 +11,7 @@
  *   const pool = webThreadPool(navigator.hardwareConcurrency)
  *   const f = compile(outs, { dtype: 'float32', threads: pool })
  */
-import { SymgradError } from '../core/errors.js'
-import { CTL, exportIndex, postCommand, postRun, workerLoop, type ThreadPool } from '../compile/threads.js'
+import { CTL, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
 
 /** The part of the Web Worker interface the pool uses. */
 export interface WorkerLike {
@@ -91,19 +90,7 @@ export function webThreadPool(threads: number, spawn: (source: string) => Worker
       spin()
       return undefined
     },
-    run: (id, module, fn, args, self) => {
-      if (args.length <= 1 || workers.length === 0) return self()
-      const mods = modulesOf.get(id)
-      if (mods === undefined) throw new SymgradError('value', `thread pool: memory ${id} is not attached`)
-      postRun(ctl, id, module, exportIndex(mods[module]!, fn), args.slice(0, workers.length + 1))
-      try {
-        self()
-      } finally {
-        spin()
-      }
-      const failed = Atomics.load(ctl, CTL.failed)
-      if (failed !== 0) throw new SymgradError('value', `thread pool: kernel '${fn}' failed on worker ${failed}`)
-    },
+    run: (id, module, fn, args, self) => runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, args, self, spin),
     close: async () => {
       postCommand(ctl, 3)
       for (const w of workers) w.terminate()
