@@ -3,6 +3,7 @@
  * and each matrix product is listed with its shape, time and GFLOP/s.
  *
  *   npx tsx bench/profile-step.ts [small|big] [steps] [--dtype=float32] [--threads=2] [--simd=false]
+ *   npx tsx bench/profile-step.ts conv [steps]      (the convnet of bench:conv: bench/profile-conv.ts)
  *
  * float64 (default) profiles the JavaScript backend's loss-and-gradients program, as
  * `symgrad-compiled` runs it; float32 profiles the step `symgrad-f32` runs (WebAssembly backend,
@@ -19,6 +20,11 @@ import type { Backend, Runtime } from '../src/compile/backend.js'
 import type { GemmRunner } from '../src/compile/kernels/gemm-run.js'
 import { threadPool } from '../src/node/threads.js'
 import { configs, initParams, loadMnist, LR, median } from './common.js'
+
+if (process.argv[2] === 'conv') {
+  await import('./profile-conv.js')
+  process.exit(0)
+}
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))

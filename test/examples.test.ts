@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { run as backprop } from '../examples/01-backprop-by-hand.js'
 import { run as xor, targets } from '../examples/02-xor.js'
+import { run as convnetDemo } from '../examples/07-convnet.js'
 
 describe('examples/01-backprop-by-hand', () => {
   const r = backprop()
@@ -51,4 +52,17 @@ describe('examples/02-xor', () => {
     expect(a.predictions).toEqual(b.predictions)
     expect(xor({ seed: 6, steps: 50 }).predictions).not.toEqual(a.predictions)
   })
+})
+
+describe('examples/07-convnet', () => {
+  it('trains the small convnet on a slice of MNIST, draws its filters and maps, and passes gradcheck', () => {
+    const r = convnetDemo({ trainSize: 1280, epochs: 1 })
+    expect(r.testAccuracy).toBeGreaterThan(0.6)
+    expect(r.summary).toContain('conv1     conv 5×5, 8→16')
+    // 8 tiles of 5×5 at scale 10 with 2-pixel gaps: 3 columns, 3 rows
+    expect([r.filters.width, r.filters.height]).toEqual([3 * 52 + 2, 3 * 52 + 2])
+    expect(r.maps).toHaveLength(3)
+    expect(r.label).toBe(7)
+    for (const g of r.gradcheck) expect(g.maxRelError, g.name).toBeLessThanOrEqual(1e-7)
+  }, 120_000)
 })

@@ -8,7 +8,8 @@ import { withScale } from './support/scaleLayer.js'
 import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
 import { spiral } from '../src/data/datasets.js'
-import { loadCheckpoint, saveCheckpoint } from '../src/io/atomic.js'
+import { loadCheckpoint, loadSpec, saveCheckpoint, writeFileAtomic } from '../src/io/atomic.js'
+import { encodeSpec } from '../src/io/spec.js'
 import { dense, relu } from '../src/nn/layers.js'
 import { sequentialWith } from '../src/nn/model.js'
 import { adam } from '../src/optim/index.js'
@@ -33,5 +34,14 @@ describe('checkpoints of user layer kinds', () => {
     expect(T.equal(back.right.state.params['scale0.s']!, state.params['scale0.s']!)).toBe(true)
     const without = loadCheckpoint(path)
     expect(E.isLeft(without) && without.left.message).toMatch(/checkpoint\.spec\.layers\[1\]\.kind: expected one of 'dense' \| .*, got "scale"/)
+  })
+  it('spec files load through the registry too', () => {
+    const model = sequentialWith(layers)(dense(2, 4), { kind: 'scale', by: 3 }, dense(4, 2))
+    const path = join(dir, 'spec.json')
+    expect(E.isRight(writeFileAtomic(path, JSON.stringify(encodeSpec(model.spec))))).toBe(true)
+    const back = loadSpec(path, layers)
+    expect(E.isRight(back) && back.right).toEqual(model.spec)
+    const without = loadSpec(path)
+    expect(E.isLeft(without) && without.left.message).toMatch(/spec\.json: spec\.layers\[1\]\.kind: expected one of .*, got "scale"/)
   })
 })

@@ -67,6 +67,7 @@ describe('a layer kind is one record', () => {
     }
     const proto = JSON.parse('{ "layers": [{ "kind": "dense", "in": 2, "out": 2, "__proto__": { "x": 1 } }] }')
     expect(E.isLeft(decodeSpec(proto))).toBe(true)
+    expect(() => sequential(...loose(dense(2, 2), JSON.parse('{ "kind": "dropout", "__proto__": { "keep": 0.5 } }')))).toThrow(/unknown field layers\[1\]\.__proto__/)
     expect(() => defineLayer({ ...scale, kind: 'no spaces' })).toThrow(/kind must be an identifier/)
   })
 })

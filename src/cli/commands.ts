@@ -29,7 +29,8 @@ import { queueTarget } from './queueCommands.js'
 /** Flags that set RunConfig fields (shared by train, search and ensemble). */
 export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunConfig }> = {
   config: { kind: 'string', help: 'JSON file with any run config fields (flags override it; see below)', key: 'data' },
-  data: { kind: 'string', help: 'mnist (bundled digits) | spiral | xor | idx:<images>,<labels> | cifar:<file>[,<file>…] | csv:<file> (label,x1,…,xD lines)   [mnist]', key: 'data' },
+  data: { kind: 'string', help: 'mnist (60k/10k) | fashion (Fashion-MNIST) | mnist-sample (bundled 10k digits) | spiral | xor | idx:<images>,<labels> | cifar:<file>[,<file>…] | csv:<file> (label,x1,…,xD lines)   [mnist]', key: 'data' },
+  model: { kind: 'string', help: 'mlp (dense layers of --hidden) | convnet (5×5 convolutions, 8 and 16 filters) | lenet (16 and 32 filters); convnets start from adam, lr 0.002 halved each epoch, 3 epochs, batch 64, l2 0   [mlp]', key: 'model' },
   hidden: { kind: 'string', help: 'hidden widths, comma separated, e.g. 200 or 100,50   [200]', key: 'hidden' },
   init: { kind: 'string', help: `${initNames.join(' | ')}   [he]`, key: 'init' },
   loss: { kind: 'string', help: 'softmax | svm   [softmax]', key: 'loss' },

@@ -148,6 +148,10 @@ export async function main(argv: readonly string[], err: (line: string) => void 
       err(`symgrad: ${e.message}`)
       return 2
     }
+    if (e instanceof Error && e.name === 'QueueError') {
+      err(`symgrad: ${cmd}: ${e.message}`)
+      return 1
+    }
     throw e
   }
 }

@@ -41,7 +41,8 @@ export async function workerCommand(a: ParsedArgs): Promise<number> {
     return 0
   } catch (e) {
     console.error(`symgrad: worker: ${e instanceof Error ? e.message : String(e)}`)
-    return 1
+    // nothing is left to run, and BullMQ's reconnecting connections would only add noise
+    process.exit(1)
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
   }

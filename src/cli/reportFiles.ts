@@ -10,7 +10,7 @@ import { reason, writeFileAtomic } from '../io/atomic.js'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
 import type { Check } from '../train/diagnostics.js'
-import { accuracySvg, boundarySvg, captions, learningRateSvg, lossSvg, ratioSvg, reportHtml, weightTiles, type Boundary } from '../train/report.js'
+import { accuracySvg, boundarySvg, captions, filterTiles, learningRateSvg, lossSvg, ratioSvg, reportHtml, weightTiles, type Boundary } from '../train/report.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { TrainState } from '../train/TrainState.js'
 
@@ -49,7 +49,14 @@ export function writeReport(r: ReportInput): E.Either<SymgradError, string> {
   ]
   for (const i of images) files.push([i.file, i.svg])
   const pics: { file: string; caption: string }[] = images.map(({ file, caption }) => ({ file, caption }))
-  if (r.firstLayer) {
+  if (r.firstLayer && r.firstLayer.w.shape.length === 4) {
+    const w = r.firstLayer.w
+    const ras = filterTiles(w)
+    const png = new PNG({ width: ras.width, height: ras.height })
+    png.data = Buffer.from(ras.data)
+    files.push(['filters.png', new Uint8Array(PNG.sync.write(png))])
+    pics.push({ file: 'filters.png', caption: `First-layer convolution filters, one ${w.shape[2]}×${w.shape[3]} tile per filter (${w.shape[0]}, each scaled to its own range${w.shape[1] === 3 ? ', in colour' : w.shape[1] === 1 ? '' : ', channel 0'}): light/dark bands are edge detectors at the band's orientation; filters that stay speckled have learned little.` })
+  } else if (r.firstLayer) {
     const ras = weightTiles(r.firstLayer.w, r.firstLayer.image)
     const png = new PNG({ width: ras.width, height: ras.height })
     png.data = Buffer.from(ras.data)

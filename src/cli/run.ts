@@ -15,6 +15,9 @@ import { evaluateAccuracy, initTrainState, train } from '../train/loop.js'
 import { buildPrograms } from '../train/programs.js'
 import type { TrainState } from '../train/TrainState.js'
 import { loadData, type LoadedData } from './data.js'
+import type { Model } from '../nn/model.js'
+
+const paramCount = (m: Model): number => Object.values(m.paramShapes).reduce((a, s) => a + s.reduce((p, d) => p * d, 1), 0)
 import { progress } from './progress.js'
 import { writeReport } from './reportFiles.js'
 import { decisionBoundary } from '../train/boundary.js'
@@ -51,10 +54,13 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
   const data = o.data ? E.right(o.data) : loadData(c)
   if (E.isLeft(data)) return data
   const { train: tr, validation, test, image } = data.right
-  const model = buildModel(c, D.features(tr), tr.classes)
+  const model = buildModel(c, D.features(tr), tr.classes, image)
+  const arch = (c.model ?? 'mlp') === 'mlp'
+    ? `mlp [${[D.features(tr), ...c.hidden, tr.classes].join(', ')}] ${c.activation ?? 'relu'}${c.batchNorm === true ? ' + batch norm' : ''}${c.keep < 1 ? ` + dropout (keep ${c.keep})` : ''}`
+    : `${c.model} (${paramCount(model)} parameters)`
   const config = buildTrainConfig(c, D.size(tr), image)
   log(`symgrad: ${c.data} (${D.size(tr)} train / ${D.size(validation)} validation / ${D.size(test)} test), ` +
-    `mlp [${[D.features(tr), ...c.hidden, tr.classes].join(', ')}] ${c.activation ?? 'relu'}${c.batchNorm === true ? ' + batch norm' : ''}${c.keep < 1 ? ` + dropout (keep ${c.keep})` : ''}, ` +
+    `${arch}, ${c.optimizer} lr ${c.learningRate} (${c.schedule}), ` +
     `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}${c.dtype === 'float32' ? ', float32' : ''}`)
   log(`optimizer: ${describeOptimizer(c)}`)
 
@@ -98,9 +104,9 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
     if (E.isLeft(saved)) return saved
   }
   if (o.report !== undefined) {
-    const w = st.params['dense0.W']
+    const w = st.params['conv0.W'] ?? st.params['dense0.W']
     const page = writeReport({
-      dir: o.report, title: `symgrad: ${c.data}, mlp [${[D.features(tr), ...c.hidden, tr.classes].join(', ')}]`, checks, state: st,
+      dir: o.report, title: `symgrad: ${c.data}, ${arch}`, checks, state: st,
       facts: [
         ['test accuracy', pct(testAccuracy)], ['final validation accuracy', pct(validationAccuracy)],
         ['steps', String(st.step)], ['status', st.status], ['wall time', `${seconds.toFixed(1)} s`],

@@ -20,7 +20,7 @@ import { mlpParameters } from '../io/limits.js'
 import { checkRun, cliLimits } from './checks.js'
 import { decodeCheckpoint, type Loaded } from '../io/checkpoint.js'
 import { checkDataFits } from '../io/spec.js'
-import { buildModel, buildTrainConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
+import { buildModel, buildTrainConfig, convnetRunConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
 import type { TrainState } from '../train/TrainState.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, orExit } from './commands.js'
@@ -71,7 +71,8 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   const every = a.flags['save-every-epoch'] === true
   if (every && typeof save !== 'string') throw new ArgError('train: --save-every-epoch needs --save <checkpoint.json>')
   const r0 = typeof resumePath === 'string' ? resume(resumePath, a, warn) : undefined
-  const c = r0?.c ?? configFromArgs(a, defaultRunConfig, true)
+  const convnet = a.flags['model'] === 'convnet' || a.flags['model'] === 'lenet'
+  const c = r0?.c ?? configFromArgs(a, convnet ? convnetRunConfig : defaultRunConfig, true)
   const data = r0?.data ?? orExit(loadData(c))
   const limits = orExit(cliLimits())
   orExit(checkRun(c, data, limits))
@@ -82,7 +83,7 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   if (typeof save === 'string') orExit(checkWritable(save, Math.ceil(mlpParameters(widths) * 8 * (4 / 3) * 4) + (1 << 16)))
   const release = typeof save === 'string' ? orExit(lockForWriting(save)) : () => {}
   try {
-    const spec = buildModel(c, D.features(data.train), data.train.classes).spec
+    const spec = buildModel(c, D.features(data.train), data.train.classes, data.image).spec
     const write = (state: TrainState) => saveCheckpoint(save as string, { spec, run: c, state })
     const r = runTraining(c, {
       report,

@@ -11,6 +11,7 @@ import { wasmMatmul } from './kernels/matmul-wasm.js'
 import { reduce } from './kernels/reduce.js'
 import { gatherLabel, oneHot } from './kernels/labels.js'
 import * as conv from './kernels/conv.js'
+import { wasmConv } from './kernels/conv-wasm.js'
 import * as pool from './kernels/pool.js'
 import { spatialKernels } from './backend-spatial.js'
 
@@ -128,9 +129,22 @@ function fastestMatmul(): Matmul {
     w.run(A, aOff, tA, B, bOff, tB, C, cOff, m, n, k, accumulate)
 }
 
+/**
+ * The convolution kernels: on the WebAssembly SIMD gemm where the engine has it (kernels/conv-wasm.ts,
+ * whole groups of images per product), else im2col + the JavaScript matmul per image (kernels/conv.ts).
+ */
+function fastestConv(mm: Matmul, scratch: MatmulScratch): conv.ConvKernels {
+  return wasmConv() ?? conv.jsConv(mm, scratch)
+}
+
 /** Options of the JavaScript backend: `simd: false` keeps every kernel in plain JavaScript. */
 export function makeJsBackend(options: { readonly simd?: boolean } = {}): Backend {
-  return options.simd === false ? { ...jsBackend, name: 'js-scalar', runtime: () => ({ ...jsBackend.runtime(), matmul }) } : jsBackend
+  if (options.simd !== false) return jsBackend
+  const runtime = () => {
+    const scratch = matmulScratch()
+    return { ...jsBackend.runtime(), matmul, scratch, conv: conv.jsConv(matmul, scratch) }
+  }
+  return { ...jsBackend, name: 'js-scalar', runtime }
 }
 
 export const jsBackend: Backend = {
@@ -138,8 +152,9 @@ export const jsBackend: Backend = {
   elementwise: jsElementwise,
   kernels: jsKernels,
   scalarCalls: true,
-  runtime: () => ({
-    matmul: fastestMatmul(), reduce, oneHot, gatherLabel, scratch: matmulScratch(),
-    spatial: { ...conv, ...pool }, convScratch: conv.convScratch(),
-  }),
+  runtime: () => {
+    const mm = fastestMatmul()
+    const scratch = matmulScratch()
+    return { matmul: mm, reduce, oneHot, gatherLabel, scratch, spatial: pool, conv: fastestConv(mm, scratch) }
+  },
 }

@@ -31,7 +31,7 @@ function poolDims(c: KernelCtx, x: readonly string[]): string {
 
 const conv = (fn: string, dims: (c: KernelCtx) => string) => (c: KernelCtx) => {
   const [a, b] = c.args as [number, number]
-  return `rt.spatial.${fn}(${c.arr(a)}, ${c.arr(b)}, ${c.arr(c.eqn.out)}, ${dims(c)}, rt.matmul, rt.scratch, rt.convScratch);`
+  return `rt.conv.${fn}(${c.arr(a)}, ${c.arr(b)}, ${c.arr(c.eqn.out)}, ${dims(c)});`
 }
 
 const k = (emit: (c: KernelCtx) => string): KernelCode => ({ emit })

@@ -28,6 +28,7 @@ import { decodeRunConfig } from './runConfig.js'
 import { parseJson } from './json.js'
 import { limitsFromEnv, limitVars } from './limits.js'
 import { decodeSpec } from './spec.js'
+import type { LayerRegistry } from '../nn/LayerDef.js'
 
 const reasons: Record<string, string> = {
   ENOENT: 'no such file or folder',
@@ -363,8 +364,8 @@ export function loadRunConfig(path: string, base: RunConfig = defaultRunConfig, 
   return E.isLeft(json) ? json : inFile(path, decodeRunConfig(json.right, base, 'config', optimizers))
 }
 
-/** A model spec file, decoded. */
-export function loadSpec(path: string): Either<SymgradError, ModelSpec> {
+/** A model spec file, decoded (layer kinds from `layers`, default the built-ins). */
+export function loadSpec(path: string, layers?: LayerRegistry): Either<SymgradError, ModelSpec> {
   const json = readJsonFile(path)
-  return E.isLeft(json) ? json : inFile(path, decodeSpec(json.right))
+  return E.isLeft(json) ? json : inFile(path, decodeSpec(json.right, 'spec', layers))
 }

@@ -24,7 +24,7 @@ import { SymgradError as Err } from '../core/errors.js'
 import { hyperC } from '../optim/hyper.js'
 import { decodeHyper, optimizerNames, type OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
-import { defaultRunConfig, runInits, runLosses, runPreprocess, runSchedules, type RunConfig } from '../train/config.js'
+import { defaultRunConfig, runInits, runLosses, runPreprocess, runSchedules, runModels, type RunConfig } from '../train/config.js'
 import { decodeWith, describe, FiniteNumber, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, recordOf, struct, UnitInterval } from './codecs.js'
 
 const dataName = "'mnist' | 'mnist-sample' | 'fashion' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>'"
@@ -79,6 +79,7 @@ function runConfigFields(names: readonly string[]) {
     activation: oneOf(activationNames),
     batchNorm: t.boolean,
     dtype: oneOf(dtypes),
+    model: oneOf(runModels),
   }
 }
 

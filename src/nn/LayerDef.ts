@@ -24,6 +24,10 @@
  *   const model = sequentialWith(layers)(dense(2, 4), { kind: 'scale', by: 2 }, dense(4, 3))
  *   decodeModel(json, 'spec', layers)                   // specs naming 'scale' now decode
  *
+ * Option names `kind` and `name` are reserved; `in` and `out`, when a layer has them, are its
+ * entries per example in and out (dense's widths), checked against the layers around it — name
+ * other sizes otherwise (a convolution's `inChannels`, `outChannels`).
+ *
  * Leaving out a piece, or returning parameters from `init` that `params` does not declare (or the
  * other way round), is a type error. `layerLaws(registry)` (laws/) then checks every kind: gradients
  * vs central differences in train and test mode, the inference form, init and the JSON round trip. Shapes are per example: a layer sees activations `[N, ...inShape]`.

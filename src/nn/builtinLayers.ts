@@ -8,5 +8,11 @@ import { flattenLayer } from './kinds/flatten.js'
 import { layerNormLayer } from './kinds/layerNorm.js'
 import { maxoutLayer } from './kinds/maxout.js'
 import { reshapeLayer } from './kinds/reshape.js'
+import { convLayer } from './kinds/conv.js'
+import { avgPoolLayer, maxPoolLayer } from './kinds/pool.js'
+import { spatialBatchNormLayer } from './kinds/spatialBatchNorm.js'
+import { channelsFirstLayer } from './kinds/channelsFirst.js'
 
-export const builtinLayers: LayerRegistry = layerRegistry(denseLayer, maxoutLayer, activationLayer, batchNormLayer, dropoutLayer, flattenLayer, reshapeLayer, layerNormLayer)
+export const builtinLayers: LayerRegistry = layerRegistry(denseLayer, maxoutLayer, activationLayer, batchNormLayer, dropoutLayer, flattenLayer, reshapeLayer, layerNormLayer,
+  convLayer, maxPoolLayer, avgPoolLayer, spatialBatchNormLayer, channelsFirstLayer,
+)

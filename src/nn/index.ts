@@ -68,7 +68,17 @@ export {
   type Reshape,
   type LayerNorm,
   leafShapes,
+  type Conv,
+  type Pool,
+  type SpatialBatchNorm,
+  conv,
+  maxPool,
+  avgPool,
+  spatialBatchNorm,
+  channelsFirst,
 } from './layers.js'
+export { type ConvnetOptions, convnet, convnetLayers, smallConvnet, lenet } from './convnets.js'
+export { spatialBatchNormTrain, spatialBatchNormTest } from './spatialBatchNorm.js'
 export {
   type LayerDef,
   type AnyLayerDef,

@@ -52,6 +52,8 @@ export function withDefaults(def: AnyLayerDef, l: LayerJson): LayerJson {
     const v = l[k] ?? (Object.prototype.hasOwnProperty.call(defaults, k) ? defaults[k] : undefined)
     if (v !== undefined) out[k] = v
   }
-  for (const [k, v] of Object.entries(l)) if (v !== undefined && !Object.prototype.hasOwnProperty.call(out, k)) out[k] = v
+  // defineProperty: an own `__proto__` key stays an own (and then unknown, refused) field
+  for (const [k, v] of Object.entries(l))
+    if (v !== undefined && !Object.prototype.hasOwnProperty.call(out, k)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true })
   return out as LayerJson
 }

@@ -12,6 +12,8 @@
  *   batchNorm:      params `L.gamma`, `L.beta` [width]; state `L.runningMean`, `L.runningVar` [width]
  *   layerNorm:      params `L.gamma`, `L.beta` [width]
  *   dropout:        random input `L.u` [N, width] (uniform draws)
+ *   conv:           `L.W` [F, C, KH, KW] and `L.b` [F]
+ *   spatialBatchNorm: params `L.gamma`, `L.beta` [C]; state `L.runningMean`, `L.runningVar` [C]
  * Weights (regularized and max-norm projected by default) are exactly the params named `*.W`.
  */
 import type { LayerRegistry } from './LayerDef.js'
@@ -28,6 +30,10 @@ export { type Dropout, dropout } from './kinds/dropout.js'
 export { type Flatten, flatten } from './kinds/flatten.js'
 export { type Reshape, reshape } from './kinds/reshape.js'
 export { type LayerNorm, layerNorm } from './kinds/layerNorm.js'
+export { type Conv, type ConvLayerOptions, conv } from './kinds/conv.js'
+export { type Pool, maxPool, avgPool } from './kinds/pool.js'
+export { type SpatialBatchNorm, spatialBatchNorm } from './kinds/spatialBatchNorm.js'
+export { type ChannelsFirst, channelsFirst } from './kinds/channelsFirst.js'
 
 /** A layer spec of any kind: its record in the registry says what the other fields are. */
 export interface LayerSpec {

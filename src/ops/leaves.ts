@@ -9,14 +9,15 @@ import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
 import { ShapeError } from '../core/errors.js'
 import { defineOp, shapeAttr } from './Op.js'
-import { Attr } from './attrs.js'
+import { Attr, describeValue, SYMBOL } from './attrs.js'
 
 const leafAttrs = Attr.record({ name: Attr.name, shape: Attr.shape })
 
 function checkShape(name: string, shape: Shape): void {
+  if (!Array.isArray(shape)) throw new ShapeError(`${name}: expected a shape (a list of dimensions), got ${describeValue(shape)}`)
   for (const d of shape)
-    if (typeof d === 'number' ? !Number.isInteger(d) || d < 0 : d.length === 0)
-      throw new ShapeError(`${name}: bad dimension ${JSON.stringify(d)} in shape [${shape.join(',')}]`)
+    if (typeof d === 'number' ? !Number.isInteger(d) || d < 0 : typeof d !== 'string' || !SYMBOL.test(d))
+      throw new ShapeError(`${name}: bad dimension ${typeof d === 'number' ? String(d) : describeValue(d)} in shape [${shape.map((x) => (typeof x === 'number' ? String(x) : typeof x === 'string' && SYMBOL.test(x) ? x : '?')).join(',')}]${typeof d === 'number' ? '' : " (symbols are identifier-like, such as 'N')"}`)
 }
 
 export const inputOp = defineOp({

@@ -28,11 +28,16 @@ export interface GatherOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** Redis went away for good while gathering (the message is one line naming the server). */
+export class QueueError extends Error {
+  override name = 'QueueError'
+}
+
 /** Enqueues the jobs and waits for every outcome; `outcomes[i]` is job i's. */
 export async function runJobs(target: RedisTarget, jobs: readonly Job[], o: GatherOptions = {}): Promise<Outcome[]> {
   const queue = new Queue(QUEUE_NAME, { connection: connectionOptions(target) })
-  let lost: Error | undefined
-  queue.on('error', (e: Error) => (lost = e))
+  let lastError = ''
+  queue.on('error', (e: Error) => (lastError = e.message))
   try {
     const ids = jobs.map(jobId)
     const outcomes: (Outcome | undefined)[] = new Array(jobs.length).fill(undefined)
@@ -54,7 +59,6 @@ export async function runJobs(target: RedisTarget, jobs: readonly Job[], o: Gath
     for (let i = 0; i < jobs.length; i++) if (await settle(i, states[i]!)) found++
     await enqueue(states.flatMap((s, i) => (s === 'unknown' ? [i] : [])))
     for (;;) {
-      if (lost !== undefined && queue.closing) throw lost
       const pending = outcomes.flatMap((x, i) => (x === undefined ? [i] : []))
       const now = await Promise.all(pending.map((i) => queue.getJobState(ids[i]!)))
       let running = 0
@@ -70,7 +74,9 @@ export async function runJobs(target: RedisTarget, jobs: readonly Job[], o: Gath
       if (outcomes.every((x) => x !== undefined)) return outcomes as Outcome[]
       await sleep(o.pollMs ?? 250)
     }
+  } catch (e) {
+    throw new QueueError(`lost Redis at ${target.shown}: ${lastError || (e instanceof Error ? e.message : String(e))}`)
   } finally {
-    await queue.close()
+    await queue.close().catch(() => undefined)
   }
 }

@@ -11,6 +11,7 @@ import { hostname } from 'node:os'
 import type { Worker as Thread } from 'node:worker_threads'
 import { UnrecoverableError, Worker, type Job as BullJob } from 'bullmq'
 import * as E from 'fp-ts/lib/Either.js'
+import { Redis } from 'ioredis'
 import { decodeWith } from '../io/codecs.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { startThread } from '../cli/pool.js'
@@ -94,17 +95,28 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
     log(`${me}: ${id} done in ${r.seconds.toFixed(1)} s: ${r.error !== undefined ? `failed: ${r.error}` : `test accuracy ${(r.accuracy * 100).toFixed(1)}%`}`)
     return MemberOutC.encode(r)
   }
+  // our own client, so that its 'end' (ioredis gave up reconnecting, about a minute) stops the worker
+  const client = new Redis(connectionOptions(target))
   const w = new Worker(QUEUE_NAME, processor, {
-    connection: connectionOptions(target), concurrency: 1, lockDuration, stalledInterval: lockDuration, maxStalledCount: o.maxStalls ?? 3,
+    connection: client, concurrency: 1, lockDuration, stalledInterval: lockDuration, maxStalledCount: o.maxStalls ?? 3,
   })
   let fail: (e: Error) => void = () => {}
   let stop: () => void = () => {}
   const stopped = new Promise<void>((resolve, reject) => ((stop = resolve), (fail = reject)))
-  w.on('error', (e: Error) => {
-    // ioredis gave up reconnecting: the worker cannot go on
-    if (/Connection is closed|max retries|ECONNREFUSED/i.test(e.message) && !w.isRunning()) fail(new Error(`lost Redis at ${target.shown}: ${e.message}`))
+  let lastError = ''
+  const onError = (e: Error) => {
+    if (e.message !== lastError) log(`${me}: Redis at ${target.shown}: ${e.message} (retrying)`)
+    lastError = e.message
+  }
+  client.on('error', onError)
+  w.on('error', onError)
+  client.on('ready', () => (lastError = ''))
+  client.on('end', () => {
+    fail(new Error(`lost Redis at ${target.shown}${lastError !== '' ? `: ${lastError}` : ''}`))
+    void w.close(true)
+    void thread?.terminate()
   })
-  w.on('closed', () => stop())
+  w.on('closed', () => (stop(), client.disconnect()))
   log(`${me}: waiting for jobs on ${target.shown} (queue ${QUEUE_NAME}, lock ${lockDuration} ms)`)
   return {
     close: async () => {

@@ -22,6 +22,8 @@ import * as R from '../core/Random.js'
 import { countBatches } from '../data/batches.js'
 import { initNames } from '../nn/init.js'
 import { mlp, type Model } from '../nn/model.js'
+import { lenet, smallConvnet } from '../nn/convnets.js'
+import { ShapeError } from '../core/errors.js'
 import * as O from '../optim/index.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
 import type { HyperSpec } from '../optim/hyper.js'
@@ -37,6 +39,8 @@ export const runSchedules = ['constant', 'step', 'exponential', 'inverseTime', '
 export const runInits = initNames
 export const runLosses = ['softmax', 'svm'] as const
 export const runPreprocess = ['none', 'center', 'standardize'] as const
+/** mlp: dense layers of `hidden` widths; convnet / lenet: nn/convnets.ts (5×5 convolutions with 8/16 or 16/32 filters). */
+export const runModels = ['mlp', 'convnet', 'lenet'] as const
 
 export interface RunConfig {
   /** mnist (bundled) | spiral | xor | idx:<images>,<labels> | cifar:<file>[,<file>…] | csv:<file> */
@@ -86,6 +90,8 @@ export interface RunConfig {
   readonly batchNorm?: boolean
   /** Number format of the compiled programs (default float64; float32 runs on the WebAssembly SIMD backend). */
   readonly dtype?: Dtype
+  /** The architecture (default mlp, which reads `hidden`; the convnets ignore it). */
+  readonly model?: (typeof runModels)[number]
 }
 
 /** The main job: a two-layer ReLU network on the bundled MNIST digits. */
@@ -94,6 +100,18 @@ export const defaultRunConfig: RunConfig = {
   optimizer: 'momentum', learningRate: 0.05, momentum: 0.9, schedule: 'step', decay: 0.9, decayEvery: 1,
   epochs: 10, batchSize: 128, l2: 1e-4, keep: 1, shift: 1, preprocess: 'center', seed: 1,
 }
+
+/**
+ * The defaults of a convnet run (`symgrad train --model convnet|lenet` starts from these): Adam
+ * with the learning rate halved each epoch, three epochs of batches of 64, random one-pixel shifts.
+ */
+export const convnetRunConfig: RunConfig = {
+  ...defaultRunConfig, model: 'convnet', optimizer: 'adam', learningRate: 0.002, schedule: 'step', decay: 0.5,
+  epochs: 3, batchSize: 64, l2: 0,
+}
+
+/** `npm start`: the small convnet (nn/convnets.ts, 5,994 parameters) on full MNIST. */
+export const startRunConfig: RunConfig = convnetRunConfig
 
 /** The RunConfig fields a search point sets (a numeric `hidden` is one hidden layer of that width). Not validated: decode it. */
 export function pointFields(point: Point): Record<string, unknown> {
@@ -139,12 +157,22 @@ export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, optimizers
   })
 }
 
-export function buildModel(c: RunConfig, inputs: number, classes: number): Model {
-  return mlp([inputs, ...c.hidden, classes], {
-    init: c.init, ...(c.keep < 1 ? { keep: c.keep } : {}),
-    ...(c.activation !== undefined && c.activation !== 'relu' ? { activation: { kind: 'activation' as const, fn: c.activation } } : {}),
-    ...(c.batchNorm === true ? { batchNorm: true } : {}),
-  })
+/**
+ * The run's model for rows of `inputs` features; the convnets need the image shape [H, W, C]
+ * (without it, a square one-channel image is assumed when `inputs` is a square).
+ */
+export function buildModel(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Model {
+  const kind = c.model ?? 'mlp'
+  if (kind === 'mlp')
+    return mlp([inputs, ...c.hidden, classes], {
+      init: c.init, ...(c.keep < 1 ? { keep: c.keep } : {}),
+      ...(c.activation !== undefined && c.activation !== 'relu' ? { activation: { kind: 'activation' as const, fn: c.activation } } : {}),
+      ...(c.batchNorm === true ? { batchNorm: true } : {}),
+    })
+  const side = Math.round(Math.sqrt(inputs))
+  const shape = image ?? (side * side === inputs ? ([side, side, 1] as const) : undefined)
+  if (shape === undefined) throw new ShapeError(`model '${kind}' takes images, but the data rows have ${inputs} features and no image shape`)
+  return kind === 'lenet' ? lenet(shape, classes) : smallConvnet(shape, classes)
 }
 
 /** The TrainConfig of a RunConfig (no callbacks). `image` enables `shift` augmentation. */

@@ -207,6 +207,21 @@ export function weightTiles(w: Tensor, image: readonly [h: number, w: number, c:
   return { width, height, data }
 }
 
+/**
+ * Convolution filters w [F, C, KH, KW] as tiles, one per filter (grey for one channel, colour for
+ * three, channel 0 otherwise), each scaled to its own range; or feature maps [F, H, W] the same way.
+ */
+export function filterTiles(w: Tensor, o: { columns?: number; scale?: number; maxTiles?: number } = {}): Raster {
+  const [f, c, kh, kw] = (w.shape.length === 3 ? [w.shape[0]!, 1, w.shape[1]!, w.shape[2]!] : w.shape) as [number, number, number, number]
+  if (w.shape.length !== 3 && w.shape.length !== 4) throw new RangeError(`filterTiles: expected [F, C, KH, KW] or [F, H, W], got [${w.shape.join(',')}]`)
+  const ic = c === 3 ? 3 : 1
+  const cols = new Float64Array(kh * kw * ic * f)
+  for (let u = 0; u < f; u++)
+    for (let k = 0; k < ic; k++)
+      for (let p = 0; p < kh; p++) for (let q = 0; q < kw; q++) cols[((p * kw + q) * ic + k) * f + u] = w.data[((u * c + k) * kh + p) * kw + q]!
+  return weightTiles({ shape: [kh * kw * ic, f], data: cols }, [kh, kw, ic], { scale: o.scale ?? Math.max(3, Math.round(48 / Math.max(kh, kw))), ...o })
+}
+
 export interface ReportPage {
   readonly title: string
   /** Key facts, shown as a table. */

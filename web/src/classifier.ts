@@ -45,6 +45,7 @@ export function classifierPanel(root: HTMLElement): void {
     el('h3', {}, 'Babysitting'), warnings,
   )
   let worker: Worker | undefined
+  let runId = 0
   let points: Points | undefined
   let losses: number[] = []
   const settings = (): Partial<RunSettings> => ({
@@ -71,11 +72,15 @@ export function classifierPanel(root: HTMLElement): void {
   }
   start.addEventListener('click', () => {
     worker ??= new Worker(URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' })))
-    worker.onmessage = (e: MessageEvent) => onMessage(e.data as Points | Progress)
+    const id = ++runId
+    // messages of an earlier run still in flight are dropped
+    worker.onmessage = (e: MessageEvent) => void ((e.data as { runId?: number }).runId === id && onMessage(e.data as Points | Progress))
     losses = []
     points = undefined
     status.textContent = 'training…'
-    worker.postMessage({ type: 'start', settings: settings() })
+    delete status.dataset['step']
+    delete status.dataset['trainAccuracy']
+    worker.postMessage({ type: 'start', runId: id, settings: settings() })
   })
   stop.addEventListener('click', () => worker?.postMessage({ type: 'stop' }))
 }

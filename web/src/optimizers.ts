@@ -22,7 +22,7 @@ export function optimizersPanel(root: HTMLElement): void {
   const replay = el('button', { id: 'opt-replay' }, 'Race')
   const status = el('div', { id: 'opt-status', class: 'status' })
   root.append(
-    el('p', { class: 'lede' }, `Example 05's race, computed in this page: from (${start.join(', ')}), every optimizer descends the ravine f = (1−x)² + 20(y−x²)² toward its minimum at (1, 1). Steps are replayed in log time (1, 2, 4, … 3000), so the first steps are as visible as the last.`),
+    el('p', { class: 'lede' }, `Example 05's race, computed in this page: from (${start.join(', ').replace(/-/g, '−')}), every optimizer descends the ravine f = (1−x)² + 20(y−x²)² toward its minimum at (1, 1). Steps are replayed in log time (1, 2, 4, … 3000), so the first steps are as visible as the last.`),
     el('div', { class: 'controls' }, replay), status,
     el('div', { class: 'row' }, el('figure', {}, canvas, el('figcaption', {}, `loss contours at ${levels.length} log-spaced levels from ${levels[0]} to ${Math.round(levels.at(-1)!)}; black dot: start; circle: minimum`)), legend),
   )

@@ -103,8 +103,11 @@ export function startRun(s: RunSettings, grid = 64): Run {
         note(step, { name: 'exploding', ok: !(now > 2 * first), message: now > 2 * first ? `loss rose from ${first.toFixed(3)} to ${now.toFixed(3)} — learning rate likely too high` : `loss back to ${now.toFixed(3)}, below twice its start ${first.toFixed(3)}` })
       if (step >= 100 && step % 100 < steps) {
         note(step, train.checkLossDecrease(h, 20))
-        for (const c of train.checkUpdateRatios(h)) if (c.name.endsWith('.W')) note(step, c)
-        if (s.activation === 'relu') for (const c of train.checkDeadRelus(train.deadRelus(model, state.params, state.modelState, ds))) note(step, c)
+        const dead = s.activation === 'relu' ? train.checkDeadRelus(train.deadRelus(model, state.params, state.modelState, ds)) : []
+        // a layer of dead units passes no gradient: tiny updates then mean a dead network, not a low learning rate
+        const deadNet = dead.some((c) => !c.ok)
+        for (const c of train.checkUpdateRatios(h)) if (c.name.endsWith('.W') && !(deadNet && c.message.includes('too small'))) note(step, c)
+        for (const c of dead) note(step, c)
       }
       if (last !== undefined && last.validationAccuracy !== undefined && step >= 200) {
         const gap = last.trainAccuracy - last.validationAccuracy

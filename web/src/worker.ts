@@ -13,30 +13,33 @@ const scope = self as unknown as WorkerScope
 
 let run: Run | undefined
 let generation = 0
+/** The page's id of the current run, echoed in every message so it can drop a previous run's late ones. */
+let runId: unknown
 
 function loop(g: number): void {
   if (g !== generation || run === undefined) return
   try {
     const p = run.next(10)
     if (p === undefined) return
-    scope.postMessage(p)
+    scope.postMessage({ ...p, runId })
     if (!p.done) setTimeout(() => loop(g), 0)
   } catch (e) {
-    scope.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) })
+    scope.postMessage({ type: 'error', runId, message: e instanceof Error ? e.message : String(e) })
   }
 }
 
 scope.onmessage = (e: MessageEvent) => {
-  const m = e.data as { type?: string; settings?: Record<string, unknown> }
+  const m = e.data as { type?: string; settings?: Record<string, unknown>; runId?: unknown }
   generation++
   run = undefined
   if (m.type !== 'start') return
+  runId = m.runId
   try {
     run = startRun(settingsFrom(m.settings ?? {}))
-    scope.postMessage(run.points)
+    scope.postMessage({ ...run.points, runId })
     const g = generation
     setTimeout(() => loop(g), 0)
   } catch (err) {
-    scope.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) })
+    scope.postMessage({ type: 'error', runId, message: err instanceof Error ? err.message : String(err) })
   }
 }

@@ -52,25 +52,38 @@ function colBuffer(s: ConvScratch, size: number): Float64Array {
   return s.col
 }
 
+/** Output columns j whose input column j·s − pad + q lies inside [0, w): [lo, hi). */
+function inside(q: number, pad: number, s: number, w: number, ow: number): [number, number] {
+  const first = q - pad
+  const lo = first >= 0 ? 0 : Math.ceil(-first / s)
+  const hi = Math.min(ow, Math.floor((w - 1 - first) / s) + 1)
+  return [lo, Math.max(lo, hi)]
+}
+
 /** im2col of image n of x into col [K, P]. */
 export function im2col(x: Float64Array, n: number, d: ConvDims, col: Float64Array): void {
   const OH = outH(d)
   const OW = outW(d)
+  const sw = d.sw
   let o = 0
   for (let c = 0; c < d.c; c++) {
     const base = (n * d.c + c) * d.h * d.w
     for (let p = 0; p < d.kh; p++)
-      for (let q = 0; q < d.kw; q++)
-        for (let i = 0; i < OH; i++) {
+      for (let q = 0; q < d.kw; q++) {
+        const [lo, hi] = inside(q, d.pw, sw, d.w, OW)
+        for (let i = 0; i < OH; i++, o += OW) {
           const y = i * d.sh - d.ph + p
           if (y < 0 || y >= d.h) {
             col.fill(0, o, o + OW)
-            o += OW
             continue
           }
-          const src = base + y * d.w
-          for (let j = 0, xx = q - d.pw; j < OW; j++, xx += d.sw) col[o++] = xx >= 0 && xx < d.w ? x[src + xx]! : 0
+          for (let j = 0; j < lo; j++) col[o + j] = 0
+          const src = base + y * d.w + q - d.pw
+          if (sw === 1) for (let j = lo; j < hi; j++) col[o + j] = x[src + j]!
+          else for (let j = lo; j < hi; j++) col[o + j] = x[src + j * sw]!
+          for (let j = hi; j < OW; j++) col[o + j] = 0
         }
+      }
   }
 }
 
@@ -78,20 +91,21 @@ export function im2col(x: Float64Array, n: number, d: ConvDims, col: Float64Arra
 export function col2im(col: Float64Array, n: number, d: ConvDims, dx: Float64Array): void {
   const OH = outH(d)
   const OW = outW(d)
+  const sw = d.sw
   let o = 0
   for (let c = 0; c < d.c; c++) {
     const base = (n * d.c + c) * d.h * d.w
     for (let p = 0; p < d.kh; p++)
-      for (let q = 0; q < d.kw; q++)
-        for (let i = 0; i < OH; i++) {
+      for (let q = 0; q < d.kw; q++) {
+        const [lo, hi] = inside(q, d.pw, sw, d.w, OW)
+        for (let i = 0; i < OH; i++, o += OW) {
           const y = i * d.sh - d.ph + p
-          if (y < 0 || y >= d.h) {
-            o += OW
-            continue
-          }
-          const dst = base + y * d.w
-          for (let j = 0, xx = q - d.pw; j < OW; j++, xx += d.sw, o++) if (xx >= 0 && xx < d.w) dx[dst + xx]! += col[o]!
+          if (y < 0 || y >= d.h) continue
+          const dst = base + y * d.w + q - d.pw
+          if (sw === 1) for (let j = lo; j < hi; j++) dx[dst + j]! += col[o + j]!
+          else for (let j = lo; j < hi; j++) dx[dst + j * sw]! += col[o + j]!
         }
+      }
   }
 }
 
@@ -127,5 +141,21 @@ export function conv2dBackpropFilter(x: Float64Array, g: Float64Array, dw: Float
   for (let n = 0; n < d.n; n++) {
     im2col(x, n, d, col)
     mm(g, n * d.f * P, false, col, 0, true, dw, 0, d.f, K, P, ms, n > 0)
+  }
+}
+
+/** The three convolution kernels with their matmul and scratch bound (what a runtime holds). */
+export interface ConvKernels {
+  conv2d(x: Float64Array, w: Float64Array, y: Float64Array, d: ConvDims): void
+  conv2dBackpropInput(g: Float64Array, w: Float64Array, dx: Float64Array, d: ConvDims): void
+  conv2dBackpropFilter(x: Float64Array, g: Float64Array, dw: Float64Array, d: ConvDims): void
+}
+
+export function jsConv(mm: MatmulFn, ms: MatmulScratch): ConvKernels {
+  const cs = convScratch()
+  return {
+    conv2d: (x, w, y, d) => conv2d(x, w, y, d, mm, ms, cs),
+    conv2dBackpropInput: (g, w, dx, d) => conv2dBackpropInput(g, w, dx, d, mm, ms, cs),
+    conv2dBackpropFilter: (x, g, dw, d) => conv2dBackpropFilter(x, g, dw, d, mm, ms, cs),
   }
 }
