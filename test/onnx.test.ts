@@ -15,6 +15,8 @@ import { saveCheckpoint } from '../src/io/atomic.js'
 import { loadData } from '../src/cli/data.js'
 import { runCli } from '../src/cli/main.js'
 import { mlp } from '../src/nn/model.js'
+import { convnet } from '../src/nn/convnets.js'
+import { modelToOnnx } from '../src/onnx/model.js'
 import * as ops from '../src/ops/index.js'
 import * as O from '../src/optim/index.js'
 import { train } from '../src/train/loop.js'
@@ -104,6 +106,27 @@ describe('symgrad export --onnx', () => {
     expect(got['y']!.dims).toEqual([5, 3])
     expect(worstRelative(got['y']!.data as Float32Array, want.data, 1)).toBeLessThan(1e-5)
   })
+
+  it('a convnet with spatial batch norm (conv, BN, ReLU, max pooling, dense) gives the same predictions in onnxruntime', async () => {
+    const data = loadData({ data: 'mnist-sample', preprocess: 'center' })
+    if (E.isLeft(data)) throw data.left
+    const { train: tr, validation, test } = data.right
+    const model = convnet([28, 28, 1], 10, { filters: [4, 8], kernel: 5, batchNorm: true })
+    const st = train(model, { train: tr, validation }, { optimizer: O.adam(1e-3), epochs: 1, batchSize: 32, key: R.key(5), maxSteps: 20, evalTrainSize: 0 })
+    const r = modelToOnnx(model, st.params, st.modelState)
+    if (E.isLeft(r)) throw r.left
+    expect(r.right.opTypes).toEqual(expect.arrayContaining(['Reshape', 'Conv', 'Relu', 'MaxPool', 'Gemm', 'Softmax']))
+    const n = 200
+    const x = T.make([n, 784], test.x.data.subarray(0, n * 784))
+    const mine = model.predict(st.params, st.modelState, x)
+    if (E.isLeft(mine)) throw mine.left
+    const session = await ort.InferenceSession.create(r.right.bytes)
+    const got = await session.run({ x: new ort.Tensor('float32', Float32Array.from(x.data), [n, 784]) })
+    expect(argmaxRows(got['scores']!.data as Float32Array, 10)).toEqual(Array.from(mine.right.labels.data))
+    const err = worstRelative(got['scores']!.data as Float32Array, mine.right.scores.data, 1)
+    console.log(`convnet: onnx vs symgrad on ${n} test digits: argmax equal on all; worst |Δ|/max(|v|,1) of scores ${err.toExponential(2)}`)
+    expect(err).toBeLessThan(1e-5)
+  }, 120_000)
 
   it('an op with no ONNX mapping is refused, naming it', () => {
     const y = ops.input('y', ['N'])

@@ -159,8 +159,17 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
     for (const [k, o] of carry) {
       const src = source(p.outputs[o]!)
       const n = S.size(outShapes[o]!)
-      if (arena === undefined && !kept.has(k)) I[k] = new Float64Array(n)
-      if (src !== I[k]) I[k]!.set(src.subarray(0, n))
+      const r = rootOf(s.storage, p.outputs[o]!)
+      const slot = s.storage.get(r)!.kind === 'buffer' ? pl.slotOf.get(r) : undefined
+      const input = pl.slots.length + k
+      if (arena !== undefined && slot !== undefined && caps[slot] === caps[input]) {
+        // the output's region becomes the input's and the other way round: no copy
+        ;[bufs[slot], I[k]] = [I[k]!, bufs[slot]!]
+        ;[caps[slot], caps[input]] = [caps[input]!, caps[slot]!]
+      } else {
+        if (arena === undefined && !kept.has(k)) I[k] = new Float64Array(n)
+        if (src !== I[k]) I[k]!.set(src.subarray(0, n))
+      }
       kept.set(k, outShapes[o]!)
     }
     return outs
