@@ -2,7 +2,8 @@
  * bench:conv — one training step (forward, backward, SGD update) of the small convnet
  * (28×28×1 → conv 5×5×8 → ReLU → maxpool 2 → conv 5×5×16 → ReLU → maxpool 2 → dense 10, batch 64)
  * from the same initial weights, for every peer in one run: the median milliseconds per step
- * after 5 warm-up steps, and the test accuracy after one epoch.
+ * after 5 warm-up steps (wall clock, and the process's CPU time, which a shared machine inflates
+ * far less; every peer here computes on the calling thread), and the test accuracy after one epoch.
  *
  *   npm run bench:conv -- [--peers=a,b] [--steps=N] [--out=file.json]
  *
@@ -73,7 +74,7 @@ function accuracy(t: Trainer, b: Batch): number {
   return ok / b.n
 }
 
-interface Row { peer: Peer; ms_median: number; samples_per_s: number; test_acc: number; steps_timed: number; note?: string }
+interface Row { peer: Peer; ms_median: number; cpu_ms_median: number; samples_per_s: number; test_acc: number; steps_timed: number; note?: string }
 
 const data = batches()
 const epoch = data.train.length
@@ -82,22 +83,29 @@ for (const p of peers) {
   const t = await make(p)
   const steps = args['steps'] ? Number(args['steps']) : p === 'tfjs-cpu' ? 25 : epoch
   const times: number[] = []
+  const cpu: number[] = []
   for (let s = 0; s < steps; s++) {
     const t0 = performance.now()
+    const c0 = process.cpuUsage()
     t.step(data.train[s % epoch]!)
-    if (s >= WARM) times.push(performance.now() - t0)
+    const c = process.cpuUsage(c0)
+    if (s >= WARM) {
+      times.push(performance.now() - t0)
+      cpu.push((c.user + c.system) / 1000)
+    }
   }
   const acc = accuracy(t, data.test)
   const ms = median(times)
   const short = steps < epoch ? `accuracy after ${steps} steps, not one epoch` : undefined
   const note = [notes[p], short].filter((x) => x !== undefined).join('; ')
-  rows.push({ peer: p, ms_median: Number(ms.toFixed(2)), samples_per_s: Math.round((BATCH * 1000) / ms), test_acc: Number(acc.toFixed(4)), steps_timed: times.length, ...(note ? { note } : {}) })
-  console.error(`${p}: ${ms.toFixed(2)} ms/step, acc ${acc.toFixed(4)}${note ? ` (${note})` : ''}`)
+  rows.push({ peer: p, ms_median: Number(ms.toFixed(2)), cpu_ms_median: Number(median(cpu).toFixed(2)), samples_per_s: Math.round((BATCH * 1000) / ms), test_acc: Number(acc.toFixed(4)), steps_timed: times.length, ...(note ? { note } : {}) })
+  console.error(`${p}: ${ms.toFixed(2)} ms/step (CPU ${median(cpu).toFixed(2)} ms), acc ${acc.toFixed(4)}${note ? ` (${note})` : ''}`)
 }
 
 const base = rows.find((r) => r.peer === 'symgrad-compiled')
-const head = ['peer', 'ms/step', 'samples/s', 'test acc', 'steps', 'vs symgrad']
-const lines = rows.map((r) => [r.peer, r.ms_median.toFixed(2), String(r.samples_per_s), (100 * r.test_acc).toFixed(2) + '%', String(r.steps_timed), base ? (r.ms_median / base.ms_median).toFixed(2) + '×' : '-'])
+const head = ['peer', 'ms/step', 'CPU ms/step', 'samples/s', 'test acc', 'steps', 'vs symgrad (CPU)']
+const lines = rows.map((r) => [r.peer, r.ms_median.toFixed(2), r.cpu_ms_median.toFixed(2), String(r.samples_per_s), (100 * r.test_acc).toFixed(2) + '%', String(r.steps_timed),
+  base ? (r.cpu_ms_median / base.cpu_ms_median).toFixed(2) + '×' : '-'])
 const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
 const fmt = (l: string[]) => l.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')
 console.log([fmt(head), w.map((n) => '─'.repeat(n)).join('  '), ...lines.map(fmt)].join('\n'))

@@ -77,7 +77,7 @@ describe('unbounded allocation: sizes are checked against documented limits befo
     ['--hidden 1e12', () => ['train', ...run, '--hidden', '1e12'], () => '--hidden: the model [2, 1000000000000, 3] has 6000000000003 parameters, over the limit of 10000000 (raise it with SYMGRAD_MAX_PARAMETERS=<n>)'],
     ['gradcheck --hidden 1e7', () => ['gradcheck', '--hidden', '1e7'], () => 'gradcheck: --hidden: the model [5, 10000000, 4] has 100000004 parameters, over the limit of 10000000 (raise it with SYMGRAD_MAX_PARAMETERS=<n>)'],
     ['search --grid 1e6', () => ['search', ...common, '--grid', '1e6', '--out', f('best.json')], () => '--grid: 3000000000000 trials per round, over the limit of 10000 (raise it with SYMGRAD_MAX_TRIALS=<n>)'],
-    ['4,000 hidden layers in a config', () => ['train', ...run.filter((a) => a !== '--hidden' && a !== '8'), '--config', f('layers.json')], () => 'config.hidden: 4000 hidden layers, over the limit of 256 (raise it with SYMGRAD_MAX_LAYERS=<n>)'],
+    ['4,000 hidden layers in a config', () => ['train', ...run.filter((a) => a !== '--hidden' && a !== '8'), '--config', f('layers.json')], () => `${f('layers.json')}: config.hidden: 4000 hidden layers, over the limit of 256 (raise it with SYMGRAD_MAX_LAYERS=<n>)`],
     ['20,000 hidden layers as a flag', () => ['train', ...run, '--hidden', Array.from({ length: 20_000 }, () => '2').join(',')], () => '--hidden: 20000 hidden layers, over the limit of 256 (raise it with SYMGRAD_MAX_LAYERS=<n>)'],
     ['an IDX gzip bomb', () => ['train', ...run, '--data', `idx:${f('bomb.idx.gz')},${f('lb.idx')}`], () => `${f('bomb.idx.gz')}: inflates to more than the 176 bytes its header promises (a damaged file or a gzip bomb)`],
   ]
@@ -172,9 +172,17 @@ describe('crashes become one line (or a Left)', () => {
     expect(msg(fromCsv('0,1\n1,\u200b2\n', 'zw.csv'))).toBe('zw.csv: line 2, field 2: expected a number, got "\\u200B2"')
   })
 
-  it('explain: names of Object.prototype members are unknown functions', () => {
+  it('explain: names of Object.prototype members are unknown functions and plain variables', async () => {
     for (const name of ['toString', 'constructor', 'hasOwnProperty', '__proto__'])
       expect(parseExpr(`${name}(x,y)`)).toEqual(E.left(`unknown function '${name}' at column 1 (known: exp, log, sqrt, tanh, sigmoid, relu, abs, square, max, min)`))
+    // as variables they are plain names: a value is required, and the one given is used
+    expect(await quietly(['explain', 'constructor*2'])).toEqual({ code: 2, stderr: 'symgrad: explain: no value for constructor: add --at constructor=…\n' })
+    const out: string[] = []
+    const q = vi.spyOn(console, 'log').mockImplementation((l: string) => void out.push(l))
+    const r = await runCli(['explain', 'constructor*__proto__', '--at', 'constructor=3,__proto__=5'])
+    q.mockRestore()
+    expect(r).toEqual({ code: 0, stderr: '' })
+    expect(out).toContain('at constructor = 3, __proto__ = 5: f = 15')
   })
 
   it('IDX files with 0 images, rows or columns are refused naming the file', async () => {
@@ -273,6 +281,13 @@ describe('silent loss and wrong results', () => {
     expect(await quietly(['train', ...run, '--data', `idx:${f('im.idx')},${f('lb.idx')}`, '--shift', '1e9'])).toEqual({ code: 2, stderr: 'symgrad: --shift: expected 0..3 pixels for 4×4 images (a larger shift moves the whole image out of the frame), got 1000000000\n' })
     expect(await quietly(['train', ...run, '--data', `csv:${f('two.csv')}`])).toEqual({ code: 2, stderr: `symgrad: csv:${f('two.csv')}: the validation split is empty (2 train / 0 validation / 0 test rows); the data needs more rows\n` })
     expect(await quietly(['train', ...run, '--config', f('bom.json')])).toEqual({ code: 0, stderr: '' })
+    // a huge penalty makes the very first loss infinite: the message blames the inputs or the penalty, not the learning rate
+    const errs: string[] = []
+    const e = vi.spyOn(console, 'error').mockImplementation((l: string) => void errs.push(l))
+    const huge = await quietly(['train', ...run, '--l2', '1e308'])
+    e.mockRestore()
+    expect(huge.code).toBe(1)
+    expect(errs.join('\n')).toContain("training stopped at step 0 (epoch 0, batch 0): loss is Infinity (first non-finite gradient: 'dense0.W'); this is before the first update, so the inputs or the regularization are too large")
   }, 30_000)
 
   it('whitening with eps = 0 on data with a constant direction is a Left, not NaN', () => {

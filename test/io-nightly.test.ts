@@ -38,7 +38,9 @@ type Mutation = { kind: 'replace'; value: Json } | { kind: 'delete' } | { kind: 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('replace' as const), value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json> }),
   fc.constant({ kind: 'delete' as const }),
-  fc.record({ kind: fc.constant('add' as const), key: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('kind', 'lr', 'name', '$num', '$tensor', 'in', 'out')), value: fc.jsonValue({ maxDepth: 1 }) as fc.Arbitrary<Json> }),
+  // prototype names as keys (an own '__proto__' field, as JSON.parse makes it) and values nested past the decoders' depth limit
+  fc.record({ kind: fc.constant('add' as const), key: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('kind', 'lr', 'name', '$num', '$tensor', 'in', 'out', '__proto__', 'constructor', 'toString', 'hasOwnProperty')), value: fc.jsonValue({ maxDepth: 1 }) as fc.Arbitrary<Json> }),
+  fc.record({ kind: fc.constant('replace' as const), value: fc.integer({ min: 60, max: 2000 }).map((n) => { let v: Json = 1; for (let i = 0; i < n; i++) v = i % 2 ? [v] : { count: v }; return v }) }),
   fc.constant({ kind: 'negate' as const }),
   fc.record({ kind: fc.constant('special' as const), value: fc.constantFrom(NaN, Infinity, -Infinity, -0, 0, 1e-320, 2 ** 53, 0.5, 1, 2) }),
 )
@@ -68,18 +70,33 @@ function mutate(doc: Json, pick: number, m: Mutation): Json {
       else delete parent[last]
       break
     case 'add':
-      if (target !== null && typeof target === 'object' && !Array.isArray(target)) target[m.key] = m.value
+      // an own field even for '__proto__' (assignment would replace the prototype instead)
+      if (target !== null && typeof target === 'object' && !Array.isArray(target)) Object.defineProperty(target, m.key, { value: m.value, enumerable: true, writable: true, configurable: true })
       else if (Array.isArray(target)) target.push(m.value)
       break
   }
   return copy
 }
 
+/** Every object inside a decoded value has a plain prototype: no '__proto__' key replaced one. */
+function plainPrototypes(v: unknown, seen = new Set<unknown>()): void {
+  if (typeof v !== 'object' || v === null || seen.has(v) || ArrayBuffer.isView(v) || v instanceof Map || v instanceof Set) return
+  seen.add(v)
+  const proto: unknown = Object.getPrototypeOf(v)
+  expect(proto === Object.prototype || proto === Array.prototype || proto === null).toBe(true)
+  for (const x of Object.values(v)) plainPrototypes(x, seen)
+}
+
 const noThrow = <A>(f: () => E.Either<{ message: string }, A>): E.Either<{ message: string }, A> => {
   const r = f() // a throw fails the property
   if (E.isLeft(r)) {
     expect(r.left.message.length).toBeGreaterThan(0)
+    expect(r.left.message.length).toBeLessThan(2000)
     expect(r.left.message).not.toContain('\n')
+  } else {
+    // the decoded data (a loaded checkpoint's rebuilt model is code, not data)
+    const v = r.right as unknown
+    plainPrototypes(typeof v === 'object' && v !== null && 'model' in v ? { ...v, model: undefined } : v)
   }
   return r
 }

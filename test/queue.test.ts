@@ -3,8 +3,10 @@
  * real `symgrad worker` processes and coordinators spawned as users run them (no mocks).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname, tmpdir } from 'node:os'
+import * as E from 'fp-ts/lib/Either.js'
+import { loadCheckpoint } from '../src/io/atomic.js'
 import { join } from 'node:path'
 import { Queue } from 'bullmq'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -112,11 +114,17 @@ describe('search on the job queue', () => {
     expect(Math.min(...jobs.slice(5).map((j) => j.timestamp))).toBeGreaterThanOrEqual(round1Finished)
   }, 180_000)
 
-  it('a diverging trial is one failed row, run once and not retried', async () => {
+  it('a diverging trial is one failed row, run once and not retried; workers save checkpoints when asked', async () => {
     const space = join(dir, 'diverge.json')
     writeFileSync(space, JSON.stringify({ learningRate: { kind: 'choice', values: [0.05, 1e300] } }))
-    const r = await run('search', '--data', 'spiral', '--grid', '1', '--space', space, '--seed', '4', '--queue', redis.url(0), '--out', join(dir, 'c.json'))
+    const r = await run('search', '--data', 'spiral', '--grid', '1', '--space', space, '--seed', '4', '--queue', redis.url(0), '--out', join(dir, 'c.json'), '--checkpoints', join(dir, 'ck'))
     expect(r.code, r.out).toBe(0)
+    // the workers saved the good trial's checkpoint (and reported where); the diverged one has none
+    const saved = new RegExp(`^its checkpoint: ${hostname()}:(${join(dir, 'ck')}/trial-[0-9a-f]+\\.json)$`, 'm').exec(r.out)
+    expect(saved, r.out).not.toBeNull()
+    const ck = loadCheckpoint(saved![1]!)
+    expect(E.isRight(ck) && ck.right.run).toMatchObject({ learningRate: 0.05, seed: 4, data: 'spiral' })
+    expect(readdirSync(join(dir, 'ck')).filter((f) => f.endsWith('.json'))).toHaveLength(1)
     expect(r.out).toMatch(/^2 +1 +1e\+300 +— +— +non-finite at step \d+$/m)
     expect(r.out).toContain('1 failed')
     const diverged = [...starts(...workers.map((w) => w.out)).entries()].filter(([id]) => workers.some((w) => new RegExp(`${id} done .*non-finite`).test(w.out)))

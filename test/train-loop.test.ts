@@ -34,6 +34,15 @@ describe('train', () => {
     expect(st.history.loss[st.history.loss.length - 1]!).toBeLessThan(st.history.loss[0]! / 4)
   })
 
+  it('a non-finite update stops the run at once, naming the parameter (a corrupt optimizer state or an overflowing step)', () => {
+    const model = mlp([2, 4, 3])
+    const nanUpdates = { init: () => null, update: (g: TrainState['params']) => [Object.fromEntries(Object.entries(g).map(([k, t]) => [k, T.map(t, () => NaN)])), null] as const }
+    const st = train(model, { train: ds }, { optimizer: nanUpdates as never, epochs: 1, batchSize: 50, key: R.key(3) })
+    expect([st.status, st.step]).toEqual(['nonFinite', 0])
+    expect(st.nonFinite!.message).toBe("training stopped at step 0 (epoch 0, batch 0): the update of 'dense0.W' is not finite (NaN); the optimizer made it from finite gradients: learning rate too high, or a corrupt optimizer state")
+    expect(Object.values(st.params).every((t) => t.data.every(Number.isFinite))).toBe(true)
+  })
+
   it('a finished state given more epochs continues: 1 epoch, then train to 2 = 2 epochs in one go', () => {
     const model = mlp([2, 10, 3])
     const base = { optimizer: momentum(0.05), batchSize: 50, key: R.key(3) } as const

@@ -77,8 +77,11 @@ export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig
     const data = a.flags['data'] ?? fromFile ?? base.data
     if (typeof data === 'string' && Object.hasOwn(dataDefaults, data)) c = { ...c, ...dataDefaults[data] }
   }
-  if (typeof file === 'string') c = orExit(inFile(file, decodeRunConfig(json, c)))
   const limits = orExit(cliLimits())
+  // the layer count before decoding: a list of 50 million widths is refused without walking it
+  const listed = typeof json === 'object' && json !== null && Object.hasOwn(json, 'hidden') ? (json as { hidden: unknown }).hidden : undefined
+  if (typeof file === 'string' && Array.isArray(listed)) orExit(inFile(file, checkLayers(listed, limits, 'config.hidden')))
+  if (typeof file === 'string') c = orExit(inFile(file, decodeRunConfig(json, c)))
   const drop = a.flags['dropout']
   if (drop !== undefined) {
     if (a.flags['keep'] !== undefined) throw new ArgError('--dropout and --keep say the same thing (keep = 1 − dropout): give one of them')

@@ -60,7 +60,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
     : `${c.model} (${paramCount(model)} parameters)`
   const config = buildTrainConfig(c, D.size(tr), image)
   log(`symgrad: ${c.data} (${D.size(tr)} train / ${D.size(validation)} validation / ${D.size(test)} test), ` +
-    `${arch}, ${c.optimizer} lr ${c.learningRate} (${c.schedule}), ` +
+    `${arch}, ` +
     `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}${c.dtype === 'float32' ? ', float32' : ''}`)
   log(`optimizer: ${describeOptimizer(c)}`)
 

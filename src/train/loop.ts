@@ -84,10 +84,11 @@ export function initTrainState<S extends PlainState>(model: AnyModel, config: Pi
 
 /** The message of a non-finite stop: the step, where, and the likely cause. */
 export function nonFiniteMessage(nf: Omit<NonFinite, 'message'>): string {
-  const what = nf.where === 'loss' ? `loss is ${nf.value}` : `gradient of '${nf.where}' is not finite (${nf.value})`
+  const what = nf.where === 'loss' || nf.where.startsWith('loss (') ? `loss is ${nf.value}${nf.where.slice(4)}` : nf.where.startsWith('update of ') ? `the ${nf.where} is not finite (${nf.value})` : `gradient of '${nf.where}' is not finite (${nf.value})`
   const lr = Number.isFinite(nf.learningRate) ? ` (learning rate ${nf.learningRate})` : ''
   // before the first update the learning rate has had no effect: the inputs or the penalty are to blame
-  const cause = nf.step === 0 ? 'this is before the first update, so the inputs or the regularization are too large (look for huge values in the data and the L2 strength)' : `learning rate likely too high${lr}`
+  const cause = nf.where.startsWith('update of ') ? `the optimizer made it from finite gradients: learning rate too high${lr}, or a corrupt optimizer state`
+    : nf.step === 0 ? 'this is before the first update, so the inputs or the regularization are too large (look for huge values in the data and the L2 strength)' : `learning rate likely too high${lr}`
   return `training stopped at step ${nf.step} (epoch ${nf.epoch}, batch ${nf.batch}): ${what}; ${cause}`
 }
 
@@ -158,6 +159,14 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
       h.loss.push(r.loss)
       h.dataLoss.push(r.dataLoss)
       h.learningRate.push(currentLearningRate(nextOpt) ?? NaN)
+      // an update can overflow where the gradient did not (a huge learning rate, a corrupt optimizer state)
+      for (const k of programs.paramNames) {
+        const v = firstNonFinite(updates[k]!)
+        if (v !== undefined) {
+          const nf = { step, epoch, batch, where: `update of '${k}'`, value: v, learningRate: lrBefore }
+          return snapshot('nonFinite', { ...nf, message: nonFiniteMessage(nf) })
+        }
+      }
       params = applyUpdates(params, updates)
       optState = nextOpt
       modelState = r.modelState

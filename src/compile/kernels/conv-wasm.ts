@@ -13,74 +13,9 @@
  * once warm. Results agree with conv.ts to rounding (the sums run in another order).
  */
 import { gemmModule, gemmRunner, gemmScratch, type GemmRunner } from './gemm-run.js'
-import type { ConvDims } from './conv.js'
+import { col2imGroup, im2colGroup, outH, outW, type ConvDims, type ConvKernels } from './conv.js'
 
 const COL_BUDGET = 1 << 21
-
-const outH = (d: ConvDims) => (d.h + 2 * d.ph - d.kh) / d.sh + 1
-const outW = (d: ConvDims) => (d.w + 2 * d.pw - d.kw) / d.sw + 1
-
-/** Output columns j whose input column j·s − pad + q lies inside [0, w): [lo, hi). */
-function inside(q: number, pad: number, s: number, w: number, ow: number): [number, number] {
-  const first = q - pad
-  const lo = first >= 0 ? 0 : Math.ceil(-first / s)
-  const hi = Math.min(ow, Math.floor((w - 1 - first) / s) + 1)
-  return [lo, Math.max(lo, hi)]
-}
-
-/**
- * im2col of images n0..n0+g−1 into M from offset `at`: row r = (c·KH + p)·KW + q of length g·P,
- * image n's columns at n·P (the column matrix of conv.ts's im2col, images side by side).
- */
-function im2colGroup(x: Float64Array, d: ConvDims, n0: number, g: number, M: Float64Array, at: number): void {
-  const OH = outH(d)
-  const OW = outW(d)
-  const s = d.sw
-  let m = at
-  for (let c = 0; c < d.c; c++)
-    for (let p = 0; p < d.kh; p++)
-      for (let q = 0; q < d.kw; q++) {
-        const [lo, hi] = inside(q, d.pw, s, d.w, OW)
-        for (let n = 0; n < g; n++) {
-          const plane = ((n0 + n) * d.c + c) * d.h * d.w
-          for (let i = 0; i < OH; i++, m += OW) {
-            const y = i * d.sh - d.ph + p
-            if (y < 0 || y >= d.h) {
-              for (let j = 0; j < OW; j++) M[m + j] = 0
-              continue
-            }
-            for (let j = 0; j < lo; j++) M[m + j] = 0
-            const src = plane + y * d.w + q - d.pw
-            if (s === 1) for (let j = lo; j < hi; j++) M[m + j] = x[src + j]!
-            else for (let j = lo; j < hi; j++) M[m + j] = x[src + j * s]!
-            for (let j = hi; j < OW; j++) M[m + j] = 0
-          }
-        }
-      }
-}
-
-/** col2im: adds the column matrix of images n0.. (layout of im2colGroup) into dx. */
-function col2imGroup(M: Float64Array, at: number, d: ConvDims, n0: number, g: number, dx: Float64Array): void {
-  const OH = outH(d)
-  const OW = outW(d)
-  const s = d.sw
-  let m = at
-  for (let c = 0; c < d.c; c++)
-    for (let p = 0; p < d.kh; p++)
-      for (let q = 0; q < d.kw; q++) {
-        const [lo, hi] = inside(q, d.pw, s, d.w, OW)
-        for (let n = 0; n < g; n++) {
-          const plane = ((n0 + n) * d.c + c) * d.h * d.w
-          for (let i = 0; i < OH; i++, m += OW) {
-            const y = i * d.sh - d.ph + p
-            if (y < 0 || y >= d.h) continue
-            const dst = plane + y * d.w + q - d.pw
-            if (s === 1) for (let j = lo; j < hi; j++) dx[dst + j]! += M[m + j]!
-            else for (let j = lo; j < hi; j++) dx[dst + j * s]! += M[m + j]!
-          }
-        }
-      }
-}
 
 /** Γ [F, g·P] into M at `at` from g [N, F, P] (images n0..). */
 function regroup(gr: Float64Array, d: ConvDims, n0: number, g: number, P: number, M: Float64Array, at: number): void {
@@ -92,14 +27,9 @@ function regroup(gr: Float64Array, d: ConvDims, n0: number, g: number, P: number
     }
 }
 
-export interface WasmConv {
-  conv2d(x: Float64Array, w: Float64Array, y: Float64Array, d: ConvDims): void
-  conv2dBackpropInput(g: Float64Array, w: Float64Array, dx: Float64Array, d: ConvDims): void
-  conv2dBackpropFilter(x: Float64Array, g: Float64Array, dw: Float64Array, d: ConvDims): void
-}
 
 /** The kernels on their own WebAssembly memory, or undefined where WebAssembly SIMD is missing. */
-export function wasmConv(): WasmConv | undefined {
+export function wasmConv(): ConvKernels | undefined {
   if (gemmModule('float64', false) === null) return undefined
   const memory = new WebAssembly.Memory({ initial: Math.ceil(gemmScratch / 65536) + 1 })
   let gemm: GemmRunner

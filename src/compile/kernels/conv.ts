@@ -44,8 +44,8 @@ export function convScratch(): ConvScratch {
   return { col: new Float64Array(0) }
 }
 
-const outH = (d: ConvDims) => (d.h + 2 * d.ph - d.kh) / d.sh + 1
-const outW = (d: ConvDims) => (d.w + 2 * d.pw - d.kw) / d.sw + 1
+export const outH = (d: ConvDims) => (d.h + 2 * d.ph - d.kh) / d.sh + 1
+export const outW = (d: ConvDims) => (d.w + 2 * d.pw - d.kw) / d.sw + 1
 
 function colBuffer(s: ConvScratch, size: number): Float64Array {
   if (s.col.length < size) s.col = new Float64Array(size)
@@ -53,60 +53,75 @@ function colBuffer(s: ConvScratch, size: number): Float64Array {
 }
 
 /** Output columns j whose input column j·s − pad + q lies inside [0, w): [lo, hi). */
-function inside(q: number, pad: number, s: number, w: number, ow: number): [number, number] {
+export function inside(q: number, pad: number, s: number, w: number, ow: number): [number, number] {
   const first = q - pad
   const lo = first >= 0 ? 0 : Math.ceil(-first / s)
   const hi = Math.min(ow, Math.floor((w - 1 - first) / s) + 1)
   return [lo, Math.max(lo, hi)]
 }
 
-/** im2col of image n of x into col [K, P]. */
-export function im2col(x: Float64Array, n: number, d: ConvDims, col: Float64Array): void {
+/**
+ * im2col of images n0..n0+g−1 into M from offset `at`: row r = (c·KH + p)·KW + q of length g·P,
+ * image n's columns at n·P (one image's column matrix is the case g = 1).
+ */
+export function im2colGroup(x: Float64Array, d: ConvDims, n0: number, g: number, M: Float64Array, at: number): void {
   const OH = outH(d)
   const OW = outW(d)
-  const sw = d.sw
-  let o = 0
-  for (let c = 0; c < d.c; c++) {
-    const base = (n * d.c + c) * d.h * d.w
+  const s = d.sw
+  let m = at
+  for (let c = 0; c < d.c; c++)
     for (let p = 0; p < d.kh; p++)
       for (let q = 0; q < d.kw; q++) {
-        const [lo, hi] = inside(q, d.pw, sw, d.w, OW)
-        for (let i = 0; i < OH; i++, o += OW) {
-          const y = i * d.sh - d.ph + p
-          if (y < 0 || y >= d.h) {
-            col.fill(0, o, o + OW)
-            continue
+        const [lo, hi] = inside(q, d.pw, s, d.w, OW)
+        for (let n = 0; n < g; n++) {
+          const plane = ((n0 + n) * d.c + c) * d.h * d.w
+          for (let i = 0; i < OH; i++, m += OW) {
+            const y = i * d.sh - d.ph + p
+            if (y < 0 || y >= d.h) {
+              for (let j = 0; j < OW; j++) M[m + j] = 0
+              continue
+            }
+            for (let j = 0; j < lo; j++) M[m + j] = 0
+            const src = plane + y * d.w + q - d.pw
+            if (s === 1) for (let j = lo; j < hi; j++) M[m + j] = x[src + j]!
+            else for (let j = lo; j < hi; j++) M[m + j] = x[src + j * s]!
+            for (let j = hi; j < OW; j++) M[m + j] = 0
           }
-          for (let j = 0; j < lo; j++) col[o + j] = 0
-          const src = base + y * d.w + q - d.pw
-          if (sw === 1) for (let j = lo; j < hi; j++) col[o + j] = x[src + j]!
-          else for (let j = lo; j < hi; j++) col[o + j] = x[src + j * sw]!
-          for (let j = hi; j < OW; j++) col[o + j] = 0
         }
       }
-  }
+}
+
+/** col2im: adds the column matrix of images n0.. (layout of im2colGroup) into dx. */
+export function col2imGroup(M: Float64Array, at: number, d: ConvDims, n0: number, g: number, dx: Float64Array): void {
+  const OH = outH(d)
+  const OW = outW(d)
+  const s = d.sw
+  let m = at
+  for (let c = 0; c < d.c; c++)
+    for (let p = 0; p < d.kh; p++)
+      for (let q = 0; q < d.kw; q++) {
+        const [lo, hi] = inside(q, d.pw, s, d.w, OW)
+        for (let n = 0; n < g; n++) {
+          const plane = ((n0 + n) * d.c + c) * d.h * d.w
+          for (let i = 0; i < OH; i++, m += OW) {
+            const y = i * d.sh - d.ph + p
+            if (y < 0 || y >= d.h) continue
+            const dst = plane + y * d.w + q - d.pw
+            if (s === 1) for (let j = lo; j < hi; j++) dx[dst + j]! += M[m + j]!
+            else for (let j = lo; j < hi; j++) dx[dst + j * s]! += M[m + j]!
+          }
+        }
+      }
+}
+
+/** im2col of image n of x into col [K, P]. */
+export function im2col(x: Float64Array, n: number, d: ConvDims, col: Float64Array): void {
+  im2colGroup(x, d, n, 1, col, 0)
 }
 
 /** col2im: adds col [K, P] into image n of dx (the adjoint of im2col). */
 export function col2im(col: Float64Array, n: number, d: ConvDims, dx: Float64Array): void {
-  const OH = outH(d)
-  const OW = outW(d)
-  const sw = d.sw
-  let o = 0
-  for (let c = 0; c < d.c; c++) {
-    const base = (n * d.c + c) * d.h * d.w
-    for (let p = 0; p < d.kh; p++)
-      for (let q = 0; q < d.kw; q++) {
-        const [lo, hi] = inside(q, d.pw, sw, d.w, OW)
-        for (let i = 0; i < OH; i++, o += OW) {
-          const y = i * d.sh - d.ph + p
-          if (y < 0 || y >= d.h) continue
-          const dst = base + y * d.w + q - d.pw
-          if (sw === 1) for (let j = lo; j < hi; j++) dx[dst + j]! += col[o + j]!
-          else for (let j = lo; j < hi; j++) dx[dst + j * sw]! += col[o + j]!
-        }
-      }
-  }
+  col2imGroup(col, 0, d, n, 1, dx)
 }
 
 /** y [N, F, OH, OW] = conv2d(x [N, C, H, W], w [F, C, KH, KW]). */
