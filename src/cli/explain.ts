@@ -38,7 +38,7 @@ function parse(a: ParsedArgs): Explained {
   const parsed = parseExpr(src)
   if (E.isLeft(parsed)) throw new ArgError(`explain: ${parsed.left}`)
   const { expr, vars } = parsed.right
-  const at = typeof a.flags['at'] === 'string' ? parseAssignments(a.flags['at']) : E.right({} as Record<string, number>)
+  const at = typeof a.flags['at'] === 'string' ? parseAssignments(a.flags['at']) : parseAssignments('')
   if (E.isLeft(at)) throw new ArgError(`explain: ${at.left}`)
   const missing = vars.filter((v) => at.right[v] === undefined)
   if (missing.length > 0) throw new ArgError(`explain: no value for ${missing.join(', ')}: add --at ${missing.map((v) => `${v}=…`).join(',')}`)

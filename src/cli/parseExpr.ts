@@ -129,7 +129,8 @@ export function parseExpr(src: string): E.Either<string, Parsed> {
 
 /** `x=-2,y=5` → { x: -2, y: 5 }; Left naming the bad entry. */
 export function parseAssignments(s: string): E.Either<string, Record<string, number>> {
-  const out: Record<string, number> = {}
+  // no prototype: `constructor` or `__proto__` are plain variable names, never inherited members
+  const out: Record<string, number> = Object.create(null) as Record<string, number>
   for (const part of s.split(',').map((x) => x.trim()).filter((x) => x.length > 0)) {
     const m = /^([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(.+)$/.exec(part.replace(/\u2212/g, '-'))
     const v = m ? Number(m[2]) : NaN
