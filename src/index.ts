@@ -88,3 +88,15 @@ export * as nn from './nn/index.js'
 export * as plot from './plot/svg.js'
 export * as io from './io/index.js'
 export * as train from './train/index.js'
+
+// ── …OrThrow twins of the Either-returning calls above (the error rule: see core/errors.ts) ──
+import { orThrowing as orThrowing_ } from './core/errors.js'
+import { gradcheck as gradcheck_, checkVjp as checkVjp_ } from './ad/gradcheck.js'
+import { evaluateAll as evaluateAll_ } from './eval/evaluate.js'
+import { traceBackward as traceBackward_ } from './print/index.js'
+import { interpret as interpret_ } from './compile/index.js'
+export const gradcheckOrThrow = orThrowing_(gradcheck_)
+export const checkVjpOrThrow = orThrowing_(checkVjp_)
+export const evaluateAllOrThrow = orThrowing_(evaluateAll_)
+export const traceBackwardOrThrow = orThrowing_(traceBackward_)
+export const interpretOrThrow = orThrowing_(interpret_)

@@ -160,7 +160,7 @@ describe('crashes become one line (or a Left)', () => {
     for (let i = 0; i < 100_000; i++) deep = { count: deep }
     const doc = JSON.parse(JSON.stringify(ckpt))
     doc.state.optState = deep
-    expect(msg(decodeCheckpoint(doc))).toMatch(/^checkpoint\.state\.optState(\.count)+: nested deeper than 64 levels/)
+    expect(msg(decodeCheckpoint(doc))).toMatch(/^checkpoint\.state\.optState(\.count)+(\.c?o?u?n?t?…)?: nested deeper than 64 levels/)
     expect((await quietly(['train', '--config', f('deep.json')])).code).toBe(2)
   })
 

@@ -55,7 +55,7 @@ export function writeReport(r: ReportInput): E.Either<SymgradError, string> {
     const png = new PNG({ width: ras.width, height: ras.height })
     png.data = Buffer.from(ras.data)
     files.push(['filters.png', new Uint8Array(PNG.sync.write(png))])
-    pics.push({ file: 'filters.png', caption: `First-layer convolution filters, one ${w.shape[2]}×${w.shape[3]} tile per filter (${w.shape[0]}, each scaled to its own range${w.shape[1] === 3 ? ', in colour' : w.shape[1] === 1 ? '' : ', channel 0'}): light/dark bands are edge detectors at the band's orientation; filters that stay speckled have learned little.` })
+    pics.push({ file: 'filters.png', caption: `First-layer convolution filters, one ${w.shape[2]}×${w.shape[3]} tile per filter (${w.shape[0]}, each scaled to its own range${w.shape[1] === 3 ? ', in colour' : w.shape[1] === 1 ? '' : ', channel 0'}): some show light/dark bands (edges at that orientation), many look speckled at this size; examples/07-convnet.ts draws the maps they produce on a digit.` })
   } else if (r.firstLayer) {
     const ras = weightTiles(r.firstLayer.w, r.firstLayer.image)
     const png = new PNG({ width: ras.width, height: ras.height })

@@ -109,7 +109,7 @@ export function tooDeep(u: unknown, root: string, limit = maxDepth): string | un
   while (stack.length > 0) {
     const { v, depth, path } = stack.pop()!
     if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) continue
-    if (depth >= limit) return `${path}: nested deeper than ${limit} levels (symgrad's documents nest about 10)`
+    if (depth >= limit) return `${path.length > 80 ? `${path.slice(0, 60)}…` : path}: nested deeper than ${limit} levels (symgrad's documents nest about 10)`
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) if (typeof v[i] === 'object' && v[i] !== null) stack.push({ v: v[i], depth: depth + 1, path: `${path}[${i}]` })
     } else for (const k of Object.keys(v)) {
