@@ -4,9 +4,10 @@
  * - `wasm-f32-1t`, `wasm-f32-2t`, `wasm-f64-1t`, `wasm-f64-2t`: the blocked WebAssembly SIMD gemm
  *   of the wasm backend (kernels/gemm-wasm.ts), float32x4 and float64x2, on 1 and 2 threads
  *   (operands already in the module's memory, as in a compiled function);
- * - `symgrad-simd`: the JavaScript backend's matmul (float64 arrays packed into the f64x2 micro-kernel),
+ * - `symgrad-simd`: the JavaScript backend's matmul (float64 arrays copied into the f64x2 gemm's memory),
  *   `symgrad-js` its plain JavaScript fallback; a naive i-k-j loop (float64, up to 1024);
- * - tfjs-cpu (up to 1024) and tfjs-wasm (float32, `matMul` with its transpose flags).
+ * - tfjs-cpu and tfjs-wasm (float32, `matMul` with its transpose flags), up to 1024 (their
+ *   transposed forms run below 1 GFLOP/s: 2048 would take minutes per call).
  *
  *   npm run bench:matmul -- [--quick] [--sizes=256,512]     writes bench/results/matmul.json
  */
@@ -45,10 +46,10 @@ function naive(A: Float64Array, ta: boolean, B: Float64Array, tb: boolean, C: Fl
       }
 }
 
-/** Best-of time in ms over runs lasting at least ~0.3 s in total. */
-function time(f: () => void, s: number): number {
+/** Best-of time in ms over runs lasting at least ~0.3 s in total (and at least `minReps` runs). */
+function time(f: () => void, s: number, minReps = 2): number {
   f()
-  const reps = Math.max(2, Math.min(20, Math.round(3e8 / (2 * s ** 3))))
+  const reps = Math.max(minReps, Math.min(20, Math.round(3e8 / (2 * s ** 3))))
   let best = Infinity
   for (let r = 0; r < reps; r++) {
     const t = performance.now()
@@ -85,14 +86,14 @@ for (const s of sizes) {
     new w.Arr(w.memory.buffer, w.a, s * s).set(A)
     new w.Arr(w.memory.buffer, w.b, s * s).set(B)
     for (const [form, ta, tb] of forms)
-      w.runners.forEach((r, t) => push(`wasm-${w.dtype === 'float32' ? 'f32' : 'f64'}-${t + 1}t`, form, s, time(() => r.run(w.a, ta, w.b, tb, w.c, s, s, s, false), s)))
+      w.runners.forEach((r, t) => push(`wasm-${w.dtype === 'float32' ? 'f32' : 'f64'}-${t + 1}t`, form, s, time(() => r.run(w.a, ta, w.b, tb, w.c, s, s, s, false), s, 8)))
   }
   for (const [form, ta, tb] of forms) {
     if (simd) push('symgrad-simd', form, s, time(() => simd.run(A, 0, ta, B, 0, tb, C, 0, s, s, s, false), s))
     push('symgrad-js', form, s, time(() => matmul(A, 0, ta, B, 0, tb, C, 0, s, s, s, sc), s))
     if (s <= 512 || (!quick && s <= 1024)) push('naive-js', form, s, time(() => naive(A, ta, B, tb, C, s), s))
   }
-  for (const be of s <= 1024 ? (['cpu', 'wasm'] as const) : (['wasm'] as const)) {
+  for (const be of s <= 1024 ? (['cpu', 'wasm'] as const) : ([] as const)) {
     await useBackend(be)
     const a = tf.tensor2d(Float32Array.from(A), [s, s])
     const b = tf.tensor2d(Float32Array.from(B), [s, s])

@@ -53,7 +53,7 @@ export interface GemmOptions {
   readonly threshold?: number
 }
 
-export const defaultThreshold = 1 << 20
+export const defaultThreshold = 1 << 23
 
 export function gemmRunner(o: GemmOptions): GemmRunner {
   const shared = o.memory.buffer instanceof SharedArrayBuffer
