@@ -9,7 +9,7 @@
  * wires carry the parts, and ∂f/∂a is their sum (shown on the leaf's own row of the trace).
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Expr, Notation } from '../core/Expr.js'
+import type { Expr } from '../core/Expr.js'
 import { topoSort } from '../core/Expr.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
@@ -20,6 +20,7 @@ import { type Bindings, evaluateAll } from '../eval/evaluate.js'
 import { constValue, leafName } from '../ops/leaves.js'
 import { formatNumber, minusSign } from './layout.js'
 import { differentiableLeaves } from './trace.js'
+import { symbol } from './dot.js'
 
 export interface CircuitNode {
   readonly id: number
@@ -53,20 +54,6 @@ export interface CircuitOptions {
   readonly title?: string
 }
 
-function symbolOf(n: Notation, op: string): string {
-  switch (n.form) {
-    case 'infix':
-    case 'prefix':
-      return n.symbol
-    case 'postfix':
-      return `(·)${n.symbol}`
-    case 'call':
-      return n.name
-    case 'leaf':
-      return op
-  }
-}
-
 /** A wire's number: scalars with `digits` digits, small tensors in full, others by shape and mean. */
 export function showValue(t: Tensor, digits: number): string {
   if (t.shape.length === 0) return minusSign(formatNumber(Number(t.data[0]!.toPrecision(digits)), digits))
@@ -80,7 +67,7 @@ function nodeOf(e: Expr): CircuitNode {
   if (name !== undefined) return { id: e.id, label: name + shape, kind: 'input' }
   if (v !== undefined) return { id: e.id, label: minusSign(formatNumber(v, 6)), kind: 'constant' }
   if (e.args.length === 0) return { id: e.id, label: `tensor${shape}`, kind: 'constant' }
-  const sym = symbolOf(e.op.notation, e.op.name)
+  const sym = symbol(e.op.notation, e.op.name)
   return { id: e.id, label: sym === '·' ? '×' : sym, kind: 'gate' }
 }
 

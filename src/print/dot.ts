@@ -28,7 +28,8 @@ function esc(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 }
 
-function symbol(n: Notation, op: string): string {
+/** The symbol a gate shows for an op (also the circuit pictures'). */
+export function symbol(n: Notation, op: string): string {
   switch (n.form) {
     case 'infix':
     case 'prefix':
