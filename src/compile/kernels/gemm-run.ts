@@ -56,7 +56,7 @@ export interface GemmOptions {
 export const defaultThreshold = 1 << 23
 
 export function gemmRunner(o: GemmOptions): GemmRunner {
-  const shared = o.memory.buffer instanceof SharedArrayBuffer
+  const shared = typeof SharedArrayBuffer !== 'undefined' && o.memory.buffer instanceof SharedArrayBuffer
   const mod = gemmModule(o.dtype, shared)
   if (mod === null) throw new Error('gemmRunner: WebAssembly SIMD is not available')
   const gemm = new WebAssembly.Instance(mod, { env: { mem: o.memory } }).exports['gemm'] as GemmFn
