@@ -59,6 +59,11 @@ export const CTL = {
   size: 16 + 32 * 64,
 } as const
 
+/** Whether `memory` is shared; false where SharedArrayBuffer does not exist (a browser page that is not cross-origin isolated). */
+export function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer
+}
+
 /** Splits [0, n) into `parts` contiguous ranges whose bounds are multiples of `align` (last one ends at n). */
 export function splitRange(n: number, parts: number, align: number): [number, number][] {
   const blocks = Math.ceil(n / align)
