@@ -13,6 +13,9 @@ import { plainArena, wasmArena, type Dtype } from './arena.js'
 import * as ops from '../ops/builtins.js'
 import { gemmModule, gemmRunner, gemmScratch, maxPages } from './kernels/gemm-run.js'
 import type { ThreadPool } from './threads.js'
+import { arenaConv, colScratchBytes, convModule } from './kernels/conv-arena.js'
+import { arenaConvKernels } from './backend-spatial.js'
+import type { ConvKernels } from './kernels/conv.js'
 
 export interface WasmBackendOptions {
   readonly dtype: Dtype
@@ -40,15 +43,23 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
   return {
     name: `wasm-${o.dtype}${pool !== undefined ? `-${pool.threads}t` : ''}`,
     elementwise: jsElementwise,
-    kernels: new Map([...jsKernels, [ops.matmulOp, gemmCode]]),
+    kernels: new Map([...jsKernels, [ops.matmulOp, gemmCode], ...arenaConvKernels]),
     scalarCalls: true,
     runtime: (): Runtime => {
       const memory = pool !== undefined ? new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true }) : new WebAssembly.Memory({ initial: 1 })
       const threads = pool?.threads ?? 1
+      const js = jsBackend.runtime()
+      // scratch: the gemm's per thread, then a column matrix per thread for the convolutions
+      const col = threads * gemmScratch
+      // one attach of the memory for every module the threads run: the gemm's first, the convolutions'
+      let id: number | undefined
+      const attach = pool !== undefined ? () => (id ??= pool.attach(memory, [gemmModule(o.dtype, true)!, ...[convModule(o.dtype, true)].filter((m) => m !== null)])) : undefined
+      const threading = { ...(pool !== undefined ? { pool, attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }
       return {
-        ...jsBackend.runtime(),
-        arena: wasmArena(o.dtype, memory, threads * gemmScratch),
-        gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...(pool !== undefined ? { pool } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }),
+        ...js,
+        arena: wasmArena(o.dtype, memory, col + threads * colScratchBytes(o.dtype)),
+        arenaConv: arenaConv({ dtype: o.dtype, memory, gemm: 0, col, index: 1, fallback: js['conv'] as ConvKernels, ...threading }) ?? js['conv'],
+        gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...threading }),
       }
     },
   }
