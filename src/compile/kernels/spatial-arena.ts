@@ -15,7 +15,7 @@ import { gemmScratch, type Dtype } from './gemm-run.js'
 import { spatialModuleBytes } from './spatial-arena-wasm.js'
 import { outH, outW, type ConvDims, type ConvKernels } from './conv.js'
 import type { PoolDims } from './pool.js'
-import { splitRange, type ThreadPool } from '../threads.js'
+import { isShared, splitRange, type ThreadPool } from '../threads.js'
 import type { FloatArray } from '../arena.js'
 
 /** Elements of one thread's column scratch: one image's K·P must fit (28×28 images: 14,400). */
@@ -72,7 +72,7 @@ type Fn = (...a: number[]) => void
 export const defaultConvThreshold = 1 << 22
 
 export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | undefined {
-  const shared = o.memory.buffer instanceof SharedArrayBuffer
+  const shared = isShared(o.memory)
   const mod = spatialModule(o.dtype, shared)
   if (mod === null) return undefined
   const ex = new WebAssembly.Instance(mod, { env: { mem: o.memory } }).exports as Record<string, Fn>
