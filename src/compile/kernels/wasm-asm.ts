@@ -52,7 +52,8 @@ export const load = (t: ValType, offset = 0): Code =>
   t === I32 ? [0x28, ...memarg(2, offset)] : t === F32 ? [0x2a, ...memarg(2, offset)] : t === F64 ? [0x2b, ...memarg(3, offset)] : [0xfd, 0, ...memarg(4, offset)]
 export const store = (t: ValType, offset = 0): Code =>
   t === I32 ? [0x36, ...memarg(2, offset)] : t === F32 ? [0x38, ...memarg(2, offset)] : t === F64 ? [0x39, ...memarg(3, offset)] : [0xfd, 11, ...memarg(4, offset)]
-const simd = (n: number): Code => [0xfd, ...u32(n)]
+/** A SIMD instruction (0xfd prefix, LEB128 opcode). */
+export const simd = (n: number): Code => [0xfd, ...u32(n)]
 /** memory.fill(dst, byte, count) and memory.copy(dst, src, count) (bulk memory). */
 export const memFill: Code = [0xfc, 11, 0]
 export const memCopy: Code = [0xfc, 10, 0, 0]
