@@ -2,17 +2,20 @@
  * The WebAssembly backend: every buffer, input and constant of a compiled function lives in one
  * WebAssembly memory (an arena, arena.ts) in float32 or float64. Matrix products run in the
  * blocked SIMD gemm (kernels/gemm-wasm.ts: float32x4 or float64x2), split over a thread pool when
- * one is given and the product is large; fused elementwise loops and the other kernels are the
- * JavaScript backend's, over typed-array views of the same memory, so a step's data never leaves
- * that memory between kernels. Selected by `compile` for `dtype: 'float32'`, and for float64 when
+ * one is given and the product is large; fused elementwise loops are written as WebAssembly SIMD
+ * functions (kernels/loop-wasm.ts, one module per compiled function, large loops split over the
+ * pool too), except loops holding an op it has no vector code for (exp, log, …): those and the
+ * other kernels are the JavaScript backend's, over typed-array views of the same memory, so a
+ * step's data never leaves that memory between kernels. Selected by `compile` for `dtype: 'float32'`, and for float64 when
  * a thread pool is given; the JavaScript backend stays the reference and the fallback.
  */
 import { jsBackend, jsElementwise, jsKernels } from './backend-js.js'
-import type { Backend, KernelCode, Runtime } from './backend.js'
+import type { Backend, KernelCode, NativeCode, Runtime } from './backend.js'
 import { plainArena, wasmArena, type Dtype } from './arena.js'
 import * as ops from '../ops/builtins.js'
 import { gemmModule, gemmRunner, gemmScratch, maxPages } from './kernels/gemm-run.js'
 import type { ThreadPool } from './threads.js'
+import { loopRunner, loopWriter } from './kernels/loop-run.js'
 
 export interface WasmBackendOptions {
   readonly dtype: Dtype
@@ -20,6 +23,10 @@ export interface WasmBackendOptions {
   readonly threads?: ThreadPool
   /** Multiply-adds from which a product is split across threads. */
   readonly threshold?: number
+  /** Elements from which a fused loop is split across threads. */
+  readonly loopThreshold?: number
+  /** Write fused loops in WebAssembly (default true; false keeps them JavaScript). */
+  readonly wasmLoops?: boolean
 }
 
 const gemmCode: KernelCode = {
@@ -42,13 +49,21 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
     elementwise: jsElementwise,
     kernels: new Map([...jsKernels, [ops.matmulOp, gemmCode]]),
     scalarCalls: true,
-    runtime: (): Runtime => {
+    ...(o.wasmLoops !== false ? { loops: (given) => loopWriter(o.dtype, pool !== undefined, jsElementwise, given) } : {}),
+    runtime: (native?: NativeCode): Runtime => {
       const memory = pool !== undefined ? new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true }) : new WebAssembly.Memory({ initial: 1 })
       const threads = pool?.threads ?? 1
+      const loops = native !== undefined ? new WebAssembly.Module(native.wasm) : undefined
+      // one attach of the memory for every module the threads run: the gemm's first, the loops'
+      let id: number | undefined
+      const attach = pool !== undefined ? () => (id ??= pool.attach(memory, [gemmModule(o.dtype, true)!, ...(loops !== undefined ? [loops] : [])])) : undefined
       return {
         ...jsBackend.runtime(),
         arena: wasmArena(o.dtype, memory, threads * gemmScratch),
-        gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...(pool !== undefined ? { pool } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }),
+        gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...(pool !== undefined ? { pool, attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }),
+        ...(loops !== undefined
+          ? { loops: loopRunner({ module: loops, memory, index: 1, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }) }
+          : {}),
       }
     },
   }

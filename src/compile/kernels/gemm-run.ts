@@ -51,6 +51,11 @@ export interface GemmOptions {
   readonly pool?: ThreadPool
   /** Multiply-adds from which a product is split across threads. */
   readonly threshold?: number
+  /**
+   * Attaches the memory to the pool with the gemm module first among others (another kernel's
+   * modules on the same memory); by default the gemm module alone.
+   */
+  readonly attach?: () => number | undefined
 }
 
 export const defaultThreshold = 1 << 23
@@ -74,7 +79,7 @@ export function gemmRunner(o: GemmOptions): GemmRunner {
         return
       }
       if (pool === undefined || m * n * k < threshold) return gemm(a, ta, b, tb, c, m, n, k, acc, 0, m, 0, n, o.scratch)
-      poolId ??= pool.attach(o.memory, [mod])
+      poolId ??= o.attach !== undefined ? o.attach() : pool.attach(o.memory, [mod])
       if (poolId === undefined) return gemm(a, ta, b, tb, c, m, n, k, acc, 0, m, 0, n, o.scratch)
       const byRows = m >= n
       const parts = byRows ? splitRange(m, pool.threads, s.MR) : splitRange(n, pool.threads, NR)
