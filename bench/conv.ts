@@ -18,7 +18,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { loadMnistFull } from '../src/io/standardData.js'
 import { median, type Batch, type Trainer } from './common.js'
 import { convInit } from './convnet.js'
-import { symgradConv } from './peers/conv-symgrad.js'
+import { symgradConv, symgradConvF32 } from './peers/conv-symgrad.js'
 import { tfjsConv } from './peers/conv-tfjs.js'
 import { convnetjsConv } from './peers/conv-convnetjs.js'
 
@@ -28,7 +28,7 @@ const WARM = 5
 const TRAIN = 8000
 const TEST = 2000
 
-const peerNames = ['symgrad-compiled', 'tfjs-wasm', 'tfjs-cpu', 'convnetjs'] as const
+const peerNames = ['symgrad-compiled', 'symgrad-f32', 'symgrad-f32-2t', 'tfjs-wasm', 'tfjs-cpu', 'convnetjs'] as const
 type Peer = (typeof peerNames)[number]
 const notes: Partial<Record<Peer, string>> = {
   'tfjs-wasm': 'Conv2DBackpropFilter stand-in from its Transpose + Conv2D kernels (tfjs-backend-wasm 4.22 has none)',
@@ -57,6 +57,8 @@ async function make(p: Peer): Promise<Trainer> {
   const init = convInit()
   switch (p) {
     case 'symgrad-compiled': return symgradConv(init, LR)
+    case 'symgrad-f32': return symgradConvF32(init, LR, 1)
+    case 'symgrad-f32-2t': return symgradConvF32(init, LR, 2)
     case 'tfjs-wasm': return tfjsConv('wasm', init, LR)
     case 'tfjs-cpu': return tfjsConv('cpu', init, LR)
     case 'convnetjs': return convnetjsConv(init, LR, BATCH)

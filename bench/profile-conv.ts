@@ -1,20 +1,31 @@
 /**
  * Where a convnet training step spends its time (run through `npx tsx bench/profile-step.ts conv
- * [steps]`): bench:conv's small convnet, batch 64, its compiled loss-and-gradients program with the
- * runtime's kernels wrapped with timers (convolutions, pooling, reductions, matmul); "loops and
- * glue" is the rest (fused elementwise loops, the call). Reports the median wall time per step and
- * the process CPU time per step, which a shared machine inflates less.
+ * [steps] [--dtype=float32] [--threads=2]`): bench:conv's small convnet, batch 64, its compiled
+ * loss-and-gradients program with the runtime's kernels wrapped with timers (convolutions,
+ * pooling, reductions, matmul); "loops and glue" is the rest (fused elementwise loops, the call).
+ * float64 (default) is the JavaScript backend as `symgrad-compiled` runs it; float32 the
+ * WebAssembly backend as `symgrad-f32` runs it (SGD update in the program, parameters carried).
+ * Reports the median wall time per step and the process CPU time per step, which a shared machine
+ * inflates less (with threads, CPU time adds up every thread's).
  */
 import * as sg from '../src/ops/index.js'
 import * as R from '../src/core/Random.js'
-import { valueAndGrad } from '../src/compile/index.js'
+import { compile } from '../src/compile/index.js'
 import { jsBackend } from '../src/compile/backend-js.js'
+import { wasmBackend } from '../src/compile/backend-wasm.js'
+import { grad } from '../src/ad/grad.js'
+import { threadPool } from '../src/node/threads.js'
 import type { Backend } from '../src/compile/backend.js'
 import { softmaxCrossEntropy } from '../src/nn/losses.js'
 import { median } from './common.js'
 import { convGraph, convInit, convShapes } from './convnet.js'
 
 const steps = Number(process.argv.slice(2).filter((a) => !a.startsWith('--'))[1] ?? 100)
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
+const dtype = flag('dtype') === 'float32' ? 'float32' : 'float64'
+const threads = Number(flag('threads') ?? 1)
+const pool = threads > 1 ? threadPool(threads) : undefined
+const base: Backend = dtype === 'float32' || pool !== undefined ? wasmBackend({ dtype, ...(pool ? { threads: pool } : {}) })! : jsBackend
 const spent: Record<string, number> = {}
 type Fn = (...a: unknown[]) => unknown
 const timedAll = (obj: Record<string, unknown>, prefix: string): Record<string, unknown> =>
@@ -25,14 +36,17 @@ const timedAll = (obj: Record<string, unknown>, prefix: string): Record<string, 
     return r
   }]))
 const timed: Backend = {
-  ...jsBackend,
+  ...base,
   runtime: () => {
-    const rt = jsBackend.runtime() as Record<string, unknown>
+    const rt = base.runtime() as Record<string, unknown>
+    const gemm = rt['gemm'] as Record<string, unknown> | undefined
     return {
       ...rt,
       ...timedAll({ reduce: rt['reduce'], matmul: rt['matmul'], gatherLabel: rt['gatherLabel'] }, ''),
       conv: timedAll(rt['conv'] as Record<string, unknown>, ''),
       spatial: timedAll(rt['spatial'] as Record<string, unknown>, ''),
+      ...(rt['arenaConv'] !== undefined ? { arenaConv: timedAll(rt['arenaConv'] as Record<string, unknown>, '') } : {}),
+      ...(gemm !== undefined ? { gemm: timedAll(gemm, 'gemm.') } : {}),
     }
   },
 }
@@ -40,17 +54,27 @@ const timed: Backend = {
 const x = sg.input('x', ['N', 1, 28, 28])
 const y = sg.input('y', ['N'])
 const { scores, params } = convGraph(x)
-const vg = valueAndGrad(softmaxCrossEntropy(scores, y), params, { backend: timed })
+const loss = softmaxCrossEntropy(scores, y)
+const keys = Object.keys(params) as (keyof typeof params)[]
+const gs = grad(loss, params)
 const init = convInit()
 const b: Record<string, sg.Tensor> = { x: R.uniform(R.key(1), [64, 1, 28, 28]), y: { shape: [64], data: Float64Array.from({ length: 64 }, (_, i) => i % 10) } }
-for (const [k, s] of Object.entries(convShapes)) b[k] = { shape: s, data: init[k as keyof typeof init] }
+// float64: loss and gradients, as symgrad-compiled; float32: the SGD step with parameters carried, as symgrad-f32
+const step = dtype === 'float64'
+  ? compile([loss, ...keys.map((k) => gs[k])], { backend: timed })
+  : compile([loss, ...keys.map((k) => sg.sub(params[k], sg.mul(0.05, gs[k])))], { backend: timed, carry: Object.fromEntries(keys.map((k, i) => [k, i + 1])) })
+for (const [k, s] of Object.entries(convShapes)) {
+  const t = { shape: s, data: init[k as keyof typeof init] }
+  if (dtype === 'float64') b[k] = t
+  else step.load(k, t)
+}
 const wall: number[] = []
 const cpu: number[] = []
 for (let s = 0; s < steps + 5; s++) {
   if (s === 5) for (const k in spent) spent[k] = 0
   const t = performance.now()
   const c = process.cpuUsage()
-  vg.runOwned(b)
+  step.runOwned(b)
   const d = process.cpuUsage(c)
   if (s >= 5) {
     wall.push(performance.now() - t)
@@ -59,7 +83,7 @@ for (let s = 0; s < steps + 5; s++) {
 }
 const total = wall.reduce((a, v) => a + v, 0)
 const rows = Object.entries(spent).sort((p, q) => q[1] - p[1])
-console.log(`small convnet, batch 64, ${jsBackend.name}: median ${median(wall).toFixed(2)} ms/step wall, ${median(cpu).toFixed(2)} ms/step CPU, over ${steps} steps`)
+console.log(`small convnet, batch 64, ${base.name}: median ${median(wall).toFixed(2)} ms/step wall, ${median(cpu).toFixed(2)} ms/step CPU, over ${steps} steps`)
 for (const [k, v] of rows) console.log(`  ${k.padEnd(22)} ${(v / steps).toFixed(2).padStart(7)} ms  ${((100 * v) / total).toFixed(1).padStart(5)}%`)
 const rest = total - rows.reduce((a, [, v]) => a + v, 0)
 console.log(`  ${'loops and glue'.padEnd(22)} ${(rest / steps).toFixed(2).padStart(7)} ms  ${((100 * rest) / total).toFixed(1).padStart(5)}%`)

@@ -17,6 +17,7 @@ export { rule, defaultRules, type Rule } from './compile/rules.js'
 export {
   compile,
   valueAndGrad,
+  compileStep,
   explain,
   stages,
   interpret,
@@ -36,6 +37,10 @@ export {
   type Stages,
   type ValueAndGrad,
   type ValueAndGradFn,
+  type StepOutputs,
+  type StepResult,
+  type StepFn,
+  type StepOptions,
   type Program,
   type Eqn,
   type Backend,
@@ -100,3 +105,7 @@ export const checkVjpOrThrow = orThrowing_(checkVjp_)
 export const evaluateAllOrThrow = orThrowing_(evaluateAll_)
 export const traceBackwardOrThrow = orThrowing_(traceBackward_)
 export const interpretOrThrow = orThrowing_(interpret_)
+import { typecheck as typecheck_ } from './compile/index.js'
+import { circuit as circuit_ } from './print/index.js'
+export const typecheckOrThrow = orThrowing_(typecheck_)
+export const circuitOrThrow = orThrowing_(circuit_)

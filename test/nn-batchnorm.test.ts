@@ -45,7 +45,8 @@ describe('batch norm (train mode)', () => {
         s.mean.forEach((m) => expect(Math.abs(m)).toBeLessThan(1e-12))
         // var(x̂) = σ²/(σ² + ε) exactly in exact arithmetic
         s.variance.forEach((v, j) => expect(v).toBeCloseTo(raw.variance[j]! / (raw.variance[j]! + 1e-5), 12))
-        s.variance.forEach((v) => expect(Math.abs(v - 1)).toBeLessThan(1e-3))
+        // and so ≈ 1 within 1e-3 wherever the feature's batch variance is at least 100·ε
+        s.variance.forEach((v, j) => { if (raw.variance[j]! >= 1e-3) expect(Math.abs(v - 1)).toBeLessThan(1e-3) })
         const o = colStats(out!)
         o.mean.forEach((m, j) => expect(m).toBeCloseTo(b.beta.data[j]!, 12))
         o.variance.forEach((v, j) => expect(Math.sqrt(v) / b.gamma.data[j]!).toBeCloseTo(1, 3))

@@ -80,8 +80,14 @@ describe('layers: gradients of whole models vs central differences', () => {
         const z = run([ops.add(ops.matmul(ops.tensor(vals[3]!), ops.tensor(W)), ops.tensor(params['maxout0.b']!))], {})[0]!
         for (let i = 0; i < 6; i++) for (let j = 0; j < 3; j++) fc.pre(Math.abs(T.get(z, i, j) - T.get(z, i, 3 + j)) > 0.02)
         const loss = probe(a.out, k4!)
-        expectGradOk(loss, m.params(), b)
-        expectGradOk(loss, [xi], b)
+        // the bias feeding batch norm cancels: its exact gradient is 0, which a relative error
+        // cannot judge (central differences give rounding noise), so it is checked on its own
+        const { 'dense0.b': bias, ...rest } = m.params()
+        // h = 1e-4: a step of 1e-3 in dense0.W moves batch-normalized values by more than the
+        // 0.02 kept from the kinks often enough to fail one seed in a few hundred
+        expectGradOk(loss, rest, b, { h: 1e-4 })
+        expectGradOk(loss, [xi], b, { h: 1e-4 })
+        run([gradOf(loss, bias!)], b)[0]!.data.forEach((g) => expect(Math.abs(g)).toBeLessThan(1e-12))
       }),
       { numRuns: 4 },
     )

@@ -1,7 +1,9 @@
-/** symgrad peer of bench:conv: the compiled loss+gradient program of the small convnet, plain SGD. */
+/** symgrad peers of bench:conv: the compiled loss+gradient program of the small convnet, plain SGD. */
 import * as sg from '../../src/ops/index.js'
 import type { Tensor } from '../../src/core/Tensor.js'
+import { grad } from '../../src/ad/grad.js'
 import { compile, valueAndGrad } from '../../src/compile/index.js'
+import { threadPool } from '../../src/node/threads.js'
 import { softmaxCrossEntropy } from '../../src/nn/losses.js'
 import { argmaxAccuracy, type Batch, type Trainer } from '../common.js'
 import { convGraph, convShapes, type ConvParam } from '../convnet.js'
@@ -24,5 +26,32 @@ export function symgradConv(init: Record<ConvParam, Float64Array>, lr: number): 
       }
     },
     accuracy: (b) => argmaxAccuracy(fwd.runOrThrow({ ...p, x: img(b) })[0]!.data, b.y, 10),
+  }
+}
+
+/**
+ * Float32 on the WebAssembly backend (threads > 1: with a thread pool): the SGD update is part of
+ * the compiled step and the new parameters are carried back into the function's memory, so they
+ * stay float32 there from step to step; only the batch is converted on the way in.
+ */
+export function symgradConvF32(init: Record<ConvParam, Float64Array>, lr: number, threads: number): Trainer {
+  const x = sg.input('x', ['N', 1, 28, 28])
+  const y = sg.input('y', ['N'])
+  const { scores, params } = convGraph(x)
+  const keys = Object.keys(params) as ConvParam[]
+  const gs = grad(softmaxCrossEntropy(scores, y), params)
+  const pool = threads > 1 ? threadPool(threads) : undefined
+  const opts = { dtype: 'float32' as const, ...(pool ? { threads: pool } : {}) }
+  const loss = softmaxCrossEntropy(scores, y)
+  const step = compile([loss, ...keys.map((k) => sg.sub(params[k], sg.mul(lr, gs[k])))], { ...opts, carry: Object.fromEntries(keys.map((k, i) => [k, i + 1])) })
+  const fwd = compile([scores], opts)
+  for (const k of keys) step.load(k, { shape: [...convShapes[k]], data: init[k].slice() })
+  const img = (b: Batch) => ({ shape: [b.n, 1, 28, 28], data: b.x })
+  return {
+    step: (b) => void step.runOwned({ x: img(b), y: { shape: [b.n], data: b.y } }),
+    accuracy: (b) => {
+      for (const k of keys) fwd.load(k, step.read(k))
+      return argmaxAccuracy(fwd.runOrThrow({ x: img(b) })[0]!.data, b.y, 10)
+    },
   }
 }

@@ -29,17 +29,25 @@ function poolDims(c: KernelCtx, x: readonly string[]): string {
   return `{ nc: ${x[0]} * ${x[1]}, h: ${x[2]}, w: ${x[3]}, kh: ${kh}, kw: ${kw}, sh: ${sh}, sw: ${sw} }`
 }
 
-const conv = (fn: string, dims: (c: KernelCtx) => string) => (c: KernelCtx) => {
-  const [a, b] = c.args as [number, number]
-  return `rt.conv.${fn}(${c.arr(a)}, ${c.arr(b)}, ${c.arr(c.eqn.out)}, ${dims(c)});`
-}
-
 const k = (emit: (c: KernelCtx) => string): KernelCode => ({ emit })
 
+const convKernels = (rt: string): readonly (readonly [OpDef, KernelCode])[] => {
+  const conv = (fn: string, dims: (c: KernelCtx) => string) => k((c) => {
+    const [a, b] = c.args as [number, number]
+    return `${rt}.${fn}(${c.arr(a)}, ${c.arr(b)}, ${c.arr(c.eqn.out)}, ${dims(c)});`
+  })
+  return [
+    [ops.conv2dOp, conv('conv2d', (c) => convDims(c, c.dims(c.args[0]!), c.dims(c.args[1]!)))],
+    [ops.conv2dBackpropInputOp, conv('conv2dBackpropInput', (c) => convDims(c, c.dims(c.eqn.out), c.dims(c.args[1]!)))],
+    [ops.conv2dBackpropFilterOp, conv('conv2dBackpropFilter', (c) => convDims(c, c.dims(c.args[0]!), c.dims(c.eqn.out)))],
+  ]
+}
+
+/** The WebAssembly backend's convolutions: kernels/conv-arena.ts on the arena's memory (`rt.arenaConv`). */
+export const arenaConvKernels = convKernels('rt.arenaConv')
+
 export const spatialKernels: readonly (readonly [OpDef, KernelCode])[] = [
-  [ops.conv2dOp, k(conv('conv2d', (c) => convDims(c, c.dims(c.args[0]!), c.dims(c.args[1]!))))],
-  [ops.conv2dBackpropInputOp, k(conv('conv2dBackpropInput', (c) => convDims(c, c.dims(c.eqn.out), c.dims(c.args[1]!))))],
-  [ops.conv2dBackpropFilterOp, k(conv('conv2dBackpropFilter', (c) => convDims(c, c.dims(c.args[0]!), c.dims(c.eqn.out))))],
+  ...convKernels('rt.conv'),
   [ops.maxPool2dOp, k((c) => `rt.spatial.maxPool2d(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`)],
   [
     ops.maxPool2dBackpropOp,

@@ -6,8 +6,9 @@
  * functions (kernels/loop-wasm.ts, one module per compiled function, large loops split over the
  * pool too), except loops holding an op it has no vector code for (exp, log, …): those and the
  * other kernels are the JavaScript backend's, over typed-array views of the same memory, so a
- * step's data never leaves that memory between kernels. Selected by `compile` for `dtype: 'float32'`, and for float64 when
- * a thread pool is given; the JavaScript backend stays the reference and the fallback.
+ * step's data never leaves that memory between kernels. Selected by `compile` for `dtype:
+ * 'float32'`, and for float64 when a thread pool is given; the JavaScript backend stays the
+ * reference and the fallback.
  */
 import { jsBackend, jsElementwise, jsKernels } from './backend-js.js'
 import type { Backend, KernelCode, NativeCode, Runtime } from './backend.js'
@@ -16,6 +17,9 @@ import * as ops from '../ops/builtins.js'
 import { gemmModule, gemmRunner, gemmScratch, maxPages } from './kernels/gemm-run.js'
 import type { ThreadPool } from './threads.js'
 import { loopRunner, loopWriter } from './kernels/loop-run.js'
+import { arenaConv, colScratchBytes, convModule } from './kernels/conv-arena.js'
+import { arenaConvKernels } from './backend-spatial.js'
+import type { ConvKernels } from './kernels/conv.js'
 
 export interface WasmBackendOptions {
   readonly dtype: Dtype
@@ -47,22 +51,28 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
   return {
     name: `wasm-${o.dtype}${pool !== undefined ? `-${pool.threads}t` : ''}`,
     elementwise: jsElementwise,
-    kernels: new Map([...jsKernels, [ops.matmulOp, gemmCode]]),
+    kernels: new Map([...jsKernels, [ops.matmulOp, gemmCode], ...arenaConvKernels]),
     scalarCalls: true,
     ...(o.wasmLoops !== false ? { loops: (given) => loopWriter(o.dtype, pool !== undefined, jsElementwise, given) } : {}),
     runtime: (native?: NativeCode): Runtime => {
       const memory = pool !== undefined ? new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true }) : new WebAssembly.Memory({ initial: 1 })
       const threads = pool?.threads ?? 1
+      const js = jsBackend.runtime()
+      // scratch: the gemm's per thread, then a column matrix per thread for the convolutions
+      const col = threads * gemmScratch
       const loops = native !== undefined ? new WebAssembly.Module(native.wasm) : undefined
-      // one attach of the memory for every module the threads run: the gemm's first, the loops'
+      // one attach of the memory for every module the threads run: the gemm's first, the convolutions', the loops'
+      const modules = [gemmModule(o.dtype, true)!, ...[convModule(o.dtype, true)].filter((m) => m !== null), ...(loops !== undefined ? [loops] : [])]
       let id: number | undefined
-      const attach = pool !== undefined ? () => (id ??= pool.attach(memory, [gemmModule(o.dtype, true)!, ...(loops !== undefined ? [loops] : [])])) : undefined
+      const attach = pool !== undefined ? () => (id ??= pool.attach(memory, modules)) : undefined
+      const threading = { ...(pool !== undefined ? { pool, attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }
       return {
-        ...jsBackend.runtime(),
-        arena: wasmArena(o.dtype, memory, threads * gemmScratch),
-        gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...(pool !== undefined ? { pool, attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }),
+        ...js,
+        arena: wasmArena(o.dtype, memory, col + threads * colScratchBytes(o.dtype)),
+        arenaConv: arenaConv({ dtype: o.dtype, memory, gemm: 0, col, index: 1, fallback: js['conv'] as ConvKernels, ...threading }) ?? js['conv'],
+        gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...threading }),
         ...(loops !== undefined
-          ? { loops: loopRunner({ module: loops, memory, index: 1, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }) }
+          ? { loops: loopRunner({ module: loops, memory, index: modules.length - 1, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }) }
           : {}),
       }
     },

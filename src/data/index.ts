@@ -25,9 +25,9 @@ export * as Preprocess from './preprocess.js'
 import { orThrowing } from '../core/errors.js'
 import { make as make_ } from './Dataset.js'
 import { split as split_ } from './split.js'
-import { fromIdx as fromIdx_, encodeIdx as encodeIdx_, toBytes as toBytes_ } from './idx.js'
+import { fromIdx as fromIdx_, parseIdx as parseIdx_, encodeIdx as encodeIdx_, toBytes as toBytes_ } from './idx.js'
 import { fromCifar as fromCifar_, encodeCifar as encodeCifar_ } from './cifar.js'
-import { splitMnist as splitMnist_ } from './mnist.js'
+import { splitMnist as splitMnist_, fromDigitArrays as fromDigitArrays_ } from './mnist.js'
 export const makeDatasetOrThrow = orThrowing(make_)
 export const splitOrThrow = orThrowing(split_)
 export const fromIdxOrThrow = orThrowing(fromIdx_)
@@ -36,3 +36,5 @@ export const toBytesOrThrow = orThrowing(toBytes_)
 export const fromCifarOrThrow = orThrowing(fromCifar_)
 export const encodeCifarOrThrow = orThrowing(encodeCifar_)
 export const splitMnistOrThrow = orThrowing(splitMnist_)
+export const parseIdxOrThrow = orThrowing(parseIdx_)
+export const fromDigitArraysOrThrow = orThrowing(fromDigitArrays_)

@@ -41,3 +41,14 @@ export const decodeRunConfigOrThrow = orThrowing(decodeRunConfig_)
 export const decodeSpaceOrThrow = orThrowing(decodeSpace_)
 export const fromCsvOrThrow = orThrowing(fromCsv_)
 export { defaultLimits, limitVars, limitsFromEnv, checkMlpSize, mlpParameters, maxDepth, type Limits } from './limits.js'
+import { decodeWith as decodeWith_ } from '../core/codecs.js'
+import { checkStructure as checkStructure_ } from './checkpoint.js'
+import { limitsFromEnv as limitsFromEnv_, checkMlpSize as checkMlpSize_ } from './limits.js'
+import type * as t from 'io-ts'
+export const checkStructureOrThrow = orThrowing(checkStructure_)
+export const limitsFromEnvOrThrow = orThrowing(limitsFromEnv_)
+export const checkMlpSizeOrThrow = orThrowing(checkMlpSize_)
+/** decodeWith's twin (generic, so written out): the decoded value, or a thrown SymgradError. */
+export function decodeWithOrThrow<A, O>(codec: t.Type<A, O, unknown>, u: unknown, root: string): A {
+  return orThrowing(decodeWith_<A, O>)(codec, u, root)
+}

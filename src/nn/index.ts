@@ -125,3 +125,10 @@ export { l2, l2Half, l1, elasticNet, maxNorm, isWeight, type Weights } from './r
 export { summary } from './summary.js'
 export { activationStats, formatStats, histogram, summarize, type LayerStats, type Summary, type Histogram, type StatsOptions } from './stats.js'
 export * as F from './functional.js'
+
+// ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────
+import { orThrowing } from '../core/errors.js'
+import { fromSpec as fromSpec_ } from './model.js'
+import { activationStats as activationStats_ } from './stats.js'
+export const fromSpecOrThrow = orThrowing(fromSpec_)
+export const activationStatsOrThrow = orThrowing(activationStats_)

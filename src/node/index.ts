@@ -48,3 +48,21 @@ export { jobId, JobC, TrialOutC, MemberOutC, QUEUE_NAME, type Job, type TrialJob
 export { toOnnx, ONNX_OPSET, ONNX_IR_VERSION, type OnnxGraph, type OnnxModel } from '../onnx/export.js'
 export { modelGraph, modelToOnnx } from '../onnx/model.js'
 export { builtinOnnx, withOnnx, type OnnxTable, type OnnxEntry, type EmitCtx, type OnnxAttr } from '../onnx/table.js'
+
+// ── more …OrThrow twins ──
+import { SymgradError } from '../core/errors.js'
+import { writeTarget as writeTarget_ } from '../io/atomic.js'
+import { limitsFromEnv as limitsFromEnv_ } from '../io/limits.js'
+import { toOnnx as toOnnx_ } from '../onnx/export.js'
+import { modelToOnnx as modelToOnnx_ } from '../onnx/model.js'
+import { parseRedisUrl as parseRedisUrl_, type RedisTarget as RedisTarget_ } from '../queue/redis.js'
+export const writeTargetOrThrow = orThrowing(writeTarget_)
+export const limitsFromEnvOrThrow = orThrowing(limitsFromEnv_)
+export const toOnnxOrThrow = orThrowing(toOnnx_)
+export const modelToOnnxOrThrow = orThrowing(modelToOnnx_)
+/** parseRedisUrl's twin: the target, or a thrown SymgradError with its message. */
+export function parseRedisUrlOrThrow(s: string): RedisTarget_ {
+  const r = parseRedisUrl_(s)
+  if (r._tag === 'Left') throw new SymgradError('value', r.left)
+  return r.right
+}

@@ -14,3 +14,13 @@ export * from './hyper.js'
 export * from './OptimizerDef.js'
 export * from './builtins.js'
 export * from './registry.js'
+
+// ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────
+import { orThrowing } from '../core/errors.js'
+import { decodeHyper as decodeHyper_ } from './OptimizerDef.js'
+import { averageCheckpoints as averageCheckpoints_ } from './averaging.js'
+import { ensembleProba as ensembleProba_, accuracy as accuracy_ } from './ensemble.js'
+export const decodeHyperOrThrow = orThrowing(decodeHyper_)
+export const averageCheckpointsOrThrow = orThrowing(averageCheckpoints_)
+export const ensembleProbaOrThrow = orThrowing(ensembleProba_)
+export const accuracyOrThrow = orThrowing(accuracy_)

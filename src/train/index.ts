@@ -48,3 +48,8 @@ export { defaultRunConfig, pointFields, buildModel, buildOptimizer, buildTrainCo
 export { lossSvg, accuracySvg, ratioSvg, learningRateSvg, weightTiles, reportHtml, smooth, runningMean, lossWindow, captions, boundarySvg, type Boundary, type Raster, type ReportPage } from './report.js'
 export { decisionBoundary } from './boundary.js'
 export { searchSvg } from './searchPlot.js'
+
+// ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────
+import { orThrowing } from '../core/errors.js'
+import { trainEnsemble as trainEnsemble_ } from './ensemble.js'
+export const trainEnsembleOrThrow = orThrowing(trainEnsemble_)

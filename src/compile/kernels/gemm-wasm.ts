@@ -186,7 +186,12 @@ function gemm(s: GemmShape, fMicro: number, fPackA: number, fPackB: number): Fun
   return { name: 'gemm', params: new Array(14).fill(I32), locals: new Array(16).fill(I32), body }
 }
 
-export function gemmModuleBytes(s: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
+/** The gemm's functions, `gemm` at index 1: a module may put its own functions after them and call it. */
+export function gemmFuncs(s: GemmShape): Func[] {
   const NR = s.NV * s.lanes.lanes
-  return assemble([micro(s), gemm(s, 0, 2, 3), pack('packA', s, s.MR), pack('packB', s, NR)], { shared, maxPages: 16384 })
+  return [micro(s), gemm(s, 0, 2, 3), pack('packA', s, s.MR), pack('packB', s, NR)]
+}
+
+export function gemmModuleBytes(s: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
+  return assemble(gemmFuncs(s), { shared, maxPages: 16384 })
 }

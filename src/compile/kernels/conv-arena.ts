@@ -1,0 +1,118 @@
+/**
+ * The WebAssembly backend's convolution kernels (conv-arena-wasm.ts) run on the arena's own memory:
+ * operands are views of it (addressed by their byte offsets), the column matrix of one image is
+ * built in a scratch region reserved for it beside the gemm's scratch, and nothing is copied in or
+ * out. Large convolutions are split over a thread pool: images for conv2d and
+ * conv2dBackpropInput, columns of dW for conv2dBackpropFilter (each thread builds only the rows of
+ * the column matrix its columns read), so 1 and N threads give the same bits.
+ *
+ * A convolution whose one-image column matrix does not fit the reserved scratch runs on the
+ * fallback kernels given (the JavaScript backend's, over the same views).
+ */
+import { gemmShapes } from './gemm-wasm.js'
+import { gemmScratch, type Dtype } from './gemm-run.js'
+import { convModuleBytes } from './conv-arena-wasm.js'
+import { outH, outW, type ConvDims, type ConvKernels } from './conv.js'
+import { splitRange, type ThreadPool } from '../threads.js'
+import type { FloatArray } from '../arena.js'
+
+/** Elements of one thread's column scratch: one image's K·P must fit (28×28 images: 14,400). */
+export const colElements = 1 << 18
+/** Bytes of column scratch per thread for a dtype. */
+export const colScratchBytes = (d: Dtype): number => colElements * (d === 'float32' ? 4 : 8)
+
+const cache = new Map<string, WebAssembly.Module | null>()
+/** The conv module for a dtype, for plain or shared memory; compiled once per realm, null without SIMD. */
+export function convModule(dtype: Dtype, shared: boolean): WebAssembly.Module | null {
+  const key = `${dtype}/${shared}`
+  if (!cache.has(key)) {
+    try {
+      cache.set(key, new WebAssembly.Module(convModuleBytes(dtype === 'float32' ? gemmShapes.f32 : gemmShapes.f64, shared)))
+    } catch {
+      cache.set(key, null)
+    }
+  }
+  return cache.get(key)!
+}
+
+export interface ArenaConvOptions {
+  readonly dtype: Dtype
+  readonly memory: WebAssembly.Memory
+  /** Byte address of per-thread gemm scratch (thread t at gemm + t·gemmScratch). */
+  readonly gemm: number
+  /** Byte address of per-thread column scratch (thread t at col + t·colScratchBytes(dtype)). */
+  readonly col: number
+  readonly pool?: ThreadPool
+  /** Multiply-adds from which a convolution is split across threads. */
+  readonly threshold?: number
+  /**
+   * Attaches the memory to the pool with every module run on it (a memory is attached once); the
+   * conv module is number `index` among them. By default the conv module alone, number 0.
+   */
+  readonly attach?: () => number | undefined
+  readonly index?: number
+  /** Kernels for convolutions too large for the column scratch. */
+  readonly fallback: ConvKernels
+}
+
+/** Arena kernels take views of the arena's memory (any float array type). */
+export interface ArenaConvKernels {
+  conv2d(x: FloatArray, w: FloatArray, y: FloatArray, d: ConvDims): void
+  conv2dBackpropInput(g: FloatArray, w: FloatArray, dx: FloatArray, d: ConvDims): void
+  conv2dBackpropFilter(x: FloatArray, g: FloatArray, dw: FloatArray, d: ConvDims): void
+}
+
+type Fn = (...a: number[]) => void
+
+export const defaultConvThreshold = 1 << 22
+
+export function arenaConv(o: ArenaConvOptions): ArenaConvKernels | undefined {
+  const shared = o.memory.buffer instanceof SharedArrayBuffer
+  const mod = convModule(o.dtype, shared)
+  if (mod === null) return undefined
+  const ex = new WebAssembly.Instance(mod, { env: { mem: o.memory } }).exports as Record<string, Fn>
+  const colBytes = colScratchBytes(o.dtype)
+  const pool = shared && o.pool !== undefined && o.pool.threads > 1 ? o.pool : undefined
+  const threshold = o.threshold ?? defaultConvThreshold
+  let poolId: number | undefined
+  const fb = o.fallback as unknown as ArenaConvKernels
+  /**
+   * Runs fn over [0, n): split at multiples of `align` into one part per thread (part t with
+   * thread t's scratch) when a pool is given and the work is large, else in one call.
+   */
+  const run = (fn: string, macs: number, n: number, align: number, args: (lo: number, hi: number) => number[]): void => {
+    const scratch = (t: number) => [o.col + t * colBytes, o.gemm + t * gemmScratch]
+    const parts = pool !== undefined && macs >= threshold ? splitRange(n, pool.threads, align) : []
+    if (parts.length > 1) poolId ??= o.attach !== undefined ? o.attach() : pool!.attach(o.memory, [mod])
+    if (parts.length <= 1 || poolId === undefined) return ex[fn]!(...args(0, n), ...scratch(0))
+    const all = parts.map(([lo, hi], t) => [...args(lo, hi), ...scratch(t)])
+    pool!.run(poolId, o.index ?? 0, fn, all, () => ex[fn]!(...all[0]!))
+  }
+  const geometry = (d: ConvDims) => {
+    const OH = outH(d), OW = outW(d)
+    const K = d.c * d.kh * d.kw
+    return { OH, OW, K, P: OH * OW, dims: [d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, OH, OW] }
+  }
+  const s = o.dtype === 'float32' ? gemmShapes.f32 : gemmShapes.f64
+  const NR = s.NV * s.lanes.lanes
+  return {
+    conv2d(x, w, y, d) {
+      const { K, P, dims } = geometry(d)
+      if (K * P > colElements) return fb.conv2d(x, w, y, d)
+      if (d.n === 0) return
+      run('convFwd', d.n * d.f * P * K, d.n, 1, (n0, n1) => [x.byteOffset, w.byteOffset, y.byteOffset, n0, n1, d.f, ...dims])
+    },
+    conv2dBackpropInput(g, w, dx, d) {
+      const { K, P, dims } = geometry(d)
+      if (K * P > colElements) return fb.conv2dBackpropInput(g, w, dx, d)
+      if (d.n === 0) return
+      run('convBI', d.n * d.f * P * K, d.n, 1, (n0, n1) => [g.byteOffset, w.byteOffset, dx.byteOffset, n0, n1, d.f, ...dims])
+    },
+    conv2dBackpropFilter(x, g, dw, d) {
+      const { K, P, dims } = geometry(d)
+      if (K * P > colElements) return fb.conv2dBackpropFilter(x, g, dw, d)
+      if (d.n === 0) return void dw.fill(0, 0, d.f * K)
+      run('convBF', d.n * d.f * P * K, K, NR, (k0, k1) => [x.byteOffset, g.byteOffset, dw.byteOffset, d.n, d.f, ...dims, k0, k1])
+    },
+  }
+}
