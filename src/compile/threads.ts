@@ -24,6 +24,8 @@ export interface ThreadPool {
    * the caller runs part 0 with `self`; returns when every part is done. Throws if a worker failed.
    */
   readonly run: (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void) => void
+  /** Kernel parts the workers (not the calling thread) have run so far: evidence that work left the caller. */
+  readonly workerParts: () => number
   /** Lets the workers go (their memories are released). */
   readonly close: () => Promise<void>
 }
@@ -43,11 +45,24 @@ export const CTL = {
   parts: 6,
   /** Set by a worker whose kernel threw. */
   failed: 7,
+  /** Kernel parts run by workers since the pool started (each worker adds 1 per part it ran). */
+  ran: 8,
+  /** Browser pool: workers that have started (took their boot message). */
+  booted: 9,
+  /** Browser pool: workers that have taken the current attach message (instantiated or failed). */
+  attached: 10,
+  /** Browser pool: set by a worker that could not instantiate the modules of the current attach. */
+  attachFailed: 11,
   /** Arguments of worker w start at args + (w − 1)·argStride. */
   args: 16,
   argStride: 32,
   size: 16 + 32 * 64,
 } as const
+
+/** Whether `memory` is shared; false where SharedArrayBuffer does not exist (a browser page that is not cross-origin isolated). */
+export function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer
+}
 
 /** Splits [0, n) into `parts` contiguous ranges whose bounds are multiples of `align` (last one ends at n). */
 export function splitRange(n: number, parts: number, align: number): [number, number][] {
@@ -90,6 +105,7 @@ function workerLoop(ctl, self, nextAttach, insts, seen) {
         const a = []
         for (let i = 0; i < n; i++) a.push(ctl[base + 1 + i])
         f(...a)
+        Atomics.add(ctl, ${CTL.ran}, 1)
       }
     } catch (e) {
       Atomics.store(ctl, ${CTL.failed}, self)

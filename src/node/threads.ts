@@ -56,6 +56,7 @@ export function threadPool(threads: number): ThreadPool {
       return id
     },
     run: (id, module, fn, args, self) => runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, args, self, wait),
+    workerParts: () => Atomics.load(ctl, CTL.ran),
     close: async () => {
       postCommand(ctl, 3)
       await Promise.all(workers.map((w) => w.terminate()))

@@ -1,2 +1,2 @@
 /** symgrad/web: browser-only pieces (Web Workers), kept out of the core. */
-export { webThreadPool, webWorkerSource, type WorkerLike } from './threads.js'
+export { webThreadPool, webWorkerSource, type WebThreadPool, type WorkerLike } from './threads.js'

@@ -1,14 +1,20 @@
 /**
- * A thread pool for the WebAssembly kernels over Web Workers, for browsers (the page must be
- * cross-origin isolated so that SharedArrayBuffer exists). The workers run the same loop as the
- * Node pool's (compile/threads.ts); as a browser worker can take messages only in its event loop,
- * attaching a memory is asynchronous: the workers are asked to yield, instantiate the kernels on
- * the memory when its message arrives, answer, and go back to waiting. Until every worker has
- * started and answered, `attach` returns undefined and products run on the calling thread alone (the results
- * are the same bits either way). The calling thread never blocks in Atomics.wait (a page's main
- * thread may not): it spins on the control block while the workers finish their parts.
+ * A thread pool for the WebAssembly kernels over Web Workers, for browsers. The page must be
+ * cross-origin isolated (served with `Cross-Origin-Opener-Policy: same-origin` and
+ * `Cross-Origin-Embedder-Policy: require-corp`) so that SharedArrayBuffer and shared
+ * WebAssembly memories exist. The workers run the same loop as the Node pool's (compile/threads.ts)
+ * from a Blob URL, so a bundler needs no separate worker file.
+ *
+ * A browser starts a worker only once the page's thread has returned to its event loop, so the
+ * workers are not there synchronously: until they have booted (`await pool.ready`), products run
+ * on the calling thread alone (the same bits either way). A booted worker takes messages in its own
+ * event loop, so attaching a memory is synchronous: the caller posts it, tells the workers to leave
+ * Atomics.wait for their event loop, and spins on the control block until each has instantiated
+ * the kernels and gone back to waiting. The calling thread never blocks in Atomics.wait (a page's
+ * main thread may not): it spins while the workers finish their parts.
  *
  *   const pool = webThreadPool(navigator.hardwareConcurrency)
+ *   await pool.ready
  *   const f = compile(outs, { dtype: 'float32', threads: pool })
  */
 import { CTL, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
@@ -20,7 +26,12 @@ export interface WorkerLike {
   terminate(): void
 }
 
-/** The worker's script: boot message { ctl, self }, then attach messages { id, memory, modules }. */
+export interface WebThreadPool extends ThreadPool {
+  /** Settles when every worker has started: from then on, products above the threshold are split from their first call. */
+  readonly ready: Promise<void>
+}
+
+/** The worker's script: boot message { ctl, self }, then attach messages { id, memory, modules }, each answered in the control block. */
 export const webWorkerSource = `
 ${workerLoop}
 const insts = new Map()
@@ -30,10 +41,15 @@ onmessage = (e) => {
   if (d.ctl !== undefined) {
     ctl = d.ctl
     me = d.self
+    Atomics.add(ctl, ${CTL.booted}, 1)
     postMessage({ booted: me })
   } else {
-    insts.set(d.id, d.modules.map((mod) => new WebAssembly.Instance(mod, { env: { mem: d.memory } }).exports))
-    postMessage({ attached: d.id })
+    try {
+      insts.set(d.id, d.modules.map((mod) => new WebAssembly.Instance(mod, { env: { mem: d.memory } }).exports))
+    } catch (err) {
+      Atomics.store(ctl, ${CTL.attachFailed}, me)
+    }
+    Atomics.add(ctl, ${CTL.attached}, 1)
   }
   seen = workerLoop(ctl, me, () => { throw new Error('attach arrives as a message') }, insts, seen)
   if (seen < 0) close()
@@ -45,56 +61,75 @@ function blobWorker(source: string): WorkerLike {
   return new Worker(url) as unknown as WorkerLike
 }
 
-/** A pool of `threads` threads in all (the calling one included), from `spawn` (default: Web Workers from a Blob URL). */
-export function webThreadPool(threads: number, spawn: (source: string) => WorkerLike = blobWorker): ThreadPool {
-  const n = Math.max(1, Math.min(64, Math.floor(threads)))
-  const ctl = new Int32Array(new SharedArrayBuffer(CTL.size * 4))
+/** How long an attach waits for the workers before the pool gives up on them (products then run alone). */
+const attachTimeoutMs = 10_000
+
+/**
+ * A pool of `threads` threads in all (the calling one included), from `spawn` (default: Web Workers
+ * from a Blob URL). Where SharedArrayBuffer does not exist (a page that is not cross-origin
+ * isolated), the pool has 1 thread: everything runs on the calling thread and `threads` says so.
+ */
+export function webThreadPool(threads: number, spawn: (source: string) => WorkerLike = blobWorker): WebThreadPool {
+  const shared = typeof SharedArrayBuffer !== 'undefined'
+  const n = shared ? Math.max(1, Math.min(64, Math.floor(threads))) : 1
+  const ctl = shared ? new Int32Array(new SharedArrayBuffer(CTL.size * 4)) : new Int32Array(CTL.size)
   const workers: WorkerLike[] = []
   const known = new Map<WebAssembly.Memory, number>()
-  const pending = new Map<number, { memory: WebAssembly.Memory; answers: number }>()
   const modulesOf = new Map<number, readonly WebAssembly.Module[]>()
   let nextId = 1
-  /** Workers that have started their loop: before all have, no command is posted (a page's main thread must not wait on a worker that needs its event loop to start). */
-  let booted = 0
-  /** Spins until every worker has answered the current command. */
+  /** Set when the workers did not answer an attach in time, or could not take it: the pool then runs everything alone. */
+  let broken = false
+  /** Spins until every worker has answered the current run. */
   const spin = (): void => {
     while (Atomics.load(ctl, CTL.done) < workers.length);
   }
+  /** Spins until every worker has taken the attach message; false after attachTimeoutMs. */
+  const spinAttached = (): boolean => {
+    const deadline = Date.now() + attachTimeoutMs
+    for (let i = 0; Atomics.load(ctl, CTL.attached) < workers.length; i++) if ((i & 0xffff) === 0 && Date.now() > deadline) return false
+    return true
+  }
+  let booted = 0
+  let started: () => void = () => {}
+  const ready = new Promise<void>((r) => (started = r))
   for (let w = 1; w < n; w++) {
     const worker = spawn(webWorkerSource)
     worker.onmessage = (e) => {
-      if ((e.data as { booted?: number }).booted !== undefined) return void booted++
-      const id = (e.data as { attached?: number }).attached
-      const p = id === undefined ? undefined : pending.get(id)
-      if (p === undefined) return
-      if (++p.answers === workers.length) {
-        pending.delete(id!)
-        known.set(p.memory, id!)
-      }
+      if ((e.data as { booted?: number }).booted !== undefined && ++booted === workers.length) started()
     }
     worker.postMessage({ ctl, self: w })
     workers.push(worker)
   }
+  if (workers.length === 0) started()
   return {
     threads: n,
+    ready,
     attach: (memory, modules) => {
-      if (workers.length === 0 || booted < workers.length) return undefined
+      if (workers.length === 0 || broken) return undefined
       const had = known.get(memory)
       if (had !== undefined) return had
-      if ([...pending.values()].some((p) => p.memory === memory)) return undefined
+      if (Atomics.load(ctl, CTL.booted) < workers.length) return undefined
       const id = nextId++
-      pending.set(id, { memory, answers: 0 })
-      modulesOf.set(id, modules)
+      Atomics.store(ctl, CTL.attached, 0)
+      Atomics.store(ctl, CTL.attachFailed, 0)
       for (const w of workers) w.postMessage({ id, memory, modules })
+      // the workers leave Atomics.wait for their event loops, where the message waits for them
       postCommand(ctl, 4)
-      spin()
-      return undefined
+      if (!spinAttached() || Atomics.load(ctl, CTL.attachFailed) !== 0) {
+        broken = true
+        return undefined
+      }
+      known.set(memory, id)
+      modulesOf.set(id, modules)
+      return id
     },
     run: (id, module, fn, args, self) => runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, args, self, spin),
+    workerParts: () => Atomics.load(ctl, CTL.ran),
     close: async () => {
-      postCommand(ctl, 3)
+      if (workers.length > 0) postCommand(ctl, 3)
       for (const w of workers) w.terminate()
       known.clear()
+      modulesOf.clear()
     },
   }
 }

@@ -13,7 +13,7 @@ import { gemmShapes } from './gemm-wasm.js'
 import { gemmScratch, type Dtype } from './gemm-run.js'
 import { convModuleBytes } from './conv-arena-wasm.js'
 import { outH, outW, type ConvDims, type ConvKernels } from './conv.js'
-import { splitRange, type ThreadPool } from '../threads.js'
+import { isShared, splitRange, type ThreadPool } from '../threads.js'
 import type { FloatArray } from '../arena.js'
 
 /** Elements of one thread's column scratch: one image's K·P must fit (28×28 images: 14,400). */
@@ -67,7 +67,7 @@ type Fn = (...a: number[]) => void
 export const defaultConvThreshold = 1 << 22
 
 export function arenaConv(o: ArenaConvOptions): ArenaConvKernels | undefined {
-  const shared = o.memory.buffer instanceof SharedArrayBuffer
+  const shared = isShared(o.memory)
   const mod = convModule(o.dtype, shared)
   if (mod === null) return undefined
   const ex = new WebAssembly.Instance(mod, { env: { mem: o.memory } }).exports as Record<string, Fn>

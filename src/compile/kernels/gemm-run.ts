@@ -7,7 +7,7 @@
  * do not depend on the number of threads.
  */
 import { gemmModuleBytes, gemmScratchBytes, gemmShapes } from './gemm-wasm.js'
-import { splitRange, type ThreadPool } from '../threads.js'
+import { isShared, splitRange, type ThreadPool } from '../threads.js'
 
 export type Dtype = 'float32' | 'float64'
 const shapeOf = (d: Dtype) => (d === 'float32' ? gemmShapes.f32 : gemmShapes.f64)
@@ -61,7 +61,7 @@ export interface GemmOptions {
 export const defaultThreshold = 1 << 23
 
 export function gemmRunner(o: GemmOptions): GemmRunner {
-  const shared = o.memory.buffer instanceof SharedArrayBuffer
+  const shared = isShared(o.memory)
   const mod = gemmModule(o.dtype, shared)
   if (mod === null) throw new Error('gemmRunner: WebAssembly SIMD is not available')
   const gemm = new WebAssembly.Instance(mod, { env: { mem: o.memory } }).exports['gemm'] as GemmFn
