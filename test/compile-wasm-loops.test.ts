@@ -150,7 +150,9 @@ describe('WebAssembly fused loops', () => {
       const f2 = compile(outs, { backend: wasmBackend({ dtype, threads: pool })! })
       expect(f2.source).toContain('rt.loops.L0(0, 210000, 1,')
       const x = compile(outs, { backend: wasmBackend({ dtype })! }).runOrThrow(b)[0]!
+      const ran = pool.workerParts()
       const y = f2.runOrThrow(b)[0]!
+      expect(pool.workerParts(), 'the worker ran a part of the loop').toBeGreaterThan(ran)
       expect(Buffer.compare(Buffer.from(x.data.buffer), Buffer.from(y.data.buffer))).toBe(0)
     }
   })
