@@ -17,8 +17,8 @@ import * as ops from '../ops/builtins.js'
 import { gemmModule, gemmRunner, gemmScratch, maxPages } from './kernels/gemm-run.js'
 import type { ThreadPool } from './threads.js'
 import { loopRunner, loopWriter } from './kernels/loop-run.js'
-import { arenaConv, colScratchBytes, convModule } from './kernels/conv-arena.js'
-import { arenaConvKernels } from './backend-spatial.js'
+import { arenaSpatial, colScratchBytes, spatialModule } from './kernels/spatial-arena.js'
+import { arenaSpatialKernels } from './backend-spatial.js'
 import type { ConvKernels } from './kernels/conv.js'
 
 export interface WasmBackendOptions {
@@ -51,7 +51,7 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
   return {
     name: `wasm-${o.dtype}${pool !== undefined ? `-${pool.threads}t` : ''}`,
     elementwise: jsElementwise,
-    kernels: new Map([...jsKernels, [ops.matmulOp, gemmCode], ...arenaConvKernels]),
+    kernels: new Map([...jsKernels, [ops.matmulOp, gemmCode], ...arenaSpatialKernels]),
     scalarCalls: true,
     ...(o.wasmLoops !== false ? { loops: (given) => loopWriter(o.dtype, pool !== undefined, jsElementwise, given) } : {}),
     runtime: (native?: NativeCode): Runtime => {
@@ -61,15 +61,15 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
       // scratch: the gemm's per thread, then a column matrix per thread for the convolutions
       const col = threads * gemmScratch
       const loops = native !== undefined ? new WebAssembly.Module(native.wasm) : undefined
-      // one attach of the memory for every module the threads run: the gemm's first, the convolutions', the loops'
-      const modules = [gemmModule(o.dtype, true)!, ...[convModule(o.dtype, true)].filter((m) => m !== null), ...(loops !== undefined ? [loops] : [])]
+      // one attach of the memory for every module the threads run: the gemm's first, the spatial kernels', the loops'
+      const modules = [gemmModule(o.dtype, true)!, ...[spatialModule(o.dtype, true)].filter((m) => m !== null), ...(loops !== undefined ? [loops] : [])]
       let id: number | undefined
       const attach = pool !== undefined ? () => (id ??= pool.attach(memory, modules)) : undefined
       const threading = { ...(pool !== undefined ? { pool, attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }
       return {
         ...js,
         arena: wasmArena(o.dtype, memory, col + threads * colScratchBytes(o.dtype)),
-        arenaConv: arenaConv({ dtype: o.dtype, memory, gemm: 0, col, index: 1, fallback: js['conv'] as ConvKernels, ...threading }) ?? js['conv'],
+        arenaSpatial: arenaSpatial({ dtype: o.dtype, memory, gemm: 0, col, index: 1, fallback: js['conv'] as ConvKernels, ...threading }) ?? { ...(js['conv'] as object), ...(js['spatial'] as object) },
         gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...threading }),
         ...(loops !== undefined
           ? { loops: loopRunner({ module: loops, memory, index: modules.length - 1, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }) }
