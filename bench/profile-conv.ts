@@ -45,7 +45,7 @@ const timed: Backend = {
       ...timedAll({ reduce: rt['reduce'], matmul: rt['matmul'], gatherLabel: rt['gatherLabel'] }, ''),
       conv: timedAll(rt['conv'] as Record<string, unknown>, ''),
       spatial: timedAll(rt['spatial'] as Record<string, unknown>, ''),
-      ...(rt['arenaConv'] !== undefined ? { arenaConv: timedAll(rt['arenaConv'] as Record<string, unknown>, '') } : {}),
+      ...(rt['arenaSpatial'] !== undefined ? { arenaSpatial: timedAll(rt['arenaSpatial'] as Record<string, unknown>, '') } : {}),
       ...(gemm !== undefined ? { gemm: timedAll(gemm, 'gemm.') } : {}),
     }
   },

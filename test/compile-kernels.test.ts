@@ -78,3 +78,30 @@ describe('reduce kernel', () => {
     expect(out[0]).toBe(4)
   })
 })
+
+describe('reduce kernel: sums over any set of axes', () => {
+  it('equal a naive walk adding each output\'s terms in row-major order, bit for bit (kept axes between reduced ones included)', () =>
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+        fc.integer({ min: 1, max: 1e6 }),
+        (dims, pick, seed) => {
+          const axes = dims.map((_, i) => i).filter((i) => pick[i])
+          const X = R.normal(R.key(seed), [dims.reduce((p, d) => p * d, 1)]).data
+          const keptDims = dims.filter((_, i) => !axes.includes(i))
+          const want = new Float64Array(keptDims.reduce((p, d) => p * d, 1))
+          const idx = dims.map(() => 0)
+          for (let i = 0; i < X.length; i++) {
+            const o = dims.reduce((p, _, ax) => (axes.includes(ax) ? p : p * dims[ax]! + idx[ax]!), 0)
+            want[o]! += X[i]!
+            for (let ax = dims.length - 1; ax >= 0 && ++idx[ax]! === dims[ax]!; ax--) idx[ax] = 0
+          }
+          const out = new Float64Array(want.length)
+          reduce('sum', X, dims, axes, out)
+          expect(Array.from(out)).toEqual(Array.from(want))
+        },
+      ),
+      { numRuns: 150 },
+    ))
+})

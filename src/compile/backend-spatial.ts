@@ -43,20 +43,24 @@ const convKernels = (rt: string): readonly (readonly [OpDef, KernelCode])[] => {
   ]
 }
 
-/** The WebAssembly backend's convolutions: kernels/conv-arena.ts on the arena's memory (`rt.arenaConv`). */
-export const arenaConvKernels = convKernels('rt.arenaConv')
-
-export const spatialKernels: readonly (readonly [OpDef, KernelCode])[] = [
-  ...convKernels('rt.conv'),
-  [ops.maxPool2dOp, k((c) => `rt.spatial.maxPool2d(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`)],
+const maxPoolKernels = (rt: string): readonly (readonly [OpDef, KernelCode])[] => [
+  [ops.maxPool2dOp, k((c) => `${rt}.maxPool2d(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`)],
   [
     ops.maxPool2dBackpropOp,
-    k((c) => `rt.spatial.maxPool2dBackprop(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`),
+    k((c) => `${rt}.maxPool2dBackprop(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`),
   ],
   [
     ops.maxPool2dGatherOp,
-    k((c) => `rt.spatial.maxPool2dGather(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`),
+    k((c) => `${rt}.maxPool2dGather(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`),
   ],
+]
+
+/** The WebAssembly backend's convolutions and max pooling: kernels/spatial-arena.ts on the arena's memory (`rt.arenaSpatial`). */
+export const arenaSpatialKernels = [...convKernels('rt.arenaSpatial'), ...maxPoolKernels('rt.arenaSpatial')]
+
+export const spatialKernels: readonly (readonly [OpDef, KernelCode])[] = [
+  ...convKernels('rt.conv'),
+  ...maxPoolKernels('rt.spatial'),
   [ops.avgPool2dOp, k((c) => `rt.spatial.avgPool2d(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.args[0]!))});`)],
   [ops.avgPool2dBackpropOp, k((c) => `rt.spatial.avgPool2dBackprop(${c.arr(c.args[0]!)}, ${c.arr(c.eqn.out)}, ${poolDims(c, c.dims(c.eqn.out))});`)],
   [

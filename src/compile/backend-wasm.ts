@@ -13,8 +13,8 @@ import { plainArena, wasmArena, type Dtype } from './arena.js'
 import * as ops from '../ops/builtins.js'
 import { gemmModule, gemmRunner, gemmScratch, maxPages } from './kernels/gemm-run.js'
 import type { ThreadPool } from './threads.js'
-import { arenaConv, colScratchBytes, convModule } from './kernels/conv-arena.js'
-import { arenaConvKernels } from './backend-spatial.js'
+import { arenaSpatial, colScratchBytes, spatialModule } from './kernels/spatial-arena.js'
+import { arenaSpatialKernels } from './backend-spatial.js'
 import type { ConvKernels } from './kernels/conv.js'
 
 export interface WasmBackendOptions {
@@ -43,7 +43,7 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
   return {
     name: `wasm-${o.dtype}${pool !== undefined ? `-${pool.threads}t` : ''}`,
     elementwise: jsElementwise,
-    kernels: new Map([...jsKernels, [ops.matmulOp, gemmCode], ...arenaConvKernels]),
+    kernels: new Map([...jsKernels, [ops.matmulOp, gemmCode], ...arenaSpatialKernels]),
     scalarCalls: true,
     runtime: (): Runtime => {
       const memory = pool !== undefined ? new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true }) : new WebAssembly.Memory({ initial: 1 })
@@ -51,14 +51,14 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
       const js = jsBackend.runtime()
       // scratch: the gemm's per thread, then a column matrix per thread for the convolutions
       const col = threads * gemmScratch
-      // one attach of the memory for every module the threads run: the gemm's first, the convolutions'
+      // one attach of the memory for every module the threads run: the gemm's first, the spatial kernels'
       let id: number | undefined
-      const attach = pool !== undefined ? () => (id ??= pool.attach(memory, [gemmModule(o.dtype, true)!, ...[convModule(o.dtype, true)].filter((m) => m !== null)])) : undefined
+      const attach = pool !== undefined ? () => (id ??= pool.attach(memory, [gemmModule(o.dtype, true)!, ...[spatialModule(o.dtype, true)].filter((m) => m !== null)])) : undefined
       const threading = { ...(pool !== undefined ? { pool, attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }
       return {
         ...js,
         arena: wasmArena(o.dtype, memory, col + threads * colScratchBytes(o.dtype)),
-        arenaConv: arenaConv({ dtype: o.dtype, memory, gemm: 0, col, index: 1, fallback: js['conv'] as ConvKernels, ...threading }) ?? js['conv'],
+        arenaSpatial: arenaSpatial({ dtype: o.dtype, memory, gemm: 0, col, index: 1, fallback: js['conv'] as ConvKernels, ...threading }) ?? { ...(js['conv'] as object), ...(js['spatial'] as object) },
         gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...threading }),
       }
     },

@@ -1,8 +1,10 @@
 /**
  * Reductions for the JavaScript backend, by index arithmetic over the input's row-major layout.
  * When the reduced axes form one block (the usual case: rows, columns, everything) the input is
- * viewed as [outer, reduced, inner] and read in place; otherwise a general odometer walks it. Both
- * add the terms of each output in the input's row-major order, like the reference evaluator.
+ * viewed as [outer, reduced, inner] and read in place; when the kept axes form one block between
+ * reduced ones (a per-channel sum over [N, C, H, W]: a convolution's bias gradient) it is viewed as
+ * [reduced, kept, reduced]; otherwise a general odometer walks it. All add the terms of each output
+ * in the input's row-major order, like the reference evaluator.
  */
 import { forEachOffset, reducedStrides } from '../../ops/movement.js'
 
@@ -38,6 +40,7 @@ function reduceInto(kind: 'sum' | 'max', X: Float64Array, dims: readonly number[
   const init = kind === 'sum' ? 0 : -Infinity
   OUT.fill(init, 0, nOut)
   if (!block) {
+    if (kind === 'sum' && keptBlock(X, dims, axes, OUT)) return
     general(X, dims, axes, OUT, kind === 'max')
     return
   }
@@ -78,6 +81,27 @@ function logSumExpRest(X: Float64Array, dims: readonly number[], axes: readonly 
   OUT.fill(0, 0, nOut)
   forEachOffset(dims, reducedStrides(dims, axes), (i, off) => (OUT[off]! += Math.exp(X[i]! - m[off]!)))
   for (let o = 0; o < nOut; o++) OUT[o] = m[o]! + Math.log(OUT[o]!)
+}
+
+/**
+ * OUT[m] = Σ_a Σ_b X[(a·M + m)·B + b] when the kept axes are one block [i, j) (reduced axes before
+ * and after it), in row-major order of the terms; false (nothing written) for any other pattern.
+ */
+function keptBlock(X: Float64Array, dims: readonly number[], axes: readonly number[], OUT: Float64Array): boolean {
+  const kept = dims.map((_, i) => i).filter((i) => !axes.includes(i))
+  if (kept.length === 0 || kept.some((a, i) => i > 0 && a !== kept[i - 1]! + 1)) return false
+  const size = (from: number, to: number) => dims.slice(from, to).reduce((p, d) => p * d, 1)
+  const A = size(0, kept[0]!)
+  const M = size(kept[0]!, kept[kept.length - 1]! + 1)
+  const B = size(kept[kept.length - 1]! + 1, dims.length)
+  for (let a = 0; a < A; a++)
+    for (let m = 0; m < M; m++) {
+      let acc = OUT[m]!
+      const base = (a * M + m) * B
+      for (let b = 0; b < B; b++) acc += X[base + b]!
+      OUT[m] = acc
+    }
+  return true
 }
 
 function general(X: Float64Array, dims: readonly number[], axes: readonly number[], OUT: Float64Array, isMax: boolean): void {

@@ -1,18 +1,20 @@
 /**
- * The WebAssembly backend's convolution kernels (conv-arena-wasm.ts) run on the arena's own memory:
+ * The WebAssembly backend's convolution and max-pooling kernels (spatial-arena-wasm.ts) run on the
+ * arena's own memory:
  * operands are views of it (addressed by their byte offsets), the column matrix of one image is
  * built in a scratch region reserved for it beside the gemm's scratch, and nothing is copied in or
  * out. Large convolutions are split over a thread pool: images for conv2d and
  * conv2dBackpropInput, columns of dW for conv2dBackpropFilter (each thread builds only the rows of
- * the column matrix its columns read), so 1 and N threads give the same bits.
+ * the column matrix its columns read), planes for pooling, so 1 and N threads give the same bits.
  *
  * A convolution whose one-image column matrix does not fit the reserved scratch runs on the
  * fallback kernels given (the JavaScript backend's, over the same views).
  */
 import { gemmShapes } from './gemm-wasm.js'
 import { gemmScratch, type Dtype } from './gemm-run.js'
-import { convModuleBytes } from './conv-arena-wasm.js'
+import { spatialModuleBytes } from './spatial-arena-wasm.js'
 import { outH, outW, type ConvDims, type ConvKernels } from './conv.js'
+import type { PoolDims } from './pool.js'
 import { isShared, splitRange, type ThreadPool } from '../threads.js'
 import type { FloatArray } from '../arena.js'
 
@@ -22,12 +24,12 @@ export const colElements = 1 << 18
 export const colScratchBytes = (d: Dtype): number => colElements * (d === 'float32' ? 4 : 8)
 
 const cache = new Map<string, WebAssembly.Module | null>()
-/** The conv module for a dtype, for plain or shared memory; compiled once per realm, null without SIMD. */
-export function convModule(dtype: Dtype, shared: boolean): WebAssembly.Module | null {
+/** The spatial module for a dtype, for plain or shared memory; compiled once per realm, null without SIMD. */
+export function spatialModule(dtype: Dtype, shared: boolean): WebAssembly.Module | null {
   const key = `${dtype}/${shared}`
   if (!cache.has(key)) {
     try {
-      cache.set(key, new WebAssembly.Module(convModuleBytes(dtype === 'float32' ? gemmShapes.f32 : gemmShapes.f64, shared)))
+      cache.set(key, new WebAssembly.Module(spatialModuleBytes(dtype === 'float32' ? gemmShapes.f32 : gemmShapes.f64, shared)))
     } catch {
       cache.set(key, null)
     }
@@ -35,7 +37,7 @@ export function convModule(dtype: Dtype, shared: boolean): WebAssembly.Module | 
   return cache.get(key)!
 }
 
-export interface ArenaConvOptions {
+export interface ArenaSpatialOptions {
   readonly dtype: Dtype
   readonly memory: WebAssembly.Memory
   /** Byte address of per-thread gemm scratch (thread t at gemm + t·gemmScratch). */
@@ -43,11 +45,11 @@ export interface ArenaConvOptions {
   /** Byte address of per-thread column scratch (thread t at col + t·colScratchBytes(dtype)). */
   readonly col: number
   readonly pool?: ThreadPool
-  /** Multiply-adds from which a convolution is split across threads. */
+  /** Multiply-adds from which a convolution is split across threads (pooling: input elements / 32). */
   readonly threshold?: number
   /**
    * Attaches the memory to the pool with every module run on it (a memory is attached once); the
-   * conv module is number `index` among them. By default the conv module alone, number 0.
+   * spatial module is number `index` among them. By default the spatial module alone, number 0.
    */
   readonly attach?: () => number | undefined
   readonly index?: number
@@ -56,32 +58,35 @@ export interface ArenaConvOptions {
 }
 
 /** Arena kernels take views of the arena's memory (any float array type). */
-export interface ArenaConvKernels {
+export interface ArenaSpatialKernels {
   conv2d(x: FloatArray, w: FloatArray, y: FloatArray, d: ConvDims): void
   conv2dBackpropInput(g: FloatArray, w: FloatArray, dx: FloatArray, d: ConvDims): void
   conv2dBackpropFilter(x: FloatArray, g: FloatArray, dw: FloatArray, d: ConvDims): void
+  maxPool2d(x: FloatArray, y: FloatArray, d: PoolDims): void
+  maxPool2dBackprop(x: FloatArray, g: FloatArray, dx: FloatArray, d: PoolDims): void
+  maxPool2dGather(x: FloatArray, c: FloatArray, y: FloatArray, d: PoolDims): void
 }
 
 type Fn = (...a: number[]) => void
 
 export const defaultConvThreshold = 1 << 22
 
-export function arenaConv(o: ArenaConvOptions): ArenaConvKernels | undefined {
+export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | undefined {
   const shared = isShared(o.memory)
-  const mod = convModule(o.dtype, shared)
+  const mod = spatialModule(o.dtype, shared)
   if (mod === null) return undefined
   const ex = new WebAssembly.Instance(mod, { env: { mem: o.memory } }).exports as Record<string, Fn>
   const colBytes = colScratchBytes(o.dtype)
   const pool = shared && o.pool !== undefined && o.pool.threads > 1 ? o.pool : undefined
   const threshold = o.threshold ?? defaultConvThreshold
   let poolId: number | undefined
-  const fb = o.fallback as unknown as ArenaConvKernels
+  const fb = o.fallback as unknown as ArenaSpatialKernels
   /**
    * Runs fn over [0, n): split at multiples of `align` into one part per thread (part t with
    * thread t's scratch) when a pool is given and the work is large, else in one call.
    */
-  const run = (fn: string, macs: number, n: number, align: number, args: (lo: number, hi: number) => number[]): void => {
-    const scratch = (t: number) => [o.col + t * colBytes, o.gemm + t * gemmScratch]
+  const run = (fn: string, macs: number, n: number, align: number, args: (lo: number, hi: number) => number[], withScratch = true): void => {
+    const scratch = (t: number) => (withScratch ? [o.col + t * colBytes, o.gemm + t * gemmScratch] : [])
     const parts = pool !== undefined && macs >= threshold ? splitRange(n, pool.threads, align) : []
     if (parts.length > 1) poolId ??= o.attach !== undefined ? o.attach() : pool!.attach(o.memory, [mod])
     if (parts.length <= 1 || poolId === undefined) return ex[fn]!(...args(0, n), ...scratch(0))
@@ -95,6 +100,12 @@ export function arenaConv(o: ArenaConvOptions): ArenaConvKernels | undefined {
   }
   const s = o.dtype === 'float32' ? gemmShapes.f32 : gemmShapes.f64
   const NR = s.NV * s.lanes.lanes
+  /** Max pooling (mode 0), its backprop (1) or gather (2), split by planes. */
+  const maxPool = (x: FloatArray, d: PoolDims, mode: 0 | 1 | 2, src: FloatArray, dst: FloatArray): void => {
+    const OH = (d.h - d.kh) / d.sh + 1, OW = (d.w - d.kw) / d.sw + 1
+    if (d.nc === 0) return
+    run('maxPool', (d.nc * d.h * d.w) << 5, d.nc, 1, (nc0, nc1) => [x.byteOffset, d.h, d.w, d.kh, d.kw, d.sh, d.sw, OH, OW, nc0, nc1, mode, src.byteOffset, dst.byteOffset], false)
+  }
   return {
     conv2d(x, w, y, d) {
       const { K, P, dims } = geometry(d)
@@ -114,5 +125,8 @@ export function arenaConv(o: ArenaConvOptions): ArenaConvKernels | undefined {
       if (d.n === 0) return void dw.fill(0, 0, d.f * K)
       run('convBF', d.n * d.f * P * K, K, NR, (k0, k1) => [x.byteOffset, g.byteOffset, dw.byteOffset, d.n, d.f, ...dims, k0, k1])
     },
+    maxPool2d: (x, y, d) => maxPool(x, d, 0, x, y),
+    maxPool2dBackprop: (x, g, dx, d) => maxPool(x, d, 1, g, dx),
+    maxPool2dGather: (x, c, y, d) => maxPool(x, d, 2, c, y),
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Convolution kernels in WebAssembly SIMD (float32x4 or float64x2), assembled with the gemm of
- * gemm-wasm.ts into one module so they run where the data lives: in the WebAssembly backend's
- * memory, one image at a time, on any thread of a pool.
+ * gemm-wasm.ts and max pooling (pool-arena-wasm.ts) into one module so they run where the data
+ * lives: in the WebAssembly backend's memory, one image at a time, on any thread of a pool.
  *
  *   col [K, P]: row r = (c·KH + p)·KW + q, column i·OW + j = x[c, i·sh − ph + p, j·sw − pw + q] (0 outside)
  *   convFwd:  y_n [F, P]   = W [F, K] · col_n                       for images n0..n1
@@ -13,6 +13,7 @@
  * columns of dW are split between calls, so threads never change a bit.
  */
 import { gemmFuncs, type GemmShape } from './gemm-wasm.js'
+import { maxPoolFunc } from './pool-arena-wasm.js'
 import {
   assemble, call, countDown, forRange, get, i32, ifThen, load, memFill, op, set, store, tee,
   I32, V128, type Code, type Func,
@@ -201,7 +202,7 @@ function convBF(E: number): Func {
   })
 }
 
-export function convModuleBytes(s: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
+export function spatialModuleBytes(s: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
   const E = s.lanes.bytes
-  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(E), convBI(E), convBF(E)], { shared, maxPages: 16384 })
+  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(E), convBI(E), convBF(E), maxPoolFunc(s.lanes)], { shared, maxPages: 16384 })
 }

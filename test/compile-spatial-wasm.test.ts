@@ -1,8 +1,8 @@
 /**
- * The WebAssembly backend's convolution kernels (kernels/conv-arena.ts, in the arena's memory):
- * float32 and float64 against the float64 reference interpreter over random geometries (odd
- * sizes, stride > 1, padding, batches split between threads), 1 vs 2 threads bit-identical, and
- * the fallback for a convolution whose column matrix does not fit the scratch.
+ * The WebAssembly backend's convolution and max-pooling kernels (kernels/spatial-arena.ts, in the
+ * arena's memory): float32 and float64 against the float64 reference interpreter over random
+ * geometries (odd sizes, stride > 1, padding, batches split between threads), 1 vs 2 threads
+ * bit-identical, and the fallback for a convolution whose column matrix does not fit the scratch.
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
@@ -14,7 +14,7 @@ import * as ops from '../src/ops/index.js'
 import { grad } from '../src/ad/grad.js'
 import { compile } from '../src/compile/index.js'
 import { wasmBackend } from '../src/compile/backend-wasm.js'
-import { colElements } from '../src/compile/kernels/conv-arena.js'
+import { colElements } from '../src/compile/kernels/spatial-arena.js'
 import { evaluateOrThrow } from '../src/eval/evaluate.js'
 import { threadPool } from '../src/node/threads.js'
 import { float32Agrees } from '../laws/dtype.js'
@@ -37,16 +37,25 @@ type G = typeof geometry extends fc.Arbitrary<infer T> ? T : never
 
 const values = (seed: number, shape: number[]): Tensor => R.uniform(R.key(seed), shape, -1, 1)
 
-/** The three convolutions of a geometry, each with a cotangent so its gradients are computed too. */
+/**
+ * The three convolutions of a geometry and max pooling with its two derivatives (the same window,
+ * stride, no padding), each with a cotangent so its gradients are computed too.
+ */
 function cases(g: G): { op: OpDef; args: Tensor[]; attrs: Attrs }[] {
   const conv = { stride: [g.sh, g.sw], pad: [g.ph, g.pw] }
   const x = values(g.seed, [g.n, g.c, g.h, g.w])
   const w = values(g.seed + 1, [g.f, g.c, g.kh, g.kw])
   const gr = values(g.seed + 2, [g.n, g.f, g.oh, g.ow])
+  const pool = { window: [g.kh, g.kw], stride: [g.sh, g.sw] }
+  const ph = (g.oh - 1) * g.sh + g.kh, pw = (g.ow - 1) * g.sw + g.kw
+  const px = values(g.seed + 3, [g.n, g.c, ph, pw])
   return [
     { op: ops.conv2dOp, args: [x, w], attrs: conv },
     { op: ops.conv2dBackpropInputOp, args: [gr, w], attrs: { ...conv, size: [g.h, g.w] } },
     { op: ops.conv2dBackpropFilterOp, args: [x, gr], attrs: { ...conv, kernel: [g.kh, g.kw] } },
+    { op: ops.maxPool2dOp, args: [px], attrs: pool },
+    { op: ops.maxPool2dBackpropOp, args: [px, values(g.seed + 4, [g.n, g.c, g.oh, g.ow])], attrs: pool },
+    { op: ops.maxPool2dGatherOp, args: [px, values(g.seed + 5, [g.n, g.c, ph, pw])], attrs: pool },
   ]
 }
 
@@ -63,7 +72,7 @@ function program(op: OpDef, args: readonly Tensor[], attrs: Attrs) {
 const same = (a: readonly Tensor[], b: readonly Tensor[]) =>
   a.every((t, i) => Buffer.compare(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength), Buffer.from(b[i]!.data.buffer, b[i]!.data.byteOffset, b[i]!.data.byteLength)) === 0)
 
-describe('convolutions on the WebAssembly backend, in its memory', () => {
+describe('convolutions and max pooling on the WebAssembly backend, in its memory', () => {
   it('float32 agrees with the float64 interpreter (the float32 law) over random geometries', () =>
     fc.assert(fc.property(geometry, (g) => {
       for (const { op, args, attrs } of cases(g)) {
@@ -88,7 +97,7 @@ describe('convolutions on the WebAssembly backend, in its memory', () => {
     }), { numRuns: 10 }))
 
   for (const dtype of ['float32', 'float64'] as const)
-    it(`${dtype}: 1 and 2 threads give bit-identical results (images and filter columns split)`, () =>
+    it(`${dtype}: 1 and 2 threads give bit-identical results (images, filter columns and planes split)`, () =>
       fc.assert(fc.property(geometry, (g) => {
         for (const { op, args, attrs } of cases(g)) {
           const { outputs, b } = program(op, args, attrs)
@@ -116,7 +125,7 @@ describe('convolutions on the WebAssembly backend, in its memory', () => {
     // K·P = 16·3·3 · 64·64 > colElements
     const g = { n: 2, c: 16, f: 3, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, oh: 64, ow: 64, h: 64, w: 64, seed: 5 }
     expect(g.c * g.kh * g.kw * g.oh * g.ow).toBeGreaterThan(colElements)
-    for (const { op, args, attrs } of cases(g)) {
+    for (const { op, args, attrs } of cases(g).slice(0, 3)) {
       const { outputs, b } = program(op, args, attrs)
       const f = compile(outputs.slice(0, 1), { dtype: 'float32' })
       expect(float32Agrees(outputs.slice(0, 1), (bb) => f(bb), b), op.name).toBeUndefined()
