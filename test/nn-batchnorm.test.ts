@@ -5,7 +5,7 @@ import * as T from '../src/core/Tensor.js'
 import * as ops from '../src/ops/index.js'
 import { grad } from '../src/ad/grad.js'
 import { batchNormTrain } from '../src/nn/batchnorm.js'
-import { batchNorm, dense, relu } from '../src/nn/layers.js'
+import { batchNorm, dense, relu, spatialBatchNorm } from '../src/nn/layers.js'
 import { sequential, toInference } from '../src/nn/model.js'
 import { expectGradOk, run } from './nn-check.js'
 
@@ -126,5 +126,15 @@ describe('batch norm in a model', () => {
     // a one-row batch is fine in test mode (the output depends on that row only)
     const [one] = run([m.apply(xi, 'test').out], { ...params, ...state, x: T.make([1, 4], xb.data.slice(0, 4)) })
     expect(Array.from(one!.data)).toEqual(Array.from(test!.data.slice(0, 2)))
+  })
+})
+
+describe('batch-norm builders', () => {
+  it('refuse ε ≤ 0 and momentum outside [0, 1), naming the layer', () => {
+    expect(() => batchNorm({ momentum: 1 })).toThrow('batchNorm: momentum must be in [0, 1), got 1')
+    expect(() => batchNorm({ eps: 0 })).toThrow('batchNorm: eps must be a positive number, got 0')
+    expect(() => spatialBatchNorm({ momentum: -0.1 })).toThrow('spatialBatchNorm: momentum must be in [0, 1), got -0.1')
+    expect(() => spatialBatchNorm({ eps: NaN })).toThrow('spatialBatchNorm: eps must be a positive number, got NaN')
+    expect(spatialBatchNorm({ momentum: 0.5, name: 'sbn' })).toEqual({ kind: 'spatialBatchNorm', eps: 1e-5, momentum: 0.5, name: 'sbn' })
   })
 })

@@ -73,7 +73,7 @@ async function report(path: string): Promise<{ r: Record<string, any>; errors: s
 }
 
 describe('webThreadPool in chromium', () => {
-  it('cross-origin isolated page: float32 products split over a Web Worker give the same bits as one thread (a product, three training steps)', async () => {
+  it('cross-origin isolated page: float32 products split over a Web Worker give the same bits as one thread (a product, three training steps, a convolution step)', async () => {
     const { r, errors } = await report('/isolated/')
     expect(r['error']).toBeUndefined()
     expect(r['env']).toMatchObject({ crossOriginIsolated: true, sharedArrayBuffer: true, threads: 2 })
@@ -85,6 +85,9 @@ describe('webThreadPool in chromium', () => {
     // no step yields to the event loop: each step's memory was attached synchronously, and its large products split
     expect(r['training'].workerParts).toBeGreaterThanOrEqual(3)
     expect(r['training'].mismatches).toBe(0)
+    expect(r['conv'].workerParts).toBeGreaterThan(0)
+    expect(r['conv'].mismatches).toBe(0)
+    expect(r['conv'].relToFloat64).toBeLessThan(1e-4)
     expect(errors).toEqual([])
   }, 60_000)
 
@@ -96,6 +99,8 @@ describe('webThreadPool in chromium', () => {
     expect(r['product'].mismatches).toBe(0)
     expect(r['training'].workerParts).toBe(0)
     expect(r['training'].mismatches).toBe(0)
+    expect(r['conv'].workerParts).toBe(0)
+    expect(r['conv'].mismatches).toBe(0)
     expect(errors).toEqual([])
   }, 60_000)
 })

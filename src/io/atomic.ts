@@ -123,6 +123,21 @@ export function writeTarget(path: string): Either<SymgradError, WriteTarget> {
   }
 }
 
+/** Closes `fd` (when open) and removes the temp file `tmp` (when created), ignoring failures: cleanup after an error or a probe. */
+function discard(fd: number | undefined, tmp: string): void {
+  if (fd !== undefined)
+    try {
+      closeSync(fd)
+    } catch {
+      /* already failing */
+    }
+  try {
+    unlinkSync(tmp)
+  } catch {
+    /* never created */
+  }
+}
+
 /**
  * Writes `text` to `path` atomically (see the module note); first removes staleTempFiles(path).
  * The target must be a regular file or absent (writeTarget: a symbolic link is written through to
@@ -161,18 +176,7 @@ export function writeFileAtomic(path: string, text: string | Uint8Array): Either
     fd = undefined
     renameSync(tmp, file)
   } catch (e) {
-    if (fd !== undefined) {
-      try {
-        closeSync(fd)
-      } catch {
-        /* already failing */
-      }
-    }
-    try {
-      unlinkSync(tmp)
-    } catch {
-      /* never created */
-    }
+    discard(fd, tmp)
     return cannotWrite(path, reason(e))
   }
   try {
@@ -215,17 +219,7 @@ export function checkWritable(path: string, bytes = 0): Either<SymgradError, voi
   } catch (e) {
     return cannotWrite(path, (e as { code?: string }).code === 'ENOSPC+' ? (e as Error).message : reason(e))
   } finally {
-    if (fd !== undefined)
-      try {
-        closeSync(fd)
-      } catch {
-        /* already failing */
-      }
-    try {
-      unlinkSync(tmp)
-    } catch {
-      /* never created */
-    }
+    discard(fd, tmp)
   }
 }
 

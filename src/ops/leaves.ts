@@ -20,27 +20,21 @@ function checkShape(name: string, shape: Shape): void {
       throw new ShapeError(`${name}: bad dimension ${typeof d === 'number' ? String(d) : describeValue(d)} in shape [${shape.map((x) => (typeof x === 'number' ? String(x) : typeof x === 'string' && SYMBOL.test(x) ? x : '?')).join(',')}]${typeof d === 'number' ? '' : " (symbols are identifier-like, such as 'N')"}`)
 }
 
-export const inputOp = defineOp({
-  name: 'input',
-  arity: 0,
-  kind: 'leaf',
-  lowering: 'data',
-  attrs: leafAttrs,
-  shape: (_, a) => shapeAttr(a),
-  eval: (_, ctx) => ctx.binding(ctx.attrs['name'] as string),
-  notation: { form: 'leaf' },
-})
+/** input and param: a named leaf whose value the caller binds (only the name tells them apart). */
+const boundLeaf = (name: 'input' | 'param') =>
+  defineOp({
+    name,
+    arity: 0,
+    kind: 'leaf',
+    lowering: 'data',
+    attrs: leafAttrs,
+    shape: (_, a) => shapeAttr(a),
+    eval: (_, ctx) => ctx.binding(ctx.attrs['name'] as string),
+    notation: { form: 'leaf' },
+  })
 
-export const paramOp = defineOp({
-  name: 'param',
-  arity: 0,
-  kind: 'leaf',
-  lowering: 'data',
-  attrs: leafAttrs,
-  shape: (_, a) => shapeAttr(a),
-  eval: (_, ctx) => ctx.binding(ctx.attrs['name'] as string),
-  notation: { form: 'leaf' },
-})
+export const inputOp = boundLeaf('input')
+export const paramOp = boundLeaf('param')
 
 // ── const ──  a tensor of one repeated number; d const = 0. Compiled as an elementwise op
 // without arguments: a literal inside the loops that read it.

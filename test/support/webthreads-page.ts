@@ -1,7 +1,7 @@
 /**
  * The page script of test/web-threads.test.ts, bundled for the browser: symgrad's browser entry and
  * symgrad/web's `webThreadPool(2)`. It compiles a float32 product above the split threshold and a
- * small MLP training step on the WebAssembly backend with and without the pool, runs both, and
+ * small MLP training step and a convolution step on the WebAssembly backend with and without the pool, runs both, and
  * leaves what it saw in `window.webThreads` (the test compares it; nothing here asserts).
  */
 import * as sg from '../../src/index.js'
@@ -80,7 +80,21 @@ async function main(): Promise<unknown> {
       workerParts: pool.workerParts() - before,
       mismatches: mismatches(r1.p.W1, r2.p.W1) + mismatches(r1.p.W2, r2.p.W2) + r1.losses.filter((l, i) => !Object.is(l, r2.losses[i])).length,
     }
-    return { env, product, training, ms: performance.now() - t0 }
+
+    // ── a convolution step: loss and filter gradients of two 3×3 convolutions over 64 images (the convolutions are split too) ──
+    const img = sg.input('img', [64, 1, 28, 28])
+    const f0 = sg.param('f0', [8, 1, 3, 3])
+    const f1 = sg.param('f1', [4, 8, 3, 3])
+    const closs = sg.mean(sg.square(sg.conv2d(sg.relu(sg.conv2d(img, f0, { pad: 1 })), f1)))
+    const cg = sg.grad(closs, { f0, f1 })
+    const convOuts = [closs, cg.f0, cg.f1]
+    const convData = { img: sg.Random.normal(sg.Random.foldIn(k, 6), [64, 1, 28, 28]), f0: sg.Random.normal(sg.Random.foldIn(k, 7), [8, 1, 3, 3], 0.3), f1: sg.Random.normal(sg.Random.foldIn(k, 8), [4, 8, 3, 3], 0.2) }
+    const beforeConv = pool.workerParts()
+    const c1 = sg.compile(convOuts, { dtype: 'float32' }).runOrThrow(convData)
+    const c2 = sg.compile(convOuts, { dtype: 'float32', threads: pool }).runOrThrow(convData)
+    const c64 = sg.compile(convOuts).runOrThrow(convData)
+    const conv = { workerParts: pool.workerParts() - beforeConv, mismatches: c1.reduce((n, t, i) => n + mismatches(t, c2[i]!), 0), loss: c1[0]!.data[0], relToFloat64: Math.max(...c1.map((t, i) => maxRelDiff(t, c64[i]!))) }
+    return { env, product, training, conv, ms: performance.now() - t0 }
   } finally {
     await pool.close()
   }

@@ -39,7 +39,7 @@ export const i32 = (n: number): Code => [0x41, ...s32(n | 0)]
 export const f32 = (x: number): Code => [0x43, ...new Uint8Array(Float32Array.of(x).buffer)]
 export const f64 = (x: number): Code => [0x44, ...new Uint8Array(Float64Array.of(x).buffer)]
 export const call = (f: number): Code => [0x10, ...u32(f)]
-const memarg = (align: number, offset: number) => [align, ...u32(offset)]
+export const memarg = (align: number, offset: number): number[] => [align, ...u32(offset)]
 export const op = {
   add: 0x6a, sub: 0x6b, mul: 0x6c, divS: 0x6d, remS: 0x6f, and: 0x71, or: 0x72, shl: 0x74, shrU: 0x76,
   eqz: 0x45, eq: 0x46, ne: 0x47, ltS: 0x48, ltU: 0x49, gtS: 0x4a, gtU: 0x4b, leS: 0x4c, geS: 0x4e, geU: 0x4f,

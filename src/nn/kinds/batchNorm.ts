@@ -3,10 +3,10 @@
  * γ, β and the running statistics have shape s. Parameters `L.gamma`, `L.beta`; state
  * `L.runningMean`, `L.runningVar`. In the inference form it normalizes with the running statistics.
  */
-import * as T from '../../core/Tensor.js'
 import { PositiveNumber, UnitInterval } from '../../io/codecs.js'
-import { batchNormTest, batchNormTrain, defaultEps, defaultMomentum, runningUpdate } from '../batchnorm.js'
+import { batchNormTest, batchNormTrain, defaultEps, defaultMomentum } from '../batchnorm.js'
 import { defineLayer, keepLayer } from '../LayerDef.js'
+import { normApply, normInit, normOptions } from './norm.js'
 
 export interface BatchNorm {
   readonly kind: 'batchNorm'
@@ -17,9 +17,7 @@ export interface BatchNorm {
 
 /** Batch normalization over the batch axis; insert after an affine layer, before the nonlinearity. */
 export function batchNorm(o: { readonly eps?: number; readonly momentum?: number; readonly name?: string } = {}): BatchNorm {
-  const momentum = o.momentum ?? defaultMomentum
-  if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`batchNorm: momentum must be in [0, 1), got ${momentum}`)
-  return { kind: 'batchNorm', eps: o.eps ?? defaultEps, momentum, ...(o.name !== undefined ? { name: o.name } : {}) }
+  return normOptions('batchNorm', o)
 }
 
 export const batchNormLayer = defineLayer({
@@ -30,15 +28,8 @@ export const batchNormLayer = defineLayer({
   params: (_, s) => ({ gamma: s, beta: s }),
   state: (_, s) => ({ runningMean: s, runningVar: s }),
   outShape: (_, s) => s,
-  init: (_, __, { params, state }) => ({
-    params: { gamma: T.ones(params.gamma), beta: T.zeros(params.beta) },
-    state: { runningMean: T.zeros(state.runningMean), runningVar: T.ones(state.runningVar) },
-  }),
-  apply: (o, x, { mode, params: p, state: s }) => {
-    if (mode === 'test') return { out: batchNormTest(x, p.gamma, p.beta, s.runningMean, s.runningVar, o.eps) }
-    const bn = batchNormTrain(x, p.gamma, p.beta, o.eps)
-    return { out: bn.out, state: { runningMean: runningUpdate(s.runningMean, bn.mean, o.momentum), runningVar: runningUpdate(s.runningVar, bn.variance, o.momentum) } }
-  },
+  init: normInit,
+  apply: normApply(batchNormTrain, batchNormTest),
   inference: keepLayer,
   describe: (o) => `batch norm ε=${o.eps} m=${o.momentum}`,
   example: { options: { eps: defaultEps, momentum: defaultMomentum }, inShape: [3] },

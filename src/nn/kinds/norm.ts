@@ -1,0 +1,39 @@
+/**
+ * What batchNorm and spatialBatchNorm share as layers: γ = 1, β = 0, running mean 0 and running
+ * variance 1 at init; train mode normalizes with the batch's statistics and moves the running ones
+ * (momentum), test mode uses the running ones. Only the axes differ, inside the train/test forms.
+ */
+import * as T from '../../core/Tensor.js'
+import type { Expr } from '../../core/Expr.js'
+import { defaultEps, defaultMomentum, runningUpdate } from '../batchnorm.js'
+import type { Applied, ApplyContext, LayerShapes } from '../LayerDef.js'
+
+type P = 'gamma' | 'beta'
+type S = 'runningMean' | 'runningVar'
+
+export function normInit(_o: unknown, _key: unknown, { params, state }: LayerShapes<P, S>) {
+  return {
+    params: { gamma: T.ones(params.gamma), beta: T.zeros(params.beta) },
+    state: { runningMean: T.zeros(state.runningMean), runningVar: T.ones(state.runningVar) },
+  }
+}
+
+export function normApply(
+  train: (x: Expr, gamma: Expr, beta: Expr, eps: number) => { readonly out: Expr; readonly mean: Expr; readonly variance: Expr },
+  test: (x: Expr, gamma: Expr, beta: Expr, runningMean: Expr, runningVar: Expr, eps: number) => Expr,
+) {
+  return (o: { readonly eps: number; readonly momentum: number }, x: Expr, { mode, params: p, state: s }: ApplyContext<P, S>): Applied<S> => {
+    if (mode === 'test') return { out: test(x, p.gamma, p.beta, s.runningMean, s.runningVar, o.eps) }
+    const bn = train(x, p.gamma, p.beta, o.eps)
+    return { out: bn.out, state: { runningMean: runningUpdate(s.runningMean, bn.mean, o.momentum), runningVar: runningUpdate(s.runningVar, bn.variance, o.momentum) } }
+  }
+}
+
+/** The builders' options, checked: ε > 0 and momentum in [0, 1) (a RangeError naming the layer otherwise). */
+export function normOptions<K extends string>(kind: K, o: { readonly eps?: number; readonly momentum?: number; readonly name?: string }) {
+  const eps = o.eps ?? defaultEps
+  const momentum = o.momentum ?? defaultMomentum
+  if (!(eps > 0 && Number.isFinite(eps))) throw new RangeError(`${kind}: eps must be a positive number, got ${eps}`)
+  if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`${kind}: momentum must be in [0, 1), got ${momentum}`)
+  return { kind, eps, momentum, ...(o.name !== undefined ? { name: o.name } : {}) }
+}
