@@ -16,7 +16,7 @@ import { grad } from '../src/ad/grad.js'
 import { compile } from '../src/compile/index.js'
 import { jsBackend, makeJsBackend } from '../src/compile/backend-js.js'
 import { wasmBackend } from '../src/compile/backend-wasm.js'
-import type { Backend, Runtime } from '../src/compile/backend.js'
+import type { Backend, NativeCode, Runtime } from '../src/compile/backend.js'
 import type { GemmRunner } from '../src/compile/kernels/gemm-run.js'
 import { threadPool } from '../src/node/threads.js'
 import { configs, initParams, loadMnist, LR, median } from './common.js'
@@ -45,8 +45,8 @@ const timedFn = (name: string, f: (...a: never[]) => void) => (...a: never[]) =>
 }
 const timed: Backend = {
   ...base,
-  runtime: (): Runtime => {
-    const rt = base.runtime()
+  runtime: (native?: NativeCode): Runtime => {
+    const rt = base.runtime(native)
     const out: Record<string, unknown> = { ...rt }
     for (const k of ['matmul', 'reduce', 'gatherLabel', 'oneHot']) if (typeof rt[k] === 'function') out[k] = timedFn(k, rt[k] as (...a: never[]) => void)
     const gemm = rt['gemm'] as GemmRunner | undefined

@@ -2,17 +2,21 @@
  * The WebAssembly backend: every buffer, input and constant of a compiled function lives in one
  * WebAssembly memory (an arena, arena.ts) in float32 or float64. Matrix products run in the
  * blocked SIMD gemm (kernels/gemm-wasm.ts: float32x4 or float64x2), split over a thread pool when
- * one is given and the product is large; fused elementwise loops and the other kernels are the
- * JavaScript backend's, over typed-array views of the same memory, so a step's data never leaves
- * that memory between kernels. Selected by `compile` for `dtype: 'float32'`, and for float64 when
- * a thread pool is given; the JavaScript backend stays the reference and the fallback.
+ * one is given and the product is large; fused elementwise loops are written as WebAssembly SIMD
+ * functions (kernels/loop-wasm.ts, one module per compiled function, large loops split over the
+ * pool too), except loops holding an op it has no vector code for (exp, log, …): those and the
+ * other kernels are the JavaScript backend's, over typed-array views of the same memory, so a
+ * step's data never leaves that memory between kernels. Selected by `compile` for `dtype:
+ * 'float32'`, and for float64 when a thread pool is given; the JavaScript backend stays the
+ * reference and the fallback.
  */
 import { jsBackend, jsElementwise, jsKernels } from './backend-js.js'
-import type { Backend, KernelCode, Runtime } from './backend.js'
+import type { Backend, KernelCode, NativeCode, Runtime } from './backend.js'
 import { plainArena, wasmArena, type Dtype } from './arena.js'
 import * as ops from '../ops/builtins.js'
 import { gemmModule, gemmRunner, gemmScratch, maxPages } from './kernels/gemm-run.js'
 import type { ThreadPool } from './threads.js'
+import { loopRunner, loopWriter } from './kernels/loop-run.js'
 import { arenaSpatial, colScratchBytes, spatialModule } from './kernels/spatial-arena.js'
 import { arenaSpatialKernels } from './backend-spatial.js'
 import type { ConvKernels } from './kernels/conv.js'
@@ -23,6 +27,10 @@ export interface WasmBackendOptions {
   readonly threads?: ThreadPool
   /** Multiply-adds from which a product is split across threads. */
   readonly threshold?: number
+  /** Elements from which a fused loop is split across threads. */
+  readonly loopThreshold?: number
+  /** Write fused loops in WebAssembly (default true; false keeps them JavaScript). */
+  readonly wasmLoops?: boolean
 }
 
 const gemmCode: KernelCode = {
@@ -45,21 +53,27 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
     elementwise: jsElementwise,
     kernels: new Map([...jsKernels, [ops.matmulOp, gemmCode], ...arenaSpatialKernels]),
     scalarCalls: true,
-    runtime: (): Runtime => {
+    ...(o.wasmLoops !== false ? { loops: (given) => loopWriter(o.dtype, pool !== undefined, jsElementwise, given) } : {}),
+    runtime: (native?: NativeCode): Runtime => {
       const memory = pool !== undefined ? new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true }) : new WebAssembly.Memory({ initial: 1 })
       const threads = pool?.threads ?? 1
       const js = jsBackend.runtime()
       // scratch: the gemm's per thread, then a column matrix per thread for the convolutions
       const col = threads * gemmScratch
-      // one attach of the memory for every module the threads run: the gemm's first, the spatial kernels'
+      const loops = native !== undefined ? new WebAssembly.Module(native.wasm) : undefined
+      // one attach of the memory for every module the threads run: the gemm's first, the spatial kernels', the loops'
+      const modules = [gemmModule(o.dtype, true)!, ...[spatialModule(o.dtype, true)].filter((m) => m !== null), ...(loops !== undefined ? [loops] : [])]
       let id: number | undefined
-      const attach = pool !== undefined ? () => (id ??= pool.attach(memory, [gemmModule(o.dtype, true)!, ...[spatialModule(o.dtype, true)].filter((m) => m !== null)])) : undefined
+      const attach = pool !== undefined ? () => (id ??= pool.attach(memory, modules)) : undefined
       const threading = { ...(pool !== undefined ? { pool, attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }
       return {
         ...js,
         arena: wasmArena(o.dtype, memory, col + threads * colScratchBytes(o.dtype)),
         arenaSpatial: arenaSpatial({ dtype: o.dtype, memory, gemm: 0, col, index: 1, fallback: js['conv'] as ConvKernels, ...threading }) ?? { ...(js['conv'] as object), ...(js['spatial'] as object) },
         gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...threading }),
+        ...(loops !== undefined
+          ? { loops: loopRunner({ module: loops, memory, index: modules.length - 1, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }) }
+          : {}),
       }
     },
   }

@@ -14,7 +14,10 @@
  *   when the backend sets `scalarCalls` (the JavaScript backend does); otherwise an op with no
  *   entry runs through its own `eval` as a kernel call (`F[k](…)`): slow, never refused.
  *   Views, aliases and data need no code: they are strides, shared buffers and inputs.
- * - `runtime()`: a fresh object handed to the generated function as `rt` (kernels, scratch).
+ * - `loops` (optional): writes whole fused loops in native code (WebAssembly); codegen hands it each
+ *   loop as data (LoopSpec) and writes in JavaScript the loops it declines.
+ * - `runtime(native)`: a fresh object handed to the generated function as `rt` (kernels, scratch,
+ *   the native loops).
  *
  * Tables are keyed by the op record (two ops sharing a name are different ops). Give a user op fast
  * code with `withCode(jsBackend, { elementwise: [[swishOp, ([x]) => `(${x} / (1 + Math.exp(-${x})))`]] })`
@@ -95,8 +98,46 @@ export interface Backend {
   readonly kernels: OpTable<KernelCode>
   /** Elementwise ops without an entry but with a `scalar` function are fused as calls to it. */
   readonly scalarCalls?: boolean
-  /** A fresh runtime (kernels' scratch included) for one compiled function. */
-  readonly runtime: () => Runtime
+  /**
+   * Writes whole fused loops in native code (the WebAssembly backend): a fresh writer per compiled
+   * function, given the backend's elementwise table (an op whose code was replaced is not written).
+   * A loop the writer declines is written from the scalar code above.
+   */
+  readonly loops?: (elementwise: OpTable<ScalarCode>) => LoopWriter
+  /** A fresh runtime (kernels' scratch included) for one compiled function, with its native loops. */
+  readonly runtime: (native?: NativeCode) => Runtime
+}
+
+/** How a fused loop reads a value it does not compute. */
+export type LoopRead =
+  /** A literal: an elementwise op without arguments (const). */
+  | { readonly v: Var; readonly literal: Eqn }
+  /** An array in the loop's own layout, read at the loop's flat index. */
+  | { readonly v: Var; readonly arr: string }
+  /** An array read through element strides per loop axis (`'0'` on broadcast axes). */
+  | { readonly v: Var; readonly arr: string; readonly strides: readonly string[] }
+
+/** A fused elementwise loop as data: what codegen hands a LoopWriter. */
+export interface LoopSpec {
+  /** Dimension expressions of the loop's shape (numbers or bound symbols). */
+  readonly dims: readonly string[]
+  /** The equations computed per element, in order (their arguments: members or reads). */
+  readonly members: readonly Eqn[]
+  readonly reads: readonly LoopRead[]
+  /** Members stored, each into an array in the loop's layout. */
+  readonly stores: readonly { readonly v: Var; readonly arr: string }[]
+}
+
+/** Native code for the runtime (a WebAssembly module's bytes). */
+export interface NativeCode {
+  readonly wasm: Uint8Array<ArrayBuffer>
+}
+
+export interface LoopWriter {
+  /** A statement running the loop (through `rt`), or undefined: codegen writes it in JavaScript. */
+  readonly loop: (l: LoopSpec) => string | undefined
+  /** The native code of every loop written, handed to the backend's `runtime`. */
+  readonly finish: () => NativeCode | undefined
 }
 
 /**

@@ -16,7 +16,7 @@ import type { Expr } from '../core/Expr.js'
 import type { Tensor } from '../core/Tensor.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
 import { OP_NAME } from '../ops/Op.js'
-import type { Backend, KernelCtx } from './backend.js'
+import type { Backend, KernelCtx, LoopRead, NativeCode } from './backend.js'
 import { format } from './backend.js'
 import type { Schedule, Step } from './fuse.js'
 import { rootOf, viewAxes } from './fuse.js'
@@ -35,12 +35,14 @@ export interface Generated {
   readonly tensors: readonly Float64Array[]
   /** `F[k]` of the source: ops without backend code, run through their `eval` or their scalar function. */
   readonly calls: readonly (EvalCall | ScalarFn)[]
+  /** Native code of the loops the backend wrote itself (its runtime gets it). */
+  readonly native?: NativeCode
 }
 
 /** An op name for comments in the source (names are identifier-like; anything else is not printed). */
 const safeName = (n: string): string => (OP_NAME.test(n) ? n : 'op')
 
-type Access = { readonly literal: string } | { readonly arr: string; readonly strides: readonly string[] }
+type Access = { readonly literal: string; readonly eqn: Eqn } | { readonly arr: string; readonly strides: readonly string[] }
 
 /** Product of dimension expressions, numbers folded. */
 export function product(parts: readonly string[]): string {
@@ -101,7 +103,7 @@ export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
   const access = (v: Var, asView = false): Access => {
     const st = s.storage.get(v)!
     const d = s.defs.get(v)
-    if (st.kind === 'literal') return { literal: scalar(d!, []) }
+    if (st.kind === 'literal') return { literal: scalar(d!, []), eqn: d! }
     if ((st.kind === 'view' || asView) && d !== undefined && d.op.lowering === 'view') {
       const inner = access(d.args[0]!)
       if ('literal' in inner) return inner
@@ -137,6 +139,7 @@ export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
     return `F[${k}]([${args.map(arr).join(', ')}], ${arr(eqn.out)}, D);`
   }
 
+  const writer = backend.loops?.(backend.elementwise)
   const lines: string[] = []
   /** One loop over `shape`; with `copy`, the loop copies that view into its own buffer. */
   const emitLoop = (shape: Shape, members: readonly Eqn[], stores: readonly Var[], copy?: Var): void => {
@@ -151,6 +154,17 @@ export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
       const a = acc.get(v)!
       return 'arr' in a && a.strides.some((x, i) => x !== contiguous[i] && od[i] !== '1')
     })
+    if (writer !== undefined && copy === undefined) {
+      const reads = ins.map((v): LoopRead => {
+        const a = acc.get(v)!
+        return 'literal' in a ? { v, literal: a.eqn } : strided.includes(v) ? { v, arr: a.arr, strides: a.strides } : { v, arr: a.arr }
+      })
+      const native = writer.loop({ dims: od, members, reads, stores: stores.map((v) => ({ v, arr: arr(v) })) })
+      if (native !== undefined) {
+        lines.push(native)
+        return
+      }
+    }
     const body: string[] = []
     for (const v of ins) {
       const a = acc.get(v)!
@@ -218,5 +232,6 @@ export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
   tensors.forEach((_, k) => head.push(`const C${k} = C[${k}];`))
   pl.slots.forEach((_, k) => head.push(`const B${k} = B[${k}];`))
   for (const k of scalarCalls) head.push(`const S_${k} = F[${k}];`)
-  return { source: [...head, ...lines].join('\n'), symbols, tensors, calls }
+  const native = writer?.finish()
+  return { source: [...head, ...lines].join('\n'), symbols, tensors, calls, ...(native !== undefined ? { native } : {}) }
 }

@@ -54,7 +54,7 @@ type Kernel = (rt: object, I: Arr[], C: readonly Arr[], B: Arr[], D: readonly nu
 
 export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, options: LinkOptions = {}): CompiledFn {
   const fn = new Function('rt', 'I', 'C', 'B', 'D', 'F', `"use strict";\n${g.source}`) as Kernel
-  const rt = backend.runtime()
+  const rt = backend.runtime(g.native)
   const arena = rt.arena
   const dtype: Dtype = arena?.dtype ?? 'float64'
   let bufs: Arr[] = pl.slots.map(() => new Float64Array(0))

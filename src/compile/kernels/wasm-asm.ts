@@ -39,7 +39,7 @@ export const i32 = (n: number): Code => [0x41, ...s32(n | 0)]
 export const f32 = (x: number): Code => [0x43, ...new Uint8Array(Float32Array.of(x).buffer)]
 export const f64 = (x: number): Code => [0x44, ...new Uint8Array(Float64Array.of(x).buffer)]
 export const call = (f: number): Code => [0x10, ...u32(f)]
-const memarg = (align: number, offset: number) => [align, ...u32(offset)]
+export const memarg = (align: number, offset: number): number[] => [align, ...u32(offset)]
 export const op = {
   add: 0x6a, sub: 0x6b, mul: 0x6c, divS: 0x6d, remS: 0x6f, and: 0x71, or: 0x72, shl: 0x74, shrU: 0x76,
   eqz: 0x45, eq: 0x46, ne: 0x47, ltS: 0x48, ltU: 0x49, gtS: 0x4a, gtU: 0x4b, leS: 0x4c, geS: 0x4e, geU: 0x4f,
@@ -52,7 +52,8 @@ export const load = (t: ValType, offset = 0): Code =>
   t === I32 ? [0x28, ...memarg(2, offset)] : t === F32 ? [0x2a, ...memarg(2, offset)] : t === F64 ? [0x2b, ...memarg(3, offset)] : [0xfd, 0, ...memarg(4, offset)]
 export const store = (t: ValType, offset = 0): Code =>
   t === I32 ? [0x36, ...memarg(2, offset)] : t === F32 ? [0x38, ...memarg(2, offset)] : t === F64 ? [0x39, ...memarg(3, offset)] : [0xfd, 11, ...memarg(4, offset)]
-const simd = (n: number): Code => [0xfd, ...u32(n)]
+/** A SIMD instruction (0xfd prefix, LEB128 opcode). */
+export const simd = (n: number): Code => [0xfd, ...u32(n)]
 /** memory.fill(dst, byte, count) and memory.copy(dst, src, count) (bulk memory). */
 export const memFill: Code = [0xfc, 11, 0]
 export const memCopy: Code = [0xfc, 10, 0, 0]

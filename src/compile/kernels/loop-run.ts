@@ -1,0 +1,80 @@
+/**
+ * The WebAssembly backend's fused loops: a LoopWriter collecting one compiled function's loops
+ * (loop-wasm.ts) into one module, and the runner calling them on the function's memory, split
+ * across a thread pool when a loop is large.
+ *
+ * Codegen asks the writer for each loop; the writer answers with the statement
+ * `rt.loops.L3(0, hi, unit, …)` or declines (the loop stays JavaScript). Identical loops share a
+ * function (the three SGD updates of an MLP are one). The module is assembled once per compiled
+ * function, at compile time, and instantiated by the backend's runtime.
+ *
+ * Splitting: a loop of at least `threshold` elements runs as one part per thread, over whole rows
+ * (or, when flat, ranges of elements cut at multiples of 64). Each element is computed by the same
+ * instructions whatever range it falls in, so 1 and N threads give the same bits.
+ */
+import type { OpDef } from '../../core/Expr.js'
+import type { LoopWriter, NativeCode, OpTable, ScalarCode } from '../backend.js'
+import { splitRange, type ThreadPool } from '../threads.js'
+import { funcKey, loopFunc, vf32, vf64 } from './loop-wasm.js'
+import { assemble, type Func } from './wasm-asm.js'
+import type { Dtype } from './gemm-run.js'
+
+/** A writer for one compiled function; `builtin` is the table whose entries the writer's code matches. */
+export function loopWriter(dtype: Dtype, shared: boolean, builtin: OpTable<ScalarCode>, given: OpTable<ScalarCode>): LoopWriter {
+  const V = dtype === 'float32' ? vf32 : vf64
+  // an op whose scalar code was replaced (withCode) is not ours to write
+  const allowed = (op: OpDef): boolean => builtin.get(op) !== undefined && given.get(op) === builtin.get(op)
+  const funcs: Func[] = []
+  const byKey = new Map<string, string>()
+  return {
+    loop: (spec) => {
+      const l = loopFunc(spec, V, allowed)
+      if (l === undefined) return undefined
+      const key = funcKey(l.func)
+      let name = byKey.get(key)
+      if (name === undefined) {
+        name = `L${funcs.length}`
+        funcs.push({ name, ...l.func })
+        byKey.set(key, name)
+      }
+      return `rt.loops.${name}(0, ${l.hi}, ${l.unit}${l.args.map((a) => `, ${a}`).join('')});`
+    },
+    finish: (): NativeCode | undefined => (funcs.length === 0 ? undefined : { wasm: assemble(funcs, { shared, maxPages: 16384 }) }),
+  }
+}
+
+type LoopFn = (lo: number, hi: number, unit: number, ...rest: number[]) => void
+
+export interface LoopRunOptions {
+  readonly module: WebAssembly.Module
+  readonly memory: WebAssembly.Memory
+  readonly pool?: ThreadPool
+  /** The pool's id for the memory (attaching it on first use), and the module's index in the attach. */
+  readonly attach?: () => number | undefined
+  readonly index?: number
+  /** Elements from which a loop is split across threads. */
+  readonly threshold?: number
+}
+
+export const defaultLoopThreshold = 1 << 17
+/** Arguments a pool passes per part (threads.ts CTL.argStride − 1). */
+const maxArgs = 31
+
+/** The loops' functions by name (`rt.loops`), instantiated on the memory. */
+export function loopRunner(o: LoopRunOptions): Record<string, LoopFn> {
+  const ex = new WebAssembly.Instance(o.module, { env: { mem: o.memory } }).exports as Record<string, LoopFn>
+  const pool = o.pool
+  if (pool === undefined || pool.threads < 2 || o.attach === undefined) return ex
+  const attach = o.attach
+  const threshold = o.threshold ?? defaultLoopThreshold
+  const out: Record<string, LoopFn> = {}
+  for (const [name, f] of Object.entries(ex))
+    out[name] = (lo, hi, unit, ...rest) => {
+      if ((hi - lo) * unit < threshold || rest.length + 3 > maxArgs) return f(lo, hi, unit, ...rest)
+      const id = attach()
+      if (id === undefined) return f(lo, hi, unit, ...rest)
+      const args = splitRange(hi - lo, pool.threads, unit === 1 ? 64 : 1).map(([a, b]) => [lo + a, lo + b, unit, ...rest])
+      pool.run(id, o.index ?? 0, name, args, () => f(args[0]![0]!, args[0]![1]!, unit, ...rest))
+    }
+  return out
+}
