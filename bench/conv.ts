@@ -21,6 +21,8 @@ import { convInit } from './convnet.js'
 import { symgradConv, symgradConvF32 } from './peers/conv-symgrad.js'
 import { tfjsConv } from './peers/conv-tfjs.js'
 import { convnetjsConv } from './peers/conv-convnetjs.js'
+import { torchConv } from './peers/conv-torch.js'
+import { torchMissing } from './peers/torch.js'
 
 const BATCH = 64
 const LR = 0.05
@@ -28,8 +30,10 @@ const WARM = 5
 const TRAIN = 8000
 const TEST = 2000
 
-const peerNames = ['symgrad-compiled', 'symgrad-f32', 'symgrad-f32-2t', 'tfjs-wasm', 'tfjs-cpu', 'convnetjs'] as const
+const peerNames = ['symgrad-compiled', 'symgrad-f32', 'symgrad-f32-2t', 'tfjs-wasm', 'tfjs-cpu', 'convnetjs', 'torch', 'torch-2t'] as const
 type Peer = (typeof peerNames)[number]
+/** Run by default: every peer but PyTorch, which runs when asked for (`--peers=…,torch,torch-2t`). */
+const defaultPeers = peerNames.filter((p) => !p.startsWith('torch'))
 const notes: Partial<Record<Peer, string>> = {
   'tfjs-wasm': 'Conv2DBackpropFilter stand-in from its Transpose + Conv2D kernels (tfjs-backend-wasm 4.22 has none)',
 }
@@ -37,7 +41,9 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => {
   const [k, v] = a.replace(/^--/, '').split('=')
   return [k!, v ?? 'true']
 }))
-const peers = (args['peers']?.split(',') ?? [...peerNames]) as Peer[]
+const peers = (args['peers']?.split(',') ?? defaultPeers) as Peer[]
+const noTorch = peers.some((p) => p.startsWith('torch')) ? torchMissing() : undefined
+if (noTorch !== undefined) console.error(`torch peers skipped: ${noTorch}`)
 
 function batches(): { train: Batch[]; test: Batch } {
   const s = loadMnistFull()
@@ -53,7 +59,7 @@ function batches(): { train: Batch[]; test: Batch } {
   return { train: out, test: mk(test.x.data.slice(0, TEST * 784), test.y.data.slice(0, TEST)) }
 }
 
-async function make(p: Peer): Promise<Trainer> {
+async function make(p: Exclude<Peer, 'torch' | 'torch-2t'>): Promise<Trainer> {
   const init = convInit()
   switch (p) {
     case 'symgrad-compiled': return symgradConv(init, LR)
@@ -82,6 +88,14 @@ const data = batches()
 const epoch = data.train.length
 const rows: Row[] = []
 for (const p of peers) {
+  if (p === 'torch' || p === 'torch-2t') {
+    if (noTorch !== undefined) continue
+    const r = torchConv(convInit(), LR, data.train, data.test, args['steps'] ? Number(args['steps']) : epoch, WARM, p === 'torch' ? 1 : 2)
+    const ms = r.ms_median
+    rows.push({ peer: p, ms_median: Number(ms.toFixed(2)), cpu_ms_median: Number((r.cpu_ms_median ?? NaN).toFixed(2)), samples_per_s: Math.round((BATCH * 1000) / ms), test_acc: Number(r.test_acc.toFixed(4)), steps_timed: r.steps_timed, note: `PyTorch ${p === 'torch' ? 1 : 2} thread${p === 'torch' ? '' : 's'}, timed in Python` })
+    console.error(`${p}: ${ms.toFixed(2)} ms/step (CPU ${r.cpu_ms_median?.toFixed(2)} ms), acc ${r.test_acc.toFixed(4)}`)
+    continue
+  }
   const t = await make(p)
   const steps = args['steps'] ? Number(args['steps']) : p === 'tfjs-cpu' ? 25 : epoch
   const times: number[] = []
@@ -112,6 +126,7 @@ const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length
 const fmt = (l: string[]) => l.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')
 console.log([fmt(head), w.map((n) => '─'.repeat(n)).join('  '), ...lines.map(fmt)].join('\n'))
 for (const r of rows) if (r.note) console.log(`${r.peer}: ${r.note}`)
+if (noTorch !== undefined) console.log(`torch: skipped (${noTorch})`)
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results')
 mkdirSync(dir, { recursive: true })
-writeFileSync(path.join(dir, args['out'] ?? 'conv.json'), JSON.stringify(rows, null, 2) + '\n')
+writeFileSync(path.resolve(dir, args['out'] ?? 'conv.json'), JSON.stringify(rows, null, 2) + '\n')

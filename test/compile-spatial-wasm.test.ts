@@ -17,7 +17,7 @@ import { wasmBackend } from '../src/compile/backend-wasm.js'
 import { colElements } from '../src/compile/kernels/spatial-arena.js'
 import { evaluateOrThrow } from '../src/eval/evaluate.js'
 import { threadPool } from '../src/node/threads.js'
-import { float32Agrees } from '../laws/dtype.js'
+import { float32Agrees, roundToFloat32 } from '../laws/dtype.js'
 
 const pool = threadPool(2)
 afterAll(() => pool.close())
@@ -120,6 +120,33 @@ describe('convolutions and max pooling on the WebAssembly backend, in its memory
       const two = compile(outs, { backend: wasmBackend({ dtype, threads: pool, threshold: 0 })! }).runOrThrow(b)
       expect(same(one, two)).toBe(true)
     })
+
+  it('2×2 max pooling with stride 2 (the SIMD path): ties go to the first largest, any width (vectors and the scalar rest), exactly the interpreter', () =>
+    fc.assert(fc.property(
+      fc.record({ n: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 3 }), oh: fc.integer({ min: 1, max: 4 }), ow: fc.integer({ min: 1, max: 11 }), seed: fc.integer({ min: 1, max: 1e6 }) }),
+      (g) => {
+        const shape = [g.n, g.c, 2 * g.oh, 2 * g.ow]
+        // few distinct values: many ties inside windows
+        const ties = (seed: number, sh: number[]): Tensor => {
+          const t = values(seed, sh)
+          return { shape: t.shape, data: t.data.map((v) => Math.round(2 * v)) }
+        }
+        const attrs = { window: 2, stride: 2 }
+        for (const [op, args] of [
+          [ops.maxPool2dOp, [ties(g.seed, shape)]],
+          [ops.maxPool2dBackpropOp, [ties(g.seed, shape), values(g.seed + 1, [g.n, g.c, g.oh, g.ow])]],
+          [ops.maxPool2dGatherOp, [ties(g.seed, shape), values(g.seed + 2, shape)]],
+        ] as const) {
+          const { outputs, b } = program(op, args, attrs)
+          const want = outputs.map((o) => evaluateOrThrow(o, b).data)
+          for (const dtype of ['float32', 'float64'] as const) {
+            const got = compile(outputs, { backend: wasmBackend({ dtype })! }).runOrThrow(b)
+            // float32 sees the inputs rounded: compare it with the interpreter on those
+            const ref = dtype === 'float64' ? want : outputs.map((o) => evaluateOrThrow(o, roundToFloat32(b)).data.map(Math.fround))
+            got.forEach((t, k) => expect(Array.from(t.data), `${op.name} ${dtype} output ${k} ${JSON.stringify(g)}`).toEqual(Array.from(ref[k]!)))
+          }
+        }
+      }), { numRuns: 40 }))
 
   it('a convolution whose column matrix exceeds the scratch runs on the fallback kernels', () => {
     // K·P = 16·3·3 · 64·64 > colElements

@@ -34,12 +34,12 @@ beforeAll(async () => {
     outfile: join(dir, 'page.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'error',
   })
   writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>symgrad threads</title><link rel="icon" href="data:,"><script src="page.js"></script>\n')
-  // /isolated/ is served with the isolation headers, /plain/ without them
+  // /isolated/ is served with the isolation headers, /plain/ without them, /csp/ with them and a policy that forbids Blob URL workers
   const files: Record<string, [string, string]> = { '': ['index.html', 'text/html; charset=utf-8'], 'page.js': ['page.js', 'text/javascript'] }
   server = createServer((req, res) => {
-    const [, where, name] = /^\/(isolated|plain)\/(.*)$/.exec(new URL(req.url ?? '/', 'http://x').pathname) ?? []
+    const [, where, name] = /^\/(isolated|plain|csp)\/(.*)$/.exec(new URL(req.url ?? '/', 'http://x').pathname) ?? []
     const f = name === undefined ? undefined : files[name]
-    const headers = where === 'isolated' ? isolation : {}
+    const headers = where === 'isolated' ? isolation : where === 'csp' ? { ...isolation, 'content-security-policy': "worker-src 'self'" } : {}
     if (f === undefined) return void res.writeHead(404, headers).end('not found')
     res.writeHead(200, { ...headers, 'content-type': f[1] }).end(readFileSync(join(dir, f[0])))
   })
@@ -77,6 +77,7 @@ describe('webThreadPool in chromium', () => {
     const { r, errors } = await report('/isolated/')
     expect(r['error']).toBeUndefined()
     expect(r['env']).toMatchObject({ crossOriginIsolated: true, sharedArrayBuffer: true, threads: 2 })
+    expect(r['product'].ready).toBe(2)
     // once the worker has started, the product's one call gave it one part
     expect(r['product'].workerParts - r['product'].partsEarly).toBe(1)
     expect(r['product'].mismatches).toBe(0)
@@ -102,5 +103,18 @@ describe('webThreadPool in chromium', () => {
     expect(r['conv'].workerParts).toBe(0)
     expect(r['conv'].mismatches).toBe(0)
     expect(errors).toEqual([])
+  }, 60_000)
+
+  it('a Content-Security-Policy that forbids Blob URL workers: ready settles with 1 and everything runs on the calling thread', async () => {
+    const { r, errors } = await report('/csp/')
+    expect(r['error']).toBeUndefined()
+    expect(r['env']).toMatchObject({ crossOriginIsolated: true, sharedArrayBuffer: true, threads: 2 })
+    expect(r['product'].ready).toBe(1)
+    for (const part of ['product', 'training', 'conv']) {
+      expect(r[part].workerParts, part).toBe(0)
+      expect(r[part].mismatches, part).toBe(0)
+    }
+    // the browser reports the refused worker; nothing else goes wrong
+    expect(errors.filter((e) => !/worker-src|Content Security Policy/i.test(e))).toEqual([])
   }, 60_000)
 })

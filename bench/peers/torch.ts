@@ -33,27 +33,41 @@ export function torchMissing(): string | undefined {
 
 export interface TorchResult {
   readonly ms_median: number
+  /** Median process CPU milliseconds per step (all of torch's threads), when the script reports it. */
+  readonly cpu_ms_median?: number
   readonly test_acc: number
   readonly steps_timed: number
 }
 
 const f32 = (xs: ArrayLike<number>): Buffer => Buffer.from(Float32Array.from(xs).buffer)
+const bytes32 = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
 
-export function torchRun(cfg: Config, init: Init, data: Data, steps: number, warm: number, threads: number): TorchResult {
+/**
+ * Runs one of bench/peers' torch scripts on a temp folder holding spec.json and the given
+ * little-endian float32 files; the script prints its result as the last line of JSON.
+ */
+export function torchScript(script: string, spec: object, files: Readonly<Record<string, Buffer>>, threads: number): TorchResult {
   const dir = mkdtempSync(path.join(tmpdir(), 'symgrad-torch-'))
   try {
-    writeFileSync(path.join(dir, 'spec.json'), JSON.stringify({ sizes: cfg.sizes, batch: cfg.batch, lr: LR, steps, warm, epoch: data.train.length }))
-    init.W.forEach((w, l) => writeFileSync(path.join(dir, `W${l}.bin`), f32(w)))
-    init.b.forEach((b, l) => writeFileSync(path.join(dir, `b${l}.bin`), f32(b)))
-    writeFileSync(path.join(dir, 'x.bin'), Buffer.concat(data.train.map((b) => Buffer.from(b.x32.buffer, b.x32.byteOffset, b.x32.byteLength))))
-    writeFileSync(path.join(dir, 'y.bin'), Buffer.concat(data.train.map((b) => f32(b.y))))
-    writeFileSync(path.join(dir, 'xt.bin'), Buffer.from(data.test.x32.buffer, data.test.x32.byteOffset, data.test.x32.byteLength))
-    writeFileSync(path.join(dir, 'yt.bin'), f32(data.test.y))
-    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch_step.py')
-    const r = spawnSync(torchPython() ?? 'python3', [script, dir, String(threads)], { encoding: 'utf8', maxBuffer: 1 << 20 })
+    writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(spec))
+    for (const [name, b] of Object.entries(files)) writeFileSync(path.join(dir, name), b)
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), script)
+    const r = spawnSync(torchPython() ?? 'python3', [file, dir, String(threads)], { encoding: 'utf8', maxBuffer: 1 << 20 })
     if (r.status !== 0) throw new Error(`torch peer failed: ${(r.stderr || '').trim().split('\n').pop()}`)
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchResult
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+export function torchRun(cfg: Config, init: Init, data: Data, steps: number, warm: number, threads: number): TorchResult {
+  const files: Record<string, Buffer> = {
+    'x.bin': Buffer.concat(data.train.map((b) => bytes32(b.x32))),
+    'y.bin': Buffer.concat(data.train.map((b) => f32(b.y))),
+    'xt.bin': bytes32(data.test.x32),
+    'yt.bin': f32(data.test.y),
+  }
+  init.W.forEach((w, l) => (files[`W${l}.bin`] = f32(w)))
+  init.b.forEach((b, l) => (files[`b${l}.bin`] = f32(b)))
+  return torchScript('torch_step.py', { sizes: cfg.sizes, batch: cfg.batch, lr: LR, steps, warm, epoch: data.train.length }, files, threads)
 }

@@ -13,8 +13,11 @@
  * the kernels and gone back to waiting. The calling thread never blocks in Atomics.wait (a page's
  * main thread may not): it spins while the workers finish their parts.
  *
+ * A worker that cannot start (a Content-Security-Policy without `worker-src blob:`) makes the
+ * pool run everything on the calling thread, and `ready` settles with 1.
+ *
  *   const pool = webThreadPool(navigator.hardwareConcurrency)
- *   await pool.ready
+ *   await pool.ready                   // the number of threads that take part
  *   const f = compile(outs, { dtype: 'float32', threads: pool })
  */
 import { CTL, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
@@ -23,12 +26,18 @@ import { CTL, runParts, postCommand, workerLoop, type ThreadPool } from '../comp
 export interface WorkerLike {
   postMessage(message: unknown): void
   onmessage: ((event: { readonly data: unknown }) => void) | null
+  /** Called when the worker cannot start (a Content-Security-Policy without `worker-src blob:`, say) or its script throws. */
+  onerror?: ((event: unknown) => void) | null
   terminate(): void
 }
 
 export interface WebThreadPool extends ThreadPool {
-  /** Settles when every worker has started: from then on, products above the threshold are split from their first call. */
-  readonly ready: Promise<void>
+  /**
+   * Settles with the number of threads that will take part: `threads` once every worker has
+   * started (from then on, products above the threshold are split from their first call), or 1 as
+   * soon as a worker fails to start (the pool then runs everything on the calling thread).
+   */
+  readonly ready: Promise<number>
 }
 
 /** The worker's script: boot message { ctl, self }, then attach messages { id, memory, modules }, each answered in the control block. */
@@ -90,17 +99,21 @@ export function webThreadPool(threads: number, spawn: (source: string) => Worker
     return true
   }
   let booted = 0
-  let started: () => void = () => {}
-  const ready = new Promise<void>((r) => (started = r))
+  let settle: (threads: number) => void = () => {}
+  const ready = new Promise<number>((r) => (settle = r))
   for (let w = 1; w < n; w++) {
     const worker = spawn(webWorkerSource)
     worker.onmessage = (e) => {
-      if ((e.data as { booted?: number }).booted !== undefined && ++booted === workers.length) started()
+      if ((e.data as { booted?: number }).booted !== undefined && ++booted === workers.length && !broken) settle(n)
+    }
+    worker.onerror = () => {
+      broken = true
+      settle(1)
     }
     worker.postMessage({ ctl, self: w })
     workers.push(worker)
   }
-  if (workers.length === 0) started()
+  if (workers.length === 0) settle(1)
   return {
     threads: n,
     ready,

@@ -44,10 +44,10 @@ async function main(): Promise<unknown> {
     // products before the workers have started run on this thread (workers start once it yields to its event loop)
     const early = two.runOrThrow(bind)[0]!
     const partsEarly = pool.workerParts()
-    await pool.ready
+    const ready = await pool.ready
     const got = two.runOrThrow(bind)[0]!
     const partsAfterProduct = pool.workerParts()
-    const product = { dtype: [one.dtype, two.dtype], partsEarly, workerParts: partsAfterProduct, mismatches: mismatches(got, ref), earlyMismatches: mismatches(early, ref), relToFloat64: maxRelDiff(ref, f64), sample: [ref.data[0], got.data[0]] }
+    const product = { dtype: [one.dtype, two.dtype], ready, partsEarly, workerParts: partsAfterProduct, mismatches: mismatches(got, ref), earlyMismatches: mismatches(early, ref), relToFloat64: maxRelDiff(ref, f64), sample: [ref.data[0], got.data[0]] }
 
     // ── training: three SGD steps of a 784-512-10 MLP on a batch of 128 (its products are split) ──
     const x = sg.input('x', [128, 784])
