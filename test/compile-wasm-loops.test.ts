@@ -142,6 +142,23 @@ describe('WebAssembly fused loops', () => {
       )
     })
 
+  it('sums and means over leading and middle axes: the JavaScript kernel’s bits (float32 too), on 1 and 2 threads', () => {
+    const x = sg.input('x', S)
+    const outs = [
+      sg.sum(x, [0]), sg.sum(x, [1]), sg.sum(x, [0, 1]), sg.mean(x, [0]), sg.sumTo(x, [A, B]), sg.sumTo(x, [1, A, 1]),
+      sg.sum(x, [2]), sg.sum(x), sg.sum(sg.mul(x, sg.input('z', S)), [0]),
+    ]
+    for (const special of [false, true])
+      for (const n of [1, 6, 33]) {
+        const b = bindings(n, n, special)
+        for (const dtype of ['float32', 'float64'] as const) {
+          const js = compile(outs, { backend: dtype === 'float32' ? jsFloat32Backend : jsBackend }).runOrThrow(b)
+          sameNumbers(compile(outs, { backend: wasmBackend({ dtype })! }).runOrThrow(b), js)
+          sameNumbers(compile(outs, { backend: wasmBackend({ dtype, threads: pool, loopThreshold: 1 })! }).runOrThrow(b), js)
+        }
+      }
+  })
+
   it('a large flat update split across threads (SGD over a 700×300 matrix) gives the bits of 1 thread', () => {
     const w = sg.param('w', [700, 300]), g = sg.input('g', [700, 300])
     const outs = [sg.sub(w, sg.mul(0.1, g))]

@@ -16,7 +16,8 @@ import { plainArena, wasmArena, type Dtype } from './arena.js'
 import * as ops from '../ops/builtins.js'
 import { gemmModule, gemmRunner, gemmScratch, maxPages } from './kernels/gemm-run.js'
 import type { ThreadPool } from './threads.js'
-import { loopRunner, loopWriter } from './kernels/loop-run.js'
+import { loopKernels, loopWriter } from './kernels/loop-run.js'
+import { reduceModule, type Reduce } from './kernels/reduce-wasm.js'
 import { arenaSpatial, colScratchBytes, spatialModule } from './kernels/spatial-arena.js'
 import { arenaSpatialKernels } from './backend-spatial.js'
 import type { ConvKernels } from './kernels/conv.js'
@@ -61,8 +62,9 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
       // scratch: the gemm's per thread, then a column matrix per thread for the convolutions
       const col = threads * gemmScratch
       const loops = native !== undefined ? new WebAssembly.Module(native.wasm) : undefined
-      // one attach of the memory for every module the threads run: the gemm's first, the spatial kernels', the loops'
-      const modules = [gemmModule(o.dtype, true)!, ...[spatialModule(o.dtype, true)].filter((m) => m !== null), ...(loops !== undefined ? [loops] : [])]
+      const sums = reduceModule(o.dtype, pool !== undefined)
+      // one attach of the memory for every module the threads run: the gemm's first, the spatial kernels', the sums', the loops'
+      const modules = [gemmModule(o.dtype, true)!, ...[spatialModule(o.dtype, true), sums, loops].filter((m) => m !== null && m !== undefined)]
       let id: number | undefined
       const attach = pool !== undefined ? () => (id ??= pool.attach(memory, modules)) : undefined
       const threading = { ...(pool !== undefined ? { pool, attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }
@@ -71,9 +73,7 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
         arena: wasmArena(o.dtype, memory, col + threads * colScratchBytes(o.dtype)),
         arenaSpatial: arenaSpatial({ dtype: o.dtype, memory, gemm: 0, col, index: 1, fallback: js['conv'] as ConvKernels, ...threading }) ?? { ...(js['conv'] as object), ...(js['spatial'] as object) },
         gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...threading }),
-        ...(loops !== undefined
-          ? { loops: loopRunner({ module: loops, memory, index: modules.length - 1, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }) }
-          : {}),
+        ...loopKernels({ memory, modules, loops, sums, fallback: js['reduce'] as Reduce, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }),
       }
     },
   }

@@ -17,6 +17,7 @@ import type { LoopWriter, NativeCode, OpTable, ScalarCode } from '../backend.js'
 import { splitRange, type ThreadPool } from '../threads.js'
 import { funcKey, loopFunc, vf32, vf64 } from './loop-wasm.js'
 import { assemble, type Func } from './wasm-asm.js'
+import { wasmReduce, type Reduce } from './reduce-wasm.js'
 import type { Dtype } from './gemm-run.js'
 
 /** A writer for one compiled function; `builtin` is the table whose entries the writer's code matches. */
@@ -77,4 +78,28 @@ export function loopRunner(o: LoopRunOptions): Record<string, LoopFn> {
       pool.run(id, o.index ?? 0, name, args, () => f(args[0]![0]!, args[0]![1]!, unit, ...rest))
     }
   return out
+}
+
+export interface LoopKernelOptions {
+  readonly memory: WebAssembly.Memory
+  /** Every module attached to the pool with the memory (the loops' and the sums' among them). */
+  readonly modules: readonly WebAssembly.Module[]
+  /** The compiled function's loops (undefined: it has none) and the sums module (null: no SIMD). */
+  readonly loops: WebAssembly.Module | undefined
+  readonly sums: WebAssembly.Module | null
+  /** The JavaScript reductions, for the ones not written in WebAssembly. */
+  readonly fallback: Reduce
+  readonly pool?: ThreadPool
+  readonly attach?: () => number | undefined
+  /** Elements from which a loop or a sum is split across threads. */
+  readonly threshold?: number
+}
+
+/** The runtime's `loops` and `reduce` on the memory. */
+export function loopKernels(o: LoopKernelOptions): { loops?: Record<string, LoopFn>; reduce?: Reduce } {
+  const threading = { ...(o.pool !== undefined ? { pool: o.pool } : {}), ...(o.attach !== undefined ? { attach: o.attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }
+  return {
+    ...(o.loops !== undefined ? { loops: loopRunner({ module: o.loops, memory: o.memory, index: o.modules.indexOf(o.loops), ...threading }) } : {}),
+    ...(o.sums !== null ? { reduce: wasmReduce({ module: o.sums, memory: o.memory, index: o.modules.indexOf(o.sums), fallback: o.fallback, ...threading }) } : {}),
+  }
 }
