@@ -138,4 +138,18 @@ describe('the Web Worker pool (symgrad/web), driven by worker_threads standing i
       await web.close()
     }
   })
+
+  it('a pool whose workers cannot be created runs alone: ready settles with 1, products keep their bits', async () => {
+    const web = webThreadPool(2, () => {
+      throw new Error('no Worker here')
+    })
+    expect(await web.ready).toBe(1)
+    const [m, n, k] = [40, 64, 30]
+    const s = setup('float32', m, n, k)
+    s.one.run(s.a, false, s.b, false, s.c, m, n, k, false)
+    gemmRunner({ dtype: 'float32', memory: s.memory, scratch: 0, pool: web, threshold: 0 }).run(s.a, false, s.b, false, s.c2, m, n, k, false)
+    expect(web.workerParts()).toBe(0)
+    expect(Buffer.compare(Buffer.from(new Uint8Array(s.memory.buffer, s.c, m * n * 4)), Buffer.from(new Uint8Array(s.memory.buffer, s.c2, m * n * 4)))).toBe(0)
+    await web.close()
+  })
 })

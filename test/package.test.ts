@@ -3,7 +3,7 @@
  * into a copy of the package in a temporary folder, so the working tree is not written), the tarball installed into
  * a scratch project in a temporary folder, and a five-line program that imports 'symgrad' and
  * 'symgrad/node', type-checked (strict, NodeNext resolution, the package's own .d.ts files) and
- * run. The tarball's dependencies are linked from this repository's node_modules (what `npm
+ * run; a page script importing 'symgrad' and 'symgrad/web' bundles for the browser with esbuild. The tarball's dependencies are linked from this repository's node_modules (what `npm
  * install` would fetch), so the test needs no network.
  */
 import { execFileSync } from 'node:child_process'
@@ -11,6 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { build } from 'esbuild'
 
 const repo = resolve(import.meta.dirname, '..')
 const d = mkdtempSync(join(tmpdir(), 'symgrad-pack-'))
@@ -24,7 +25,7 @@ const back = loadCheckpoint('run.json'); console.log(back._tag, io.CHECKPOINT_FO
 `
 
 describe('the package as a user installs it', () => {
-  it('npm pack → install into a scratch project → tsc --strict → run a five-line program', () => {
+  it('npm pack → install into a scratch project → tsc --strict → run a five-line program; bundle it for a browser', async () => {
     const manifest0 = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
     expect(manifest0.scripts['prepare']).toBe('tsc -p tsconfig.build.json')
     const copy = join(d, 'package')
@@ -57,5 +58,10 @@ describe('the package as a user installs it', () => {
     // the CLI of the installed package runs from dist/ (no src/, no tsx)
     const help = execFileSync(process.execPath, [join(pkg, 'bin', 'symgrad.mjs'), 'explain', 'x*y', '--at', 'x=2,y=3'], { cwd: app, encoding: 'utf8' })
     expect(help).toContain('∂f/∂x = y = 3')
+    // a bundler user: 'symgrad' and 'symgrad/web' bundle for the browser (no Node built-in reachable; the pool's worker is a Blob URL, no extra file)
+    writeFileSync(join(app, 'page.js'), `import { compile, input, matmul } from 'symgrad'\nimport { webThreadPool } from 'symgrad/web'\nconst pool = webThreadPool(navigator.hardwareConcurrency)\nexport const f = compile([matmul(input('a', [2, 3]), input('b', [3, 2]))], { dtype: 'float32', threads: pool })\n`)
+    const bundled = await build({ entryPoints: [join(app, 'page.js')], absWorkingDir: app, bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' })
+    expect(bundled.errors).toEqual([])
+    expect(bundled.outputFiles).toHaveLength(1)
   }, 180_000)
 })

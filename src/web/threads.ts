@@ -101,19 +101,26 @@ export function webThreadPool(threads: number, spawn: (source: string) => Worker
   let booted = 0
   let settle: (threads: number) => void = () => {}
   const ready = new Promise<number>((r) => (settle = r))
-  for (let w = 1; w < n; w++) {
-    const worker = spawn(webWorkerSource)
+  const fail = (): void => {
+    broken = true
+    settle(1)
+  }
+  for (let w = 1; w < n && !broken; w++) {
+    let worker: WorkerLike
+    try {
+      worker = spawn(webWorkerSource)
+    } catch {
+      fail() // no Worker here, or the page may not create one
+      break
+    }
     worker.onmessage = (e) => {
       if ((e.data as { booted?: number }).booted !== undefined && ++booted === workers.length && !broken) settle(n)
     }
-    worker.onerror = () => {
-      broken = true
-      settle(1)
-    }
+    worker.onerror = fail
     worker.postMessage({ ctl, self: w })
     workers.push(worker)
   }
-  if (workers.length === 0) settle(1)
+  if (n === 1) settle(1)
   return {
     threads: n,
     ready,
