@@ -37,12 +37,13 @@ const timedAll = (obj: Record<string, unknown>, prefix: string): Record<string, 
   }]))
 const timed: Backend = {
   ...base,
-  runtime: () => {
-    const rt = base.runtime() as Record<string, unknown>
+  runtime: (native) => {
+    const rt = base.runtime(native) as Record<string, unknown>
     const gemm = rt['gemm'] as Record<string, unknown> | undefined
     return {
       ...rt,
       ...timedAll({ reduce: rt['reduce'], matmul: rt['matmul'], gatherLabel: rt['gatherLabel'] }, ''),
+      ...(rt['loops'] !== undefined ? { loops: timedAll(rt['loops'] as Record<string, unknown>, 'wasm loop ') } : {}),
       conv: timedAll(rt['conv'] as Record<string, unknown>, ''),
       spatial: timedAll(rt['spatial'] as Record<string, unknown>, ''),
       ...(rt['arenaSpatial'] !== undefined ? { arenaSpatial: timedAll(rt['arenaSpatial'] as Record<string, unknown>, '') } : {}),

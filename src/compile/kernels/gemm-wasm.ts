@@ -14,7 +14,7 @@
  * threads by rows or columns never changes a bit.
  */
 import {
-  assemble, call, countDown, f32x4, f64x2, forRange, get, i32, ifThen, load, op, set, store, tee, v128zero,
+  assemble, call, countDown, f32x4, f64x2, forRange, get, i32, ifThen, load, op, set, simd, store, tee, v128zero,
   I32, V128, type Code, type Func, type Lanes,
 } from './wasm-asm.js'
 
@@ -112,15 +112,43 @@ function pack(name: string, s: GemmShape, R: number): Func {
   const [Q, RR, SRC, D, N, I] = [8, 9, 10, 11, 12, 13]
   const zero: Code = L.elem === f32x4.elem ? [0x43, 0, 0, 0, 0] : [0x44, 0, 0, 0, 0, 0, 0, 0, 0]
   const panelBase: Code = [get(DST), get(Q), get(KCl), op.mul, i32(E), op.mul, op.add]
-  // not transposed: each row of op(X) is contiguous in X
-  const plain = forRange(Q, i32(0), get(ROWS), i32(R), forRange(RR, i32(0), i32(R), i32(1), [
+  // not transposed: each row of op(X) is contiguous in X. A panel of R rows present in full is
+  // packed `lanes` rows at a time: a vector from each row, transposed by shuffles into one
+  // vector per k (lanes of R); the other panels and the last kc % lanes columns element by element
+  const byRow = forRange(RR, i32(0), i32(R), i32(1), [
     panelBase, get(RR), i32(E), op.mul, op.add, set(D), get(KCl), set(N),
     get(Q), get(RR), op.add, tee(I), get(ROWS), op.ltS,
     ifThen([],
       [get(X), get(R0), get(I), op.add, get(LD), op.mul, get(P0), op.add, i32(E), op.mul, op.add, set(SRC),
         copyStrided(E, L.elem, SRC, D, N, i32(E), i32(R * E))],
       zeroStrided(L.elem, D, N, i32(R * E), zero)),
-  ]))
+  ])
+  const n = L.lanes
+  const shift = n === 4 ? 2 : 1
+  const [S0, TN, D2, V0, T0] = [14, 14 + n, 15 + n, 16 + n, 16 + 2 * n]
+  const shuffle = (elems: readonly number[]): Code => [simd(13), ...elems.flatMap((e) => Array.from({ length: E }, (_, b) => e * E + b))]
+  /** Stores, for p < lanes, the vector of element p of V0…V(lanes−1) at D + p·R·E. */
+  const transpose: Code = n === 2
+    ? [get(D), get(V0), get(V0 + 1), shuffle([0, 2]), store(V128, 0), get(D), get(V0), get(V0 + 1), shuffle([1, 3]), store(V128, R * E)]
+    : [
+      get(V0), get(V0 + 1), shuffle([0, 4, 1, 5]), set(T0), get(V0), get(V0 + 1), shuffle([2, 6, 3, 7]), set(T0 + 1),
+      get(V0 + 2), get(V0 + 3), shuffle([0, 4, 1, 5]), set(T0 + 2), get(V0 + 2), get(V0 + 3), shuffle([2, 6, 3, 7]), set(T0 + 3),
+      get(D), get(T0), get(T0 + 2), shuffle([0, 1, 4, 5]), store(V128, 0),
+      get(D), get(T0), get(T0 + 2), shuffle([2, 3, 6, 7]), store(V128, R * E),
+      get(D), get(T0 + 1), get(T0 + 3), shuffle([0, 1, 4, 5]), store(V128, 2 * R * E),
+      get(D), get(T0 + 1), get(T0 + 3), shuffle([2, 3, 6, 7]), store(V128, 3 * R * E),
+    ]
+  const full: Code[] = []
+  for (let g = 0; g < R / n; g++) {
+    for (let r = 0; r < n; r++) full.push(get(X), get(R0), get(Q), op.add, i32(g * n + r), op.add, get(LD), op.mul, get(P0), op.add, i32(E), op.mul, op.add, set(S0 + r))
+    full.push(panelBase, i32(g * n * E), op.add, set(D), get(KCl), i32(shift), op.shrU, set(N))
+    const step: Code[] = []
+    for (let r = 0; r < n; r++) step.push(get(S0 + r), load(V128), set(V0 + r), get(S0 + r), i32(16), op.add, set(S0 + r))
+    full.push(countDown(N, [step, transpose, get(D), i32(n * R * E), op.add, set(D)]))
+    for (let r = 0; r < n; r++)
+      full.push(get(KCl), i32(n - 1), op.and, set(TN), get(D), i32(r * E), op.add, set(D2), copyStrided(E, L.elem, S0 + r, D2, TN, i32(E), i32(R * E)))
+  }
+  const plain = forRange(Q, i32(0), get(ROWS), i32(R), R % n === 0 && n * E === 16 ? ifThen([get(Q), i32(R), op.add, get(ROWS), op.leS], full, byRow) : byRow)
   // transposed: each column p of op(X) is contiguous in X; R rows at a time
   const vecs = (R * E) % 16 === 0 ? (R * E) / 16 : 0
   const fullPanel: Code[] = []
@@ -139,7 +167,7 @@ function pack(name: string, s: GemmShape, R: number): Func {
       get(D), i32(R * E), op.add, set(D),
     ]),
   ])
-  return { name, params: new Array(8).fill(I32), locals: new Array(6).fill(I32), body: ifThen(get(TR), transposed, plain) }
+  return { name, params: new Array(8).fill(I32), locals: [...new Array(8 + L.lanes).fill(I32), ...new Array(2 * L.lanes).fill(V128)], body: ifThen(get(TR), transposed, plain) }
 }
 
 /**

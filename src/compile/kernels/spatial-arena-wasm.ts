@@ -53,92 +53,92 @@ function rowGeometry(l: Record<string, number>): Code {
   ]
 }
 
-const geometryLocals = ['R', 'KK', 'CC', 'T', 'P', 'FIRST', 'LO', 'HI', 'I', 'Y', 'ROW', 'SRC', 'DST', 'N', 'V']
+const geometryLocals = ['R', 'KK', 'CC', 'T', 'P', 'FIRST', 'LO', 'HI', 'I', 'Y', 'ROW', 'SRC', 'DST', 'N', 'V', 'CNT', 'S', 'D', 'LOB', 'HIB', 'TAIL', 'RSTEP', 'SSTEP']
+
+/**
+ * The walk shared by im2col and col2im over rows R of col: per R the geometry and the first
+ * output row's addresses (col row at ROW, image row at SRC: advanced by a row of col and SH rows
+ * of the image per output row), then `row` for each output row i whose image row Y = i·SH − PH + p
+ * lies inside the image, `outside` for the others.
+ */
+function walk(l: Record<string, number>, E: number, from: Code, to: Code, colBase: string, row: Code, outside: Code): Code {
+  const g = (n: string) => get(l[n]!)
+  const st = (n: string) => set(l[n]!)
+  return [
+    g('KH'), g('KW'), op.mul, st('KK'),
+    g('OW'), i32(E), op.mul, st('RSTEP'),
+    g('SH'), g('W'), op.mul, i32(E), op.mul, st('SSTEP'),
+    forRange(l['R']!, from, to, i32(1), [
+      rowGeometry(l),
+      g(colBase), g('R'), g('OH'), op.mul, g('OW'), op.mul, i32(E), op.mul, op.add, st('ROW'),
+      g('CC'), g('H'), op.mul, g('P'), op.add, g('PH'), op.sub, g('W'), op.mul, g('FIRST'), op.add, g('LO'), g('SW'), op.mul, op.add, i32(E), op.mul, st('SRC'),
+      g('P'), g('PH'), op.sub, st('Y'),
+      g('HI'), g('LO'), op.sub, st('N'),
+      g('LO'), i32(E), op.mul, st('LOB'),
+      g('HI'), i32(E), op.mul, st('HIB'),
+      g('OW'), g('HI'), op.sub, i32(E), op.mul, st('TAIL'),
+      g('OH'), st('I'),
+      countDown(l['I']!, [
+        g('Y'), g('H'), op.ltU,
+        ifThen([], row, outside),
+        g('ROW'), g('RSTEP'), op.add, st('ROW'),
+        g('SRC'), g('SSTEP'), op.add, st('SRC'),
+        g('Y'), g('SH'), op.add, st('Y'),
+      ]),
+    ]),
+  ]
+}
+
+/**
+ * N elements from S (stride SW) to D (consecutive), or added into D (stride SW) from S
+ * (consecutive): `op` combines a loaded destination vector/element with the source one, or
+ * undefined to copy. Vectors of lanes where the strided side has stride 1.
+ */
+function runOf(l: Record<string, number>, L: GemmShape['lanes'], add: boolean): Code {
+  const g = (n: string) => get(l[n]!)
+  const st = (n: string) => set(l[n]!)
+  const E = L.bytes
+  const shift = L.lanes === 4 ? 2 : 1
+  const vec: Code = add ? [g('D'), g('D'), load(V128), g('S'), load(V128), L.add, store(V128)] : [g('D'), g('S'), load(V128), store(V128)]
+  const one: Code = add ? [g('D'), g('D'), load(L.elem), g('S'), load(L.elem), L.sadd, store(L.elem)] : [g('D'), g('S'), load(L.elem), store(L.elem)]
+  // im2col strides the source (image) side, col2im the destination (image) side
+  const [srcStep, dstStep] = add ? [i32(E), g('V')] : [g('V'), i32(E)]
+  return ifThen([g('SW'), i32(1), op.eq], [
+    g('N'), i32(shift), op.shrU, st('V'),
+    countDown(l['V']!, [vec, g('D'), i32(16), op.add, st('D'), g('S'), i32(16), op.add, st('S')]),
+    g('N'), i32(L.lanes - 1), op.and, st('CNT'),
+    countDown(l['CNT']!, [one, g('D'), i32(E), op.add, st('D'), g('S'), i32(E), op.add, st('S')]),
+  ], [
+    g('SW'), i32(E), op.mul, st('V'),
+    g('N'), st('CNT'),
+    countDown(l['CNT']!, [one, g('D'), dstStep, op.add, st('D'), g('S'), srcStep, op.add, st('S')]),
+  ])
+}
 
 /** im2col(x, dims…, r0, r1, dst): rows r0..r1 of one image's col [K, P] (row r at dst + r·P·E). */
 function im2col(s: GemmShape): Func {
-  const L = s.lanes
-  const E = L.bytes
-  const shift = L.lanes === 4 ? 2 : 1
+  const E = s.lanes.bytes
   return func('im2col', ['X', ...dims, 'R0', 'R1', 'OUT'], geometryLocals, (l) => {
     const g = (n: string) => get(l[n]!)
     const st = (n: string) => set(l[n]!)
-    const zero = (from: Code, count: Code): Code => ifThen([count, i32(0), op.gtS], [g('ROW'), from, i32(E), op.mul, op.add, i32(0), count, i32(E), op.mul, memFill])
-    const copyRow: Code = [
-      g('ROW'), g('LO'), i32(E), op.mul, op.add, st('DST'),
-      g('HI'), g('LO'), op.sub, st('N'),
-      ifThen([g('SW'), i32(1), op.eq], [
-        g('N'), i32(shift), op.shrU, st('V'),
-        countDown(l['V']!, [g('DST'), g('SRC'), load(V128), store(V128),
-          g('DST'), i32(16), op.add, st('DST'), g('SRC'), i32(16), op.add, st('SRC')]),
-        g('N'), i32(L.lanes - 1), op.and, st('N'),
-        countDown(l['N']!, [g('DST'), g('SRC'), load(L.elem), store(L.elem),
-          g('DST'), i32(E), op.add, st('DST'), g('SRC'), i32(E), op.add, st('SRC')]),
-      ], [
-        g('SW'), i32(E), op.mul, st('V'),
-        countDown(l['N']!, [g('DST'), g('SRC'), load(L.elem), store(L.elem),
-          g('DST'), i32(E), op.add, st('DST'), g('SRC'), g('V'), op.add, st('SRC')]),
-      ]),
+    const row: Code = [
+      ifThen(g('LOB'), [g('ROW'), i32(0), g('LOB'), memFill]),
+      g('ROW'), g('LOB'), op.add, st('D'), g('X'), g('SRC'), op.add, st('S'),
+      runOf(l, s.lanes, false),
+      ifThen(g('TAIL'), [g('ROW'), g('HIB'), op.add, i32(0), g('TAIL'), memFill]),
     ]
-    return [
-      g('KH'), g('KW'), op.mul, st('KK'),
-      forRange(l['R']!, g('R0'), g('R1'), i32(1), [
-        rowGeometry(l),
-        g('OUT'), g('R'), g('OH'), op.mul, g('OW'), op.mul, i32(E), op.mul, op.add, st('ROW'),
-        forRange(l['I']!, i32(0), g('OH'), i32(1), [
-          g('I'), g('SH'), op.mul, g('PH'), op.sub, g('P'), op.add, tee(l['Y']!), g('H'), op.ltU,
-          ifThen([], [
-            zero(i32(0), g('LO')),
-            g('X'), g('CC'), g('H'), op.mul, g('Y'), op.add, g('W'), op.mul, g('FIRST'), op.add, g('LO'), g('SW'), op.mul, op.add, i32(E), op.mul, op.add, st('SRC'),
-            copyRow,
-            zero(g('HI'), [g('OW'), g('HI'), op.sub]),
-          ], zero(i32(0), g('OW'))),
-          g('ROW'), g('OW'), i32(E), op.mul, op.add, st('ROW'),
-        ]),
-      ]),
-    ]
+    return walk(l, E, g('R0'), g('R1'), 'OUT', row, [g('ROW'), i32(0), g('RSTEP'), memFill])
   })
 }
 
 /** col2im(col, dims…, dx): adds one image's col [K, P] into dx (the adjoint of im2col). */
 function col2im(s: GemmShape): Func {
-  const L = s.lanes
-  const E = L.bytes
-  const shift = L.lanes === 4 ? 2 : 1
+  const E = s.lanes.bytes
   return func('col2im', ['COL', ...dims, 'DX'], geometryLocals, (l) => {
     const g = (n: string) => get(l[n]!)
     const st = (n: string) => set(l[n]!)
-    const addRow: Code = [
-      g('ROW'), g('LO'), i32(E), op.mul, op.add, st('SRC'),
-      g('HI'), g('LO'), op.sub, st('N'),
-      ifThen([g('SW'), i32(1), op.eq], [
-        g('N'), i32(shift), op.shrU, st('V'),
-        countDown(l['V']!, [g('DST'), g('DST'), load(V128), g('SRC'), load(V128), L.add, store(V128),
-          g('DST'), i32(16), op.add, st('DST'), g('SRC'), i32(16), op.add, st('SRC')]),
-        g('N'), i32(L.lanes - 1), op.and, st('N'),
-        countDown(l['N']!, [g('DST'), g('DST'), load(L.elem), g('SRC'), load(L.elem), L.sadd, store(L.elem),
-          g('DST'), i32(E), op.add, st('DST'), g('SRC'), i32(E), op.add, st('SRC')]),
-      ], [
-        g('SW'), i32(E), op.mul, st('V'),
-        countDown(l['N']!, [g('DST'), g('DST'), load(L.elem), g('SRC'), load(L.elem), L.sadd, store(L.elem),
-          g('DST'), g('V'), op.add, st('DST'), g('SRC'), i32(E), op.add, st('SRC')]),
-      ]),
-    ]
-    return [
-      g('KH'), g('KW'), op.mul, st('KK'),
-      forRange(l['R']!, i32(0), [g('C'), g('KK'), op.mul], i32(1), [
-        rowGeometry(l),
-        g('COL'), g('R'), g('OH'), op.mul, g('OW'), op.mul, i32(E), op.mul, op.add, st('ROW'),
-        forRange(l['I']!, i32(0), g('OH'), i32(1), [
-          g('I'), g('SH'), op.mul, g('PH'), op.sub, g('P'), op.add, tee(l['Y']!), g('H'), op.ltU,
-          ifThen([], [
-            g('DX'), g('CC'), g('H'), op.mul, g('Y'), op.add, g('W'), op.mul, g('FIRST'), op.add, g('LO'), g('SW'), op.mul, op.add, i32(E), op.mul, op.add, st('DST'),
-            addRow,
-          ]),
-          g('ROW'), g('OW'), i32(E), op.mul, op.add, st('ROW'),
-        ]),
-      ]),
-    ]
+    const row: Code = [g('ROW'), g('LOB'), op.add, st('S'), g('DX'), g('SRC'), op.add, st('D'), runOf(l, s.lanes, true)]
+    return walk(l, E, i32(0), [g('C'), g('KK'), op.mul], 'COL', row, [])
   })
 }
 
