@@ -2,13 +2,15 @@
  * Where the compiled training step spends its time: the runtime's kernels are wrapped with timers,
  * and each matrix product is listed with its shape, time and GFLOP/s.
  *
- *   npx tsx bench/profile-step.ts [small|big] [steps] [--dtype=float32] [--threads=2] [--simd=false]
+ *   npx tsx bench/profile-step.ts [small|big] [steps] [--dtype=float32] [--threads=2] [--simd=false] [--loops=js]
  *   npx tsx bench/profile-step.ts conv [steps]      (the convnet of bench:conv: bench/profile-conv.ts)
  *
  * float64 (default) profiles the JavaScript backend's loss-and-gradients program, as
  * `symgrad-compiled` runs it; float32 profiles the step `symgrad-f32` runs (WebAssembly backend,
- * SGD update inside the program, parameters carried in its memory). "loops and glue" is the rest:
- * the fused elementwise loops, converting the batch in and the loss out, and the call itself.
+ * SGD update inside the program, parameters carried in its memory; `--loops=js` keeps its fused
+ * loops in JavaScript instead of WebAssembly). "wasm loops" are the fused loops written in
+ * WebAssembly; "loops and glue" is the rest: the fused loops left in JavaScript, converting the
+ * batch in and the loss out, and the call itself.
  */
 import type { Expr } from '../src/core/Expr.js'
 import * as sg from '../src/ops/index.js'
@@ -34,7 +36,7 @@ const dtype = flag('dtype') === 'float32' ? 'float32' : 'float64'
 const threads = Number(flag('threads') ?? 1)
 const pool = threads > 1 ? threadPool(threads) : undefined
 const base: Backend =
-  dtype === 'float32' || pool !== undefined ? wasmBackend({ dtype, ...(pool ? { threads: pool } : {}) })! : flag('simd') === 'false' ? makeJsBackend({ simd: false }) : jsBackend
+  dtype === 'float32' || pool !== undefined ? wasmBackend({ dtype, ...(pool ? { threads: pool } : {}), ...(flag('loops') === 'js' ? { wasmLoops: false } : {}) })! : flag('simd') === 'false' ? makeJsBackend({ simd: false }) : jsBackend
 
 const spent: Record<string, number> = {}
 const products = new Map<string, { ms: number; calls: number; flops: number }>()
@@ -49,6 +51,8 @@ const timed: Backend = {
     const rt = base.runtime(native)
     const out: Record<string, unknown> = { ...rt }
     for (const k of ['matmul', 'reduce', 'gatherLabel', 'oneHot']) if (typeof rt[k] === 'function') out[k] = timedFn(k, rt[k] as (...a: never[]) => void)
+    const loops = rt['loops'] as Record<string, (...a: never[]) => void> | undefined
+    if (loops !== undefined) out['loops'] = Object.fromEntries(Object.entries(loops).map(([k, f]) => [k, timedFn('wasm loops', f)]))
     const gemm = rt['gemm'] as GemmRunner | undefined
     if (gemm !== undefined)
       out['gemm'] = {

@@ -159,13 +159,13 @@ describe('WebAssembly fused loops', () => {
       }
   })
 
-  it('a large flat update split across threads (SGD over a 700×300 matrix) gives the bits of 1 thread', () => {
-    const w = sg.param('w', [700, 300]), g = sg.input('g', [700, 300])
+  it('a large flat update split across threads (SGD over a 1100×1000 matrix, ≥ 2²⁰ elements) gives the bits of 1 thread', () => {
+    const w = sg.param('w', [1100, 1000]), g = sg.input('g', [1100, 1000])
     const outs = [sg.sub(w, sg.mul(0.1, g))]
-    const b = { w: R.normal(R.key(1), [700, 300]), g: R.normal(R.key(2), [700, 300]) }
+    const b = { w: R.normal(R.key(1), [1100, 1000]), g: R.normal(R.key(2), [1100, 1000]) }
     for (const dtype of ['float32', 'float64'] as const) {
       const f2 = compile(outs, { backend: wasmBackend({ dtype, threads: pool })! })
-      expect(f2.source).toContain('rt.loops.L0(0, 210000, 1,')
+      expect(f2.source).toContain('rt.loops.L0(0, 1100000, 1,')
       const x = compile(outs, { backend: wasmBackend({ dtype })! }).runOrThrow(b)[0]!
       const ran = pool.workerParts()
       const y = f2.runOrThrow(b)[0]!

@@ -8,7 +8,7 @@
  * function (the three SGD updates of an MLP are one). The module is assembled once per compiled
  * function, at compile time, and instantiated by the backend's runtime.
  *
- * Splitting: a loop of at least `threshold` elements runs as one part per thread, over whole rows
+ * Splitting: a loop of at least `threshold` elements (defaultLoopThreshold) runs as one part per thread, over whole rows
  * (or, when flat, ranges of elements cut at multiples of 64). Each element is computed by the same
  * instructions whatever range it falls in, so 1 and N threads give the same bits.
  */
@@ -57,7 +57,12 @@ export interface LoopRunOptions {
   readonly threshold?: number
 }
 
-export const defaultLoopThreshold = 1 << 17
+/**
+ * Elements from which a loop or a sum is split: 2²⁰. On the 2-core test machine (shared with other
+ * processes) splitting an SGD update of 2¹⁷–2²⁰ elements took 1.3–1.6× longer than one thread (the
+ * hand-over costs more than the memory-bound loop); at 2²² the two were even.
+ */
+export const defaultLoopThreshold = 1 << 20
 /** Arguments a pool passes per part (threads.ts CTL.argStride − 1). */
 const maxArgs = 31
 
@@ -97,7 +102,7 @@ export interface LoopKernelOptions {
 
 /** The runtime's `loops` and `reduce` on the memory. */
 export function loopKernels(o: LoopKernelOptions): { loops?: Record<string, LoopFn>; reduce?: Reduce } {
-  const threading = { ...(o.pool !== undefined ? { pool: o.pool } : {}), ...(o.attach !== undefined ? { attach: o.attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }
+  const threading = { ...(o.pool !== undefined ? { pool: o.pool } : {}), ...(o.attach !== undefined ? { attach: o.attach } : {}), threshold: o.threshold ?? defaultLoopThreshold }
   return {
     ...(o.loops !== undefined ? { loops: loopRunner({ module: o.loops, memory: o.memory, index: o.modules.indexOf(o.loops), ...threading }) } : {}),
     ...(o.sums !== null ? { reduce: wasmReduce({ module: o.sums, memory: o.memory, index: o.modules.indexOf(o.sums), fallback: o.fallback, ...threading }) } : {}),

@@ -73,14 +73,14 @@ export interface ReduceOptions {
   readonly attach?: () => number | undefined
   readonly index?: number
   /** Elements read from which a sum is split across threads. */
-  readonly threshold?: number
+  readonly threshold: number
 }
 
 /** `rt.reduce` for arrays in the memory: block sums and means with inner > 1 in WebAssembly. */
 export function wasmReduce(o: ReduceOptions): Reduce {
   const colSum = new WebAssembly.Instance(o.module, { env: { mem: o.memory } }).exports['colSum'] as ColSum
   const pool = o.pool !== undefined && o.pool.threads > 1 ? o.pool : undefined
-  const threshold = o.threshold ?? 1 << 17
+  const threshold = o.threshold
   return (kind, X, dims, axes, OUT) => {
     const a0 = axes[0]
     const block = a0 !== undefined && axes.every((a, i) => a === a0 + i)
