@@ -1,6 +1,6 @@
 /**
- * The WebAssembly backend's convolution and max-pooling kernels (kernels/spatial-arena.ts, in the
- * arena's memory): float32 and float64 against the float64 reference interpreter over random
+ * The WebAssembly backend's convolution, max-pooling and per-channel sum kernels
+ * (kernels/spatial-arena.ts, in the arena's memory): float32 and float64 against the float64 reference interpreter over random
  * geometries (odd sizes, stride > 1, padding, batches split between threads), 1 vs 2 threads
  * bit-identical, and the fallback for a convolution whose column matrix does not fit the scratch.
  */
@@ -147,6 +147,38 @@ describe('convolutions and max pooling on the WebAssembly backend, in its memory
           }
         }
       }), { numRuns: 40 }))
+
+  it('per-channel sums and means (kept axes between reduced ones) agree with the interpreter; 1 and 2 threads bit-identical', () =>
+    fc.assert(fc.property(
+      fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 3, maxLength: 4 }), fc.integer({ min: 1, max: 1e6 }), fc.boolean(),
+      (dims, seed, mean) => {
+        // kept: one block of axes strictly inside (a reduced axis before it and after it)
+        const lo = 1, hi = dims.length - 1 - (seed % (dims.length - 2))
+        const axes = dims.map((_, i) => i).filter((i) => i < lo || i >= hi)
+        const x = ops.input('x', dims)
+        const outs = [mean ? ops.mean(x, axes) : ops.sum(x, axes)]
+        const b = { x: values(seed, dims) }
+        const f = compile(outs, { dtype: 'float32' })
+        expect(float32Agrees(outs, (bb) => f(bb), b)).toBeUndefined()
+        const want = evaluateOrThrow(outs[0]!, b).data
+        const got = compile(outs, { backend: wasmBackend({ dtype: 'float64' })! }).runOrThrow(b)[0]!.data
+        want.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v))))
+        for (const dtype of ['float32', 'float64'] as const) {
+          const one = compile(outs, { backend: wasmBackend({ dtype })! }).runOrThrow(b)
+          const two = compile(outs, { backend: wasmBackend({ dtype, threads: pool, threshold: 0 })! }).runOrThrow(b)
+          expect(same(one, two)).toBe(true)
+        }
+      }), { numRuns: 30 }))
+
+  it('a float32 channel sum of 64·24·24 terms keeps float32 accuracy (accumulated in float64)', () => {
+    const x = ops.input('x', [64, 8, 24, 24])
+    const outs = [ops.sum(x, [0, 2, 3])]
+    const b = { x: values(3, [64, 8, 24, 24]) }
+    const f = compile(outs, { dtype: 'float32' })
+    const got = f.runOrThrow(b)[0]!.data
+    const want = evaluateOrThrow(outs[0]!, roundToFloat32(b)).data
+    want.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThanOrEqual(2 ** -23 * Math.abs(v) + 1e-9))
+  })
 
   it('a convolution whose column matrix exceeds the scratch runs on the fallback kernels', () => {
     // K·P = 16·3·3 · 64·64 > colElements

@@ -68,12 +68,17 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
       let id: number | undefined
       const attach = pool !== undefined ? () => (id ??= pool.attach(memory, modules)) : undefined
       const threading = { ...(pool !== undefined ? { pool, attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }
+      const spatial = arenaSpatial({ dtype: o.dtype, memory, gemm: 0, col, index: 1, fallback: js['conv'] as ConvKernels, ...threading })
+      // reductions the sums module leaves: per-channel sums in the spatial module, the rest in JavaScript
+      const jsReduce = js['reduce'] as Reduce
+      const reduce: Reduce = (kind, X, dims, axes, OUT) =>
+        ((kind === 'sum' || kind === 'mean') && spatial?.sumKept(X, dims, axes, OUT, kind === 'mean')) || jsReduce(kind, X, dims, axes, OUT)
       return {
         ...js,
         arena: wasmArena(o.dtype, memory, col + threads * colScratchBytes(o.dtype)),
-        arenaSpatial: arenaSpatial({ dtype: o.dtype, memory, gemm: 0, col, index: 1, fallback: js['conv'] as ConvKernels, ...threading }) ?? { ...(js['conv'] as object), ...(js['spatial'] as object) },
+        arenaSpatial: spatial ?? { ...(js['conv'] as object), ...(js['spatial'] as object) },
         gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...threading }),
-        ...loopKernels({ memory, modules, loops, sums, fallback: js['reduce'] as Reduce, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }),
+        ...loopKernels({ memory, modules, loops, sums, fallback: reduce, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }),
       }
     },
   }

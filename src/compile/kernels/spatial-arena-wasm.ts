@@ -1,6 +1,6 @@
 /**
  * Convolution kernels in WebAssembly SIMD (float32x4 or float64x2), assembled with the gemm of
- * gemm-wasm.ts and max pooling (pool-arena-wasm.ts) into one module so they run where the data
+ * gemm-wasm.ts, max pooling (pool-arena-wasm.ts) and per-channel sums (sum-arena-wasm.ts) into one module so they run where the data
  * lives: in the WebAssembly backend's memory, one image at a time, on any thread of a pool.
  *
  *   col [K, P]: row r = (c·KH + p)·KW + q, column i·OW + j = x[c, i·sh − ph + p, j·sw − pw + q] (0 outside)
@@ -14,6 +14,7 @@
  */
 import { gemmFuncs, type GemmShape } from './gemm-wasm.js'
 import { maxPoolFunc } from './pool-arena-wasm.js'
+import { channelSumFunc } from './sum-arena-wasm.js'
 import {
   assemble, call, countDown, forRange, get, i32, ifThen, load, memFill, op, set, store, tee,
   I32, V128, type Code, type Func,
@@ -204,5 +205,5 @@ function convBF(E: number): Func {
 
 export function spatialModuleBytes(s: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
   const E = s.lanes.bytes
-  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(E), convBI(E), convBF(E), maxPoolFunc(s.lanes)], { shared, maxPages: 16384 })
+  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(E), convBI(E), convBF(E), maxPoolFunc(s.lanes), channelSumFunc(s.lanes)], { shared, maxPages: 16384 })
 }

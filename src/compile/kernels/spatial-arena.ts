@@ -65,6 +65,11 @@ export interface ArenaSpatialKernels {
   maxPool2d(x: FloatArray, y: FloatArray, d: PoolDims): void
   maxPool2dBackprop(x: FloatArray, g: FloatArray, dx: FloatArray, d: PoolDims): void
   maxPool2dGather(x: FloatArray, c: FloatArray, y: FloatArray, d: PoolDims): void
+  /**
+   * A sum (or mean) over `axes` of the row-major `dims` whose kept axes are one block between
+   * reduced ones (a convolution's bias gradient), into out; false (nothing written) for others.
+   */
+  sumKept(x: FloatArray, dims: readonly number[], axes: readonly number[], out: FloatArray, mean: boolean): boolean
 }
 
 type Fn = (...a: number[]) => void
@@ -128,5 +133,14 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
     maxPool2d: (x, y, d) => maxPool(x, d, 0, x, y),
     maxPool2dBackprop: (x, g, dx, d) => maxPool(x, d, 1, g, dx),
     maxPool2dGather: (x, c, y, d) => maxPool(x, d, 2, c, y),
+    sumKept(x, dims, axes, out, mean) {
+      const kept = dims.map((_, i) => i).filter((i) => !axes.includes(i))
+      if (kept.length === 0 || kept[0] === 0 || kept[kept.length - 1] === dims.length - 1 || kept.some((a, i) => i > 0 && a !== kept[i - 1]! + 1)) return false
+      const size = (from: number, to: number) => dims.slice(from, to).reduce((p, d) => p * d, 1)
+      const A = size(0, kept[0]!), M = size(kept[0]!, kept[kept.length - 1]! + 1), B = size(kept[kept.length - 1]! + 1, dims.length)
+      run('channelSum', (A * M * B) << 3, M, 1, (m0, m1) => [x.byteOffset, out.byteOffset, A, M, B, m0, m1], false)
+      if (mean) for (let m = 0, n = A * B; m < M; m++) out[m] = out[m]! / n
+      return true
+    },
   }
 }
