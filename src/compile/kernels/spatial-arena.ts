@@ -138,7 +138,7 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
       if (kept.length === 0 || kept[0] === 0 || kept[kept.length - 1] === dims.length - 1 || kept.some((a, i) => i > 0 && a !== kept[i - 1]! + 1)) return false
       const size = (from: number, to: number) => dims.slice(from, to).reduce((p, d) => p * d, 1)
       const A = size(0, kept[0]!), M = size(kept[0]!, kept[kept.length - 1]! + 1), B = size(kept[kept.length - 1]! + 1, dims.length)
-      run('channelSum', (A * M * B) << 3, M, 1, (m0, m1) => [x.byteOffset, out.byteOffset, A, M, B, m0, m1], false)
+      run('channelSum', (A * M * B) << 2, M, 1, (m0, m1) => [x.byteOffset, out.byteOffset, A, M, B, m0, m1], false)
       if (mean) for (let m = 0, n = A * B; m < M; m++) out[m] = out[m]! / n
       return true
     },
