@@ -11,7 +11,8 @@ import * as sg from '../src/ops/index.js'
 import * as R from '../src/core/Random.js'
 import type { Tensor } from '../src/core/Tensor.js'
 import type { Expr } from '../src/core/Expr.js'
-import { compile } from '../src/compile/index.js'
+import { compile, withCode } from '../src/compile/index.js'
+import * as ops from '../src/ops/builtins.js'
 import { jsBackend } from '../src/compile/backend-js.js'
 import { jsFloat32Backend, wasmBackend } from '../src/compile/backend-wasm.js'
 import { threadPool } from '../src/node/threads.js'
@@ -84,6 +85,16 @@ describe('WebAssembly fused loops', () => {
     expect(g.source).not.toContain('rt.loops')
     const h = compile([sg.sub(x, sg.mul(0.1, sg.input('z', S))), sg.sub(sg.input('z', S), sg.mul(0.1, x))], { backend: wasmBackend({ dtype: 'float32' })! })
     expect(h.source.match(/rt\.loops\.L0\(/g)?.length, 'identical loops share one function').toBe(2)
+  })
+
+  it('an op whose scalar code was replaced (withCode) keeps its loop in JavaScript, with that code', () => {
+    const x = sg.input('x', S), z = sg.input('z', S)
+    const b = bindings(2, 3, false)
+    const custom = withCode(wasmBackend({ dtype: 'float64' })!, { elementwise: [[ops.addOp, ([p, q]) => `(${p} + ${q} + 1)`]] })
+    const f = compile([sg.relu(sg.add(x, z)), sg.mul(x, z)], { backend: custom })
+    expect(f.source.match(/rt\.loops\./g)?.length, 'only the loop without add is WebAssembly').toBe(1)
+    const [r] = f.runOrThrow(b)
+    r!.data.forEach((v, i) => expect(v).toBe(Math.max(0, b['x']!.data[i]! + b['z']!.data[i]! + 1)))
   })
 
   it('each op alone gives the JavaScript loop’s numbers on NaN, ±0, ±∞ (float32 too: one rounding either way)', () => {
