@@ -178,6 +178,25 @@ describe('convolutions and max pooling on the WebAssembly backend, in its memory
     expect(same(compile(outs, { backend: wasmBackend({ dtype: 'float64' })! }).runOrThrow(b), compile(outs).runOrThrow(b))).toBe(true)
   })
 
+  it('the filter gradient reads the column matrices conv2d kept: the bits of building them again, also past the cache and after a batch change', () => {
+    // 14,400 column elements per image: 150 images (2.16M) do not fit the cache (2^21), 40 do
+    const x = ops.input('x', ['N', 1, 28, 28])
+    const w = ops.input('w', [3, 1, 5, 5])
+    const g = ops.input('g', ['N', 3, 24, 24])
+    const attrs = { stride: [1, 1], pad: [0, 0], kernel: [5, 5] }
+    const bf = apply(ops.conv2dBackpropFilterOp, [x, g], attrs)
+    for (const dtype of ['float32', 'float64'] as const) {
+      const paired = compile([ops.sum(ops.conv2d(x, w)), bf], { backend: wasmBackend({ dtype })! })
+      const alone = compile([bf], { backend: wasmBackend({ dtype })! })
+      expect(paired.source).toMatch(/conv2dBackpropFilter\(.*, 0\);/)
+      expect(alone.source).toMatch(/conv2dBackpropFilter\(.*, \(-1\)\);/)
+      for (const n of [40, 150, 7]) {
+        const b = { x: values(n, [n, 1, 28, 28]), w: values(1, [3, 1, 5, 5]), g: values(n + 1, [n, 3, 24, 24]) }
+        expect(same([paired.runOrThrow(b)[1]!], alone.runOrThrow(b)), `${dtype}, batch ${n}`).toBe(true)
+      }
+    }
+  })
+
   it('a convolution whose column matrix exceeds the scratch runs on the fallback kernels', () => {
     // K·P = 16·3·3 · 64·64 > colElements
     const g = { n: 2, c: 16, f: 3, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, oh: 64, ow: 64, h: 64, w: 64, seed: 5 }

@@ -55,8 +55,40 @@ const maxPoolKernels = (rt: string): readonly (readonly [OpDef, KernelCode])[] =
   ],
 ]
 
+/**
+ * Pairs each conv2dBackpropFilter with the latest conv2d emitted before it on the same variable
+ * and geometry (emission order is execution order), so the filter gradient can read the column
+ * matrices that conv2d kept (kernels/spatial-arena.ts): conv2d gets a cache slot number (`keep`),
+ * in order from 0, and the filter gradient the slot of its pair, or −1. The state lives per
+ * codegen run, found by its `arr` function (one per run).
+ */
+const pairing = new WeakMap<KernelCtx['arr'], { next: number; slot: Map<string, number> }>()
+const colKey = (c: KernelCtx, kernel: readonly string[]): string => {
+  const [sh, sw] = pair(c.eqn.attrs, 'stride', 1)
+  const [ph, pw] = pair(c.eqn.attrs, 'pad', 0)
+  return `${c.args[0]}|${kernel[2]},${kernel[3]}|${sh},${sw}|${ph},${pw}`
+}
+const stateOf = (c: KernelCtx) => {
+  let st = pairing.get(c.arr)
+  if (st === undefined) pairing.set(c.arr, (st = { next: 0, slot: new Map() }))
+  return st
+}
+const arenaConvKernels: readonly (readonly [OpDef, KernelCode])[] = [
+  [ops.conv2dOp, k((c) => {
+    const st = stateOf(c)
+    const slot = st.next++
+    st.slot.set(colKey(c, c.dims(c.args[1]!)), slot)
+    return `rt.arenaSpatial.conv2d(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${c.arr(c.eqn.out)}, ${convDims(c, c.dims(c.args[0]!), c.dims(c.args[1]!))}, ${int(slot)});`
+  })],
+  convKernels('rt.arenaSpatial')[1]!,
+  [ops.conv2dBackpropFilterOp, k((c) => {
+    const slot = stateOf(c).slot.get(colKey(c, c.dims(c.eqn.out))) ?? -1
+    return `rt.arenaSpatial.conv2dBackpropFilter(${c.arr(c.args[0]!)}, ${c.arr(c.args[1]!)}, ${c.arr(c.eqn.out)}, ${convDims(c, c.dims(c.args[0]!), c.dims(c.eqn.out))}, ${int(slot)});`
+  })],
+]
+
 /** The WebAssembly backend's convolutions and max pooling: kernels/spatial-arena.ts on the arena's memory (`rt.arenaSpatial`). */
-export const arenaSpatialKernels = [...convKernels('rt.arenaSpatial'), ...maxPoolKernels('rt.arenaSpatial')]
+export const arenaSpatialKernels = [...arenaConvKernels, ...maxPoolKernels('rt.arenaSpatial')]
 
 export const spatialKernels: readonly (readonly [OpDef, KernelCode])[] = [
   ...convKernels('rt.conv'),

@@ -18,7 +18,7 @@ import { gemmModule, gemmRunner, gemmScratch, maxPages } from './kernels/gemm-ru
 import type { ThreadPool } from './threads.js'
 import { loopKernels, loopWriter } from './kernels/loop-run.js'
 import { reduceModule, type Reduce } from './kernels/reduce-wasm.js'
-import { arenaSpatial, colScratchBytes, spatialModule } from './kernels/spatial-arena.js'
+import { arenaSpatial, colCacheBytes, colScratchBytes, spatialModule } from './kernels/spatial-arena.js'
 import { arenaSpatialKernels } from './backend-spatial.js'
 import type { ConvKernels } from './kernels/conv.js'
 
@@ -59,8 +59,10 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
       const memory = pool !== undefined ? new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true }) : new WebAssembly.Memory({ initial: 1 })
       const threads = pool?.threads ?? 1
       const js = jsBackend.runtime()
-      // scratch: the gemm's per thread, then a column matrix per thread for the convolutions
+      // scratch: the gemm's per thread, a column matrix per thread for the convolutions, then the
+      // column matrices conv2d keeps for the filter gradient
       const col = threads * gemmScratch
+      const cache = col + threads * colScratchBytes(o.dtype)
       const loops = native !== undefined ? new WebAssembly.Module(native.wasm) : undefined
       const sums = reduceModule(o.dtype, pool !== undefined)
       // one attach of the memory for every module the threads run: the gemm's first, the spatial kernels', the sums', the loops'
@@ -68,14 +70,14 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
       let id: number | undefined
       const attach = pool !== undefined ? () => (id ??= pool.attach(memory, modules)) : undefined
       const threading = { ...(pool !== undefined ? { pool, attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }
-      const spatial = arenaSpatial({ dtype: o.dtype, memory, gemm: 0, col, index: 1, fallback: js['conv'] as ConvKernels, ...threading })
+      const spatial = arenaSpatial({ dtype: o.dtype, memory, gemm: 0, col, cache, index: 1, fallback: js['conv'] as ConvKernels, ...threading })
       // reductions the sums module leaves: per-channel sums in the spatial module, the rest in JavaScript
       const jsReduce = js['reduce'] as Reduce
       const reduce: Reduce = (kind, X, dims, axes, OUT) =>
         ((kind === 'sum' || kind === 'mean') && spatial?.sumKept(X, dims, axes, OUT, kind === 'mean')) || jsReduce(kind, X, dims, axes, OUT)
       return {
         ...js,
-        arena: wasmArena(o.dtype, memory, col + threads * colScratchBytes(o.dtype)),
+        arena: wasmArena(o.dtype, memory, cache + colCacheBytes(o.dtype)),
         arenaSpatial: spatial ?? { ...(js['conv'] as object), ...(js['spatial'] as object) },
         gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...threading }),
         ...loopKernels({ memory, modules, loops, sums, fallback: reduce, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }),

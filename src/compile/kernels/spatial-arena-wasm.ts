@@ -148,17 +148,21 @@ const GEMM = 1, IM2COL = 4, COL2IM = 5
 /** The dims as arguments of im2col/col2im. */
 const dimArgs = (l: Record<string, number>): Code => dims.map((d) => get(l[d]!))
 
-/** convFwd(x, w, y, n0, n1, F, dims…, col, s). */
+/**
+ * convFwd(x, w, y, n0, n1, F, dims…, col, colStep, s): image n's column matrix at col + n·colStep
+ * (colStep 0: one scratch for every image; K·P·E: every image's kept for the filter gradient).
+ */
 function convFwd(E: number): Func {
-  return func('convFwd', ['X', 'WT', 'Y', 'N0', 'N1', 'F', ...dims, 'COL', 'S'], ['n', 'K', 'PP'], (l) => {
+  return func('convFwd', ['X', 'WT', 'Y', 'N0', 'N1', 'F', ...dims, 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'CN'], (l) => {
     const g = (n: string) => get(l[n]!)
     return [
       g('C'), g('KH'), op.mul, g('KW'), op.mul, set(l['K']!),
       g('OH'), g('OW'), op.mul, set(l['PP']!),
       forRange(l['n']!, g('N0'), g('N1'), i32(1), [
+        g('COL'), g('n'), g('CSTEP'), op.mul, op.add, set(l['CN']!),
         g('X'), g('n'), g('C'), op.mul, g('H'), op.mul, g('W'), op.mul, i32(E), op.mul, op.add,
-        dimArgs(l), i32(0), g('K'), g('COL'), call(IM2COL),
-        g('WT'), i32(0), g('COL'), i32(0),
+        dimArgs(l), i32(0), g('K'), g('CN'), call(IM2COL),
+        g('WT'), i32(0), g('CN'), i32(0),
         g('Y'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add,
         g('F'), g('PP'), g('K'), i32(0), i32(0), g('F'), i32(0), g('PP'), g('S'), call(GEMM),
       ]),
@@ -166,9 +170,9 @@ function convFwd(E: number): Func {
   })
 }
 
-/** convBI(g, w, dx, n0, n1, F, dims…, col, s). */
+/** convBI(g, w, dx, n0, n1, F, dims…, col, colStep (unused), s). */
 function convBI(E: number): Func {
-  return func('convBI', ['G', 'WT', 'DX', 'N0', 'N1', 'F', ...dims, 'COL', 'S'], ['n', 'K', 'PP', 'IMG'], (l) => {
+  return func('convBI', ['G', 'WT', 'DX', 'N0', 'N1', 'F', ...dims, 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'IMG'], (l) => {
     const g = (n: string) => get(l[n]!)
     return [
       g('C'), g('KH'), op.mul, g('KW'), op.mul, set(l['K']!),
@@ -185,18 +189,25 @@ function convBI(E: number): Func {
   })
 }
 
-/** convBF(x, g, dw, n, F, dims…, k0, k1, col, s): columns k0..k1 of dW [F, K], over every image. */
+/**
+ * convBF(x, g, dw, n, F, dims…, k0, k1, build, col, colStep, s): columns k0..k1 of dW [F, K] over
+ * every image, image n's column matrix at col + n·colStep: built there (rows k0..k1) when `build`,
+ * else kept from convFwd.
+ */
 function convBF(E: number): Func {
-  return func('convBF', ['X', 'G', 'DW', 'NN', 'F', ...dims, 'K0', 'K1', 'COL', 'S'], ['n', 'K', 'PP'], (l) => {
+  return func('convBF', ['X', 'G', 'DW', 'NN', 'F', ...dims, 'K0', 'K1', 'BUILD', 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'CN'], (l) => {
     const g = (n: string) => get(l[n]!)
     return [
       g('C'), g('KH'), op.mul, g('KW'), op.mul, set(l['K']!),
       g('OH'), g('OW'), op.mul, set(l['PP']!),
       forRange(l['n']!, i32(0), g('NN'), i32(1), [
-        g('X'), g('n'), g('C'), op.mul, g('H'), op.mul, g('W'), op.mul, i32(E), op.mul, op.add,
-        dimArgs(l), g('K0'), g('K1'), g('COL'), call(IM2COL),
+        g('COL'), g('n'), g('CSTEP'), op.mul, op.add, set(l['CN']!),
+        ifThen(g('BUILD'), [
+          g('X'), g('n'), g('C'), op.mul, g('H'), op.mul, g('W'), op.mul, i32(E), op.mul, op.add,
+          dimArgs(l), g('K0'), g('K1'), g('CN'), call(IM2COL),
+        ]),
         g('G'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add, i32(0),
-        g('COL'), i32(1), g('DW'), g('F'), g('K'), g('PP'),
+        g('CN'), i32(1), g('DW'), g('F'), g('K'), g('PP'),
         g('n'), i32(0), op.gtS, i32(0), g('F'), g('K0'), g('K1'), g('S'), call(GEMM),
       ]),
     ]

@@ -9,6 +9,14 @@
  *
  * A convolution whose one-image column matrix does not fit the reserved scratch runs on the
  * fallback kernels given (the JavaScript backend's, over the same views).
+ *
+ * The filter gradient reads the column matrices the forward convolution built: codegen numbers
+ * each conv2d (`keep`, in execution order) and passes that number to a later
+ * conv2dBackpropFilter of the same variable and geometry (`use`); conv2d then builds every
+ * image's column matrix in a reserved cache region (slots laid out anew from slot 0 on each call,
+ * as far as the region goes) instead of one scratch, and the filter gradient uses them when the
+ * slot holds that input's geometry and batch. The input is the same program variable, live
+ * between the two, so its values have not changed.
  */
 import { gemmShapes } from './gemm-wasm.js'
 import { gemmScratch, type Dtype } from './gemm-run.js'
@@ -22,6 +30,10 @@ import type { FloatArray } from '../arena.js'
 export const colElements = 1 << 18
 /** Bytes of column scratch per thread for a dtype. */
 export const colScratchBytes = (d: Dtype): number => colElements * (d === 'float32' ? 4 : 8)
+/** Elements of the column-matrix cache (the small convnet at batch 64 keeps 1.74M). */
+export const cacheElements = 1 << 21
+/** Bytes of the column-matrix cache for a dtype. */
+export const colCacheBytes = (d: Dtype): number => cacheElements * (d === 'float32' ? 4 : 8)
 
 const cache = new Map<string, WebAssembly.Module | null>()
 /** The spatial module for a dtype, for plain or shared memory; compiled once per realm, null without SIMD. */
@@ -44,6 +56,8 @@ export interface ArenaSpatialOptions {
   readonly gemm: number
   /** Byte address of per-thread column scratch (thread t at col + t·colScratchBytes(dtype)). */
   readonly col: number
+  /** Byte address of the column-matrix cache (colCacheBytes(dtype) bytes). */
+  readonly cache: number
   readonly pool?: ThreadPool
   /** Multiply-adds from which a convolution is split across threads (pooling: input elements / 32). */
   readonly threshold?: number
@@ -59,9 +73,11 @@ export interface ArenaSpatialOptions {
 
 /** Arena kernels take views of the arena's memory (any float array type). */
 export interface ArenaSpatialKernels {
-  conv2d(x: FloatArray, w: FloatArray, y: FloatArray, d: ConvDims): void
+  /** `keep` ≥ 0: keep the column matrices in cache slot `keep` for a later filter gradient. */
+  conv2d(x: FloatArray, w: FloatArray, y: FloatArray, d: ConvDims, keep?: number): void
   conv2dBackpropInput(g: FloatArray, w: FloatArray, dx: FloatArray, d: ConvDims): void
-  conv2dBackpropFilter(x: FloatArray, g: FloatArray, dw: FloatArray, d: ConvDims): void
+  /** `use` ≥ 0: the column matrices of cache slot `use`, when it holds this input's. */
+  conv2dBackpropFilter(x: FloatArray, g: FloatArray, dw: FloatArray, d: ConvDims, use?: number): void
   maxPool2d(x: FloatArray, y: FloatArray, d: PoolDims): void
   maxPool2dBackprop(x: FloatArray, g: FloatArray, dx: FloatArray, d: PoolDims): void
   maxPool2dGather(x: FloatArray, c: FloatArray, y: FloatArray, d: PoolDims): void
@@ -90,8 +106,7 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
    * Runs fn over [0, n): split at multiples of `align` into one part per thread (part t with
    * thread t's scratch) when a pool is given and the work is large, else in one call.
    */
-  const run = (fn: string, macs: number, n: number, align: number, args: (lo: number, hi: number) => number[], withScratch = true): void => {
-    const scratch = (t: number) => (withScratch ? [o.col + t * colBytes, o.gemm + t * gemmScratch] : [])
+  const run = (fn: string, macs: number, n: number, align: number, args: (lo: number, hi: number) => number[], scratch: (t: number) => number[] = () => []): void => {
     const parts = pool !== undefined && macs >= threshold ? splitRange(n, pool.threads, align) : []
     if (parts.length > 1) poolId ??= o.attach !== undefined ? o.attach() : pool!.attach(o.memory, [mod])
     if (parts.length <= 1 || poolId === undefined) return ex[fn]!(...args(0, n), ...scratch(0))
@@ -105,30 +120,48 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
   }
   const s = o.dtype === 'float32' ? gemmShapes.f32 : gemmShapes.f64
   const NR = s.NV * s.lanes.lanes
+  const E = s.lanes.bytes
+  /** Thread t's column scratch (one image at a time) and gemm scratch. */
+  const perImage = (t: number) => [o.col + t * colBytes, 0, o.gemm + t * gemmScratch]
+  const cacheBytes = colCacheBytes(o.dtype)
+  /** Cache slots of this call: where each starts and whose column matrices it holds. */
+  const slots: ({ at: number; key: string } | undefined)[] = []
+  let cacheEnd = 0
+  const keyOf = (x: FloatArray, d: ConvDims) => `${x.byteOffset}:${d.n}:${d.c}:${d.h}:${d.w}:${d.kh}:${d.kw}:${d.sh}:${d.sw}:${d.ph}:${d.pw}`
   /** Max pooling (mode 0), its backprop (1) or gather (2), split by planes. */
   const maxPool = (x: FloatArray, d: PoolDims, mode: 0 | 1 | 2, src: FloatArray, dst: FloatArray): void => {
     const OH = (d.h - d.kh) / d.sh + 1, OW = (d.w - d.kw) / d.sw + 1
     if (d.nc === 0) return
-    run('maxPool', (d.nc * d.h * d.w) << 5, d.nc, 1, (nc0, nc1) => [x.byteOffset, d.h, d.w, d.kh, d.kw, d.sh, d.sw, OH, OW, nc0, nc1, mode, src.byteOffset, dst.byteOffset], false)
+    run('maxPool', (d.nc * d.h * d.w) << 5, d.nc, 1, (nc0, nc1) => [x.byteOffset, d.h, d.w, d.kh, d.kw, d.sh, d.sw, OH, OW, nc0, nc1, mode, src.byteOffset, dst.byteOffset])
   }
   return {
-    conv2d(x, w, y, d) {
+    conv2d(x, w, y, d, keep = -1) {
       const { K, P, dims } = geometry(d)
       if (K * P > colElements) return fb.conv2d(x, w, y, d)
+      if (keep >= 0) {
+        if (keep === 0) cacheEnd = 0
+        const need = d.n * K * P * E
+        slots[keep] = cacheEnd + need <= cacheBytes ? { at: o.cache + cacheEnd, key: keyOf(x, d) } : undefined
+        if (slots[keep] !== undefined) cacheEnd += need
+      }
       if (d.n === 0) return
-      run('convFwd', d.n * d.f * P * K, d.n, 1, (n0, n1) => [x.byteOffset, w.byteOffset, y.byteOffset, n0, n1, d.f, ...dims])
+      const kept = keep >= 0 ? slots[keep] : undefined
+      const scratch = kept !== undefined ? (t: number) => [kept.at, K * P * E, o.gemm + t * gemmScratch] : perImage
+      run('convFwd', d.n * d.f * P * K, d.n, 1, (n0, n1) => [x.byteOffset, w.byteOffset, y.byteOffset, n0, n1, d.f, ...dims], scratch)
     },
     conv2dBackpropInput(g, w, dx, d) {
       const { K, P, dims } = geometry(d)
       if (K * P > colElements) return fb.conv2dBackpropInput(g, w, dx, d)
       if (d.n === 0) return
-      run('convBI', d.n * d.f * P * K, d.n, 1, (n0, n1) => [g.byteOffset, w.byteOffset, dx.byteOffset, n0, n1, d.f, ...dims])
+      run('convBI', d.n * d.f * P * K, d.n, 1, (n0, n1) => [g.byteOffset, w.byteOffset, dx.byteOffset, n0, n1, d.f, ...dims], perImage)
     },
-    conv2dBackpropFilter(x, g, dw, d) {
+    conv2dBackpropFilter(x, g, dw, d, use = -1) {
       const { K, P, dims } = geometry(d)
       if (K * P > colElements) return fb.conv2dBackpropFilter(x, g, dw, d)
       if (d.n === 0) return void dw.fill(0, 0, d.f * K)
-      run('convBF', d.n * d.f * P * K, K, NR, (k0, k1) => [x.byteOffset, g.byteOffset, dw.byteOffset, d.n, d.f, ...dims, k0, k1])
+      const kept = use >= 0 && slots[use]?.key === keyOf(x, d) ? slots[use] : undefined
+      const [build, scratch] = kept !== undefined ? [0, (t: number) => [kept.at, K * P * E, o.gemm + t * gemmScratch]] : [1, perImage]
+      run('convBF', d.n * d.f * P * K, K, NR, (k0, k1) => [x.byteOffset, g.byteOffset, dw.byteOffset, d.n, d.f, ...dims, k0, k1, build], scratch)
     },
     maxPool2d: (x, y, d) => maxPool(x, d, 0, x, y),
     maxPool2dBackprop: (x, g, dx, d) => maxPool(x, d, 1, g, dx),
@@ -138,7 +171,7 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
       if (kept.length === 0 || kept[0] === 0 || kept[kept.length - 1] === dims.length - 1 || kept.some((a, i) => i > 0 && a !== kept[i - 1]! + 1)) return false
       const size = (from: number, to: number) => dims.slice(from, to).reduce((p, d) => p * d, 1)
       const A = size(0, kept[0]!), M = size(kept[0]!, kept[kept.length - 1]! + 1), B = size(kept[kept.length - 1]! + 1, dims.length)
-      run('channelSum', (A * M * B) << 2, M, 1, (m0, m1) => [x.byteOffset, out.byteOffset, A, M, B, m0, m1], false)
+      run('channelSum', (A * M * B) << 2, M, 1, (m0, m1) => [x.byteOffset, out.byteOffset, A, M, B, m0, m1])
       if (mean) for (let m = 0, n = A * B; m < M; m++) out[m] = out[m]! / n
       return true
     },
