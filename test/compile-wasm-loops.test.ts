@@ -36,7 +36,7 @@ const leaves: (() => Expr)[] = [
 ]
 const unary: Record<string, (a: Expr) => Expr> = {
   neg: sg.neg, square: sg.square, abs: sg.abs, relu: sg.relu, step: sg.step, sign: sg.sign,
-  sqrt: (a) => sg.sqrt(sg.abs(a)), exp: (a) => sg.exp(sg.neg(sg.abs(a))),
+  sqrt: (a) => sg.sqrt(sg.abs(a)), exp: (a) => sg.exp(sg.neg(sg.abs(a))), sigmoid: sg.sigmoid, tanh: sg.tanh,
 }
 const binary: Record<string, (a: Expr, b: Expr) => Expr> = {
   add: sg.add, sub: sg.sub, mul: sg.mul, div: sg.div, maximum: sg.maximum, minimum: sg.minimum,
@@ -56,7 +56,7 @@ const recipe = (ops: { unary: string[]; binary: string[] }): fc.Arbitrary<Recipe
 const build = (r: Recipe): Expr => ('leaf' in r ? leaves[r.leaf]!() : 'u' in r ? unary[r.u]!(build(r.a)) : binary[r.b]!(build(r.a), build(r.c)))
 const all = recipe({ unary: Object.keys(unary), binary: Object.keys(binary) })
 /** Without jumps (comparisons, step, sign, where): the float32 law's domain. */
-const smooth = recipe({ unary: ['neg', 'square', 'abs', 'relu', 'sqrt', 'exp'], binary: ['add', 'sub', 'mul', 'maximum', 'minimum'] })
+const smooth = recipe({ unary: ['neg', 'square', 'abs', 'relu', 'sqrt', 'exp', 'sigmoid', 'tanh'], binary: ['add', 'sub', 'mul', 'maximum', 'minimum'] })
 
 const specials = [NaN, 0, -0, Infinity, -Infinity, 1, -1, 0.5]
 function bindings(seed: number, n: number, special: boolean): Record<string, Tensor> {
@@ -97,18 +97,38 @@ describe('WebAssembly fused loops', () => {
     r!.data.forEach((v, i) => expect(v).toBe(Math.max(0, b['x']!.data[i]! + b['z']!.data[i]! + 1)))
   })
 
-  it('each op alone gives the JavaScript loop’s numbers on NaN, ±0, ±∞ (float32 too: one rounding either way)', () => {
+  it('each op alone gives the JavaScript loop’s numbers on NaN, ±0, ±∞ (float32 too: one rounding either way; not exp)', () => {
     const b = bindings(5, 9, true)
     // every pair of specials, x against z
     specials.forEach((u, i) => specials.forEach((v, j) => ((b['x']!.data[i * 8 + j] = u), (b['z']!.data[i * 8 + j] = v))))
     const x = sg.input('x', S), z = sg.input('z', S)
-    const cases = [...Object.values(unary).map((f) => f(x)), ...Object.values(binary).map((f) => f(x, z))]
+    const cases = [...Object.entries(unary).map(([k, f]) => [k, f(x)] as const), ...Object.entries(binary).map(([k, f]) => [k, f(x, z)] as const)]
     for (const dtype of ['float32', 'float64'] as const)
-      for (const e of cases) {
+      for (const [k, e] of cases) {
+        // float32 exp and sigmoid are polynomials within 2 ulp of Math.exp (the next test)
+        if (dtype === 'float32' && (k === 'exp' || k === 'sigmoid')) continue
         const w = compile([e], { backend: wasmBackend({ dtype })! })
         const js = compile([e], { backend: dtype === 'float32' ? jsFloat32Backend : jsBackend })
         sameNumbers(w.runOrThrow(b), js.runOrThrow(b))
       }
+  })
+
+  it('float32 exp and sigmoid: within 2 ulp of Math.exp’s (rounded) on [−110, 100]; NaN, ±∞, overflow and underflow exact', () => {
+    const n = 50001
+    const xs = Float64Array.from({ length: n }, (_, i) => Math.fround(-110 + (210 * i) / (n - 1)))
+    ;[NaN, Infinity, -Infinity, 0, -0, 88.72283, 88.7229, -87.33, -103.97, -103.98, 1e-30, -1e-30, 200, -200].forEach((v, i) => (xs[i] = Math.fround(v)))
+    const x = sg.input('x', [n])
+    const sigmoid = (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)))
+    for (const [e, ref] of [[sg.exp(x), Math.exp], [sg.sigmoid(x), sigmoid]] as const) {
+      const f = compile([e], { backend: wasmBackend({ dtype: 'float32' })! })
+      expect(f.source).toContain('rt.loops.L0(')
+      const got = f.runOrThrow({ x: { shape: [n], data: xs } })[0]!.data
+      xs.forEach((v, i) => {
+        const r = Math.fround(ref(v)), g = got[i]!
+        if (!Number.isFinite(r) || r === 0) expect(g, `at ${v}`).toBe(r)
+        else expect(Math.abs(g - r), `at ${v}: ${g} vs ${r}`).toBeLessThanOrEqual(2 * Math.max(Math.abs(r) * 2 ** -23, 2 ** -149))
+      })
+    }
   })
 
   it('float64: the same numbers as the JavaScript backend, bit for bit, on random graphs with NaN, ±0 and ±∞', () => {
