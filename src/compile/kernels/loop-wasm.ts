@@ -15,11 +15,11 @@
  * single elements and stores lane 0, so every element gets the same instructions wherever a range
  * starts or ends (splitting a loop across threads cannot change a bit).
  *
- * Only ops in `vectorCode` are written; a loop with any other op (log, tanh, a user's op…, and
- * exp or sigmoid in float64) declines. Each op's code keeps the JavaScript backend's semantics
+ * Only ops in `vectorCode` are written; a loop with any other op (log, pow, a user's op…, and
+ * exp, sigmoid or tanh in float64) declines. Each op's code keeps the JavaScript backend's semantics
  * (NaN, ±0, `x > 0 ? x : 0`): in float64 the results are the JavaScript loops' bits; in float32
- * each op rounds to float32 where the JavaScript loop rounds only at the stores, and exp is a
- * polynomial within a few ulp of Math.exp (within the float32 law, laws/dtype.ts). Constants are
+ * each op rounds to float32 where the JavaScript loop rounds only at the stores, and exp and tanh
+ * are polynomials within a few ulp of Math.exp and Math.tanh (within the float32 law, laws/dtype.ts). Constants are
  * encoded as float immediates from the checked number; nothing of a graph becomes source text.
  */
 import type { Attrs, OpDef } from '../../core/Expr.js'
@@ -61,6 +61,8 @@ export interface Vec {
   readonly storeLane0: Code
   /** e^x per lane, with fresh v128 locals from `tmp` (float32 only; undefined: exp stays JavaScript). */
   readonly exp?: (x: Code, tmp: () => number) => Code
+  /** tanh x per lane, likewise. */
+  readonly tanh?: (x: Code, tmp: () => number) => Code
 }
 
 const vconst = (bytes: Uint8Array): Code => [0xfd, 12, ...bytes]
@@ -93,6 +95,31 @@ function expF32(x: Code, tmp: () => number): Code {
   ]
 }
 
+/**
+ * float32x4 tanh after Cephes' tanhf: for |x| < 0.625 the odd polynomial x + x·z·P(z), z = x²
+ * (no cancellation near 0); above, 1 − 2/(e^{2|x|} + 1) (→ 1 as e^{2|x|} overflows); both
+ * computed, one kept per lane, with x's sign bit (−0 stays −0). NaN stays NaN. Within a few ulp
+ * of Math.tanh (tested).
+ */
+function tanhF32(x: Code, tmp: () => number): Code {
+  const c = (v: number): Code => vconst(new Uint8Array(Float32Array.of(v, v, v, v).buffer))
+  const signBit = vconst(new Uint8Array(Int32Array.of(-0x80000000, -0x80000000, -0x80000000, -0x80000000).buffer))
+  const [mul, add, sub, div, abs, lt] = [simd(0xe6), simd(0xe4), simd(0xe5), simd(0xe7), simd(0xe0), simd(0x43)]
+  const [X, A, Z] = [tmp(), tmp(), tmp()]
+  const poly = [2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1].map((a) => [get(Z), mul, c(a), add])
+  return [
+    x, set(X), get(X), abs, set(A), get(X), get(X), mul, set(Z),
+    get(X),
+    // |x| < 0.625: x + x·z·P(z)
+    c(-5.70498872745e-3), poly, get(Z), mul, get(X), mul, get(X), add,
+    // otherwise 1 − 2/(e^{2|x|} + 1)
+    c(1), c(2), expF32([get(A), get(A), add], tmp), c(1), add, div, sub,
+    get(A), c(0.625), lt, BITSELECT,
+    // x's sign bit on either (−0 stays −0)
+    signBit, BITSELECT,
+  ]
+}
+
 export const vf32: Vec = {
   bytes: 4, lanes: 4, shift: 2,
   add: simd(0xe4), sub: simd(0xe5), mul: simd(0xe6), div: simd(0xe7), min: simd(0xe8), max: simd(0xe9),
@@ -102,6 +129,7 @@ export const vf32: Vec = {
   loadSplat: [simd(0x09), memarg(2, 0)],
   storeLane0: [simd(0x5a), memarg(2, 0), 0],
   exp: expF32,
+  tanh: tanhF32,
 }
 export const vf64: Vec = {
   bytes: 8, lanes: 2, shift: 3,
@@ -136,6 +164,7 @@ export const vectorCode: OpTable<VectorCode> = opTable<VectorCode>([
   [ops.absOp, ([x], _, V) => [x, V.abs]],
   [ops.sqrtOp, ([x], _, V) => [x, V.sqrt]],
   [ops.expOp, ([x], _, V, tmp) => V.exp?.(x, tmp)],
+  [ops.tanhOp, ([x], _, V, tmp) => V.tanh?.(x, tmp)],
   // x ≥ 0 ? 1/(1 + e^−x) : e^x/(1 + e^x), both from e = e^−|x|
   [ops.sigmoidOp, ([x], _, V, tmp) => {
     if (V.exp === undefined) return undefined
