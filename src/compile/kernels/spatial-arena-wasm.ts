@@ -54,18 +54,27 @@ function rowGeometry(l: Record<string, number>): Code {
   ]
 }
 
-const geometryLocals = ['R', 'KK', 'CC', 'T', 'P', 'FIRST', 'LO', 'HI', 'I', 'Y', 'ROW', 'SRC', 'DST', 'N', 'V', 'CNT', 'S', 'D', 'LOB', 'HIB', 'TAIL', 'RSTEP', 'SSTEP']
+const geometryLocals = ['R', 'KK', 'CC', 'T', 'P', 'FIRST', 'LO', 'HI', 'I', 'Y', 'ROW', 'SRC', 'DST', 'N', 'V', 'CNT', 'S', 'D', 'LOB', 'HIB', 'TAIL', 'RSTEP', 'SSTEP', 'VN', 'TN']
 
 /**
  * The walk shared by im2col and col2im over rows R of col: per R the geometry and the first
  * output row's addresses (col row at ROW, image row at SRC: advanced by a row of col and SH rows
  * of the image per output row), then `row` for each output row i whose image row Y = i·SH − PH + p
- * lies inside the image, `outside` for the others.
+ * lies inside the image, `outside` for the others. A row R whose output rows all lie inside the
+ * image, unclipped, with stride 1 along a row (no padding: every row) runs `fast` for each instead.
  */
-function walk(l: Record<string, number>, E: number, from: Code, to: Code, colBase: string, row: Code, outside: Code): Code {
+function walk(l: Record<string, number>, L: GemmShape['lanes'], from: Code, to: Code, colBase: string, row: Code, outside: Code, fast: Code): Code {
   const g = (n: string) => get(l[n]!)
   const st = (n: string) => set(l[n]!)
+  const E = L.bytes
+  const advance: Code = [g('ROW'), g('RSTEP'), op.add, st('ROW'), g('SRC'), g('SSTEP'), op.add, st('SRC')]
+  const whole: Code = [
+    g('SW'), i32(1), op.eq, g('LO'), op.eqz, op.and, g('HI'), g('OW'), op.eq, op.and,
+    g('Y'), i32(0), op.geS, op.and, g('Y'), g('OH'), i32(1), op.sub, g('SH'), op.mul, op.add, g('H'), op.ltS, op.and,
+  ]
   return [
+    g('OW'), i32(L.lanes === 4 ? 2 : 1), op.shrU, st('VN'),
+    g('OW'), i32(L.lanes - 1), op.and, st('TN'),
     g('KH'), g('KW'), op.mul, st('KK'),
     g('OW'), i32(E), op.mul, st('RSTEP'),
     g('SH'), g('W'), op.mul, i32(E), op.mul, st('SSTEP'),
@@ -79,14 +88,28 @@ function walk(l: Record<string, number>, E: number, from: Code, to: Code, colBas
       g('HI'), i32(E), op.mul, st('HIB'),
       g('OW'), g('HI'), op.sub, i32(E), op.mul, st('TAIL'),
       g('OH'), st('I'),
-      countDown(l['I']!, [
+      ifThen(whole, countDown(l['I']!, [fast, advance]), countDown(l['I']!, [
         g('Y'), g('H'), op.ltU,
         ifThen([], row, outside),
-        g('ROW'), g('RSTEP'), op.add, st('ROW'),
-        g('SRC'), g('SSTEP'), op.add, st('SRC'),
+        advance,
         g('Y'), g('SH'), op.add, st('Y'),
-      ]),
+      ])),
     ]),
+  ]
+}
+
+/** OW consecutive elements from S to D, or added into D from S, in VN vectors and TN more. */
+function wholeRow(l: Record<string, number>, L: GemmShape['lanes'], add: boolean): Code {
+  const g = (n: string) => get(l[n]!)
+  const st = (n: string) => set(l[n]!)
+  const E = L.bytes
+  const vec: Code = add ? [g('D'), g('D'), load(V128), g('S'), load(V128), L.add, store(V128)] : [g('D'), g('S'), load(V128), store(V128)]
+  const one: Code = add ? [g('D'), g('D'), load(L.elem), g('S'), load(L.elem), L.sadd, store(L.elem)] : [g('D'), g('S'), load(L.elem), store(L.elem)]
+  return [
+    g('VN'), st('V'),
+    countDown(l['V']!, [vec, g('D'), i32(16), op.add, st('D'), g('S'), i32(16), op.add, st('S')]),
+    g('TN'), st('CNT'),
+    countDown(l['CNT']!, [one, g('D'), i32(E), op.add, st('D'), g('S'), i32(E), op.add, st('S')]),
   ]
 }
 
@@ -118,7 +141,6 @@ function runOf(l: Record<string, number>, L: GemmShape['lanes'], add: boolean): 
 
 /** im2col(x, dims…, r0, r1, dst): rows r0..r1 of one image's col [K, P] (row r at dst + r·P·E). */
 function im2col(s: GemmShape): Func {
-  const E = s.lanes.bytes
   return func('im2col', ['X', ...dims, 'R0', 'R1', 'OUT'], geometryLocals, (l) => {
     const g = (n: string) => get(l[n]!)
     const st = (n: string) => set(l[n]!)
@@ -128,18 +150,19 @@ function im2col(s: GemmShape): Func {
       runOf(l, s.lanes, false),
       ifThen(g('TAIL'), [g('ROW'), g('HIB'), op.add, i32(0), g('TAIL'), memFill]),
     ]
-    return walk(l, E, g('R0'), g('R1'), 'OUT', row, [g('ROW'), i32(0), g('RSTEP'), memFill])
+    const fast: Code = [g('ROW'), st('D'), g('X'), g('SRC'), op.add, st('S'), wholeRow(l, s.lanes, false)]
+    return walk(l, s.lanes, g('R0'), g('R1'), 'OUT', row, [g('ROW'), i32(0), g('RSTEP'), memFill], fast)
   })
 }
 
 /** col2im(col, dims…, dx): adds one image's col [K, P] into dx (the adjoint of im2col). */
 function col2im(s: GemmShape): Func {
-  const E = s.lanes.bytes
   return func('col2im', ['COL', ...dims, 'DX'], geometryLocals, (l) => {
     const g = (n: string) => get(l[n]!)
     const st = (n: string) => set(l[n]!)
     const row: Code = [g('ROW'), g('LOB'), op.add, st('S'), g('DX'), g('SRC'), op.add, st('D'), runOf(l, s.lanes, true)]
-    return walk(l, E, i32(0), [g('C'), g('KK'), op.mul], 'COL', row, [])
+    const fast: Code = [g('ROW'), st('S'), g('DX'), g('SRC'), op.add, st('D'), wholeRow(l, s.lanes, true)]
+    return walk(l, s.lanes, i32(0), [g('C'), g('KK'), op.mul], 'COL', row, [], fast)
   })
 }
 
