@@ -97,7 +97,7 @@ describe('WebAssembly fused loops', () => {
     r!.data.forEach((v, i) => expect(v).toBe(Math.max(0, b['x']!.data[i]! + b['z']!.data[i]! + 1)))
   })
 
-  it('each op alone gives the JavaScript loop’s numbers on NaN, ±0, ±∞ (float32 too: one rounding either way; not exp)', () => {
+  it('each op alone gives the JavaScript loop’s numbers on NaN, ±0, ±∞ (float32 too: one rounding either way; not exp or tanh)', () => {
     const b = bindings(5, 9, true)
     // every pair of specials, x against z
     specials.forEach((u, i) => specials.forEach((v, j) => ((b['x']!.data[i * 8 + j] = u), (b['z']!.data[i * 8 + j] = v))))
@@ -105,27 +105,27 @@ describe('WebAssembly fused loops', () => {
     const cases = [...Object.entries(unary).map(([k, f]) => [k, f(x)] as const), ...Object.entries(binary).map(([k, f]) => [k, f(x, z)] as const)]
     for (const dtype of ['float32', 'float64'] as const)
       for (const [k, e] of cases) {
-        // float32 exp and sigmoid are polynomials within 2 ulp of Math.exp (the next test)
-        if (dtype === 'float32' && (k === 'exp' || k === 'sigmoid')) continue
+        // float32 exp, sigmoid and tanh are polynomials within 2 ulp of Math's (the next test)
+        if (dtype === 'float32' && (k === 'exp' || k === 'sigmoid' || k === 'tanh')) continue
         const w = compile([e], { backend: wasmBackend({ dtype })! })
         const js = compile([e], { backend: dtype === 'float32' ? jsFloat32Backend : jsBackend })
         sameNumbers(w.runOrThrow(b), js.runOrThrow(b))
       }
   })
 
-  it('float32 exp and sigmoid: within 2 ulp of Math.exp’s (rounded) on [−110, 100]; NaN, ±∞, overflow and underflow exact', () => {
+  it('float32 exp, sigmoid and tanh: within 2 ulp of Math’s (rounded) on [−110, 100]; NaN, ±0, ±∞, overflow and underflow exact', () => {
     const n = 50001
     const xs = Float64Array.from({ length: n }, (_, i) => Math.fround(-110 + (210 * i) / (n - 1)))
-    ;[NaN, Infinity, -Infinity, 0, -0, 88.72283, 88.7229, -87.33, -103.97, -103.98, 1e-30, -1e-30, 200, -200].forEach((v, i) => (xs[i] = Math.fround(v)))
+    ;[NaN, Infinity, -Infinity, 0, -0, 88.72283, 88.7229, -87.33, -103.97, -103.98, 1e-30, -1e-30, 1e-40, -1e-40, 0.625, -0.625, 200, -200].forEach((v, i) => (xs[i] = Math.fround(v)))
     const x = sg.input('x', [n])
     const sigmoid = (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)))
-    for (const [e, ref] of [[sg.exp(x), Math.exp], [sg.sigmoid(x), sigmoid]] as const) {
+    for (const [e, ref] of [[sg.exp(x), Math.exp], [sg.sigmoid(x), sigmoid], [sg.tanh(x), Math.tanh]] as const) {
       const f = compile([e], { backend: wasmBackend({ dtype: 'float32' })! })
       expect(f.source).toContain('rt.loops.L0(')
       const got = f.runOrThrow({ x: { shape: [n], data: xs } })[0]!.data
       xs.forEach((v, i) => {
         const r = Math.fround(ref(v)), g = got[i]!
-        if (!Number.isFinite(r) || r === 0) expect(g, `at ${v}`).toBe(r)
+        if (!Number.isFinite(r) || r === 0) expect(Object.is(g, r) || (Number.isNaN(g) && Number.isNaN(r)), `at ${v}: ${g} vs ${r}`).toBe(true)
         else expect(Math.abs(g - r), `at ${v}: ${g} vs ${r}`).toBeLessThanOrEqual(2 * Math.max(Math.abs(r) * 2 ** -23, 2 ** -149))
       })
     }

@@ -15,11 +15,11 @@
  * single elements and stores lane 0, so every element gets the same instructions wherever a range
  * starts or ends (splitting a loop across threads cannot change a bit).
  *
- * Only ops in `vectorCode` are written; a loop with any other op (log, tanh, a user's op…, and
- * exp or sigmoid in float64) declines. Each op's code keeps the JavaScript backend's semantics
+ * Only ops in `vectorCode` are written; a loop with any other op (log, pow, a user's op…, and
+ * exp, sigmoid or tanh in float64) declines. Each op's code keeps the JavaScript backend's semantics
  * (NaN, ±0, `x > 0 ? x : 0`): in float64 the results are the JavaScript loops' bits; in float32
- * each op rounds to float32 where the JavaScript loop rounds only at the stores, and exp is a
- * polynomial within a few ulp of Math.exp (within the float32 law, laws/dtype.ts). Constants are
+ * each op rounds to float32 where the JavaScript loop rounds only at the stores, and exp and tanh
+ * are polynomials within a few ulp of Math.exp and Math.tanh (within the float32 law, laws/dtype.ts). Constants are
  * encoded as float immediates from the checked number; nothing of a graph becomes source text.
  */
 import type { Attrs, OpDef } from '../../core/Expr.js'
@@ -28,6 +28,7 @@ import type { LoopSpec, OpTable } from '../backend.js'
 import { opTable } from '../backend.js'
 import { product } from '../codegen.js'
 import type { Var } from '../program.js'
+import { expF32, tanhF32, vconst } from './vmath-wasm.js'
 import {
   forRange, get, i32, load, memarg, op, set, simd, store,
   I32, V128, type Code, type Func, type ValType,
@@ -61,37 +62,12 @@ export interface Vec {
   readonly storeLane0: Code
   /** e^x per lane, with fresh v128 locals from `tmp` (float32 only; undefined: exp stays JavaScript). */
   readonly exp?: (x: Code, tmp: () => number) => Code
+  /** tanh x per lane, likewise. */
+  readonly tanh?: (x: Code, tmp: () => number) => Code
 }
 
-const vconst = (bytes: Uint8Array): Code => [0xfd, 12, ...bytes]
 const AND = simd(0x4e), OR = simd(0x50), BITSELECT = simd(0x52)
 const zero: Code = vconst(new Uint8Array(16))
-
-/**
- * float32x4 e^x after Cephes' expf: n = round(x·log₂e), r = x − n·ln 2 in two parts (Cody–Waite),
- * e^r = 1 + r + r²·p(r) with p of degree 5, then times 2^n as two powers of two (⌊n/2⌋ and the
- * rest, so neither leaves the exponent range and subnormal results get one rounding). x is
- * clamped to [−104, 88.8] first: above ln(max float) the product overflows to +∞, below −103.97
- * it rounds to 0, and NaN passes through the clamp. Within a few ulp of Math.exp (tested).
- */
-function expF32(x: Code, tmp: () => number): Code {
-  const c = (v: number): Code => vconst(new Uint8Array(Float32Array.of(v, v, v, v).buffer))
-  const ci = (v: number): Code => vconst(new Uint8Array(Int32Array.of(v, v, v, v).buffer))
-  const [mul, add, sub, min, max, nearest] = [simd(0xe6), simd(0xe4), simd(0xe5), simd(0xe8), simd(0xe9), simd(0x6a)]
-  const [truncSat, iadd, isub, ishl, ishrS] = [simd(0xf8), simd(0xae), simd(0xb1), simd(0xab), simd(0xac)]
-  const [X, N, R, K] = [tmp(), tmp(), tmp(), tmp()]
-  const pow2 = (k: Code): Code => [k, ci(127), iadd, i32(23), ishl]
-  const poly = [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1].map((a) => [get(R), mul, c(a), add])
-  return [
-    x, c(88.8), min, c(-104), max, set(X),
-    get(X), c(1.44269504088896341), mul, nearest, set(N),
-    get(X), get(N), c(0.693359375), mul, sub, get(N), c(-2.12194440e-4), mul, sub, set(R),
-    get(N), truncSat, set(K),
-    c(1.9875691500e-4), poly, get(R), get(R), mul, mul, get(R), add, c(1), add,
-    pow2([get(K), i32(1), ishrS]), mul,
-    pow2([get(K), get(K), i32(1), ishrS, isub]), mul,
-  ]
-}
 
 export const vf32: Vec = {
   bytes: 4, lanes: 4, shift: 2,
@@ -102,6 +78,7 @@ export const vf32: Vec = {
   loadSplat: [simd(0x09), memarg(2, 0)],
   storeLane0: [simd(0x5a), memarg(2, 0), 0],
   exp: expF32,
+  tanh: tanhF32,
 }
 export const vf64: Vec = {
   bytes: 8, lanes: 2, shift: 3,
@@ -136,6 +113,7 @@ export const vectorCode: OpTable<VectorCode> = opTable<VectorCode>([
   [ops.absOp, ([x], _, V) => [x, V.abs]],
   [ops.sqrtOp, ([x], _, V) => [x, V.sqrt]],
   [ops.expOp, ([x], _, V, tmp) => V.exp?.(x, tmp)],
+  [ops.tanhOp, ([x], _, V, tmp) => V.tanh?.(x, tmp)],
   // x ≥ 0 ? 1/(1 + e^−x) : e^x/(1 + e^x), both from e = e^−|x|
   [ops.sigmoidOp, ([x], _, V, tmp) => {
     if (V.exp === undefined) return undefined
@@ -174,7 +152,6 @@ type Read =
   | { readonly kind: 'flat'; readonly addr: number }
   | { readonly kind: 'scalar'; readonly addr: number }
   | { readonly kind: 'strided'; readonly addr: number; readonly last: 0 | 1; readonly strides: readonly (number | null)[] }
-
 
 /**
  * The loop as a WebAssembly function, or undefined when it holds an op outside `vectorCode` (or
