@@ -12,11 +12,12 @@
  *
  * The filter gradient reads the column matrices the forward convolution built: codegen numbers
  * each conv2d (`keep`, in execution order) and passes that number to a later
- * conv2dBackpropFilter of the same variable and geometry (`use`); conv2d then builds every
- * image's column matrix in a reserved cache region (slots laid out anew from slot 0 on each call,
- * as far as the region goes) instead of one scratch, and the filter gradient uses them when the
- * slot holds that input's geometry and batch. The input is the same program variable, live
- * between the two, so its values have not changed.
+ * conv2dBackpropFilter of the same variable and geometry (`use`). Once a filter gradient has asked
+ * for a slot (from the first call on), conv2d builds every image's column matrix in a reserved
+ * cache region (slots laid out anew from slot 0 on each call, as far as the region goes) instead
+ * of one scratch, and the filter gradient uses them when the slot holds that input's geometry and
+ * batch; a conv2d no gradient reads (inference) keeps using the small scratch. The input is the
+ * same program variable, live between the two, so its values have not changed.
  */
 import { gemmShapes } from './gemm-wasm.js'
 import { gemmScratch, type Dtype } from './gemm-run.js'
@@ -126,6 +127,8 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
   const cacheBytes = colCacheBytes(o.dtype)
   /** Cache slots of this call: where each starts and whose column matrices it holds. */
   const slots: ({ at: number; key: string } | undefined)[] = []
+  /** Slots a filter gradient reads (learned on the first call). */
+  const wanted: boolean[] = []
   let cacheEnd = 0
   const keyOf = (x: FloatArray, d: ConvDims) => `${x.byteOffset}:${d.n}:${d.c}:${d.h}:${d.w}:${d.kh}:${d.kw}:${d.sh}:${d.sw}:${d.ph}:${d.pw}`
   /** Max pooling (mode 0), its backprop (1) or gather (2), split by planes. */
@@ -141,7 +144,7 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
       if (keep >= 0) {
         if (keep === 0) cacheEnd = 0
         const need = d.n * K * P * E
-        slots[keep] = cacheEnd + need <= cacheBytes ? { at: o.cache + cacheEnd, key: keyOf(x, d) } : undefined
+        slots[keep] = wanted[keep] === true && cacheEnd + need <= cacheBytes ? { at: o.cache + cacheEnd, key: keyOf(x, d) } : undefined
         if (slots[keep] !== undefined) cacheEnd += need
       }
       if (d.n === 0) return
@@ -159,6 +162,7 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
       const { K, P, dims } = geometry(d)
       if (K * P > colElements) return fb.conv2dBackpropFilter(x, g, dw, d)
       if (d.n === 0) return void dw.fill(0, 0, d.f * K)
+      if (use >= 0) wanted[use] = true
       const kept = use >= 0 && slots[use]?.key === keyOf(x, d) ? slots[use] : undefined
       const [build, scratch] = kept !== undefined ? [0, (t: number) => [kept.at, K * P * E, o.gemm + t * gemmScratch]] : [1, perImage]
       run('convBF', d.n * d.f * P * K, K, NR, (k0, k1) => [x.byteOffset, g.byteOffset, dw.byteOffset, d.n, d.f, ...dims, k0, k1, build], scratch)
