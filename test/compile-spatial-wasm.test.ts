@@ -1,6 +1,7 @@
 /**
  * The WebAssembly backend's convolution, max-pooling and per-channel sum kernels
- * (kernels/spatial-arena.ts, in the arena's memory): float32 and float64 against the float64 reference interpreter over random
+ * (kernels/spatial-arena.ts, in the arena's memory; the JavaScript backend runs the same kernels
+ * on a private memory, kernels/spatial-private.ts, tested against naive loops in ops-spatial): float32 and float64 against the float64 reference interpreter over random
  * geometries (odd sizes, stride > 1, padding, batches split between threads), 1 vs 2 threads
  * bit-identical, and the fallback for a convolution whose column matrix does not fit the scratch.
  */
@@ -205,6 +206,10 @@ describe('convolutions and max pooling on the WebAssembly backend, in its memory
       const { outputs, b } = program(op, args, attrs)
       const f = compile(outputs.slice(0, 1), { dtype: 'float32' })
       expect(float32Agrees(outputs.slice(0, 1), (bb) => f(bb), b), op.name).toBeUndefined()
+      // the JavaScript backend's kernels on a private memory fall back the same way
+      const want = evaluateOrThrow(outputs[0]!, b).data
+      const got = compile(outputs.slice(0, 1)).runOrThrow(b)[0]!.data
+      want.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v))))
     }
   })
 

@@ -12,6 +12,7 @@ import { reduce } from './kernels/reduce.js'
 import { gatherLabel, oneHot } from './kernels/labels.js'
 import * as conv from './kernels/conv.js'
 import { wasmConv } from './kernels/conv-wasm.js'
+import { privateSpatial } from './kernels/spatial-private.js'
 import * as pool from './kernels/pool.js'
 import { spatialKernels } from './backend-spatial.js'
 
@@ -130,11 +131,16 @@ function fastestMatmul(): Matmul {
 }
 
 /**
- * The convolution kernels: on the WebAssembly SIMD gemm where the engine has it (kernels/conv-wasm.ts,
- * whole groups of images per product), else im2col + the JavaScript matmul per image (kernels/conv.ts).
+ * The convolution and max-pooling kernels: the WebAssembly spatial kernels on a private memory
+ * where the engine has WebAssembly SIMD (kernels/spatial-private.ts; convolutions too large for
+ * its scratch on the SIMD gemm a group of images at a time, kernels/conv-wasm.ts), else im2col +
+ * the JavaScript matmul per image (kernels/conv.ts) and the JavaScript pooling loops.
  */
-function fastestConv(mm: Matmul, scratch: MatmulScratch): conv.ConvKernels {
-  return wasmConv() ?? conv.jsConv(mm, scratch)
+function fastestSpatial(mm: Matmul, scratch: MatmulScratch): { conv: conv.ConvKernels; spatial: typeof pool } {
+  const fallback = wasmConv() ?? conv.jsConv(mm, scratch)
+  const p = privateSpatial(fallback)
+  if (p === undefined) return { conv: fallback, spatial: pool }
+  return { conv: p, spatial: { ...pool, maxPool2d: p.maxPool2d, maxPool2dBackprop: p.maxPool2dBackprop, maxPool2dGather: p.maxPool2dGather } }
 }
 
 /** Options of the JavaScript backend: `simd: false` keeps every kernel in plain JavaScript. */
@@ -155,6 +161,6 @@ export const jsBackend: Backend = {
   runtime: () => {
     const mm = fastestMatmul()
     const scratch = matmulScratch()
-    return { matmul: mm, reduce, oneHot, gatherLabel, scratch, spatial: pool, conv: fastestConv(mm, scratch) }
+    return { matmul: mm, reduce, oneHot, gatherLabel, scratch, ...fastestSpatial(mm, scratch) }
   },
 }
