@@ -152,6 +152,19 @@ describe('valueAndGrad', () => {
       expect(T.maxRelError(got.grads.b2, ref[2]!, 1e-12)).toBeLessThan(1e-12)
     }
   })
+  it('symbolic N of an output whose N-carrying leaves simplification removed is still bound', () => {
+    // grad(Σ (x1 − x1)·x0, x0) simplifies to zeros [N, 4]: no equation reads x0 or x1
+    const x0 = sg.input('x0', ['N', 4])
+    const x1 = sg.input('x1', ['N', 4])
+    const g = grad(sg.sum(sg.mul(sg.sub(x1, x1), x0)), [x0])[0]!
+    const bind = { x0: T.fill([3, 4], 1), x1: T.fill([3, 4], 2) }
+    for (const dtype of ['float64', 'float32'] as const) {
+      const out = right(compile([g], { dtype })(bind))[0]!
+      expect(out.shape).toEqual([3, 4])
+      expect(Array.from(out.data)).toEqual(new Array(12).fill(0))
+    }
+    expect(stages([g]).program.inputs.map((i) => i.name)).toHaveLength(1)
+  })
 })
 
 describe('purity', () => {

@@ -5,7 +5,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Expr } from '../core/Expr.js'
-import { isBoundLeaf } from '../core/Expr.js'
+import { isBoundLeaf, topoSort } from '../core/Expr.js'
 import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
 import * as Sh from '../core/Shape.js'
@@ -56,10 +56,25 @@ export interface Stages {
   readonly generated: Generated
 }
 
+/**
+ * Leaves of the original graph that bind a symbolic dimension the simplified graph still uses but
+ * no longer reads from any leaf (one leaf per such symbol): kept as inputs, so the compiled function
+ * binds the same dimensions the interpreter does.
+ */
+function unboundBySimplified(original: readonly Expr[], simplified: readonly Expr[]): Expr[] {
+  const order = topoSort(simplified)
+  const bound = new Set(order.filter(isBoundLeaf).flatMap((n) => Sh.symbols(n.shape)))
+  const used = new Set(order.flatMap((n) => Sh.symbols(n.shape)))
+  const missing = [...used].filter((d) => !bound.has(d))
+  if (missing.length === 0) return []
+  const leaves = topoSort(original).filter(isBoundLeaf)
+  return missing.flatMap((d) => leaves.find((l) => Sh.symbols(l.shape).includes(d)) ?? [])
+}
+
 /** Every stage's output for `outputs`; throws a SymgradError if the program does not typecheck. */
 export function stages(outputs: readonly Expr[], options: CompileOptions = {}): Stages {
   const simp = options.simplify === false ? { exprs: [...outputs], fired: [] } : simplify(outputs)
-  const program = linearize(simp.exprs)
+  const program = linearize(simp.exprs, unboundBySimplified(outputs, simp.exprs))
   const checked = typecheck(program)
   if (E.isLeft(checked)) throw checked.left
   const backend = backendOf(options)

@@ -2,7 +2,9 @@
  * linearize: Expr DAG → Program. Nodes are numbered in topological order (shared nodes once);
  * leaves lowered 'data' without a tensor value (input, param) become program inputs (one per
  * name), everything else an equation. Any op compiles, built-in or not: equations carry the op's
- * record.
+ * record. `shapeSources` are leaves to keep as inputs although no equation reads them: where
+ * simplification removed every leaf that binds a symbolic dimension an output still has
+ * (`grad(sum((c − c)·x), …)` is zeros [N, 4] read from no input), the original graph's leaf binds it.
  */
 import type { Expr } from '../core/Expr.js'
 import { isBoundLeaf, topoSort } from '../core/Expr.js'
@@ -10,8 +12,8 @@ import * as S from '../core/Shape.js'
 import { ShapeError } from '../core/errors.js'
 import type { Eqn, Program, ProgramInput, Var } from './program.js'
 
-export function linearize(roots: readonly Expr[]): Program {
-  const order = topoSort(roots)
+export function linearize(roots: readonly Expr[], shapeSources: readonly Expr[] = []): Program {
+  const order = [...topoSort(roots), ...shapeSources.filter(isBoundLeaf)]
   const vars = new Map<number, Var>()
   const byName = new Map<string, ProgramInput>()
   const inputs: ProgramInput[] = []
