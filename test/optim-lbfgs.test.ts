@@ -64,11 +64,15 @@ describe('lbfgs', () => {
   })
 
   it('the two-loop recursion equals −H·g with H from the explicit BFGS updates', () => {
-    const vec = fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: 3, maxLength: 3 })
+    const vec = fc.array(fc.integer({ min: -2000, max: 2000 }).map((i) => i / 1000), { minLength: 3, maxLength: 3 })
+    // y = c·s + 0.3·p: mostly positive curvature sᵀy, as the steps of a descent on a convex bowl give
+    const pair = fc.tuple(vec, vec, fc.integer({ min: 1, max: 20 })).map(([s, p, c]) => [s, s.map((si, i) => (c / 10) * si + 0.3 * p[i]!)] as [number[], number[]])
+    let withPairs = 0
     fc.assert(
-      fc.property(vec, fc.array(fc.tuple(vec, vec), { minLength: 0, maxLength: 3 }), (g, pairs) => {
+      fc.property(vec, fc.array(pair, { minLength: 0, maxLength: 3 }), (g, pairs) => {
         // keep only pairs with sᵀy clearly positive, as lbfgsStep does
         const ok = pairs.filter(([s, y]) => s.reduce((a, si, i) => a + si * y[i]!, 0) > 0.1)
+        if (ok.length > 0) withPairs++
         const toP = (v: number[]): Params => ({ v: T.of(v) })
         const d = direction(toP(g), ok.map(([s]) => toP(s)), ok.map(([, y]) => toP(y)))
         // H₀ = γI, then H ← (I − ρsyᵀ) H (I − ρysᵀ) + ρssᵀ for each pair, oldest first
@@ -80,13 +84,16 @@ describe('lbfgs', () => {
           const rho = 1 / dot(s, y)
           const A = [0, 1, 2].map((i) => [0, 1, 2].map((j) => (i === j ? 1 : 0) - rho * s[i]! * y[j]!))
           const AH = A.map((row) => [0, 1, 2].map((j) => dot(row, H.map((r) => r[j]!))))
-          H = AH.map((row, i) => [0, 1, 2].map((j) => dot(row, A.map((r) => r[j]!)) + rho * s[i]! * s[j]!))
+          // (A·H·Aᵀ)ᵢⱼ = Σₖ (A·H)ᵢₖ·Aⱼₖ: row j of A is column j of Aᵀ
+          H = AH.map((row, i) => [0, 1, 2].map((j) => dot(row, A[j]!) + rho * s[i]! * s[j]!))
         }
         const expected = H.map((row) => -dot(row, g))
         expected.forEach((e, i) => expect(Math.abs(d['v']!.data[i]! - e)).toBeLessThan(1e-9 * (1 + Math.abs(e))))
       }),
       { numRuns: 200 },
     )
+    // the recursion is exercised with curvature pairs, not only as d = −g
+    expect(withPairs).toBeGreaterThan(50)
   })
 
   it('is deterministic and pure', () => {
