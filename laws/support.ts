@@ -103,4 +103,7 @@ export function closeTo(what: string, l: Tensor, r: Tensor, scale: Tensor, tol: 
   return undefined
 }
 
+/** Every element's scale is the tensor's largest |element| (a norm-wise comparison). */
+export const normScale = (x: Tensor): Tensor => T.fill(x.shape as Concrete, x.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0))
+
 export const absSum = (x: Tensor, y: Tensor) => T.zipWith(x, y, (p, q) => Math.abs(p) + Math.abs(q))
