@@ -3,12 +3,9 @@
  * same initial weights on the same batches (SGD), timed in Python around zero_grad, forward,
  * backward and step; skipped with a note when no Python has torch (torch.ts).
  */
-import { torchScript, type TorchResult } from './torch.js'
+import { bytes32, f32, torchScript, type TorchResult } from './torch.js'
 import type { Batch } from '../common.js'
 import type { ConvParam } from '../convnet.js'
-
-const f32 = (xs: ArrayLike<number>): Buffer => Buffer.from(Float32Array.from(xs).buffer)
-const bytes32 = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
 
 export function torchConv(init: Record<ConvParam, Float64Array>, lr: number, train: readonly Batch[], test: Batch, steps: number, warm: number, threads: number): TorchResult {
   const files: Record<string, Buffer> = {

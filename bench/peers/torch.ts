@@ -39,8 +39,10 @@ export interface TorchResult {
   readonly steps_timed: number
 }
 
-const f32 = (xs: ArrayLike<number>): Buffer => Buffer.from(Float32Array.from(xs).buffer)
-const bytes32 = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
+/** Numbers as the float32 little-endian bytes the torch scripts read. */
+export const f32 = (xs: ArrayLike<number>): Buffer => Buffer.from(Float32Array.from(xs).buffer)
+/** A float32 array's own bytes, without a copy. */
+export const bytes32 = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
 
 /**
  * Runs one of bench/peers' torch scripts on a temp folder holding spec.json and the given

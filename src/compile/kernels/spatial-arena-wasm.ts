@@ -171,6 +171,17 @@ const GEMM = 1, IM2COL = 4, COL2IM = 5
 /** The dims as arguments of im2col/col2im. */
 const dimArgs = (l: Record<string, number>): Code => dims.map((d) => get(l[d]!))
 
+/** K = C·KH·KW (a column matrix's rows) and PP = OH·OW (its columns) into locals K and PP. */
+const sizes = (l: Record<string, number>): Code => [
+  get(l['C']!), get(l['KH']!), op.mul, get(l['KW']!), op.mul, set(l['K']!),
+  get(l['OH']!), get(l['OW']!), op.mul, set(l['PP']!),
+]
+
+/** The byte address of image n of the [N, C, H, W] tensor at local `base`. */
+const imageAt = (l: Record<string, number>, base: string, E: number): Code => [
+  get(l[base]!), get(l['n']!), get(l['C']!), op.mul, get(l['H']!), op.mul, get(l['W']!), op.mul, i32(E), op.mul, op.add,
+]
+
 /**
  * convFwd(x, w, y, n0, n1, F, dims…, col, colStep, s): image n's column matrix at col + n·colStep
  * (colStep 0: one scratch for every image; K·P·E: every image's kept for the filter gradient).
@@ -179,11 +190,10 @@ function convFwd(E: number): Func {
   return func('convFwd', ['X', 'WT', 'Y', 'N0', 'N1', 'F', ...dims, 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'CN'], (l) => {
     const g = (n: string) => get(l[n]!)
     return [
-      g('C'), g('KH'), op.mul, g('KW'), op.mul, set(l['K']!),
-      g('OH'), g('OW'), op.mul, set(l['PP']!),
+      sizes(l),
       forRange(l['n']!, g('N0'), g('N1'), i32(1), [
         g('COL'), g('n'), g('CSTEP'), op.mul, op.add, set(l['CN']!),
-        g('X'), g('n'), g('C'), op.mul, g('H'), op.mul, g('W'), op.mul, i32(E), op.mul, op.add,
+        imageAt(l, 'X', E),
         dimArgs(l), i32(0), g('K'), g('CN'), call(IM2COL),
         g('WT'), i32(0), g('CN'), i32(0),
         g('Y'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add,
@@ -198,13 +208,12 @@ function convBI(E: number): Func {
   return func('convBI', ['G', 'WT', 'DX', 'N0', 'N1', 'F', ...dims, 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'IMG'], (l) => {
     const g = (n: string) => get(l[n]!)
     return [
-      g('C'), g('KH'), op.mul, g('KW'), op.mul, set(l['K']!),
-      g('OH'), g('OW'), op.mul, set(l['PP']!),
+      sizes(l),
       forRange(l['n']!, g('N0'), g('N1'), i32(1), [
         g('WT'), i32(1),
         g('G'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add, i32(0),
         g('COL'), g('K'), g('PP'), g('F'), i32(0), i32(0), g('K'), i32(0), g('PP'), g('S'), call(GEMM),
-        g('DX'), g('n'), g('C'), op.mul, g('H'), op.mul, g('W'), op.mul, i32(E), op.mul, op.add, tee(l['IMG']!),
+        imageAt(l, 'DX', E), tee(l['IMG']!),
         i32(0), g('C'), g('H'), op.mul, g('W'), op.mul, i32(E), op.mul, memFill,
         g('COL'), dimArgs(l), g('IMG'), call(COL2IM),
       ]),
@@ -221,12 +230,11 @@ function convBF(E: number): Func {
   return func('convBF', ['X', 'G', 'DW', 'NN', 'F', ...dims, 'K0', 'K1', 'BUILD', 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'CN'], (l) => {
     const g = (n: string) => get(l[n]!)
     return [
-      g('C'), g('KH'), op.mul, g('KW'), op.mul, set(l['K']!),
-      g('OH'), g('OW'), op.mul, set(l['PP']!),
+      sizes(l),
       forRange(l['n']!, i32(0), g('NN'), i32(1), [
         g('COL'), g('n'), g('CSTEP'), op.mul, op.add, set(l['CN']!),
         ifThen(g('BUILD'), [
-          g('X'), g('n'), g('C'), op.mul, g('H'), op.mul, g('W'), op.mul, i32(E), op.mul, op.add,
+          imageAt(l, 'X', E),
           dimArgs(l), g('K0'), g('K1'), g('CN'), call(IM2COL),
         ]),
         g('G'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add, i32(0),
