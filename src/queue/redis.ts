@@ -6,6 +6,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { Redis, type RedisOptions } from 'ioredis'
+import { quote } from '../core/codecs.js'
 
 export interface RedisTarget {
   readonly host: string
@@ -19,7 +20,9 @@ export interface RedisTarget {
 
 /** Parses a redis:// URL; Left is one line naming what is wrong. */
 export function parseRedisUrl(s: string): Either<string, RedisTarget> {
-  const bad = (why: string) => E.left(`--queue: ${why}, got '${s}' (expected redis://host[:port][/db], e.g. redis://127.0.0.1:6379/0)`)
+  // the URL as given, its password masked and at most 60 characters (quote escapes the rest)
+  const shown = quote(s.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@'), 60)
+  const bad = (why: string) => E.left(`--queue: ${why}, got ${shown} (expected redis://host[:port][/db], e.g. redis://127.0.0.1:6379/0)`)
   let u: URL
   try {
     u = new URL(s)
