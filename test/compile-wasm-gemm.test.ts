@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { Worker } from 'node:worker_threads'
 import { gemmModule, gemmRunner, gemmScratch, maxPages, type Dtype } from '../src/compile/kernels/gemm-run.js'
 import { webThreadPool, type WorkerLike } from '../src/web/threads.js'
-import { splitRange } from '../src/compile/threads.js'
+import { MAX_THREADS, poolSize, splitRange } from '../src/compile/threads.js'
 import { threadPool } from '../src/node/threads.js'
 
 const pool = threadPool(2)
@@ -137,6 +137,14 @@ describe('the Web Worker pool (symgrad/web), driven by worker_threads standing i
     } finally {
       await web.close()
     }
+  })
+
+  it('pool sizes: a whole number in 1 … 64; NaN, ±∞, a string or undefined (navigator.hardwareConcurrency in some browsers) run alone', async () => {
+    expect([2, 2.9, 0, -3, 1e9].map(poolSize)).toEqual([2, 2, 1, 1, MAX_THREADS])
+    expect([NaN, Infinity, -Infinity, '4' as unknown as number, undefined as unknown as number].map(poolSize)).toEqual([1, 1, 1, 1, 1])
+    const pool = threadPool(NaN)
+    expect(pool.threads).toBe(1)
+    await pool.close()
   })
 
   it('a pool whose workers cannot be created runs alone: ready settles with 1, products keep their bits', async () => {

@@ -169,3 +169,15 @@ export function runParts(
   const failed = Atomics.load(ctl, CTL.failed)
   if (failed !== 0) throw new SymgradError('value', `thread pool: kernel '${fn}' failed on worker ${failed}`)
 }
+
+/** Most threads a pool takes. */
+export const MAX_THREADS = 64
+
+/**
+ * The threads a pool of `threads` has, this one included: a whole number in 1 … MAX_THREADS; at most
+ * 1 runs alone, and so does anything that is not a finite number (`navigator.hardwareConcurrency`
+ * where a browser leaves it undefined).
+ */
+export function poolSize(threads: number): number {
+  return typeof threads === 'number' && Number.isFinite(threads) ? Math.max(1, Math.min(MAX_THREADS, Math.floor(threads))) : 1
+}

@@ -10,7 +10,7 @@
  *   await pool.close()
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
-import { CTL, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
+import { CTL, poolSize, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
 
 const workerSource = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads')
@@ -20,7 +20,7 @@ workerLoop(workerData.ctl, workerData.self, () => receiveMessageOnPort(workerDat
 
 /** A pool of `threads` threads in all (this one included); `threads` ≤ 1 gives a pool that runs alone. */
 export function threadPool(threads: number): ThreadPool {
-  const n = Math.max(1, Math.min(64, Math.floor(threads)))
+  const n = poolSize(threads)
   const ctl = new Int32Array(new SharedArrayBuffer(CTL.size * 4))
   const ports: MessagePort[] = []
   const workers: Worker[] = []

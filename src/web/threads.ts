@@ -20,7 +20,7 @@
  *   await pool.ready                   // the number of threads that take part
  *   const f = compile(outs, { dtype: 'float32', threads: pool })
  */
-import { CTL, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
+import { CTL, poolSize, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
 
 /** The part of the Web Worker interface the pool uses. */
 export interface WorkerLike {
@@ -80,7 +80,7 @@ const attachTimeoutMs = 10_000
  */
 export function webThreadPool(threads: number, spawn: (source: string) => WorkerLike = blobWorker): WebThreadPool {
   const shared = typeof SharedArrayBuffer !== 'undefined'
-  const n = shared ? Math.max(1, Math.min(64, Math.floor(threads))) : 1
+  const n = shared ? poolSize(threads) : 1
   const ctl = shared ? new Int32Array(new SharedArrayBuffer(CTL.size * 4)) : new Int32Array(CTL.size)
   const workers: WorkerLike[] = []
   const known = new Map<WebAssembly.Memory, number>()
