@@ -156,13 +156,19 @@ let nextTensorId = 1
 const opIds = new WeakMap<OpDef, number>()
 let nextOpId = 1
 
-function stableJson(v: AttrValue | Attrs): string {
+/**
+ * The interning key of an attribute value: one spelling per value as `Object.is` sees it. Numbers
+ * are not written by JSON.stringify, which prints NaN, +∞ and −∞ all as `null` and −0 as `0`
+ * (so `max(x, −∞)` and `max(x, ∞)` would become one node); every NaN payload is one NaN.
+ */
+export function attrKey(v: AttrValue | Attrs): string {
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v)
   if (v === null || typeof v !== 'object') return JSON.stringify(v)
-  if (Array.isArray(v)) return `[${v.map((x) => stableJson(x as AttrValue)).join(',')}]`
+  if (Array.isArray(v)) return `[${v.map((x) => attrKey(x as AttrValue)).join(',')}]`
   const rec = v as Attrs
   return `{${Object.keys(rec)
     .sort()
-    .map((k) => `${JSON.stringify(k)}:${stableJson(rec[k]!)}`)
+    .map((k) => `${JSON.stringify(k)}:${attrKey(rec[k]!)}`)
     .join(',')}}`
 }
 
@@ -184,7 +190,7 @@ export function apply(op: OpDef, args: readonly Expr[], attrs: Attrs = {}, value
   }
   let o = opIds.get(op)
   if (o === undefined) opIds.set(op, (o = nextOpId++))
-  const key = `${op.name}@${o}(${args.map((a) => a.id).join(',')})${stableJson(attrs)}${S.show(shape)}${tag}`
+  const key = `${op.name}@${o}(${args.map((a) => a.id).join(',')})${attrKey(attrs)}${S.show(shape)}${tag}`
   const hit = table.get(key)?.deref()
   if (hit !== undefined) return hit
   const node: Expr = Object.freeze({
