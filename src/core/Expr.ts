@@ -10,7 +10,7 @@
 import type { Concrete, DimEnv, Shape } from './Shape.js'
 import * as S from './Shape.js'
 import type { Tensor } from './Tensor.js'
-import { ShapeError } from './errors.js'
+import { ShapeError, SymgradError } from './errors.js'
 
 export type AttrValue = number | string | boolean | null | readonly AttrValue[]
 export type Attrs = Readonly<Record<string, AttrValue>>
@@ -181,9 +181,17 @@ export function apply(op: OpDef, args: readonly Expr[], attrs: Attrs = {}, value
     throw new ShapeError(`${op.name}: expected ${op.arity} argument(s), got ${args.length}`)
   const bad = op.attrs.check(attrs)
   if (bad !== undefined) throw new ShapeError(`${op.name}: ${bad}`)
-  const shape = Object.freeze(op.shape(args.map((a) => a.shape), attrs).slice())
+  const ruled: unknown = op.shape(args.map((a) => a.shape), attrs)
+  const badShape = S.shapeProblem(ruled, true)
+  if (badShape !== undefined) throw new ShapeError(`${op.name}: its shape rule gave ${badShape}`)
+  const shape = Object.freeze((ruled as Shape).slice())
   let tag = ''
   if (value !== undefined) {
+    const v: unknown = value
+    if (v === null || typeof v !== 'object' || !(value.data instanceof Float64Array) || !Array.isArray(value.shape))
+      throw new ShapeError(`${op.name}: its value must be a tensor (shape and Float64Array data)`)
+    if (!S.equal(value.shape, shape) || value.data.length !== S.size(value.shape as S.Concrete))
+      throw new ShapeError(`${op.name}: a value of shape ${S.show(value.shape)} holding ${value.data.length} numbers for the shape ${S.show(shape)} (${S.isConcrete(shape) ? `${S.size(shape)} numbers` : 'not concrete'})`)
     let t = tensorIds.get(value)
     if (t === undefined) tensorIds.set(value, (t = nextTensorId++))
     tag = `#${t}`
@@ -204,6 +212,23 @@ export function apply(op: OpDef, args: readonly Expr[], attrs: Attrs = {}, value
   table.set(key, new WeakRef(node))
   registry.register(node, key)
   return node
+}
+
+/**
+ * `op.eval` with its result checked against the shape rule, the one place every evaluator calls
+ * an op through (interpreter, program interpreter, compiled eval calls, constant folding): a
+ * result that is not a tensor of `ctx.outShape` (a user op returning the wrong number of values)
+ * is a SymgradError naming the op, expected and actual, wherever it runs.
+ */
+export function evalOp(op: OpDef, args: readonly Tensor[], ctx: EvalCtx): Tensor {
+  const r: unknown = op.eval(args, ctx)
+  const want = S.show(ctx.outShape)
+  if (r === null || typeof r !== 'object' || !((r as Tensor).data instanceof Float64Array) || !Array.isArray((r as Tensor).shape))
+    throw new SymgradError('value', `${op.name}: eval returned ${r === null ? 'null' : typeof r === 'object' ? 'an object that is not a tensor (shape and Float64Array data)' : typeof r}, expected a tensor of shape ${want}`)
+  const t = r as Tensor
+  if (t.data.length !== S.size(ctx.outShape)) throw new SymgradError('value', `${op.name}: eval returned ${t.data.length} values, its shape rule says ${want} (${S.size(ctx.outShape)} values)`)
+  if (!S.equal(t.shape, ctx.outShape)) throw new SymgradError('value', `${op.name}: eval returned a tensor of shape ${S.show(t.shape)}, its shape rule says ${want}`)
+  return t
 }
 
 /**

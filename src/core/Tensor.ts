@@ -13,11 +13,10 @@ export interface Tensor {
 export type Nested = number | readonly Nested[]
 
 export function make(shape: S.Concrete, data: Float64Array | readonly number[]): Tensor {
+  S.checkShape(shape, 'Tensor.make', false)
   const n = S.size(shape)
   if (data.length !== n)
     throw new ShapeError(`Tensor.make: shape ${S.show(shape)} needs ${n} values, got ${data.length}`)
-  for (const d of shape)
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`Tensor.make: bad dimension ${d} in ${S.show(shape)}`)
   return { shape: [...shape], data: data instanceof Float64Array ? data : Float64Array.from(data) }
 }
 
@@ -25,16 +24,21 @@ export function scalar(x: number): Tensor {
   return { shape: [], data: Float64Array.of(x) }
 }
 
-export function fill(shape: S.Concrete, value: number): Tensor {
+function filled(shape: S.Concrete, value: number, place: string): Tensor {
+  S.checkShape(shape, place, false)
   return { shape: [...shape], data: new Float64Array(S.size(shape)).fill(value) }
 }
 
+export function fill(shape: S.Concrete, value: number): Tensor {
+  return filled(shape, value, 'Tensor.fill')
+}
+
 export function zeros(shape: S.Concrete): Tensor {
-  return fill(shape, 0)
+  return filled(shape, 0, 'Tensor.zeros')
 }
 
 export function ones(shape: S.Concrete): Tensor {
-  return fill(shape, 1)
+  return filled(shape, 1, 'Tensor.ones')
 }
 
 /** Builds a tensor from nested arrays, e.g. `of([[1, 2], [3, 4]])`. */

@@ -5,7 +5,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Expr } from '../core/Expr.js'
-import { isBoundLeaf, topoSort } from '../core/Expr.js'
+import { evalOp, isBoundLeaf, topoSort } from '../core/Expr.js'
 import type { DimEnv } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
@@ -60,7 +60,8 @@ export function evaluateAll(roots: readonly Expr[], bindings: Bindings): E.Eithe
       )
     try {
       const outShape = S.resolve(n.shape, env)
-      const v = n.op.eval(
+      const v = evalOp(
+        n.op,
         n.args.map((a) => values.get(a.id)!),
         { node: n, attrs: n.attrs, outShape, env, binding },
       )
