@@ -10,6 +10,7 @@
 import type { Concrete, DimEnv, Shape } from './Shape.js'
 import * as S from './Shape.js'
 import type { Tensor } from './Tensor.js'
+import { tensorProblem } from './Tensor.js'
 import { ShapeError, SymgradError } from './errors.js'
 
 export type AttrValue = number | string | boolean | null | readonly AttrValue[]
@@ -187,11 +188,9 @@ export function apply(op: OpDef, args: readonly Expr[], attrs: Attrs = {}, value
   const shape = Object.freeze((ruled as Shape).slice())
   let tag = ''
   if (value !== undefined) {
-    const v: unknown = value
-    if (v === null || typeof v !== 'object' || !(value.data instanceof Float64Array) || !Array.isArray(value.shape))
-      throw new ShapeError(`${op.name}: its value must be a tensor (shape and Float64Array data)`)
-    if (!S.equal(value.shape, shape) || value.data.length !== S.size(value.shape as S.Concrete))
-      throw new ShapeError(`${op.name}: a value of shape ${S.show(value.shape)} holding ${value.data.length} numbers for the shape ${S.show(shape)} (${S.isConcrete(shape) ? `${S.size(shape)} numbers` : 'not concrete'})`)
+    const bad = tensorProblem(value)
+    if (bad !== undefined) throw new ShapeError(`${op.name}: its value is not a tensor: ${bad}`)
+    if (!S.equal(value.shape, shape)) throw new ShapeError(`${op.name}: a value of shape ${S.show(value.shape)} for the shape ${S.show(shape)}`)
     let t = tensorIds.get(value)
     if (t === undefined) tensorIds.set(value, (t = nextTensorId++))
     tag = `#${t}`
@@ -223,8 +222,8 @@ export function apply(op: OpDef, args: readonly Expr[], attrs: Attrs = {}, value
 export function evalOp(op: OpDef, args: readonly Tensor[], ctx: EvalCtx): Tensor {
   const r: unknown = op.eval(args, ctx)
   const want = S.show(ctx.outShape)
-  if (r === null || typeof r !== 'object' || !((r as Tensor).data instanceof Float64Array) || !Array.isArray((r as Tensor).shape))
-    throw new SymgradError('value', `${op.name}: eval returned ${r === null ? 'null' : typeof r === 'object' ? 'an object that is not a tensor (shape and Float64Array data)' : typeof r}, expected a tensor of shape ${want}`)
+  const bad = tensorProblem(r)
+  if (bad !== undefined) throw new SymgradError('value', `${op.name}: eval returned no tensor of shape ${want}: ${bad}`)
   const t = r as Tensor
   if (t.data.length !== S.size(ctx.outShape)) throw new SymgradError('value', `${op.name}: eval returned ${t.data.length} values, its shape rule says ${want} (${S.size(ctx.outShape)} values)`)
   if (!S.equal(t.shape, ctx.outShape)) throw new SymgradError('value', `${op.name}: eval returned a tensor of shape ${S.show(t.shape)}, its shape rule says ${want}`)

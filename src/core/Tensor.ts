@@ -12,6 +12,24 @@ export interface Tensor {
 
 export type Nested = number | readonly Nested[]
 
+/**
+ * Why `u` is not a tensor, or undefined: an object whose `shape` is a concrete shape and whose `data`
+ * is a Float64Array (or, with `float32`, also a Float32Array: a float32 function's kept values)
+ * holding exactly the shape's number of values. The one check behind bindings, tensor constants and
+ * what an op's eval returns.
+ */
+export function tensorProblem(u: unknown, float32 = false): string | undefined {
+  if (u === null || typeof u !== 'object' || Array.isArray(u)) return `expected a tensor { shape, data }, got ${u === null ? 'null' : Array.isArray(u) ? 'a list' : typeof u}`
+  const { shape, data } = u as { shape?: unknown; data?: unknown }
+  const bad = S.shapeProblem(shape, false)
+  if (bad !== undefined) return `its shape: ${bad}`
+  if (!(data instanceof Float64Array || (float32 && data instanceof Float32Array)))
+    return `its data must be a Float64Array${float32 ? ' or Float32Array' : ''}, got ${data === null ? 'null' : Array.isArray(data) ? 'a list' : typeof data === 'object' ? (data as object).constructor?.name ?? 'an object' : typeof data}`
+  const n = S.size(shape as S.Concrete)
+  if (data.length !== n) return `its data holds ${data.length} numbers, its shape ${S.show(shape as S.Concrete)} needs ${n}`
+  return undefined
+}
+
 export function make(shape: S.Concrete, data: Float64Array | readonly number[]): Tensor {
   S.checkShape(shape, 'Tensor.make', false)
   const n = S.size(shape)
