@@ -34,6 +34,7 @@ import type { GradientTransformation, PlainState } from '../optim/GradientTransf
 import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import type { TrainState } from '../train/TrainState.js'
+import { quoteName } from '../core/codecs.js'
 import { AnyNumber, decodeWith, describe, FiniteTensorC, listOf, NonNegativeInt, NumBox, oneOf, recordOf, struct, TensorC, Uint32 } from './codecs.js'
 import { decodeRunConfig, encodeRunConfig } from './runConfig.js'
 import { buildOptimizer, defaultRunConfig, type RunConfig } from '../train/config.js'
@@ -178,12 +179,16 @@ const fail = (m: string): Either<SymgradError, never> => E.left(new SymgradError
 
 /** Left naming the first tensor whose name or shape differs from what the model needs. */
 function checkShapes(got: Readonly<Record<string, Tensor>>, want: Readonly<Record<string, readonly number[]>>, at: string): Either<SymgradError, true> {
-  for (const k of Object.keys(want)) {
-    const g = got[k]
-    if (g === undefined) return fail(`${at}: missing '${k}' (the model needs ${Sh.show(want[k]!)}; the checkpoint has ${Object.keys(got).join(', ') || 'none'})`)
-    if (!Sh.equal(g.shape, want[k]!)) return fail(`${at}['${k}']: expected shape ${Sh.show(want[k]!)} for this model, got ${Sh.show(g.shape)}`)
+  const names = (r: object) => {
+    const ks = Object.keys(r)
+    return ks.length === 0 ? 'none' : ks.length > 6 ? `${ks.slice(0, 6).map(quoteName).join(', ')}, … (${ks.length})` : ks.map(quoteName).join(', ')
   }
-  for (const k of Object.keys(got)) if (!Object.hasOwn(want, k)) return fail(`${at}: '${k}' is not a tensor of this model (it has ${Object.keys(want).join(', ') || 'none'})`)
+  for (const k of Object.keys(want)) {
+    const g = Object.hasOwn(got, k) ? got[k] : undefined
+    if (g === undefined) return fail(`${at}: missing ${quoteName(k)} (the model needs ${Sh.show(want[k]!)}; the checkpoint has ${names(got)})`)
+    if (!Sh.equal(g.shape, want[k]!)) return fail(`${at}[${quoteName(k)}]: expected shape ${Sh.show(want[k]!)} for this model, got ${Sh.show(g.shape)}`)
+  }
+  for (const k of Object.keys(got)) if (!Object.hasOwn(want, k)) return fail(`${at}: ${quoteName(k)} is not a tensor of this model (it has ${names(want)})`)
   return E.right(true)
 }
 
@@ -232,14 +237,15 @@ export function checkStructure(got: unknown, want: unknown, at: string, maxCount
 function checkFinite(p: Readonly<Record<string, Tensor>>, at: string): Either<SymgradError, true> {
   for (const [k, v] of Object.entries(p)) {
     const i = v.data.findIndex((x) => !Number.isFinite(x))
-    if (i >= 0) return E.left(new SymgradError('value', `refusing to save a checkpoint: ${at}['${k}'] holds ${v.data[i]} at flat index ${i} (the run diverged; keep the last good checkpoint)`))
+    if (i >= 0) return E.left(new SymgradError('value', `refusing to save a checkpoint: ${at}[${quoteName(k)}] holds ${v.data[i]} at flat index ${i} (the run diverged; keep the last good checkpoint)`))
   }
   return E.right(true)
 }
 
 /** The JSON document of a checkpoint; Left (nothing written) if a parameter is not finite. */
 export function encodeCheckpoint(c: Checkpoint): Either<SymgradError, unknown> {
-  for (const [p, at] of [[c.state.params, 'params'], [c.state.modelState, 'modelState'], ...(c.state.best ? [[c.state.best.params, 'best.params'] as const] : [])] as const) {
+  const best = c.state.best ? ([[c.state.best.params, 'best.params'], [c.state.best.modelState, 'best.modelState']] as const) : []
+  for (const [p, at] of [[c.state.params, 'params'], [c.state.modelState, 'modelState'], ...best] as const) {
     const r = checkFinite(p, at)
     if (E.isLeft(r)) return r
   }
@@ -288,7 +294,10 @@ export function decodeCheckpoint(u: unknown, o: DecodeCheckpointOptions = {}): E
   for (const [p, want, at] of [
     [state.params, model.right.paramShapes, `${root}.state.params`],
     [state.modelState, model.right.stateShapes, `${root}.state.modelState`],
-    ...(state.best ? [[state.best.params, model.right.paramShapes, `${root}.state.best.params`] as const] : []),
+    // the best state is restored in place of the last one (train --best, export): checked the same way
+    ...(state.best
+      ? ([[state.best.params, model.right.paramShapes, `${root}.state.best.params`], [state.best.modelState, model.right.stateShapes, `${root}.state.best.modelState`]] as const)
+      : []),
   ] as const) {
     const r = checkShapes(p, want, at)
     if (E.isLeft(r)) return r
