@@ -7,22 +7,14 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { runCli } from '../src/cli/main.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { quietly } from './support/quietCli.js'
 import { defaultRunConfig, modelFor } from '../src/train/config.js'
 
 const d = mkdtempSync(join(tmpdir(), 'symgrad-model-data-'))
 const f = (name: string) => join(d, name)
 afterAll(() => rmSync(d, { recursive: true, force: true }))
 
-const quietly = async (argv: string[]) => {
-  const q = vi.spyOn(console, 'log').mockImplementation(() => {})
-  try {
-    return await runCli(argv)
-  } finally {
-    q.mockRestore()
-  }
-}
 const csv = (features: number) => Array.from({ length: 40 }, (_, i) => [i % 2, ...Array.from({ length: features }, (_, j) => ((i * 7 + j * 3) % 11) / 11)].join(',')).join('\n')
 
 beforeAll(async () => {
