@@ -232,7 +232,7 @@ describe('silent loss and wrong results', () => {
       writeFileSync(f('.locked.json.lock'), `${sleeper.pid}\n`)
       expect(await quietly(['train', ...run, '--save', f('locked.json')])).toEqual({
         code: 2,
-        stderr: `symgrad: ${f('locked.json')} is being written by process ${sleeper.pid} (lock file ${f('.locked.json.lock')}); let that run finish, or save elsewhere\n`,
+        stderr: `symgrad: ${f('locked.json')} is being written by process ${sleeper.pid} (lock file ${f('.locked.json.lock')}); let that run finish, or write elsewhere\n`,
       })
     } finally {
       sleeper.kill()
