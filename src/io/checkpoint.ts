@@ -218,14 +218,14 @@ export function checkStructure(got: unknown, want: unknown, at: string, maxCount
     const g = got as Record<string, unknown>
     const w = want as Record<string, unknown>
     for (const k of Object.keys(w)) {
-      if (!Object.hasOwn(g, k)) return fail(`${at}: missing field '${k}'`)
-      const r = checkStructure(g[k], w[k], `${at}['${k}']`, maxCount)
+      if (!Object.hasOwn(g, k)) return fail(`${at}: missing field ${quoteName(k)}`)
+      const r = checkStructure(g[k], w[k], `${at}[${quoteName(k)}]`, maxCount)
       if (E.isLeft(r)) return r
       const n = g[k]
       if (k === 'count' && typeof n === 'number' && !(Number.isSafeInteger(n) && n >= 0 && (maxCount === undefined || n <= maxCount)))
         return fail(`${at}['count']: expected an integer in 0..${maxCount ?? '2^53'}, got ${n}`)
     }
-    for (const k of Object.keys(g)) if (!Object.hasOwn(w, k)) return fail(`${at}: unexpected field '${k}' for this optimizer`)
+    for (const k of Object.keys(g)) if (!Object.hasOwn(w, k)) return fail(`${at}: unexpected field ${quoteName(k)} for this optimizer`)
     return E.right(true)
   }
   if (typeof got !== typeof want) return fail(`${at}: expected a ${typeof want}, got ${describe(got)}`)

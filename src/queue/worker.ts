@@ -13,6 +13,7 @@ import { UnrecoverableError, Worker, type Job as BullJob } from 'bullmq'
 import * as E from 'fp-ts/lib/Either.js'
 import { Redis } from 'ioredis'
 import { decodeWith } from '../io/codecs.js'
+import { bareName } from '../core/codecs.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { startThread } from '../cli/pool.js'
 import { defaultRunConfig, type RunConfig } from '../train/config.js'
@@ -36,14 +37,14 @@ export interface RunningWorker {
 }
 
 function show(v: number | string): string {
-  return typeof v === 'string' ? v : Number.isInteger(v) ? String(v) : v.toPrecision(3)
+  return typeof v === 'string' ? bareName(v) : Number.isInteger(v) ? String(v) : v.toPrecision(3)
 }
 
 /** What a job trains, in one line. */
 export function describeJob(job: Job, c: RunConfig): string {
-  const run = `${c.epochs} epoch(s) on ${c.data}, seed ${c.seed}`
+  const run = `${c.epochs} epoch(s) on ${bareName(c.data)}, seed ${c.seed}`
   if (job.kind === 'member') return `ensemble member ${job.member}, mlp hidden [${c.hidden.join(', ')}], ${run}`
-  const pt = Object.keys(job.point).sort().map((k) => `${k} ${show(job.point[k]!)}`).join(', ')
+  const pt = Object.keys(job.point).sort().map((k) => `${bareName(k)} ${show(job.point[k]!)}`).join(', ')
   return `trial ${pt || '(base config)'}, ${run}`
 }
 
@@ -72,8 +73,9 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
     const config = decodeRunConfig(job.config, defaultRunConfig, 'job.config')
     if (E.isLeft(config)) throw new UnrecoverableError(config.left.message)
     const id = bull.id ?? '?'
+    const shown = bareName(id) // an id from Redis reaches the log only quoted when it is not a plain token
     const retry = bull.stalledCounter > 0 ? ` (again: its previous worker stopped answering ${bull.stalledCounter}×)` : ''
-    log(`${me}: ${id}: ${describeJob(job, config.right)}${retry}`)
+    log(`${me}: ${shown}: ${describeJob(job, config.right)}${retry}`)
     const req: ThreadRequest = job.kind === 'trial'
       ? { kind: 'trial', id, config: config.right, point: job.point, worker: me, ...(job.checkpoints !== undefined ? { checkpoints: job.checkpoints } : {}) }
       : { kind: 'member', id, config: config.right, member: job.member, worker: me }
@@ -88,11 +90,11 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
     if (job.kind === 'trial') {
       const r = out as TrialOut
       const what = r.error !== undefined ? `failed: ${r.error}` : `validation accuracy ${(r.score * 100).toFixed(1)}%, final loss ${r.finalLoss?.toFixed(4)}`
-      log(`${me}: ${id} done in ${r.seconds.toFixed(1)} s, ${r.epochs} epoch(s): ${what}${r.checkpoint !== undefined ? `, checkpoint ${r.checkpoint}` : ''}`)
+      log(`${me}: ${shown} done in ${r.seconds.toFixed(1)} s, ${r.epochs} epoch(s): ${what}${r.checkpoint !== undefined ? `, checkpoint ${r.checkpoint}` : ''}`)
       return TrialOutC.encode(r)
     }
     const r = out as MemberOut
-    log(`${me}: ${id} done in ${r.seconds.toFixed(1)} s: ${r.error !== undefined ? `failed: ${r.error}` : `test accuracy ${(r.accuracy * 100).toFixed(1)}%`}`)
+    log(`${me}: ${shown} done in ${r.seconds.toFixed(1)} s: ${r.error !== undefined ? `failed: ${r.error}` : `test accuracy ${(r.accuracy * 100).toFixed(1)}%`}`)
     return MemberOutC.encode(r)
   }
   // our own client, so that its 'end' (ioredis gave up reconnecting, about a minute) stops the worker
