@@ -26,7 +26,7 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   const base = configFromArgs(a, { ...defaultRunConfig, epochs: 1, shift: 0 })
   let space = defaultSpace
   const spaceFile = a.flags['space']
-  if (typeof spaceFile === 'string') space = orExit(E.chain((j: unknown) => inFile(spaceFile, decodeSpace(j)))(readJsonFile(spaceFile)))
+  if (typeof spaceFile === 'string') space = orExit(E.chain((j: unknown) => inFile(spaceFile, decodeSpace(j)))(readJsonFile(spaceFile, 'config')))
   const num = (k: string, d: number) => {
     const v = a.flags[k] ?? d
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ArgError(`search: --${k} must be a positive integer, got ${String(v)}`)
