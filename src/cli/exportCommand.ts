@@ -16,6 +16,7 @@ export function exportCommand(a: ParsedArgs): number {
   if (path === undefined) throw new ArgError('export: expected a checkpoint file (written by symgrad train --save), e.g. symgrad export --onnx model.onnx run.json')
   if (a.positional.length > 1) throw new ArgError(`export: expected one checkpoint file, got ${a.positional.length}`)
   const loaded = orExit(loadCheckpoint(path))
+  if (loaded.note !== undefined) console.error(`symgrad: note: ${path}: ${loaded.note}`)
   orExit(checkWritable(out))
   const r = modelToOnnx(loaded.model, loaded.state.params, loaded.state.modelState)
   if (E.isLeft(r)) return (console.error(`symgrad: ${path}: ${r.left.message}`), 1)

@@ -26,6 +26,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { SymgradError } from '../core/errors.js'
+import { isRecord, own, quote } from '../core/codecs.js'
 import * as Sh from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { Model, ModelSpec } from '../nn/model.js'
@@ -38,7 +39,7 @@ import { AnyNumber, decodeWith, describe, FiniteTensorC, listOf, NonNegativeInt,
 import { decodeRunConfig, encodeRunConfig } from './runConfig.js'
 import { buildOptimizer, defaultRunConfig, type RunConfig } from '../train/config.js'
 import { encodeNumber, encodeTensor } from './floats.js'
-import { diffSpecs, encodeSpec, formatDiff, ModelSpecC, modelSpecCodec, specFromJson } from './spec.js'
+import { checkLayerKinds, diffSpecs, encodeSpec, formatDiff, ModelSpecC, modelSpecCodec, specFromJson } from './spec.js'
 import { builtinLayers } from '../nn/builtinLayers.js'
 import type { LayerRegistry } from '../nn/LayerDef.js'
 
@@ -172,6 +173,17 @@ export interface Checkpoint {
 export interface Loaded extends Checkpoint {
   /** The model rebuilt from the spec. */
   readonly model: Model
+  /** One line to show whoever uses the model (a checkpoint from before preprocessing was a layer: its inputs need preprocessing by hand). */
+  readonly note?: string
+}
+
+/**
+ * The note of a checkpoint written before preprocessing became the model's first layer: its run
+ * names a preprocessing that none of its layers does, and its statistics are in no file.
+ */
+export function preprocessingNote(run: RunConfig | undefined, model: Model, root = 'checkpoint'): string | undefined {
+  if (run === undefined || run.preprocess === 'none' || model.layers.some((l) => l.def.fit !== undefined)) return undefined
+  return `${root}: written before preprocessing was a layer: its run preprocessed the data with ${run.preprocess} (fitted on the training split of ${quote(run.data)}), which its model does not hold, so its inputs must be preprocessed by hand the same way (retrain to get a model that takes raw inputs)`
 }
 
 const fail = (m: string): Either<SymgradError, never> => E.left(new SymgradError('decode', m))
@@ -273,6 +285,8 @@ export function decodeCheckpoint(u: unknown, o: DecodeCheckpointOptions = {}): E
   if (u.version !== CHECKPOINT_VERSION)
     return fail(`${root}.version: unknown checkpoint format version ${describe(u.version)} (this symgrad reads version ${CHECKPOINT_VERSION})`)
   const layers = o.layers ?? builtinLayers
+  const kinds = checkLayerKinds(isRecord(u) ? own(u, 'spec') : undefined, `${root}.spec`, layers)
+  if (E.isLeft(kinds)) return kinds
   const doc = decodeWith(layers === builtinLayers ? CheckpointC : checkpointCodec(layers), u, root)
   if (E.isLeft(doc)) return doc
   const spec = specFromJson(doc.right.spec, `${root}.spec`, layers)
@@ -302,7 +316,8 @@ export function decodeCheckpoint(u: unknown, o: DecodeCheckpointOptions = {}): E
     const r = checkStructure(state.optState, opt.init(state.params), `${root}.state.optState`, state.step + 1)
     if (E.isLeft(r)) return E.left(new SymgradError('decode', `${r.left.message} (the optimizer state does not fit the configured optimizer)`))
   }
-  return E.right({ spec: spec.right, ...(run ? { run } : {}), state, model: model.right })
+  const note = preprocessingNote(run, model.right, root)
+  return E.right({ spec: spec.right, ...(run ? { run } : {}), state, model: model.right, ...(note !== undefined ? { note } : {}) })
 }
 
 /** Checkpoint → JSON text (Left: refused, see encodeCheckpoint). */
