@@ -135,7 +135,7 @@ export async function main(argv: readonly string[], err: (line: string) => void 
       case 'search': return await searchCommand(parseArgs(rest, searchFlags, 'search'))
       case 'ensemble': return await ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
       case 'worker': return await workerCommand(parseArgs(rest, workerFlags, 'worker'))
-      case 'export': return exportCommand(parseArgs(rest, exportFlags, 'export', 1))
+      case 'export': return exportCommand(parseArgs(rest, exportFlags, 'export', 1), err)
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
       case 'explain': return await explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
       default: {
