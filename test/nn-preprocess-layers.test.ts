@@ -82,7 +82,7 @@ describe('preprocessing layers', () => {
     expect(Array.from(s0.modelState['std0.mean']!.data)).toEqual(Array.from(fitted.mean.data))
     expect(Array.from(s0.modelState['std0.std']!.data)).toEqual(Array.from(fitted.std.data))
     for (const dtype of ['float64', 'float32'] as const) {
-      const st = train(m, { train: { x, y: labels, classes: 3 } }, { ...cfg, dtype })
+      const st = train(m, { train: { name: 'rows', x, y: labels, classes: 3 } }, { ...cfg, dtype })
       expect(st.step).toBe(18)
       expect(st.params['dense0.W']).not.toEqual(s0.params['dense0.W'])
       expect(Object.keys(st.params)).not.toContain('std0.mean')
@@ -108,7 +108,7 @@ describe('preprocessing layers', () => {
     for (const layer of [standardize(), pcaWhiten(4)]) {
       const width = layer.kind === 'pcaWhiten' ? 4 : 6
       const m = fromLayers([layer, dense(width, 8), relu, dense(8, 3)], builtinLayers, 6)
-      const st = train(m, { train: { x, y: labels, classes: 3 } }, { optimizer: O.adam(0.05), epochs: 2, batchSize: 10, key: R.key(5), evalTrainSize: 0 })
+      const st = train(m, { train: { name: 'rows', x, y: labels, classes: 3 } }, { optimizer: O.adam(0.05), epochs: 2, batchSize: 10, key: R.key(5), evalTrainSize: 0 })
       const file = join(dir, `${layer.kind}.json`)
       right(saveCheckpoint(file, { spec: m.spec, state: st }))
       const back = right(loadCheckpoint(file))

@@ -12,21 +12,24 @@ import type { Tensor } from '../core/Tensor.js'
 import { ShapeError, SymgradError, orThrowing } from '../core/errors.js'
 import { evaluate } from '../eval/evaluate.js'
 import * as ops from '../ops/index.js'
-import { type Model, type State } from './model.js'
+import type { Model, State } from './model.js'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyModel = Model<any, any>
 import { leafOf } from './naming.js'
 
 /** The names of the layers whose state is fitted from data (in order). */
-export function fittedLayers(model: Model): readonly string[] {
+export function fittedLayers(model: AnyModel): readonly string[] {
   return model.layers.filter((l) => l.def.fit !== undefined).map((l) => l.spec.name)
 }
 
 /** `state` with every fitted layer's state fitted on the rows `x` [N, in] (a Left names the layer). */
-export function fitState(model: Model, params: Params, state: State, x: Tensor): Either<SymgradError, State> {
+export function fitState(model: AnyModel, params: Params, state: State, x: Tensor): Either<SymgradError, State> {
   if (x.shape.length !== 2 || x.shape[1] !== model.in)
     return E.left(new ShapeError(`fitState: expected training inputs of shape [N,${model.in}], got ${S.show(x.shape)}`))
   const out: Record<string, Tensor> = { ...state }
   const xi = ops.input('x', ['N', model.in])
-  let applied: ReturnType<Model['apply']> | undefined
+  let applied: ReturnType<AnyModel['apply']> | undefined
   for (let i = 0; i < model.layers.length; i++) {
     const l = model.layers[i]!
     if (l.def.fit === undefined) continue

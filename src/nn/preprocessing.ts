@@ -23,9 +23,9 @@ export const isFitted = (def: AnyLayerDef): boolean => def.fit !== undefined
  * their names, so their parameters keep theirs. Throws a ShapeError when the layer changes the
  * width the next layer expects (a pca in front of a dense layer of the raw width).
  */
-export function withPreprocessing(model: Model, layer: LayerSpec): Model {
+export function withPreprocessing<In extends number, Out extends number>(model: Model<In, Out>, layer: LayerSpec): Model<In, Out> {
   const first = model.layers[0]
   if (first !== undefined && isFitted(first.def))
     throw new ShapeError(`withPreprocessing: the model already starts with the ${first.spec.kind} layer '${first.spec.name}'`)
-  return fromLayers([layer, ...model.spec.layers], model.registry, model.in)
+  return fromLayers([layer, ...model.spec.layers], model.registry, model.in) as unknown as Model<In, Out>
 }
