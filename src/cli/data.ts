@@ -22,11 +22,17 @@ import { loadCifar, loadCsv, loadIdx } from '../io/files.js'
 import { loadBundledMnistSplits } from '../io/mnist.js'
 import { loadFashionMnist, loadMnistFull } from '../io/standardData.js'
 import type { RunConfig } from '../train/config.js'
+import type { PixelInput } from '../data/pixels.js'
 
 export interface LoadedData extends Splits {
   /** Per-example image shape [H, W, C] when the rows are images. */
   readonly image?: readonly [number, number, number]
+  /** How the rows were made from pixels (saved in checkpoints for `symgrad predict`), when they are images. */
+  readonly input?: PixelInput
 }
+
+/** Every image loader (data/idx.ts, cifar.ts, fashion.ts, the bundled digits) makes entries byte / 255. */
+const PIXEL_SCALE = 255
 
 /** Loaded once per process (several runs of a search share them). */
 const cache = new Map<string, Splits>()
@@ -68,5 +74,5 @@ export function loadData(c: Pick<RunConfig, 'data'>): E.Either<SymgradError, Loa
   const s = r.right
   const shape = Object.hasOwn(packaged, c.data) ? ([28, 28, 1] as const) : r.right.train.shape
   const image = shape !== undefined && shape.length === 3 ? ([shape[0]!, shape[1]!, shape[2]!] as const) : undefined
-  return E.right({ train: s.train, validation: s.validation, test: s.test, ...(image ? { image } : {}) })
+  return E.right({ train: s.train, validation: s.validation, test: s.test, ...(image ? { image, input: { image, scale: PIXEL_SCALE } } : {}) })
 }

@@ -85,7 +85,7 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   const release = typeof save === 'string' ? orExit(lockForWriting(save)) : () => {}
   try {
     const spec = buildModel(c, D.features(data.train), data.train.classes, data.image).spec
-    const write = (state: TrainState) => saveCheckpoint(save as string, { spec, run: c, state })
+    const write = (state: TrainState) => saveCheckpoint(save as string, { spec, run: c, state, ...(data.input ? { input: data.input } : {}) })
     const r = runTraining(c, {
       report,
       babysit: a.flags['no-babysit'] !== true,
