@@ -60,9 +60,9 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
     ? `mlp [${[D.features(tr), ...c.hidden, tr.classes].join(', ')}] ${c.activation ?? 'relu'}${c.batchNorm === true ? ' + batch norm' : ''}${c.keep < 1 ? ` + dropout (keep ${c.keep})` : ''}`
     : `${c.model} (${paramCount(model)} parameters)`
   const config = buildTrainConfig(c, D.size(tr), image)
-  const pre = model.layers[0] !== undefined && model.layers[0].def.fit !== undefined ? `${model.layers[0].spec.kind} as layer '${model.layers[0].spec.name}' (fitted on the training split), ` : 'no preprocessing, '
+  const pre = model.layers[0] !== undefined && model.layers[0].def.fit !== undefined ? `, preprocessing ${model.layers[0].spec.kind} (layer '${model.layers[0].spec.name}', fitted on the training split)` : ''
   log(`symgrad: ${c.data} (${D.size(tr)} train / ${D.size(validation)} validation / ${D.size(test)} test), ` +
-    `${pre}${arch}, ` +
+    `${arch}${pre}, ` +
     `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}${c.dtype === 'float32' ? ', float32' : ''}`)
   log(`optimizer: ${describeOptimizer(c)}`)
 
