@@ -168,8 +168,10 @@ export function readPng(path: string, input?: PixelInput): Either<SymgradError, 
 }
 
 /** The images of an IDX images file (plain or .gz) as 8-bit grey pixels, one DecodedImage each. */
-export function loadIdxImages(path: string): Either<SymgradError, readonly DecodedImage[]> {
-  const bytes = readBytes(path, idxSize(path, IMAGES_MAGIC))
+export function loadIdxImages(path: string, given?: Limits): Either<SymgradError, readonly DecodedImage[]> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
+  if (E.isLeft(limits)) return limits
+  const bytes = readBytes(path, idxSize(path, IMAGES_MAGIC, limits.right), limits.right)
   if (E.isLeft(bytes)) return bytes
   const im = parseIdx(bytes.right, path, IMAGES_MAGIC)
   if (E.isLeft(im)) return im
