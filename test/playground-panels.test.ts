@@ -94,7 +94,7 @@ describe('teaching panels (chromium, file://)', () => {
     }))
     expect(colours.length).toBe(3)
     for (const c of colours) expect(c).toBeGreaterThan(10)
-    await page.screenshot({ path: join(shots, 'warp.png'), fullPage: true })
+    await page.screenshot({ path: join(shots, 'space-warp.png'), fullPage: true })
     expect(errors).toEqual([])
   }, 90_000)
 
@@ -145,7 +145,7 @@ describe('teaching panels (chromium, file://)', () => {
     expect(nudged.map((l) => l.svm)).toEqual([nudged[0]!.svm, nudged[0]!.svm, nudged[0]!.svm])
     expect(nudged[1]!.softmaxTerms[0]).toBeLessThan(nudged[0]!.softmaxTerms[0]! - 1e-3)
     expect(nudged[2]!.softmaxTerms[0]).toBeLessThan(nudged[1]!.softmaxTerms[0]! - 1e-3)
-    await page.screenshot({ path: join(shots, 'svm.png'), fullPage: true })
+    await page.screenshot({ path: join(shots, 'svm-softmax.png'), fullPage: true })
     expect(errors).toEqual([])
   }, 60_000)
 
@@ -173,7 +173,7 @@ describe('teaching panels (chromium, file://)', () => {
     }
     // the NaN run stops on its non-finite step, as the library's loop does
     expect(await page.getAttribute('#gallery [data-run=nan]', 'data-status')).toBe('nonFinite')
-    await page.screenshot({ path: join(shots, 'gallery.png'), fullPage: true })
+    await page.screenshot({ path: join(shots, 'babysitting.png'), fullPage: true })
     expect(errors).toEqual([])
   }, 120_000)
 
@@ -219,7 +219,7 @@ describe('teaching panels (chromium, file://)', () => {
     await page.selectOption('#in-activation', 'tanh')
     await page.selectOption('#in-init', 'small')
     await compare('tanh', 'small', 1)
-    await page.screenshot({ path: join(shots, 'init.png'), fullPage: true })
+    await page.screenshot({ path: join(shots, 'initialization.png'), fullPage: true })
     expect(errors).toEqual([])
   }, 90_000)
 })
