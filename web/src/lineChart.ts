@@ -67,15 +67,24 @@ export function lineChart(c: HTMLCanvasElement, series: readonly Series[], o: Ch
   ctx.fillStyle = '#333'
   ctx.strokeStyle = '#e4e4e4'
   ctx.textAlign = 'right'
-  const yStep = log ? Math.max(1, Math.ceil((hi - lo) / 6)) : niceStep((hi - lo) / 4)
-  for (let v = Math.ceil(lo / yStep) * yStep; v <= hi + 1e-9; v += yStep) {
+  const tick = (v: number, text: string): void => {
     const y = H - m.b - ((v - lo) / (hi - lo)) * (H - m.t - m.b)
     ctx.beginPath()
     ctx.moveTo(m.l, y)
     ctx.lineTo(W - m.r, y)
     ctx.stroke()
-    const value = log ? 10 ** v : Number(v.toPrecision(12))
-    ctx.fillText(log ? `1e${v}` : (o.yTick ?? tickText)(value), m.l - 4, y + 4)
+    ctx.fillText(text, m.l - 4, y + 4)
+  }
+  if (log) {
+    // decades, and 2 and 5 within them when there are only one or two
+    const step = Math.max(1, Math.ceil((hi - lo) / 6))
+    for (let d = lo; d <= hi; d += step) {
+      tick(d, hi - lo <= 2 ? tickText(10 ** d) : `1e${d}`)
+      if (hi - lo <= 2 && d < hi) for (const k of [2, 5]) tick(d + Math.log10(k), tickText(k * 10 ** d))
+    }
+  } else {
+    const step = niceStep((hi - lo) / 4)
+    for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) tick(v, (o.yTick ?? tickText)(Number(v.toPrecision(12))))
   }
   ctx.textAlign = 'center'
   const xStep = niceStep((x1 - x0) / 5)

@@ -83,20 +83,22 @@ export function spaceWarpPanel(root: HTMLElement): void {
   const views = el('div', { class: 'row sw-views' })
   const lossC = el('canvas', { id: 'sw-loss', width: 320, height: 170 })
   root.append(
-    el('p', { class: 'lede' }, `A tanh network learns the library's spiral in this page (Adam, learning rate ${warpSpec.lr}, full batch). Each picture is the same grid over the input plane and the same points, as a layer sees them: the input, then each hidden layer's output. A 2-unit layer is drawn as it is (tanh keeps it in the square [−1, 1]²); a wider layer is shown on its first two principal components (PCA of the training points' activations, recomputed each frame). Training bends and folds the plane until, in the last hidden layer, a straight line — the output layer — separates the classes.`),
+    el('p', { class: 'lede' }, `A tanh network learns the library's spiral in this page (Adam, learning rate ${warpSpec.lr}, full batch). Each picture is the same grid over the input plane and the same points, as a layer sees them: the input, then each hidden layer's output. A 2-unit layer is drawn as it is (tanh keeps it in the square [−1, 1]²); a wider layer is shown on its first two principal components (PCA of the training points' activations, recomputed each frame). Training bends and folds the plane until, in the last hidden layer, straight lines — the output layer — separate the classes (shaded behind a 2-unit last layer; a projection of a wider one need not show them).`),
     el('div', { class: 'controls' }, el('label', {}, 'network ', arch), el('label', {}, 'data: spiral, ', classes), play, step, reset),
     status, views,
     el('figure', {}, lossC, el('figcaption', {}, 'training loss per step')),
   )
   let run = startWarp(settings())
   let running = false
+  /** Bumped at each start and restart, so a frame scheduled for an earlier loop does nothing. */
+  let loop = 0
   let shown: View[] = []
   function settings(): WarpSettings {
     return { architecture: arch.value as WarpArchitecture, classes: Number(classes.value) as 2 | 3 }
   }
   const layout = (): void => {
     const widths = warpArchitectures[settings().architecture]
-    const titles = ['input plane', ...widths.map((w, k) => `hidden layer ${k + 1}: ${w} tanh units${w === 2 ? '' : ', first two principal components'}`)]
+    const titles = ['input plane (shaded: the predicted class)', ...widths.map((w, k) => `hidden layer ${k + 1}: ${w} tanh units${w !== 2 ? ', first two principal components' : k === widths.length - 1 ? ' (shaded: the class the output layer gives each point of this square)' : ''}`)]
     shown = titles.map((t) => ({ canvas: el('canvas', { width: 300, height: 300, class: 'sw-view' }), caption: el('figcaption', {}, t) }))
     views.replaceChildren(...shown.map((v) => el('figure', {}, v.canvas, v.caption)))
   }
@@ -137,10 +139,10 @@ export function spaceWarpPanel(root: HTMLElement): void {
     root.dataset['probe'] = JSON.stringify(f.layers.map((l) => l.probe))
     root.dataset['settings'] = JSON.stringify(settings())
   }
-  const frame = (): void => {
-    if (!running) return
+  const frame = (id: number): void => {
+    if (!running || id !== loop) return
     draw(run.next(4))
-    requestAnimationFrame(frame)
+    requestAnimationFrame(() => frame(id))
   }
   const restart = (): void => {
     running = false
@@ -152,7 +154,8 @@ export function spaceWarpPanel(root: HTMLElement): void {
   play.addEventListener('click', () => {
     running = !running
     play.textContent = running ? 'Pause' : 'Train'
-    if (running) requestAnimationFrame(frame)
+    const id = ++loop
+    if (running) requestAnimationFrame(() => frame(id))
   })
   step.addEventListener('click', () => {
     running = false

@@ -95,7 +95,7 @@ export function svmSoftmaxPanel(root: HTMLElement): void {
     el('div', { class: 'row' },
       el('figure', {}, plane, el('figcaption', {}, 'shaded: the class with the highest score; lines: where each class’s score is 0, the arrow pointing to where it grows; drag a point to move it')),
       el('div', {}, weights, totals)),
-    el('h3', {}, 'Every example’s scores and loss terms'), examples,
+    el('h3', {}, 'Every example’s scores and loss terms'), el('div', { class: 'sv-scroll' }, examples),
     el('h3', {}, 'Nudge one correct-class score'),
     el('div', { class: 'controls' }, el('label', {}, 'add δ to the correct score of ', pick), el('label', {}, 'δ ', nudge), nudgeText),
     el('figure', {}, curve, el('figcaption', {}, 'the selected example’s two loss terms as its correct-class score moves by δ (dashed: the δ set)')),
