@@ -71,7 +71,7 @@ export const dataDefaults: Readonly<Record<string, Partial<RunConfig>>> = {
 export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig, perData = false): RunConfig {
   let c = base
   const file = a.flags['config']
-  const json = typeof file === 'string' ? orExit(readJsonFile(file)) : undefined
+  const json = typeof file === 'string' ? orExit(readJsonFile(file, 'config')) : undefined
   if (perData) {
     const fromFile = typeof json === 'object' && json !== null && Object.hasOwn(json, 'data') ? (json as { data: unknown }).data : undefined
     const data = a.flags['data'] ?? fromFile ?? base.data
