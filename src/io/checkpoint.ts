@@ -36,7 +36,7 @@ import type { GradientTransformation, PlainState } from '../optim/GradientTransf
 import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import type { TrainState } from '../train/TrainState.js'
-import { quoteName } from '../core/codecs.js'
+import { bareName, quoteName } from '../core/codecs.js'
 import { AnyNumber, decodeWith, describe, FiniteTensorC, listOf, NonNegativeInt, NumBox, oneOf, PositiveInt, PositiveNumber, recordOf, struct, TensorC, Uint32 } from './codecs.js'
 import type { PixelInput } from '../data/pixels.js'
 import { decodeRunConfig, encodeRunConfig } from './runConfig.js'
@@ -217,7 +217,7 @@ const fail = (m: string): Either<SymgradError, never> => E.left(new SymgradError
 function checkShapes(got: Readonly<Record<string, Tensor>>, want: Readonly<Record<string, readonly number[]>>, at: string): Either<SymgradError, true> {
   const names = (r: object) => {
     const ks = Object.keys(r)
-    return ks.length === 0 ? 'none' : ks.length > 6 ? `${ks.slice(0, 6).map(quoteName).join(', ')}, … (${ks.length})` : ks.map(quoteName).join(', ')
+    return ks.length === 0 ? 'none' : ks.length > 6 ? `${ks.slice(0, 6).map(bareName).join(', ')}, … (${ks.length})` : ks.map(bareName).join(', ')
   }
   for (const k of Object.keys(want)) {
     const g = Object.hasOwn(got, k) ? got[k] : undefined
