@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkWritable, lockForWriting, writeFileAtomic } from '../src/io/atomic.js'
+import { writeBytes } from '../src/io/files.js'
 import { quietly } from './support/quietCli.js'
 
 const d = mkdtempSync(join(tmpdir(), 'symgrad-lock-'))
@@ -50,9 +51,9 @@ describe('every writer honours the lock of a running training', () => {
     expect(readFileSync(path, 'utf8')).toBe('held')
   }, 60_000)
 
-  it('the library: writeFileAtomic and checkWritable refuse, name the holder and write nothing', () => {
+  it('the library: writeFileAtomic, checkWritable and writeBytes refuse, name the holder and write nothing', () => {
     const path = held('lib.txt')
-    for (const r of [writeFileAtomic(path, 'new'), checkWritable(path)]) {
+    for (const r of [writeFileAtomic(path, 'new'), checkWritable(path), writeBytes(path, new Uint8Array(3))]) {
       expect(E.isLeft(r) && r.left.message).toBe(refusal('lib.txt').replace(/^symgrad: /, '').replace(/\n$/, ''))
     }
     expect(readFileSync(path, 'utf8')).toBe('held')
