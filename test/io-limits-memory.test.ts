@@ -51,6 +51,11 @@ describe('IDX: the header’s dimensions are checked against the memory limit be
     expect(m).toBe(`${f('bomb-images.gz')}: IDX data with dimensions 10000×300×300 (as float64) needs about 7.20 GB of memory, over the limit of 4294967296 (raise it with SYMGRAD_MAX_MEMORY_BYTES=<n>)`)
   })
 
+  it('a plain (not gzip) IDX file of 16 bytes claiming the same is refused from its header, before any array', () => {
+    writeFileSync(f('liar-images'), idx(2051, [10000, 300, 300], new Uint8Array(0)))
+    expect(msg(loadIdx(f('liar-images'), f('labels')))).toContain('IDX data with dimensions 10000×300×300 (as float64) needs about 7.20 GB of memory')
+  })
+
   it('a lowered memory limit through the Limits option: a real 100-image file is refused, and read when the limit allows it', () => {
     const images = idx(2051, [100, 28, 28], new Uint8Array(100 * 784).fill(7))
     writeFileSync(f('small-images.gz'), gzipSync(images))
@@ -125,6 +130,8 @@ describe('CSV: rows × columns × 8 and the class count are bounded before alloc
     ftruncateSync(fd, 540 * 2 ** 20)
     closeSync(fd)
     expect(msg(loadCsv(f('huge.csv')))).toBe(`${f('huge.csv')}: line 1: ${540 * 2 ** 20} bytes in one line, more than a line may hold (268435456)`)
+    // a JSON document that large (its limit raised) is one line too
+    expect(msg(readJsonFile(f('huge.csv'), 'checkpoint', { ...defaultLimits, checkpointBytes: 2 ** 30 }))).toMatch(/^.*huge\.csv: 566231040 bytes is more text than one string can hold \(\d+ characters\)/)
   }, 60_000)
 })
 

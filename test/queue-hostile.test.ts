@@ -88,6 +88,7 @@ beforeAll(async () => {
   const edited = trial({ learningRate: 0.02 })
   await add(jobId(edited), JobC.encode(edited), 'a waiting job edited in Redis', /does not match its id/)
   await raw.hset(key(jobId(edited)), 'data', JSON.stringify({ ...JobC.encode(edited), config: { ...JobC.encode(edited).config, learningRate: 0.9 } }))
+  await add('trial-2mb', { kind: 'trial', config: JobC.encode(ok).config, point: { x: 'a'.repeat(2 << 20) } }, 'data of 2 MB', /^the job's data in Redis is \d+ characters, over the limit of 1048576 for a job \(raise it with SYMGRAD_MAX_CONFIG_BYTES=<n>\)$/)
   const huge = trial({ hidden: [20000, 20000] })
   await add(jobId(huge), JobC.encode(huge), 'hidden [20000, 20000]', /^job\.config\.hidden: the model \[2, 20000, 20000, 3\] has 400140003 parameters, over the limit of 10000000/)
   const forever = trial({ epochs: 1e9 })
@@ -172,7 +173,7 @@ describe('a coordinator that re-checks what Redis says', () => {
     const db = 6
     const raw = new Redis({ host: '127.0.0.1', port: redis.port, db })
     const base = config()
-    const points = [{ learningRate: 0.011 }, { learningRate: 0.012 }, { learningRate: 0.013 }]
+    const points = [{ learningRate: 0.011 }, { learningRate: 0.012 }, { learningRate: 0.013 }, { learningRate: 0.014 }]
     const jobs = points.map((point): Job => {
       const c = decodeRunConfig(pointFields(point), base, 'trial')
       if (E.isLeft(c)) throw c.left
@@ -184,6 +185,7 @@ describe('a coordinator that re-checks what Redis says', () => {
     await forge(raw, ids[0]!, JSON.stringify(other), 'completed', forged(0))
     await forge(raw, ids[1]!, JSON.stringify(JobC.encode(jobs[1]!)), 'completed', JSON.stringify({ job: 'trial-0', score: 0.999, epochs: 1, seconds: 1, worker: 'nobody' }))
     await forge(raw, ids[2]!, '{"kind": "tri', 'failed', 'whatever')
+    await forge(raw, ids[3]!, JSON.stringify({ ...JobC.encode(jobs[3]!), pad: 'a'.repeat(2 << 20) }), 'completed', forged(3))
     raw.disconnect()
     const t0 = Date.now()
     const results = await queueTrials(target(db), base, points, { pollMs: 50 })
@@ -192,6 +194,7 @@ describe('a coordinator that re-checks what Redis says', () => {
       [NaN, 'job failed: refused: the job stored under this id holds other data (changed in Redis after it was enqueued)'],
       [NaN, 'job failed: refused: the result stored for this job does not name it (not written by a symgrad worker that ran this job)'],
       [NaN, "job failed: refused: the job's data in Redis is not JSON"],
+      [NaN, expect.stringMatching(/^job failed: refused: the job's data in Redis is \d+ bytes, over the limit of 1048576 for a job$/)],
     ])
   }, 60_000)
 
