@@ -34,6 +34,7 @@ const prefixed = <A>(path: string, r: E.Either<SymgradError, A>): A => orExit(E.
 function resume(path: string, a: ParsedArgs, warn: (line: string) => void): { c: RunConfig; data: LoadedData; from: TrainState } {
   const json = orExit(readJsonFile(path, 'checkpoint'))
   const first: Loaded = prefixed(path, decodeCheckpoint(json))
+  if (first.note !== undefined) throw new ArgError(`${path}: ${first.note}; it cannot be resumed as the same run`)
   if (first.run === undefined) throw new ArgError(`${path}: checkpoint.run: missing, expected the run config that symgrad train --save writes (this checkpoint cannot be resumed from the command line)`)
   const c = configFromArgs(a, first.run)
   const data = orExit(loadData(c))
@@ -85,7 +86,7 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   const release = typeof save === 'string' ? orExit(lockForWriting(save)) : () => {}
   try {
     const spec = model.spec
-    const write = (state: TrainState) => saveCheckpoint(save as string, { spec, run: c, state })
+    const write = (state: TrainState) => saveCheckpoint(save as string, { spec, run: c, state, ...(data.input ? { input: data.input } : {}) })
     const r = runTraining(c, {
       report,
       babysit: a.flags['no-babysit'] !== true,

@@ -12,15 +12,16 @@ import { SymgradError } from '../core/errors.js'
 import type { Dataset } from '../data/Dataset.js'
 import * as D from '../data/Dataset.js'
 import { quote } from './codecs.js'
+import { parseDecimal } from '../core/numbers.js'
 import { defaultLimits, within, withinMemory, type Limits } from './limits.js'
 
 const fail = (m: string): Either<SymgradError, never> => E.left(new SymgradError('decode', m))
 
+/** A field: a decimal number (core/numbers.ts: no hex, binary, octal or `_`) with spaces or tabs around it, or NaN/±Infinity written out. */
 function field(s: string): number | undefined {
-  const t = s.trim()
+  const t = s.replace(/^[ \t]+|[ \t]+$/g, '')
   if (t === 'NaN' || t === 'Infinity' || t === '-Infinity' || t === '+Infinity') return Number(t)
-  const v = Number(t)
-  return t === '' || Number.isNaN(v) ? undefined : v
+  return parseDecimal(t)
 }
 
 /** A dataset from CSV text (see fromCsvBytes). */

@@ -14,6 +14,10 @@ import type { Dataset } from '../data/Dataset.js'
 import { fromIdx, idxHeader, IMAGES_MAGIC, LABELS_MAGIC } from '../data/idx.js'
 import type { IdxOptions } from '../data/idx.js'
 import { fromCifar } from '../data/cifar.js'
+import { parseIdx } from '../data/idx.js'
+import { sizeMismatch, type DecodedImage, type PixelInput } from '../data/pixels.js'
+import { PNG } from 'pngjs'
+import { colorTypeName, pngHeader } from './png.js'
 import { readFileChecked, reason } from './atomic.js'
 import { fromCsvBytes } from './csv.js'
 import { limitsFromEnv, limitVars, withinMemory, type Limits } from './limits.js'
@@ -132,4 +136,46 @@ export function loadCsv(path: string, given?: Limits): Either<SymgradError, Data
   if (E.isLeft(limits)) return limits
   const bytes = readBytes(path, undefined, limits.right)
   return E.isLeft(bytes) ? bytes : fromCsvBytes(bytes.right, path, limits.right)
+}
+
+/**
+ * A PNG file as 8-bit RGBA pixels (pngjs). The header is checked before anything is decoded: a file
+ * that is not a PNG, more pixels than the file size limit allows (4 bytes each), a 16-bit PNG, or —
+ * with `input` — another size than the model's images (predict never resizes) is refused in one line.
+ */
+export function readPng(path: string, input?: PixelInput): Either<SymgradError, DecodedImage> {
+  const limits = currentLimits()
+  if (E.isLeft(limits)) return limits
+  const bytes = readFileChecked(path)
+  if (E.isLeft(bytes)) return bytes
+  const h = pngHeader(bytes.right, path, Math.floor(limits.right.fileBytes / 4))
+  if (E.isLeft(h)) return h
+  const { width, height, bitDepth, colorType } = h.right
+  const size = input === undefined ? undefined : sizeMismatch(width, height, input)
+  if (size !== undefined) return E.left(new SymgradError('value', `${path}: ${size}`))
+  if (bitDepth === 16) return E.left(new SymgradError('value', `${path}: a 16-bit PNG (${colorTypeName(colorType)}); predict reads 8-bit PNGs (save it with 8 bits per channel)`))
+  try {
+    const png = PNG.sync.read(Buffer.from(bytes.right.buffer, bytes.right.byteOffset, bytes.right.byteLength))
+    // pngjs gives RGBA; keep the channels the file has (grey 0, RGB 2, grey+alpha 4; palettes may hold alpha)
+    const keep = colorType === 0 ? [0] : colorType === 2 ? [0, 1, 2] : colorType === 4 ? [0, 3] : [0, 1, 2, 3]
+    const n = png.width * png.height
+    const data = new Uint8Array(n * keep.length)
+    for (let p = 0; p < n; p++) for (let j = 0; j < keep.length; j++) data[p * keep.length + j] = png.data[p * 4 + keep[j]!]!
+    return E.right({ width: png.width, height: png.height, channels: keep.length as 1 | 2 | 3 | 4, data, source: colorTypeName(colorType) })
+  } catch (e) {
+    return E.left(new SymgradError('decode', `${path}: truncated or damaged PNG (the decoder says: ${errorMessage(e)})`))
+  }
+}
+
+/** The images of an IDX images file (plain or .gz) as 8-bit grey pixels, one DecodedImage each. */
+export function loadIdxImages(path: string, given?: Limits): Either<SymgradError, readonly DecodedImage[]> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
+  if (E.isLeft(limits)) return limits
+  const bytes = readBytes(path, idxSize(path, IMAGES_MAGIC, limits.right), limits.right)
+  if (E.isLeft(bytes)) return bytes
+  const im = parseIdx(bytes.right, path, IMAGES_MAGIC)
+  if (E.isLeft(im)) return im
+  const [n, rows, cols] = im.right.dims as [number, number, number]
+  const per = rows * cols
+  return E.right(Array.from({ length: n }, (_, i) => ({ width: cols, height: rows, channels: 1 as const, data: im.right.data.subarray(i * per, (i + 1) * per), source: 'IDX grey' })))
 }

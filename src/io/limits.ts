@@ -32,6 +32,8 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
+import { parseDecimal } from '../core/numbers.js'
+import { quote } from '../core/codecs.js'
 
 export interface Limits {
   readonly parameters: number
@@ -78,8 +80,8 @@ export function limitsFromEnv(env: Readonly<Record<string, string | undefined>>)
   for (const k of Object.keys(limitVars) as (keyof Limits)[]) {
     const raw = Object.hasOwn(env, limitVars[k]) ? env[limitVars[k]] : undefined
     if (raw === undefined || raw === '') continue
-    const v = Number(raw)
-    if (!Number.isSafeInteger(v) || v < 1) return E.left(new SymgradError('value', `${limitVars[k]}: expected a positive integer, got ${JSON.stringify(raw.slice(0, 20))}`))
+    const v = parseDecimal(raw)
+    if (v === undefined || !Number.isSafeInteger(v) || v < 1) return E.left(new SymgradError('value', `${limitVars[k]}: expected a positive integer, got ${quote(raw, 20)}`))
     out[k] = v
   }
   return E.right(out as unknown as Limits)
