@@ -24,6 +24,7 @@ import { limitsFromEnv, limitVars, type Limits } from '../io/limits.js'
 import { JobC, jobId, MemberOutC, QUEUE_NAME, TrialOutC, type Job, type MemberOut, type TrialOut } from './jobs.js'
 import type { JobRules, ThreadReply, ThreadRequest } from './jobThread.js'
 import { connectionOptions, selectDatabase, type RedisTarget } from './redis.js'
+import { failUnreadableOptions, UNREADABLE_OPTIONS } from './unreadable.js'
 
 export interface WorkerOptions {
   /** How long a job stays locked without renewal before another worker may take it over (default 30 s). */
@@ -159,6 +160,11 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
   const stopped = new Promise<void>((resolve, reject) => ((stop = resolve), (fail = reject)))
   let lastError = ''
   const onError = (e: Error) => {
+    // a job whose options do not parse cannot be fetched: fail it rather than retry for ever
+    if (e.name === 'SyntaxError')
+      return void failUnreadableOptions(client, { keys: { active: w.keys['active']!, failed: w.keys['failed']! }, toKey: (k) => w.toKey(k) })
+        .then((ids) => ids.forEach((id) => log(`${me}: ${quote(id, 60)}: refused: ${UNREADABLE_OPTIONS}`)))
+        .catch(() => undefined)
     if (e.message !== lastError) log(`${me}: Redis at ${target.shown}: ${e.message} (retrying)`)
     lastError = e.message
   }
