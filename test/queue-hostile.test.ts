@@ -13,6 +13,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../src/cli/main.js'
+import { defaultLimits } from '../src/io/limits.js'
 import { decodeRunConfig } from '../src/io/runConfig.js'
 import { runJobs } from '../src/queue/gather.js'
 import { jobId, JobC, QUEUE_NAME, type Job } from '../src/queue/jobs.js'
@@ -177,7 +178,7 @@ describe('a coordinator that re-checks what Redis says', () => {
     const db = 6
     const raw = new Redis({ host: '127.0.0.1', port: redis.port, db })
     const base = config()
-    const points = [{ learningRate: 0.011 }, { learningRate: 0.012 }, { learningRate: 0.013 }, { learningRate: 0.014 }]
+    const points = [{ learningRate: 0.011 }, { learningRate: 0.012 }, { learningRate: 0.013 }, { learningRate: 0.014 }, { learningRate: 0.015 }]
     const jobs = points.map((point): Job => {
       const c = decodeRunConfig(pointFields(point), base, 'trial')
       if (E.isLeft(c)) throw c.left
@@ -190,15 +191,17 @@ describe('a coordinator that re-checks what Redis says', () => {
     await forge(raw, ids[1]!, JSON.stringify(JobC.encode(jobs[1]!)), 'completed', JSON.stringify({ job: 'trial-0', score: 0.999, epochs: 1, seconds: 1, worker: 'nobody' }))
     await forge(raw, ids[2]!, '{"kind": "tri', 'failed', 'whatever')
     await forge(raw, ids[3]!, JSON.stringify({ ...JobC.encode(jobs[3]!), pad: 'a'.repeat(2 << 20) }), 'completed', forged(3))
+    await forge(raw, ids[4]!, JSON.stringify(JobC.encode(jobs[4]!)), 'completed', JSON.stringify({ job: ids[4], score: 0.999, epochs: 1, seconds: 1, worker: 'x', pad: Array(300_000).fill(1) }))
     raw.disconnect()
     const t0 = Date.now()
-    const results = await queueTrials(target(db), base, points, { pollMs: 50 })
+    const results = await queueTrials(target(db), base, points, { pollMs: 50, limits: { ...defaultLimits, memoryBytes: 2 ** 23 } })
     expect(Date.now() - t0).toBeLessThan(10_000)
     expect(results.map((r) => [r.score, r.error])).toEqual([
       [NaN, 'job failed: refused: the job stored under this id holds other data (changed in Redis after it was enqueued)'],
       [NaN, 'job failed: refused: the result stored for this job does not name it (not written by a symgrad worker that ran this job)'],
       [NaN, "job failed: refused: the job's data in Redis is not JSON"],
       [NaN, expect.stringMatching(/^job failed: refused: the job's data in Redis is \d+ bytes, over the limit of 1048576 for a job$/)],
+      [NaN, expect.stringMatching(/^job failed: refused: the result of 600\d{3} bytes stored for this job needs about 9\.60 MB of memory, over the limit of 8388608 \(raise it with SYMGRAD_MAX_MEMORY_BYTES=<n>\)$/)],
     ])
   }, 60_000)
 

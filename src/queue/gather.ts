@@ -10,7 +10,7 @@ import { Redis } from 'ioredis'
 import { connectionOptions, selectDatabase, type RedisTarget } from './redis.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { decodeWith } from '../io/codecs.js'
-import { defaultLimits, type Limits } from '../io/limits.js'
+import { defaultLimits, withinMemory, type Limits } from '../io/limits.js'
 import { jobId, JobC, QUEUE_NAME, type Job } from './jobs.js'
 
 /** A job's outcome: the worker's return value, or why the job failed (its data was refused, its thread crashed, its workers kept dying). */
@@ -44,11 +44,16 @@ type Stored = { readonly data: unknown; readonly returnvalue: unknown; readonly 
 
 /**
  * A finished job as Redis holds it; undefined when gone. Data larger than a job can be (a run
- * config and a point: the config file limit) is not parsed, and data that is not JSON is told apart.
+ * config and a point: the config file limit) and a result too large to parse within the memory
+ * limit are not parsed, and data that is not JSON is told apart.
  */
-async function storedJob(queue: Queue, client: Redis, id: string, maxDataBytes: number): Promise<Stored | undefined> {
+async function storedJob(queue: Queue, client: Redis, id: string, limits: Limits): Promise<Stored | undefined> {
   const n = await client.hstrlen(queue.toKey(id), 'data')
-  if (n > maxDataBytes) return { unreadable: `the job's data in Redis is ${n} bytes, over the limit of ${maxDataBytes} for a job` }
+  if (n > limits.configBytes) return { unreadable: `the job's data in Redis is ${n} bytes, over the limit of ${limits.configBytes} for a job` }
+  // parsing JSON costs many times its length (about 16× for numbers): a result is read only when that fits the memory limit
+  const r = await client.hstrlen(queue.toKey(id), 'returnvalue')
+  const mem = withinMemory(limits, 16 * r, 'refused', `the result of ${r} bytes stored for this job`)
+  if (E.isLeft(mem)) return { unreadable: mem.left.message.replace(/^refused: /, '') }
   try {
     const job = await queue.getJob(id)
     return job === undefined ? undefined : { data: job.data as unknown, returnvalue: job.returnvalue as unknown, failedReason: job.failedReason ?? '' }
@@ -91,7 +96,7 @@ export async function runJobs(target: RedisTarget, jobs: readonly Job[], o: Gath
     }
     const settle = async (i: number, state: string): Promise<boolean> => {
       if (state !== 'completed' && state !== 'failed') return false
-      const stored = await storedJob(queue, client, ids[i]!, o.limits?.configBytes ?? defaultLimits.configBytes)
+      const stored = await storedJob(queue, client, ids[i]!, o.limits ?? defaultLimits)
       if (stored === undefined) return false
       const out: Outcome = verified(ids[i]!, state, stored)
       outcomes[i] = out
