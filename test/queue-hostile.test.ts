@@ -174,11 +174,11 @@ describe('a coordinator that re-checks what Redis says', () => {
     await raw.zadd(`bull:${QUEUE_NAME}:${state}`, now, id)
   }
 
-  it('an edited job, a forged result and data that is not JSON are refused rows, never results, and it does not wait for ever', async () => {
+  it('an edited job, forged or oversized results, data that is not JSON and a job delayed by hand are refused rows, never results, and it does not wait for ever', async () => {
     const db = 6
     const raw = new Redis({ host: '127.0.0.1', port: redis.port, db })
     const base = config()
-    const points = [{ learningRate: 0.011 }, { learningRate: 0.012 }, { learningRate: 0.013 }, { learningRate: 0.014 }, { learningRate: 0.015 }]
+    const points = [{ learningRate: 0.011 }, { learningRate: 0.012 }, { learningRate: 0.013 }, { learningRate: 0.014 }, { learningRate: 0.015 }, { learningRate: 0.016 }]
     const jobs = points.map((point): Job => {
       const c = decodeRunConfig(pointFields(point), base, 'trial')
       if (E.isLeft(c)) throw c.left
@@ -192,6 +192,9 @@ describe('a coordinator that re-checks what Redis says', () => {
     await forge(raw, ids[2]!, '{"kind": "tri', 'failed', 'whatever')
     await forge(raw, ids[3]!, JSON.stringify({ ...JobC.encode(jobs[3]!), pad: 'a'.repeat(2 << 20) }), 'completed', forged(3))
     await forge(raw, ids[4]!, JSON.stringify(JobC.encode(jobs[4]!)), 'completed', JSON.stringify({ job: ids[4], score: 0.999, epochs: 1, seconds: 1, worker: 'x', pad: Array(300_000).fill(1) }))
+    // a job moved to the delayed set for a thousand years
+    await raw.hset(key(ids[5]!), { name: 'trial', data: JSON.stringify(JobC.encode(jobs[5]!)), opts: '{}', timestamp: String(Date.now()), delay: String(3e13) })
+    await raw.zadd(`bull:${QUEUE_NAME}:delayed`, (Date.now() + 3e13) * 4096, ids[5]!)
     raw.disconnect()
     const t0 = Date.now()
     const results = await queueTrials(target(db), base, points, { pollMs: 50, limits: { ...defaultLimits, memoryBytes: 2 ** 23 } })
@@ -202,6 +205,7 @@ describe('a coordinator that re-checks what Redis says', () => {
       [NaN, "job failed: refused: the job's data in Redis is not JSON"],
       [NaN, expect.stringMatching(/^job failed: refused: the job's data in Redis is \d+ bytes, over the limit of 1048576 for a job$/)],
       [NaN, expect.stringMatching(/^job failed: refused: the result of 600\d{3} bytes stored for this job needs about 9\.60 MB of memory, over the limit of 8388608 \(raise it with SYMGRAD_MAX_MEMORY_BYTES=<n>\)$/)],
+      [NaN, 'job failed: refused: the job is delayed in Redis, which symgrad never asks for'],
     ])
   }, 60_000)
 

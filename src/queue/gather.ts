@@ -95,6 +95,13 @@ export async function runJobs(target: RedisTarget, jobs: readonly Job[], o: Gath
       await queue.addBulk(fresh.map((i) => ({ name: jobs[i]!.kind, data: JobC.encode(jobs[i]!), opts: { jobId: ids[i]!, attempts: 1, removeOnComplete: false, removeOnFail: false } })))
     }
     const settle = async (i: number, state: string): Promise<boolean> => {
+      if (state === 'delayed' || state === 'waiting-children') {
+        // symgrad never delays a job nor gives it children (no retries, no flows): a job in such a state was changed in Redis, and could wait for ever
+        const out: Outcome = { ok: false, reason: `refused: the job is ${state} in Redis, which symgrad never asks for` }
+        outcomes[i] = out
+        o.onOutcome?.(i, out)
+        return true
+      }
       if (state !== 'completed' && state !== 'failed') return false
       const stored = await storedJob(queue, client, ids[i]!, o.limits ?? defaultLimits)
       if (stored === undefined) return false
