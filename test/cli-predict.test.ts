@@ -63,6 +63,8 @@ describe('symgrad predict', () => {
     expect(c.state.modelState['center0.mean']!.shape).toEqual([784])
     expect(Object.keys(c.state.params)).not.toContain('center0.mean')
     expect(c.input).toEqual({ image: [28, 28, 1], scale: 255 })
+    // the report's model table lists it first, with its 784 state values and no parameters
+    expect(readFileSync(join(dir, 'report', 'index.html'), 'utf8')).toMatch(/<th>model<\/th><td>input \[N,784\]\n.*\n.*\ncenter0 +center x − mean \(784 means, fitted on the training data\) +\[N,784\] +0 +784\n/)
   })
 
   it('dark ink on light paper: a note suggests --invert, which reads it as a 7', async () => {
