@@ -30,7 +30,7 @@ const searchFlags: Record<string, FlagSpec> = {
   space: { kind: 'string', help: 'JSON search space file, e.g. {"learningRate":{"kind":"logUniform","lo":1e-3,"hi":0.3}} (kinds: uniform, logUniform, choice)' },
   workers: { kind: 'number', help: 'worker threads   [all CPU cores]' },
   queue: { kind: 'string', help: 'run the trials on symgrad workers through Redis: redis://host[:port][/db]' },
-  checkpoints: { kind: 'string', help: 'with --queue: each worker saves each trial\'s checkpoint in this folder (on its machine)' },
+  checkpoints: { kind: 'string', help: 'moved to the workers: symgrad worker --checkpoints <folder>' },
   out: { kind: 'string', help: 'where to save the best configuration   [report/best-config.json]' },
 }
 const ensembleFlags: Record<string, FlagSpec> = {
@@ -40,6 +40,8 @@ const ensembleFlags: Record<string, FlagSpec> = {
 const workerFlags: Record<string, FlagSpec> = {
   queue: { kind: 'string', help: 'the Redis server holding the jobs: redis://host[:port][/db]' },
   'lock-ms': { kind: 'number', help: 'a dead worker\'s job is taken over after its lock expires (ms)   [30000]' },
+  checkpoints: { kind: 'string', help: 'save each trial this worker finishes as <folder>/<job id>.json' },
+  'max-job-seconds': { kind: 'number', help: 'a job that needs longer is refused; one still training then is stopped and failed   [86400]' },
 }
 const exportFlags: Record<string, FlagSpec> = { onnx: { kind: 'string', help: 'write the model (inference form) as ONNX to this file' } }
 const gradcheckFlags: Record<string, FlagSpec> = {

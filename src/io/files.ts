@@ -19,8 +19,8 @@ import { sizeMismatch, type DecodedImage, type PixelInput } from '../data/pixels
 import { PNG } from 'pngjs'
 import { colorTypeName, pngHeader } from './png.js'
 import { readFileChecked, reason } from './atomic.js'
-import { fromCsv } from './csv.js'
-import { limitsFromEnv, limitVars, type Limits } from './limits.js'
+import { fromCsvBytes } from './csv.js'
+import { limitsFromEnv, limitVars, withinMemory, type Limits } from './limits.js'
 
 /** The limits in force: the defaults with those raised through SYMGRAD_MAX_* environment variables. */
 export function currentLimits(): Either<SymgradError, Limits> {
@@ -43,11 +43,11 @@ export interface ExpectedSize {
  * alone and checked (magic number, dimensions) before the rest, so a gzip bomb is refused after
  * inflating a few kilobytes, never gigabytes.
  */
-export function readBytes(path: string, expected?: ExpectedSize): Either<SymgradError, Uint8Array> {
-  const limits = currentLimits()
+export function readBytes(path: string, expected?: ExpectedSize, given?: Limits): Either<SymgradError, Uint8Array> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
   if (E.isLeft(limits)) return limits
   const max = limits.right.fileBytes
-  const read = readFileChecked(path)
+  const read = readFileChecked(path, 'fileBytes', limits.right)
   if (E.isLeft(read)) return read
   const raw = read.right
   const gzip = raw[0] === 0x1f && raw[1] === 0x8b
@@ -68,7 +68,7 @@ export function readBytes(path: string, expected?: ExpectedSize): Either<Symgrad
   if (!gzip) return E.right(raw)
   try {
     // one byte over the cap tells "more than promised" (a trailing-bytes message) from a bomb
-    return E.right(new Uint8Array(gunzipSync(raw, { maxOutputLength: Math.min(cap + 1, kMaxLength) })))
+    return E.right(gunzipSync(raw, { maxOutputLength: Math.min(cap + 1, kMaxLength) })) // a Buffer is a Uint8Array: no second copy
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
       return E.left(new SymgradError('io', expected !== undefined
@@ -78,10 +78,16 @@ export function readBytes(path: string, expected?: ExpectedSize): Either<Symgrad
   }
 }
 
-/** The expected size of an IDX file from its header (see idxHeader). */
-const idxSize = (file: string, magic: number): ExpectedSize => ({
+/**
+ * The expected size of an IDX file from its header (see idxHeader), and what its body becomes in
+ * memory (one float64 per byte) checked against the memory limit, all before the body is inflated.
+ */
+const idxSize = (file: string, magic: number, limits: Limits): ExpectedSize => ({
   headerBytes: 4 + 4 * (magic & 0xff),
-  size: (head, maxBytes) => E.map((h: { total: number }) => h.total)(idxHeader(head, file, magic, maxBytes)),
+  size: (head, maxBytes) =>
+    E.chain((h: { dims: readonly number[]; header: number; total: number }) =>
+      E.map(() => h.total)(withinMemory(limits, (h.total - h.header) * 8, file, `IDX data with dimensions ${h.dims.join('×')} (as float64)`)),
+    )(idxHeader(head, file, magic, maxBytes)),
 })
 
 /** Writes bytes, creating the parent folder. */
@@ -96,29 +102,40 @@ export function writeBytes(path: string, bytes: Uint8Array): Either<SymgradError
 }
 
 /** MNIST from a pair of IDX files (plain or .gz). */
-export function loadIdx(imagesPath: string, labelsPath: string, options: Omit<IdxOptions, 'imagesFile' | 'labelsFile'> = {}): Either<SymgradError, Dataset> {
-  const images = readBytes(imagesPath, idxSize(imagesPath, IMAGES_MAGIC))
+export function loadIdx(imagesPath: string, labelsPath: string, options: Omit<IdxOptions, 'imagesFile' | 'labelsFile'> = {}, given?: Limits): Either<SymgradError, Dataset> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
+  if (E.isLeft(limits)) return limits
+  const images = readBytes(imagesPath, idxSize(imagesPath, IMAGES_MAGIC, limits.right), limits.right)
   if (E.isLeft(images)) return images
-  const labels = readBytes(labelsPath, idxSize(labelsPath, LABELS_MAGIC))
+  const labels = readBytes(labelsPath, idxSize(labelsPath, LABELS_MAGIC, limits.right), limits.right)
   if (E.isLeft(labels)) return labels
   return fromIdx(images.right, labels.right, { ...options, imagesFile: imagesPath, labelsFile: labelsPath })
 }
 
 /** CIFAR-10 from one or more binary batch files, concatenated in order. */
-export function loadCifar(paths: readonly string[], name = 'cifar10'): Either<SymgradError, Dataset> {
+export function loadCifar(paths: readonly string[], name = 'cifar10', given?: Limits): Either<SymgradError, Dataset> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
+  if (E.isLeft(limits)) return limits
   const files: { bytes: Uint8Array; file: string }[] = []
+  let total = 0
   for (const file of paths) {
-    const bytes = readBytes(file)
+    const bytes = readBytes(file, undefined, limits.right)
     if (E.isLeft(bytes)) return bytes
     files.push({ bytes: bytes.right, file })
+    total += bytes.right.length
+    // every byte becomes a float64 (pixels, and a label per record): checked before the next file and the arrays
+    const mem = withinMemory(limits.right, total * 8, name, `${files.length} CIFAR-10 file(s) of ${total} bytes (as float64)`)
+    if (E.isLeft(mem)) return mem
   }
   return fromCifar(files, name)
 }
 
-/** A dataset from a CSV file of `label,x1,…,xD` lines (see csv.ts). */
-export function loadCsv(path: string): Either<SymgradError, Dataset> {
-  const bytes = readBytes(path)
-  return E.isLeft(bytes) ? bytes : fromCsv(new TextDecoder().decode(bytes.right), path)
+/** A dataset from a CSV file of `label,x1,…,xD` lines (see csv.ts), parsed from its bytes (no one giant string). */
+export function loadCsv(path: string, given?: Limits): Either<SymgradError, Dataset> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
+  if (E.isLeft(limits)) return limits
+  const bytes = readBytes(path, undefined, limits.right)
+  return E.isLeft(bytes) ? bytes : fromCsvBytes(bytes.right, path, limits.right)
 }
 
 /**
