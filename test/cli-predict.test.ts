@@ -153,6 +153,7 @@ describe('symgrad predict', () => {
     const onnxFile = join(dir, 'mnist.onnx')
     const ex = await cli(['export', '--onnx', onnxFile, model])
     expect(ex.code, ex.stderr).toBe(0)
+    expect(ex.stdout[0]).toMatch(/input x \[N, 784\] float32, 28×28×1 images with x = byte\/255, raw \(its center layer 'center0' is inside\);/)
     expect(ex.stdout[1]).toMatch(/^operators: Sub, Gemm, Relu, Identity, Softmax$/)
     const n = 1000
     const pred = await cli(['predict', '--model', model, '--input', t10k, '--limit', String(n), '--top', '1'])

@@ -48,16 +48,16 @@ function pixelInput(path: string, loaded: Loaded, warn: (line: string) => void):
 }
 
 /** The PNG files of a folder, sorted by name. */
-function pngFiles(dir: string): string[] {
+function pngFiles(dir: string, limit: number): string[] {
   let names: string[]
   try {
     names = readdirSync(dir)
   } catch (e) {
     throw new ArgError(`cannot read the folder ${dir}: ${e instanceof Error ? e.message : String(e)}`)
   }
-  const files = names.filter((n) => /\.png$/i.test(n)).sort()
+  const files = names.filter((n) => /\.png$/i.test(n)).sort().slice(0, limit)
   if (files.length === 0) throw new ArgError(`${dir}: no .png files in this folder`)
-  if (files.length > MAX_FILES) throw new ArgError(`${dir}: ${files.length} .png files, over the limit of ${MAX_FILES} per run`)
+  if (files.length > MAX_FILES) throw new ArgError(`${dir}: ${files.length} .png files, over the limit of ${MAX_FILES} per run (pass --limit n)`)
   return files.map((n) => join(dir, n))
 }
 
@@ -115,7 +115,7 @@ export function predictCommand(a: ParsedArgs, warn: (line: string) => void = (l)
   }
 
   if (/\.png$/i.test(inputPath) || isFolder(inputPath)) {
-    const files = isFolder(inputPath) ? pngFiles(inputPath).slice(0, limit) : [inputPath]
+    const files = isFolder(inputPath) ? pngFiles(inputPath, limit) : [inputPath]
     const images = files.map((f) => orExit(readPng(f, input))) // every file checked before anything is printed
     const { x, steps } = toRows(images, files)
     rows(x, images.length).forEach((p, i) => console.log(`${files[i]}: ${steps[i]}: ${shown(p)}`))
