@@ -16,6 +16,7 @@ import { runCli } from '../src/cli/main.js'
 import { loadCheckpoint } from '../src/io/atomic.js'
 import { loadIdxImages } from '../src/io/files.js'
 import { predictImage } from '../src/train/predictImage.js'
+import { predictPngFile } from '../src/node/predict.js'
 import { drawStrokes, greyToPng, seven } from './support/drawDigit.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'symgrad-predict-'))
@@ -147,6 +148,18 @@ describe('symgrad predict', () => {
     expect(E.isRight(r) && r.right.steps).toBe('28×28 grey, no resize, x = byte/255')
     const wrong = predictImage(c.model, c.state.params, c.state.modelState, c.input!, { width: 27, height: 28, channels: 1, data: ink.subarray(0, 27 * 28) })
     expect(E.isLeft(wrong) && wrong.left.message).toBe('image of 27×28 pixels; the model takes 28×28 images and predict does not resize (scale it to 28×28 first)')
+  })
+
+  it('the library, Node half: predictPngFile reads the file and returns Either', () => {
+    const c = E.getOrElseW((e: Error) => { throw e })(loadCheckpoint(model))
+    const r = predictPngFile(c, digit)
+    expect(E.isRight(r) && r.right.top[0]!.label).toBe(7)
+    const old = E.getOrElseW((e: Error) => { throw e })(loadCheckpoint(join(__dirname, 'support', 'checkpoint-v1-center.json')))
+    expect(E.isLeft(predictPngFile(old, digit)) && 'refused').toBe('refused')
+    const text = join(dir, 'fake.png')
+    writeFileSync(text, 'hello')
+    const bad = predictPngFile(c, text)
+    expect(E.isLeft(bad) && bad.left.message).toBe(`${text}: not a PNG file (no PNG signature; it starts like a text file)`)
   })
 
   it('done when: the ONNX export of the CLI-trained model, on raw pixels in onnxruntime, agrees with symgrad predict on ≥ 999 of 1,000 official test digits', async () => {
