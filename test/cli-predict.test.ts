@@ -133,11 +133,24 @@ describe('symgrad predict', () => {
     writeFileSync(join(folder, 'b.png'), 'hello')
     const mixed = await cli(['predict', '--model', model, '--input', folder])
     expect({ code: mixed.code, stdout: mixed.stdout }).toEqual({ code: 2, stdout: [] })
-    // a model trained on CSV rows records no image input (and predates preprocessing layers)
+    // a checkpoint from before preprocessing was a layer needs its inputs preprocessed by hand: not images
     const old = join(__dirname, 'support', 'checkpoint-v1-center.json')
-    const csvModel = await cli(['predict', '--model', old, '--input', digit])
-    expect(csvModel.code).toBe(2)
-    expect(csvModel.stderr.trim().split('\n').at(-1)).toBe(`symgrad: ${old}: the checkpoint does not say how its inputs were made from images (trained on "csv:tiny.csv"); give rows with --input rows.csv`)
+    const oldModel = await cli(['predict', '--model', old, '--input', digit])
+    expect(oldModel.code).toBe(2)
+    expect(oldModel.stderr).toMatch(new RegExp(`^symgrad: ${old}: checkpoint: written before preprocessing was a layer: .*; predict cannot do that to images: give preprocessed rows with --input rows.csv\n$`))
+    // a model trained on CSV rows records no image input
+    const text = readFileSync(old, 'utf8').replace('"preprocess":"center"', '"preprocess":"none"')
+    const csvFile = join(dir, 'csv-model.json')
+    writeFileSync(csvFile, text)
+    const csvModel = await cli(['predict', '--model', csvFile, '--input', digit])
+    expect(csvModel).toMatchObject({ code: 2, stderr: `symgrad: ${csvFile}: the checkpoint does not say how its inputs were made from images (trained on "csv:tiny.csv"); give rows with --input rows.csv\n` })
+    // its rows, preprocessed by hand, are what predict takes, with the note
+    const rows = join(dir, 'tiny.csv')
+    writeFileSync(rows, '0,0.1,-0.2,0.3,0\n2,1.1,-1.2,0.4,-0.1\n')
+    const byHand = await cli(['predict', '--model', old, '--input', rows])
+    expect(byHand.code).toBe(0)
+    expect(byHand.stderr).toMatch(/^symgrad: note: .*written before preprocessing was a layer/)
+    expect(byHand.stdout[0]).toBe(`${rows}: 2 rows of 4 features, as given (no scaling; the label column is compared)`)
   })
 
   it('the library: predictImage takes decoded pixels and returns Either', () => {

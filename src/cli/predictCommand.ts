@@ -40,6 +40,8 @@ function positiveInt(a: ParsedArgs, flag: string): number | undefined {
 }
 
 function pixelInput(path: string, loaded: Loaded, warn: (line: string) => void): PixelInput {
+  // images cannot be preprocessed by hand on the way in: a model that needs it gets CSV rows only
+  if (loaded.note !== undefined) throw new ArgError(`${path}: ${loaded.note}; predict cannot do that to images: give preprocessed rows with --input rows.csv`)
   const r = pixelInputOf(loaded)
   if (r === undefined)
     throw new ArgError(`${path}: the checkpoint does not say how its inputs were made from images${loaded.run !== undefined ? ` (trained on ${quote(loaded.run.data)})` : ''}; give rows with --input rows.csv`)
@@ -79,11 +81,12 @@ export function predictCommand(a: ParsedArgs, warn: (line: string) => void = (l)
   const limit = positiveInt(a, 'limit') ?? Infinity
   const invert = a.flags['invert'] === true
   const loaded = orExit(loadCheckpoint(modelPath))
-  if (loaded.note !== undefined) warn(`symgrad: note: ${modelPath}: ${loaded.note}`)
+  const csv = /\.csv$/i.test(inputPath)
+  if (loaded.note !== undefined && csv) warn(`symgrad: note: ${modelPath}: ${loaded.note}`)
   const { model, state } = loaded
   const rows = (x: Float64Array, n: number) => orExit(predictRows(model, state.params, state.modelState, { shape: [n, model.in], data: x }, top))
 
-  if (/\.csv$/i.test(inputPath)) {
+  if (csv) {
     if (invert) throw new ArgError('predict: --invert is for images, not CSV rows')
     const ds = orExit(loadCsv(inputPath))
     const d = D.features(ds)
