@@ -157,9 +157,6 @@ export function readPng(path: string, input?: PixelInput, given?: Limits): Eithe
   if (E.isLeft(mem)) return mem
   const size = input === undefined ? undefined : sizeMismatch(width, height, input)
   if (size !== undefined) return E.left(new SymgradError('value', `${path}: ${size}`))
-  // decoded RGBA, the channels kept and the float64 row
-  const memory = withinMemory(limits.right, width * height * 16, path, `a PNG of ${width}×${height} pixels`)
-  if (E.isLeft(memory)) return memory
   if (bitDepth === 16) return E.left(new SymgradError('value', `${path}: a 16-bit PNG (${colorTypeName(colorType)}); predict reads 8-bit PNGs (save it with 8 bits per channel)`))
   try {
     const png = PNG.sync.read(Buffer.from(bytes.right.buffer, bytes.right.byteOffset, bytes.right.byteLength))
