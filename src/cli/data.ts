@@ -11,7 +11,9 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../core/Random.js'
-import type { SymgradError } from '../core/errors.js'
+import { SymgradError } from '../core/errors.js'
+import { subsample } from '../data/subsample.js'
+import { examplesKey } from '../train/loop.js'
 import type { Dataset } from '../data/Dataset.js'
 import * as D from '../data/Dataset.js'
 import { spiral, xor } from '../data/datasets.js'
@@ -60,10 +62,17 @@ function raw(data: string): E.Either<SymgradError, Splits> {
   return E.isLeft(ds) ? ds : splitFiles(ds.right)
 }
 
-/** Loads, splits and preprocesses (fitted on the training split) the data `c.data` names. */
-export function loadData(c: Pick<RunConfig, 'data' | 'preprocess'>): E.Either<SymgradError, LoadedData> {
-  const r = raw(c.data)
-  if (E.isLeft(r)) return r
+/**
+ * Loads, splits and preprocesses (fitted on the training split) the data `c.data` names; with
+ * `examples`, the training split is first cut to that many rows drawn by the seed (`subsample`).
+ */
+export function loadData(c: Pick<RunConfig, 'data' | 'preprocess'> & Partial<Pick<RunConfig, 'examples' | 'seed'>>): E.Either<SymgradError, LoadedData> {
+  const r0 = raw(c.data)
+  if (E.isLeft(r0)) return r0
+  if (c.examples !== undefined && c.seed === undefined) return E.left(new SymgradError('value', 'loadData: examples needs the seed that draws them'))
+  const few = c.examples === undefined ? undefined : subsample(r0.right.train, c.examples, examplesKey(c.seed!))
+  if (few !== undefined && E.isLeft(few)) return E.left(new SymgradError('value', `--examples: ${c.data} has ${D.size(r0.right.train)} training examples, asked for ${c.examples}`))
+  const r: E.Right<Splits> = few === undefined ? r0 : E.right({ ...r0.right, train: few.right }) as E.Right<Splits>
   const pre = c.preprocess === 'none' ? E.right(r.right) : fitApply({ kind: c.preprocess }, r.right)
   if (E.isLeft(pre)) return pre
   const s = pre.right
