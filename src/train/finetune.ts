@@ -60,7 +60,17 @@ export function fineTuneOptimizer(f: FineTune, base: () => GradientTransformatio
   for (const m of new Set(Object.values(f.lrMult ?? {}))) if (m !== 1) transforms[`×${m}`] = chain(base(), scale(m)) as unknown as GradientTransformation<PlainState>
   const label = (name: string) => fineTuneLabel(f, name)
   const parts = multiTransform(transforms, label) as unknown as GradientTransformation<PlainState>
-  return clipNorm === undefined ? parts : (chain(masked(clipByGlobalNorm(clipNorm), (k) => label(k) !== 'frozen'), parts) as unknown as GradientTransformation<PlainState>)
+  const opt = clipNorm === undefined ? parts : (chain(masked(clipByGlobalNorm(clipNorm), (k) => label(k) !== 'frozen'), parts) as unknown as GradientTransformation<PlainState>)
+  // a layer name that owns no parameter would freeze nothing: refused when the state is made
+  return {
+    init: (params) => {
+      const layers = new Set(Object.keys(params).map(layerOfLeaf))
+      for (const n of [...(f.freeze ?? []), ...Object.keys(f.lrMult ?? {})])
+        if (!layers.has(n)) throw new SymgradError('value', `fine-tuning names layer ${JSON.stringify(n).slice(0, 40)}, which has no parameters (layers with parameters: ${[...layers].join(', ')})`)
+      return opt.init(params)
+    },
+    update: (g, s, x) => opt.update(g, s, x),
+  }
 }
 
 /** Frozen layers run in inference mode. */
