@@ -16,7 +16,7 @@
  * fresh weights and the batch order (the base is trained once). Test accuracy is on a fixed subset
  * of the official Fashion-MNIST test images (the first `testSize`). Pixels are bytes/255, not centred.
  *
- *   npx tsx examples/08-finetune.ts
+ *   npx tsx examples/08-finetune.ts            (--lenet: the same with lenet, 16 and 32 filters)
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../src/core/Random.js'
@@ -24,7 +24,7 @@ import type { Dataset } from '../src/data/Dataset.js'
 import * as D from '../src/data/Dataset.js'
 import { subsample } from '../src/data/subsample.js'
 import { loadFashionMnist, loadMnistFull } from '../src/io/standardData.js'
-import { smallConvnet, type Model } from '../src/nn/index.js'
+import { lenet, smallConvnet, type Model } from '../src/nn/index.js'
 import { formatTransfer } from '../src/nn/transfer.js'
 import { adam } from '../src/optim/aliases.js'
 import type { GradientTransformation, PlainState } from '../src/optim/GradientTransformation.js'
@@ -33,6 +33,8 @@ import { evaluateAccuracy, examplesKey, train } from '../src/train/loop.js'
 import { buildPrograms } from '../src/train/programs.js'
 
 export interface FinetuneOptions {
+  /** The net: smallConvnet (8 and 16 filters, default) or lenet (16 and 32). */
+  readonly net?: 'small' | 'lenet'
   /** MNIST training digits for the base (default all 55,000) and its epochs (default 2). */
   readonly baseExamples?: number
   readonly baseEpochs?: number
@@ -98,7 +100,7 @@ export function run(o: FinetuneOptions = {}): FinetuneResult {
 
   // one model and one compiled program pair for every run: the small convnet has no layer whose
   // train and test forms differ (no batch norm or dropout), so frozenLayerModes would not change it
-  const model: Model = smallConvnet([28, 28, 1], 10)
+  const model: Model = o.net === 'lenet' ? lenet([28, 28, 1], 10) : smallConvnet([28, 28, 1], 10)
   const head = headLayer(model)
   const programs = buildPrograms(model, 'softmax', { kind: 'none' })
 
@@ -106,7 +108,7 @@ export function run(o: FinetuneOptions = {}): FinetuneResult {
   const baseTrain = D.take(mnist.right.train, Int32Array.from({ length: nBase }, (_, i) => i))
   const base = train(model, { train: baseTrain }, { optimizer: adam(lr), epochs: o.baseEpochs ?? 2, batchSize: 64, key: R.key(100), evalTrainSize: 500, programs })
   const baseTestAccuracy = evaluateAccuracy(programs, base.params, base.modelState, mnist.right.test)
-  log(`base: smallConvnet on ${nBase} MNIST digits, ${o.baseEpochs ?? 2} epoch(s): MNIST test accuracy ${pct(baseTestAccuracy)}`)
+  log(`base: ${o.net === 'lenet' ? 'lenet' : 'smallConvnet'} on ${nBase} MNIST digits, ${o.baseEpochs ?? 2} epoch(s): MNIST test accuracy ${pct(baseTestAccuracy)}`)
 
   const rows: Row[] = []
   let transferLines: string[] = []
@@ -145,7 +147,7 @@ export function run(o: FinetuneOptions = {}): FinetuneResult {
 
 const isMain = typeof process !== 'undefined' && process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)
 if (isMain) {
-  const r = run({ log: (l) => console.log(l) })
+  const r = run({ log: (l) => console.log(l), ...(process.argv.includes('--lenet') ? { net: 'lenet' as const } : {}) })
   console.log(`transfer: ${r.transfer.join('; ')}`)
   console.log(`frozen run: convolutions bit for bit the base's: ${r.frozenCheck.convUnchanged}; head moved: ${r.frozenCheck.headChanged}`)
   console.log(r.table)
