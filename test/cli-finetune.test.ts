@@ -2,7 +2,8 @@
  * `symgrad finetune` in-process (runCli): a small convnet trained on 200 bundled digits, fine-tuned
  * on 100 Fashion-MNIST images with its convolutions frozen — their bits in the saved checkpoint are
  * the base's, the head moved from its fresh init — then continued with `train --resume`; and the
- * one-line errors (exit 2) for names that are not layers with parameters.
+ * one-line errors (exit 2) for names that are not layers with parameters. The base's preprocessing
+ * layer (center0) keeps the statistics fitted on the digits.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -38,7 +39,8 @@ describe('symgrad finetune', () => {
       expect(r).toEqual({ code: 0, stderr: '' })
       const out = log.mock.calls.map((c) => String(c[0])).join('\n')
       expect(out).toContain("head 'dense0' re-initialised for the 10 classes of fashion")
-      expect(out).toContain('copied: conv0.W [8,1,5,5], conv0.b [8], conv1.W [16,8,5,5], conv1.b [16]')
+      // the base's preprocessing layer comes along with its statistics (fitted on the digits)
+      expect(out).toContain('copied: center0.mean [784], conv0.W [8,1,5,5], conv0.b [8], conv1.W [16,8,5,5], conv1.b [16]')
       expect(out).toContain('kept fresh: dense0.W [256,10] (asked), dense0.b [10] (asked)')
       expect(out).toContain('frozen (inference mode, no updates): conv0, conv1; learning rate × 0.5 for dense0')
       const base = loaded(f('base.json'))
@@ -46,6 +48,7 @@ describe('symgrad finetune', () => {
       expect(tuned.run).toMatchObject({ data: 'fashion', examples: 100, freeze: ['conv0', 'conv1'], lrMult: { dense0: 0.5 } })
       expect(tuned.state.step).toBe(4)
       for (const k of ['conv0.W', 'conv0.b', 'conv1.W', 'conv1.b']) expect(sameBits(tuned.state.params[k]!, base.state.params[k]!), k).toBe(true)
+      expect(sameBits(tuned.state.modelState['center0.mean']!, base.state.modelState['center0.mean']!)).toBe(true)
       const fresh = tuned.model.init(initKey(R.key(tuned.run!.seed))).params
       expect(sameBits(tuned.state.params['dense0.W']!, fresh['dense0.W']!)).toBe(false)
       expect(sameBits(tuned.state.params['dense0.W']!, base.state.params['dense0.W']!)).toBe(false)

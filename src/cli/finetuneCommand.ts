@@ -8,8 +8,9 @@
  * checkpoint). The checkpoint's run holds `freeze`, `lrMult` and `examples`, so `symgrad train
  * --resume ft.json --epochs N` continues it.
  *
- * The other fields of the run (optimizer, learning rate, schedule, epochs, batch, …) are the base
- * run's unless a flag sets them. A layer name that is not a layer with parameters, the head in
+ * The base's preprocessing layer comes along with its statistics (fitted on the base's data: the
+ * copied layers learned on inputs prepared that way). The other fields of the run (optimizer,
+ * learning rate, schedule, epochs, batch, …) are the base run's unless a flag sets them. A layer name that is not a layer with parameters, the head in
  * --freeze, a bad multiplier, a base without a run: one line, exit status 2.
  */
 import * as E from 'fp-ts/lib/Either.js'
@@ -31,7 +32,8 @@ import { loadData } from './data.js'
 import { runTraining } from './run.js'
 
 /** The run fields a fine-tuning may change (the architecture is the base's). */
-const runFlags = ['data', 'examples', 'optimizer', 'lr', 'momentum', 'schedule', 'decay', 'decay-every', 'epochs', 'batch', 'l2', 'shift', 'preprocess', 'seed', 'dtype'] as const
+// not --preprocess: the base's preprocessing layer and its fitted statistics are kept (transferred)
+const runFlags = ['data', 'examples', 'optimizer', 'lr', 'momentum', 'schedule', 'decay', 'decay-every', 'epochs', 'batch', 'l2', 'shift', 'seed', 'dtype'] as const
 
 export const finetuneFlags: Record<string, FlagSpec> = {
   from: { kind: 'string', help: 'the base checkpoint (symgrad train --save); its architecture and run are the starting point' },
@@ -99,10 +101,10 @@ export function finetuneCommand(a: ParsedArgs, log: (line: string) => void = (l)
   const release = typeof save === 'string' ? orExit(lockForWriting(save)) : () => {}
   try {
     const config = buildTrainConfig(c, D.size(data.train), data.image)
-    const start = fineTuneStart(model, { model: base.model, params: base.state.params, state: base.state.modelState }, config, [head])
+    const start = fineTuneStart(model, { model: base.model, params: base.state.params, state: base.state.modelState }, config, [head], data.train.x)
     log(`finetune: from ${from} (${base.run.model ?? 'mlp'} trained on ${base.run.data}); head '${head}' re-initialised for the ${data.train.classes} classes of ${c.data}`)
     for (const line of formatTransfer(start.report)) log(`  ${line}`)
-    const write = (state: TrainState) => saveCheckpoint(save as string, { spec: model.spec, run: c, state })
+    const write = (state: TrainState) => saveCheckpoint(save as string, { spec: model.spec, run: c, state, ...(data.input ? { input: data.input } : {}) })
     const r = runTraining(c, {
       report, data, log, from: start.state, fromNote: `fine-tuning from ${from}`,
       ...(typeof save === 'string' ? { afterTraining: write } : {}),

@@ -18,6 +18,7 @@ import { SymgradError } from '../core/errors.js'
 import type { LayerModes } from '../nn/model.js'
 import type { AnyModel } from './programs.js'
 import { transfer, type ModelValues, type TransferReport } from '../nn/transfer.js'
+import type { Tensor } from '../core/Tensor.js'
 import type { TrainState } from './TrainState.js'
 import { initTrainState, type TrainConfig } from './loop.js'
 import { leafOf } from '../nn/naming.js'
@@ -103,14 +104,17 @@ export function checkFineTune(model: AnyModel, f: FineTune, flags: { readonly fr
 }
 
 /**
- * The state a fine-tuning run starts from: `model` initialised from the config's key, every leaf
- * of `base` that fits copied in by name (nn/transfer.ts), the layers in `fresh` (a new head) kept
- * at their init, and the optimizer's state made on the result. Pass it to `train` as `from`.
+ * The state a fine-tuning run starts from: `model` initialised from the config's key (a
+ * preprocessing layer fitted on the training inputs `x`, needed when the model has one), every
+ * leaf of `base` that fits copied in by name (nn/transfer.ts) — the base's preprocessing
+ * statistics included, so the transferred layers see inputs prepared as in the base's training —
+ * the layers in `fresh` (a new head) kept at their init, and the optimizer's state made on the
+ * result. Pass it to `train` as `from`.
  */
 export function fineTuneStart<S extends PlainState>(
-  model: AnyModel, base: ModelValues, config: Pick<TrainConfig<S>, 'key' | 'optimizer'>, fresh: readonly string[],
+  model: AnyModel, base: ModelValues, config: Pick<TrainConfig<S>, 'key' | 'optimizer'>, fresh: readonly string[], x?: Tensor,
 ): { readonly state: TrainState<S>; readonly report: TransferReport } {
-  const s0 = initTrainState(model, config)
+  const s0 = initTrainState(model, config, x)
   const t = transfer(base, { model, params: s0.params, state: s0.modelState }, { fresh })
   return { state: { ...s0, params: t.params, modelState: t.state, optState: config.optimizer.init(t.params) }, report: t.report }
 }

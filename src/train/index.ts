@@ -51,6 +51,7 @@ export { decisionBoundary } from './boundary.js'
 export {
   fineTuneOptimizer, fineTuneStart, fineTuneLabel, frozenLayerModes, checkFineTune, trainableLayers, headLayer, layerOfLeaf, isFineTune, type FineTune,
 } from './finetune.js'
+export { predictImage, predictImageOrThrow, predictRows, predictRowsOrThrow, type ClassProbability, type ImagePrediction } from './predictImage.js'
 export { searchSvg } from './searchPlot.js'
 
 // ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────
