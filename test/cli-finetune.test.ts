@@ -5,7 +5,7 @@
  * one-line errors (exit 2) for names that are not layers with parameters. The base's preprocessing
  * layer (center0) keeps the statistics fitted on the digits.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
@@ -72,6 +72,13 @@ describe('symgrad finetune', () => {
   ])('refuses %j with one line and exit status 2', async (flags, stderr) => {
     expect(await runCli([...ft, ...flags])).toEqual({ code: 2, stderr })
   }, 120_000)
+
+  it('refuses a train --config whose freeze names no layer of the model', async () => {
+    writeFileSync(f('cfg.json'), JSON.stringify({ data: 'spiral', freeze: ['dense7'] }))
+    expect(await runCli(['train', '--config', f('cfg.json'), '--report', f('report')])).toEqual({
+      code: 2, stderr: 'symgrad: config.freeze: "dense7" is not a layer with parameters of this model (layers with parameters: dense0, dense1)\n',
+    })
+  })
 
   it('needs --from and --data', async () => {
     expect(await runCli(['finetune', '--data', 'fashion'])).toEqual({ code: 2, stderr: 'symgrad: finetune: --from <base checkpoint.json> is required\n' })
