@@ -17,9 +17,9 @@ import { defaultLimits, within, withinMemory, type Limits } from './limits.js'
 
 const fail = (m: string): Either<SymgradError, never> => E.left(new SymgradError('decode', m))
 
-/** A field: a decimal number (core/numbers.ts: no hex, binary, octal or `_`) with spaces or tabs around it, or NaN/±Infinity written out. */
+/** A field: a decimal number (core/numbers.ts: no hex, binary, octal or `_`) with spaces or tabs around it (and a line's CR), or NaN/±Infinity written out. */
 function field(s: string): number | undefined {
-  const t = s.replace(/^[ \t]+|[ \t]+$/g, '')
+  const t = s.replace(/^[ \t]+|[ \t\r]+$/g, '')
   if (t === 'NaN' || t === 'Infinity' || t === '-Infinity' || t === '+Infinity') return Number(t)
   return parseDecimal(t)
 }

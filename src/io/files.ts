@@ -143,8 +143,8 @@ export function loadCsv(path: string, given?: Limits): Either<SymgradError, Data
  * that is not a PNG, more pixels than the file size limit allows (4 bytes each), a 16-bit PNG, or —
  * with `input` — another size than the model's images (predict never resizes) is refused in one line.
  */
-export function readPng(path: string, input?: PixelInput): Either<SymgradError, DecodedImage> {
-  const limits = currentLimits()
+export function readPng(path: string, input?: PixelInput, given?: Limits): Either<SymgradError, DecodedImage> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
   if (E.isLeft(limits)) return limits
   const bytes = readFileChecked(path)
   if (E.isLeft(bytes)) return bytes
@@ -153,6 +153,9 @@ export function readPng(path: string, input?: PixelInput): Either<SymgradError, 
   const { width, height, bitDepth, colorType } = h.right
   const size = input === undefined ? undefined : sizeMismatch(width, height, input)
   if (size !== undefined) return E.left(new SymgradError('value', `${path}: ${size}`))
+  // decoded RGBA, the channels kept and the float64 row
+  const memory = withinMemory(limits.right, width * height * 16, path, `a PNG of ${width}×${height} pixels`)
+  if (E.isLeft(memory)) return memory
   if (bitDepth === 16) return E.left(new SymgradError('value', `${path}: a 16-bit PNG (${colorTypeName(colorType)}); predict reads 8-bit PNGs (save it with 8 bits per channel)`))
   try {
     const png = PNG.sync.read(Buffer.from(bytes.right.buffer, bytes.right.byteOffset, bytes.right.byteLength))
