@@ -91,8 +91,10 @@ function leafPiece(e: Expr, style: Style, compact: boolean, digits: number): Pie
   if (name !== undefined) return atom(style.name(name))
   const v = constValue(e)
   if (v !== undefined) {
-    const num = Number.isNaN(v) || v >= 0 || Object.is(v, -0) ? atom(style.number(Object.is(v, -0) ? 0 : v, digits)) : undefined
-    const p = num ?? { text: style.minus + style.number(-v, digits), prec: Prec.neg, form: 'prefix' as const }
+    // −0 prints as a negated 0, like any negative constant (max(x, −0) is not max(x, 0))
+    const negative = v < 0 || Object.is(v, -0)
+    const num = negative ? undefined : atom(style.number(v, digits))
+    const p = num ?? { text: style.minus + style.number(Object.is(v, -0) ? 0 : -v, digits), prec: Prec.neg, form: 'prefix' as const }
     return compact || e.shape.length === 0 ? p : atom(style.fill(p.text, e.shape))
   }
   if (e.op === tensorOp) return atom(style.tensor(e.shape))
@@ -184,6 +186,8 @@ export function joinPrinted(p: Printed, bind: string, sep: string): string {
 export function formatNumber(v: number, digits: number): string {
   if (Number.isNaN(v)) return 'NaN'
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞'
+  // −0 keeps its sign: max(x, −0) and max(x, 0) are different nodes and print differently
+  if (Object.is(v, -0)) return '-0'
   if (Number.isInteger(v) && Math.abs(v) < 1e21) return String(v)
   return String(Number(v.toPrecision(digits)))
 }
