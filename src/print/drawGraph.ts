@@ -6,8 +6,8 @@
  * Runs in Node and in browsers alike.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Expr } from '../core/Expr.js'
-import { errorMessage, SymgradError } from '../core/errors.js'
+import { countNodes, type Expr } from '../core/Expr.js'
+import { SymgradError } from '../core/errors.js'
 import type { Bindings } from '../eval/evaluate.js'
 import { type Circuit, circuit, circuitColors, circuitDot, type CircuitOptions, nodeName, type Wire } from './circuit.js'
 import { bezierPolyline, type Box, placeLabels, type Pt, textBox, textWidth, WIRE_FONT, type WireText, wrapWords } from './circuitLabels.js'
@@ -17,10 +17,34 @@ interface Viz {
 }
 let vizInstance: Promise<Viz> | undefined
 
-/** The Graphviz instance (compiled once per realm). */
+/** The Graphviz instance (compiled once per realm; made afresh after a failure, whose WebAssembly memory may be left unusable). */
 function viz(): Promise<Viz> {
   vizInstance ??= import('@viz-js/viz').then((m) => m.instance() as Promise<Viz>)
   return vizInstance
+}
+
+/** Most nodes a circuit may have to be drawn: Graphviz's time and memory grow fast with size and crossings. */
+export const MAX_DRAWN_NODES = 300
+/** Above this many nodes the layout trades polish for time (straight wires, bounded crossing and ranking passes). */
+const QUICK_LAYOUT_NODES = 60
+const QUICK_LAYOUT = 'nslimit=0.2; nslimit1=0.2; mclimit=0.01; splines=line'
+
+export interface DrawOptions {
+  /** Refuse circuits with more nodes than this (default MAX_DRAWN_NODES). */
+  readonly maxNodes?: number
+}
+
+/** The refusal of a circuit of `nodes` nodes, or undefined when it may be drawn. */
+function tooLarge(nodes: number, o: DrawOptions): SymgradError | undefined {
+  const max = o.maxNodes ?? MAX_DRAWN_NODES
+  return nodes <= max ? undefined
+    : new SymgradError('value', `drawGraph: the circuit has ${nodes} nodes, more than the ${max} a drawing takes (Graphviz needs minutes and gigabytes for large graphs); simplify the expression or write --dot instead`)
+}
+
+/** A one-line reason for a Graphviz failure, also when it throws something that is not an Error. */
+function vizFailure(e: unknown): string {
+  if (e instanceof Error) return e.message
+  return `Graphviz failed without a message (${e === null ? 'null' : typeof e} thrown; likely out of memory)`
 }
 
 interface LayoutObject {
@@ -176,23 +200,30 @@ function render(c: Circuit, layout: Layout): { svg: string; touching: number } {
   return { svg: out.join('\n'), touching: labels.touching }
 }
 
-/** Lays out and draws a circuit; wires are spaced for the widest number they carry. */
-export async function drawCircuit(c: Circuit): Promise<E.Either<SymgradError, string>> {
+/**
+ * Lays out and draws a circuit; wires are spaced for the widest number they carry. A circuit of
+ * more than `maxNodes` (default 300) nodes is refused with one line before any layout.
+ */
+export async function drawCircuit(c: Circuit, o: DrawOptions = {}): Promise<E.Either<SymgradError, string>> {
+  const refused = tooLarge(c.nodes.length, o)
+  if (refused !== undefined) return E.left(refused)
+  const quick = c.nodes.length > QUICK_LAYOUT_NODES
   try {
     const widest = Math.max(4, ...c.wires.map((w) => Math.max(w.value.length, w.grad?.length ?? 0)))
     const ranksep = Math.max(0.9, (textWidth('0'.repeat(widest), WIRE_FONT) + 24) / 72)
     const base = circuitDot({ nodes: c.nodes, wires: c.wires }, { labels: false })
     // where crossings leave a number no clear spot, the layout is spread out and tried again
     let best: { svg: string; touching: number } | undefined
-    for (const spread of [1, 1.6, 2.4]) {
-      const dot = base.replace(/ranksep=[\d.]+/, `ranksep=${(ranksep * spread).toFixed(2)}`).replace(/nodesep=[\d.]+/, `nodesep=${(0.7 * spread).toFixed(2)}`)
+    for (const spread of quick ? [1.6] : [1, 1.6, 2.4]) {
+      const dot = base.replace(/ranksep=[\d.]+/, `ranksep=${(ranksep * spread).toFixed(2)}`).replace(/nodesep=[\d.]+/, `nodesep=${(0.7 * spread).toFixed(2)}${quick ? `; ${QUICK_LAYOUT}` : ''}`)
       const drawn = render(c, (await viz()).renderJSON(dot, { yInvert: true }) as Layout)
       if (best === undefined || drawn.touching < best.touching) best = drawn
       if (drawn.touching === 0) break
     }
     return E.right(best!.svg)
   } catch (e) {
-    return E.left(new SymgradError('value', `drawGraph: ${errorMessage(e)}`))
+    vizInstance = undefined
+    return E.left(new SymgradError('value', `drawGraph: ${vizFailure(e)}`))
   }
 }
 
@@ -201,14 +232,17 @@ export async function drawCircuit(c: Circuit): Promise<E.Either<SymgradError, st
  * default, the gradients flowing back below them (`{ gradients: false }` for values only, which
  * also accepts several or non-scalar roots through `drawGraphs`).
  */
-export async function drawGraph(expr: Expr, bindings: Bindings, opts: CircuitOptions = {}): Promise<E.Either<SymgradError, string>> {
+export async function drawGraph(expr: Expr, bindings: Bindings, opts: CircuitOptions & DrawOptions = {}): Promise<E.Either<SymgradError, string>> {
   return drawGraphs([expr], bindings, opts)
 }
 
 /** Several roots in one picture (each with its own output wire, named by `opts.outputs`). */
-export async function drawGraphs(roots: readonly Expr[], bindings: Bindings, opts: CircuitOptions = {}): Promise<E.Either<SymgradError, string>> {
+export async function drawGraphs(roots: readonly Expr[], bindings: Bindings, opts: CircuitOptions & DrawOptions = {}): Promise<E.Either<SymgradError, string>> {
+  // counted before the circuit is built: its gradients and values cost time on a huge graph too
+  const refused = tooLarge(countNodes(roots) + roots.length, opts)
+  if (refused !== undefined) return E.left(refused)
   const c = circuit(roots, bindings, opts)
-  return E.isLeft(c) ? c : drawCircuit(c.right)
+  return E.isLeft(c) ? c : drawCircuit(c.right, opts)
 }
 
 /** SVG documents stacked top to bottom in one document (each keeps its own coordinates). */
