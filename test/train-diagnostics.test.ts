@@ -134,7 +134,7 @@ describe('honest verdicts: the whole curve, advice that fits the setup, one stor
   it('a run that blew up and came partly back is not ok, whatever its first and last windows say', () => {
     const c = checkLossDecrease(blowUp, 20)
     expect(c.ok).toBe(false)
-    expect(c.message).toMatch(/^loss 1\.1 at step 1 → 88\d(\.\d+)? over the last 20 steps \(\+\d+/)
+    expect(c.message).toMatch(/^loss 1\.1 at step 1 → 88\d(\.\d+)? over the last 20 steps \(×\d+/)
     expect(c.message).toContain('diverged: learning rate likely too high')
     expect(checkDivergence(blowUp).ok).toBe(false)
   })

@@ -222,7 +222,9 @@ export function checkLossDecrease(history: History, o: TrendOptions | number = {
   const last = l.slice(-window)
   const final = last.reduce((a, b) => a + b, 0) / last.length
   const drop = (first - final) / Math.abs(first)
-  const head = `loss ${fmt(first)} at step 1 → ${fmt(final)} over the last ${window} steps${Number.isFinite(drop) ? ` (${drop >= 0 ? '−' : '+'}${pct(Math.abs(drop))})` : ''}`
+  // a change past doubling reads as a factor (×8.6e+7), not a percentage of nine digits
+  const change = !Number.isFinite(drop) ? '' : drop < -1 ? ` (×${fmt(final / first)})` : ` (${drop >= 0 ? '−' : '+'}${pct(Math.abs(drop))})`
+  const head = `loss ${fmt(first)} at step 1 → ${fmt(final)} over the last ${window} steps${change}`
   if (!diverged.ok) return { name: 'loss decrease', ok: false, message: `${head}: ${diverged.message}` }
   if (!(drop > 0)) return { name: 'loss decrease', ok: false, message: `${head}: the loss ends above its start — learning rate likely too high` }
   if (drop < minDrop) {
