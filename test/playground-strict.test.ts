@@ -6,42 +6,22 @@
  * every wire; nothing hangs on a 10,000-node expression. Screenshots go to a temporary folder.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import { buildPlayground } from '../web/build.mjs'
+import type { Page } from 'playwright-core'
+import { openPlayground, type PlaygroundPage } from './support/playground-page.js'
 
-const executablePath = process.env['CHROMIUM'] ?? '/usr/bin/chromium'
-const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-
-let out: string
-let profile: string
-let shots: string
-let context: BrowserContext
+let pg: PlaygroundPage
 let page: Page
-let url: string
-const errors: string[] = []
+let shots: string
+let errors: string[]
 
 beforeAll(async () => {
-  if (!existsSync(executablePath)) throw new Error(`no chromium at ${executablePath}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM`)
-  out = mkdtempSync(join(tmpdir(), 'symgrad-playground-strict-'))
-  profile = mkdtempSync(join(tmpdir(), 'symgrad-chromium-profile-'))
-  shots = mkdtempSync(join(tmpdir(), 'symgrad-playground-strict-shots-'))
-  url = pathToFileURL(await buildPlayground(out)).href
-  context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: flags, viewport: { width: 1280, height: 900 } })
-  page = await context.newPage()
-  page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())))
-  page.on('pageerror', (e) => void errors.push(String(e)))
-  page.on('requestfailed', (r) => void errors.push(`request failed: ${r.url()}`))
-  await page.goto(url)
-  console.log(`playground screenshots: ${shots}`)
+  pg = await openPlayground('playground-strict')
+  ;({ page, shots, errors } = pg)
 }, 120_000)
 
 afterAll(async () => {
-  await context?.close()
-  for (const d of [out, profile]) if (d !== undefined) rmSync(d, { recursive: true, force: true })
+  await pg?.close()
 })
 
 const tab = (name: string) => page.click(`nav button[data-panel=${name}]`)
