@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { openPlayground, type PlaygroundPage } from './support/playground-page.js'
+import { openPlayground, type OpenPlayground } from './playgroundPage.js'
 
-let pg: PlaygroundPage
+let pg: OpenPlayground
 let page: Page
 let shots: string
 let errors: string[]

@@ -6,20 +6,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { openPlayground, type PlaygroundPage } from './support/playground-page.js'
+import { openPlayground, type OpenPlayground } from './playgroundPage.js'
 
-let pg: PlaygroundPage
+let opened: OpenPlayground
 let page: Page
-let shots: string
 let errors: string[]
+let shots: string
 
 beforeAll(async () => {
-  pg = await openPlayground('playground')
-  ;({ page, shots, errors } = pg)
+  opened = await openPlayground('playground')
+  ;({ page, errors, shots } = opened)
 }, 120_000)
 
 afterAll(async () => {
-  await pg?.close()
+  await opened?.close()
 })
 
 async function tab(name: string): Promise<void> {

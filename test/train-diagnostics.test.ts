@@ -144,6 +144,13 @@ describe('honest verdicts: the whole curve, advice that fits the setup, one stor
     const up = withLoss(seq((i) => 1 + i / 100))
     expect(checkLossDecrease(up)).toMatchObject({ ok: false, message: expect.stringContaining('ends above its start') })
   })
+  it('a run that stopped on a non-finite value is never ticked for its loss, however few or tame its steps', () => {
+    const short = { ...nanRun, history: history([2.3, 2.2, 2.1, 2.0], 0.5) }
+    const [, few] = diagnoseRun({ ...short, history: { ...short.history, loss: [2.3, 2.2, 2.1, 2.0] } })
+    expect(few).toMatchObject({ ok: false })
+    const [, trend] = diagnoseRun({ ...nanRun, history: { ...nanRun.history, loss: seq((i) => 2.3 - i / 100) } })
+    expect(trend).toMatchObject({ ok: false, message: expect.stringContaining('then training stopped on a non-finite value at step 200') })
+  })
   it('a non-finite loss anywhere is never ok', () => {
     const nan = withLoss(seq((i) => (i === 150 ? NaN : 2 - i / 200)))
     expect(checkLossDecrease(nan)).toMatchObject({ ok: false, message: expect.stringContaining('loss NaN at step 151') })

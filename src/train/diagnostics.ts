@@ -216,8 +216,8 @@ export function checkLossDecrease(history: History, o: TrendOptions | number = {
   const window = opts.window ?? 10
   const minDrop = opts.minDrop ?? 0.01
   const l = history.loss
-  if (l.length < 2 * window) return { name: 'loss decrease', ok: true, message: `only ${l.length} steps: too few to judge the loss trend` }
   const diverged = checkDivergence(history, opts.blowUp ?? 10)
+  if (l.length < 2 * window) return { name: 'loss decrease', ok: diverged.ok, message: `only ${l.length} steps: too few to judge the loss trend${diverged.ok ? '' : `, but ${diverged.message}`}` }
   const first = l[0]!
   const last = l.slice(-window)
   const final = last.reduce((a, b) => a + b, 0) / last.length
@@ -241,7 +241,10 @@ export function checkLossDecrease(history: History, o: TrendOptions | number = {
 
 /** All the history checks: finite, loss decrease, update ratios. */
 export function diagnoseRun(state: Pick<TrainState, 'status' | 'nonFinite' | 'history'>, o: RatioOptions = {}): Check[] {
-  return [checkFinite(state), checkLossDecrease(state.history, o.init === undefined ? {} : { init: o.init }), ...checkUpdateRatios(state.history, o)]
+  const trend = checkLossDecrease(state.history, o.init === undefined ? {} : { init: o.init })
+  // a run that stopped on a non-finite value is never ticked for its loss trend
+  const stopped = state.nonFinite === undefined || !trend.ok ? trend : { ...trend, ok: false, message: `${trend.message.replace(/: ok$/, '')}; then training stopped on a non-finite value at step ${state.nonFinite.step}` }
+  return [checkFinite(state), stopped, ...checkUpdateRatios(state.history, o)]
 }
 
 export interface DeadRelu {

@@ -25,6 +25,7 @@ export function classifierPanel(root: HTMLElement): void {
   const act = select('cl-activation', ['relu', 'tanh', 'sigmoid', 'leakyRelu'], d.activation)
   const init = select('cl-init', ['he', 'xavier', 'small'], d.init)
   const bn = el('input', { id: 'cl-bn', type: 'checkbox' })
+  const std = el('input', { id: 'cl-standardize', type: 'checkbox' })
   const keep = el('input', { id: 'cl-keep', type: 'number', value: String(d.keep), min: 0.1, max: 1, step: 0.05, style: 'width:4em' })
   const opt = select('cl-optimizer', ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'], d.optimizer)
   const lr = el('input', { id: 'cl-lr', value: String(d.lr), size: 6 })
@@ -40,7 +41,7 @@ export function classifierPanel(root: HTMLElement): void {
     el('p', { class: 'lede' }, 'A small network learns 2-D data in a Web Worker, in this page. The heat map is the class the network predicts at each point (paler where it is less sure); the checks below are the lecture-5/6 babysitting rules, reported as soon as they apply.'),
     el('div', { class: 'controls' },
       el('label', {}, 'data ', data), el('label', {}, 'hidden layers ', hidden), el('label', {}, 'activation ', act), el('label', {}, 'init ', init),
-      el('label', {}, bn, ' batch norm'), el('label', {}, 'dropout keep ', keep)),
+      el('label', {}, std, ' standardize inputs (a fitted first layer)'), el('label', {}, bn, ' batch norm'), el('label', {}, 'dropout keep ', keep)),
     el('div', { class: 'controls' },
       el('label', {}, 'optimizer ', opt), el('label', {}, 'learning rate ', lr), el('label', {}, 'L2 λ ', l2), start, stop),
     status,
@@ -55,7 +56,7 @@ export function classifierPanel(root: HTMLElement): void {
   let losses: number[] = []
   // every field read strictly (the CLI's codecs and limits): a bad one is marked and nothing runs
   const settings = () => readRunForm({
-    data: data.value, hidden: hidden.value, activation: act.value, init: init.value, batchNorm: bn.checked,
+    data: data.value, hidden: hidden.value, activation: act.value, init: init.value, standardize: std.checked, batchNorm: bn.checked,
     keep: keep.value, optimizer: opt.value, lr: lr.value, l2: l2.value,
   }, { seed: d.seed, maxSteps: d.maxSteps })
   /** Clears every result of the previous run: status, boundary, loss chart, checks. */

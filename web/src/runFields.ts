@@ -52,6 +52,7 @@ export interface FormValues {
   readonly hidden: string
   readonly activation: string
   readonly init: string
+  readonly standardize: boolean
   readonly batchNorm: boolean
   readonly keep: string
   readonly optimizer: string
@@ -90,6 +91,6 @@ export function readRunForm(v: FormValues, base: Pick<RunSettings, 'seed' | 'max
   if (E.isLeft(size)) return bad('hidden', size.left.message.replace(/^x: /, '').replace(/ \(raise it with \w+=<n>\)$/, ''))
   return E.right({
     data: v.data as ToyName, hidden: c.right.hidden, activation: v.activation as RunSettings['activation'], init: v.init as RunSettings['init'],
-    batchNorm: v.batchNorm, keep: c.right.keep, optimizer: v.optimizer as RunSettings['optimizer'], lr: c.right.learningRate, l2: c.right.l2, ...base,
+    standardize: v.standardize, batchNorm: v.batchNorm, keep: c.right.keep, optimizer: v.optimizer as RunSettings['optimizer'], lr: c.right.learningRate, l2: c.right.l2, ...base,
   })
 }

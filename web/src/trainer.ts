@@ -14,6 +14,8 @@ export interface RunSettings {
   readonly hidden: readonly number[]
   readonly activation: 'relu' | 'tanh' | 'sigmoid' | 'leakyRelu'
   readonly init: 'he' | 'xavier' | 'small'
+  /** A standardize layer in front, fitted on the training points (its std0.mean, std0.std are state, not parameters). */
+  readonly standardize: boolean
   readonly batchNorm: boolean
   /** Dropout keep probability after each hidden layer (1: none). */
   readonly keep: number
@@ -25,7 +27,7 @@ export interface RunSettings {
 }
 
 export const defaultSettings: RunSettings = {
-  data: 'spiral', hidden: [32, 32], activation: 'relu', init: 'he', batchNorm: false, keep: 1,
+  data: 'spiral', hidden: [32, 32], activation: 'relu', init: 'he', standardize: false, batchNorm: false, keep: 1,
   optimizer: 'adam', lr: 0.01, l2: 1e-4, seed: 1, maxSteps: 2000,
 }
 
@@ -71,9 +73,10 @@ export interface Run {
 /** A training run of the settings; `next` advances it chunk by chunk. */
 export function startRun(s: RunSettings, grid = 64): Run {
   const { train: ds, validation } = toyData(s.data, s.seed)
-  const model = nn.mlp([2, ...s.hidden, ds.classes], {
+  const net = nn.mlp([2, ...s.hidden, ds.classes], {
     activation: activations[s.activation], init: s.init, batchNorm: s.batchNorm, ...(s.keep < 1 ? { keep: s.keep } : {}),
   })
+  const model = s.standardize ? nn.withPreprocessing(net, nn.standardize()) : net
   const regularization = s.l2 > 0 ? { kind: 'l2' as const, lambda: s.l2 } : { kind: 'none' as const }
   const programs = train.buildPrograms(model, 'softmax', regularization)
   const size = ds.y.data.length
@@ -144,7 +147,7 @@ export function settingsFrom(o: Partial<Record<keyof RunSettings, unknown>>): Ru
   if (!Number.isSafeInteger(seed) || (seed as number) < 0) throw new Error(`seed: expected a non-negative integer, got ${str(seed)}`)
   if (!Number.isSafeInteger(maxSteps) || (maxSteps as number) < 1 || (maxSteps as number) > 100_000) throw new Error(`maxSteps: expected an integer in 1..100000, got ${str(maxSteps)}`)
   const r = readRunForm({
-    data: str(o.data), hidden: str(o.hidden), activation: str(o.activation), init: str(o.init), batchNorm: o.batchNorm === true,
+    data: str(o.data), hidden: str(o.hidden), activation: str(o.activation), init: str(o.init), standardize: o.standardize === true, batchNorm: o.batchNorm === true,
     keep: str(o.keep), optimizer: str(o.optimizer), lr: str(o.lr), l2: str(o.l2),
   }, { seed: seed as number, maxSteps: maxSteps as number })
   if (E.isLeft(r)) throw new Error(r.left.message)
