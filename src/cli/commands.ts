@@ -50,6 +50,7 @@ export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunCon
   shift: { kind: 'number', help: 'random image shifts of up to n pixels (MNIST)   [1]', key: 'shift' },
   preprocess: { kind: 'string', help: 'none | center | standardize   [center]', key: 'preprocess' },
   seed: { kind: 'number', help: 'seed of init, shuffles and dropout   [1]', key: 'seed' },
+  examples: { kind: 'number', help: 'train on this many examples of the training split, drawn by --seed (validation and test stay whole)   [all]', key: 'examples' },
   dtype: { kind: 'string', help: 'float64 | float32 (compiled programs; float32 on the WebAssembly SIMD backend)   [float64]', key: 'dtype' },
 }
 

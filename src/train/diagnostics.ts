@@ -136,8 +136,12 @@ function lossFlat(l: readonly number[], window = 10, minDrop = 0.01): boolean {
 function ratioPicture(history: History, o: RatioOptions) {
   const target = o.target ?? 1e-3
   const factor = o.factor ?? 10
-  const medians = Object.entries(history.ratio).map(([name, rs]) => [name, median(rs.slice(-(o.window ?? 100)))] as const)
-  const weights = medians.filter(([name, m]) => isWeight(name) && Number.isFinite(m))
+  const medians = Object.entries(history.ratio).map(([name, rs]) => {
+    const last = rs.slice(-(o.window ?? 100))
+    // a frozen parameter (fine-tuning) gets exactly zero updates
+    return [name, median(last), last.length > 0 && last.every((r) => r === 0)] as const
+  })
+  const weights = medians.filter(([name, m, frozen]) => isWeight(name) && Number.isFinite(m) && !frozen)
   const low = weights.filter(([, m]) => m < target / factor)
   const high = weights.filter(([, m]) => m > target * factor)
   const ms = weights.map(([, m]) => m)
@@ -156,8 +160,10 @@ function ratioPicture(history: History, o: RatioOptions) {
 export function checkUpdateRatios(history: History, o: RatioOptions = {}): Check[] {
   const { target, factor, medians, low, high, spread, flat } = ratioPicture(history, o)
   const apart = spread ? ` (${low.map(([n]) => n).join(', ')} ${high.length > 0 ? `too small, ${high.map(([n]) => n).join(', ')} too large` : 'far below the others'})` : ''
-  return medians.map(([name, m]) => {
+  return medians.map(([name, m, frozen]) => {
     const head = `${name}: update/weight ratio ${fmt(m)} (rule of thumb ~${fmt(target)})`
+    // a frozen parameter (fine-tuning) gets exactly zero updates: not a learning rate to fix
+    if (frozen) return { name: `ratio ${name}`, ok: true, message: `${name}: no updates (frozen)` }
     if (!Number.isFinite(m)) return { name: `ratio ${name}`, ok: true, message: `${head}: no finite ratio (zero weights)` }
     // biases start at 0 and stay small, so their ratio runs high; the rule of thumb is about weights
     if (!isWeight(name)) return { name: `ratio ${name}`, ok: true, message: `${head}: bias, for information` }
