@@ -33,6 +33,8 @@ export const jsElementwise = opTable<ScalarCode>([
   [ops.expOp, ([x]) => `Math.exp(${x})`],
   [ops.logOp, ([x]) => `Math.log(${x})`],
   [ops.sqrtOp, ([x]) => `Math.sqrt(${x})`],
+  [ops.log1pOp, ([x]) => `Math.log1p(${x})`],
+  [ops.expm1Op, ([x]) => `Math.expm1(${x})`],
   [ops.tanhOp, ([x]) => `Math.tanh(${x})`],
   [ops.sigmoidOp, ([x]) => `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`],
   [ops.reluOp, ([x]) => `(${x} > 0 ? ${x} : 0)`],
