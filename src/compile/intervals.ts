@@ -65,7 +65,12 @@ export function mul(a: Interval, b: Interval): Interval {
 }
 /** a/b; a divisor range holding 0 gives an unbounded quotient (unless a is exactly 0). */
 export function div(a: Interval, b: Interval): Interval {
-  if (contains(b, 0)) return a.lo === 0 && a.hi === 0 && (b.lo !== 0 || b.hi !== 0) ? point(0) : unbounded
+  if (contains(b, 0)) {
+    if (a.lo === 0 && a.hi === 0 && (b.lo !== 0 || b.hi !== 0)) return point(0)
+    // a divisor of one sign keeps the quotient's sign that of a (or its opposite)
+    const q = { lo: a.lo < 0 ? -Infinity : 0, hi: a.hi > 0 ? Infinity : 0 }
+    return b.lo >= 0 ? q : b.hi <= 0 ? neg(q) : unbounded
+  }
   return mul(a, { lo: 1 / b.hi, hi: 1 / b.lo })
 }
 export function square(a: Interval): Interval {

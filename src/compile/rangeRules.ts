@@ -143,7 +143,8 @@ export const elementwiseRangeRules: readonly (readonly [OpDef, RangeRule])[] = [
       return [...expm1, ...cancels(c), ...overflowed(c, I.sub(c.args[0]!, c.args[1]!), 'x − y')]
     },
   }],
-  [ops.mulOp, checked((c) => I.mul(c.args[0]!, c.args[1]!), 'x·y')],
+  // x·x is a square: its range starts at 0, not at −max|x|²
+  [ops.mulOp, checked((c) => (c.node.args[0] === c.node.args[1] ? I.square(c.args[0]!) : I.mul(c.args[0]!, c.args[1]!)), 'x·y')],
   [ops.divOp, {
     range: (c) => I.div(c.args[0]!, c.args[1]!),
     hazards: (c) => {
