@@ -9,6 +9,7 @@ import { defaultRules } from '../src/compile/rules.js'
 import { evaluateAll } from '../src/eval/evaluate.js'
 import * as ops from '../src/ops/index.js'
 import * as T from '../src/core/Tensor.js'
+import type { Expr } from '../src/core/Expr.js'
 import { rewriteLaws, rewritePair } from '../laws/index.js'
 
 describe.each(stableRules.map((r) => [r.name, r] as const))('stable rewrite %s', (_, r) => {
@@ -19,7 +20,7 @@ describe.each(stableRules.map((r) => [r.name, r] as const))('stable rewrite %s',
     const [g] = grad(ops.sum(original), [x])
     const ev = evaluateAll([original, g!], { x: t })
     if (E.isLeft(ev)) throw ev.left
-    const bad = (e: ops.Expr) => !ev.right.values.get(e.id)!.data.every(Number.isFinite)
+    const bad = (e: Expr) => !ev.right.values.get(e.id)!.data.every(Number.isFinite)
     const exact = r.law.exact
     const wrong = exact !== undefined && ev.right.values.get(original.id)!.data.some((v, i) => Math.abs(v - exact(t.data[i]!)) > 1e-3 * Math.abs(exact(t.data[i]!)))
     expect(bad(original) || bad(g!) || wrong).toBe(true)
@@ -45,7 +46,7 @@ describe('stable rewrites in simplify', () => {
     const fixed = simplify([naive]).exprs[0]!
     expect(fixed.op).toBe(ops.normOp)
     const zero = { x: T.fill([4], 0) }
-    const g = (f: ops.Expr) => {
+    const g = (f: Expr) => {
       const [d] = grad(f, [x])
       const ev = evaluateAll([d!], zero)
       if (E.isLeft(ev)) throw ev.left
