@@ -14,6 +14,10 @@ export { evaluate, evaluateAll, evaluateOrThrow, type Bindings } from './eval/ev
 export { grad, backward } from './ad/grad.js'
 export { simplify, simplifyOne, type Simplified, type Fired, type SimplifyOptions } from './compile/simplify.js'
 export { rule, defaultRules, type Rule } from './compile/rules.js'
+export { stableRules, type StableRule, type RewriteLaw } from './compile/stableRules.js'
+export { analyze, formatHazard, formatHazards, builtinRangeRules, withRangeRules, type Analysis, type AnalyzeOptions, type Hazard, type HazardKind, type NodeRange, type RangeRule, type RangeTable } from './compile/analyze.js'
+export { type Interval, showInterval } from './compile/intervals.js'
+export { nanOrigin, type Origin } from './compile/nanOrigin.js'
 export {
   compile,
   valueAndGrad,

@@ -1,7 +1,8 @@
 /**
  * `symgrad explain "<expr>" --at x=…,y=…  [--svg graph.svg] [--dot graph.dot]`: the expression,
  * its simplified derivatives (subexpressions that repeat named once, `t1 = …`, with their
- * values), a note where a value is NaN or ±∞ (exit status 1), the backprop trace, and the
+ * values), a note where a value is NaN or ±∞ (exit status 1), the hazards of the expression for any
+ * value of its variables with the stable rewrites that remove them, the backprop trace, and the
  * circuit pictures (CS231n lecture 4): the function with values above the wires and gradients
  * below, and the gradient graph.
  */
@@ -13,7 +14,7 @@ import { simplify } from '../compile/simplify.js'
 import { type Bindings, evaluateAll } from '../eval/evaluate.js'
 import * as ops from '../ops/index.js'
 import {
-  type Circuit, circuit, circuitsDot, domainNote, drawCircuit, formatNumber, formatTrace, minusSign, printInfix, stackSvgs, toInfix, traceBackward,
+  type Circuit, circuit, circuitsDot, domainNote, drawCircuit, formatNumber, formatTrace, hazardBlock, minusSign, printInfix, stackSvgs, toInfix, traceBackward,
 } from '../print/index.js'
 import { writeFileAtomic } from '../io/atomic.js'
 import { ArgError, type ParsedArgs } from './args.js'
@@ -83,6 +84,7 @@ export async function explainCommand(a: ParsedArgs): Promise<number> {
     return n === undefined ? [] : [`domain: ${name} = ${num(value(e))} at this point: ${n.message}`]
   })
   notes.forEach((n) => console.log(n))
+  hazardBlock(expr).lines.forEach((l) => console.log(l))
   const tr = traceBackward(expr, bindings)
   if (E.isRight(tr)) console.log(`\nbackprop trace (forward values, local gradients, upstream × local):\n${formatTrace(tr.right)}`)
   await writePictures(a, expr, vars, grads, bindings)

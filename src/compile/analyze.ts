@@ -20,6 +20,7 @@ import { elementwiseRangeRules, type Finding, type HazardKind, type Pass, type R
 import { tensorRangeRules } from './rangeRulesTensor.js'
 import { stableRules, type StableRule } from './stableRules.js'
 import { nodeForm } from './nodeForm.js'
+import { simplify } from './simplify.js'
 
 export type { HazardKind, Pass, RangeRule, RangeTable, RangeCtx, Finding }
 
@@ -136,7 +137,10 @@ function pass(order: readonly Expr[], forward: ReadonlySet<number>, o: AnalyzeOp
   return { ranges, findings }
 }
 
-/** The first stable rule that fires at `node` or at a node using it (up to `depth` steps up). */
+/**
+ * The first stable rule that fires at `node` or at a node using it (up to `depth` steps up), else
+ * the last stable rule simplify fires on `node`'s subgraph.
+ */
 export function rewriteNear(node: Expr, users: ReadonlyMap<number, readonly Expr[]>, rewrites: readonly StableRule[] = stableRules, depth = 6): StableRule | undefined {
   let level = [node]
   const seen = new Set<number>()
@@ -144,7 +148,9 @@ export function rewriteNear(node: Expr, users: ReadonlyMap<number, readonly Expr
     for (const n of level) for (const r of rewrites) if (r.rewrite(n) !== undefined) return r
     level = level.flatMap((n) => users.get(n.id) ?? []).filter((n) => !seen.has(n.id) && (seen.add(n.id), true))
   }
-  return undefined
+  // a rewrite that fires only once another has (log(1/(1 + e^−x)): sigmoid, then log∘sigmoid): the last one at the node
+  const fired = simplify([node]).fired.map((f) => rewrites.find((r) => r.name === f.rule)).filter((r) => r !== undefined)
+  return fired[fired.length - 1]
 }
 
 /** Analyzes `outputs` together (see the module note). */

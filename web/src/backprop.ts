@@ -7,7 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import katex from 'katex'
 import { drawGraph, evaluateAll, grad, input, simplify, traceBackward, Tensor as T, type Expr, type TraceRow } from '../../src/index.js'
-import { domainNote, formatNumber, minusSign, printLatex } from '../../src/print/index.js'
+import { domainNote, formatNumber, hazardBlock, minusSign, printLatex } from '../../src/print/index.js'
 import { parseAssignments, parseExpr } from '../../src/cli/parseExpr.js'
 import { el } from './dom.js'
 
@@ -39,14 +39,19 @@ export function backpropPanel(root: HTMLElement): void {
   const graph = el('div', { id: 'bp-graph', class: 'graph' })
   const derivs = el('div', { id: 'bp-derivs', class: 'derivs' })
   const trace = el('div', { id: 'bp-trace' })
+  // the hazards of f for any value of its variables; their nodes are outlined in the circuit
+  const hazards = el('div', { id: 'bp-hazards', class: 'msg' })
+  let hazardIds = new Set<number>()
   root.append(
     el('p', { class: 'lede' }, 'Type an expression (+ − * / ^, exp log sqrt tanh sigmoid relu abs square max min) and values. The circuit shows each forward value above its wire (green) and the gradient flowing back along it below (red); the step button walks the backward pass one gate at a time.'),
     el('div', { class: 'controls' }, el('label', {}, 'f = ', exprIn), el('label', {}, 'at ', atIn), go, el('label', {}, 'examples ', examples)),
-    msg, result, el('div', { class: 'controls' }, step, reset), graph, derivs, trace,
+    msg, result, el('div', { class: 'controls' }, step, reset), graph, hazards, derivs, trace,
   )
   let walk: Walk | undefined
   const run = async (): Promise<void> => {
     msg.textContent = ''
+    hazards.replaceChildren()
+    hazardIds = new Set()
     const parsed = parseExpr(exprIn.value)
     if (E.isLeft(parsed)) return void (msg.textContent = parsed.left)
     const at = parseAssignments(atIn.value)
@@ -68,6 +73,9 @@ export function backpropPanel(root: HTMLElement): void {
       return d === undefined ? [] : [`${n} = ${num(val(e))} here: ${d.message}`]
     })
     msg.textContent = notes.join('\n')
+    const hb = hazardBlock(expr)
+    hazardIds = new Set(hb.hazards.map((h) => h.node.id))
+    hazards.replaceChildren(...hb.lines.map((l) => el('div', {}, l)))
     derivs.innerHTML = latexLines(expr, vars, grads, (e) => num(val(e)))
     const svg = await drawGraph(expr, bindings)
     graph.innerHTML = E.isRight(svg) ? svg.right : ''
@@ -89,8 +97,8 @@ export function backpropPanel(root: HTMLElement): void {
     }
     for (const s of graph.querySelectorAll<SVGElement>('[data-node]')) {
       const id = Number(s.dataset['node'])
-      s.setAttribute('stroke', id === current ? '#c0392b' : '#333')
-      s.setAttribute('stroke-width', id === current ? '3' : '1')
+      s.setAttribute('stroke', id === current ? '#c0392b' : hazardIds.has(id) ? '#e67e22' : '#333')
+      s.setAttribute('stroke-width', id === current || hazardIds.has(id) ? '3' : '1')
     }
     for (const tr of trace.querySelectorAll<HTMLTableRowElement>('tr[data-id]')) {
       const id = Number(tr.dataset['id'])
