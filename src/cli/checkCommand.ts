@@ -20,21 +20,13 @@ import { readJsonFile } from '../io/atomic.js'
 import { decodeGraph, GRAPH_FORMAT } from '../io/graph.js'
 import { decodeModel } from '../io/spec.js'
 import { buildModel } from '../train/config.js'
-import { checkModel } from '../train/hazards.js'
+import { checkModel, observedRange } from '../train/hazards.js'
 import type { AnyModel } from '../train/programs.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, inFile, orExit } from './commands.js'
 import { loadData } from './data.js'
 
 const show = (e: Expr): string => nodeForm(e, 3)
-
-/** The smallest and largest feature value of a data set (what the model's input ranges over). */
-function featureRange(ds: D.Dataset): Interval {
-  let lo = Infinity
-  let hi = -Infinity
-  for (const v of ds.x.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v))
-  return lo > hi ? { lo: 0, hi: 0 } : { lo, hi }
-}
 
 /** `x=0..1,y=-3..3` → ranges by name; `lo..hi` numbers (inf allowed), lo ≤ hi. */
 export function parseRanges(text: string): Record<string, Interval> {
@@ -90,7 +82,7 @@ export function checkCommand(a: ParsedArgs): number {
   const withData = a.flags['data'] !== undefined || a.flags['config'] !== undefined
   const c = file === undefined || withData ? configFromArgs(a, undefined, true) : undefined
   const data = c !== undefined && (file === undefined || withData) ? orExit(loadData(c)) : undefined
-  const observed = data !== undefined ? featureRange(data.train) : undefined
+  const observed = data !== undefined ? observedRange(data.train.x) : undefined
   if (file === undefined) {
     const model = buildModel(c!, D.features(data!.train), data!.train.classes)
     const kind = c!.model ?? 'mlp'

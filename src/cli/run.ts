@@ -20,6 +20,9 @@ import type { Model } from '../nn/model.js'
 const paramCount = (m: Model): number => Object.values(m.paramShapes).reduce((a, s) => a + s.reduce((p, d) => p * d, 1), 0)
 import { progress } from './progress.js'
 import { writeReport } from './reportFiles.js'
+import { formatHazards } from '../compile/analyze.js'
+import { nodeForm } from '../compile/nodeForm.js'
+import { checkModel, observedRange } from '../train/hazards.js'
 import { decisionBoundary } from '../train/boundary.js'
 
 export interface RunOptions {
@@ -65,9 +68,12 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
   log(`optimizer: ${describeOptimizer(c)}`)
 
   const checks: Check[] = []
+  // the graph's numeric hazards over the data's observed range, in the run's number format
+  const hazards = formatHazards(checkModel(model, { loss: c.loss, x: observedRange(tr.x), dtypes: [c.dtype ?? 'float64'] }).analysis, (e) => nodeForm(e, 3)).split('\n')
   const s0 = o.from ?? initTrainState(model, config)
   if (o.from) log(`resuming at epoch ${s0.epoch + 1}, step ${s0.step}`)
   else if (o.babysit !== false) {
+    log(hazards.join('\n'))
     log('babysitting checks:')
     const init = checkInitialLoss(initialLoss(model, s0.params, s0.modelState, tr, c.loss), c.loss, tr.classes)
     log(mark(init))
@@ -106,7 +112,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
   if (o.report !== undefined) {
     const w = st.params['conv0.W'] ?? st.params['dense0.W']
     const page = writeReport({
-      dir: o.report, title: `symgrad: ${c.data}, ${arch}`, checks, state: st,
+      dir: o.report, title: `symgrad: ${c.data}, ${arch}`, checks, hazards, state: st,
       facts: [
         ['test accuracy', pct(testAccuracy)], ['final validation accuracy', pct(validationAccuracy)],
         ['steps', String(st.step)], ['status', st.status], ['wall time', `${seconds.toFixed(1)} s`],

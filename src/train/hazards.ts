@@ -32,7 +32,8 @@ export interface ModelCheck {
   readonly ranges: Readonly<Record<string, Interval>>
 }
 
-function tensorRange(t: T.Tensor): Interval {
+/** The smallest and largest value of a tensor (a data set's features: `observedRange(ds.x)`). */
+export function observedRange(t: T.Tensor): Interval {
   let lo = Infinity
   let hi = -Infinity
   for (const v of t.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v))
@@ -54,7 +55,7 @@ export function checkModel(model: AnyModel, o: ModelCheckOptions = {}): ModelChe
   // state: its initial range, widened by training updates computed over intervals
   const { state } = model.init(R.key(0))
   const updates = Object.entries(applied.state as Readonly<Record<string, Expr>>)
-  for (const [k, t] of Object.entries(state)) ranges[k] = tensorRange(t)
+  for (const [k, t] of Object.entries(state)) ranges[k] = observedRange(t)
   for (let i = 0; i < (o.stateUpdates ?? 50) && updates.length > 0; i++) {
     const a = analyze(updates.map(([, e]) => e), { ...o, ranges, dtypes: ['float64'] })
     let moved = false
