@@ -48,7 +48,7 @@ export const jsElementwise = opTable<ScalarCode>([
   [ops.whereOp, ([c, a, b]) => `(${c} !== 0 ? ${a} : ${b})`],
 ])
 
-const reduction = (kind: 'sum' | 'mean' | 'max' | 'logSumExp'): KernelCode => ({
+const reduction = (kind: 'sum' | 'mean' | 'max' | 'logSumExp' | 'norm'): KernelCode => ({
   emit: (c) => `rt.reduce("${kind}", ${c.arr(c.args[0]!)}, [${c.dims(c.args[0]!).join(', ')}], ${c.f.ints(c.eqn.attrs['axes'])}, ${c.arr(c.eqn.out)});`,
 })
 
@@ -63,6 +63,7 @@ export const jsKernels = opTable<KernelCode>([
   [ops.meanOp, reduction('mean')],
   [ops.maxOp, reduction('max')],
   [ops.logSumExpOp, reduction('logSumExp')],
+  [ops.normOp, reduction('norm')],
   [
     ops.sumToOp,
     {

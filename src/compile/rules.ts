@@ -17,6 +17,7 @@ import { matmulOp } from '../ops/linalg.js'
 import { broadcastToOp, reshapeOp, sumToOp, transposeOp } from '../ops/movement.js'
 import { countOp } from '../ops/reduce.js'
 import { stableRules } from './stableRules.js'
+import { softmaxGradRules } from './softmaxGradRules.js'
 
 export interface Rule {
   readonly name: string
@@ -187,7 +188,7 @@ export const reshapeTwice = twice('reshape∘reshape → reshape', reshapeOp)
 export const broadcastTwice = twice('broadcastTo∘broadcastTo → broadcastTo', broadcastToOp)
 export const sumToTwice = twice('sumTo∘sumTo → sumTo', sumToOp)
 
-/** The default rule list, tried in order at each node: the algebraic rules, then the stable rewrites (stableRules.ts). */
+/** The default rule list, tried in order at each node: the algebraic rules, then the stable rewrites (stableRules.ts) and the softmax-gradient rules (softmaxGradRules.ts). */
 export const defaultRules: readonly Rule[] = [
   constantFolding,
   countKnown,
@@ -219,4 +220,5 @@ export const defaultRules: readonly Rule[] = [
   broadcastTwice,
   sumToTwice,
   ...stableRules,
+  ...softmaxGradRules,
 ]
