@@ -17,7 +17,7 @@ export { rule, defaultRules, type Rule } from './compile/rules.js'
 export { stableRules, type StableRule, type RewriteLaw } from './compile/stableRules.js'
 export { analyze, formatHazard, formatHazards, builtinRangeRules, withRangeRules, type Analysis, type AnalyzeOptions, type Hazard, type HazardKind, type NodeRange, type RangeRule, type RangeTable } from './compile/analyze.js'
 export { type Interval, showInterval } from './compile/intervals.js'
-export { nanOrigin, type Origin } from './compile/nanOrigin.js'
+export { nanOrigin, nanOriginOrThrow, type Origin, type OriginOptions } from './compile/nanOrigin.js'
 export {
   compile,
   valueAndGrad,

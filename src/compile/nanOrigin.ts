@@ -9,7 +9,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Expr } from '../core/Expr.js'
 import { topoSort } from '../core/Expr.js'
-import type { SymgradError } from '../core/errors.js'
+import { orThrowing, type SymgradError } from '../core/errors.js'
 import type { Tensor } from '../core/Tensor.js'
 import { backward } from '../ad/grad.js'
 import { type Bindings, evaluateAll } from '../eval/evaluate.js'
@@ -79,6 +79,9 @@ export function nanOrigin(loss: Expr, wrt: readonly Expr[], bindings: Bindings, 
   }
   return E.right(undefined)
 }
+
+/** `nanOrigin`, throwing its Left. */
+export const nanOriginOrThrow = orThrowing(nanOrigin)
 
 function describe(node: Expr, pass: Origin['pass'], of: Expr, values: ReadonlyMap<number, Tensor>, fwd: readonly Expr[], o: OriginOptions): Origin {
   const show = o.show ?? ((e: Expr) => nodeForm(e))

@@ -66,6 +66,15 @@ function shiftedByOwnTop(n: Expr): boolean {
   const r = strip(n.args[1]!)
   return (r.op === ops.logSumExpOp || r.op === ops.maxOp) && r.args[0] === n.args[0]
 }
+/** x / broadcast(Σx) for x ≥ 0 (a softmax written by hand): in [lo/(k·hi), 1], not x's range over Σx's. */
+function shareOfSum(c: RangeCtx): Interval | undefined {
+  const [x, d] = c.node.args as [Expr, Expr]
+  const s = strip(d)
+  const a = c.args[0]!
+  if (s.op !== ops.sumOp || s.args[0] !== x || a.lo < 0) return undefined
+  const k = c.count((s.attrs['axes'] as readonly number[]).map((i) => x.shape[i]!))
+  return { lo: a.hi === 0 || !Number.isFinite(a.hi) ? 0 : Math.min(1, a.lo / (k.hi * a.hi)), hi: 1 }
+}
 const isConstant = (e: Expr): boolean => e.op.lowering === 'data' && e.op.arity === 0 && e.op !== ops.inputOp && e.op !== ops.paramOp
 /** Where half the digits of x − y are gone: |x|, |y| ≥ 1/√ε with ranges that meet. */
 function cancels(c: RangeCtx): Finding[] {
@@ -146,11 +155,11 @@ export const elementwiseRangeRules: readonly (readonly [OpDef, RangeRule])[] = [
   // x·x is a square: its range starts at 0, not at −max|x|²
   [ops.mulOp, checked((c) => (c.node.args[0] === c.node.args[1] ? I.square(c.args[0]!) : I.mul(c.args[0]!, c.args[1]!)), 'x·y')],
   [ops.divOp, {
-    range: (c) => I.div(c.args[0]!, c.args[1]!),
+    range: (c) => shareOfSum(c) ?? I.div(c.args[0]!, c.args[1]!),
     hazards: (c) => {
       const b = c.args[1]!
       if (I.contains(b, 0)) return [{ kind: 'at or across 0', pass: 'forward and backward', trigger: 'y = 0', why: `x / y with y ∈ ${I.showInterval(b)}: infinite or NaN at y = 0, and so is its derivative` }]
-      return overflowed(c, I.div(c.args[0]!, b), 'x / y')
+      return shareOfSum(c) !== undefined ? [] : overflowed(c, I.div(c.args[0]!, b), 'x / y')
     },
   }],
   [ops.maximumOp, simple((c) => I.interval(Math.max(c.args[0]!.lo, c.args[1]!.lo), Math.max(c.args[0]!.hi, c.args[1]!.hi)))],
