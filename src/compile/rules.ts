@@ -17,7 +17,6 @@ import { matmulOp } from '../ops/linalg.js'
 import { broadcastToOp, reshapeOp, sumToOp, transposeOp } from '../ops/movement.js'
 import { countOp } from '../ops/reduce.js'
 import { stableRules } from './stableRules.js'
-import { softmaxGradRules } from './softmaxGradRules.js'
 
 export interface Rule {
   readonly name: string
@@ -188,7 +187,7 @@ export const reshapeTwice = twice('reshape∘reshape → reshape', reshapeOp)
 export const broadcastTwice = twice('broadcastTo∘broadcastTo → broadcastTo', broadcastToOp)
 export const sumToTwice = twice('sumTo∘sumTo → sumTo', sumToOp)
 
-/** The default rule list, tried in order at each node: the algebraic rules, then the stable rewrites (stableRules.ts) and the softmax-gradient rules (softmaxGradRules.ts). */
+/** The default rule list, tried in order at each node: the algebraic rules, then the stable rewrites (stableRules.ts). */
 export const defaultRules: readonly Rule[] = [
   constantFolding,
   countKnown,
@@ -220,5 +219,4 @@ export const defaultRules: readonly Rule[] = [
   broadcastTwice,
   sumToTwice,
   ...stableRules,
-  ...softmaxGradRules,
 ]

@@ -3,19 +3,19 @@
  * moves out of movement ops and constant quotients, a one-hot row sums to 1, a common factor is
  * taken out of a difference, and `count` reads its dims from a leaf of the same shape (it depends
  * on the shape only). Each keeps the value exactly for finite inputs (test/compile-softmax-grad
- * checks each on random inputs); `defaultRules` lists them after the stable rewrites.
+ * checks each on random inputs). They are for reading, not for computing: `readableRules` (the
+ * default rules and these) is what `explain` and the playground simplify derivatives with, while
+ * `compile` keeps `defaultRules`, whose results these would move by rounding (a gradient that is 0
+ * in exact arithmetic, a bias before batch norm, comes out as other noise).
  */
 import type { Expr } from '../core/Expr.js'
 import { apply, isBoundLeaf, topoSort } from '../core/Expr.js'
 import * as S from '../core/Shape.js'
 import * as ops from '../ops/builtins.js'
 import { axesAttr } from '../ops/Op.js'
+import { defaultRules, type Rule } from './rules.js'
 
-export interface AlgebraRule {
-  readonly name: string
-  readonly rewrite: (node: Expr) => Expr | undefined
-}
-const rule = (name: string, rewrite: (n: Expr) => Expr | undefined): AlgebraRule => Object.freeze({ name, rewrite })
+const rule = (name: string, rewrite: (n: Expr) => Expr | undefined): Rule => Object.freeze({ name, rewrite })
 const is = (e: Expr | undefined, op: Expr['op']): boolean => e !== undefined && e.op === op
 const arg = (e: Expr, i: number): Expr => e.args[i]!
 
@@ -80,6 +80,9 @@ export const countOfLeaf = rule('count(x) → count(leaf of x\'s shape)', (n) =>
   return leaf === undefined ? undefined : apply(ops.countOp, [leaf], { axes: axesAttr(n.attrs) })
 })
 
-export const softmaxGradRules: readonly AlgebraRule[] = [
+export const softmaxGradRules: readonly Rule[] = [
   negOutOfMovement, negConstDiv, oneHotRowSum, factorDifference, negDifference, divOfBroadcast, reshapeBroadcastScalar, countOfLeaf,
 ]
+
+/** The rules derivatives are simplified with for reading: the default rules, then these. */
+export const readableRules: readonly Rule[] = [...defaultRules, ...softmaxGradRules]

@@ -12,7 +12,7 @@ import { topoSort } from '../core/Expr.js'
 import type { Shape } from '../core/Shape.js'
 import { constValue, leafName, tensorOp } from '../ops/leaves.js'
 import { Prec } from '../ops/Op.js'
-import { sugarPiece } from './sugar.js'
+import { sugarText } from './sugar.js'
 
 type InfixN = Extract<Notation, { form: 'infix' }>
 type PrefixN = Extract<Notation, { form: 'prefix' }>
@@ -164,7 +164,8 @@ export function render(roots: readonly Expr[], style: Style, opts: PrintOptions 
       pieces.set(n.id, atom(name))
       continue
     }
-    let p = sugarPiece(n, pieces, style) ?? pieceOf(n, n.args.map((a) => pieces.get(a.id)!), style, { compact, digits })
+    const sugar = sugarText(n, (e) => pieces.get(e.id)?.text, style.call)
+    let p = sugar !== undefined ? { ...atom(sugar), op: n.op } : pieceOf(n, n.args.map((a) => pieces.get(a.id)!), style, { compact, digits })
     const shared = (uses.get(n.id) ?? 0) >= 2 && n.args.length > 0 && !(compact && isElidable(n))
     if (shared && p.text.length > threshold) {
       const bound = style.letName(lets.length + 1 + (opts.firstLet ?? 0))

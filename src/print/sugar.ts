@@ -5,11 +5,11 @@
  */
 import type { Expr, Notation } from '../core/Expr.js'
 import * as ops from '../ops/builtins.js'
-import { axesAttr, call, Prec } from '../ops/Op.js'
-import type { Piece, Style } from './layout.js'
+import { axesAttr, call } from '../ops/Op.js'
 
 const strip = (e: Expr): Expr => (e.op === ops.broadcastToOp || e.op === ops.reshapeOp ? strip(e.args[0]!) : e)
-const softmaxNotation = call('softmax', '\\operatorname{softmax}') as Extract<Notation, { form: 'call' }>
+type CallNotation = Extract<Notation, { form: 'call' }>
+const softmaxNotation = call('softmax', '\\operatorname{softmax}') as CallNotation
 
 /** x and the axes when `e` is exp(x − broadcast(logSumExp(x, axes))). */
 export function softmaxOf(e: Expr): { readonly x: Expr; readonly axes: readonly number[] } | undefined {
@@ -19,11 +19,14 @@ export function softmaxOf(e: Expr): { readonly x: Expr; readonly axes: readonly 
   return l.op === ops.logSumExpOp && l.args[0] === d.args[0] ? { x: d.args[0]!, axes: axesAttr(l.attrs) } : undefined
 }
 
-/** The piece of a sugared form, or undefined (the op's own notation applies). */
-export function sugarPiece(e: Expr, pieces: ReadonlyMap<number, Piece>, style: Style): Piece | undefined {
+/**
+ * The text of a sugared form given the texts of nodes printed before it (undefined for a node
+ * not printed, or not sugared: the op's own notation applies), through the style's `call`.
+ */
+export function sugarText(e: Expr, textOf: (e: Expr) => string | undefined, callText: (n: CallNotation, args: readonly string[], attrs?: string) => string): string | undefined {
   const s = softmaxOf(e)
-  const x = s === undefined ? undefined : pieces.get(s.x.id)
+  const x = s === undefined ? undefined : textOf(s.x)
   if (s === undefined || x === undefined) return undefined
   const last = s.axes.length === 1 && s.axes[0] === s.x.shape.length - 1
-  return { text: style.call(softmaxNotation, [x.text], last ? undefined : `axes=[${s.axes.join(',')}]`), prec: Prec.atom, form: 'atom', op: e.op }
+  return callText(softmaxNotation, [x], last ? undefined : `axes=[${s.axes.join(',')}]`)
 }
