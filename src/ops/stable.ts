@@ -36,7 +36,7 @@ export const expm1Op = unaryOp({
 })
 
 /** ‖x‖ over the axes of `x` (row-major groups), scaled by the group's largest |x|. */
-function normData(x: Tensor, axes: readonly number[], outShape: Concrete): Float64Array {
+export function normData(x: Tensor, axes: readonly number[], outShape: Concrete): Float64Array {
   const st = reducedStrides(x.shape, axes)
   const big = new Float64Array(S.size(outShape))
   forEachOffset(x.shape, st, (i, off) => (big[off] = Math.max(big[off]!, Math.abs(x.data[i]!))))

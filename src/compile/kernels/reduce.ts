@@ -7,6 +7,7 @@
  * in the input's row-major order, like the reference evaluator.
  */
 import { forEachOffset, reducedStrides } from '../../ops/movement.js'
+import { normData } from '../../ops/stable.js'
 
 export type ReduceKind = 'sum' | 'mean' | 'max' | 'logSumExp' | 'norm'
 
@@ -22,7 +23,8 @@ export function reduce(kind: ReduceKind, X: Float64Array, dims: readonly number[
     else inner *= dims[i]!
   }
   const nOut = outer * inner
-  if (kind === 'norm') return normInto(X, dims, axes, OUT, nOut)
+  // the norm op's own scaled computation (ops/stable.ts)
+  if (kind === 'norm') return void OUT.set(normData({ shape: [...dims], data: X }, axes, dims.filter((_, i) => !axes.includes(i))))
   if (kind === 'logSumExp') {
     reduceInto('max', X, dims, axes, OUT, block, outer, red, inner)
     for (let i = 0; i < nOut; i++) if (OUT[i] === -Infinity) OUT[i] = 0
@@ -33,23 +35,6 @@ export function reduce(kind: ReduceKind, X: Float64Array, dims: readonly number[
   if (kind === 'mean') {
     const n = red
     for (let i = 0; i < nOut; i++) OUT[i] = OUT[i]! / n
-  }
-}
-
-/** OUT = ‖x‖ over the axes, each group scaled by its largest |x| (as the norm op's eval). */
-function normInto(X: Float64Array, dims: readonly number[], axes: readonly number[], OUT: Float64Array, nOut: number): void {
-  const st = reducedStrides(dims, axes)
-  const big = new Float64Array(nOut)
-  forEachOffset(dims, st, (i, off) => (big[off] = Math.max(big[off]!, Math.abs(X[i]!))))
-  OUT.fill(0, 0, nOut)
-  forEachOffset(dims, st, (i, off) => {
-    const m = big[off]!
-    const v = m === 0 || !Number.isFinite(m) ? X[i]! : X[i]! / m
-    OUT[off]! += v * v
-  })
-  for (let j = 0; j < nOut; j++) {
-    const m = big[j]!
-    OUT[j] = m === 0 || !Number.isFinite(m) ? Math.sqrt(OUT[j]!) : m * Math.sqrt(OUT[j]!)
   }
 }
 
