@@ -18,10 +18,11 @@ import { simplify } from '../compile/simplify.js'
 import { stableRules } from '../compile/stableRules.js'
 import { readJsonFile } from '../io/atomic.js'
 import { decodeGraph, GRAPH_FORMAT } from '../io/graph.js'
-import { decodeModel } from '../io/spec.js'
+import { checkDataFits, decodeModel } from '../io/spec.js'
 import { buildModel } from '../train/config.js'
 import { checkModel, observedRange } from '../train/hazards.js'
 import type { AnyModel } from '../train/programs.js'
+import type { Tensor } from '../core/Tensor.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, inFile, orExit } from './commands.js'
 import { loadData } from './data.js'
@@ -51,9 +52,9 @@ function dtypesOf(a: ParsedArgs): readonly Dtype[] {
   throw new ArgError(`check: --dtype: expected float64 or float32, got ${quote(String(d))}`)
 }
 
-function printModel(model: AnyModel, what: string, a: ParsedArgs, x: Interval | undefined, dtypes: readonly Dtype[]): number {
+function printModel(model: AnyModel, what: string, a: ParsedArgs, x: Interval | undefined, dtypes: readonly Dtype[], fitOn?: Tensor): number {
   const loss = a.flags['loss'] === 'svm' ? 'svm' : 'softmax'
-  const c = checkModel(model, { loss, dtypes, ...(x ? { x } : {}) })
+  const c = checkModel(model, { loss, dtypes, ...(x ? { x } : {}), ...(fitOn ? { fitOn } : {}) })
   console.log(`${what}, loss ${loss}, x ∈ ${showInterval(c.ranges['x']!)}${x ? ' (the data\'s observed range)' : ' (unbounded: pass --data for the data\'s range)'}, formats ${dtypes.join(' and ')}`)
   console.log(formatHazards(c.analysis, show))
   return c.analysis.hazards.length > 0 ? 1 : 0
@@ -84,10 +85,10 @@ export function checkCommand(a: ParsedArgs): number {
   const data = c !== undefined && (file === undefined || withData) ? orExit(loadData(c)) : undefined
   const observed = data !== undefined ? observedRange(data.train.x) : undefined
   if (file === undefined) {
-    const model = buildModel(c!, D.features(data!.train), data!.train.classes)
+    const model = buildModel(c!, D.features(data!.train), data!.train.classes, data!.image)
     const kind = c!.model ?? 'mlp'
     const widths = kind === 'mlp' ? ` [${[D.features(data!.train), ...c!.hidden, data!.train.classes].join(', ')}]` : ''
-    return printModel(model, `model: ${kind}${widths}${c!.batchNorm ? ' with batch norm' : ''} on ${c!.data}`, a, ranges['x'] ?? observed, dtypes)
+    return printModel(model, `model: ${kind}${widths}${c!.batchNorm ? ' with batch norm' : ''} on ${c!.data}`, a, ranges['x'] ?? observed, dtypes, data!.train.x)
   }
   const json = orExit(readJsonFile(file))
   const isGraph = typeof json === 'object' && json !== null && (json as { format?: unknown }).format === GRAPH_FORMAT
@@ -96,5 +97,6 @@ export function checkCommand(a: ParsedArgs): number {
     return checkGraph(outputs, { dtypes, ranges: { ...(observed ? { x: observed } : {}), ...ranges } })
   }
   const model = orExit(inFile(file, decodeModel(json)))
-  return printModel(model, `model: ${quote(file)}`, a, ranges['x'] ?? observed, dtypes)
+  if (data !== undefined) orExit(inFile(file, checkDataFits(model.spec, data.train)))
+  return printModel(model, `model: ${quote(file)}`, a, ranges['x'] ?? observed, dtypes, data?.train.x)
 }

@@ -11,11 +11,12 @@
  */
 import { orThrowing } from '../core/errors.js'
 import { checkFolderWritable, checkWritable, loadCheckpoint, loadRunConfig, loadSpec, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic } from '../io/atomic.js'
-import { currentLimits, loadCifar, loadCsv, loadIdx, readBytes } from '../io/files.js'
+import { currentLimits, loadCifar, loadCsv, loadIdx, loadIdxImages, readBytes, readPng } from '../io/files.js'
 
 export { threadPool } from './threads.js'
 export { checkFolderWritable, checkWritable, loadCheckpoint, loadRunConfig, loadSpec, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic, writeTarget, staleTempFiles, type WriteTarget } from '../io/atomic.js'
-export { currentLimits, loadCifar, loadCsv, loadIdx, readBytes, type ExpectedSize } from '../io/files.js'
+export { currentLimits, loadCifar, loadCsv, loadIdx, loadIdxImages, readBytes, readPng, type ExpectedSize } from '../io/files.js'
+export { predictPngFile, predictPngFileOrThrow } from './predict.js'
 export { defaultLimits, limitVars, limitsFromEnv, type Limits } from '../io/limits.js'
 
 export const loadCheckpointOrThrow = orThrowing(loadCheckpoint)
@@ -33,6 +34,8 @@ export const readBytesOrThrow = orThrowing(readBytes)
 export const loadIdxOrThrow = orThrowing(loadIdx)
 export const loadCifarOrThrow = orThrowing(loadCifar)
 export const loadCsvOrThrow = orThrowing(loadCsv)
+export const readPngOrThrow = orThrowing(readPng)
+export const loadIdxImagesOrThrow = orThrowing(loadIdxImages)
 
 // The job queue (BullMQ on Redis): queueTrials / queueEnsemble enqueue search trials and ensemble
 // members and gather their results; startWorker runs them on any machine that reaches the Redis

@@ -2,14 +2,16 @@
  * The hazards of a model before it trains: the training loss (with its gradients by every
  * parameter) and the inference scores, analyzed over intervals (compile/analyze.ts). Inputs take
  * the given ranges (the CLI gives the data's observed range) and labels [0, C − 1]; parameters
- * are unbounded; dropout draws lie in [0, 1]; model state (batch-norm running statistics) takes
- * the hull of its initial value and of `stateUpdates` training updates from it.
+ * are unbounded; dropout draws lie in [0, 1]; model state takes the hull of its initial (or
+ * fitted, for preprocessing layers) value and of `stateUpdates` training updates from it (batch
+ * norm's running statistics).
  */
 import type { Expr } from '../core/Expr.js'
 import * as R from '../core/Random.js'
 import * as T from '../core/Tensor.js'
 import * as ops from '../ops/index.js'
 import { toInference } from '../nn/model.js'
+import { fitStateOrThrow, fittedLayers } from '../nn/fit.js'
 import { analyze, type Analysis, type AnalyzeOptions } from '../compile/analyze.js'
 import * as I from '../compile/intervals.js'
 import type { Interval } from '../compile/intervals.js'
@@ -20,6 +22,8 @@ export interface ModelCheckOptions extends Omit<AnalyzeOptions, 'ranges' | 'wrt'
   readonly loss?: LossKind | LossFn
   /** The range of the input features (default unbounded). */
   readonly x?: Interval
+  /** Training inputs to fit preprocessing layers' state on (else their initial state is used). */
+  readonly fitOn?: T.Tensor
   /** Training updates folded into the state's ranges, default 50. */
   readonly stateUpdates?: number
 }
@@ -53,7 +57,8 @@ export function checkModel(model: AnyModel, o: ModelCheckOptions = {}): ModelChe
     ...Object.fromEntries(applied.random.inputs.map((u) => [u.name, I.unitInterval])),
   }
   // state: its initial range, widened by training updates computed over intervals
-  const { state } = model.init(R.key(0))
+  const init = model.init(R.key(0))
+  const state = o.fitOn !== undefined && fittedLayers(model).length > 0 ? fitStateOrThrow(model, init.params, init.state, o.fitOn) : init.state
   const updates = Object.entries(applied.state as Readonly<Record<string, Expr>>)
   for (const [k, t] of Object.entries(state)) ranges[k] = observedRange(t)
   for (let i = 0; i < (o.stateUpdates ?? 50) && updates.length > 0; i++) {
