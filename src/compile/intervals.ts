@@ -105,8 +105,15 @@ export function inFormat(a: Interval, l: DtypeLimits): Interval {
   return { lo: a.lo < -l.max ? -Infinity : l.round(a.lo), hi: a.hi > l.max ? Infinity : l.round(a.hi) }
 }
 
+/** A number in 4 digits for messages: `−1.5`, `1.798e+308` (never rounded up to ∞), `∞`. */
+export function showNumber(x: number): string {
+  if (!Number.isFinite(x)) return x === Infinity ? '∞' : x === -Infinity ? '−∞' : 'NaN'
+  const r = Number(x.toPrecision(4))
+  return (Number.isFinite(r) ? r.toString() : x.toPrecision(4)).replace('-', '−')
+}
+
 /** `[−1, 2.5]`, `[0, ∞)`, `(−∞, ∞)`. */
 export function showInterval(a: Interval): string {
-  const n = (x: number) => (x === Infinity ? '∞' : x === -Infinity ? '−∞' : Number(x.toPrecision(4)).toString().replace('-', '−'))
+  const n = showNumber
   return `${a.lo === -Infinity ? '(' : '['}${n(a.lo)}, ${n(a.hi)}${a.hi === Infinity ? ')' : ']'}`
 }

@@ -6,12 +6,12 @@
 import type { Expr } from '../core/Expr.js'
 import { quote } from '../core/codecs.js'
 import { constValue, leafName } from '../ops/leaves.js'
+import { showNumber } from './intervals.js'
 
-const num = (v: number): string => Number(v.toPrecision(4)).toString().replace('-', '−')
 
 export function nodeForm(e: Expr, depth = 2): string {
   const c = constValue(e)
-  if (c !== undefined) return num(c)
+  if (c !== undefined) return showNumber(c)
   const name = leafName(e)
   if (name !== undefined) return /^[A-Za-z_][\w.]{0,23}$/.test(name) ? name : quote(name)
   if (e.args.length === 0) return e.op.name

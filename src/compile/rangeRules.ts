@@ -44,7 +44,7 @@ export interface RangeRule {
 
 export type RangeTable = ReadonlyMap<OpDef, RangeRule>
 
-export const num = (x: number): string => (x === Infinity ? '∞' : x === -Infinity ? '−∞' : Number(x.toPrecision(4)).toString().replace('-', '−'))
+const num = I.showNumber
 
 /** Overflow when every argument is finite but the result passes the format's largest value. */
 export function overflowed(c: RangeCtx, r: Interval, what: string): Finding[] {

@@ -101,7 +101,7 @@ export function nonFiniteMessage(nf: Omit<NonFinite, 'message'>): string {
   const cause = nf.where.startsWith('update of ') ? `the optimizer made it from finite gradients: learning rate too high${lr}, or a corrupt optimizer state`
     : nf.step === 0 ? 'this is before the first update, so the inputs or the regularization are too large (look for huge values in the data and the L2 strength)' : `learning rate likely too high${lr}`
   const origin = nf.origin !== undefined ? `; ${nf.origin}` : ''
-  return `training stopped at step ${nf.step} (epoch ${nf.epoch}, batch ${nf.batch}): ${what}${origin}; ${cause}`
+  return `training stopped at step ${nf.step} (epoch ${nf.epoch}, batch ${nf.batch}): ${what}; ${cause}${origin}`
 }
 
 function firstNonFinite(t: Tensor): number | undefined {
