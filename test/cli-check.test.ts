@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../src/cli/main.js'
+import { reportHtml } from '../src/train/report.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'symgrad-check-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -54,5 +55,28 @@ describe('symgrad check', () => {
       expect(r.code, args.join(' ')).toBe(2)
       expect(r.err.trim().split('\n')).toHaveLength(1)
     }
+  })
+})
+
+describe('hazards in explain and in the report', () => {
+  it('explain lists the hazards of f and the stable rewrites that fire, with their reasons', async () => {
+    const lines: string[] = []
+    const spy = vi.spyOn(console, 'log').mockImplementation((l: unknown) => void lines.push(String(l)))
+    try {
+      await runCli(['explain', 'log(1/(1+exp(-x)))', '--at', 'x=-800'])
+    } finally {
+      spy.mockRestore()
+    }
+    const out = lines.join('\n')
+    expect(out).toContain('hazards of f, for any value of its variables: 2')
+    expect(out).toMatch(/exp\(−x\): overflow, forward and backward, when x > 709\.8/)
+    expect(out).toContain('log(sigmoid) → −softplus(−x) ×1 — sigmoid(x) underflows to 0')
+    expect(out).toContain('f rewritten = −softplus(−x)')
+  })
+  it('the report page has a Hazards section', () => {
+    const html = reportHtml({ title: 't', facts: [], checks: [], hazards: ['hazards: 1', '  exp(x): overflow'], images: [] })
+    expect(html).toContain('<h2>Hazards</h2>')
+    expect(html).toContain('<li class="warn">  exp(x): overflow</li>')
+    expect(reportHtml({ title: 't', facts: [], checks: [], images: [] })).not.toContain('Hazards')
   })
 })

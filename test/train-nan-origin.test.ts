@@ -66,6 +66,12 @@ describe('a run made to diverge', () => {
     expect(m).toContain('the rewrite log∘softmax → logSoftmax avoids it')
     expect(st.nonFinite!.origin).toBeDefined()
   })
+  it('in float32, a step that is finite in float64 says the hazard is float32-only', () => {
+    const loss = (sc: Expr, yy: Expr) => ops.add(ops.mean(ops.gatherLabel(sc, yy)), 1e39)
+    const st = train(model, { train: data }, { ...config, loss, dtype: 'float32' })
+    expect(st.status).toBe('nonFinite')
+    expect(st.nonFinite!.message).toContain('the step re-run in float64 (the interpreter) is finite: a float32-only hazard')
+  })
   it('runs on with the library loss at the same learning rate', () => {
     const st = train(model, { train: data }, config)
     expect(st.status).toBe('done')

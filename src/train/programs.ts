@@ -90,7 +90,9 @@ export function buildPrograms(model: AnyModel, loss: LossKind | LossFn, reg: Reg
     },
     origin: (p, s, xb, yb, dropoutKey) => {
       const r = nanOrigin(total, Object.values(params), { ...p, ...s, ...random(xb.shape[0]!, dropoutKey), x: xb, y: yb })
-      return E.isRight(r) ? r.right?.message : `the interpreter could not re-run the step: ${r.left.message}`
+      if (E.isLeft(r)) return `the interpreter could not re-run the step: ${r.left.message}`
+      // finite in float64: the program's float32 is to blame
+      return r.right?.message ?? (options.dtype === 'float32' && compiled ? 'the step re-run in float64 (the interpreter) is finite: a float32-only hazard (symgrad check --dtype float32 lists them)' : undefined)
     },
     predict: (p, s, xs, chunk = 2000) => {
       const [n, d] = xs.shape as [number, number]
