@@ -9,7 +9,9 @@
 import type { Expr } from '../core/Expr.js'
 import { quote } from '../core/codecs.js'
 import * as D from '../data/Dataset.js'
-import { analyze, formatHazards, type AnalyzeOptions } from '../compile/analyze.js'
+import { analyze, formatHazards, type Analysis, type AnalyzeOptions } from '../compile/analyze.js'
+import { topoSort } from '../core/Expr.js'
+import { leafName } from '../ops/leaves.js'
 import type { Dtype } from '../compile/arena.js'
 import type { Interval } from '../compile/intervals.js'
 import { showInterval } from '../compile/intervals.js'
@@ -60,9 +62,16 @@ function printModel(model: AnyModel, what: string, a: ParsedArgs, x: Interval | 
   return c.analysis.hazards.length > 0 ? 1 : 0
 }
 
+/** `gradient ranges: W ∈ [−1, 1], b ∈ (−∞, ∞)` over the leaves with a gradient (the first 8). */
+function gradientLine(outputs: readonly Expr[], a: Analysis): string {
+  const leaves = topoSort(outputs).filter((e) => leafName(e) !== undefined && a.ranges.get(e.id)?.grad !== undefined)
+  const shown = leaves.slice(0, 8).map((e) => `${nodeForm(e)} ∈ ${showInterval(a.ranges.get(e.id)!.grad!)}`)
+  return `gradient ranges: ${shown.join(', ')}${leaves.length > 8 ? `, … (${leaves.length} leaves)` : ''}`
+}
+
 function checkGraph(outputs: readonly Expr[], o: AnalyzeOptions): number {
   const before = analyze(outputs, o)
-  console.log(`graph: ${outputs.length} output(s); ${before.gradientNote === undefined ? 'gradients by every input and param' : `no gradients: ${before.gradientNote}`}`)
+  console.log(`graph: ${outputs.length} output(s); ${before.gradientNote === undefined ? gradientLine(outputs, before) : `no gradients: ${before.gradientNote}`}`)
   console.log(formatHazards(before, show))
   const s = simplify(outputs)
   const fired = s.fired.flatMap((f) => {
@@ -73,6 +82,7 @@ function checkGraph(outputs: readonly Expr[], o: AnalyzeOptions): number {
   console.log(`stable rewrites that fire:\n${fired.join('\n')}`)
   const after = analyze(s.exprs, o)
   console.log(`after the rewrites: ${formatHazards(after, show)}`)
+  if (after.gradientNote === undefined) console.log(`after the rewrites, ${gradientLine(s.exprs, after)}`)
   return before.hazards.length > 0 ? 1 : 0
 }
 
