@@ -71,7 +71,7 @@ function gradientLine(outputs: readonly Expr[], a: Analysis): string {
 
 function checkGraph(outputs: readonly Expr[], o: AnalyzeOptions): number {
   const before = analyze(outputs, o)
-  console.log(`graph: ${outputs.length} output(s); ${before.gradientNote === undefined ? gradientLine(outputs, before) : `no gradients: ${before.gradientNote}`}`)
+  console.log(`graph: ${outputs.length} output${outputs.length === 1 ? '' : 's'}; ${before.gradientNote === undefined ? gradientLine(outputs, before) : `no gradients: ${before.gradientNote}`}`)
   console.log(formatHazards(before, show))
   const s = simplify(outputs)
   const fired = s.fired.flatMap((f) => {
