@@ -50,7 +50,7 @@ describe('symgrad check', () => {
   it('refuses bad input with one line and exit status 2', async () => {
     const bad = join(dir, 'bad.json')
     writeFileSync(bad, JSON.stringify({ format: 'symgrad-graph', version: 1, nodes: [{ op: 'nope', args: [], attrs: {} }], outputs: [0] }))
-    for (const args of [[bad], [join(dir, 'missing.json')], ['examples/graphs/naive-softmax-ce.json', '--ranges', 'x=1..0'], ['examples/graphs/naive-softmax-ce.json', '--ranges', 'x=a..b'], ['examples/graphs/naive-softmax-ce.json', '--dtype', 'float16']]) {
+    for (const args of [[bad], [join(dir, 'missing.json')], ['examples/graphs/naive-softmax-ce.json', '--ranges', 'x=1..0'], ['examples/graphs/naive-softmax-ce.json', '--ranges', 'x=a..b'], ['examples/graphs/naive-softmax-ce.json', '--ranges', '__proto__=0..1'], ['examples/graphs/naive-softmax-ce.json', '--ranges', 'x=0..1,x=0..2'], ['examples/graphs/naive-softmax-ce.json', '--dtype', 'float16']]) {
       const r = await check(...args)
       expect(r.code, args.join(' ')).toBe(2)
       expect(r.err.trim().split('\n')).toHaveLength(1)

@@ -40,9 +40,11 @@ export function parseRanges(text: string): Record<string, Interval> {
     const num = (s: string) => (/^-?inf$/i.test(s) ? (s.startsWith('-') ? -Infinity : Infinity) : Number(s))
     const lo = num(m[2]!)
     const hi = num(m[3]!)
-    if (!(lo <= hi)) throw new ArgError(`check: --ranges: ${m[1]}: expected lo ≤ hi, got ${m[2]}..${m[3]}`)
-    if (Object.hasOwn(out, m[1]!)) throw new ArgError(`check: --ranges: ${m[1]} is given twice`)
-    out[m[1]!] = { lo, hi }
+    const name = m[1]!
+    if (name === '__proto__') throw new ArgError(`check: --ranges: ${quote(name)} is not a name symgrad accepts`)
+    if (!(lo <= hi)) throw new ArgError(`check: --ranges: ${quote(name)}: expected lo ≤ hi, got ${quote(`${m[2]}..${m[3]}`)}`)
+    if (Object.hasOwn(out, name)) throw new ArgError(`check: --ranges: ${quote(name)} is given twice`)
+    out[name] = { lo, hi }
   }
   return out
 }
