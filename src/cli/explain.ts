@@ -12,6 +12,7 @@ import * as T from '../core/Tensor.js'
 import { grad } from '../ad/grad.js'
 import { simplify } from '../compile/simplify.js'
 import { readableRules } from '../compile/softmaxGradRules.js'
+import { stableRules } from '../compile/stableRules.js'
 import { type Bindings, evaluateAll } from '../eval/evaluate.js'
 import * as ops from '../ops/index.js'
 import {
@@ -80,6 +81,11 @@ export async function explainCommand(a: ParsedArgs): Promise<number> {
   lets(gp, 'where')
   vars.forEach((v, i) => console.log(`∂f/∂${v} = ${gp.exprs[i]} = ${num(value(grads[i]!))}`))
   console.log(`simplify fired: ${fired.map((f) => `${f.rule} ×${f.count}`).join(', ') || 'nothing'}`)
+  // a stable rewrite that fired in the derivatives says why
+  for (const f of fired) {
+    const r = stableRules.find((x) => x.name === f.rule)
+    if (r !== undefined) console.log(`  ${r.name}: ${r.why}`)
+  }
   const notes = [['f', expr] as const, ...vars.map((v, i) => [`∂f/∂${v}`, grads[i]!] as const)].flatMap(([name, e]) => {
     const n = domainNote(e, ev.right.values)
     return n === undefined ? [] : [`domain: ${name} = ${num(value(e))} at this point: ${n.message}`]
