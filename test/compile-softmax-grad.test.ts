@@ -50,7 +50,7 @@ describe('the softmax cross-entropy gradient, simplified with the readable rules
   const up = (r: Expr) => ops.broadcastTo(ops.reshape(r, ['N', 1]), sN.shape)
   const naive = ops.neg(ops.mean(ops.gatherLabel(ops.log(ops.div(ops.exp(sN), up(ops.sum(ops.exp(sN), [1])))), yN)))
   it('of the naive loss, once rewritten, prints as (p − y)/N', () => {
-    const [g] = simplify(grad(simplify([naive]).exprs[0]!, [sN]), { rules: G.readableRules }).exprs
+    const [g] = simplify(grad(simplify([naive]).exprs[0]!, [sN]), { rules: G.explainRules }).exprs
     expect(toInfix(g!)).toBe('(softmax(s) − oneHot(y, C=3))·broadcast(1/count(y), [N,3])')
     expect(toLatex(g!)).toContain('\\operatorname{softmax}')
   })
@@ -59,7 +59,7 @@ describe('the softmax cross-entropy gradient, simplified with the readable rules
     expect(toInfix(g!)).not.toContain('oneHot(y, C=3))·')
   })
   it('of the library loss prints the same', () => {
-    const [g] = simplify(grad(softmaxCrossEntropy(sN, yN), [sN]), { rules: G.readableRules }).exprs
+    const [g] = simplify(grad(softmaxCrossEntropy(sN, yN), [sN]), { rules: G.explainRules }).exprs
     expect(toInfix(g!)).toBe('(softmax(s) − oneHot(y, C=3))·broadcast(1/count(y), [N,3])')
   })
 })

@@ -11,7 +11,7 @@ import type { Expr } from '../core/Expr.js'
 import * as T from '../core/Tensor.js'
 import { grad } from '../ad/grad.js'
 import { simplify } from '../compile/simplify.js'
-import { readableRules } from '../compile/softmaxGradRules.js'
+import { explainRules } from '../compile/softmaxGradRules.js'
 import { stableRules } from '../compile/stableRules.js'
 import { type Bindings, evaluateAll } from '../eval/evaluate.js'
 import * as ops from '../ops/index.js'
@@ -61,7 +61,7 @@ export function explainCircuits(expr: Expr, vars: readonly string[], grads: read
 
 export async function explainCommand(a: ParsedArgs): Promise<number> {
   const { expr, vars, bindings, grads: raw } = parse(a)
-  const { exprs: grads, fired } = simplify(raw, { rules: readableRules })
+  const { exprs: grads, fired } = simplify(raw, { rules: explainRules })
   const ev = evaluateAll([expr, ...grads], bindings)
   if (E.isLeft(ev)) return (console.error(`symgrad: ${ev.left.message}`), 1)
   const value = (e: Expr) => ev.right.values.get(e.id)!

@@ -3,7 +3,7 @@
  * moves out of movement ops and constant quotients, a one-hot row sums to 1, a common factor is
  * taken out of a difference, and `count` reads its dims from a leaf of the same shape (it depends
  * on the shape only). Each keeps the value exactly for finite inputs (test/compile-softmax-grad
- * checks each on random inputs). They are for reading, not for computing: `readableRules` (the
+ * checks each on random inputs). They are for reading, not for computing: `explainRules` (the
  * default rules and these) is what `explain` and the playground simplify derivatives with, while
  * `compile` keeps `defaultRules`, whose results these would move by rounding (a gradient that is 0
  * in exact arithmetic, a bias before batch norm, comes out as other noise).
@@ -85,4 +85,4 @@ export const softmaxGradRules: readonly Rule[] = [
 ]
 
 /** The rules derivatives are simplified with for reading: the default rules, then these. */
-export const readableRules: readonly Rule[] = [...defaultRules, ...softmaxGradRules]
+export const explainRules: readonly Rule[] = [...defaultRules, ...softmaxGradRules]

@@ -9,7 +9,7 @@ import katex from 'katex'
 import { drawGraph, evaluateAll, grad, input, simplify, traceBackward, Tensor as T, type Expr, type TraceRow } from '../../src/index.js'
 import { domainNote, formatNumber, hazardBlock, minusSign, printLatex } from '../../src/print/index.js'
 import { parseAssignments, parseExpr } from '../../src/cli/parseExpr.js'
-import { readableRules } from '../../src/compile/softmaxGradRules.js'
+import { explainRules } from '../../src/compile/softmaxGradRules.js'
 import { el } from './dom.js'
 
 const num = (v: number): string => minusSign(formatNumber(Number(v.toPrecision(6)), 6))
@@ -61,7 +61,7 @@ export function backpropPanel(root: HTMLElement): void {
     const missing = vars.filter((v) => at.right[v] === undefined)
     if (missing.length > 0) return void (msg.textContent = `no value for ${missing.join(', ')}`)
     const bindings = Object.fromEntries(vars.map((v) => [v, T.scalar(at.right[v]!)]))
-    const { exprs: grads } = simplify(grad(expr, vars.map((v) => input(v, []))), { rules: readableRules })
+    const { exprs: grads } = simplify(grad(expr, vars.map((v) => input(v, []))), { rules: explainRules })
     const ev = evaluateAll([expr, ...grads], bindings)
     if (E.isLeft(ev)) return void (msg.textContent = ev.left.message)
     const val = (e: Expr) => T.item(ev.right.values.get(e.id)!)
