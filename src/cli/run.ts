@@ -6,6 +6,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
+import type { Tensor } from '../core/Tensor.js'
 import * as D from '../data/Dataset.js'
 import { describeOptimizer, buildModel, buildTrainConfig, type RunConfig } from '../train/config.js'
 import {
@@ -54,6 +55,16 @@ export interface RunResult {
 
 const mark = (c: Check): string => `${c.ok ? '  ok  ' : '  WARN'} ${c.message}`
 
+/** The hazards block of the run's graph; a preprocessing fit that fails is said there (initTrainState reports it). */
+function hazardLines(model: ReturnType<typeof buildModel>, c: RunConfig, x: Tensor): string[] {
+  try {
+    return formatHazards(checkModel(model, { loss: c.loss, x: observedRange(x), fitOn: x, dtypes: [c.dtype ?? 'float64'] }).analysis, (e) => nodeForm(e, 3)).split('\n')
+  } catch (e) {
+    if (e instanceof SymgradError) return [`hazards: not analyzed (${e.message})`]
+    throw e
+  }
+}
+
 export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradError, RunResult> {
   const log = o.log ?? console.log
   const t0 = Date.now()
@@ -73,7 +84,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
 
   const checks: Check[] = []
   // the graph's numeric hazards over the data's observed range, in the run's number format
-  const hazards = formatHazards(checkModel(model, { loss: c.loss, x: observedRange(tr.x), fitOn: tr.x, dtypes: [c.dtype ?? 'float64'] }).analysis, (e) => nodeForm(e, 3)).split('\n')
+  const hazards = hazardLines(model, c, tr.x)
   let s0: TrainState
   try {
     s0 = o.from ?? initTrainState(model, config, tr.x) // fits the preprocessing layer on the training split
