@@ -147,7 +147,7 @@ export const TrainStateC = struct(
     status: oneOf(['running', 'done', 'nonFinite', 'earlyStopped']),
   },
   {
-    nonFinite: struct('a non-finite stop', { step: NonNegativeInt, epoch: NonNegativeInt, batch: NonNegativeInt, where: t.string, value: AnyNumber, learningRate: AnyNumber, message: t.string }),
+    nonFinite: struct('a non-finite stop', { step: NonNegativeInt, epoch: NonNegativeInt, batch: NonNegativeInt, where: t.string, value: AnyNumber, learningRate: AnyNumber, message: t.string }, { origin: t.string }),
     best: struct('the best state', { validationAccuracy: AnyNumber, epoch: NonNegativeInt, params: Params, modelState: Params }),
   },
 )
