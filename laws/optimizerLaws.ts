@@ -1,6 +1,7 @@
 /**
- * Laws of an optimizer kind (an OptimizerDef), enrolled from an optimizer registry as the op laws
- * are from the op registry: registering a kind is enough to get it tested.
+ * Laws of an optimizer kind (an OptimizerDef), taken like an op's: `assertOptimizerLaws(def)`,
+ * `optimizerLaws(def)` (named properties) or `optimizerLawsProperty(def)` (one property for your own
+ * test file); the built-ins are enrolled from their registry (test/optim-laws.test.ts).
  *
  * - purity: `init` and `update` never write their arguments (params, gradients and state are
  *   deep-frozen with immer, and every tensor's data is compared bit for bit after the calls), and
@@ -104,12 +105,11 @@ function check(name: string, body: () => string | undefined): void {
   if (m !== undefined) throw new Error(`${name}: ${m}`)
 }
 
-/** The laws of one kind as named fast-check properties. */
-export function optimizerLaws(def: AnyOptimizerDef, o: OptimizerLawOptions = {}): OptimizerProperty[] {
+/** The check of each law on a draw (throws naming the kind and the law). */
+function optimizerChecks(def: AnyOptimizerDef): Record<OptimizerLawName, (d: OptimizerDraw) => void> {
   const build = (lr: number) => optimizerOf(new Map([[def.name, def]]) as OptimizerRegistry, { kind: def.name, learningRate: lr })
-  const params = { numRuns: o.numRuns ?? 25, ...(o.seed !== undefined ? { seed: o.seed } : {}) }
-  const props: Record<OptimizerLawName, fc.IProperty<[OptimizerDraw]>> = {
-    purity: fc.property(optimizerDrawArb, (d) =>
+  return {
+    purity: (d) =>
       check(`${def.name}: purity`, () => {
         const opt = build(d.lr)
         const x = freeze(d.x, true)
@@ -125,8 +125,7 @@ export function optimizerLaws(def: AnyOptimizerDef, o: OptimizerLawOptions = {})
         if (text(a.updates) !== text(b.updates) || text(a.state) !== text(b.state)) return 'the same inputs gave different updates or state'
         return undefined
       }),
-    ),
-    zeroGradient: fc.property(optimizerDrawArb, (d) =>
+    zeroGradient: (d) =>
       check(`${def.name}: zeroGradient`, () => {
         const opt = build(d.lr)
         const x = def.zeroGradientMoves === undefined ? d.x : Object.fromEntries(Object.entries(d.x).map(([k, t]) => [k, { shape: t.shape, data: new Float64Array(t.data.length) }]))
@@ -139,8 +138,7 @@ export function optimizerLaws(def: AnyOptimizerDef, o: OptimizerLawOptions = {})
           }
         return undefined
       }),
-    ),
-    resume: fc.property(optimizerDrawArb, (d) =>
+    resume: (d) =>
       check(`${def.name}: resume`, () => {
         const opt = build(d.lr)
         const k = d.cut % (d.grads.length + 1)
@@ -153,18 +151,32 @@ export function optimizerLaws(def: AnyOptimizerDef, o: OptimizerLawOptions = {})
         if (text(rest.state) !== text(whole.state)) return `the state after resuming at step ${k} differs from the uninterrupted run`
         return undefined
       }),
-    ),
   }
-  return (o.laws ?? allOptimizerLaws).map((law) => ({ name: `${def.name}: ${law}`, law, property: props[law], params }))
 }
 
-/** Runs every law of every kind of `registry`; throws one message listing the failures. */
-export function assertOptimizerLaws(registry: OptimizerRegistry, o: OptimizerLawOptions = {}): void {
+/** The laws of one kind as named fast-check properties. */
+export function optimizerLaws(def: AnyOptimizerDef, o: OptimizerLawOptions = {}): OptimizerProperty[] {
+  const checks = optimizerChecks(def)
+  const params = { numRuns: o.numRuns ?? 25, ...(o.seed !== undefined ? { seed: o.seed } : {}) }
+  return (o.laws ?? allOptimizerLaws).map((law) => ({ name: `${def.name}: ${law}`, law, property: fc.property(optimizerDrawArb, checks[law]), params }))
+}
+
+/**
+ * Every law of one kind as one fast-check property, for a test file of your own:
+ * `it('lion', () => fc.assert(optimizerLawsProperty(lion), { numRuns: 25 }))`.
+ */
+export function optimizerLawsProperty(def: AnyOptimizerDef, o: Pick<OptimizerLawOptions, 'laws'> = {}): fc.IProperty<[OptimizerDraw]> {
+  const checks = optimizerChecks(def)
+  const laws = o.laws ?? allOptimizerLaws
+  return fc.property(optimizerDrawArb, (d) => laws.forEach((law) => checks[law](d)))
+}
+
+/** Runs every law of one kind; throws one message listing the failures. */
+export function assertOptimizerLaws(def: AnyOptimizerDef, o: OptimizerLawOptions = {}): void {
   const bad: string[] = []
-  for (const def of registry.values())
-    for (const p of optimizerLaws(def, o)) {
-      const r = fc.check(p.property, p.params)
-      if (r.failed) bad.push(`${r.errorInstance instanceof Error ? r.errorInstance.message : p.name}\n${fc.defaultReportMessage(r) ?? ''}`)
-    }
+  for (const p of optimizerLaws(def, o)) {
+    const r = fc.check(p.property, p.params)
+    if (r.failed) bad.push(`${r.errorInstance instanceof Error ? r.errorInstance.message : p.name}\n${fc.defaultReportMessage(r) ?? ''}`)
+  }
   if (bad.length > 0) throw new Error(bad.join('\n\n'))
 }

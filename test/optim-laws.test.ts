@@ -6,10 +6,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { builtinOptimizers } from '../src/optim/registry.js'
-import { defineOptimizer, withOptimizers } from '../src/optim/OptimizerDef.js'
+import { defineOptimizer } from '../src/optim/OptimizerDef.js'
 import { withHyper } from '../src/optim/transforms.js'
 import * as P from '../src/core/Params.js'
-import { assertOptimizerLaws, optimizerLaws } from '../laws/index.js'
+import { assertOptimizerLaws, optimizerLaws, optimizerLawsProperty } from '../laws/index.js'
 
 describe.each([...builtinOptimizers.values()].map((d) => [d.name, d] as const))('optimizer %s', (_, def) => {
   for (const p of optimizerLaws(def, { numRuns: 20 })) it(p.name, () => fc.assert(p.property, p.params))
@@ -39,6 +39,15 @@ describe('the optimizer laws catch', () => {
     ['a state that is not plain data', closure, /keepsClosure: resume/],
     ['a rule that moves without a gradient', drifts, /drifts: zeroGradient[\s\S]*zero gradients gave update/],
   ] as const)('%s', (_, def, message) => {
-    expect(() => assertOptimizerLaws(withOptimizers(new Map(), def), { numRuns: 10 })).toThrow(message)
+    expect(() => assertOptimizerLaws(def, { numRuns: 10 })).toThrow(message)
+    // one property over every law: the first law failing on a draw is named
+    const r = fc.check(optimizerLawsProperty(def), { numRuns: 10 })
+    expect(r.failed && String((r.errorInstance as Error).message)).toMatch(new RegExp(`^${def.name}: (purity|zeroGradient|resume): `))
+  })
+
+  it('a correct kind passes assertOptimizerLaws(def) and its property', () => {
+    const adam = builtinOptimizers.get('adam')!
+    expect(() => assertOptimizerLaws(adam, { numRuns: 5 })).not.toThrow()
+    expect(() => fc.assert(optimizerLawsProperty(adam), { numRuns: 5 })).not.toThrow()
   })
 })
