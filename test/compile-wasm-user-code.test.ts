@@ -1,6 +1,6 @@
 /**
  * The WebAssembly backend as one table a user extends (withCode): vector code for a user op joins
- * the fused SIMD loops (examples/08-wasm-op.ts), a loop holding an op without vector code is split
+ * the fused SIMD loops (examples/09-wasm-op.ts), a loop holding an op without vector code is split
  * around it (float64: the JavaScript loop's bits), the vector vocabulary refuses anything but its
  * own instructions and a balanced stack, a runtime part built with the exported assembler runs on
  * the backend's memory, and the ONNX table is keyed by op record.
@@ -20,7 +20,7 @@ import { evaluateOrThrow } from '../src/eval/evaluate.js'
 import { assemble, forRange, get, i32, load, op, store, F32, I32, f32, type VInstr, type VectorCode } from '../src/kernels/index.js'
 import { builtinOnnx, withOnnx } from '../src/onnx/table.js'
 import { toOnnx } from '../src/onnx/export.js'
-import { mish, mishOp, run, softsign, softsignBackend, softsignOp, softsignVector } from '../examples/08-wasm-op.js'
+import { mish, mishOp, run, softsign, softsignBackend, softsignOp, softsignVector } from '../examples/09-wasm-op.js'
 
 const loops = (outs: readonly Expr[], backend = wasmBackend({ dtype: 'float32' })!) =>
   stages(outs, { backend }).generated.loops.map((l) => `${l.native ? 'wasm' : 'js'}:${l.ops.map((o: OpDef) => o.name).join(',')}`)
@@ -33,7 +33,7 @@ const bind = (n: number, seed: number) => {
   return { x: t }
 }
 
-describe('examples/08-wasm-op: a user op with JavaScript and WebAssembly vector code', () => {
+describe('examples/09-wasm-op: a user op with JavaScript and WebAssembly vector code', () => {
   it('its fused loop is one WebAssembly function, float32 within the law, float64 the JavaScript bits; mish alone is split out; ONNX maps it', () => {
     const r = run()!
     expect(r.softsignLoops).toEqual([{ ops: ['mul', 'add', 'softsign', 'relu'], native: true }])

@@ -58,7 +58,7 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
     console.log(`${round === 0 ? '' : '\n'}round ${round + 1}/${rounds}: ${points.length} ${grid !== undefined ? 'grid' : 'random'} trials of ${base.epochs} epoch(s) on ${base.data}, space ${JSON.stringify(space)}`)
     const t0 = Date.now()
     const results = target
-      ? await (await import('../queue/search.js')).queueTrials(target, base, points, { label: `round ${round + 1}/${rounds}: `, progress: (l) => console.log(l) })
+      ? await (await import('../queue/search.js')).queueTrials(target, base, points, { label: `round ${round + 1}/${rounds}: `, progress: (l) => console.log(l), limits })
       : await runTrials(base, points, { ...(workers ? { workers } : {}), onResult: (_r, done) => process.stdout.isTTY && process.stdout.write(`\r${done}/${points.length} trials done`) })
     if (process.stdout.isTTY && !target) process.stdout.write('\r')
     console.log(formatTable(results))

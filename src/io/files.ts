@@ -140,17 +140,21 @@ export function loadCsv(path: string, given?: Limits): Either<SymgradError, Data
 
 /**
  * A PNG file as 8-bit RGBA pixels (pngjs). The header is checked before anything is decoded: a file
- * that is not a PNG, more pixels than the file size limit allows (4 bytes each), a 16-bit PNG, or —
+ * that is not a PNG, more pixels than the file size limit allows (4 bytes each) or than the memory
+ * limit (decoded and as float64, 40 bytes each), a 16-bit PNG, or —
  * with `input` — another size than the model's images (predict never resizes) is refused in one line.
  */
-export function readPng(path: string, input?: PixelInput): Either<SymgradError, DecodedImage> {
-  const limits = currentLimits()
+export function readPng(path: string, input?: PixelInput, given?: Limits): Either<SymgradError, DecodedImage> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
   if (E.isLeft(limits)) return limits
   const bytes = readFileChecked(path)
   if (E.isLeft(bytes)) return bytes
   const h = pngHeader(bytes.right, path, Math.floor(limits.right.fileBytes / 4))
   if (E.isLeft(h)) return h
   const { width, height, bitDepth, colorType } = h.right
+  // decoded as RGBA (4 bytes a pixel), kept as bytes (up to 4), then float64 for the model (up to 4 × 8)
+  const mem = withinMemory(limits.right, width * height * (4 + 4 + 32), path, `a ${width}×${height} PNG (decoded, then as float64)`)
+  if (E.isLeft(mem)) return mem
   const size = input === undefined ? undefined : sizeMismatch(width, height, input)
   if (size !== undefined) return E.left(new SymgradError('value', `${path}: ${size}`))
   if (bitDepth === 16) return E.left(new SymgradError('value', `${path}: a 16-bit PNG (${colorTypeName(colorType)}); predict reads 8-bit PNGs (save it with 8 bits per channel)`))

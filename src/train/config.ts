@@ -31,6 +31,7 @@ import type { HyperSpec } from '../optim/hyper.js'
 import { optimizerOf, type OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import type { TrainConfig } from './loop.js'
+import { fineTuneOptimizer, frozenLayerModes, isFineTune } from './finetune.js'
 import { randomShift } from './augment.js'
 import type { Point } from './search.js'
 import type { ActivationName } from '../nn/activations.js'
@@ -94,6 +95,15 @@ export interface RunConfig {
   readonly dtype?: Dtype
   /** The architecture (default mlp, which reads `hidden`; the convnets ignore it). */
   readonly model?: (typeof runModels)[number]
+  /**
+   * Train on this many examples of the training split only (the first of a permutation drawn from
+   * key(seed) folded with 4; preprocessing is fitted on them); validation and test stay whole.
+   */
+  readonly examples?: number
+  /** Fine-tuning: layers whose parameters are frozen and which run in inference mode (train/finetune.ts). */
+  readonly freeze?: readonly string[]
+  /** Fine-tuning: learning-rate multipliers by layer name (train/finetune.ts). */
+  readonly lrMult?: Readonly<Record<string, number>>
 }
 
 /** The main job: a two-layer ReLU network on the bundled MNIST digits. */
@@ -143,7 +153,9 @@ export function describeOptimizer(c: RunConfig): string {
     : `learning rate 0 → ${c.learningRate} over ${epochs}, then constant (warmup)`
   const mu = c.optimizer === 'momentum' || c.optimizer === 'nesterov' ? ` (μ ${c.momentum})` : ''
   const hyper = c.hyper !== undefined && Object.keys(c.hyper).length > 0 ? ` ${JSON.stringify(c.hyper)}` : ''
-  return `${c.optimizer}${mu}${hyper}, ${lr}${c.clipNorm !== undefined ? `, gradients clipped to norm ${c.clipNorm}` : ''}`
+  const frozen = (c.freeze ?? []).length > 0 ? `; frozen (inference mode, no updates): ${c.freeze!.join(', ')}` : ''
+  const mult = Object.keys(c.lrMult ?? {}).length > 0 ? `; learning rate × ${Object.entries(c.lrMult!).map(([k, v]) => `${v} for ${k}`).join(', ')}` : ''
+  return `${c.optimizer}${mu}${hyper}, ${lr}${c.clipNorm !== undefined ? `, gradients clipped to norm ${c.clipNorm}` : ''}${frozen}${mult}`
 }
 
 /**
@@ -153,10 +165,10 @@ export function describeOptimizer(c: RunConfig): string {
 export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, optimizers: OptimizerRegistry = builtinOptimizers): GradientTransformation<PlainState> {
   const def = optimizers.get(c.optimizer)
   const mu: Readonly<Record<string, HyperSpec>> = def !== undefined && Object.prototype.hasOwnProperty.call(def.hyper, 'momentum') ? { momentum: c.momentum } : {}
-  return optimizerOf(optimizers, {
-    kind: c.optimizer, learningRate: learningRateOf(c, batchesPerEpoch), hyper: { ...mu, ...c.hyper },
-    ...(c.clipNorm !== undefined ? { clipNorm: c.clipNorm } : {}),
-  })
+  const choice = { kind: c.optimizer, learningRate: learningRateOf(c, batchesPerEpoch), hyper: { ...mu, ...c.hyper } }
+  // fine-tuning: the kind per label (frozen, ×k, train), the clipping over the trained parameters only
+  if (isFineTune(c)) return fineTuneOptimizer(c, () => optimizerOf(optimizers, choice), c.clipNorm)
+  return optimizerOf(optimizers, { ...choice, ...(c.clipNorm !== undefined ? { clipNorm: c.clipNorm } : {}) })
 }
 
 /**
@@ -196,5 +208,6 @@ export function buildTrainConfig(c: RunConfig, trainSize: number, image?: readon
     ...(c.evalTrainSize !== undefined ? { evalTrainSize: c.evalTrainSize } : {}),
     ...(c.compiled !== undefined ? { compiled: c.compiled } : {}),
     ...(c.dtype !== undefined ? { dtype: c.dtype } : {}),
+    ...((c.freeze ?? []).length > 0 ? { layerModes: frozenLayerModes(c) } : {}),
   }
 }

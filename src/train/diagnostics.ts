@@ -117,8 +117,11 @@ export function checkUpdateRatios(history: History, o: RatioOptions = {}): Check
   const factor = o.factor ?? 10
   const window = o.window ?? 100
   return Object.entries(history.ratio).map(([name, rs]) => {
-    const m = median(rs.slice(-window))
+    const last = rs.slice(-window)
+    const m = median(last)
     const head = `${name}: update/weight ratio ${fmt(m)} (rule of thumb ~${fmt(target)})`
+    // a frozen parameter (fine-tuning) gets exactly zero updates: not a learning rate to fix
+    if (last.length > 0 && last.every((r) => r === 0)) return { name: `ratio ${name}`, ok: true, message: `${name}: no updates (frozen)` }
     if (!Number.isFinite(m)) return { name: `ratio ${name}`, ok: true, message: `${head}: no finite ratio (zero weights)` }
     // biases start at 0 and stay small, so their ratio runs high; the rule of thumb is about weights
     if (!isWeight(name)) return { name: `ratio ${name}`, ok: true, message: `${head}: bias, for information` }

@@ -21,6 +21,7 @@ export function classifierPanel(root: HTMLElement): void {
   const act = select('cl-activation', ['relu', 'tanh', 'sigmoid', 'leakyRelu'], d.activation)
   const init = select('cl-init', ['he', 'xavier', 'small'], d.init)
   const bn = el('input', { id: 'cl-bn', type: 'checkbox' })
+  const std = el('input', { id: 'cl-standardize', type: 'checkbox' })
   const keep = el('input', { id: 'cl-keep', type: 'number', value: String(d.keep), min: 0.1, max: 1, step: 0.05, style: 'width:4em' })
   const opt = select('cl-optimizer', ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'], d.optimizer)
   const lr = el('input', { id: 'cl-lr', value: String(d.lr), size: 6 })
@@ -35,7 +36,7 @@ export function classifierPanel(root: HTMLElement): void {
     el('p', { class: 'lede' }, 'A small network learns 2-D data in a Web Worker, in this page. The heat map is the class the network predicts at each point (paler where it is less sure); the checks below are the lecture-5/6 babysitting rules, reported as soon as they apply.'),
     el('div', { class: 'controls' },
       el('label', {}, 'data ', data), el('label', {}, 'hidden layers ', hidden), el('label', {}, 'activation ', act), el('label', {}, 'init ', init),
-      el('label', {}, bn, ' batch norm'), el('label', {}, 'dropout keep ', keep)),
+      el('label', {}, std, ' standardize inputs (a fitted first layer)'), el('label', {}, bn, ' batch norm'), el('label', {}, 'dropout keep ', keep)),
     el('div', { class: 'controls' },
       el('label', {}, 'optimizer ', opt), el('label', {}, 'learning rate ', lr), el('label', {}, 'L2 λ ', l2), start, stop),
     status,
@@ -52,7 +53,7 @@ export function classifierPanel(root: HTMLElement): void {
     data: data.value as RunSettings['data'],
     hidden: hidden.value.split(',').map((w) => Number(w.trim())).filter((w) => w > 0),
     activation: act.value as RunSettings['activation'], init: init.value as RunSettings['init'],
-    batchNorm: bn.checked, keep: Number(keep.value), optimizer: opt.value as RunSettings['optimizer'],
+    standardize: std.checked, batchNorm: bn.checked, keep: Number(keep.value), optimizer: opt.value as RunSettings['optimizer'],
     lr: Number(lr.value), l2: Number(l2.value),
   })
   const onMessage = (m: Points | Progress | { type: 'error'; message: string }): void => {

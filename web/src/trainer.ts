@@ -12,6 +12,8 @@ export interface RunSettings {
   readonly hidden: readonly number[]
   readonly activation: 'relu' | 'tanh' | 'sigmoid' | 'leakyRelu'
   readonly init: 'he' | 'xavier' | 'small'
+  /** A standardize layer in front, fitted on the training points (its std0.mean, std0.std are state, not parameters). */
+  readonly standardize: boolean
   readonly batchNorm: boolean
   /** Dropout keep probability after each hidden layer (1: none). */
   readonly keep: number
@@ -23,7 +25,7 @@ export interface RunSettings {
 }
 
 export const defaultSettings: RunSettings = {
-  data: 'spiral', hidden: [32, 32], activation: 'relu', init: 'he', batchNorm: false, keep: 1,
+  data: 'spiral', hidden: [32, 32], activation: 'relu', init: 'he', standardize: false, batchNorm: false, keep: 1,
   optimizer: 'adam', lr: 0.01, l2: 1e-4, seed: 1, maxSteps: 2000,
 }
 
@@ -69,9 +71,10 @@ export interface Run {
 /** A training run of the settings; `next` advances it chunk by chunk. */
 export function startRun(s: RunSettings, grid = 64): Run {
   const { train: ds, validation } = toyData(s.data, s.seed)
-  const model = nn.mlp([2, ...s.hidden, ds.classes], {
+  const net = nn.mlp([2, ...s.hidden, ds.classes], {
     activation: activations[s.activation], init: s.init, batchNorm: s.batchNorm, ...(s.keep < 1 ? { keep: s.keep } : {}),
   })
+  const model = s.standardize ? nn.withPreprocessing(net, nn.standardize()) : net
   const regularization = s.l2 > 0 ? { kind: 'l2' as const, lambda: s.l2 } : { kind: 'none' as const }
   const programs = train.buildPrograms(model, 'softmax', regularization)
   const size = ds.y.data.length
@@ -137,6 +140,7 @@ export function settingsFrom(o: Partial<Record<keyof RunSettings, unknown>>): Ru
     hidden,
     activation: pick('activation', (v) => typeof v === 'string' && v in activations),
     init: pick('init', (v) => v === 'he' || v === 'xavier' || v === 'small'),
+    standardize: pick('standardize', (v) => typeof v === 'boolean'),
     batchNorm: pick('batchNorm', (v) => typeof v === 'boolean'),
     keep: pick('keep', (v) => typeof v === 'number' && v > 0 && v <= 1),
     optimizer: pick('optimizer', (v) => typeof v === 'string' && ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'].includes(v)),
