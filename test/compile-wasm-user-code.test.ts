@@ -6,6 +6,9 @@
  * the backend's memory, and the ONNX table is keyed by op record.
  */
 import { describe, expect, it } from 'vitest'
+import { build } from 'esbuild'
+import vm from 'node:vm'
+import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import * as sg from '../src/ops/index.js'
 import * as ops from '../src/ops/builtins.js'
@@ -13,7 +16,7 @@ import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
 import { apply, type Expr, type OpDef } from '../src/core/Expr.js'
 import { defineOp } from '../src/ops/define.js'
-import { compile, stages, withCode } from '../src/compile/index.js'
+import { compile, explain, stages, withCode } from '../src/compile/index.js'
 import { jsBackend } from '../src/compile/backend-js.js'
 import { wasmBackend } from '../src/compile/backend-wasm.js'
 import { evaluateOrThrow } from '../src/eval/evaluate.js'
@@ -59,6 +62,8 @@ describe('a fused loop holding an op without vector code is split around it', ()
   it('relu·2+1 is one WebAssembly loop; with mish in the middle, two WebAssembly loops and a JavaScript loop for mish', () => {
     expect(loops([sg.add(sg.mul(sg.relu(x), 2), 1)])).toEqual(['wasm:relu,mul,add'])
     expect(loops([sg.add(mish(sg.mul(sg.relu(x), 2)), 1)])).toEqual(['wasm:relu,mul', 'js:mish', 'wasm:add'])
+    const steps = explain([sg.add(mish(sg.mul(sg.relu(x), 2)), 1)], { backend: wasmBackend({ dtype: 'float32' })! }).split('\n').filter((l) => /^\d+: loop /.test(l))
+    expect(steps.map((l) => l.includes(' in WebAssembly {'))).toEqual([true, false, true])
     // consecutive ops without vector code share their JavaScript loop; a value read on both sides is stored once
     const h = sg.mul(sg.relu(x), 2)
     expect(loops([sg.add(mish(mish(h)), h)])).toEqual(['wasm:relu,mul', 'js:mish,mish', 'wasm:add'])
@@ -155,5 +160,23 @@ describe('the ONNX table is keyed by op record', () => {
     expect(E.isRight(toOnnx(g, table))).toBe(true)
     expect(builtinOnnx.has(otherRelu)).toBe(false)
     expect(() => withOnnx(builtinOnnx, [[otherRelu, builtinOnnx.get(ops.reluOp)!], [otherRelu, builtinOnnx.get(ops.reluOp)!]])).toThrow("onnx table: op 'relu' is listed twice")
+  })
+})
+
+describe('symgrad/kernels', () => {
+  it('bundles for the browser and assembles a module in a realm without Node globals', async () => {
+    const entry = fileURLToPath(new URL('../src/kernels/index.ts', import.meta.url))
+    const out = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'iife', globalName: 'kernels', write: false, logLevel: 'silent' })
+    const realm = vm.createContext({ WebAssembly })
+    vm.runInContext(out.outputFiles[0]!.text, realm)
+    const r = vm.runInContext(
+      `(() => {
+        const k = kernels
+        const bytes = k.assemble([{ name: 'f', params: [k.I32], results: [k.I32], locals: [], body: [k.get(0), k.i32(2), k.op.mul] }])
+        return { hasProcess: typeof process !== 'undefined', simd: k.hasWasmSimd(), lanes: k.vectorF32.lanes, twice: new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: new WebAssembly.Memory({ initial: 1 }) } }).exports.f(21) }
+      })()`,
+      realm,
+    )
+    expect(r).toEqual({ hasProcess: false, simd: true, lanes: 4, twice: 42 })
   })
 })
