@@ -30,6 +30,7 @@
  */
 import type { AttrValue, Attrs, OpDef } from '../core/Expr.js'
 import { SymgradError } from '../core/errors.js'
+import { quote } from '../core/codecs.js'
 import type { Eqn, Var } from './program.js'
 import type { Arena } from './arena.js'
 import { hasVector, type VectorCode, type VectorOps } from './kernels/vector-code.js'
@@ -185,7 +186,7 @@ function withParts(b: Backend, parts: readonly (readonly [string, RuntimePart])[
   if (parts.length === 0) return b.runtime
   const names = new Set<string>()
   for (const [name] of parts) {
-    if (!PART_NAME.test(name) || names.has(name)) throw new SymgradError('value', `withCode: runtime part ${JSON.stringify(name.slice(0, 24))} must be a new identifier-like name (letters and digits)`)
+    if (!PART_NAME.test(name) || names.has(name)) throw new SymgradError('value', `withCode: runtime part ${quote(name)} must be a new identifier-like name (letters and digits)`)
     names.add(name)
   }
   return (native) => {
