@@ -132,7 +132,7 @@ export async function ensembleCommand(a: ParsedArgs): Promise<number> {
   let r: E.Either<string, { readonly single: readonly number[]; readonly ensemble: number }>
   if (target) r = await (await import('../queue/search.js')).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l), limits })
   else {
-    const model = buildModel(c, D.features(train), train.classes)
+    const model = buildModel(c, D.features(train), train.classes, image)
     r = E.mapLeft((e: Error) => e.message)(trainEnsemble(model, { train, validation }, test, { ...buildTrainConfig(c, D.size(train), image), onEpoch }, count, onMember))
   }
   if (E.isLeft(r)) return (console.error(`symgrad: ${r.left}`), 1)
