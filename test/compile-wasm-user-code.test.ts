@@ -145,6 +145,8 @@ describe('a runtime part on the backend’s memory, assembled with symgrad/kerne
 
   it('refuses a part name that is not identifier-like or that the runtime already has', () => {
     expect(() => withCode(backend, { runtime: [['a.b', () => 1]] })).toThrow(/runtime part "a.b" must be a new identifier-like name/)
+    expect(() => withCode(backend, { runtime: [['twice', () => 1]] })).toThrow(/runtime part "twice" must be a new/)
+    expect([...backend.parts!.keys()]).toEqual(['twice'])
     const clash = withCode(wasmBackend({ dtype: 'float32' })!, { runtime: [['gemm', () => 1]] })
     expect(() => compile([sg.mul(x, 2)], { backend: clash })).toThrow("withCode: backend 'wasm-float32' already has a runtime part 'gemm'")
   })

@@ -21,7 +21,7 @@
  * - `loops` (optional): writes whole fused loops in native code (WebAssembly) from `vector`; codegen
  *   hands it each loop as data (LoopSpec) and writes in JavaScript the loops it declines.
  * - `runtime(native)`: a fresh object handed to the generated function as `rt` (kernels, scratch,
- *   the native loops).
+ *   the native loops, `memory` on the WebAssembly backend), plus the named `parts` built on it.
  *
  * Tables are keyed by the op record (two ops sharing a name are different ops). Give a user op fast
  * code with `withCode(jsBackend, { elementwise: [[swishOp, ([x]) => `(${x} / (1 + Math.exp(-${x})))`]] })`
@@ -118,6 +118,8 @@ export interface Backend {
   readonly lanes?: VectorOps
   /** A fresh runtime (kernels' scratch included) for one compiled function, with its native loops. */
   readonly runtime: (native?: NativeCode) => Runtime
+  /** Named parts added to each runtime (`rt.<name>`), built on it: a user kernel's module (`withCode(b, { runtime })`). */
+  readonly parts?: ReadonlyMap<string, RuntimePart>
 }
 
 /** How a fused loop reads a value it does not compute. */
@@ -181,23 +183,26 @@ export type RuntimePart = (rt: Runtime) => unknown
 
 const PART_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/
 
-/** `b`'s runtime with named parts added; a name that is not identifier-like, or one the runtime has, throws. */
-function withParts(b: Backend, parts: readonly (readonly [string, RuntimePart])[]): Backend['runtime'] {
-  if (parts.length === 0) return b.runtime
-  const names = new Set<string>()
-  for (const [name] of parts) {
-    if (!PART_NAME.test(name) || names.has(name)) throw new SymgradError('value', `withCode: runtime part ${quote(name)} must be a new identifier-like name (letters and digits)`)
-    names.add(name)
+/** `parts` with `extra` added; a name that is not identifier-like, or listed already, throws. */
+function withParts(parts: ReadonlyMap<string, RuntimePart> | undefined, extra: readonly (readonly [string, RuntimePart])[]): ReadonlyMap<string, RuntimePart> {
+  const m = new Map(parts)
+  for (const [name, part] of extra) {
+    if (!PART_NAME.test(name) || m.has(name)) throw new SymgradError('value', `withCode: runtime part ${quote(name)} must be a new identifier-like name (letters and digits)`)
+    m.set(name, part)
   }
-  return (native) => {
-    const rt = b.runtime(native)
-    const added: Record<string, unknown> = {}
-    for (const [name, part] of parts) {
-      if (Object.hasOwn(rt, name)) throw new SymgradError('value', `withCode: backend '${b.name}' already has a runtime part '${name}'`)
-      added[name] = part(rt)
-    }
-    return { ...rt, ...added }
+  return m
+}
+
+/** The runtime of one compiled function: the backend's own, then its named parts built on it (a name the runtime has throws). */
+export function buildRuntime(b: Backend, native?: NativeCode): Runtime {
+  const rt = b.runtime(native)
+  if (b.parts === undefined || b.parts.size === 0) return rt
+  const added: Record<string, unknown> = {}
+  for (const [name, part] of b.parts) {
+    if (Object.hasOwn(rt, name)) throw new SymgradError('value', `withCode: backend '${b.name}' already has a runtime part '${name}'`)
+    added[name] = part(rt)
   }
+  return { ...rt, ...added }
 }
 
 /**
@@ -217,7 +222,7 @@ export function withCode(b: Backend, extra: ExtraCode): Backend {
     elementwise: new Map([...b.elementwise, ...scalar]),
     kernels: new Map([...b.kernels, ...opTable(extra.kernels ?? [])]),
     ...(b.vector !== undefined ? { vector: new Map([...[...b.vector].filter(([op]) => !scalar.has(op) || vector.has(op)), ...vector]) } : {}),
-    runtime: withParts(b, extra.runtime ?? []),
+    ...(extra.runtime !== undefined && extra.runtime.length > 0 ? { parts: withParts(b.parts, extra.runtime) } : {}),
   }
 }
 
