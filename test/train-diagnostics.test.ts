@@ -24,6 +24,9 @@ function history(loss: number[], ratio: number): History {
   }
 }
 
+/** The weights as a model declares them (`model.weights()` gives a record of the same names). */
+const weights = ['dense0.W']
+
 const healthy: Pick<TrainState, 'status' | 'nonFinite' | 'history'> = { status: 'done', history: history(seq((i) => 2.3 * Math.exp(-i / 50) + 0.1), 1e-3) }
 const tooSmall: Pick<TrainState, 'status' | 'nonFinite' | 'history'> = { status: 'done', history: history(seq((i) => 2.3026 - 1e-6 * i), 1e-6) }
 const nanRun: Pick<TrainState, 'status' | 'nonFinite' | 'history'> = {
@@ -34,28 +37,28 @@ const nanRun: Pick<TrainState, 'status' | 'nonFinite' | 'history'> = {
 
 describe('diagnostics on crafted histories', () => {
   it('a healthy run passes every check', () => {
-    const checks = diagnoseRun(healthy)
+    const checks = diagnoseRun(healthy, weights)
     expect(checks.map((c) => c.ok)).toEqual([true, true, true, true])
     expect(checks[2]!.message).toBe('dense0.W: update/weight ratio 1.0e-3 (rule of thumb ~1.0e-3): ok')
   })
 
   it('a too-small learning rate: flat loss and tiny update ratios, each naming the cause', () => {
-    const [finite, decrease, ...ratios] = diagnoseRun(tooSmall)
+    const [finite, decrease, ...ratios] = diagnoseRun(tooSmall, weights)
     expect(finite!.ok).toBe(true)
     expect(decrease!.ok).toBe(false)
     expect(decrease!.message).toContain('learning rate likely too low')
     expect(ratios[0]!.ok).toBe(false)
     expect(ratios[0]!.message).toContain('too small — learning rate likely too low')
-    expect(ratios[1]!).toMatchObject({ ok: true, message: expect.stringContaining('bias, for information') })
+    expect(ratios[1]!).toMatchObject({ ok: true, info: true, message: expect.stringContaining('not a weight, for information') })
   })
 
   it('a NaN run: the finite check carries the stop message; big ratios say the rate is too high', () => {
-    const checks = diagnoseRun(nanRun)
+    const checks = diagnoseRun(nanRun, weights)
     expect(checks[0]!.ok).toBe(false)
     expect(checks[0]!.message).toContain('step 200')
     expect(checks[0]!.message).toContain("'dense0.W'")
     expect(checks[0]!.message).toContain('learning rate likely too high')
-    expect(checkUpdateRatios(nanRun.history)[0]!.message).toContain('too large — learning rate likely too high')
+    expect(checkUpdateRatios(nanRun.history, weights)[0]!.message).toContain('too large — learning rate likely too high')
   })
 
   it('loss decrease needs enough steps to judge', () => {

@@ -97,7 +97,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
       const saved = o.afterEpoch(st)
       if (E.isLeft(saved)) return saved
     }
-  const after = [...diagnoseRun(st)]
+  const after = [...diagnoseRun(st, model.weights())]
   if (st.status !== 'nonFinite') after.push(...checkDeadRelus(deadRelus(model, st.params, st.modelState, tr)))
   log('after training:')
   for (const ch of after) log(mark(ch))

@@ -62,9 +62,29 @@ export type Options<C extends OptionCodecs, D extends Defaults<C>> = {
 /** Per-example shapes (no batch axis) of a layer's leaves, by local name. */
 export type Shapes<P extends string> = { readonly [K in P]: readonly number[] }
 
+/**
+ * One parameter as a layer declares it: its shape and whether it is a weight — what `model.weights()`
+ * gives to L2, L1 and elastic net, what `maxNorm` projects and what reports draw as filters. Biases,
+ * γ and β leave `weight` out. Names carry no meaning: only this flag makes a weight.
+ */
+export interface ParamDecl {
+  readonly shape: readonly number[]
+  readonly weight?: boolean
+}
+/** A layer's parameters by local name. A bare shape is refused when the model is built (it would hide whether it is a weight). */
+export type ParamDecls<P extends string> = { readonly [K in P]: ParamDecl }
+
+/** What a layer's functions learn besides its options: the registry resolving the kinds of layers it holds (nn.residual). */
+export interface LayerEnv {
+  readonly registry: LayerRegistry
+}
+
+/** What `init` and `fit` receive: the per-example input shape and the shapes of the layer's leaves. */
 export interface LayerShapes<P extends string, St extends string> {
+  readonly inShape: readonly number[]
   readonly params: Shapes<P>
   readonly state: Shapes<St>
+  readonly registry: LayerRegistry
 }
 
 export interface ApplyContext<P extends string, St extends string> {
@@ -82,6 +102,8 @@ export interface ApplyContext<P extends string, St extends string> {
    * bound each step by the model's `random.bindings`; `keep` is reported with it (dropout).
    */
   readonly uniform: (local: string, shape: readonly number[], keep?: number) => Expr
+  /** The registry the model was built with (for a layer holding layers). */
+  readonly registry: LayerRegistry
 }
 
 export interface Applied<St extends string> {
@@ -104,14 +126,15 @@ export interface LayerDef<K extends string, C extends OptionCodecs, D extends De
   readonly defaults: D
   /** Prefix of default names; a function of the options also names what statistics show (`relu`). */
   readonly prefix: string | ((o: Options<C, D>) => string)
-  params(o: Options<C, D>, inShape: readonly number[]): Shapes<P>
-  state(o: Options<C, D>, inShape: readonly number[]): Shapes<St>
+  /** Parameters by local name: `{ W: { shape: [o.in, o.out], weight: true }, b: { shape: [o.out] } }`. */
+  params(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): ParamDecls<P>
+  state(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): Shapes<St>
   /** The per-example output shape; throw a ShapeError (message without the layer's name) when `inShape` does not fit. */
-  outShape(o: Options<C, D>, inShape: readonly number[]): readonly number[]
-  /** Initial values, bit-for-bit reproducible from `key`. */
+  outShape(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): readonly number[]
+  /** Initial values, bit-for-bit reproducible from `key`; `shapes.inShape` is the per-example input shape. */
   init(o: Options<C, D>, key: Key, shapes: LayerShapes<P, St>): { readonly params: { readonly [Q in P]: Tensor }; readonly state: { readonly [Q in St]: Tensor } }
   apply(o: Options<C, D>, x: Expr, ctx: ApplyContext<P, St>): Applied<St>
-  inference(o: Options<C, D>): InferenceForm<Options<C, D>>
+  inference(o: Options<C, D>, env: LayerEnv): InferenceForm<Options<C, D>>
   /**
    * Fitted state (preprocessing layers, kinds/center.ts…): the state computed from training inputs
    * `x` [N, ...inShape] as they reach this layer, Left when they cannot be fitted (too few rows, a
@@ -120,7 +143,7 @@ export interface LayerDef<K extends string, C extends OptionCodecs, D extends De
    */
   fit?(o: Options<C, D>, x: Tensor, shapes: LayerShapes<P, St>): Either<SymgradError, { readonly [Q in St]: Tensor }>
   /** One line for `summary`: what the layer is (`dense 784→100, init he`). */
-  describe(o: Options<C, D>, inShape: readonly number[]): string
+  describe(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): string
   /**
    * A small instance for the layer laws (laws/layerLaws.ts, run on every kind of a registry):
    * options and a per-example input shape, smooth where the laws draw (no kink at 0).
@@ -153,7 +176,7 @@ export function defineLayer<const K extends string, const C extends OptionCodecs
 /** No parameters or no state. */
 export const none = (): Shapes<never> => ({})
 export const noState = none
-export const noParams = none
+export const noParams = (): ParamDecls<never> => ({})
 /** Init for a layer without parameters or state. */
 export const nothingToInit = (): { readonly params: Record<never, Tensor>; readonly state: Record<never, Tensor> } => ({ params: {}, state: {} })
 export const keepLayer = (): 'keep' => 'keep'

@@ -22,6 +22,7 @@ import type { LayerRegistry } from './LayerDef.js'
 import { lookupLayer } from './LayerDef.js'
 import { builtinLayers } from './builtinLayers.js'
 import { leafOf } from './naming.js'
+import { readParams } from './plan.js'
 
 export { type Mode } from './LayerDef.js'
 export { type Dense, type DenseOptions, dense, defaultInit } from './kinds/dense.js'
@@ -64,5 +65,6 @@ export function leafShapes(l: Resolved, inShape: readonly number[] = [l.in], reg
   const def = lookupLayer(reg, l.kind)
   if (def === undefined) throw new RangeError(`leafShapes: unknown layer kind '${l.kind}'`)
   const full = (r: Readonly<Record<string, readonly number[]>>) => Object.fromEntries(Object.entries(r).map(([k, s]) => [leafOf(l.name, k), s]))
-  return { params: full(def.params(l, inShape)), state: full(def.state(l, inShape)) }
+  const env = { registry: reg }
+  return { params: full(readParams(def, l, inShape, env, l.name).params), state: full(def.state(l, inShape, env)) }
 }

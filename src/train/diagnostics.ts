@@ -18,15 +18,17 @@ import { compile } from '../compile/index.js'
 import * as R from '../core/Random.js'
 import { epochOrder } from '../data/batches.js'
 import * as ops from '../ops/index.js'
-import { isWeight } from '../nn/regularizers.js'
 import { buildPrograms, type AnyModel, type LossKind } from './programs.js'
 import { train, type TrainConfig } from './loop.js'
 import type { History, Params, TrainState } from './TrainState.js'
+import { type WeightNames, weightSet } from '../nn/regularizers.js'
 
 export interface Check {
   readonly name: string
   readonly ok: boolean
   readonly message: string
+  /** True for a line given for information only (a bias's update ratio): it judges nothing. */
+  readonly info?: boolean
 }
 
 /** The loss a classifier with small weights should start at: log C (softmax) or C − 1 (SVM, Δ = 1). */
@@ -111,8 +113,12 @@ function median(xs: readonly number[]): number {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
-/** One check per parameter: the median ‖update‖/‖param‖ over the last steps vs ~1e-3 (warnings for weights `*.W` only). */
-export function checkUpdateRatios(history: History, o: RatioOptions = {}): Check[] {
+/**
+ * One check per parameter: the median ‖update‖/‖param‖ over the last steps vs ~1e-3. Only the
+ * `weights` (`model.weights()`, or their names) are judged; other parameters get a line for information.
+ */
+export function checkUpdateRatios(history: History, weights: WeightNames, o: RatioOptions = {}): Check[] {
+  const isWeight = weightSet(weights)
   const target = o.target ?? 1e-3
   const factor = o.factor ?? 10
   const window = o.window ?? 100
@@ -121,7 +127,7 @@ export function checkUpdateRatios(history: History, o: RatioOptions = {}): Check
     const head = `${name}: update/weight ratio ${fmt(m)} (rule of thumb ~${fmt(target)})`
     if (!Number.isFinite(m)) return { name: `ratio ${name}`, ok: true, message: `${head}: no finite ratio (zero weights)` }
     // biases start at 0 and stay small, so their ratio runs high; the rule of thumb is about weights
-    if (!isWeight(name)) return { name: `ratio ${name}`, ok: true, message: `${head}: bias, for information` }
+    if (!isWeight.has(name)) return { name: `ratio ${name}`, ok: true, info: true, message: `${head}: not a weight, for information` }
     if (m < target / factor) return { name: `ratio ${name}`, ok: false, message: `${head}: too small — learning rate likely too low` }
     if (m > target * factor) return { name: `ratio ${name}`, ok: false, message: `${head}: too large — learning rate likely too high` }
     return { name: `ratio ${name}`, ok: true, message: `${head}: ok` }
@@ -146,8 +152,8 @@ export function checkLossDecrease(history: History, window = 10, minDrop = 0.01)
 }
 
 /** All the history checks: finite, loss decrease, update ratios. */
-export function diagnoseRun(state: Pick<TrainState, 'status' | 'nonFinite' | 'history'>, o: RatioOptions = {}): Check[] {
-  return [checkFinite(state), checkLossDecrease(state.history), ...checkUpdateRatios(state.history, o)]
+export function diagnoseRun(state: Pick<TrainState, 'status' | 'nonFinite' | 'history'>, weights: WeightNames, o: RatioOptions = {}): Check[] {
+  return [checkFinite(state), checkLossDecrease(state.history), ...checkUpdateRatios(state.history, weights, o)]
 }
 
 export interface DeadRelu {

@@ -67,7 +67,7 @@ export function diagnose(r: GalleryRun, model: train.AnyModel, state: train.Trai
   const first = state.history.dataLoss[0]
   const initial = first === undefined ? [] : [train.checkInitialLoss(first, 'softmax', ds.classes)]
   const dead = r.activation === 'relu' && state.status !== 'nonFinite' ? train.checkDeadRelus(train.deadRelus(model, state.params, state.modelState, ds)) : []
-  return [...initial, ...train.diagnoseRun(state), ...dead]
+  return [...initial, ...train.diagnoseRun(state, model.weights()), ...dead]
 }
 
 /** A run advanced `chunk` steps at a time (so a page can draw between chunks); `next` returns undefined once finished. */

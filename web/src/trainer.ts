@@ -109,7 +109,7 @@ export function startRun(s: RunSettings, grid = 64): Run {
         const dead = s.activation === 'relu' ? train.checkDeadRelus(train.deadRelus(model, state.params, state.modelState, ds)) : []
         // a layer of dead units passes no gradient: tiny updates then mean a dead network, not a low learning rate
         const deadNet = dead.some((c) => !c.ok)
-        for (const c of train.checkUpdateRatios(h)) if (c.name.endsWith('.W') && !(deadNet && c.message.includes('too small'))) note(step, c)
+        for (const c of train.checkUpdateRatios(h, model.weights())) if (c.info !== true && !(deadNet && c.message.includes('too small'))) note(step, c)
         for (const c of dead) note(step, c)
       }
       if (last !== undefined && last.validationAccuracy !== undefined && step >= 200) {
