@@ -112,7 +112,9 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
     if (E.isLeft(saved)) return saved
   }
   if (o.report !== undefined) {
-    const w = st.params['conv0.W'] ?? st.params['dense0.W']
+    // the first weight a layer declares (a conv's filters, a dense layer's W) is drawn as filters
+    const first = Object.keys(model.weights())[0]
+    const w = first === undefined ? undefined : st.params[first]
     const page = writeReport({
       dir: o.report, title: `symgrad: ${c.data}, ${arch}`, checks, state: st,
       facts: [

@@ -48,6 +48,14 @@ import type { SymgradError } from '../core/errors.js'
 
 export type Mode = 'train' | 'test'
 
+/** A layer spec of any kind: its record in the registry says what the other fields are. */
+export interface LayerSpec {
+  readonly kind: string
+  readonly name?: string
+}
+/** A layer inside a model: its name and both widths (entries per example) resolved. */
+export type Resolved = LayerSpec & { readonly name: string; readonly in: number; readonly out: number }
+
 type Codec = t.Type<any, any, unknown> // eslint-disable-line @typescript-eslint/no-explicit-any
 /** io-ts codecs of a layer's JSON fields (besides `kind`, `name`, and the `in`/`out` annotations). */
 export type OptionCodecs = Readonly<Record<string, Codec>>
@@ -134,7 +142,7 @@ export interface LayerDef<K extends string, C extends OptionCodecs, D extends De
   /** Initial values, bit-for-bit reproducible from `key`; `shapes.inShape` is the per-example input shape. */
   init(o: Options<C, D>, key: Key, shapes: LayerShapes<P, St>): { readonly params: { readonly [Q in P]: Tensor }; readonly state: { readonly [Q in St]: Tensor } }
   apply(o: Options<C, D>, x: Expr, ctx: ApplyContext<P, St>): Applied<St>
-  inference(o: Options<C, D>, env: LayerEnv): InferenceForm<Options<C, D>>
+  inference(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): InferenceForm<Options<C, D>>
   /**
    * Fitted state (preprocessing layers, kinds/center.ts…): the state computed from training inputs
    * `x` [N, ...inShape] as they reach this layer, Left when they cannot be fitted (too few rows, a

@@ -234,7 +234,7 @@ export const sequential: Sequential = sequentialWith(builtinLayers)
 export function toInference<In extends number, Out extends number>(m: Model<In, Out>): Model<In, Out> {
   const layers: Resolved[] = []
   for (const l of m.layers) {
-    const f = l.def.inference(l.spec, { registry: m.registry })
+    const f = l.def.inference(l.spec, l.inShape, { registry: m.registry })
     if (f === 'drop') continue
     layers.push(f === 'keep' ? l.spec : ({ ...(f as object), kind: l.spec.kind, name: l.spec.name } as Resolved))
   }

@@ -8,9 +8,8 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { errorMessage, ShapeError } from '../core/errors.js'
 import { decodeWith, isRecord, own } from '../core/codecs.js'
-import { type AnyLayerDef, type LayerEnv, type LayerRegistry, layerKinds, lookupLayer, type Shapes } from './LayerDef.js'
+import { type AnyLayerDef, type LayerEnv, type LayerRegistry, type LayerSpec, layerKinds, lookupLayer, type Resolved, type Shapes } from './LayerDef.js'
 import { layerCodec, withDefaults } from './layerCodec.js'
-import type { LayerSpec, Resolved } from './layers.js'
 
 /** A planned layer: its resolved spec, record, per-example shapes and leaves by local name. */
 export interface ModelLayer {
