@@ -31,7 +31,7 @@ export interface Residual {
 }
 
 /** x + f(x), f the given layers in order (none: f is the identity). */
-export function residual(...layers: readonly LayerSpec[]): Residual {
+export function residual<const Ls extends readonly LayerSpec[]>(...layers: Ls): Residual {
   return { kind: 'residual', layers: [...layers] }
 }
 
