@@ -11,10 +11,10 @@
  *     options: { by: FiniteNumber },                    // io-ts codecs of its JSON fields…
  *     defaults: { by: 1 },                              // …fields with a default may be left out
  *     prefix: 'scale',                                  // default names scale0, scale1, …
- *     params: (o, inShape) => ({ s: inShape }),         // local parameter names and shapes
+ *     params: (o, inShape) => ({ s: { shape: inShape } }), // local names, shapes; `weight: true` marks a weight
  *     state: noState,                                   // non-trained state (running statistics)
  *     outShape: (o, inShape) => inShape,                // per-example shapes, without the batch axis
- *     init: (o, key, shapes) => ({ params: { s: T.fill(shapes.params.s, o.by) }, state: {} }),
+ *     init: (o, key, { inShape, params }) => ({ params: { s: T.fill(params.s, o.by) }, state: {} }),
  *     apply: (o, x, { params }) => ({ out: ops.mul(x, ops.broadcastTo(params.s, x.shape)) }),
  *     inference: keepLayer,                             // or dropLayer, or a changed spec
  *     describe: (o) => `scale by ${o.by}`,             // the summary line
@@ -27,6 +27,13 @@
  * Option names `kind` and `name` are reserved; `in` and `out`, when a layer has them, are its
  * entries per example in and out (dense's widths), checked against the layers around it — name
  * other sizes otherwise (a convolution's `inChannels`, `outChannels`).
+ *
+ * Weights are declared, never inferred from names: `{ W: { shape: [o.in, o.out], weight: true }, b:
+ * { shape: [o.out] } }` puts `L.W` in `model.weights()` (L2, L1, elastic net, maxNorm, the filters a
+ * report draws) and leaves `L.b` out. A bare shape (`{ W: [o.in, o.out] }`, the form before
+ * declarations) is refused when a model is built, naming the parameter: taking it as "not a weight"
+ * would silently exempt an old layer's W from L2. Every function also gets a `LayerEnv` (the model's
+ * registry), which a layer holding layers (kinds/residual.ts) plans them with.
  *
  * Leaving out a piece, or returning parameters from `init` that `params` does not declare (or the
  * other way round), is a type error. `layerLaws(registry)` (laws/) then checks every kind: gradients
