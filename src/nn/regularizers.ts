@@ -19,7 +19,7 @@ import type { Params } from './model.js'
 export type Weights = readonly Expr[] | Readonly<Record<string, Expr>>
 
 /** Which parameters are weights: `model.weights()` (a record by name) or a list of names. */
-export type WeightNames = readonly string[] | Readonly<Record<string, unknown>>
+export type WeightNames = readonly string[] | Readonly<Record<string, Expr>>
 
 export function weightSet(ws: WeightNames): ReadonlySet<string> {
   if (Array.isArray(ws)) return new Set(ws as readonly string[])
