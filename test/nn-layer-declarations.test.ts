@@ -4,7 +4,9 @@
  * (`sequential({ input: [1, 28, 28] }, …)`), and a layer holding layers (`residual`). Checkpoints
  * and specs written before these declarations load the same (fixtures written by the CLI then).
  */
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
@@ -14,7 +16,9 @@ import { FiniteNumber } from '../src/core/codecs.js'
 import { grad } from '../src/ad/grad.js'
 import { evaluate } from '../src/eval/evaluate.js'
 import { diffSpecs, decodeModel, decodeSpec, encodeSpec } from '../src/io/spec.js'
-import { loadCheckpoint } from '../src/io/atomic.js'
+import { loadCheckpoint, saveCheckpoint } from '../src/io/atomic.js'
+import { initTrainState } from '../src/train/index.js'
+import { sgd } from '../src/optim/index.js'
 import { builtinLayers } from '../src/nn/builtinLayers.js'
 import { defineLayer, keepLayer, noState, withLayers } from '../src/nn/LayerDef.js'
 import { center, conv, dense, dropout, flatten, maxPool, relu, reshape, residual, standardize, tanh } from '../src/nn/layers.js'
@@ -24,6 +28,8 @@ import { withPreprocessing } from '../src/nn/preprocessing.js'
 import { l2, maxNorm } from '../src/nn/regularizers.js'
 import { summary } from '../src/nn/summary.js'
 import * as ops from '../src/ops/index.js'
+import * as ort from 'onnxruntime-node'
+import { modelToOnnx } from '../src/onnx/model.js'
 import { codegen, fuse, interpret, jsBackend, linearize, plan, type Program } from '../src/compile/index.js'
 
 /** x·W + b by loops, for [N, in]·[in, out]. */
@@ -192,6 +198,41 @@ describe('residual: a layer holding layers', () => {
     expect(a.random.inputs.map((u) => u.name)).toEqual(['res0.dropout0.u', 'res0.dropout1.u'])
     const b = a.random.bindings(R.key(7), 4)
     expect(T.equal(b['res0.dropout0.u']!, b['res0.dropout1.u']!)).toBe(false)
+  })
+})
+
+describe('checkpoints', () => {
+  it('a model of stated input shape holding a residual block goes through a checkpoint file and back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'symgrad-decl-'))
+    try {
+      const m = sequential({ input: [1, 4, 4] }, conv(2, 3, { pad: 1 }), residual(conv(2, 3, { pad: 1 }), relu), flatten, dense(32, 3))
+      const state = initTrainState(m, { optimizer: sgd(0.1), key: R.key(11) })
+      const file = join(dir, 'run.json')
+      expect(E.isRight(saveCheckpoint(file, { spec: m.spec, state }))).toBe(true)
+      const back = right(loadCheckpoint(file, { spec: m.spec }))
+      expect(back.model.spec).toEqual(m.spec)
+      expect(back.model.spec.input).toEqual([1, 4, 4])
+      expect(back.state.params['res0.conv0.W']!.data).toEqual(state.params['res0.conv0.W']!.data)
+      expect(Object.keys(back.model.weights())).toEqual(['conv0.W', 'res0.conv0.W', 'dense0.W'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('ONNX export', () => {
+  it('a model of stated input shape with a residual block (and a dropout inside) gives the same scores in onnxruntime', async () => {
+    const m = sequential({ input: [1, 6, 6] }, conv(2, 3, { pad: 1 }), relu, residual(conv(2, 3, { pad: 1 }), relu, dropout(0.5)), maxPool(2), flatten, dense(18, 3))
+    const { params, state } = m.init(R.key(9))
+    const r = modelToOnnx(m, params, state)
+    if (E.isLeft(r)) throw r.left
+    expect(r.right.opTypes).toEqual(expect.arrayContaining(['Reshape', 'Conv', 'Add', 'MaxPool']))
+    const x = R.normal(R.key(10), [4, 36])
+    const mine = right(m.predict(params, state, x))
+    const session = await ort.InferenceSession.create(r.right.bytes)
+    const got = await session.run({ x: new ort.Tensor('float32', Float32Array.from(x.data), [4, 36]) })
+    const scores = got['scores']!.data as Float32Array
+    expect(Math.max(...Array.from(scores, (v, i) => Math.abs(v - mine.scores.data[i]!) / Math.max(1, Math.abs(mine.scores.data[i]!))))).toBeLessThan(1e-5)
   })
 })
 
