@@ -47,13 +47,20 @@ const InnerLayers = new t.Type<readonly LayerSpec[], readonly LayerSpec[], unkno
   (l) => l,
 )
 
+/** The last plan of each options object: a block's pieces (outShape, params, state, …) ask for the same one in turn. */
+const plans = new WeakMap<object, { readonly shape: string; readonly env: LayerEnv['registry']; readonly inner: readonly ModelLayer[] }>()
+
 /** The block's inner layers planned from its input shape; a ShapeError when f changes the shape or an inner layer fits state. */
-function plan(o: { readonly layers: readonly LayerSpec[] }, inShape: readonly number[], env: LayerEnv): ModelLayer[] {
+function plan(o: { readonly layers: readonly LayerSpec[] }, inShape: readonly number[], env: LayerEnv): readonly ModelLayer[] {
+  const shape = inShape.join(',')
+  const seen = plans.get(o)
+  if (seen !== undefined && seen.shape === shape && seen.env === env.registry) return seen.inner
   const inner = planLayers(o.layers, inShape, env.registry, 'residual')
   for (const l of inner)
     if (l.def.fit !== undefined) throw new ShapeError(`residual: layer '${l.spec.name}' (${l.spec.kind}) has fitted state; put it in front of the block`)
   const out = inner.length === 0 ? inShape : inner[inner.length - 1]!.outShape
   if (!S.equal(out, inShape)) throw new ShapeError(`residual: its layers turn ${show(inShape)} into ${show(out)}; x + f(x) needs f to keep the shape`)
+  plans.set(o, { shape, env: env.registry, inner })
   return inner
 }
 
