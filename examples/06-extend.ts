@@ -44,7 +44,7 @@ export const backend = withCode(jsBackend, { elementwise: [[swishOp, ([v]) => `(
 // ── 2. the layer: one record (options, parameter shapes, init, apply, inference, summary) ─────────
 export const gatedSwish = nn.defineLayer({
   kind: 'gatedSwish', options: {}, defaults: {}, prefix: 'gswish',
-  params: (_, s) => ({ gate: s }),
+  params: (_, s) => ({ gate: { shape: s } }),
   state: nn.noState,
   outShape: (_, s) => s,
   init: (_, __, shapes) => ({ params: { gate: T.fill(shapes.params.gate, 1) }, state: {} }),

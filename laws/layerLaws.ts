@@ -2,8 +2,8 @@
  * Laws of layer records, taken like an op's: `assertLayerLaws(def)`, `layerLawsOf(def)` (checks)
  * or `layerLawsProperty(def)` (one property for your own test file); `layerLaws(registry)` enrols
  * every kind of a registry, as the op laws are from the op registry. Each kind's `example` (options and a
- * per-example input shape) becomes a model — a reshape in front when the input is N-d, a flatten
- * after when the output is — and is checked for:
+ * per-example input shape) becomes a model — a model of that input shape (`{ input: inShape }`), a flatten
+ * after when the output is N-d — and is checked for:
  * - `train`, `test`: the gradient of a random linear probe of the output, with respect to the
  *   layer's parameters and the input, agrees with central differences (modelLaws), with state and
  *   random inputs held at drawn values;
@@ -24,6 +24,7 @@ import { type AnyLayerDef, type LayerRegistry, layerKinds, lookupLayer, withLaye
 import { builtinLayers } from '../src/nn/builtinLayers.js'
 import type { LayerSpec } from '../src/nn/layers.js'
 import { fromLayers, type Model, toInference } from '../src/nn/model.js'
+import { readParams } from '../src/nn/plan.js'
 import { mul } from '../src/ops/elementwise.js'
 import { sum } from '../src/ops/reduce.js'
 import { input, tensor } from '../src/ops/leaves.js'
@@ -46,15 +47,13 @@ export interface LayerLaw {
 
 const size = (s: readonly number[]) => s.reduce((a, d) => a * d, 1)
 
-/** The model the laws check a kind on: [reshape], the example layer, [flatten]. */
+/** The model the laws check a kind on: input `inShape`, the example layer, [flatten]. */
 export function exampleModel(def: AnyLayerDef, reg: LayerRegistry): Model {
   const { options, inShape } = def.example
-  const layers: LayerSpec[] = []
-  if (inShape.length > 1) layers.push({ kind: 'reshape', shape: inShape } as LayerSpec)
-  layers.push({ ...(options as object), kind: def.kind } as LayerSpec)
-  const out = def.outShape(options, inShape)
-  if (out.length > 1) layers.push({ kind: 'flatten' } as LayerSpec)
-  return fromLayers(layers, reg, size(inShape))
+  const layers: LayerSpec[] = [{ ...(options as object), kind: def.kind }]
+  const out = def.outShape(options, inShape, { registry: reg })
+  if (out.length > 1) layers.push({ kind: 'flatten' })
+  return fromLayers(layers, reg, inShape)
 }
 
 function gradientLaw(m: Model, mode: 'train' | 'test', o: LayerLawOptions): LawResult {
@@ -107,14 +106,15 @@ function initLaw(m: Model): LawResult {
   })
 }
 
-function fitLaw(def: AnyLayerDef, o: LayerLawOptions): LawResult {
+function fitLaw(def: AnyLayerDef, reg: LayerRegistry, o: LayerLawOptions): LawResult {
   return attempt('fit', () => {
     const { options, inShape } = def.example
     const n = o.batch ?? 5
     const drawn = R.normal(R.key(o.seed ?? 1), [n + 3, ...inShape])
     const x = { shape: drawn.shape, data: drawn.data.map((v, i) => v * (1 + (i % 3)) + (i % 5)) } // features on several scales
     const before = Float64Array.from(x.data)
-    const shapes = { params: def.params(options, inShape), state: def.state(options, inShape) }
+    const env = { registry: reg }
+    const shapes = { inShape, params: readParams(def, options, inShape, env, def.kind).params, state: def.state(options, inShape, env), registry: reg }
     const a = def.fit!(options, x, shapes)
     const b = def.fit!(options, x, shapes)
     if (E.isLeft(a)) return `fit refused drawn rows: ${a.left.message}`
@@ -141,7 +141,7 @@ function kindLaws(def: AnyLayerDef, reg: LayerRegistry, o: LayerLawOptions): Lay
     { kind, name: 'inference', check: () => inferenceLaw(model(), o) },
     { kind, name: 'train', check: () => gradientLaw(model(), 'train', o) },
     { kind, name: 'test', check: () => gradientLaw(model(), 'test', o) },
-    ...(def.fit !== undefined ? [{ kind, name: 'fit' as const, check: () => fitLaw(def, o) }] : []),
+    ...(def.fit !== undefined ? [{ kind, name: 'fit' as const, check: () => fitLaw(def, reg, o) }] : []),
   ]
 }
 

@@ -14,7 +14,7 @@ import type { Dim, DimEnv, Shape } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import { evalOp, type Expr, type OpDef } from '../core/Expr.js'
 import type { Tensor } from '../core/Tensor.js'
-import { errorMessage, SymgradError } from '../core/errors.js'
+import { errorMessage, ShapeError, SymgradError } from '../core/errors.js'
 import { OP_NAME } from '../ops/Op.js'
 import type { Backend, KernelCtx, LoopRead, NativeCode } from './backend.js'
 import { format } from './backend.js'
@@ -64,6 +64,11 @@ function rowMajor(dims: readonly string[]): string[] {
 }
 
 export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
+  // kernels read attributes with their defaults (a pool's window 2): one they do not declare is refused, not ignored
+  for (const e of s.program.eqns) {
+    const bad = e.op.attrs.check(e.attrs)
+    if (bad !== undefined) throw new ShapeError(`${e.op.name}: ${bad}`)
+  }
   const symbols: string[] = []
   const dimExpr = (d: Dim): string => {
     if (typeof d === 'number') return format.int(d)
