@@ -149,7 +149,7 @@ describe('preprocessing layers', () => {
 describe('the playground', () => {
   it("the classifier's 'standardize inputs' setting trains the spiral through a fitted first layer", async () => {
     const { defaultSettings, settingsFrom, startRun } = await import('../web/src/trainer.js')
-    expect(settingsFrom({ standardize: true }).standardize).toBe(true)
+    expect(settingsFrom({ ...defaultSettings, standardize: true }).standardize).toBe(true)
     const run = startRun({ ...defaultSettings, standardize: true, maxSteps: 300 }, 8)
     let last
     for (let p = run.next(100); p !== undefined; p = p.done ? undefined : run.next(100)) last = p
