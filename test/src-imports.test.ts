@@ -1,12 +1,39 @@
 /**
- * No module under src/ imports itself through others (type-only imports included): the layers stand
- * on each other one way (nn/model.ts and nn/regularizers.ts used to import each other).
+ * The house under src/ stands one way. No module imports itself through others (type-only imports
+ * included), and folders are floors (GUIDE.md, "The house: folders as floors"): a folder imports
+ * only folders on lower floors, never its floor-mates or anything above. The order is declared
+ * here, once; a folder missing from it is refused, so a new folder is placed on purpose.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const root = resolve(import.meta.dirname, '../src')
+
+/** Folder → floor. `.` is src/index.ts; the entries (symgrad, symgrad/node, /web, /kernels) sit on top. */
+const floors: Readonly<Record<string, number>> = {
+  '.': 8, node: 8, web: 8, kernels: 8,
+  cli: 7,
+  queue: 6,
+  records: 5,
+  train: 4, print: 4, onnx: 4,
+  compile: 3, nn: 3,
+  ad: 2, io: 2,
+  ops: 1, eval: 1, optim: 1, data: 1, plot: 1,
+  core: 0,
+}
+
+/** Imports allowed to break the order, each with its reason (none: keep it so). */
+const exceptions: readonly string[] = [
+  'io/atomic.ts → nn/model.ts', 'io/atomic.ts → train/config.ts', 'io/atomic.ts → nn/LayerDef.ts',
+  'io/checkpoint.ts → nn/model.ts', 'io/checkpoint.ts → train/TrainState.ts', 'io/checkpoint.ts → train/config.ts',
+  'io/checkpoint.ts → nn/builtinLayers.ts', 'io/checkpoint.ts → nn/LayerDef.ts',
+  'io/runConfig.ts → compile/arena.ts', 'io/runConfig.ts → nn/activations.ts', 'io/runConfig.ts → train/config.ts',
+  'io/searchSpace.ts → train/config.ts', 'io/searchSpace.ts → train/search.ts',
+  'io/spec.ts → nn/builtinLayers.ts', 'io/spec.ts → nn/init.ts', 'io/spec.ts → nn/LayerDef.ts', 'io/spec.ts → nn/layerCodec.ts',
+  'io/spec.ts → nn/layers.ts', 'io/spec.ts → nn/model.ts',
+  'queue/jobThread.ts → cli/checks.ts', 'queue/jobThread.ts → cli/data.ts', 'queue/worker.ts → cli/pool.ts',
+]
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -44,10 +71,45 @@ function cycles(g: Map<string, string[]>): string[][] {
   return found
 }
 
+/** The folder a file under src/ lives in (its first segment; `.` for src/index.ts). */
+const folderOf = (file: string): string => {
+  const r = relative(root, file)
+  return r.includes('/') ? r.slice(0, r.indexOf('/')) : '.'
+}
+
+/** Every import from one folder to another on the same floor or above: `from → to`, paths under src/. */
+function upward(g: Map<string, string[]>): string[] {
+  const found = new Set<string>()
+  for (const [f, deps] of g) {
+    const a = folderOf(f)
+    for (const d of deps) {
+      const b = folderOf(d)
+      if (a !== b && floors[b]! >= floors[a]!) found.add(`${relative(root, f)} → ${relative(root, d)}`)
+    }
+  }
+  return [...found].sort()
+}
+
 describe('imports under src/', () => {
+  const g = importGraph()
+
   it('form no cycle', () => {
-    const g = importGraph()
     expect(g.get(join(root, 'nn/model.ts'))!.length).toBeGreaterThan(5)
     expect(cycles(g).map((c) => c.join(' → '))).toEqual([])
+  })
+
+  it('come from folders with a declared floor', () => {
+    expect([...new Set([...g.keys()].map(folderOf))].filter((f) => floors[f] === undefined)).toEqual([])
+  })
+
+  it('only go down the floors', () => {
+    const found = upward(g)
+    if (found.length > 0) console.log(`${found.length} imports break the floors:\n${found.join('\n')}`)
+    expect(found).toEqual([...exceptions].sort())
+  })
+
+  it('are seen by the check: an upward import is caught', () => {
+    const probe = new Map([[join(root, 'core/x.ts'), [join(root, 'nn/model.ts')]], [join(root, 'nn/y.ts'), [join(root, 'nn/model.ts'), join(root, 'optim/z.ts')]]])
+    expect(upward(probe)).toEqual(['core/x.ts → nn/model.ts'])
   })
 })
