@@ -42,12 +42,13 @@ function sources(dir: string): string[] {
   })
 }
 
-/** Relative imports and re-exports of each file, as absolute .ts paths. */
+/** Relative imports, re-exports and dynamic imports (`await import('../queue/…')`) of each file, as absolute .ts paths. */
 function importGraph(): Map<string, string[]> {
   const g = new Map<string, string[]>()
   for (const f of sources(root)) {
     const text = readFileSync(f, 'utf8')
-    const deps = [...text.matchAll(/^(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'/gm)].map((m) => resolve(dirname(f), m[1]!.replace(/\.js$/, '.ts')))
+    const specifiers = [...text.matchAll(/^(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'/gm), ...text.matchAll(/\bimport\(\s*'(\.[^']+)'\s*\)/g)]
+    const deps = specifiers.map((m) => resolve(dirname(f), m[1]!.replace(/\.js$/, '.ts')))
     g.set(f, deps.filter((d) => d.endsWith('.ts')))
   }
   return g
