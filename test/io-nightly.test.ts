@@ -14,7 +14,7 @@ import { buildOptimizer, buildTrainConfig, type RunConfig } from '../src/train/c
 import { checkpointToText, decodeCheckpoint } from '../src/io/checkpoint.js'
 import { decodeGraph, encodeGraph } from '../src/io/graph.js'
 import { decodeSpec, encodeSpec } from '../src/io/spec.js'
-import { decodeWith } from '../src/io/codecs.js'
+import { decodeWith } from '../src/core/codecs.js'
 import { fromSpec } from '../src/nn/model.js'
 import * as ops from '../src/ops/index.js'
 import { train } from '../src/train/loop.js'

@@ -10,7 +10,8 @@
  * numbers or "NaN" / "Infinity" / "-Infinity" / "-0" (see floats.ts).
  */
 export { parseJson } from './json.js'
-export { decodeWith, describe, report, formatError, closest, struct, tagged, oneOf, num, listOf, recordOf, TensorC, FiniteTensorC, AnyNumber, FiniteNumber, PositiveNumber, PositiveInt, UnitInterval, KeepProbability } from './codecs.js'
+export { decodeWith, describe, report, formatError, closest, struct, tagged, oneOf, num, listOf, recordOf, FiniteNumber, PositiveNumber, PositiveInt, UnitInterval, KeepProbability } from '../core/codecs.js'
+export { TensorC, FiniteTensorC, AnyNumber } from './codecs.js'
 export { encodeTensor, encodeNumber, decodeNumber, encodeFloat64, decodeFloat64, toBase64, fromBase64, type TensorJson, type NumberJson } from './floats.js'
 export { decodeSpec, decodeModel, encodeSpec, specFromJson, checkLayerKinds, modelSpecCodec, diffSpecs, diffJson, formatDiff, checkDataFits, ModelSpecC, LayerC, InitSchemeC, type ModelSpecJson, type LayerJson, type Difference } from './spec.js'
 export { encodeGraph, decodeGraph, GraphC, GRAPH_FORMAT, GRAPH_VERSION, type GraphJson, type DecodeGraphOptions } from './graph.js'

@@ -7,7 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { Dataset } from '../data/Dataset.js'
-import { decodeWith } from '../io/codecs.js'
+import { decodeWith } from '../core/codecs.js'
 import type { Limits } from '../io/limits.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { pointFields, type RunConfig } from '../train/config.js'
