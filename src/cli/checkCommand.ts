@@ -27,7 +27,7 @@ import type { AnyModel } from '../train/programs.js'
 import type { Tensor } from '../core/Tensor.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, inFile, orExit } from './commands.js'
-import { loadData } from './data.js'
+import { loadData } from '../runner/data.js'
 
 const show = (e: Expr): string => nodeForm(e, 3)
 

@@ -26,9 +26,9 @@ import { checkFineTune, fineTuneStart, headLayer, trainableLayers } from '../tra
 import type { AnyModel } from '../train/programs.js'
 import type { TrainState } from '../train/TrainState.js'
 import { ArgError, type FlagSpec, type ParsedArgs } from './args.js'
-import { checkRun, cliLimits } from './checks.js'
+import { checkRun, cliLimits } from '../runner/checks.js'
 import { configFlags, configFromArgs, inFile, orExit } from './commands.js'
-import { loadData } from './data.js'
+import { loadData } from '../runner/data.js'
 import { runTraining } from './run.js'
 
 /** The run fields a fine-tuning may change (the architecture is the base's). */

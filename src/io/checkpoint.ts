@@ -190,7 +190,7 @@ export interface Loaded extends Checkpoint {
   readonly note?: string
 }
 
-/** The data sets whose loaders give 28×28 grey images with entries byte / 255 (cli/data.ts). */
+/** The data sets whose loaders give 28×28 grey images with entries byte / 255 (runner/data.ts). */
 const packagedImages: ReadonlySet<string> = new Set(['mnist', 'fashion', 'mnist-sample'])
 
 /**
