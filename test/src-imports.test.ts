@@ -27,17 +27,6 @@ const floors: Readonly<Record<string, number>> = {
   core: 0,
 }
 
-/** Imports allowed to break the order, each with its reason (none: keep it so). */
-const exceptions: readonly string[] = [
-  'io/atomic.ts → nn/model.ts', 'io/atomic.ts → train/config.ts', 'io/atomic.ts → nn/LayerDef.ts',
-  'io/checkpoint.ts → nn/model.ts', 'io/checkpoint.ts → train/TrainState.ts', 'io/checkpoint.ts → train/config.ts',
-  'io/checkpoint.ts → nn/builtinLayers.ts', 'io/checkpoint.ts → nn/LayerDef.ts',
-  'io/runConfig.ts → compile/arena.ts', 'io/runConfig.ts → nn/activations.ts', 'io/runConfig.ts → train/config.ts',
-  'io/searchSpace.ts → train/config.ts', 'io/searchSpace.ts → train/search.ts',
-  'io/spec.ts → nn/builtinLayers.ts', 'io/spec.ts → nn/init.ts', 'io/spec.ts → nn/LayerDef.ts', 'io/spec.ts → nn/layerCodec.ts',
-  'io/spec.ts → nn/layers.ts', 'io/spec.ts → nn/model.ts',
-]
-
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
     const p = join(dir, f)
@@ -109,7 +98,7 @@ describe('imports under src/', () => {
   it('only go down the floors', () => {
     const found = upward(g)
     if (found.length > 0) console.log(`${found.length} imports break the floors:\n${found.join('\n')}`)
-    expect(found).toEqual([...exceptions].sort())
+    expect(found).toEqual([])
   })
 
   it('are seen by the check: an upward import is caught', () => {

@@ -1,7 +1,7 @@
 /** Worker thread of `symgrad search`: receives {base, point, trial} messages, replies with TrialResults. */
 import { parentPort } from 'node:worker_threads'
 import * as E from 'fp-ts/lib/Either.js'
-import { decodeRunConfig } from '../io/runConfig.js'
+import { decodeRunConfig } from '../records/runConfig.js'
 import { pointFields, type RunConfig } from '../train/config.js'
 import type { Point } from '../train/search.js'
 import { runTrial } from '../train/trial.js'

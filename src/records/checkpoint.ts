@@ -1,6 +1,6 @@
 /**
  * Checkpoints: a whole training run as one JSON document, decoded with io-ts and checked against
- * the model it claims to be of. Pure and browser-safe; `atomic.ts` writes and reads files.
+ * the model it claims to be of. Pure and browser-safe; `files.ts` saves and loads it (through io/atomic.ts).
  *
  *   { "format": "symgrad-checkpoint", "version": 1,
  *     "spec":   the model spec (spec.ts),
@@ -39,11 +39,11 @@ import { builtinOptimizers } from '../optim/registry.js'
 import type { TrainState } from '../train/TrainState.js'
 import { bareName, quoteName } from '../core/codecs.js'
 import { decodeWith, describe, listOf, NonNegativeInt, oneOf, PositiveInt, PositiveNumber, recordOf, struct, Uint32 } from '../core/codecs.js'
-import { AnyNumber, FiniteTensorC, NumBox, TensorC } from './codecs.js'
+import { AnyNumber, FiniteTensorC, NumBox, TensorC } from '../io/codecs.js'
 import type { PixelInput } from '../data/pixels.js'
 import { decodeRunConfig, encodeRunConfig } from './runConfig.js'
 import { buildOptimizer, defaultRunConfig, type RunConfig } from '../train/config.js'
-import { encodeNumber, encodeTensor } from './floats.js'
+import { encodeNumber, encodeTensor } from '../io/floats.js'
 import { checkLayerKinds, diffSpecs, encodeSpec, formatDiff, ModelSpecC, modelSpecCodec, specFromJson } from './spec.js'
 import { builtinLayers } from '../nn/builtinLayers.js'
 import type { LayerRegistry } from '../nn/LayerDef.js'
