@@ -27,6 +27,10 @@ const floors: Readonly<Record<string, number>> = {
   core: 0,
 }
 
+/** Where Node's built-ins may be imported: the rest of src/ is browser-safe (test/browser.test.ts bundles it). */
+const nodeFolders = ['cli', 'queue', 'runner', 'node']
+const nodeFiles = ['io/atomic.ts', 'io/files.ts', 'io/mnist.ts', 'io/standardData.ts']
+
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
     const p = join(dir, f)
@@ -98,6 +102,14 @@ describe('imports under src/', () => {
   it('only go down the floors', () => {
     const found = upward(g)
     if (found.length > 0) console.log(`${found.length} imports break the floors:\n${found.join('\n')}`)
+    expect(found).toEqual([])
+  })
+
+  it('of Node built-ins stay in the Node folders and files', () => {
+    const found = [...g.keys()]
+      .filter((f) => /(?:from\s+|\bimport\s*\(?\s*)'node:/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(root, f))
+      .filter((r) => !nodeFolders.includes(folderOf(join(root, r))) && !nodeFiles.includes(r))
     expect(found).toEqual([])
   })
 
