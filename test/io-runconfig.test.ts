@@ -1,9 +1,9 @@
-/** The run config codec (src/io/runConfig.ts): defaults, one-line messages, round trips, and its training config twin. */
+/** The run config codec (src/records/runConfig.ts): defaults, one-line messages, round trips, and its training config twin. */
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
-import { decodeRunConfig, encodeRunConfig } from '../src/io/runConfig.js'
+import { decodeRunConfig, encodeRunConfig } from '../src/records/runConfig.js'
 import * as O from '../src/optim/index.js'
 import { buildOptimizer, defaultRunConfig, learningRateOf, runSchedules, type RunConfig } from '../src/train/config.js'
 

@@ -15,7 +15,7 @@ import {
 import { evaluateAccuracy, initTrainState, train } from '../train/loop.js'
 import { buildPrograms } from '../train/programs.js'
 import type { TrainState } from '../train/TrainState.js'
-import { loadData, type LoadedData } from './data.js'
+import { loadData, type LoadedData } from '../runner/data.js'
 import type { Model } from '../nn/model.js'
 import { summary } from '../nn/summary.js'
 

@@ -1,12 +1,12 @@
 /** Worker thread of `symgrad search`: receives {base, point, trial} messages, replies with TrialResults. */
 import { parentPort } from 'node:worker_threads'
 import * as E from 'fp-ts/lib/Either.js'
-import { decodeRunConfig } from '../io/runConfig.js'
+import { decodeRunConfig } from '../records/runConfig.js'
 import { pointFields, type RunConfig } from '../train/config.js'
 import type { Point } from '../train/search.js'
 import { runTrial } from '../train/trial.js'
-import { loadData } from './data.js'
-import { checkRun, cliLimits } from './checks.js'
+import { loadData } from '../runner/data.js'
+import { checkRun, cliLimits } from '../runner/checks.js'
 import type { Limits } from '../io/limits.js'
 
 parentPort?.on('message', (m: { base: RunConfig; point: Point; trial: number }) => {

@@ -25,7 +25,7 @@ import { hyperC } from '../optim/hyper.js'
 import { decodeHyper, optimizerNames, type OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import { defaultRunConfig, runInits, runLosses, runPreprocess, runSchedules, runModels, type RunConfig } from '../train/config.js'
-import { decodeWith, describe, NonEmptyString, FiniteNumber, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, recordOf, struct, UnitInterval } from './codecs.js'
+import { decodeWith, describe, NonEmptyString, FiniteNumber, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, recordOf, struct, UnitInterval } from '../core/codecs.js'
 
 const dataName = "'mnist' | 'mnist-sample' | 'fashion' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>'"
 
