@@ -82,6 +82,20 @@ describe('symgrad train --threads', () => {
     expect(saved(f('huge.json')).run!.dtype).toBe('float64')
   }, 60_000)
 
+  for (const dtype of ['float32', 'float64'] as const)
+    it(`${dtype}: resumed mid-epoch (on another thread count) equals the uninterrupted run, bit for bit`, async () => {
+      writeFileSync(f('stop.json'), JSON.stringify({ maxSteps: 19 }))
+      writeFileSync(f('go.json'), JSON.stringify({ maxSteps: 1000 }))
+      const common = ['--data', 'spiral', '--hidden', '64', '--epochs', '3', ...(dtype === 'float64' ? ['--dtype', 'float64'] : [])]
+      const straight = await train([...common, '--threads', '2', '--save', f(`straight-${dtype}.json`)])
+      const first = await train([...common, '--threads', '1', '--config', f('stop.json'), '--save', f(`part-${dtype}.json`)])
+      expect(saved(f(`part-${dtype}.json`)).state.batch).toBeGreaterThan(0) // stopped inside an epoch
+      const rest = await train(['--resume', f(`part-${dtype}.json`), '--config', f('go.json'), '--threads', '2', '--save', f(`resumed-${dtype}.json`)])
+      expect([straight.code, first.code, rest.code]).toEqual([0, 0, 0])
+      expect(saved(f(`resumed-${dtype}.json`)).run!.dtype).toBe(dtype)
+      sameParams(f(`straight-${dtype}.json`), f(`resumed-${dtype}.json`))
+    }, 120_000)
+
   it.each([
     [['--threads', '0'], 'symgrad: --threads: expected a whole number of threads in 1 … 64, got 0\n'],
     [['--threads', '65'], 'symgrad: --threads: expected a whole number of threads in 1 … 64, got 65\n'],
