@@ -7,7 +7,8 @@
  *
  * The adaptive chooser times each kind of call (one key per kernel, call site and arguments, so a
  * training step's calls are told apart and a small product is not judged by a large one): after a
- * warm-up of both modes it takes the faster on its recent times, and keeps trying the other mode
+ * warm-up of both modes it takes the faster by the median of each mode's last 5 times (a call
+ * preempted by another process does not decide alone), and keeps trying the other mode
  * now and then (every 8 calls of the key, doubling up to every 256 while the choice stands, back
  * to 8 when it changes), so a core that becomes free again is noticed; the chosen mode growing
  * slower than the other's last time switches at once, so a core that gets busy is noticed too.
@@ -25,9 +26,11 @@ export const alwaysSplit: SplitChooser = { split: () => true, record: () => {} }
 
 interface KeyState {
   calls: number
-  /** Smoothed times of the two modes (NaN until measured). */
+  /** The median of each mode's last few times (NaN until measured): one call preempted by another process does not decide. */
   splitMs: number
   aloneMs: number
+  splitRecent: number[]
+  aloneRecent: number[]
   /** Calls between trials of the mode not chosen, and calls since the last one. */
   every: number
   since: number
@@ -44,8 +47,14 @@ export interface AdaptiveOptions {
   readonly maxKeys?: number
 }
 
-/** Weight of a new time in the smoothed one. */
-const weight = 0.5
+/** Times kept per mode and key. */
+const recent = 5
+
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
 
 export function adaptiveChooser(o: AdaptiveOptions = {}): SplitChooser & { readonly state: (key: string) => Readonly<KeyState> | undefined } {
   const warmup = o.warmup ?? 6, minEvery = o.minEvery ?? 8, maxEvery = o.maxEvery ?? 256, maxKeys = o.maxKeys ?? 4096
@@ -54,7 +63,7 @@ export function adaptiveChooser(o: AdaptiveOptions = {}): SplitChooser & { reado
     let s = table.get(key)
     if (s === undefined) {
       if (table.size >= maxKeys) table.clear()
-      s = { calls: 0, splitMs: NaN, aloneMs: NaN, every: minEvery, since: 0, choice: true }
+      s = { calls: 0, splitMs: NaN, aloneMs: NaN, splitRecent: [], aloneRecent: [], every: minEvery, since: 0, choice: true }
       table.set(key, s)
     }
     return s
@@ -72,10 +81,11 @@ export function adaptiveChooser(o: AdaptiveOptions = {}): SplitChooser & { reado
       const first = s.calls < 2 // each mode's first call pays for compiling and waking up: not counted
       s.calls++
       if (!first) {
-        const old = split ? s.splitMs : s.aloneMs
-        const t = Number.isNaN(old) ? ms : weight * ms + (1 - weight) * old
-        if (split) s.splitMs = t
-        else s.aloneMs = t
+        const times = split ? s.splitRecent : s.aloneRecent
+        times.push(ms)
+        if (times.length > recent) times.shift()
+        if (split) s.splitMs = medianOf(times)
+        else s.aloneMs = medianOf(times)
       }
       if (warming) {
         if (s.calls === warmup) s.choice = !(s.aloneMs < s.splitMs)
