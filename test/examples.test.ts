@@ -31,7 +31,8 @@ describe('examples/01-backprop-by-hand', () => {
       expect(dx0).toBeCloseTo(2 * s, 12)
       expect(dx1).toBeCloseTo(-3 * s, 12)
     }
-    expect(r.neuronSigmoid.derivatives[0]!.expr).toBe('σ(w0·x0 + w1·x1 + w2)·(1 − σ(w0·x0 + w1·x1 + w2))·x0')
+    // the gate-by-gate neuron's derivative is found to be the lecture's σ(1 − σ) form too
+    for (const p of [r.neuron, r.neuronSigmoid]) expect(p.derivatives[0]!.expr).toBe('σ(w0·x0 + w1·x1 + w2)·(1 − σ(w0·x0 + w1·x1 + w2))·x0')
     expect(r.neuron.trace.split('\n')).toHaveLength(2 + 14)
   })
 })

@@ -137,7 +137,7 @@ export async function ensembleCommand(a: ParsedArgs): Promise<number> {
   let r: E.Either<string, { readonly single: readonly number[]; readonly ensemble: number }>
   if (target) r = await (await import('../queue/search.js')).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l), limits })
   else {
-    const model = buildModel(c, D.features(train), train.classes)
+    const model = buildModel(c, D.features(train), train.classes, image)
     const pool = threads > 1 ? threadPool(threads) : undefined
     try {
       r = E.mapLeft((e: Error) => e.message)(trainEnsemble(model, { train, validation }, test, { ...buildTrainConfig(c, D.size(train), image), onEpoch, ...(pool ? { threads: pool } : {}) }, count, onMember))

@@ -127,8 +127,9 @@ ${flagHelp(gradcheckFlags)}
 explain flags
 ${flagHelp(explainFlags)}
 
-Expressions for explain: numbers, variables, + - * / ^ (a^b with an expression b is exp(b·log a),
-for a > 0), parentheses and exp log sqrt tanh sigmoid relu abs square max(a,b) min(a,b).
+Expressions for explain: decimal numbers (∞ or Infinity for infinity; 1e309 is refused), variables,
++ - * / ^ (a^b with an expression b is exp(b·log a), for a > 0), parentheses and exp log sqrt tanh
+sigmoid relu abs square max(a,b) min(a,b). Numbers in flags, --at and SYMGRAD_* are decimal only.
 explain exits with 1 when f or a derivative is NaN or ±∞ at the point (a domain note says where).
 A --config file holds any of the run config fields:
 ${wrap(runConfigFieldNames)}

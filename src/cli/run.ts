@@ -120,8 +120,8 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
       const saved = o.afterEpoch(st, c)
       if (E.isLeft(saved)) return saved
     }
-  const after = [...diagnoseRun(st)]
-  if (st.status !== 'nonFinite') after.push(...checkDeadRelus(deadRelus(model, st.params, st.modelState, tr)))
+  const after = [...diagnoseRun(st, { init: c.init })]
+  if (st.status !== 'nonFinite') after.push(...checkDeadRelus(deadRelus(model, st.params, st.modelState, tr), 0.5, { init: c.init }))
   log('after training:')
   for (const ch of after) log(mark(ch))
   checks.push(...after)

@@ -10,7 +10,8 @@ import * as R from '../core/Random.js'
 import { checkFolderWritable, checkWritable, readJsonFile, reason, writeFileAtomic, writeTarget } from '../io/atomic.js'
 import { within } from '../io/limits.js'
 import { searchSvg } from '../train/searchPlot.js'
-import { checkRoundSize, checkSearchable, cliLimits, roundSize } from './checks.js'
+import { checkRoundSize, checkRun, checkSearchable, cliLimits, roundSize } from './checks.js'
+import { loadData } from './data.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { decodeSpace } from '../io/searchSpace.js'
 import { defaultRunConfig, pointFields } from '../train/config.js'
@@ -38,6 +39,8 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   const grid = a.flags['grid'] === undefined ? undefined : num('grid', 3)
   const asked = a.flags['workers'] === undefined ? undefined : num('workers', 1)
   const limits = orExit(cliLimits())
+  // a convnet's fit to the data is checked here once (an mlp fits any rows; its sizes are checked per trial)
+  if ((base.model ?? 'mlp') !== 'mlp') orExit(checkRun(base, orExit(loadData(base)), limits))
   orExit(checkSearchable(space))
   orExit(checkRoundSize(space, trials, grid, limits))
   orExit(within(limits, 'trials', rounds * roundSize(space, trials, grid), '--rounds', `${rounds} rounds of ${roundSize(space, trials, grid)} trials`))

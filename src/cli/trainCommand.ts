@@ -20,7 +20,7 @@ import { checkpointSizeEstimate } from '../io/checkpointSize.js'
 import { checkRun, cliLimits } from './checks.js'
 import { decodeCheckpoint, type Loaded } from '../io/checkpoint.js'
 import { checkDataFits } from '../io/spec.js'
-import { buildModel, buildTrainConfig, convnetRunConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
+import { buildModel, buildTrainConfig, convnetRunConfig, defaultRunConfig, modelFor, type RunConfig } from '../train/config.js'
 import type { TrainState } from '../train/TrainState.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, orExit } from './commands.js'
@@ -43,7 +43,7 @@ function resume(path: string, a: ParsedArgs, warn: (line: string) => void): { c:
   const data = orExit(loadData(c))
   prefixed(path, checkDataFits(first.spec, data.train))
   const config = buildTrainConfig(c, D.size(data.train), data.image)
-  const model = buildModel(c, D.features(data.train), data.train.classes)
+  const model = orExit(modelFor(c, D.features(data.train), data.train.classes, data.image))
   // the flags may not turn the run into another model or optimizer: decoded again against them
   const loaded = prefixed(path, decodeCheckpoint(json, { spec: model.spec, optimizer: config.optimizer }))
   const st = loaded.state

@@ -3,7 +3,7 @@
  * CIFAR-10 files from disk. The parsers themselves are pure and live in `src/data`; this module
  * only turns paths into bytes and file-system failures into `Left` values.
  */
-import { writeFileSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { kMaxLength } from 'node:buffer'
 import { dirname } from 'node:path'
 import { constants as zlibConstants, gunzipSync } from 'node:zlib'
@@ -18,7 +18,7 @@ import { parseIdx } from '../data/idx.js'
 import { sizeMismatch, type DecodedImage, type PixelInput } from '../data/pixels.js'
 import { PNG } from 'pngjs'
 import { colorTypeName, pngHeader } from './png.js'
-import { readFileChecked, reason } from './atomic.js'
+import { readFileChecked, reason, writeFileAtomic } from './atomic.js'
 import { fromCsvBytes } from './csv.js'
 import { limitsFromEnv, limitVars, withinMemory, type Limits } from './limits.js'
 
@@ -90,12 +90,11 @@ const idxSize = (file: string, magic: number, limits: Limits): ExpectedSize => (
     )(idxHeader(head, file, magic, maxBytes)),
 })
 
-/** Writes bytes, creating the parent folder. */
+/** Writes bytes atomically (writeFileAtomic: a file another run holds is refused), creating the parent folder. */
 export function writeBytes(path: string, bytes: Uint8Array): Either<SymgradError, void> {
   try {
     mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(path, bytes)
-    return E.right(undefined)
+    return writeFileAtomic(path, bytes)
   } catch (e) {
     return E.left(new SymgradError('io', `cannot write ${path}: ${reason(e)}`))
   }

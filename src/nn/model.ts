@@ -348,6 +348,11 @@ type Last<Ws extends readonly number[]> = Ws extends readonly [...number[], infe
  */
 export function mlp<const Ws extends readonly number[]>(widths: Ws, o: MlpOptions = {}): Model<First<Ws>, Last<Ws>> {
   if (widths.length < 2) throw new ShapeError(`mlp: expected at least 2 widths (input and output), got [${widths.join(',')}]`)
+  // a keep probability outside (0, 1] would silently mean no dropout (NaN < 1 and 1.5 < 1 are false)
+  for (const k of ['keep', 'inputKeep'] as const) {
+    const v = o[k]
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && v <= 1)) throw new ShapeError(`mlp: ${k} must be a keep probability in (0, 1], got ${String(v)}`)
+  }
   const act = o.activation ?? relu
   const layers: LayerSpec[] = []
   if (o.inputKeep !== undefined && o.inputKeep < 1) layers.push(dropout(o.inputKeep))

@@ -19,7 +19,7 @@ import { decodeWith } from '../io/codecs.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { startThread } from '../cli/pool.js'
 import { defaultRunConfig, type RunConfig } from '../train/config.js'
-import { quote } from '../core/codecs.js'
+import { bareName, quote } from '../core/codecs.js'
 import { limitsFromEnv, limitVars, type Limits } from '../io/limits.js'
 import { JobC, jobId, MemberOutC, QUEUE_NAME, TrialOutC, type Job, type MemberOut, type TrialOut } from './jobs.js'
 import type { JobRules, ThreadReply, ThreadRequest } from './jobThread.js'
@@ -72,14 +72,14 @@ class GuardedWorker extends Worker {
 }
 
 function show(v: number | string): string {
-  return typeof v === 'string' ? v : Number.isInteger(v) ? String(v) : v.toPrecision(3)
+  return typeof v === 'string' ? bareName(v) : Number.isInteger(v) ? String(v) : v.toPrecision(3)
 }
 
 /** What a job trains, in one line. */
 export function describeJob(job: Job, c: RunConfig): string {
-  const run = `${c.epochs} epoch(s) on ${c.data}, seed ${c.seed}`
+  const run = `${c.epochs} epoch(s) on ${bareName(c.data)}, seed ${c.seed}`
   if (job.kind === 'member') return `ensemble member ${job.member}, mlp hidden [${c.hidden.join(', ')}], ${run}`
-  const pt = Object.keys(job.point).sort().map((k) => `${k} ${show(job.point[k]!)}`).join(', ')
+  const pt = Object.keys(job.point).sort().map((k) => `${bareName(k)} ${show(job.point[k]!)}`).join(', ')
   return `trial ${pt || '(base config)'}, ${run}`
 }
 

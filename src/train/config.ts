@@ -24,7 +24,9 @@ import { initNames } from '../nn/init.js'
 import { mlp, type Model } from '../nn/model.js'
 import { lenet, smallConvnet } from '../nn/convnets.js'
 import { preprocessingLayer, withPreprocessing } from '../nn/preprocessing.js'
-import { ShapeError } from '../core/errors.js'
+import { ShapeError, SymgradError } from '../core/errors.js'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
 import * as O from '../optim/index.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
 import type { HyperSpec } from '../optim/hyper.js'
@@ -200,6 +202,20 @@ function buildNet(c: RunConfig, inputs: number, classes: number, image?: readonl
   const shape = image ?? (side * side === inputs ? ([side, side, 1] as const) : undefined)
   if (shape === undefined) throw new ShapeError(`model '${kind}' takes images, but the data rows have ${inputs} features and no image shape`)
   return kind === 'lenet' ? lenet(shape, classes) : smallConvnet(shape, classes)
+}
+
+/**
+ * `buildModel` for data read from outside: Left (one line) when the model does not fit the data
+ * (`convnet` on rows of 2 features, on images too small for its kernels), never a thrown ShapeError.
+ */
+export function modelFor(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Either<SymgradError, Model> {
+  try {
+    return E.right(buildModel(c, inputs, classes, image))
+  } catch (e) {
+    if (!(e instanceof SymgradError)) throw e
+    const kind = c.model ?? 'mlp'
+    return E.left(new SymgradError('value', `--model ${kind}: ${e.message.replace(`model '${kind}' `, '')}`))
+  }
 }
 
 /** The TrainConfig of a RunConfig (no callbacks). `image` enables `shift` augmentation. */

@@ -36,7 +36,8 @@ export {
 export { buildPrograms, type AnyModel, lossExpr, softmaxRows, type Programs, type LossKind, type Regularization, type StepResult } from './programs.js'
 export {
   expectedInitialLoss, checkInitialLoss, initialLoss, overfitTiny, checkFinite, checkUpdateRatios, checkLossDecrease,
-  diagnoseRun, deadRelus, checkDeadRelus, type Check, type OverfitResult, type RatioOptions, type DeadRelu,
+  diagnoseRun, deadRelus, checkDeadRelus, checkDivergence, type Check, type OverfitResult, type RatioOptions, type DeadRelu,
+  type RunSetup, type TrendOptions,
 } from './diagnostics.js'
 export {
   uniform, logUniform, choice, randomPoint, randomSearch, gridSearch, refine, rank, formatTable, spaceProblem,
