@@ -5,7 +5,7 @@
  * float32 check holds and writes it into its checkpoint, and falls back to float64 with the
  * reason when it does not; a bad thread count is one line, exit 2.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
@@ -110,6 +110,39 @@ describe('symgrad train --threads', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toBe(`symgrad: ${f('bad.json')}: config.threads: expected a whole number of threads in 1 … 64, got "many"\n`)
   })
+})
+
+async function cli(argv: string[]): Promise<{ code: number; stderr: string; out: string[] }> {
+  const out: string[] = []
+  const q = vi.spyOn(console, 'log').mockImplementation((l: string) => void out.push(String(l)))
+  try {
+    return { ...(await runCli(argv)), out }
+  } finally {
+    q.mockRestore()
+  }
+}
+
+describe('search and ensemble --threads', () => {
+  it('search: the round line states the split of the cores; 1 and 2 threads per trial give the same table; the best config keeps only a thread count the user set', async () => {
+    const common = ['search', '--data', 'spiral', '--trials', '2', '--workers', '1', '--hidden', '8', '--dtype', 'float32']
+    const one = await cli([...common, '--threads', '1', '--out', f('best1.json')])
+    const two = await cli([...common, '--threads', '2', '--out', f('best2.json')])
+    const auto = await cli([...common, '--out', f('best-auto.json')])
+    expect([one.code, two.code, auto.code]).toEqual([0, 0, 0])
+    expect(two.out[0]).toMatch(/^round 1\/1: 2 random trials of 1 epoch\(s\) on spiral, 1 at a time, float32 steps on 2 threads each, space/)
+    const table = (r: { out: string[] }) => r.out.flatMap((l) => l.split('\n')).filter((l) => /^\d+\s/.test(l))
+    expect(table(one).length).toBe(2)
+    expect(table(one)).toEqual(table(two))
+    const best = (name: string) => JSON.parse(readFileSync(f(name), 'utf8')) as Record<string, unknown>
+    expect(best('best2.json')['threads']).toBe(2)
+    expect(Object.hasOwn(best('best-auto.json'), 'threads')).toBe(false)
+  }, 120_000)
+
+  it('ensemble: the first line states dtype and threads', async () => {
+    const r = await cli(['ensemble', '--data', 'spiral', '--models', '1', '--epochs', '1', '--hidden', '8', '--dtype', 'float32', '--threads', '2'])
+    expect(r.code).toBe(0)
+    expect(r.out[0]).toMatch(/, float32, 2 threads$/)
+  }, 60_000)
 })
 
 describe('checkFloat32', () => {

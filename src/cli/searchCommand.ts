@@ -49,6 +49,8 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   const cores = availableParallelism()
   const workers = asked ?? (base.threads !== undefined ? Math.max(1, Math.floor(cores / base.threads)) : cores)
   const threads = base.threads ?? Math.max(1, Math.floor(cores / Math.min(workers, roundSize(space, trials, grid))))
+  // the best config keeps only a thread count the user set (the search's share of the cores is not the run's)
+  const asGiven = base
   base = { ...base, threads }
   const out = typeof a.flags['out'] === 'string' ? a.flags['out'] : 'report/best-config.json'
   // every output is checked before any trial runs; nothing is created until the best config is written
@@ -78,7 +80,7 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   }
   const best = rank(all)[0]
   if (!best || Number.isNaN(best.score)) return (console.error('symgrad: every trial failed'), 1)
-  const cfg = decodeRunConfig({ ...pointFields(best.point), epochs: defaultRunConfig.epochs }, base)
+  const cfg = decodeRunConfig({ ...pointFields(best.point), epochs: defaultRunConfig.epochs }, asGiven)
   if (cfg._tag === 'Left') return (console.error(`symgrad: ${cfg.left.message}`), 1)
   try {
     mkdirSync(dirname(out), { recursive: true })
