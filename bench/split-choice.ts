@@ -2,7 +2,8 @@
  * `npx tsx bench/split-choice.ts [--steps=200] [--busy]`: the float32 step of bench:conv's convnet
  * (batch 64, SGD inside the compiled step) on 1 thread, on 2 threads always handing parts to the
  * worker (`alwaysSplit`), and on 2 threads with the pool's default per-call choice
- * (compile/splitChoice.ts), steps interleaved round-robin so the three see the same machine;
+ * (compile/splitChoice.ts), and the 2-thread split run wholly on the calling thread (what the
+ * choice falls back to), steps interleaved round-robin so they see the same machine;
  * median ms per step. `--busy` adds a thread spinning for the whole run (another job on a core).
  */
 import { Worker } from 'node:worker_threads'
@@ -21,7 +22,7 @@ import { median } from './common.js'
 const steps = Number(process.argv.find((a) => a.startsWith('--steps='))?.slice(8) ?? 200)
 const busy = process.argv.includes('--busy') ? new Worker('for (;;) {}', { eval: true }) : undefined
 const init = convInit()
-const pools = { split: threadPool(2, { chooser: alwaysSplit }), adaptive: threadPool(2) }
+const pools = { split: threadPool(2, { chooser: alwaysSplit }), alone: threadPool(2, { chooser: { split: () => false, record: () => {} } }), adaptive: threadPool(2) }
 
 function stepOf(pool?: ReturnType<typeof threadPool>): () => void {
   const x = sg.input('x', ['N', 1, 28, 28]), y = sg.input('y', ['N'])
@@ -37,7 +38,7 @@ function stepOf(pool?: ReturnType<typeof threadPool>): () => void {
 }
 
 const before = loadavg()
-const variants = { '1 thread': stepOf(), '2 threads, always split': stepOf(pools.split), '2 threads, chosen per call': stepOf(pools.adaptive) }
+const variants = { '1 thread': stepOf(), '2 threads, always split': stepOf(pools.split), '2 threads, chosen per call': stepOf(pools.adaptive), '2 parts, all on this thread': stepOf(pools.alone) }
 const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]))
 for (let s = 0; s < steps + 10; s++)
   for (const [k, run] of Object.entries(variants)) {
