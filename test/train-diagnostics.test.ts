@@ -9,7 +9,7 @@ import { spiral } from '../src/data/datasets.js'
 import { mlp } from '../src/nn/model.js'
 import { adam } from '../src/optim/aliases.js'
 import {
-  checkDeadRelus, checkDivergence, checkInitialLoss, checkLossDecrease, checkUpdateRatios, deadRelus, diagnoseRun, expectedInitialLoss, initialLoss, overfitTiny,
+  checkDeadRelus, checkDivergence, checkInitialLoss, checkLossDecrease, checkUpdateRatios, deadRelus, diagnoseRun, expectedInitialLoss, initialLoss, initialPlateau, overfitTiny,
 } from '../src/train/diagnostics.js'
 import { sigmoid } from '../src/nn/kinds/activation.js'
 import { sgd } from '../src/optim/aliases.js'
@@ -158,6 +158,17 @@ describe('honest verdicts: the whole curve, advice that fits the setup, one stor
   })
   it('a healthy curve is ok, and says where it went from and to', () => {
     expect(checkLossDecrease(healthy.history)).toMatchObject({ ok: true, message: 'loss 2.4 at step 1 → 0.147 over the last 10 steps (−93.9%): ok' })
+  })
+
+  it('a long plateau at the start, then a drop (the bad-initialization curve), is flagged as the init, not ticked', () => {
+    const curve = seq((i) => (i < 120 ? 1.0986 + 1e-4 * Math.sin(i) : 1.0986 * Math.exp(-(i - 120) / 40)))
+    expect(initialPlateau(curve)).toBe(121)
+    const h = withLoss(curve, { 'dense0.W': 0.02, 'dense1.W': 0.03 })
+    expect(checkLossDecrease(h, { init: 'small' })).toMatchObject({ ok: false, message: expect.stringContaining('only after a plateau of 121 steps at its start — likely the small initialization') })
+    for (const c of checkUpdateRatios(h, { init: 'small' })) expect(c.message).not.toContain('learning rate likely too high')
+    // a steady slow decline is no plateau (a low learning rate), nor is a curve that falls at once
+    expect(initialPlateau(seq((i) => 1.08 - 4e-4 * i))).toBe(0)
+    expect(initialPlateau(healthy.history.loss)).toBe(0)
   })
 
   it('dead ReLUs: he init is suggested only when it is not in use', () => {

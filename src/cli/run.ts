@@ -6,6 +6,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
+import type { Tensor } from '../core/Tensor.js'
 import * as D from '../data/Dataset.js'
 import { describeOptimizer, buildModel, buildTrainConfig, type RunConfig } from '../train/config.js'
 import {
@@ -23,6 +24,9 @@ import { summary } from '../nn/summary.js'
 const paramCount = (m: Model): number => Object.values(m.paramShapes).reduce((a, s) => a + s.reduce((p, d) => p * d, 1), 0)
 import { progress } from './progress.js'
 import { writeReport } from './reportFiles.js'
+import { formatHazards } from '../compile/analyze.js'
+import { nodeForm } from '../compile/nodeForm.js'
+import { checkModel, observedRange } from '../train/hazards.js'
 import { decisionBoundary } from '../train/boundary.js'
 
 export interface RunOptions {
@@ -57,6 +61,16 @@ export interface RunResult {
 
 const mark = (c: Check): string => `${c.ok ? '  ok  ' : '  WARN'} ${c.message}`
 
+/** The hazards block of the run's graph; a preprocessing fit that fails is said there (initTrainState reports it). */
+function hazardLines(model: ReturnType<typeof buildModel>, c: RunConfig, x: Tensor): string[] {
+  try {
+    return formatHazards(checkModel(model, { loss: c.loss, x: observedRange(x), fitOn: x, dtypes: [c.dtype ?? 'float64'] }).analysis, (e) => nodeForm(e, 3)).split('\n')
+  } catch (e) {
+    if (e instanceof SymgradError) return [`hazards: not analyzed (${e.message})`]
+    throw e
+  }
+}
+
 export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradError, RunResult> {
   const pools: ThreadPool[] = []
   try {
@@ -83,6 +97,8 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
   const config = buildTrainConfig(c0, D.size(tr), image)
   const pre = model.layers[0] !== undefined && model.layers[0].def.fit !== undefined ? `, preprocessing ${model.layers[0].spec.kind} (layer '${model.layers[0].spec.name}', fitted on the training split)` : ''
   const checks: Check[] = []
+  // the graph's numeric hazards over the data's observed range, in the run's number format
+  const hazards = hazardLines(model, c, tr.x)
   let s0: TrainState
   try {
     s0 = o.from ?? initTrainState(model, config, tr.x) // fits the preprocessing layer on the training split
@@ -99,6 +115,7 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
   log(`optimizer: ${describeOptimizer(c)}`)
   if (o.from) log(o.fromNote ?? `resuming at epoch ${s0.epoch + 1}, step ${s0.step}`)
   else if (o.babysit !== false) {
+    log(hazards.join('\n'))
     log('babysitting checks:')
     const init = checkInitialLoss(initialLoss(model, s0.params, s0.modelState, tr, c.loss), c.loss, tr.classes)
     log(mark(init))
@@ -137,7 +154,7 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
   if (o.report !== undefined) {
     const w = st.params['conv0.W'] ?? st.params['dense0.W']
     const page = writeReport({
-      dir: o.report, title: `symgrad: ${c.data}, ${arch}`, checks, state: st,
+      dir: o.report, title: `symgrad: ${c.data}, ${arch}`, checks, hazards, state: st,
       facts: [
         ['test accuracy', pct(testAccuracy)], ['final validation accuracy', pct(validationAccuracy)],
         ['model', summary(model)],

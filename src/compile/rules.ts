@@ -16,6 +16,7 @@ import { constant, constValue } from '../ops/leaves.js'
 import { matmulOp } from '../ops/linalg.js'
 import { broadcastToOp, reshapeOp, sumToOp, transposeOp } from '../ops/movement.js'
 import { countOp } from '../ops/reduce.js'
+import { stableRules } from './stableRules.js'
 
 export interface Rule {
   readonly name: string
@@ -187,7 +188,7 @@ export const reshapeTwice = twice('reshape∘reshape → reshape', reshapeOp)
 export const broadcastTwice = twice('broadcastTo∘broadcastTo → broadcastTo', broadcastToOp)
 export const sumToTwice = twice('sumTo∘sumTo → sumTo', sumToOp)
 
-/** The default rule list, tried in order at each node. */
+/** The default rule list, tried in order at each node: the algebraic rules, then the stable rewrites (stableRules.ts). */
 export const defaultRules: readonly Rule[] = [
   constantFolding,
   countKnown,
@@ -218,4 +219,5 @@ export const defaultRules: readonly Rule[] = [
   reshapeTwice,
   broadcastTwice,
   sumToTwice,
+  ...stableRules,
 ]

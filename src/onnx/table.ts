@@ -60,6 +60,10 @@ export const builtinOnnx: OnnxTable = {
   maximum: same('Max'), minimum: same('Min'),
   neg: same('Neg'), abs: same('Abs'), exp: same('Exp'), log: same('Log'), sqrt: same('Sqrt'),
   tanh: same('Tanh'), sigmoid: same('Sigmoid'), relu: same('Relu'), sign: same('Sign'), softplus: same('Softplus'),
+  // ONNX has no log1p or expm1: the exported graph computes them plainly (the runtime's precision)
+  log1p: { elementwise: true, emit: (c) => c.emit('Log', [c.emit('Add', [c.args[0]!, c.float(1)])]) },
+  expm1: { elementwise: true, emit: (c) => c.emit('Sub', [c.emit('Exp', [c.args[0]!]), c.float(1)]) },
+  norm: reduceWithAttr('ReduceL2'),
   square: { elementwise: true, emit: (c) => c.emit('Mul', [c.args[0]!, c.args[0]!]) },
   pow: {
     elementwise: true,

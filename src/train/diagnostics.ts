@@ -132,6 +132,20 @@ function lossFlat(l: readonly number[], window = 10, minDrop = 0.01): boolean {
   return Math.abs(a - mean(l.slice(-window))) < minDrop * Math.abs(a)
 }
 
+/**
+ * How many steps the loss sat within `band` (1%) of its start before it first left that band, when
+ * that is at least 20 steps and a quarter of the run and the loss then fell (the lecture's "bad
+ * initialization" curve: a long plateau at log C, then a sudden drop); 0 otherwise.
+ */
+export function initialPlateau(l: readonly number[], band = 0.01): number {
+  const a = l[0]
+  if (a === undefined || !Number.isFinite(a)) return 0
+  let n = 0
+  while (n < l.length && Math.abs(l[n]! - a) < band * Math.abs(a)) n++
+  const fell = n < l.length && l[n]! < a && Number.isFinite(l.at(-1)!) && l.at(-1)! < a * (1 - band)
+  return fell && n >= 20 && n >= l.length / 4 ? n : 0
+}
+
 /** Median update/weight ratios of the weights, and whether they disagree on the learning rate. */
 function ratioPicture(history: History, o: RatioOptions) {
   const target = o.target ?? 1e-3
@@ -148,7 +162,7 @@ function ratioPicture(history: History, o: RatioOptions) {
   // layers whose ratios are far apart (some too small, others too large or 100× above them) point at
   // the signal through the layers, not at the one learning rate they share
   const spread = low.length > 0 && (high.length > 0 || Math.max(...ms) > factor * factor * Math.min(...ms))
-  return { target, factor, medians, weights, low, high, spread, flat: lossFlat(history.loss) }
+  return { target, factor, medians, weights, low, high, spread, flat: lossFlat(history.loss), plateau: initialPlateau(history.loss) }
 }
 
 /**
@@ -158,7 +172,7 @@ function ratioPicture(history: History, o: RatioOptions) {
  * large while the loss stays flat (tiny weights near a small init make any update look large).
  */
 export function checkUpdateRatios(history: History, o: RatioOptions = {}): Check[] {
-  const { target, factor, medians, low, high, spread, flat } = ratioPicture(history, o)
+  const { target, factor, medians, low, high, spread, flat, plateau } = ratioPicture(history, o)
   const apart = spread ? ` (${low.map(([n]) => n).join(', ')} ${high.length > 0 ? `too small, ${high.map(([n]) => n).join(', ')} too large` : 'far below the others'})` : ''
   return medians.map(([name, m, frozen]) => {
     const head = `${name}: update/weight ratio ${fmt(m)} (rule of thumb ~${fmt(target)})`
@@ -171,6 +185,8 @@ export function checkUpdateRatios(history: History, o: RatioOptions = {}): Check
     if (off === undefined) return { name: `ratio ${name}`, ok: true, message: `${head}: ok` }
     if (spread) return { name: `ratio ${name}`, ok: false, message: `${head}: ${off}${apart} — not the learning rate: likely ${initCause(o.init)}` }
     if (off === 'too large' && flat) return { name: `ratio ${name}`, ok: false, message: `${head}: too large while the loss stays flat — not the learning rate: likely ${initCause(o.init)}` }
+    if (off === 'too large' && plateau > 0 && o.init === 'small')
+      return { name: `ratio ${name}`, ok: false, message: `${head}: too large after a ${plateau}-step plateau at the start — a small init starts the weights tiny, so updates look large against them; likely ${initCause(o.init)}` }
     return { name: `ratio ${name}`, ok: false, message: `${head}: ${off} — learning rate likely ${off === 'too small' ? 'too low' : 'too high'}` }
   })
 }
@@ -233,6 +249,9 @@ export function checkLossDecrease(history: History, o: TrendOptions | number = {
   const head = `loss ${fmt(first)} at step 1 → ${fmt(final)} over the last ${window} steps${change}`
   if (!diverged.ok) return { name: 'loss decrease', ok: false, message: `${head}: ${diverged.message}` }
   if (!(drop > 0)) return { name: 'loss decrease', ok: false, message: `${head}: the loss ends above its start — learning rate likely too high` }
+  const plateau = initialPlateau(l)
+  if (plateau > 0 && drop >= minDrop)
+    return { name: 'loss decrease', ok: false, message: `${head}, but only after a plateau of ${plateau} steps at its start — likely ${initCause(opts.init)}` }
   if (drop < minDrop) {
     // a plateau while some weights move (their ratio at or above the rule of thumb's range) is not a small learning rate
     const { weights, spread, factor, target } = ratioPicture(history, {})
