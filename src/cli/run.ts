@@ -97,8 +97,6 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
   const config = buildTrainConfig(c0, D.size(tr), image)
   const pre = model.layers[0] !== undefined && model.layers[0].def.fit !== undefined ? `, preprocessing ${model.layers[0].spec.kind} (layer '${model.layers[0].spec.name}', fitted on the training split)` : ''
   const checks: Check[] = []
-  // the graph's numeric hazards over the data's observed range, in the run's number format
-  const hazards = hazardLines(model, c, tr.x)
   let s0: TrainState
   try {
     s0 = o.from ?? initTrainState(model, config, tr.x) // fits the preprocessing layer on the training split
@@ -109,6 +107,8 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
   // the dtype (the float32 check when the run names none) and threads, before the header states them
   const setup = setupRun(c0, model, config, s0, tr, pool)
   const c = setup.run
+  // the graph's numeric hazards over the data's observed range, in the run's number format
+  const hazards = hazardLines(model, c, tr.x)
   log(`symgrad: ${c.data} (${D.size(tr)} train / ${D.size(validation)} validation / ${D.size(test)} test), ` +
     `${arch}${pre}, ` +
     `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}, ${setup.note}`)
