@@ -53,8 +53,8 @@ export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunCon
   preprocess: { kind: 'string', help: 'none | center | standardize   [center]', key: 'preprocess' },
   seed: { kind: 'number', help: 'seed of init, shuffles and dropout   [1]', key: 'seed' },
   examples: { kind: 'number', help: 'train on this many examples of the training split, drawn by --seed (validation and test stay whole)   [all]', key: 'examples' },
-  dtype: { kind: 'string', help: 'float64 | float32 (compiled programs; float32 on the WebAssembly SIMD backend)   [train: float32 when the float32 check holds for the model, else float64; search, ensemble: float64]', key: 'dtype' },
-  threads: { kind: 'number', help: 'threads of each float32 training step, 1 … 64 (the same bits for any count)   [train: all cores; search: cores ÷ workers]', key: 'threads' },
+  dtype: { kind: 'string', help: 'float64 | float32 (compiled programs; float32 on the WebAssembly SIMD backend)   [train: float32 when the float32 check holds for the model, else float64; finetune: as the base run; search, ensemble: float64]', key: 'dtype' },
+  threads: { kind: 'number', help: 'threads of each float32 training step, 1 … 64 (the same bits for any count)   [train, finetune, ensemble: all cores; search: cores ÷ workers]', key: 'threads' },
 }
 
 /**
