@@ -127,9 +127,9 @@ export async function ensembleCommand(a: ParsedArgs): Promise<number> {
   orExit(checkRun(c, data, limits))
   const { train, validation, test, image } = data
   const target = await queueTarget(a, 'ensemble')
-  // members train one after another, each step on every core (float32; float64 steps run alone)
+  // members train one after another, each step on every core (float32; float64 steps run alone, and the line names no threads)
   const threads = c.dtype === 'float32' ? c.threads ?? availableParallelism() : 1
-  console.log(`ensemble of ${count} × mlp [${[D.features(train), ...c.hidden, train.classes].join(', ')}] on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i), ${c.dtype ?? 'float64'}${target ? '' : `, ${threads} thread${threads === 1 ? '' : 's'}`}`)
+  console.log(`ensemble of ${count} × mlp [${[D.features(train), ...c.hidden, train.classes].join(', ')}] on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i), ${c.dtype ?? 'float64'}${target || c.dtype !== 'float32' ? '' : `, ${threads} thread${threads === 1 ? '' : 's'}`}`)
   let member = 0 // members train one after another: the epoch lines belong to the current one
   const onMember = (i: number, acc: number) => (console.log(`model ${i + 1}/${count}: test accuracy ${pct(acc)}`), (member = i + 1))
   const onEpoch = (e: EpochRecord) =>
