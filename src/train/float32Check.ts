@@ -16,7 +16,8 @@
  * across a ReLU kink or break a max-pool tie, changing a few elements of a gradient whose
  * arithmetic is sound; the laws (laws/dtype.ts, element-wise 1e-4 of each output's scale) keep
  * graphs with jumps out for that reason. What this check catches is a model float32 cannot carry:
- * values past float32's range (data of order 1e39), losses or gradients lost to cancellation.
+ * values past its range (rows of order 1e37: their products overflow 3.4e38), losses or gradients
+ * lost to cancellation.
  */
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
