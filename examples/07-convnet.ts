@@ -18,8 +18,8 @@ import * as D from '../src/data/Dataset.js'
 import * as ops from '../src/ops/index.js'
 import { gradcheck } from '../src/ad/gradcheck.js'
 import { evaluateOrThrow } from '../src/eval/evaluate.js'
-import { avgPool, conv, dense, maxPool, relu, sequential, smallConvnet, summary, type Model } from '../src/nn/index.js'
-import { flatten, reshape } from '../src/nn/layers.js'
+import { avgPool, conv, dense, maxPool, relu, sequential, smallConvnet, summary } from '../src/nn/index.js'
+import { flatten } from '../src/nn/layers.js'
 import { adam } from '../src/optim/index.js'
 import { evaluateAccuracy, train } from '../src/train/loop.js'
 import { buildPrograms } from '../src/train/programs.js'
@@ -45,7 +45,7 @@ function mapTiles(t: Tensor): Raster {
 
 /** A tiny convnet's gradients against central differences. */
 export function tinyGradcheck(): ConvnetDemo['gradcheck'] {
-  const m = sequential({ ...reshape([1, 8, 8]), in: 64 }, conv(3, 3, { pad: 1 }), relu, maxPool(2), conv(2, 3), avgPool(2), flatten, dense(2, 3)) as Model
+  const m = sequential({ input: [1, 8, 8] }, conv(3, 3, { pad: 1 }), relu, maxPool(2), conv(2, 3), avgPool(2), flatten, dense(2, 3))
   const { params, state } = m.init(R.key(11))
   const x = ops.input('x', [3, 64])
   const y = ops.input('y', [3])

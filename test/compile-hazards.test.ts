@@ -58,7 +58,7 @@ const cases: readonly Case[] = [
   { name: 'log(Σ exp(x))', graph: () => ops.sum(ops.log(ops.sum(ops.exp(s), [1]))), finds: [['exp', 'overflow']], rewrite: 'log(Σ exp) → logSumExp' },
   { name: 'log(1 + x) for small x', graph: () => ops.sum(ops.log(ops.add(1, x))), options: { ranges: { x: { lo: 0, hi: 1e-3 } } }, finds: [['log', 'cancellation']], rewrite: 'log(1 + x) → log1p' },
   { name: 'exp(x) − 1 for small x', graph: () => ops.sum(ops.sub(ops.exp(x), 1)), options: { ranges: { x: { lo: -1e-3, hi: 1e-3 } } }, finds: [['sub', 'cancellation']], rewrite: 'exp(x) − 1 → expm1' },
-  { name: '1/(1 + exp(−x))', graph: () => ops.sum(ops.div(1, ops.add(1, ops.exp(ops.neg(x))))), finds: [['exp', 'overflow']], rewrite: '1/(1 + exp(−x)) → sigmoid' },
+  { name: '1/(1 + exp(−x))', graph: () => ops.sum(ops.div(1, ops.add(1, ops.exp(ops.neg(x))))), finds: [['exp', 'overflow']], rewrite: 'a/(1 + exp(−u)) → a·σ(u)' },
   { name: 'division across 0', graph: () => ops.sum(ops.div(1, x)), options: { ranges: { x: { lo: -1, hi: 1 } } }, finds: [['div', 'at or across 0']], fixed: () => ops.sum(ops.div(1, ops.add(ops.square(x), 1))) },
   { name: 'abs-power |x|^0.5 at 0', graph: () => ops.sum(ops.pow(ops.abs(x), 0.5)), options: { ranges: { x: unit } }, finds: [['pow', 'infinite derivative']], fixed: () => ops.sum(ops.pow(ops.add(ops.abs(x), 1e-6), 0.5)) },
   { name: 'pow(x, −1) at 0', graph: () => ops.sum(ops.pow(x, -1)), options: { ranges: { x: unit } }, finds: [['pow', 'at or across 0']], fixed: () => ops.sum(ops.pow(ops.add(x, 1), -1)) },

@@ -137,7 +137,7 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
       const saved = o.afterEpoch(st, c)
       if (E.isLeft(saved)) return saved
     }
-  const after = [...diagnoseRun(st, { init: c.init })]
+  const after = [...diagnoseRun(st, model.weights(), { init: c.init })]
   if (st.status !== 'nonFinite') after.push(...checkDeadRelus(deadRelus(model, st.params, st.modelState, tr), 0.5, { init: c.init }))
   log('after training:')
   for (const ch of after) log(mark(ch))
@@ -152,7 +152,9 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
     if (E.isLeft(saved)) return saved
   }
   if (o.report !== undefined) {
-    const w = st.params['conv0.W'] ?? st.params['dense0.W']
+    // the first weight a layer declares (a conv's filters, a dense layer's W) is drawn as filters
+    const first = Object.keys(model.weights())[0]
+    const w = first === undefined ? undefined : st.params[first]
     const page = writeReport({
       dir: o.report, title: `symgrad: ${c.data}, ${arch}`, checks, hazards, state: st,
       facts: [

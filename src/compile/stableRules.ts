@@ -10,6 +10,7 @@
 import type { Expr } from '../core/Expr.js'
 import { apply } from '../core/Expr.js'
 import type { Concrete } from '../core/Shape.js'
+import * as S from '../core/Shape.js'
 import * as ops from '../ops/builtins.js'
 import { axesAttr } from '../ops/Op.js'
 
@@ -108,15 +109,19 @@ export const expm1Rule = stable(
   (n) => (is(n, ops.subOp) && is(n.args[0], ops.expOp) && isOne(n.args[1]) ? ops.expm1(n.args[0]!.args[0]!) : undefined),
 )
 
-// ── 1/(1 + exp(−x)) → sigmoid(x) ──
+// ── a/(1 + exp(−u)) → a·sigmoid(u) ──  also the textbook form of the logistic gate (CS231n lecture 4)
 export const sigmoidRule = stable(
-  '1/(1 + exp(−x)) → sigmoid',
-  'e^−x overflows for x below −709 (−88 in float32) and the gradient e^−x/(1 + e^−x)² becomes ∞/∞; sigmoid switches form by the sign of x',
+  'a/(1 + exp(−u)) → a·σ(u)',
+  'e^−u overflows for u below −709 (−88 in float32) and the gradient e^−u/(1 + e^−u)² becomes ∞/∞; sigmoid switches form by the sign of u',
   { build: (x) => ops.div(1, ops.add(1, ops.exp(ops.neg(x)))), shape: rows, normal: { lo: -5, hi: 5 }, dangerous: { lo: -1000, hi: -710 } },
   (n) => {
-    if (!is(n, ops.divOp) || !isOne(n.args[0])) return undefined
+    if (!is(n, ops.divOp)) return undefined
     const e = onePlus(n.args[1]!)
-    return e !== undefined && is(e, ops.expOp) && is(e.args[0], ops.negOp) ? ops.sigmoid(e.args[0]!.args[0]!) : undefined
+    const u = e !== undefined && is(e, ops.expOp) && is(e.args[0], ops.negOp) ? e.args[0]!.args[0]! : undefined
+    if (u === undefined || !S.equal(u.shape, n.shape)) return undefined
+    const a = n.args[0]!
+    const out = isOne(a) ? ops.sigmoid(u) : ops.mul(a, ops.sigmoid(u))
+    return S.equal(out.shape, n.shape) ? out : undefined
   },
 )
 

@@ -25,7 +25,7 @@ export const batchNormLayer = defineLayer({
   options: { eps: PositiveNumber, momentum: UnitInterval },
   defaults: { eps: defaultEps, momentum: defaultMomentum },
   prefix: 'bn',
-  params: (_, s) => ({ gamma: s, beta: s }),
+  params: (_, s) => ({ gamma: { shape: s }, beta: { shape: s } }),
   state: (_, s) => ({ runningMean: s, runningVar: s }),
   outShape: (_, s) => s,
   init: normInit,

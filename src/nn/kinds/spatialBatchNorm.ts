@@ -25,7 +25,7 @@ export const spatialBatchNormLayer = defineLayer({
   options: { eps: PositiveNumber, momentum: UnitInterval },
   defaults: { eps: defaultEps, momentum: defaultMomentum },
   prefix: 'sbn',
-  params: (_, s) => ({ gamma: [chw('spatialBatchNorm', s)[0]], beta: [s[0]!] }),
+  params: (_, s) => ({ gamma: { shape: [chw('spatialBatchNorm', s)[0]] }, beta: { shape: [s[0]!] } }),
   state: (_, s) => ({ runningMean: [chw('spatialBatchNorm', s)[0]], runningVar: [s[0]!] }),
   outShape: (_, s) => (chw('spatialBatchNorm', s), s),
   init: normInit,
