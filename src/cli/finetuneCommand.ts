@@ -34,7 +34,7 @@ import { runTraining } from './run.js'
 
 /** The run fields a fine-tuning may change (the architecture is the base's). */
 // not --preprocess: the base's preprocessing layer and its fitted statistics are kept (transferred)
-const runFlags = ['data', 'examples', 'optimizer', 'lr', 'momentum', 'schedule', 'decay', 'decay-every', 'epochs', 'batch', 'l2', 'shift', 'seed', 'dtype'] as const
+const runFlags = ['data', 'examples', 'optimizer', 'lr', 'momentum', 'schedule', 'decay', 'decay-every', 'epochs', 'batch', 'l2', 'shift', 'seed', 'dtype', 'threads'] as const
 
 export const finetuneFlags: Record<string, FlagSpec> = {
   from: { kind: 'string', help: 'the base checkpoint (symgrad train --save); its architecture and run are the starting point' },
@@ -105,7 +105,7 @@ export function finetuneCommand(a: ParsedArgs, log: (line: string) => void = (l)
     const start = fineTuneStart(model, { model: base.model, params: base.state.params, state: base.state.modelState }, config, [head], data.train.x)
     log(`finetune: from ${from} (${base.run.model ?? 'mlp'} trained on ${base.run.data}); head '${head}' re-initialised for the ${data.train.classes} classes of ${c.data}`)
     for (const line of formatTransfer(start.report)) log(`  ${line}`)
-    const write = (state: TrainState) => saveCheckpoint(save as string, { spec: model.spec, run: c, state, ...(data.input ? { input: data.input } : {}) })
+    const write = (state: TrainState, run: RunConfig) => saveCheckpoint(save as string, { spec: model.spec, run, state, ...(data.input ? { input: data.input } : {}) })
     const r = runTraining(c, {
       report, data, log, from: start.state, fromNote: `fine-tuning from ${from}`,
       ...(typeof save === 'string' ? { afterTraining: write } : {}),

@@ -15,6 +15,7 @@
  * field, see the note at the top of src/train/config.ts.
  */
 import { dtypes } from '../compile/arena.js'
+import { MAX_THREADS } from '../compile/threads.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
@@ -79,6 +80,7 @@ function runConfigFields(names: readonly string[]) {
     activation: oneOf(activationNames),
     batchNorm: t.boolean,
     dtype: oneOf(dtypes),
+    threads: num(`a whole number of threads in 1 … ${MAX_THREADS}`, (x) => Number.isInteger(x) && x >= 1 && x <= MAX_THREADS),
     model: oneOf(runModels),
     examples: PositiveInt,
     freeze: listOf(NonEmptyString, 'a list of layer names'),

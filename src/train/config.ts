@@ -93,8 +93,14 @@ export interface RunConfig {
   readonly activation?: ActivationName
   /** Batch norm after each hidden affine layer (default false). */
   readonly batchNorm?: boolean
-  /** Number format of the compiled programs (default float64; float32 runs on the WebAssembly SIMD backend). */
+  /**
+   * Number format of the compiled programs (float32 runs on the WebAssembly SIMD backend). Unset:
+   * the library trains in float64; the command line takes float32 when the float32 check holds
+   * for the model (src/cli/runSetup.ts) and writes the dtype it took into the run.
+   */
   readonly dtype?: Dtype
+  /** Threads of a float32 step (1 … 64; default: the machine's cores on the command line). The bits do not depend on it. */
+  readonly threads?: number
   /** The architecture (default mlp, which reads `hidden`; the convnets ignore it). */
   readonly model?: (typeof runModels)[number]
   /**
