@@ -14,7 +14,7 @@ import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile, readT
 import { loadCheckpoint, loadRunConfig, loadSpec, saveCheckpoint } from '../records/files.js'
 import { currentLimits, loadCifar, loadCsv, loadIdx, loadIdxImages, readBytes, readPng } from '../io/files.js'
 
-export { threadPool } from './threads.js'
+export { threadPool } from '../runner/threads.js'
 export { checkFolderWritable, checkWritable, lockForWriting, readJsonFile, readTextFile, writeFileAtomic, writeTarget, staleTempFiles, type WriteTarget } from '../io/atomic.js'
 export { loadCheckpoint, loadRunConfig, loadSpec, saveCheckpoint } from '../records/files.js'
 export { currentLimits, loadCifar, loadCsv, loadIdx, loadIdxImages, readBytes, readPng, type ExpectedSize } from '../io/files.js'
