@@ -24,7 +24,7 @@ import { checkLayers, checkRun, cliLimits } from './checks.js'
 import { checkMlpSize, within } from '../io/limits.js'
 import { loadData } from './data.js'
 import { runTraining } from './run.js'
-import { queueTarget } from './queueCommands.js'
+import { loadQueue, queueTarget } from './queueCommands.js'
 
 /** Flags that set RunConfig fields (shared by train, search and ensemble). */
 export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunConfig }> = {
@@ -129,7 +129,7 @@ export async function ensembleCommand(a: ParsedArgs): Promise<number> {
   const onEpoch = (e: EpochRecord) =>
     console.log(`member ${member + 1}/${count}: epoch ${e.epoch + 1}/${c.epochs}, loss ${e.meanLoss.toFixed(4)}${e.validationAccuracy !== undefined ? `, validation accuracy ${pct(e.validationAccuracy)}` : ''}`)
   let r: E.Either<string, { readonly single: readonly number[]; readonly ensemble: number }>
-  if (target) r = await (await import('../queue/search.js')).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l) })
+  if (target) r = await (await loadQueue(() => import('../queue/search.js'))).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l) })
   else {
     const model = buildModel(c, D.features(train), train.classes)
     r = E.mapLeft((e: Error) => e.message)(trainEnsemble(model, { train, validation }, test, { ...buildTrainConfig(c, D.size(train), image), onEpoch }, count, onMember))

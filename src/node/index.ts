@@ -1,7 +1,8 @@
 /**
  * symgrad/node: the pieces that need Node's APIs (kept out of the browser-safe core): file helpers
  * for checkpoints, configs, specs and data sets, atomic writes, the size limits' environment
- * variables, the worker-thread pool and the job queue.
+ * variables, the worker-thread pool and ONNX export. The job queue is
+ * `symgrad/queue` (it needs the optional packages bullmq and ioredis).
  *
  * Every reader returns `Either<SymgradError, T>` with a one-line Left; each has an `…OrThrow` twin
  * that returns the value or throws the SymgradError:
@@ -12,10 +13,15 @@
 import { orThrowing } from '../core/errors.js'
 import { checkFolderWritable, checkWritable, loadCheckpoint, loadRunConfig, loadSpec, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic } from '../io/atomic.js'
 import { currentLimits, loadCifar, loadCsv, loadIdx, readBytes } from '../io/files.js'
+import { loadFashionMnist, loadMnistFull } from '../io/standardData.js'
+import { loadBundledMnist, loadBundledMnistSplits } from '../io/mnist.js'
 
 export { threadPool } from './threads.js'
 export { checkFolderWritable, checkWritable, loadCheckpoint, loadRunConfig, loadSpec, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic, writeTarget, staleTempFiles, type WriteTarget } from '../io/atomic.js'
 export { currentLimits, loadCifar, loadCsv, loadIdx, readBytes, type ExpectedSize } from '../io/files.js'
+export { loadMnistFull, loadFashionMnist, DEFAULT_VALIDATION } from '../io/standardData.js'
+export { loadBundledMnist, loadBundledMnistSplits } from '../io/mnist.js'
+export { encodePng, type RgbaImage } from '../io/png.js'
 export { defaultLimits, limitVars, limitsFromEnv, type Limits } from '../io/limits.js'
 
 export const loadCheckpointOrThrow = orThrowing(loadCheckpoint)
@@ -33,15 +39,10 @@ export const readBytesOrThrow = orThrowing(readBytes)
 export const loadIdxOrThrow = orThrowing(loadIdx)
 export const loadCifarOrThrow = orThrowing(loadCifar)
 export const loadCsvOrThrow = orThrowing(loadCsv)
-
-// The job queue (BullMQ on Redis): queueTrials / queueEnsemble enqueue search trials and ensemble
-// members and gather their results; startWorker runs them on any machine that reaches the Redis
-// server; parseRedisUrl and unreachable check a redis:// URL before work starts.
-export { parseRedisUrl, unreachable, reach, type RedisTarget } from '../queue/redis.js'
-export { queueTrials, queueEnsemble, type QueueRunOptions, type QueueEnsembleResult } from '../queue/search.js'
-export { startWorker, describeJob, type WorkerOptions, type RunningWorker } from '../queue/worker.js'
-export { runJobs, type Outcome, type GatherStatus, type GatherOptions } from '../queue/gather.js'
-export { jobId, JobC, TrialOutC, MemberOutC, QUEUE_NAME, type Job, type TrialJob, type MemberJob, type TrialOut, type MemberOut } from '../queue/jobs.js'
+export const loadMnistFullOrThrow = orThrowing(loadMnistFull)
+export const loadFashionMnistOrThrow = orThrowing(loadFashionMnist)
+export const loadBundledMnistOrThrow = orThrowing(loadBundledMnist)
+export const loadBundledMnistSplitsOrThrow = orThrowing(loadBundledMnistSplits)
 
 // ONNX export: a graph (or a trained model's inference form) as an ONNX file's bytes, through an
 // open op table (withOnnx adds entries for ops of your own).
@@ -55,14 +56,7 @@ import { writeTarget as writeTarget_ } from '../io/atomic.js'
 import { limitsFromEnv as limitsFromEnv_ } from '../io/limits.js'
 import { toOnnx as toOnnx_ } from '../onnx/export.js'
 import { modelToOnnx as modelToOnnx_ } from '../onnx/model.js'
-import { parseRedisUrl as parseRedisUrl_, type RedisTarget as RedisTarget_ } from '../queue/redis.js'
 export const writeTargetOrThrow = orThrowing(writeTarget_)
 export const limitsFromEnvOrThrow = orThrowing(limitsFromEnv_)
 export const toOnnxOrThrow = orThrowing(toOnnx_)
 export const modelToOnnxOrThrow = orThrowing(modelToOnnx_)
-/** parseRedisUrl's twin: the target, or a thrown SymgradError with its message. */
-export function parseRedisUrlOrThrow(s: string): RedisTarget_ {
-  const r = parseRedisUrl_(s)
-  if (r._tag === 'Left') throw new SymgradError('value', r.left)
-  return r.right
-}

@@ -8,6 +8,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Expr } from '../core/Expr.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
+import { importPeer } from '../io/peers.js'
 import type { Bindings } from '../eval/evaluate.js'
 import { type Circuit, circuit, circuitColors, circuitDot, type CircuitOptions, nodeName, type Wire } from './circuit.js'
 
@@ -18,7 +19,10 @@ let vizInstance: Promise<Viz> | undefined
 
 /** The Graphviz instance (compiled once per realm). */
 function viz(): Promise<Viz> {
-  vizInstance ??= import('@viz-js/viz').then((m) => m.instance() as Promise<Viz>)
+  if (vizInstance === undefined) {
+    vizInstance = importPeer('drawing a graph as SVG', ['@viz-js/viz'], () => import('@viz-js/viz')).then((m) => m.instance() as Promise<Viz>)
+    vizInstance.catch(() => (vizInstance = undefined)) // a failed load is tried again on the next call
+  }
   return vizInstance
 }
 
@@ -162,7 +166,7 @@ export async function drawCircuit(c: Circuit): Promise<E.Either<SymgradError, st
     const layout = (await viz()).renderJSON(dot, { yInvert: true }) as Layout
     return E.right(render(c, layout))
   } catch (e) {
-    return E.left(new SymgradError('value', `drawGraph: ${errorMessage(e)}`))
+    return E.left(e instanceof SymgradError ? e : new SymgradError('value', `drawGraph: ${errorMessage(e)}`))
   }
 }
 

@@ -45,7 +45,7 @@ export { runTrial } from './trial.js'
 export { trainEnsemble, type EnsembleResult } from './ensemble.js'
 export { randomShift, type Augment } from './augment.js'
 export { defaultRunConfig, pointFields, buildModel, buildOptimizer, buildTrainConfig, learningRateOf, runSchedules, runInits, runLosses, runPreprocess, type RunConfig } from './config.js'
-export { lossSvg, accuracySvg, ratioSvg, learningRateSvg, weightTiles, reportHtml, smooth, runningMean, lossWindow, captions, boundarySvg, type Boundary, type Raster, type ReportPage } from './report.js'
+export { lossSvg, accuracySvg, ratioSvg, learningRateSvg, weightTiles, filterTiles, reportHtml, smooth, runningMean, lossWindow, captions, boundarySvg, type Boundary, type Raster, type ReportPage } from './report.js'
 export { decisionBoundary } from './boundary.js'
 export { searchSvg } from './searchPlot.js'
 
