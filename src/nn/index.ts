@@ -47,6 +47,7 @@ export {
   type Activation,
   type BatchNorm,
   type Dropout,
+  type DropoutOptions,
   type LayerSpec,
   type Resolved,
   type Mode,

@@ -341,13 +341,13 @@ export function mlp<const Ws extends readonly number[]>(widths: Ws, o: MlpOption
   if (widths.length < 2) throw new ShapeError(`mlp: expected at least 2 widths (input and output), got [${widths.join(',')}]`)
   const act = o.activation ?? relu
   const layers: LayerSpec[] = []
-  if (o.inputKeep !== undefined && o.inputKeep < 1) layers.push(dropout(o.inputKeep))
+  if (o.inputKeep !== undefined && o.inputKeep < 1) layers.push(dropout({ keep: o.inputKeep }))
   for (let i = 0; i + 1 < widths.length; i++) {
     layers.push(dense(widths[i]!, widths[i + 1]!, o.init !== undefined ? { init: o.init } : {}))
     if (i + 2 === widths.length) break
     if (o.batchNorm === true) layers.push(batchNorm())
     layers.push(act)
-    if (o.keep !== undefined && o.keep < 1) layers.push(dropout(o.keep))
+    if (o.keep !== undefined && o.keep < 1) layers.push(dropout({ keep: o.keep }))
   }
   return fromLayers(layers, builtinLayers, widths[0]) as never
 }
