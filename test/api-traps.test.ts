@@ -3,7 +3,7 @@
  * test/api-types.ts).
  */
 import { describe, expect, it } from 'vitest'
-import { nn } from '../src/index.js'
+import { add, evaluateOrThrow, grad, input, mul, nn, param, square, sum, SymgradError, Tensor, valueAndGrad } from '../src/index.js'
 
 describe('nn.dropout takes { keep } or { rate } by name', () => {
   it('{ rate: 0.1 } drops 10% (the same layer as { keep: 0.9 }); a bare number or both are refused at run time too', () => {
@@ -13,5 +13,42 @@ describe('nn.dropout takes { keep } or { rate } by name', () => {
     expect(() => nn.dropout(0.1 as never)).toThrow(/give exactly one of \{ keep \}/)
     expect(() => nn.dropout({ keep: 0.9, rate: 0.1 } as never)).toThrow(/exactly one/)
     expect(() => nn.dropout({ rate: 1 })).toThrow(/rate \(probability of dropping a unit\) must be in \[0, 1\), got 1/)
+  })
+})
+
+describe('gradients: a record in gives a record out, an array in an array out', () => {
+  const W = param('W', [2])
+  const b = param('b', [2])
+  const x = input('x', [2])
+  const loss = sum(square(add(mul(W, x), b)))
+  const bind = { W: Tensor.make([2], [1, 2]), b: Tensor.make([2], [0.5, -1]), x: Tensor.make([2], [1, -1]) }
+  // r = W⊙x + b = [1.5, −3]; loss = 11.25, ∂/∂b = 2r, ∂/∂W = 2r⊙x
+  const db = [3, -6]
+  const dW = [3, 6]
+
+  it('grad and valueAndGrad agree on both forms; an array is no longer keyed "0", "1"', () => {
+    const [gW, gb] = grad(loss, [W, b])
+    expect([...evaluateOrThrow(gb!, bind).data]).toEqual(db)
+    expect(Object.keys(grad(loss, { W, b }))).toEqual(['W', 'b'])
+    const arr = valueAndGrad(loss, [W, b]).runOrThrow(bind)
+    expect(Array.isArray(arr.grads)).toBe(true)
+    expect(arr.value).toBeCloseTo(11.25, 12)
+    expect(arr.grads.map((g) => [...g.data])).toEqual([dW, db])
+    const rec = valueAndGrad(loss, { W, b }).runOrThrow(bind)
+    expect(Object.keys(rec.grads)).toEqual(['W', 'b'])
+    expect([...rec.grads.W.data]).toEqual([...evaluateOrThrow(gW!, bind).data])
+  })
+
+  it('valueAndGrad has runOrThrow (fresh tensors, or a thrown SymgradError); runOwned reuses its buffers', () => {
+    const vg = valueAndGrad(loss, { W, b })
+    expect(() => vg.runOrThrow({ W: bind.W, b: bind.b })).toThrow(SymgradError)
+    const first = vg.runOwned(bind)
+    const kept = Tensor.map(first.grads.b, (v) => v)
+    const fresh = vg.runOrThrow(bind)
+    vg.runOwned({ ...bind, x: Tensor.make([2], [0, 0]) })
+    // the owned tensor now holds the second call's gradient; the clone and the fresh result do not change
+    expect([...first.grads.b.data]).toEqual([1, -2])
+    expect([...kept.data]).toEqual(db)
+    expect([...fresh.grads.b.data]).toEqual(db)
   })
 })
