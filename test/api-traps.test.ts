@@ -3,7 +3,7 @@
  * test/api-types.ts).
  */
 import { describe, expect, it } from 'vitest'
-import { add, evaluateOrThrow, grad, input, mul, nn, param, square, sum, SymgradError, Tensor, valueAndGrad } from '../src/index.js'
+import { add, compile, evaluate, evaluateOrThrow, grad, gradcheck, input, mul, nn, param, square, sum, SymgradError, Tensor, valueAndGrad } from '../src/index.js'
 
 describe('nn.dropout takes { keep } or { rate } by name', () => {
   it('{ rate: 0.1 } drops 10% (the same layer as { keep: 0.9 }); a bare number or both are refused at run time too', () => {
@@ -50,5 +50,33 @@ describe('gradients: a record in gives a record out, an array in an array out', 
     expect([...first.grads.b.data]).toEqual([1, -2])
     expect([...kept.data]).toEqual(db)
     expect([...fresh.grads.b.data]).toEqual(db)
+  })
+})
+
+describe('evaluate and evaluateOrThrow take the same arguments; numbers bind scalars', () => {
+  const x = input('x', [2])
+  const s = input('s', [])
+  const y = mul(x, s)
+  const bind = { x: Tensor.make([2], [1, -2]), s: 3 }
+
+  it('one expression gives one tensor, an array an array (the array gave a TypeError in topoSort)', () => {
+    expect([...evaluateOrThrow(y, bind).data]).toEqual([3, -6])
+    expect(evaluateOrThrow([y, x], bind).map((t) => [...t.data])).toEqual([[3, -6], [1, -2]])
+    const r = evaluate([y], bind)
+    expect(r._tag === 'Right' && r.right.length).toBe(1)
+    const one = evaluate(y, bind)
+    expect(one._tag === 'Right' && [...one.right.data]).toEqual([3, -6])
+  })
+
+  it('a plain number binds a scalar leaf in evaluate, compiled code (float64 and float32) and gradcheck; elsewhere it is one line', () => {
+    expect([...compile([y]).runOrThrow(bind)[0]!.data]).toEqual([3, -6])
+    expect([...compile([y], { dtype: 'float32' }).runOrThrow(bind)[0]!.data]).toEqual([3, -6])
+    expect([...valueAndGrad(sum(y), { x }).runOrThrow(bind).grads.x.data]).toEqual([3, 3])
+    const w = param('w', [2])
+    const g = gradcheck(sum(square(mul(w, s))), [w], { w: Tensor.make([2], [0.5, 2]), s: 1.5 })
+    expect(g._tag).toBe('Right')
+    const bad = evaluate(y, { x: 2, s: 3 })
+    expect(bad._tag === 'Left' && bad.left.message).toBe("binding for input 'x' [2] is a number; a number binds only a scalar ([]) leaf, give a tensor of that shape")
+    expect(() => compile([y]).runOrThrow({ x: 2, s: 3 })).toThrow(/is a number; a number binds only a scalar/)
   })
 })

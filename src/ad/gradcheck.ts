@@ -20,7 +20,7 @@ import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
-import { evaluate, evaluateAll, type Bindings } from '../eval/evaluate.js'
+import { asTensors, evaluate, evaluateAll, type Bindings } from '../eval/evaluate.js'
 import { leafName, tensor } from '../ops/leaves.js'
 import { backward, grad } from './grad.js'
 import { differences, relativeError, type Stencil } from './differences.js'
@@ -142,9 +142,10 @@ function guard<A>(where: string, f: () => A): E.Either<SymgradError, A> {
 export function gradcheck(
   loss: Expr,
   wrt: readonly Expr[] | Readonly<Record<string, Expr>>,
-  bindings: Bindings,
+  given: Bindings,
   options: GradcheckOptions = {},
 ): E.Either<SymgradError, GradcheckReport> {
+  const bindings = asTensors(given)
   const o = settings(options)
   const list = asList(wrt)
   const namesE = leafNames('gradcheck', list)
@@ -211,9 +212,10 @@ export interface CheckVjpOptions extends GradcheckOptions {
 export function checkVjp(
   out: Expr,
   wrt: readonly Expr[] | Readonly<Record<string, Expr>>,
-  bindings: Bindings,
+  given: Bindings,
   options: CheckVjpOptions = {},
 ): E.Either<SymgradError, VjpReport> {
+  const bindings = asTensors(given)
   const o = settings(options)
   const list = asList(wrt)
   const namesE = leafNames('checkVjp', list)

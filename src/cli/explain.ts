@@ -10,7 +10,7 @@ import type { Expr } from '../core/Expr.js'
 import * as T from '../core/Tensor.js'
 import { grad } from '../ad/grad.js'
 import { simplify } from '../compile/simplify.js'
-import { type Bindings, evaluateAll } from '../eval/evaluate.js'
+import { type Bindings, type TensorBindings, evaluateAll } from '../eval/evaluate.js'
 import * as ops from '../ops/index.js'
 import {
   type Circuit, circuit, circuitsDot, domainNote, drawCircuit, formatNumber, formatTrace, minusSign, printInfix, stackSvgs, toInfix, traceBackward,
@@ -28,7 +28,7 @@ const num = (t: T.Tensor): string => minusSign(formatNumber(Number(T.item(t).toP
 interface Explained {
   readonly expr: Expr
   readonly vars: readonly string[]
-  readonly bindings: Bindings
+  readonly bindings: TensorBindings
   readonly grads: readonly Expr[]
 }
 
