@@ -147,7 +147,7 @@ describe('prototype keys inside records', () => {
     expect(edit((c) => (c.state.params['PROTO'] = c.state.params['dense0.b']))).toBe("checkpoint.state.params.__proto__: '__proto__' is not allowed as a name")
     expect(edit((c) => (c.state.optState['PROTO'] = { count: 0 }))).toBe("checkpoint.state.optState.__proto__: '__proto__' is not allowed as a name")
     expect(edit((c) => (c.state.history.ratio['PROTO'] = [1]))).toBe("checkpoint.state.history.ratio.__proto__: '__proto__' is not allowed as a name")
-    expect(edit((c) => (c.PROTO = {}))).toBe('unknown field checkpoint.__proto__ (known fields: format, version, spec, state, config, run)')
+    expect(edit((c) => (c.PROTO = {}))).toBe('unknown field checkpoint.__proto__ (known fields: format, version, spec, state, config, run, input)')
     // an optimizer state missing a field that Object.prototype has is missing, not inherited
     expect(edit((c) => (c.state.optState = { ...c.state.optState, constructor: 1 }))).toMatch(/checkpoint\.state\.optState: unexpected field 'constructor' for this optimizer/)
   })

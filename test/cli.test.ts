@@ -136,6 +136,6 @@ describe('the expression language', () => {
     expect(parseExpr('foo(x)')).toEqual(E.left('unknown function \'foo\' at column 1 (known: exp, log, sqrt, tanh, sigmoid, relu, abs, square, max, min)'))
     expect(parseExpr('(x')).toEqual(E.left("expected ')' at the end"))
     expect(parseAssignments('x=-2, y = 5')).toEqual(E.right({ x: -2, y: 5 }))
-    expect(parseAssignments('x=abc')).toEqual(E.left("--at: expected name=number, got 'x=abc'"))
+    expect(parseAssignments('x=abc')).toEqual(E.left('--at: expected name=number, got "x=abc" (not a decimal number)'))
   })
 })

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { Worker } from 'node:worker_threads'
-import { gemmModule, gemmRunner, gemmScratch, maxPages, type Dtype } from '../src/compile/kernels/gemm-run.js'
+import { gemmModule, gemmRunner, gemmScratch, maxPages } from '../src/compile/kernels/gemm-run.js'
+import type { Dtype } from '../src/compile/arena.js'
 import { webThreadPool, type WorkerLike } from '../src/web/threads.js'
 import { MAX_THREADS, poolSize, splitRange } from '../src/compile/threads.js'
 import { threadPool } from '../src/node/threads.js'

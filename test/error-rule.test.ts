@@ -35,3 +35,55 @@ describe('…OrThrow twins', () => {
     expect(() => sg.matmul(sg.input('a', a), sg.input('b', a))).toThrow(sg.ShapeError)
   })
 })
+
+describe('Either-returning functions never throw on hostile data that fits their types', () => {
+  const T = sg.Tensor
+  const short = { shape: [2, 3], data: new Float64Array(5) } as sg.Tensor.Tensor
+  const nullData = { shape: [2, 3], data: null } as unknown as sg.Tensor.Tensor
+  const badShape = { shape: [2.5], data: new Float64Array(2) } as unknown as sg.Tensor.Tensor
+  /** A record with an own enumerable `__proto__` field, as JSON.parse makes one. */
+  const withProto = <V>(rec: Record<string, V>, v: V): Record<string, V> => Object.defineProperty({ ...rec }, '__proto__', { value: v, enumerable: true })
+  const x = sg.input('x', [2, 3])
+  const W = sg.param('W', [2, 3])
+  const loss = sg.sum(sg.mul(x, W))
+  const ok = T.zeros([2, 3])
+  const model = sg.nn.mlp([3, 2] as number[])
+  const init = model.init(sg.Random.key(1))
+  const cases: [string, () => E.Either<sg.SymgradError, unknown>, RegExp][] = [
+    ['evaluate, data null', () => sg.evaluate([loss], { x: nullData, W: ok }), /^binding for input 'x' \[2,3\] is not a tensor: its data must be a Float64Array or Float32Array, got null$/],
+    ['evaluate, data short', () => sg.evaluate([loss], { x: short, W: ok }), /its data holds 5 numbers, its shape \[2,3\] needs 6$/],
+    ['evaluate, shape 2.5', () => sg.evaluate([loss], { x: badShape, W: ok }), /its shape: bad dimension 2\.5/],
+    ['evaluate, bindings null', () => sg.evaluate([loss], null as never), /^expected bindings/],
+    ['evaluate, Float32Array data', () => sg.evaluate([loss], { x: { shape: [2, 3], data: new Float32Array(6) } as never, W: ok }), /expected Float64Array data/],
+    ['interpret, data null', () => sg.interpret(sg.stages([loss]).program, { x: nullData, W: ok }), /is not a tensor/],
+    ['compiled call, data null', () => sg.compile([loss])({ x: nullData, W: ok }), /is not a tensor/],
+    ['traceBackward, data short', () => sg.traceBackward(loss, { x: short, W: ok }), /is not a tensor/],
+    ['circuit, data null', () => sg.circuit([loss], { x: nullData, W: ok }), /is not a tensor/],
+    ['gradcheck, data null', () => sg.gradcheck(loss, [W], { x: nullData, W: ok }), /is not a tensor/],
+    ['node.toOnnx, own __proto__ output', () => node.toOnnx({ inputs: [x], outputs: withProto({}, loss), values: { W: ok } }), /'__proto__' is not allowed as a name/],
+    ['node.toOnnx, value data null', () => node.toOnnx({ inputs: [x], outputs: { loss }, values: { W: nullData } }), /values\['W'\]: its data must be a Float64Array/],
+    ['node.modelToOnnx, param data null', () => node.modelToOnnx(model, { ...init.params, 'dense0.W': nullData }, init.state), /values\['dense0.W'\]/],
+    ['optim.averageCheckpoints, data null', () => sg.optim.averageCheckpoints([{ a: nullData }, { a: nullData }]), /key 'a' in the first record is not a tensor/],
+    ['optim.averageCheckpoints, data short', () => sg.optim.averageCheckpoints([{ a: short }, { a: ok }]), /its data holds 5 numbers/],
+    ['optim.averageCheckpoints, own __proto__', () => sg.optim.averageCheckpoints([withProto({}, ok), withProto({}, ok)]), /'__proto__' is not allowed as a key/],
+    ['optim.averageCheckpoints, inherited name', () => sg.optim.averageCheckpoints([{ toString: ok }, { a: ok }]), /key 'toString' is missing in the second record/],
+    ['optim.ensembleProba, a model returning null data', () => sg.optim.ensembleProba([() => nullData], ok), /model 0 returned no tensor: its data must be a Float64Array, got null/],
+    ['optim.accuracy, data null', () => sg.optim.accuracy(nullData, [0, 1]), /probabilities are not a tensor/],
+    ['Data.makeDataset, x data null', () => sg.Data.makeDataset({ name: 'd', x: nullData, y: T.zeros([2]), classes: 2 }), /^dataset 'd': x is not a tensor: its data must be a Float64Array, got null$/],
+    ['Data.makeDataset, y data null', () => sg.Data.makeDataset({ name: 'd', x: ok, y: { shape: [2], data: null } as never, classes: 2 }), /y is not a tensor/],
+    ['Data.makeDataset, x data short', () => sg.Data.makeDataset({ name: 'd', x: short, y: T.zeros([2]), classes: 2 }), /x is not a tensor: its data holds 5 numbers/],
+    ['Data.makeDataset, a name with an escape sequence', () => sg.Data.makeDataset({ name: 'd\u001b[2J', x: short, y: T.zeros([2]), classes: 2 }), /^dataset "d\\u001b\[2J": /],
+    ['Data.fitCenter, data null', () => sg.Data.Preprocess.fitCenter(nullData), /^fitCenter: the data is not a tensor/],
+    ['Data.fitPca, data short', () => sg.Data.Preprocess.fitPca(short, 2), /^fitPca: the data is not a tensor: its data holds 5 numbers/],
+  ]
+  it.each(cases)('%s', (_, f, re) => {
+    let r: E.Either<sg.SymgradError, unknown> | undefined
+    expect(() => (r = f())).not.toThrow()
+    expect(r !== undefined && E.isLeft(r)).toBe(true)
+    if (r !== undefined && E.isLeft(r)) {
+      expect(r.left.message).toMatch(re)
+      expect(r.left.message).not.toMatch(/[\n\u001b]/)
+    }
+  })
+})
+

@@ -53,7 +53,7 @@ describe('evaluate: bindings', () => {
 
   it('a binding that is not a tensor is a Left', () => {
     const bad = { x: { shape: [2, 3], data: new Float64Array(5) }, W: T.zeros([3, 2]) }
-    expect(leftMessage(evaluate([f], bad))).toBe("binding for input 'x' [N,3] is not a tensor")
+    expect(leftMessage(evaluate([f], bad))).toBe("binding for input 'x' [N,3] is not a tensor: its data holds 5 numbers, its shape [2,3] needs 6")
   })
 
   it('labels out of range or not integers are a Left naming the op, row and range', () => {

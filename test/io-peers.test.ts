@@ -2,7 +2,7 @@
 import { inflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { importPeer, isMissingPeer, missingPeer, MissingPeerError } from '../src/io/peers.js'
-import { encodePng } from '../src/io/png.js'
+import { encodePng } from '../src/io/pngEncode.js'
 
 describe('optional peer dependencies', () => {
   it('a missing package is one line: what needs it, the package, the install command', async () => {

@@ -49,7 +49,7 @@ function argmaxRows(d: ArrayLike<number>, cols: number): number[] {
 
 describe('symgrad export --onnx', () => {
   it('an MLP with batch norm and dropout gives the same predictions in onnxruntime on 1,000 MNIST test digits', async () => {
-    const data = loadData({ data: 'mnist', preprocess: 'center' })
+    const data = loadData({ data: 'mnist' })
     if (E.isLeft(data)) throw data.left
     const { train: tr, validation, test } = data.right
     const model = mlp([784, 100, 50, 10], { batchNorm: true, keep: 0.8 })
@@ -109,7 +109,7 @@ describe('symgrad export --onnx', () => {
   })
 
   it('a convnet with spatial batch norm (conv, BN, ReLU, max pooling, dense) gives the same predictions in onnxruntime', async () => {
-    const data = loadData({ data: 'mnist-sample', preprocess: 'center' })
+    const data = loadData({ data: 'mnist-sample' })
     if (E.isLeft(data)) throw data.left
     const { train: tr, validation, test } = data.right
     const model = convnet([28, 28, 1], 10, { filters: [4, 8], kernel: 5, batchNorm: true })

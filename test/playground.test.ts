@@ -4,40 +4,22 @@
  * Screenshots of each panel are saved in a temporary folder (its path is printed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import { buildPlayground } from '../web/build.mjs'
+import type { Page } from 'playwright-core'
+import { openPlayground, type OpenPlayground } from './playgroundPage.js'
 
-const executablePath = process.env['CHROMIUM'] ?? '/usr/bin/chromium'
-const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-
-let out: string
-let profile: string
-let shots: string
-let context: BrowserContext
+let opened: OpenPlayground
 let page: Page
-const errors: string[] = []
+let errors: string[]
+let shots: string
 
 beforeAll(async () => {
-  if (!existsSync(executablePath)) throw new Error(`no chromium at ${executablePath}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM`)
-  out = mkdtempSync(join(tmpdir(), 'symgrad-playground-'))
-  profile = mkdtempSync(join(tmpdir(), 'symgrad-chromium-profile-'))
-  shots = mkdtempSync(join(tmpdir(), 'symgrad-playground-shots-'))
-  const index = await buildPlayground(out)
-  context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: flags, viewport: { width: 1280, height: 900 } })
-  page = await context.newPage()
-  page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())))
-  page.on('pageerror', (e) => void errors.push(String(e)))
-  await page.goto(pathToFileURL(index).href)
-  console.log(`playground screenshots: ${shots}`)
+  opened = await openPlayground('playground')
+  ;({ page, errors, shots } = opened)
 }, 120_000)
 
 afterAll(async () => {
-  await context?.close()
-  for (const d of [out, profile]) if (d !== undefined) rmSync(d, { recursive: true, force: true })
+  await opened?.close()
 })
 
 async function tab(name: string): Promise<void> {

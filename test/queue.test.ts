@@ -114,21 +114,31 @@ describe('search on the job queue', () => {
     expect(Math.min(...jobs.slice(5).map((j) => j.timestamp))).toBeGreaterThanOrEqual(round1Finished)
   }, 180_000)
 
-  it('a diverging trial is one failed row, run once and not retried; workers save checkpoints when asked', async () => {
+  it('a diverging trial is one failed row, run once and not retried; a worker saves checkpoints in its own --checkpoints folder', async () => {
     const space = join(dir, 'diverge.json')
     writeFileSync(space, JSON.stringify({ learningRate: { kind: 'choice', values: [0.05, 1e300] } }))
-    const r = await run('search', '--data', 'spiral', '--grid', '1', '--space', space, '--seed', '4', '--queue', redis.url(0), '--out', join(dir, 'c.json'), '--checkpoints', join(dir, 'ck'))
-    expect(r.code, r.out).toBe(0)
-    // the workers saved the good trial's checkpoint (and reported where); the diverged one has none
-    const saved = new RegExp(`^its checkpoint: ${hostname()}:(${join(dir, 'ck')}/trial-[0-9a-f]+\\.json)$`, 'm').exec(r.out)
-    expect(saved, r.out).not.toBeNull()
-    const ck = loadCheckpoint(saved![1]!)
-    expect(E.isRight(ck) && ck.right.run).toMatchObject({ learningRate: 0.05, seed: 4, data: 'spiral' })
-    expect(readdirSync(join(dir, 'ck')).filter((f) => f.endsWith('.json'))).toHaveLength(1)
-    expect(r.out).toMatch(/^2 +1 +1e\+300 +— +— +non-finite at step \d+$/m)
-    expect(r.out).toContain('1 failed')
-    const diverged = [...starts(...workers.map((w) => w.out)).entries()].filter(([id]) => workers.some((w) => new RegExp(`${id} done .*non-finite`).test(w.out)))
-    expect(diverged.map(([, n]) => n)).toEqual([1])
+    const url = redis.url(4)
+    const saver = start('worker', '--queue', url, '--lock-ms', '1000', '--checkpoints', join(dir, 'ck'))
+    try {
+      const r = await run('search', '--data', 'spiral', '--grid', '1', '--space', space, '--seed', '4', '--queue', url, '--out', join(dir, 'c.json'))
+      expect(r.code, r.out).toBe(0)
+      // the worker saved the good trial's checkpoint under its job id (and reported where); the diverged one has none
+      const saved = new RegExp(`^its checkpoint: ${hostname()}:(${join(dir, 'ck')}/trial-[0-9a-f]{32}\\.json)$`, 'm').exec(r.out)
+      expect(saved, r.out).not.toBeNull()
+      const ck = loadCheckpoint(saved![1]!)
+      expect(E.isRight(ck) && ck.right.run).toMatchObject({ learningRate: 0.05, seed: 4, data: 'spiral' })
+      expect(readdirSync(join(dir, 'ck')).filter((f) => f.endsWith('.json'))).toHaveLength(1)
+      expect(r.out).toMatch(/^2 +1 +1e\+300 +— +— +non-finite at step \d+$/m)
+      expect(r.out).toContain('1 failed')
+      const diverged = [...starts(saver.out).entries()].filter(([id]) => new RegExp(`${id} done .*non-finite`).test(saver.out))
+      expect(diverged.map(([, n]) => n)).toEqual([1])
+      // the coordinator names no folder: its --checkpoints is refused, pointing at the workers' flag
+      const moved = await runCli(['search', '--data', 'spiral', '--queue', url, '--checkpoints', join(dir, 'elsewhere')])
+      expect(moved.code).toBe(2)
+      expect(moved.stderr).toMatch(/^symgrad: search: --checkpoints is a worker's flag: start the workers with symgrad worker --queue … --checkpoints <folder>/)
+    } finally {
+      await stopWorkers([saver])
+    }
   }, 180_000)
 
   it('ensemble members on 3 workers: the local ensemble, line for line', async () => {

@@ -5,6 +5,7 @@
  * with 2. Flag names are looked up as own fields only (`--constructor` is an unknown flag).
  */
 import { closest, quote } from '../io/codecs.js'
+import { parseFinite } from '../core/numbers.js'
 
 export class ArgError extends Error {}
 
@@ -54,12 +55,21 @@ export function parseArgs(argv: readonly string[], spec: Readonly<Record<string,
     const raw = eq >= 0 ? a.slice(eq + 1) : argv[++i]
     if (raw === undefined || (eq < 0 && raw.startsWith('--'))) throw new ArgError(`${command}: --${name} needs a value`)
     if (s.kind === 'number') {
-      const v = Number(raw)
-      if (raw.trim() === '' || !Number.isFinite(v)) throw new ArgError(`${command}: --${name} expects a number, got ${quote(raw)}`)
-      flags[name] = v
+      const v = parseFinite(raw)
+      if ('problem' in v) throw new ArgError(`${command}: --${name} expects a number, got ${quote(raw)} (${v.problem})`)
+      flags[name] = v.value
     } else flags[name] = raw
   }
   return { positional, flags }
+}
+
+/** A comma-separated list of decimal numbers (`--hidden 64,32`); a part that is not one is an ArgError naming its place. */
+export function numberList(flag: string, raw: string): number[] {
+  return raw.split(',').map((w, i) => {
+    const v = parseFinite(w.trim())
+    if ('problem' in v) throw new ArgError(`--${flag}[${i}]: expected a number, got ${quote(w.trim())} (${v.problem})`)
+    return v.value
+  })
 }
 
 export function flagHelp(spec: Readonly<Record<string, FlagSpec>>): string {

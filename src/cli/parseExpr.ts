@@ -3,13 +3,15 @@
  * minus, parentheses and the functions exp log sqrt tanh sigmoid relu abs square max min.
  *   (x+y)*z    1/(1+exp(-(w0*x0+w1*x1+w2)))    max(x, y)^2
  * `^` is right-associative; a number exponent is a power (`pow`), an expression exponent is
- * a^b = exp(b·log(a)), defined for a > 0. `−` (U+2212) reads as `-`. Pure; errors are values naming
- * the position.
+ * a^b = exp(b·log(a)), defined for a > 0. `−` (U+2212) reads as `-`; `∞` and `Infinity` are
+ * infinity, a literal beyond float64 (`1e309`) is refused. Pure; errors are values naming the position.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Expr } from '../core/Expr.js'
 import * as ops from '../ops/index.js'
 import { constValue } from '../ops/leaves.js'
+import { parseFinite } from '../core/numbers.js'
+import { quote } from '../core/codecs.js'
 
 export interface Parsed {
   readonly expr: Expr
@@ -27,15 +29,20 @@ type Tok = { readonly t: 'num'; readonly v: number; readonly at: number } | { re
 function lex(text: string): Tok[] {
   const src = text.replace(/\u2212/g, '-')
   const out: Tok[] = []
-  const re = /\s*(?:(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*/^(),]))/y
+  const re = /\s*(?:(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+|\u221e)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*/^(),]))/y
   let i = 0
   while (i < src.length) {
     if (/^\s*$/.test(src.slice(i))) break
     re.lastIndex = i
     const m = re.exec(src)
-    if (!m) throw new SyntaxError(`unexpected '${src.slice(i).trim()[0]}' at column ${i + 1 + (src.slice(i).length - src.slice(i).trimStart().length)}`)
+    if (!m) throw new SyntaxError(`unexpected ${quote(String.fromCodePoint(src.slice(i).trimStart().codePointAt(0)!))} at column ${i + 1 + (src.slice(i).length - src.slice(i).trimStart().length)}`)
     const at = m.index + m[0].length - (m[1] ?? m[2] ?? m[3])!.length + 1
-    if (m[1] !== undefined) out.push({ t: 'num', v: Number(m[1]), at })
+    if (m[1] !== undefined) {
+      const v = m[1] === '\u221e' ? Infinity : Number(m[1])
+      // a literal is the number written: 1e309 is not ∞ by accident (write ∞ or Infinity for that)
+      if (v === Infinity && m[1] !== '\u221e') throw new SyntaxError(`the number ${quote(m[1])} at column ${at} is beyond float64 range (write ∞ or Infinity if you mean infinity)`)
+      out.push({ t: 'num', v, at })
+    } else if (m[2] === 'Infinity') out.push({ t: 'num', v: Infinity, at })
     else if (m[2] !== undefined) out.push({ t: 'id', v: m[2], at })
     else out.push({ t: 'op', v: m[3] === '**' ? '^' : m[3]!, at })
     i = re.lastIndex
@@ -133,9 +140,9 @@ export function parseAssignments(s: string): E.Either<string, Record<string, num
   const out: Record<string, number> = Object.create(null) as Record<string, number>
   for (const part of s.split(',').map((x) => x.trim()).filter((x) => x.length > 0)) {
     const m = /^([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(.+)$/.exec(part.replace(/\u2212/g, '-'))
-    const v = m ? Number(m[2]) : NaN
-    if (!m || !Number.isFinite(v)) return E.left(`--at: expected name=number, got '${part}'`)
-    out[m[1]!] = v
+    const v = m ? parseFinite(m[2]!.trim()) : undefined
+    if (!m || v === undefined || 'problem' in v) return E.left(`--at: expected name=number, got ${quote(part)}${v !== undefined && 'problem' in v ? ` (${v.problem})` : ''}`)
+    out[m[1]!] = v.value
   }
   return E.right(out)
 }

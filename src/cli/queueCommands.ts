@@ -7,7 +7,9 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { RedisTarget } from '../queue/redis.js'
 import { MissingPeerError, importPeer } from '../io/peers.js'
+import { checkFolderWritable } from '../io/atomic.js'
 import { ArgError, type ParsedArgs } from './args.js'
+import { cliLimits } from './checks.js'
 
 /** A queue module, loaded on first use; without bullmq or ioredis installed, an ArgError (exit 2) saying how to install them. */
 export async function loadQueue<T>(load: () => Promise<T>): Promise<T> {
@@ -31,14 +33,28 @@ export async function queueTarget(a: ParsedArgs, command: string): Promise<Redis
   return t.right
 }
 
-/** `symgrad worker --queue redis://…`: runs jobs until SIGINT/SIGTERM (the job in hand is finished first; a second signal stops at once). */
+/**
+ * `symgrad worker --queue redis://…`: runs jobs until SIGINT/SIGTERM (the job in hand is finished
+ * first; a second signal stops at once). The worker's own flags say where checkpoints go
+ * (--checkpoints), how long a job may train (--max-job-seconds) and, through SYMGRAD_MAX_*, the limits.
+ */
 export async function workerCommand(a: ParsedArgs): Promise<number> {
   if (a.flags['queue'] === undefined) throw new ArgError('worker: --queue redis://host[:port][/db] is required')
   const lockMs = a.flags['lock-ms']
   if (lockMs !== undefined && !(typeof lockMs === 'number' && Number.isInteger(lockMs) && lockMs >= 100)) throw new ArgError(`worker: --lock-ms must be an integer ≥ 100, got ${String(lockMs)}`)
+  const seconds = a.flags['max-job-seconds']
+  if (seconds !== undefined && !(typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0)) throw new ArgError(`worker: --max-job-seconds must be a positive number, got ${String(seconds)}`)
+  const checkpoints = a.flags['checkpoints']
+  if (checkpoints !== undefined && typeof checkpoints !== 'string') throw new ArgError('worker: --checkpoints needs a folder')
+  const folder = typeof checkpoints === 'string' ? checkFolderWritable(checkpoints) : E.right(undefined)
+  if (E.isLeft(folder)) throw new ArgError(`worker: --checkpoints: ${folder.left.message}`)
+  const limits = cliLimits()
+  if (E.isLeft(limits)) throw new ArgError(limits.left.message)
   const target = (await queueTarget(a, 'worker'))!
   const { startWorker } = await loadQueue(() => import('../queue/worker.js'))
-  const w = startWorker(target, lockMs !== undefined ? { lockMs } : {})
+  const w = startWorker(target, {
+    limits: limits.right, ...(lockMs !== undefined ? { lockMs } : {}), ...(seconds !== undefined ? { maxJobSeconds: seconds } : {}), ...(typeof checkpoints === 'string' ? { checkpoints } : {}),
+  })
   let signals = 0
   const onSignal = () => {
     if (++signals > 1) process.exit(130)

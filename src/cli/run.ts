@@ -16,6 +16,7 @@ import { buildPrograms } from '../train/programs.js'
 import type { TrainState } from '../train/TrainState.js'
 import { loadData, type LoadedData } from './data.js'
 import type { Model } from '../nn/model.js'
+import { summary } from '../nn/summary.js'
 
 const paramCount = (m: Model): number => Object.values(m.paramShapes).reduce((a, s) => a + s.reduce((p, d) => p * d, 1), 0)
 import { progress } from './progress.js'
@@ -59,13 +60,20 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
     ? `mlp [${[D.features(tr), ...c.hidden, tr.classes].join(', ')}] ${c.activation ?? 'relu'}${c.batchNorm === true ? ' + batch norm' : ''}${c.keep < 1 ? ` + dropout (keep ${c.keep})` : ''}`
     : `${c.model} (${paramCount(model)} parameters)`
   const config = buildTrainConfig(c, D.size(tr), image)
+  const pre = model.layers[0] !== undefined && model.layers[0].def.fit !== undefined ? `, preprocessing ${model.layers[0].spec.kind} (layer '${model.layers[0].spec.name}', fitted on the training split)` : ''
   log(`symgrad: ${c.data} (${D.size(tr)} train / ${D.size(validation)} validation / ${D.size(test)} test), ` +
-    `${arch}, ` +
+    `${arch}${pre}, ` +
     `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}${c.dtype === 'float32' ? ', float32' : ''}`)
   log(`optimizer: ${describeOptimizer(c)}`)
 
   const checks: Check[] = []
-  const s0 = o.from ?? initTrainState(model, config)
+  let s0: TrainState
+  try {
+    s0 = o.from ?? initTrainState(model, config, tr.x) // fits the preprocessing layer on the training split
+  } catch (e) {
+    if (e instanceof SymgradError) return E.left(e)
+    throw e
+  }
   if (o.from) log(`resuming at epoch ${s0.epoch + 1}, step ${s0.step}`)
   else if (o.babysit !== false) {
     log('babysitting checks:')
@@ -109,6 +117,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
       dir: o.report, title: `symgrad: ${c.data}, ${arch}`, checks, state: st,
       facts: [
         ['test accuracy', pct(testAccuracy)], ['final validation accuracy', pct(validationAccuracy)],
+        ['model', summary(model)],
         ['steps', String(st.step)], ['status', st.status], ['wall time', `${seconds.toFixed(1)} s`],
         ['config', Object.entries(c).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n')],
       ],

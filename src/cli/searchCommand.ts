@@ -26,7 +26,7 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   const base = configFromArgs(a, { ...defaultRunConfig, epochs: 1, shift: 0 })
   let space = defaultSpace
   const spaceFile = a.flags['space']
-  if (typeof spaceFile === 'string') space = orExit(E.chain((j: unknown) => inFile(spaceFile, decodeSpace(j)))(readJsonFile(spaceFile)))
+  if (typeof spaceFile === 'string') space = orExit(E.chain((j: unknown) => inFile(spaceFile, decodeSpace(j)))(readJsonFile(spaceFile, 'config')))
   const num = (k: string, d: number) => {
     const v = a.flags[k] ?? d
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ArgError(`search: --${k} must be a positive integer, got ${String(v)}`)
@@ -46,8 +46,8 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   orExit(checkFolderWritable(dirname(out)))
   if (existsSync(out)) orExit(checkWritable(out))
   else orExit(writeTarget(out))
-  const checkpoints = a.flags['checkpoints']
-  if (checkpoints !== undefined && a.flags['queue'] === undefined) throw new ArgError('search: --checkpoints needs --queue (workers save the checkpoints)')
+  // a job names no folder on a worker's machine: each worker saves to its own --checkpoints
+  if (a.flags['checkpoints'] !== undefined) throw new ArgError('search: --checkpoints is a worker\'s flag: start the workers with symgrad worker --queue … --checkpoints <folder> (each saves the trials it runs there)')
   const target = await queueTarget(a, 'search')
   const key = R.key(base.seed)
   const spaceOfAll = space
@@ -58,7 +58,7 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
     console.log(`${round === 0 ? '' : '\n'}round ${round + 1}/${rounds}: ${points.length} ${grid !== undefined ? 'grid' : 'random'} trials of ${base.epochs} epoch(s) on ${base.data}, space ${JSON.stringify(space)}`)
     const t0 = Date.now()
     const results = target
-      ? await (await loadQueue(() => import('../queue/search.js'))).queueTrials(target, base, points, { label: `round ${round + 1}/${rounds}: `, progress: (l) => console.log(l), ...(typeof checkpoints === 'string' ? { checkpoints } : {}) })
+      ? await (await loadQueue(() => import('../queue/search.js'))).queueTrials(target, base, points, { label: `round ${round + 1}/${rounds}: `, progress: (l) => console.log(l) })
       : await runTrials(base, points, { ...(workers ? { workers } : {}), onResult: (_r, done) => process.stdout.isTTY && process.stdout.write(`\r${done}/${points.length} trials done`) })
     if (process.stdout.isTTY && !target) process.stdout.write('\r')
     console.log(formatTable(results))

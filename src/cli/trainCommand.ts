@@ -16,7 +16,7 @@ import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
 import { countBatches } from '../data/batches.js'
 import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile, saveCheckpoint } from '../io/atomic.js'
-import { mlpParameters } from '../io/limits.js'
+import { checkpointSizeEstimate } from '../io/checkpointSize.js'
 import { checkRun, cliLimits } from './checks.js'
 import { decodeCheckpoint, type Loaded } from '../io/checkpoint.js'
 import { checkDataFits } from '../io/spec.js'
@@ -32,8 +32,9 @@ const prefixed = <A>(path: string, r: E.Either<SymgradError, A>): A => orExit(E.
 
 /** The checkpoint at `path` decoded (first against itself, to read its run), its run with the flags laid over. */
 function resume(path: string, a: ParsedArgs, warn: (line: string) => void): { c: RunConfig; data: LoadedData; from: TrainState } {
-  const json = orExit(readJsonFile(path))
+  const json = orExit(readJsonFile(path, 'checkpoint'))
   const first: Loaded = prefixed(path, decodeCheckpoint(json))
+  if (first.note !== undefined) throw new ArgError(`${path}: ${first.note}; it cannot be resumed as the same run`)
   if (first.run === undefined) throw new ArgError(`${path}: checkpoint.run: missing, expected the run config that symgrad train --save writes (this checkpoint cannot be resumed from the command line)`)
   const c = configFromArgs(a, first.run)
   const data = orExit(loadData(c))
@@ -78,13 +79,14 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   orExit(checkRun(c, data, limits))
   const report = typeof a.flags['report'] === 'string' ? a.flags['report'] : 'report'
   orExit(checkFolderWritable(report))
-  const widths = [D.features(data.train), ...c.hidden, data.train.classes]
-  // a checkpoint holds params, best params and up to two optimizer buffers per parameter, as base64 (4/3 of 8 bytes)
-  if (typeof save === 'string') orExit(checkWritable(save, Math.ceil(mlpParameters(widths) * 8 * (4 / 3) * 4) + (1 << 16)))
+  const model = buildModel(c, D.features(data.train), data.train.classes, data.image)
+  // the checkpoint's tensors and the history of the whole run (checkpointSize.ts), so a long run cannot fail at its last write
+  const steps = Math.min(c.epochs * countBatches(D.size(data.train), c.batchSize), c.maxSteps ?? Infinity)
+  if (typeof save === 'string') orExit(checkWritable(save, checkpointSizeEstimate({ paramShapes: model.paramShapes, stateShapes: model.stateShapes, steps, epochs: c.epochs })))
   const release = typeof save === 'string' ? orExit(lockForWriting(save)) : () => {}
   try {
-    const spec = buildModel(c, D.features(data.train), data.train.classes, data.image).spec
-    const write = (state: TrainState) => saveCheckpoint(save as string, { spec, run: c, state })
+    const spec = model.spec
+    const write = (state: TrainState) => saveCheckpoint(save as string, { spec, run: c, state, ...(data.input ? { input: data.input } : {}) })
     const r = runTraining(c, {
       report,
       babysit: a.flags['no-babysit'] !== true,

@@ -5,11 +5,19 @@
  * aligned regions of one memory (a WebAssembly memory, so kernels address them by byte offset, and
  * the fused JavaScript loops read them through typed-array views of that same memory).
  */
+import { quote } from '../core/codecs.js'
+import { SymgradError } from '../core/errors.js'
 
 export type Dtype = 'float32' | 'float64'
 export type FloatArray = Float32Array | Float64Array
 
 export const dtypes: readonly Dtype[] = ['float32', 'float64']
+
+/** Throws a SymgradError unless `d` is one of `dtypes` (`'float16'` would otherwise run as float64). */
+export function checkDtype(d: unknown, place: string): asserts d is Dtype {
+  if (!(dtypes as readonly unknown[]).includes(d))
+    throw new SymgradError('value', `${place}: dtype must be one of ${dtypes.map((x) => `'${x}'`).join(' | ')}, got ${typeof d === 'string' ? quote(d) : String(d)}`)
+}
 export const bytesOf = (d: Dtype): 4 | 8 => (d === 'float32' ? 4 : 8)
 
 export interface Arena {

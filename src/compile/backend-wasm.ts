@@ -12,7 +12,7 @@
  */
 import { jsBackend, jsElementwise, jsKernels } from './backend-js.js'
 import type { Backend, KernelCode, NativeCode, Runtime } from './backend.js'
-import { plainArena, wasmArena, type Dtype } from './arena.js'
+import { checkDtype, plainArena, wasmArena, type Dtype } from './arena.js'
 import * as ops from '../ops/builtins.js'
 import { gemmModule, gemmRunner, gemmScratch, maxPages } from './kernels/gemm-run.js'
 import type { ThreadPool } from './threads.js'
@@ -47,6 +47,7 @@ const gemmCode: KernelCode = {
 
 /** The WebAssembly backend for a dtype, or undefined where the engine lacks WebAssembly SIMD. */
 export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
+  checkDtype(o.dtype, 'wasmBackend')
   const pool = o.threads !== undefined && o.threads.threads > 1 && typeof SharedArrayBuffer !== 'undefined' ? o.threads : undefined
   if (gemmModule(o.dtype, pool !== undefined) === null) return undefined
   return {
@@ -95,6 +96,7 @@ export const jsFloat32Backend: Backend = {
 
 /** The backend `compile` uses for a dtype and an optional thread pool. */
 export function selectBackend(dtype: Dtype, threads?: ThreadPool): Backend {
+  checkDtype(dtype, 'selectBackend')
   if (dtype === 'float32') return wasmBackend({ dtype, ...(threads ? { threads } : {}) }) ?? jsFloat32Backend
   if (threads !== undefined && threads.threads > 1) return wasmBackend({ dtype, threads }) ?? jsBackend
   return jsBackend

@@ -13,7 +13,7 @@ import { SymgradError } from '../core/errors.js'
 import { evaluate, type Bindings } from '../eval/evaluate.js'
 import { grad } from '../ad/grad.js'
 import type { Backend } from './backend.js'
-import type { Dtype } from './arena.js'
+import { checkDtype, type Dtype } from './arena.js'
 import { selectBackend } from './backend-wasm.js'
 import type { ThreadPool } from './threads.js'
 import { codegen, type Generated } from './codegen.js'
@@ -45,6 +45,7 @@ export interface CompileOptions {
 
 /** The backend the options ask for: explicit, else chosen by dtype and threads. */
 export function backendOf(options: CompileOptions): Backend {
+  if (options.dtype !== undefined) checkDtype(options.dtype, 'compile')
   return options.backend ?? selectBackend(options.dtype ?? 'float64', options.threads)
 }
 
@@ -169,6 +170,7 @@ export interface StepOptions extends CompileOptions {
  * Throws a SymgradError when a `wrt` entry is not a leaf or a value is not a scalar.
  */
 export function compileStep<V extends string, G extends string = never, O extends string = never>(outs: StepOutputs<V, G, O>, options: StepOptions = {}): StepFn<V, G, O> {
+  if (options.dtype !== undefined) checkDtype(options.dtype, 'compileStep')
   const vNames = Object.keys(outs.values) as V[]
   for (const k of vNames) {
     const v = outs.values[k]

@@ -3,7 +3,7 @@
  * evaluate each equation with its op's own `eval`. Every compiled function is tested against it.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Expr } from '../core/Expr.js'
+import { evalOp, type Expr } from '../core/Expr.js'
 import type { DimEnv } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
@@ -38,7 +38,7 @@ export function interpret(p: Program, given: Bindings): E.Either<SymgradError, T
     try {
       // The eval context wants a node; a stand-in carries the attributes and a tensor's value.
       const node = { id: -1 - e.out, op, args: [], attrs: e.attrs, shape: e.shape, ...(e.value ? { value: e.value } : {}) } as Expr
-      vals.set(e.out, op.eval(e.args.map((a) => vals.get(a)!), { node, attrs: e.attrs, outShape: S.resolve(e.shape, env), env, binding }))
+      vals.set(e.out, evalOp(op, e.args.map((a) => vals.get(a)!), { node, attrs: e.attrs, outShape: S.resolve(e.shape, env), env, binding }))
     } catch (err) {
       return E.left(err instanceof SymgradError ? err : new SymgradError('value', `${e.op.name} (v${e.out}): ${errorMessage(err)}`))
     }

@@ -5,6 +5,7 @@
  * symbolic dims ('N') that are bound at call time.
  */
 import type { Attrs, Expr, OpDef } from '../core/Expr.js'
+import { attrKey } from '../core/Expr.js'
 import type { Shape } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
@@ -48,7 +49,7 @@ export function shapes(p: Program): Map<Var, Shape> {
 
 function showAttrs(a: Attrs): string {
   const ks = Object.keys(a).filter((k) => a[k] !== null)
-  return ks.length === 0 ? '' : `{${ks.map((k) => `${k}=${JSON.stringify(a[k])}`).join(' ')}}`
+  return ks.length === 0 ? '' : `{${ks.map((k) => `${k}=${attrKey(a[k]!)}`).join(' ')}}`
 }
 
 /** Text form, one equation per line: `v7: [N,100] = add v5 v6`. */

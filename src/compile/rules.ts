@@ -6,7 +6,7 @@
  * one-number constants (`const` fills); whole-tensor constants (`tensor`) are left as they are.
  */
 import type { Expr } from '../core/Expr.js'
-import { apply } from '../core/Expr.js'
+import { apply, evalOp } from '../core/Expr.js'
 import type { Concrete, Shape } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import * as T from '../core/Tensor.js'
@@ -55,7 +55,7 @@ function uniformValue(t: T.Tensor): number | undefined {
 }
 
 function foldElementwise(n: Expr, vals: readonly number[]): Expr | undefined {
-  const out = n.op.eval(vals.map(T.scalar), evalCtx(n, []))
+  const out = evalOp(n.op, vals.map(T.scalar), evalCtx(n, []))
   const v = uniformValue(out)
   return v === undefined ? undefined : constant(v, n.shape)
 }
@@ -64,7 +64,8 @@ function foldElementwise(n: Expr, vals: readonly number[]): Expr | undefined {
 function foldConcrete(n: Expr, vals: readonly number[]): Expr | undefined {
   const shapes: Shape[] = [...n.args.map((a) => a.shape), n.shape]
   if (!shapes.every(S.isConcrete) || shapes.some((s) => S.size(s as Concrete) > FOLD_LIMIT)) return undefined
-  const out = n.op.eval(
+  const out = evalOp(
+    n.op,
     n.args.map((a, i) => T.fill(a.shape as Concrete, vals[i]!)),
     evalCtx(n, n.shape as Concrete),
   )

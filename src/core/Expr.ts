@@ -10,7 +10,8 @@
 import type { Concrete, DimEnv, Shape } from './Shape.js'
 import * as S from './Shape.js'
 import type { Tensor } from './Tensor.js'
-import { ShapeError } from './errors.js'
+import { tensorProblem } from './Tensor.js'
+import { ShapeError, SymgradError } from './errors.js'
 
 export type AttrValue = number | string | boolean | null | readonly AttrValue[]
 export type Attrs = Readonly<Record<string, AttrValue>>
@@ -156,13 +157,19 @@ let nextTensorId = 1
 const opIds = new WeakMap<OpDef, number>()
 let nextOpId = 1
 
-function stableJson(v: AttrValue | Attrs): string {
+/**
+ * The interning key of an attribute value: one spelling per value as `Object.is` sees it. Numbers
+ * are not written by JSON.stringify, which prints NaN, +∞ and −∞ all as `null` and −0 as `0`
+ * (so `max(x, −∞)` and `max(x, ∞)` would become one node); every NaN payload is one NaN.
+ */
+export function attrKey(v: AttrValue | Attrs): string {
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v)
   if (v === null || typeof v !== 'object') return JSON.stringify(v)
-  if (Array.isArray(v)) return `[${v.map((x) => stableJson(x as AttrValue)).join(',')}]`
+  if (Array.isArray(v)) return `[${v.map((x) => attrKey(x as AttrValue)).join(',')}]`
   const rec = v as Attrs
   return `{${Object.keys(rec)
     .sort()
-    .map((k) => `${JSON.stringify(k)}:${stableJson(rec[k]!)}`)
+    .map((k) => `${JSON.stringify(k)}:${attrKey(rec[k]!)}`)
     .join(',')}}`
 }
 
@@ -175,16 +182,22 @@ export function apply(op: OpDef, args: readonly Expr[], attrs: Attrs = {}, value
     throw new ShapeError(`${op.name}: expected ${op.arity} argument(s), got ${args.length}`)
   const bad = op.attrs.check(attrs)
   if (bad !== undefined) throw new ShapeError(`${op.name}: ${bad}`)
-  const shape = Object.freeze(op.shape(args.map((a) => a.shape), attrs).slice())
+  const ruled: unknown = op.shape(args.map((a) => a.shape), attrs)
+  const badShape = S.shapeProblem(ruled, true)
+  if (badShape !== undefined) throw new ShapeError(`${op.name}: its shape rule gave ${badShape}`)
+  const shape = Object.freeze((ruled as Shape).slice())
   let tag = ''
   if (value !== undefined) {
+    const bad = tensorProblem(value)
+    if (bad !== undefined) throw new ShapeError(`${op.name}: its value is not a tensor: ${bad}`)
+    if (!S.equal(value.shape, shape)) throw new ShapeError(`${op.name}: a value of shape ${S.show(value.shape)} for the shape ${S.show(shape)}`)
     let t = tensorIds.get(value)
     if (t === undefined) tensorIds.set(value, (t = nextTensorId++))
     tag = `#${t}`
   }
   let o = opIds.get(op)
   if (o === undefined) opIds.set(op, (o = nextOpId++))
-  const key = `${op.name}@${o}(${args.map((a) => a.id).join(',')})${stableJson(attrs)}${S.show(shape)}${tag}`
+  const key = `${op.name}@${o}(${args.map((a) => a.id).join(',')})${attrKey(attrs)}${S.show(shape)}${tag}`
   const hit = table.get(key)?.deref()
   if (hit !== undefined) return hit
   const node: Expr = Object.freeze({
@@ -198,6 +211,23 @@ export function apply(op: OpDef, args: readonly Expr[], attrs: Attrs = {}, value
   table.set(key, new WeakRef(node))
   registry.register(node, key)
   return node
+}
+
+/**
+ * `op.eval` with its result checked against the shape rule, the one place every evaluator calls
+ * an op through (interpreter, program interpreter, compiled eval calls, constant folding): a
+ * result that is not a tensor of `ctx.outShape` (a user op returning the wrong number of values)
+ * is a SymgradError naming the op, expected and actual, wherever it runs.
+ */
+export function evalOp(op: OpDef, args: readonly Tensor[], ctx: EvalCtx): Tensor {
+  const r: unknown = op.eval(args, ctx)
+  const want = S.show(ctx.outShape)
+  const bad = tensorProblem(r)
+  if (bad !== undefined) throw new SymgradError('value', `${op.name}: eval returned no tensor of shape ${want}: ${bad}`)
+  const t = r as Tensor
+  if (t.data.length !== S.size(ctx.outShape)) throw new SymgradError('value', `${op.name}: eval returned ${t.data.length} values, its shape rule says ${want} (${S.size(ctx.outShape)} values)`)
+  if (!S.equal(t.shape, ctx.outShape)) throw new SymgradError('value', `${op.name}: eval returned a tensor of shape ${S.show(t.shape)}, its shape rule says ${want}`)
+  return t
 }
 
 /**

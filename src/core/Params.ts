@@ -11,6 +11,7 @@ import * as Sh from './Shape.js'
 import * as T from './Tensor.js'
 import type { Tensor } from './Tensor.js'
 import { ShapeError } from './errors.js'
+import { forbiddenKeys, quoteName } from './codecs.js'
 
 /** Named tensors: a model's parameters ('dense0.W', 'dense0.b', …), gradients, optimizer buffers, state. The one definition. */
 export type Params = Readonly<Record<string, Tensor>>
@@ -24,15 +25,23 @@ export function keys(p: Params): string[] {
 export function checkSameStructure(a: Params, b: Params, where: string): E.Either<ShapeError, true> {
   const ka = keys(a)
   const kb = keys(b)
+  const list = (ks: readonly string[]) => (ks.length > 8 ? `${ks.slice(0, 8).map(quoteName).join(', ')}, … (${ks.length})` : ks.map(quoteName).join(', '))
+  for (const [ks, rec, which] of [[ka, a, 'first'], [kb, b, 'second']] as const)
+    for (const k of ks) {
+      if (forbiddenKeys.includes(k)) return E.left(new ShapeError(`${where}: ${quoteName(k)} is not allowed as a key (the ${which} record)`))
+      const bad = T.tensorProblem(rec[k])
+      if (bad !== undefined) return E.left(new ShapeError(`${where}: key ${quoteName(k)} in the ${which} record is not a tensor: ${bad}`))
+    }
+  // own keys only: 'toString' is not a key of every record
   for (const k of ka)
-    if (!(k in b)) return E.left(new ShapeError(`${where}: key '${k}' is missing in the second record (keys: ${kb.join(', ')})`))
+    if (!Object.hasOwn(b, k)) return E.left(new ShapeError(`${where}: key ${quoteName(k)} is missing in the second record (keys: ${list(kb)})`))
   for (const k of kb)
-    if (!(k in a)) return E.left(new ShapeError(`${where}: key '${k}' is missing in the first record (keys: ${ka.join(', ')})`))
+    if (!Object.hasOwn(a, k)) return E.left(new ShapeError(`${where}: key ${quoteName(k)} is missing in the first record (keys: ${list(ka)})`))
   for (const k of ka) {
     const sa = a[k]!.shape
     const sb = b[k]!.shape
     if (!Sh.equal(sa, sb))
-      return E.left(new ShapeError(`${where}: key '${k}' has shape ${Sh.show(sa)} in the first record and ${Sh.show(sb)} in the second`))
+      return E.left(new ShapeError(`${where}: key ${quoteName(k)} has shape ${Sh.show(sa)} in the first record and ${Sh.show(sb)} in the second`))
   }
   return E.right(true)
 }

@@ -9,11 +9,13 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64'
 import type { Concrete } from './Shape.js'
 import * as S from './Shape.js'
 import type { Tensor } from './Tensor.js'
+import { SymgradError } from './errors.js'
 
 export type Key = readonly [number, number]
 
-/** A key from an integer seed. */
+/** A key from an integer seed (a safe integer: NaN or 1.5 would silently be the key of 0 or 1). */
 export function key(seed: number): Key {
+  if (!Number.isSafeInteger(seed)) throw new SymgradError('value', `Random.key: expected an integer seed (|seed| < 2^53), got ${typeof seed === 'number' ? String(seed) : typeof seed}`)
   return [seed >>> 0, Math.floor(seed / 0x100000000) >>> 0]
 }
 
@@ -46,6 +48,7 @@ export function split(k: Key, n = 2): Key[] {
 
 /** The i-th key of `split(k, i + 1)`, without making the others (for per-step keys). */
 export function foldIn(k: Key, i: number): Key {
+  if (!Number.isSafeInteger(i)) throw new SymgradError('value', `Random.foldIn: expected an integer index, got ${typeof i === 'number' ? String(i) : typeof i}`)
   const g = generator([k[0] ^ mix32(i + 1), (k[1] + Math.imul(i, 0x632be5ab)) >>> 0], 0xf01d)
   return [g.next() >>> 0, g.next() >>> 0]
 }

@@ -13,6 +13,36 @@ export type DimEnv = Readonly<Record<string, number>>
 
 export const scalar = [] as const
 
+/** Symbolic dimensions are identifier-like: a letter or '_', then letters, digits or '_' (at most 64). */
+export const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
+
+const showDim = (d: unknown): string => (typeof d === 'number' ? (Object.is(d, -0) ? '-0' : String(d)) : typeof d === 'string' && SYMBOL.test(d) ? d : '?')
+
+/**
+ * The first problem of `s` as a shape, or undefined: a list of at most 64 dimensions, each a
+ * non-negative safe integer or (when `symbols`) an identifier-like symbol. A message such as
+ * `bad dimension 2.5 in shape [2.5]`.
+ */
+export function shapeProblem(s: unknown, symbols: boolean): string | undefined {
+  if (!Array.isArray(s)) return `expected a shape (a list of dimensions), got ${s === null ? 'null' : typeof s}`
+  if (s.length > 64) return `a shape of rank ${s.length}, at most 64`
+  for (const d of s as unknown[]) {
+    const ok = typeof d === 'number' ? Number.isSafeInteger(d) && d >= 0 : symbols && typeof d === 'string' && SYMBOL.test(d)
+    if (!ok) {
+      const what = typeof d === 'number' ? String(showDim(d)) : typeof d === 'string' ? 'a symbol that is not identifier-like' : typeof d
+      const hint = typeof d === 'number' ? '' : symbols ? " (symbols are identifier-like, such as 'N')" : ' (dimensions are non-negative integers)'
+      return `bad dimension ${what} in shape [${(s as unknown[]).map(showDim).join(',')}]${hint}`
+    }
+  }
+  return undefined
+}
+
+/** Throws a ShapeError `place: bad dimension …` unless `s` is a shape (see shapeProblem). */
+export function checkShape(s: unknown, place: string, symbols: boolean): void {
+  const p = shapeProblem(s, symbols)
+  if (p !== undefined) throw new ShapeError(`${place}: ${p}`)
+}
+
 export function show(s: Shape): string {
   return `[${s.map((d) => (typeof d === 'string' ? d : String(d))).join(',')}]`
 }

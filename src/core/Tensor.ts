@@ -12,12 +12,29 @@ export interface Tensor {
 
 export type Nested = number | readonly Nested[]
 
+/**
+ * Why `u` is not a tensor, or undefined: an object whose `shape` is a concrete shape and whose `data`
+ * is a Float64Array (or, with `float32`, also a Float32Array: a float32 function's kept values)
+ * holding exactly the shape's number of values. The one check behind bindings, tensor constants and
+ * what an op's eval returns.
+ */
+export function tensorProblem(u: unknown, float32 = false): string | undefined {
+  if (u === null || typeof u !== 'object' || Array.isArray(u)) return `expected a tensor { shape, data }, got ${u === null ? 'null' : Array.isArray(u) ? 'a list' : typeof u}`
+  const { shape, data } = u as { shape?: unknown; data?: unknown }
+  const bad = S.shapeProblem(shape, false)
+  if (bad !== undefined) return `its shape: ${bad}`
+  if (!(data instanceof Float64Array || (float32 && data instanceof Float32Array)))
+    return `its data must be a Float64Array${float32 ? ' or Float32Array' : ''}, got ${data === null ? 'null' : Array.isArray(data) ? 'a list' : typeof data === 'object' ? (data as object).constructor?.name ?? 'an object' : typeof data}`
+  const n = S.size(shape as S.Concrete)
+  if (data.length !== n) return `its data holds ${data.length} numbers, its shape ${S.show(shape as S.Concrete)} needs ${n}`
+  return undefined
+}
+
 export function make(shape: S.Concrete, data: Float64Array | readonly number[]): Tensor {
+  S.checkShape(shape, 'Tensor.make', false)
   const n = S.size(shape)
   if (data.length !== n)
     throw new ShapeError(`Tensor.make: shape ${S.show(shape)} needs ${n} values, got ${data.length}`)
-  for (const d of shape)
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`Tensor.make: bad dimension ${d} in ${S.show(shape)}`)
   return { shape: [...shape], data: data instanceof Float64Array ? data : Float64Array.from(data) }
 }
 
@@ -25,16 +42,21 @@ export function scalar(x: number): Tensor {
   return { shape: [], data: Float64Array.of(x) }
 }
 
-export function fill(shape: S.Concrete, value: number): Tensor {
+function filled(shape: S.Concrete, value: number, place: string): Tensor {
+  S.checkShape(shape, place, false)
   return { shape: [...shape], data: new Float64Array(S.size(shape)).fill(value) }
 }
 
+export function fill(shape: S.Concrete, value: number): Tensor {
+  return filled(shape, value, 'Tensor.fill')
+}
+
 export function zeros(shape: S.Concrete): Tensor {
-  return fill(shape, 0)
+  return filled(shape, 0, 'Tensor.zeros')
 }
 
 export function ones(shape: S.Concrete): Tensor {
-  return fill(shape, 1)
+  return filled(shape, 1, 'Tensor.ones')
 }
 
 /** Builds a tensor from nested arrays, e.g. `of([[1, 2], [3, 4]])`. */

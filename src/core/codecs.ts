@@ -35,6 +35,19 @@ export function quote(s: string, max = 24): string {
   return s.length > max ? `${esc.slice(0, -1)}…" (${s.length} characters)` : esc
 }
 
+const plainName = /^(?:[^\p{C}\p{Z}'"\\]| )+$/u
+
+/**
+ * A name in a message (a field, parameter, input, output, op or flag name from a user's file or
+ * code): `'dense0.W'` when it is at most 40 characters of printable text without quotes or
+ * backslashes, else `quote(name)`, escaped and cut like any other user text. So a name holding an
+ * escape sequence, a newline or 10,000 characters prints as safely as a value does.
+ */
+export function quoteName(name: string): string {
+  if (typeof name !== 'string') return describe(name)
+  return name.length <= 40 && plainName.test(name) ? `'${name}'` : quote(name)
+}
+
 /** A short description of a found value: `-0.1`, `"adma"`, `null`, `an object`, `an array of 3`. */
 export function describe(u: unknown): string {
   if (u === undefined) return 'nothing'

@@ -12,6 +12,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
+import { tensorProblem } from '../core/Tensor.js'
+import { quoteName } from '../core/codecs.js'
 import { SymgradError } from '../core/errors.js'
 
 export interface Dataset {
@@ -44,7 +46,11 @@ export function findNonFinite(x: Tensor): { row: number; col: number; value: num
 
 /** Checks the fields and returns them as a Dataset; never copies the tensors. */
 export function make(f: Fields): Either<SymgradError, Dataset> {
-  const where = `dataset '${f.name}'`
+  const where = `dataset ${quoteName(f.name)}`
+  for (const [k, t] of [['x', f.x], ['y', f.y]] as const) {
+    const bad = tensorProblem(t)
+    if (bad !== undefined) return fail(`${where}: ${k} is not a tensor: ${bad}`)
+  }
   if (f.x.shape.length !== 2) return fail(`${where}: x must have shape [N, D], got ${S.show(f.x.shape)}`)
   const [n, d] = f.x.shape as [number, number]
   if (f.y.shape.length !== 1 || f.y.shape[0] !== n)

@@ -20,6 +20,7 @@ export { fromIdx, parseIdx, encodeIdx, toBytes, IMAGES_MAGIC, LABELS_MAGIC, type
 export { fromCifar, encodeCifar, CIFAR10_CLASSES, CIFAR_RECORD_BYTES, type CifarFile } from './cifar.js'
 export { fromDigitArrays, splitMnist, MNIST_SPLIT, MNIST_SPLIT_KEY } from './mnist.js'
 export * as Preprocess from './preprocess.js'
+export { imageToRow, sizeMismatch, type PixelInput, type DecodedImage, type ImageOptions, type ImageRow } from './pixels.js'
 
 // ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────
 import { orThrowing } from '../core/errors.js'
@@ -38,3 +39,5 @@ export const encodeCifarOrThrow = orThrowing(encodeCifar_)
 export const splitMnistOrThrow = orThrowing(splitMnist_)
 export const parseIdxOrThrow = orThrowing(parseIdx_)
 export const fromDigitArraysOrThrow = orThrowing(fromDigitArrays_)
+import { imageToRow as imageToRow_ } from './pixels.js'
+export const imageToRowOrThrow = orThrowing(imageToRow_)

@@ -18,6 +18,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
+import { tensorProblem } from '../core/Tensor.js'
 import { SymgradError, orThrowing } from '../core/errors.js'
 import { findNonFinite, withFeatures } from './Dataset.js'
 import type { Dataset } from './Dataset.js'
@@ -49,6 +50,8 @@ const fail = (m: string): Result<never> => E.left(new SymgradError('value', m))
 const vec = (data: Float64Array): Tensor => ({ shape: [data.length], data })
 
 function checkMatrix(x: Tensor, where: string, minRows: number): Result<readonly [number, number]> {
+  const notTensor = tensorProblem(x)
+  if (notTensor !== undefined) return fail(`${where}: the data is not a tensor: ${notTensor}`)
   if (x.shape.length !== 2) return fail(`${where}: expected data of shape [N, D], got ${S.show(x.shape)}`)
   const [n, d] = x.shape as [number, number]
   if (n < minRows) return fail(`${where}: needs at least ${minRows} example(s), got ${n}`)

@@ -5,10 +5,11 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Expr } from '../core/Expr.js'
-import { isBoundLeaf, topoSort } from '../core/Expr.js'
+import { evalOp, isBoundLeaf, topoSort } from '../core/Expr.js'
 import type { DimEnv } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
+import { tensorProblem } from '../core/Tensor.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
 
 /**
@@ -45,6 +46,7 @@ function describe(e: Expr): string {
 
 /** Binds every symbolic dimension from the leaves' bound values; checks names and shapes. */
 export function bindShapes(order: readonly Expr[], bindings: Bindings): E.Either<SymgradError, DimEnv> {
+  if (bindings === null || typeof bindings !== 'object') return E.left(new SymgradError('binding', `expected bindings (a record of tensors by name), got ${bindings === null ? 'null' : typeof bindings}`))
   let env: DimEnv = {}
   for (const n of order) {
     if (!isBoundLeaf(n)) continue
@@ -56,8 +58,9 @@ export function bindShapes(order: readonly Expr[], bindings: Bindings): E.Either
       if (n.shape.length === 0) continue
       return E.left(new SymgradError('binding', `binding for ${describe(n)} is a number; a number binds only a scalar ([]) leaf, give a tensor of that shape`))
     }
-    if (t === null || typeof t !== 'object' || t.data === undefined || t.shape === undefined || t.data.length !== S.size(t.shape))
-      return E.left(new SymgradError('binding', `binding for ${describe(n)} is not a tensor`))
+    // Float32Array data too: a float32 function's kept values are bound through here
+    const bad = tensorProblem(t, true)
+    if (bad !== undefined) return E.left(new SymgradError('binding', `binding for ${describe(n)} is not a tensor: ${bad}`))
     const r = S.bind(n.shape, t.shape, env)
     if (typeof r === 'string') return E.left(new SymgradError('binding', `binding for ${describe(n)}: ${r}`))
     env = r
@@ -71,6 +74,9 @@ export function evaluateAll(roots: readonly Expr[], given: Bindings): E.Either<S
   const envE = bindShapes(order, given)
   const bindings = asTensors(given)
   if (E.isLeft(envE)) return envE
+  for (const n of order)
+    if (isBoundLeaf(n) && !(bindings[n.attrs['name'] as string]!.data instanceof Float64Array))
+      return E.left(new SymgradError('binding', `binding for ${describe(n)}: expected Float64Array data (the interpreter is float64)`))
   const env = envE.right
   const values = new Map<number, Tensor>()
   const binding = (name: string): Tensor => bindings[name]!
@@ -85,7 +91,8 @@ export function evaluateAll(roots: readonly Expr[], given: Bindings): E.Either<S
       )
     try {
       const outShape = S.resolve(n.shape, env)
-      const v = n.op.eval(
+      const v = evalOp(
+        n.op,
         n.args.map((a) => values.get(a.id)!),
         { node: n, attrs: n.attrs, outShape, env, binding },
       )

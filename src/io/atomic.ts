@@ -14,6 +14,7 @@
  * a replaced file keeps its mode. `lockForWriting` keeps two runs from saving to one file.
  */
 import { closeSync, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { constants as bufferConstants } from 'node:buffer'
 import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
@@ -26,9 +27,11 @@ import type { Checkpoint, DecodeCheckpointOptions, Loaded } from './checkpoint.j
 import { checkpointToText, decodeCheckpoint } from './checkpoint.js'
 import { decodeRunConfig } from './runConfig.js'
 import { parseJson } from './json.js'
-import { limitsFromEnv, limitVars } from './limits.js'
+import { documentLimit, limitsFromEnv, limitVars, type DocumentKind, type Limits } from './limits.js'
 import { decodeSpec } from './spec.js'
 import type { LayerRegistry } from '../nn/LayerDef.js'
+
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH
 
 const reasons: Record<string, string> = {
   ENOENT: 'no such file or folder',
@@ -298,33 +301,45 @@ export function lockForWriting(path: string): Either<SymgradError, () => void> {
   return E.left(new SymgradError('io', `cannot lock ${path}: the lock file ${lock} keeps reappearing`))
 }
 
-/** The bytes of a regular file within the file size limit (SYMGRAD_MAX_FILE_BYTES), or one line saying why not. */
-export function readFileChecked(path: string): Either<SymgradError, Uint8Array> {
-  const limits = limitsFromEnv(process.env)
-  if (E.isLeft(limits)) return limits
-  const max = limits.right.fileBytes
+const limitNames: Partial<Record<keyof Limits, string>> = {
+  configBytes: 'config file size', specBytes: 'spec file size', graphBytes: 'graph file size', checkpointBytes: 'checkpoint file size',
+}
+
+/**
+ * The bytes of a regular file within a byte limit (default the file size limit,
+ * SYMGRAD_MAX_FILE_BYTES), or one line saying why not; the size is checked before reading.
+ */
+export function readFileChecked(path: string, limit: keyof Limits = 'fileBytes', limits?: Limits): Either<SymgradError, Uint8Array> {
+  const lim = limits !== undefined ? E.right(limits) : limitsFromEnv(process.env)
+  if (E.isLeft(lim)) return lim
+  const max = lim.right[limit]
   try {
     const st = statSync(path)
     if (st.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' })
     if (!st.isFile()) return E.left(new SymgradError('io', `cannot read ${path}: not a regular file (a device, pipe or socket)`))
-    if (st.size > max) return E.left(new SymgradError('io', `${path}: ${st.size} bytes is over the file size limit of ${max} (raise it with ${limitVars.fileBytes}=<n>)`))
-    return E.right(new Uint8Array(readFileSync(path)))
+    if (st.size > max) return E.left(new SymgradError('io', `${path}: ${st.size} bytes is over the ${limitNames[limit] ?? 'file size'} limit of ${max} (raise it with ${limitVars[limit]}=<n>)`))
+    return E.right(readFileSync(path)) // a Buffer is a Uint8Array: no second copy of a large file
   } catch (e) {
     return E.left(new SymgradError('io', `cannot read ${path}: ${reason(e)}`))
   }
 }
 
-/** The text of a file (UTF-8, a leading byte-order mark dropped), or `cannot read <path>: no such file or folder (ENOENT)`. */
-export function readTextFile(path: string): Either<SymgradError, string> {
-  const bytes = readFileChecked(path)
+/**
+ * The text of a file (UTF-8, a leading byte-order mark dropped), or `cannot read <path>: no such
+ * file or folder (ENOENT)`. A file too large for one JavaScript string is refused in one line.
+ */
+export function readTextFile(path: string, limit: keyof Limits = 'fileBytes', limits?: Limits): Either<SymgradError, string> {
+  const bytes = readFileChecked(path, limit, limits)
   if (E.isLeft(bytes)) return bytes
+  if (bytes.right.length > MAX_STRING_LENGTH)
+    return E.left(new SymgradError('io', `${path}: ${bytes.right.length} bytes is more text than one string can hold (${MAX_STRING_LENGTH} characters); symgrad reads data files this large as bytes (csv:, idx:, cifar:)`))
   const text = new TextDecoder().decode(bytes.right)
   return E.right(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
 }
 
-/** Parsed JSON of a file. */
-export function readJsonFile(path: string): Either<SymgradError, unknown> {
-  const text = readTextFile(path)
+/** Parsed JSON of a file, under the byte limit of its kind (no kind: the largest, the checkpoint limit). */
+export function readJsonFile(path: string, kind: DocumentKind = 'checkpoint', limits?: Limits): Either<SymgradError, unknown> {
+  const text = readTextFile(path, documentLimit[kind], limits)
   return E.isLeft(text) ? text : parseJson(text.right, path)
 }
 
@@ -348,18 +363,18 @@ function inFile<A>(path: string, r: Either<SymgradError, A>): Either<SymgradErro
 
 /** Loads a checkpoint; messages name the file (`run.json: checkpoint.state.params['dense0.W']: …`). */
 export function loadCheckpoint(path: string, o: Omit<DecodeCheckpointOptions, 'root'> = {}): Either<SymgradError, Loaded> {
-  const json = readJsonFile(path)
+  const json = readJsonFile(path, 'checkpoint')
   return E.isLeft(json) ? json : inFile(path, decodeCheckpoint(json.right, o))
 }
 
 /** A run config file laid over `base`, decoded (`run.json: config.learningRate: expected a positive number, got -0.1`). */
 export function loadRunConfig(path: string, base: RunConfig = defaultRunConfig, optimizers: OptimizerRegistry = builtinOptimizers): Either<SymgradError, RunConfig> {
-  const json = readJsonFile(path)
+  const json = readJsonFile(path, 'config')
   return E.isLeft(json) ? json : inFile(path, decodeRunConfig(json.right, base, 'config', optimizers))
 }
 
 /** A model spec file, decoded (layer kinds from `layers`, default the built-ins). */
 export function loadSpec(path: string, layers?: LayerRegistry): Either<SymgradError, ModelSpec> {
-  const json = readJsonFile(path)
+  const json = readJsonFile(path, 'spec')
   return E.isLeft(json) ? json : inFile(path, decodeSpec(json.right, 'spec', layers))
 }

@@ -6,6 +6,7 @@
  *     "spec":   the model spec (spec.ts),
  *     "run":    the run config (runConfig.ts, the one shape of a run: data, optimizer, schedule,
  *               seed, batch size, …; optional for a checkpoint made by code with its own optimizer),
+ *     "input":  how rows were made from images, { image: [H, W, C], scale } (optional; data/pixels.ts),
  *     "state":  { params, modelState, optState, key, step, epoch, batch, history, status, nonFinite?, best? } }
  *
  * `state` is src/train's TrainState: the schedule position is `step` (and each optimizer link's
@@ -26,6 +27,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { SymgradError } from '../core/errors.js'
+import { isRecord, own, quote } from '../core/codecs.js'
 import * as Sh from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { Model, ModelSpec } from '../nn/model.js'
@@ -34,11 +36,12 @@ import type { GradientTransformation, PlainState } from '../optim/GradientTransf
 import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import type { TrainState } from '../train/TrainState.js'
-import { AnyNumber, decodeWith, describe, FiniteTensorC, listOf, NonNegativeInt, NumBox, oneOf, recordOf, struct, TensorC, Uint32 } from './codecs.js'
+import { AnyNumber, decodeWith, describe, FiniteTensorC, listOf, NonNegativeInt, NumBox, oneOf, PositiveInt, PositiveNumber, recordOf, struct, TensorC, Uint32 } from './codecs.js'
+import type { PixelInput } from '../data/pixels.js'
 import { decodeRunConfig, encodeRunConfig } from './runConfig.js'
 import { buildOptimizer, defaultRunConfig, type RunConfig } from '../train/config.js'
 import { encodeNumber, encodeTensor } from './floats.js'
-import { diffSpecs, encodeSpec, formatDiff, ModelSpecC, modelSpecCodec, specFromJson } from './spec.js'
+import { checkLayerKinds, diffSpecs, encodeSpec, formatDiff, ModelSpecC, modelSpecCodec, specFromJson } from './spec.js'
 import { builtinLayers } from '../nn/builtinLayers.js'
 import type { LayerRegistry } from '../nn/LayerDef.js'
 
@@ -150,13 +153,19 @@ export const TrainStateC = struct(
 const _isTrainState = (s: t.TypeOf<typeof TrainStateC>): TrainState => s
 void _isTrainState
 
+/** How the model's input rows were made from images (data/pixels.ts): `{ "image": [28, 28, 1], "scale": 255 }`. */
+export const PixelInputC = struct('an input record', {
+  image: t.readonly(t.tuple([PositiveInt, PositiveInt, PositiveInt], 'an image shape [H, W, C]')),
+  scale: PositiveNumber,
+})
+
 const Header = t.type({ format: t.unknown, version: t.unknown })
 /** The document with layers of the kinds in `layers`; `run` is decoded afterwards against the optimizer registry in use (decodeRunConfig). */
 export function checkpointCodec(layers: LayerRegistry) {
   return struct(
     'a checkpoint',
     { format: t.literal(CHECKPOINT_FORMAT), version: t.literal(CHECKPOINT_VERSION), spec: layers === builtinLayers ? ModelSpecC : modelSpecCodec(layers), state: TrainStateC },
-    { config: recordOf(t.unknown, 'a record (an older nested config, not read)'), run: recordOf(t.unknown, 'a run config') },
+    { config: recordOf(t.unknown, 'a record (an older nested config, not read)'), run: recordOf(t.unknown, 'a run config'), input: PixelInputC },
   )
 }
 /** The document, with built-in layer kinds. */
@@ -167,11 +176,38 @@ export interface Checkpoint {
   /** The run (data, optimizer, schedule, seed, …) the checkpoint continues with. */
   readonly run?: RunConfig
   readonly state: TrainState
+  /** How the input rows were made from images (what `symgrad predict` does to a PNG); absent for other data. */
+  readonly input?: PixelInput
 }
 
 export interface Loaded extends Checkpoint {
   /** The model rebuilt from the spec. */
   readonly model: Model
+  /** One line to show whoever uses the model (a checkpoint from before preprocessing was a layer: its inputs need preprocessing by hand). */
+  readonly note?: string
+}
+
+/** The data sets whose loaders give 28×28 grey images with entries byte / 255 (cli/data.ts). */
+const packagedImages: ReadonlySet<string> = new Set(['mnist', 'fashion', 'mnist-sample'])
+
+/**
+ * How a loaded checkpoint's inputs are made from images: its `input` record, else (a checkpoint
+ * written before inputs were recorded) what its run's packaged data set's loader did, with a note
+ * saying so; undefined when neither says (rows from a CSV file, or no run).
+ */
+export function pixelInputOf(c: Pick<Checkpoint, 'input' | 'run'>): { readonly input: PixelInput; readonly note?: string } | undefined {
+  if (c.input !== undefined) return { input: c.input }
+  if (c.run === undefined || !packagedImages.has(c.run.data)) return undefined
+  return { input: { image: [28, 28, 1], scale: 255 }, note: `the checkpoint records no input (written before inputs were recorded); its run's data ${quote(c.run.data)} was 28×28 grey images with x = byte/255` }
+}
+
+/**
+ * The note of a checkpoint written before preprocessing became the model's first layer: its run
+ * names a preprocessing that none of its layers does, and its statistics are in no file.
+ */
+export function preprocessingNote(run: RunConfig | undefined, model: Model, root = 'checkpoint'): string | undefined {
+  if (run === undefined || run.preprocess === 'none' || model.layers.some((l) => l.def.fit !== undefined)) return undefined
+  return `${root}: written before preprocessing was a layer: its run preprocessed the data with ${run.preprocess} (fitted on the training split of ${quote(run.data)}), which its model does not hold, so its inputs must be preprocessed by hand the same way (retrain to get a model that takes raw inputs)`
 }
 
 const fail = (m: string): Either<SymgradError, never> => E.left(new SymgradError('decode', m))
@@ -245,7 +281,7 @@ export function encodeCheckpoint(c: Checkpoint): Either<SymgradError, unknown> {
   }
   try {
     const state = TrainStateC.encode(c.state as t.TypeOf<typeof TrainStateC>)
-    const doc = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, spec: encodeSpec(c.spec), ...(c.run ? { run: encodeRunConfig(c.run) } : {}), state }
+    const doc = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, spec: encodeSpec(c.spec), ...(c.run ? { run: encodeRunConfig(c.run) } : {}), ...(c.input ? { input: PixelInputC.encode(c.input) } : {}), state }
     return E.right(doc)
   } catch (e) {
     return E.left(e instanceof SymgradError ? e : new SymgradError('value', `cannot encode checkpoint: ${e instanceof Error ? e.message : String(e)}`))
@@ -273,6 +309,8 @@ export function decodeCheckpoint(u: unknown, o: DecodeCheckpointOptions = {}): E
   if (u.version !== CHECKPOINT_VERSION)
     return fail(`${root}.version: unknown checkpoint format version ${describe(u.version)} (this symgrad reads version ${CHECKPOINT_VERSION})`)
   const layers = o.layers ?? builtinLayers
+  const kinds = checkLayerKinds(isRecord(u) ? own(u, 'spec') : undefined, `${root}.spec`, layers)
+  if (E.isLeft(kinds)) return kinds
   const doc = decodeWith(layers === builtinLayers ? CheckpointC : checkpointCodec(layers), u, root)
   if (E.isLeft(doc)) return doc
   const spec = specFromJson(doc.right.spec, `${root}.spec`, layers)
@@ -302,7 +340,11 @@ export function decodeCheckpoint(u: unknown, o: DecodeCheckpointOptions = {}): E
     const r = checkStructure(state.optState, opt.init(state.params), `${root}.state.optState`, state.step + 1)
     if (E.isLeft(r)) return E.left(new SymgradError('decode', `${r.left.message} (the optimizer state does not fit the configured optimizer)`))
   }
-  return E.right({ spec: spec.right, ...(run ? { run } : {}), state, model: model.right })
+  const input = doc.right.input
+  if (input !== undefined && input.image[0] * input.image[1] * input.image[2] !== model.right.in)
+    return fail(`${root}.input.image: ${input.image.join('×')} images make rows of ${input.image[0] * input.image[1] * input.image[2]}, but the model takes rows of ${model.right.in}`)
+  const note = preprocessingNote(run, model.right, root)
+  return E.right({ spec: spec.right, ...(run ? { run } : {}), ...(input ? { input } : {}), state, model: model.right, ...(note !== undefined ? { note } : {}) })
 }
 
 /** Checkpoint → JSON text (Left: refused, see encodeCheckpoint). */

@@ -3,7 +3,8 @@
  * largest label + 1, at least 2); blank lines are skipped, no header. Pure; files.ts reads the file.
  * A field that is not a number is refused with its line and field; NaN and ±Infinity written out
  * ("NaN", "Infinity", "-Infinity") parse as numbers and are then refused by Dataset.make, which
- * names the row and column, so a non-finite input never reaches training.
+ * names the row and column, so a non-finite input never reaches training. The number of classes is
+ * bounded (Limits.classes), and the rows are parsed from bytes (fromCsvBytes).
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
@@ -11,47 +12,92 @@ import { SymgradError } from '../core/errors.js'
 import type { Dataset } from '../data/Dataset.js'
 import * as D from '../data/Dataset.js'
 import { quote } from './codecs.js'
+import { parseDecimal } from '../core/numbers.js'
+import { defaultLimits, within, withinMemory, type Limits } from './limits.js'
 
 const fail = (m: string): Either<SymgradError, never> => E.left(new SymgradError('decode', m))
 
+/** A field: a decimal number (core/numbers.ts: no hex, binary, octal or `_`) with spaces or tabs around it (and a line's CR), or NaN/±Infinity written out. */
 function field(s: string): number | undefined {
-  const t = s.trim()
+  const t = s.replace(/^[ \t]+|[ \t\r]+$/g, '')
   if (t === 'NaN' || t === 'Infinity' || t === '-Infinity' || t === '+Infinity') return Number(t)
-  const v = Number(t)
-  return t === '' || Number.isNaN(v) ? undefined : v
+  return parseDecimal(t)
 }
 
-export function fromCsv(text0: string, name: string): Either<SymgradError, Dataset> {
-  const text = text0.charCodeAt(0) === 0xfeff ? text0.slice(1) : text0 // a byte-order mark is not data
-  const rows: number[][] = []
-  const lines = text.split(/\r?\n/)
+/** A dataset from CSV text (see fromCsvBytes). */
+export function fromCsv(text: string, name: string, limits: Limits = defaultLimits): Either<SymgradError, Dataset> {
+  return fromCsvBytes(new TextEncoder().encode(text), name, limits)
+}
+
+const NEWLINE = 10
+
+/** True when bytes[a, b) hold only ASCII white space (a blank line). */
+function blank(bytes: Uint8Array, a: number, b: number): boolean {
+  for (let k = a; k < b; k++) if (bytes[k] !== 32 && (bytes[k]! < 9 || bytes[k]! > 13)) return false
+  return true
+}
+
+/**
+ * A dataset from the bytes of a CSV file, read line by line (a file of any size within the limits,
+ * never one giant string). A first pass counts the rows and the first row's fields, and the arrays
+ * they need (rows × columns × 8 bytes) are checked against the memory limit before they exist;
+ * labels are checked against the class limit, line by line.
+ */
+export function fromCsvBytes(bytes: Uint8Array, name: string, limits: Limits = defaultLimits): Either<SymgradError, Dataset> {
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0 // a byte-order mark is not data
+  const lineEnd = (a: number) => {
+    const b = bytes.indexOf(NEWLINE, a)
+    return b < 0 ? bytes.length : b
+  }
+  let n = 0
   let d: number | undefined
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!
-    if (line.trim() === '') continue
-    const parts = line.split(',')
-    const nums: number[] = []
-    for (let j = 0; j < parts.length; j++) {
-      const v = field(parts[j]!)
-      if (v === undefined) return fail(`${name}: line ${i + 1}, field ${j + 1}: expected a number, got ${quote(parts[j]!.trim())}`)
-      nums.push(v)
-    }
-    if (nums.length < 2) return fail(`${name}: line ${i + 1}: expected label,x1,…,xD (at least 2 fields), got ${nums.length}`)
-    if (d === undefined) d = nums.length - 1
-    else if (nums.length - 1 !== d) return fail(`${name}: line ${i + 1}: expected ${d + 1} fields like the first row, got ${nums.length}`)
-    const y = nums[0]!
-    if (!Number.isInteger(y) || y < 0) return fail(`${name}: line ${i + 1}: the label (field 1) must be a non-negative integer, got ${y}`)
-    rows.push(nums)
+  for (let a = start, b = lineEnd(a), i = 0; a <= bytes.length; a = b + 1, b = lineEnd(a), i++) {
+    if (b - a > MAX_LINE) return fail(`${name}: line ${i + 1}: ${b - a} bytes in one line, more than a line may hold (${MAX_LINE})`)
+    if (blank(bytes, a, b)) continue
+    n++
+    if (d === undefined) for (let k = a, c = 0; k <= b; k++) if (k === b) d = c; else if (bytes[k] === 44) c++
   }
   if (d === undefined) return fail(`${name}: no rows (expected lines of label,x1,…,xD)`)
-  const n = rows.length
+  const mem = withinMemory(limits, n * (d + 1) * 8, name, `${n} rows of ${d + 1} fields (as float64)`)
+  if (E.isLeft(mem)) return mem
   const x = new Float64Array(n * d)
   const y = new Float64Array(n)
-  rows.forEach((r, i) => {
-    y[i] = r[0]!
-    for (let j = 0; j < d; j++) x[i * d + j] = r[j + 1]!
-  })
-  let classes = 2 // a loop, not Math.max(...rows): a spread of 130,000 arguments overflows the stack
-  for (const r of rows) classes = Math.max(classes, r[0]! + 1)
+  const decoder = new TextDecoder()
+  let classes = 2
+  let r = 0
+  for (let a = start, b = lineEnd(a), i = 0; a <= bytes.length; a = b + 1, b = lineEnd(a), i++) {
+    if (blank(bytes, a, b)) continue
+    const line = decoder.decode(bytes.subarray(a, b))
+    let label = 0
+    let j = 0
+    for (let p = 0; ; j++) {
+      const q0 = line.indexOf(',', p)
+      const q = q0 < 0 ? line.length : q0
+      if (j > d) return fail(`${name}: line ${i + 1}: expected ${d + 1} fields like the first row, got ${j + 1 + countOf(line, ',', p)}`)
+      const text = line.slice(p, q)
+      const v = field(text)
+      if (v === undefined) return fail(`${name}: line ${i + 1}, field ${j + 1}: expected a number, got ${quote(text.trim())}`)
+      if (j === 0) label = v
+      else x[r * d + j - 1] = v
+      if (q0 < 0) break
+      p = q + 1
+    }
+    if (j + 1 < 2) return fail(`${name}: line ${i + 1}: expected label,x1,…,xD (at least 2 fields), got ${j + 1}`)
+    if (j !== d) return fail(`${name}: line ${i + 1}: expected ${d + 1} fields like the first row, got ${j + 1}`)
+    if (!Number.isInteger(label) || label < 0) return fail(`${name}: line ${i + 1}: the label (field 1) must be a non-negative integer, got ${label}`)
+    const within_ = within(limits, 'classes', label + 1, `${name}: line ${i + 1}`, `the label ${label} means ${label + 1} classes`)
+    if (E.isLeft(within_)) return within_
+    classes = Math.max(classes, label + 1)
+    y[r++] = label
+  }
   return D.make({ name, x: { shape: [n, d], data: x }, y: { shape: [n], data: y }, classes })
+}
+
+/** The longest line read (bytes): far more than any data row, far less than the longest string. */
+const MAX_LINE = 2 ** 28
+
+function countOf(s: string, ch: string, from: number): number {
+  let c = 0
+  for (let k = s.indexOf(ch, from); k >= 0; k = s.indexOf(ch, k + 1)) c++
+  return c
 }

@@ -14,9 +14,13 @@ import type { Dataset } from '../data/Dataset.js'
 import { fromIdx, idxHeader, IMAGES_MAGIC, LABELS_MAGIC } from '../data/idx.js'
 import type { IdxOptions } from '../data/idx.js'
 import { fromCifar } from '../data/cifar.js'
+import { parseIdx } from '../data/idx.js'
+import { sizeMismatch, type DecodedImage, type PixelInput } from '../data/pixels.js'
+import { PNG } from 'pngjs'
+import { colorTypeName, pngHeader } from './png.js'
 import { readFileChecked, reason } from './atomic.js'
-import { fromCsv } from './csv.js'
-import { limitsFromEnv, limitVars, type Limits } from './limits.js'
+import { fromCsvBytes } from './csv.js'
+import { limitsFromEnv, limitVars, withinMemory, type Limits } from './limits.js'
 
 /** The limits in force: the defaults with those raised through SYMGRAD_MAX_* environment variables. */
 export function currentLimits(): Either<SymgradError, Limits> {
@@ -39,11 +43,11 @@ export interface ExpectedSize {
  * alone and checked (magic number, dimensions) before the rest, so a gzip bomb is refused after
  * inflating a few kilobytes, never gigabytes.
  */
-export function readBytes(path: string, expected?: ExpectedSize): Either<SymgradError, Uint8Array> {
-  const limits = currentLimits()
+export function readBytes(path: string, expected?: ExpectedSize, given?: Limits): Either<SymgradError, Uint8Array> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
   if (E.isLeft(limits)) return limits
   const max = limits.right.fileBytes
-  const read = readFileChecked(path)
+  const read = readFileChecked(path, 'fileBytes', limits.right)
   if (E.isLeft(read)) return read
   const raw = read.right
   const gzip = raw[0] === 0x1f && raw[1] === 0x8b
@@ -64,7 +68,7 @@ export function readBytes(path: string, expected?: ExpectedSize): Either<Symgrad
   if (!gzip) return E.right(raw)
   try {
     // one byte over the cap tells "more than promised" (a trailing-bytes message) from a bomb
-    return E.right(new Uint8Array(gunzipSync(raw, { maxOutputLength: Math.min(cap + 1, kMaxLength) })))
+    return E.right(gunzipSync(raw, { maxOutputLength: Math.min(cap + 1, kMaxLength) })) // a Buffer is a Uint8Array: no second copy
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
       return E.left(new SymgradError('io', expected !== undefined
@@ -74,10 +78,16 @@ export function readBytes(path: string, expected?: ExpectedSize): Either<Symgrad
   }
 }
 
-/** The expected size of an IDX file from its header (see idxHeader). */
-const idxSize = (file: string, magic: number): ExpectedSize => ({
+/**
+ * The expected size of an IDX file from its header (see idxHeader), and what its body becomes in
+ * memory (one float64 per byte) checked against the memory limit, all before the body is inflated.
+ */
+const idxSize = (file: string, magic: number, limits: Limits): ExpectedSize => ({
   headerBytes: 4 + 4 * (magic & 0xff),
-  size: (head, maxBytes) => E.map((h: { total: number }) => h.total)(idxHeader(head, file, magic, maxBytes)),
+  size: (head, maxBytes) =>
+    E.chain((h: { dims: readonly number[]; header: number; total: number }) =>
+      E.map(() => h.total)(withinMemory(limits, (h.total - h.header) * 8, file, `IDX data with dimensions ${h.dims.join('×')} (as float64)`)),
+    )(idxHeader(head, file, magic, maxBytes)),
 })
 
 /** Writes bytes, creating the parent folder. */
@@ -92,27 +102,80 @@ export function writeBytes(path: string, bytes: Uint8Array): Either<SymgradError
 }
 
 /** MNIST from a pair of IDX files (plain or .gz). */
-export function loadIdx(imagesPath: string, labelsPath: string, options: Omit<IdxOptions, 'imagesFile' | 'labelsFile'> = {}): Either<SymgradError, Dataset> {
-  const images = readBytes(imagesPath, idxSize(imagesPath, IMAGES_MAGIC))
+export function loadIdx(imagesPath: string, labelsPath: string, options: Omit<IdxOptions, 'imagesFile' | 'labelsFile'> = {}, given?: Limits): Either<SymgradError, Dataset> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
+  if (E.isLeft(limits)) return limits
+  const images = readBytes(imagesPath, idxSize(imagesPath, IMAGES_MAGIC, limits.right), limits.right)
   if (E.isLeft(images)) return images
-  const labels = readBytes(labelsPath, idxSize(labelsPath, LABELS_MAGIC))
+  const labels = readBytes(labelsPath, idxSize(labelsPath, LABELS_MAGIC, limits.right), limits.right)
   if (E.isLeft(labels)) return labels
   return fromIdx(images.right, labels.right, { ...options, imagesFile: imagesPath, labelsFile: labelsPath })
 }
 
 /** CIFAR-10 from one or more binary batch files, concatenated in order. */
-export function loadCifar(paths: readonly string[], name = 'cifar10'): Either<SymgradError, Dataset> {
+export function loadCifar(paths: readonly string[], name = 'cifar10', given?: Limits): Either<SymgradError, Dataset> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
+  if (E.isLeft(limits)) return limits
   const files: { bytes: Uint8Array; file: string }[] = []
+  let total = 0
   for (const file of paths) {
-    const bytes = readBytes(file)
+    const bytes = readBytes(file, undefined, limits.right)
     if (E.isLeft(bytes)) return bytes
     files.push({ bytes: bytes.right, file })
+    total += bytes.right.length
+    // every byte becomes a float64 (pixels, and a label per record): checked before the next file and the arrays
+    const mem = withinMemory(limits.right, total * 8, name, `${files.length} CIFAR-10 file(s) of ${total} bytes (as float64)`)
+    if (E.isLeft(mem)) return mem
   }
   return fromCifar(files, name)
 }
 
-/** A dataset from a CSV file of `label,x1,…,xD` lines (see csv.ts). */
-export function loadCsv(path: string): Either<SymgradError, Dataset> {
-  const bytes = readBytes(path)
-  return E.isLeft(bytes) ? bytes : fromCsv(new TextDecoder().decode(bytes.right), path)
+/** A dataset from a CSV file of `label,x1,…,xD` lines (see csv.ts), parsed from its bytes (no one giant string). */
+export function loadCsv(path: string, given?: Limits): Either<SymgradError, Dataset> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
+  if (E.isLeft(limits)) return limits
+  const bytes = readBytes(path, undefined, limits.right)
+  return E.isLeft(bytes) ? bytes : fromCsvBytes(bytes.right, path, limits.right)
+}
+
+/**
+ * A PNG file as 8-bit RGBA pixels (pngjs). The header is checked before anything is decoded: a file
+ * that is not a PNG, more pixels than the file size limit allows (4 bytes each), a 16-bit PNG, or —
+ * with `input` — another size than the model's images (predict never resizes) is refused in one line.
+ */
+export function readPng(path: string, input?: PixelInput): Either<SymgradError, DecodedImage> {
+  const limits = currentLimits()
+  if (E.isLeft(limits)) return limits
+  const bytes = readFileChecked(path)
+  if (E.isLeft(bytes)) return bytes
+  const h = pngHeader(bytes.right, path, Math.floor(limits.right.fileBytes / 4))
+  if (E.isLeft(h)) return h
+  const { width, height, bitDepth, colorType } = h.right
+  const size = input === undefined ? undefined : sizeMismatch(width, height, input)
+  if (size !== undefined) return E.left(new SymgradError('value', `${path}: ${size}`))
+  if (bitDepth === 16) return E.left(new SymgradError('value', `${path}: a 16-bit PNG (${colorTypeName(colorType)}); predict reads 8-bit PNGs (save it with 8 bits per channel)`))
+  try {
+    const png = PNG.sync.read(Buffer.from(bytes.right.buffer, bytes.right.byteOffset, bytes.right.byteLength))
+    // pngjs gives RGBA; keep the channels the file has (grey 0, RGB 2, grey+alpha 4; palettes may hold alpha)
+    const keep = colorType === 0 ? [0] : colorType === 2 ? [0, 1, 2] : colorType === 4 ? [0, 3] : [0, 1, 2, 3]
+    const n = png.width * png.height
+    const data = new Uint8Array(n * keep.length)
+    for (let p = 0; p < n; p++) for (let j = 0; j < keep.length; j++) data[p * keep.length + j] = png.data[p * 4 + keep[j]!]!
+    return E.right({ width: png.width, height: png.height, channels: keep.length as 1 | 2 | 3 | 4, data, source: colorTypeName(colorType) })
+  } catch (e) {
+    return E.left(new SymgradError('decode', `${path}: truncated or damaged PNG (the decoder says: ${errorMessage(e)})`))
+  }
+}
+
+/** The images of an IDX images file (plain or .gz) as 8-bit grey pixels, one DecodedImage each. */
+export function loadIdxImages(path: string, given?: Limits): Either<SymgradError, readonly DecodedImage[]> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
+  if (E.isLeft(limits)) return limits
+  const bytes = readBytes(path, idxSize(path, IMAGES_MAGIC, limits.right), limits.right)
+  if (E.isLeft(bytes)) return bytes
+  const im = parseIdx(bytes.right, path, IMAGES_MAGIC)
+  if (E.isLeft(im)) return im
+  const [n, rows, cols] = im.right.dims as [number, number, number]
+  const per = rows * cols
+  return E.right(Array.from({ length: n }, (_, i) => ({ width: cols, height: rows, channels: 1 as const, data: im.right.data.subarray(i * per, (i + 1) * per), source: 'IDX grey' })))
 }

@@ -12,12 +12,13 @@
 export { parseJson } from './json.js'
 export { decodeWith, describe, report, formatError, closest, struct, tagged, oneOf, num, listOf, recordOf, TensorC, FiniteTensorC, AnyNumber, FiniteNumber, PositiveNumber, PositiveInt, UnitInterval, KeepProbability } from './codecs.js'
 export { encodeTensor, encodeNumber, decodeNumber, encodeFloat64, decodeFloat64, toBase64, fromBase64, type TensorJson, type NumberJson } from './floats.js'
-export { decodeSpec, decodeModel, encodeSpec, specFromJson, modelSpecCodec, diffSpecs, diffJson, formatDiff, checkDataFits, ModelSpecC, LayerC, InitSchemeC, type ModelSpecJson, type LayerJson, type Difference } from './spec.js'
+export { decodeSpec, decodeModel, encodeSpec, specFromJson, checkLayerKinds, modelSpecCodec, diffSpecs, diffJson, formatDiff, checkDataFits, ModelSpecC, LayerC, InitSchemeC, type ModelSpecJson, type LayerJson, type Difference } from './spec.js'
 export { encodeGraph, decodeGraph, GraphC, GRAPH_FORMAT, GRAPH_VERSION, type GraphJson, type DecodeGraphOptions } from './graph.js'
-export { encodeCheckpoint, decodeCheckpoint, checkpointToText, checkStructure, CheckpointC, checkpointCodec, TrainStateC, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type Loaded, type DecodeCheckpointOptions } from './checkpoint.js'
+export { encodeCheckpoint, decodeCheckpoint, checkpointToText, checkStructure, CheckpointC, checkpointCodec, TrainStateC, PixelInputC, pixelInputOf, preprocessingNote, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type Loaded, type DecodeCheckpointOptions } from './checkpoint.js'
 export { decodeRunConfig, encodeRunConfig, runConfigCodec, RunConfigC, DataSourceC, type RunConfigJson } from './runConfig.js'
 export { decodeSpace, SpaceC, DimC, spaceFields } from './searchSpace.js'
 export { fromCsv } from './csv.js'
+export { pngHeader, colorTypeName, PNG_SIGNATURE, type PngHeader } from './png.js'
 
 // ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────
 import { orThrowing } from '../core/errors.js'
@@ -52,3 +53,7 @@ export const checkMlpSizeOrThrow = orThrowing(checkMlpSize_)
 export function decodeWithOrThrow<A, O>(codec: t.Type<A, O, unknown>, u: unknown, root: string): A {
   return orThrowing(decodeWith_<A, O>)(codec, u, root)
 }
+import { pngHeader as pngHeader_ } from './png.js'
+import { checkLayerKinds as checkLayerKinds_ } from './spec.js'
+export const pngHeaderOrThrow = orThrowing(pngHeader_)
+export const checkLayerKindsOrThrow = orThrowing(checkLayerKinds_)

@@ -1,53 +1,48 @@
 /**
- * RGBA images as PNG files (Node: deflate through node:zlib): 8-bit RGBA, no interlacing, filter 0
- * on every row; the chunks IHDR, IDAT, IEND with their CRC-32 (ISO 3309, the polynomial 0xEDB88320).
+ * The header of a PNG file, read before anything is decoded (pure, browser-safe): the 8-byte
+ * signature, then the IHDR chunk (length 13): width, height (uint32 big-endian), bit depth, colour
+ * type, compression, filter, interlace. A file that is not a PNG, or whose header promises more
+ * pixels than `maxPixels`, is refused here, so no decoder ever allocates for a forged header.
  */
-import { deflateSync } from 'node:zlib'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
+import { SymgradError } from '../core/errors.js'
 
-/** An image: `width`·`height` pixels, RGBA bytes row-major (`data.length` = 4·width·height). */
-export interface RgbaImage {
+export const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const
+
+export interface PngHeader {
   readonly width: number
   readonly height: number
-  readonly data: Uint8Array
+  readonly bitDepth: number
+  /** 0 grey, 2 RGB, 3 palette, 4 grey + alpha, 6 RGBA. */
+  readonly colorType: number
 }
 
-const crcTable = Uint32Array.from({ length: 256 }, (_, n) => {
-  let c = n
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-  return c >>> 0
-})
+const colorTypes: Readonly<Record<number, string>> = { 0: 'grey', 2: 'RGB', 3: 'palette', 4: 'grey+alpha', 6: 'RGBA' }
+const depths: Readonly<Record<number, readonly number[]>> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] }
 
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff
-  for (const b of bytes) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8)
-  return (c ^ 0xffffffff) >>> 0
-}
+/** The colour type in words (`RGBA`, `palette`). */
+export const colorTypeName = (t: number): string => colorTypes[t] ?? `colour type ${t}`
 
-function chunk(type: string, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + body.length)
-  const v = new DataView(out.buffer)
-  v.setUint32(0, body.length)
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i)
-  out.set(body, 8)
-  v.setUint32(8 + body.length, crc32(out.subarray(4, 8 + body.length)))
-  return out
-}
+const bad = (file: string, m: string): Either<SymgradError, never> => E.left(new SymgradError('decode', `${file}: ${m}`))
 
-/** The PNG file of an RGBA image; throws a RangeError when the sizes and the bytes disagree. */
-export function encodePng(img: RgbaImage): Uint8Array {
-  const { width, height, data } = img
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || data.length !== 4 * width * height)
-    throw new RangeError(`encodePng: expected ${width}×${height} RGBA pixels (${4 * width * height} bytes), got ${data.length} bytes`)
-  const rows = new Uint8Array((4 * width + 1) * height)
-  for (let y = 0; y < height; y++) rows.set(data.subarray(4 * width * y, 4 * width * (y + 1)), y * (4 * width + 1) + 1)
-  const head = new Uint8Array(13)
-  const v = new DataView(head.buffer)
-  v.setUint32(0, width)
-  v.setUint32(4, height)
-  head.set([8, 6, 0, 0, 0], 8) // 8 bits per channel, RGBA, deflate, filter method 0, no interlace
-  const parts = [Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), chunk('IHDR', head), chunk('IDAT', new Uint8Array(deflateSync(rows))), chunk('IEND', new Uint8Array(0))]
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) (out.set(p, at), (at += p.length))
-  return out
+/** The header of the PNG `bytes` (its first 33 bytes are enough); Left names what is wrong. */
+export function pngHeader(bytes: Uint8Array, file: string, maxPixels: number): Either<SymgradError, PngHeader> {
+  if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) {
+    const text = bytes.length > 0 && bytes.subarray(0, 64).every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127))
+    return bad(file, `not a PNG file (no PNG signature${text ? '; it starts like a text file' : ''})`)
+  }
+  if (bytes.length < 33) return bad(file, `truncated PNG: ${bytes.length} bytes, the header alone needs 33`)
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const type = String.fromCharCode(...bytes.subarray(12, 16))
+  if (v.getUint32(8) !== 13 || type !== 'IHDR') return bad(file, 'damaged PNG: the first chunk is not a 13-byte IHDR header')
+  const width = v.getUint32(16)
+  const height = v.getUint32(20)
+  const bitDepth = bytes[24]!
+  const colorType = bytes[25]!
+  if (width === 0 || height === 0) return bad(file, `damaged PNG: the header says ${width}×${height} pixels`)
+  if (width * height > maxPixels) return bad(file, `PNG of ${width}×${height} pixels, over the limit of ${maxPixels} pixels (refused before decoding)`)
+  if (!(depths[colorType] ?? []).includes(bitDepth)) return bad(file, `damaged PNG: bit depth ${bitDepth} with ${colorTypeName(colorType)} is not a PNG format`)
+  if (bytes[26] !== 0 || bytes[27] !== 0 || bytes[28]! > 1) return bad(file, 'damaged PNG: unknown compression, filter or interlace method in the header')
+  return E.right({ width, height, bitDepth, colorType })
 }

@@ -24,13 +24,14 @@ import type { Dataset } from '../data/Dataset.js'
 import { builtinLayers } from '../nn/builtinLayers.js'
 import { InitSchemeC } from '../nn/init.js'
 import type { LayerRegistry } from '../nn/LayerDef.js'
-import { lookupLayer } from '../nn/LayerDef.js'
+import { layerKinds, lookupLayer } from '../nn/LayerDef.js'
 import { anyLayerCodec, type LayerJson, withDefaults } from '../nn/layerCodec.js'
 import type { LayerSpec } from '../nn/layers.js'
 import { resolveLayers } from '../nn/model.js'
 import type { Model, ModelSpec } from '../nn/model.js'
 import { fromSpec } from '../nn/model.js'
 import { decodeWith, describe, listOf, PositiveInt, struct } from './codecs.js'
+import { closest, isRecord, own, quote } from '../core/codecs.js'
 
 export { InitSchemeC, type LayerJson }
 
@@ -98,8 +99,30 @@ function widthError(json: readonly LayerJson[], layers: readonly LayerSpec[], ro
   return undefined
 }
 
+/**
+ * Left when a layer of the spec `u` names a kind the registry lacks: one line naming the kind and how
+ * to register it (a near miss of a known kind is named as the likely typo instead).
+ */
+export function checkLayerKinds(u: unknown, root: string, reg: LayerRegistry): Either<SymgradError, true> {
+  const layers = isRecord(u) ? own(u, 'layers') : undefined
+  if (!Array.isArray(layers)) return E.right(true)
+  for (let i = 0; i < layers.length; i++) {
+    const l: unknown = layers[i]
+    const kind = isRecord(l) ? own(l, 'kind') : undefined
+    if (typeof kind !== 'string' || lookupLayer(reg, kind) !== undefined) continue
+    const near = closest(kind, layerKinds(reg))
+    const at = `${root}.layers[${i}].kind`
+    return E.left(new SymgradError('decode', near !== undefined
+      ? `${at}: unknown layer kind ${quote(kind)} (did you mean '${near}'?)`
+      : `${at}: layer kind ${quote(kind)} is not in this reader's layer registry; register its record: layers = withLayers(builtinLayers, myLayer) with myLayer = defineLayer({ kind: ${quote(kind)}, … }), then pass it as loadCheckpoint(path, { layers }) / decodeModel(json, root, layers)`))
+  }
+  return E.right(true)
+}
+
 /** Decodes a model spec from parsed JSON (`root` names it in messages). */
 export function decodeSpec(u: unknown, root = 'spec', reg: LayerRegistry = builtinLayers): Either<SymgradError, ModelSpec> {
+  const kinds = checkLayerKinds(u, root, reg)
+  if (E.isLeft(kinds)) return kinds
   const j = decodeWith(reg === builtinLayers ? ModelSpecC : modelSpecCodec(reg), u, root)
   return E.isLeft(j) ? j : specFromJson(j.right, root, reg)
 }

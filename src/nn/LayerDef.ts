@@ -43,6 +43,8 @@ import type { Dim } from '../core/Shape.js'
 import type { Expr } from '../core/Expr.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
+import type { Either } from 'fp-ts/lib/Either.js'
+import type { SymgradError } from '../core/errors.js'
 
 export type Mode = 'train' | 'test'
 
@@ -110,6 +112,13 @@ export interface LayerDef<K extends string, C extends OptionCodecs, D extends De
   init(o: Options<C, D>, key: Key, shapes: LayerShapes<P, St>): { readonly params: { readonly [Q in P]: Tensor }; readonly state: { readonly [Q in St]: Tensor } }
   apply(o: Options<C, D>, x: Expr, ctx: ApplyContext<P, St>): Applied<St>
   inference(o: Options<C, D>): InferenceForm<Options<C, D>>
+  /**
+   * Fitted state (preprocessing layers, kinds/center.ts…): the state computed from training inputs
+   * `x` [N, ...inShape] as they reach this layer, Left when they cannot be fitted (too few rows, a
+   * non-finite value). `train` fits every layer that has it before the first step (nn/fit.ts);
+   * fitted state is `input` leaves like running statistics, so no gradient or optimizer touches it.
+   */
+  fit?(o: Options<C, D>, x: Tensor, shapes: LayerShapes<P, St>): Either<SymgradError, { readonly [Q in St]: Tensor }>
   /** One line for `summary`: what the layer is (`dense 784→100, init he`). */
   describe(o: Options<C, D>, inShape: readonly number[]): string
   /**

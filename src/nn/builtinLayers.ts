@@ -12,7 +12,14 @@ import { convLayer } from './kinds/conv.js'
 import { avgPoolLayer, maxPoolLayer } from './kinds/pool.js'
 import { spatialBatchNormLayer } from './kinds/spatialBatchNorm.js'
 import { channelsFirstLayer } from './kinds/channelsFirst.js'
+import { centerLayer } from './kinds/center.js'
+import { channelCenterLayer } from './kinds/channelCenter.js'
+import { standardizeLayer } from './kinds/standardize.js'
+import { pcaLayer } from './kinds/pca.js'
+import { pcaWhitenLayer } from './kinds/pcaWhiten.js'
+import { zcaLayer } from './kinds/zca.js'
 
 export const builtinLayers: LayerRegistry = layerRegistry(denseLayer, maxoutLayer, activationLayer, batchNormLayer, dropoutLayer, flattenLayer, reshapeLayer, layerNormLayer,
   convLayer, maxPoolLayer, avgPoolLayer, spatialBatchNormLayer, channelsFirstLayer,
+  centerLayer, channelCenterLayer, standardizeLayer, pcaLayer, pcaWhitenLayer, zcaLayer,
 )

@@ -77,7 +77,21 @@ export {
   avgPool,
   spatialBatchNorm,
   channelsFirst,
+  center,
+  channelCenter,
+  standardize,
+  pca,
+  pcaWhiten,
+  zca,
+  type Center,
+  type ChannelCenter,
+  type Standardize,
+  type Pca,
+  type PcaWhiten,
+  type Zca,
 } from './layers.js'
+export { withPreprocessing, preprocessingLayer } from './preprocessing.js'
+export { fitState, fitStateOrThrow, fittedLayers } from './fit.js'
 export { type ConvnetOptions, convnet, convnetLayers, smallConvnet, lenet } from './convnets.js'
 export { spatialBatchNormTrain, spatialBatchNormTest } from './spatialBatchNorm.js'
 export {

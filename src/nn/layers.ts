@@ -14,6 +14,8 @@
  *   dropout:        random input `L.u` [N, width] (uniform draws)
  *   conv:           `L.W` [F, C, KH, KW] and `L.b` [F]
  *   spatialBatchNorm: params `L.gamma`, `L.beta` [C]; state `L.runningMean`, `L.runningVar` [C]
+ *   preprocessing (center, channelCenter, standardize, pca, pcaWhiten, zca): no params; fitted
+ *                   state such as `std0.mean`, `std0.std` or `pca0.components` (preprocessing.ts)
  * Weights (regularized and max-norm projected by default) are exactly the params named `*.W`.
  */
 import type { LayerRegistry } from './LayerDef.js'
@@ -34,6 +36,12 @@ export { type Conv, type ConvLayerOptions, conv } from './kinds/conv.js'
 export { type Pool, maxPool, avgPool } from './kinds/pool.js'
 export { type SpatialBatchNorm, spatialBatchNorm } from './kinds/spatialBatchNorm.js'
 export { type ChannelsFirst, channelsFirst } from './kinds/channelsFirst.js'
+export { type Center, center } from './kinds/center.js'
+export { type ChannelCenter, channelCenter } from './kinds/channelCenter.js'
+export { type Standardize, standardize } from './kinds/standardize.js'
+export { type Pca, pca } from './kinds/pca.js'
+export { type PcaWhiten, pcaWhiten } from './kinds/pcaWhiten.js'
+export { type Zca, zca } from './kinds/zca.js'
 
 /** A layer spec of any kind: its record in the registry says what the other fields are. */
 export interface LayerSpec {

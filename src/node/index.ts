@@ -12,16 +12,17 @@
  */
 import { orThrowing } from '../core/errors.js'
 import { checkFolderWritable, checkWritable, loadCheckpoint, loadRunConfig, loadSpec, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic } from '../io/atomic.js'
-import { currentLimits, loadCifar, loadCsv, loadIdx, readBytes } from '../io/files.js'
+import { currentLimits, loadCifar, loadCsv, loadIdx, loadIdxImages, readBytes, readPng } from '../io/files.js'
 import { loadFashionMnist, loadMnistFull } from '../io/standardData.js'
 import { loadBundledMnist, loadBundledMnistSplits } from '../io/mnist.js'
 
 export { threadPool } from './threads.js'
 export { checkFolderWritable, checkWritable, loadCheckpoint, loadRunConfig, loadSpec, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic, writeTarget, staleTempFiles, type WriteTarget } from '../io/atomic.js'
-export { currentLimits, loadCifar, loadCsv, loadIdx, readBytes, type ExpectedSize } from '../io/files.js'
+export { currentLimits, loadCifar, loadCsv, loadIdx, loadIdxImages, readBytes, readPng, type ExpectedSize } from '../io/files.js'
+export { predictPngFile, predictPngFileOrThrow } from './predict.js'
 export { loadMnistFull, loadFashionMnist, DEFAULT_VALIDATION } from '../io/standardData.js'
 export { loadBundledMnist, loadBundledMnistSplits } from '../io/mnist.js'
-export { encodePng, type RgbaImage } from '../io/png.js'
+export { encodePng, type RgbaImage } from '../io/pngEncode.js'
 export { defaultLimits, limitVars, limitsFromEnv, type Limits } from '../io/limits.js'
 
 export const loadCheckpointOrThrow = orThrowing(loadCheckpoint)
@@ -43,6 +44,8 @@ export const loadMnistFullOrThrow = orThrowing(loadMnistFull)
 export const loadFashionMnistOrThrow = orThrowing(loadFashionMnist)
 export const loadBundledMnistOrThrow = orThrowing(loadBundledMnist)
 export const loadBundledMnistSplitsOrThrow = orThrowing(loadBundledMnistSplits)
+export const readPngOrThrow = orThrowing(readPng)
+export const loadIdxImagesOrThrow = orThrowing(loadIdxImages)
 
 // ONNX export: a graph (or a trained model's inference form) as an ONNX file's bytes, through an
 // open op table (withOnnx adds entries for ops of your own).

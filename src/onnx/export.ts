@@ -15,6 +15,8 @@ import type { Tensor } from '../core/Tensor.js'
 import { SymgradError } from '../core/errors.js'
 import { AttributeType as T, DataType, encodeModel, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './proto.js'
 import { builtinOnnx, type EmitCtx, type OnnxAttr, type OnnxTable } from './table.js'
+import { float32Problem, onnxGraphProblem } from './check.js'
+import { isRecord, quoteName } from '../core/codecs.js'
 
 export const ONNX_OPSET = 17
 export const ONNX_IR_VERSION = 8
@@ -38,7 +40,11 @@ export interface OnnxModel {
   readonly opTypes: readonly string[]
 }
 
-class ExportError extends Error {}
+class ExportError extends SymgradError {
+  constructor(message: string) {
+    super('value', `onnx export: ${message}`)
+  }
+}
 
 type OShape = readonly Dim[]
 
@@ -137,11 +143,13 @@ function matchGemm(add: Expr, uses: Map<Expr, number>): { a: Expr; w: Expr; b: E
 
 /** Encodes the graph as an ONNX ModelProto; Left names the first op with no ONNX mapping (or a leaf with no value). */
 export function toOnnx(g: OnnxGraph, table: OnnxTable = builtinOnnx): Either<SymgradError, OnnxModel> {
+  const bad = onnxGraphProblem(g) ?? (isRecord(table) ? undefined : 'table: expected a record of ONNX mappings by op name')
+  if (bad !== undefined) return E.left(new SymgradError('value', `onnx export: ${bad}`))
   try {
     return E.right(build(g, table))
   } catch (e) {
-    if (e instanceof ExportError) return E.left(new SymgradError('value', `onnx export: ${e.message}`))
-    throw e
+    // an ExportError names the node; anything else (a user's table entry that throws) is one line too
+    return E.left(e instanceof SymgradError ? e : new SymgradError('value', `onnx export: ${e instanceof Error ? e.message : String(e)}`))
   }
 }
 
@@ -163,7 +171,10 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
     if (!opTypes.includes(opType)) opTypes.push(opType)
     return o
   }
-  const floatInit = (name: string, dims: readonly number[], data: ArrayLike<number>) => {
+  // `what` names the values in a refusal; only constants may be ±∞ (exact in float32), weights never NaN or ±∞
+  const floatInit = (name: string, dims: readonly number[], data: ArrayLike<number>, what = `'${name}'`, nonFinite = false) => {
+    const bad = float32Problem(data, nonFinite)
+    if (bad !== undefined) throw new ExportError(`${what} ${bad}`)
     initializers.push({ name, dims: [...dims], dataType: DataType.FLOAT, rawData: float32Bytes(data) })
     return name
   }
@@ -172,7 +183,7 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
     initializers.push({ name, dims: [values.length], dataType: DataType.INT64, rawData: int64Bytes(values) })
     return name
   }
-  const float = (value: number) => floatInit(fresh('const_f'), [], [value])
+  const float = (value: number) => floatInit(fresh('const_f'), [], [value], `the constant ${String(value)}`, true)
 
   /** The node's value at its full symgrad shape (a deferred broadcast is expanded when its shape is concrete). */
   const full = (e: Expr, user: string): string => {
@@ -209,15 +220,15 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
       continue
     }
     if ((op === 'input' || op === 'param') && leafName !== undefined) {
-      const v = g.values[leafName]
-      if (v === undefined) throw new ExportError(`${op} '${leafName}' has no value (bind it in values, or list it as a graph input)`)
-      if (!sameShape(v.shape, e.shape)) throw new ExportError(`${op} '${leafName}': value of shape ${JSON.stringify(v.shape)}, expected ${JSON.stringify(e.shape)}`)
-      names.set(e, floatInit(leafName, v.shape, v.data))
+      const v = Object.hasOwn(g.values, leafName) ? g.values[leafName] : undefined
+      if (v === undefined) throw new ExportError(`${op} ${quoteName(leafName)} has no value (bind it in values, or list it as a graph input)`)
+      if (!sameShape(v.shape, e.shape)) throw new ExportError(`${op} ${quoteName(leafName)}: value of shape ${JSON.stringify(v.shape)}, expected ${JSON.stringify(e.shape)}`)
+      names.set(e, floatInit(leafName, v.shape, v.data, `${op} ${quoteName(leafName)}`))
       shapes.set(e, e.shape)
       continue
     }
     if (op === 'tensor' && e.value !== undefined) {
-      names.set(e, floatInit(fresh('tensor'), e.value.shape, e.value.data))
+      names.set(e, floatInit(fresh('tensor'), e.value.shape, e.value.data, 'a tensor constant', true))
       shapes.set(e, e.shape)
       continue
     }
@@ -245,7 +256,7 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
       shapes.set(e, e.shape)
       continue
     }
-    const entry = table[op]
+    const entry = Object.hasOwn(table, op) ? table[op] : undefined
     if (entry === undefined) throw new ExportError(`op '${op}' has no ONNX mapping (add one: toOnnx(graph, withOnnx(builtinOnnx, { ${op}: … })))`)
     const args = e.args.map((a) => (entry.elementwise ? names.get(a)! : full(a, op)))
     const ctx: EmitCtx = {
@@ -264,8 +275,8 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
     outputs.push(valueInfo(name, e.shape))
   }
   for (const [name, of] of Object.entries(g.softmax ?? {})) {
-    const e = g.outputs[of]
-    if (e === undefined) throw new ExportError(`softmax output '${name}': no output named '${of}'`)
+    const e = Object.hasOwn(g.outputs, of) ? g.outputs[of] : undefined
+    if (e === undefined) throw new ExportError(`softmax output ${quoteName(name)}: no output named ${quoteName(of)}`)
     emit('Softmax', [of], { axis: 1 }, name)
     outputs.push(valueInfo(name, e.shape))
   }

@@ -13,6 +13,7 @@
  * unknown attributes, never Object.prototype members.
  */
 import type { AttrCodec } from '../core/Expr.js'
+import { SYMBOL } from '../core/Shape.js'
 
 /** One attribute's type: a test and what it expects, for messages. */
 export interface AttrType {
@@ -27,8 +28,6 @@ export const MAX_RANK = 64
 /** Longest name (of an input or parameter) an attribute may hold. */
 export const MAX_NAME = 256
 
-/** Symbolic dimensions are identifier-like: a letter or '_', then letters, digits or '_'. */
-export const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v)
 const list = (el: (v: unknown) => boolean) => (v: unknown): boolean => Array.isArray(v) && v.length <= MAX_RANK && v.every(el)

@@ -5,19 +5,16 @@
 import type { Expr, Operand } from '../core/Expr.js'
 import { apply } from '../core/Expr.js'
 import type { Concrete, Shape } from '../core/Shape.js'
+import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
-import { ShapeError } from '../core/errors.js'
 import { defineOp, shapeAttr } from './Op.js'
-import { Attr, describeValue, SYMBOL } from './attrs.js'
+import { Attr } from './attrs.js'
 
 const leafAttrs = Attr.record({ name: Attr.name, shape: Attr.shape })
 
 function checkShape(name: string, shape: Shape): void {
-  if (!Array.isArray(shape)) throw new ShapeError(`${name}: expected a shape (a list of dimensions), got ${describeValue(shape)}`)
-  for (const d of shape)
-    if (typeof d === 'number' ? !Number.isInteger(d) || d < 0 : typeof d !== 'string' || !SYMBOL.test(d))
-      throw new ShapeError(`${name}: bad dimension ${typeof d === 'number' ? String(d) : describeValue(d)} in shape [${shape.map((x) => (typeof x === 'number' ? String(x) : typeof x === 'string' && SYMBOL.test(x) ? x : '?')).join(',')}]${typeof d === 'number' ? '' : " (symbols are identifier-like, such as 'N')"}`)
+  S.checkShape(shape, name, true)
 }
 
 /** input and param: a named leaf whose value the caller binds (only the name tells them apart). */

@@ -9,7 +9,7 @@
  * The record below is the whole of it: the registry lists it, and the laws, configs, --help and
  * checkpoints follow.
  */
-import { PositiveNumber, UnitInterval } from '../core/codecs.js'
+import { hyperDomains as D } from './domains.js'
 import * as P from './params.js'
 import { chain } from './GradientTransformation.js'
 import { defineOptimizer } from './OptimizerDef.js'
@@ -48,6 +48,6 @@ export function adadelta(learningRate: Hyper = 1, o: { rho?: Hyper; eps?: Hyper 
 
 export const adadeltaDef = defineOptimizer({
   name: 'adadelta', summary: 'x ← x − lr·√(E[Δx²]+ε)/√(E[g²]+ε)·dx (lr = 1: the paper)',
-  hyper: { rho: UnitInterval, eps: PositiveNumber }, defaults: { rho: 0.95, eps: 1e-6 },
+  hyper: { rho: D.rho!, eps: D.eps! }, defaults: { rho: 0.95, eps: 1e-6 },
   build: (lr, h) => adadelta(lr, { rho: h.rho, eps: h.eps }),
 })

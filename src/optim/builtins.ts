@@ -2,11 +2,11 @@
  * The classic optimizers (aliases.ts) as records: the hyperparameters each takes besides the
  * learning rate, their defaults (the papers'), and the builder. The registry list is registry.ts.
  */
-import { NonNegativeNumber, PositiveNumber, UnitInterval } from '../core/codecs.js'
+import { hyperDomains as D } from './domains.js'
 import { defineOptimizer } from './OptimizerDef.js'
 import { adagrad, adam, adamw, momentum, nesterov, rmsprop, sgd } from './aliases.js'
 
-const adamHyper = { b1: UnitInterval, b2: UnitInterval, eps: PositiveNumber }
+const adamHyper = { b1: D.b1!, b2: D.b2!, eps: D.eps! }
 const adamDefaults = { b1: 0.9, b2: 0.999, eps: 1e-8 }
 
 export const sgdDef = defineOptimizer({
@@ -17,25 +17,25 @@ export const sgdDef = defineOptimizer({
 
 export const momentumDef = defineOptimizer({
   name: 'momentum', summary: 'v ← μ·v − lr·dx; x ← x + v',
-  hyper: { momentum: UnitInterval }, defaults: { momentum: 0.9 },
+  hyper: { momentum: D.momentum! }, defaults: { momentum: 0.9 },
   build: (lr, h) => momentum(lr, h.momentum),
 })
 
 export const nesterovDef = defineOptimizer({
   name: 'nesterov', summary: 'Nesterov momentum, look-ahead form',
-  hyper: { momentum: UnitInterval }, defaults: { momentum: 0.9 },
+  hyper: { momentum: D.momentum! }, defaults: { momentum: 0.9 },
   build: (lr, h) => nesterov(lr, h.momentum),
 })
 
 export const adagradDef = defineOptimizer({
   name: 'adagrad', summary: 'cache += dx²; x ← x − lr·dx/(√cache + ε)',
-  hyper: { eps: PositiveNumber }, defaults: { eps: 1e-8 },
+  hyper: { eps: D.eps! }, defaults: { eps: 1e-8 },
   build: (lr, h) => adagrad(lr, { eps: h.eps }),
 })
 
 export const rmspropDef = defineOptimizer({
   name: 'rmsprop', summary: 'cache ← ρ·cache + (1−ρ)·dx²; x ← x − lr·dx/(√cache + ε)',
-  hyper: { decay: UnitInterval, eps: PositiveNumber }, defaults: { decay: 0.99, eps: 1e-8 },
+  hyper: { decay: D.decay!, eps: D.eps! }, defaults: { decay: 0.99, eps: 1e-8 },
   build: (lr, h) => rmsprop(lr, { decay: h.decay, eps: h.eps }),
 })
 
@@ -47,7 +47,7 @@ export const adamDef = defineOptimizer({
 
 export const adamwDef = defineOptimizer({
   name: 'adamw', summary: 'Adam with decoupled weight decay: x ← x − lr·(m̂/(√v̂+ε) + wd·x)',
-  hyper: { ...adamHyper, weightDecay: NonNegativeNumber }, defaults: { ...adamDefaults, weightDecay: 1e-4 },
+  hyper: { ...adamHyper, weightDecay: D.weightDecay! }, defaults: { ...adamDefaults, weightDecay: 1e-4 },
   build: (lr, h) => adamw(lr, h.weightDecay, { b1: h.b1, b2: h.b2, eps: h.eps }),
   zeroGradientMoves: 'decoupled weight decay shrinks x by lr·wd·x even where the gradient is zero',
 })

@@ -6,6 +6,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as Sh from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
+import { tensorProblem } from '../core/Tensor.js'
 import { ShapeError } from '../core/errors.js'
 
 /** A model's predicted class probabilities for a batch: [N, C], rows summing to 1. */
@@ -15,6 +16,10 @@ export type PredictProba = (x: Tensor) => Tensor
 export function ensembleProba(models: readonly PredictProba[], x: Tensor): E.Either<ShapeError, Tensor> {
   if (models.length === 0) return E.left(new ShapeError('ensembleProba: expected at least one model, got none'))
   const probs = models.map((m) => m(x))
+  for (let i = 0; i < probs.length; i++) {
+    const bad = tensorProblem(probs[i])
+    if (bad !== undefined) return E.left(new ShapeError(`ensembleProba: model ${i} returned no tensor: ${bad}`))
+  }
   const p0 = probs[0]!
   if (p0.shape.length !== 2)
     return E.left(new ShapeError(`ensembleProba: model 0 returned ${Sh.show(p0.shape)}, expected probabilities [N, C]`))
@@ -46,6 +51,9 @@ export function argmaxRows(p: Tensor): Int32Array {
 
 /** Fraction of rows whose most probable class equals the label. */
 export function accuracy(proba: Tensor, labels: ArrayLike<number>): E.Either<ShapeError, number> {
+  const bad = tensorProblem(proba)
+  if (bad !== undefined) return E.left(new ShapeError(`accuracy: the probabilities are not a tensor: ${bad}`))
+  if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') return E.left(new ShapeError('accuracy: expected a list of labels'))
   if (proba.shape.length !== 2 || proba.shape[0] !== labels.length)
     return E.left(new ShapeError(`accuracy: probabilities ${Sh.show(proba.shape)} do not match ${labels.length} labels, expected [${labels.length}, C]`))
   const pred = argmaxRows(proba)

@@ -24,3 +24,4 @@ export const decodeHyperOrThrow = orThrowing(decodeHyper_)
 export const averageCheckpointsOrThrow = orThrowing(averageCheckpoints_)
 export const ensembleProbaOrThrow = orThrowing(ensembleProba_)
 export const accuracyOrThrow = orThrowing(accuracy_)
+export * from './domains.js'

@@ -9,22 +9,29 @@ import * as P from './params.js'
 import type { Params } from './params.js'
 import type { Hyper } from './schedules.js'
 import { valuesAt } from './schedules.js'
+import { checkHypers, checkScheduled } from './domains.js'
 
 export type Counted<H extends string> = {
   readonly count: number
   readonly hyperparams: Readonly<Record<H, number>>
 }
 
-/** Builds a transformation whose hyperparameters `hs` are read at the step count on each update. */
+/**
+ * Builds a transformation whose hyperparameters `hs` are read at the step count on each update.
+ * Numbers are checked at once against their domain (domains.ts: `b1` in [0, 1), `learningRate`
+ * positive…), a schedule's value at each step (finite): a bad one throws a SymgradError naming it.
+ */
 export function withHyper<H extends string, B extends object>(
   hs: Readonly<Record<H, Hyper>>,
   initBuffers: (params: Params) => B,
   rule: (grads: Params, buffers: B, h: Readonly<Record<H, number>>, params: Params, count: number) => readonly [Params, B],
 ): GradientTransformation<Counted<H> & B> {
+  checkHypers(hs)
   return {
     init: (params) => ({ count: 0, hyperparams: valuesAt(hs, 0), ...initBuffers(params) }),
     update: (grads, state, params) => {
       const h = valuesAt(hs, state.count)
+      checkScheduled(h, state.count)
       const { count, hyperparams: _, ...buffers } = state
       const [u, b] = rule(grads, buffers as unknown as B, h, params, count)
       return [u, { count: count + 1, hyperparams: h, ...b }]

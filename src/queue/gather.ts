@@ -2,10 +2,14 @@
  * The coordinator's side: enqueue jobs (each under the hash of its data, so a job already in Redis —
  * finished, running or waiting — is found rather than added twice) and gather their outcomes by
  * polling their states. A restarted coordinator that enqueues the same jobs picks up every result
- * already there and waits only for the rest. Node only.
+ * already there and waits only for the rest. A finished job counts only when its data still hashes to
+ * its id and its result names it (`verified`). Node only.
  */
 import { Queue } from 'bullmq'
-import { connectionOptions, type RedisTarget } from './redis.js'
+import { Redis } from 'ioredis'
+import { connectionOptions, selectDatabase, type RedisTarget } from './redis.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { decodeWith } from '../io/codecs.js'
 import { jobId, JobC, QUEUE_NAME, type Job } from './jobs.js'
 
 /** A job's outcome: the worker's return value, or why the job failed (its data was refused, its thread crashed, its workers kept dying). */
@@ -33,12 +37,44 @@ export class QueueError extends Error {
   override name = 'QueueError'
 }
 
+type Stored = { readonly data: unknown; readonly returnvalue: unknown; readonly failedReason: string } | { readonly notJson: true }
+
+/** A finished job as Redis holds it (a job whose data is not JSON is told apart, not thrown); undefined when gone. */
+async function storedJob(queue: Queue, id: string): Promise<Stored | undefined> {
+  try {
+    const job = await queue.getJob(id)
+    return job === undefined ? undefined : { data: job.data as unknown, returnvalue: job.returnvalue as unknown, failedReason: job.failedReason ?? '' }
+  } catch (e) {
+    if (e instanceof SyntaxError) return { notJson: true }
+    throw e
+  }
+}
+
+/**
+ * The outcome of a finished job, trusted only when its data still hashes to its id and its result
+ * names that id: a job edited in Redis after it was enqueued, or a result written there by hand,
+ * is a failure saying so, never a result.
+ */
+function verified(id: string, state: 'completed' | 'failed', s: Stored): Outcome {
+  if ('notJson' in s) return { ok: false, reason: `refused: the job's data in Redis is not JSON` }
+  const job = decodeWith(JobC, s.data, 'job')
+  if (E.isLeft(job) || jobId(job.right) !== id) return { ok: false, reason: 'refused: the job stored under this id holds other data (changed in Redis after it was enqueued)' }
+  if (state === 'failed') return { ok: false, reason: s.failedReason.split('\n')[0]!.slice(0, 300) || 'failed' }
+  const named = typeof s.returnvalue === 'object' && s.returnvalue !== null ? (s.returnvalue as { job?: unknown }).job : undefined
+  if (named !== id) return { ok: false, reason: 'refused: the result stored for this job does not name it (not written by a symgrad worker that ran this job)' }
+  return { ok: true, value: s.returnvalue }
+}
+
 /** Enqueues the jobs and waits for every outcome; `outcomes[i]` is job i's. */
 export async function runJobs(target: RedisTarget, jobs: readonly Job[], o: GatherOptions = {}): Promise<Outcome[]> {
-  const queue = new Queue(QUEUE_NAME, { connection: connectionOptions(target) })
+  const client = new Redis(connectionOptions(target))
+  client.on('error', () => undefined) // reported through the queue's 'error' (a shared connection's errors reach both)
+  const queue = new Queue(QUEUE_NAME, { connection: client })
   let lastError = ''
   queue.on('error', (e: Error) => (lastError = e.message))
   try {
+    const wrongDb = await selectDatabase(client, target)
+    if (wrongDb !== undefined) throw new QueueError(`Redis at ${target.shown}: ${wrongDb}`)
     const ids = jobs.map(jobId)
     const outcomes: (Outcome | undefined)[] = new Array(jobs.length).fill(undefined)
     const enqueue = async (which: readonly number[]) => {
@@ -47,9 +83,9 @@ export async function runJobs(target: RedisTarget, jobs: readonly Job[], o: Gath
     }
     const settle = async (i: number, state: string): Promise<boolean> => {
       if (state !== 'completed' && state !== 'failed') return false
-      const job = await queue.getJob(ids[i]!)
-      if (job === undefined) return false
-      const out: Outcome = state === 'completed' ? { ok: true, value: job.returnvalue } : { ok: false, reason: job.failedReason || 'failed' }
+      const stored = await storedJob(queue, ids[i]!)
+      if (stored === undefined) return false
+      const out: Outcome = verified(ids[i]!, state, stored)
       outcomes[i] = out
       o.onOutcome?.(i, out)
       return true
@@ -75,8 +111,10 @@ export async function runJobs(target: RedisTarget, jobs: readonly Job[], o: Gath
       await sleep(o.pollMs ?? 250)
     }
   } catch (e) {
+    if (e instanceof QueueError) throw e
     throw new QueueError(`lost Redis at ${target.shown}: ${lastError || (e instanceof Error ? e.message : String(e))}`)
   } finally {
     await queue.close().catch(() => undefined)
+    client.disconnect()
   }
 }

@@ -3,7 +3,9 @@
  * is untrusted). A job is fully described by its data — the whole run config, plus the search point
  * or the ensemble member index — and its id is a hash of that data: the same trial always has the
  * same id, so enqueueing it again (a restarted coordinator) finds the job already there, finished
- * or not, instead of running it twice. Numbers travel exactly (src/io/floats.ts).
+ * or not, instead of running it twice. The hash is also the check: a worker refuses a job whose
+ * data does not hash to its id, and a coordinator refuses a result whose job does not (data edited
+ * in Redis after it was enqueued, a forged result). Numbers travel exactly (src/io/floats.ts).
  */
 import { createHash } from 'node:crypto'
 import * as t from 'io-ts'
@@ -20,7 +22,8 @@ const PointValue = new t.Type<number | string, number | string, unknown>(
   (v) => v,
 )
 
-const TrialJobC = struct('a trial job', { kind: t.literal('trial'), config: RunConfigC, point: recordOf(PointValue) }, { checkpoints: NonEmptyString })
+// a job names no folder: where a worker saves checkpoints is its own --checkpoints flag
+const TrialJobC = struct('a trial job', { kind: t.literal('trial'), config: RunConfigC, point: recordOf(PointValue) })
 const MemberJobC = struct('an ensemble member job', { kind: t.literal('member'), config: RunConfigC, member: NonNegativeInt })
 
 /** A job's data: a search trial or an ensemble member. */
@@ -29,7 +32,8 @@ export type TrialJob = t.TypeOf<typeof TrialJobC>
 export type MemberJob = t.TypeOf<typeof MemberJobC>
 export type Job = TrialJob | MemberJob
 
-const common = { epochs: NonNegativeInt, seconds: AnyNumber, worker: NonEmptyString }
+// `job`: the id the worker computed from the data it ran, checked by the coordinator against the job it enqueued
+const common = { job: NonEmptyString, epochs: NonNegativeInt, seconds: AnyNumber, worker: NonEmptyString }
 
 /** What a worker reports for a trial (score NaN and `error` when it failed or diverged). */
 export const TrialOutC = struct('a trial result', { score: AnyNumber, ...common }, { trainAccuracy: AnyNumber, finalLoss: AnyNumber, error: t.string, checkpoint: t.string })

@@ -59,7 +59,28 @@ export function connectionOptions(t: RedisTarget, o: { readonly connectTimeoutMs
   }
 }
 
-/** Connects once (timeout `timeoutMs`, no retry) and pings; the reason as one line when Redis cannot be reached. */
+/**
+ * Selects the target's database on a connection, or says in one line why it cannot be selected.
+ * ioredis selects it on connecting but ignores a refusal (the connection stays on database 0), so
+ * `redis://host/99999` would quietly use database 0: every connection symgrad uses is checked here.
+ */
+export async function selectDatabase(r: Redis, t: RedisTarget): Promise<string | undefined> {
+  try {
+    await r.select(t.db)
+    return undefined
+  } catch (e) {
+    let has = ''
+    try {
+      const n = Number(((await r.config('GET', 'databases')) as string[])[1])
+      if (Number.isSafeInteger(n) && n > 0) has = ` (this server has ${n}: 0..${n - 1})`
+    } catch {
+      /* CONFIG may be disabled: the message stands without the count */
+    }
+    return `database ${t.db} cannot be selected${has}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`
+  }
+}
+
+/** Connects once (timeout `timeoutMs`, no retry), pings and selects the database; the reason as one line when Redis cannot be reached. */
 export async function reach(t: RedisTarget, timeoutMs = 3000): Promise<string | undefined> {
   let last: string | undefined
   const r = new Redis({ ...connectionOptions(t, { connectTimeoutMs: timeoutMs }), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false })
@@ -67,7 +88,8 @@ export async function reach(t: RedisTarget, timeoutMs = 3000): Promise<string | 
   const timer = new Promise<string>((resolve) => setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs + 500).unref())
   try {
     const answer = await Promise.race([r.connect().then(() => r.ping()), timer])
-    return answer === 'PONG' ? undefined : answer
+    if (answer !== 'PONG') return answer
+    return await Promise.race([selectDatabase(r, t), timer])
   } catch (e) {
     return last ?? (e instanceof Error ? e.message : String(e))
   } finally {

@@ -19,8 +19,6 @@ import type { RedisTarget } from './redis.js'
 export interface QueueRunOptions {
   /** Progress lines (trials done / running / failed, best so far). */
   readonly progress?: (line: string) => void
-  /** Ask workers to save each trial's checkpoint in this folder (on their machine). */
-  readonly checkpoints?: string
   readonly pollMs?: number
 }
 
@@ -55,7 +53,7 @@ export async function queueTrials(target: RedisTarget, base: RunConfig, points: 
     const c = decodeRunConfig(pointFields(point), base, 'trial')
     if (E.isLeft(c)) results[trial] = { trial, point, score: NaN, error: c.left.message }
     else {
-      jobs.push({ kind: 'trial', config: c.right, point, ...(o.checkpoints !== undefined ? { checkpoints: o.checkpoints } : {}) })
+      jobs.push({ kind: 'trial', config: c.right, point })
       trialOf.push(trial)
     }
   })

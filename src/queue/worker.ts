@@ -4,8 +4,11 @@
  *
  * A job's lock lasts `lockMs` and is renewed while it trains; a worker that dies mid-job (SIGKILL,
  * power loss) stops renewing, and after the lock expires another worker's stalled-job check puts
- * the job back in the queue (up to `maxStalls` times, then it fails). A job whose data does not
- * decode, or whose thread crashes, fails at once: it is never retried.
+ * the job back in the queue (up to `maxStalls` times, then it fails). A job whose data is not JSON,
+ * does not decode, or does not hash to its id, one over the limits, memory estimate or time budget,
+ * one still training when its time budget runs out, and one whose thread crashes fail at once: they
+ * are never retried. File names come from the hash of the job's data and folders from this
+ * worker's own options, never from the job.
  */
 import { hostname } from 'node:os'
 import type { Worker as Thread } from 'node:worker_threads'
@@ -16,9 +19,11 @@ import { decodeWith } from '../io/codecs.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { startThread } from '../cli/pool.js'
 import { defaultRunConfig, type RunConfig } from '../train/config.js'
-import { JobC, MemberOutC, QUEUE_NAME, TrialOutC, type Job, type MemberOut, type TrialOut } from './jobs.js'
-import type { ThreadRequest } from './jobThread.js'
-import { connectionOptions, type RedisTarget } from './redis.js'
+import { quote } from '../core/codecs.js'
+import { limitsFromEnv, type Limits } from '../io/limits.js'
+import { JobC, jobId, MemberOutC, QUEUE_NAME, TrialOutC, type Job, type MemberOut, type TrialOut } from './jobs.js'
+import type { JobRules, ThreadReply, ThreadRequest } from './jobThread.js'
+import { connectionOptions, selectDatabase, type RedisTarget } from './redis.js'
 
 export interface WorkerOptions {
   /** How long a job stays locked without renewal before another worker may take it over (default 30 s). */
@@ -26,13 +31,35 @@ export interface WorkerOptions {
   /** How often a job may be taken over from a dead worker before it fails (default 3). */
   readonly maxStalls?: number
   readonly log?: (line: string) => void
+  /** This worker's folder for each finished trial's checkpoint, `<folder>/<job id>.json` (a job never names one); absent: none saved. */
+  readonly checkpoints?: string
+  /** The limits every job is checked against before it trains (default: the command line's, from SYMGRAD_MAX_* variables). */
+  readonly limits?: Limits
+  /** Seconds a job may train: a job whose least time is longer is refused, one still running then is stopped and failed (default a day). */
+  readonly maxJobSeconds?: number
 }
+
+export const DEFAULT_MAX_JOB_SECONDS = 86_400
 
 export interface RunningWorker {
   /** Finishes the job in hand, then stops. */
   readonly close: () => Promise<void>
   /** Resolves when the worker has stopped; rejects with one line if Redis is lost for good. */
   readonly stopped: Promise<void>
+}
+
+/** Stands for the data of a job whose stored data is not JSON (BullMQ would throw while fetching it, leaving it active for ever). */
+const NOT_JSON = '\u0000not JSON'
+
+/** A BullMQ worker that fetches a job whose data does not parse as one the processor fails at once. */
+class GuardedWorker extends Worker {
+  protected override createJob(data: Parameters<Worker['createJob']>[0], jobId: string): BullJob {
+    try {
+      return super.createJob(data, jobId)
+    } catch {
+      return super.createJob({ ...data, data: JSON.stringify({ [NOT_JSON]: true }) }, jobId)
+    }
+  }
 }
 
 function show(v: number | string): string {
@@ -47,11 +74,13 @@ export function describeJob(job: Job, c: RunConfig): string {
   return `trial ${pt || '(base config)'}, ${run}`
 }
 
-function runOn(thread: () => Thread, req: ThreadRequest): Promise<unknown> {
+/** Runs the request on the thread; rejects when the thread fails, exits, or is still busy after `seconds`. */
+function runOn(thread: () => Thread, req: ThreadRequest, seconds: number): Promise<ThreadReply> {
   return new Promise((resolve, reject) => {
     const t = thread()
-    const done = () => (t.off('message', ok), t.off('error', bad), t.off('exit', gone))
-    const ok = (m: unknown) => (done(), resolve(m))
+    const timer = setTimeout(() => (done(), reject(new Error(`stopped: still training after this worker's time budget of ${seconds} s (--max-job-seconds)`))), Math.min(seconds * 1000, 2 ** 31 - 1))
+    const done = () => (clearTimeout(timer), t.off('message', ok), t.off('error', bad), t.off('exit', gone))
+    const ok = (m: ThreadReply) => (done(), resolve(m))
     const bad = (e: Error) => (done(), reject(e))
     const gone = (code: number) => (done(), reject(new Error(`the training thread exited with code ${code}`)))
     t.on('message', ok).on('error', bad).on('exit', gone)
@@ -65,40 +94,56 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
   let thread: Thread | undefined
   const getThread = () => (thread ??= startThread(import.meta.url, 'jobThread').on('exit', () => (thread = undefined)))
   const lockDuration = o.lockMs ?? 30_000
+  const fromEnv = o.limits === undefined ? limitsFromEnv(process.env) : undefined
+  if (fromEnv !== undefined && E.isLeft(fromEnv)) throw fromEnv.left
+  const limits = o.limits ?? (fromEnv as E.Right<Limits>).right
+  const rules: JobRules = { limits, maxSeconds: o.maxJobSeconds ?? DEFAULT_MAX_JOB_SECONDS, ...(o.checkpoints !== undefined ? { checkpoints: o.checkpoints } : {}) }
   const processor = async (bull: BullJob): Promise<unknown> => {
+    const shown = quote(bull.id ?? '?', 60)
+    // a job is refused for good (never retried) when its data is not one this worker would enqueue itself
+    const refuse = (why: string): never => {
+      log(`${me}: ${shown}: refused: ${why}`)
+      throw new UnrecoverableError(why)
+    }
+    if (typeof bull.data === 'object' && bull.data !== null && Object.hasOwn(bull.data, NOT_JSON)) refuse(`the job's data in Redis is not JSON`)
     const decoded = decodeWith(JobC, bull.data, 'job')
-    if (E.isLeft(decoded)) throw new UnrecoverableError(decoded.left.message)
+    if (E.isLeft(decoded)) return refuse(decoded.left.message)
     const job = decoded.right
+    const id = jobId(job)
+    if (bull.id !== id) refuse(`the job's data does not match its id (changed in Redis after it was enqueued, or not enqueued by symgrad)`)
     const config = decodeRunConfig(job.config, defaultRunConfig, 'job.config')
-    if (E.isLeft(config)) throw new UnrecoverableError(config.left.message)
-    const id = bull.id ?? '?'
+    if (E.isLeft(config)) return refuse(config.left.message)
     const retry = bull.stalledCounter > 0 ? ` (again: its previous worker stopped answering ${bull.stalledCounter}×)` : ''
     log(`${me}: ${id}: ${describeJob(job, config.right)}${retry}`)
     const req: ThreadRequest = job.kind === 'trial'
-      ? { kind: 'trial', id, config: config.right, point: job.point, worker: me, ...(job.checkpoints !== undefined ? { checkpoints: job.checkpoints } : {}) }
-      : { kind: 'member', id, config: config.right, member: job.member, worker: me }
-    let out: unknown
+      ? { kind: 'trial', id, config: config.right, point: job.point, worker: me, rules }
+      : { kind: 'member', id, config: config.right, member: job.member, worker: me, rules }
+    let reply: ThreadReply
     try {
-      out = await runOn(getThread, req)
+      reply = await runOn(getThread, req, rules.maxSeconds)
     } catch (e) {
-      thread?.terminate()
+      void thread?.terminate()
       thread = undefined
-      throw new UnrecoverableError(e instanceof Error ? e.message : String(e))
+      return refuse(e instanceof Error ? e.message.split('\n')[0]! : String(e))
+    }
+    if (reply.kind === 'refused') {
+      if (reply.detail !== reply.reason) log(`${me}: ${id}: ${reply.detail}`)
+      return refuse(reply.reason)
     }
     if (job.kind === 'trial') {
-      const r = out as TrialOut
+      const r = reply.out as TrialOut
       const what = r.error !== undefined ? `failed: ${r.error}` : `validation accuracy ${(r.score * 100).toFixed(1)}%, final loss ${r.finalLoss?.toFixed(4)}`
       log(`${me}: ${id} done in ${r.seconds.toFixed(1)} s, ${r.epochs} epoch(s): ${what}${r.checkpoint !== undefined ? `, checkpoint ${r.checkpoint}` : ''}`)
       return TrialOutC.encode(r)
     }
-    const r = out as MemberOut
+    const r = reply.out as MemberOut
     log(`${me}: ${id} done in ${r.seconds.toFixed(1)} s: ${r.error !== undefined ? `failed: ${r.error}` : `test accuracy ${(r.accuracy * 100).toFixed(1)}%`}`)
     return MemberOutC.encode(r)
   }
   // our own client, so that its 'end' (ioredis gave up reconnecting, about a minute) stops the worker
   const client = new Redis(connectionOptions(target))
-  const w = new Worker(QUEUE_NAME, processor, {
-    connection: client, concurrency: 1, lockDuration, stalledInterval: lockDuration, maxStalledCount: o.maxStalls ?? 3,
+  const w = new GuardedWorker(QUEUE_NAME, processor, {
+    connection: client, concurrency: 1, lockDuration, stalledInterval: lockDuration, maxStalledCount: o.maxStalls ?? 3, autorun: false,
   })
   let fail: (e: Error) => void = () => {}
   let stop: () => void = () => {}
@@ -117,6 +162,12 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
     void thread?.terminate()
   })
   w.on('closed', () => (stop(), client.disconnect()))
+  // no job is fetched before the database is known to be the one asked for
+  void selectDatabase(client, target).then((bad) => {
+    if (bad === undefined) return void w.run().catch(onError)
+    fail(new Error(`Redis at ${target.shown}: ${bad}`))
+    void w.close(true)
+  })
   log(`${me}: waiting for jobs on ${target.shown} (queue ${QUEUE_NAME}, lock ${lockDuration} ms)`)
   return {
     close: async () => {

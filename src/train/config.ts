@@ -23,6 +23,7 @@ import { countBatches } from '../data/batches.js'
 import { initNames } from '../nn/init.js'
 import { mlp, type Model } from '../nn/model.js'
 import { lenet, smallConvnet } from '../nn/convnets.js'
+import { preprocessingLayer, withPreprocessing } from '../nn/preprocessing.js'
 import { ShapeError } from '../core/errors.js'
 import * as O from '../optim/index.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
@@ -70,6 +71,7 @@ export interface RunConfig {
   readonly keep: number
   /** Random image shifts of up to this many pixels during training (0 = none; images only). */
   readonly shift: number
+  /** The model's first layer, fitted on the training inputs (none | center | standardize; nn/preprocessing.ts). */
   readonly preprocess: (typeof runPreprocess)[number]
   readonly seed: number
   /** The optimizer's other hyperparameters (e.g. adam's `{ "b1": 0.8 }`); the rest keep the kind's defaults. */
@@ -158,10 +160,17 @@ export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, optimizers
 }
 
 /**
- * The run's model for rows of `inputs` features; the convnets need the image shape [H, W, C]
- * (without it, a square one-channel image is assumed when `inputs` is a square).
+ * The run's model for rows of `inputs` features, with the run's `preprocess` as its first layer
+ * (fitted on the training inputs by `train`, so checkpoints and ONNX files take raw inputs); the
+ * convnets need the image shape [H, W, C] (without it, a square one-channel image is assumed when
+ * `inputs` is a square).
  */
 export function buildModel(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Model {
+  const net = buildNet(c, inputs, classes, image)
+  return c.preprocess === 'none' ? net : withPreprocessing(net, preprocessingLayer({ kind: c.preprocess }))
+}
+
+function buildNet(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Model {
   const kind = c.model ?? 'mlp'
   if (kind === 'mlp')
     return mlp([inputs, ...c.hidden, classes], {

@@ -47,6 +47,7 @@ export { randomShift, type Augment } from './augment.js'
 export { defaultRunConfig, pointFields, buildModel, buildOptimizer, buildTrainConfig, learningRateOf, runSchedules, runInits, runLosses, runPreprocess, type RunConfig } from './config.js'
 export { lossSvg, accuracySvg, ratioSvg, learningRateSvg, weightTiles, filterTiles, reportHtml, smooth, runningMean, lossWindow, captions, boundarySvg, type Boundary, type Raster, type ReportPage } from './report.js'
 export { decisionBoundary } from './boundary.js'
+export { predictImage, predictImageOrThrow, predictRows, predictRowsOrThrow, type ClassProbability, type ImagePrediction } from './predictImage.js'
 export { searchSvg } from './searchPlot.js'
 
 // ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────

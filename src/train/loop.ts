@@ -1,6 +1,6 @@
 /**
  * train: a fold over minibatches. `train(model, data, config, from?)` starts from `from` (or a fresh
- * `initTrainState`) and returns the new TrainState — final params, optimizer state, position and
+ * `initTrainState`, whose preprocessing layers are fitted on `data.train`) and returns the new TrainState — final params, optimizer state, position and
  * history — as plain data. Its arguments are never written.
  *
  * Per step: loss and gradients (one compiled program), a finiteness check, the optimizer update,
@@ -23,6 +23,8 @@ import { batches, countBatches } from '../data/batches.js'
 import { accuracy } from '../data/metrics.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
 import { applyUpdates, currentLearningRate } from '../optim/GradientTransformation.js'
+import { SymgradError } from '../core/errors.js'
+import { fitStateOrThrow, fittedLayers } from '../nn/fit.js'
 import type { Augment } from './augment.js'
 import { buildPrograms, type AnyModel, type LossKind, type Programs, type Regularization } from './programs.js'
 import type { EpochRecord, History, NonFinite, Params, TrainState } from './TrainState.js'
@@ -76,10 +78,19 @@ export const shuffleKey = (key: Key): Key => R.foldIn(key, 1)
 export const dropoutKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key, 2), step)
 export const augmentKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key, 3), step)
 
-/** The state before the first step: params from model.init(foldIn(key, 0)), fresh optimizer state. */
-export function initTrainState<S extends PlainState>(model: AnyModel, config: Pick<TrainConfig<S>, 'key' | 'optimizer'>): TrainState<S> {
+/**
+ * The state before the first step: params from model.init(foldIn(key, 0)), fresh optimizer state,
+ * and the fitted state of preprocessing layers (nn/fit.ts) fitted on the training inputs `x`
+ * [N, in]. Throws a SymgradError when the model has such layers and no `x` is given, or when they
+ * cannot be fitted (non-finite data).
+ */
+export function initTrainState<S extends PlainState>(model: AnyModel, config: Pick<TrainConfig<S>, 'key' | 'optimizer'>, x?: Tensor): TrainState<S> {
   const { params, state } = model.init(initKey(config.key))
-  return { params, modelState: state, optState: config.optimizer.init(params), key: config.key, step: 0, epoch: 0, batch: 0, history: emptyHistory, status: 'running' }
+  const fitted = fittedLayers(model)
+  if (fitted.length > 0 && x === undefined)
+    throw new SymgradError('value', `initTrainState: layer${fitted.length > 1 ? 's' : ''} ${fitted.map((n) => `'${n}'`).join(', ')} fit${fitted.length > 1 ? '' : 's'} its state from the training inputs: pass them (initTrainState(model, config, data.train.x))`)
+  const modelState = fitted.length > 0 ? fitStateOrThrow(model, params, state, x!) : state
+  return { params, modelState, optState: config.optimizer.init(params), key: config.key, step: 0, epoch: 0, batch: 0, history: emptyHistory, status: 'running' }
 }
 
 /** The message of a non-finite stop: the step, where, and the likely cause. */
@@ -108,7 +119,7 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
   const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: config.dtype ?? 'float64' })
   // a finished run given more epochs continues (as the same run would have); one that stopped early
   // (non-finite, early stopping) or already has its epochs is returned as it is, with its status saying why
-  const s0 = from === undefined ? initTrainState(model, config) : from.status === 'done' && from.epoch < config.epochs ? { ...from, status: 'running' as const } : from
+  const s0 = from === undefined ? initTrainState(model, config, data.train.x) : from.status === 'done' && from.epoch < config.epochs ? { ...from, status: 'running' as const } : from
   if (s0.status !== 'running') return s0
   const perEpoch = countBatches(D.size(data.train), config.batchSize)
   // local, growing copies of the history (the argument is never written)

@@ -1,9 +1,10 @@
-/** The playground page: three panels behind tabs, each running the library in the page. */
+/** The playground page: panels behind tabs, each running the library in the page. */
 import { backpropPanel } from './backprop.js'
 import { classifierPanel } from './classifier.js'
 import { optimizersPanel } from './optimizers.js'
+import { teachingPanels } from './teachingPanels.js'
 
-const panels: Record<string, (root: HTMLElement) => void> = { backprop: backpropPanel, classifier: classifierPanel, optimizers: optimizersPanel }
+const panels: Record<string, (root: HTMLElement) => void> = { backprop: backpropPanel, classifier: classifierPanel, optimizers: optimizersPanel, ...teachingPanels }
 const built = new Set<string>()
 
 function show(name: string): void {

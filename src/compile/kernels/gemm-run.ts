@@ -8,8 +8,8 @@
  */
 import { gemmModuleBytes, gemmScratchBytes, gemmShapes } from './gemm-wasm.js'
 import { isShared, splitRange, type ThreadPool } from '../threads.js'
+import type { Dtype } from '../arena.js'
 
-export type Dtype = 'float32' | 'float64'
 const shapeOf = (d: Dtype) => (d === 'float32' ? gemmShapes.f32 : gemmShapes.f64)
 
 /** Largest shared memory the kernels accept (WebAssembly pages of 64 KiB: 1 GiB). */

@@ -18,7 +18,7 @@ import { splitRange, type ThreadPool } from '../threads.js'
 import { funcKey, loopFunc, vf32, vf64 } from './loop-wasm.js'
 import { assemble, type Func } from './wasm-asm.js'
 import { wasmReduce, type Reduce } from './reduce-wasm.js'
-import type { Dtype } from './gemm-run.js'
+import type { Dtype } from '../arena.js'
 
 /** A writer for one compiled function; `builtin` is the table whose entries the writer's code matches. */
 export function loopWriter(dtype: Dtype, shared: boolean, builtin: OpTable<ScalarCode>, given: OpTable<ScalarCode>): LoopWriter {

@@ -14,7 +14,7 @@ import type { ReduceKind } from './reduce.js'
 import { splitRange, type ThreadPool } from '../threads.js'
 import { vf32, vf64, type Vec } from './loop-wasm.js'
 import { assemble, forRange, get, i32, load, op, set, store, v128zero, F32, F64, I32, V128, type Code } from './wasm-asm.js'
-import type { Dtype } from './gemm-run.js'
+import type { Dtype } from '../arena.js'
 
 function colSumBytes(V: Vec, shared: boolean): Uint8Array<ArrayBuffer> {
   const [X, OUT, OUTER, RED, INNER, I0, I1] = [0, 1, 2, 3, 4, 5, 6]

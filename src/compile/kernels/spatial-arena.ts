@@ -20,7 +20,8 @@
  * same program variable, live between the two, so its values have not changed.
  */
 import { gemmShapes } from './gemm-wasm.js'
-import { gemmScratch, type Dtype } from './gemm-run.js'
+import { gemmScratch } from './gemm-run.js'
+import type { Dtype } from '../arena.js'
 import { spatialModuleBytes } from './spatial-arena-wasm.js'
 import { outH, outW, type ConvDims, type ConvKernels } from './conv.js'
 import type { PoolDims } from './pool.js'

@@ -14,3 +14,8 @@ export function features(kind: string, inShape: readonly number[]): number {
   if (inShape.length !== 1) throw new ShapeError(`${kind} expects [N, features], got ${show(inShape)} (add a flatten layer before it)`)
   return inShape[0]!
 }
+
+/** A projection to k of the entries of `inShape` needs 1 ≤ k ≤ their number. */
+export function checkK(kind: string, k: number, inShape: readonly number[]): void {
+  if (k > size(inShape)) throw new ShapeError(`${kind} to k = ${k} components needs at least ${k} features, got ${show(inShape)}`)
+}
