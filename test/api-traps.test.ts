@@ -3,7 +3,7 @@
  * test/api-types.ts).
  */
 import { describe, expect, it } from 'vitest'
-import { add, compile, evaluate, evaluateOrThrow, grad, gradcheck, input, mul, nn, param, square, sum, SymgradError, Tensor, valueAndGrad } from '../src/index.js'
+import { add, compile, evaluate, evaluateOrThrow, grad, gradcheck, input, mul, nn, optim, param, square, sum, SymgradError, Tensor, valueAndGrad } from '../src/index.js'
 
 describe('nn.dropout takes { keep } or { rate } by name', () => {
   it('{ rate: 0.1 } drops 10% (the same layer as { keep: 0.9 }); a bare number or both are refused at run time too', () => {
@@ -78,5 +78,28 @@ describe('evaluate and evaluateOrThrow take the same arguments; numbers bind sca
     const bad = evaluate(y, { x: 2, s: 3 })
     expect(bad._tag === 'Left' && bad.left.message).toBe("binding for input 'x' [2] is a number; a number binds only a scalar ([]) leaf, give a tensor of that shape")
     expect(() => compile([y]).runOrThrow({ x: 2, s: 3 })).toThrow(/is a number; a number binds only a scalar/)
+  })
+})
+
+describe('optim.adamState: an Adam state from the usual quantities', () => {
+  const x = { w: Tensor.make([3], [1, -2, 0.5]) }
+  const grads = [[0.3, -1, 2], [0.1, 0.4, -0.7], [-0.2, 0.9, 0.05], [1, 1, 1]].map((d) => ({ w: Tensor.make([3], d) }))
+
+  it('the moments after 3 updates and step: 3 give the state 3 updates made (β^t products included) and the same 4th update', () => {
+    const opt = optim.adam(0.01)
+    let s: optim.AdamState = opt.init(x)
+    for (const g of grads.slice(0, 3)) s = opt.update(g, s, x)[1]
+    const seeded = optim.adamState({ m: s[0].m, v: s[0].v, step: 3, learningRate: 0.01 })
+    expect(seeded[0].count).toBe(3)
+    expect(seeded[0].b1Power).toBeCloseTo(0.9 ** 3, 15)
+    expect(seeded[0].b2Power).toBeCloseTo(0.999 ** 3, 15)
+    expect(seeded[0].b1Power).toBeCloseTo(s[0].b1Power, 15)
+    const [u1] = opt.update(grads[3]!, s, x)
+    const [u2] = opt.update(grads[3]!, seeded, x)
+    expect(Tensor.maxRelError(u2.w!, u1.w!)).toBeLessThan(1e-13)
+    // a step-0 state with zero moments is init's
+    expect(optim.adamState({ m: { w: Tensor.zeros([3]) }, v: { w: Tensor.zeros([3]) }, step: 0 })).toEqual(optim.adam().init(x))
+    expect(() => optim.adamState({ m: x, v: {}, step: 1 })).toThrow(/m and v must name the same tensors/)
+    expect(() => optim.adamState({ m: x, v: x, step: 1.5 })).toThrow(/step must be a whole number/)
   })
 })
