@@ -3,7 +3,7 @@
  * test/api-types.ts).
  */
 import { describe, expect, it } from 'vitest'
-import { add, compile, evaluate, evaluateOrThrow, grad, gradcheck, input, mul, nn, optim, param, square, sum, SymgradError, Tensor, valueAndGrad } from '../src/index.js'
+import { add, compile, evaluate, evaluateOrThrow, grad, gradcheck, input, io, mul, nn, optim, Random, param, square, sum, SymgradError, Tensor, valueAndGrad } from '../src/index.js'
 
 describe('nn.dropout takes { keep } or { rate } by name', () => {
   it('{ rate: 0.1 } drops 10% (the same layer as { keep: 0.9 }); a bare number or both are refused at run time too', () => {
@@ -101,5 +101,21 @@ describe('optim.adamState: an Adam state from the usual quantities', () => {
     expect(optim.adamState({ m: { w: Tensor.zeros([3]) }, v: { w: Tensor.zeros([3]) }, step: 0 })).toEqual(optim.adam().init(x))
     expect(() => optim.adamState({ m: x, v: {}, step: 1 })).toThrow(/m and v must name the same tensors/)
     expect(() => optim.adamState({ m: x, v: x, step: 1.5 })).toThrow(/step must be a whole number/)
+  })
+})
+
+describe("batch norm's running variance starts where you say", () => {
+  it('runningVarInit: 1 by default (PyTorch, Keras), 0 on request (CS231n); a checkpoint without the field reads as 1', () => {
+    const one = nn.sequential(nn.dense(2, 3), nn.batchNorm())
+    const zero = nn.sequential(nn.dense(2, 3), nn.batchNorm({ runningVarInit: 0 }))
+    expect([...one.init(Random.key(0)).state['bn0.runningVar']!.data]).toEqual([1, 1, 1])
+    expect([...zero.init(Random.key(0)).state['bn0.runningVar']!.data]).toEqual([0, 0, 0])
+    const sp = nn.sequential({ ...nn.reshape([1, 2, 2]), in: 4 }, nn.spatialBatchNorm({ runningVarInit: 0 }), nn.flatten)
+    expect([...sp.init(Random.key(0)).state['sbn0.runningVar']!.data]).toEqual([0])
+    expect(() => nn.batchNorm({ runningVarInit: 2 as 0 })).toThrow(/runningVarInit must be 0 or 1, got 2/)
+    // an older spec (no runningVarInit) decodes with the default
+    const old = { layers: [{ kind: 'dense', in: 2, out: 3 }, { kind: 'batchNorm', eps: 1e-5, momentum: 0.9 }] }
+    const decoded = io.decodeSpec(old)
+    expect(decoded._tag === 'Right' && decoded.right.layers[1]).toMatchObject({ kind: 'batchNorm', runningVarInit: 1 })
   })
 })

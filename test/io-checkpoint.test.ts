@@ -115,7 +115,7 @@ describe('checkpoints and resume', () => {
     }
     const other = right(decodeSpec({ layers: [{ kind: 'dense', in: 2, out: 16 }, { kind: 'activation', fn: 'tanh' }, { kind: 'dense', in: 16, out: 3 }] }))
     expect(left(decodeCheckpoint(doc, { spec: other }))).toBe(
-      'checkpoint: a checkpoint of another model (expected vs checkpoint: spec.layers[0].init: "xavier" → "he", and 12 more differences)',
+      'checkpoint: a checkpoint of another model (expected vs checkpoint: spec.layers[0].init: "xavier" → "he", and 13 more differences)',
     )
     expect(edit((d) => (d['version'] = 2))).toBe('checkpoint.version: unknown checkpoint format version 2 (this symgrad reads version 1)')
     expect(edit((d) => (d['format'] = 'keras'))).toBe('checkpoint.format: expected "symgrad-checkpoint", got "keras" (not a symgrad checkpoint)')

@@ -212,6 +212,14 @@ export const NonEmptyString = new t.Type<string, string, unknown>(
 )
 
 /** One of a few string literals; a near miss gets a suggestion. */
+/** A running-variance start of batch normalization: 0 (CS231n) or 1 (PyTorch, Keras). */
+export const ZeroOrOne = new t.Type<0 | 1, 0 | 1, unknown>(
+  '0 | 1',
+  (u): u is 0 | 1 => u === 0 || u === 1,
+  (u, c) => (u === 0 || u === 1 ? t.success(u) : t.failure(u, c)),
+  t.identity,
+)
+
 export function oneOf<const L extends string>(values: readonly L[]): t.Type<L, L, unknown> {
   const name = `one of ${values.map((v) => `'${v}'`).join(' | ')}`
   return new t.Type<L, L, unknown>(

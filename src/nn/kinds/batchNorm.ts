@@ -4,26 +4,29 @@
  * `L.runningMean`, `L.runningVar`. In the inference form it normalizes with the running statistics.
  */
 import { PositiveNumber, UnitInterval } from '../../io/codecs.js'
+import { ZeroOrOne } from '../../core/codecs.js'
 import { batchNormTest, batchNormTrain, defaultEps, defaultMomentum } from '../batchnorm.js'
 import { defineLayer, keepLayer } from '../LayerDef.js'
-import { normApply, normInit, normOptions } from './norm.js'
+import { normApply, normInit, normOptions, type NormOptions } from './norm.js'
 
 export interface BatchNorm {
   readonly kind: 'batchNorm'
   readonly eps: number
   readonly momentum: number
+  /** The running variance at init: 1 (PyTorch, Keras) or 0 (CS231n). */
+  readonly runningVarInit: 0 | 1
   readonly name?: string
 }
 
 /** Batch normalization over the batch axis; insert after an affine layer, before the nonlinearity. */
-export function batchNorm(o: { readonly eps?: number; readonly momentum?: number; readonly name?: string } = {}): BatchNorm {
+export function batchNorm(o: NormOptions = {}): BatchNorm {
   return normOptions('batchNorm', o)
 }
 
 export const batchNormLayer = defineLayer({
   kind: 'batchNorm',
-  options: { eps: PositiveNumber, momentum: UnitInterval },
-  defaults: { eps: defaultEps, momentum: defaultMomentum },
+  options: { eps: PositiveNumber, momentum: UnitInterval, runningVarInit: ZeroOrOne },
+  defaults: { eps: defaultEps, momentum: defaultMomentum, runningVarInit: 1 as 0 | 1 },
   prefix: 'bn',
   params: (_, s) => ({ gamma: s, beta: s }),
   state: (_, s) => ({ runningMean: s, runningVar: s }),
@@ -32,5 +35,5 @@ export const batchNormLayer = defineLayer({
   apply: normApply(batchNormTrain, batchNormTest),
   inference: keepLayer,
   describe: (o) => `batch norm ε=${o.eps} m=${o.momentum}`,
-  example: { options: { eps: defaultEps, momentum: defaultMomentum }, inShape: [3] },
+  example: { options: { eps: defaultEps, momentum: defaultMomentum, runningVarInit: 1 }, inShape: [3] },
 })
