@@ -39,7 +39,14 @@ export interface History {
   readonly learningRate: readonly number[]
   /** Per parameter, per step: ‖update‖ / ‖parameter‖ (the ~1e-3 rule of thumb). */
   readonly ratio: Readonly<Record<string, readonly number[]>>
+  /** One record per epoch trained. */
   readonly epochs: readonly EpochRecord[]
+  /**
+   * The per-step lists hold the steps 0, every, 2·every, … (absent: every step). A checkpoint
+   * keeps at most 128 points per list (io/checkpoint.ts), and a run continued from it records the
+   * steps it would have kept.
+   */
+  readonly every?: number
 }
 
 /**

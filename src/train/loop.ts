@@ -129,7 +129,13 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
     learningRate: [...s0.history.learningRate],
     ratio: Object.fromEntries(programs.paramNames.map((k) => [k, [...(s0.history.ratio[k] ?? [])]])) as Record<string, number[]>,
     epochs: [...s0.history.epochs],
+    ...(s0.history.every !== undefined ? { every: s0.history.every } : {}),
   }
+  const every = s0.history.every ?? 1
+  // this epoch's batch losses (the epoch's mean); a run continued mid-epoch starts from the steps
+  // its history kept of the epoch so far (all of them unless a checkpoint thinned the history)
+  const epochStart = s0.step - s0.batch
+  let epochLosses: number[] = s0.history.loss.filter((_, i) => i * every >= epochStart)
   let { params, modelState, optState, step, epoch, batch, best } = s0
   const snapshot = (status: TrainState['status'], nonFinite?: NonFinite): TrainState<S> => {
     const history: History = h
@@ -163,13 +169,15 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
         return snapshot('nonFinite', { ...nf, message: nonFiniteMessage(nf) })
       }
       const [updates, nextOpt] = config.optimizer.update(r.grads, optState, params)
-      for (const k of programs.paramNames) {
-        const p = T.norm(params[k]!)
-        h.ratio[k]!.push(p === 0 ? NaN : T.norm(updates[k]!) / p)
+      if (step % every === 0) {
+        for (const k of programs.paramNames) {
+          const p = T.norm(params[k]!)
+          h.ratio[k]!.push(p === 0 ? NaN : T.norm(updates[k]!) / p)
+        }
+        h.loss.push(r.loss)
+        h.dataLoss.push(r.dataLoss)
+        h.learningRate.push(currentLearningRate(nextOpt) ?? NaN)
       }
-      h.loss.push(r.loss)
-      h.dataLoss.push(r.dataLoss)
-      h.learningRate.push(currentLearningRate(nextOpt) ?? NaN)
       // an update can overflow where the gradient did not (a huge learning rate, a corrupt optimizer state)
       for (const k of programs.paramNames) {
         const v = firstNonFinite(updates[k]!)
@@ -181,10 +189,12 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
       params = applyUpdates(params, updates)
       optState = nextOpt
       modelState = r.modelState
+      epochLosses.push(r.loss)
       step++
       config.onStep?.({ step, epoch, batch, batchesPerEpoch: perEpoch, loss: r.loss })
     }
-    const losses = h.loss.slice(h.loss.length - perEpoch)
+    const losses = epochLosses
+    epochLosses = []
     const trainAccuracy = evaluateAccuracy(programs, params, modelState, data.train, config.evalTrainSize ?? 2000)
     const validationAccuracy = data.validation ? evaluateAccuracy(programs, params, modelState, data.validation) : undefined
     const record: EpochRecord = {

@@ -49,7 +49,7 @@ export function lossWindow(steps: number): number {
 }
 
 export function lossSvg(h: History): string {
-  const steps = h.loss.map((_, i) => i + 1)
+  const steps = h.loss.map((_, i) => i * (h.every ?? 1) + 1)
   const k = lossWindow(h.loss.length)
   const series: Series[] = [{ name: 'loss per step', x: steps, y: [...h.loss], color: '#bab0ac', markers: false }]
   if (k > 1) {
@@ -80,7 +80,7 @@ export function ratioSvg(h: History): string {
 }
 
 export function learningRateSvg(h: History): string {
-  return toSvg(linePlot([{ name: 'learning rate', x: h.learningRate.map((_, i) => i + 1), y: [...h.learningRate], color: palette[4], markers: false }],
+  return toSvg(linePlot([{ name: 'learning rate', x: h.learningRate.map((_, i) => i * (h.every ?? 1) + 1), y: [...h.learningRate], color: palette[4], markers: false }],
     { title: 'Learning rate', xLabel: 'step', yLabel: 'lr', width: 560, height: 300, legend: false, integerX: true }))
 }
 
