@@ -3,6 +3,10 @@
  * test/api-types.ts).
  */
 import { describe, expect, it } from 'vitest'
+import { usage } from '../src/cli/main.js'
+import { parseArgs } from '../src/cli/args.js'
+import { configFlags, configFromArgs } from '../src/cli/commands.js'
+import { convnetRunConfig, startRunConfig } from '../src/train/config.js'
 import { add, compile, evaluate, evaluateOrThrow, grad, gradcheck, input, io, mul, nn, optim, Random, param, square, sum, SymgradError, Tensor, valueAndGrad } from '../src/index.js'
 
 describe('nn.dropout takes { keep } or { rate } by name', () => {
@@ -117,5 +121,14 @@ describe("batch norm's running variance starts where you say", () => {
     const old = { layers: [{ kind: 'dense', in: 2, out: 3 }, { kind: 'batchNorm', eps: 1e-5, momentum: 0.9 }] }
     const decoded = io.decodeSpec(old)
     expect(decoded._tag === 'Right' && decoded.right.layers[1]).toMatchObject({ kind: 'batchNorm', runningVarInit: 1 })
+  })
+})
+
+describe('symgrad --help says what npm start runs', () => {
+  it('npm start is symgrad train --model convnet --epochs 2, as the usage line says', () => {
+    expect(usage).toContain('npm start runs the main job: symgrad train --model convnet --epochs 2')
+    expect(usage).not.toContain('with defaults')
+    const args = parseArgs(['--model', 'convnet', '--epochs', '2'], configFlags, 'train')
+    expect(configFromArgs(args, convnetRunConfig, true)).toEqual(startRunConfig)
   })
 })
