@@ -90,7 +90,7 @@ export type { Dataset } from './data/Dataset.js'
 export * as optim from './optim/index.js'
 export type { GradientTransformation } from './optim/GradientTransformation.js'
 export * as nn from './nn/index.js'
-export * as plot from './plot/svg.js'
+export * as plot from './plot/index.js'
 export * as io from './io/index.js'
 export * as train from './train/index.js'
 
