@@ -85,6 +85,8 @@ export {
   type CheckVjpOptions,
   type VjpReport,
 } from './ad/gradcheck.js'
+export { ex } from './print/formula.js'
+export type { Hole } from './print/parseExpr.js'
 export * as Data from './data/index.js'
 export type { Dataset } from './data/Dataset.js'
 export * as optim from './optim/index.js'

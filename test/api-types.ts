@@ -65,3 +65,8 @@ export const many: Tensor.Tensor[] = sg.evaluateOrThrow([lossW, w], { w: sg.Tens
 export const oneE: E.Either<sg.SymgradError, Tensor.Tensor> = sg.evaluate(lossW, { w: sg.Tensor.zeros([3]) })
 // @ts-expect-error an array in is an array out
 export const notOne: Tensor.Tensor = sg.evaluateOrThrow([lossW], {})
+
+// ex: holes are Exprs or numbers
+export const formula: Expr = sg.ex`(${w} + 1) * ${2}`
+// @ts-expect-error a string is not a hole
+sg.ex`${'w'} + 1`

@@ -18,7 +18,7 @@ import {
 import { writeFileAtomic } from '../io/atomic.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { orExit } from './commands.js'
-import { parseAssignments, parseExpr } from './parseExpr.js'
+import { parseAssignments, parseExpr } from '../print/parseExpr.js'
 
 /** Repeated subexpressions are named once when their printed form is longer than this. */
 const LET_THRESHOLD = 2

@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import katex from 'katex'
 import { drawGraph, evaluateAll, grad, input, simplify, traceBackward, Tensor as T, type Expr, type TraceRow } from '../../src/index.js'
 import { domainNote, formatNumber, minusSign, printLatex } from '../../src/print/index.js'
-import { parseAssignments, parseExpr } from '../../src/cli/parseExpr.js'
+import { parseAssignments, parseExpr } from '../../src/print/parseExpr.js'
 import { el } from './dom.js'
 
 const num = (v: number): string => minusSign(formatNumber(Number(v.toPrecision(6)), 6))
