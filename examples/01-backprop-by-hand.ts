@@ -4,8 +4,8 @@
  * 1. f(x, y, z) = (x + y)·z at x = −2, y = 5, z = −4: f = −12, and the symbolic derivatives,
  *    simplified: ∂f/∂x = z, ∂f/∂y = z, ∂f/∂z = x + y, with their values and the trace table.
  * 2. The sigmoid neuron f(w, x) = 1/(1 + e^−(w0·x0 + w1·x1 + w2)) at w = [2, −3, −3], x = [−1, −2],
- *    built gate by gate as in the lecture's circuit, and again with the σ primitive, whose
- *    derivative prints as σ(z)·(1 − σ(z))·x0.
+ *    built gate by gate as in the lecture's circuit, and again with the σ primitive: both
+ *    derivatives print as σ(z)·(1 − σ(z))·x0 (the simplifier recognizes 1/(1 + e^−z) as σ(z)).
  *
  * Run: npx tsx examples/01-backprop-by-hand.ts
  */

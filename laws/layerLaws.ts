@@ -8,7 +8,9 @@
  *   random inputs held at drawn values;
  * - `inference`: the inference form in train mode computes the model in test mode;
  * - `json`: the spec survives encode → JSON text → decode with the registry;
- * - `init`: the same key gives the same values, of the declared shapes.
+ * - `init`: the same key gives the same values, of the declared shapes;
+ * - `fit` (kinds with fitted state, the preprocessing layers): fitting drawn rows gives finite state
+ *   of the declared shapes, the same bits twice, and leaves the rows as they were.
  */
 import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
@@ -36,7 +38,7 @@ export interface LayerLawOptions extends ModelCheckOptions {
 
 export interface LayerLaw {
   readonly kind: string
-  readonly name: 'train' | 'test' | 'inference' | 'json' | 'init'
+  readonly name: 'train' | 'test' | 'inference' | 'json' | 'init' | 'fit'
   readonly check: () => LawResult
 }
 
@@ -103,6 +105,29 @@ function initLaw(m: Model): LawResult {
   })
 }
 
+function fitLaw(def: AnyLayerDef, o: LayerLawOptions): LawResult {
+  return attempt('fit', () => {
+    const { options, inShape } = def.example
+    const n = o.batch ?? 5
+    const drawn = R.normal(R.key(o.seed ?? 1), [n + 3, ...inShape])
+    const x = { shape: drawn.shape, data: drawn.data.map((v, i) => v * (1 + (i % 3)) + (i % 5)) } // features on several scales
+    const before = Float64Array.from(x.data)
+    const shapes = { params: def.params(options, inShape), state: def.state(options, inShape) }
+    const a = def.fit!(options, x, shapes)
+    const b = def.fit!(options, x, shapes)
+    if (E.isLeft(a)) return `fit refused drawn rows: ${a.left.message}`
+    if (E.isLeft(b)) return `fit refused the same rows the second time: ${b.left.message}`
+    if (!x.data.every((v, i) => Object.is(v, before[i]))) return 'fit wrote into the rows it was given'
+    for (const [k, s] of Object.entries(shapes.state as Readonly<Record<string, readonly number[]>>)) {
+      const t = (a.right as Readonly<Record<string, T.Tensor>>)[k]
+      if (t === undefined || t.shape.length !== s.length || t.shape.some((d, i) => d !== s[i])) return `fit gave state '${k}' ${t === undefined ? 'nothing' : `[${t.shape.join(',')}]`}, declared [${s.join(',')}]`
+      if (!t.data.every(Number.isFinite)) return `fit gave non-finite state '${k}'`
+      if (!T.equal(t, (b.right as Readonly<Record<string, T.Tensor>>)[k]!)) return `fit gave state '${k}' different bits for the same rows`
+    }
+    return undefined
+  })
+}
+
 /** The laws of every kind in `reg` (or only `kinds`), each a check to run. */
 export function layerLaws(reg: LayerRegistry, o: LayerLawOptions & { readonly kinds?: readonly string[] } = {}): LayerLaw[] {
   return (o.kinds ?? layerKinds(reg)).flatMap((kind): LayerLaw[] => {
@@ -116,6 +141,7 @@ export function layerLaws(reg: LayerRegistry, o: LayerLawOptions & { readonly ki
       { kind, name: 'inference', check: () => inferenceLaw(model(), o) },
       { kind, name: 'train', check: () => gradientLaw(model(), 'train', o) },
       { kind, name: 'test', check: () => gradientLaw(model(), 'test', o) },
+      ...(def.fit !== undefined ? [{ kind, name: 'fit' as const, check: () => fitLaw(def, o) }] : []),
     ]
   })
 }

@@ -10,7 +10,14 @@
  *   `zeroGradientMoves`, e.g. AdamW's decoupled weight decay);
  * - resume: n updates in one go equal k updates, the state written as a checkpoint writes it (JSON
  *   text) and read back, then n − k more: the same updates and state, bit for bit. This also
- *   proves the state is plain data.
+ *   proves the state is plain data;
+ * - frozen: the kind behind `multiTransform({ train: kind, frozen: setToZero() }, labels)` with
+ *   some tensors labelled frozen (their first entry −0): after every step the frozen tensors keep
+ *   their bits exactly, and the trained ones are bit for bit the kind run alone on them.
+ *
+ * The first three laws hold for any transformation (`transformationLaws(name, build)`: masked,
+ * multiTransform, setToZero and learning-rate multipliers are enrolled that way); `frozen` is
+ * about an optimizer kind placed in a partition, and is enrolled for every record.
  *
  * Draws: 1–3 parameter tensors of up to 2×3 values, 1–6 gradient steps, a learning rate in
  * [1e-3, 0.5] and the kind's default hyperparameters.
@@ -24,10 +31,16 @@ import type { GradientTransformation, PlainState } from '../src/optim/GradientTr
 import type { AnyOptimizerDef, OptimizerRegistry } from '../src/optim/OptimizerDef.js'
 import { optimizerOf } from '../src/optim/OptimizerDef.js'
 import { PlainC } from '../src/io/checkpoint.js'
+import { applyUpdates } from '../src/optim/GradientTransformation.js'
+import { multiTransform, setToZero } from '../src/optim/partition.js'
 
-export type OptimizerLawName = 'purity' | 'zeroGradient' | 'resume'
+export type OptimizerLawName = 'purity' | 'zeroGradient' | 'resume' | 'frozen'
 
-export const allOptimizerLaws: readonly OptimizerLawName[] = ['purity', 'zeroGradient', 'resume']
+export const allOptimizerLaws: readonly OptimizerLawName[] = ['purity', 'zeroGradient', 'resume', 'frozen']
+
+/** The laws any transformation obeys (frozen is about a kind inside a partition). */
+export type TransformationLawName = Exclude<OptimizerLawName, 'frozen'>
+export const transformationLawNames: readonly TransformationLawName[] = ['purity', 'zeroGradient', 'resume']
 
 export interface OptimizerLawOptions {
   /** Runs per property, default 25. */
@@ -108,7 +121,51 @@ function check(name: string, body: () => string | undefined): void {
 export function optimizerLaws(def: AnyOptimizerDef, o: OptimizerLawOptions = {}): OptimizerProperty[] {
   const build = (lr: number) => optimizerOf(new Map([[def.name, def]]) as OptimizerRegistry, { kind: def.name, learningRate: lr })
   const params = { numRuns: o.numRuns ?? 25, ...(o.seed !== undefined ? { seed: o.seed } : {}) }
-  const props: Record<OptimizerLawName, fc.IProperty<[OptimizerDraw]>> = {
+  const general = transformationLaws(def.name, build, { ...o, laws: (o.laws ?? allOptimizerLaws).filter((l): l is TransformationLawName => l !== 'frozen') }, def.zeroGradientMoves)
+  const frozen = (o.laws ?? allOptimizerLaws).includes('frozen') ? [{ name: `${def.name}: frozen`, law: 'frozen' as const, property: frozenLaw(def.name, build), params }] : []
+  return [...general, ...frozen]
+}
+
+/** Which tensors of a draw are frozen: bit i of `cut` for p_i. */
+const isFrozen = (d: OptimizerDraw, k: string): boolean => ((d.cut >> Number(k.slice(1))) & 1) === 1
+
+/** The frozen law of a kind built by `build` (see the module note). */
+export function frozenLaw(
+  name: string, build: (lr: number) => GradientTransformation<PlainState>, freeze: GradientTransformation<PlainState> = setToZero(),
+): fc.IProperty<[OptimizerDraw]> {
+  return fc.property(optimizerDrawArb, (d) =>
+    check(`${name}: frozen`, () => {
+      // a frozen tensor starts with −0 (x + 0 would turn it into +0)
+      const x0: Params = Object.fromEntries(Object.entries(d.x).map(([k, t]) => [k, isFrozen(d, k) ? { shape: t.shape, data: Float64Array.from(t.data, (v, i) => (i === 0 ? -0 : v)) } : t]))
+      const label = (k: string) => (isFrozen(d, k) ? 'frozen' : 'train')
+      const opt = multiTransform({ train: build(d.lr), frozen: freeze }, label)
+      const alone = build(d.lr)
+      const trained = (p: Params) => Object.fromEntries(Object.entries(p).filter(([k]) => !isFrozen(d, k)))
+      let [x, s] = [x0, opt.init(x0)]
+      let [y, sa] = [trained(x0), alone.init(trained(x0))]
+      for (const [i, g] of d.grads.entries()) {
+        const [u, s2] = opt.update(g, s, x)
+        const [ua, sa2] = alone.update(trained(g), sa, y)
+        ;[x, s, y, sa] = [applyUpdates(x, u), s2, applyUpdates(y, ua), sa2]
+        for (const k of Object.keys(x0)) {
+          const want = isFrozen(d, k) ? x0[k]!.data : y[k]!.data
+          const j = x[k]!.data.findIndex((v, m) => !Object.is(v, want[m]))
+          const show = (v: number) => (Object.is(v, -0) ? '-0' : String(v))
+          if (j >= 0) return `step ${i}: ${isFrozen(d, k) ? 'frozen' : 'trained'} '${k}'[${j}] is ${show(x[k]!.data[j]!)}, expected ${show(want[j]!)}${isFrozen(d, k) ? ' (its bits before training)' : ` (the kind alone on the trained part)`}`
+        }
+      }
+      return undefined
+    }),
+  )
+}
+
+/** The laws every transformation obeys (purity, zero gradients, resumption), for a builder of it from a learning rate. */
+export function transformationLaws(
+  name: string, build: (lr: number) => GradientTransformation<PlainState>, o: Omit<OptimizerLawOptions, 'laws'> & { readonly laws?: readonly TransformationLawName[] } = {}, zeroGradientMoves?: string,
+): OptimizerProperty[] {
+  const def = { name, zeroGradientMoves }
+  const params = { numRuns: o.numRuns ?? 25, ...(o.seed !== undefined ? { seed: o.seed } : {}) }
+  const props: Record<TransformationLawName, fc.IProperty<[OptimizerDraw]>> = {
     purity: fc.property(optimizerDrawArb, (d) =>
       check(`${def.name}: purity`, () => {
         const opt = build(d.lr)
@@ -155,7 +212,7 @@ export function optimizerLaws(def: AnyOptimizerDef, o: OptimizerLawOptions = {})
       }),
     ),
   }
-  return (o.laws ?? allOptimizerLaws).map((law) => ({ name: `${def.name}: ${law}`, law, property: props[law], params }))
+  return (o.laws ?? transformationLawNames).map((law) => ({ name: `${def.name}: ${law}`, law, property: props[law], params }))
 }
 
 /** Runs every law of every kind of `registry`; throws one message listing the failures. */

@@ -14,6 +14,7 @@ export { evaluate, evaluateAll, evaluateOrThrow, type Bindings } from './eval/ev
 export { grad, backward } from './ad/grad.js'
 export { simplify, simplifyOne, type Simplified, type Fired, type SimplifyOptions } from './compile/simplify.js'
 export { rule, defaultRules, type Rule } from './compile/rules.js'
+export { readableRules, simplifierRules } from './compile/rules-readable.js'
 export {
   compile,
   valueAndGrad,

@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib'
 import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../src/cli/main.js'
+import { quietly } from './support/quietCli.js'
 import { parseExpr } from '../src/print/parseExpr.js'
 import { checkWritable, loadCheckpoint, lockForWriting, writeFileAtomic } from '../src/io/atomic.js'
 import { decodeCheckpoint } from '../src/io/checkpoint.js'
@@ -26,14 +27,6 @@ afterAll(() => rmSync(d, { recursive: true, force: true }))
 const common = ['--data', 'spiral', '--batch', '64', '--hidden', '8', '--preprocess', 'none', '--shift', '0', '--epochs', '1', '--optimizer', 'momentum', '--lr', '0.05', '--schedule', 'step']
 const run = [...common, '--no-babysit', '--report', join(d, 'report')]
 
-const quietly = async (argv: string[]) => {
-  const q = vi.spyOn(console, 'log').mockImplementation(() => {})
-  try {
-    return await runCli(argv)
-  } finally {
-    q.mockRestore()
-  }
-}
 const msg = (r: E.Either<{ message: string }, unknown>): string => (E.isLeft(r) ? r.left.message : 'Right')
 
 /** IDX bytes: `n` images of rows×cols and n labels. */
@@ -239,7 +232,7 @@ describe('silent loss and wrong results', () => {
       writeFileSync(f('.locked.json.lock'), `${sleeper.pid}\n`)
       expect(await quietly(['train', ...run, '--save', f('locked.json')])).toEqual({
         code: 2,
-        stderr: `symgrad: ${f('locked.json')} is being written by process ${sleeper.pid} (lock file ${f('.locked.json.lock')}); let that run finish, or save elsewhere\n`,
+        stderr: `symgrad: ${f('locked.json')} is being written by process ${sleeper.pid} (lock file ${f('.locked.json.lock')}); let that run finish, or write elsewhere\n`,
       })
     } finally {
       sleeper.kill()

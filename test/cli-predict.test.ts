@@ -16,6 +16,7 @@ import { runCli } from '../src/cli/main.js'
 import { loadCheckpoint } from '../src/io/atomic.js'
 import { loadIdxImages } from '../src/io/files.js'
 import { predictImage } from '../src/train/predictImage.js'
+import { predictPngFile } from '../src/node/predict.js'
 import { drawStrokes, greyToPng, seven } from './support/drawDigit.js'
 
 ort.env.wasm.numThreads = 1 // one WebAssembly thread: no worker to start in a test
@@ -65,6 +66,8 @@ describe('symgrad predict', () => {
     expect(c.state.modelState['center0.mean']!.shape).toEqual([784])
     expect(Object.keys(c.state.params)).not.toContain('center0.mean')
     expect(c.input).toEqual({ image: [28, 28, 1], scale: 255 })
+    // the report's model table lists it first, with its 784 state values and no parameters
+    expect(readFileSync(join(dir, 'report', 'index.html'), 'utf8')).toMatch(/<th>model<\/th><td>input \[N,784\]\n.*\n.*\ncenter0 +center x − mean \(784 means, fitted on the training data\) +\[N,784\] +0 +784\n/)
   })
 
   it('dark ink on light paper: a note suggests --invert, which reads it as a 7', async () => {
@@ -132,11 +135,24 @@ describe('symgrad predict', () => {
     writeFileSync(join(folder, 'b.png'), 'hello')
     const mixed = await cli(['predict', '--model', model, '--input', folder])
     expect({ code: mixed.code, stdout: mixed.stdout }).toEqual({ code: 2, stdout: [] })
-    // a model trained on CSV rows records no image input (and predates preprocessing layers)
+    // a checkpoint from before preprocessing was a layer needs its inputs preprocessed by hand: not images
     const old = join(__dirname, 'support', 'checkpoint-v1-center.json')
-    const csvModel = await cli(['predict', '--model', old, '--input', digit])
-    expect(csvModel.code).toBe(2)
-    expect(csvModel.stderr.trim().split('\n').at(-1)).toBe(`symgrad: ${old}: the checkpoint does not say how its inputs were made from images (trained on "csv:tiny.csv"); give rows with --input rows.csv`)
+    const oldModel = await cli(['predict', '--model', old, '--input', digit])
+    expect(oldModel.code).toBe(2)
+    expect(oldModel.stderr).toMatch(new RegExp(`^symgrad: ${old}: checkpoint: written before preprocessing was a layer: .*; predict cannot do that to images: give preprocessed rows with --input rows.csv\n$`))
+    // a model trained on CSV rows records no image input
+    const text = readFileSync(old, 'utf8').replace('"preprocess":"center"', '"preprocess":"none"')
+    const csvFile = join(dir, 'csv-model.json')
+    writeFileSync(csvFile, text)
+    const csvModel = await cli(['predict', '--model', csvFile, '--input', digit])
+    expect(csvModel).toMatchObject({ code: 2, stderr: `symgrad: ${csvFile}: the checkpoint does not say how its inputs were made from images (trained on "csv:tiny.csv"); give rows with --input rows.csv\n` })
+    // its rows, preprocessed by hand, are what predict takes, with the note
+    const rows = join(dir, 'tiny.csv')
+    writeFileSync(rows, '0,0.1,-0.2,0.3,0\n2,1.1,-1.2,0.4,-0.1\n')
+    const byHand = await cli(['predict', '--model', old, '--input', rows])
+    expect(byHand.code).toBe(0)
+    expect(byHand.stderr).toMatch(/^symgrad: note: .*written before preprocessing was a layer/)
+    expect(byHand.stdout[0]).toBe(`${rows}: 2 rows of 4 features, as given (no scaling; the label column is compared)`)
   })
 
   it('the library: predictImage takes decoded pixels and returns Either', () => {
@@ -149,10 +165,23 @@ describe('symgrad predict', () => {
     expect(E.isLeft(wrong) && wrong.left.message).toBe('image of 27×28 pixels; the model takes 28×28 images and predict does not resize (scale it to 28×28 first)')
   })
 
+  it('the library, Node half: predictPngFile reads the file and returns Either', () => {
+    const c = E.getOrElseW((e: Error) => { throw e })(loadCheckpoint(model))
+    const r = predictPngFile(c, digit)
+    expect(E.isRight(r) && r.right.top[0]!.label).toBe(7)
+    const old = E.getOrElseW((e: Error) => { throw e })(loadCheckpoint(join(__dirname, 'support', 'checkpoint-v1-center.json')))
+    expect(E.isLeft(predictPngFile(old, digit)) && 'refused').toBe('refused')
+    const text = join(dir, 'fake.png')
+    writeFileSync(text, 'hello')
+    const bad = predictPngFile(c, text)
+    expect(E.isLeft(bad) && bad.left.message).toBe(`${text}: not a PNG file (no PNG signature; it starts like a text file)`)
+  })
+
   it('done when: the ONNX export of the CLI-trained model, on raw pixels in onnxruntime, agrees with symgrad predict on ≥ 999 of 1,000 official test digits', async () => {
     const onnxFile = join(dir, 'mnist.onnx')
     const ex = await cli(['export', '--onnx', onnxFile, model])
     expect(ex.code, ex.stderr).toBe(0)
+    expect(ex.stdout[0]).toMatch(/input x \[N, 784\] float32, 28×28×1 images with x = byte\/255, raw \(its center layer 'center0' is inside\);/)
     expect(ex.stdout[1]).toMatch(/^operators: Sub, Gemm, Relu, Identity, Softmax$/)
     const n = 1000
     const pred = await cli(['predict', '--model', model, '--input', t10k, '--limit', String(n), '--top', '1'])

@@ -167,3 +167,33 @@ describe('a tensor constant agrees with its shape', () => {
     expect(E.isRight(same)).toBe(true)
   })
 })
+
+describe('random draws, dropout keep, schedules and averages refuse what would be silently wrong', () => {
+  it.each<[string, () => unknown, string]>([
+    ['uniform [2.5]', () => R.uniform(R.key(1), [2.5]), 'Random.uniform: bad dimension 2.5 in shape [2.5]'],
+    ['normal [-1]', () => R.normal(R.key(1), [-1]), 'Random.normal: bad dimension -1 in shape [-1]'],
+    ['normal std NaN', () => R.normal(R.key(1), [2], NaN), 'Random.normal: expected a finite std ≥ 0 and a finite mean, got std NaN, mean 0'],
+    ['uniform lo > hi', () => R.uniform(R.key(1), [2], 1, 0), 'Random.uniform: expected finite bounds lo ≤ hi, got 1..0'],
+    ['split into 2.5 keys', () => R.split(R.key(1), 2.5), 'Random.split: expected a non-negative integer count, got 2.5'],
+    ['a key holding NaN', () => R.uniform([NaN, 0] as unknown as sg.Random.Key, [2]), 'Random.uniform: expected a key (two unsigned 32-bit integers, from Random.key), got [NaN,0]'],
+    ['a key of one word', () => R.normalArray([1] as unknown as sg.Random.Key, 2), 'Random.normal: expected a key (two unsigned 32-bit integers, from Random.key), got [1]'],
+    ['permutation of 2.5', () => R.permutation(R.key(1), 2.5), 'Random.permutation: expected a non-negative integer count, got 2.5'],
+    ['mlp keep 1.5', () => sg.nn.mlp([2, 3, 2], { keep: 1.5 }), 'mlp: keep must be a keep probability in (0, 1], got 1.5'],
+    ['mlp keep NaN', () => sg.nn.mlp([2, 3, 2], { keep: NaN }), 'mlp: keep must be a keep probability in (0, 1], got NaN'],
+    ['mlp inputKeep 0', () => sg.nn.mlp([2, 3, 2], { inputKeep: 0 }), 'mlp: inputKeep must be a keep probability in (0, 1], got 0'],
+    ['exponentialDecay(NaN)', () => optim.exponentialDecay(NaN, 0.5), 'exponentialDecay: init must be a finite number, got NaN'],
+    ['stepDecay every 0', () => optim.stepDecay(0.1, 0.5, 0), 'stepDecay: every must be a finite positive number, got 0'],
+    ['inverseTimeDecay k Infinity', () => optim.inverseTimeDecay(0.1, Infinity), 'inverseTimeDecay: k must be a finite number, got Infinity'],
+    ['linearWarmup over 0 steps', () => optim.linearWarmup(0, 1, 0), 'linearWarmup: steps must be a finite positive number, got 0'],
+    ['emaAverage(NaN)', () => optim.emaAverage(NaN), 'optimizer hyperparameter decay: expected a number in [0, 1) or a schedule, got NaN'],
+  ])('%s', (_, f, msg) => {
+    expect(thrown(f).message).toBe(msg)
+  })
+  it('the ordinary calls still work and give the same numbers', () => {
+    expect(R.uniform(R.key(1), [3]).data).toEqual(R.uniform(R.key(1), [3]).data)
+    expect(R.split(R.key(1), 0)).toEqual([])
+    expect(() => sg.nn.mlp([2, 3, 2], { keep: 1 })).not.toThrow()
+    expect(optim.linearWarmup(0, 1, 10)(5)).toBe(0.5)
+  })
+})
+

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { run as backprop } from '../examples/01-backprop-by-hand.js'
 import { run as xor, targets } from '../examples/02-xor.js'
 import { run as convnetDemo } from '../examples/07-convnet.js'
+import { methods, run as finetuneDemo } from '../examples/08-finetune.js'
 
 describe('examples/01-backprop-by-hand', () => {
   const r = backprop()
@@ -30,7 +31,8 @@ describe('examples/01-backprop-by-hand', () => {
       expect(dx0).toBeCloseTo(2 * s, 12)
       expect(dx1).toBeCloseTo(-3 * s, 12)
     }
-    expect(r.neuronSigmoid.derivatives[0]!.expr).toBe('σ(w0·x0 + w1·x1 + w2)·(1 − σ(w0·x0 + w1·x1 + w2))·x0')
+    // the gate-by-gate neuron's derivative is found to be the lecture's σ(1 − σ) form too
+    for (const p of [r.neuron, r.neuronSigmoid]) expect(p.derivatives[0]!.expr).toBe('σ(w0·x0 + w1·x1 + w2)·(1 − σ(w0·x0 + w1·x1 + w2))·x0')
     expect(r.neuron.trace.split('\n')).toHaveLength(2 + 14)
   })
 })
@@ -65,4 +67,23 @@ describe('examples/07-convnet', () => {
     expect(r.label).toBe(7)
     for (const g of r.gradcheck) expect(g.maxRelError, g.name).toBeLessThanOrEqual(1e-7)
   }, 120_000)
+})
+
+describe('examples/08-finetune', () => {
+  it('trains a base on MNIST, fine-tunes it on a few Fashion-MNIST images against scratch, and tables mean ± std over seeds', () => {
+    const r = finetuneDemo({ baseExamples: 1000, baseEpochs: 1, sizes: [50], seeds: [1, 2], steps: 20, testSize: 300 })
+    expect(r.baseTestAccuracy).toBeGreaterThan(0.5)
+    expect(r.transfer).toEqual(['copied: conv0.W [8,1,5,5], conv0.b [8], conv1.W [16,8,5,5], conv1.b [16]', 'kept fresh: dense0.W [256,10] (asked), dense0.b [10] (asked)'])
+    // the frozen run's convolutions are the base's bit for bit; its head moved
+    expect(r.frozenCheck).toEqual({ convUnchanged: true, headChanged: true })
+    expect(r.rows.map((row) => [row.examples, row.method])).toEqual(methods.map((m) => [50, m]))
+    for (const row of r.rows) {
+      expect(row.accuracies).toHaveLength(2)
+      expect(row.mean).toBeCloseTo((row.accuracies[0]! + row.accuracies[1]!) / 2, 12)
+      expect(row.std).toBeCloseTo(Math.abs(row.accuracies[0]! - row.accuracies[1]!) / Math.SQRT2, 12)
+      expect(row.mean).toBeGreaterThan(0.1) // better than chance on ten classes
+    }
+    expect(r.table.split('\n')).toHaveLength(2 + 3)
+    expect(r.table).toContain('| 50 | frozen |')
+  }, 300_000)
 })

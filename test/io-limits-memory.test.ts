@@ -13,7 +13,7 @@ import * as T from '../src/core/Tensor.js'
 import { loadCheckpoint, loadRunConfig, loadSpec, readJsonFile } from '../src/io/atomic.js'
 import { checkpointSizeEstimate } from '../src/io/checkpointSize.js'
 import { fromCsvBytes } from '../src/io/csv.js'
-import { loadCifar, loadCsv, loadIdx } from '../src/io/files.js'
+import { loadCifar, loadCsv, loadIdx, readPng } from '../src/io/files.js'
 import { defaultLimits, type Limits } from '../src/io/limits.js'
 import { decisionBoundary } from '../src/train/boundary.js'
 import { runCli } from '../src/cli/main.js'
@@ -51,6 +51,11 @@ describe('IDX: the header’s dimensions are checked against the memory limit be
     expect(m).toBe(`${f('bomb-images.gz')}: IDX data with dimensions 10000×300×300 (as float64) needs about 7.20 GB of memory, over the limit of 4294967296 (raise it with SYMGRAD_MAX_MEMORY_BYTES=<n>)`)
   })
 
+  it('a plain (not gzip) IDX file of 16 bytes claiming the same is refused from its header, before any array', () => {
+    writeFileSync(f('liar-images'), idx(2051, [10000, 300, 300], new Uint8Array(0)))
+    expect(msg(loadIdx(f('liar-images'), f('labels')))).toContain('IDX data with dimensions 10000×300×300 (as float64) needs about 7.20 GB of memory')
+  })
+
   it('a lowered memory limit through the Limits option: a real 100-image file is refused, and read when the limit allows it', () => {
     const images = idx(2051, [100, 28, 28], new Uint8Array(100 * 784).fill(7))
     writeFileSync(f('small-images.gz'), gzipSync(images))
@@ -68,6 +73,21 @@ describe('IDX: the header’s dimensions are checked against the memory limit be
     )
     const ok = loadCifar([f('batch.bin')], 'cifar', { ...defaultLimits, memoryBytes: 3073 * 20 * 8 + 1 })
     expect(E.isRight(ok) && ok.right.x.shape).toEqual([20, 3072])
+  })
+})
+
+describe('PNG: the header’s size is checked against the memory limit before decoding', () => {
+  it('a 33-byte PNG whose header claims 16000×16000 pixels (within the pixel limit) is refused before any decoder runs', () => {
+    const png = new Uint8Array(33)
+    png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+    const v = new DataView(png.buffer)
+    v.setUint32(8, 13)
+    png.set([...'IHDR'].map((c) => c.charCodeAt(0)), 12)
+    v.setUint32(16, 16000)
+    v.setUint32(20, 16000)
+    png.set([8, 6, 0, 0, 0], 24)
+    writeFileSync(f('liar.png'), png)
+    expect(msg(readPng(f('liar.png')))).toBe(`${f('liar.png')}: a 16000×16000 PNG (decoded, then as float64) needs about 10.2 GB of memory, over the limit of 4294967296 (raise it with SYMGRAD_MAX_MEMORY_BYTES=<n>)`)
   })
 })
 
@@ -125,6 +145,8 @@ describe('CSV: rows × columns × 8 and the class count are bounded before alloc
     ftruncateSync(fd, 540 * 2 ** 20)
     closeSync(fd)
     expect(msg(loadCsv(f('huge.csv')))).toBe(`${f('huge.csv')}: line 1: ${540 * 2 ** 20} bytes in one line, more than a line may hold (268435456)`)
+    // a JSON document that large (its limit raised) is one line too
+    expect(msg(readJsonFile(f('huge.csv'), 'checkpoint', { ...defaultLimits, checkpointBytes: 2 ** 30 }))).toMatch(/^.*huge\.csv: 566231040 bytes is more text than one string can hold \(\d+ characters\)/)
   }, 60_000)
 })
 

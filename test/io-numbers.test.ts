@@ -5,12 +5,13 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { parseDecimal, parseFinite } from '../src/core/numbers.js'
 import { fromCsv } from '../src/io/csv.js'
 import { limitsFromEnv } from '../src/io/limits.js'
 import { ArgError, numberList, parseArgs } from '../src/cli/args.js'
 import { parseAssignments, parseExpr } from '../src/print/parseExpr.js'
+import { runCli } from '../src/cli/main.js'
 
 const hostile = ['0x10', '0X10', '0b11', '0o7', '', ' ', ' 1', '1 ', '1_0', 'Infinity', '-Infinity', 'NaN', '1e', 'e5', '--1', '+-1', '1.2.3', '١٢', '1\u00a0', '\t1', '0x', 'infinity', '1n', '1,5']
 
@@ -101,3 +102,36 @@ describe("explain's literals", () => {
     expect(parseExpr('x \u{1F600}')).toEqual(E.left('unexpected "\u{1F600}" at column 3'))
   })
 })
+
+describe('symgrad explain at the edges of float64', () => {
+  const explain = async (...argv: string[]) => {
+    const out: string[] = []
+    const q = vi.spyOn(console, 'log').mockImplementation((l: string) => void out.push(l))
+    try {
+      return { ...(await runCli(['explain', ...argv])), out: out.join('\n') }
+    } finally {
+      q.mockRestore()
+    }
+  }
+  it('max(x, −∞) + min(x, ∞) at x = 1: f = 2, ∂f/∂x = 2, the conditions printed with their signs, exit 0', async () => {
+    const r = await explain('max(x, -∞) + min(x, Infinity)', '--at', 'x=1')
+    expect(r.code).toBe(0)
+    expect(r.out).toContain('at x = 1: f = 2')
+    expect(r.out).toMatch(/∂f\/∂x = where\(x ≤ ∞, 1, 0\) \+ where\(x ≥ \(?−∞\)?, 1, 0\) = 2/)
+  })
+  it.each(['x*1e309', 'max(x, -1e309) + min(x, 1e309)', 'x + 2e308'])('%s: the overflowing literal is refused, exit 2', async (e) => {
+    const r = await explain(e, '--at', 'x=1')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^symgrad: explain: the number "\d+e\d+" at column \d+ is beyond float64 range \(write ∞ or Infinity if you mean infinity\)\n$/)
+  })
+  it('x·∞ written on purpose: f = ∞ is not silent, a domain note and exit 1', async () => {
+    const r = await explain('x*Infinity', '--at', 'x=1')
+    expect(r.code).toBe(1)
+    expect(r.out).toContain('domain: f = ∞ at this point: the constant ∞ is infinite as written')
+  })
+  it('an --at value beyond float64 is refused, exit 2', async () => {
+    const r = await explain('x*2', '--at', 'x=1e400')
+    expect(r).toEqual({ code: 2, stderr: 'symgrad: explain: --at: expected name=number, got "x=1e400" (beyond float64 range, reads as ±∞)\n', out: '' })
+  })
+})
+

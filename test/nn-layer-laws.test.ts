@@ -1,14 +1,18 @@
 /** Every built-in layer kind passes the layer laws, enrolled from the registry (laws/layerLaws.ts). */
 import { describe, expect, it } from 'vitest'
 import { builtinLayers } from '../src/nn/builtinLayers.js'
-import { defineLayer, dropLayer, layerKinds, noParams, noState, nothingToInit, withLayers } from '../src/nn/LayerDef.js'
+import { defineLayer, dropLayer, keepLayer, layerKinds, noParams, noState, nothingToInit, withLayers } from '../src/nn/LayerDef.js'
+import * as E from 'fp-ts/lib/Either.js'
+import * as T from '../src/core/Tensor.js'
 import * as ops from '../src/ops/index.js'
 import { layerLaws } from '../laws/layerLaws.js'
 
 describe('layer laws, for every registered kind', () => {
   const laws = layerLaws(builtinLayers)
-  it('enrolls five laws per kind', () => {
-    expect(laws.length).toBe(5 * layerKinds(builtinLayers).length)
+  it('enrolls five laws per kind, and a sixth (fit) per kind with fitted state', () => {
+    const fitted = layerKinds(builtinLayers).filter((k) => builtinLayers.defs.get(k)!.fit !== undefined)
+    expect(fitted).toEqual(['center', 'channelCenter', 'standardize', 'pca', 'pcaWhiten', 'zca'])
+    expect(laws.length).toBe(5 * layerKinds(builtinLayers).length + fitted.length)
   })
   for (const law of laws)
     it(`${law.kind}: ${law.name}`, () => {
@@ -37,5 +41,32 @@ describe('layer laws catch a broken record', () => {
   it('an inference form that changes the test-mode function fails the inference law only', () => {
     const results = layerLaws(withLayers(builtinLayers, twice), { kinds: ['twice'] }).map((l) => [l.name, l.check().ok])
     expect(results).toEqual([['init', true], ['json', true], ['inference', false], ['train', true], ['test', true]])
+  })
+
+  // a fitted layer whose fit centres the rows in place (and so changes the caller's data)
+  const meddler = defineLayer({
+    kind: 'meddler',
+    options: {},
+    defaults: {},
+    prefix: 'meddler',
+    params: noParams,
+    state: (_, s) => ({ mean: s }),
+    outShape: (_, s) => s,
+    init: (_o, _key, { state }) => ({ params: {}, state: { mean: T.zeros(state.mean) } }),
+    apply: (_, x, { state }) => ({ out: ops.sub(x, ops.broadcastTo(state.mean, x.shape)) }),
+    inference: keepLayer,
+    fit: (_, x) => {
+      const [n, d] = x.shape as [number, number]
+      const mean = new Float64Array(d)
+      for (let i = 0; i < n * d; i++) mean[i % d]! += x.data[i]! / n
+      for (let i = 0; i < n * d; i++) x.data[i]! -= mean[i % d]!
+      return E.right({ mean: { shape: [d], data: mean } })
+    },
+    describe: () => 'meddler',
+    example: { options: {}, inShape: [3] },
+  })
+  it('a fit that writes into the rows it is given fails the fit law only', () => {
+    const results = layerLaws(withLayers(builtinLayers, meddler), { kinds: ['meddler'] }).map((l) => [l.name, l.check().ok])
+    expect(results).toEqual([['init', true], ['json', true], ['inference', true], ['train', true], ['test', true], ['fit', false]])
   })
 })

@@ -4,7 +4,7 @@
  * regularizers; seen by summary, checkpoints and ONNX (run in onnxruntime on raw inputs); and a
  * checkpoint from before (test/support/checkpoint-v1-center.json) loads with a note.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
@@ -138,4 +138,23 @@ describe('preprocessing layers', () => {
     expect(resumed.code).toBe(2)
     expect(resumed.stderr).toMatch(/written before preprocessing was a layer.*; it cannot be resumed as the same run\n$/)
   })
+
+  it('a checkpoint naming a layer kind the reader lacks is one line naming the kind and how to register it', async () => {
+    const text = readFileSync(join(__dirname, 'support', 'checkpoint-v1-center.json'), 'utf8').replace('"kind":"activation","fn":"relu"', '"kind":"gain","start":1')
+    const file = join(dir, 'gain.json')
+    writeFileSync(file, text)
+    const r = await runCli(['export', '--onnx', join(dir, 'gain.onnx'), file])
+    expect(r).toEqual({ code: 2, stderr: `symgrad: ${file}: checkpoint.spec.layers[1].kind: layer kind "gain" is not in this reader's layer registry; register its record: layers = withLayers(builtinLayers, myLayer) with myLayer = defineLayer({ kind: "gain", … }), then pass it as loadCheckpoint(path, { layers }) / decodeModel(json, root, layers)\n` })
+  })
+})
+
+describe('the playground', () => {
+  it("the classifier's 'standardize inputs' setting trains the spiral through a fitted first layer", async () => {
+    const { defaultSettings, settingsFrom, startRun } = await import('../web/src/trainer.js')
+    expect(settingsFrom({ standardize: true }).standardize).toBe(true)
+    const run = startRun({ ...defaultSettings, standardize: true, maxSteps: 300 }, 8)
+    let last
+    for (let p = run.next(100); p !== undefined; p = p.done ? undefined : run.next(100)) last = p
+    expect(last!.trainAccuracy).toBeGreaterThan(0.9)
+  }, 60_000)
 })

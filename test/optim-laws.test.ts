@@ -9,13 +9,39 @@ import { builtinOptimizers } from '../src/optim/registry.js'
 import { defineOptimizer, withOptimizers } from '../src/optim/OptimizerDef.js'
 import { withHyper } from '../src/optim/transforms.js'
 import * as P from '../src/core/Params.js'
-import { assertOptimizerLaws, optimizerLaws } from '../laws/index.js'
+import { chain } from '../src/optim/GradientTransformation.js'
+import { adam, momentum } from '../src/optim/aliases.js'
+import { masked, multiTransform, setToZero } from '../src/optim/partition.js'
+import { clipByGlobalNorm, scale } from '../src/optim/transforms.js'
+import { sgdDef } from '../src/optim/builtins.js'
+import { assertOptimizerLaws, frozenLaw, optimizerLaws, transformationLaws } from '../laws/index.js'
 
 describe.each([...builtinOptimizers.values()].map((d) => [d.name, d] as const))('optimizer %s', (_, def) => {
   for (const p of optimizerLaws(def, { numRuns: 20 })) it(p.name, () => fc.assert(p.property, p.params))
 })
 
+// the partition records, enrolled through the laws every transformation obeys
+const partitions = [
+  ['setToZero', () => setToZero()],
+  ['masked(adam, p0)', (lr: number) => masked(adam(lr), (k) => k === 'p0')],
+  ['masked(clipByGlobalNorm) then momentum', (lr: number) => chain(masked(clipByGlobalNorm(1), (k) => k !== 'p1'), momentum(lr))],
+  ['multiTransform(adam | setToZero)', (lr: number) => multiTransform({ train: adam(lr), frozen: setToZero() }, (k) => (k === 'p1' ? 'frozen' : 'train'))],
+  ['multiTransform(adam | adam·0.1)', (lr: number) => multiTransform({ train: adam(lr), slow: chain(adam(lr), scale(0.1)) }, (k) => (k === 'p0' ? 'slow' : 'train'))],
+] as const
+describe.each(partitions)('transformation %s', (name, build) => {
+  for (const p of transformationLaws(name, build, { numRuns: 20 })) it(p.name, () => fc.assert(p.property, p.params))
+})
+
 describe('the optimizer laws catch', () => {
+  // "freezing" with +0 updates: −0 parameters turn into +0
+  const plusZero = { init: () => [] as const, update: (g: P.Params, s: readonly []) => [P.map(g, (t) => ({ shape: t.shape, data: new Float64Array(t.data.length) })), s] as const }
+  it('a freeze by +0 updates (a −0 parameter turns into +0)', () => {
+    const law = frozenLaw('sgd', (lr) => sgdDef.build(lr, {}), plusZero)
+    const r = fc.check(law, { numRuns: 20 })
+    expect(r.failed).toBe(true)
+    expect(String(r.errorInstance)).toMatch(/frozen 'p\d'\[0\] is 0, expected -0/)
+  })
+
   // u = −lr·g, but the rule also writes its scratch into the gradients it was given
   const writes = defineOptimizer({
     name: 'writesGrads', summary: 'mutates its input', hyper: {}, defaults: {},

@@ -16,7 +16,7 @@ const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 
 export interface OpenPlayground {
   readonly page: Page
-  /** Console errors and uncaught page errors, as they happen. */
+  /** Console errors, uncaught page errors and failed requests, as they happen. */
   readonly errors: string[]
   /** A temporary folder for screenshots (kept after close). */
   readonly shots: string
@@ -35,6 +35,8 @@ export async function openPlayground(name: string): Promise<OpenPlayground> {
   const errors: string[] = []
   page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())))
   page.on('pageerror', (e) => void errors.push(String(e)))
+  // a failed request (a missing favicon, a missing file) is an error too
+  page.on('requestfailed', (r) => void errors.push(`request failed: ${r.url()}`))
   await page.goto(pathToFileURL(index).href)
   console.log(`${name} screenshots: ${shots}`)
   return {

@@ -5,8 +5,8 @@
  * picture.
  */
 import { describe, expect, it } from 'vitest'
-import { linePlot, logTicks, niceTicks } from '../src/plot/svg.js'
-import { boundarySvg, captions, lossSvg, runningMean, smooth } from '../src/train/report.js'
+import { axisScale, linePlot, logTicks, niceTicks, percentRange, spansDecades } from '../src/plot/svg.js'
+import { accuracySvg, boundarySvg, captions, lossSvg, runningMean, smooth } from '../src/train/report.js'
 import { decisionBoundary } from '../src/train/boundary.js'
 import { searchSvg } from '../src/train/searchPlot.js'
 import { logUniform } from '../src/train/search.js'
@@ -58,7 +58,7 @@ describe('report', () => {
     sm.x.forEach((step, i) => expect(sm.y[i]).toBeCloseTo(step, 12))
   })
   it('captions are computed from the run', () => {
-    const h = history(Array.from({ length: 42 }, (_, i) => 2 / (1 + i)), [{ train: 0.5, val: 0.48 }, { train: 0.9, val: 0.8 }])
+    const h = history(Array.from({ length: 42 }, (_, i) => 2 / (1 + i) ** 2), [{ train: 0.5, val: 0.48 }, { train: 0.9, val: 0.8 }])
     const c = captions(h)
     expect(c.loss).toContain('42 steps')
     expect(c.loss).toContain('log scale')
@@ -80,6 +80,39 @@ describe('report', () => {
     const svg = searchSvg(results, [0, 0, 1], { learningRate: logUniform(1e-3, 0.3), l2: logUniform(1e-6, 1e-2) })
     const t = texts(svg)
     for (const s of ['validation accuracy vs learningRate', 'validation accuracy vs l2', 'trials by learning rate and λ', 'learningRate (log scale)', 'round 1', 'round 2']) expect(t).toContain(s)
+  })
+})
+
+describe('loss and accuracy axes that show the run as it was', () => {
+  it('a loss spanning more than two decades gets a log axis; a narrower one a linear axis', () => {
+    expect(spansDecades([1.1, 1e6, 882])).toBe(true)
+    expect(spansDecades([1.1, 0.5, 0.2])).toBe(false)
+    expect(spansDecades([1, 0, 1e6])).toBe(false) // a zero cannot sit on a log axis
+    const diverged = history([1.1, 1e6, 4e5, 3687, 882], [])
+    expect(texts(lossSvg(diverged))).toContain('loss (log scale)')
+    expect(captions(diverged).loss).toContain('log scale')
+    const gentle = history(Array.from({ length: 30 }, (_, i) => 1.1 - i / 100), [])
+    expect(texts(lossSvg(gentle))).toContain('loss')
+    expect(texts(lossSvg(gentle))).not.toContain('loss (log scale)')
+    expect(captions(gentle).loss).toContain('linear scale')
+  })
+  it('tick labels stay short enough for the margin (1e6, never 1000000), on either axis kind', () => {
+    for (const log of [false, true]) {
+      const s = axisScale([1.1, 1e6, 882], { log }, 200, 10)
+      expect(s.ticks.length).toBeGreaterThanOrEqual(2)
+      for (const t of s.ticks) expect(s.label(t).length).toBeLessThanOrEqual(5)
+    }
+    expect(axisScale([1.1, 1e6], { log: true }, 200, 10).ticks.map((t) => axisScale([1.1, 1e6], { log: true }, 200, 10).label(t))).toContain('1e3')
+  })
+  it('accuracy is drawn in percent from a round ten below its lowest value to 100', () => {
+    expect(percentRange([0.98, 0.986])).toEqual([90, 100])
+    expect(percentRange([0.36, 0.52])).toEqual([30, 100])
+    expect(percentRange([0.02])).toEqual([0, 100])
+    const svg = accuracySvg(history([1, 1], [{ train: 0.98, val: 0.981 }, { train: 0.986, val: 0.984 }]))
+    const t = texts(svg)
+    expect(t).toContain('accuracy (%)')
+    for (const v of ['90', '100']) expect(t).toContain(v)
+    expect(t.some((x) => x.startsWith('0.98'))).toBe(false)
   })
 })
 

@@ -7,7 +7,7 @@ import {
   sqrt, square, sub, sum, tensor, transpose, where,
 } from '../src/ops/index.js'
 import { toInfix, printInfix } from '../src/print/infix.js'
-import { toLatex } from '../src/print/latex.js'
+import { latexNumber, toLatex } from '../src/print/latex.js'
 import { toDot } from '../src/print/dot.js'
 import { differentiableLeaves, formatTrace, traceBackward } from '../src/print/trace.js'
 
@@ -108,6 +108,12 @@ describe('LaTeX', () => {
     [add(input('loss', []), input('W_1', [])), '\\mathrm{loss} + W_{1}'],
   ]
   it.each(cases)('%#: %s', (e, expected) => expect(toLatex(e)).toBe(expected))
+  it('NaN is one upright word, ∞ is \\infty', () => {
+    expect(latexNumber(NaN, 6)).toBe('\\mathrm{NaN}')
+    expect(latexNumber(-Infinity, 6)).toBe('-\\infty')
+    expect(latexNumber(1.5e-7, 6)).toBe('1.5 \\times 10^{-7}')
+    expect(toLatex(add(input('x', []), constant(NaN)))).toBe('x + \\mathrm{NaN}')
+  })
   it('transposes a square with braces', () => {
     expect(toLatex(transpose(square(input('M', [2, 2]))))).toBe('{M^{2}}^{\\top}')
   })

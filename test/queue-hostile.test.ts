@@ -13,6 +13,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../src/cli/main.js'
+import { defaultLimits } from '../src/io/limits.js'
 import { decodeRunConfig } from '../src/io/runConfig.js'
 import { runJobs } from '../src/queue/gather.js'
 import { jobId, JobC, QUEUE_NAME, type Job } from '../src/queue/jobs.js'
@@ -81,6 +82,9 @@ beforeAll(async () => {
 
   await add('trial-notjson', {}, 'data that is not JSON', /^the job's data in Redis is not JSON$/)
   await raw.hset(key('trial-notjson'), 'data', '{"kind": "trial", "config": ')
+  const opts = trial({ seed: 11 })
+  await add(jobId(opts), JobC.encode(opts), 'BullMQ options that are not JSON', /^the job's options in Redis are not JSON$/)
+  await raw.hset(key(jobId(opts)), 'opts', '{not json')
   await add('trial-badfields', { kind: 'trial', config: { epochs: -1 }, point: {} }, 'a field out of range', /^job\.config\.epochs: expected a positive integer, got -1$/)
   await add('trial-extra', { kind: 'trial', config: JSON.parse(JSON.stringify(ok.config)), point: {}, checkpoints: join(root, 'evil') }, "a job naming its own checkpoint folder", /^unknown field job\.checkpoints \(known fields: kind, config, point\)$/)
   await add('../../somewhere', JobC.encode(trial({ seed: 9 })), 'a traversal id', /does not match its id/)
@@ -88,6 +92,7 @@ beforeAll(async () => {
   const edited = trial({ learningRate: 0.02 })
   await add(jobId(edited), JobC.encode(edited), 'a waiting job edited in Redis', /does not match its id/)
   await raw.hset(key(jobId(edited)), 'data', JSON.stringify({ ...JobC.encode(edited), config: { ...JobC.encode(edited).config, learningRate: 0.9 } }))
+  await add('trial-2mb', { kind: 'trial', config: JobC.encode(ok).config, point: { x: 'a'.repeat(2 << 20) } }, 'data of 2 MB', /^the job's data in Redis is \d+ characters, over the limit of 1048576 for a job \(raise it with SYMGRAD_MAX_CONFIG_BYTES=<n>\)$/)
   const huge = trial({ hidden: [20000, 20000] })
   await add(jobId(huge), JobC.encode(huge), 'hidden [20000, 20000]', /^job\.config\.hidden: the model \[2, 20000, 20000, 3\] has 400140003 parameters, over the limit of 10000000/)
   const forever = trial({ epochs: 1e9 })
@@ -144,7 +149,8 @@ describe('a worker fed hostile jobs through Redis', () => {
         expect(reason, why).toMatch(expected)
         expect(reason!.split('\n'), why).toHaveLength(1)
         expect(reason, why).not.toContain('SECRET')
-        expect({ why, stalls: Number(stalls ?? 0), attempts: Number(attempts ?? 0) }).toEqual({ why, stalls: 0, attempts: 1 })
+        // started at most once, never taken over after a stall
+        expect({ why, stalls: Number(stalls ?? 0), retried: Number(attempts ?? 0) > 1 }).toEqual({ why, stalls: 0, retried: false })
       }
       // the worker's own checkpoint folder holds the good trial under its hash, and nothing else was written
       expect(files(root)).toEqual(['secret.csv', `worker/ck/${good}.json`])
@@ -168,11 +174,11 @@ describe('a coordinator that re-checks what Redis says', () => {
     await raw.zadd(`bull:${QUEUE_NAME}:${state}`, now, id)
   }
 
-  it('an edited job, a forged result and data that is not JSON are refused rows, never results, and it does not wait for ever', async () => {
+  it('an edited job, forged or oversized results, data that is not JSON and a job delayed by hand are refused rows, never results, and it does not wait for ever', async () => {
     const db = 6
     const raw = new Redis({ host: '127.0.0.1', port: redis.port, db })
     const base = config()
-    const points = [{ learningRate: 0.011 }, { learningRate: 0.012 }, { learningRate: 0.013 }]
+    const points = [{ learningRate: 0.011 }, { learningRate: 0.012 }, { learningRate: 0.013 }, { learningRate: 0.014 }, { learningRate: 0.015 }, { learningRate: 0.016 }]
     const jobs = points.map((point): Job => {
       const c = decodeRunConfig(pointFields(point), base, 'trial')
       if (E.isLeft(c)) throw c.left
@@ -184,14 +190,22 @@ describe('a coordinator that re-checks what Redis says', () => {
     await forge(raw, ids[0]!, JSON.stringify(other), 'completed', forged(0))
     await forge(raw, ids[1]!, JSON.stringify(JobC.encode(jobs[1]!)), 'completed', JSON.stringify({ job: 'trial-0', score: 0.999, epochs: 1, seconds: 1, worker: 'nobody' }))
     await forge(raw, ids[2]!, '{"kind": "tri', 'failed', 'whatever')
+    await forge(raw, ids[3]!, JSON.stringify({ ...JobC.encode(jobs[3]!), pad: 'a'.repeat(2 << 20) }), 'completed', forged(3))
+    await forge(raw, ids[4]!, JSON.stringify(JobC.encode(jobs[4]!)), 'completed', JSON.stringify({ job: ids[4], score: 0.999, epochs: 1, seconds: 1, worker: 'x', pad: Array(300_000).fill(1) }))
+    // a job moved to the delayed set for a thousand years
+    await raw.hset(key(ids[5]!), { name: 'trial', data: JSON.stringify(JobC.encode(jobs[5]!)), opts: '{}', timestamp: String(Date.now()), delay: String(3e13) })
+    await raw.zadd(`bull:${QUEUE_NAME}:delayed`, (Date.now() + 3e13) * 4096, ids[5]!)
     raw.disconnect()
     const t0 = Date.now()
-    const results = await queueTrials(target(db), base, points, { pollMs: 50 })
+    const results = await queueTrials(target(db), base, points, { pollMs: 50, limits: { ...defaultLimits, memoryBytes: 2 ** 23 } })
     expect(Date.now() - t0).toBeLessThan(10_000)
     expect(results.map((r) => [r.score, r.error])).toEqual([
       [NaN, 'job failed: refused: the job stored under this id holds other data (changed in Redis after it was enqueued)'],
       [NaN, 'job failed: refused: the result stored for this job does not name it (not written by a symgrad worker that ran this job)'],
       [NaN, "job failed: refused: the job's data in Redis is not JSON"],
+      [NaN, expect.stringMatching(/^job failed: refused: the job's data in Redis is \d+ bytes, over the limit of 1048576 for a job$/)],
+      [NaN, expect.stringMatching(/^job failed: refused: the result of 600\d{3} bytes stored for this job needs about 9\.60 MB of memory, over the limit of 8388608 \(raise it with SYMGRAD_MAX_MEMORY_BYTES=<n>\)$/)],
+      [NaN, 'job failed: refused: the job is delayed in Redis, which symgrad never asks for'],
     ])
   }, 60_000)
 

@@ -8,8 +8,10 @@ import * as S from '../src/core/Shape.js'
 import * as T from '../src/core/Tensor.js'
 import * as K from '../src/core/Random.js'
 import {
-  add, broadcastTo, constant, count, div, exp, input, matmul, mean, mul, neg, reshape, sigmoid, square, sub, sum, sumTo, tanh, transpose,
+  add, broadcastTo, constant, count, div, exp, input, matmul, mean, mul, neg, oneHot, reshape, sigmoid, softmax, square, sub, sum, sumTo, tanh, transpose,
 } from '../src/ops/index.js'
+import { softmaxCrossEntropy } from '../src/nn/losses.js'
+import { toInfix } from '../src/print/index.js'
 import { broadcastToOp, reshapeOp, sumToOp, transposeOp } from '../src/ops/movement.js'
 import { evaluate } from '../src/eval/evaluate.js'
 import { grad } from '../src/ad/grad.js'
@@ -252,5 +254,69 @@ describe('simplify on random graphs', () => {
       }),
       { numRuns: 150 },
     )
+  })
+})
+
+// ── textbook forms (rules-readable.ts): each rule is a law, equal values on random inputs ────────
+
+describe('textbook forms of derivatives', () => {
+  const u = input('u', [2, 3])
+  const a = input('a', [2, 3])
+  const D = add(1, exp(neg(u)))
+  const S3 = input('S', [4, 3])
+  const lab = input('lab', [4])
+  const Y = oneHot(lab, 3)
+  const P = softmax(S3)
+  // the gradient of mean softmax cross-entropy, as grad builds it before simplification
+  const ce = add(mul(Y, constant(-0.25, [4, 3])), mul(P, broadcastTo(sumTo(neg(mul(Y, constant(-0.25, [4, 3]))), [4, 1]), [4, 3])))
+  const cases: [string, Expr, Expr][] = [
+    ['a/(1 + exp(−u)) → a·σ(u)', div(1, D), sigmoid(u)],
+    ['a/(1 + exp(−u)) → a·σ(u)', div(a, add(exp(neg(u)), 1)), mul(a, sigmoid(u))],
+    ['σ(u)·exp(−u) → 1 − σ(u)', mul(sigmoid(u), exp(neg(u))), sub(1, sigmoid(u))],
+    ['σ(u)·exp(−u) → 1 − σ(u)', mul(exp(neg(u)), mul(a, sigmoid(u))), mul(a, sub(1, sigmoid(u)))],
+    ['σ(u)·exp(−u) → 1 − σ(u)', mul(div(div(1, D), D), exp(neg(u))), mul(sigmoid(u), sub(1, sigmoid(u)))],
+    ['tanh(u)·tanh(u) → tanh(u)²', mul(tanh(u), tanh(u)), square(tanh(u))],
+    ['Y·c + P·Σ(−Y·c) → (P − Y)·(−c)', ce, mul(sub(P, Y), constant(0.25, [4, 3]))],
+  ]
+  it.each(cases)('%s', (name, e, expected) => {
+    const r = simplify([e])
+    expect(r.exprs[0]).toBe(expected)
+    expect(r.fired.map((f) => f.rule)).toContain(name)
+  })
+
+  const arr = (n: number, lo: number, hi: number) => fc.array(fc.double({ min: lo, max: hi, noNaN: true }), { minLength: n, maxLength: n })
+  const agrees = (e: Expr, bind: Record<string, T.Tensor>): boolean => {
+    const before = evaluate([e], bind)
+    const after = evaluate(simplify([e]).exprs, bind)
+    if (E.isLeft(before) || E.isLeft(after)) return false
+    const [p, q] = [before.right[0]!, after.right[0]!]
+    // absolute 1e−14 covers 1 − σ(u) against e^−u/(1 + e^−u) (an ulp of 1 times factors up to 9) where σ(u) nears 1
+    return p.data.every((v, i) => Math.abs(v - q.data[i]!) <= 1e-14 + 1e-12 * Math.abs(v))
+  }
+  it('law: the logistic gate and its derivative keep their values (u in [−30, 30], a in [−3, 3])', () => {
+    const forms = [div(1, D), div(a, D), mul(mul(div(div(a, D), D), exp(neg(u))), a), mul(exp(neg(u)), sigmoid(u)), mul(square(sigmoid(u)), exp(neg(u)))]
+    fc.assert(fc.property(arr(6, -30, 30), arr(6, -3, 3), (us, as) => {
+      const bind = { u: T.make([2, 3], Float64Array.from(us)), a: T.make([2, 3], Float64Array.from(as)) }
+      return forms.every((f) => agrees(f, bind))
+    }), { numRuns: 200 })
+  })
+  it('law: 1 − tanh(u)² keeps its value', () => {
+    const e = grad(sum(tanh(mul(u, a))), [u])[0]!
+    expect(toInfix(simplifyOne(e))).toContain('tanh(u·a)²')
+    fc.assert(fc.property(arr(6, -5, 5), arr(6, -5, 5), (us, as) =>
+      agrees(e, { u: T.make([2, 3], Float64Array.from(us)), a: T.make([2, 3], Float64Array.from(as)) })), { numRuns: 200 })
+  })
+  it('law: the softmax cross-entropy gradient is (softmax(S) − onehot(y))/N, printed so', () => {
+    const g = grad(softmaxCrossEntropy(S3, lab), [S3])[0]!
+    const r = simplifyOne(g)
+    expect(toInfix(r)).toBe('(softmax(S) − oneHot(lab, C=3))·fill(0.25, [4,3])')
+    fc.assert(fc.property(arr(12, -20, 20), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), (ss, ls) =>
+      agrees(g, { S: T.make([4, 3], Float64Array.from(ss)), lab: T.make([4], Float64Array.from(ls)) })), { numRuns: 200 })
+  })
+  it('does not fire where the identity needs what is not there', () => {
+    // 2/(1 + exp(u)): no −u inside; σ(u)·exp(−v) with v ≠ u; Y·c + P·Σ(−Y·d) with d ≠ c
+    for (const e of [div(2, add(1, exp(u))), mul(sigmoid(u), exp(neg(a))),
+      add(mul(Y, constant(-0.25, [4, 3])), mul(P, broadcastTo(sumTo(neg(mul(Y, constant(-0.5, [4, 3]))), [4, 1]), [4, 3])))])
+      expect(simplify([e]).fired.filter((f) => !['constant folding', CSE].includes(f.rule))).toEqual([])
   })
 })

@@ -9,8 +9,11 @@ import { spiral } from '../src/data/datasets.js'
 import { mlp } from '../src/nn/model.js'
 import { adam } from '../src/optim/aliases.js'
 import {
-  checkDeadRelus, checkInitialLoss, checkLossDecrease, checkUpdateRatios, deadRelus, diagnoseRun, expectedInitialLoss, initialLoss, overfitTiny,
+  checkDeadRelus, checkDivergence, checkInitialLoss, checkLossDecrease, checkUpdateRatios, deadRelus, diagnoseRun, expectedInitialLoss, initialLoss, overfitTiny,
 } from '../src/train/diagnostics.js'
+import { sigmoid } from '../src/nn/kinds/activation.js'
+import { sgd } from '../src/optim/aliases.js'
+import { train } from '../src/train/loop.js'
 import type { History, TrainState } from '../src/train/TrainState.js'
 
 const steps = 200
@@ -117,5 +120,75 @@ describe('overfitTiny and dead ReLUs', () => {
     const [c] = checkDeadRelus(killed)
     expect(c!.ok).toBe(false)
     expect(c!.message).toContain('100.0% of 16 ReLU units dead')
+  })
+})
+
+describe('honest verdicts: the whole curve, advice that fits the setup, one story per step', () => {
+  const withLoss = (loss: number[], ratios: Record<string, number> = { 'dense0.W': 1e-3 }): History => ({
+    loss, dataLoss: loss, learningRate: loss.map(() => 0.1), epochs: [],
+    ratio: Object.fromEntries(Object.entries(ratios).map(([k, r]) => [k, loss.map(() => r)])),
+  })
+  // learning rate 50: 1.1 at init, 1e6 within a few steps, partly back (882) at the end
+  const blowUp = withLoss(seq((i) => (i === 0 ? 1.1 : i < 5 ? 1e6 : 882 + 3000 * Math.exp(-i / 10))))
+
+  it('a run that blew up and came partly back is not ok, whatever its first and last windows say', () => {
+    const c = checkLossDecrease(blowUp, 20)
+    expect(c.ok).toBe(false)
+    expect(c.message).toMatch(/^loss 1\.1 at step 1 → 88\d(\.\d+)? over the last 20 steps \(×\d+/)
+    expect(c.message).toContain('diverged: learning rate likely too high')
+    expect(checkDivergence(blowUp).ok).toBe(false)
+  })
+  it('a blow-up that came all the way back is still flagged; a loss that ends above its start too', () => {
+    const back = withLoss(seq((i) => (i === 0 ? 2 : i < 5 ? 500 : 0.1)))
+    expect(checkLossDecrease(back)).toMatchObject({ ok: false, message: expect.stringContaining('rose from 2 to 500 at step 2') })
+    const up = withLoss(seq((i) => 1 + i / 100))
+    expect(checkLossDecrease(up)).toMatchObject({ ok: false, message: expect.stringContaining('ends above its start') })
+  })
+  it('a run that stopped on a non-finite value is never ticked for its loss, however few or tame its steps', () => {
+    const short = { ...nanRun, history: history([2.3, 2.2, 2.1, 2.0], 0.5) }
+    const [, few] = diagnoseRun({ ...short, history: { ...short.history, loss: [2.3, 2.2, 2.1, 2.0] } })
+    expect(few).toMatchObject({ ok: false })
+    const [, trend] = diagnoseRun({ ...nanRun, history: { ...nanRun.history, loss: seq((i) => 2.3 - i / 100) } })
+    expect(trend).toMatchObject({ ok: false, message: expect.stringContaining('then training stopped on a non-finite value at step 200') })
+  })
+  it('a non-finite loss anywhere is never ok', () => {
+    const nan = withLoss(seq((i) => (i === 150 ? NaN : 2 - i / 200)))
+    expect(checkLossDecrease(nan)).toMatchObject({ ok: false, message: expect.stringContaining('loss NaN at step 151') })
+    expect(checkDivergence(withLoss([1, Infinity, 1])).ok).toBe(false)
+  })
+  it('a healthy curve is ok, and says where it went from and to', () => {
+    expect(checkLossDecrease(healthy.history)).toMatchObject({ ok: true, message: 'loss 2.4 at step 1 → 0.147 over the last 10 steps (−93.9%): ok' })
+  })
+
+  it('dead ReLUs: he init is suggested only when it is not in use', () => {
+    const dead = [{ layer: 'relu0', units: 32, dead: 0.9 }]
+    expect(checkDeadRelus(dead)[0]!.message).toContain('or he init')
+    expect(checkDeadRelus(dead, 0.5, { init: 'xavier' })[0]!.message).toContain('or he init')
+    const he = checkDeadRelus(dead, 0.5, { init: 'he' })[0]!
+    expect(he.ok).toBe(false)
+    expect(he.message).not.toContain('he init')
+    expect(he.message).toContain('try a smaller learning rate')
+  })
+
+  it('ratios too small in one layer and too large in another blame the init, never the rate both ways', () => {
+    const h = withLoss(seq((i) => 1.1 - i / 1e5), { 'dense0.W': 1e-6, 'dense1.W': 1e-3, 'dense2.W': 0.05 })
+    const checks = [checkLossDecrease(h, { init: 'small' }), ...checkUpdateRatios(h, { init: 'small' })]
+    const text = checks.map((c) => c.message).join('\n')
+    expect(text).not.toContain('learning rate likely too low')
+    expect(text).not.toContain('learning rate likely too high')
+    expect(checks[0]!.message).toContain('a plateau although dense1.W, dense2.W move')
+    expect(checks[1]!.message).toContain('too small (dense0.W too small, dense2.W too large) — not the learning rate: likely the small initialization')
+    // with he init already in use, the advice is not 'try he init'
+    expect(checkUpdateRatios(h, { init: 'he' })[0]!.message).toContain('saturating or dead units under he init')
+  })
+
+  it('the sigmoid with small init on the spiral (SGD, lr 1): no check at step 100 says the rate is both too low and too high', () => {
+    const ds = spiral(R.key(1), { classes: 3, perClass: 100, noise: 0.2 })
+    const st = train(mlp([2, 32, 32, 3], { activation: sigmoid, init: 'small' }), { train: ds },
+      { optimizer: sgd(1), epochs: 100, batchSize: 300, key: R.key(1), regularization: { kind: 'none' }, evalTrainSize: 300 })
+    const checks = [checkLossDecrease(st.history, { window: 20, init: 'small' }), ...checkUpdateRatios(st.history, { init: 'small' })]
+    const text = checks.filter((c) => !c.ok).map((c) => c.message).join('\n')
+    expect(text.includes('likely too low') && text.includes('likely too high')).toBe(false)
+    expect(text).toContain('small initialization')
   })
 })

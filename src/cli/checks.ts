@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
 import { checkMlpSize, limitsFromEnv, within, type Limits } from '../io/limits.js'
-import type { RunConfig } from '../train/config.js'
+import { modelFor, type RunConfig } from '../train/config.js'
 import type { Space } from '../train/search.js'
 import type { LoadedData } from './data.js'
 
@@ -24,7 +24,7 @@ export function checkLayers(hidden: readonly number[], limits: Limits, where = '
 }
 
 /**
- * The run fits its data and the limits: the model's layers and parameters, a shift smaller than
+ * The run fits its data and the limits: the model builds on the rows, its layers and parameters, a shift smaller than
  * the images, and every split non-empty (a validation accuracy of an empty split is NaN).
  */
 export function checkRun(c: RunConfig, data: LoadedData, limits: Limits, where = '--hidden'): E.Either<SymgradError, void> {
@@ -32,6 +32,9 @@ export function checkRun(c: RunConfig, data: LoadedData, limits: Limits, where =
   if (E.isLeft(classes)) return classes
   const size = checkMlpSize([D.features(data.train), ...c.hidden, data.train.classes], limits, where)
   if (E.isLeft(size)) return size
+  // the model builds on these rows (a convnet needs images it can convolve)
+  const model = modelFor(c, D.features(data.train), data.train.classes, data.image)
+  if (E.isLeft(model)) return model
   if (data.image !== undefined && c.shift > 0) {
     const side = Math.min(data.image[0], data.image[1])
     if (c.shift >= side) return fail(`--shift: expected 0..${side - 1} pixels for ${data.image[0]}×${data.image[1]} images (a larger shift moves the whole image out of the frame), got ${c.shift}`)

@@ -50,6 +50,7 @@ export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunCon
   shift: { kind: 'number', help: 'random image shifts of up to n pixels (MNIST)   [1]', key: 'shift' },
   preprocess: { kind: 'string', help: 'none | center | standardize   [center]', key: 'preprocess' },
   seed: { kind: 'number', help: 'seed of init, shuffles and dropout   [1]', key: 'seed' },
+  examples: { kind: 'number', help: 'train on this many examples of the training split, drawn by --seed (validation and test stay whole)   [all]', key: 'examples' },
   dtype: { kind: 'string', help: 'float64 | float32 (compiled programs; float32 on the WebAssembly SIMD backend)   [float64]', key: 'dtype' },
 }
 
@@ -129,9 +130,9 @@ export async function ensembleCommand(a: ParsedArgs): Promise<number> {
   const onEpoch = (e: EpochRecord) =>
     console.log(`member ${member + 1}/${count}: epoch ${e.epoch + 1}/${c.epochs}, loss ${e.meanLoss.toFixed(4)}${e.validationAccuracy !== undefined ? `, validation accuracy ${pct(e.validationAccuracy)}` : ''}`)
   let r: E.Either<string, { readonly single: readonly number[]; readonly ensemble: number }>
-  if (target) r = await (await loadQueue(() => import('../queue/search.js'))).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l) })
+  if (target) r = await (await loadQueue(() => import('../queue/search.js'))).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l), limits })
   else {
-    const model = buildModel(c, D.features(train), train.classes)
+    const model = buildModel(c, D.features(train), train.classes, image)
     r = E.mapLeft((e: Error) => e.message)(trainEnsemble(model, { train, validation }, test, { ...buildTrainConfig(c, D.size(train), image), onEpoch }, count, onMember))
   }
   if (E.isLeft(r)) return (console.error(`symgrad: ${r.left}`), 1)

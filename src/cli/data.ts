@@ -13,7 +13,9 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../core/Random.js'
-import type { SymgradError } from '../core/errors.js'
+import { SymgradError } from '../core/errors.js'
+import { subsample } from '../data/subsample.js'
+import { examplesKey } from '../train/loop.js'
 import type { Dataset } from '../data/Dataset.js'
 import * as D from '../data/Dataset.js'
 import { spiral, xor } from '../data/datasets.js'
@@ -68,11 +70,17 @@ function raw(data: string): E.Either<SymgradError, Splits> {
   return E.isLeft(ds) ? ds : splitFiles(ds.right)
 }
 
-/** Loads and splits the data `c.data` names (raw: preprocessing is the model's first layer). */
-export function loadData(c: Pick<RunConfig, 'data'>): E.Either<SymgradError, LoadedData> {
+/**
+ * Loads and splits the data `c.data` names (raw: preprocessing is the model's first layer); with
+ * `examples`, the training split is first cut to that many rows drawn by the seed (`subsample`).
+ */
+export function loadData(c: Pick<RunConfig, 'data'> & Partial<Pick<RunConfig, 'examples' | 'seed'>>): E.Either<SymgradError, LoadedData> {
   const r = raw(c.data)
   if (E.isLeft(r)) return r
-  const s = r.right
+  if (c.examples !== undefined && c.seed === undefined) return E.left(new SymgradError('value', 'loadData: examples needs the seed that draws them'))
+  const few = c.examples === undefined ? undefined : subsample(r.right.train, c.examples, examplesKey(c.seed!))
+  if (few !== undefined && E.isLeft(few)) return E.left(new SymgradError('value', `--examples: ${c.data} has ${D.size(r.right.train)} training examples, asked for ${c.examples}`))
+  const s: Splits = few === undefined ? r.right : { ...r.right, train: few.right }
   const shape = Object.hasOwn(packaged, c.data) ? ([28, 28, 1] as const) : r.right.train.shape
   const image = shape !== undefined && shape.length === 3 ? ([shape[0]!, shape[1]!, shape[2]!] as const) : undefined
   return E.right({ train: s.train, validation: s.validation, test: s.test, ...(image ? { image, input: { image, scale: PIXEL_SCALE } } : {}) })

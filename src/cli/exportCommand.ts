@@ -22,7 +22,10 @@ export function exportCommand(a: ParsedArgs, warn: (line: string) => void = (l) 
   const onnx = orExit(inFile(path, modelToOnnx(loaded.model, loaded.state.params, loaded.state.modelState)))
   orExit(writeFileAtomic(out, onnx.bytes))
   const m = loaded.model
-  console.log(`${out}: ONNX (opset ${ONNX_OPSET}), ${(onnx.bytes.length / 1024).toFixed(1)} kB; input x [N, ${m.in}] float32; outputs scores [N, ${m.out}] and probabilities [N, ${m.out}]`)
+  const first = m.layers[0]
+  const raw = first !== undefined && first.def.fit !== undefined ? `, raw (its ${first.spec.kind} layer '${first.spec.name}' is inside)` : ''
+  const pixels = loaded.input !== undefined ? `, ${loaded.input.image.join('×')} images with x = byte/${loaded.input.scale}` : ''
+  console.log(`${out}: ONNX (opset ${ONNX_OPSET}), ${(onnx.bytes.length / 1024).toFixed(1)} kB; input x [N, ${m.in}] float32${pixels}${raw}; outputs scores [N, ${m.out}] and probabilities [N, ${m.out}]`)
   console.log(`operators: ${onnx.opTypes.join(', ')}`)
   return 0
 }

@@ -12,6 +12,7 @@ import { trainCommand } from './trainCommand.js'
 import { searchCommand } from './searchCommand.js'
 import { workerCommand } from './queueCommands.js'
 import { exportCommand } from './exportCommand.js'
+import { finetuneCommand, finetuneFlags } from './finetuneCommand.js'
 import { predictCommand, predictFlags } from './predictCommand.js'
 
 const trainFlags: Record<string, FlagSpec> = {
@@ -79,6 +80,8 @@ Commands
              symgrad train --config my-run.json --report out/
              symgrad train --data spiral --epochs 5 --save run.json   (then: --resume run.json --epochs 10)
              symgrad train --data idx:train-images-idx3-ubyte.gz,train-labels-idx1-ubyte.gz
+  finetune   a trained checkpoint's layers reused on other data: fresh head, frozen or slower layers
+             symgrad finetune --from base.json --data fashion --examples 1000 --freeze conv0,conv1 --save ft.json
   search     hyperparameter search (random by default), trials in parallel on all cores
              symgrad search --trials 8 --rounds 2
   ensemble   train several models from different seeds, single vs averaged accuracy
@@ -99,6 +102,9 @@ ${flagHelp(configFlags)}
 
 train flags
 ${flagHelp(Object.fromEntries(Object.entries(trainFlags).filter(([k]) => !(k in configFlags))))}
+
+finetune flags (run fields the flags leave unset are the base run's; the head is always re-initialised)
+${flagHelp(finetuneFlags)}
 
 search flags
 ${flagHelp(Object.fromEntries(Object.entries(searchFlags).filter(([k]) => !(k in configFlags))))}
@@ -121,8 +127,9 @@ ${flagHelp(gradcheckFlags)}
 explain flags
 ${flagHelp(explainFlags)}
 
-Expressions for explain: numbers, variables, + - * / ^ (a^b with an expression b is exp(b·log a),
-for a > 0), parentheses and exp log sqrt tanh sigmoid relu abs square max(a,b) min(a,b).
+Expressions for explain: decimal numbers (∞ or Infinity for infinity; 1e309 is refused), variables,
++ - * / ^ (a^b with an expression b is exp(b·log a), for a > 0), parentheses and exp log sqrt tanh
+sigmoid relu abs square max(a,b) min(a,b). Numbers in flags, --at and SYMGRAD_* are decimal only.
 explain exits with 1 when f or a derivative is NaN or ±∞ at the point (a domain note says where).
 A --config file holds any of the run config fields:
 ${wrap(runConfigFieldNames)}
@@ -140,6 +147,7 @@ export async function main(argv: readonly string[], err: (line: string) => void 
     if (rest.includes('--help') || rest.includes('-h')) return (console.log(usage), 0)
     switch (cmd) {
       case 'train': return trainCommand(parseArgs(rest, trainFlags, 'train'), err)
+      case 'finetune': return finetuneCommand(parseArgs(rest, finetuneFlags, 'finetune'))
       case 'search': return await searchCommand(parseArgs(rest, searchFlags, 'search'))
       case 'ensemble': return await ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
       case 'worker': return await workerCommand(parseArgs(rest, workerFlags, 'worker'))
@@ -148,8 +156,8 @@ export async function main(argv: readonly string[], err: (line: string) => void 
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
       case 'explain': return await explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
       default: {
-        const near = closest(cmd, ['train', 'search', 'ensemble', 'worker', 'export', 'predict', 'gradcheck', 'explain'])
-        throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, search, ensemble, worker, export, predict, gradcheck, explain; see symgrad --help)`)
+        const near = closest(cmd, ['train', 'finetune', 'search', 'ensemble', 'worker', 'export', 'predict', 'gradcheck', 'explain'])
+        throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, finetune, search, ensemble, worker, export, predict, gradcheck, explain; see symgrad --help)`)
       }
     }
   } catch (e) {

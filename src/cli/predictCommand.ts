@@ -40,6 +40,8 @@ function positiveInt(a: ParsedArgs, flag: string): number | undefined {
 }
 
 function pixelInput(path: string, loaded: Loaded, warn: (line: string) => void): PixelInput {
+  // images cannot be preprocessed by hand on the way in: a model that needs it gets CSV rows only
+  if (loaded.note !== undefined) throw new ArgError(`${path}: ${loaded.note}; predict cannot do that to images: give preprocessed rows with --input rows.csv`)
   const r = pixelInputOf(loaded)
   if (r === undefined)
     throw new ArgError(`${path}: the checkpoint does not say how its inputs were made from images${loaded.run !== undefined ? ` (trained on ${quote(loaded.run.data)})` : ''}; give rows with --input rows.csv`)
@@ -48,16 +50,16 @@ function pixelInput(path: string, loaded: Loaded, warn: (line: string) => void):
 }
 
 /** The PNG files of a folder, sorted by name. */
-function pngFiles(dir: string): string[] {
+function pngFiles(dir: string, limit: number): string[] {
   let names: string[]
   try {
     names = readdirSync(dir)
   } catch (e) {
     throw new ArgError(`cannot read the folder ${dir}: ${e instanceof Error ? e.message : String(e)}`)
   }
-  const files = names.filter((n) => /\.png$/i.test(n)).sort()
+  const files = names.filter((n) => /\.png$/i.test(n)).sort().slice(0, limit)
   if (files.length === 0) throw new ArgError(`${dir}: no .png files in this folder`)
-  if (files.length > MAX_FILES) throw new ArgError(`${dir}: ${files.length} .png files, over the limit of ${MAX_FILES} per run`)
+  if (files.length > MAX_FILES) throw new ArgError(`${dir}: ${files.length} .png files, over the limit of ${MAX_FILES} per run (pass --limit n)`)
   return files.map((n) => join(dir, n))
 }
 
@@ -79,11 +81,12 @@ export function predictCommand(a: ParsedArgs, warn: (line: string) => void = (l)
   const limit = positiveInt(a, 'limit') ?? Infinity
   const invert = a.flags['invert'] === true
   const loaded = orExit(loadCheckpoint(modelPath))
-  if (loaded.note !== undefined) warn(`symgrad: note: ${modelPath}: ${loaded.note}`)
+  const csv = /\.csv$/i.test(inputPath)
+  if (loaded.note !== undefined && csv) warn(`symgrad: note: ${modelPath}: ${loaded.note}`)
   const { model, state } = loaded
   const rows = (x: Float64Array, n: number) => orExit(predictRows(model, state.params, state.modelState, { shape: [n, model.in], data: x }, top))
 
-  if (/\.csv$/i.test(inputPath)) {
+  if (csv) {
     if (invert) throw new ArgError('predict: --invert is for images, not CSV rows')
     const ds = orExit(loadCsv(inputPath))
     const d = D.features(ds)
@@ -115,7 +118,7 @@ export function predictCommand(a: ParsedArgs, warn: (line: string) => void = (l)
   }
 
   if (/\.png$/i.test(inputPath) || isFolder(inputPath)) {
-    const files = isFolder(inputPath) ? pngFiles(inputPath).slice(0, limit) : [inputPath]
+    const files = isFolder(inputPath) ? pngFiles(inputPath, limit) : [inputPath]
     const images = files.map((f) => orExit(readPng(f, input))) // every file checked before anything is printed
     const { x, steps } = toRows(images, files)
     rows(x, images.length).forEach((p, i) => console.log(`${files[i]}: ${steps[i]}: ${shown(p)}`))

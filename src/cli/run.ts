@@ -33,6 +33,8 @@ export interface RunOptions {
   readonly data?: LoadedData
   /** Continue this state (a resumed checkpoint) instead of a fresh one; the babysitting checks are skipped. */
   readonly from?: TrainState
+  /** The line saying where `from` comes from (default: `resuming at epoch e, step s`). */
+  readonly fromNote?: string
   /** Called with the state after each epoch (e.g. to save a checkpoint); a Left stops the run with it. */
   readonly afterEpoch?: (st: TrainState) => E.Either<SymgradError, void>
   /** Called with the final state before the report is written (e.g. to save the checkpoint first); a Left stops the run with it. */
@@ -74,7 +76,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
     if (e instanceof SymgradError) return E.left(e)
     throw e
   }
-  if (o.from) log(`resuming at epoch ${s0.epoch + 1}, step ${s0.step}`)
+  if (o.from) log(o.fromNote ?? `resuming at epoch ${s0.epoch + 1}, step ${s0.step}`)
   else if (o.babysit !== false) {
     log('babysitting checks:')
     const init = checkInitialLoss(initialLoss(model, s0.params, s0.modelState, tr, c.loss), c.loss, tr.classes)
@@ -84,7 +86,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
     checks.push(init, tiny)
   }
 
-  const programs = buildPrograms(model, c.loss, config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: c.dtype ?? 'float64' })
+  const programs = buildPrograms(model, c.loss, config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: c.dtype ?? 'float64' }, config.layerModes)
   const cfg = { ...config, programs, ...progress(c.epochs, log) }
   let st = s0
   if (o.afterEpoch === undefined) st = train(model, { train: tr, validation }, cfg, s0)
@@ -97,8 +99,8 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
       const saved = o.afterEpoch(st)
       if (E.isLeft(saved)) return saved
     }
-  const after = [...diagnoseRun(st)]
-  if (st.status !== 'nonFinite') after.push(...checkDeadRelus(deadRelus(model, st.params, st.modelState, tr)))
+  const after = [...diagnoseRun(st, { init: c.init })]
+  if (st.status !== 'nonFinite') after.push(...checkDeadRelus(deadRelus(model, st.params, st.modelState, tr), 0.5, { init: c.init }))
   log('after training:')
   for (const ch of after) log(mark(ch))
   checks.push(...after)

@@ -9,7 +9,8 @@ import * as R from '../core/Random.js'
 import { checkFolderWritable, checkWritable, readJsonFile, reason, writeFileAtomic, writeTarget } from '../io/atomic.js'
 import { within } from '../io/limits.js'
 import { searchSvg } from '../train/searchPlot.js'
-import { checkRoundSize, checkSearchable, cliLimits, roundSize } from './checks.js'
+import { checkRoundSize, checkRun, checkSearchable, cliLimits, roundSize } from './checks.js'
+import { loadData } from './data.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { decodeSpace } from '../io/searchSpace.js'
 import { defaultRunConfig, pointFields } from '../train/config.js'
@@ -37,6 +38,8 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   const grid = a.flags['grid'] === undefined ? undefined : num('grid', 3)
   const workers = a.flags['workers'] === undefined ? undefined : num('workers', 1)
   const limits = orExit(cliLimits())
+  // a convnet's fit to the data is checked here once (an mlp fits any rows; its sizes are checked per trial)
+  if ((base.model ?? 'mlp') !== 'mlp') orExit(checkRun(base, orExit(loadData(base)), limits))
   orExit(checkSearchable(space))
   orExit(checkRoundSize(space, trials, grid, limits))
   orExit(within(limits, 'trials', rounds * roundSize(space, trials, grid), '--rounds', `${rounds} rounds of ${roundSize(space, trials, grid)} trials`))
@@ -58,7 +61,7 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
     console.log(`${round === 0 ? '' : '\n'}round ${round + 1}/${rounds}: ${points.length} ${grid !== undefined ? 'grid' : 'random'} trials of ${base.epochs} epoch(s) on ${base.data}, space ${JSON.stringify(space)}`)
     const t0 = Date.now()
     const results = target
-      ? await (await loadQueue(() => import('../queue/search.js'))).queueTrials(target, base, points, { label: `round ${round + 1}/${rounds}: `, progress: (l) => console.log(l) })
+      ? await (await loadQueue(() => import('../queue/search.js'))).queueTrials(target, base, points, { label: `round ${round + 1}/${rounds}: `, progress: (l) => console.log(l), limits })
       : await runTrials(base, points, { ...(workers ? { workers } : {}), onResult: (_r, done) => process.stdout.isTTY && process.stdout.write(`\r${done}/${points.length} trials done`) })
     if (process.stdout.isTTY && !target) process.stdout.write('\r')
     console.log(formatTable(results))

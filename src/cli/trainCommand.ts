@@ -20,12 +20,13 @@ import { checkpointSizeEstimate } from '../io/checkpointSize.js'
 import { checkRun, cliLimits } from './checks.js'
 import { decodeCheckpoint, type Loaded } from '../io/checkpoint.js'
 import { checkDataFits } from '../io/spec.js'
-import { buildModel, buildTrainConfig, convnetRunConfig, defaultRunConfig, type RunConfig } from '../train/config.js'
+import { buildModel, buildTrainConfig, convnetRunConfig, defaultRunConfig, modelFor, type RunConfig } from '../train/config.js'
 import type { TrainState } from '../train/TrainState.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, orExit } from './commands.js'
 import { loadData, type LoadedData } from './data.js'
 import { runTraining } from './run.js'
+import { checkFineTune } from '../train/finetune.js'
 
 /** The Right value, or an ArgError naming the file. */
 const prefixed = <A>(path: string, r: E.Either<SymgradError, A>): A => orExit(E.mapLeft((e: SymgradError) => new SymgradError(e.kind, `${path}: ${e.message}`))(r))
@@ -40,7 +41,7 @@ function resume(path: string, a: ParsedArgs, warn: (line: string) => void): { c:
   const data = orExit(loadData(c))
   prefixed(path, checkDataFits(first.spec, data.train))
   const config = buildTrainConfig(c, D.size(data.train), data.image)
-  const model = buildModel(c, D.features(data.train), data.train.classes)
+  const model = orExit(modelFor(c, D.features(data.train), data.train.classes, data.image))
   // the flags may not turn the run into another model or optimizer: decoded again against them
   const loaded = prefixed(path, decodeCheckpoint(json, { spec: model.spec, optimizer: config.optimizer }))
   const st = loaded.state
@@ -80,6 +81,8 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   const report = typeof a.flags['report'] === 'string' ? a.flags['report'] : 'report'
   orExit(checkFolderWritable(report))
   const model = buildModel(c, D.features(data.train), data.train.classes, data.image)
+  // a config's freeze / lrMult must name layers of this model (a name that matches none would freeze nothing)
+  orExit(checkFineTune(model, c, { freeze: 'config.freeze', lrMult: 'config.lrMult' }))
   // the checkpoint's tensors and the history of the whole run (checkpointSize.ts), so a long run cannot fail at its last write
   const steps = Math.min(c.epochs * countBatches(D.size(data.train), c.batchSize), c.maxSteps ?? Infinity)
   if (typeof save === 'string') orExit(checkWritable(save, checkpointSizeEstimate({ paramShapes: model.paramShapes, stateShapes: model.stateShapes, steps, epochs: c.epochs })))

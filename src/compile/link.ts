@@ -17,6 +17,7 @@ import type { Generated } from './codegen.js'
 import type { Schedule } from './fuse.js'
 import { rootOf } from './fuse.js'
 import type { Plan } from './plan.js'
+import { quoteName } from '../core/codecs.js'
 
 export interface CompiledFn {
   /** Output tensors, fresh on every call; bad bindings or bad labels give a Left. */
@@ -132,7 +133,7 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
     if (E.isLeft(envE)) throw envE.left
     for (const i of p.inputs)
       if (Object.hasOwn(bindings, i.name) && !(bindings[i.name]!.data instanceof Float64Array))
-        throw new SymgradError('binding', `binding for ${i.kind} '${i.name}' ${S.show(i.shape)}: expected Float64Array data`)
+        throw new SymgradError('binding', `binding for ${i.kind} ${quoteName(i.name)} ${S.show(i.shape)}: expected Float64Array data`)
     return envE.right
   }
   /**

@@ -9,6 +9,7 @@ import { attrKey } from '../core/Expr.js'
 import type { Shape } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
+import { quoteName } from '../core/codecs.js'
 
 export type Var = number
 
@@ -54,7 +55,7 @@ function showAttrs(a: Attrs): string {
 
 /** Text form, one equation per line: `v7: [N,100] = add v5 v6`. */
 export function show(p: Program): string {
-  const lines = p.inputs.map((i) => `in  v${i.v}: ${S.show(i.shape)} = ${i.kind} '${i.name}'`)
+  const lines = p.inputs.map((i) => `in  v${i.v}: ${S.show(i.shape)} = ${i.kind} ${quoteName(i.name)}`)
   for (const e of p.eqns)
     lines.push(`    v${e.out}: ${S.show(e.shape)} = ${e.op.name} ${e.args.map((a) => `v${a}`).join(' ')} ${showAttrs(e.attrs)}`.trimEnd())
   lines.push(`out ${p.outputs.map((o) => `v${o}`).join(' ')}`)

@@ -10,7 +10,8 @@ import type { Expr } from '../core/Expr.js'
 import { apply, topoSort } from '../core/Expr.js'
 import * as S from '../core/Shape.js'
 import { SymgradError } from '../core/errors.js'
-import { defaultRules, type Rule } from './rules.js'
+import type { Rule } from './rules.js'
+import { simplifierRules } from './rules-readable.js'
 
 export interface Fired {
   readonly rule: string
@@ -70,7 +71,7 @@ function pass(roots: readonly Expr[], rules: readonly Rule[], tally: (rule: stri
  * order, with the rules that fired.
  */
 export function simplify(roots: readonly Expr[], options: SimplifyOptions = {}): Simplified {
-  const rules = options.rules ?? defaultRules
+  const rules = options.rules ?? simplifierRules
   const maxPasses = options.maxPasses ?? 32
   const counts = new Map<string, number>()
   const tally = (name: string): void => void counts.set(name, (counts.get(name) ?? 0) + 1)

@@ -11,7 +11,7 @@ import * as Sh from './Shape.js'
 import * as T from './Tensor.js'
 import type { Tensor } from './Tensor.js'
 import { ShapeError } from './errors.js'
-import { forbiddenKeys, quoteName } from './codecs.js'
+import { bareName, forbiddenKeys, quoteName } from './codecs.js'
 
 /** Named tensors: a model's parameters ('dense0.W', 'dense0.b', …), gradients, optimizer buffers, state. The one definition. */
 export type Params = Readonly<Record<string, Tensor>>
@@ -25,7 +25,7 @@ export function keys(p: Params): string[] {
 export function checkSameStructure(a: Params, b: Params, where: string): E.Either<ShapeError, true> {
   const ka = keys(a)
   const kb = keys(b)
-  const list = (ks: readonly string[]) => (ks.length > 8 ? `${ks.slice(0, 8).map(quoteName).join(', ')}, … (${ks.length})` : ks.map(quoteName).join(', '))
+  const list = (ks: readonly string[]) => (ks.length > 8 ? `${ks.slice(0, 8).map(bareName).join(', ')}, … (${ks.length})` : ks.map(bareName).join(', '))
   for (const [ks, rec, which] of [[ka, a, 'first'], [kb, b, 'second']] as const)
     for (const k of ks) {
       if (forbiddenKeys.includes(k)) return E.left(new ShapeError(`${where}: ${quoteName(k)} is not allowed as a key (the ${which} record)`))

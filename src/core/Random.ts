@@ -26,6 +26,13 @@ function mix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0
 }
 
+/** Throws unless `k` is a key (two unsigned 32-bit integers) and `n` a count of draws. */
+function checkDraw(place: string, k: Key, n: number): void {
+  if (!Array.isArray(k) || k.length !== 2 || !k.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff))
+    throw new SymgradError('value', `Random.${place}: expected a key (two unsigned 32-bit integers, from Random.key), got ${Array.isArray(k) ? `[${k.map(String).join(',')}]` : typeof k}`)
+  if (!Number.isSafeInteger(n) || n < 0) throw new SymgradError('value', `Random.${place}: expected a non-negative integer count, got ${String(n)}`)
+}
+
 function generator(k: Key, stream: number) {
   const a = mix32(k[0] ^ 0x9e3779b9)
   const b = mix32(k[1] ^ mix32(a + 0x7f4a7c15))
@@ -40,6 +47,7 @@ function generator(k: Key, stream: number) {
 
 /** `n` new keys, independent of each other and of draws from `k`. */
 export function split(k: Key, n = 2): Key[] {
+  checkDraw('split', k, n)
   const g = generator(k, 0x5eed)
   const out: Key[] = []
   for (let i = 0; i < n; i++) out.push([g.next() >>> 0, g.next() >>> 0])
@@ -55,6 +63,7 @@ export function foldIn(k: Key, i: number): Key {
 
 /** `n` uniform draws in [0, 1). */
 export function uniformArray(k: Key, n: number): Float64Array {
+  checkDraw('uniform', k, n)
   const g = generator(k, 1)
   const out = new Float64Array(n)
   for (let i = 0; i < n; i++) out[i] = uniformFloat64(g)
@@ -63,6 +72,7 @@ export function uniformArray(k: Key, n: number): Float64Array {
 
 /** `n` standard normal draws (Box–Muller on pure-rand doubles). */
 export function normalArray(k: Key, n: number): Float64Array {
+  checkDraw('normal', k, n)
   const g = generator(k, 2)
   const out = new Float64Array(n)
   for (let i = 0; i < n; i += 2) {
@@ -76,12 +86,16 @@ export function normalArray(k: Key, n: number): Float64Array {
 }
 
 export function uniform(k: Key, shape: Concrete, lo = 0, hi = 1): Tensor {
+  S.checkShape(shape, 'Random.uniform', false)
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new SymgradError('value', `Random.uniform: expected finite bounds lo ≤ hi, got ${lo}..${hi}`)
   const d = uniformArray(k, S.size(shape))
   for (let i = 0; i < d.length; i++) d[i] = lo + (hi - lo) * d[i]!
   return { shape: [...shape], data: d }
 }
 
 export function normal(k: Key, shape: Concrete, std = 1, mean = 0): Tensor {
+  S.checkShape(shape, 'Random.normal', false)
+  if (!(Number.isFinite(std) && std >= 0 && Number.isFinite(mean))) throw new SymgradError('value', `Random.normal: expected a finite std ≥ 0 and a finite mean, got std ${std}, mean ${mean}`)
   const d = normalArray(k, S.size(shape))
   for (let i = 0; i < d.length; i++) d[i] = mean + std * d[i]!
   return { shape: [...shape], data: d }
@@ -89,6 +103,7 @@ export function normal(k: Key, shape: Concrete, std = 1, mean = 0): Tensor {
 
 /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
 export function permutation(k: Key, n: number): Int32Array {
+  checkDraw('permutation', k, n)
   const u = uniformArray(k, n)
   const p = new Int32Array(n)
   for (let i = 0; i < n; i++) p[i] = i

@@ -38,14 +38,19 @@ export function quote(s: string, max = 24): string {
 const plainName = /^(?:[^\p{C}\p{Z}'"\\]| )+$/u
 
 /**
- * A name in a message (a field, parameter, input, output, op or flag name from a user's file or
- * code): `'dense0.W'` when it is at most 40 characters of printable text without quotes or
- * backslashes, else `quote(name)`, escaped and cut like any other user text. So a name holding an
- * escape sequence, a newline or 10,000 characters prints as safely as a value does.
+ * A name in a message (a field, parameter, input, output or dataset name from a user's file or
+ * code): `'dense0.W'` when it is at most 120 characters of printable text without quotes or
+ * backslashes, else `quote(name, 40)`, escaped and cut like any other user text. So a name holding
+ * an escape sequence, a newline or 10,000 characters prints as safely as a value does.
  */
 export function quoteName(name: string): string {
   if (typeof name !== 'string') return describe(name)
-  return name.length <= 40 && plainName.test(name) ? `'${name}'` : quote(name)
+  return name.length <= 120 && plainName.test(name) ? `'${name}'` : quote(name, 40)
+}
+
+/** A name printed bare where quotes would clutter (job ids in log lines): as it is when a plain token (letters, digits, `._:/-`, at most 100), else quoteName. */
+export function bareName(name: string): string {
+  return typeof name === 'string' && /^[\w./:-]{1,100}$/.test(name) ? name : quoteName(name)
 }
 
 /** A short description of a found value: `-0.1`, `"adma"`, `null`, `an object`, `an array of 3`. */
@@ -71,10 +76,14 @@ function pathOf(context: t.Context, root: string): string {
   for (let i = 1; i < context.length; i++) {
     const parent = context[i - 1]!
     if (isUnion(parent.type)) continue
-    const key = context[i]!.key
-    p += Array.isArray(parent.actual) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `['${key}']`
+    p += pathStep(context[i]!.key, Array.isArray(parent.actual))
   }
   return p
+}
+
+/** One step of a path: `[3]` in a list, `.name` for an identifier, else `['dense0.W']` through quoteName (escapes, cut). */
+function pathStep(key: string, inList: boolean): string {
+  return inList ? `[${key}]` : /^[A-Za-z_$][\w$]{0,39}$/.test(key) ? `.${key}` : `[${quoteName(key)}]`
 }
 
 /** Where a union of plain values failed: report the union itself, not each branch. */
@@ -127,7 +136,7 @@ export function tooDeep(u: unknown, root: string, limit = maxDepth): string | un
       for (let i = 0; i < v.length; i++) if (typeof v[i] === 'object' && v[i] !== null) stack.push({ v: v[i], depth: depth + 1, path: `${path}[${i}]` })
     } else for (const k of Object.keys(v)) {
       const x = (v as Record<string, unknown>)[k]
-      if (typeof x === 'object' && x !== null) stack.push({ v: x, depth: depth + 1, path: `${path}.${k.length > 20 ? `${k.slice(0, 17)}...` : k}` })
+      if (typeof x === 'object' && x !== null) stack.push({ v: x, depth: depth + 1, path: `${path}${pathStep(k, false)}` })
     }
   }
   return undefined

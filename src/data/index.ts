@@ -14,6 +14,7 @@ export {
 } from './Dataset.js'
 export { xor, spiral, type XorOptions, type SpiralOptions } from './datasets.js'
 export { split, sizesFromFractions, type SplitSizes, type Splits } from './split.js'
+export { subsample } from './subsample.js'
 export { batches, batchIndices, countBatches, epochOrder, type Batch, type Batches, type BatchOptions } from './batches.js'
 export { argmax, accuracy } from './metrics.js'
 export { fromIdx, parseIdx, encodeIdx, toBytes, IMAGES_MAGIC, LABELS_MAGIC, type IdxOptions } from './idx.js'
@@ -26,6 +27,8 @@ export { imageToRow, sizeMismatch, type PixelInput, type DecodedImage, type Imag
 import { orThrowing } from '../core/errors.js'
 import { make as make_ } from './Dataset.js'
 import { split as split_ } from './split.js'
+import { subsample as subsample_ } from './subsample.js'
+export const subsampleOrThrow = orThrowing(subsample_)
 import { fromIdx as fromIdx_, parseIdx as parseIdx_, encodeIdx as encodeIdx_, toBytes as toBytes_ } from './idx.js'
 import { fromCifar as fromCifar_, encodeCifar as encodeCifar_ } from './cifar.js'
 import { splitMnist as splitMnist_, fromDigitArrays as fromDigitArrays_ } from './mnist.js'

@@ -11,6 +11,7 @@ import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { tensorProblem } from '../core/Tensor.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
+import { quoteName } from '../core/codecs.js'
 
 /**
  * Values of the leaves by name: a tensor, or a plain number for a scalar (shape []) leaf
@@ -41,7 +42,7 @@ export interface Evaluation {
 }
 
 function describe(e: Expr): string {
-  return `${e.op.name} '${e.attrs['name'] as string}' ${S.show(e.shape)}`
+  return `${e.op.name} ${quoteName(e.attrs['name'] as string)} ${S.show(e.shape)}`
 }
 
 /** Binds every symbolic dimension from the leaves' bound values; checks names and shapes. */

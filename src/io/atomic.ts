@@ -103,9 +103,40 @@ const cannotWrite = (path: string, why: string): Either<SymgradError, never> => 
 /**
  * The file a write to `path` replaces. A symbolic link is written through: its real target is
  * replaced and the link kept. Refused: an empty path, a folder, anything that is not a regular
- * file (a device such as /dev/null, a pipe, a socket) and a link to nothing.
+ * file (a device such as /dev/null, a pipe, a socket), a link to nothing, and a file whose write
+ * lock (lockForWriting) another live process holds.
  */
 export function writeTarget(path: string): Either<SymgradError, WriteTarget> {
+  const t = resolveTarget(path)
+  if (E.isLeft(t)) return t
+  // every writer honours the lock a running training holds (lockForWriting): export, search --out, explain --svg…
+  const holder = lockHolder(t.right.file)
+  return holder === undefined ? t : lockedBy(path, holder, lockFileOf(t.right.file))
+}
+
+const lockedBy = (path: string, holder: string, lock: string): Either<SymgradError, never> =>
+  E.left(new SymgradError('io', `${path} is being written by ${holder} (lock file ${lock}); let that run finish, or write elsewhere`))
+
+const lockFileOf = (file: string): string => join(dirname(file), `.${basename(file)}.lock`)
+
+/** Who holds the write lock of `file` (`process 123`), or undefined when no live other process does (no lock, a stale one, ours). */
+function lockHolder(file: string): string | undefined {
+  let text: string
+  let age: number
+  try {
+    const lock = lockFileOf(file)
+    text = readFileSync(lock, 'utf8').trim()
+    age = Date.now() - statSync(lock).mtimeMs
+  } catch {
+    return undefined
+  }
+  const pid = /^\d+$/.test(text) ? Number(text) : NaN
+  if (Number.isSafeInteger(pid)) return pid !== process.pid && processExists(pid) ? `process ${pid}` : undefined
+  // a lock with no pid yet is being created, unless it is old (its writer died between open and write)
+  return age > 10_000 ? undefined : 'another process'
+}
+
+function resolveTarget(path: string): Either<SymgradError, WriteTarget> {
   if (path === '') return cannotWrite("''", 'an empty path')
   let file = path
   try {
@@ -260,7 +291,7 @@ export function lockForWriting(path: string): Either<SymgradError, () => void> {
   const target = writeTarget(path)
   if (E.isLeft(target)) return target
   const file = target.right.file
-  const lock = join(dirname(file), `.${basename(file)}.lock`)
+  const lock = lockFileOf(file)
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(lock, 'wx', 0o644)
@@ -290,8 +321,7 @@ export function lockForWriting(path: string): Either<SymgradError, () => void> {
     const pid = /^\d+$/.test(text) ? Number(text) : NaN
     // a lock with no pid yet is being created, unless it is old (its writer died between open and write)
     const stale = Number.isSafeInteger(pid) ? pid !== process.pid && !processExists(pid) : age > 10_000
-    if (!stale)
-      return E.left(new SymgradError('io', `${path} is being written by ${Number.isSafeInteger(pid) ? `process ${pid}` : 'another process'} (lock file ${lock}); let that run finish, or save elsewhere`))
+    if (!stale) return lockedBy(path, Number.isSafeInteger(pid) ? `process ${pid}` : 'another process', lock)
     try {
       unlinkSync(lock)
     } catch {

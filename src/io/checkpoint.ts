@@ -36,6 +36,7 @@ import type { GradientTransformation, PlainState } from '../optim/GradientTransf
 import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import type { History, TrainState } from '../train/TrainState.js'
+import { bareName, quoteName } from '../core/codecs.js'
 import { AnyNumber, decodeWith, describe, FiniteTensorC, listOf, NonNegativeInt, NumBox, oneOf, PositiveInt, PositiveNumber, recordOf, struct, TensorC, Uint32 } from './codecs.js'
 import type { PixelInput } from '../data/pixels.js'
 import { decodeRunConfig, encodeRunConfig } from './runConfig.js'
@@ -251,12 +252,16 @@ const fail = (m: string): Either<SymgradError, never> => E.left(new SymgradError
 
 /** Left naming the first tensor whose name or shape differs from what the model needs. */
 function checkShapes(got: Readonly<Record<string, Tensor>>, want: Readonly<Record<string, readonly number[]>>, at: string): Either<SymgradError, true> {
-  for (const k of Object.keys(want)) {
-    const g = got[k]
-    if (g === undefined) return fail(`${at}: missing '${k}' (the model needs ${Sh.show(want[k]!)}; the checkpoint has ${Object.keys(got).join(', ') || 'none'})`)
-    if (!Sh.equal(g.shape, want[k]!)) return fail(`${at}['${k}']: expected shape ${Sh.show(want[k]!)} for this model, got ${Sh.show(g.shape)}`)
+  const names = (r: object) => {
+    const ks = Object.keys(r)
+    return ks.length === 0 ? 'none' : ks.length > 6 ? `${ks.slice(0, 6).map(bareName).join(', ')}, … (${ks.length})` : ks.map(bareName).join(', ')
   }
-  for (const k of Object.keys(got)) if (!Object.hasOwn(want, k)) return fail(`${at}: '${k}' is not a tensor of this model (it has ${Object.keys(want).join(', ') || 'none'})`)
+  for (const k of Object.keys(want)) {
+    const g = Object.hasOwn(got, k) ? got[k] : undefined
+    if (g === undefined) return fail(`${at}: missing ${quoteName(k)} (the model needs ${Sh.show(want[k]!)}; the checkpoint has ${names(got)})`)
+    if (!Sh.equal(g.shape, want[k]!)) return fail(`${at}[${quoteName(k)}]: expected shape ${Sh.show(want[k]!)} for this model, got ${Sh.show(g.shape)}`)
+  }
+  for (const k of Object.keys(got)) if (!Object.hasOwn(want, k)) return fail(`${at}: ${quoteName(k)} is not a tensor of this model (it has ${names(want)})`)
   return E.right(true)
 }
 
@@ -286,14 +291,14 @@ export function checkStructure(got: unknown, want: unknown, at: string, maxCount
     const g = got as Record<string, unknown>
     const w = want as Record<string, unknown>
     for (const k of Object.keys(w)) {
-      if (!Object.hasOwn(g, k)) return fail(`${at}: missing field '${k}'`)
-      const r = checkStructure(g[k], w[k], `${at}['${k}']`, maxCount)
+      if (!Object.hasOwn(g, k)) return fail(`${at}: missing field ${quoteName(k)}`)
+      const r = checkStructure(g[k], w[k], `${at}[${quoteName(k)}]`, maxCount)
       if (E.isLeft(r)) return r
       const n = g[k]
       if (k === 'count' && typeof n === 'number' && !(Number.isSafeInteger(n) && n >= 0 && (maxCount === undefined || n <= maxCount)))
         return fail(`${at}['count']: expected an integer in 0..${maxCount ?? '2^53'}, got ${n}`)
     }
-    for (const k of Object.keys(g)) if (!Object.hasOwn(w, k)) return fail(`${at}: unexpected field '${k}' for this optimizer`)
+    for (const k of Object.keys(g)) if (!Object.hasOwn(w, k)) return fail(`${at}: unexpected field ${quoteName(k)} for this optimizer`)
     return E.right(true)
   }
   if (typeof got !== typeof want) return fail(`${at}: expected a ${typeof want}, got ${describe(got)}`)
@@ -305,14 +310,15 @@ export function checkStructure(got: unknown, want: unknown, at: string, maxCount
 function checkFinite(p: Readonly<Record<string, Tensor>>, at: string): Either<SymgradError, true> {
   for (const [k, v] of Object.entries(p)) {
     const i = v.data.findIndex((x) => !Number.isFinite(x))
-    if (i >= 0) return E.left(new SymgradError('value', `refusing to save a checkpoint: ${at}['${k}'] holds ${v.data[i]} at flat index ${i} (the run diverged; keep the last good checkpoint)`))
+    if (i >= 0) return E.left(new SymgradError('value', `refusing to save a checkpoint: ${at}[${quoteName(k)}] holds ${v.data[i]} at flat index ${i} (the run diverged; keep the last good checkpoint)`))
   }
   return E.right(true)
 }
 
 /** The JSON document of a checkpoint; Left (nothing written) if a parameter is not finite. */
 export function encodeCheckpoint(c: Checkpoint): Either<SymgradError, unknown> {
-  for (const [p, at] of [[c.state.params, 'params'], [c.state.modelState, 'modelState'], ...(c.state.best ? [[c.state.best.params, 'best.params'] as const] : [])] as const) {
+  const best = c.state.best ? ([[c.state.best.params, 'best.params'], [c.state.best.modelState, 'best.modelState']] as const) : []
+  for (const [p, at] of [[c.state.params, 'params'], [c.state.modelState, 'modelState'], ...best] as const) {
     const r = checkFinite(p, at)
     if (E.isLeft(r)) return r
   }
@@ -363,7 +369,10 @@ export function decodeCheckpoint(u: unknown, o: DecodeCheckpointOptions = {}): E
   for (const [p, want, at] of [
     [state.params, model.right.paramShapes, `${root}.state.params`],
     [state.modelState, model.right.stateShapes, `${root}.state.modelState`],
-    ...(state.best ? [[state.best.params, model.right.paramShapes, `${root}.state.best.params`] as const] : []),
+    // the best state is restored in place of the last one (train --best, export): checked the same way
+    ...(state.best
+      ? ([[state.best.params, model.right.paramShapes, `${root}.state.best.params`], [state.best.modelState, model.right.stateShapes, `${root}.state.best.modelState`]] as const)
+      : []),
   ] as const) {
     const r = checkShapes(p, want, at)
     if (E.isLeft(r)) return r

@@ -67,7 +67,7 @@ export function fromCsvBytes(bytes: Uint8Array, name: string, limits: Limits = d
   let r = 0
   for (let a = start, b = lineEnd(a), i = 0; a <= bytes.length; a = b + 1, b = lineEnd(a), i++) {
     if (blank(bytes, a, b)) continue
-    const line = decoder.decode(bytes.subarray(a, b))
+    const line = decoder.decode(bytes.subarray(a, b > a && bytes[b - 1] === 13 ? b - 1 : b)) // a CRLF line ends before its CR
     let label = 0
     let j = 0
     for (let p = 0; ; j++) {

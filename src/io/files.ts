@@ -3,7 +3,7 @@
  * CIFAR-10 files from disk. The parsers themselves are pure and live in `src/data`; this module
  * only turns paths into bytes and file-system failures into `Left` values.
  */
-import { writeFileSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { kMaxLength } from 'node:buffer'
 import { dirname } from 'node:path'
 import { constants as zlibConstants, gunzipSync } from 'node:zlib'
@@ -18,7 +18,7 @@ import { parseIdx } from '../data/idx.js'
 import { sizeMismatch, type DecodedImage, type PixelInput } from '../data/pixels.js'
 import { PNG } from 'pngjs'
 import { colorTypeName, pngHeader } from './png.js'
-import { readFileChecked, reason } from './atomic.js'
+import { readFileChecked, reason, writeFileAtomic } from './atomic.js'
 import { fromCsvBytes } from './csv.js'
 import { limitsFromEnv, limitVars, withinMemory, type Limits } from './limits.js'
 
@@ -90,12 +90,11 @@ const idxSize = (file: string, magic: number, limits: Limits): ExpectedSize => (
     )(idxHeader(head, file, magic, maxBytes)),
 })
 
-/** Writes bytes, creating the parent folder. */
+/** Writes bytes atomically (writeFileAtomic: a file another run holds is refused), creating the parent folder. */
 export function writeBytes(path: string, bytes: Uint8Array): Either<SymgradError, void> {
   try {
     mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(path, bytes)
-    return E.right(undefined)
+    return writeFileAtomic(path, bytes)
   } catch (e) {
     return E.left(new SymgradError('io', `cannot write ${path}: ${reason(e)}`))
   }
@@ -140,17 +139,21 @@ export function loadCsv(path: string, given?: Limits): Either<SymgradError, Data
 
 /**
  * A PNG file as 8-bit RGBA pixels (pngjs). The header is checked before anything is decoded: a file
- * that is not a PNG, more pixels than the file size limit allows (4 bytes each), a 16-bit PNG, or —
+ * that is not a PNG, more pixels than the file size limit allows (4 bytes each) or than the memory
+ * limit (decoded and as float64, 40 bytes each), a 16-bit PNG, or —
  * with `input` — another size than the model's images (predict never resizes) is refused in one line.
  */
-export function readPng(path: string, input?: PixelInput): Either<SymgradError, DecodedImage> {
-  const limits = currentLimits()
+export function readPng(path: string, input?: PixelInput, given?: Limits): Either<SymgradError, DecodedImage> {
+  const limits = given !== undefined ? E.right(given) : currentLimits()
   if (E.isLeft(limits)) return limits
   const bytes = readFileChecked(path)
   if (E.isLeft(bytes)) return bytes
   const h = pngHeader(bytes.right, path, Math.floor(limits.right.fileBytes / 4))
   if (E.isLeft(h)) return h
   const { width, height, bitDepth, colorType } = h.right
+  // decoded as RGBA (4 bytes a pixel), kept as bytes (up to 4), then float64 for the model (up to 4 × 8)
+  const mem = withinMemory(limits.right, width * height * (4 + 4 + 32), path, `a ${width}×${height} PNG (decoded, then as float64)`)
+  if (E.isLeft(mem)) return mem
   const size = input === undefined ? undefined : sizeMismatch(width, height, input)
   if (size !== undefined) return E.left(new SymgradError('value', `${path}: ${size}`))
   if (bitDepth === 16) return E.left(new SymgradError('value', `${path}: a 16-bit PNG (${colorTypeName(colorType)}); predict reads 8-bit PNGs (save it with 8 bits per channel)`))

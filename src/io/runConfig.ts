@@ -25,7 +25,7 @@ import { hyperC } from '../optim/hyper.js'
 import { decodeHyper, optimizerNames, type OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import { defaultRunConfig, runInits, runLosses, runPreprocess, runSchedules, runModels, type RunConfig } from '../train/config.js'
-import { decodeWith, describe, FiniteNumber, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, recordOf, struct, UnitInterval } from './codecs.js'
+import { decodeWith, describe, NonEmptyString, FiniteNumber, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, recordOf, struct, UnitInterval } from './codecs.js'
 
 const dataName = "'mnist' | 'mnist-sample' | 'fashion' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>'"
 
@@ -80,6 +80,9 @@ function runConfigFields(names: readonly string[]) {
     batchNorm: t.boolean,
     dtype: oneOf(dtypes),
     model: oneOf(runModels),
+    examples: PositiveInt,
+    freeze: listOf(NonEmptyString, 'a list of layer names'),
+    lrMult: recordOf(PositiveNumber, 'a record of learning-rate multipliers by layer name'),
   }
 }
 

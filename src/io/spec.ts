@@ -31,7 +31,7 @@ import { resolveLayers } from '../nn/model.js'
 import type { Model, ModelSpec } from '../nn/model.js'
 import { fromSpec } from '../nn/model.js'
 import { decodeWith, describe, listOf, PositiveInt, struct } from './codecs.js'
-import { closest, isRecord, own, quote } from '../core/codecs.js'
+import { closest, isRecord, own, quote, quoteName } from '../core/codecs.js'
 
 export { InitSchemeC, type LayerJson }
 
@@ -194,7 +194,7 @@ function describeJson(v: unknown): string {
  */
 export function checkDataFits(spec: ModelSpec, ds: Dataset): Either<SymgradError, true> {
   const d = ds.x.shape[1]
-  if (d !== spec.in) return E.left(new SymgradError('shape', `data '${ds.name}': rows have ${d} features, but the model takes ${spec.in} (spec.in)`))
-  if (ds.classes > spec.out) return E.left(new SymgradError('shape', `data '${ds.name}': ${ds.classes} classes, but the model has ${spec.out} outputs (spec.out)`))
+  if (d !== spec.in) return E.left(new SymgradError('shape', `data ${quoteName(ds.name)}: rows have ${d} features, but the model takes ${spec.in} (spec.in)`))
+  if (ds.classes > spec.out) return E.left(new SymgradError('shape', `data ${quoteName(ds.name)}: ${ds.classes} classes, but the model has ${spec.out} outputs (spec.out)`))
   return E.right(true)
 }

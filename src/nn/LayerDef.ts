@@ -30,7 +30,7 @@
  *
  * Leaving out a piece, or returning parameters from `init` that `params` does not declare (or the
  * other way round), is a type error. `layerLaws(registry)` (laws/) then checks every kind: gradients
- * vs central differences in train and test mode, the inference form, init and the JSON round trip. Shapes are per example: a layer sees activations `[N, ...inShape]`.
+ * vs central differences in train and test mode, the inference form, init, the JSON round trip and, for a kind with `fit`, its fitted state. Shapes are per example: a layer sees activations `[N, ...inShape]`.
  *
  * ## Names
  * A layer is named by its `name` option, else by its prefix and its index among the layers of the

@@ -32,6 +32,10 @@
  *   has batch norm); `state` holds the new running statistics as expressions (train mode);
  *   dropout's uniform draws are `input` leaves `L.u` [N, width] listed in `random.inputs`, filled by
  *   the pure `random.bindings(key, batchSize)` — so one compiled function serves every step.
+ *   A third argument `{ bn0: 'test' }` runs named layers in a mode of their own (fine-tuning keeps
+ *   frozen batch norm on its running statistics).
+ * - `transfer(from, to, { fresh })`: a trained model's leaves copied into a fresh one by name, layer
+ *   kind and shape (never by position), with a report of what was copied, kept fresh and refused.
  * - `toInference(model)`: dropout removed, batch norm on running statistics whatever the mode.
  * - `summary(model)`: a table of layers, output shapes, parameter and state counts.
  * - Losses (mean over the batch): `svmLoss` (Weston–Watkins, Δ = 1), `softmaxCrossEntropy` (from raw
@@ -125,6 +129,7 @@ export {
   type MlpOptions,
   type ModelLayer,
   type Prediction,
+  type LayerModes,
   sequential,
   sequentialWith,
   fromLayers,
@@ -138,6 +143,7 @@ export { type InitDef, defineInit } from './InitDef.js'
 export { svmLoss, svmMargins, softmaxCrossEntropy, softmaxCrossEntropyPerExample, accuracy } from './losses.js'
 export { l2, l2Half, l1, elasticNet, maxNorm, isWeight, type Weights } from './regularizers.js'
 export { summary } from './summary.js'
+export { transfer, formatTransfer, type ModelValues, type TransferOptions, type TransferReport, type Transferred } from './transfer.js'
 export { activationStats, formatStats, histogram, summarize, type LayerStats, type Summary, type Histogram, type StatsOptions } from './stats.js'
 export * as F from './functional.js'
 

@@ -4,7 +4,7 @@
  * example; checked against the layers around it). Unknown fields are refused with a did-you-mean.
  */
 import * as t from 'io-ts'
-import { PositiveInt, NonEmptyString, struct, tagged } from '../io/codecs.js'
+import { PositiveInt, struct, tagged } from '../core/codecs.js'
 import { type AnyLayerDef, type LayerRegistry, type OptionCodecs, layerKinds, lookupLayer } from './LayerDef.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -19,6 +19,19 @@ export interface LayerJson {
   readonly [option: string]: unknown
 }
 
+/**
+ * A layer's name: identifier-like (a letter or '_', then letters, digits, '_' or '-'; at most 64).
+ * It prefixes its parameters ('enc.W') in checkpoints, reports, ONNX files and every message, so
+ * a name from a file cannot carry an escape sequence, a newline or 10,000 characters into them.
+ */
+const LAYER_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
+export const LayerName = new t.Type<string, string, unknown>(
+  "a layer name (a letter or '_', then letters, digits, '_' or '-'; at most 64)",
+  (u): u is string => typeof u === 'string' && LAYER_NAME.test(u),
+  (u, c) => (typeof u === 'string' && LAYER_NAME.test(u) ? t.success(u) : t.failure(u, c)),
+  (s) => s,
+)
+
 const article = (w: string) => (/^[aeiou]/i.test(w) ? 'an' : 'a')
 const cache = new WeakMap<AnyLayerDef, Codec>()
 
@@ -29,7 +42,7 @@ export function layerCodec(def: AnyLayerDef): t.Type<LayerJson, unknown, unknown
     const required: Record<string, Codec> = { kind: t.literal(def.kind) }
     const optional: Record<string, Codec> = {}
     for (const [k, codec] of Object.entries(def.options as OptionCodecs)) (Object.prototype.hasOwnProperty.call(def.defaults, k) ? optional : required)[k] = codec
-    optional['name'] = NonEmptyString
+    optional['name'] = LayerName
     for (const k of ['in', 'out']) if (!(k in required) && !(k in optional)) optional[k] = PositiveInt
     c = struct(`${article(def.kind)} ${def.kind} layer`, required, optional)
     cache.set(def, c)

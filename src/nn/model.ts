@@ -39,6 +39,13 @@ export interface ModelSpec {
   readonly inference: boolean
 }
 
+/**
+ * Layers that run in a mode of their own, by layer name: `{ bn0: 'test' }` keeps batch norm bn0
+ * on its running statistics (and its statistics unchanged) in a training graph, as fine-tuning
+ * does for frozen layers. Declared by the caller; a name that is not a layer throws.
+ */
+export type LayerModes = Readonly<Record<string, Mode>>
+
 export interface RandomInputs {
   /** The random `input` leaves of the graph: uniform draws `u` [N, ...] of each dropout layer. */
   readonly inputs: readonly { readonly name: string; readonly shape: readonly Dim[]; readonly keep?: number }[]
@@ -85,7 +92,7 @@ export interface Model<In extends number = number, Out extends number = number> 
    * The model on `x` [N, in] as an expression. Parameters appear as `param` leaves and batch-norm
    * running statistics as `input` leaves, named as in Params and State; bind both when evaluating.
    */
-  readonly apply: <N extends Dim>(x: Expr<readonly [N, In]>, mode: Mode) => Applied<N, Out>
+  readonly apply: <N extends Dim>(x: Expr<readonly [N, In]>, mode: Mode, layerModes?: LayerModes) => Applied<N, Out>
   /** Scores and labels of the inference form on rows `x` [N, in] (pure; evaluated by the interpreter). */
   readonly predict: (params: Params, state: State, x: Tensor) => E.Either<SymgradError, Prediction>
   readonly paramShapes: Readonly<Record<string, readonly number[]>>
@@ -260,10 +267,12 @@ function build(spec0: ModelSpec, planned: readonly ModelLayer[], reg: LayerRegis
     return { params: Object.freeze(params), state: Object.freeze(state) }
   }
 
-  const apply = (x: Expr, mode: Mode) => {
+  const apply = (x: Expr, mode: Mode, layerModes: LayerModes = {}) => {
     if (x.shape.length !== 2 || x.shape[1] !== spec.in)
       throw new ShapeError(`model.apply: argument 1 expected shape [N,${spec.in}], got ${S.show(x.shape)}`)
-    const m: Mode = spec.inference ? 'test' : mode
+    for (const k of Object.keys(layerModes))
+      if (!layers.some((l) => l.spec.name === k)) throw new ShapeError(`model.apply: layer modes name '${k}', which is not a layer (layers: ${layers.map((l) => l.spec.name).join(', ')})`)
+    const modeOf = (name: string): Mode => (spec.inference ? 'test' : Object.hasOwn(layerModes, name) ? layerModes[name]! : mode)
     const batch = x.shape[0]!
     let h = x
     const newState: Record<string, Expr> = {}
@@ -278,7 +287,7 @@ function build(spec0: ModelSpec, planned: readonly ModelLayer[], reg: LayerRegis
         inputs.push({ name: leafOf(n, k), shape: full, ...(keep !== undefined ? { keep } : {}), layer: i })
         return ops.input(leafOf(n, k), full)
       }
-      const ctx = { mode: m, name: n, inShape: l.inShape, params: leaves(local[i]!.params, ops.param), state: leaves(local[i]!.state, ops.input), uniform }
+      const ctx = { mode: modeOf(n), name: n, inShape: l.inShape, params: leaves(local[i]!.params, ops.param), state: leaves(local[i]!.state, ops.input), uniform }
       const r = l.def.apply(l.spec, h, ctx)
       if (!S.equal(r.out.shape, [batch, ...l.outShape]))
         throw new ShapeError(`model.apply: layer '${n}' (${l.spec.kind}) gave ${S.show(r.out.shape)}, its record says ${S.show([batch, ...l.outShape])}`)
@@ -339,6 +348,11 @@ type Last<Ws extends readonly number[]> = Ws extends readonly [...number[], infe
  */
 export function mlp<const Ws extends readonly number[]>(widths: Ws, o: MlpOptions = {}): Model<First<Ws>, Last<Ws>> {
   if (widths.length < 2) throw new ShapeError(`mlp: expected at least 2 widths (input and output), got [${widths.join(',')}]`)
+  // a keep probability outside (0, 1] would silently mean no dropout (NaN < 1 and 1.5 < 1 are false)
+  for (const k of ['keep', 'inputKeep'] as const) {
+    const v = o[k]
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && v <= 1)) throw new ShapeError(`mlp: ${k} must be a keep probability in (0, 1], got ${String(v)}`)
+  }
   const act = o.activation ?? relu
   const layers: LayerSpec[] = []
   if (o.inputKeep !== undefined && o.inputKeep < 1) layers.push(dropout({ keep: o.inputKeep }))

@@ -13,6 +13,7 @@ import { predictImage, type ImagePrediction } from '../train/predictImage.js'
 
 /** The top classes of the PNG at `path`; `note` says when the input record was inferred from the run (an older checkpoint). */
 export function predictPngFile(loaded: Loaded, path: string, o: ImageOptions & { readonly top?: number } = {}): Either<SymgradError, ImagePrediction & { readonly note?: string }> {
+  if (loaded.note !== undefined) return E.left(new SymgradError('value', `${loaded.note}; predictPngFile cannot do that to images`))
   const input = pixelInputOf(loaded)
   if (input === undefined) return E.left(new SymgradError('value', 'the checkpoint does not say how its inputs were made from images'))
   const img = readPng(path, input.input)

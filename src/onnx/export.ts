@@ -271,7 +271,7 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
 
   const outputs: OnnxValueInfo[] = []
   for (const [name, e] of Object.entries(g.outputs)) {
-    emit('Identity', [full(e, `output '${name}'`)], {}, name)
+    emit('Identity', [full(e, `output ${quoteName(name)}`)], {}, name)
     outputs.push(valueInfo(name, e.shape))
   }
   for (const [name, of] of Object.entries(g.softmax ?? {})) {

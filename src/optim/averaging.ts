@@ -18,6 +18,7 @@ import * as P from './params.js'
 import type { Params } from './params.js'
 import type { Hyper } from './schedules.js'
 import { valueAt } from './schedules.js'
+import { checkHypers } from './domains.js'
 
 export interface ParamAverager<S> {
   readonly init: (params: Params) => S
@@ -57,6 +58,7 @@ export interface EmaState {
 
 /** Exponential moving average of parameters: x̄ ← d·x̄ + (1−d)·x, starting from x̄ = x₀. */
 export function emaAverage(decay: Hyper = 0.99): ParamAverager<EmaState> {
+  checkHypers({ decay })
   return {
     init: (params) => ({ count: 0, hyperparams: { decay: valueAt(decay, 0) }, average: params }),
     update: (params, st) => {

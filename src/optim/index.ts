@@ -15,6 +15,7 @@ export * from './hyper.js'
 export * from './OptimizerDef.js'
 export * from './builtins.js'
 export * from './registry.js'
+export * from './partition.js'
 
 // ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────
 import { orThrowing } from '../core/errors.js'

@@ -3,6 +3,7 @@
  * updates already applied). Every optimizer hyperparameter accepts a plain number or a schedule;
  * `toSchedule` turns a number into `constant`.
  */
+import { SymgradError } from '../core/errors.js'
 
 export type Schedule = (step: number) => number
 
@@ -25,14 +26,25 @@ export function valuesAt<K extends string>(hs: Readonly<Record<K, Hyper>>, step:
   return out
 }
 
+/**
+ * Throws a SymgradError naming the schedule and argument unless every number is finite (a NaN
+ * learning rate would otherwise surface as NaN parameters steps later) and `positive` ones are > 0.
+ */
+function checkArgs(place: string, args: Readonly<Record<string, number>>, positive: readonly string[] = []): void {
+  for (const [k, v] of Object.entries(args))
+    if (typeof v !== 'number' || !Number.isFinite(v) || (positive.includes(k) && !(v > 0)))
+      throw new SymgradError('value', `${place}: ${k} must be a finite${positive.includes(k) ? ' positive' : ''} number, got ${String(v)}`)
+}
+
 /** lr(t) = value */
 export function constant(value: number): Schedule {
+  checkArgs('constant', { value })
   return () => value
 }
 
 /** Step decay: lr(t) = lr₀ · factor^⌊t / every⌋ (e.g. halve every 10 epochs). */
 export function stepDecay(init: number, factor: number, every: number): Schedule {
-  if (!(every > 0)) throw new RangeError(`stepDecay: every must be positive, got ${every}`)
+  checkArgs('stepDecay', { init, factor, every }, ['every'])
   return (t) => init * Math.pow(factor, Math.floor(t / every))
 }
 
@@ -41,21 +53,24 @@ export function stepDecay(init: number, factor: number, every: number): Schedule
  * k = −ln(rate)/decaySteps. With `staircase`, the exponent is ⌊t / decaySteps⌋.
  */
 export function exponentialDecay(init: number, rate: number, decaySteps = 1, staircase = false): Schedule {
-  if (!(decaySteps > 0)) throw new RangeError(`exponentialDecay: decaySteps must be positive, got ${decaySteps}`)
+  checkArgs('exponentialDecay', { init, rate, decaySteps }, ['decaySteps'])
   return (t) => init * Math.pow(rate, staircase ? Math.floor(t / decaySteps) : t / decaySteps)
 }
 
 /** 1/t decay: lr(t) = lr₀ / (1 + k·t). */
 export function inverseTimeDecay(init: number, k: number): Schedule {
+  checkArgs('inverseTimeDecay', { init, k })
   return (t) => init / (1 + k * t)
 }
 
 /** Linear warm-up from `from` to `to` over `steps` steps, then constant `to`. */
 export function linearWarmup(from: number, to: number, steps: number): Schedule {
+  checkArgs('linearWarmup', { from, to, steps }, ['steps'])
   return (t) => (t >= steps ? to : from + ((to - from) * t) / steps)
 }
 
 /** `a` for t < boundary, then `b` shifted so that it starts at its own step 0. */
 export function join(a: Schedule, b: Schedule, boundary: number): Schedule {
+  checkArgs('join', { boundary })
   return (t) => (t < boundary ? a(t) : b(t - boundary))
 }

@@ -109,7 +109,7 @@ export function logTicks(lo: number, hi: number): number[] {
   return niceTicks(lo, hi, 3).filter((v) => v > 0)
 }
 
-interface Scale {
+export interface Scale {
   readonly at: (v: number) => number
   readonly ticks: number[]
   readonly label: (v: number) => string
@@ -137,6 +137,34 @@ function scale(lo: number, hi: number, log: boolean, p0: number, p1: number, int
     return { at: (v) => p0 + ((Math.log10(v) - a) / (b - a || 1)) * (p1 - p0), ticks: logTicks(lo, hi), label: fmtLog(lo, hi) }
   }
   return { at: (v) => p0 + ((v - lo) / (hi - lo || 1)) * (p1 - p0), ticks: niceTicks(lo, hi, 5, integer), label: fmt }
+}
+
+/**
+ * An axis for `values` mapped onto pixels p0 → p1 (p0 > p1 for a y axis): the data's range padded a
+ * little (or `range`), round ticks, labels that fit a narrow margin (1e6, not 1000000). The SVG plots
+ * and the playground's canvases use the same one.
+ */
+export function axisScale(values: readonly number[], o: { readonly log?: boolean; readonly range?: readonly [number, number]; readonly integer?: boolean }, p0: number, p1: number): Scale {
+  const [lo, hi] = range(values, o.log ?? false, o.range)
+  return scale(lo, hi, o.log ?? false, p0, p1, o.integer ?? false)
+}
+
+/** Whether a curve wants a log axis: its values are positive and span more than `decades` (default 2) decades. */
+export function spansDecades(values: readonly number[], decades = 2): boolean {
+  const v = values.filter(Number.isFinite)
+  if (v.length === 0 || v.some((x) => x <= 0)) return false
+  return Math.max(...v) / Math.min(...v) > 10 ** decades
+}
+
+/**
+ * The y range, in percent, for fractions in [0, 1]: up to 100, down to the round ten at least 5 points
+ * below the lowest value (0.980…0.986 shows on 90…100, 0.36…0.52 on 30…100), so a small wobble at
+ * the top is not stretched into a cliff.
+ */
+export function percentRange(fractions: readonly number[]): [number, number] {
+  const v = fractions.filter(Number.isFinite)
+  const low = v.length === 0 ? 0 : Math.min(...v) * 100
+  return [Math.max(0, Math.floor((low - 5) / 10) * 10), 100]
 }
 
 /** An axis label, saying so when the axis is logarithmic. */

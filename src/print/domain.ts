@@ -1,7 +1,8 @@
 /**
  * Where a value stops being a number: for an expression whose value at a point is NaN or ±∞, the
  * first node (in evaluation order) that is not finite although all its arguments are — `log(x)`
- * at x = −1, `1/x` at x = 0 — named with its arguments' values, as one line.
+ * at x = −1, `1/x` at x = 0 — named with its arguments' values, as one line; else the constant
+ * written as ∞ that carries it (`x·∞`).
  */
 import type { Expr } from '../core/Expr.js'
 import { topoSort } from '../core/Expr.js'
@@ -31,10 +32,17 @@ function firstBad(t: Tensor): number {
 export function domainNote(root: Expr, values: ReadonlyMap<number, Tensor>, show: (e: Expr) => string = (e) => printInfix([e]).exprs[0]!): DomainNote | undefined {
   const v = values.get(root.id)
   if (v === undefined || finite(v)) return undefined
-  const node = topoSort([root]).find((n) => n.args.length > 0 && !finite(values.get(n.id)) && n.args.every((a) => finite(values.get(a.id))))
-  if (node === undefined) return undefined
-  const bad = firstBad(values.get(node.id)!)
+  const order = topoSort([root])
+  const node = order.find((n) => n.args.length > 0 && !finite(values.get(n.id)) && n.args.every((a) => finite(values.get(a.id))))
   const num = (x: number) => minusSign(formatNumber(x, 4))
+  if (node === undefined) {
+    // no op made it: a constant written as ∞ (or NaN) carries it through, still worth a note
+    const leaf = order.find((n) => n.args.length === 0 && !finite(values.get(n.id)))
+    if (leaf === undefined) return undefined
+    const v = firstBad(values.get(leaf.id)!)
+    return { node: leaf, value: v, message: `the constant ${show(leaf)} is ${Number.isNaN(v) ? 'not a number' : 'infinite'} as written` }
+  }
+  const bad = firstBad(values.get(node.id)!)
   const args = node.args
     .filter((a) => constValue(a) === undefined)
     .map((a) => {

@@ -1,6 +1,6 @@
 /** Printers: infix text, LaTeX, Graphviz DOT, and the backward-pass trace. */
 export { toInfix, printInfix, textStyle } from './infix.js'
-export { toLatex, printLatex, latexStyle } from './latex.js'
+export { toLatex, printLatex, latexStyle, latexNumber } from './latex.js'
 export { toDot, nodeLabel, type DotOptions } from './dot.js'
 export { traceBackward, formatTrace, differentiableLeaves, type Trace, type TraceRow, type LocalGrad, type FormatOptions } from './trace.js'
 export { render, pieceOf, formatNumber, minusSign, type PrintOptions, type Printed, type Style, type Piece } from './layout.js'

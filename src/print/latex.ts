@@ -13,8 +13,10 @@ function latexName(s: string): string {
   return `\\mathrm{${s.replace(/[_{}#$%&]/g, (c) => `\\${c}`)}}`
 }
 
-function latexNumber(v: number, digits: number): string {
-  if (!Number.isNaN(v) && !Number.isFinite(v)) return v > 0 ? '\\infty' : '-\\infty'
+/** A number in LaTeX: ∞ as \infty, NaN upright as one word (KaTeX would set N·a·N), 1e-7 as 1 \times 10^{-7}. */
+export function latexNumber(v: number, digits: number): string {
+  if (Number.isNaN(v)) return '\\mathrm{NaN}'
+  if (!Number.isFinite(v)) return v > 0 ? '\\infty' : '-\\infty'
   const s = formatNumber(v, digits)
   const m = /^(.*)e([+-])(\d+)$/.exec(s)
   return m ? `${m[1]} \\times 10^{${m[2] === '-' ? '-' : ''}${m[3]}}` : s

@@ -140,6 +140,21 @@ export function pieceOf(e: Expr, args: readonly Piece[], style: Style, opts: { c
   }
 }
 
+/**
+ * x when e is exp(x − logΣexp(x)) over x's last axis (the library's `softmax`, with the
+ * logSumExp broadcast back by reshape and broadcastTo): it prints as softmax(x).
+ */
+export function softmaxArg(e: Expr): Expr | undefined {
+  if (e.op.name !== 'exp' || e.args[0]?.op.name !== 'sub') return undefined
+  const [x, b] = e.args[0].args as [Expr, Expr]
+  let l = b
+  while (isElidable(l)) l = l.args[0]!
+  const axes = l.attrs['axes'] as readonly number[] | undefined
+  return l.op.name === 'logSumExp' && l.args[0] === x && axes?.length === 1 && axes[0] === x.shape.length - 1 ? x : undefined
+}
+
+const softmaxNotation: CallN = { form: 'call', name: 'softmax', latex: '\\operatorname{softmax}' }
+
 /** Prints `roots` together, sharing let-bindings between them. */
 export function render(roots: readonly Expr[], style: Style, opts: PrintOptions = {}): Printed {
   const compact = opts.compact ?? roots.every((r) => r.shape.length === 0)
@@ -163,7 +178,9 @@ export function render(roots: readonly Expr[], style: Style, opts: PrintOptions 
       pieces.set(n.id, atom(name))
       continue
     }
-    let p = pieceOf(n, n.args.map((a) => pieces.get(a.id)!), style, { compact, digits })
+    const sm = softmaxArg(n)
+    const smPiece = sm === undefined ? undefined : pieces.get(sm.id)
+    let p = smPiece !== undefined ? { ...atom(style.call(softmaxNotation, [smPiece.text], undefined)), op: n.op } : pieceOf(n, n.args.map((a) => pieces.get(a.id)!), style, { compact, digits })
     const shared = (uses.get(n.id) ?? 0) >= 2 && n.args.length > 0 && !(compact && isElidable(n))
     if (shared && p.text.length > threshold) {
       const bound = style.letName(lets.length + 1 + (opts.firstLet ?? 0))

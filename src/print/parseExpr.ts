@@ -40,9 +40,13 @@ function lex(text: string, holes: boolean): Tok[] {
   const re = holes
     ? /\s*(?:(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+|\u221e)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*/^(),])|\$\{(\d+)\})/y
     : /\s*(?:(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+|\u221e)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*/^(),]))/y
+  const blank = /\s*/y
   let i = 0
   while (i < src.length) {
-    if (/^\s*$/.test(src.slice(i))) break
+    // only white space left (a sticky match: no copy of the rest per token)
+    blank.lastIndex = i
+    blank.exec(src)
+    if (blank.lastIndex === src.length) break
     re.lastIndex = i
     const m = re.exec(src)
     if (!m) throw new SyntaxError(`unexpected ${quote(String.fromCodePoint(src.slice(i).trimStart().codePointAt(0)!))} at column ${i + 1 + (src.slice(i).length - src.slice(i).trimStart().length)}`)
@@ -61,14 +65,29 @@ function lex(text: string, holes: boolean): Tok[] {
   return out
 }
 
+/** Deepest nesting of parentheses, calls, signs and exponents the parser follows (it recurses on each). */
+export const MAX_EXPR_DEPTH = 200
+/** Longest expression text read. */
+export const MAX_EXPR_CHARS = 200_000
+
 /**
  * Parses `src`; with `holes`, `${k}` stands for holes[k] (a number is a constant, an Expr itself).
  * Left: one line naming the column (shape errors of the builders included).
  */
 export function parseExpr(src: string, holes?: readonly Hole[]): E.Either<string, Parsed> {
+  if (src.length > MAX_EXPR_CHARS) return E.left(`expression of ${src.length} characters: at most ${MAX_EXPR_CHARS} are read`)
   try {
     const toks = lex(src, holes !== undefined)
     let p = 0
+    let depth = 0
+    const nest = <A>(f: () => A): A => {
+      if (++depth > MAX_EXPR_DEPTH) throw new SyntaxError(`expression nests deeper than ${MAX_EXPR_DEPTH} levels (parentheses, calls, signs or ^) at ${where()}`)
+      try {
+        return f()
+      } finally {
+        depth--
+      }
+    }
     const vars = new Map<string, Expr>()
     const peek = () => toks[p]
     const where = () => (toks[p] ? `column ${toks[p]!.at}` : 'the end')
@@ -88,13 +107,13 @@ export function parseExpr(src: string, holes?: readonly Hole[]): E.Either<string
       while (isOp('*') || isOp('/')) a = toks[p++]!.v === '*' ? ops.mul(a, signed()) : ops.div(a, signed())
       return a
     }
-    const signed = (): Expr => (isOp('-') ? (p++, ops.neg(signed())) : isOp('+') ? (p++, signed()) : power())
+    const signed = (): Expr => (isOp('-') ? (p++, ops.neg(nest(signed))) : isOp('+') ? (p++, nest(signed)) : power())
     const power = (): Expr => {
       const base = atom()
       if (!isOp('^')) return base
       p++
       if (!toks[p]) throw new SyntaxError(`expected an exponent after '^' at ${where()}`)
-      const e = signedPower()
+      const e = nest(signedPower)
       const v = constValue(e)
       return v !== undefined ? ops.pow(base, v) : ops.exp(ops.mul(e, ops.log(base)))
     }
@@ -102,11 +121,11 @@ export function parseExpr(src: string, holes?: readonly Hole[]): E.Either<string
     const signedPower = (): Expr => {
       if (isOp('-')) {
         p++
-        const e = signedPower()
+        const e = nest(signedPower)
         const v = constValue(e)
         return v !== undefined ? ops.constant(-v) : ops.neg(e)
       }
-      if (isOp('+')) return (p++, signedPower())
+      if (isOp('+')) return (p++, nest(signedPower))
       return power()
     }
     const atom = (): Expr => {
@@ -121,7 +140,7 @@ export function parseExpr(src: string, holes?: readonly Hole[]): E.Either<string
       }
       if (t.t === 'op') {
         if (t.v !== '(') throw new SyntaxError(`unexpected '${t.v}' at column ${t.at}`)
-        const e = sum()
+        const e = nest(sum)
         expect(')')
         return e
       }
@@ -131,10 +150,10 @@ export function parseExpr(src: string, holes?: readonly Hole[]): E.Either<string
         const f2 = Object.hasOwn(binaryFns, t.v) ? binaryFns[t.v] : undefined
         if (!f1 && !f2) throw new SyntaxError(`unknown function '${t.v}' at column ${t.at} (known: ${[...Object.keys(unary), ...Object.keys(binaryFns)].join(', ')})`)
         p++
-        const a = sum()
+        const a = nest(sum)
         if (f2) {
           expect(',')
-          const b = sum()
+          const b = nest(sum)
           expect(')')
           return f2(a, b)
         }

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis'
 import { connectionOptions, selectDatabase, type RedisTarget } from './redis.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { decodeWith } from '../io/codecs.js'
+import { defaultLimits, withinMemory, type Limits } from '../io/limits.js'
 import { jobId, JobC, QUEUE_NAME, type Job } from './jobs.js'
 
 /** A job's outcome: the worker's return value, or why the job failed (its data was refused, its thread crashed, its workers kept dying). */
@@ -28,6 +29,8 @@ export interface GatherOptions {
   /** Called after each poll. */
   readonly onStatus?: (s: GatherStatus) => void
   readonly pollMs?: number
+  /** Bounds what is read back from Redis (a job's data: the config file limit); default `defaultLimits`. */
+  readonly limits?: Limits
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -37,15 +40,25 @@ export class QueueError extends Error {
   override name = 'QueueError'
 }
 
-type Stored = { readonly data: unknown; readonly returnvalue: unknown; readonly failedReason: string } | { readonly notJson: true }
+type Stored = { readonly data: unknown; readonly returnvalue: unknown; readonly failedReason: string } | { readonly unreadable: string }
 
-/** A finished job as Redis holds it (a job whose data is not JSON is told apart, not thrown); undefined when gone. */
-async function storedJob(queue: Queue, id: string): Promise<Stored | undefined> {
+/**
+ * A finished job as Redis holds it; undefined when gone. Data larger than a job can be (a run
+ * config and a point: the config file limit) and a result too large to parse within the memory
+ * limit are not parsed, and data that is not JSON is told apart.
+ */
+async function storedJob(queue: Queue, client: Redis, id: string, limits: Limits): Promise<Stored | undefined> {
+  const n = await client.hstrlen(queue.toKey(id), 'data')
+  if (n > limits.configBytes) return { unreadable: `the job's data in Redis is ${n} bytes, over the limit of ${limits.configBytes} for a job` }
+  // parsing JSON costs many times its length (about 16× for numbers): a result is read only when that fits the memory limit
+  const r = await client.hstrlen(queue.toKey(id), 'returnvalue')
+  const mem = withinMemory(limits, 16 * r, 'refused', `the result of ${r} bytes stored for this job`)
+  if (E.isLeft(mem)) return { unreadable: mem.left.message.replace(/^refused: /, '') }
   try {
     const job = await queue.getJob(id)
     return job === undefined ? undefined : { data: job.data as unknown, returnvalue: job.returnvalue as unknown, failedReason: job.failedReason ?? '' }
   } catch (e) {
-    if (e instanceof SyntaxError) return { notJson: true }
+    if (e instanceof SyntaxError) return { unreadable: `the job's data in Redis is not JSON` }
     throw e
   }
 }
@@ -56,7 +69,7 @@ async function storedJob(queue: Queue, id: string): Promise<Stored | undefined> 
  * is a failure saying so, never a result.
  */
 function verified(id: string, state: 'completed' | 'failed', s: Stored): Outcome {
-  if ('notJson' in s) return { ok: false, reason: `refused: the job's data in Redis is not JSON` }
+  if ('unreadable' in s) return { ok: false, reason: `refused: ${s.unreadable}` }
   const job = decodeWith(JobC, s.data, 'job')
   if (E.isLeft(job) || jobId(job.right) !== id) return { ok: false, reason: 'refused: the job stored under this id holds other data (changed in Redis after it was enqueued)' }
   if (state === 'failed') return { ok: false, reason: s.failedReason.split('\n')[0]!.slice(0, 300) || 'failed' }
@@ -82,8 +95,15 @@ export async function runJobs(target: RedisTarget, jobs: readonly Job[], o: Gath
       await queue.addBulk(fresh.map((i) => ({ name: jobs[i]!.kind, data: JobC.encode(jobs[i]!), opts: { jobId: ids[i]!, attempts: 1, removeOnComplete: false, removeOnFail: false } })))
     }
     const settle = async (i: number, state: string): Promise<boolean> => {
+      if (state === 'delayed' || state === 'waiting-children') {
+        // symgrad never delays a job nor gives it children (no retries, no flows): a job in such a state was changed in Redis, and could wait for ever
+        const out: Outcome = { ok: false, reason: `refused: the job is ${state} in Redis, which symgrad never asks for` }
+        outcomes[i] = out
+        o.onOutcome?.(i, out)
+        return true
+      }
       if (state !== 'completed' && state !== 'failed') return false
-      const stored = await storedJob(queue, ids[i]!)
+      const stored = await storedJob(queue, client, ids[i]!, o.limits ?? defaultLimits)
       if (stored === undefined) return false
       const out: Outcome = verified(ids[i]!, state, stored)
       outcomes[i] = out

@@ -8,6 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { Dataset } from '../data/Dataset.js'
 import { decodeWith } from '../io/codecs.js'
+import type { Limits } from '../io/limits.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { pointFields, type RunConfig } from '../train/config.js'
 import { ensembleAccuracy } from '../train/ensemble.js'
@@ -20,6 +21,8 @@ export interface QueueRunOptions {
   /** Progress lines (trials done / running / failed, best so far). */
   readonly progress?: (line: string) => void
   readonly pollMs?: number
+  /** Bounds what is read back from Redis (see GatherOptions). */
+  readonly limits?: Limits
 }
 
 function trialResult(trial: number, point: Point, o: Outcome): TrialResult {
@@ -60,7 +63,7 @@ export async function queueTrials(target: RedisTarget, base: RunConfig, points: 
   let last = ''
   let told = false
   await runJobs(target, jobs, {
-    ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+    ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), ...(o.limits !== undefined ? { limits: o.limits } : {}),
     onOutcome: (i, out) => (results[trialOf[i]!] = trialResult(trialOf[i]!, points[trialOf[i]!]!, out)),
     onStatus: (s) => {
       if (!told && s.found > 0) o.progress?.(`${s.found} of ${s.total} trial(s) already finished in Redis (an earlier run of this search): not run again`)
@@ -90,7 +93,7 @@ export async function queueEnsemble(
   let told = 0
   let last = ''
   await runJobs(target, jobs, {
-    ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+    ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), ...(o.limits !== undefined ? { limits: o.limits } : {}),
     onOutcome: (i, out) => {
       const r = out.ok ? decodeWith(MemberOutC, out.value, 'result') : undefined
       got[i] = r === undefined ? `job failed: ${(out as { reason: string }).reason}`

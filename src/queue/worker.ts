@@ -19,11 +19,12 @@ import { decodeWith } from '../io/codecs.js'
 import { decodeRunConfig } from '../io/runConfig.js'
 import { startThread } from '../cli/pool.js'
 import { defaultRunConfig, type RunConfig } from '../train/config.js'
-import { quote } from '../core/codecs.js'
-import { limitsFromEnv, type Limits } from '../io/limits.js'
+import { bareName, quote } from '../core/codecs.js'
+import { limitsFromEnv, limitVars, type Limits } from '../io/limits.js'
 import { JobC, jobId, MemberOutC, QUEUE_NAME, TrialOutC, type Job, type MemberOut, type TrialOut } from './jobs.js'
 import type { JobRules, ThreadReply, ThreadRequest } from './jobThread.js'
 import { connectionOptions, selectDatabase, type RedisTarget } from './redis.js'
+import { failUnreadableOptions, UNREADABLE_OPTIONS } from './unreadable.js'
 
 export interface WorkerOptions {
   /** How long a job stays locked without renewal before another worker may take it over (default 30 s). */
@@ -48,29 +49,37 @@ export interface RunningWorker {
   readonly stopped: Promise<void>
 }
 
-/** Stands for the data of a job whose stored data is not JSON (BullMQ would throw while fetching it, leaving it active for ever). */
-const NOT_JSON = '\u0000not JSON'
+/** The key of the data standing for a job's stored data that cannot be read: its value says why. */
+const UNREADABLE = '\u0000unreadable'
 
-/** A BullMQ worker that fetches a job whose data does not parse as one the processor fails at once. */
+/**
+ * A BullMQ worker that fetches a job whose stored data is not JSON (BullMQ would throw while
+ * fetching it and leave it active for ever) or is larger than a job can be (a run config and a
+ * point: the config file limit) as data the processor fails at once, without parsing it.
+ */
 class GuardedWorker extends Worker {
+  maxDataBytes = Infinity
   protected override createJob(data: Parameters<Worker['createJob']>[0], jobId: string): BullJob {
+    const stand = (why: string) => super.createJob({ ...data, data: JSON.stringify({ [UNREADABLE]: why }) }, jobId)
+    const n = typeof data.data === 'string' ? data.data.length : 0
+    if (n > this.maxDataBytes) return stand(`the job's data in Redis is ${n} characters, over the limit of ${this.maxDataBytes} for a job (raise it with ${limitVars.configBytes}=<n>)`)
     try {
       return super.createJob(data, jobId)
     } catch {
-      return super.createJob({ ...data, data: JSON.stringify({ [NOT_JSON]: true }) }, jobId)
+      return stand(`the job's data in Redis is not JSON`)
     }
   }
 }
 
 function show(v: number | string): string {
-  return typeof v === 'string' ? v : Number.isInteger(v) ? String(v) : v.toPrecision(3)
+  return typeof v === 'string' ? bareName(v) : Number.isInteger(v) ? String(v) : v.toPrecision(3)
 }
 
 /** What a job trains, in one line. */
 export function describeJob(job: Job, c: RunConfig): string {
-  const run = `${c.epochs} epoch(s) on ${c.data}, seed ${c.seed}`
+  const run = `${c.epochs} epoch(s) on ${bareName(c.data)}, seed ${c.seed}`
   if (job.kind === 'member') return `ensemble member ${job.member}, mlp hidden [${c.hidden.join(', ')}], ${run}`
-  const pt = Object.keys(job.point).sort().map((k) => `${k} ${show(job.point[k]!)}`).join(', ')
+  const pt = Object.keys(job.point).sort().map((k) => `${bareName(k)} ${show(job.point[k]!)}`).join(', ')
   return `trial ${pt || '(base config)'}, ${run}`
 }
 
@@ -105,7 +114,7 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
       log(`${me}: ${shown}: refused: ${why}`)
       throw new UnrecoverableError(why)
     }
-    if (typeof bull.data === 'object' && bull.data !== null && Object.hasOwn(bull.data, NOT_JSON)) refuse(`the job's data in Redis is not JSON`)
+    if (typeof bull.data === 'object' && bull.data !== null && Object.hasOwn(bull.data, UNREADABLE)) refuse(String((bull.data as Record<string, unknown>)[UNREADABLE]))
     const decoded = decodeWith(JobC, bull.data, 'job')
     if (E.isLeft(decoded)) return refuse(decoded.left.message)
     const job = decoded.right
@@ -145,11 +154,17 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
   const w = new GuardedWorker(QUEUE_NAME, processor, {
     connection: client, concurrency: 1, lockDuration, stalledInterval: lockDuration, maxStalledCount: o.maxStalls ?? 3, autorun: false,
   })
+  w.maxDataBytes = limits.configBytes
   let fail: (e: Error) => void = () => {}
   let stop: () => void = () => {}
   const stopped = new Promise<void>((resolve, reject) => ((stop = resolve), (fail = reject)))
   let lastError = ''
   const onError = (e: Error) => {
+    // a job whose options do not parse cannot be fetched: fail it rather than retry for ever
+    if (e.name === 'SyntaxError')
+      return void failUnreadableOptions(client, { keys: { active: w.keys['active']!, failed: w.keys['failed']! }, toKey: (k) => w.toKey(k) })
+        .then((ids) => ids.forEach((id) => log(`${me}: ${quote(id, 60)}: refused: ${UNREADABLE_OPTIONS}`)))
+        .catch(() => undefined)
     if (e.message !== lastError) log(`${me}: Redis at ${target.shown}: ${e.message} (retrying)`)
     lastError = e.message
   }

@@ -6,6 +6,8 @@
  *   - initialization:   model.init(foldIn(key, 0))
  *   - epoch e's shuffle: batches(train, batchSize, foldIn(key, 1), e)   (permutation(foldIn(·, e)))
  *   - step s's dropout:  model.apply(…).random.bindings(foldIn(foldIn(key, 2), s), B)
+ *   - step s's augmentation: foldIn(foldIn(key, 3), s); a run on a few examples (RunConfig.examples)
+ *     takes the first of permutation(foldIn(key, 4)) of the training split
  * So training N steps, saving the state, loading it and training M more equals N + M steps in one
  * go: the next batch is batch `batch` of epoch `epoch`, and the next step's masks depend on `step`.
  */

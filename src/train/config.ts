@@ -24,13 +24,16 @@ import { initNames } from '../nn/init.js'
 import { mlp, type Model } from '../nn/model.js'
 import { lenet, smallConvnet } from '../nn/convnets.js'
 import { preprocessingLayer, withPreprocessing } from '../nn/preprocessing.js'
-import { ShapeError } from '../core/errors.js'
+import { ShapeError, SymgradError } from '../core/errors.js'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
 import * as O from '../optim/index.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
 import type { HyperSpec } from '../optim/hyper.js'
 import { optimizerOf, type OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import type { TrainConfig } from './loop.js'
+import { fineTuneOptimizer, frozenLayerModes, isFineTune } from './finetune.js'
 import { randomShift } from './augment.js'
 import type { Point } from './search.js'
 import type { ActivationName } from '../nn/activations.js'
@@ -94,6 +97,15 @@ export interface RunConfig {
   readonly dtype?: Dtype
   /** The architecture (default mlp, which reads `hidden`; the convnets ignore it). */
   readonly model?: (typeof runModels)[number]
+  /**
+   * Train on this many examples of the training split only (the first of a permutation drawn from
+   * key(seed) folded with 4; preprocessing is fitted on them); validation and test stay whole.
+   */
+  readonly examples?: number
+  /** Fine-tuning: layers whose parameters are frozen and which run in inference mode (train/finetune.ts). */
+  readonly freeze?: readonly string[]
+  /** Fine-tuning: learning-rate multipliers by layer name (train/finetune.ts). */
+  readonly lrMult?: Readonly<Record<string, number>>
 }
 
 /** The main job: a two-layer ReLU network on the bundled MNIST digits. */
@@ -143,7 +155,9 @@ export function describeOptimizer(c: RunConfig): string {
     : `learning rate 0 → ${c.learningRate} over ${epochs}, then constant (warmup)`
   const mu = c.optimizer === 'momentum' || c.optimizer === 'nesterov' ? ` (μ ${c.momentum})` : ''
   const hyper = c.hyper !== undefined && Object.keys(c.hyper).length > 0 ? ` ${JSON.stringify(c.hyper)}` : ''
-  return `${c.optimizer}${mu}${hyper}, ${lr}${c.clipNorm !== undefined ? `, gradients clipped to norm ${c.clipNorm}` : ''}`
+  const frozen = (c.freeze ?? []).length > 0 ? `; frozen (inference mode, no updates): ${c.freeze!.join(', ')}` : ''
+  const mult = Object.keys(c.lrMult ?? {}).length > 0 ? `; learning rate × ${Object.entries(c.lrMult!).map(([k, v]) => `${v} for ${k}`).join(', ')}` : ''
+  return `${c.optimizer}${mu}${hyper}, ${lr}${c.clipNorm !== undefined ? `, gradients clipped to norm ${c.clipNorm}` : ''}${frozen}${mult}`
 }
 
 /**
@@ -153,10 +167,10 @@ export function describeOptimizer(c: RunConfig): string {
 export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, optimizers: OptimizerRegistry = builtinOptimizers): GradientTransformation<PlainState> {
   const def = optimizers.get(c.optimizer)
   const mu: Readonly<Record<string, HyperSpec>> = def !== undefined && Object.prototype.hasOwnProperty.call(def.hyper, 'momentum') ? { momentum: c.momentum } : {}
-  return optimizerOf(optimizers, {
-    kind: c.optimizer, learningRate: learningRateOf(c, batchesPerEpoch), hyper: { ...mu, ...c.hyper },
-    ...(c.clipNorm !== undefined ? { clipNorm: c.clipNorm } : {}),
-  })
+  const choice = { kind: c.optimizer, learningRate: learningRateOf(c, batchesPerEpoch), hyper: { ...mu, ...c.hyper } }
+  // fine-tuning: the kind per label (frozen, ×k, train), the clipping over the trained parameters only
+  if (isFineTune(c)) return fineTuneOptimizer(c, () => optimizerOf(optimizers, choice), c.clipNorm)
+  return optimizerOf(optimizers, { ...choice, ...(c.clipNorm !== undefined ? { clipNorm: c.clipNorm } : {}) })
 }
 
 /**
@@ -184,6 +198,20 @@ function buildNet(c: RunConfig, inputs: number, classes: number, image?: readonl
   return kind === 'lenet' ? lenet(shape, classes) : smallConvnet(shape, classes)
 }
 
+/**
+ * `buildModel` for data read from outside: Left (one line) when the model does not fit the data
+ * (`convnet` on rows of 2 features, on images too small for its kernels), never a thrown ShapeError.
+ */
+export function modelFor(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Either<SymgradError, Model> {
+  try {
+    return E.right(buildModel(c, inputs, classes, image))
+  } catch (e) {
+    if (!(e instanceof SymgradError)) throw e
+    const kind = c.model ?? 'mlp'
+    return E.left(new SymgradError('value', `--model ${kind}: ${e.message.replace(`model '${kind}' `, '')}`))
+  }
+}
+
 /** The TrainConfig of a RunConfig (no callbacks). `image` enables `shift` augmentation. */
 export function buildTrainConfig(c: RunConfig, trainSize: number, image?: readonly [number, number, number], optimizers: OptimizerRegistry = builtinOptimizers): TrainConfig {
   const per = countBatches(trainSize, c.batchSize)
@@ -196,5 +224,6 @@ export function buildTrainConfig(c: RunConfig, trainSize: number, image?: readon
     ...(c.evalTrainSize !== undefined ? { evalTrainSize: c.evalTrainSize } : {}),
     ...(c.compiled !== undefined ? { compiled: c.compiled } : {}),
     ...(c.dtype !== undefined ? { dtype: c.dtype } : {}),
+    ...((c.freeze ?? []).length > 0 ? { layerModes: frozenLayerModes(c) } : {}),
   }
 }

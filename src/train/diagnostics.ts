@@ -97,7 +97,13 @@ export function checkFinite(state: Pick<TrainState, 'status' | 'nonFinite'>): Ch
     : { name: 'finite', ok: true, message: 'every loss and gradient was finite' }
 }
 
-export interface RatioOptions {
+/** What the run was set up with, so advice never suggests what is already in use. */
+export interface RunSetup {
+  /** The initialization's name ('he', 'xavier', 'small', …). */
+  readonly init?: string
+}
+
+export interface RatioOptions extends RunSetup {
   /** The rule of thumb (default 1e-3). */
   readonly target?: number
   /** Warn when the median ratio is more than `factor` times off the target (default 10). */
@@ -111,43 +117,140 @@ function median(xs: readonly number[]): number {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
-/** One check per parameter: the median ‖update‖/‖param‖ over the last steps vs ~1e-3 (warnings for weights `*.W` only). */
-export function checkUpdateRatios(history: History, o: RatioOptions = {}): Check[] {
+/** The likely cause when the learning rate cannot be: advice that suggests no setting already in use. */
+function initCause(init: string | undefined): string {
+  if (init === 'he' || init === 'xavier') return `saturating or dead units under ${init} init (try batch norm or another activation)`
+  if (init === 'small') return 'the small initialization: the signal fades through the layers (try xavier or he init)'
+  return 'the initialization scale (try xavier or he init, or batch norm)'
+}
+
+/** The loss over the first and last `window` steps moved by less than `minDrop` of its start. */
+function lossFlat(l: readonly number[], window = 10, minDrop = 0.01): boolean {
+  if (l.length < 2 * window) return false
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+  const a = l[0]!
+  return Math.abs(a - mean(l.slice(-window))) < minDrop * Math.abs(a)
+}
+
+/** Median update/weight ratios of the weights, and whether they disagree on the learning rate. */
+function ratioPicture(history: History, o: RatioOptions) {
   const target = o.target ?? 1e-3
   const factor = o.factor ?? 10
-  const window = o.window ?? 100
-  return Object.entries(history.ratio).map(([name, rs]) => {
-    const m = median(rs.slice(-window))
-    const head = `${name}: update/weight ratio ${fmt(m)} (rule of thumb ~${fmt(target)})`
-    if (!Number.isFinite(m)) return { name: `ratio ${name}`, ok: true, message: `${head}: no finite ratio (zero weights)` }
-    // biases start at 0 and stay small, so their ratio runs high; the rule of thumb is about weights
-    if (!isWeight(name)) return { name: `ratio ${name}`, ok: true, message: `${head}: bias, for information` }
-    if (m < target / factor) return { name: `ratio ${name}`, ok: false, message: `${head}: too small — learning rate likely too low` }
-    if (m > target * factor) return { name: `ratio ${name}`, ok: false, message: `${head}: too large — learning rate likely too high` }
-    return { name: `ratio ${name}`, ok: true, message: `${head}: ok` }
+  const medians = Object.entries(history.ratio).map(([name, rs]) => {
+    const last = rs.slice(-(o.window ?? 100))
+    // a frozen parameter (fine-tuning) gets exactly zero updates
+    return [name, median(last), last.length > 0 && last.every((r) => r === 0)] as const
   })
+  const weights = medians.filter(([name, m, frozen]) => isWeight(name) && Number.isFinite(m) && !frozen)
+  const low = weights.filter(([, m]) => m < target / factor)
+  const high = weights.filter(([, m]) => m > target * factor)
+  const ms = weights.map(([, m]) => m)
+  // layers whose ratios are far apart (some too small, others too large or 100× above them) point at
+  // the signal through the layers, not at the one learning rate they share
+  const spread = low.length > 0 && (high.length > 0 || Math.max(...ms) > factor * factor * Math.min(...ms))
+  return { target, factor, medians, weights, low, high, spread, flat: lossFlat(history.loss) }
 }
 
 /**
- * Whether the loss went down: the mean of the last `window` steps vs the first `window` (default
- * 10). A drop under `minDrop` (default 1%) is flagged as a learning rate likely too low.
+ * One check per parameter: the median ‖update‖/‖param‖ over the last steps vs ~1e-3 (warnings for
+ * weights `*.W` only). Two pictures are not the learning rate's doing, and say so instead: layers
+ * whose ratios are far apart (too small in one, too large or 100× larger in another), and ratios too
+ * large while the loss stays flat (tiny weights near a small init make any update look large).
  */
-export function checkLossDecrease(history: History, window = 10, minDrop = 0.01): Check {
+export function checkUpdateRatios(history: History, o: RatioOptions = {}): Check[] {
+  const { target, factor, medians, low, high, spread, flat } = ratioPicture(history, o)
+  const apart = spread ? ` (${low.map(([n]) => n).join(', ')} ${high.length > 0 ? `too small, ${high.map(([n]) => n).join(', ')} too large` : 'far below the others'})` : ''
+  return medians.map(([name, m, frozen]) => {
+    const head = `${name}: update/weight ratio ${fmt(m)} (rule of thumb ~${fmt(target)})`
+    // a frozen parameter (fine-tuning) gets exactly zero updates: not a learning rate to fix
+    if (frozen) return { name: `ratio ${name}`, ok: true, message: `${name}: no updates (frozen)` }
+    if (!Number.isFinite(m)) return { name: `ratio ${name}`, ok: true, message: `${head}: no finite ratio (zero weights)` }
+    // biases start at 0 and stay small, so their ratio runs high; the rule of thumb is about weights
+    if (!isWeight(name)) return { name: `ratio ${name}`, ok: true, message: `${head}: bias, for information` }
+    const off = m < target / factor ? 'too small' : m > target * factor ? 'too large' : undefined
+    if (off === undefined) return { name: `ratio ${name}`, ok: true, message: `${head}: ok` }
+    if (spread) return { name: `ratio ${name}`, ok: false, message: `${head}: ${off}${apart} — not the learning rate: likely ${initCause(o.init)}` }
+    if (off === 'too large' && flat) return { name: `ratio ${name}`, ok: false, message: `${head}: too large while the loss stays flat — not the learning rate: likely ${initCause(o.init)}` }
+    return { name: `ratio ${name}`, ok: false, message: `${head}: ${off} — learning rate likely ${off === 'too small' ? 'too low' : 'too high'}` }
+  })
+}
+
+export interface TrendOptions extends RunSetup {
+  /** Steps averaged for the final loss (default 10). */
+  readonly window?: number
+  /** A drop under this fraction of the initial loss is flagged (default 1%). */
+  readonly minDrop?: number
+  /** A loss above `blowUp` times its initial value at any step is a divergence (default 10). */
+  readonly blowUp?: number
+}
+
+/** The largest loss of the run and its step (1-based), NaN at the first non-finite one. */
+function peakOf(l: readonly number[]): { value: number; step: number } {
+  let value = -Infinity
+  let step = 0
+  for (let i = 0; i < l.length; i++) {
+    if (!Number.isFinite(l[i]!)) return { value: l[i]!, step: i + 1 }
+    if (l[i]! > value) (value = l[i]!), (step = i + 1)
+  }
+  return { value, step }
+}
+
+/**
+ * Whether the loss diverged: a non-finite loss, or one above `blowUp` (default 10) times the loss at
+ * step 1 anywhere in the run. A run that blew up stays flagged even if it comes down later.
+ */
+export function checkDivergence(history: History, blowUp = 10): Check {
   const l = history.loss
-  if (l.length < 2 * window) return { name: 'loss decrease', ok: true, message: `only ${l.length} steps: too few to judge the loss trend` }
-  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
-  const a = mean(l.slice(0, window))
-  const b = mean(l.slice(-window))
-  const drop = (a - b) / Math.abs(a)
-  const head = `loss ${fmt(a)} → ${fmt(b)} (${drop >= 0 ? '−' : '+'}${pct(Math.abs(drop))})`
-  return drop >= minDrop
-    ? { name: 'loss decrease', ok: true, message: `${head}: ok` }
-    : { name: 'loss decrease', ok: false, message: `${head}: the loss barely moves — learning rate likely too low` }
+  const first = l[0]
+  if (first === undefined) return { name: 'divergence', ok: true, message: 'no steps yet' }
+  const peak = peakOf(l)
+  const now = l.at(-1)!
+  if (!Number.isFinite(peak.value)) return { name: 'divergence', ok: false, message: `loss ${peak.value} at step ${peak.step} — diverged: learning rate likely too high` }
+  if (peak.value > blowUp * first)
+    return { name: 'divergence', ok: false, message: `loss rose from ${fmt(first)} to ${fmt(peak.value)} at step ${peak.step} (now ${fmt(now)}) — diverged: learning rate likely too high` }
+  return { name: 'divergence', ok: true, message: `loss stayed below ${blowUp}× its start ${fmt(first)} (peak ${fmt(peak.value)})` }
+}
+
+/**
+ * Whether the loss went down, judged on the whole curve: the loss at step 1 against the mean of
+ * the last `window` steps, and the peak in between. Not ok when a loss is not finite, when the
+ * loss blew up past `blowUp`× its start (even if it came partly or fully back), when it ends above
+ * its start, or when it dropped less than `minDrop` (a learning rate likely too low).
+ */
+export function checkLossDecrease(history: History, o: TrendOptions | number = {}): Check {
+  const opts = typeof o === 'number' ? { window: o } : o
+  const window = opts.window ?? 10
+  const minDrop = opts.minDrop ?? 0.01
+  const l = history.loss
+  const diverged = checkDivergence(history, opts.blowUp ?? 10)
+  if (l.length < 2 * window) return { name: 'loss decrease', ok: diverged.ok, message: `only ${l.length} steps: too few to judge the loss trend${diverged.ok ? '' : `, but ${diverged.message}`}` }
+  const first = l[0]!
+  const last = l.slice(-window)
+  const final = last.reduce((a, b) => a + b, 0) / last.length
+  const drop = (first - final) / Math.abs(first)
+  // a change past doubling reads as a factor (×8.6e+7), not a percentage of nine digits
+  const change = !Number.isFinite(drop) ? '' : drop < -1 ? ` (×${fmt(final / first)})` : ` (${drop >= 0 ? '−' : '+'}${pct(Math.abs(drop))})`
+  const head = `loss ${fmt(first)} at step 1 → ${fmt(final)} over the last ${window} steps${change}`
+  if (!diverged.ok) return { name: 'loss decrease', ok: false, message: `${head}: ${diverged.message}` }
+  if (!(drop > 0)) return { name: 'loss decrease', ok: false, message: `${head}: the loss ends above its start — learning rate likely too high` }
+  if (drop < minDrop) {
+    // a plateau while some weights move (their ratio at or above the rule of thumb's range) is not a small learning rate
+    const { weights, spread, factor, target } = ratioPicture(history, {})
+    const moving = weights.filter(([, m]) => m >= target / factor)
+    const why = moving.length > 0 && (spread || moving.length === weights.length || weights.some(([, m]) => m > target * factor))
+      ? `a plateau although ${moving.map(([n]) => n).join(', ')} move${moving.length === 1 ? 's' : ''} — not the learning rate: likely ${initCause(opts.init)}`
+      : 'the loss barely moves — learning rate likely too low'
+    return { name: 'loss decrease', ok: false, message: `${head}: ${why}` }
+  }
+  return { name: 'loss decrease', ok: true, message: `${head}: ok` }
 }
 
 /** All the history checks: finite, loss decrease, update ratios. */
 export function diagnoseRun(state: Pick<TrainState, 'status' | 'nonFinite' | 'history'>, o: RatioOptions = {}): Check[] {
-  return [checkFinite(state), checkLossDecrease(state.history), ...checkUpdateRatios(state.history, o)]
+  const trend = checkLossDecrease(state.history, o.init === undefined ? {} : { init: o.init })
+  // a run that stopped on a non-finite value is never ticked for its loss trend
+  const stopped = state.nonFinite === undefined || !trend.ok ? trend : { ...trend, ok: false, message: `${trend.message.replace(/: ok$/, '')}; then training stopped on a non-finite value at step ${state.nonFinite.step}` }
+  return [checkFinite(state), stopped, ...checkUpdateRatios(state.history, o)]
 }
 
 export interface DeadRelu {
@@ -174,12 +277,16 @@ export function deadRelus(model: AnyModel, params: Params, modelState: Params, d
   })
 }
 
-/** A check per layer: warn when more than `maxDead` (default 0.5) of the units are dead. */
-export function checkDeadRelus(stats: readonly DeadRelu[], maxDead = 0.5): Check[] {
+/**
+ * A check per layer: warn when more than `maxDead` (default 0.5) of the units are dead. The advice
+ * names he init only when the run does not use it already (`setup.init`).
+ */
+export function checkDeadRelus(stats: readonly DeadRelu[], maxDead = 0.5, setup: RunSetup = {}): Check[] {
+  const fix = setup.init === 'he' ? 'try a smaller learning rate' : 'try a smaller learning rate or he init'
   return stats.map((s) => ({
     name: `dead ${s.layer}`,
     ok: s.dead <= maxDead,
-    message: `${s.layer}: ${pct(s.dead)} of ${s.units} ReLU units dead${s.dead <= maxDead ? '' : ' — learning rate too high or a large negative bias; try a smaller learning rate or he init'}`,
+    message: `${s.layer}: ${pct(s.dead)} of ${s.units} ReLU units dead${s.dead <= maxDead ? '' : ` — learning rate too high or a large negative bias; ${fix}`}`,
   }))
 }
 

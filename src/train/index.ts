@@ -28,6 +28,7 @@ export {
   initKey,
   shuffleKey,
   dropoutKey,
+  examplesKey,
   type TrainConfig,
   type TrainData,
   type StepInfo,
@@ -35,7 +36,8 @@ export {
 export { buildPrograms, type AnyModel, lossExpr, softmaxRows, type Programs, type LossKind, type Regularization, type StepResult } from './programs.js'
 export {
   expectedInitialLoss, checkInitialLoss, initialLoss, overfitTiny, checkFinite, checkUpdateRatios, checkLossDecrease,
-  diagnoseRun, deadRelus, checkDeadRelus, type Check, type OverfitResult, type RatioOptions, type DeadRelu,
+  diagnoseRun, deadRelus, checkDeadRelus, checkDivergence, type Check, type OverfitResult, type RatioOptions, type DeadRelu,
+  type RunSetup, type TrendOptions,
 } from './diagnostics.js'
 export {
   uniform, logUniform, choice, randomPoint, randomSearch, gridSearch, refine, rank, formatTable, spaceProblem,
@@ -47,10 +49,15 @@ export { randomShift, type Augment } from './augment.js'
 export { defaultRunConfig, pointFields, buildModel, buildOptimizer, buildTrainConfig, learningRateOf, runSchedules, runInits, runLosses, runPreprocess, type RunConfig } from './config.js'
 export { lossSvg, accuracySvg, ratioSvg, learningRateSvg, weightTiles, filterTiles, reportHtml, smooth, runningMean, lossWindow, captions, boundarySvg, type Boundary, type Raster, type ReportPage } from './report.js'
 export { decisionBoundary } from './boundary.js'
+export {
+  fineTuneOptimizer, fineTuneStart, fineTuneLabel, frozenLayerModes, checkFineTune, trainableLayers, headLayer, layerOfLeaf, isFineTune, type FineTune,
+} from './finetune.js'
 export { predictImage, predictImageOrThrow, predictRows, predictRowsOrThrow, type ClassProbability, type ImagePrediction } from './predictImage.js'
 export { searchSvg } from './searchPlot.js'
 
 // ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────
 import { orThrowing } from '../core/errors.js'
 import { trainEnsemble as trainEnsemble_ } from './ensemble.js'
+import { checkFineTune as checkFineTune_ } from './finetune.js'
 export const trainEnsembleOrThrow = orThrowing(trainEnsemble_)
+export const checkFineTuneOrThrow = orThrowing(checkFineTune_)

@@ -23,6 +23,7 @@ import { batches, countBatches } from '../data/batches.js'
 import { accuracy } from '../data/metrics.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
 import { applyUpdates, currentLearningRate } from '../optim/GradientTransformation.js'
+import type { LayerModes } from '../nn/model.js'
 import { SymgradError } from '../core/errors.js'
 import { fitStateOrThrow, fittedLayers } from '../nn/fit.js'
 import type { Augment } from './augment.js'
@@ -66,7 +67,12 @@ export interface TrainConfig<S extends PlainState = PlainState> {
   readonly compiled?: boolean
   /** Number format of the compiled programs (default float64; the interpreter is float64). */
   readonly dtype?: Dtype
-  /** Programs built earlier for the same model, loss and regularization (skips compiling). */
+  /**
+   * Layers of the train step that run in a mode of their own, by name (fine-tuning keeps frozen
+   * batch norm on its running statistics: `{ bn0: 'test' }`); default none.
+   */
+  readonly layerModes?: LayerModes
+  /** Programs built earlier for the same model, loss, regularization and layer modes (skips compiling). */
   readonly programs?: Programs
   readonly onStep?: (info: StepInfo) => void
   readonly onEpoch?: (record: EpochRecord) => void
@@ -77,6 +83,8 @@ export const initKey = (key: Key): Key => R.foldIn(key, 0)
 export const shuffleKey = (key: Key): Key => R.foldIn(key, 1)
 export const dropoutKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key, 2), step)
 export const augmentKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key, 3), step)
+/** The rows of a run on a few examples (RunConfig.examples): a permutation from foldIn(key(seed), 4). */
+export const examplesKey = (seed: number): Key => R.foldIn(R.key(seed), 4)
 
 /**
  * The state before the first step: params from model.init(foldIn(key, 0)), fresh optimizer state,
@@ -116,7 +124,7 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
 }
 
 export function train<S extends PlainState>(model: AnyModel, data: TrainData, config: TrainConfig<S>, from?: TrainState<S>): TrainState<S> {
-  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: config.dtype ?? 'float64' })
+  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: config.dtype ?? 'float64' }, config.layerModes)
   // a finished run given more epochs continues (as the same run would have); one that stopped early
   // (non-finite, early stopping) or already has its epochs is returned as it is, with its status saying why
   const s0 = from === undefined ? initTrainState(model, config, data.train.x) : from.status === 'done' && from.epoch < config.epochs ? { ...from, status: 'running' as const } : from

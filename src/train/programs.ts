@@ -12,7 +12,7 @@ import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
 import { compileStep, type CompileOptions } from '../compile/index.js'
 import * as ops from '../ops/index.js'
-import type { Model } from '../nn/model.js'
+import type { LayerModes, Model } from '../nn/model.js'
 import { toInference } from '../nn/model.js'
 import { softmaxCrossEntropy, svmLoss } from '../nn/losses.js'
 import { l2, l2Half } from '../nn/regularizers.js'
@@ -54,11 +54,15 @@ function regExpr(model: AnyModel, reg: Regularization): Expr | undefined {
   return reg.kind === 'l2' ? l2(model.weights(), reg.lambda) : l2Half(model.weights(), reg.lambda)
 }
 
-/** With `compiled`, `options` say how (e.g. `{ dtype: 'float32' }`); the interpreter is always float64. */
-export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularization, compiled = true, options: CompileOptions = {}): Programs {
+/**
+ * With `compiled`, `options` say how (e.g. `{ dtype: 'float32' }`); the interpreter is always
+ * float64. `layerModes` run some layers of the train step in a mode of their own (frozen batch
+ * norm on its running statistics: `{ bn0: 'test' }`).
+ */
+export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularization, compiled = true, options: CompileOptions = {}, layerModes: LayerModes = {}): Programs {
   const x = ops.input('x', ['N', model.in])
   const y = ops.input('y', ['N'])
-  const applied = model.apply(x, 'train')
+  const applied = model.apply(x, 'train', layerModes)
   const data = lossExpr(loss, applied.out, y)
   const r = regExpr(model, reg)
   const total = r === undefined ? data : ops.add(data, r)

@@ -3,7 +3,7 @@
  * accuracy, update/weight ratios), the first-layer weights as an RGBA image (one tile per hidden
  * unit), and an HTML page that shows them. Writing files (and PNG encoding) is the CLI's job.
  */
-import { escapeXml, linePlot, niceTicks, palette, toSvg, type Series } from '../plot/svg.js'
+import { escapeXml, linePlot, niceTicks, palette, percentRange, spansDecades, toSvg, type Series } from '../plot/svg.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { Check } from './diagnostics.js'
 import type { History } from './TrainState.js'
@@ -56,15 +56,17 @@ export function lossSvg(h: History): string {
     const rm = runningMean(h.loss, k)
     series.push({ name: `mean of ${k} steps, centred`, x: rm.x, y: rm.y, color: palette[0], markers: false })
   }
-  return toSvg(linePlot(series, { title: 'Training loss', xLabel: 'step', yLabel: 'loss', logY: h.loss.every((v) => v > 0), integerX: true, width: 560, height: 340 }))
+  return toSvg(linePlot(series, { title: 'Training loss', xLabel: 'step', yLabel: 'loss', logY: spansDecades(h.loss), integerX: true, width: 560, height: 340 }))
 }
 
+/** Accuracy in percent on a range from a round ten below the lowest value up to 100 (`percentRange`). */
 export function accuracySvg(h: History): string {
   const ep = h.epochs.map((e) => e.epoch + 1)
-  const series: Series[] = [{ name: 'train', x: ep, y: h.epochs.map((e) => e.trainAccuracy), color: palette[0] }]
+  const series: Series[] = [{ name: 'train', x: ep, y: h.epochs.map((e) => 100 * e.trainAccuracy), color: palette[0] }]
   const val = h.epochs.filter((e) => e.validationAccuracy !== undefined)
-  if (val.length > 0) series.push({ name: 'validation', x: val.map((e) => e.epoch + 1), y: val.map((e) => e.validationAccuracy!), color: palette[1] })
-  return toSvg(linePlot(series, { title: 'Accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy', width: 560, height: 340, integerX: true }))
+  if (val.length > 0) series.push({ name: 'validation', x: val.map((e) => e.epoch + 1), y: val.map((e) => 100 * e.validationAccuracy!), color: palette[1] })
+  const fractions = [...h.epochs.map((e) => e.trainAccuracy), ...val.map((e) => e.validationAccuracy!)]
+  return toSvg(linePlot(series, { title: 'Accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy (%)', yRange: percentRange(fractions), width: 560, height: 340, integerX: true }))
 }
 
 export function ratioSvg(h: History): string {
@@ -99,7 +101,7 @@ export function captions(h: History): { loss: string; accuracy: string; ratios: 
   const first = rm.y[0] ?? h.loss[0] ?? NaN
   const last = rm.y.at(-1) ?? h.loss.at(-1) ?? NaN
   const loss = n === 0 ? 'No steps were taken.'
-    : `Training loss at each of ${n} steps (grey)${k > 1 ? ` and its running mean over ${k} steps, centred on each step (blue)` : ''}, ${h.loss.every((v) => v > 0) ? 'log scale' : 'linear scale'}: ` +
+    : `Training loss at each of ${n} steps (grey)${k > 1 ? ` and its running mean over ${k} steps, centred on each step (blue)` : ''}, ${spansDecades(h.loss) ? 'log scale (it spans more than two decades)' : 'linear scale'}: ` +
       `from ${sig(first)} to ${sig(last)}${Number.isFinite(first) && Number.isFinite(last) && first > 0 ? ` (×${sig(last / first)})` : ''}.`
   const ep = h.epochs
   const e = ep.at(-1)

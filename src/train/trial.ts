@@ -16,7 +16,7 @@ export type TrialData = Splits & { readonly image?: readonly [number, number, nu
 
 /** Trains the trial's run; the model and final state (for a checkpoint) with the result. */
 export function trainTrial(c: RunConfig, point: Point, trial: number, data: TrialData): { readonly result: TrialResult; readonly model: Model; readonly state: TrainState } {
-  const model = buildModel(c, D.features(data.train), data.train.classes)
+  const model = buildModel(c, D.features(data.train), data.train.classes, data.image)
   const state = train(model, { train: data.train, validation: data.validation }, { ...buildTrainConfig(c, D.size(data.train), data.image), evalTrainSize: 1000 })
   const last = state.history.epochs[state.history.epochs.length - 1]
   const result: TrialResult = state.nonFinite

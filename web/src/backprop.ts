@@ -6,10 +6,20 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import katex from 'katex'
-import { drawGraph, evaluateAll, grad, input, simplify, traceBackward, Tensor as T, type Expr, type TraceRow } from '../../src/index.js'
-import { domainNote, formatNumber, minusSign, printLatex } from '../../src/print/index.js'
+import { countNodes, drawGraph, evaluateAll, grad, input, simplify, traceBackward, Tensor as T, type Expr, type TraceRow } from '../../src/index.js'
+import { domainNote, formatNumber, latexNumber, minusSign, printLatex } from '../../src/print/index.js'
 import { parseAssignments, parseExpr } from '../../src/print/parseExpr.js'
 import { el } from './dom.js'
+import { clearMarks, markField } from './marks.js'
+
+/** Largest expression explained (its derivatives, values and typesetting take under a second up to here). */
+export const MAX_EXPLAIN_NODES = 2000
+/** Largest expression drawn as a circuit and traced row by row. */
+export const MAX_CIRCUIT_NODES = 300
+/** Longest LaTeX typeset; longer derivatives are summarized. */
+const MAX_TEX_CHARS = 20_000
+/** The circuit is scaled up to fill its box, at most by this factor (never down: its numbers stay ≥ 12 px). */
+const MAX_SCALE = 1.6
 
 const num = (v: number): string => minusSign(formatNumber(Number(v.toPrecision(6)), 6))
 const tex = (s: string, display = false): string => katex.renderToString(s, { throwOnError: false, displayMode: display })
@@ -45,19 +55,36 @@ export function backpropPanel(root: HTMLElement): void {
     msg, result, el('div', { class: 'controls' }, step, reset), graph, derivs, trace,
   )
   let walk: Walk | undefined
-  const run = async (): Promise<void> => {
+  let runs = 0
+  /** Every result of the previous expression goes the moment a new one starts (or fails). */
+  const clear = (): void => {
+    walk = undefined
+    for (const e of [result, graph, derivs, trace]) e.replaceChildren()
+    delete graph.dataset['scale']
     msg.textContent = ''
+    clearMarks(root)
+    step.textContent = 'Step backward ▸'
+  }
+  const fail = (field: HTMLElement, message: string): void => {
+    markField(field, message)
+    msg.textContent = message
+  }
+  const run = async (): Promise<void> => {
+    const token = ++runs
+    clear()
     const parsed = parseExpr(exprIn.value)
-    if (E.isLeft(parsed)) return void (msg.textContent = parsed.left)
-    const at = parseAssignments(atIn.value)
-    if (E.isLeft(at)) return void (msg.textContent = at.left)
+    if (E.isLeft(parsed)) return fail(exprIn, parsed.left)
     const { expr, vars } = parsed.right
+    const nodes = countNodes([expr])
+    if (nodes > MAX_EXPLAIN_NODES) return fail(exprIn, `the expression has ${nodes} nodes; the playground explains up to ${MAX_EXPLAIN_NODES} (symgrad explain takes more)`)
+    const at = parseAssignments(atIn.value)
+    if (E.isLeft(at)) return fail(atIn, at.left.replace(/^--at: /, ''))
     const missing = vars.filter((v) => at.right[v] === undefined)
-    if (missing.length > 0) return void (msg.textContent = `no value for ${missing.join(', ')}`)
+    if (missing.length > 0) return fail(atIn, `no value for ${missing.join(', ')}`)
     const bindings = Object.fromEntries(vars.map((v) => [v, T.scalar(at.right[v]!)]))
     const { exprs: grads } = simplify(grad(expr, vars.map((v) => input(v, []))))
     const ev = evaluateAll([expr, ...grads], bindings)
-    if (E.isLeft(ev)) return void (msg.textContent = ev.left.message)
+    if (E.isLeft(ev)) return fail(exprIn, ev.left.message)
     const val = (e: Expr) => T.item(ev.right.values.get(e.id)!)
     result.replaceChildren(
       el('span', { id: 'bp-f' }, `f = ${num(val(expr))}`),
@@ -67,14 +94,27 @@ export function backpropPanel(root: HTMLElement): void {
       const d = domainNote(e, ev.right.values)
       return d === undefined ? [] : [`${n} = ${num(val(e))} here: ${d.message}`]
     })
+    const lines = latexLines(expr, vars, grads, (e) => latexNumber(Number(T.item(ev.right.values.get(e.id)!).toPrecision(6)), 6))
+    const texChars = lines.reduce((n, l) => n + l.length, 0)
+    if (texChars <= MAX_TEX_CHARS) derivs.innerHTML = lines.map((l) => `<div class="tex">${tex(l, true)}</div>`).join('')
+    else derivs.replaceChildren(el('p', { class: 'note' }, `the derivatives are ${texChars} characters of LaTeX; the playground typesets up to ${MAX_TEX_CHARS} (their values are above)`))
+    if (nodes > MAX_CIRCUIT_NODES) {
+      notes.push(`the circuit and the trace are drawn for up to ${MAX_CIRCUIT_NODES} nodes; this expression has ${nodes}`)
+      msg.textContent = notes.join('\n')
+      return
+    }
     msg.textContent = notes.join('\n')
-    derivs.innerHTML = latexLines(expr, vars, grads, (e) => num(val(e)))
-    const svg = await drawGraph(expr, bindings)
-    graph.innerHTML = E.isRight(svg) ? svg.right : ''
-    if (E.isLeft(svg)) msg.textContent = svg.left.message
     const tr = traceBackward(expr, bindings)
     walk = E.isRight(tr) ? { rows: tr.right.rows, done: tr.right.rows.length } : undefined
-    trace.replaceChildren(E.isRight(tr) ? traceTable(tr.right.rows) : el('p', {}, tr.left.message))
+    trace.replaceChildren(E.isRight(tr) ? el('div', { class: 'scroll' }, traceTable(tr.right.rows)) : el('p', {}, tr.left.message))
+    const svg = await drawGraph(expr, bindings, { maxNodes: MAX_CIRCUIT_NODES })
+    // a later expression has started meanwhile: this drawing is stale
+    if (token !== runs) return
+    if (E.isLeft(svg)) msg.textContent = [...notes, svg.left.message].join('\n')
+    else {
+      graph.innerHTML = svg.right
+      fitCircuit(graph)
+    }
     show()
   }
   const show = (): void => {
@@ -118,19 +158,29 @@ export function backpropPanel(root: HTMLElement): void {
   void run()
 }
 
-/** f and each ∂f/∂v in LaTeX, repeated subexpressions named once (t₁ = …), typeset by KaTeX. */
-function latexLines(expr: Expr, vars: readonly string[], grads: readonly Expr[], value: (e: Expr) => string): string {
+/** Scales the circuit up to the width of its box (never down, so its 12 px numbers stay ≥ 12 px; a wider one scrolls). */
+function fitCircuit(box: HTMLElement): void {
+  const svg = box.querySelector('svg')
+  if (svg === null) return
+  const [w, h] = [Number(svg.getAttribute('width')), Number(svg.getAttribute('height'))]
+  const k = Math.max(1, Math.min(MAX_SCALE, (box.clientWidth - 2) / w))
+  svg.setAttribute('width', (w * k).toFixed(1))
+  svg.setAttribute('height', (h * k).toFixed(1))
+  box.dataset['scale'] = k.toFixed(3)
+}
+
+/** f and each ∂f/∂v in LaTeX lines, repeated subexpressions named once (t₁ = …); numbers through `value` (already LaTeX). */
+function latexLines(expr: Expr, vars: readonly string[], grads: readonly Expr[], value: (e: Expr) => string): string[] {
   const fp = printLatex([expr], { letThreshold: 2 })
   const known = new Map<number, string>([[expr.id, 'f'], ...fp.letNodes.map((n, i) => [n.id, fp.lets[i]![0]] as const)])
   const gp = printLatex(grads, { letThreshold: 2, names: known, firstLet: fp.lets.length })
-  const v = (e: Expr) => value(e).replace('−', '-').replace('∞', '\\infty')
-  const lines = [
+  const v = value
+  return [
     ...fp.lets.map(([n, t], i) => `${n} = ${t} = ${v(fp.letNodes[i]!)}`),
     `f = ${fp.exprs[0]} = ${v(expr)}`,
     ...gp.lets.map(([n, t], i) => `${n} = ${t} = ${v(gp.letNodes[i]!)}`),
     ...vars.map((x, i) => `\\frac{\\partial f}{\\partial ${texName(x)}} = ${gp.exprs[i]} = ${v(grads[i]!)}`),
   ]
-  return lines.map((l) => `<div class="tex">${tex(l, true)}</div>`).join('')
 }
 
 function traceTable(rows: readonly TraceRow[]): HTMLTableElement {

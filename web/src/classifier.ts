@@ -3,8 +3,12 @@
  * a network of your choice trained live in a Web Worker, the loss curve, the decision boundary as
  * a heat map under the points, and the babysitting checks as they happen.
  */
+import * as E from 'fp-ts/lib/Either.js'
+import { axisScale, spansDecades } from '../../src/plot/svg.js'
 import { el } from './dom.js'
-import { defaultSettings, type Points, type Progress, type RunSettings } from './trainer.js'
+import { clearMarks, markField } from './marks.js'
+import { readRunForm } from './runFields.js'
+import { defaultSettings, type Points, type Progress } from './trainer.js'
 
 declare const WORKER_SOURCE: string
 
@@ -21,6 +25,7 @@ export function classifierPanel(root: HTMLElement): void {
   const act = select('cl-activation', ['relu', 'tanh', 'sigmoid', 'leakyRelu'], d.activation)
   const init = select('cl-init', ['he', 'xavier', 'small'], d.init)
   const bn = el('input', { id: 'cl-bn', type: 'checkbox' })
+  const std = el('input', { id: 'cl-standardize', type: 'checkbox' })
   const keep = el('input', { id: 'cl-keep', type: 'number', value: String(d.keep), min: 0.1, max: 1, step: 0.05, style: 'width:4em' })
   const opt = select('cl-optimizer', ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'], d.optimizer)
   const lr = el('input', { id: 'cl-lr', value: String(d.lr), size: 6 })
@@ -31,32 +36,49 @@ export function classifierPanel(root: HTMLElement): void {
   const boundary = el('canvas', { id: 'cl-boundary', width: 360, height: 360 })
   const lossC = el('canvas', { id: 'cl-loss', width: 420, height: 220 })
   const warnings = el('ul', { id: 'cl-warnings', class: 'warnings' })
+  const lossCaption = el('figcaption', { id: 'cl-loss-caption' }, 'training loss per step')
   root.append(
     el('p', { class: 'lede' }, 'A small network learns 2-D data in a Web Worker, in this page. The heat map is the class the network predicts at each point (paler where it is less sure); the checks below are the lecture-5/6 babysitting rules, reported as soon as they apply.'),
     el('div', { class: 'controls' },
       el('label', {}, 'data ', data), el('label', {}, 'hidden layers ', hidden), el('label', {}, 'activation ', act), el('label', {}, 'init ', init),
-      el('label', {}, bn, ' batch norm'), el('label', {}, 'dropout keep ', keep)),
+      el('label', {}, std, ' standardize inputs (a fitted first layer)'), el('label', {}, bn, ' batch norm'), el('label', {}, 'dropout keep ', keep)),
     el('div', { class: 'controls' },
       el('label', {}, 'optimizer ', opt), el('label', {}, 'learning rate ', lr), el('label', {}, 'L2 λ ', l2), start, stop),
     status,
     el('div', { class: 'row' },
       el('figure', {}, boundary, el('figcaption', {}, 'decision boundary: predicted class, paler where less sure; dots: training points')),
-      el('figure', {}, lossC, el('figcaption', {}, 'training loss per step (linear axis)'))),
+      el('figure', {}, lossC, lossCaption)),
     el('h3', {}, 'Babysitting'), warnings,
   )
   let worker: Worker | undefined
   let runId = 0
   let points: Points | undefined
   let losses: number[] = []
-  const settings = (): Partial<RunSettings> => ({
-    data: data.value as RunSettings['data'],
-    hidden: hidden.value.split(',').map((w) => Number(w.trim())).filter((w) => w > 0),
-    activation: act.value as RunSettings['activation'], init: init.value as RunSettings['init'],
-    batchNorm: bn.checked, keep: Number(keep.value), optimizer: opt.value as RunSettings['optimizer'],
-    lr: Number(lr.value), l2: Number(l2.value),
-  })
+  // every field read strictly (the CLI's codecs and limits): a bad one is marked and nothing runs
+  const settings = () => readRunForm({
+    data: data.value, hidden: hidden.value, activation: act.value, init: init.value, standardize: std.checked, batchNorm: bn.checked,
+    keep: keep.value, optimizer: opt.value, lr: lr.value, l2: l2.value,
+  }, { seed: d.seed, maxSteps: d.maxSteps })
+  /** Clears every result of the previous run: status, boundary, loss chart, checks. */
+  const clearResults = (): void => {
+    delete status.dataset['step']
+    delete status.dataset['trainAccuracy']
+    delete status.dataset['error']
+    for (const c of [boundary, lossC]) {
+      const ctx = c.getContext('2d')!
+      ctx.fillStyle = 'white'
+      ctx.fillRect(0, 0, c.width, c.height)
+    }
+    lossCaption.textContent = 'training loss per step'
+    warnings.replaceChildren()
+    losses = []
+    points = undefined
+  }
   const onMessage = (m: Points | Progress | { type: 'error'; message: string }): void => {
-    if (m.type === 'error') return void (status.textContent = `error: ${m.message}`)
+    if (m.type === 'error') {
+      status.dataset['error'] = m.message
+      return void (status.textContent = `error: ${m.message}`)
+    }
     if (m.type === 'points') {
       points = m
       return
@@ -67,20 +89,26 @@ export function classifierPanel(root: HTMLElement): void {
     status.dataset['trainAccuracy'] = String(m.trainAccuracy)
     status.dataset['step'] = String(m.step)
     if (points !== undefined) drawBoundary(boundary, m.boundary, points)
-    drawLoss(lossC, losses)
+    lossCaption.textContent = `training loss per step (${drawLoss(lossC, losses) ? 'log axis: the loss spans more than two decades' : 'linear axis'})`
     warnings.replaceChildren(...m.warnings.map((w) => el('li', { class: w.ok ? 'ok' : 'warn' }, `${w.ok ? '✓' : '⚠'} step ${w.step}: ${w.text}`)))
   }
   start.addEventListener('click', () => {
-    worker ??= new Worker(URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' })))
+    // a new run (or a refused one) ends the previous one and clears its results at once
     const id = ++runId
-    // messages of an earlier run still in flight are dropped
-    worker.onmessage = (e: MessageEvent) => void ((e.data as { runId?: number }).runId === id && onMessage(e.data as Points | Progress))
-    losses = []
-    points = undefined
+    worker?.postMessage({ type: 'stop' })
+    clearResults()
+    clearMarks(root)
+    const s = settings()
+    if (E.isLeft(s)) {
+      markField(document.getElementById(s.left.field) ?? hidden, s.left.message)
+      status.dataset['error'] = s.left.message
+      return void (status.textContent = `not started: ${s.left.message}`)
+    }
+    worker ??= new Worker(URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' })))
+    // messages of an earlier run still in flight are dropped (also after a refused start, which took a new id)
+    worker.onmessage = (e: MessageEvent) => void ((e.data as { runId?: number }).runId === runId && onMessage(e.data as Points | Progress))
     status.textContent = 'training…'
-    delete status.dataset['step']
-    delete status.dataset['trainAccuracy']
-    worker.postMessage({ type: 'start', runId: id, settings: settings() })
+    worker.postMessage({ type: 'start', runId: id, settings: s.right })
   })
   stop.addEventListener('click', () => worker?.postMessage({ type: 'stop' }))
 }
@@ -116,45 +144,56 @@ function drawBoundary(c: HTMLCanvasElement, b: Progress['boundary'], p: Points):
   }
 }
 
-/** Loss per step on a linear axis with round ticks, padded inside its frame. */
-export function drawLoss(c: HTMLCanvasElement, losses: readonly number[]): void {
+/**
+ * Loss per step with the library's axis (src/plot/svg.ts, as the CLI report draws it): a log axis
+ * when the loss spans more than two decades, round ticks whose labels fit the margin (1e6, not
+ * 1000000). Returns whether the axis is logarithmic.
+ */
+export function drawLoss(c: HTMLCanvasElement, losses: readonly number[]): boolean {
   const ctx = c.getContext('2d')!
   const [W, H] = [c.width, c.height]
   const m = { l: 46, r: 10, t: 10, b: 30 }
   ctx.fillStyle = 'white'
   ctx.fillRect(0, 0, W, H)
   const ys = losses.filter(Number.isFinite)
-  if (ys.length === 0) return
-  const top = Math.max(...ys) * 1.05
+  if (ys.length === 0) return false
+  const log = spansDecades(ys)
+  const sy = axisScale(ys, { log }, H - m.b, m.t)
   const n = Math.max(2, losses.length)
   const sx = (i: number) => m.l + (i / (n - 1)) * (W - m.l - m.r)
-  const sy = (v: number) => H - m.b - (v / top) * (H - m.t - m.b)
   ctx.font = '11px sans-serif'
   ctx.fillStyle = '#333'
   ctx.strokeStyle = '#ddd'
-  const step = niceStep(top / 4)
   ctx.textAlign = 'right'
-  for (let v = 0; v <= top; v += step) {
+  for (const v of sy.ticks) {
     ctx.beginPath()
-    ctx.moveTo(m.l, sy(v))
-    ctx.lineTo(W - m.r, sy(v))
+    ctx.moveTo(m.l, sy.at(v))
+    ctx.lineTo(W - m.r, sy.at(v))
     ctx.stroke()
-    ctx.fillText(String(Number(v.toPrecision(3))), m.l - 4, sy(v) + 4)
+    ctx.fillText(sy.label(v), m.l - 4, sy.at(v) + 4)
   }
   ctx.textAlign = 'center'
   // round step numbers (integers) under their own positions: step s is at index s − 1
   const xs = Math.max(1, niceStep(n / 4))
   ctx.fillText('1', sx(0), H - m.b + 14)
   for (let s = xs; s <= n; s += xs) if (sx(s - 1) - sx(0) > 24) ctx.fillText(String(s), sx(s - 1), H - m.b + 14)
-  ctx.fillText('step', (m.l + W - m.r) / 2, H - 4)
+  ctx.fillText(log ? 'step (loss on a log axis)' : 'step', (m.l + W - m.r) / 2, H - 4)
   ctx.strokeStyle = '#444'
   ctx.strokeRect(m.l, m.t, W - m.l - m.r, H - m.t - m.b)
   ctx.strokeStyle = '#4e79a7'
   ctx.lineWidth = 1.5
   ctx.beginPath()
-  losses.forEach((v, i) => (i === 0 ? ctx.moveTo(sx(i), sy(v)) : ctx.lineTo(sx(i), sy(v))))
+  let pen = false
+  losses.forEach((v, i) => {
+    // a non-finite loss (or ≤ 0 on a log axis) breaks the line
+    if (!Number.isFinite(v) || (log && v <= 0)) return void (pen = false)
+    if (pen) ctx.lineTo(sx(i), sy.at(v))
+    else ctx.moveTo(sx(i), sy.at(v))
+    pen = true
+  })
   ctx.stroke()
   ctx.lineWidth = 1
+  return log
 }
 
 function niceStep(raw: number): number {

@@ -66,8 +66,10 @@ export function galleryConfig(r: GalleryRun): train.TrainConfig {
 export function diagnose(r: GalleryRun, model: train.AnyModel, state: train.TrainState, ds: Dataset): train.Check[] {
   const first = state.history.dataLoss[0]
   const initial = first === undefined ? [] : [train.checkInitialLoss(first, 'softmax', ds.classes)]
-  const dead = r.activation === 'relu' && state.status !== 'nonFinite' ? train.checkDeadRelus(train.deadRelus(model, state.params, state.modelState, ds)) : []
-  return [...initial, ...train.diagnoseRun(state), ...dead]
+  // the run's init, so advice never suggests the init already in use
+  const setup = typeof r.init === 'string' ? { init: r.init } : {}
+  const dead = r.activation === 'relu' && state.status !== 'nonFinite' ? train.checkDeadRelus(train.deadRelus(model, state.params, state.modelState, ds), 0.5, setup) : []
+  return [...initial, ...train.diagnoseRun(state, setup), ...dead]
 }
 
 /** A run advanced `chunk` steps at a time (so a page can draw between chunks); `next` returns undefined once finished. */

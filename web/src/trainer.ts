@@ -5,6 +5,8 @@
  * Pure functions of the run; the worker file only wires messages.
  */
 import { Random, nn, optim, train } from '../../src/index.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { readRunForm } from './runFields.js'
 import { toyData, type ToyName } from './toyData.js'
 
 export interface RunSettings {
@@ -12,6 +14,8 @@ export interface RunSettings {
   readonly hidden: readonly number[]
   readonly activation: 'relu' | 'tanh' | 'sigmoid' | 'leakyRelu'
   readonly init: 'he' | 'xavier' | 'small'
+  /** A standardize layer in front, fitted on the training points (its std0.mean, std0.std are state, not parameters). */
+  readonly standardize: boolean
   readonly batchNorm: boolean
   /** Dropout keep probability after each hidden layer (1: none). */
   readonly keep: number
@@ -23,7 +27,7 @@ export interface RunSettings {
 }
 
 export const defaultSettings: RunSettings = {
-  data: 'spiral', hidden: [32, 32], activation: 'relu', init: 'he', batchNorm: false, keep: 1,
+  data: 'spiral', hidden: [32, 32], activation: 'relu', init: 'he', standardize: false, batchNorm: false, keep: 1,
   optimizer: 'adam', lr: 0.01, l2: 1e-4, seed: 1, maxSteps: 2000,
 }
 
@@ -69,9 +73,10 @@ export interface Run {
 /** A training run of the settings; `next` advances it chunk by chunk. */
 export function startRun(s: RunSettings, grid = 64): Run {
   const { train: ds, validation } = toyData(s.data, s.seed)
-  const model = nn.mlp([2, ...s.hidden, ds.classes], {
+  const net = nn.mlp([2, ...s.hidden, ds.classes], {
     activation: activations[s.activation], init: s.init, batchNorm: s.batchNorm, ...(s.keep < 1 ? { keep: s.keep } : {}),
   })
+  const model = s.standardize ? nn.withPreprocessing(net, nn.standardize()) : net
   const regularization = s.l2 > 0 ? { kind: 'l2' as const, lambda: s.l2 } : { kind: 'none' as const }
   const programs = train.buildPrograms(model, 'softmax', regularization)
   const size = ds.y.data.length
@@ -80,9 +85,11 @@ export function startRun(s: RunSettings, grid = 64): Run {
   let sent = 0
   const warnings: Warning[] = []
   const seen = new Map<string, boolean>()
+  let diverged = false
   const note = (step: number, c: train.Check): void => {
-    // a check is reported when it first appears and whenever it flips between ok and not ok
-    if (seen.get(c.name) === c.ok) return
+    // a check is reported when it first appears and whenever it flips between ok and not ok; once
+    // the run has diverged, nothing more is ticked
+    if (seen.get(c.name) === c.ok || (diverged && c.ok)) return
     seen.set(c.name, c.ok)
     warnings.push({ step, ok: c.ok, text: c.message })
   }
@@ -96,20 +103,22 @@ export function startRun(s: RunSettings, grid = 64): Run {
       const step = state.step
       if (sent === 0 && h.dataLoss.length > 0) note(1, train.checkInitialLoss(h.dataLoss[0]!, 'softmax', ds.classes))
       if (state.status === 'nonFinite') note(step, train.checkFinite(state))
-      const first = h.loss[0] ?? NaN
-      const now = h.loss.at(-1) ?? NaN
-      // reported only once it happens (and when it stops)
-      if (step >= 20 && (now > 2 * first || seen.has('exploding')))
-        note(step, { name: 'exploding', ok: !(now > 2 * first), message: now > 2 * first ? `loss rose from ${first.toFixed(3)} to ${now.toFixed(3)} — learning rate likely too high` : `loss back to ${now.toFixed(3)}, below twice its start ${first.toFixed(3)}` })
+      // full batch: no sampling noise, so a loss above twice its start is already a divergence; reported
+      // once it happens, and it stays reported (a run that blew up is never ticked afterwards)
+      const divergence = train.checkDivergence(h, 2)
+      if (!divergence.ok) note(step, divergence)
+      diverged ||= !divergence.ok || state.status === 'nonFinite'
+      const setup = { init: s.init }
       if (step >= 100 && step % 100 < steps) {
-        note(step, train.checkLossDecrease(h, 20))
-        const dead = s.activation === 'relu' ? train.checkDeadRelus(train.deadRelus(model, state.params, state.modelState, ds)) : []
+        note(step, train.checkLossDecrease(h, { window: 20, ...setup }))
+        const dead = s.activation === 'relu' ? train.checkDeadRelus(train.deadRelus(model, state.params, state.modelState, ds), 0.5, setup) : []
         // a layer of dead units passes no gradient: tiny updates then mean a dead network, not a low learning rate
         const deadNet = dead.some((c) => !c.ok)
-        for (const c of train.checkUpdateRatios(h)) if (c.name.endsWith('.W') && !(deadNet && c.message.includes('too small'))) note(step, c)
+        for (const c of train.checkUpdateRatios(h, setup)) if (c.name.endsWith('.W') && !(deadNet && c.message.includes('too small'))) note(step, c)
         for (const c of dead) note(step, c)
       }
-      if (last !== undefined && last.validationAccuracy !== undefined && step >= 200) {
+      // a train/validation gap says nothing about a run that diverged
+      if (!diverged && last !== undefined && last.validationAccuracy !== undefined && step >= 200) {
         const gap = last.trainAccuracy - last.validationAccuracy
         note(step, { name: 'overfitting', ok: gap <= 0.1, message: `train ${(100 * last.trainAccuracy).toFixed(1)}% vs validation ${(100 * last.validationAccuracy).toFixed(1)}%${gap > 0.1 ? ' — overfitting: more L2 or dropout, or a smaller network' : ': no large gap'}` })
       }
@@ -127,22 +136,20 @@ export function startRun(s: RunSettings, grid = 64): Run {
   }
 }
 
-/** Settings decoded from a message (the page's own form; unknown values fall back to defaults). */
+/**
+ * Settings decoded from a message, by the form's own rules (runFields.ts): anything the page would
+ * refuse is refused here too, with its one line, never replaced by a default.
+ */
 export function settingsFrom(o: Partial<Record<keyof RunSettings, unknown>>): RunSettings {
-  const pick = <K extends keyof RunSettings>(k: K, ok: (v: unknown) => boolean): RunSettings[K] => (ok(o[k]) ? (o[k] as RunSettings[K]) : defaultSettings[k])
-  const hidden = pick('hidden', (v) => Array.isArray(v) && v.every((w) => Number.isInteger(w) && w >= 1 && w <= 512) && v.length <= 6)
-  const lr = pick('lr', (v) => typeof v === 'number' && v > 0 && v < 100)
-  return {
-    data: pick('data', (v) => v === 'spiral' || v === 'xor' || v === 'circles'),
-    hidden,
-    activation: pick('activation', (v) => typeof v === 'string' && v in activations),
-    init: pick('init', (v) => v === 'he' || v === 'xavier' || v === 'small'),
-    batchNorm: pick('batchNorm', (v) => typeof v === 'boolean'),
-    keep: pick('keep', (v) => typeof v === 'number' && v > 0 && v <= 1),
-    optimizer: pick('optimizer', (v) => typeof v === 'string' && ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'].includes(v)),
-    lr,
-    l2: pick('l2', (v) => typeof v === 'number' && v >= 0 && v < 10),
-    seed: pick('seed', (v) => Number.isInteger(v)),
-    maxSteps: pick('maxSteps', (v) => Number.isInteger(v) && (v as number) > 0 && (v as number) <= 100000),
-  }
+  const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : Array.isArray(v) ? v.map(String).join(',') : '')
+  const seed = o.seed ?? defaultSettings.seed
+  const maxSteps = o.maxSteps ?? defaultSettings.maxSteps
+  if (!Number.isSafeInteger(seed) || (seed as number) < 0) throw new Error(`seed: expected a non-negative integer, got ${str(seed)}`)
+  if (!Number.isSafeInteger(maxSteps) || (maxSteps as number) < 1 || (maxSteps as number) > 100_000) throw new Error(`maxSteps: expected an integer in 1..100000, got ${str(maxSteps)}`)
+  const r = readRunForm({
+    data: str(o.data), hidden: str(o.hidden), activation: str(o.activation), init: str(o.init), standardize: o.standardize === true, batchNorm: o.batchNorm === true,
+    keep: str(o.keep), optimizer: str(o.optimizer), lr: str(o.lr), l2: str(o.l2),
+  }, { seed: seed as number, maxSteps: maxSteps as number })
+  if (E.isLeft(r)) throw new Error(r.left.message)
+  return r.right
 }
