@@ -258,13 +258,23 @@ export function fitApply(spec: Spec, splits: Splits): Result<{ readonly transfor
 }
 
 // ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────
+/** `fit`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitOrThrow = orThrowing(fit)
+/** `apply`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const applyOrThrow = orThrowing(apply)
+/** `inverse`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const inverseOrThrow = orThrowing(inverse)
+/** `fitApply`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitApplyOrThrow = orThrowing(fitApply)
+/** `fitCenter`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitCenterOrThrow = orThrowing(fitCenter)
+/** `fitChannelCenter`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitChannelCenterOrThrow = orThrowing(fitChannelCenter)
+/** `fitStandardize`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitStandardizeOrThrow = orThrowing(fitStandardize)
+/** `fitPca`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitPcaOrThrow = orThrowing(fitPca)
+/** `fitPcaWhiten`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitPcaWhitenOrThrow = orThrowing(fitPcaWhiten)
+/** `fitZca`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitZcaOrThrow = orThrowing(fitZca)

@@ -29,25 +29,40 @@ import { encodeCheckpoint as encodeCheckpoint_, decodeCheckpoint as decodeCheckp
 import { decodeRunConfig as decodeRunConfig_ } from './runConfig.js'
 import { decodeSpace as decodeSpace_ } from './searchSpace.js'
 import { fromCsv as fromCsv_ } from './csv.js'
+/** `parseJson`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const parseJsonOrThrow = orThrowing(parseJson_)
+/** `decodeSpec`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const decodeSpecOrThrow = orThrowing(decodeSpec_)
+/** `decodeModel`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const decodeModelOrThrow = orThrowing(decodeModel_)
+/** `specFromJson`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const specFromJsonOrThrow = orThrowing(specFromJson_)
+/** `checkDataFits`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkDataFitsOrThrow = orThrowing(checkDataFits_)
+/** `decodeGraph`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const decodeGraphOrThrow = orThrowing(decodeGraph_)
+/** `encodeCheckpoint`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const encodeCheckpointOrThrow = orThrowing(encodeCheckpoint_)
+/** `decodeCheckpoint`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const decodeCheckpointOrThrow = orThrowing(decodeCheckpoint_)
+/** `checkpointToText`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkpointToTextOrThrow = orThrowing(checkpointToText_)
+/** `decodeRunConfig`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const decodeRunConfigOrThrow = orThrowing(decodeRunConfig_)
+/** `decodeSpace`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const decodeSpaceOrThrow = orThrowing(decodeSpace_)
+/** `fromCsv`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fromCsvOrThrow = orThrowing(fromCsv_)
 export { defaultLimits, limitVars, limitsFromEnv, checkMlpSize, mlpParameters, maxDepth, type Limits } from './limits.js'
 import { decodeWith as decodeWith_ } from '../core/codecs.js'
 import { checkStructure as checkStructure_ } from './checkpoint.js'
 import { limitsFromEnv as limitsFromEnv_, checkMlpSize as checkMlpSize_ } from './limits.js'
 import type * as t from 'io-ts'
+/** `checkStructure`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkStructureOrThrow = orThrowing(checkStructure_)
+/** `limitsFromEnv`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const limitsFromEnvOrThrow = orThrowing(limitsFromEnv_)
+/** `checkMlpSize`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkMlpSizeOrThrow = orThrowing(checkMlpSize_)
 /** decodeWith's twin (generic, so written out): the decoded value, or a thrown SymgradError. */
 export function decodeWithOrThrow<A, O>(codec: t.Type<A, O, unknown>, u: unknown, root: string): A {
@@ -55,5 +70,7 @@ export function decodeWithOrThrow<A, O>(codec: t.Type<A, O, unknown>, u: unknown
 }
 import { pngHeader as pngHeader_ } from './png.js'
 import { checkLayerKinds as checkLayerKinds_ } from './spec.js'
+/** `pngHeader`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const pngHeaderOrThrow = orThrowing(pngHeader_)
+/** `checkLayerKinds`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkLayerKindsOrThrow = orThrowing(checkLayerKinds_)

@@ -25,26 +25,47 @@ export { loadBundledMnist, loadBundledMnistSplits } from '../io/mnist.js'
 export { encodePng, type RgbaImage } from '../io/pngEncode.js'
 export { defaultLimits, limitVars, limitsFromEnv, type Limits } from '../io/limits.js'
 
+/** `loadCheckpoint`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const loadCheckpointOrThrow = orThrowing(loadCheckpoint)
+/** `saveCheckpoint`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const saveCheckpointOrThrow = orThrowing(saveCheckpoint)
+/** `loadRunConfig`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const loadRunConfigOrThrow = orThrowing(loadRunConfig)
+/** `loadSpec`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const loadSpecOrThrow = orThrowing(loadSpec)
+/** `readJsonFile`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const readJsonFileOrThrow = orThrowing(readJsonFile)
+/** `readTextFile`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const readTextFileOrThrow = orThrowing(readTextFile)
+/** `writeFileAtomic`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const writeFileAtomicOrThrow = orThrowing(writeFileAtomic)
+/** `checkWritable`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkWritableOrThrow = orThrowing(checkWritable)
+/** `checkFolderWritable`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkFolderWritableOrThrow = orThrowing(checkFolderWritable)
+/** `lockForWriting`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const lockForWritingOrThrow = orThrowing(lockForWriting)
+/** `currentLimits`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const currentLimitsOrThrow = orThrowing(currentLimits)
+/** `readBytes`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const readBytesOrThrow = orThrowing(readBytes)
+/** `loadIdx`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const loadIdxOrThrow = orThrowing(loadIdx)
+/** `loadCifar`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const loadCifarOrThrow = orThrowing(loadCifar)
+/** `loadCsv`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const loadCsvOrThrow = orThrowing(loadCsv)
+/** `loadMnistFull`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const loadMnistFullOrThrow = orThrowing(loadMnistFull)
+/** `loadFashionMnist`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const loadFashionMnistOrThrow = orThrowing(loadFashionMnist)
+/** `loadBundledMnist`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const loadBundledMnistOrThrow = orThrowing(loadBundledMnist)
+/** `loadBundledMnistSplits`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const loadBundledMnistSplitsOrThrow = orThrowing(loadBundledMnistSplits)
+/** `readPng`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const readPngOrThrow = orThrowing(readPng)
+/** `loadIdxImages`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const loadIdxImagesOrThrow = orThrowing(loadIdxImages)
 
 // ONNX export: a graph (or a trained model's inference form) as an ONNX file's bytes, through an
@@ -59,7 +80,11 @@ import { writeTarget as writeTarget_ } from '../io/atomic.js'
 import { limitsFromEnv as limitsFromEnv_ } from '../io/limits.js'
 import { toOnnx as toOnnx_ } from '../onnx/export.js'
 import { modelToOnnx as modelToOnnx_ } from '../onnx/model.js'
+/** `writeTarget`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const writeTargetOrThrow = orThrowing(writeTarget_)
+/** `limitsFromEnv`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const limitsFromEnvOrThrow = orThrowing(limitsFromEnv_)
+/** `toOnnx`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const toOnnxOrThrow = orThrowing(toOnnx_)
+/** `modelToOnnx`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const modelToOnnxOrThrow = orThrowing(modelToOnnx_)

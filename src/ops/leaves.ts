@@ -30,11 +30,14 @@ const boundLeaf = (name: 'input' | 'param') =>
     notation: { form: 'leaf' },
   })
 
+/** The op record of `input` (shape rule, evaluation, derivative, printed form, law cases). */
 export const inputOp = boundLeaf('input')
+/** The op record of `param` (shape rule, evaluation, derivative, printed form, law cases). */
 export const paramOp = boundLeaf('param')
 
 // ── const ──  a tensor of one repeated number; d const = 0. Compiled as an elementwise op
 // without arguments: a literal inside the loops that read it.
+/** The op record of `const` (shape rule, evaluation, derivative, printed form, law cases). */
 export const constOp = defineOp({
   name: 'const',
   arity: 0,
@@ -46,6 +49,7 @@ export const constOp = defineOp({
   notation: { form: 'leaf' },
 })
 
+/** The op record of `tensor` (shape rule, evaluation, derivative, printed form, law cases). */
 export const tensorOp = defineOp({
   name: 'tensor',
   arity: 0,

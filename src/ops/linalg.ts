@@ -34,6 +34,7 @@ export type InnerMatch<A extends Shape, B extends Shape> =
 export type MatmulOut<A extends Shape, B extends Shape> = A extends Mat ? (B extends Mat ? [A[0], B[1]] : [Dim, Dim]) : [Dim, Dim]
 
 // ── matmul ──  d(A·B) = dC·Bᵀ for A, Aᵀ·dC for B
+/** The op record of `matmul` (shape rule, evaluation, derivative, printed form, law cases): d(A·B) = dC·Bᵀ for A, Aᵀ·dC for B. */
 export const matmulOp = defineOp({
   name: 'matmul',
   arity: 2,

@@ -15,6 +15,7 @@ export function softplusScalar(x: number): number {
 }
 
 // ── softplus ──  d softplus(x) = σ(x)·dx
+/** The op record of `softplus` (shape rule, evaluation, derivative, printed form, law cases): d softplus(x) = σ(x)·dx. */
 export const softplusOp = unaryOp({
   name: 'softplus',
   f: softplusScalar,
@@ -23,6 +24,7 @@ export const softplusOp = unaryOp({
   law: { cases: [{ shapes: [[3, 4]], attrs: {} }], domain: [{ lo: -30, hi: 30 }] },
 })
 
+/** Builds `softplus`: an expression node of the `softplusOp` record (d softplus(x) = σ(x)·dx). */
 export function softplus<S extends Shape>(x: Expr<S>): Expr<S> {
   return apply(softplusOp, [x]) as Expr<S>
 }

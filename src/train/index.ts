@@ -59,5 +59,7 @@ export { searchSvg } from './searchPlot.js'
 import { orThrowing } from '../core/errors.js'
 import { trainEnsemble as trainEnsemble_ } from './ensemble.js'
 import { checkFineTune as checkFineTune_ } from './finetune.js'
+/** `trainEnsemble`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const trainEnsembleOrThrow = orThrowing(trainEnsemble_)
+/** `checkFineTune`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkFineTuneOrThrow = orThrowing(checkFineTune_)

@@ -53,5 +53,7 @@ export function predictImage(model: AnyModel, params: Params, state: Params, inp
   return E.isLeft(p) ? p : E.right({ top: p.right[0]!, steps: r.right.steps, lightBackground: r.right.lightBackground })
 }
 
+/** `predictRows`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const predictRowsOrThrow = orThrowing(predictRows)
+/** `predictImage`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const predictImageOrThrow = orThrowing(predictImage)
