@@ -27,6 +27,7 @@ import { differences, relativeError, type Stencil } from './differences.js'
 
 export { centralDifference, relativeError, type Stencil } from './differences.js'
 
+/** Options of `gradcheck`: difference step, tolerance, how many elements to check. */
 export interface GradcheckOptions {
   /** Finite-difference step (absolute), default 1e-3. */
   readonly h?: number
@@ -56,6 +57,7 @@ export interface ElementReport {
   readonly relError: number
 }
 
+/** One parameter's result in a gradcheck: its name and largest relative error. */
 export interface ParamReport {
   readonly name: string
   readonly shape: readonly number[]
@@ -68,6 +70,7 @@ export interface ParamReport {
   readonly ok: boolean
 }
 
+/** The outcome of `gradcheck`: per parameter the largest relative error, and whether all passed. */
 export interface GradcheckReport {
   readonly loss: number
   readonly params: readonly ParamReport[]
@@ -183,6 +186,7 @@ export function gradcheck(
   })
 }
 
+/** The outcome of `checkVjp`: the vector-Jacobian product against central differences. */
 export interface VjpReport {
   /** ⟨J·v, u⟩ from finite differences, per direction. */
   readonly numeric: readonly number[]
@@ -197,6 +201,7 @@ export interface VjpReport {
   readonly tol: number
 }
 
+/** Options of `checkVjp`: difference step, tolerance, seed. */
 export interface CheckVjpOptions extends GradcheckOptions {
   /** Number of random directions (v, u), default 2. */
   readonly directions?: number

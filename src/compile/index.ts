@@ -26,6 +26,7 @@ import * as P from './program.js'
 import { simplify, type Fired } from './simplify.js'
 import { typecheck } from './typecheck.js'
 
+/** Options of `compile`: dtype, backend, threads, simplification. */
 export interface CompileOptions {
   /** Run the simplifier first (default true). */
   readonly simplify?: boolean
@@ -49,6 +50,7 @@ export function backendOf(options: CompileOptions): Backend {
   return options.backend ?? selectBackend(options.dtype ?? 'float64', options.threads)
 }
 
+/** Every stage's output of one compilation (for inspection): simplified graph, program, schedule, plan, source. */
 export interface Stages {
   readonly fired: readonly Fired[]
   readonly program: Program
@@ -144,6 +146,7 @@ export interface StepResult<V extends string, G extends string = never, O extend
   readonly tensors: Readonly<Record<O, Tensor>>
 }
 
+/** A compiled training step: call it for an Either of named values, gradients and tensors; `runOrThrow` throws instead; `runOwned` returns the function's own buffers, overwritten by its next call. */
 export interface StepFn<V extends string, G extends string = never, O extends string = never> {
   /** Named inputs (the leaves' names) to named outputs, fresh on every call; bad bindings give a Left. */
   (bindings: Bindings): E.Either<SymgradError, StepResult<V, G, O>>
@@ -155,6 +158,7 @@ export interface StepFn<V extends string, G extends string = never, O extends st
   readonly compiled?: CompiledFn
 }
 
+/** Options of `compileStep`: those of `compile`, or the reference interpreter. */
 export interface StepOptions extends CompileOptions {
   /** Run the reference interpreter (eval/) instead of compiled code (default false). */
   readonly interpret?: boolean

@@ -30,6 +30,7 @@ export type { Params } from '../core/Params.js'
 /** Named non-trained tensors: batch-norm running statistics ('bn0.runningMean', 'bn0.runningVar'). */
 export type State = Readonly<Record<string, Tensor>>
 
+/** The plain-data description of a model: its layers; what checkpoints store. */
 export interface ModelSpec {
   readonly kind: 'sequential'
   readonly in: number
@@ -46,6 +47,7 @@ export interface ModelSpec {
  */
 export type LayerModes = Readonly<Record<string, Mode>>
 
+/** The random inputs a model reads in train mode (dropout's uniform draws) and their shapes. */
 export interface RandomInputs {
   /** The random `input` leaves of the graph: uniform draws `u` [N, ...] of each dropout layer. */
   readonly inputs: readonly { readonly name: string; readonly shape: readonly Dim[]; readonly keep?: number }[]
@@ -53,6 +55,7 @@ export interface RandomInputs {
   readonly bindings: (key: Key, batchSize: number) => Record<string, Tensor>
 }
 
+/** A model applied to an input: its output, the state updates of its layers, the random inputs it reads, each layer's output. */
 export interface Applied<N extends Dim, Out extends number> {
   readonly out: Expr<[N, Out]>
   /** New state as expressions (train mode with batch norm); empty otherwise. */
@@ -78,6 +81,7 @@ export interface Prediction {
   readonly labels: Tensor
 }
 
+/** A model: its spec (plain data), parameter and state shapes, `init`, `apply` over Exprs, `predict` over tensors. */
 export interface Model<In extends number = number, Out extends number = number> {
   readonly spec: ModelSpec
   readonly in: In
@@ -106,6 +110,7 @@ export interface Model<In extends number = number, Out extends number = number> 
 // ── type-level width checking ──────────────────────────────────────────────────────────────────
 
 type Sized = { readonly in: number; readonly out: number }
+/** The type-level error when a layer's input width differs from the previous layer's output. */
 export interface WidthMismatch<Prev extends number, Next extends number> {
   readonly 'sequential: a layer expects a different input width than the previous layer gives': { readonly previousOut: Prev; readonly nextIn: Next }
 }
@@ -326,6 +331,7 @@ function build(spec0: ModelSpec, planned: readonly ModelLayer[], reg: LayerRegis
 
 // ── a helper for the usual fully connected net ─────────────────────────────────────────────────
 
+/** Options of `mlp`: hidden widths, activation, init, batch norm, dropout. */
 export interface MlpOptions {
   /** Hidden nonlinearity (default relu). */
   readonly activation?: Activation

@@ -32,6 +32,7 @@ export interface EpochRecord {
   readonly validationAccuracy?: number
 }
 
+/** What a run recorded: per-step losses, learning rates and update ratios, and one record per epoch. */
 export interface History {
   /** Per step: total loss (data loss + regularization) of the batch, before the update. */
   readonly loss: readonly number[]
@@ -59,6 +60,7 @@ export interface History {
  */
 export type Status = 'running' | 'done' | 'nonFinite' | 'earlyStopped'
 
+/** Where a run stopped on a NaN or ±∞: step, epoch, batch, the parameter or loss, and a message. */
 export interface NonFinite {
   readonly step: number
   readonly epoch: number
@@ -95,4 +97,5 @@ export interface TrainState<S extends PlainState = PlainState> {
   readonly best?: { readonly validationAccuracy: number; readonly epoch: number; readonly params: Params; readonly modelState: Params }
 }
 
+/** The history of a run that has not started. */
 export const emptyHistory: History = { loss: [], dataLoss: [], learningRate: [], ratio: {}, epochs: [] }

@@ -31,11 +31,13 @@ import { buildPrograms, type AnyModel, type LossKind, type Programs, type Regula
 import type { EpochRecord, History, NonFinite, Params, TrainState } from './TrainState.js'
 import { emptyHistory } from './TrainState.js'
 
+/** The data of a run: the training set and an optional validation set. */
 export interface TrainData {
   readonly train: Dataset
   readonly validation?: Dataset
 }
 
+/** What `onStep` receives after each step: position, batches per epoch, the batch loss. */
 export interface StepInfo {
   readonly step: number
   readonly epoch: number
@@ -44,6 +46,7 @@ export interface StepInfo {
   readonly loss: number
 }
 
+/** How `train` runs: optimizer, epochs, batch size, key, loss, regularization, stopping rules, callbacks. */
 export interface TrainConfig<S extends PlainState = PlainState> {
   /** The optimizer; a learning-rate schedule goes inside it (`adam(exponentialDecay(…))`). Its state type is the TrainState's. */
   readonly optimizer: GradientTransformation<S>
@@ -80,7 +83,9 @@ export interface TrainConfig<S extends PlainState = PlainState> {
 
 /** Key roles (see TrainState.ts). */
 export const initKey = (key: Key): Key => R.foldIn(key, 0)
+/** The key of the epochs' shuffles, derived from the root key (foldIn 1; each epoch's order is drawn from it and the epoch). */
 export const shuffleKey = (key: Key): Key => R.foldIn(key, 1)
+/** The key of one step's dropout masks, derived from the root key (foldIn 2) and the step. */
 export const dropoutKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key, 2), step)
 export const augmentKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key, 3), step)
 /** The rows of a run on a few examples (RunConfig.examples): a permutation from foldIn(key(seed), 4). */
@@ -123,6 +128,7 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
   return accuracy(programs.predict(params, modelState, part.x), part.y)
 }
 
+/** Trains `model` on `data` as a pure fold: returns the TrainState after `config.epochs` (or `maxSteps`); pass a state back as `from` to continue it. */
 export function train<S extends PlainState>(model: AnyModel, data: TrainData, config: TrainConfig<S>, from?: TrainState<S>): TrainState<S> {
   const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: config.dtype ?? 'float64' }, config.layerModes)
   // a finished run given more epochs continues (as the same run would have); one that stopped early

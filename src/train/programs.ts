@@ -22,6 +22,7 @@ import type { Params } from './TrainState.js'
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyModel = Model<any, any>
 
+/** The data loss: softmax cross-entropy or the multiclass SVM hinge. */
 export type LossKind = 'softmax' | 'svm'
 
 /**
@@ -31,6 +32,7 @@ export type LossKind = 'softmax' | 'svm'
  */
 export type Regularization = { readonly kind: 'none' } | { readonly kind: 'l2' | 'l2Half'; readonly lambda: number }
 
+/** One compiled training step's result: losses, gradients, new layer state. */
 export interface StepResult {
   readonly loss: number
   readonly dataLoss: number
@@ -38,6 +40,7 @@ export interface StepResult {
   readonly modelState: Params
 }
 
+/** The compiled train and predict programs of a model, with its parameter names. */
 export interface Programs {
   readonly paramNames: readonly string[]
   readonly step: (params: Params, modelState: Params, x: Tensor, y: Tensor, dropoutKey: Key) => StepResult
@@ -45,6 +48,7 @@ export interface Programs {
   readonly predict: (params: Params, modelState: Params, x: Tensor, chunk?: number) => Tensor
 }
 
+/** The data loss of scores against labels as an expression. */
 export function lossExpr(kind: LossKind, scores: Expr, labels: Expr): Expr {
   return kind === 'svm' ? svmLoss(scores, labels) : softmaxCrossEntropy(scores, labels)
 }
