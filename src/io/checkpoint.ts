@@ -46,7 +46,9 @@ import { checkLayerKinds, diffSpecs, encodeSpec, formatDiff, ModelSpecC, modelSp
 import { builtinLayers } from '../nn/builtinLayers.js'
 import type { LayerRegistry } from '../nn/LayerDef.js'
 
+/** The `format` field of a checkpoint file. */
 export const CHECKPOINT_FORMAT = 'symgrad-checkpoint'
+/** The checkpoint format version written (and read). */
 export const CHECKPOINT_VERSION = 1
 
 // ── optimizer state as plain JSON ────────────────────────────────────────────────────────────
@@ -169,6 +171,7 @@ export function compactHistory(h: History): History {
   return { loss: thin(h.loss), dataLoss: thin(h.dataLoss), learningRate: thin(h.learningRate), ratio, epochs: h.epochs, every: every * k }
 }
 
+/** The codec of a training state in a checkpoint. */
 export const TrainStateC = struct(
   'a training state',
   {
@@ -209,6 +212,7 @@ export function checkpointCodec(layers: LayerRegistry) {
 /** The document, with built-in layer kinds. */
 export const CheckpointC = checkpointCodec(builtinLayers)
 
+/** What a checkpoint holds: the model spec, the training state, and optionally the run config and input record. */
 export interface Checkpoint {
   readonly spec: ModelSpec
   /** The run (data, optimizer, schedule, seed, …) the checkpoint continues with. */
@@ -218,6 +222,7 @@ export interface Checkpoint {
   readonly input?: PixelInput
 }
 
+/** A decoded checkpoint: its spec, the model rebuilt from it, the state, and the run and input record when present. */
 export interface Loaded extends Checkpoint {
   /** The model rebuilt from the spec. */
   readonly model: Model
@@ -331,6 +336,7 @@ export function encodeCheckpoint(c: Checkpoint): Either<SymgradError, unknown> {
   }
 }
 
+/** How `decodeCheckpoint` checks a document: the expected model, the optimizer, the registries. */
 export interface DecodeCheckpointOptions {
   /** Name of the document in messages (default 'checkpoint'). */
   readonly root?: string

@@ -17,6 +17,7 @@ import { maxPool } from './kinds/pool.js'
 import { spatialBatchNorm } from './kinds/spatialBatchNorm.js'
 import { sequential, type Model } from './model.js'
 
+/** Options of `convnet`: filters per stage, kernel size, padding, spatial batch norm. */
 export interface ConvnetOptions {
   /** Filters per stage (default [8, 16]). */
   readonly filters?: readonly number[]
@@ -52,6 +53,7 @@ export function convnetLayers(image: readonly [number, number, number], classes:
   return layers
 }
 
+/** A convolutional network for `image` [H, W, C] inputs and `classes` outputs: conv → ReLU → max pool blocks, then dense. */
 export function convnet(image: readonly [number, number, number], classes: number, o: ConvnetOptions = {}): Model {
   return sequential(...convnetLayers(image, classes, o)) as Model
 }

@@ -18,9 +18,12 @@ import { builtinOnnx, type EmitCtx, type OnnxAttr, type OnnxTable } from './tabl
 import { float32Problem, onnxGraphProblem } from './check.js'
 import { isRecord, quoteName } from '../core/codecs.js'
 
+/** The ONNX opset the export writes (17). */
 export const ONNX_OPSET = 17
+/** The ONNX IR version the export writes (8). */
 export const ONNX_IR_VERSION = 8
 
+/** What `toOnnx` exports: inputs, named outputs, the values of the other leaves, optional softmax outputs. */
 export interface OnnxGraph {
   /** Graph inputs: `input` leaves by name (their symbolic dimensions stay symbolic). */
   readonly inputs: readonly Expr[]
@@ -34,6 +37,7 @@ export interface OnnxGraph {
   readonly docString?: string
 }
 
+/** An exported ONNX model: its bytes and the operator types it uses. */
 export interface OnnxModel {
   readonly bytes: Uint8Array
   /** The ONNX operator types used, each once, in order of first use. */

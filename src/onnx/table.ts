@@ -10,8 +10,10 @@
 import type { Attrs, Expr } from '../core/Expr.js'
 import { pairAttr } from '../ops/spatial.js'
 
+/** An ONNX attribute value: an int, a list of ints, a float or a list of floats. */
 export type OnnxAttr = number | readonly number[] | { readonly float: number } | { readonly floats: readonly number[] }
 
+/** What an ONNX emitter receives: the node, its attributes, its arguments' ONNX names, and makers of nodes and constants. */
 export interface EmitCtx {
   readonly node: Expr
   readonly attrs: Attrs
@@ -27,12 +29,14 @@ export interface EmitCtx {
   readonly fail: (message: string) => never
 }
 
+/** How one op becomes ONNX nodes: its emitter, and whether it is elementwise. */
 export interface OnnxEntry {
   /** True: the op is elementwise with numpy broadcasting in ONNX (its arguments may arrive unexpanded). */
   readonly elementwise: boolean
   readonly emit: (c: EmitCtx) => string
 }
 
+/** ONNX mappings keyed by op name. */
 export type OnnxTable = Readonly<Record<string, OnnxEntry>>
 
 const FLOAT = 1
@@ -55,6 +59,7 @@ const pair = (c: EmitCtx, key: string, fallback: number): readonly [number, numb
   }
 }
 
+/** The ONNX mapping of every built-in op (extend it with `withOnnx`). */
 export const builtinOnnx: OnnxTable = {
   add: same('Add'), sub: same('Sub'), mul: same('Mul'), div: same('Div'),
   maximum: same('Max'), minimum: same('Min'),

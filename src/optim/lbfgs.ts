@@ -23,8 +23,10 @@
 import * as P from './params.js'
 import type { Params } from './params.js'
 
+/** A loss and its gradients at given parameters, as L-BFGS calls it. */
 export type Objective = (params: Params) => readonly [loss: number, grads: Params]
 
+/** Options of L-BFGS: history size, iteration limit, tolerances, line-search constants or a fixed step. */
 export interface LbfgsOptions {
   /** Number of curvature pairs kept (m). Default 10. */
   readonly history?: number
@@ -46,6 +48,7 @@ export interface LbfgsOptions {
   readonly fixedStep?: number
 }
 
+/** One L-BFGS iterate as plain data: x, f, g, the curvature pairs, counters, and why it stopped (or null). */
 export interface LbfgsState {
   readonly x: Params
   readonly f: number
@@ -71,6 +74,7 @@ interface Point {
 
 const defaults = { history: 10, maxIter: 500, gradTol: 1e-10, c1: 1e-4, c2: 0.9, maxLineSearch: 25, fTol: 0, xTol: 0 }
 
+/** The L-BFGS state at `x0`: the objective evaluated once, no curvature pairs. */
 export function lbfgsInit(objective: Objective, x0: Params): LbfgsState {
   const [f, g] = objective(x0)
   return { x: x0, f, g, s: [], y: [], iteration: 0, evaluations: 1, restarts: 0, stopped: null }
@@ -215,6 +219,7 @@ export function lbfgsStep(objective: Objective, st: LbfgsState, options: LbfgsOp
   return { x: p.x, f: p.f, g: p.g, s: s2, y: y2, iteration: st.iteration + 1, evaluations, restarts, stopped }
 }
 
+/** What `lbfgs` returns: the parameters, the loss, iterations, evaluations and why it stopped. */
 export interface LbfgsResult {
   readonly params: Params
   readonly loss: number

@@ -25,6 +25,7 @@ export function trainTrial(c: RunConfig, point: Point, trial: number, data: Tria
   return { result, model, state }
 }
 
+/** Trains one search point of a run config and reports its score (validation accuracy) and final loss. */
 export function runTrial(c: RunConfig, point: Point, trial: number, data: TrialData): TrialResult {
   return trainTrial(c, point, trial, data).result
 }

@@ -9,6 +9,7 @@ import { batchNormTest, batchNormTrain, defaultEps, defaultMomentum } from '../b
 import { defineLayer, keepLayer } from '../LayerDef.js'
 import { normApply, normInit, normOptions, type NormOptions } from './norm.js'
 
+/** The spec record of a `batchNorm` layer: its kind and options, as a model's spec and a checkpoint hold them. */
 export interface BatchNorm {
   readonly kind: 'batchNorm'
   readonly eps: number

@@ -6,6 +6,7 @@ import { KeepProbability } from '../../io/codecs.js'
 import { checkKeep, dropoutTrain } from '../dropout.js'
 import { defineLayer, dropLayer, noParams, noState, nothingToInit } from '../LayerDef.js'
 
+/** The spec record of a `dropout` layer: its kind and options, as a model's spec and a checkpoint hold them. */
 export interface Dropout {
   readonly kind: 'dropout'
   readonly keep: number

@@ -19,6 +19,7 @@ export interface Maxout<In extends number = number, Out extends number = number>
   readonly name?: string
 }
 
+/** A maxout layer (Goodfellow et al. 2013): `pieces` affine maps from `inWidth` to `outWidth`, their elementwise maximum. */
 export function maxout<const In extends number, const Out extends number>(inWidth: In, outWidth: Out, pieces = 2, o: DenseOptions = {}): Maxout<In, Out> {
   checkWidth(inWidth, 'maxout')
   checkWidth(outWidth, 'maxout')

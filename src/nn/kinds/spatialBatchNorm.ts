@@ -10,6 +10,7 @@ import { normApply, normInit, normOptions, type NormOptions } from './norm.js'
 import { spatialBatchNormTest, spatialBatchNormTrain } from '../spatialBatchNorm.js'
 import { chw } from './conv.js'
 
+/** The spec record of a `spatialBatchNorm` layer: its kind and options, as a model's spec and a checkpoint hold them. */
 export interface SpatialBatchNorm {
   readonly kind: 'spatialBatchNorm'
   readonly eps: number
@@ -19,6 +20,7 @@ export interface SpatialBatchNorm {
   readonly name?: string
 }
 
+/** Batch normalization of [N, C, H, W] activations per channel over N, H and W. */
 export function spatialBatchNorm(o: NormOptions = {}): SpatialBatchNorm {
   return normOptions('spatialBatchNorm', o)
 }
