@@ -25,6 +25,7 @@ export function bindInputs(inputs: readonly ProgramInput[], given: Bindings): E.
   return env
 }
 
+/** Runs a Program with the reference evaluator (the compiler's oracle). */
 export function interpret(p: Program, given: Bindings): E.Either<SymgradError, Tensor[]> {
   const bindings = asTensors(given)
   const envE = bindInputs(p.inputs, bindings)

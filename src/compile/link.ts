@@ -19,6 +19,7 @@ import { rootOf } from './fuse.js'
 import type { Plan } from './plan.js'
 import { quoteName } from '../core/codecs.js'
 
+/** A compiled function: call it for an Either of output tensors; `runOrThrow` throws instead; `runOwned` returns its own buffers, overwritten by its next call; `load`, `read` and `carry` keep values between calls. */
 export interface CompiledFn {
   /** Output tensors, fresh on every call; bad bindings or bad labels give a Left. */
   (bindings: Bindings): E.Either<SymgradError, Tensor[]>
@@ -42,6 +43,7 @@ export interface CompiledFn {
   readonly read: (name: string) => Tensor
 }
 
+/** Options of linking a compiled program, such as `carry`: outputs kept as inputs' values for the next call. */
 export interface LinkOptions {
   /**
    * After each call, output `carry[name]` becomes the kept value of input `name` (see `load`): a

@@ -17,12 +17,14 @@ import { matmulOp } from '../ops/linalg.js'
 import { broadcastToOp, reshapeOp, sumToOp, transposeOp } from '../ops/movement.js'
 import { countOp } from '../ops/reduce.js'
 
+/** A rewrite rule of the simplifier: its name and a rewrite that returns a new node or undefined. */
 export interface Rule {
   readonly name: string
   /** The replacement for `node` (same shape), or undefined when the rule does not apply. */
   readonly rewrite: (node: Expr) => Expr | undefined
 }
 
+/** Makes a simplifier rule from a name and a rewrite. */
 export function rule(name: string, rewrite: (node: Expr) => Expr | undefined): Rule {
   return Object.freeze({ name, rewrite })
 }

@@ -18,6 +18,7 @@ import { holdOut, type Splits } from '../data/split.js'
 import { loadIdx } from './files.js'
 import { isMissingPeer, missingPeer, optionalPeers, type OptionalPeer } from './peers.js'
 
+/** Training examples held out for validation by the full data sets (5,000). */
 export const DEFAULT_VALIDATION = 5000
 
 /** The folder of an installed data package; Left (a MissingPeerError) when it is not installed. */

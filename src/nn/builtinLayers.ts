@@ -19,6 +19,7 @@ import { pcaLayer } from './kinds/pca.js'
 import { pcaWhitenLayer } from './kinds/pcaWhiten.js'
 import { zcaLayer } from './kinds/zca.js'
 
+/** The registry of built-in layer kinds (extend it with `withLayers`). */
 export const builtinLayers: LayerRegistry = layerRegistry(denseLayer, maxoutLayer, activationLayer, batchNormLayer, dropoutLayer, flattenLayer, reshapeLayer, layerNormLayer,
   convLayer, maxPoolLayer, avgPoolLayer, spatialBatchNormLayer, channelsFirstLayer,
   centerLayer, channelCenterLayer, standardizeLayer, pcaLayer, pcaWhitenLayer, zcaLayer,

@@ -19,6 +19,7 @@ import { isWeight } from './naming.js'
 
 export { isWeight }
 
+/** The weights a regularizer acts on: a list or a record of Exprs. */
 export type Weights = readonly Expr[] | Readonly<Record<string, Expr>>
 
 function list(ws: Weights): readonly Expr[] {

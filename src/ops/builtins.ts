@@ -17,6 +17,7 @@ import { maxPool2dOp, maxPool2dBackpropOp, maxPool2dGatherOp, avgPool2dOp, avgPo
 import { padOp } from './pad.js'
 import { softplusOp } from './softplus.js'
 
+/** The registry of built-in ops (each is tested by its laws). */
 export const builtinOps = [
   inputOp, paramOp, constOp, tensorOp,
   addOp, subOp, mulOp, divOp, maximumOp, minimumOp, negOp, squareOp, powOp, absOp,
@@ -31,6 +32,7 @@ export const builtinOps = [
   softplusOp,
 ] as const
 
+/** The name of a built-in op. */
 export type OpName = (typeof builtinOps)[number]['name']
 
 export * from './leaves.js'

@@ -171,6 +171,7 @@ export const conv2dBackpropFilterOp = defineOp({
   law: { cases: lawCases((x, w, y) => [x, y], (_, w) => ({ kernel: [w[2]!, w[3]!] })) },
 })
 
+/** Options of `conv2d`: stride and zero padding. */
 export interface ConvOptions {
   /** Step of the window, one number or [height, width] (default 1). */
   readonly stride?: number | Pair

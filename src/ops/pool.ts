@@ -221,6 +221,7 @@ function forEachWindowTap(g: Geom, visit: (xo: number, yo: number) => void): voi
           for (let q = 0; q < g.kw; q++) visit((nc * g.h + i * g.sh + p) * g.w + j * g.sw + q, yo)
 }
 
+/** Options of pooling: window size and stride. */
 export interface PoolOptions {
   /** Window [height, width] or one number (default 2). */
   readonly window?: number | Pair

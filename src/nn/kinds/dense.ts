@@ -17,6 +17,7 @@ export interface Dense<In extends number = number, Out extends number = number> 
 
 export const defaultInit: InitScheme = 'xavier'
 
+/** Options of `dense` and `maxout`: the initializer and a name. */
 export interface DenseOptions {
   /** Weight initialization (default 'xavier'). */
   readonly init?: InitScheme
