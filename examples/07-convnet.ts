@@ -42,7 +42,7 @@ function mapTiles(t: Tensor): Raster {
 
 /** A tiny convnet's gradients against central differences. */
 export function tinyGradcheck(): ConvnetDemo['gradcheck'] {
-  const m = sequential({ ...reshape([1, 8, 8]), in: 64 }, conv(3, 3, { pad: 1 }), relu, maxPool(2), conv(2, 3), avgPool(2), flatten, dense(2, 3)) as Model
+  const m = sequential({ input: [1, 8, 8] }, conv(3, 3, { pad: 1 }), relu, maxPool(2), conv(2, 3), avgPool(2), flatten, dense(2, 3))
   const { params, state } = m.init(R.key(11))
   const x = ops.input('x', [3, 64])
   const y = ops.input('y', [3])

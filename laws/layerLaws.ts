@@ -1,8 +1,9 @@
 /**
- * Laws for every layer kind of a registry, enrolled from the records as op laws are from the op
- * registry: registering a layer is enough to get it tested. Each kind's `example` (options and a
- * per-example input shape) becomes a model — a reshape in front when the input is N-d, a flatten
- * after when the output is — and is checked for:
+ * Laws of layer records, taken like an op's: `assertLayerLaws(def)`, `layerLawsOf(def)` (checks)
+ * or `layerLawsProperty(def)` (one property for your own test file); `layerLaws(registry)` enrols
+ * every kind of a registry, as the op laws are from the op registry. Each kind's `example` (options and a
+ * per-example input shape) becomes a model — a model of that input shape (`{ input: inShape }`), a flatten
+ * after when the output is N-d — and is checked for:
  * - `train`, `test`: the gradient of a random linear probe of the output, with respect to the
  *   layer's parameters and the input, agrees with central differences (modelLaws), with state and
  *   random inputs held at drawn values;
@@ -19,9 +20,11 @@ import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
 import { evaluate, type Bindings } from '../src/eval/evaluate.js'
 import { decodeModel, encodeSpec } from '../src/io/spec.js'
-import { type AnyLayerDef, type LayerRegistry, layerKinds, lookupLayer } from '../src/nn/LayerDef.js'
+import { type AnyLayerDef, type LayerRegistry, layerKinds, lookupLayer, withLayers } from '../src/nn/LayerDef.js'
+import { builtinLayers } from '../src/nn/builtinLayers.js'
 import type { LayerSpec } from '../src/nn/layers.js'
 import { fromLayers, type Model, toInference } from '../src/nn/model.js'
+import { readParams } from '../src/nn/plan.js'
 import { mul } from '../src/ops/elementwise.js'
 import { sum } from '../src/ops/reduce.js'
 import { input, tensor } from '../src/ops/leaves.js'
@@ -44,15 +47,13 @@ export interface LayerLaw {
 
 const size = (s: readonly number[]) => s.reduce((a, d) => a * d, 1)
 
-/** The model the laws check a kind on: [reshape], the example layer, [flatten]. */
+/** The model the laws check a kind on: input `inShape`, the example layer, [flatten]. */
 export function exampleModel(def: AnyLayerDef, reg: LayerRegistry): Model {
   const { options, inShape } = def.example
-  const layers: LayerSpec[] = []
-  if (inShape.length > 1) layers.push({ kind: 'reshape', shape: inShape } as LayerSpec)
-  layers.push({ ...(options as object), kind: def.kind } as LayerSpec)
-  const out = def.outShape(options, inShape)
-  if (out.length > 1) layers.push({ kind: 'flatten' } as LayerSpec)
-  return fromLayers(layers, reg, size(inShape))
+  const layers: LayerSpec[] = [{ ...(options as object), kind: def.kind }]
+  const out = def.outShape(options, inShape, { registry: reg })
+  if (out.length > 1) layers.push({ kind: 'flatten' })
+  return fromLayers(layers, reg, inShape)
 }
 
 function gradientLaw(m: Model, mode: 'train' | 'test', o: LayerLawOptions): LawResult {
@@ -105,14 +106,15 @@ function initLaw(m: Model): LawResult {
   })
 }
 
-function fitLaw(def: AnyLayerDef, o: LayerLawOptions): LawResult {
+function fitLaw(def: AnyLayerDef, reg: LayerRegistry, o: LayerLawOptions): LawResult {
   return attempt('fit', () => {
     const { options, inShape } = def.example
     const n = o.batch ?? 5
     const drawn = R.normal(R.key(o.seed ?? 1), [n + 3, ...inShape])
     const x = { shape: drawn.shape, data: drawn.data.map((v, i) => v * (1 + (i % 3)) + (i % 5)) } // features on several scales
     const before = Float64Array.from(x.data)
-    const shapes = { params: def.params(options, inShape), state: def.state(options, inShape) }
+    const env = { registry: reg }
+    const shapes = { inShape, params: readParams(def, options, inShape, env, def.kind).params, state: def.state(options, inShape, env), registry: reg }
     const a = def.fit!(options, x, shapes)
     const b = def.fit!(options, x, shapes)
     if (E.isLeft(a)) return `fit refused drawn rows: ${a.left.message}`
@@ -128,20 +130,63 @@ function fitLaw(def: AnyLayerDef, o: LayerLawOptions): LawResult {
   })
 }
 
+/** The laws of one kind, in a registry holding it. */
+function kindLaws(def: AnyLayerDef, reg: LayerRegistry, o: LayerLawOptions): LayerLaw[] {
+  const kind = def.kind
+  let m: Model | undefined
+  const model = () => (m ??= exampleModel(def, reg))
+  return [
+    { kind, name: 'init', check: () => initLaw(model()) },
+    { kind, name: 'json', check: () => jsonLaw(model(), reg) },
+    { kind, name: 'inference', check: () => inferenceLaw(model(), o) },
+    { kind, name: 'train', check: () => gradientLaw(model(), 'train', o) },
+    { kind, name: 'test', check: () => gradientLaw(model(), 'test', o) },
+    ...(def.fit !== undefined ? [{ kind, name: 'fit' as const, check: () => fitLaw(def, reg, o) }] : []),
+  ]
+}
+
 /** The laws of every kind in `reg` (or only `kinds`), each a check to run. */
 export function layerLaws(reg: LayerRegistry, o: LayerLawOptions & { readonly kinds?: readonly string[] } = {}): LayerLaw[] {
   return (o.kinds ?? layerKinds(reg)).flatMap((kind): LayerLaw[] => {
     const def = lookupLayer(reg, kind)
     if (def === undefined) return [{ kind, name: 'init', check: () => ({ ok: false, message: `no layer kind '${kind}' in the registry` }) }]
-    let m: Model | undefined
-    const model = () => (m ??= exampleModel(def, reg))
-    return [
-      { kind, name: 'init', check: () => initLaw(model()) },
-      { kind, name: 'json', check: () => jsonLaw(model(), reg) },
-      { kind, name: 'inference', check: () => inferenceLaw(model(), o) },
-      { kind, name: 'train', check: () => gradientLaw(model(), 'train', o) },
-      { kind, name: 'test', check: () => gradientLaw(model(), 'test', o) },
-      ...(def.fit !== undefined ? [{ kind, name: 'fit' as const, check: () => fitLaw(def, o) }] : []),
-    ]
+    return kindLaws(def, reg, o)
+  })
+}
+
+export interface OneLayerLawOptions extends LayerLawOptions {
+  /** The kinds the example model may use beside `def` (reshape, flatten…); default the built-ins. */
+  readonly layers?: LayerRegistry
+}
+
+/** `layers` (default the built-ins) with `def`, unless it holds it already. */
+const registryWith = (def: AnyLayerDef, layers: LayerRegistry = builtinLayers): LayerRegistry =>
+  lookupLayer(layers, def.kind) === def ? layers : withLayers(layers, def)
+
+/** The laws of one layer record, each a check to run (like `opLaws(op)`). */
+export function layerLawsOf(def: AnyLayerDef, o: OneLayerLawOptions = {}): LayerLaw[] {
+  return kindLaws(def, registryWith(def, o.layers), o)
+}
+
+/** Runs every law of one layer record; throws one message listing the failures (like `assertOpLaws(op)`). */
+export function assertLayerLaws(def: AnyLayerDef, o: OneLayerLawOptions = {}): void {
+  const bad = layerLawsOf(def, o).flatMap((l) => {
+    const r = l.check()
+    return r.ok ? [] : [`${def.kind}: ${l.name}: ${r.message}`]
+  })
+  if (bad.length > 0) throw new Error(bad.join('\n'))
+}
+
+/**
+ * Every law of one layer record as one fast-check property over the laws' seed, for a test file of
+ * your own: `it('gain', () => fc.assert(layerLawsProperty(gain), { numRuns: 3 }))`.
+ */
+export function layerLawsProperty(def: AnyLayerDef, o: OneLayerLawOptions = {}): fc.IProperty<[number]> {
+  const reg = registryWith(def, o.layers)
+  return fc.property(fc.nat({ max: 1_000_000 }), (seed) => {
+    for (const l of kindLaws(def, reg, { ...o, seed })) {
+      const r = l.check()
+      if (!r.ok) throw new Error(`${def.kind}: ${l.name}: ${r.message}`)
+    }
   })
 }

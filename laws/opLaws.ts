@@ -113,49 +113,87 @@ function prop(name: string, law: OpLawName, arb: fc.Arbitrary<OpDraw>, check: (d
   return { name, law, property, params }
 }
 
-/** Named fast-check properties for every law that applies to `op`. */
-export function opLaws(op: OpDef, o: OpLawOptions = {}): NamedProperty[] {
+/** One law of one case: its name and its check of a draw. */
+interface CaseLaw {
+  readonly name: string
+  readonly law: OpLawName
+  readonly check: (d: OpDraw) => LawResult
+}
+/** The draws of one case, which of them the stencil accepts, and the laws to check on them. */
+interface CaseLaws {
+  readonly arb: fc.Arbitrary<OpDraw>
+  readonly accepted: (d: OpDraw) => boolean
+  readonly laws: readonly CaseLaw[]
+}
+
+/** Per case of `op`: its draws and the checks of every law that applies (wanted by `o.laws`). */
+function caseLaws(op: OpDef, o: OpLawOptions): CaseLaws[] {
   const want = new Set(o.laws ?? allOpLaws)
   const h = o.h ?? 1e-3
   if (op.arity === 0) {
     if (!want.has('shape')) return []
-    return [[3, 4], [], [5]].map((shape) => {
-      const arb = tensorArb(shape).map((t): OpDraw => ({ args: [t], v: [], u: t, u2: t, w: [], a: 1, b: 1 }))
-      return prop(`${op.name} ${S.show(shape)}: shape`, 'shape', arb, (d) => leafAgreesWithEval(op, shape, d.args[0]!), () => true, o)
-    })
+    return [[3, 4], [], [5]].map((shape) => ({
+      arb: tensorArb(shape).map((t): OpDraw => ({ args: [t], v: [], u: t, u2: t, w: [], a: 1, b: 1 })),
+      accepted: () => true,
+      laws: [{ name: `${op.name} ${S.show(shape)}: shape`, law: 'shape', check: (d: OpDraw) => leafAgreesWithEval(op, shape, d.args[0]!) }],
+    }))
   }
   const cases = lawCases(op)
   if (cases === undefined || cases.length === 0) {
     const missing = fc.constant<OpDraw>({ args: [], v: [], u: T.scalar(0), u2: T.scalar(0), w: [], a: 1, b: 1 })
-    return [prop(`${op.name}: law spec`, 'shape', missing, () => ({ ok: false, message: `op '${op.name}' (${op.kind}) declares no law cases: add law.cases to its definition` }), () => true, o)]
+    return [{ arb: missing, accepted: () => true, laws: [{ name: `${op.name}: law spec`, law: 'shape', check: () => ({ ok: false, message: `op '${op.name}' (${op.kind}) declares no law cases: add law.cases to its definition` }) }] }]
   }
   const derivative = op.vjp !== undefined && diffArgs(op).length > 0
-  const out: NamedProperty[] = []
-  for (const c of cases) {
-    const arb = opDrawArb(op, c, o.margin)
+  return cases.map((c): CaseLaws => {
     const tag = `${op.name} ${c.shapes.map(S.show).join(' ')} ${JSON.stringify(c.attrs)}`
-    const accepted = (d: OpDraw) => acceptedAlongStencil(op, c, d, h)
-    const add = (law: OpLawName, check: (d: OpDraw) => LawResult) => {
-      if (want.has(law)) out.push(prop(`${tag}: ${law}`, law, arb, check, accepted, o))
+    const laws: CaseLaw[] = []
+    const add = (law: OpLawName, check: (d: OpDraw) => LawResult, name = `${tag}: ${law}`) => {
+      if (want.has(law)) laws.push({ name, law, check })
     }
     add('shape', (d) => shapeAgreesWithEval(op, c, d.args))
     if (symbolicCase(op, c) !== undefined) add('symbolic', (d) => symbolicAgrees(op, c, d, o))
     for (const it of o.interpreters ?? []) {
-      if (!want.has('interpreters')) break
       const outputs = interpreterGraph(op, c)
       let prepared: ReturnType<Interpreter['prepare']> | undefined
       const run: ReturnType<Interpreter['prepare']> = (b) => (prepared ??= it.prepare(outputs))(b)
-      out.push(prop(`${tag}: ${it.name} vs interpreter`, 'interpreters', arb, (d) => interpreterAgrees(it.name, op, c, outputs, run, d, o), accepted, o))
+      add('interpreters', (d) => interpreterAgrees(it.name, op, c, outputs, run, d, o), `${tag}: ${it.name} vs interpreter`)
     }
-    if (!derivative) continue
-    add('vjp', (d) => vjpAgreesWithDifferences(op, c, d, o))
-    add('linearity', (d) => gradIsLinear(op, c, d, o))
-    add('product', (d) => productRule(op, c, d, o))
-    add('chain', (d) => chainRule(op, c, d, o))
-    add('constant', (d) => constantHasZeroGradient(op, c, d))
-    add('secondOrder', (d) => secondOrderAgrees(op, c, d, o))
-  }
-  return out
+    if (derivative) {
+      add('vjp', (d) => vjpAgreesWithDifferences(op, c, d, o))
+      add('linearity', (d) => gradIsLinear(op, c, d, o))
+      add('product', (d) => productRule(op, c, d, o))
+      add('chain', (d) => chainRule(op, c, d, o))
+      add('constant', (d) => constantHasZeroGradient(op, c, d))
+      add('secondOrder', (d) => secondOrderAgrees(op, c, d, o))
+    }
+    return { arb: opDrawArb(op, c, o.margin), accepted: (d) => acceptedAlongStencil(op, c, d, h), laws }
+  })
+}
+
+/** Named fast-check properties for every law that applies to `op`. */
+export function opLaws(op: OpDef, o: OpLawOptions = {}): NamedProperty[] {
+  return caseLaws(op, o).flatMap((c) => c.laws.map((l) => prop(l.name, l.law, c.arb, l.check, c.accepted, o)))
+}
+
+/**
+ * Every law of `op` as one fast-check property, for a test file of your own:
+ * `it('softsign', () => fc.assert(opLawsProperty(softsignOp), { numRuns: 50 }))`. Each run draws a
+ * case and checks every law on the draw; a failure names the law.
+ */
+export function opLawsProperty(op: OpDef, o: OpLawOptions = {}): fc.IProperty<[readonly [number, OpDraw]]> {
+  const cases = caseLaws(op, o)
+  // no law applies (a leaf with `shape` left out): nothing to check
+  const none: CaseLaws = { arb: fc.constant<OpDraw>({ args: [], v: [], u: T.scalar(0), u2: T.scalar(0), w: [], a: 1, b: 1 }), accepted: () => true, laws: [] }
+  if (cases.length === 0) cases.push(none)
+  const arb = fc.oneof(...cases.map((c, i) => c.arb.map((d): readonly [number, OpDraw] => [i, d])))
+  return fc.property(arb, ([i, d]) => {
+    const c = cases[i]!
+    fc.pre(c.accepted(d))
+    for (const l of c.laws) {
+      const r = l.check(d)
+      if (!r.ok) throw new Error(`${l.name}: ${r.message}`)
+    }
+  })
 }
 
 export interface LawRun {

@@ -1,6 +1,7 @@
 /**
- * Laws of an optimizer kind (an OptimizerDef), enrolled from an optimizer registry as the op laws
- * are from the op registry: registering a kind is enough to get it tested.
+ * Laws of an optimizer kind (an OptimizerDef), taken like an op's: `assertOptimizerLaws(def)`,
+ * `optimizerLaws(def)` (named properties) or `optimizerLawsProperty(def)` (one property for your own
+ * test file); the built-ins are enrolled from their registry (test/optim-laws.test.ts).
  *
  * - purity: `init` and `update` never write their arguments (params, gradients and state are
  *   deep-frozen with immer, and every tensor's data is compared bit for bit after the calls), and
@@ -215,13 +216,27 @@ export function transformationLaws(
   return (o.laws ?? transformationLawNames).map((law) => ({ name: `${def.name}: ${law}`, law, property: props[law], params }))
 }
 
-/** Runs every law of every kind of `registry`; throws one message listing the failures. */
-export function assertOptimizerLaws(registry: OptimizerRegistry, o: OptimizerLawOptions = {}): void {
-  const bad: string[] = []
-  for (const def of registry.values())
-    for (const p of optimizerLaws(def, o)) {
-      const r = fc.check(p.property, p.params)
-      if (r.failed) bad.push(`${r.errorInstance instanceof Error ? r.errorInstance.message : p.name}\n${fc.defaultReportMessage(r) ?? ''}`)
+/**
+ * Every law of one kind as one fast-check property, for a test file of your own:
+ * `it('lion', () => fc.assert(optimizerLawsProperty(lion), { numRuns: 25 }))`. A failure names the
+ * first law failing on the draw.
+ */
+export function optimizerLawsProperty(def: AnyOptimizerDef, o: Pick<OptimizerLawOptions, 'laws'> = {}): fc.IProperty<[OptimizerDraw]> {
+  const props = optimizerLaws(def, o)
+  return fc.property(optimizerDrawArb, (d) => {
+    for (const p of props) {
+      const r = p.property.run([d])
+      if (r !== null && 'error' in r) throw r.error
     }
+  })
+}
+
+/** Runs every law of one kind; throws one message listing the failures (like `assertOpLaws(op)`). */
+export function assertOptimizerLaws(def: AnyOptimizerDef, o: OptimizerLawOptions = {}): void {
+  const bad: string[] = []
+  for (const p of optimizerLaws(def, o)) {
+    const r = fc.check(p.property, p.params)
+    if (r.failed) bad.push(`${r.errorInstance instanceof Error ? r.errorInstance.message : p.name}\n${fc.defaultReportMessage(r) ?? ''}`)
+  }
   if (bad.length > 0) throw new Error(bad.join('\n\n'))
 }

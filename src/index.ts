@@ -15,6 +15,11 @@ export { grad, backward } from './ad/grad.js'
 export { simplify, simplifyOne, type Simplified, type Fired, type SimplifyOptions } from './compile/simplify.js'
 export { rule, defaultRules, type Rule } from './compile/rules.js'
 export { readableRules, simplifierRules } from './compile/rules-readable.js'
+export { stableRules, type StableRule, type RewriteLaw } from './compile/stableRules.js'
+export { explainRules, softmaxGradRules } from './compile/softmaxGradRules.js'
+export { analyze, formatHazard, formatHazards, builtinRangeRules, withRangeRules, type Analysis, type AnalyzeOptions, type Hazard, type HazardKind, type NodeRange, type RangeRule, type RangeTable } from './compile/analyze.js'
+export { type Interval, showInterval } from './compile/intervals.js'
+export { nanOrigin, nanOriginOrThrow, type Origin, type OriginOptions } from './compile/nanOrigin.js'
 export {
   compile,
   valueAndGrad,

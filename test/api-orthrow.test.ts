@@ -2,7 +2,7 @@
  * The error rule (core/errors.ts): every public call that returns an Either has an `…OrThrow`
  * twin beside it, in the same namespace. Found mechanically: the source files' exported functions
  * whose declared return type is an Either (or Result), looked up by identity in what the package's
- * entries (symgrad, symgrad/node, symgrad/web, symgrad/laws) export.
+ * entries (symgrad, symgrad/node, symgrad/web, symgrad/laws, symgrad/kernels) export.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -54,6 +54,7 @@ describe('the error rule', () => {
       'symgrad/web': (await import('../src/web/index.js')) as Record<string, unknown>,
       'symgrad/queue': (await import('../src/queue/index.js')) as Record<string, unknown>,
       'symgrad/laws': (await import('../laws/index.js')) as Record<string, unknown>,
+      'symgrad/kernels': (await import('../src/kernels/index.js')) as Record<string, unknown>,
     }
     const places = publicPlaces(entries)
     let checked = 0

@@ -7,6 +7,7 @@ import { decodeGraph, encodeGraph } from '../src/io/graph.js'
 import * as T from '../src/core/Tensor.js'
 import { add, constant, input, maximum, minimum, mul, pow } from '../src/ops/index.js'
 import { toInfix } from '../src/print/infix.js'
+import { toLatex } from '../src/print/latex.js'
 
 // every IEEE double, NaN (with payloads), ±∞ and ±0 included
 const doubles = fc.double({ noDefaultInfinity: false, noNaN: false })
@@ -67,5 +68,13 @@ describe('interning keeps every IEEE value distinct', () => {
     const back = decodeGraph(json)
     expect(E.isRight(back)).toBe(true)
     if (E.isRight(back)) back.right.forEach((e, i) => expect(e).toBe(outs[i]))
+  })
+
+  it('printing keeps the five apart: max(x, c) for c = ∞, −∞, NaN, 0, −0 prints five ways (infix and LaTeX)', () => {
+    const x = input('x', [])
+    const cs = [Infinity, -Infinity, NaN, 0, -0]
+    const infix = cs.map((c) => toInfix(maximum(x, c)))
+    expect(infix).toEqual(['max(x, ∞)', 'max(x, −∞)', 'max(x, NaN)', 'max(x, 0)', 'max(x, −0)'])
+    expect(new Set(cs.map((c) => toLatex(maximum(x, c)))).size).toBe(5)
   })
 })

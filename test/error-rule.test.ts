@@ -49,6 +49,8 @@ describe('Either-returning functions never throw on hostile data that fits their
   const ok = T.zeros([2, 3])
   const model = sg.nn.mlp([3, 2] as number[])
   const init = model.init(sg.Random.key(1))
+  const small = sg.nn.mlp([2, 2] as number[])
+  const trained = sg.train.train(small, { train: sg.Data.spiral(sg.Random.key(1), { classes: 2, perClass: 5 }) }, { optimizer: sg.optim.sgd(0.1), epochs: 1, batchSize: 10, key: sg.Random.key(1), evalTrainSize: 0 })
   const cases: [string, () => E.Either<sg.SymgradError, unknown>, RegExp][] = [
     ['evaluate, data null', () => sg.evaluate([loss], { x: nullData, W: ok }), /^binding for input 'x' \[2,3\] is not a tensor: its data must be a Float64Array or Float32Array, got null$/],
     ['evaluate, data short', () => sg.evaluate([loss], { x: short, W: ok }), /its data holds 5 numbers, its shape \[2,3\] needs 6$/],
@@ -69,6 +71,12 @@ describe('Either-returning functions never throw on hostile data that fits their
     ['optim.averageCheckpoints, inherited name', () => sg.optim.averageCheckpoints([{ toString: ok }, { a: ok }]), /key 'toString' is missing in the second record/],
     ['optim.ensembleProba, a model returning null data', () => sg.optim.ensembleProba([() => nullData], ok), /model 0 returned no tensor: its data must be a Float64Array, got null/],
     ['optim.accuracy, data null', () => sg.optim.accuracy(nullData, [0, 1]), /probabilities are not a tensor/],
+    ['gradcheck, h NaN (every comparison would pass)', () => sg.gradcheck(loss, [W], { x: ok, W: ok }, { h: NaN }), /^gradcheck: option h must be a finite positive number, got NaN$/],
+    ['gradcheck, tol −1', () => sg.gradcheck(loss, [W], { x: ok, W: ok }, { tol: -1 }), /^gradcheck: option tol must be/],
+    ['checkVjp, stencil 4', () => sg.checkVjp(loss, [W], { x: ok, W: ok }, { stencil: 4 as never }), /^checkVjp: option stencil must be 3 or 5, got 4$/],
+    ['checkVjp, maxElements 0.5', () => sg.checkVjp(loss, [W], { x: ok, W: ok }, { maxElements: 0.5 }), /^checkVjp: option maxElements must be a positive integer/],
+    ['io.encodeCheckpoint, a param whose data is null', () => sg.io.encodeCheckpoint({ spec: small.spec, state: { ...trained, params: { ...trained.params, 'dense0.W': nullData } } }), /^refusing to save a checkpoint: params\['dense0.W'\] is not a tensor: its data must be a Float64Array, got null$/],
+    ['io.checkpointToText, a param whose data is short (it would load as refused)', () => sg.io.checkpointToText({ spec: small.spec, state: { ...trained, params: { ...trained.params, 'dense0.W': { shape: [2, 2], data: new Float64Array(2) } } } }), /is not a tensor: its data holds 2 numbers, its shape \[2,2\] needs 4$/],
     ['Data.makeDataset, x data null', () => sg.Data.makeDataset({ name: 'd', x: nullData, y: T.zeros([2]), classes: 2 }), /^dataset 'd': x is not a tensor: its data must be a Float64Array, got null$/],
     ['Data.makeDataset, y data null', () => sg.Data.makeDataset({ name: 'd', x: ok, y: { shape: [2], data: null } as never, classes: 2 }), /y is not a tensor/],
     ['Data.makeDataset, x data short', () => sg.Data.makeDataset({ name: 'd', x: short, y: T.zeros([2]), classes: 2 }), /x is not a tensor: its data holds 5 numbers/],

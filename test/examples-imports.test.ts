@@ -2,10 +2,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
-const publicEntries = ['../src/index.js', '../src/node/index.js', '../src/web/index.js', '../src/queue/index.js', '../laws/index.js']
+const publicEntries = ['../src/index.js', '../src/node/index.js', '../src/web/index.js', '../src/queue/index.js', '../src/kernels/index.js', '../laws/index.js']
 
 describe('examples/', () => {
-  it('import from the public entries only (symgrad, symgrad/node, symgrad/web, symgrad/queue, symgrad/laws)', () => {
+  it('import from the public entries only (symgrad, symgrad/node, symgrad/web, symgrad/queue, symgrad/kernels, symgrad/laws)', () => {
     const dir = new URL('../examples/', import.meta.url)
     const files = readdirSync(dir).filter((f) => f.endsWith('.ts'))
     expect(files.length).toBeGreaterThanOrEqual(8)

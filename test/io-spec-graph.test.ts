@@ -60,7 +60,7 @@ describe('model specs as JSON', () => {
     expect(left(decodeSpec(base([{ kind: 'dense', in: 2, out: 3, init: { std: -1 } }])))).toBe('spec.layers[0].init.std: expected a positive number, got -1')
     expect(left(decodeSpec(base([{ kind: 'dense', in: 2, out: 3 }, { kind: 'batchNorm', momentum: 1 }])))).toBe('spec.layers[1].momentum: expected a number in [0, 1), got 1')
     expect(left(decodeSpec(base([{ kind: 'dense', in: 2, out: 3, widht: 4 }])))).toBe('unknown field spec.layers[0].widht (known fields: kind, in, out, init, name)')
-    expect(left(decodeSpec(base([])))).toBe('spec.layers: no layer has a width (add a dense or maxout layer, or give spec.in)')
+    expect(left(decodeSpec(base([])))).toBe('spec.layers: no layer has a width (give spec.input, e.g. [1, 28, 28], or spec.in)')
     expect(left(decodeSpec({ layers: [{ kind: 'dense', in: 2, out: 3 }], out: 4 }))).toBe("spec.out: expected 3 (the last layer's width), got 4")
     expect(left(decodeSpec({ layers: [{ kind: 'dense', in: 2, out: 3, name: 'a' }, { kind: 'dense', in: 3, out: 3, name: 'a' }] }))).toBe("spec: sequential: layer name 'a' is used twice")
   })

@@ -22,6 +22,7 @@ import {
   mapToIntervals,
   modelLaws,
   opLaws,
+  opLawsProperty,
   shapeAgreesWithEval,
   tensorArb,
   type Interpreter,
@@ -135,6 +136,16 @@ describe('op laws catch what they are for', () => {
   it('assertOpLaws throws one message listing every failing law', () => {
     expect(() => assertOpLaws(tanhOp, quick)).not.toThrow()
     expect(() => assertOpLaws(cube(threeSqBad), quick)).toThrow(/^cube \[3,4\] \{\}: secondOrder\n/)
+  })
+
+  it('opLawsProperty(op): every law as one property for a test file of one’s own', () => {
+    const failure = (p: fc.IProperty<[unknown]>) => {
+      const r = fc.check(p, quick)
+      return r.failed ? String((r.errorInstance as Error).message) : undefined
+    }
+    expect(failure(opLawsProperty(tanhOp) as fc.IProperty<[unknown]>)).toBeUndefined()
+    expect(failure(opLawsProperty(param('p', [1]).op) as fc.IProperty<[unknown]>)).toBeUndefined()
+    expect(failure(opLawsProperty(cube(threeSqBad)) as fc.IProperty<[unknown]>)).toMatch(/^cube \[3,4\] \{\}: secondOrder: /)
   })
 
   it('the predicates can be called on hand-picked values', () => {

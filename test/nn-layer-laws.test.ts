@@ -1,11 +1,12 @@
 /** Every built-in layer kind passes the layer laws, enrolled from the registry (laws/layerLaws.ts). */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { builtinLayers } from '../src/nn/builtinLayers.js'
 import { defineLayer, dropLayer, keepLayer, layerKinds, noParams, noState, nothingToInit, withLayers } from '../src/nn/LayerDef.js'
 import * as E from 'fp-ts/lib/Either.js'
 import * as T from '../src/core/Tensor.js'
 import * as ops from '../src/ops/index.js'
-import { layerLaws } from '../laws/layerLaws.js'
+import { assertLayerLaws, layerLaws, layerLawsOf, layerLawsProperty } from '../laws/layerLaws.js'
 
 describe('layer laws, for every registered kind', () => {
   const laws = layerLaws(builtinLayers)
@@ -41,6 +42,18 @@ describe('layer laws catch a broken record', () => {
   it('an inference form that changes the test-mode function fails the inference law only', () => {
     const results = layerLaws(withLayers(builtinLayers, twice), { kinds: ['twice'] }).map((l) => [l.name, l.check().ok])
     expect(results).toEqual([['init', true], ['json', true], ['inference', false], ['train', true], ['test', true]])
+    expect(layerLawsOf(twice).map((l) => [l.name, l.check().ok])).toEqual(results)
+  })
+
+  it('assertLayerLaws(def) and layerLawsProperty(def) take the record alone, like an op’s laws', () => {
+    expect(() => assertLayerLaws(twice)).toThrow(/^twice: inference: inference form: toInference\(m\) in train mode differs from m in test mode$/)
+    const r = fc.check(layerLawsProperty(twice), { numRuns: 1 })
+    expect(r.failed && String((r.errorInstance as Error).message)).toMatch(/^twice: inference: /)
+    const dense = builtinLayers.defs.get('dense')!
+    expect(() => assertLayerLaws(dense)).not.toThrow()
+    expect(() => fc.assert(layerLawsProperty(dense), { numRuns: 2 })).not.toThrow()
+    // a record whose kind a built-in already has is refused by name
+    expect(() => assertLayerLaws({ ...twice, kind: 'dense' })).toThrow("layer kind 'dense' is already registered")
   })
 
   // a fitted layer whose fit centres the rows in place (and so changes the caller's data)

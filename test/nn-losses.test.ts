@@ -174,7 +174,7 @@ describe('regularizers', () => {
         const m = sequential(dense(5, 7, { init: { std: 1 } }), dense(7, 3, { init: { std: 1 } }))
         const { params } = m.init(R.key(seed))
         const before = JSON.stringify(Object.fromEntries(Object.entries(params).map(([k, t]) => [k, Array.from(t.data)])))
-        const p = maxNorm(params, c)
+        const p = maxNorm(params, c, m.weights())
         expect(JSON.stringify(Object.fromEntries(Object.entries(params).map(([k, t]) => [k, Array.from(t.data)])))).toBe(before)
         expect(p['dense0.b']).toBe(params['dense0.b'])
         for (const name of ['dense0.W', 'dense1.W']) {

@@ -94,7 +94,7 @@ describe('preprocessing layers', () => {
   })
 
   it('initTrainState refuses a model with fitted layers and no training inputs; fitting refuses non-finite data naming the layer', () => {
-    const m = sequential(center(), dense(6, 3))
+    const m = sequential({ input: [6] }, center(), dense(6, 3))
     expect(() => initTrainState(m, { optimizer: O.sgd(0.1), key: R.key(1) })).toThrow(/initTrainState: layer 'center0' fits its state from the training inputs: pass them/)
     const bad = { shape: [2, 6], data: Float64Array.of(1, 2, 3, 4, 5, NaN, 1, 2, 3, 4, 5, 6) }
     const r = fitState(m, {}, m.init(R.key(1)).state, bad)
@@ -151,7 +151,7 @@ describe('preprocessing layers', () => {
 describe('the playground', () => {
   it("the classifier's 'standardize inputs' setting trains the spiral through a fitted first layer", async () => {
     const { defaultSettings, settingsFrom, startRun } = await import('../web/src/trainer.js')
-    expect(settingsFrom({ standardize: true }).standardize).toBe(true)
+    expect(settingsFrom({ ...defaultSettings, standardize: true }).standardize).toBe(true)
     const run = startRun({ ...defaultSettings, standardize: true, maxSteps: 300 }, 8)
     let last
     for (let p = run.next(100); p !== undefined; p = p.done ? undefined : run.next(100)) last = p

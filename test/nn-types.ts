@@ -5,7 +5,7 @@
  */
 import type { Expr } from '../src/core/Expr.js'
 import * as ops from '../src/ops/index.js'
-import { batchNorm, dense, dropout, elu, leakyRelu, maxout, relu, tanh } from '../src/nn/layers.js'
+import { batchNorm, conv, dense, dropout, elu, flatten, leakyRelu, maxPool, maxout, relu, tanh } from '../src/nn/layers.js'
 import { type Model, sequential, toInference } from '../src/nn/model.js'
 
 // widths that agree compile, and the model's widths are literal types
@@ -33,3 +33,11 @@ export const y: Expr<['N', 10]> = ok.apply(x, 'train').out
 const wrong = ops.input('x', ['N', 785])
 // @ts-expect-error 785 columns into a 784-input model
 ok.apply(wrong, 'test')
+
+// the input shape stated once: one axis types the width; more axes give `number` (checked at run time)
+const stated = sequential({ input: [784] }, dense(784, 10))
+export const statedIn: 784 = stated.in
+export const statedOut: 10 = stated.out
+// @ts-expect-error the stated width 784 meets a layer that expects 100
+sequential({ input: [784] }, dense(100, 10))
+export const image: Model<number, 10> = sequential({ input: [1, 28, 28] }, conv(8, 5), relu, maxPool(2), flatten, dense(1152, 10))

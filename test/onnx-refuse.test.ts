@@ -57,7 +57,7 @@ describe('toOnnx never throws', () => {
     ['inputs not a list', { ...good, inputs: 'x' }, 'onnx export: inputs: expected a list of input leaves'],
     ['an input that is a param', { ...good, inputs: [W] }, 'onnx export: inputs[0]: expected an input leaf (ops.input)'],
     ['a softmax of an inherited name', { ...good, softmax: { p: 'toString' } }, `onnx export: softmax output 'p': no output named 'toString'`],
-    ['a table that is not a record', good, 'onnx export: table: expected a record of ONNX mappings by op name'],
+    ['a table that is not a record', good, 'onnx export: table: expected a Map of ONNX mappings by op record (withOnnx)'],
   ])('%s', (name, g, msg) => {
     const m = left(g, name === 'a table that is not a record' ? 'nope' : undefined)
     if (typeof msg === 'string') expect(m).toBe(msg)
@@ -73,7 +73,7 @@ describe('toOnnx never throws', () => {
   })
 
   it("a user table entry that throws a TypeError is a Left", () => {
-    const table = withOnnx(builtinOnnx, { matmul: { emit: () => (null as unknown as { x: string }).x } } as never)
+    const table = withOnnx(builtinOnnx, [[ops.matmulOp, { elementwise: false, emit: () => (null as unknown as { x: string }).x }]])
     expect(left(good, table)).toMatch(/^onnx export: Cannot read properties of null/)
   })
 

@@ -6,7 +6,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { builtinOptimizers } from '../src/optim/registry.js'
-import { defineOptimizer, withOptimizers } from '../src/optim/OptimizerDef.js'
+import { defineOptimizer } from '../src/optim/OptimizerDef.js'
 import { withHyper } from '../src/optim/transforms.js'
 import * as P from '../src/core/Params.js'
 import { chain } from '../src/optim/GradientTransformation.js'
@@ -14,7 +14,7 @@ import { adam, momentum } from '../src/optim/aliases.js'
 import { masked, multiTransform, setToZero } from '../src/optim/partition.js'
 import { clipByGlobalNorm, scale } from '../src/optim/transforms.js'
 import { sgdDef } from '../src/optim/builtins.js'
-import { assertOptimizerLaws, frozenLaw, optimizerLaws, transformationLaws } from '../laws/index.js'
+import { assertOptimizerLaws, frozenLaw, optimizerLaws, optimizerLawsProperty, transformationLaws } from '../laws/index.js'
 
 describe.each([...builtinOptimizers.values()].map((d) => [d.name, d] as const))('optimizer %s', (_, def) => {
   for (const p of optimizerLaws(def, { numRuns: 20 })) it(p.name, () => fc.assert(p.property, p.params))
@@ -65,6 +65,15 @@ describe('the optimizer laws catch', () => {
     ['a state that is not plain data', closure, /keepsClosure: resume/],
     ['a rule that moves without a gradient', drifts, /drifts: zeroGradient[\s\S]*zero gradients gave update/],
   ] as const)('%s', (_, def, message) => {
-    expect(() => assertOptimizerLaws(withOptimizers(new Map(), def), { numRuns: 10 })).toThrow(message)
+    expect(() => assertOptimizerLaws(def, { numRuns: 10 })).toThrow(message)
+    // one property over every law: the first law failing on a draw is named
+    const r = fc.check(optimizerLawsProperty(def), { numRuns: 10 })
+    expect(r.failed && String((r.errorInstance as Error).message)).toMatch(new RegExp(`^${def.name}: (purity|zeroGradient|resume): `))
+  })
+
+  it('a correct kind passes assertOptimizerLaws(def) and its property', () => {
+    const adamDef = builtinOptimizers.get('adam')!
+    expect(() => assertOptimizerLaws(adamDef, { numRuns: 5 })).not.toThrow()
+    expect(() => fc.assert(optimizerLawsProperty(adamDef), { numRuns: 5 })).not.toThrow()
   })
 })

@@ -21,9 +21,11 @@ afterAll(() => rmSync(d, { recursive: true, force: true }))
 
 const program = `import { Random, nn, io } from 'symgrad'
 import { saveCheckpointOrThrow, loadCheckpoint } from 'symgrad/node'
+import { assemble, vectorF32 } from 'symgrad/kernels'
 const model = nn.sequential(nn.dense(2, 3))
 saveCheckpointOrThrow('run.json', { spec: model.spec, state: { params: model.init(Random.key(0)).params, modelState: {}, optState: null, key: Random.key(0), step: 0, epoch: 0, batch: 0, history: { loss: [], dataLoss: [], learningRate: [], ratio: {}, epochs: [] }, status: 'running' } })
 const back = loadCheckpoint('run.json'); console.log(back._tag, io.CHECKPOINT_FORMAT, Object.keys(back._tag === 'Right' ? back.right.state.params : {}).join(','))
+console.log(WebAssembly.validate(assemble([])), vectorF32.lanes)
 `
 
 describe('the package as a user installs it', () => {
@@ -40,6 +42,7 @@ describe('the package as a user installs it', () => {
     expect(files).toContain('dist/src/index.js')
     expect(files).toContain('dist/src/index.d.ts')
     expect(files).toContain('dist/src/node/index.d.ts')
+    expect(files).toContain('dist/src/kernels/index.d.ts')
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false)
 
     // a real install of the tarball (registry metadata from npm's cache when it has it): only the
@@ -63,7 +66,7 @@ describe('the package as a user installs it', () => {
     writeFileSync(join(app, 'main.ts'), program)
     execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8' })
     const run = execFileSync(process.execPath, ['out/main.js'], { cwd: app, encoding: 'utf8' })
-    expect(run).toBe('Right symgrad-checkpoint dense0.W,dense0.b\n')
+    expect(run).toBe('Right symgrad-checkpoint dense0.W,dense0.b\ntrue 4\n')
     // the CLI of the installed package runs from dist/ (no src/, no tsx)
     const help = execFileSync(process.execPath, [join(pkg, 'bin', 'symgrad.mjs'), 'explain', 'x*y', '--at', 'x=2,y=3'], { cwd: app, encoding: 'utf8' })
     expect(help).toContain('∂f/∂x = y = 3')

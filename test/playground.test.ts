@@ -48,6 +48,23 @@ describe('playground (chromium, file://)', () => {
     expect(errors).toEqual([])
   }, 60_000)
 
+  it('backprop: log(sigmoid(x)) lists its hazard and the rewrite, and outlines the log node in the circuit', async () => {
+    await page.fill('#bp-expr', 'log(sigmoid(x))')
+    await page.fill('#bp-at', 'x=-2')
+    await page.click('#bp-go')
+    await page.waitForFunction(() => document.querySelector('#bp-graph svg') !== null && (document.getElementById('bp-hazards')?.textContent ?? '').includes('hazards of f'), null, { timeout: 20_000 })
+    const text = await page.$eval('#bp-hazards', (e) => e.textContent ?? '')
+    expect(text).toContain('log(σ(x)): at or across 0')
+    expect(text).toContain('log(sigmoid) → −softplus(−x) ×1 — ')
+    expect(await page.$$eval('#bp-graph [data-node]', (es) => es.filter((e) => e.getAttribute('stroke') === '#e67e22').length)).toBe(1)
+    await page.fill('#bp-expr', 'x*y')
+    await page.fill('#bp-at', 'x=1, y=2')
+    await page.click('#bp-go')
+    await page.waitForFunction(() => (document.getElementById('bp-hazards')?.textContent ?? '').includes('none found'), null, { timeout: 20_000 })
+    expect(await page.$$eval('#bp-graph [data-node]', (es) => es.filter((e) => e.getAttribute('stroke') === '#e67e22').length)).toBe(0)
+    expect(errors).toEqual([])
+  }, 60_000)
+
   it('classifier: the spiral with the defaults reaches ≥ 95% training accuracy in the page within 20 s; the boundary is drawn', async () => {
     await tab('classifier')
     await page.click('#cl-train')

@@ -9,7 +9,7 @@ import { spiral } from '../src/data/datasets.js'
 import { mlp } from '../src/nn/model.js'
 import { adam } from '../src/optim/aliases.js'
 import {
-  checkDeadRelus, checkDivergence, checkInitialLoss, checkLossDecrease, checkUpdateRatios, deadRelus, diagnoseRun, expectedInitialLoss, initialLoss, overfitTiny,
+  checkDeadRelus, checkDivergence, checkInitialLoss, checkLossDecrease, checkUpdateRatios, deadRelus, diagnoseRun, expectedInitialLoss, initialLoss, initialPlateau, overfitTiny,
 } from '../src/train/diagnostics.js'
 import { sigmoid } from '../src/nn/kinds/activation.js'
 import { sgd } from '../src/optim/aliases.js'
@@ -27,6 +27,9 @@ function history(loss: number[], ratio: number): History {
   }
 }
 
+/** The weights as a model declares them (`model.weights()` gives a record of the same names). */
+const weights = ['dense0.W']
+
 const healthy: Pick<TrainState, 'status' | 'nonFinite' | 'history'> = { status: 'done', history: history(seq((i) => 2.3 * Math.exp(-i / 50) + 0.1), 1e-3) }
 const tooSmall: Pick<TrainState, 'status' | 'nonFinite' | 'history'> = { status: 'done', history: history(seq((i) => 2.3026 - 1e-6 * i), 1e-6) }
 const nanRun: Pick<TrainState, 'status' | 'nonFinite' | 'history'> = {
@@ -37,28 +40,28 @@ const nanRun: Pick<TrainState, 'status' | 'nonFinite' | 'history'> = {
 
 describe('diagnostics on crafted histories', () => {
   it('a healthy run passes every check', () => {
-    const checks = diagnoseRun(healthy)
+    const checks = diagnoseRun(healthy, weights)
     expect(checks.map((c) => c.ok)).toEqual([true, true, true, true])
     expect(checks[2]!.message).toBe('dense0.W: update/weight ratio 1.0e-3 (rule of thumb ~1.0e-3): ok')
   })
 
   it('a too-small learning rate: flat loss and tiny update ratios, each naming the cause', () => {
-    const [finite, decrease, ...ratios] = diagnoseRun(tooSmall)
+    const [finite, decrease, ...ratios] = diagnoseRun(tooSmall, weights)
     expect(finite!.ok).toBe(true)
     expect(decrease!.ok).toBe(false)
     expect(decrease!.message).toContain('learning rate likely too low')
     expect(ratios[0]!.ok).toBe(false)
     expect(ratios[0]!.message).toContain('too small — learning rate likely too low')
-    expect(ratios[1]!).toMatchObject({ ok: true, message: expect.stringContaining('bias, for information') })
+    expect(ratios[1]!).toMatchObject({ ok: true, info: true, message: expect.stringContaining('not a weight, for information') })
   })
 
   it('a NaN run: the finite check carries the stop message; big ratios say the rate is too high', () => {
-    const checks = diagnoseRun(nanRun)
+    const checks = diagnoseRun(nanRun, weights)
     expect(checks[0]!.ok).toBe(false)
     expect(checks[0]!.message).toContain('step 200')
     expect(checks[0]!.message).toContain("'dense0.W'")
     expect(checks[0]!.message).toContain('learning rate likely too high')
-    expect(checkUpdateRatios(nanRun.history)[0]!.message).toContain('too large — learning rate likely too high')
+    expect(checkUpdateRatios(nanRun.history, weights)[0]!.message).toContain('too large — learning rate likely too high')
   })
 
   it('loss decrease needs enough steps to judge', () => {
@@ -146,9 +149,9 @@ describe('honest verdicts: the whole curve, advice that fits the setup, one stor
   })
   it('a run that stopped on a non-finite value is never ticked for its loss, however few or tame its steps', () => {
     const short = { ...nanRun, history: history([2.3, 2.2, 2.1, 2.0], 0.5) }
-    const [, few] = diagnoseRun({ ...short, history: { ...short.history, loss: [2.3, 2.2, 2.1, 2.0] } })
+    const [, few] = diagnoseRun({ ...short, history: { ...short.history, loss: [2.3, 2.2, 2.1, 2.0] } }, weights)
     expect(few).toMatchObject({ ok: false })
-    const [, trend] = diagnoseRun({ ...nanRun, history: { ...nanRun.history, loss: seq((i) => 2.3 - i / 100) } })
+    const [, trend] = diagnoseRun({ ...nanRun, history: { ...nanRun.history, loss: seq((i) => 2.3 - i / 100) } }, weights)
     expect(trend).toMatchObject({ ok: false, message: expect.stringContaining('then training stopped on a non-finite value at step 200') })
   })
   it('a non-finite loss anywhere is never ok', () => {
@@ -158,6 +161,17 @@ describe('honest verdicts: the whole curve, advice that fits the setup, one stor
   })
   it('a healthy curve is ok, and says where it went from and to', () => {
     expect(checkLossDecrease(healthy.history)).toMatchObject({ ok: true, message: 'loss 2.4 at step 1 → 0.147 over the last 10 steps (−93.9%): ok' })
+  })
+
+  it('a long plateau at the start, then a drop (the bad-initialization curve), is flagged as the init, not ticked', () => {
+    const curve = seq((i) => (i < 120 ? 1.0986 + 1e-4 * Math.sin(i) : 1.0986 * Math.exp(-(i - 120) / 40)))
+    expect(initialPlateau(curve)).toBe(121)
+    const h = withLoss(curve, { 'dense0.W': 0.02, 'dense1.W': 0.03 })
+    expect(checkLossDecrease(h, { init: 'small' })).toMatchObject({ ok: false, message: expect.stringContaining('only after a plateau of 121 steps at its start — likely the small initialization') })
+    for (const c of checkUpdateRatios(h, ['dense0.W', 'dense1.W'], { init: 'small' })) expect(c.message).not.toContain('learning rate likely too high')
+    // a steady slow decline is no plateau (a low learning rate), nor is a curve that falls at once
+    expect(initialPlateau(seq((i) => 1.08 - 4e-4 * i))).toBe(0)
+    expect(initialPlateau(healthy.history.loss)).toBe(0)
   })
 
   it('dead ReLUs: he init is suggested only when it is not in use', () => {
@@ -172,21 +186,23 @@ describe('honest verdicts: the whole curve, advice that fits the setup, one stor
 
   it('ratios too small in one layer and too large in another blame the init, never the rate both ways', () => {
     const h = withLoss(seq((i) => 1.1 - i / 1e5), { 'dense0.W': 1e-6, 'dense1.W': 1e-3, 'dense2.W': 0.05 })
-    const checks = [checkLossDecrease(h, { init: 'small' }), ...checkUpdateRatios(h, { init: 'small' })]
+    const ws = ['dense0.W', 'dense1.W', 'dense2.W']
+    const checks = [checkLossDecrease(h, { init: 'small', weights: ws }), ...checkUpdateRatios(h, ws, { init: 'small' })]
     const text = checks.map((c) => c.message).join('\n')
     expect(text).not.toContain('learning rate likely too low')
     expect(text).not.toContain('learning rate likely too high')
     expect(checks[0]!.message).toContain('a plateau although dense1.W, dense2.W move')
     expect(checks[1]!.message).toContain('too small (dense0.W too small, dense2.W too large) — not the learning rate: likely the small initialization')
     // with he init already in use, the advice is not 'try he init'
-    expect(checkUpdateRatios(h, { init: 'he' })[0]!.message).toContain('saturating or dead units under he init')
+    expect(checkUpdateRatios(h, ws, { init: 'he' })[0]!.message).toContain('saturating or dead units under he init')
   })
 
   it('the sigmoid with small init on the spiral (SGD, lr 1): no check at step 100 says the rate is both too low and too high', () => {
     const ds = spiral(R.key(1), { classes: 3, perClass: 100, noise: 0.2 })
-    const st = train(mlp([2, 32, 32, 3], { activation: sigmoid, init: 'small' }), { train: ds },
+    const model = mlp([2, 32, 32, 3], { activation: sigmoid, init: 'small' })
+    const st = train(model, { train: ds },
       { optimizer: sgd(1), epochs: 100, batchSize: 300, key: R.key(1), regularization: { kind: 'none' }, evalTrainSize: 300 })
-    const checks = [checkLossDecrease(st.history, { window: 20, init: 'small' }), ...checkUpdateRatios(st.history, { init: 'small' })]
+    const checks = [checkLossDecrease(st.history, { window: 20, init: 'small', weights: model.weights() }), ...checkUpdateRatios(st.history, model.weights(), { init: 'small' })]
     const text = checks.filter((c) => !c.ok).map((c) => c.message).join('\n')
     expect(text.includes('likely too low') && text.includes('likely too high')).toBe(false)
     expect(text).toContain('small initialization')

@@ -91,8 +91,9 @@ interface Settings {
   readonly key: Key
 }
 
-function settings(o: GradcheckOptions): Settings {
-  return {
+/** The options with their defaults; Left when one is out of range (h = NaN would make every comparison false, so every check pass). */
+function settings(where: string, o: GradcheckOptions): E.Either<SymgradError, Settings> {
+  const s = {
     h: o.h ?? 1e-3,
     stencil: o.stencil ?? 5,
     tol: o.tol ?? 1e-7,
@@ -101,6 +102,11 @@ function settings(o: GradcheckOptions): Settings {
     maxElements: o.maxElements ?? 200,
     key: o.key ?? R.key(0),
   }
+  for (const k of ['h', 'tol', 'floor', 'noiseFactor'] as const)
+    if (typeof s[k] !== 'number' || !(Number.isFinite(s[k]) && s[k] > 0)) return E.left(new SymgradError('value', `${where}: option ${k} must be a finite positive number, got ${String(s[k])}`))
+  if (!Number.isSafeInteger(s.maxElements) || s.maxElements < 1) return E.left(new SymgradError('value', `${where}: option maxElements must be a positive integer, got ${String(s.maxElements)}`))
+  if (s.stencil !== 3 && s.stencil !== 5) return E.left(new SymgradError('value', `${where}: option stencil must be 3 or 5, got ${String(s.stencil)}`))
+  return E.right(s)
 }
 
 function leafNames(where: string, wrt: readonly Expr[]): E.Either<SymgradError, string[]> {
@@ -149,7 +155,9 @@ export function gradcheck(
   options: GradcheckOptions = {},
 ): E.Either<SymgradError, GradcheckReport> {
   const bindings = asTensors(given)
-  const o = settings(options)
+  const oE = settings('gradcheck', options)
+  if (E.isLeft(oE)) return oE
+  const o = oE.right
   const list = asList(wrt)
   const namesE = leafNames('gradcheck', list)
   if (E.isLeft(namesE)) return namesE
@@ -221,7 +229,9 @@ export function checkVjp(
   options: CheckVjpOptions = {},
 ): E.Either<SymgradError, VjpReport> {
   const bindings = asTensors(given)
-  const o = settings(options)
+  const oE = settings('checkVjp', options)
+  if (E.isLeft(oE)) return oE
+  const o = oE.right
   const list = asList(wrt)
   const namesE = leafNames('checkVjp', list)
   if (E.isLeft(namesE)) return namesE

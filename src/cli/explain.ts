@@ -1,7 +1,8 @@
 /**
  * `symgrad explain "<expr>" --at x=…,y=…  [--svg graph.svg] [--dot graph.dot]`: the expression,
  * its simplified derivatives (subexpressions that repeat named once, `t1 = …`, with their
- * values), a note where a value is NaN or ±∞ (exit status 1), the backprop trace, and the
+ * values), a note where a value is NaN or ±∞ (exit status 1), the hazards of the expression for any
+ * value of its variables with the stable rewrites that remove them, the backprop trace, and the
  * circuit pictures (CS231n lecture 4): the function with values above the wires and gradients
  * below, and the gradient graph.
  */
@@ -10,10 +11,12 @@ import type { Expr } from '../core/Expr.js'
 import * as T from '../core/Tensor.js'
 import { grad } from '../ad/grad.js'
 import { simplify } from '../compile/simplify.js'
+import { explainRules } from '../compile/softmaxGradRules.js'
+import { stableRules } from '../compile/stableRules.js'
 import { type Bindings, type TensorBindings, evaluateAll } from '../eval/evaluate.js'
 import * as ops from '../ops/index.js'
 import {
-  type Circuit, circuit, circuitsDot, domainNote, drawCircuit, formatNumber, formatTrace, minusSign, printInfix, stackSvgs, toInfix, traceBackward,
+  type Circuit, circuit, circuitsDot, domainNote, drawCircuit, formatNumber, formatTrace, hazardBlock, minusSign, printInfix, stackSvgs, toInfix, traceBackward,
 } from '../print/index.js'
 import { writeFileAtomic } from '../io/atomic.js'
 import { ArgError, type ParsedArgs } from './args.js'
@@ -58,7 +61,7 @@ export function explainCircuits(expr: Expr, vars: readonly string[], grads: read
 
 export async function explainCommand(a: ParsedArgs): Promise<number> {
   const { expr, vars, bindings, grads: raw } = parse(a)
-  const { exprs: grads, fired } = simplify(raw)
+  const { exprs: grads, fired } = simplify(raw, { rules: explainRules })
   const ev = evaluateAll([expr, ...grads], bindings)
   if (E.isLeft(ev)) return (console.error(`symgrad: ${ev.left.message}`), 1)
   const value = (e: Expr) => ev.right.values.get(e.id)!
@@ -78,11 +81,17 @@ export async function explainCommand(a: ParsedArgs): Promise<number> {
   lets(gp, 'where')
   vars.forEach((v, i) => console.log(`∂f/∂${v} = ${gp.exprs[i]} = ${num(value(grads[i]!))}`))
   console.log(`simplify fired: ${fired.map((f) => `${f.rule} ×${f.count}`).join(', ') || 'nothing'}`)
+  // a stable rewrite that fired in the derivatives says why
+  for (const f of fired) {
+    const r = stableRules.find((x) => x.name === f.rule)
+    if (r !== undefined) console.log(`  ${r.name}: ${r.why}`)
+  }
   const notes = [['f', expr] as const, ...vars.map((v, i) => [`∂f/∂${v}`, grads[i]!] as const)].flatMap(([name, e]) => {
     const n = domainNote(e, ev.right.values)
     return n === undefined ? [] : [`domain: ${name} = ${num(value(e))} at this point: ${n.message}`]
   })
   notes.forEach((n) => console.log(n))
+  hazardBlock(expr).lines.forEach((l) => console.log(l))
   const tr = traceBackward(expr, bindings)
   if (E.isRight(tr)) console.log(`\nbackprop trace (forward values, local gradients, upstream × local):\n${formatTrace(tr.right)}`)
   await writePictures(a, expr, vars, grads, bindings)

@@ -12,6 +12,7 @@ import { trainCommand } from './trainCommand.js'
 import { searchCommand } from './searchCommand.js'
 import { workerCommand } from './queueCommands.js'
 import { exportCommand } from './exportCommand.js'
+import { checkCommand } from './checkCommand.js'
 import { finetuneCommand, finetuneFlags } from './finetuneCommand.js'
 import { predictCommand, predictFlags } from './predictCommand.js'
 
@@ -47,6 +48,10 @@ const workerFlags: Record<string, FlagSpec> = {
 const exportFlags: Record<string, FlagSpec> = { onnx: { kind: 'string', help: 'write the model (inference form) as ONNX to this file' } }
 const gradcheckFlags: Record<string, FlagSpec> = {
   hidden: { kind: 'string', help: 'hidden widths   [6]' }, loss: { kind: 'string', help: 'softmax | svm   [softmax]' }, seed: { kind: 'number', help: 'seed   [0]' },
+}
+const checkFlags: Record<string, FlagSpec> = {
+  ...configFlags,
+  ranges: { kind: 'string', help: 'ranges of graph inputs and params, e.g. x=0..1,s=-inf..inf   [unbounded; x from --data]' },
 }
 const explainFlags: Record<string, FlagSpec> = {
   at: { kind: 'string', help: 'values of the variables, e.g. x=-2,y=5,z=-4' },
@@ -96,6 +101,9 @@ Commands
              symgrad gradcheck --hidden 6,4 --loss svm
   explain    derivatives, the backprop trace and the circuit picture of an expression
              symgrad explain "(x+y)*z" --at x=-2,y=5,z=-4 --svg graph.svg
+  check      numeric hazards of a graph or model before it runs (overflow, log/÷/sqrt at 0, cancellation),
+             and the stable rewrites that remove them; exit status 1 when hazards are found
+             symgrad check graph.json --ranges s=-100..100     symgrad check --data spiral --batchnorm
 
 train / search / ensemble flags
 ${flagHelp(configFlags)}
@@ -127,6 +135,9 @@ ${flagHelp(gradcheckFlags)}
 explain flags
 ${flagHelp(explainFlags)}
 
+check flags (and the train flags above for the CLI's own model: --data, --model, --hidden, --loss, --dtype …)
+${flagHelp({ ranges: checkFlags['ranges']! })}
+
 Expressions for explain: decimal numbers (∞ or Infinity for infinity; 1e309 is refused), variables,
 + - * / ^ (a^b with an expression b is exp(b·log a), for a > 0), parentheses and exp log sqrt tanh
 sigmoid relu abs square max(a,b) min(a,b). Numbers in flags, --at and SYMGRAD_* are decimal only.
@@ -155,9 +166,10 @@ export async function main(argv: readonly string[], err: (line: string) => void 
       case 'predict': return predictCommand(parseArgs(rest, predictFlags, 'predict'), err)
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
       case 'explain': return await explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
+      case 'check': return checkCommand(parseArgs(rest, checkFlags, 'check', 1))
       default: {
-        const near = closest(cmd, ['train', 'finetune', 'search', 'ensemble', 'worker', 'export', 'predict', 'gradcheck', 'explain'])
-        throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, finetune, search, ensemble, worker, export, predict, gradcheck, explain; see symgrad --help)`)
+        const near = closest(cmd, ['train', 'finetune', 'search', 'ensemble', 'worker', 'export', 'predict', 'gradcheck', 'explain', 'check'])
+        throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, finetune, search, ensemble, worker, export, predict, gradcheck, explain, check; see symgrad --help)`)
       }
     }
   } catch (e) {

@@ -19,6 +19,8 @@ export interface ReportInput {
   readonly title: string
   readonly facts: readonly (readonly [string, string])[]
   readonly checks: readonly Check[]
+  /** The hazards block of the run's graph (lines). */
+  readonly hazards?: readonly string[]
   readonly state: TrainState
   /** First-layer weights and the image shape of the inputs, when the inputs are images. */
   readonly firstLayer?: { readonly w: Tensor; readonly image: readonly [number, number, number] }
@@ -60,7 +62,7 @@ export function writeReport(r: ReportInput): E.Either<SymgradError, string> {
     pics.push({ file: 'weights.png', caption: 'First-layer weights, one 28×28 tile per hidden unit (first 100, each scaled to its own range): stroke-like templates in the middle; the border pixels are 0 in every image, so their weights get no gradient and keep the initial noise (shrunk only by L2).' })
   }
   files.push(['history.json', JSON.stringify({ ...h, status: r.state.status, step: r.state.step })])
-  files.push(['index.html', reportHtml({ title: r.title, facts: r.facts, checks: r.checks, images: pics })])
+  files.push(['index.html', reportHtml({ title: r.title, facts: r.facts, checks: r.checks, ...(r.hazards ? { hazards: r.hazards } : {}), images: pics })])
   for (const [file, content] of files) {
     const w = writeFileAtomic(join(r.dir, file), content)
     if (E.isLeft(w)) return w

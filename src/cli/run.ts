@@ -6,6 +6,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
+import type { Tensor } from '../core/Tensor.js'
 import * as D from '../data/Dataset.js'
 import { describeOptimizer, buildModel, buildTrainConfig, type RunConfig } from '../train/config.js'
 import {
@@ -21,6 +22,9 @@ import { summary } from '../nn/summary.js'
 const paramCount = (m: Model): number => Object.values(m.paramShapes).reduce((a, s) => a + s.reduce((p, d) => p * d, 1), 0)
 import { progress } from './progress.js'
 import { writeReport } from './reportFiles.js'
+import { formatHazards } from '../compile/analyze.js'
+import { nodeForm } from '../compile/nodeForm.js'
+import { checkModel, observedRange } from '../train/hazards.js'
 import { decisionBoundary } from '../train/boundary.js'
 
 export interface RunOptions {
@@ -51,6 +55,16 @@ export interface RunResult {
 
 const mark = (c: Check): string => `${c.ok ? '  ok  ' : '  WARN'} ${c.message}`
 
+/** The hazards block of the run's graph; a preprocessing fit that fails is said there (initTrainState reports it). */
+function hazardLines(model: ReturnType<typeof buildModel>, c: RunConfig, x: Tensor): string[] {
+  try {
+    return formatHazards(checkModel(model, { loss: c.loss, x: observedRange(x), fitOn: x, dtypes: [c.dtype ?? 'float64'] }).analysis, (e) => nodeForm(e, 3)).split('\n')
+  } catch (e) {
+    if (e instanceof SymgradError) return [`hazards: not analyzed (${e.message})`]
+    throw e
+  }
+}
+
 export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradError, RunResult> {
   const log = o.log ?? console.log
   const t0 = Date.now()
@@ -69,6 +83,8 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
   log(`optimizer: ${describeOptimizer(c)}`)
 
   const checks: Check[] = []
+  // the graph's numeric hazards over the data's observed range, in the run's number format
+  const hazards = hazardLines(model, c, tr.x)
   let s0: TrainState
   try {
     s0 = o.from ?? initTrainState(model, config, tr.x) // fits the preprocessing layer on the training split
@@ -78,6 +94,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
   }
   if (o.from) log(o.fromNote ?? `resuming at epoch ${s0.epoch + 1}, step ${s0.step}`)
   else if (o.babysit !== false) {
+    log(hazards.join('\n'))
     log('babysitting checks:')
     const init = checkInitialLoss(initialLoss(model, s0.params, s0.modelState, tr, c.loss), c.loss, tr.classes)
     log(mark(init))
@@ -99,7 +116,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
       const saved = o.afterEpoch(st)
       if (E.isLeft(saved)) return saved
     }
-  const after = [...diagnoseRun(st, { init: c.init })]
+  const after = [...diagnoseRun(st, model.weights(), { init: c.init })]
   if (st.status !== 'nonFinite') after.push(...checkDeadRelus(deadRelus(model, st.params, st.modelState, tr), 0.5, { init: c.init }))
   log('after training:')
   for (const ch of after) log(mark(ch))
@@ -114,9 +131,11 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
     if (E.isLeft(saved)) return saved
   }
   if (o.report !== undefined) {
-    const w = st.params['conv0.W'] ?? st.params['dense0.W']
+    // the first weight a layer declares (a conv's filters, a dense layer's W) is drawn as filters
+    const first = Object.keys(model.weights())[0]
+    const w = first === undefined ? undefined : st.params[first]
     const page = writeReport({
-      dir: o.report, title: `symgrad: ${c.data}, ${arch}`, checks, state: st,
+      dir: o.report, title: `symgrad: ${c.data}, ${arch}`, checks, hazards, state: st,
       facts: [
         ['test accuracy', pct(testAccuracy)], ['final validation accuracy', pct(validationAccuracy)],
         ['model', summary(model)],

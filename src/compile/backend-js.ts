@@ -33,6 +33,8 @@ export const jsElementwise = opTable<ScalarCode>([
   [ops.expOp, ([x]) => `Math.exp(${x})`],
   [ops.logOp, ([x]) => `Math.log(${x})`],
   [ops.sqrtOp, ([x]) => `Math.sqrt(${x})`],
+  [ops.log1pOp, ([x]) => `Math.log1p(${x})`],
+  [ops.expm1Op, ([x]) => `Math.expm1(${x})`],
   [ops.tanhOp, ([x]) => `Math.tanh(${x})`],
   [ops.sigmoidOp, ([x]) => `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`],
   [ops.reluOp, ([x]) => `(${x} > 0 ? ${x} : 0)`],
@@ -46,7 +48,7 @@ export const jsElementwise = opTable<ScalarCode>([
   [ops.whereOp, ([c, a, b]) => `(${c} !== 0 ? ${a} : ${b})`],
 ])
 
-const reduction = (kind: 'sum' | 'mean' | 'max' | 'logSumExp'): KernelCode => ({
+const reduction = (kind: 'sum' | 'mean' | 'max' | 'logSumExp' | 'norm'): KernelCode => ({
   emit: (c) => `rt.reduce("${kind}", ${c.arr(c.args[0]!)}, [${c.dims(c.args[0]!).join(', ')}], ${c.f.ints(c.eqn.attrs['axes'])}, ${c.arr(c.eqn.out)});`,
 })
 
@@ -61,6 +63,7 @@ export const jsKernels = opTable<KernelCode>([
   [ops.meanOp, reduction('mean')],
   [ops.maxOp, reduction('max')],
   [ops.logSumExpOp, reduction('logSumExp')],
+  [ops.normOp, reduction('norm')],
   [
     ops.sumToOp,
     {

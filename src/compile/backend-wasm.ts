@@ -3,15 +3,21 @@
  * WebAssembly memory (an arena, arena.ts) in float32 or float64. Matrix products run in the
  * blocked SIMD gemm (kernels/gemm-wasm.ts: float32x4 or float64x2), split over a thread pool when
  * one is given and the product is large; fused elementwise loops are written as WebAssembly SIMD
- * functions (kernels/loop-wasm.ts, one module per compiled function, large loops split over the
- * pool too), except loops holding an op it has no vector code for (exp, log, …): those and the
- * other kernels are the JavaScript backend's, over typed-array views of the same memory, so a
- * step's data never leaves that memory between kernels. Selected by `compile` for `dtype:
- * 'float32'`, and for float64 when a thread pool is given; the JavaScript backend stays the
- * reference and the fallback.
+ * functions from the `vector` table below (kernels/loop-wasm.ts, one module per compiled function,
+ * large loops split over the pool too); an op without vector code (log, pow, a user's op without
+ * any) runs in a JavaScript loop of its own between vector loops. The other kernels are the
+ * JavaScript backend's, over typed-array views of the same memory, so a step's data never leaves
+ * that memory between kernels. Selected by `compile` for `dtype: 'float32'`, and for float64 when a
+ * thread pool is given; the JavaScript backend stays the reference and the fallback.
+ *
+ * The backend is one record: `elementwise`, `kernels`, `vector` (extendable with `withCode`), and
+ * a runtime assembled from named parts (the gemm, the spatial kernels, the sums, the loops), each
+ * a WebAssembly module instantiated on the one memory the runtime exposes as `rt.memory`.
  */
 import { jsBackend, jsElementwise, jsKernels } from './backend-js.js'
 import type { Backend, KernelCode, NativeCode, Runtime } from './backend.js'
+import { opTable } from './backend.js'
+import { vectorOpsOf, type VectorCode } from './kernels/vector-code.js'
 import { checkDtype, plainArena, wasmArena, type Dtype } from './arena.js'
 import * as ops from '../ops/builtins.js'
 import { gemmModule, gemmRunner, gemmScratch, maxPages } from './kernels/gemm-run.js'
@@ -45,6 +51,45 @@ const gemmCode: KernelCode = {
   },
 }
 
+/** `cond ? 1 : 0` per lane: the comparison's all-ones mask and 1.0. */
+const cmp = (k: 'eq' | 'lt' | 'gt' | 'le' | 'ge'): VectorCode => ([x, y], _, V) => [x!, y!, V[k], V.splatConst(1), V.and]
+
+/** The ops written in the WebAssembly loops, with the JavaScript backend's semantics (backend-js.ts). */
+export const wasmVector = opTable<VectorCode>([
+  [ops.constOp, (_, a, V) => V.splatConst(a['value'])],
+  [ops.addOp, ([x, y], _, V) => [x!, y!, V.add]],
+  [ops.subOp, ([x, y], _, V) => [x!, y!, V.sub]],
+  [ops.mulOp, ([x, y], _, V) => [x!, y!, V.mul]],
+  [ops.divOp, ([x, y], _, V) => [x!, y!, V.div]],
+  // Math.max/min: NaN if either is NaN, max(−0, +0) = +0: the same as f32x4.max/min
+  [ops.maximumOp, ([x, y], _, V) => [x!, y!, V.max]],
+  [ops.minimumOp, ([x, y], _, V) => [x!, y!, V.min]],
+  [ops.negOp, ([x], _, V) => [x!, V.neg]],
+  [ops.squareOp, ([x], _, V) => [x!, x!, V.mul]],
+  [ops.absOp, ([x], _, V) => [x!, V.abs]],
+  [ops.sqrtOp, ([x], _, V) => [x!, V.sqrt]],
+  [ops.expOp, ([x], _, V) => (V.exp !== undefined ? [x!, V.exp] : undefined)],
+  [ops.tanhOp, ([x], _, V) => (V.tanh !== undefined ? [x!, V.tanh] : undefined)],
+  // x ≥ 0 ? 1/(1 + e^−x) : e^x/(1 + e^x), both from e = e^−|x|
+  [ops.sigmoidOp, ([x], _, V) => {
+    if (V.exp === undefined) return undefined
+    const [e, d] = [V.temp(), V.temp()]
+    return [x!, V.abs, V.neg, V.exp, e.set, V.splatConst(1), e.get, V.add, d.set,
+      V.splatConst(1), d.get, V.div, e.get, d.get, V.div, x!, V.zero, V.ge, V.select]
+  }],
+  // x > 0 ? x : 0 (NaN and −0 give +0): x masked by x > 0
+  [ops.reluOp, ([x], _, V) => [x!, x!, V.zero, V.gt, V.and]],
+  [ops.gtOp, cmp('gt')],
+  [ops.geOp, cmp('ge')],
+  [ops.ltOp, cmp('lt')],
+  [ops.leOp, cmp('le')],
+  [ops.eqOp, cmp('eq')],
+  [ops.stepOp, ([x], _, V) => [x!, V.zero, V.gt, V.splatConst(1), V.and]],
+  [ops.signOp, ([x], _, V) => [x!, V.zero, V.gt, V.splatConst(1), V.and, x!, V.zero, V.lt, V.splatConst(-1), V.and, V.or]],
+  // c !== 0 ? a : b (NaN !== 0): a where the mask c ≠ 0 is set
+  [ops.whereOp, ([c, a, b], _, V) => [a!, b!, c!, V.zero, V.ne, V.select]],
+])
+
 /** The WebAssembly backend for a dtype, or undefined where the engine lacks WebAssembly SIMD. */
 export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
   checkDtype(o.dtype, 'wasmBackend')
@@ -55,35 +100,56 @@ export function wasmBackend(o: WasmBackendOptions): Backend | undefined {
     elementwise: jsElementwise,
     kernels: new Map([...jsKernels, [ops.matmulOp, gemmCode], ...arenaSpatialKernels]),
     scalarCalls: true,
-    ...(o.wasmLoops !== false ? { loops: (given) => loopWriter(o.dtype, pool !== undefined, jsElementwise, given) } : {}),
-    runtime: (native?: NativeCode): Runtime => {
-      const memory = pool !== undefined ? new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true }) : new WebAssembly.Memory({ initial: 1 })
-      const threads = pool?.threads ?? 1
-      const js = jsBackend.runtime()
-      // scratch: the gemm's per thread, a column matrix per thread for the convolutions, then the
-      // column matrices conv2d keeps for the filter gradient
-      const col = threads * gemmScratch
-      const cache = col + threads * colScratchBytes(o.dtype)
-      const loops = native !== undefined ? new WebAssembly.Module(native.wasm) : undefined
-      const sums = reduceModule(o.dtype, pool !== undefined)
-      // one attach of the memory for every module the threads run: the gemm's first, the spatial kernels', the sums', the loops'
-      const modules = [gemmModule(o.dtype, true)!, ...[spatialModule(o.dtype, true), sums, loops].filter((m) => m !== null && m !== undefined)]
-      let id: number | undefined
-      const attach = pool !== undefined ? () => (id ??= pool.attach(memory, modules)) : undefined
-      const threading = { ...(pool !== undefined ? { pool, attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }
-      const spatial = arenaSpatial({ dtype: o.dtype, memory, gemm: 0, col, cache, index: 1, fallback: js['conv'] as ConvKernels, ...threading })
-      // reductions the sums module leaves: per-channel sums in the spatial module, the rest in JavaScript
-      const jsReduce = js['reduce'] as Reduce
-      const reduce: Reduce = (kind, X, dims, axes, OUT) =>
-        ((kind === 'sum' || kind === 'mean') && spatial?.sumKept(X, dims, axes, OUT, kind === 'mean')) || jsReduce(kind, X, dims, axes, OUT)
-      return {
-        ...js,
-        arena: wasmArena(o.dtype, memory, cache + colCacheBytes(o.dtype)),
-        arenaSpatial: spatial ?? { ...(js['conv'] as object), ...(js['spatial'] as object) },
-        gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...threading }),
-        ...loopKernels({ memory, modules, loops, sums, fallback: reduce, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }),
-      }
-    },
+    vector: wasmVector,
+    lanes: vectorOpsOf(o.dtype),
+    ...(o.wasmLoops !== false ? { loops: (b: Backend) => loopWriter(b.lanes!, b.vector!, pool !== undefined) } : {}),
+    runtime: (native?: NativeCode): Runtime => wasmRuntime(o, pool, native),
+  }
+}
+
+/** The WebAssembly modules of one runtime, by name (null: this engine has none; the loops: this function has none). */
+interface WasmModules {
+  readonly gemm: WebAssembly.Module
+  readonly spatial: WebAssembly.Module | null
+  readonly sums: WebAssembly.Module | null
+  readonly loops: WebAssembly.Module | undefined
+}
+
+/** A fresh runtime on a fresh memory: the JavaScript kernels, then each WebAssembly part by name. */
+function wasmRuntime(o: WasmBackendOptions, pool: ThreadPool | undefined, native: NativeCode | undefined): Runtime {
+  const memory = pool !== undefined ? new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true }) : new WebAssembly.Memory({ initial: 1 })
+  const threads = pool?.threads ?? 1
+  const js = jsBackend.runtime()
+  // scratch: the gemm's per thread, a column matrix per thread for the convolutions, then the
+  // column matrices conv2d keeps for the filter gradient
+  const col = threads * gemmScratch
+  const cache = col + threads * colScratchBytes(o.dtype)
+  const modules: WasmModules = {
+    gemm: gemmModule(o.dtype, true)!,
+    spatial: spatialModule(o.dtype, true),
+    sums: reduceModule(o.dtype, pool !== undefined),
+    loops: native !== undefined ? new WebAssembly.Module(native.wasm) : undefined,
+  }
+  // one attach of the memory for every module the threads run (the gemm's first: gemm-run.ts runs
+  // module 0); a part finds its module's index by name
+  const attached = (Object.keys(modules) as (keyof WasmModules)[]).filter((k) => modules[k] !== null && modules[k] !== undefined)
+  const list = attached.map((k) => modules[k]!)
+  const index = (k: keyof WasmModules): number => attached.indexOf(k)
+  let id: number | undefined
+  const attach = pool !== undefined ? () => (id ??= pool.attach(memory, list)) : undefined
+  const threading = { ...(pool !== undefined ? { pool, attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }
+  const spatial = arenaSpatial({ dtype: o.dtype, memory, gemm: 0, col, cache, index: index('spatial'), fallback: js['conv'] as ConvKernels, ...threading })
+  // reductions the sums module leaves: per-channel sums in the spatial module, the rest in JavaScript
+  const jsReduce = js['reduce'] as Reduce
+  const reduce: Reduce = (kind, X, dims, axes, OUT) =>
+    ((kind === 'sum' || kind === 'mean') && spatial?.sumKept(X, dims, axes, OUT, kind === 'mean')) || jsReduce(kind, X, dims, axes, OUT)
+  return {
+    ...js,
+    memory,
+    arena: wasmArena(o.dtype, memory, cache + colCacheBytes(o.dtype)),
+    arenaSpatial: spatial ?? { ...(js['conv'] as object), ...(js['spatial'] as object) },
+    gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...threading }),
+    ...loopKernels({ memory, modules: list, loops: modules.loops, sums: modules.sums, fallback: reduce, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }),
   }
 }
 

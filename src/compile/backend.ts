@@ -14,10 +14,14 @@
  *   when the backend sets `scalarCalls` (the JavaScript backend does); otherwise an op with no
  *   entry runs through its own `eval` as a kernel call (`F[k](…)`): slow, never refused.
  *   Views, aliases and data need no code: they are strides, shared buffers and inputs.
- * - `loops` (optional): writes whole fused loops in native code (WebAssembly); codegen hands it each
- *   loop as data (LoopSpec) and writes in JavaScript the loops it declines.
+ * - `vector` (WebAssembly): for an elementwise op, its code in the fused SIMD loops, in the closed
+ *   vocabulary of `lanes` (kernels/vector-code.ts). fuse keeps ops without an entry out of vector
+ *   loops: a loop holding one is split around it (vector loops and a JavaScript loop for that op,
+ *   through a buffer), so one user op does not send its neighbours back to JavaScript.
+ * - `loops` (optional): writes whole fused loops in native code (WebAssembly) from `vector`; codegen
+ *   hands it each loop as data (LoopSpec) and writes in JavaScript the loops it declines.
  * - `runtime(native)`: a fresh object handed to the generated function as `rt` (kernels, scratch,
- *   the native loops).
+ *   the native loops, `memory` on the WebAssembly backend), plus the named `parts` built on it.
  *
  * Tables are keyed by the op record (two ops sharing a name are different ops). Give a user op fast
  * code with `withCode(jsBackend, { elementwise: [[swishOp, ([x]) => `(${x} / (1 + Math.exp(-${x})))`]] })`
@@ -26,8 +30,10 @@
  */
 import type { AttrValue, Attrs, OpDef } from '../core/Expr.js'
 import { SymgradError } from '../core/errors.js'
+import { quote } from '../core/codecs.js'
 import type { Eqn, Var } from './program.js'
 import type { Arena } from './arena.js'
+import { hasVector, type VectorCode, type VectorOps } from './kernels/vector-code.js'
 
 /** Formats values into generated source; the only way attributes get there. */
 export interface Formatter {
@@ -69,6 +75,8 @@ export interface KernelCtx {
   readonly dims: (v: Var) => readonly string[]
   /** Element count expression of a variable. */
   readonly size: (v: Var) => string
+  /** Byte offset expression of a variable's buffer in the runtime's memory (`rt.memory`). */
+  readonly offset: (v: Var) => string
   readonly f: Formatter
 }
 
@@ -100,12 +108,18 @@ export interface Backend {
   readonly scalarCalls?: boolean
   /**
    * Writes whole fused loops in native code (the WebAssembly backend): a fresh writer per compiled
-   * function, given the backend's elementwise table (an op whose code was replaced is not written).
-   * A loop the writer declines is written from the scalar code above.
+   * function, given the backend itself (its `vector` table and `lanes`). A loop the writer declines
+   * is written from the scalar code above.
    */
-  readonly loops?: (elementwise: OpTable<ScalarCode>) => LoopWriter
+  readonly loops?: (b: Backend) => LoopWriter
+  /** Vector code per elementwise op, in the vocabulary of `lanes` (what `loops` writes). */
+  readonly vector?: OpTable<VectorCode>
+  /** The lane instructions (dtype) vector code is written with. */
+  readonly lanes?: VectorOps
   /** A fresh runtime (kernels' scratch included) for one compiled function, with its native loops. */
   readonly runtime: (native?: NativeCode) => Runtime
+  /** Named parts added to each runtime (`rt.<name>`), built on it: a user kernel's module (`withCode(b, { runtime })`). */
+  readonly parts?: ReadonlyMap<string, RuntimePart>
 }
 
 /** How a fused loop reads a value it does not compute. */
@@ -146,26 +160,83 @@ export interface LoopWriter {
  */
 export interface Runtime {
   readonly arena?: Arena
+  /**
+   * The one memory every buffer lives in (WebAssembly backend): a kernel's own module is
+   * instantiated on it (a runtime part, `withCode(b, { runtime: … })`) and reads a buffer at
+   * `KernelCtx.offset(v)`; `arr(v)` is the typed view of the same bytes.
+   */
+  readonly memory?: WebAssembly.Memory
   readonly [kernel: string]: unknown
 }
 
 export interface ExtraCode {
   readonly elementwise?: readonly (readonly [OpDef, ScalarCode])[]
   readonly kernels?: readonly (readonly [OpDef, KernelCode])[]
+  /** Vector code for the backend's fused SIMD loops (a backend with `lanes`: WebAssembly). */
+  readonly vector?: readonly (readonly [OpDef, VectorCode])[]
+  /** Named runtime parts (`rt.<name>` in kernel code), each built once per compiled function from its runtime. */
+  readonly runtime?: readonly (readonly [string, RuntimePart])[]
 }
 
-/** A backend with more (or replaced) code: e.g. a user op's scalar expression. */
+/** A part of the runtime built from the rest of it (its `memory` and `arena` included): e.g. a user kernel's module instance. */
+export type RuntimePart = (rt: Runtime) => unknown
+
+const PART_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/
+
+/** `parts` with `extra` added; a name that is not identifier-like, or listed already, throws. */
+function withParts(parts: ReadonlyMap<string, RuntimePart> | undefined, extra: readonly (readonly [string, RuntimePart])[]): ReadonlyMap<string, RuntimePart> {
+  const m = new Map(parts)
+  for (const [name, part] of extra) {
+    if (!PART_NAME.test(name) || m.has(name)) throw new SymgradError('value', `withCode: runtime part ${quote(name)} must be a new identifier-like name (letters and digits)`)
+    m.set(name, part)
+  }
+  return m
+}
+
+/** The runtime of one compiled function: the backend's own, then its named parts built on it (a name the runtime has throws). */
+export function buildRuntime(b: Backend, native?: NativeCode): Runtime {
+  const rt = b.runtime(native)
+  if (b.parts === undefined || b.parts.size === 0) return rt
+  const added: Record<string, unknown> = {}
+  for (const [name, part] of b.parts) {
+    if (Object.hasOwn(rt, name)) throw new SymgradError('value', `withCode: backend '${b.name}' already has a runtime part '${name}'`)
+    added[name] = part(rt)
+  }
+  return { ...rt, ...added }
+}
+
+/**
+ * A backend with more (or replaced) code: e.g. a user op's scalar expression and vector code. An
+ * op given new scalar code but no new vector code loses its old vector code (both say what the op
+ * computes; a loop never mixes the two meanings).
+ */
 export function withCode(b: Backend, extra: ExtraCode): Backend {
-  for (const [op] of extra.elementwise ?? [])
+  for (const [op] of [...(extra.elementwise ?? []), ...(extra.vector ?? [])])
     if (op.lowering !== 'elementwise') throw new SymgradError('value', `withCode: op '${op.name}' is lowered '${op.lowering}', not 'elementwise'`)
+  if (extra.vector !== undefined && extra.vector.length > 0 && (b.lanes === undefined || b.vector === undefined))
+    throw new SymgradError('value', `withCode: backend '${b.name}' has no vector loops (vector code is for the WebAssembly backend)`)
+  const vector = opTable(extra.vector ?? [])
+  const scalar = opTable(extra.elementwise ?? [])
   return {
     ...b,
-    elementwise: new Map([...b.elementwise, ...opTable(extra.elementwise ?? [])]),
+    elementwise: new Map([...b.elementwise, ...scalar]),
     kernels: new Map([...b.kernels, ...opTable(extra.kernels ?? [])]),
+    ...(b.vector !== undefined ? { vector: new Map([...[...b.vector].filter(([op]) => !scalar.has(op) || vector.has(op)), ...vector]) } : {}),
+    ...(extra.runtime !== undefined && extra.runtime.length > 0 ? { parts: withParts(b.parts, extra.runtime) } : {}),
   }
 }
 
 /** Whether `op` is fused into loops by this backend (elementwise, with scalar code or a scalar function it calls). */
 export function fusable(b: Backend, op: OpDef): boolean {
   return op.lowering === 'elementwise' && (b.elementwise.has(op) || (b.scalarCalls === true && op.scalar !== undefined))
+}
+
+/**
+ * For a backend writing vector loops: whether an equation's op has vector code for these
+ * attributes in the backend's dtype (undefined: the backend writes no vector loops, nothing to split).
+ */
+export function vectorizable(b: Backend, op: OpDef, attrs: Attrs): boolean | undefined {
+  if (b.loops === undefined || b.vector === undefined || b.lanes === undefined) return undefined
+  const code = b.vector.get(op)
+  return code !== undefined && hasVector(code, attrs, b.lanes)
 }

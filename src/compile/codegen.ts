@@ -12,9 +12,9 @@
  */
 import type { Dim, DimEnv, Shape } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
-import { evalOp, type Expr } from '../core/Expr.js'
+import { evalOp, type Expr, type OpDef } from '../core/Expr.js'
 import type { Tensor } from '../core/Tensor.js'
-import { errorMessage, SymgradError } from '../core/errors.js'
+import { errorMessage, ShapeError, SymgradError } from '../core/errors.js'
 import { OP_NAME } from '../ops/Op.js'
 import type { Backend, KernelCtx, LoopRead, NativeCode } from './backend.js'
 import { format } from './backend.js'
@@ -37,6 +37,8 @@ export interface Generated {
   readonly calls: readonly (EvalCall | ScalarFn)[]
   /** Native code of the loops the backend wrote itself (its runtime gets it). */
   readonly native?: NativeCode
+  /** Each fused loop of the schedule, in order: its members' ops and whether the backend wrote it natively (WebAssembly). */
+  readonly loops: readonly { readonly ops: readonly OpDef[]; readonly native: boolean }[]
 }
 
 /** An op name for comments in the source (names are identifier-like; anything else is not printed). */
@@ -62,6 +64,11 @@ function rowMajor(dims: readonly string[]): string[] {
 }
 
 export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
+  // kernels read attributes with their defaults (a pool's window 2): one they do not declare is refused, not ignored
+  for (const e of s.program.eqns) {
+    const bad = e.op.attrs.check(e.attrs)
+    if (bad !== undefined) throw new ShapeError(`${e.op.name}: ${bad}`)
+  }
   const symbols: string[] = []
   const dimExpr = (d: Dim): string => {
     if (typeof d === 'number') return format.int(d)
@@ -138,8 +145,9 @@ export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
     return `F[${k}]([${args.map(arr).join(', ')}], ${arr(eqn.out)}, D);`
   }
 
-  const writer = backend.loops?.(backend.elementwise)
+  const writer = backend.loops?.(backend)
   const lines: string[] = []
+  const loops: { ops: OpDef[]; native: boolean }[] = []
   /** One loop over `shape`; with `copy`, the loop copies that view into its own buffer. */
   const emitLoop = (shape: Shape, members: readonly Eqn[], stores: readonly Var[], copy?: Var): void => {
     const od = dimsOf(shape)
@@ -161,9 +169,11 @@ export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
       const native = writer.loop({ dims: od, members, reads, stores: stores.map((v) => ({ v, arr: arr(v) })) })
       if (native !== undefined) {
         lines.push(native)
+        loops.push({ ops: members.map((m) => m.op), native: true })
         return
       }
     }
+    if (copy === undefined) loops.push({ ops: members.map((m) => m.op), native: false })
     const body: string[] = []
     for (const v of ins) {
       const a = acc.get(v)!
@@ -217,7 +227,7 @@ export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
       case 'kernel': {
         const name = safeName(step.eqn.op.name)
         const code = backend.kernels.get(step.eqn.op)
-        const ctx: KernelCtx = { eqn: step.eqn, args: step.args, trans: step.trans, arr, dims, size: (v) => product(dims(v)), f: format }
+        const ctx: KernelCtx = { eqn: step.eqn, args: step.args, trans: step.trans, arr, dims, size: (v) => product(dims(v)), offset: (v) => `${arr(v)}.byteOffset`, f: format }
         lines.push(`// v${step.eqn.out} = ${name}${step.trans.some((t) => t) ? ` (transposed: ${step.trans.join(',')})` : ''}${code === undefined ? ' (through its eval)' : ''}`)
         lines.push(code !== undefined ? code.emit(ctx) : evalCall(step.eqn, step.args))
       }
@@ -232,5 +242,5 @@ export function codegen(s: Schedule, pl: Plan, backend: Backend): Generated {
   pl.slots.forEach((_, k) => head.push(`const B${k} = B[${k}];`))
   for (const k of scalarCalls) head.push(`const S_${k} = F[${k}];`)
   const native = writer?.finish()
-  return { source: [...head, ...lines].join('\n'), symbols, tensors, calls, ...(native !== undefined ? { native } : {}) }
+  return { source: [...head, ...lines].join('\n'), symbols, tensors, calls, loops, ...(native !== undefined ? { native } : {}) }
 }

@@ -16,6 +16,9 @@
  *   is a literal inside loops.
  * - Kernel ops, and elementwise ops the backend has no scalar code for, are kernel steps (the
  *   latter run through their `eval`).
+ * - On a backend writing vector loops (WebAssembly), an op with vector code and one without never
+ *   share a loop: a chain relu·2 → mish → +1 becomes a vector loop, a JavaScript loop for mish and
+ *   a vector loop, the values between them in buffers, instead of one JavaScript loop.
  *
  * Groups are placed at their last member; a group stops growing ("sealed") once anything outside
  * it has read one of its values, so moving it later never breaks a dependence.
@@ -23,7 +26,7 @@
 import type { Shape } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Backend } from './backend.js'
-import { fusable } from './backend.js'
+import { fusable, vectorizable } from './backend.js'
 import type { Eqn, Program, Var } from './program.js'
 import { shapes } from './program.js'
 
@@ -107,7 +110,8 @@ export function fuse(p: Program, backend: Backend): Schedule {
 
   // ── grouping ──
   const groupOf = new Map<Var, number>()
-  const groups: { members: Eqn[]; sealed: boolean; last: number; alive: boolean }[] = []
+  /** `vector`: the members have vector code (undefined on a backend without vector loops). */
+  const groups: { members: Eqn[]; sealed: boolean; last: number; alive: boolean; vector: boolean | undefined }[] = []
   /** The buffers a read of `v` touches: v itself, or the bases under a chain of views. */
   const readsOf = (v: Var): Var[] => {
     const d = defs.get(v)
@@ -141,9 +145,10 @@ export function fuse(p: Program, backend: Backend): Schedule {
     }
     // elementwise: join the open groups of same-shaped direct arguments, seal everything else read
     const join = new Set<number>()
+    const vector = vectorizable(backend, e.op, e.attrs)
     for (const a of e.args) {
       const g = groupOf.get(a)
-      if (g !== undefined && !groups[g]!.sealed && S.equal(sh.get(a)!, e.shape)) join.add(g)
+      if (g !== undefined && !groups[g]!.sealed && groups[g]!.vector === vector && S.equal(sh.get(a)!, e.shape)) join.add(g)
     }
     for (const a of e.args) {
       const g = groupOf.get(a)
@@ -153,7 +158,7 @@ export function fuse(p: Program, backend: Backend): Schedule {
     let g: number
     if (live.length === 0) {
       g = groups.length
-      groups.push({ members: [], sealed: false, last: i, alive: true })
+      groups.push({ members: [], sealed: false, last: i, alive: true, vector })
     } else {
       g = Math.min(...live)
       for (const o of live)

@@ -97,10 +97,14 @@ export function compile(outputs: readonly Expr[], options: CompileOptions = {}):
 /** A readable account of each stage: rules fired, the Program, the fused steps, buffers, source. */
 export function explain(outputs: readonly Expr[], options: CompileOptions = {}): string {
   const st = stages(outputs, options)
+  let loop = 0
   const steps = st.schedule.steps.map((s, i) => {
     switch (s.kind) {
-      case 'loop':
-        return `${i}: loop ${Sh.show(s.shape)} { ${s.members.map((m) => `v${m.out}=${m.op.name}`).join(', ')} } stores ${s.stores.map((v) => `v${v}`).join(' ') || '-'}`
+      case 'loop': {
+        // generated.loops lists the loop steps in order; native ones the backend wrote in WebAssembly
+        const native = st.generated.loops[loop++]?.native === true ? ' in WebAssembly' : ''
+        return `${i}: loop ${Sh.show(s.shape)}${native} { ${s.members.map((m) => `v${m.out}=${m.op.name}`).join(', ')} } stores ${s.stores.map((v) => `v${v}`).join(' ') || '-'}`
+      }
       case 'kernel':
         return `${i}: kernel v${s.eqn.out} = ${s.eqn.op.name}(${s.args.map((a, k) => `v${a}${s.trans[k] ? 'ᵀ' : ''}`).join(', ')})`
       default:
@@ -268,4 +272,4 @@ export type { LinkOptions } from './link.js'
 export { withCode, opTable, fusable, format } from './backend.js'
 export type { CompiledFn } from './link.js'
 export type { Program, Eqn } from './program.js'
-export type { Backend, KernelCode, KernelCtx, ScalarCode, OpTable, Formatter, ExtraCode } from './backend.js'
+export type { Backend, KernelCode, KernelCtx, ScalarCode, OpTable, Formatter, ExtraCode, Runtime, RuntimePart } from './backend.js'

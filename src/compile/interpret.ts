@@ -7,7 +7,7 @@ import { evalOp, type Expr } from '../core/Expr.js'
 import type { DimEnv } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
-import { errorMessage, SymgradError } from '../core/errors.js'
+import { errorMessage, ShapeError, SymgradError } from '../core/errors.js'
 import { asTensors, bindShapes, type Bindings } from '../eval/evaluate.js'
 import type { Program, ProgramInput, Var } from './program.js'
 
@@ -36,6 +36,9 @@ export function interpret(p: Program, given: Bindings): E.Either<SymgradError, T
   const binding = (name: string): Tensor => bindings[name]!
   for (const e of p.eqns) {
     const op = e.op
+    // a hand-made or decoded program reaches eval without apply: its attributes are checked here too
+    const bad = op.attrs.check(e.attrs)
+    if (bad !== undefined) return E.left(new ShapeError(`${op.name}: ${bad}`))
     try {
       // The eval context wants a node; a stand-in carries the attributes and a tensor's value.
       const node = { id: -1 - e.out, op, args: [], attrs: e.attrs, shape: e.shape, ...(e.value ? { value: e.value } : {}) } as Expr

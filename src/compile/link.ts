@@ -10,7 +10,7 @@ import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
 import { asTensors, type Bindings } from '../eval/evaluate.js'
-import type { Backend } from './backend.js'
+import { buildRuntime, type Backend } from './backend.js'
 import type { Arena, Dtype, FloatArray } from './arena.js'
 import { bindShapes } from '../eval/evaluate.js'
 import type { Generated } from './codegen.js'
@@ -57,7 +57,7 @@ type Kernel = (rt: object, I: Arr[], C: readonly Arr[], B: Arr[], D: readonly nu
 
 export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, options: LinkOptions = {}): CompiledFn {
   const fn = new Function('rt', 'I', 'C', 'B', 'D', 'F', `"use strict";\n${g.source}`) as Kernel
-  const rt = backend.runtime(g.native)
+  const rt = buildRuntime(backend, g.native)
   const arena = rt.arena
   const dtype: Dtype = arena?.dtype ?? 'float64'
   let bufs: Arr[] = pl.slots.map(() => new Float64Array(0))

@@ -1,6 +1,7 @@
 /**
  * Rules that find the textbook forms of derivatives (CS231n lecture 4), so a gradient prints the
- * way the lecture writes it: the logistic gate 1/(1 + e^−u) as σ(u) and its derivative as
+ * way the lecture writes it (the logistic gate 1/(1 + e^−u) becomes σ(u) by the stable rewrite in
+ * stableRules.ts), sigmoid's derivative as
  * σ(u)·(1 − σ(u)), tanh's as 1 − tanh(u)², softmax cross-entropy's as (p − y)/N. Each is an
  * identity for finite inputs, checked as a law on random inputs (test/simplify.test.ts).
  *
@@ -25,26 +26,6 @@ const same = (a: Expr, n: Expr): boolean => S.equal(a.shape, n.shape)
 function expNeg(e: Expr | undefined): Expr | undefined {
   return on(e, expOp) && on(e!.args[0], negOp) ? e!.args[0]!.args[0] : undefined
 }
-
-/** u when e is 1 + exp(−u) or exp(−u) + 1, with u of e's shape. */
-function logisticDenominator(e: Expr): Expr | undefined {
-  if (!on(e, addOp)) return undefined
-  const [a, b] = [e.args[0]!, e.args[1]!]
-  const u = constValue(a) === 1 ? expNeg(b) : constValue(b) === 1 ? expNeg(a) : undefined
-  return u !== undefined && same(u, e) ? u : undefined
-}
-
-// ── logistic ──  a/(1 + e^−u) → a·σ(u)  (1/(1 + e^−u) → σ(u))
-export const logisticGate = rule('a/(1 + exp(−u)) → a·σ(u)', (n) => {
-  if (!on(n, divOp)) return undefined
-  const u = logisticDenominator(n.args[1]!)
-  if (u === undefined) return undefined
-  const a = n.args[0]!
-  const s = apply(sigmoidOp, [u])
-  if (constValue(a) === 1) return same(s, n) ? s : undefined
-  const out = apply(mulOp, [a, s])
-  return same(out, n) ? out : undefined
-})
 
 /** [σ(u), rest] when e is σ(u), a·σ(u) or σ(u)·a (rest undefined for σ(u) alone), with u given. */
 function sigmoidFactor(e: Expr, u: Expr): [Expr, Expr | undefined] | undefined {
@@ -115,7 +96,7 @@ export const oneHotGradient = rule('Y·c + P·Σ(−Y·c) → (P − Y)·(−c)'
 })
 
 /** The rules of this file, tried after the algebra of `defaultRules`. */
-export const readableRules: readonly Rule[] = [logisticGate, logisticSlope, tanhSquared, oneHotGradient]
+export const readableRules: readonly Rule[] = [logisticSlope, tanhSquared, oneHotGradient]
 
 /** What `simplify` uses by default: the algebra, then the textbook forms. */
 export const simplifierRules: readonly Rule[] = [...defaultRules, ...readableRules]

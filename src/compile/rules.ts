@@ -16,6 +16,7 @@ import { constant, constValue } from '../ops/leaves.js'
 import { matmulOp } from '../ops/linalg.js'
 import { broadcastToOp, reshapeOp, sumToOp, transposeOp } from '../ops/movement.js'
 import { countOp } from '../ops/reduce.js'
+import { stableRules } from './stableRules.js'
 
 /** A rewrite rule of the simplifier: its name and a rewrite that returns a new node or undefined. */
 export interface Rule {
@@ -189,7 +190,7 @@ export const reshapeTwice = twice('reshape∘reshape → reshape', reshapeOp)
 export const broadcastTwice = twice('broadcastTo∘broadcastTo → broadcastTo', broadcastToOp)
 export const sumToTwice = twice('sumTo∘sumTo → sumTo', sumToOp)
 
-/** The default rule list, tried in order at each node. */
+/** The default rule list, tried in order at each node: the algebraic rules, then the stable rewrites (stableRules.ts). */
 export const defaultRules: readonly Rule[] = [
   constantFolding,
   countKnown,
@@ -220,4 +221,5 @@ export const defaultRules: readonly Rule[] = [
   reshapeTwice,
   broadcastTwice,
   sumToTwice,
+  ...stableRules,
 ]

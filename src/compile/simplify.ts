@@ -1,5 +1,6 @@
 /**
- * simplify: rebuilds a DAG bottom-up, rewriting each node with the named rules of `rules.ts`
+ * simplify: rebuilds a DAG bottom-up, rewriting each node with the named rules of `rules.ts` (algebra)
+ * and `rules-readable.ts` (textbook forms: σ(1 − σ), 1 − tanh², p − y)
  * until nothing fires (a fixed point), and reports which rules fired and how often.
  *
  * Interning makes common subexpressions free: when a rebuilt node turns out structurally equal to

@@ -30,6 +30,7 @@ import { SymgradError } from '../core/errors.js'
 import { isRecord, own, quote } from '../core/codecs.js'
 import * as Sh from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
+import { tensorProblem } from '../core/Tensor.js'
 import type { Model, ModelSpec } from '../nn/model.js'
 import { fromSpec } from '../nn/model.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
@@ -186,7 +187,7 @@ export const TrainStateC = struct(
     status: oneOf(['running', 'done', 'nonFinite', 'earlyStopped']),
   },
   {
-    nonFinite: struct('a non-finite stop', { step: NonNegativeInt, epoch: NonNegativeInt, batch: NonNegativeInt, where: t.string, value: AnyNumber, learningRate: AnyNumber, message: t.string }),
+    nonFinite: struct('a non-finite stop', { step: NonNegativeInt, epoch: NonNegativeInt, batch: NonNegativeInt, where: t.string, value: AnyNumber, learningRate: AnyNumber, message: t.string }, { origin: t.string }),
     best: struct('the best state', { validationAccuracy: AnyNumber, epoch: NonNegativeInt, params: Params, modelState: Params }),
   },
 )
@@ -314,6 +315,9 @@ export function checkStructure(got: unknown, want: unknown, at: string, maxCount
 /** Left when a tensor of `p` holds NaN or ±Infinity, naming it. */
 function checkFinite(p: Readonly<Record<string, Tensor>>, at: string): Either<SymgradError, true> {
   for (const [k, v] of Object.entries(p)) {
+    // a tensor whose data disagrees with its shape would be written, and refused only when loaded
+    const bad = tensorProblem(v)
+    if (bad !== undefined) return E.left(new SymgradError('value', `refusing to save a checkpoint: ${at}[${quoteName(k)}] is not a tensor: ${bad}`))
     const i = v.data.findIndex((x) => !Number.isFinite(x))
     if (i >= 0) return E.left(new SymgradError('value', `refusing to save a checkpoint: ${at}[${quoteName(k)}] holds ${v.data[i]} at flat index ${i} (the run diverged; keep the last good checkpoint)`))
   }

@@ -56,8 +56,12 @@ export function readBytes(path: string, expected?: ExpectedSize, given?: Limits)
     let head = raw
     if (gzip)
       try {
-        // a prefix of the compressed stream, flushed: at most ~1,000× its size, and enough for any header
-        head = new Uint8Array(gunzipSync(raw.subarray(0, Math.min(raw.length, 4096)), { finishFlush: zlibConstants.Z_SYNC_FLUSH }))
+        // growing prefixes of the compressed stream, flushed, until one inflates to the whole header:
+        // a prefix inflates to at most ~1,000× its size, so a bomb's header costs kilobytes, not megabytes
+        for (let k = 64; ; k *= 2) {
+          head = new Uint8Array(gunzipSync(raw.subarray(0, Math.min(raw.length, k)), { finishFlush: zlibConstants.Z_SYNC_FLUSH }))
+          if (head.length >= expected.headerBytes || k >= raw.length || k >= 4096) break
+        }
       } catch (e) {
         return E.left(new SymgradError('io', `${path}: looks gzip-compressed but does not inflate: ${errorMessage(e)}`))
       }

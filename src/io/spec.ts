@@ -14,7 +14,9 @@
  * Defaults are those of the records (nn/kinds/: dense/maxout init 'xavier', maxout pieces 2, batch
  * norm eps 1e-5 and momentum 0.9, …); `name`, and for width-preserving layers `in`/`out`, may be
  * given (as in `model.spec`) or left out. `kind` ('sequential'), `in`, `out` and `inference` (false)
- * of the model are optional too; given widths are checked against the layers.
+ * of the model are optional too; given widths are checked against the layers. `input` states the
+ * per-example input shape when it has more than one axis (`"input": [1, 28, 28]`, `in` 784): the
+ * first layer sees examples of that shape.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
@@ -40,6 +42,7 @@ export function modelSpecCodec(reg: LayerRegistry) {
   return struct('a model spec', { layers: listOf(anyLayerCodec(reg), 'a list of layers') }, {
     kind: t.literal('sequential'),
     in: PositiveInt,
+    input: listOf(PositiveInt, 'a list of positive integers'),
     out: PositiveInt,
     inference: t.boolean,
   })
@@ -64,8 +67,13 @@ export function specFromJson(j: ModelSpecJson, root = 'spec', reg: LayerRegistry
     if (def === undefined) return E.left(new SymgradError('decode', `${root}.layers[${i}].kind: unknown layer kind ${describe(j.layers[i]!.kind)}`))
     layers.push(withDefaults(def, j.layers[i]! as LayerJson))
   }
-  const w0 = j.in ?? layers.map((l) => (l as { in?: number }).in).find((w) => w !== undefined)
-  if (w0 === undefined) return E.left(new SymgradError('decode', `${root}.layers: no layer has a width (add a dense or maxout layer, or give ${root}.in)`))
+  if (j.input !== undefined && j.input.length === 0) return E.left(new SymgradError('decode', `${root}.input: expected a non-empty list of positive integers, got []`))
+  const inSize = j.input?.reduce((a, d) => a * d, 1)
+  if (inSize !== undefined && j.in !== undefined && inSize !== j.in)
+    return E.left(new SymgradError('decode', `${root}.in: expected ${inSize} (the entries of ${root}.input [${j.input!.join(',')}]), got ${j.in}`))
+  // specs before `input` may leave the width to a later layer's `in`; widthError checks it against the layers before
+  const w0 = j.input ?? (j.in !== undefined ? [j.in] : undefined) ?? layers.map((l) => (l as { in?: number }).in).filter((w) => w !== undefined).slice(0, 1)
+  if (w0.length === 0) return E.left(new SymgradError('decode', `${root}.layers: no layer has a width (give ${root}.input, e.g. [1, 28, 28], or ${root}.in)`))
   const w = widthError(j.layers as readonly LayerJson[], layers, root, w0, reg)
   if (w !== undefined) return E.left(new SymgradError('decode', w))
   let resolved
@@ -78,18 +86,18 @@ export function specFromJson(j: ModelSpecJson, root = 'spec', reg: LayerRegistry
   if (last === undefined) return E.left(new SymgradError('decode', `${root}.layers: expected at least one layer, got none`))
   if (j.out !== undefined && j.out !== last.out)
     return E.left(new SymgradError('decode', `${root}.out: expected ${last.out} (the last layer's width), got ${j.out}`))
-  return E.right({ kind: 'sequential', in: resolved[0]!.in, out: last.out, layers: resolved, inference: j.inference ?? false })
+  return E.right({ kind: 'sequential', in: resolved[0]!.in, ...(w0.length > 1 ? { input: w0 } : {}), out: last.out, layers: resolved, inference: j.inference ?? false })
 }
 
 /** The first declared `in`/`out` of a layer that disagrees with the widths flowing through, as a message naming its path. */
-function widthError(json: readonly LayerJson[], layers: readonly LayerSpec[], root: string, w0: number, reg: LayerRegistry): string | undefined {
-  let shape: readonly number[] = [w0]
+function widthError(json: readonly LayerJson[], layers: readonly LayerSpec[], root: string, input: readonly number[], reg: LayerRegistry): string | undefined {
+  let shape: readonly number[] = input
   for (let i = 0; i < json.length; i++) {
     const at = `${root}.layers[${i}]`
     const size = shape.reduce((a, d) => a * d, 1)
     if (json[i]!.in !== undefined && json[i]!.in !== size) return `${at}.in: expected ${size} (the width coming from the layer before), got ${json[i]!.in}`
     try {
-      shape = lookupLayer(reg, layers[i]!.kind)!.outShape(layers[i]!, shape)
+      shape = lookupLayer(reg, layers[i]!.kind)!.outShape(layers[i]!, shape, { registry: reg })
     } catch {
       return undefined // resolveLayers names the layer and the shapes
     }

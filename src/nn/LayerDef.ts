@@ -11,10 +11,10 @@
  *     options: { by: FiniteNumber },                    // io-ts codecs of its JSON fields…
  *     defaults: { by: 1 },                              // …fields with a default may be left out
  *     prefix: 'scale',                                  // default names scale0, scale1, …
- *     params: (o, inShape) => ({ s: inShape }),         // local parameter names and shapes
+ *     params: (o, inShape) => ({ s: { shape: inShape } }), // local names, shapes; `weight: true` marks a weight
  *     state: noState,                                   // non-trained state (running statistics)
  *     outShape: (o, inShape) => inShape,                // per-example shapes, without the batch axis
- *     init: (o, key, shapes) => ({ params: { s: T.fill(shapes.params.s, o.by) }, state: {} }),
+ *     init: (o, key, { inShape, params }) => ({ params: { s: T.fill(params.s, o.by) }, state: {} }),
  *     apply: (o, x, { params }) => ({ out: ops.mul(x, ops.broadcastTo(params.s, x.shape)) }),
  *     inference: keepLayer,                             // or dropLayer, or a changed spec
  *     describe: (o) => `scale by ${o.by}`,             // the summary line
@@ -27,6 +27,13 @@
  * Option names `kind` and `name` are reserved; `in` and `out`, when a layer has them, are its
  * entries per example in and out (dense's widths), checked against the layers around it — name
  * other sizes otherwise (a convolution's `inChannels`, `outChannels`).
+ *
+ * Weights are declared, never inferred from names: `{ W: { shape: [o.in, o.out], weight: true }, b:
+ * { shape: [o.out] } }` puts `L.W` in `model.weights()` (L2, L1, elastic net, maxNorm, the filters a
+ * report draws) and leaves `L.b` out. A bare shape (`{ W: [o.in, o.out] }`, the form before
+ * declarations) is refused when a model is built, naming the parameter: taking it as "not a weight"
+ * would silently exempt an old layer's W from L2. Every function also gets a `LayerEnv` (the model's
+ * registry), which a layer holding layers (kinds/residual.ts) plans them with.
  *
  * Leaving out a piece, or returning parameters from `init` that `params` does not declare (or the
  * other way round), is a type error. `layerLaws(registry)` (laws/) then checks every kind: gradients
@@ -49,6 +56,14 @@ import type { SymgradError } from '../core/errors.js'
 /** Train (batch statistics, dropout) or test (running statistics, no dropout). */
 export type Mode = 'train' | 'test'
 
+/** A layer spec of any kind: its record in the registry says what the other fields are. */
+export interface LayerSpec {
+  readonly kind: string
+  readonly name?: string
+}
+/** A layer inside a model: its name and both widths (entries per example) resolved. */
+export type Resolved = LayerSpec & { readonly name: string; readonly in: number; readonly out: number }
+
 type Codec = t.Type<any, any, unknown> // eslint-disable-line @typescript-eslint/no-explicit-any
 /** io-ts codecs of a layer's JSON fields (besides `kind`, `name`, and the `in`/`out` annotations). */
 export type OptionCodecs = Readonly<Record<string, Codec>>
@@ -63,9 +78,29 @@ export type Options<C extends OptionCodecs, D extends Defaults<C>> = {
 /** Per-example shapes (no batch axis) of a layer's leaves, by local name. */
 export type Shapes<P extends string> = { readonly [K in P]: readonly number[] }
 
+/**
+ * One parameter as a layer declares it: its shape and whether it is a weight — what `model.weights()`
+ * gives to L2, L1 and elastic net, what `maxNorm` projects and what reports draw as filters. Biases,
+ * γ and β leave `weight` out. Names carry no meaning: only this flag makes a weight.
+ */
+export interface ParamDecl {
+  readonly shape: readonly number[]
+  readonly weight?: boolean
+}
+/** A layer's parameters by local name. A bare shape is refused when the model is built (it would hide whether it is a weight). */
+export type ParamDecls<P extends string> = { readonly [K in P]: ParamDecl }
+
+/** What a layer's functions learn besides its options: the registry resolving the kinds of layers it holds (nn.residual). */
+export interface LayerEnv {
+  readonly registry: LayerRegistry
+}
+
+/** What `init` and `fit` receive: the per-example input shape and the shapes of the layer's leaves. */
 export interface LayerShapes<P extends string, St extends string> {
+  readonly inShape: readonly number[]
   readonly params: Shapes<P>
   readonly state: Shapes<St>
+  readonly registry: LayerRegistry
 }
 
 /** What a layer record's `apply` receives: mode, shapes, its parameter and state leaves, and a maker of random inputs. */
@@ -84,6 +119,8 @@ export interface ApplyContext<P extends string, St extends string> {
    * bound each step by the model's `random.bindings`; `keep` is reported with it (dropout).
    */
   readonly uniform: (local: string, shape: readonly number[], keep?: number) => Expr
+  /** The registry the model was built with (for a layer holding layers). */
+  readonly registry: LayerRegistry
 }
 
 export interface Applied<St extends string> {
@@ -106,14 +143,15 @@ export interface LayerDef<K extends string, C extends OptionCodecs, D extends De
   readonly defaults: D
   /** Prefix of default names; a function of the options also names what statistics show (`relu`). */
   readonly prefix: string | ((o: Options<C, D>) => string)
-  params(o: Options<C, D>, inShape: readonly number[]): Shapes<P>
-  state(o: Options<C, D>, inShape: readonly number[]): Shapes<St>
+  /** Parameters by local name: `{ W: { shape: [o.in, o.out], weight: true }, b: { shape: [o.out] } }`. */
+  params(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): ParamDecls<P>
+  state(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): Shapes<St>
   /** The per-example output shape; throw a ShapeError (message without the layer's name) when `inShape` does not fit. */
-  outShape(o: Options<C, D>, inShape: readonly number[]): readonly number[]
-  /** Initial values, bit-for-bit reproducible from `key`. */
+  outShape(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): readonly number[]
+  /** Initial values, bit-for-bit reproducible from `key`; `shapes.inShape` is the per-example input shape. */
   init(o: Options<C, D>, key: Key, shapes: LayerShapes<P, St>): { readonly params: { readonly [Q in P]: Tensor }; readonly state: { readonly [Q in St]: Tensor } }
   apply(o: Options<C, D>, x: Expr, ctx: ApplyContext<P, St>): Applied<St>
-  inference(o: Options<C, D>): InferenceForm<Options<C, D>>
+  inference(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): InferenceForm<Options<C, D>>
   /**
    * Fitted state (preprocessing layers, kinds/center.ts…): the state computed from training inputs
    * `x` [N, ...inShape] as they reach this layer, Left when they cannot be fitted (too few rows, a
@@ -122,7 +160,7 @@ export interface LayerDef<K extends string, C extends OptionCodecs, D extends De
    */
   fit?(o: Options<C, D>, x: Tensor, shapes: LayerShapes<P, St>): Either<SymgradError, { readonly [Q in St]: Tensor }>
   /** One line for `summary`: what the layer is (`dense 784→100, init he`). */
-  describe(o: Options<C, D>, inShape: readonly number[]): string
+  describe(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): string
   /**
    * A small instance for the layer laws (laws/layerLaws.ts, run on every kind of a registry):
    * options and a per-example input shape, smooth where the laws draw (no kink at 0).
@@ -157,7 +195,7 @@ export const none = (): Shapes<never> => ({})
 /** A layer record's `state` when the layer keeps none. */
 export const noState = none
 /** A layer record's `params` when the layer has none. */
-export const noParams = none
+export const noParams = (): ParamDecls<never> => ({})
 /** Init for a layer without parameters or state. */
 export const nothingToInit = (): { readonly params: Record<never, Tensor>; readonly state: Record<never, Tensor> } => ({ params: {}, state: {} })
 /** A layer record's `inference`: the layer stays in the inference form. */

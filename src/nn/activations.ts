@@ -25,12 +25,13 @@ export function leakyRelu<S extends Shape>(x: Expr<S>, alpha = 0.01): Expr<S> {
 }
 
 /**
- * x for x > 0, α(eˣ − 1) otherwise (α = 1 by default), written relu(x) + α(e^min(x,0) − 1): no
- * select on a condition of x, and e^min(x,0) never overflows for large positive x (an Infinity in
- * an untaken branch would turn its zero-weighted gradient into NaN).
+ * x for x > 0, α(eˣ − 1) otherwise (α = 1 by default), written relu(x) + α·expm1(min(x,0)): no
+ * select on a condition of x, e^min(x,0) never overflows for large positive x (an Infinity in an
+ * untaken branch would turn its zero-weighted gradient into NaN), and expm1 keeps the digits of
+ * small negative x that eˣ − 1 cancels.
  */
 export function elu<S extends Shape>(x: Expr<S>, alpha = 1): Expr<S> {
-  return ops.add(ops.relu(x), ops.mul(alpha, ops.sub(ops.exp(ops.minimum(x, 0)), 1))) as Expr<S>
+  return ops.add(ops.relu(x), ops.mul(alpha, ops.expm1(ops.minimum(x, 0)))) as Expr<S>
 }
 
 /**

@@ -7,6 +7,11 @@
  * → 4, 256 features, about 0.33 M multiply-adds per 28×28 image); `lenet` the same shape with 16
  * and 32 filters (about 1.05 M), LeCun et al.'s conv-pool-conv-pool design without its hidden
  * dense layers.
+ *
+ * The model takes rows [N, H·W·C] (`{ input: [H·W·C] }`) and reshapes them as its first layer: a net
+ * written `sequential({ input: [1, 28, 28] }, conv(8, 5), …)` computes the same function, but this
+ * layer list is what saved convnet checkpoints hold (and layer i draws its init from foldIn(key, i)),
+ * so they keep resuming with the same bits.
  */
 import { ShapeError } from '../core/errors.js'
 import type { InitScheme } from './init.js'
@@ -15,7 +20,8 @@ import { channelsFirst } from './kinds/channelsFirst.js'
 import { conv } from './kinds/conv.js'
 import { maxPool } from './kinds/pool.js'
 import { spatialBatchNorm } from './kinds/spatialBatchNorm.js'
-import { sequential, type Model } from './model.js'
+import { builtinLayers } from './builtinLayers.js'
+import { fromLayers, type Model } from './model.js'
 
 /** Options of `convnet`: filters per stage, kernel size, padding, spatial batch norm. */
 export interface ConvnetOptions {
@@ -31,14 +37,14 @@ export interface ConvnetOptions {
   readonly init?: InitScheme
 }
 
-/** The layers of a convnet for images [H, W, C] and `classes` outputs. */
+/** The layers of a convnet for images [H, W, C] and `classes` outputs, taking rows [H·W·C]. */
 export function convnetLayers(image: readonly [number, number, number], classes: number, o: ConvnetOptions = {}): LayerSpec[] {
   const [h0, w0, c0] = image
   const k = o.kernel ?? 5
   const pad = o.pad ?? 0
   const filters = o.filters ?? [8, 16]
   const init = o.init ?? 'he'
-  const layers: LayerSpec[] = c0 === 1 ? [{ ...reshape([1, h0, w0]), in: h0 * w0 } as LayerSpec] : [{ ...reshape([h0, w0, c0]), in: h0 * w0 * c0 } as LayerSpec, channelsFirst]
+  const layers: LayerSpec[] = c0 === 1 ? [reshape([1, h0, w0])] : [reshape([h0, w0, c0]), channelsFirst]
   let [h, w] = [h0, w0]
   for (const f of filters) {
     layers.push(conv(f, k, { pad, init }))
@@ -55,7 +61,7 @@ export function convnetLayers(image: readonly [number, number, number], classes:
 
 /** A convolutional network for `image` [H, W, C] inputs and `classes` outputs: conv → ReLU → max pool blocks, then dense. */
 export function convnet(image: readonly [number, number, number], classes: number, o: ConvnetOptions = {}): Model {
-  return sequential(...convnetLayers(image, classes, o)) as Model
+  return fromLayers(convnetLayers(image, classes, o), builtinLayers, [image[0] * image[1] * image[2]])
 }
 
 /** 5×5×8 → pool → 5×5×16 → pool → dense (bench:conv's net). */

@@ -56,6 +56,8 @@ export {
   type Resolved,
   type Mode,
   type DenseOptions,
+  type Residual,
+  residual,
   dense,
   maxout,
   sigmoid,
@@ -114,6 +116,9 @@ export {
   noParams,
   noState,
   nothingToInit,
+  type ParamDecl,
+  type ParamDecls,
+  type LayerEnv,
 } from './LayerDef.js'
 export { builtinLayers } from './builtinLayers.js'
 export { layerCodec, anyLayerCodec } from './layerCodec.js'
@@ -127,7 +132,6 @@ export {
   type CheckWidths,
   type WidthMismatch,
   type MlpOptions,
-  type ModelLayer,
   type Prediction,
   type LayerModes,
   sequential,
@@ -137,11 +141,15 @@ export {
   toInference,
   fromSpec,
   resolveLayers,
+  inputShapeOf,
+  type ModelInput,
+  type Sequential,
 } from './model.js'
+export { type ModelLayer } from './plan.js'
 export { type InitScheme, type InitName, initStd, initWeight, initNames, initDefs } from './init.js'
 export { type InitDef, defineInit } from './InitDef.js'
 export { svmLoss, svmMargins, softmaxCrossEntropy, softmaxCrossEntropyPerExample, accuracy } from './losses.js'
-export { l2, l2Half, l1, elasticNet, maxNorm, isWeight, type Weights } from './regularizers.js'
+export { l2, l2Half, l1, elasticNet, maxNorm, weightSet, type Weights, type WeightNames } from './regularizers.js'
 export { summary } from './summary.js'
 export { transfer, formatTransfer, type ModelValues, type TransferOptions, type TransferReport, type Transferred } from './transfer.js'
 export { activationStats, formatStats, histogram, summarize, type LayerStats, type Summary, type Histogram, type StatsOptions } from './stats.js'

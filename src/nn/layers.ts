@@ -18,10 +18,11 @@
  *                   state such as `std0.mean`, `std0.std` or `pca0.components` (preprocessing.ts)
  * Weights (regularized and max-norm projected by default) are exactly the params named `*.W`.
  */
-import type { LayerRegistry } from './LayerDef.js'
+import type { LayerRegistry, Resolved } from './LayerDef.js'
 import { lookupLayer } from './LayerDef.js'
 import { builtinLayers } from './builtinLayers.js'
 import { leafOf } from './naming.js'
+import { readParams } from './plan.js'
 
 export { type Mode } from './LayerDef.js'
 export { type Dense, type DenseOptions, dense, defaultInit } from './kinds/dense.js'
@@ -42,14 +43,9 @@ export { type Standardize, standardize } from './kinds/standardize.js'
 export { type Pca, pca } from './kinds/pca.js'
 export { type PcaWhiten, pcaWhiten } from './kinds/pcaWhiten.js'
 export { type Zca, zca } from './kinds/zca.js'
+export { type Residual, residual } from './kinds/residual.js'
 
-/** A layer spec of any kind: its record in the registry says what the other fields are. */
-export interface LayerSpec {
-  readonly kind: string
-  readonly name?: string
-}
-/** A layer inside a model: its name and both widths (entries per example) resolved. */
-export type Resolved = LayerSpec & { readonly name: string; readonly in: number; readonly out: number }
+export type { LayerSpec, Resolved } from './LayerDef.js'
 
 export interface LeafShapes {
   readonly params: Readonly<Record<string, readonly number[]>>
@@ -64,5 +60,6 @@ export function leafShapes(l: Resolved, inShape: readonly number[] = [l.in], reg
   const def = lookupLayer(reg, l.kind)
   if (def === undefined) throw new RangeError(`leafShapes: unknown layer kind '${l.kind}'`)
   const full = (r: Readonly<Record<string, readonly number[]>>) => Object.fromEntries(Object.entries(r).map(([k, s]) => [leafOf(l.name, k), s]))
-  return { params: full(def.params(l, inShape)), state: full(def.state(l, inShape)) }
+  const env = { registry: reg }
+  return { params: full(readParams(def, l, inShape, env, l.name).params), state: full(def.state(l, inShape, env)) }
 }

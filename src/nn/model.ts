@@ -5,6 +5,11 @@
  * Every layer is handled through its LayerDef record, looked up by kind in a layer registry (a
  * value: `builtinLayers` unless one is given, e.g. `sequentialWith(withLayers(builtinLayers, mine))`).
  * Activations between layers are [N, ...shape]; the model takes rows [N, in] and gives [N, out].
+ *
+ * The input shape is stated once: `sequential({ input: [1, 28, 28] }, conv(8, 5), relu, …)` gives
+ * the first layer examples [1, 28, 28] (rows [N, 784] are reshaped to them; [N, 1, 28, 28] is taken
+ * as it is), and every later shape follows. Without `{ input }`, the first layer must state its
+ * width itself (`dense(2, 16)`); no width is taken from a layer further on.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Expr } from '../core/Expr.js'
@@ -16,14 +21,13 @@ import type { Tensor } from '../core/Tensor.js'
 import { errorMessage, ShapeError, SymgradError } from '../core/errors.js'
 import { argmax } from '../data/metrics.js'
 import { evaluate } from '../eval/evaluate.js'
-import { decodeWith } from '../io/codecs.js'
 import * as ops from '../ops/index.js'
 import { builtinLayers } from './builtinLayers.js'
 import type { InitScheme } from './init.js'
-import { type AnyLayerDef, type LayerRegistry, type Mode, layerKinds, lookupLayer } from './LayerDef.js'
-import { layerCodec, withDefaults } from './layerCodec.js'
+import type { LayerRegistry, Mode } from './LayerDef.js'
 import { type Activation, type LayerSpec, type Resolved, batchNorm, dense, dropout, relu } from './layers.js'
-import { isWeight, leafOf } from './naming.js'
+import { leafOf } from './naming.js'
+import { type ModelLayer, planLayers, size } from './plan.js'
 
 import type { Params } from '../core/Params.js'
 export type { Params } from '../core/Params.js'
@@ -34,6 +38,8 @@ export type State = Readonly<Record<string, Tensor>>
 export interface ModelSpec {
   readonly kind: 'sequential'
   readonly in: number
+  /** The per-example input shape when it has more than one axis ([1, 28, 28]; `in` is its size); absent for rows [in]. */
+  readonly input?: readonly number[]
   readonly out: number
   readonly layers: readonly Resolved[]
   /** True after `toInference`: dropout removed, batch norm on running statistics whatever the mode. */
@@ -65,14 +71,6 @@ export interface Applied<N extends Dim, Out extends number> {
   readonly layers: readonly { readonly name: string; readonly kind: string; readonly out: Expr }[]
 }
 
-/** A layer of a built model: its spec, record and per-example shapes. */
-export interface ModelLayer {
-  readonly spec: Resolved
-  readonly def: AnyLayerDef
-  readonly inShape: readonly number[]
-  readonly outShape: readonly number[]
-}
-
 /** Inference-mode predictions on a batch. */
 export interface Prediction {
   /** Scores [N, out] of the inference form (no dropout, batch norm on running statistics). */
@@ -86,6 +84,8 @@ export interface Model<In extends number = number, Out extends number = number> 
   readonly spec: ModelSpec
   readonly in: In
   readonly out: Out
+  /** The per-example input shape the first layer sees ([in] for rows, [1, 28, 28] for `{ input: [1, 28, 28] }`). */
+  readonly inShape: readonly number[]
   /** The layer registry the model was built with (its kinds resolve every layer). */
   readonly registry: LayerRegistry
   /** Each layer with its record and per-example input and output shapes. */
@@ -103,7 +103,7 @@ export interface Model<In extends number = number, Out extends number = number> 
   readonly stateShapes: Readonly<Record<string, readonly number[]>>
   /** The parameter leaves, by name. */
   readonly params: () => Readonly<Record<string, Expr>>
-  /** The weight leaves only (`*.W`): what regularizers and maxNorm act on by default. */
+  /** The weight leaves only (declared `weight: true` by their layer): what regularizers and maxNorm act on by default. */
   readonly weights: () => Readonly<Record<string, Expr>>
 }
 
@@ -135,133 +135,152 @@ export type OutOf<Ls extends readonly unknown[]> = Ls extends readonly [...infer
 
 // ── construction ───────────────────────────────────────────────────────────────────────────────
 
-const prod = (s: readonly number[]) => s.reduce((a, d) => a * d, 1)
-
-/** The default name prefix of a layer (its record's prefix, e.g. `bn`, or an activation's function). */
-export function prefixOf(def: AnyLayerDef, l: LayerSpec): string {
-  return typeof def.prefix === 'string' ? def.prefix : def.prefix(l)
+/** A model's input shape stated once, in front of its layers: `sequential({ input: [1, 28, 28] }, conv(8, 5), …)`. */
+export interface ModelInput<I extends readonly number[] = readonly number[]> {
+  readonly input: I
 }
 
-function findDef(reg: LayerRegistry, l: LayerSpec, i: number): AnyLayerDef {
-  const def = lookupLayer(reg, l.kind)
-  if (def === undefined)
-    throw new ShapeError(`sequential: layer ${i} has unknown kind ${JSON.stringify(l.kind)} (known: ${layerKinds(reg).join(', ')}; add your own with withLayers(builtinLayers, defineLayer({...})))`)
-  return def
+/** The width of rows for an input shape with one literal axis ([784] → 784), else `number`. */
+export type WidthOfInput<I extends readonly number[]> = I extends readonly [infer W extends number] ? W : number
+
+function checkInput(input: unknown, where: string): readonly number[] {
+  if (!Array.isArray(input) || input.length === 0 || !input.every((d) => Number.isSafeInteger(d) && d >= 1))
+    throw new ShapeError(`${where}: input must be a non-empty list of positive integers ([784], [1, 28, 28]), got ${JSON.stringify(input) ?? typeof input}`)
+  return Object.freeze([...(input as number[])])
+}
+
+/** The input shape of `layers`: the one given, else the first layer's own `in`, else a ShapeError asking for `{ input }`. */
+function inputOf(layers: readonly LayerSpec[], given: number | readonly number[] | undefined, where: string): readonly number[] {
+  if (given !== undefined) return checkInput(typeof given === 'number' ? [given] : given, where)
+  const first = layers[0] as { readonly kind?: unknown; readonly in?: unknown } | undefined
+  if (first === undefined) throw new ShapeError(`${where}: expected at least one layer, got none`)
+  if (typeof first.in === 'number') return checkInput([first.in], where)
+  throw new ShapeError(`${where}: the first layer (${JSON.stringify(first.kind)}) does not state its input width; state the model's input shape once: sequential({ input: [784] }, …) or sequential({ input: [1, 28, 28] }, …)`)
+}
+
+/** The per-example input shape of a spec. */
+export function inputShapeOf(spec: ModelSpec): readonly number[] {
+  return spec.input ?? [spec.in]
 }
 
 /**
  * Resolves names and widths and checks every layer's options against its record; throws a
- * ShapeError naming the layer on a width or shape mismatch.
+ * ShapeError naming the layer on a width or shape mismatch. `input`: the model's input width or
+ * shape (default: the first layer's own `in`).
  */
-export function resolveLayers(layers: readonly LayerSpec[], inWidth?: number, reg: LayerRegistry = builtinLayers): Resolved[] {
-  return planLayers(layers, inWidth, reg).map((l) => l.spec)
+export function resolveLayers(layers: readonly LayerSpec[], input?: number | readonly number[], reg: LayerRegistry = builtinLayers): Resolved[] {
+  return planLayers(layers, inputOf(layers, input, 'sequential'), reg).map((l) => l.spec)
 }
 
-function planLayers(layers: readonly LayerSpec[], inWidth: number | undefined, reg: LayerRegistry): ModelLayer[] {
-  const sized = layers.find((l) => typeof (l as { in?: unknown }).in === 'number') as { in: number } | undefined
-  const w = inWidth ?? sized?.in
-  if (w === undefined) throw new ShapeError('sequential: no layer has a width (add a dense or maxout layer, or give the input width)')
-  let shape: readonly number[] = [w]
-  const out: ModelLayer[] = []
-  const names = new Set<string>()
-  const counts = new Map<string, number>()
-  layers.forEach((l0, i) => {
-    const def = findDef(reg, l0, i)
-    const checked = decodeWith(layerCodec(def), withDefaults(def, l0 as never), `layers[${i}]`)
-    if (E.isLeft(checked)) throw new ShapeError(`sequential: ${checked.left.message}`)
-    const l = checked.right
-    const prefix = prefixOf(def, l)
-    const index = counts.get(prefix) ?? 0
-    counts.set(prefix, index + 1)
-    const name = l.name ?? `${prefix}${index}`
-    if (names.has(name)) throw new ShapeError(`sequential: layer name '${name}' is used twice`)
-    names.add(name)
-    const size = prod(shape)
-    if (l.in !== undefined && l.in !== size) throw new ShapeError(`sequential: layer ${i} '${name}' expected input width ${l.in}, got ${size} from the layer before`)
-    let outShape: readonly number[]
-    try {
-      outShape = Object.freeze([...def.outShape(l, shape)])
-    } catch (e) {
-      throw new ShapeError(`sequential: layer ${i} '${name}': ${errorMessage(e)}`)
-    }
-    const outSize = prod(outShape)
-    if (l.out !== undefined && l.out !== outSize) throw new ShapeError(`sequential: layer ${i} '${name}' gives width ${outSize}, but its spec says out ${l.out}`)
-    // one key order (kind, options in the record's order, name, in, out): encoded specs are canonical
-    const spec: Record<string, unknown> = { kind: l.kind }
-    for (const k of Object.keys(def.options as object)) if (l[k] !== undefined) spec[k] = l[k]
-    Object.assign(spec, { name, in: size, out: outSize })
-    out.push({ spec: spec as unknown as Resolved, def, inShape: shape, outShape })
-    shape = outShape
-  })
-  const last = out[out.length - 1]
-  if (last !== undefined && last.outShape.length !== 1)
+function lastIsFlat(planned: readonly ModelLayer[]): void {
+  const last = planned[planned.length - 1]
+  if (last === undefined) throw new ShapeError('sequential: expected at least one layer, got none')
+  if (last.outShape.length !== 1)
     throw new ShapeError(`sequential: the last layer '${last.spec.name}' gives [N,${last.outShape.join(',')}]; a model ends in [N, classes] (add a flatten layer)`)
-  return out
 }
 
 /** A model from its spec (e.g. decoded with io-ts); widths are re-checked. */
 export function fromSpec(spec: ModelSpec, reg: LayerRegistry = builtinLayers): E.Either<SymgradError, Model> {
   try {
-    const layers = planLayers(spec.layers, spec.in, reg)
-    if (layers.length > 0 && layers[layers.length - 1]!.spec.out !== spec.out)
+    const input = checkInput(inputShapeOf(spec), 'fromSpec')
+    if (size(input) !== spec.in) return E.left(new ShapeError(`fromSpec: spec.input [${input.join(',')}] has ${size(input)} entries, but spec.in is ${spec.in}`))
+    const layers = planLayers(spec.layers, input, reg)
+    lastIsFlat(layers)
+    if (layers[layers.length - 1]!.spec.out !== spec.out)
       return E.left(new ShapeError(`fromSpec: spec.out is ${spec.out}, but the last layer gives width ${layers[layers.length - 1]!.spec.out}`))
-    return E.right(build(spec, layers, reg))
+    return E.right(build(spec, input, layers, reg))
   } catch (e) {
     return E.left(e instanceof SymgradError ? e : new SymgradError('decode', `fromSpec: ${errorMessage(e)}`))
   }
 }
 
-/** A model of `layers` (a list built at run time) over the kinds of `reg`, taking rows of `inWidth` (default: the first layer's `in`). */
-export function fromLayers(layers: readonly LayerSpec[], reg: LayerRegistry = builtinLayers, inWidth?: number): Model {
-  const planned = planLayers(layers, inWidth, reg)
-  if (planned.length === 0) throw new ShapeError('sequential: expected at least one layer, got none')
-  const spec: ModelSpec = { kind: 'sequential', in: planned[0]!.spec.in, out: planned[planned.length - 1]!.spec.out, layers: planned.map((l) => l.spec), inference: false }
-  return build(spec, planned, reg)
+/**
+ * A model of `layers` (a list built at run time) over the kinds of `reg`, taking examples of
+ * `input` (a width or a shape; default: the first layer's own `in`).
+ */
+export function fromLayers(layers: readonly LayerSpec[], reg: LayerRegistry = builtinLayers, input?: number | readonly number[]): Model {
+  const shape = inputOf(layers, input, 'sequential')
+  const planned = planLayers(layers, shape, reg)
+  lastIsFlat(planned)
+  const spec: ModelSpec = {
+    kind: 'sequential', in: size(shape), ...(shape.length > 1 ? { input: shape } : {}), out: planned[planned.length - 1]!.spec.out,
+    layers: planned.map((l) => l.spec), inference: false,
+  }
+  return build(spec, shape, planned, reg)
+}
+
+const isModelInput = (u: unknown): u is ModelInput => typeof u === 'object' && u !== null && !('kind' in u) && 'input' in u
+
+/** Splits `sequential`'s arguments into the stated input shape (if any) and the layers. */
+function modelArgs(args: readonly unknown[]): { readonly input?: readonly number[]; readonly layers: readonly LayerSpec[] } {
+  const [first, ...rest] = args
+  if (!isModelInput(first)) return { layers: args as readonly LayerSpec[] }
+  const extra = Object.keys(first).filter((k) => k !== 'input')
+  if (extra.length > 0) throw new ShapeError(`sequential: the model's first argument takes only 'input', got '${extra[0]}'`)
+  return { input: first.input, layers: rest as readonly LayerSpec[] }
+}
+
+/** `sequential`'s signatures, over any registry. */
+export interface Sequential {
+  /** `sequential({ input: [1, 28, 28] }, conv(8, 5), relu, maxPool(2), flatten, dense(1152, 10))`. */
+  <const I extends readonly number[], const Ls extends readonly LayerSpec[]>(input: ModelInput<I>, ...layers: Ls & CheckWidths<Ls, WidthOfInput<I>>): Model<WidthOfInput<I>, OutOf<Ls>>
+  /** `sequential(dense(2, 16), relu, dense(16, 3))`: the first layer states the input width. */
+  <const Ls extends readonly LayerSpec[]>(...layers: Ls & CheckWidths<Ls>): Model<InOf<Ls>, OutOf<Ls>>
 }
 
 /**
  * `sequential` over the kinds of `reg` (built-ins plus your own): `sequentialWith(reg)(dense(2, 8),
  * { kind: 'mine', ... }, dense(8, 3))`. Widths are checked at the type level as by `sequential`.
  */
-export function sequentialWith(reg: LayerRegistry) {
-  return <const Ls extends readonly LayerSpec[]>(...layers: Ls & CheckWidths<Ls>): Model<InOf<Ls>, OutOf<Ls>> => fromLayers(layers, reg) as never
+export function sequentialWith(reg: LayerRegistry): Sequential {
+  return (...args: readonly unknown[]): Model => {
+    const { input, layers } = modelArgs(args)
+    return fromLayers(layers, reg, input)
+  }
 }
 
 /** Composes layers; `sequential(dense(784, 100), relu, dense(50, 10))` does not compile. */
-export function sequential<const Ls extends readonly LayerSpec[]>(...layers: Ls & CheckWidths<Ls>): Model<InOf<Ls>, OutOf<Ls>> {
-  return fromLayers(layers, builtinLayers) as never
-}
+export const sequential: Sequential = sequentialWith(builtinLayers)
 
 /** The inference form: each layer's record decides (dropout removed; batch norm on running statistics in any mode). */
 export function toInference<In extends number, Out extends number>(m: Model<In, Out>): Model<In, Out> {
   const layers: Resolved[] = []
   for (const l of m.layers) {
-    const f = l.def.inference(l.spec)
+    const f = l.def.inference(l.spec, l.inShape, { registry: m.registry })
     if (f === 'drop') continue
     layers.push(f === 'keep' ? l.spec : ({ ...(f as object), kind: l.spec.kind, name: l.spec.name } as Resolved))
   }
-  const planned = planLayers(layers, m.spec.in, m.registry)
-  return build({ ...m.spec, layers: planned.map((l) => l.spec), inference: true }, planned, m.registry) as unknown as Model<In, Out>
+  const planned = planLayers(layers, m.inShape, m.registry)
+  return withWidths<In, Out>(build({ ...m.spec, layers: planned.map((l) => l.spec), inference: true }, m.inShape, planned, m.registry))
 }
 
-function build(spec0: ModelSpec, planned: readonly ModelLayer[], reg: LayerRegistry): Model {
+/**
+ * A model's widths as the literal types its builder knows (`Model<784, 10>`). They are types only:
+ * planning has checked them at run time, so this is the one place they are asserted.
+ */
+export function withWidths<In extends number, Out extends number>(m: Model): Model<In, Out> {
+  return m as never
+}
+
+function build(spec0: ModelSpec, inShape: readonly number[], planned: readonly ModelLayer[], reg: LayerRegistry): Model {
   const layerSpecs = planned.map((l) => Object.freeze({ ...l.spec }))
   const spec: ModelSpec = Object.freeze({ ...spec0, layers: Object.freeze(layerSpecs) })
   const layers: readonly ModelLayer[] = Object.freeze(planned.map((l, i) => Object.freeze({ ...l, spec: layerSpecs[i]! })))
   const paramShapes: Record<string, readonly number[]> = {}
   const stateShapes: Record<string, readonly number[]> = {}
-  const local = layers.map((l) => ({ params: l.def.params(l.spec, l.inShape), state: l.def.state(l.spec, l.inShape) }))
-  layers.forEach((l, i) => {
-    for (const [k, s] of Object.entries(local[i]!.params)) paramShapes[leafOf(l.spec.name, k)] = s
-    for (const [k, s] of Object.entries(local[i]!.state)) stateShapes[leafOf(l.spec.name, k)] = s
-  })
+  const weightNames = new Set<string>()
+  for (const l of layers) {
+    for (const [k, s] of Object.entries(l.params)) paramShapes[leafOf(l.spec.name, k)] = s
+    for (const [k, s] of Object.entries(l.state)) stateShapes[leafOf(l.spec.name, k)] = s
+    for (const k of l.weights) weightNames.add(leafOf(l.spec.name, k))
+  }
 
   const init = (key: Key) => {
     const params: Record<string, Tensor> = {}
     const state: Record<string, Tensor> = {}
     layers.forEach((l, i) => {
-      const v = l.def.init(l.spec, R.foldIn(key, i), local[i]!)
-      for (const [what, shapes, values, into] of [['params', local[i]!.params, v.params, params], ['state', local[i]!.state, v.state, state]] as const)
+      const v = l.def.init(l.spec, R.foldIn(key, i), { inShape: l.inShape, params: l.params, state: l.state, registry: reg })
+      for (const [what, shapes, values, into] of [['params', l.params, v.params, params], ['state', l.state, v.state, state]] as const)
         for (const [k, s] of Object.entries(shapes)) {
           const t = (values as Readonly<Record<string, Tensor>>)[k]
           if (t === undefined || !S.equal(t.shape, s))
@@ -272,27 +291,29 @@ function build(spec0: ModelSpec, planned: readonly ModelLayer[], reg: LayerRegis
     return { params: Object.freeze(params), state: Object.freeze(state) }
   }
 
-  const apply = (x: Expr, mode: Mode, layerModes: LayerModes = {}) => {
-    if (x.shape.length !== 2 || x.shape[1] !== spec.in)
-      throw new ShapeError(`model.apply: argument 1 expected shape [N,${spec.in}], got ${S.show(x.shape)}`)
+  const apply = <N extends Dim>(x: Expr<readonly [N, number]>, mode: Mode, layerModes: LayerModes = {}) => {
+    const rows = x.shape.length === 2 && x.shape[1] === spec.in
+    if (!rows && !(x.shape.length === inShape.length + 1 && inShape.every((d, i) => x.shape[i + 1] === d)))
+      throw new ShapeError(`model.apply: argument 1 expected shape [N,${spec.in}]${inShape.length > 1 ? ` or [N,${inShape.join(',')}]` : ''}, got ${S.show(x.shape)}`)
     for (const k of Object.keys(layerModes))
       if (!layers.some((l) => l.spec.name === k)) throw new ShapeError(`model.apply: layer modes name '${k}', which is not a layer (layers: ${layers.map((l) => l.spec.name).join(', ')})`)
     const modeOf = (name: string): Mode => (spec.inference ? 'test' : Object.hasOwn(layerModes, name) ? layerModes[name]! : mode)
     const batch = x.shape[0]!
-    let h = x
+    let h: Expr = rows && inShape.length > 1 ? ops.reshape(x, [batch, ...inShape]) : x
     const newState: Record<string, Expr> = {}
-    const inputs: { name: string; shape: readonly Dim[]; keep?: number; layer: number }[] = []
+    const inputs: { name: string; shape: readonly Dim[]; keep?: number; layer: number; nth: number }[] = []
     const outs: { name: string; kind: string; out: Expr }[] = []
     layers.forEach((l, i) => {
       const n = l.spec.name
       const leaves = (r: Readonly<Record<string, readonly number[]>>, leaf: (name: string, s: readonly number[]) => Expr) =>
         Object.fromEntries(Object.entries(r).map(([k, s]) => [k, leaf(leafOf(n, k), s)]))
+      let nth = 0
       const uniform = (k: string, shape: readonly number[], keep?: number): Expr => {
         const full: Dim[] = [batch, ...shape]
-        inputs.push({ name: leafOf(n, k), shape: full, ...(keep !== undefined ? { keep } : {}), layer: i })
+        inputs.push({ name: leafOf(n, k), shape: full, ...(keep !== undefined ? { keep } : {}), layer: i, nth: nth++ })
         return ops.input(leafOf(n, k), full)
       }
-      const ctx = { mode: modeOf(n), name: n, inShape: l.inShape, params: leaves(local[i]!.params, ops.param), state: leaves(local[i]!.state, ops.input), uniform }
+      const ctx = { mode: modeOf(n), name: n, inShape: l.inShape, params: leaves(l.params, ops.param), state: leaves(l.state, ops.input), uniform, registry: reg }
       const r = l.def.apply(l.spec, h, ctx)
       if (!S.equal(r.out.shape, [batch, ...l.outShape]))
         throw new ShapeError(`model.apply: layer '${n}' (${l.spec.kind}) gave ${S.show(r.out.shape)}, its record says ${S.show([batch, ...l.outShape])}`)
@@ -300,12 +321,14 @@ function build(spec0: ModelSpec, planned: readonly ModelLayer[], reg: LayerRegis
       for (const [k, e] of Object.entries(r.state ?? {})) newState[leafOf(n, k)] = e
       outs.push({ name: n, kind: typeof l.def.prefix === 'string' ? l.spec.kind : l.def.prefix(l.spec), out: h })
     })
+    // a layer's first random input draws from foldIn(key, layer); a further one (layers it holds) also folds in its index
+    const keyOf = (key: Key, u: { layer: number; nth: number }) => (u.nth === 0 ? R.foldIn(key, u.layer) : R.foldIn(R.foldIn(key, u.layer), u.nth))
     const random: RandomInputs = {
-      inputs: inputs.map(({ layer: _, ...u }) => u),
+      inputs: inputs.map(({ layer: _, nth: _n, ...u }) => u),
       bindings: (key, batchSize) =>
-        Object.fromEntries(inputs.map((u) => [u.name, R.uniform(R.foldIn(key, u.layer), [batchSize, ...(u.shape.slice(1) as number[])])])),
+        Object.fromEntries(inputs.map((u) => [u.name, R.uniform(keyOf(key, u), [batchSize, ...(u.shape.slice(1) as number[])])])),
     }
-    return { out: h, state: newState, random, layers: outs }
+    return { out: h as Expr<[N, number]>, state: newState, random, layers: outs }
   }
 
   let inferenceGraph: { readonly x: Expr; readonly scores: Expr } | undefined
@@ -321,9 +344,9 @@ function build(spec0: ModelSpec, planned: readonly ModelLayer[], reg: LayerRegis
   }
 
   const params = () => Object.fromEntries(Object.entries(paramShapes).map(([n, s]) => [n, ops.param(n, s)]))
-  const weights = () => Object.fromEntries(Object.entries(params()).filter(([n]) => isWeight(n)))
+  const weights = () => Object.fromEntries(Object.entries(params()).filter(([n]) => weightNames.has(n)))
   const model: Model = {
-    spec, in: spec.in, out: spec.out, registry: reg, layers, init, apply: apply as unknown as Model['apply'], predict,
+    spec, in: spec.in, out: spec.out, inShape, registry: reg, layers, init, apply, predict,
     paramShapes: Object.freeze(paramShapes), stateShapes: Object.freeze(stateShapes), params, weights,
   }
   return Object.freeze(model)
@@ -369,5 +392,5 @@ export function mlp<const Ws extends readonly number[]>(widths: Ws, o: MlpOption
     layers.push(act)
     if (o.keep !== undefined && o.keep < 1) layers.push(dropout({ keep: o.keep }))
   }
-  return fromLayers(layers, builtinLayers, widths[0]) as never
+  return withWidths(fromLayers(layers, builtinLayers, widths[0]))
 }

@@ -8,7 +8,7 @@ import { ShapeError } from '../core/errors.js'
 import type { Spec } from '../data/preprocess.js'
 import type { AnyLayerDef } from './LayerDef.js'
 import type { LayerSpec } from './layers.js'
-import { fromLayers, type Model } from './model.js'
+import { fromLayers, type Model, withWidths } from './model.js'
 
 /** The layer spec of a preprocessing Spec (data/preprocess.ts): `{ kind: 'standardize' }` → a standardize layer. */
 export function preprocessingLayer(spec: Spec): LayerSpec {
@@ -27,5 +27,5 @@ export function withPreprocessing<In extends number, Out extends number>(model: 
   const first = model.layers[0]
   if (first !== undefined && isFitted(first.def))
     throw new ShapeError(`withPreprocessing: the model already starts with the ${first.spec.kind} layer '${first.spec.name}'`)
-  return fromLayers([layer, ...model.spec.layers], model.registry, model.in) as unknown as Model<In, Out>
+  return withWidths(fromLayers([layer, ...model.spec.layers], model.registry, model.inShape))
 }

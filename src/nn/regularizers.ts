@@ -7,20 +7,26 @@
  *   l2Half(ws, λ) = ½·λ·ΣW²    (CS231n assignments; its gradient is λ·W)
  *   l1(ws, λ)     = λ·Σ|W|     (|·|'(0) = 0)
  *   elasticNet(ws, λ, β) = λ·Σ(β·W² + |W|)
- * Pass `model.weights()` to penalize the weights (`*.W`) and not biases or batch-norm γ, β — the
- * default everywhere in symgrad; pass `model.params()` to penalize everything.
+ * Pass `model.weights()` to penalize the weights (the parameters their layers declare `weight: true`)
+ * and not biases or batch-norm γ, β — the default everywhere in symgrad; pass `model.params()` to
+ * penalize everything. No name makes a parameter a weight: only its layer's declaration does.
  */
 import type { Expr } from '../core/Expr.js'
 import type { Tensor } from '../core/Tensor.js'
 import { ShapeError } from '../core/errors.js'
 import * as ops from '../ops/index.js'
 import type { Params } from './model.js'
-import { isWeight } from './naming.js'
-
-export { isWeight }
-
 /** The weights a regularizer acts on: a list or a record of Exprs. */
 export type Weights = readonly Expr[] | Readonly<Record<string, Expr>>
+
+/** Which parameters are weights: `model.weights()` (a record by name) or a list of names. */
+export type WeightNames = readonly string[] | Readonly<Record<string, Expr>>
+
+export function weightSet(ws: WeightNames): ReadonlySet<string> {
+  if (Array.isArray(ws)) return new Set(ws as readonly string[])
+  if (typeof ws !== 'object' || ws === null) throw new RangeError(`expected model.weights() or a list of parameter names, got ${typeof ws}`)
+  return new Set(Object.keys(ws))
+}
 
 function list(ws: Weights): readonly Expr[] {
   return Array.isArray(ws) ? (ws as readonly Expr[]) : Object.values(ws as Readonly<Record<string, Expr>>)
@@ -54,10 +60,12 @@ export function elasticNet(ws: Weights, lambda: number, beta: number): Expr<[]> 
 /**
  * Max-norm constraint: every unit's incoming weight vector (a column of W [in, out]) is scaled
  * back to Euclidean norm c when it is longer; other columns and parameters are returned as they
- * are (the same tensor objects). Applies to the `*.W` parameters unless `names` are given.
+ * are (the same tensor objects). Applies to `weights`: `model.weights()` (the parameters declared
+ * `weight: true`) or a list of names; each must be a matrix.
  */
-export function maxNorm(params: Params, c: number, names: readonly string[] = Object.keys(params).filter(isWeight)): Params {
+export function maxNorm(params: Params, c: number, weights: WeightNames): Params {
   if (!(c > 0)) throw new RangeError(`maxNorm: c must be positive, got ${c}`)
+  const names = [...weightSet(weights)]
   const out: Record<string, Tensor> = { ...params }
   for (const name of names) {
     const w = params[name]

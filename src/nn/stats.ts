@@ -111,7 +111,7 @@ export function activationStats<In extends number, Out extends number>(
   if (x.shape.length !== 2 || x.shape[1] !== model.in)
     return E.left(new SymgradError('value', `activationStats: argument 4 expected a batch [N,${model.in}], got [${x.shape.join(',')}]`))
   const n = x.shape[0]!
-  const xi = ops.input('x', [n, model.in] as const) as unknown as Expr<readonly [number, In]>
+  const xi: Expr<readonly [number, In]> = ops.input('x', [n, model.in])
   const a = model.apply(xi, o.mode ?? 'train')
   const layers = a.layers.filter((l) => (o.only ?? (() => true))(l.kind))
   const outs = layers.map((l) => l.out)

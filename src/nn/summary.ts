@@ -11,10 +11,10 @@ export function summary<In extends number, Out extends number>(model: Model<In, 
   const head = ['layer', 'kind', 'output', 'params', 'state']
   const rows = model.layers.map((l) => [
     l.spec.name,
-    l.def.describe(l.spec, l.inShape),
+    l.def.describe(l.spec, l.inShape, { registry: model.registry }),
     shown(l.outShape),
-    String(count(l.def.params(l.spec, l.inShape))),
-    String(count(l.def.state(l.spec, l.inShape))),
+    String(count(l.params)),
+    String(count(l.state)),
   ])
   const total = ['total', model.spec.inference ? 'inference form' : '', `[N,${model.out}]`, String(count(model.paramShapes)), String(count(model.stateShapes))]
   const all = [head, ...rows, total]
@@ -22,5 +22,5 @@ export function summary<In extends number, Out extends number>(model: Model<In, 
   const line = (r: readonly string[]) =>
     r.map((cell, c) => (c >= 3 ? cell.padStart(w[c]!) : cell.padEnd(w[c]!))).join('  ').trimEnd()
   const rule = w.map((n) => '─'.repeat(n)).join('  ')
-  return [`input [N,${model.in}]`, line(head), rule, ...rows.map(line), rule, line(total)].join('\n')
+  return [`input ${shown(model.inShape)}`, line(head), rule, ...rows.map(line), rule, line(total)].join('\n')
 }

@@ -47,7 +47,7 @@ export interface Transferred {
 function leaves(m: ModelValues['model']): Map<string, { readonly layer: string; readonly kind: string }> {
   const out = new Map<string, { layer: string; kind: string }>()
   for (const l of m.layers)
-    for (const local of [...Object.keys(l.def.params(l.spec, l.inShape)), ...Object.keys(l.def.state(l.spec, l.inShape))])
+    for (const local of [...Object.keys(l.params), ...Object.keys(l.state)])
       out.set(leafOf(l.spec.name, local), { layer: l.spec.name, kind: l.spec.kind })
   return out
 }

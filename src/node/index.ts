@@ -72,7 +72,7 @@ export const loadIdxImagesOrThrow = orThrowing(loadIdxImages)
 // open op table (withOnnx adds entries for ops of your own).
 export { toOnnx, ONNX_OPSET, ONNX_IR_VERSION, type OnnxGraph, type OnnxModel } from '../onnx/export.js'
 export { modelGraph, modelToOnnx } from '../onnx/model.js'
-export { builtinOnnx, withOnnx, type OnnxTable, type OnnxEntry, type EmitCtx, type OnnxAttr } from '../onnx/table.js'
+export { builtinOnnx, withOnnx, onnxTable, type OnnxTable, type OnnxEntry, type EmitCtx, type OnnxAttr } from '../onnx/table.js'
 
 // ── more …OrThrow twins ──
 import { SymgradError } from '../core/errors.js'

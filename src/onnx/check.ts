@@ -8,6 +8,7 @@
 import type { Expr } from '../core/Expr.js'
 import { forbiddenKeys, isRecord, quoteName } from '../core/codecs.js'
 import { tensorProblem } from '../core/Tensor.js'
+import { inputOp } from '../ops/leaves.js'
 
 const isExpr = (u: unknown): u is Expr =>
   isRecord(u) && typeof u['id'] === 'number' && isRecord(u['op']) && typeof (u['op'] as { name?: unknown }).name === 'string' && Array.isArray(u['args'])
@@ -27,7 +28,7 @@ export function onnxGraphProblem(g: unknown): string | undefined {
   if (!isRecord(g)) return `expected a graph { inputs, outputs, values }, got ${g === null ? 'null' : typeof g}`
   const inputs = g['inputs']
   if (!Array.isArray(inputs)) return 'inputs: expected a list of input leaves'
-  const badInput = inputs.findIndex((e) => !isExpr(e) || e.op.name !== 'input')
+  const badInput = inputs.findIndex((e) => !isExpr(e) || e.op !== inputOp)
   if (badInput >= 0) return `inputs[${badInput}]: expected an input leaf (ops.input)`
   const outs = recordProblem(g['outputs'], 'outputs', (v) => (isExpr(v) ? undefined : 'expected an expression'))
   if (outs !== undefined) return outs

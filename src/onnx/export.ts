@@ -8,7 +8,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
-import type { Expr } from '../core/Expr.js'
+import type { Expr, OpDef } from '../core/Expr.js'
 import { topoSort } from '../core/Expr.js'
 import type { Dim } from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
@@ -16,7 +16,8 @@ import { SymgradError } from '../core/errors.js'
 import { AttributeType as T, DataType, encodeModel, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './proto.js'
 import { builtinOnnx, type EmitCtx, type OnnxAttr, type OnnxTable } from './table.js'
 import { float32Problem, onnxGraphProblem } from './check.js'
-import { isRecord, quoteName } from '../core/codecs.js'
+import { quoteName } from '../core/codecs.js'
+import * as ops from '../ops/builtins.js'
 
 /** The ONNX opset the export writes (17). */
 export const ONNX_OPSET = 17
@@ -97,8 +98,8 @@ function useCounts(order: readonly Expr[], roots: readonly Expr[]): Map<Expr, nu
   return uses
 }
 
-const isLeaf = (e: Expr, ...names: string[]) => names.includes(e.op.name) && e.args.length === 0
-const unBroadcast = (e: Expr): Expr => (e.op.name === 'broadcastTo' ? e.args[0]! : e)
+const isLeaf = (e: Expr, ...leaves: OpDef[]) => leaves.includes(e.op) && e.args.length === 0
+const unBroadcast = (e: Expr): Expr => (e.op === ops.broadcastToOp ? e.args[0]! : e)
 
 interface BatchNormMatch {
   readonly x: Expr
@@ -113,41 +114,41 @@ interface BatchNormMatch {
 
 /** add(mul(div(sub(x, ↑μ), ↑sqrt(add(σ², ε))), ↑γ), ↑β) over [N, D] with leaves μ, σ², γ, β of shape [D]. */
 function matchBatchNorm(add: Expr, uses: Map<Expr, number>): BatchNormMatch | undefined {
-  const only = (e: Expr, name: string) => e.op.name === name && uses.get(e) === 1
-  if (add.op.name !== 'add' || add.shape.length !== 2) return undefined
+  const only = (e: Expr, op: OpDef) => e.op === op && uses.get(e) === 1
+  if (add.op !== ops.addOp || add.shape.length !== 2) return undefined
   const [mul, bBeta] = add.args as [Expr, Expr]
-  if (!only(mul, 'mul')) return undefined
+  if (!only(mul, ops.mulOp)) return undefined
   const [div, bGamma] = mul.args as [Expr, Expr]
-  if (!only(div, 'div')) return undefined
+  if (!only(div, ops.divOp)) return undefined
   const [sub, bStd] = div.args as [Expr, Expr]
-  if (!only(sub, 'sub') || !only(bStd, 'broadcastTo')) return undefined
+  if (!only(sub, ops.subOp) || !only(bStd, ops.broadcastToOp)) return undefined
   const [x, bMean] = sub.args as [Expr, Expr]
   const sqrt = bStd.args[0]!
-  if (!only(sqrt, 'sqrt')) return undefined
+  if (!only(sqrt, ops.sqrtOp)) return undefined
   const plus = sqrt.args[0]!
-  if (!only(plus, 'add')) return undefined
+  if (!only(plus, ops.addOp)) return undefined
   const [variance, epsNode] = plus.args as [Expr, Expr]
   const epsConst = unBroadcast(epsNode)
-  const eps = epsConst.op.name === 'const' ? epsConst.attrs['value'] : undefined
+  const eps = epsConst.op === ops.constOp ? epsConst.attrs['value'] : undefined
   const [gamma, beta, mean] = [unBroadcast(bGamma), unBroadcast(bBeta), unBroadcast(bMean)]
   const d = add.shape[1]
-  const vec = (e: Expr) => isLeaf(e, 'param', 'input', 'tensor') && e.shape.length === 1 && e.shape[0] === d
+  const vec = (e: Expr) => isLeaf(e, ops.paramOp, ops.inputOp, ops.tensorOp) && e.shape.length === 1 && e.shape[0] === d
   if (typeof eps !== 'number' || ![gamma, beta, mean, variance].every(vec)) return undefined
-  if (![bBeta, bGamma, bMean].every((b) => b.op.name === 'broadcastTo')) return undefined
+  if (![bBeta, bGamma, bMean].every((b) => b.op === ops.broadcastToOp)) return undefined
   return { x, gamma, beta, mean, variance, eps, inner: [mul, div, sub, bStd, sqrt, plus] }
 }
 
 /** matmul(a, W) + ↑b with b a vector: Gemm(a, W, b). */
 function matchGemm(add: Expr, uses: Map<Expr, number>): { a: Expr; w: Expr; b: Expr; inner: Expr[] } | undefined {
-  if (add.op.name !== 'add') return undefined
+  if (add.op !== ops.addOp) return undefined
   const [m, bb] = add.args as [Expr, Expr]
-  if (m.op.name !== 'matmul' || uses.get(m) !== 1 || bb.op.name !== 'broadcastTo' || bb.args[0]!.shape.length !== 1) return undefined
+  if (m.op !== ops.matmulOp || uses.get(m) !== 1 || bb.op !== ops.broadcastToOp || bb.args[0]!.shape.length !== 1) return undefined
   return { a: m.args[0]!, w: m.args[1]!, b: bb.args[0]!, inner: [m] }
 }
 
 /** Encodes the graph as an ONNX ModelProto; Left names the first op with no ONNX mapping (or a leaf with no value). */
 export function toOnnx(g: OnnxGraph, table: OnnxTable = builtinOnnx): Either<SymgradError, OnnxModel> {
-  const bad = onnxGraphProblem(g) ?? (isRecord(table) ? undefined : 'table: expected a record of ONNX mappings by op name')
+  const bad = onnxGraphProblem(g) ?? (table instanceof Map ? undefined : 'table: expected a Map of ONNX mappings by op record (withOnnx)')
   if (bad !== undefined) return E.left(new SymgradError('value', `onnx export: ${bad}`))
   try {
     return E.right(build(g, table))
@@ -218,12 +219,12 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
     if (skip.has(e)) continue
     const op = e.op.name
     const leafName = typeof e.attrs['name'] === 'string' ? (e.attrs['name'] as string) : undefined
-    if (op === 'input' && leafName !== undefined && inputNames.has(leafName)) {
+    if (e.op === ops.inputOp && leafName !== undefined && inputNames.has(leafName)) {
       names.set(e, leafName)
       shapes.set(e, e.shape)
       continue
     }
-    if ((op === 'input' || op === 'param') && leafName !== undefined) {
+    if ((e.op === ops.inputOp || e.op === ops.paramOp) && leafName !== undefined) {
       const v = Object.hasOwn(g.values, leafName) ? g.values[leafName] : undefined
       if (v === undefined) throw new ExportError(`${op} ${quoteName(leafName)} has no value (bind it in values, or list it as a graph input)`)
       if (!sameShape(v.shape, e.shape)) throw new ExportError(`${op} ${quoteName(leafName)}: value of shape ${JSON.stringify(v.shape)}, expected ${JSON.stringify(e.shape)}`)
@@ -231,17 +232,17 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
       shapes.set(e, e.shape)
       continue
     }
-    if (op === 'tensor' && e.value !== undefined) {
+    if (e.op === ops.tensorOp && e.value !== undefined) {
       names.set(e, floatInit(fresh('tensor'), e.value.shape, e.value.data, 'a tensor constant', true))
       shapes.set(e, e.shape)
       continue
     }
-    if (op === 'const') {
+    if (e.op === ops.constOp) {
       names.set(e, float(Number(e.attrs['value'])))
       shapes.set(e, [])
       continue
     }
-    if (op === 'broadcastTo') {
+    if (e.op === ops.broadcastToOp) {
       // left unexpanded: its users broadcast it themselves (or `full` expands it)
       names.set(e, names.get(e.args[0]!)!)
       shapes.set(e, shapes.get(e.args[0]!)!)
@@ -260,8 +261,8 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
       shapes.set(e, e.shape)
       continue
     }
-    const entry = Object.hasOwn(table, op) ? table[op] : undefined
-    if (entry === undefined) throw new ExportError(`op '${op}' has no ONNX mapping (add one: toOnnx(graph, withOnnx(builtinOnnx, { ${op}: … })))`)
+    const entry = table.get(e.op)
+    if (entry === undefined) throw new ExportError(`op '${op}' has no ONNX mapping (add one: toOnnx(graph, withOnnx(builtinOnnx, [[${op}Op, …]])))`)
     const args = e.args.map((a) => (entry.elementwise ? names.get(a)! : full(a, op)))
     const ctx: EmitCtx = {
       node: e, attrs: e.attrs, args, emit, int64s, float,

@@ -1,13 +1,16 @@
 /**
- * How each symgrad op becomes standard ONNX operators (opset 17): one entry per op name, read by
- * the exporter (export.ts). The table is a value: pass `withOnnx(builtinOnnx, { myOp: … })` to
- * export graphs that use ops of your own. An op with no entry is refused, naming it.
+ * How each symgrad op becomes standard ONNX operators (opset 17): one entry per op record, like the
+ * compiler's backend tables (two ops sharing a name are different ops), read by the exporter
+ * (export.ts). The table is a value: pass `withOnnx(builtinOnnx, [[myOp, …]])` to export graphs
+ * that use ops of your own. An op with no entry is refused, naming it.
  *
  * Elementwise entries rely on ONNX's numpy-style broadcasting, which is symgrad's own rule (shapes
  * aligned at the right, size-1 axes stretched): an argument that symgrad broadcast with
  * `broadcastTo` reaches them unexpanded. Other entries get their arguments at full shape.
  */
-import type { Attrs, Expr } from '../core/Expr.js'
+import type { Attrs, Expr, OpDef } from '../core/Expr.js'
+import { SymgradError } from '../core/errors.js'
+import * as ops from '../ops/builtins.js'
 import { pairAttr } from '../ops/spatial.js'
 
 /** An ONNX attribute value: an int, a list of ints, a float or a list of floats. */
@@ -36,8 +39,18 @@ export interface OnnxEntry {
   readonly emit: (c: EmitCtx) => string
 }
 
-/** ONNX mappings keyed by op name. */
-export type OnnxTable = Readonly<Record<string, OnnxEntry>>
+/** ONNX mappings keyed by op record. */
+export type OnnxTable = ReadonlyMap<OpDef, OnnxEntry>
+
+/** A table from [op, entry] pairs; an op listed twice is an error. */
+export function onnxTable(entries: readonly (readonly [OpDef, OnnxEntry])[]): OnnxTable {
+  const m = new Map<OpDef, OnnxEntry>()
+  for (const [op, e] of entries) {
+    if (m.has(op)) throw new SymgradError('value', `onnx table: op '${op.name}' is listed twice`)
+    m.set(op, e)
+  }
+  return m
+}
 
 const FLOAT = 1
 
@@ -60,66 +73,70 @@ const pair = (c: EmitCtx, key: string, fallback: number): readonly [number, numb
 }
 
 /** The ONNX mapping of every built-in op (extend it with `withOnnx`). */
-export const builtinOnnx: OnnxTable = {
-  add: same('Add'), sub: same('Sub'), mul: same('Mul'), div: same('Div'),
-  maximum: same('Max'), minimum: same('Min'),
-  neg: same('Neg'), abs: same('Abs'), exp: same('Exp'), log: same('Log'), sqrt: same('Sqrt'),
-  tanh: same('Tanh'), sigmoid: same('Sigmoid'), relu: same('Relu'), sign: same('Sign'), softplus: same('Softplus'),
-  square: { elementwise: true, emit: (c) => c.emit('Mul', [c.args[0]!, c.args[0]!]) },
-  pow: {
+export const builtinOnnx: OnnxTable = onnxTable([
+  [ops.addOp, same('Add')], [ops.subOp, same('Sub')], [ops.mulOp, same('Mul')], [ops.divOp, same('Div')],
+  [ops.maximumOp, same('Max')], [ops.minimumOp, same('Min')],
+  [ops.negOp, same('Neg')], [ops.absOp, same('Abs')], [ops.expOp, same('Exp')], [ops.logOp, same('Log')], [ops.sqrtOp, same('Sqrt')],
+  [ops.tanhOp, same('Tanh')], [ops.sigmoidOp, same('Sigmoid')], [ops.reluOp, same('Relu')], [ops.signOp, same('Sign')], [ops.softplusOp, same('Softplus')],
+  // ONNX has no log1p or expm1: the exported graph computes them plainly (the runtime's precision)
+  [ops.log1pOp, { elementwise: true, emit: (c) => c.emit('Log', [c.emit('Add', [c.args[0]!, c.float(1)])]) }],
+  [ops.expm1Op, { elementwise: true, emit: (c) => c.emit('Sub', [c.emit('Exp', [c.args[0]!]), c.float(1)]) }],
+  [ops.normOp, reduceWithAttr('ReduceL2')],
+  [ops.squareOp, { elementwise: true, emit: (c) => c.emit('Mul', [c.args[0]!, c.args[0]!]) }],
+  [ops.powOp, {
     elementwise: true,
     emit: (c) => {
       const p = c.attrs['p']
       return typeof p === 'number' ? c.emit('Pow', [c.args[0]!, c.float(p)]) : c.fail(`expected a number attribute 'p', got ${JSON.stringify(p)}`)
     },
-  },
-  gt: compare('Greater'), ge: compare('GreaterOrEqual'), lt: compare('Less'), le: compare('LessOrEqual'), eq: compare('Equal'),
-  step: { elementwise: true, emit: (c) => c.emit('Cast', [c.emit('Greater', [c.args[0]!, c.float(0)])], { to: FLOAT }) },
+  }],
+  [ops.gtOp, compare('Greater')], [ops.geOp, compare('GreaterOrEqual')], [ops.ltOp, compare('Less')], [ops.leOp, compare('LessOrEqual')], [ops.eqOp, compare('Equal')],
+  [ops.stepOp, { elementwise: true, emit: (c) => c.emit('Cast', [c.emit('Greater', [c.args[0]!, c.float(0)])], { to: FLOAT }) }],
   // where(c, a, b) takes a where c ≠ 0
-  where: { elementwise: true, emit: (c) => c.emit('Where', [c.emit('Not', [c.emit('Equal', [c.args[0]!, c.float(0)])]), c.args[1]!, c.args[2]!]) },
-  sum: { elementwise: false, emit: (c) => c.emit('ReduceSum', [c.args[0]!, c.int64s(axesOf(c))], { keepdims: 0 }) },
-  mean: reduceWithAttr('ReduceMean'),
-  max: reduceWithAttr('ReduceMax'),
-  logSumExp: reduceWithAttr('ReduceLogSumExp'),
-  matmul: { elementwise: false, emit: (c) => c.emit('MatMul', c.args) },
-  transpose: {
+  [ops.whereOp, { elementwise: true, emit: (c) => c.emit('Where', [c.emit('Not', [c.emit('Equal', [c.args[0]!, c.float(0)])]), c.args[1]!, c.args[2]!]) }],
+  [ops.sumOp, { elementwise: false, emit: (c) => c.emit('ReduceSum', [c.args[0]!, c.int64s(axesOf(c))], { keepdims: 0 }) }],
+  [ops.meanOp, reduceWithAttr('ReduceMean')],
+  [ops.maxOp, reduceWithAttr('ReduceMax')],
+  [ops.logSumExpOp, reduceWithAttr('ReduceLogSumExp')],
+  [ops.matmulOp, { elementwise: false, emit: (c) => c.emit('MatMul', c.args) }],
+  [ops.transposeOp, {
     elementwise: false,
     emit: (c) => {
       const perm = c.attrs['perm']
       const rank = c.node.shape.length
       return c.emit('Transpose', c.args, { perm: Array.isArray(perm) ? (perm as number[]) : Array.from({ length: rank }, (_, i) => rank - 1 - i) })
     },
-  },
-  reshape: {
+  }],
+  [ops.reshapeOp, {
     elementwise: false,
     emit: (c) => {
       const dims = c.node.shape.map((d) => (typeof d === 'number' ? d : -1))
       if (dims.filter((d) => d === -1).length > 1) c.fail(`a shape with more than one symbolic dimension (${JSON.stringify(c.node.shape)}) has no ONNX Reshape`)
       return c.emit('Reshape', [c.args[0]!, c.int64s(dims)])
     },
-  },
-  conv2d: {
+  }],
+  [ops.conv2dOp, {
     elementwise: false,
     emit: (c) => {
       const [ph, pw] = pair(c, 'pad', 0)
       return c.emit('Conv', c.args, { strides: pair(c, 'stride', 1), pads: [ph, pw, ph, pw] })
     },
-  },
-  maxPool2d: {
+  }],
+  [ops.maxPool2dOp, {
     elementwise: false,
     emit: (c) => {
       const window = pair(c, 'window', 2)
       return c.emit('MaxPool', c.args, { kernel_shape: window, strides: pair(c, 'stride', window[0]) })
     },
-  },
-  avgPool2d: {
+  }],
+  [ops.avgPool2dOp, {
     elementwise: false,
     emit: (c) => {
       const window = pair(c, 'window', 2)
       return c.emit('AveragePool', c.args, { kernel_shape: window, strides: pair(c, 'stride', window[0]) })
     },
-  },
-  pad: {
+  }],
+  [ops.padOp, {
     elementwise: false,
     emit: (c) => {
       const p = c.attrs['pads']
@@ -128,10 +145,10 @@ export const builtinOnnx: OnnxTable = {
       // symgrad interleaves (before, after) per axis; ONNX lists every axis' before, then every after
       return c.emit('Pad', [c.args[0]!, c.int64s([...q.filter((_, i) => i % 2 === 0), ...q.filter((_, i) => i % 2 === 1)])])
     },
-  },
-}
+  }],
+])
 
-/** `base` with `extra`'s entries added (or replacing base's of the same name). */
-export function withOnnx(base: OnnxTable, extra: OnnxTable): OnnxTable {
-  return { ...base, ...extra }
+/** `base` with `extra`'s entries added (or replacing base's for the same op record). */
+export function withOnnx(base: OnnxTable, extra: readonly (readonly [OpDef, OnnxEntry])[]): OnnxTable {
+  return new Map([...base, ...onnxTable(extra)])
 }

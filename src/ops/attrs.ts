@@ -13,6 +13,7 @@
  * unknown attributes, never Object.prototype members.
  */
 import type { AttrCodec } from '../core/Expr.js'
+import { ShapeError } from '../core/errors.js'
 import { SYMBOL } from '../core/Shape.js'
 
 /** One attribute's type: a test and what it expects, for messages. */
@@ -100,6 +101,17 @@ export const Attr = {
       },
     })
   },
+}
+
+/**
+ * A builder's options checked by the codec of the attributes they become, before they are turned
+ * into attributes (defaults filled in, numbers made pairs): an unknown or mistyped option is a
+ * ShapeError naming the op (`avgPool2d: unknown attribute 'size' (expected window, stride)`), never
+ * dropped on the way to the node.
+ */
+export function checkOptions(op: string, codec: AttrCodec, o: unknown): void {
+  const bad = codec.check(o)
+  if (bad !== undefined) throw new ShapeError(`${op}: ${bad}`)
 }
 
 /** The codec of ops without attributes. */

@@ -16,6 +16,7 @@ import { conv2dOp, conv2dBackpropInputOp, conv2dBackpropFilterOp } from './conv.
 import { maxPool2dOp, maxPool2dBackpropOp, maxPool2dGatherOp, avgPool2dOp, avgPool2dBackpropOp } from './pool.js'
 import { padOp } from './pad.js'
 import { softplusOp } from './softplus.js'
+import { log1pOp, expm1Op, normOp } from './stable.js'
 
 /** The registry of built-in ops (each is tested by its laws). */
 export const builtinOps = [
@@ -30,6 +31,7 @@ export const builtinOps = [
   conv2dOp, conv2dBackpropInputOp, conv2dBackpropFilterOp,
   maxPool2dOp, maxPool2dBackpropOp, maxPool2dGatherOp, avgPool2dOp, avgPool2dBackpropOp, padOp,
   softplusOp,
+  log1pOp, expm1Op, normOp,
 ] as const
 
 /** The name of a built-in op. */
@@ -47,3 +49,4 @@ export * from './conv.js'
 export * from './pool.js'
 export * from './pad.js'
 export * from './softplus.js'
+export * from './stable.js'

@@ -17,7 +17,7 @@ import { apply } from '../core/Expr.js'
 import * as S from '../core/Shape.js'
 import { ShapeError } from '../core/errors.js'
 import { call, defineOp } from './Op.js'
-import { Attr } from './attrs.js'
+import { Attr, checkOptions } from './attrs.js'
 
 const convFields = { stride: Attr.optional(Attr.intPair), pad: Attr.optional(Attr.intPair) }
 import { geom, type Geom, nchw, outSize, type Pair, pairAttr, showSpatial, toPair } from './spatial.js'
@@ -179,19 +179,19 @@ export interface ConvOptions {
   readonly pad?: number | Pair
 }
 
-const convAttrs = (o: ConvOptions) => ({ stride: toPair(o.stride ?? 1), pad: toPair(o.pad ?? 0) })
+const convAttrs = (op: string, o: ConvOptions) => (checkOptions(op, conv2dOp.attrs, o), { stride: toPair(o.stride ?? 1), pad: toPair(o.pad ?? 0) })
 
 /** 2-D convolution of x [N, C, H, W] with filters w [F, C, KH, KW] → [N, F, OH, OW]. */
 export function conv2d(x: Expr, w: Expr, o: ConvOptions = {}): Expr {
-  return apply(conv2dOp, [x, w], convAttrs(o))
+  return apply(conv2dOp, [x, w], convAttrs('conv2d', o))
 }
 
 /** The gradient of conv2d with respect to its input, for an input of spatial size `size`. */
 export function conv2dBackpropInput(g: Expr, w: Expr, size: Pair, o: ConvOptions = {}): Expr {
-  return apply(conv2dBackpropInputOp, [g, w], { ...convAttrs(o), size: [size[0], size[1]] })
+  return apply(conv2dBackpropInputOp, [g, w], { ...convAttrs('conv2dBackpropInput', o), size: [size[0], size[1]] })
 }
 
 /** The gradient of conv2d with respect to its filters of spatial size `kernel`. */
 export function conv2dBackpropFilter(x: Expr, g: Expr, kernel: Pair, o: ConvOptions = {}): Expr {
-  return apply(conv2dBackpropFilterOp, [x, g], { ...convAttrs(o), kernel: [kernel[0], kernel[1]] })
+  return apply(conv2dBackpropFilterOp, [x, g], { ...convAttrs('conv2dBackpropFilter', o), kernel: [kernel[0], kernel[1]] })
 }

@@ -19,7 +19,7 @@ import type { Shape } from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { ShapeError } from '../core/errors.js'
 import { call, defineOp } from './Op.js'
-import { Attr } from './attrs.js'
+import { Attr, checkOptions } from './attrs.js'
 
 const poolFields = { window: Attr.optional(Attr.intPair), stride: Attr.optional(Attr.intPair) }
 const poolAttrCodec = Attr.record(poolFields)
@@ -206,7 +206,7 @@ export const avgPool2dBackpropOp = defineOp({
     forEachWindowTap(geo, (xo, yo) => (out[xo]! += k * g!.data[yo]!))
     return { shape: outShape, data: out }
   },
-  vjp: ({ attrs, cot }) => [avgPool2d(cot, attrs)],
+  vjp: ({ attrs, cot }) => [avgPool2d(cot, windowOf(attrs))],
   notation: notationOf('avgPool2dBackprop'),
   law: law((c) => [pooled(c)], (c) => ({ size: [c.x[2]!, c.x[3]!] }), false),
 })
@@ -229,28 +229,29 @@ export interface PoolOptions {
   readonly stride?: number | Pair
 }
 
-const poolAttrs = (o: PoolOptions | Attrs): Attrs => {
+const poolAttrs = (op: string, o: PoolOptions | Attrs): Attrs => {
+  checkOptions(op, poolAttrCodec, o)
   const window = toPair((o['window'] as number | Pair | undefined) ?? 2)
   return { window, stride: toPair((o['stride'] as number | Pair | undefined) ?? window) }
 }
 
 /** Max over each window of x [N, C, H, W]. */
 export function maxPool2d(x: Expr, o: PoolOptions = {}): Expr {
-  return apply(maxPool2dOp, [x], poolAttrs(o))
+  return apply(maxPool2dOp, [x], poolAttrs('maxPool2d', o))
 }
 /** The gradient of maxPool2d(x) for the cotangent g. */
 export function maxPool2dBackprop(x: Expr, g: Expr, o: PoolOptions | Attrs = {}): Expr {
-  return apply(maxPool2dBackpropOp, [x, g], poolAttrs(o))
+  return apply(maxPool2dBackpropOp, [x, g], poolAttrs('maxPool2dBackprop', o))
 }
 /** c read at the argmax of each window of x. */
 export function maxPool2dGather(x: Expr, c: Expr, o: PoolOptions | Attrs = {}): Expr {
-  return apply(maxPool2dGatherOp, [x, c], poolAttrs(o))
+  return apply(maxPool2dGatherOp, [x, c], poolAttrs('maxPool2dGather', o))
 }
 /** Mean over each window of x [N, C, H, W]. */
 export function avgPool2d(x: Expr, o: PoolOptions | Attrs = {}): Expr {
-  return apply(avgPool2dOp, [x], poolAttrs(o))
+  return apply(avgPool2dOp, [x], poolAttrs('avgPool2d', o))
 }
 /** The gradient of avgPool2d for an input of spatial size `size`. */
 export function avgPool2dBackprop(g: Expr, size: Pair, o: PoolOptions | Attrs = {}): Expr {
-  return apply(avgPool2dBackpropOp, [g], { ...poolAttrs(o), size: [size[0], size[1]] })
+  return apply(avgPool2dBackpropOp, [g], { ...poolAttrs('avgPool2dBackprop', o), size: [size[0], size[1]] })
 }

@@ -26,7 +26,8 @@ function checkedAxes(name: string, a: Readonly<Record<string, unknown>>, rank: n
   return norm
 }
 
-function reduceShape(name: string) {
+/** The shape rule of a reduction over its `axes` attribute (the axes are removed). */
+export function reduceShape(name: string) {
   return ([x]: readonly Shape[], a: Readonly<Record<string, unknown>>): Shape => S.reduce(x!, checkedAxes(name, a, x!.length))
 }
 
@@ -169,7 +170,7 @@ export const countOp = defineOp({
   law: { cases },
 })
 
-function allAxes(x: Expr): number[] {
+export function allAxes(x: Expr): number[] {
   return x.shape.map((_, i) => i)
 }
 

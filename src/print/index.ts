@@ -7,3 +7,4 @@ export { render, pieceOf, formatNumber, minusSign, type PrintOptions, type Print
 export { circuit, circuitDot, circuitsDot, showValue, type Circuit, type CircuitNode, type Wire, type CircuitOptions } from './circuit.js'
 export { drawGraph, drawGraphs, drawCircuit, stackSvgs } from './drawGraph.js'
 export { domainNote, type DomainNote } from './domain.js'
+export { hazardBlock, type HazardBlock } from './hazards.js'

@@ -12,6 +12,7 @@ import { topoSort } from '../core/Expr.js'
 import type { Shape } from '../core/Shape.js'
 import { constValue, leafName, tensorOp } from '../ops/leaves.js'
 import { Prec } from '../ops/Op.js'
+import { sugarText } from './sugar.js'
 
 type InfixN = Extract<Notation, { form: 'infix' }>
 type PrefixN = Extract<Notation, { form: 'prefix' }>
@@ -91,8 +92,10 @@ function leafPiece(e: Expr, style: Style, compact: boolean, digits: number): Pie
   if (name !== undefined) return atom(style.name(name))
   const v = constValue(e)
   if (v !== undefined) {
-    const num = Number.isNaN(v) || v >= 0 || Object.is(v, -0) ? atom(style.number(Object.is(v, -0) ? 0 : v, digits)) : undefined
-    const p = num ?? { text: style.minus + style.number(-v, digits), prec: Prec.neg, form: 'prefix' as const }
+    // −0 prints as a negated 0, like any negative constant (max(x, −0) is not max(x, 0))
+    const negative = v < 0 || Object.is(v, -0)
+    const num = negative ? undefined : atom(style.number(v, digits))
+    const p = num ?? { text: style.minus + style.number(Object.is(v, -0) ? 0 : -v, digits), prec: Prec.neg, form: 'prefix' as const }
     return compact || e.shape.length === 0 ? p : atom(style.fill(p.text, e.shape))
   }
   if (e.op === tensorOp) return atom(style.tensor(e.shape))
@@ -140,21 +143,6 @@ export function pieceOf(e: Expr, args: readonly Piece[], style: Style, opts: { c
   }
 }
 
-/**
- * x when e is exp(x − logΣexp(x)) over x's last axis (the library's `softmax`, with the
- * logSumExp broadcast back by reshape and broadcastTo): it prints as softmax(x).
- */
-export function softmaxArg(e: Expr): Expr | undefined {
-  if (e.op.name !== 'exp' || e.args[0]?.op.name !== 'sub') return undefined
-  const [x, b] = e.args[0].args as [Expr, Expr]
-  let l = b
-  while (isElidable(l)) l = l.args[0]!
-  const axes = l.attrs['axes'] as readonly number[] | undefined
-  return l.op.name === 'logSumExp' && l.args[0] === x && axes?.length === 1 && axes[0] === x.shape.length - 1 ? x : undefined
-}
-
-const softmaxNotation: CallN = { form: 'call', name: 'softmax', latex: '\\operatorname{softmax}' }
-
 /** Prints `roots` together, sharing let-bindings between them. */
 export function render(roots: readonly Expr[], style: Style, opts: PrintOptions = {}): Printed {
   const compact = opts.compact ?? roots.every((r) => r.shape.length === 0)
@@ -178,9 +166,8 @@ export function render(roots: readonly Expr[], style: Style, opts: PrintOptions 
       pieces.set(n.id, atom(name))
       continue
     }
-    const sm = softmaxArg(n)
-    const smPiece = sm === undefined ? undefined : pieces.get(sm.id)
-    let p = smPiece !== undefined ? { ...atom(style.call(softmaxNotation, [smPiece.text], undefined)), op: n.op } : pieceOf(n, n.args.map((a) => pieces.get(a.id)!), style, { compact, digits })
+    const sugar = sugarText(n, (e) => pieces.get(e.id)?.text, style.call)
+    let p = sugar !== undefined ? { ...atom(sugar), op: n.op } : pieceOf(n, n.args.map((a) => pieces.get(a.id)!), style, { compact, digits })
     const shared = (uses.get(n.id) ?? 0) >= 2 && n.args.length > 0 && !(compact && isElidable(n))
     if (shared && p.text.length > threshold) {
       const bound = style.letName(lets.length + 1 + (opts.firstLet ?? 0))
@@ -201,6 +188,8 @@ export function joinPrinted(p: Printed, bind: string, sep: string): string {
 export function formatNumber(v: number, digits: number): string {
   if (Number.isNaN(v)) return 'NaN'
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞'
+  // −0 keeps its sign: max(x, −0) and max(x, 0) are different nodes and print differently
+  if (Object.is(v, -0)) return '-0'
   if (Number.isInteger(v) && Math.abs(v) < 1e21) return String(v)
   return String(Number(v.toPrecision(digits)))
 }

@@ -69,6 +69,8 @@ export interface NonFinite {
   readonly where: string
   readonly value: number
   readonly learningRate: number
+  /** The first non-finite node of the step re-run in the interpreter (see Programs.origin). */
+  readonly origin?: string
   readonly message: string
 }
 

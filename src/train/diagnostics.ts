@@ -18,7 +18,7 @@ import { compile } from '../compile/index.js'
 import * as R from '../core/Random.js'
 import { epochOrder } from '../data/batches.js'
 import * as ops from '../ops/index.js'
-import { isWeight } from '../nn/regularizers.js'
+import { type WeightNames, weightSet } from '../nn/regularizers.js'
 import { buildPrograms, type AnyModel, type LossKind } from './programs.js'
 import { train, type TrainConfig } from './loop.js'
 import type { History, Params, TrainState } from './TrainState.js'
@@ -28,6 +28,8 @@ export interface Check {
   readonly name: string
   readonly ok: boolean
   readonly message: string
+  /** True for a line given for information only (a bias's update ratio): it judges nothing. */
+  readonly info?: boolean
 }
 
 /** The loss a classifier with small weights should start at: log C (softmax) or C − 1 (SVM, Δ = 1). */
@@ -135,8 +137,22 @@ function lossFlat(l: readonly number[], window = 10, minDrop = 0.01): boolean {
   return Math.abs(a - mean(l.slice(-window))) < minDrop * Math.abs(a)
 }
 
+/**
+ * How many steps the loss sat within `band` (1%) of its start before it first left that band, when
+ * that is at least 20 steps and a quarter of the run and the loss then fell (the lecture's "bad
+ * initialization" curve: a long plateau at log C, then a sudden drop); 0 otherwise.
+ */
+export function initialPlateau(l: readonly number[], band = 0.01): number {
+  const a = l[0]
+  if (a === undefined || !Number.isFinite(a)) return 0
+  let n = 0
+  while (n < l.length && Math.abs(l[n]! - a) < band * Math.abs(a)) n++
+  const fell = n < l.length && l[n]! < a && Number.isFinite(l.at(-1)!) && l.at(-1)! < a * (1 - band)
+  return fell && n >= 20 && n >= l.length / 4 ? n : 0
+}
+
 /** Median update/weight ratios of the weights, and whether they disagree on the learning rate. */
-function ratioPicture(history: History, o: RatioOptions) {
+function ratioPicture(history: History, isWeight: ReadonlySet<string>, o: RatioOptions) {
   const target = o.target ?? 1e-3
   const factor = o.factor ?? 10
   const medians = Object.entries(history.ratio).map(([name, rs]) => {
@@ -144,24 +160,26 @@ function ratioPicture(history: History, o: RatioOptions) {
     // a frozen parameter (fine-tuning) gets exactly zero updates
     return [name, median(last), last.length > 0 && last.every((r) => r === 0)] as const
   })
-  const weights = medians.filter(([name, m, frozen]) => isWeight(name) && Number.isFinite(m) && !frozen)
+  const weights = medians.filter(([name, m, frozen]) => isWeight.has(name) && Number.isFinite(m) && !frozen)
   const low = weights.filter(([, m]) => m < target / factor)
   const high = weights.filter(([, m]) => m > target * factor)
   const ms = weights.map(([, m]) => m)
   // layers whose ratios are far apart (some too small, others too large or 100× above them) point at
   // the signal through the layers, not at the one learning rate they share
   const spread = low.length > 0 && (high.length > 0 || Math.max(...ms) > factor * factor * Math.min(...ms))
-  return { target, factor, medians, weights, low, high, spread, flat: lossFlat(history.loss) }
+  return { target, factor, medians, weights, low, high, spread, flat: lossFlat(history.loss), plateau: initialPlateau(history.loss) }
 }
 
 /**
- * One check per parameter: the median ‖update‖/‖param‖ over the last steps vs ~1e-3 (warnings for
- * weights `*.W` only). Two pictures are not the learning rate's doing, and say so instead: layers
+ * One check per parameter: the median ‖update‖/‖param‖ over the last steps vs ~1e-3. Only the
+ * `weights` (`model.weights()`, the parameters their layers declare weights, or their names) are
+ * judged; the others get a line for information. Two pictures are not the learning rate's doing, and say so instead: layers
  * whose ratios are far apart (too small in one, too large or 100× larger in another), and ratios too
  * large while the loss stays flat (tiny weights near a small init make any update look large).
  */
-export function checkUpdateRatios(history: History, o: RatioOptions = {}): Check[] {
-  const { target, factor, medians, low, high, spread, flat } = ratioPicture(history, o)
+export function checkUpdateRatios(history: History, weights: WeightNames, o: RatioOptions = {}): Check[] {
+  const isWeight = weightSet(weights)
+  const { target, factor, medians, low, high, spread, flat, plateau } = ratioPicture(history, isWeight, o)
   const apart = spread ? ` (${low.map(([n]) => n).join(', ')} ${high.length > 0 ? `too small, ${high.map(([n]) => n).join(', ')} too large` : 'far below the others'})` : ''
   return medians.map(([name, m, frozen]) => {
     const head = `${name}: update/weight ratio ${fmt(m)} (rule of thumb ~${fmt(target)})`
@@ -169,11 +187,13 @@ export function checkUpdateRatios(history: History, o: RatioOptions = {}): Check
     if (frozen) return { name: `ratio ${name}`, ok: true, message: `${name}: no updates (frozen)` }
     if (!Number.isFinite(m)) return { name: `ratio ${name}`, ok: true, message: `${head}: no finite ratio (zero weights)` }
     // biases start at 0 and stay small, so their ratio runs high; the rule of thumb is about weights
-    if (!isWeight(name)) return { name: `ratio ${name}`, ok: true, message: `${head}: bias, for information` }
+    if (!isWeight.has(name)) return { name: `ratio ${name}`, ok: true, info: true, message: `${head}: not a weight, for information` }
     const off = m < target / factor ? 'too small' : m > target * factor ? 'too large' : undefined
     if (off === undefined) return { name: `ratio ${name}`, ok: true, message: `${head}: ok` }
     if (spread) return { name: `ratio ${name}`, ok: false, message: `${head}: ${off}${apart} — not the learning rate: likely ${initCause(o.init)}` }
     if (off === 'too large' && flat) return { name: `ratio ${name}`, ok: false, message: `${head}: too large while the loss stays flat — not the learning rate: likely ${initCause(o.init)}` }
+    if (off === 'too large' && plateau > 0 && o.init === 'small')
+      return { name: `ratio ${name}`, ok: false, message: `${head}: too large after a ${plateau}-step plateau at the start — a small init starts the weights tiny, so updates look large against them; likely ${initCause(o.init)}` }
     return { name: `ratio ${name}`, ok: false, message: `${head}: ${off} — learning rate likely ${off === 'too small' ? 'too low' : 'too high'}` }
   })
 }
@@ -186,6 +206,11 @@ export interface TrendOptions extends RunSetup {
   readonly minDrop?: number
   /** A loss above `blowUp` times its initial value at any step is a divergence (default 10). */
   readonly blowUp?: number
+  /**
+   * The model's weights (`model.weights()`): a plateau while they move is told apart from a small
+   * learning rate. Without them no parameter is taken for a weight and a plateau reads as the rate.
+   */
+  readonly weights?: WeightNames
 }
 
 /** The largest loss of the run and its step (1-based), NaN at the first non-finite one. */
@@ -237,9 +262,12 @@ export function checkLossDecrease(history: History, o: TrendOptions | number = {
   const head = `loss ${fmt(first)} at step 1 → ${fmt(final)} over the last ${window} steps${change}`
   if (!diverged.ok) return { name: 'loss decrease', ok: false, message: `${head}: ${diverged.message}` }
   if (!(drop > 0)) return { name: 'loss decrease', ok: false, message: `${head}: the loss ends above its start — learning rate likely too high` }
+  const plateau = initialPlateau(l)
+  if (plateau > 0 && drop >= minDrop)
+    return { name: 'loss decrease', ok: false, message: `${head}, but only after a plateau of ${plateau} steps at its start — likely ${initCause(opts.init)}` }
   if (drop < minDrop) {
     // a plateau while some weights move (their ratio at or above the rule of thumb's range) is not a small learning rate
-    const { weights, spread, factor, target } = ratioPicture(history, {})
+    const { weights, spread, factor, target } = ratioPicture(history, weightSet(opts.weights ?? []), {})
     const moving = weights.filter(([, m]) => m >= target / factor)
     const why = moving.length > 0 && (spread || moving.length === weights.length || weights.some(([, m]) => m > target * factor))
       ? `a plateau although ${moving.map(([n]) => n).join(', ')} move${moving.length === 1 ? 's' : ''} — not the learning rate: likely ${initCause(opts.init)}`
@@ -250,11 +278,11 @@ export function checkLossDecrease(history: History, o: TrendOptions | number = {
 }
 
 /** All the history checks: finite, loss decrease, update ratios. */
-export function diagnoseRun(state: Pick<TrainState, 'status' | 'nonFinite' | 'history'>, o: RatioOptions = {}): Check[] {
-  const trend = checkLossDecrease(state.history, o.init === undefined ? {} : { init: o.init })
+export function diagnoseRun(state: Pick<TrainState, 'status' | 'nonFinite' | 'history'>, weights: WeightNames, o: RatioOptions = {}): Check[] {
+  const trend = checkLossDecrease(state.history, { weights, ...(o.init === undefined ? {} : { init: o.init }) })
   // a run that stopped on a non-finite value is never ticked for its loss trend
   const stopped = state.nonFinite === undefined || !trend.ok ? trend : { ...trend, ok: false, message: `${trend.message.replace(/: ok$/, '')}; then training stopped on a non-finite value at step ${state.nonFinite.step}` }
-  return [checkFinite(state), stopped, ...checkUpdateRatios(state.history, o)]
+  return [checkFinite(state), stopped, ...checkUpdateRatios(state.history, weights, o)]
 }
 
 /** A ReLU layer's units that never fire on the probe batch. */

@@ -81,7 +81,7 @@ export function frozenLayerModes(f: FineTune): LayerModes {
 
 /** The layers of a model that have parameters (the ones that can be frozen or scaled), in order. */
 export function trainableLayers(model: AnyModel): string[] {
-  return model.layers.filter((l) => Object.keys(l.def.params(l.spec, l.inShape)).length > 0).map((l) => l.spec.name)
+  return model.layers.filter((l) => Object.keys(l.params).length > 0).map((l) => l.spec.name)
 }
 
 /**
@@ -98,7 +98,7 @@ export function checkFineTune(model: AnyModel, f: FineTune, flags: { readonly fr
   for (const n of f.freeze ?? []) if (f.lrMult !== undefined && Object.hasOwn(f.lrMult, n)) return fail(`${flags.lrMult}: layer '${n}' is frozen (${flags.freeze}), so it has no learning rate to scale`)
   for (const [n, m] of Object.entries(f.lrMult ?? {})) if (!(Number.isFinite(m) && m > 0)) return fail(`${flags.lrMult}: the multiplier of '${n}' must be a positive number, got ${m}`)
   for (const l of model.layers)
-    for (const local of Object.keys(l.def.params(l.spec, l.inShape)))
+    for (const local of Object.keys(l.params))
       if (layerOfLeaf(leafOf(l.spec.name, local)) !== l.spec.name) return fail(`layer '${l.spec.name}' (${l.spec.kind}) has a parameter '${local}' with a '.' in its name, so its layer cannot be read from the leaf name`)
   return E.right(true)
 }

@@ -33,10 +33,11 @@ export {
   type TrainData,
   type StepInfo,
 } from './loop.js'
-export { buildPrograms, type AnyModel, lossExpr, softmaxRows, type Programs, type LossKind, type Regularization, type StepResult } from './programs.js'
+export { buildPrograms, type AnyModel, lossExpr, softmaxRows, type Programs, type LossKind, type LossFn, type Regularization, type StepResult } from './programs.js'
+export { checkModel, type ModelCheck, type ModelCheckOptions } from './hazards.js'
 export {
   expectedInitialLoss, checkInitialLoss, initialLoss, overfitTiny, checkFinite, checkUpdateRatios, checkLossDecrease,
-  diagnoseRun, deadRelus, checkDeadRelus, checkDivergence, type Check, type OverfitResult, type RatioOptions, type DeadRelu,
+  diagnoseRun, deadRelus, checkDeadRelus, checkDivergence, initialPlateau, type Check, type OverfitResult, type RatioOptions, type DeadRelu,
   type RunSetup, type TrendOptions,
 } from './diagnostics.js'
 export {

@@ -27,7 +27,7 @@ import type { LayerModes } from '../nn/model.js'
 import { SymgradError } from '../core/errors.js'
 import { fitStateOrThrow, fittedLayers } from '../nn/fit.js'
 import type { Augment } from './augment.js'
-import { buildPrograms, type AnyModel, type LossKind, type Programs, type Regularization } from './programs.js'
+import { buildPrograms, type AnyModel, type LossFn, type LossKind, type Programs, type Regularization } from './programs.js'
 import type { EpochRecord, History, NonFinite, Params, TrainState } from './TrainState.js'
 import { emptyHistory } from './TrainState.js'
 
@@ -54,8 +54,8 @@ export interface TrainConfig<S extends PlainState = PlainState> {
   readonly batchSize: number
   /** Root key of the run: init, shuffles and dropout masks all derive from it. */
   readonly key: Key
-  /** Default 'softmax'. */
-  readonly loss?: LossKind
+  /** Default 'softmax'; or a loss of your own. */
+  readonly loss?: LossKind | LossFn
   /** Default none. `l2` is λΣW² (lecture), `l2Half` is ½λΣW² (assignments); biases are never regularized. */
   readonly regularization?: Regularization
   /** Stop once this many steps have been taken in total (status 'running', resumable). */
@@ -113,7 +113,8 @@ export function nonFiniteMessage(nf: Omit<NonFinite, 'message'>): string {
   // before the first update the learning rate has had no effect: the inputs or the penalty are to blame
   const cause = nf.where.startsWith('update of ') ? `the optimizer made it from finite gradients: learning rate too high${lr}, or a corrupt optimizer state`
     : nf.step === 0 ? 'this is before the first update, so the inputs or the regularization are too large (look for huge values in the data and the L2 strength)' : `learning rate likely too high${lr}`
-  return `training stopped at step ${nf.step} (epoch ${nf.epoch}, batch ${nf.batch}): ${what}; ${cause}`
+  const origin = nf.origin !== undefined ? `; ${nf.origin}` : ''
+  return `training stopped at step ${nf.step} (epoch ${nf.epoch}, batch ${nf.batch}): ${what}; ${cause}${origin}`
 }
 
 function firstNonFinite(t: Tensor): number | undefined {
@@ -179,7 +180,9 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
         }
       }
       if (bad !== undefined) {
-        const nf = { step, epoch, batch, where: bad.where, value: bad.value, learningRate: lrBefore }
+        // the step again in the interpreter names the node where the first non-finite value appeared
+        const origin = programs.origin(params, modelState, xb, b.y, dropoutKey(s0.key, step))
+        const nf = { step, epoch, batch, where: bad.where, value: bad.value, learningRate: lrBefore, ...(origin !== undefined ? { origin } : {}) }
         return snapshot('nonFinite', { ...nf, message: nonFiniteMessage(nf) })
       }
       const [updates, nextOpt] = config.optimizer.update(r.grads, optState, params)

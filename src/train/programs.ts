@@ -10,7 +10,9 @@
 import type { Expr } from '../core/Expr.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
+import * as E from 'fp-ts/lib/Either.js'
 import { compileStep, type CompileOptions } from '../compile/index.js'
+import { nanOrigin } from '../compile/nanOrigin.js'
 import * as ops from '../ops/index.js'
 import type { LayerModes, Model } from '../nn/model.js'
 import { toInference } from '../nn/model.js'
@@ -24,6 +26,8 @@ export type AnyModel = Model<any, any>
 
 /** The data loss: softmax cross-entropy or the multiclass SVM hinge. */
 export type LossKind = 'softmax' | 'svm'
+/** A loss of your own from scores [N, C] and labels [N] to a scalar (e.g. a softmax written by hand). */
+export type LossFn = (scores: Expr, labels: Expr) => Expr
 
 /**
  * Regularization of the weights (`*.W`, never biases):
@@ -44,12 +48,19 @@ export interface StepResult {
 export interface Programs {
   readonly paramNames: readonly string[]
   readonly step: (params: Params, modelState: Params, x: Tensor, y: Tensor, dropoutKey: Key) => StepResult
+  /**
+   * The step run again in the reference interpreter: the first node whose value or gradient is not
+   * finite, with its op, its inputs' ranges, the hazard and the rewrite that avoids it (one line),
+   * or undefined when the interpreter finds every value finite.
+   */
+  readonly origin: (params: Params, modelState: Params, x: Tensor, y: Tensor, dropoutKey: Key) => string | undefined
   /** Inference scores for `x`, computed in chunks of `chunk` rows. */
   readonly predict: (params: Params, modelState: Params, x: Tensor, chunk?: number) => Tensor
 }
 
-/** The data loss of scores against labels as an expression. */
-export function lossExpr(kind: LossKind, scores: Expr, labels: Expr): Expr {
+/** The data loss of scores against labels as an expression (a loss kind, or your own loss function). */
+export function lossExpr(kind: LossKind | LossFn, scores: Expr, labels: Expr): Expr {
+  if (typeof kind === 'function') return kind(scores, labels)
   return kind === 'svm' ? svmLoss(scores, labels) : softmaxCrossEntropy(scores, labels)
 }
 
@@ -63,7 +74,7 @@ function regExpr(model: AnyModel, reg: Regularization): Expr | undefined {
  * float64. `layerModes` run some layers of the train step in a mode of their own (frozen batch
  * norm on its running statistics: `{ bn0: 'test' }`).
  */
-export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularization, compiled = true, options: CompileOptions = {}, layerModes: LayerModes = {}): Programs {
+export function buildPrograms(model: AnyModel, loss: LossKind | LossFn, reg: Regularization, compiled = true, options: CompileOptions = {}, layerModes: LayerModes = {}): Programs {
   const x = ops.input('x', ['N', model.in])
   const y = ops.input('y', ['N'])
   const applied = model.apply(x, 'train', layerModes)
@@ -74,6 +85,7 @@ export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularizati
   const paramNames = Object.keys(params)
   const stepFn = compileStep({ values: { loss: total, dataLoss: data }, grads: { of: 'loss', wrt: params }, tensors: applied.state }, { ...options, interpret: !compiled })
   const randomFor = applied.random
+  const random = (n: number, key: Key) => (randomFor.inputs.length > 0 ? randomFor.bindings(key, n) : {})
 
   const scores = toInference(model).apply(ops.input('x', ['N', model.in]), 'test').out
   const predictFn = compileStep({ values: {}, tensors: { scores } }, { ...options, interpret: !compiled }).runOrThrow
@@ -81,10 +93,14 @@ export function buildPrograms(model: AnyModel, loss: LossKind, reg: Regularizati
   return {
     paramNames,
     step: (p, s, xb, yb, dropoutKey) => {
-      const n = xb.shape[0]!
-      const rand = randomFor.inputs.length > 0 ? randomFor.bindings(dropoutKey, n) : {}
-      const out = stepFn.runOrThrow({ ...p, ...s, ...rand, x: xb, y: yb })
+      const out = stepFn.runOrThrow({ ...p, ...s, ...random(xb.shape[0]!, dropoutKey), x: xb, y: yb })
       return { loss: out.values.loss, dataLoss: out.values.dataLoss, grads: out.grads, modelState: { ...s, ...out.tensors } }
+    },
+    origin: (p, s, xb, yb, dropoutKey) => {
+      const r = nanOrigin(total, Object.values(params), { ...p, ...s, ...random(xb.shape[0]!, dropoutKey), x: xb, y: yb })
+      if (E.isLeft(r)) return `the interpreter could not re-run the step: ${r.left.message}`
+      // finite in float64: the program's float32 is to blame
+      return r.right?.message ?? (options.dtype === 'float32' && compiled ? 'the step re-run in float64 (the interpreter) is finite: a float32-only hazard (symgrad check --dtype float32 lists them)' : undefined)
     },
     predict: (p, s, xs, chunk = 2000) => {
       const [n, d] = xs.shape as [number, number]

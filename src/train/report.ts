@@ -234,6 +234,8 @@ export interface ReportPage {
   /** Key facts, shown as a table. */
   readonly facts: readonly (readonly [string, string])[]
   readonly checks: readonly Check[]
+  /** The hazards block (symgrad check's lines), when the run analyzed its graph. */
+  readonly hazards?: readonly string[]
   /** Pictures: file name (relative to the page) and caption. */
   readonly images: readonly { readonly file: string; readonly caption: string }[]
 }
@@ -256,7 +258,7 @@ figcaption{font-size:90%;color:#555;max-width:640px}img{border:1px solid #ddd;im
 <table>${facts}</table>
 <h2>Babysitting checks</h2>
 <ul>${checks}</ul>
-<h2>Pictures</h2>
+${p.hazards === undefined ? '' : `<h2>Hazards</h2>\n<ul>${p.hazards.map((l) => `<li class="${l.startsWith('hazards: none') ? 'ok' : 'warn'}">${escapeXml(l)}</li>`).join('\n')}</ul>\n`}<h2>Pictures</h2>
 ${imgs}
 </body></html>
 `

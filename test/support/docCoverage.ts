@@ -8,7 +8,7 @@ import ts from 'typescript-6'
 
 const repo = resolve(import.meta.dirname, '..', '..')
 const entries: Record<string, string> = {
-  symgrad: 'src/index.ts', 'symgrad/node': 'src/node/index.ts', 'symgrad/web': 'src/web/index.ts', 'symgrad/queue': 'src/queue/index.ts', 'symgrad/laws': 'laws/index.ts',
+  symgrad: 'src/index.ts', 'symgrad/node': 'src/node/index.ts', 'symgrad/web': 'src/web/index.ts', 'symgrad/queue': 'src/queue/index.ts', 'symgrad/kernels': 'src/kernels/index.ts', 'symgrad/laws': 'laws/index.ts',
 }
 
 /** `entry:path.to.name` of each public export without a doc comment (types, values, namespaces' members). */

@@ -10,7 +10,7 @@ export const scale = defineLayer({
   options: { by: FiniteNumber },
   defaults: { by: 1 },
   prefix: 'scale',
-  params: (_, s) => ({ s }),
+  params: (_, s) => ({ s: { shape: s } }),
   state: noState,
   outShape: (_, s) => s,
   init: (o, _, shapes) => ({ params: { s: T.fill(shapes.params.s, o.by) }, state: {} }),

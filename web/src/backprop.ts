@@ -7,8 +7,9 @@
 import * as E from 'fp-ts/lib/Either.js'
 import katex from 'katex'
 import { countNodes, drawGraph, evaluateAll, grad, input, simplify, traceBackward, Tensor as T, type Expr, type TraceRow } from '../../src/index.js'
-import { domainNote, formatNumber, latexNumber, minusSign, printLatex } from '../../src/print/index.js'
+import { domainNote, formatNumber, hazardBlock, latexNumber, minusSign, printLatex } from '../../src/print/index.js'
 import { parseAssignments, parseExpr } from '../../src/print/parseExpr.js'
+import { explainRules } from '../../src/compile/softmaxGradRules.js'
 import { el } from './dom.js'
 import { clearMarks, markField } from './marks.js'
 
@@ -49,10 +50,13 @@ export function backpropPanel(root: HTMLElement): void {
   const graph = el('div', { id: 'bp-graph', class: 'graph' })
   const derivs = el('div', { id: 'bp-derivs', class: 'derivs' })
   const trace = el('div', { id: 'bp-trace' })
+  // the hazards of f for any value of its variables; their nodes are outlined in the circuit
+  const hazards = el('div', { id: 'bp-hazards', class: 'msg' })
+  let hazardIds = new Set<number>()
   root.append(
     el('p', { class: 'lede' }, 'Type an expression (+ − * / ^, exp log sqrt tanh sigmoid relu abs square max min) and values. The circuit shows each forward value above its wire (green) and the gradient flowing back along it below (red); the step button walks the backward pass one gate at a time.'),
     el('div', { class: 'controls' }, el('label', {}, 'f = ', exprIn), el('label', {}, 'at ', atIn), go, el('label', {}, 'examples ', examples)),
-    msg, result, el('div', { class: 'controls' }, step, reset), graph, derivs, trace,
+    msg, result, el('div', { class: 'controls' }, step, reset), graph, hazards, derivs, trace,
   )
   let walk: Walk | undefined
   let runs = 0
@@ -62,6 +66,8 @@ export function backpropPanel(root: HTMLElement): void {
     for (const e of [result, graph, derivs, trace]) e.replaceChildren()
     delete graph.dataset['scale']
     msg.textContent = ''
+    hazards.replaceChildren()
+    hazardIds = new Set()
     clearMarks(root)
     step.textContent = 'Step backward ▸'
   }
@@ -82,7 +88,7 @@ export function backpropPanel(root: HTMLElement): void {
     const missing = vars.filter((v) => at.right[v] === undefined)
     if (missing.length > 0) return fail(atIn, `no value for ${missing.join(', ')}`)
     const bindings = Object.fromEntries(vars.map((v) => [v, T.scalar(at.right[v]!)]))
-    const { exprs: grads } = simplify(grad(expr, vars.map((v) => input(v, []))))
+    const { exprs: grads } = simplify(grad(expr, vars.map((v) => input(v, []))), { rules: explainRules })
     const ev = evaluateAll([expr, ...grads], bindings)
     if (E.isLeft(ev)) return fail(exprIn, ev.left.message)
     const val = (e: Expr) => T.item(ev.right.values.get(e.id)!)
@@ -104,6 +110,9 @@ export function backpropPanel(root: HTMLElement): void {
       return
     }
     msg.textContent = notes.join('\n')
+    const hb = hazardBlock(expr)
+    hazardIds = new Set(hb.hazards.map((h) => h.node.id))
+    hazards.replaceChildren(...hb.lines.map((l) => el('div', {}, l)))
     const tr = traceBackward(expr, bindings)
     walk = E.isRight(tr) ? { rows: tr.right.rows, done: tr.right.rows.length } : undefined
     trace.replaceChildren(E.isRight(tr) ? el('div', { class: 'scroll' }, traceTable(tr.right.rows)) : el('p', {}, tr.left.message))
@@ -129,8 +138,8 @@ export function backpropPanel(root: HTMLElement): void {
     }
     for (const s of graph.querySelectorAll<SVGElement>('[data-node]')) {
       const id = Number(s.dataset['node'])
-      s.setAttribute('stroke', id === current ? '#c0392b' : '#333')
-      s.setAttribute('stroke-width', id === current ? '3' : '1')
+      s.setAttribute('stroke', id === current ? '#c0392b' : hazardIds.has(id) ? '#e67e22' : '#333')
+      s.setAttribute('stroke-width', id === current || hazardIds.has(id) ? '3' : '1')
     }
     for (const tr of trace.querySelectorAll<HTMLTableRowElement>('tr[data-id]')) {
       const id = Number(tr.dataset['id'])

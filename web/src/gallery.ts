@@ -48,8 +48,8 @@ function draw(c: Card, g: GalleryResult): void {
   c.root.dataset['status'] = g.state.status
   c.root.dataset['step'] = String(g.state.step)
   if (g.checks.length === 0) return
-  // biases' ratios are printed by the library "for information"; the list keeps the checks that judge
-  const shown = g.checks.filter((k) => !k.name.startsWith('ratio ') || nn.isWeight(k.name.slice('ratio '.length)))
+  // lines the library gives for information only (biases' update ratios) are left out; the list keeps the checks that judge
+  const shown = g.checks.filter((k) => k.info !== true)
   c.checks.replaceChildren(...shown.map((k) => el('li', { class: k.ok ? 'ok' : 'warn' }, `${k.ok ? '✓' : '⚠'} ${k.message}`)))
   c.root.dataset['checks'] = JSON.stringify(g.checks.map((k) => ({ name: k.name, ok: k.ok, message: k.message })))
 }

@@ -69,7 +69,7 @@ export function diagnose(r: GalleryRun, model: train.AnyModel, state: train.Trai
   // the run's init, so advice never suggests the init already in use
   const setup = typeof r.init === 'string' ? { init: r.init } : {}
   const dead = r.activation === 'relu' && state.status !== 'nonFinite' ? train.checkDeadRelus(train.deadRelus(model, state.params, state.modelState, ds), 0.5, setup) : []
-  return [...initial, ...train.diagnoseRun(state, setup), ...dead]
+  return [...initial, ...train.diagnoseRun(state, model.weights(), setup), ...dead]
 }
 
 /** A run advanced `chunk` steps at a time (so a page can draw between chunks); `next` returns undefined once finished. */

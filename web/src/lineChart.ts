@@ -3,6 +3,8 @@
  * or log y axis with round ticks, an optional vertical marker, a legend. Non-finite points break a
  * line (and a series that ends non-finite gets a red ✕ at its last finite point).
  */
+import { spansDecades } from '../../src/plot/svg.js'
+
 export interface Series {
   readonly name: string
   readonly color: string
@@ -54,8 +56,8 @@ export function lineChart(c: HTMLCanvasElement, series: readonly Series[], o: Ch
   const [x0, x1] = [Math.min(...xsAll, o.marker ?? Infinity), Math.max(...xsAll, o.marker ?? -Infinity)]
   const ys = finite.map(([, y]) => y)
   const positive = ys.filter((y) => y > 0)
-  const span = positive.length > 0 ? Math.max(...positive) / Math.min(...positive) : 1
-  const log = o.logY ?? (o.yRange === undefined && positive.length === ys.length && span > 100)
+  // the library's rule (src/plot/svg.ts), as the CLI report and the classifier's chart decide it
+  const log = o.logY ?? (o.yRange === undefined && spansDecades(ys))
   const f = (y: number) => (log ? Math.log10(y) : y)
   let [lo, hi] = o.yRange ?? [Math.min(0, ...ys.map(f)), Math.max(...ys.map(f))]
   if (log) [lo, hi] = [Math.floor(Math.min(...positive.map(f))), Math.ceil(Math.max(...positive.map(f)))]

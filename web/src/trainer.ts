@@ -110,11 +110,11 @@ export function startRun(s: RunSettings, grid = 64): Run {
       diverged ||= !divergence.ok || state.status === 'nonFinite'
       const setup = { init: s.init }
       if (step >= 100 && step % 100 < steps) {
-        note(step, train.checkLossDecrease(h, { window: 20, ...setup }))
+        note(step, train.checkLossDecrease(h, { window: 20, weights: model.weights(), ...setup }))
         const dead = s.activation === 'relu' ? train.checkDeadRelus(train.deadRelus(model, state.params, state.modelState, ds), 0.5, setup) : []
         // a layer of dead units passes no gradient: tiny updates then mean a dead network, not a low learning rate
         const deadNet = dead.some((c) => !c.ok)
-        for (const c of train.checkUpdateRatios(h, setup)) if (c.name.endsWith('.W') && !(deadNet && c.message.includes('too small'))) note(step, c)
+        for (const c of train.checkUpdateRatios(h, model.weights(), setup)) if (c.info !== true && !(deadNet && c.message.includes('too small'))) note(step, c)
         for (const c of dead) note(step, c)
       }
       // a train/validation gap says nothing about a run that diverged

@@ -12,24 +12,20 @@
  * (or, when flat, ranges of elements cut at multiples of 64). Each element is computed by the same
  * instructions whatever range it falls in, so 1 and N threads give the same bits.
  */
-import type { OpDef } from '../../core/Expr.js'
-import type { LoopWriter, NativeCode, OpTable, ScalarCode } from '../backend.js'
+import type { LoopWriter, NativeCode, OpTable } from '../backend.js'
 import { splitRange, type ThreadPool } from '../threads.js'
-import { funcKey, loopFunc, vf32, vf64 } from './loop-wasm.js'
+import { funcKey, loopFunc } from './loop-wasm.js'
+import type { VectorCode, VectorOps } from './vector-code.js'
 import { assemble, type Func } from './wasm-asm.js'
 import { wasmReduce, type Reduce } from './reduce-wasm.js'
-import type { Dtype } from '../arena.js'
 
-/** A writer for one compiled function; `builtin` is the table whose entries the writer's code matches. */
-export function loopWriter(dtype: Dtype, shared: boolean, builtin: OpTable<ScalarCode>, given: OpTable<ScalarCode>): LoopWriter {
-  const V = dtype === 'float32' ? vf32 : vf64
-  // an op whose scalar code was replaced (withCode) is not ours to write
-  const allowed = (op: OpDef): boolean => builtin.get(op) !== undefined && given.get(op) === builtin.get(op)
+/** A writer for one compiled function, from a backend's vector table and lane instructions. */
+export function loopWriter(V: VectorOps, vector: OpTable<VectorCode>, shared: boolean): LoopWriter {
   const funcs: Func[] = []
   const byKey = new Map<string, string>()
   return {
     loop: (spec) => {
-      const l = loopFunc(spec, V, allowed)
+      const l = loopFunc(spec, V, vector)
       if (l === undefined) return undefined
       const key = funcKey(l.func)
       let name = byKey.get(key)

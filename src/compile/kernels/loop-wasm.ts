@@ -15,127 +15,24 @@
  * single elements and stores lane 0, so every element gets the same instructions wherever a range
  * starts or ends (splitting a loop across threads cannot change a bit).
  *
- * Only ops in `vectorCode` are written; a loop with any other op (log, pow, a user's op…, and
- * exp, sigmoid or tanh in float64) declines. Each op's code keeps the JavaScript backend's semantics
- * (NaN, ±0, `x > 0 ? x : 0`): in float64 the results are the JavaScript loops' bits; in float32
- * each op rounds to float32 where the JavaScript loop rounds only at the stores, and exp and tanh
- * are polynomials within a few ulp of Math.exp and Math.tanh (within the float32 law, laws/dtype.ts). Constants are
- * encoded as float immediates from the checked number; nothing of a graph becomes source text.
+ * Each member's code comes from the backend's `vector` table (vector-code.ts: a closed vocabulary
+ * of lane instructions, checked as it is encoded); a loop with a member or literal without an entry
+ * declines (fuse.ts keeps such ops out of vector loops, so this is rare). The built-in entries
+ * (backend-wasm.ts) keep the JavaScript backend's semantics (NaN, ±0, `x > 0 ? x : 0`): in float64
+ * the results are the JavaScript loops' bits; in float32 each op rounds to float32 where the
+ * JavaScript loop rounds only at the stores, and exp and tanh are polynomials within a few ulp of
+ * Math.exp and Math.tanh (within the float32 law, laws/dtype.ts). Constants are encoded as float
+ * immediates from the checked number; nothing of a graph becomes source text.
  */
-import type { Attrs, OpDef } from '../../core/Expr.js'
-import * as ops from '../../ops/builtins.js'
+import type { OpDef } from '../../core/Expr.js'
 import type { LoopSpec, OpTable } from '../backend.js'
-import { opTable } from '../backend.js'
 import { product } from '../codegen.js'
 import type { Var } from '../program.js'
-import { expF32, tanhF32, vconst } from './vmath-wasm.js'
+import { argPush, encodeVector, loadSplat, storeLane0, type VCode, type VectorCode, type VectorOps } from './vector-code.js'
 import {
-  forRange, get, i32, load, memarg, op, set, simd, store,
+  forRange, get, i32, load, op, set, store,
   I32, V128, type Code, type Func, type ValType,
 } from './wasm-asm.js'
-
-/** Lane-typed instructions of one dtype. */
-export interface Vec {
-  readonly bytes: 4 | 8
-  readonly lanes: 4 | 2
-  readonly shift: 2 | 3
-  readonly add: Code
-  readonly sub: Code
-  readonly mul: Code
-  readonly div: Code
-  readonly min: Code
-  readonly max: Code
-  readonly neg: Code
-  readonly abs: Code
-  readonly sqrt: Code
-  readonly eq: Code
-  readonly ne: Code
-  readonly lt: Code
-  readonly gt: Code
-  readonly le: Code
-  readonly ge: Code
-  /** v128.const with every lane x. */
-  readonly splatConst: (x: number) => Code
-  /** Load one element at the address on the stack, into every lane. */
-  readonly loadSplat: Code
-  /** Store lane 0 of the vector on the stack at the address below it. */
-  readonly storeLane0: Code
-  /** e^x per lane, with fresh v128 locals from `tmp` (float32 only; undefined: exp stays JavaScript). */
-  readonly exp?: (x: Code, tmp: () => number) => Code
-  /** tanh x per lane, likewise. */
-  readonly tanh?: (x: Code, tmp: () => number) => Code
-}
-
-const AND = simd(0x4e), OR = simd(0x50), BITSELECT = simd(0x52)
-const zero: Code = vconst(new Uint8Array(16))
-
-export const vf32: Vec = {
-  bytes: 4, lanes: 4, shift: 2,
-  add: simd(0xe4), sub: simd(0xe5), mul: simd(0xe6), div: simd(0xe7), min: simd(0xe8), max: simd(0xe9),
-  neg: simd(0xe1), abs: simd(0xe0), sqrt: simd(0xe3),
-  eq: simd(0x41), ne: simd(0x42), lt: simd(0x43), gt: simd(0x44), le: simd(0x45), ge: simd(0x46),
-  splatConst: (x) => vconst(new Uint8Array(Float32Array.of(x, x, x, x).buffer)),
-  loadSplat: [simd(0x09), memarg(2, 0)],
-  storeLane0: [simd(0x5a), memarg(2, 0), 0],
-  exp: expF32,
-  tanh: tanhF32,
-}
-export const vf64: Vec = {
-  bytes: 8, lanes: 2, shift: 3,
-  add: simd(0xf0), sub: simd(0xf1), mul: simd(0xf2), div: simd(0xf3), min: simd(0xf4), max: simd(0xf5),
-  neg: simd(0xed), abs: simd(0xec), sqrt: simd(0xef),
-  eq: simd(0x47), ne: simd(0x48), lt: simd(0x49), gt: simd(0x4a), le: simd(0x4b), ge: simd(0x4c),
-  splatConst: (x) => vconst(new Uint8Array(Float64Array.of(x, x).buffer)),
-  loadSplat: [simd(0x0a), memarg(3, 0)],
-  storeLane0: [simd(0x5b), memarg(3, 0), 0],
-}
-
-/**
- * Vector code of an op: its arguments' vectors (cheap to repeat: local reads) → one vector, with
- * fresh v128 locals from `tmp`; undefined when this dtype has no code for it (the loop declines).
- */
-export type VectorCode = (args: readonly [Code, Code, Code], attrs: Attrs, V: Vec, tmp: () => number) => Code | undefined
-
-/** `cond ? 1 : 0` per lane: the comparison's all-ones mask and 1.0. */
-const cmp = (k: 'eq' | 'lt' | 'gt' | 'le' | 'ge'): VectorCode => ([x, y], _, V) => [x, y, V[k], V.splatConst(1), AND]
-
-/** The ops written in WebAssembly, with the JavaScript backend's semantics (backend-js.ts). */
-export const vectorCode: OpTable<VectorCode> = opTable<VectorCode>([
-  [ops.addOp, ([x, y], _, V) => [x, y, V.add]],
-  [ops.subOp, ([x, y], _, V) => [x, y, V.sub]],
-  [ops.mulOp, ([x, y], _, V) => [x, y, V.mul]],
-  [ops.divOp, ([x, y], _, V) => [x, y, V.div]],
-  // Math.max/min: NaN if either is NaN, max(−0, +0) = +0: the same as f32x4.max/min
-  [ops.maximumOp, ([x, y], _, V) => [x, y, V.max]],
-  [ops.minimumOp, ([x, y], _, V) => [x, y, V.min]],
-  [ops.negOp, ([x], _, V) => [x, V.neg]],
-  [ops.squareOp, ([x], _, V) => [x, x, V.mul]],
-  [ops.absOp, ([x], _, V) => [x, V.abs]],
-  [ops.sqrtOp, ([x], _, V) => [x, V.sqrt]],
-  [ops.expOp, ([x], _, V, tmp) => V.exp?.(x, tmp)],
-  [ops.tanhOp, ([x], _, V, tmp) => V.tanh?.(x, tmp)],
-  // x ≥ 0 ? 1/(1 + e^−x) : e^x/(1 + e^x), both from e = e^−|x|
-  [ops.sigmoidOp, ([x], _, V, tmp) => {
-    if (V.exp === undefined) return undefined
-    const [e, d] = [tmp(), tmp()]
-    return [V.exp([x, V.abs, V.neg], tmp), set(e), V.splatConst(1), get(e), V.add, set(d),
-      V.splatConst(1), get(d), V.div, get(e), get(d), V.div, x, zero, V.ge, BITSELECT]
-  }],
-  // x > 0 ? x : 0 (NaN and −0 give +0): x masked by x > 0
-  [ops.reluOp, ([x], _, V) => [x, x, zero, V.gt, AND]],
-  [ops.gtOp, cmp('gt')],
-  [ops.geOp, cmp('ge')],
-  [ops.ltOp, cmp('lt')],
-  [ops.leOp, cmp('le')],
-  [ops.eqOp, cmp('eq')],
-  [ops.stepOp, ([x], _, V) => [x, zero, V.gt, V.splatConst(1), AND]],
-  [ops.signOp, ([x], _, V) => [x, zero, V.gt, V.splatConst(1), AND, x, zero, V.lt, V.splatConst(-1), AND, OR]],
-  // c !== 0 ? a : b (NaN !== 0): a where the mask c ≠ 0 is set
-  [ops.whereOp, ([c, a, b], _, V) => [a, b, c, zero, V.ne, BITSELECT]],
-])
-
-/** The literal ops (no arguments) whose value is `attrs.value`. */
-const literalOps: ReadonlySet<OpDef> = new Set([ops.constOp])
 
 /** One loop as a function body, with the JavaScript arguments its call passes after (lo, hi, unit). */
 export interface LoopFunc {
@@ -148,19 +45,19 @@ export interface LoopFunc {
 }
 
 type Read =
-  | { readonly kind: 'literal'; readonly value: number }
+  | { readonly kind: 'literal'; readonly op: OpDef; readonly code: VCode }
   | { readonly kind: 'flat'; readonly addr: number }
   | { readonly kind: 'scalar'; readonly addr: number }
   | { readonly kind: 'strided'; readonly addr: number; readonly last: 0 | 1; readonly strides: readonly (number | null)[] }
 
 /**
- * The loop as a WebAssembly function, or undefined when it holds an op outside `vectorCode` (or
- * one whose code `allowed` does not confirm), a literal that is not a number, or a read through a
- * last-axis stride other than 0 or 1.
+ * The loop as a WebAssembly function, or undefined when it holds an op or a literal without an
+ * entry in `vector` (or whose entry has no code for this dtype), or a read through a last-axis
+ * stride other than 0 or 1.
  */
-export function loopFunc(spec: LoopSpec, V: Vec, allowed: (op: OpDef) => boolean): LoopFunc | undefined {
+export function loopFunc(spec: LoopSpec, V: VectorOps, vector: OpTable<VectorCode>): LoopFunc | undefined {
   const { dims, members, reads, stores } = spec
-  for (const m of members) if (!vectorCode.has(m.op) || !allowed(m.op)) return undefined
+  for (const m of members) if (!vector.has(m.op)) return undefined
   const r = dims.length
   const broadcast = (strides: readonly string[]): boolean => strides.every((s, i) => s === '0' || dims[i] === '1')
   const flat = reads.every((x) => !('strides' in x) || broadcast(x.strides))
@@ -173,9 +70,9 @@ export function loopFunc(spec: LoopSpec, V: Vec, allowed: (op: OpDef) => boolean
   const rs: Read[] = []
   for (const x of reads) {
     if ('literal' in x) {
-      const value = x.literal.attrs['value']
-      if (!literalOps.has(x.literal.op) || !allowed(x.literal.op) || typeof value !== 'number') return undefined
-      rs.push({ kind: 'literal', value })
+      const code = vector.get(x.literal.op)?.([], x.literal.attrs, V)
+      if (code === undefined) return undefined
+      rs.push({ kind: 'literal', op: x.literal.op, code })
     } else if (!('strides' in x)) rs.push({ kind: 'flat', addr: param(`${x.arr}.byteOffset`) })
     else if (broadcast(x.strides)) rs.push({ kind: 'scalar', addr: param(`${x.arr}.byteOffset`) })
     else rs.push({ kind: 'strided', addr: param(`${x.arr}.byteOffset`), last: x.strides[r - 1] === '1' && dims[r - 1] !== '1' ? 1 : 0, strides: [] })
@@ -192,7 +89,8 @@ export function loopFunc(spec: LoopSpec, V: Vec, allowed: (op: OpDef) => boolean
   const locals: ValType[] = []
   const local = (t: ValType): number => params.length + locals.push(t) - 1
   const O = local(I32), I = local(I32), END = local(I32), VEND = local(I32)
-  const { bytes: E, shift } = V
+  const E = V.dtype === 'float32' ? 4 : 8
+  const shift = E === 4 ? 2 : 3
   const J = flat ? [] : dims.slice(0, r - 1).map(() => local(I32))
   const value = new Map<Var, number>()
   const pre: Code[] = []
@@ -204,33 +102,32 @@ export function loopFunc(spec: LoopSpec, V: Vec, allowed: (op: OpDef) => boolean
   rs.forEach((rd, k) => {
     const l = local(V128)
     value.set(reads[k]!.v, l)
-    if (rd.kind === 'literal') pre.push(V.splatConst(rd.value), set(l))
-    else if (rd.kind === 'scalar') pre.push(get(rd.addr), V.loadSplat, set(l))
+    if (rd.kind === 'literal') pre.push(encodeVector(rd.op, rd.code, () => local(V128)), set(l))
+    else if (rd.kind === 'scalar') pre.push(get(rd.addr), loadSplat(V), set(l))
     else if (rd.kind === 'flat') {
       vec.push([get(rd.addr), get(O), op.add, load(V128), set(l)])
-      one.push([get(rd.addr), get(O), op.add, V.loadSplat, set(l)])
+      one.push([get(rd.addr), get(O), op.add, loadSplat(V), set(l)])
     } else {
       const qs = J.map(() => local(I32))
       q.set(k, qs)
       const row = qs[qs.length - 1]!
-      if (rd.last === 0) rowHoists.push(get(row), V.loadSplat, set(l))
+      if (rd.last === 0) rowHoists.push(get(row), loadSplat(V), set(l))
       else {
         vec.push([get(row), get(I), op.add, load(V128), set(l)])
-        one.push([get(row), get(I), op.add, V.loadSplat, set(l)])
+        one.push([get(row), get(I), op.add, loadSplat(V), set(l)])
       }
     }
   })
   const compute: Code[] = []
   for (const m of members) {
     const l = local(V128)
-    const [x = [], y = [], z = []] = m.args.map((a) => get(value.get(a)!))
-    const code = vectorCode.get(m.op)!([x, y, z], m.attrs, V, () => local(V128))
+    const code = vector.get(m.op)!(m.args.map((a) => argPush(value.get(a)!)), m.attrs, V)
     if (code === undefined) return undefined
-    compute.push(code, set(l))
+    compute.push(encodeVector(m.op, code, () => local(V128)), set(l))
     value.set(m.out, l)
   }
   const vecBody = [vec, compute, stores.map((s, k) => [get(storeAddr[k]!), get(O), op.add, get(value.get(s.v)!), store(V128)])]
-  const oneBody = [one, compute, stores.map((s, k) => [get(storeAddr[k]!), get(O), op.add, get(value.get(s.v)!), V.storeLane0])]
+  const oneBody = [one, compute, stores.map((s, k) => [get(storeAddr[k]!), get(O), op.add, get(value.get(s.v)!), storeLane0(V)])]
 
   let body: Code
   if (flat) {

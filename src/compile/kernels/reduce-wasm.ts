@@ -12,14 +12,14 @@
  */
 import type { ReduceKind } from './reduce.js'
 import { splitRange, type ThreadPool } from '../threads.js'
-import { vf32, vf64, type Vec } from './loop-wasm.js'
-import { assemble, forRange, get, i32, load, op, set, store, v128zero, F32, F64, I32, V128, type Code } from './wasm-asm.js'
+import { assemble, forRange, get, i32, load, op, set, store, v128zero, f32x4, f64x2, F32, F64, I32, V128, type Code, type Lanes } from './wasm-asm.js'
 import type { Dtype } from '../arena.js'
 
-function colSumBytes(V: Vec, shared: boolean): Uint8Array<ArrayBuffer> {
+function colSumBytes(V: Lanes, shared: boolean): Uint8Array<ArrayBuffer> {
   const [X, OUT, OUTER, RED, INNER, I0, I1] = [0, 1, 2, 3, 4, 5, 6]
   const [O, R, I, XR, OO, VEND, END] = [7, 8, 9, 10, 11, 12, 13]
-  const { bytes: E, shift } = V
+  const E = V.bytes
+  const shift = E === 4 ? 2 : 3
   const elem = E === 4 ? F32 : F64
   const sadd = E === 4 ? op.f32add : op.f64add
   const zero: Code = E === 4 ? [0x43, 0, 0, 0, 0] : [0x44, 0, 0, 0, 0, 0, 0, 0, 0]
@@ -53,7 +53,7 @@ export function reduceModule(dtype: Dtype, shared: boolean): WebAssembly.Module 
   const key = `${dtype}/${shared}`
   if (!cache.has(key)) {
     try {
-      cache.set(key, new WebAssembly.Module(colSumBytes(dtype === 'float32' ? vf32 : vf64, shared)))
+      cache.set(key, new WebAssembly.Module(colSumBytes(dtype === 'float32' ? f32x4 : f64x2, shared)))
     } catch {
       cache.set(key, null)
     }

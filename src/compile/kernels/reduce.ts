@@ -7,8 +7,9 @@
  * in the input's row-major order, like the reference evaluator.
  */
 import { forEachOffset, reducedStrides } from '../../ops/movement.js'
+import { normData } from '../../ops/stable.js'
 
-export type ReduceKind = 'sum' | 'mean' | 'max' | 'logSumExp'
+export type ReduceKind = 'sum' | 'mean' | 'max' | 'logSumExp' | 'norm'
 
 /** OUT[o] = reduce of X over `axes` (sorted) of the row-major shape `dims`. */
 export function reduce(kind: ReduceKind, X: Float64Array, dims: readonly number[], axes: readonly number[], OUT: Float64Array): void {
@@ -22,6 +23,8 @@ export function reduce(kind: ReduceKind, X: Float64Array, dims: readonly number[
     else inner *= dims[i]!
   }
   const nOut = outer * inner
+  // the norm op's own scaled computation (ops/stable.ts)
+  if (kind === 'norm') return void OUT.set(normData({ shape: [...dims], data: X }, axes, dims.filter((_, i) => !axes.includes(i))))
   if (kind === 'logSumExp') {
     reduceInto('max', X, dims, axes, OUT, block, outer, red, inner)
     for (let i = 0; i < nOut; i++) if (OUT[i] === -Infinity) OUT[i] = 0

@@ -29,7 +29,7 @@ export const batchNormLayer = defineLayer({
   options: { eps: PositiveNumber, momentum: UnitInterval, runningVarInit: ZeroOrOne },
   defaults: { eps: defaultEps, momentum: defaultMomentum, runningVarInit: 1 as 0 | 1 },
   prefix: 'bn',
-  params: (_, s) => ({ gamma: s, beta: s }),
+  params: (_, s) => ({ gamma: { shape: s }, beta: { shape: s } }),
   state: (_, s) => ({ runningMean: s, runningVar: s }),
   outShape: (_, s) => s,
   init: normInit,

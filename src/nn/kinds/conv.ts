@@ -62,7 +62,7 @@ export const convLayer = defineLayer({
   prefix: 'conv',
   params: (o, s) => {
     const [kh, kw] = toPair(o.kernel)
-    return { W: [o.filters, chw('conv', s)[0], kh, kw], b: [o.filters] }
+    return { W: { shape: [o.filters, chw('conv', s)[0], kh, kw], weight: true }, b: { shape: [o.filters] } }
   },
   state: noState,
   outShape: convOut,

@@ -46,7 +46,7 @@ export const denseLayer = defineLayer({
   options: { in: PositiveInt, out: PositiveInt, init: InitSchemeC },
   defaults: { init: defaultInit },
   prefix: 'dense',
-  params: (o) => ({ W: [o.in, o.out], b: [o.out] }),
+  params: (o) => ({ W: { shape: [o.in, o.out], weight: true }, b: { shape: [o.out] } }),
   state: noState,
   outShape: (o, inShape) => (checkIn('dense', o.in, inShape), [o.out]),
   init: (o, key) => ({ params: { W: initWeight(key, o.init, o.in, o.out), b: T.zeros([o.out]) }, state: {} }),

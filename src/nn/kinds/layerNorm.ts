@@ -39,7 +39,7 @@ export const layerNormLayer = defineLayer({
   options: { eps: PositiveNumber },
   defaults: { eps: defaultLayerNormEps },
   prefix: 'ln',
-  params: (_, s) => ({ gamma: s, beta: s }),
+  params: (_, s) => ({ gamma: { shape: s }, beta: { shape: s } }),
   state: noState,
   outShape: (_, s) => s,
   init: (_, __, { params }) => ({ params: { gamma: T.ones(params.gamma), beta: T.zeros(params.beta) }, state: {} }),

@@ -32,7 +32,7 @@ export const maxoutLayer = defineLayer({
   options: { in: PositiveInt, out: PositiveInt, pieces: PositiveInt, init: InitSchemeC },
   defaults: { pieces: 2, init: defaultInit },
   prefix: 'maxout',
-  params: (o) => ({ W: [o.in, o.pieces * o.out], b: [o.pieces * o.out] }),
+  params: (o) => ({ W: { shape: [o.in, o.pieces * o.out], weight: true }, b: { shape: [o.pieces * o.out] } }),
   state: noState,
   outShape: (o, inShape) => (checkIn('maxout', o.in, inShape), [o.out]),
   init: (o, key) => ({ params: { W: initWeight(key, o.init, o.in, o.pieces * o.out), b: T.zeros([o.pieces * o.out]) }, state: {} }),

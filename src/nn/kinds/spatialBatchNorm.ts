@@ -30,7 +30,7 @@ export const spatialBatchNormLayer = defineLayer({
   options: { eps: PositiveNumber, momentum: UnitInterval, runningVarInit: ZeroOrOne },
   defaults: { eps: defaultEps, momentum: defaultMomentum, runningVarInit: 1 as 0 | 1 },
   prefix: 'sbn',
-  params: (_, s) => ({ gamma: [chw('spatialBatchNorm', s)[0]], beta: [s[0]!] }),
+  params: (_, s) => ({ gamma: { shape: [chw('spatialBatchNorm', s)[0]] }, beta: { shape: [s[0]!] } }),
   state: (_, s) => ({ runningMean: [chw('spatialBatchNorm', s)[0]], runningVar: [s[0]!] }),
   outShape: (_, s) => (chw('spatialBatchNorm', s), s),
   init: normInit,
