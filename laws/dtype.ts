@@ -18,6 +18,7 @@ import { errorMessage } from '../src/core/errors.js'
 import { asTensors, evaluate, type Bindings } from '../src/eval/evaluate.js'
 import { closeTo } from './support.js'
 
+/** The relative error float32 code may show against the float64 interpreter, 1e-4. */
 export const float32Tolerance = 1e-4
 
 /** The bindings with every value rounded to float32 (still Float64Array data). */
