@@ -200,6 +200,7 @@ export function reshape<const S2 extends Shape>(x: Expr, shape: S2): Expr<S2> {
 }
 
 type Reverse<T extends Shape> = T extends readonly [infer H, ...infer R extends Shape] ? [...Reverse<R>, H] : []
+/** The type of a transpose: the axes reversed. */
 export type Transposed<S2 extends Shape> = number extends S2['length'] ? Shape : Reverse<S2>
 
 /** Reverses the axes (a matrix transpose for rank 2), or applies `perm`. */

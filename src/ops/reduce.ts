@@ -170,6 +170,7 @@ export const countOp = defineOp({
   law: { cases },
 })
 
+/** The axes of an expression, 0 … rank − 1 (reduce over all of them). */
 export function allAxes(x: Expr): number[] {
   return x.shape.map((_, i) => i)
 }

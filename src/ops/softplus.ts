@@ -10,6 +10,7 @@ import { mul } from './elementwise.js'
 import { unaryOp } from './pointwise.js'
 import { sigmoid } from './unary.js'
 
+/** softplus(x) = log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) so it neither overflows nor loses small values. */
 export function softplusScalar(x: number): number {
   return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))
 }
