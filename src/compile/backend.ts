@@ -174,6 +174,7 @@ export interface Runtime {
   readonly [kernel: string]: unknown
 }
 
+/** Entries `withCode` adds to a backend: scalar code, kernels, vector code, runtime parts, each keyed by op record. */
 export interface ExtraCode {
   readonly elementwise?: readonly (readonly [OpDef, ScalarCode])[]
   readonly kernels?: readonly (readonly [OpDef, KernelCode])[]

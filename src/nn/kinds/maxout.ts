@@ -10,6 +10,7 @@ import { type InitScheme, InitSchemeC, initWeight, showScheme } from '../init.js
 import { defineLayer, keepLayer, noState } from '../LayerDef.js'
 import { checkIn, checkWidth, defaultInit, type DenseOptions } from './dense.js'
 
+/** The spec record of a `maxout` layer: widths, pieces, initializer, name. */
 export interface Maxout<In extends number = number, Out extends number = number> {
   readonly kind: 'maxout'
   readonly in: In

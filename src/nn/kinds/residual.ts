@@ -24,6 +24,7 @@ import { leafOf } from '../naming.js'
 import { type ModelLayer, planLayers } from '../plan.js'
 import { show } from './shapes.js'
 
+/** The spec record of a `residual` layer: the layers f of x + f(x). */
 export interface Residual {
   readonly kind: 'residual'
   readonly layers: readonly LayerSpec[]
