@@ -9,7 +9,7 @@ import type { RedisTarget } from '../queue/redis.js'
 import { MissingPeerError, importPeer } from '../io/peers.js'
 import { checkFolderWritable } from '../io/atomic.js'
 import { ArgError, type ParsedArgs } from './args.js'
-import { cliLimits } from './checks.js'
+import { cliLimits } from '../runner/checks.js'
 
 /** A queue module, loaded on first use; without bullmq or ioredis installed, an ArgError (exit 2) saying how to install them. */
 export async function loadQueue<T>(load: () => Promise<T>): Promise<T> {

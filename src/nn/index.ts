@@ -13,7 +13,8 @@
  *   prefix and its index among layers of that prefix, e.g. `dense0`, `bn0`, `dense1`, so inserting a
  *   layer never renames the others of another kind; or `{ name }` in its options) owns
  *   `L.W` [in, out] and `L.b` [out] (dense; maxout: [in, pieces·out] and [pieces·out]),
- *   `L.gamma`, `L.beta` [width] (batch norm, layer norm). Weights are exactly the params named `*.W`.
+ *   `L.gamma`, `L.beta` [width] (batch norm, layer norm). Weights are the params a layer declares
+ *   `{ shape, weight: true }` (dense and conv `W`, a user layer's own), never found by name.
  * - Activations between layers are [N, ...shape] (`reshape([1, 28, 28])`, `flatten`); a model
  *   takes rows [N, in] and gives [N, out].
  * - `State` likewise: batch-norm running statistics `L.runningMean`, `L.runningVar` [width].
@@ -56,8 +57,6 @@ export {
   type Resolved,
   type Mode,
   type DenseOptions,
-  type Residual,
-  residual,
   dense,
   maxout,
   sigmoid,
@@ -95,6 +94,8 @@ export {
   type Pca,
   type PcaWhiten,
   type Zca,
+  residual,
+  type Residual,
 } from './layers.js'
 export { withPreprocessing, preprocessingLayer } from './preprocessing.js'
 export { fitState, fitStateOrThrow, fittedLayers } from './fit.js'

@@ -11,13 +11,15 @@
  *   const { model, state } = loadCheckpointOrThrow('run.json')
  */
 import { orThrowing } from '../core/errors.js'
-import { checkFolderWritable, checkWritable, loadCheckpoint, loadRunConfig, loadSpec, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic } from '../io/atomic.js'
+import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile, readTextFile, writeFileAtomic } from '../io/atomic.js'
+import { loadCheckpoint, loadRunConfig, loadSpec, saveCheckpoint } from '../records/files.js'
 import { currentLimits, loadCifar, loadCsv, loadIdx, loadIdxImages, readBytes, readPng } from '../io/files.js'
 import { loadFashionMnist, loadMnistFull } from '../io/standardData.js'
 import { loadBundledMnist, loadBundledMnistSplits } from '../io/mnist.js'
 
 export { threadPool } from './threads.js'
-export { checkFolderWritable, checkWritable, loadCheckpoint, loadRunConfig, loadSpec, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic, writeTarget, staleTempFiles, type WriteTarget } from '../io/atomic.js'
+export { checkFolderWritable, checkWritable, lockForWriting, readJsonFile, readTextFile, writeFileAtomic, writeTarget, staleTempFiles, type WriteTarget } from '../io/atomic.js'
+export { loadCheckpoint, loadRunConfig, loadSpec, saveCheckpoint } from '../records/files.js'
 export { currentLimits, loadCifar, loadCsv, loadIdx, loadIdxImages, readBytes, readPng, type ExpectedSize } from '../io/files.js'
 export { predictPngFile, predictPngFileOrThrow } from './predict.js'
 export { loadMnistFull, loadFashionMnist, DEFAULT_VALIDATION } from '../io/standardData.js'

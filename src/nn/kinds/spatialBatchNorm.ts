@@ -2,8 +2,7 @@
  * Spatial batch normalization (../spatialBatchNorm.ts) of x [N, C, H, W], per channel over N, H
  * and W: parameters `L.gamma`, `L.beta` [C]; state `L.runningMean`, `L.runningVar` [C].
  */
-import { PositiveNumber, UnitInterval } from '../../io/codecs.js'
-import { ZeroOrOne } from '../../core/codecs.js'
+import { PositiveNumber, UnitInterval, ZeroOrOne } from '../../core/codecs.js'
 import { defaultEps, defaultMomentum } from '../batchnorm.js'
 import { defineLayer, keepLayer } from '../LayerDef.js'
 import { normApply, normInit, normOptions, type NormOptions } from './norm.js'
