@@ -11,7 +11,7 @@ import { grad } from '../src/ad/grad.js'
 import { compile } from '../src/compile/index.js'
 import { wasmBackend } from '../src/compile/backend-wasm.js'
 import { adaptiveChooser, alwaysSplit, type SplitChooser } from '../src/compile/splitChoice.js'
-import { threadPool } from '../src/node/threads.js'
+import { threadPool } from '../src/runner/threads.js'
 
 /** Drives a chooser for `calls` calls of one key with fixed times per mode; the modes it ran. */
 function drive(c: SplitChooser, calls: number, ms: (split: boolean) => number, key = 'k'): boolean[] {

@@ -26,7 +26,7 @@ import { checkMlpSize, within } from '../io/limits.js'
 import { loadData } from '../runner/data.js'
 import { runTraining } from './run.js'
 import { loadQueue, queueTarget } from './queueCommands.js'
-import { threadPool } from '../node/threads.js'
+import { threadPool } from '../runner/threads.js'
 
 /** Flags that set RunConfig fields (shared by train, search and ensemble). */
 export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunConfig }> = {

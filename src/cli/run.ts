@@ -14,7 +14,7 @@ import {
 } from '../train/diagnostics.js'
 import { evaluateAccuracy, initTrainState, train } from '../train/loop.js'
 import type { ThreadPool } from '../compile/threads.js'
-import { threadPool } from '../node/threads.js'
+import { threadPool } from '../runner/threads.js'
 import { setupRun } from './runSetup.js'
 import type { TrainState } from '../train/TrainState.js'
 import { loadData, type LoadedData } from '../runner/data.js'

@@ -9,7 +9,7 @@ import { loadData } from '../runner/data.js'
 import { checkRun, cliLimits } from '../runner/checks.js'
 import type { Limits } from '../io/limits.js'
 import type { ThreadPool } from '../compile/threads.js'
-import { threadPool } from '../node/threads.js'
+import { threadPool } from '../runner/threads.js'
 
 /** One pool per worker thread and thread count, kept across its trials (float32 trials only; float64 steps run alone). */
 const pools = new Map<number, ThreadPool>()

@@ -17,7 +17,7 @@ import { currentLimits, loadCifar, loadCsv, loadIdx, loadIdxImages, readBytes, r
 import { loadFashionMnist, loadMnistFull } from '../io/standardData.js'
 import { loadBundledMnist, loadBundledMnistSplits } from '../io/mnist.js'
 
-export { threadPool } from './threads.js'
+export { threadPool } from '../runner/threads.js'
 export { checkFolderWritable, checkWritable, lockForWriting, readJsonFile, readTextFile, writeFileAtomic, writeTarget, staleTempFiles, type WriteTarget } from '../io/atomic.js'
 export { loadCheckpoint, loadRunConfig, loadSpec, saveCheckpoint } from '../records/files.js'
 export { currentLimits, loadCifar, loadCsv, loadIdx, loadIdxImages, readBytes, readPng, type ExpectedSize } from '../io/files.js'

@@ -11,7 +11,7 @@ import * as R from '../../src/core/Random.js'
 import * as T from '../../src/core/Tensor.js'
 import { grad } from '../../src/ad/grad.js'
 import { compile } from '../../src/compile/index.js'
-import { threadPool } from '../../src/node/threads.js'
+import { threadPool } from '../../src/runner/threads.js'
 import { alwaysSplit } from '../../src/compile/splitChoice.js'
 
 type Gemm = (...a: number[]) => void
