@@ -11,9 +11,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
-import { add, div, evaluate, exp, grad, input, mul, neg, sigmoid, Tensor as T, type Expr } from '../src/index.js'
-import { simplify } from '../src/compile/simplify.js'
-import { formatTrace, toInfix, traceBackward } from '../src/print/index.js'
+import { add, div, evaluate, exp, formatTrace, grad, input, mul, neg, sigmoid, simplify, Tensor as T, toInfix, traceBackward, type Expr } from '../src/index.js'
 
 export interface Derivative {
   readonly wrt: string

@@ -10,8 +10,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
-import { evaluate, grad, input, matmul, mul, param, Random, sigmoid, square, sub, sum, Tensor as T } from '../src/index.js'
-import { toInfix } from '../src/print/index.js'
+import { evaluate, grad, input, matmul, mul, param, Random, sigmoid, square, sub, sum, Tensor as T, toInfix } from '../src/index.js'
 
 export interface XorOptions {
   readonly seed?: number

@@ -12,13 +12,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
-import * as R from '../src/core/Random.js'
-import { type Activation, type LayerSpec, dense, relu, tanh } from '../src/nn/layers.js'
-import type { InitScheme } from '../src/nn/init.js'
-import { sequential } from '../src/nn/model.js'
-import { type LayerStats, activationStats } from '../src/nn/stats.js'
-import { compile } from '../src/compile/index.js'
-import { grid, histogramPlot, linePlot, palette, toSvg } from '../src/plot/svg.js'
+import { compile, nn, plot, Random as R } from '../src/index.js'
+
+const { activationStats, dense, relu, sequential, tanh } = nn
+const { grid, histogramPlot, linePlot, palette, toSvg } = plot
+type Activation = nn.Activation
+type LayerSpec = nn.LayerSpec
+type InitScheme = nn.InitScheme
+type LayerStats = nn.LayerStats
 
 export interface Setting {
   readonly label: string

@@ -8,16 +8,13 @@
  */
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
-import type { Expr } from '../src/core/Expr.js'
-import * as R from '../src/core/Random.js'
-import type { Tensor } from '../src/core/Tensor.js'
-import * as T from '../src/core/Tensor.js'
-import { grad } from '../src/ad/grad.js'
-import { evaluate } from '../src/eval/evaluate.js'
-import * as ops from '../src/ops/index.js'
-import { dense } from '../src/nn/layers.js'
-import { accuracy, softmaxCrossEntropy, svmLoss } from '../src/nn/losses.js'
-import { type Params, sequential } from '../src/nn/model.js'
+import * as sg from '../src/index.js'
+import { evaluate, grad, nn, Random as R, Tensor as T, type Expr } from '../src/index.js'
+
+const ops = sg
+const { accuracy, dense, sequential, softmaxCrossEntropy, svmLoss } = nn
+type Tensor = T.Tensor
+type Params = nn.Params
 
 /** Three well separated gaussian blobs in 2-D (linearly separable), `perClass` points each. */
 export function blobs(perClass = 20, seed = 1): { x: Tensor; y: Tensor } {

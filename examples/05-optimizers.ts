@@ -12,15 +12,16 @@
  *
  *   npx tsx examples/05-optimizers.ts
  */
-import * as T from '../src/core/Tensor.js'
-import * as R from '../src/core/Random.js'
 import * as E from 'fp-ts/lib/Either.js'
-import * as O from '../src/ops/index.js'
-import { grad } from '../src/ad/grad.js'
-import { evaluate, evaluateOrThrow } from '../src/eval/evaluate.js'
-import type { AnyGradientTransformation, Objective, Params } from '../src/optim/index.js'
-import { accuracy, adagrad, adam, ensembleProba, lbfgsInit, lbfgsStep, momentum, nesterov, rmsprop, sgd, step } from '../src/optim/index.js'
-import { contours, sampleGrid } from '../src/plot/contour.js'
+import * as sg from '../src/index.js'
+import { evaluate, evaluateOrThrow, grad, optim, plot, Random as R, Tensor as T } from '../src/index.js'
+
+const O = sg
+const { accuracy, adagrad, adam, ensembleProba, lbfgsInit, lbfgsStep, momentum, nesterov, rmsprop, sgd, step } = optim
+const { contours, sampleGrid } = plot
+type AnyGradientTransformation = optim.AnyGradientTransformation
+type Objective = optim.Objective
+type Params = optim.Params
 
 // ── the ravine: a curved valley, steep across (curvature ≈ 2·b) and shallow along ──
 const B = 20

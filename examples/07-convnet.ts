@@ -11,20 +11,17 @@
  *   npx tsx examples/07-convnet.ts
  */
 import * as E from 'fp-ts/lib/Either.js'
-import * as R from '../src/core/Random.js'
-import * as T from '../src/core/Tensor.js'
-import type { Tensor } from '../src/core/Tensor.js'
-import * as D from '../src/data/Dataset.js'
-import * as ops from '../src/ops/index.js'
-import { gradcheck } from '../src/ad/gradcheck.js'
-import { evaluateOrThrow } from '../src/eval/evaluate.js'
-import { avgPool, conv, dense, maxPool, relu, sequential, smallConvnet, summary } from '../src/nn/index.js'
-import { flatten } from '../src/nn/layers.js'
-import { adam } from '../src/optim/index.js'
-import { evaluateAccuracy, train } from '../src/train/loop.js'
-import { buildPrograms } from '../src/train/programs.js'
-import { filterTiles, type Raster } from '../src/train/report.js'
-import { loadMnistFull } from '../src/io/standardData.js'
+import * as sg from '../src/index.js'
+import { encodePng, loadMnistFull } from '../src/node/index.js'
+
+const { Random: R, Tensor: T, Data: D } = sg
+const { avgPool, conv, dense, flatten, maxPool, relu, reshape, sequential, smallConvnet, summary } = sg.nn
+const { adam } = sg.optim
+const { buildPrograms, evaluateAccuracy, filterTiles, train } = sg.train
+type Tensor = sg.Tensor.Tensor
+type Model = sg.nn.Model
+type Raster = sg.train.Raster
+const ops = sg
 
 export interface ConvnetDemo {
   readonly summary: string
@@ -52,7 +49,7 @@ export function tinyGradcheck(): ConvnetDemo['gradcheck'] {
   const loss = ops.mean(ops.neg(ops.gatherLabel(ops.logSoftmax(m.apply(x, 'train').out), y)))
   const b = { ...params, ...state, x: R.normal(R.key(12), [3, 64]), y: T.make([3], [2, 0, 1]) }
   // h = 1e-5: no difference step crosses ReLU's kink or a max-pool tie at this point
-  const r = gradcheck(loss, m.params(), b, { h: 1e-5 })
+  const r = sg.gradcheck(loss, m.params(), b, { h: 1e-5 })
   if (E.isLeft(r)) throw r.left
   return r.right.params.map((p) => ({ name: p.name, maxRelError: p.maxRelError }))
 }
@@ -60,7 +57,7 @@ export function tinyGradcheck(): ConvnetDemo['gradcheck'] {
 export function run(o: { readonly trainSize?: number; readonly epochs?: number } = {}): ConvnetDemo {
   const data = loadMnistFull()
   if (E.isLeft(data)) throw data.left
-  const n = Math.min(o.trainSize ?? 20000, D.size(data.right.train))
+  const n = Math.min(o.trainSize ?? 20000, D.datasetSize(data.right.train))
   const tr = D.take(data.right.train, Int32Array.from({ length: n }, (_, i) => i))
   const model = smallConvnet([28, 28, 1], 10)
   const config = { optimizer: adam(0.002), epochs: o.epochs ?? 1, batchSize: 64, key: R.key(1), evalTrainSize: 1000 }
@@ -71,7 +68,7 @@ export function run(o: { readonly trainSize?: number; readonly epochs?: number }
   const test = data.right.test
   const digit: Tensor = { shape: [1, 784], data: test.x.data.slice(0, 784) }
   const applied = model.apply(ops.input('x', [1, 784]), 'test')
-  const out = (name: string) => evaluateOrThrow(applied.layers.find((l) => l.name === name)!.out, { ...st.params, ...st.modelState, x: digit })
+  const out = (name: string) => sg.evaluateOrThrow(applied.layers.find((l) => l.name === name)!.out, { ...st.params, ...st.modelState, x: digit })
   const maps = [filterTiles({ shape: [1, 28, 28], data: digit.data }, { scale: 4 }), mapTiles(out('conv0')), mapTiles(out('conv1'))]
   return { summary: summary(model), testAccuracy, filters: filterTiles(st.params['conv0.W']!), maps, label: test.y.data[0]!, gradcheck: tinyGradcheck() }
 }
@@ -96,14 +93,8 @@ if (isMain) {
   console.log(`test accuracy after one epoch on 20,000 digits: ${(100 * r.testAccuracy).toFixed(2)}% (official 10,000 test digits)`)
   for (const g of r.gradcheck) console.log(`gradcheck ${g.name.padEnd(8)} max relative error ${g.maxRelError.toExponential(2)}`)
   const { mkdirSync, writeFileSync } = await import('node:fs')
-  const { PNG } = await import('pngjs')
-  const png = (ras: Raster) => {
-    const p = new PNG({ width: ras.width, height: ras.height })
-    p.data = Buffer.from(ras.data)
-    return PNG.sync.write(p)
-  }
   mkdirSync('report', { recursive: true })
-  writeFileSync('report/07-filters.png', png(r.filters))
-  writeFileSync('report/07-maps.png', png(sideBySide(r.maps)))
+  writeFileSync('report/07-filters.png', encodePng(r.filters))
+  writeFileSync('report/07-maps.png', encodePng(sideBySide(r.maps)))
   console.log(`wrote report/07-filters.png and report/07-maps.png (a ${r.label}, its 8 maps after conv0 and 16 after conv1)`)
 }

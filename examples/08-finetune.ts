@@ -19,18 +19,19 @@
  *   npx tsx examples/08-finetune.ts            (--lenet: the same with lenet, 16 and 32 filters)
  */
 import * as E from 'fp-ts/lib/Either.js'
-import * as R from '../src/core/Random.js'
-import type { Dataset } from '../src/data/Dataset.js'
-import * as D from '../src/data/Dataset.js'
-import { subsample } from '../src/data/subsample.js'
-import { loadFashionMnist, loadMnistFull } from '../src/io/standardData.js'
-import { lenet, smallConvnet, type Model } from '../src/nn/index.js'
-import { formatTransfer } from '../src/nn/transfer.js'
-import { adam } from '../src/optim/aliases.js'
-import type { GradientTransformation, PlainState } from '../src/optim/GradientTransformation.js'
-import { fineTuneOptimizer, fineTuneStart, headLayer, type FineTune } from '../src/train/finetune.js'
-import { evaluateAccuracy, examplesKey, train } from '../src/train/loop.js'
-import { buildPrograms } from '../src/train/programs.js'
+import { Data, nn, optim, Random as R, train as T } from '../src/index.js'
+import { loadFashionMnist, loadMnistFull } from '../src/node/index.js'
+
+const { lenet, smallConvnet, formatTransfer } = nn
+const { adam } = optim
+const { buildPrograms, evaluateAccuracy, examplesKey, fineTuneOptimizer, fineTuneStart, headLayer, train } = T
+const { subsample } = Data
+const D = { size: Data.datasetSize, take: Data.take }
+type Dataset = Data.Dataset
+type Model = nn.Model
+type FineTune = T.FineTune
+type GradientTransformation<S> = optim.GradientTransformation<S>
+type PlainState = optim.PlainState
 
 export interface FinetuneOptions {
   /** The net: smallConvnet (8 and 16 filters, default) or lenet (16 and 32). */

@@ -18,8 +18,7 @@ import {
 } from '../src/index.js'
 import type { VectorCode } from '../src/kernels/index.js'
 import { builtinOnnx, toOnnx, withOnnx } from '../src/node/index.js'
-import { assertOpLaws } from '../laws/index.js'
-import { float32Agrees } from '../laws/dtype.js'
+import { assertOpLaws, float32Agrees } from '../laws/index.js'
 
 // ── softsign ──  softsign(x) = x/(1 + |x|);  d softsign = dx/(1 + |x|)²
 export const softsignOp = defineOp({

@@ -45,10 +45,12 @@ export function mapToIntervals(parts: readonly (readonly [number, number])[], u:
   return last[1]
 }
 
+/** Whether an argument's domain is class labels (integers below `labels`). */
 export function isLabels(d: ArgDomain): d is { readonly labels: number } {
   return 'labels' in d
 }
 
+/** Whether an argument's domain is PRNG keys. */
 export function isKeys(d: ArgDomain): d is { readonly keys: true } {
   return 'keys' in d
 }

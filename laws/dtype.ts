@@ -15,14 +15,15 @@ import type { Expr } from '../src/core/Expr.js'
 import type { Tensor } from '../src/core/Tensor.js'
 import * as T from '../src/core/Tensor.js'
 import { errorMessage } from '../src/core/errors.js'
-import { evaluate, type Bindings } from '../src/eval/evaluate.js'
+import { asTensors, evaluate, type Bindings } from '../src/eval/evaluate.js'
 import { closeTo } from './support.js'
 
+/** The relative error float32 code may show against the float64 interpreter, 1e-4. */
 export const float32Tolerance = 1e-4
 
 /** The bindings with every value rounded to float32 (still Float64Array data). */
 export function roundToFloat32(b: Bindings): Record<string, Tensor> {
-  return Object.fromEntries(Object.entries(b).map(([k, t]) => [k, { shape: t.shape, data: Float64Array.from(t.data, Math.fround) }]))
+  return Object.fromEntries(Object.entries(asTensors(b)).map(([k, t]) => [k, { shape: t.shape, data: Float64Array.from(t.data, Math.fround) }]))
 }
 
 /**

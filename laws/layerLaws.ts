@@ -31,6 +31,7 @@ import { input, tensor } from '../src/ops/leaves.js'
 import { modelLaws, type ModelCheckOptions } from './modelLaws.js'
 import { attempt, type LawResult } from './support.js'
 
+/** Options of the layer laws: draws per gradient law, seed, tolerances. */
 export interface LayerLawOptions extends ModelCheckOptions {
   /** Draws per gradient law, default 4. */
   readonly numRuns?: number
@@ -39,6 +40,7 @@ export interface LayerLawOptions extends ModelCheckOptions {
   readonly batch?: number
 }
 
+/** One law of a layer kind (train, test, inference, json, init or fit) and its check. */
 export interface LayerLaw {
   readonly kind: string
   readonly name: 'train' | 'test' | 'inference' | 'json' | 'init' | 'fit'
@@ -154,6 +156,7 @@ export function layerLaws(reg: LayerRegistry, o: LayerLawOptions & { readonly ki
   })
 }
 
+/** Options of `assertLayerLaws`: the layer laws' options and the kinds its example model may use. */
 export interface OneLayerLawOptions extends LayerLawOptions {
   /** The kinds the example model may use beside `def` (reshape, flatten…); default the built-ins. */
   readonly layers?: LayerRegistry

@@ -28,11 +28,13 @@ import { tanh } from '../src/ops/unary.js'
 import { tensorArb } from './arbitraries.js'
 import { attempt, type LawOptions, type LawResult } from './support.js'
 
+/** Tolerances of the model laws, with an absolute tolerance near zero. */
 export interface ModelCheckOptions extends LawOptions {
   /** Absolute tolerance near zero, default 1e-9: |numeric − analytic| ≤ atol passes whatever the relative error. */
   readonly atol?: number
 }
 
+/** Options of the model laws: runs, seed, where parameter values are drawn, tolerances. */
 export interface ModelLawOptions extends ModelCheckOptions {
   readonly numRuns?: number
   readonly seed?: number
@@ -43,6 +45,7 @@ export interface ModelLawOptions extends ModelCheckOptions {
 }
 
 const vjpOpts = (o: LawOptions, key: R.Key) => ({ h: o.h ?? 1e-3, tol: o.tol ?? 1e-7, floor: o.floor ?? 1e-10, key, directions: 2 })
+/** The default absolute tolerance of the model laws near zero, 1e-9. */
 export const defaultAtol = 1e-9
 
 /** Each direction within the relative tolerance, or within `atol` of the analytic value. */
@@ -87,11 +90,13 @@ export function lossGradIgnoresConstants(loss: Expr, wrt: readonly Expr[], b: Bi
   })
 }
 
+/** What a model law draws: the parameter values and a seed. */
 export interface ModelDraw {
   readonly params: readonly Tensor[]
   readonly seed: number
 }
 
+/** A fast-check property of a model law, with its name and run parameters. */
 export interface ModelProperty {
   readonly name: string
   readonly property: fc.IProperty<[ModelDraw]>

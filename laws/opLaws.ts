@@ -38,10 +38,13 @@ import {
 import { interpreterAgrees, interpreterGraph, symbolicAgrees, symbolicCase, type Interpreter } from './agreement.js'
 import { diffArgs, outShape, type LawCase, type LawOptions, type LawResult, type OpDraw } from './support.js'
 
+/** The name of an op law: shape, vjp, linearity, product, chain, constant, secondOrder, symbolic, interpreters. */
 export type OpLawName = 'shape' | 'vjp' | 'linearity' | 'product' | 'chain' | 'constant' | 'secondOrder' | 'symbolic' | 'interpreters'
 
+/** Every op law, in the order they run. */
 export const allOpLaws: readonly OpLawName[] = ['shape', 'vjp', 'linearity', 'product', 'chain', 'constant', 'secondOrder', 'symbolic', 'interpreters']
 
+/** Options of the op laws: runs per property, seed, margin from kinks, time limit, interpreters compared, and the tolerances. */
 export interface OpLawOptions extends LawOptions {
   /** Runs per property, default 25. */
   readonly numRuns?: number
@@ -57,6 +60,7 @@ export interface OpLawOptions extends LawOptions {
   readonly laws?: readonly OpLawName[]
 }
 
+/** A fast-check property of one op law on one case, with its name. */
 export interface NamedProperty {
   /** e.g. `relu [3,4] {}: vjp` */
   readonly name: string
@@ -196,6 +200,7 @@ export function opLawsProperty(op: OpDef, o: OpLawOptions = {}): fc.IProperty<[r
   })
 }
 
+/** The outcome of one op law on one case: its name, law, whether it held, and the message. */
 export interface LawRun {
   readonly name: string
   readonly law: OpLawName

@@ -35,14 +35,18 @@ import { PlainC } from '../src/records/checkpoint.js'
 import { applyUpdates } from '../src/optim/GradientTransformation.js'
 import { multiTransform, setToZero } from '../src/optim/partition.js'
 
+/** The name of an optimizer law: purity, zeroGradient, resume, frozen. */
 export type OptimizerLawName = 'purity' | 'zeroGradient' | 'resume' | 'frozen'
 
+/** Every optimizer law. */
 export const allOptimizerLaws: readonly OptimizerLawName[] = ['purity', 'zeroGradient', 'resume', 'frozen']
 
 /** The laws any transformation obeys (frozen is about a kind inside a partition). */
 export type TransformationLawName = Exclude<OptimizerLawName, 'frozen'>
+/** The laws every gradient transformation obeys (frozen concerns a kind inside a partition). */
 export const transformationLawNames: readonly TransformationLawName[] = ['purity', 'zeroGradient', 'resume']
 
+/** Options of the optimizer laws: runs per property, seed, which laws. */
 export interface OptimizerLawOptions {
   /** Runs per property, default 25. */
   readonly numRuns?: number
@@ -52,6 +56,7 @@ export interface OptimizerLawOptions {
   readonly laws?: readonly OptimizerLawName[]
 }
 
+/** What an optimizer law draws: parameters, a gradient sequence, a learning rate. */
 export interface OptimizerDraw {
   readonly x: Params
   readonly grads: readonly Params[]
@@ -60,6 +65,7 @@ export interface OptimizerDraw {
   readonly cut: number
 }
 
+/** A fast-check property of one optimizer law, with its name. */
 export interface OptimizerProperty {
   /** e.g. `adam: resume` */
   readonly name: string

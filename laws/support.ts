@@ -14,13 +14,16 @@ import { evaluate, type Bindings } from '../src/eval/evaluate.js'
 import { input } from '../src/ops/leaves.js'
 import { argDomain, isReal } from './arbitraries.js'
 
+/** A law's outcome: it holds, or the message saying how it fails. */
 export type LawResult = { readonly ok: true } | { readonly ok: false; readonly message: string }
 
+/** One case a law runs on: the argument shapes and the attributes. */
 export interface LawCase {
   readonly shapes: readonly Concrete[]
   readonly attrs: Attrs
 }
 
+/** Tolerances of the laws: difference step and relative error. */
 export interface LawOptions {
   /** Finite-difference step, default 1e-3 (raise it, not `tol`, when a check is flaky). */
   readonly h?: number
@@ -47,7 +50,9 @@ export interface OpDraw {
   readonly b: number
 }
 
+/** The outcome of a law that holds. */
 export const pass: LawResult = { ok: true }
+/** The outcome of a law that fails, with its message. */
 export const fail = (message: string): LawResult => ({ ok: false, message })
 
 /** Runs a law body: undefined = holds, a string = the violation (prefixed by `where`); exceptions become failures. */
@@ -78,6 +83,7 @@ export function instantiate(op: OpDef, c: LawCase): { readonly inputs: Expr[]; r
   return { inputs, node: apply(op, inputs, c.attrs) }
 }
 
+/** Tensors bound as the inputs `arg0`, `arg1`… of a law's expression. */
 export function bindArgs(args: readonly Tensor[]): Bindings {
   return Object.fromEntries(args.map((t, i) => [`arg${i}`, t]))
 }
@@ -106,4 +112,5 @@ export function closeTo(what: string, l: Tensor, r: Tensor, scale: Tensor, tol: 
 /** Every element's scale is the tensor's largest |element| (a norm-wise comparison). */
 export const normScale = (x: Tensor): Tensor => T.fill(x.shape as Concrete, x.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0))
 
+/** |x| + |y| elementwise: the scale a difference of x and y is compared against. */
 export const absSum = (x: Tensor, y: Tensor) => T.zipWith(x, y, (p, q) => Math.abs(p) + Math.abs(q))

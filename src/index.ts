@@ -91,12 +91,14 @@ export {
   type CheckVjpOptions,
   type VjpReport,
 } from './ad/gradcheck.js'
+export { ex } from './print/formula.js'
+export type { Hole } from './print/parseExpr.js'
 export * as Data from './data/index.js'
 export type { Dataset } from './data/Dataset.js'
 export * as optim from './optim/index.js'
 export type { GradientTransformation } from './optim/GradientTransformation.js'
 export * as nn from './nn/index.js'
-export * as plot from './plot/svg.js'
+export * as plot from './plot/index.js'
 export * as io from './records/index.js'
 export * as train from './train/index.js'
 
@@ -106,12 +108,19 @@ import { gradcheck as gradcheck_, checkVjp as checkVjp_ } from './ad/gradcheck.j
 import { evaluateAll as evaluateAll_ } from './eval/evaluate.js'
 import { traceBackward as traceBackward_ } from './print/index.js'
 import { interpret as interpret_ } from './compile/index.js'
+/** `gradcheck`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const gradcheckOrThrow = orThrowing_(gradcheck_)
+/** `checkVjp`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkVjpOrThrow = orThrowing_(checkVjp_)
+/** `evaluateAll`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const evaluateAllOrThrow = orThrowing_(evaluateAll_)
+/** `traceBackward`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const traceBackwardOrThrow = orThrowing_(traceBackward_)
+/** `interpret`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const interpretOrThrow = orThrowing_(interpret_)
 import { typecheck as typecheck_ } from './compile/index.js'
 import { circuit as circuit_ } from './print/index.js'
+/** `typecheck`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const typecheckOrThrow = orThrowing_(typecheck_)
+/** `circuit`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const circuitOrThrow = orThrowing_(circuit_)

@@ -52,6 +52,7 @@ describe('the error rule', () => {
       symgrad: (await import('../src/index.js')) as Record<string, unknown>,
       'symgrad/node': (await import('../src/node/index.js')) as Record<string, unknown>,
       'symgrad/web': (await import('../src/web/index.js')) as Record<string, unknown>,
+      'symgrad/queue': (await import('../src/queue/index.js')) as Record<string, unknown>,
       'symgrad/laws': (await import('../laws/index.js')) as Record<string, unknown>,
       'symgrad/kernels': (await import('../src/kernels/index.js')) as Record<string, unknown>,
     }

@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
-import * as ort from 'onnxruntime-node'
+import * as ort from 'onnxruntime-web'
 import { PNG } from 'pngjs'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../src/cli/main.js'
@@ -18,6 +18,8 @@ import { loadIdxImages } from '../src/io/files.js'
 import { predictImage } from '../src/train/predictImage.js'
 import { predictPngFile } from '../src/node/predict.js'
 import { drawStrokes, greyToPng, seven } from './support/drawDigit.js'
+
+ort.env.wasm.numThreads = 1 // one WebAssembly thread: no worker to start in a test
 
 const dir = mkdtempSync(join(tmpdir(), 'symgrad-predict-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -145,7 +145,7 @@ describe('hazard analysis: the library analyzes clean', () => {
     expect(formatHazards(checkModel(m, { loss: (z) => ops.sum(z) }).analysis)).toBe('hazards: none found')
   })
   it('an MLP with batch norm, dropout and layer norm, on data in [0, 1] and unbounded', () => {
-    const m = sequential(dense(4, 8), batchNorm(), relu, dropout(0.5), dense(8, 6), layerNorm(), relu, dense(6, 3))
+    const m = sequential(dense(4, 8), batchNorm(), relu, dropout({ keep: 0.5 }), dense(8, 6), layerNorm(), relu, dense(6, 3))
     for (const xr of [unit, undefined]) expect(formatHazards(checkModel(m, xr ? { x: xr } : {}).analysis)).toBe('hazards: none found')
   })
 })

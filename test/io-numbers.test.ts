@@ -10,7 +10,7 @@ import { parseDecimal, parseFinite } from '../src/core/numbers.js'
 import { fromCsv } from '../src/io/csv.js'
 import { limitsFromEnv } from '../src/io/limits.js'
 import { ArgError, numberList, parseArgs } from '../src/cli/args.js'
-import { parseAssignments, parseExpr } from '../src/cli/parseExpr.js'
+import { parseAssignments, parseExpr } from '../src/print/parseExpr.js'
 import { runCli } from '../src/cli/main.js'
 
 const hostile = ['0x10', '0X10', '0b11', '0o7', '', ' ', ' 1', '1 ', '1_0', 'Infinity', '-Infinity', 'NaN', '1e', 'e5', '--1', '+-1', '1.2.3', '١٢', '1\u00a0', '\t1', '0x', 'infinity', '1n', '1,5']

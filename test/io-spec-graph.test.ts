@@ -22,7 +22,7 @@ const right = <A>(r: E.Either<{ message: string }, A>): A => {
 }
 const viaText = (v: unknown): unknown => JSON.parse(JSON.stringify(v))
 
-const model = sequential(dense(4, 8, { init: 'he' }), batchNorm(), leakyRelu(0.1), dropout(0.75), maxout(8, 5, 3, { init: { std: 0.05 } }), relu, dense(5, 3))
+const model = sequential(dense(4, 8, { init: 'he' }), batchNorm(), leakyRelu(0.1), dropout({ keep: 0.75 }), maxout(8, 5, 3, { init: { std: 0.05 } }), relu, dense(5, 3))
 
 describe('model specs as JSON', () => {
   it('model.spec → JSON text → the same spec, and the same initial parameters', () => {
@@ -43,7 +43,7 @@ describe('model specs as JSON', () => {
         { kind: 'maxout', in: 16, out: 3 },
       ],
     }
-    expect(right(decodeSpec(json))).toEqual(sequential(dense(2, 16), batchNorm(), relu, dropout(0.5), maxout(16, 3)).spec)
+    expect(right(decodeSpec(json))).toEqual(sequential(dense(2, 16), batchNorm(), relu, dropout({ keep: 0.5 }), maxout(16, 3)).spec)
     expect(right(decodeSpec(viaText(toInference(model).spec)))).toEqual(toInference(model).spec)
   })
 
@@ -66,7 +66,7 @@ describe('model specs as JSON', () => {
   })
 
   it('two specs diff structurally, path by path', () => {
-    const other = sequential(dense(4, 8, { init: 'he' }), batchNorm({ momentum: 0.99 }), leakyRelu(0.1), dropout(0.5), maxout(8, 5, 3, { init: { std: 0.05 } }), relu, dense(5, 3))
+    const other = sequential(dense(4, 8, { init: 'he' }), batchNorm({ momentum: 0.99 }), leakyRelu(0.1), dropout({ keep: 0.5 }), maxout(8, 5, 3, { init: { std: 0.05 } }), relu, dense(5, 3))
     const d = diffSpecs(model.spec, other.spec)
     expect(d.map((x) => x.path)).toEqual(['spec.layers[1].momentum', 'spec.layers[3].keep'])
     expect(formatDiff(d)).toBe('spec.layers[1].momentum: 0.9 → 0.99\nspec.layers[3].keep: 0.75 → 0.5')

@@ -135,6 +135,6 @@ describe('batch-norm builders', () => {
     expect(() => batchNorm({ eps: 0 })).toThrow('batchNorm: eps must be a positive number, got 0')
     expect(() => spatialBatchNorm({ momentum: -0.1 })).toThrow('spatialBatchNorm: momentum must be in [0, 1), got -0.1')
     expect(() => spatialBatchNorm({ eps: NaN })).toThrow('spatialBatchNorm: eps must be a positive number, got NaN')
-    expect(spatialBatchNorm({ momentum: 0.5, name: 'sbn' })).toEqual({ kind: 'spatialBatchNorm', eps: 1e-5, momentum: 0.5, name: 'sbn' })
+    expect(spatialBatchNorm({ momentum: 0.5, name: 'sbn' })).toEqual({ kind: 'spatialBatchNorm', eps: 1e-5, momentum: 0.5, runningVarInit: 1, name: 'sbn' })
   })
 })

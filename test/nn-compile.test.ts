@@ -13,7 +13,7 @@ import { run } from './nn-check.js'
 
 describe('nn graphs compile: one compiled function per model, fresh dropout masks each call', () => {
   it('loss, gradients and new running statistics agree with the reference interpreter for several keys', () => {
-    const m = sequential(dense(6, 8), batchNorm(), leakyRelu(0.1), dropout(0.8), maxout(8, 5, 2), elu(), dense(5, 3))
+    const m = sequential(dense(6, 8), batchNorm(), leakyRelu(0.1), dropout({ keep: 0.8 }), maxout(8, 5, 2), elu(), dense(5, 3))
     const x = ops.input('x', ['N', 6])
     const y = ops.input('y', ['N'])
     const a = m.apply(x, 'train')

@@ -8,7 +8,7 @@ import { sequential, toInference } from '../src/nn/model.js'
 import { run } from './nn-check.js'
 
 describe('inverted dropout', () => {
-  const m = sequential(dense(4, 50), relu, dropout(0.6), dense(50, 3))
+  const m = sequential(dense(4, 50), relu, dropout({ keep: 0.6 }), dense(50, 3))
   const { params } = m.init(R.key(1))
   const xi = ops.input('x', ['N', 4])
 
@@ -26,7 +26,7 @@ describe('inverted dropout', () => {
     fc.assert(
       fc.property(fc.double({ min: 0.05, max: 1, noNaN: true }), fc.integer({ min: 0, max: 1e6 }), (keep, seed) => {
         const x = ops.input('h', ['N', 100])
-        const d = sequential(dense(100, 100), dropout(keep))
+        const d = sequential(dense(100, 100), dropout({ keep: keep }))
         const a = d.apply(x, 'train')
         // the dropout layer's input and output give the mask
         const h = R.normal(R.key(seed), [40, 100])
@@ -78,9 +78,9 @@ describe('inverted dropout', () => {
     const inf = toInference(m)
     expect(inf.spec.layers.map((l) => l.name)).toEqual(['dense0', 'relu0', 'dense1'])
     expect(inf.paramShapes).toEqual(m.paramShapes)
-    const one = sequential(dense(4, 3), dropout(1))
+    const one = sequential(dense(4, 3), dropout({ keep: 1 }))
     expect(one.apply(xi, 'train').random.inputs).toEqual([])
-    expect(() => dropout(0)).toThrow(/keep probability must be in \(0, 1\], got 0/)
-    expect(() => dropout(1.5)).toThrow(/got 1.5/)
+    expect(() => dropout({ keep: 0 })).toThrow(/keep probability must be in \(0, 1\], got 0/)
+    expect(() => dropout({ keep: 1.5 })).toThrow(/got 1.5/)
   })
 })

@@ -28,9 +28,11 @@ import { withPreprocessing } from '../src/nn/preprocessing.js'
 import { l2, maxNorm } from '../src/nn/regularizers.js'
 import { summary } from '../src/nn/summary.js'
 import * as ops from '../src/ops/index.js'
-import * as ort from 'onnxruntime-node'
+import * as ort from 'onnxruntime-web'
 import { modelToOnnx } from '../src/onnx/model.js'
 import { codegen, fuse, interpret, jsBackend, linearize, plan, type Program } from '../src/compile/index.js'
+
+ort.env.wasm.numThreads = 1 // one WebAssembly thread: no worker to start in a test
 
 /** x·W + b by loops, for [N, in]·[in, out]. */
 function affine(x: T.Tensor, w: T.Tensor, b: T.Tensor): T.Tensor {
@@ -157,7 +159,7 @@ describe("a model's input shape is stated once", () => {
 })
 
 describe('residual: a layer holding layers', () => {
-  const block = residual(dense(4, 4), tanh, dropout(0.5), dense(4, 4))
+  const block = residual(dense(4, 4), tanh, dropout({ keep: 0.5 }), dense(4, 4))
 
   it('namespaces its leaves, keeps their weight declarations, and is x + f(x)', () => {
     const m = sequential(dense(3, 4), block, dense(4, 2))
@@ -192,7 +194,7 @@ describe('residual: a layer holding layers', () => {
   })
 
   it("resolves inner kinds with the model's registry (a user's layer inside), and a dropout inside draws its own masks", () => {
-    const m = sequentialWith(reg)(dense(2, 3), residual({ kind: 'oddNames', width: 3 }, dropout(0.5), dropout(0.5)), dense(3, 2))
+    const m = sequentialWith(reg)(dense(2, 3), residual({ kind: 'oddNames', width: 3 }, dropout({ keep: 0.5 }), dropout({ keep: 0.5 })), dense(3, 2))
     expect(Object.keys(m.weights())).toContain('res0.odd0.0_W')
     const a = m.apply(ops.input('x', [4, 2]), 'train')
     expect(a.random.inputs.map((u) => u.name)).toEqual(['res0.dropout0.u', 'res0.dropout1.u'])
@@ -222,7 +224,7 @@ describe('checkpoints', () => {
 
 describe('ONNX export', () => {
   it('a model of stated input shape with a residual block (and a dropout inside) gives the same scores in onnxruntime', async () => {
-    const m = sequential({ input: [1, 6, 6] }, conv(2, 3, { pad: 1 }), relu, residual(conv(2, 3, { pad: 1 }), relu, dropout(0.5)), maxPool(2), flatten, dense(18, 3))
+    const m = sequential({ input: [1, 6, 6] }, conv(2, 3, { pad: 1 }), relu, residual(conv(2, 3, { pad: 1 }), relu, dropout({ keep: 0.5 })), maxPool(2), flatten, dense(18, 3))
     const { params, state } = m.init(R.key(9))
     const r = modelToOnnx(m, params, state)
     if (E.isLeft(r)) throw r.left

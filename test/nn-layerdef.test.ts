@@ -75,7 +75,7 @@ describe('a layer kind is one record', () => {
 describe('names stay put when a layer is inserted', () => {
   it('inserting dropout and batch norm keeps every dense layer name, so a checkpoint still fits', () => {
     const a = sequential(dense(3, 8), relu, dense(8, 8), relu, dense(8, 2))
-    const b = sequential(dense(3, 8), batchNorm(), relu, dropout(0.5), dense(8, 8), relu, dropout(0.5), dense(8, 2))
+    const b = sequential(dense(3, 8), batchNorm(), relu, dropout({ keep: 0.5 }), dense(8, 8), relu, dropout({ keep: 0.5 }), dense(8, 2))
     for (const [k, s] of Object.entries(a.paramShapes)) expect(b.paramShapes[k]).toEqual(s)
     expect(Object.keys(b.paramShapes).filter((k) => !(k in a.paramShapes))).toEqual(['bn0.gamma', 'bn0.beta'])
     expect(mlp([3, 8, 8, 2], { keep: 0.5 }).spec.layers.map((l) => l.name)).toEqual(['dense0', 'relu0', 'dropout0', 'dense1', 'relu1', 'dropout1', 'dense2'])
@@ -171,7 +171,7 @@ describe('Glorot inits (Var = 2/(fan_in + fan_out); xavier stays 1/fan_in)', () 
 
 describe('model.predict', () => {
   it('gives the inference form’s scores and their argmax, leaving its arguments as they are', () => {
-    const m = sequential(dense(2, 8), batchNorm(), relu, dropout(0.5), dense(8, 3))
+    const m = sequential(dense(2, 8), batchNorm(), relu, dropout({ keep: 0.5 }), dense(8, 3))
     const init = m.init(R.key(1))
     const params = freeze({ ...init.params }, true)
     const state = freeze({ 'bn0.runningMean': R.normal(R.key(2), [8]), 'bn0.runningVar': R.uniform(R.key(3), [8], 0.5, 2) }, true)

@@ -65,7 +65,7 @@ function gradOf(loss: Expr, w: Expr): Expr {
 
 describe('layers: gradients of whole models vs central differences', () => {
   it('dense → batchNorm → leakyRelu(0.1) → dropout → maxout → elu → dense (train mode, fixed masks)', () => {
-    const m = sequential(dense(4, 5), batchNorm(), leakyRelu(0.1), dropout(0.7), maxout(5, 3, 2), elu(), dense(3, 2))
+    const m = sequential(dense(4, 5), batchNorm(), leakyRelu(0.1), dropout({ keep: 0.7 }), maxout(5, 3, 2), elu(), dense(3, 2))
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
         const [k1, k2, k3, k4] = R.split(R.key(seed), 4)
@@ -111,7 +111,7 @@ describe('models', () => {
     expect(m.stateShapes).toEqual({ 'bn0.runningMean': [100], 'bn0.runningVar': [100] })
   })
   it('the spec is JSON and fromSpec rebuilds the same model', () => {
-    const m = sequential(dense(3, 4, { init: { std: 0.1 } }), batchNorm({ momentum: 0.8 }), elu(0.5), dropout(0.5), maxout(4, 2, 3), dense(2, 2))
+    const m = sequential(dense(3, 4, { init: { std: 0.1 } }), batchNorm({ momentum: 0.8 }), elu(0.5), dropout({ keep: 0.5 }), maxout(4, 2, 3), dense(2, 2))
     const spec = JSON.parse(JSON.stringify(m.spec)) as ModelSpec
     const m2 = fromSpec(spec)
     expect(E.isRight(m2)).toBe(true)
@@ -129,7 +129,7 @@ describe('models', () => {
     expect(() => m.apply(ops.input('x', ['N', 4]) as never, 'test')).toThrow(/expected shape \[N,3\], got \[N,4\]/)
   })
   it('summary lists layers, output shapes and parameter counts', () => {
-    const s = summary(sequential(dense(784, 100), batchNorm(), relu, dropout(0.5), dense(100, 10)))
+    const s = summary(sequential(dense(784, 100), batchNorm(), relu, dropout({ keep: 0.5 }), dense(100, 10)))
     expect(s).toContain('dense0')
     expect(s).toMatch(/dense0\s+dense 784→100, init xavier\s+\[N,100\]\s+78500/)
     expect(s).toMatch(/bn0\s+batch norm ε=0.00001 m=0.9\s+\[N,100\]\s+200\s+200/)

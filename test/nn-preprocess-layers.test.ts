@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
-import * as ort from 'onnxruntime-node'
+import * as ort from 'onnxruntime-web'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
@@ -25,6 +25,8 @@ import { modelToOnnx } from '../src/onnx/model.js'
 import * as O from '../src/optim/index.js'
 import { initTrainState, train } from '../src/train/loop.js'
 import { runCli } from '../src/cli/main.js'
+
+ort.env.wasm.numThreads = 1 // one WebAssembly thread: no worker to start in a test
 
 const dir = mkdtempSync(join(tmpdir(), 'symgrad-prelayers-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -18,12 +18,12 @@ export const okModel: Model<784, 10> = ok
 sequential(dense(784, 100), relu, dense(50, 10))
 
 // @ts-expect-error the mismatch is found through width-preserving layers too
-sequential(dense(784, 100), batchNorm(), relu, dropout(0.5), dense(101, 10))
+sequential(dense(784, 100), batchNorm(), relu, dropout({ keep: 0.5 }), dense(101, 10))
 
 // @ts-expect-error maxout widths are checked like dense ones
 sequential(dense(3, 4), maxout(5, 2, 3))
 
-export const deep = sequential(dense(5, 8), batchNorm(), leakyRelu(0.1), dropout(0.5), maxout(8, 6, 3), elu(), dense(6, 2), tanh)
+export const deep = sequential(dense(5, 8), batchNorm(), leakyRelu(0.1), dropout({ keep: 0.5 }), maxout(8, 6, 3), elu(), dense(6, 2), tanh)
 export const deepOut: 2 = deep.out
 export const inf: Model<5, 2> = toInference(deep)
 

@@ -1,12 +1,12 @@
 /**
- * ONNX export, checked by running the exported file in onnxruntime-node (float32) against symgrad's
+ * ONNX export, checked by running the exported file in onnxruntime-web (float32, WebAssembly) against symgrad's
  * own predictions (float64) for an MLP with batch norm and dropout trained briefly on MNIST.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
-import * as ort from 'onnxruntime-node'
+import * as ort from 'onnxruntime-web'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
@@ -26,6 +26,7 @@ import { toOnnx } from '../src/onnx/export.js'
 import { softmaxRows } from '../src/train/programs.js'
 import { evaluateOrThrow } from '../src/eval/evaluate.js'
 
+ort.env.wasm.numThreads = 1 // one WebAssembly thread: no worker to start in a test
 const dir = mkdtempSync(join(tmpdir(), 'symgrad-onnx-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

@@ -127,8 +127,23 @@ describe('lbfgs', () => {
     const r = lbfgs(quad, { x: T.of([3, -4]) }, { fixedStep: 0.5, maxIter: 60, gradTol: 1e-9 })
     expect(r.reason).toBe('gradient tolerance reached')
     expect(r.evaluations).toBe(r.iterations + 1)
-    const blowup = lbfgs((p) => { const v = p['x']!.data[0]!; return [Math.exp(v * v), { x: T.of([2 * v * Math.exp(v * v)]) }] }, { x: T.of([2]) }, { fixedStep: 10 })
-    expect(blowup.reason).toMatch(/^fixed step 10 gave a non-finite loss/)
+    const blowup = lbfgs((p) => { const v = p['x']!.data[0]!; return [Math.exp(v * v), { x: T.of([2 * v * Math.exp(v * v)]) }] }, { x: T.of([2]) }, { fixedStep: 1000 })
+    expect(blowup.reason).toMatch(/^fixed step 1000 gave a non-finite loss/)
+  })
+
+  it('fixedStep: the first step (d = −g, no curvature yet) is scaled by min(1, 1/‖g‖), as the line search\'s first trial', () => {
+    const pb = rosenbrock()
+    const [f0, g0] = pb.objective(pb.x0)
+    const gn = P.globalNorm(g0)
+    expect(gn).toBeGreaterThan(200)
+    const st = lbfgsStep(pb.objective, lbfgsInit(pb.objective, pb.x0), { fixedStep: 1 })
+    // x1 = x0 − g/‖g‖ (the unscaled step gave f ≈ 2.1e11 at the first iterate)
+    const x1 = P.axpy(pb.x0, -1 / gn, g0)
+    expect(T.maxRelError(st.x['w']!, x1['w']!)).toBeLessThan(1e-15)
+    expect(st.f).toBe(pb.objective(x1)[0])
+    expect(st.f).toBeLessThan(200)
+    expect(pb.objective(P.axpy(pb.x0, -1, g0))[0]).toBeGreaterThan(2e11)
+    expect(f0).toBeCloseTo(24.2, 10)
   })
 
   it('fTol and xTol stop on a small change of f or x, with the reason named', () => {

@@ -9,7 +9,7 @@ import { add, constant, div, input, log, maximum, mul } from '../src/ops/index.j
 import { evaluateAll } from '../src/eval/evaluate.js'
 import { circuit, circuitDot, domainNote, drawGraph, stackSvgs } from '../src/print/index.js'
 import { bezierPolyline, type Box, boxesMeet, boxOf, placeLabels, polylineMeetsBox, type Pt, textBox, textWidth, wrapWords } from '../src/print/circuitLabels.js'
-import { parseAssignments, parseExpr } from '../src/cli/parseExpr.js'
+import { parseAssignments, parseExpr } from '../src/print/parseExpr.js'
 
 const x = input('x', []), y = input('y', []), z = input('z', [])
 const at = { x: T.scalar(-2), y: T.scalar(5), z: T.scalar(-4) }

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { parseRedisUrl } from '../src/queue/redis.js'
-import { parseRedisUrlOrThrow } from '../src/node/index.js'
+import { parseRedisUrlOrThrow } from '../src/queue/index.js'
 
 const left = (s: string): string => {
   const r = parseRedisUrl(s)

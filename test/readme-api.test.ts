@@ -15,7 +15,7 @@ describe('README', () => {
         if (depth > 0 && v !== null && (typeof v === 'object' || typeof v === 'function')) walk(v as object, depth - 1)
       }
     }
-    for (const m of [await import('../src/index.js'), await import('../src/node/index.js'), await import('../src/web/index.js'), await import('../laws/index.js')]) walk(m, 3)
+    for (const m of [await import('../src/index.js'), await import('../src/node/index.js'), await import('../src/web/index.js'), await import('../src/queue/index.js'), await import('../laws/index.js')]) walk(m, 3)
     const namespaces = new Set(keys)
     const text = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
     const examples = readdirSync(new URL('../examples/', import.meta.url)).filter((f) => f.endsWith('.ts'))

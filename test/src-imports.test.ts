@@ -29,7 +29,7 @@ const floors: Readonly<Record<string, number>> = {
 
 /** Where Node's built-ins may be imported: the rest of src/ is browser-safe (test/browser.test.ts bundles it). */
 const nodeFolders = ['cli', 'queue', 'runner', 'node']
-const nodeFiles = ['io/atomic.ts', 'io/files.ts', 'io/mnist.ts', 'io/standardData.ts']
+const nodeFiles = ['io/atomic.ts', 'io/files.ts', 'io/mnist.ts', 'io/standardData.ts', 'io/pngEncode.ts']
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

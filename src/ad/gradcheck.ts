@@ -20,13 +20,14 @@ import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
-import { evaluate, evaluateAll, type Bindings } from '../eval/evaluate.js'
+import { asTensors, evaluate, evaluateAll, type Bindings } from '../eval/evaluate.js'
 import { leafName, tensor } from '../ops/leaves.js'
 import { backward, grad } from './grad.js'
 import { differences, relativeError, type Stencil } from './differences.js'
 
 export { centralDifference, relativeError, type Stencil } from './differences.js'
 
+/** Options of `gradcheck`: difference step, tolerance, how many elements to check. */
 export interface GradcheckOptions {
   /** Finite-difference step (absolute), default 1e-3. */
   readonly h?: number
@@ -56,6 +57,7 @@ export interface ElementReport {
   readonly relError: number
 }
 
+/** One parameter's result in a gradcheck: its name and largest relative error. */
 export interface ParamReport {
   readonly name: string
   readonly shape: readonly number[]
@@ -68,6 +70,7 @@ export interface ParamReport {
   readonly ok: boolean
 }
 
+/** The outcome of `gradcheck`: per parameter the largest relative error, and whether all passed. */
 export interface GradcheckReport {
   readonly loss: number
   readonly params: readonly ParamReport[]
@@ -148,9 +151,10 @@ function guard<A>(where: string, f: () => A): E.Either<SymgradError, A> {
 export function gradcheck(
   loss: Expr,
   wrt: readonly Expr[] | Readonly<Record<string, Expr>>,
-  bindings: Bindings,
+  given: Bindings,
   options: GradcheckOptions = {},
 ): E.Either<SymgradError, GradcheckReport> {
+  const bindings = asTensors(given)
   const oE = settings('gradcheck', options)
   if (E.isLeft(oE)) return oE
   const o = oE.right
@@ -190,6 +194,7 @@ export function gradcheck(
   })
 }
 
+/** The outcome of `checkVjp`: the vector-Jacobian product against central differences. */
 export interface VjpReport {
   /** ⟨J·v, u⟩ from finite differences, per direction. */
   readonly numeric: readonly number[]
@@ -204,6 +209,7 @@ export interface VjpReport {
   readonly tol: number
 }
 
+/** Options of `checkVjp`: difference step, tolerance, seed. */
 export interface CheckVjpOptions extends GradcheckOptions {
   /** Number of random directions (v, u), default 2. */
   readonly directions?: number
@@ -219,9 +225,10 @@ export interface CheckVjpOptions extends GradcheckOptions {
 export function checkVjp(
   out: Expr,
   wrt: readonly Expr[] | Readonly<Record<string, Expr>>,
-  bindings: Bindings,
+  given: Bindings,
   options: CheckVjpOptions = {},
 ): E.Either<SymgradError, VjpReport> {
+  const bindings = asTensors(given)
   const oE = settings('checkVjp', options)
   if (E.isLeft(oE)) return oE
   const o = oE.right

@@ -25,7 +25,7 @@ import { checkLayers, checkRun, cliLimits } from '../runner/checks.js'
 import { checkMlpSize, within } from '../io/limits.js'
 import { loadData } from '../runner/data.js'
 import { runTraining } from './run.js'
-import { queueTarget } from './queueCommands.js'
+import { loadQueue, queueTarget } from './queueCommands.js'
 import { threadPool } from '../runner/threads.js'
 
 /** Flags that set RunConfig fields (shared by train, search and ensemble). */
@@ -135,7 +135,7 @@ export async function ensembleCommand(a: ParsedArgs): Promise<number> {
   const onEpoch = (e: EpochRecord) =>
     console.log(`member ${member + 1}/${count}: epoch ${e.epoch + 1}/${c.epochs}, loss ${e.meanLoss.toFixed(4)}${e.validationAccuracy !== undefined ? `, validation accuracy ${pct(e.validationAccuracy)}` : ''}`)
   let r: E.Either<string, { readonly single: readonly number[]; readonly ensemble: number }>
-  if (target) r = await (await import('../queue/search.js')).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l), limits })
+  if (target) r = await (await loadQueue(() => import('../queue/search.js'))).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l), limits })
   else {
     const model = buildModel(c, D.features(train), train.classes, image)
     const pool = threads > 1 ? threadPool(threads) : undefined

@@ -13,7 +13,7 @@ import { grad } from '../ad/grad.js'
 import { simplify } from '../compile/simplify.js'
 import { explainRules } from '../compile/softmaxGradRules.js'
 import { stableRules } from '../compile/stableRules.js'
-import { type Bindings, evaluateAll } from '../eval/evaluate.js'
+import { type Bindings, type TensorBindings, evaluateAll } from '../eval/evaluate.js'
 import * as ops from '../ops/index.js'
 import {
   type Circuit, circuit, circuitsDot, domainNote, drawCircuit, formatNumber, formatTrace, hazardBlock, minusSign, printInfix, stackSvgs, toInfix, traceBackward,
@@ -21,7 +21,7 @@ import {
 import { writeFileAtomic } from '../io/atomic.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { orExit } from './commands.js'
-import { parseAssignments, parseExpr } from './parseExpr.js'
+import { parseAssignments, parseExpr } from '../print/parseExpr.js'
 
 /** Repeated subexpressions are named once when their printed form is longer than this. */
 const LET_THRESHOLD = 2
@@ -31,7 +31,7 @@ const num = (t: T.Tensor): string => minusSign(formatNumber(Number(T.item(t).toP
 interface Explained {
   readonly expr: Expr
   readonly vars: readonly string[]
-  readonly bindings: Bindings
+  readonly bindings: TensorBindings
   readonly grads: readonly Expr[]
 }
 

@@ -77,7 +77,7 @@ function optimizerHelp(r: OptimizerRegistry): string {
 
 export const usage = `symgrad — neural networks as expression trees with symbolic gradients
 
-Usage: symgrad <command> [flags]        (npm start runs the main job: symgrad train with defaults)
+Usage: symgrad <command> [flags]        (in the repository, npm start runs the main job: symgrad train --model convnet --epochs 2)
 
 Commands
   train      train an MLP, with babysitting checks, a progress bar and a report folder

@@ -1,26 +1,30 @@
-/** A progress bar per epoch (cli-progress), drawn only on a terminal; returns the onStep/onEpoch pair. */
-import cliProgress from 'cli-progress'
+/** A progress bar per epoch, drawn on one terminal line (only on a terminal); returns the onStep/onEpoch pair. */
 import type { EpochRecord, StepInfo } from '../train/index.js'
 import { pct } from '../train/diagnostics.js'
 
+const WIDTH = 40
+
+/** `epoch 1/5 [████░░░░] 12/50 batches | loss 0.4321`: the bar's text for `done` of `total` batches. */
+export function barLine(epoch: number, epochs: number, done: number, total: number, loss: string): string {
+  const filled = total > 0 ? Math.round((WIDTH * Math.min(done, total)) / total) : 0
+  return `epoch ${epoch + 1}/${epochs} [${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${done}/${total} batches | loss ${loss}`
+}
+
 export function progress(epochs: number, log: (line: string) => void = console.log): { onStep: (s: StepInfo) => void; onEpoch: (e: EpochRecord) => void } {
-  let bar: cliProgress.SingleBar | undefined
+  let drawn = false
   const t0 = Date.now()
+  const clear = () => {
+    if (drawn) process.stdout.write('\r\x1b[2K\x1b[?25h')
+    drawn = false
+  }
   return {
     onStep: (s) => {
       if (!process.stdout.isTTY) return
-      if (bar === undefined) {
-        bar = new cliProgress.SingleBar(
-          { format: `epoch ${s.epoch + 1}/${epochs} [{bar}] {value}/{total} batches | loss {loss}`, hideCursor: true, clearOnComplete: true },
-          cliProgress.Presets.shades_classic,
-        )
-        bar.start(s.batchesPerEpoch, 0, { loss: '…' })
-      }
-      bar.update(s.batch + 1, { loss: s.loss.toFixed(4) })
+      process.stdout.write(`${drawn ? '' : '\x1b[?25l'}\r${barLine(s.epoch, epochs, s.batch + 1, s.batchesPerEpoch, s.loss.toFixed(4))}`)
+      drawn = true
     },
     onEpoch: (e) => {
-      bar?.stop()
-      bar = undefined
+      clear()
       const val = e.validationAccuracy !== undefined ? `, validation accuracy ${pct(e.validationAccuracy)}` : ''
       log(`epoch ${e.epoch + 1}/${epochs}: loss ${e.meanLoss.toFixed(4)}, train accuracy ${pct(e.trainAccuracy)}${val}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
     },

@@ -6,16 +6,26 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { RedisTarget } from '../queue/redis.js'
+import { MissingPeerError, importPeer } from '../io/peers.js'
 import { checkFolderWritable } from '../io/atomic.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { cliLimits } from '../runner/checks.js'
+
+/** A queue module, loaded on first use; without bullmq or ioredis installed, an ArgError (exit 2) saying how to install them. */
+export async function loadQueue<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await importPeer('--queue', ['bullmq', 'ioredis'], load)
+  } catch (e) {
+    throw e instanceof MissingPeerError ? new ArgError(e.message) : e
+  }
+}
 
 /** The --queue target, checked to answer; undefined without --queue. Throws ArgError (exit 2) otherwise. */
 export async function queueTarget(a: ParsedArgs, command: string): Promise<RedisTarget | undefined> {
   const url = a.flags['queue']
   if (url === undefined) return undefined
   if (typeof url !== 'string') throw new ArgError(`${command}: --queue needs a redis:// URL`)
-  const { parseRedisUrl, unreachable } = await import('../queue/redis.js')
+  const { parseRedisUrl, unreachable } = await loadQueue(() => import('../queue/redis.js'))
   const t = parseRedisUrl(url)
   if (E.isLeft(t)) throw new ArgError(`${command}: ${t.left}`)
   const why = await unreachable(t.right)
@@ -41,7 +51,7 @@ export async function workerCommand(a: ParsedArgs): Promise<number> {
   const limits = cliLimits()
   if (E.isLeft(limits)) throw new ArgError(limits.left.message)
   const target = (await queueTarget(a, 'worker'))!
-  const { startWorker } = await import('../queue/worker.js')
+  const { startWorker } = await loadQueue(() => import('../queue/worker.js'))
   const w = startWorker(target, {
     limits: limits.right, ...(lockMs !== undefined ? { lockMs } : {}), ...(seconds !== undefined ? { maxJobSeconds: seconds } : {}), ...(typeof checkpoints === 'string' ? { checkpoints } : {}),
   })

@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import { reason, writeFileAtomic } from '../io/atomic.js'
 import { join } from 'node:path'
-import { PNG } from 'pngjs'
+import { encodePng } from '../io/pngEncode.js'
 import type { Check } from '../train/diagnostics.js'
 import { accuracySvg, boundarySvg, captions, filterTiles, learningRateSvg, lossSvg, ratioSvg, reportHtml, weightTiles, type Boundary } from '../train/report.js'
 import type { Tensor } from '../core/Tensor.js'
@@ -54,15 +54,11 @@ export function writeReport(r: ReportInput): E.Either<SymgradError, string> {
   if (r.firstLayer && r.firstLayer.w.shape.length === 4) {
     const w = r.firstLayer.w
     const ras = filterTiles(w)
-    const png = new PNG({ width: ras.width, height: ras.height })
-    png.data = Buffer.from(ras.data)
-    files.push(['filters.png', new Uint8Array(PNG.sync.write(png))])
+    files.push(['filters.png', encodePng(ras)])
     pics.push({ file: 'filters.png', caption: `First-layer convolution filters, one ${w.shape[2]}×${w.shape[3]} tile per filter (${w.shape[0]}, each scaled to its own range${w.shape[1] === 3 ? ', in colour' : w.shape[1] === 1 ? '' : ', channel 0'}): some show light/dark bands (edges at that orientation), many look speckled at this size; examples/07-convnet.ts draws the maps they produce on a digit.` })
   } else if (r.firstLayer) {
     const ras = weightTiles(r.firstLayer.w, r.firstLayer.image)
-    const png = new PNG({ width: ras.width, height: ras.height })
-    png.data = Buffer.from(ras.data)
-    files.push(['weights.png', new Uint8Array(PNG.sync.write(png))])
+    files.push(['weights.png', encodePng(ras)])
     pics.push({ file: 'weights.png', caption: 'First-layer weights, one 28×28 tile per hidden unit (first 100, each scaled to its own range): stroke-like templates in the middle; the border pixels are 0 in every image, so their weights get no gradient and keep the initial noise (shrunk only by L2).' })
   }
   files.push(['history.json', JSON.stringify({ ...h, status: r.state.status, step: r.state.step })])

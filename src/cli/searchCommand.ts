@@ -19,7 +19,7 @@ import { choice, formatTable, gridSearch, logUniform, randomSearch, rank, refine
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, inFile, orExit } from './commands.js'
 import { runTrials } from './pool.js'
-import { queueTarget } from './queueCommands.js'
+import { loadQueue, queueTarget } from './queueCommands.js'
 
 /** Learning rate and L2 strength on log scales (the usual coarse search), hidden width as a choice. */
 export const defaultSpace: Space = { learningRate: logUniform(1e-3, 0.3), l2: logUniform(1e-6, 1e-2), hidden: choice(50, 100, 200) }
@@ -69,7 +69,7 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
     console.log(`${round === 0 ? '' : '\n'}round ${round + 1}/${rounds}: ${points.length} ${grid !== undefined ? 'grid' : 'random'} trials of ${base.epochs} epoch(s) on ${base.data}, ${target ? '' : `${Math.min(workers, points.length)} at a time, `}${base.dtype ?? 'float64'} steps on ${base.dtype === 'float32' ? threads : 1} thread${base.dtype === 'float32' && threads > 1 ? 's' : ''} each, space ${JSON.stringify(space)}`)
     const t0 = Date.now()
     const results = target
-      ? await (await import('../queue/search.js')).queueTrials(target, base, points, { label: `round ${round + 1}/${rounds}: `, progress: (l) => console.log(l), limits })
+      ? await (await loadQueue(() => import('../queue/search.js'))).queueTrials(target, base, points, { label: `round ${round + 1}/${rounds}: `, progress: (l) => console.log(l), limits })
       : await runTrials(base, points, { workers, onResult: (_r, done) => process.stdout.isTTY && process.stdout.write(`\r${done}/${points.length} trials done`) })
     if (process.stdout.isTTY && !target) process.stdout.write('\r')
     console.log(formatTable(results))

@@ -8,6 +8,7 @@
 import { quote } from '../core/codecs.js'
 import { SymgradError } from '../core/errors.js'
 
+/** The element type compiled code computes in: float64 or float32. */
 export type Dtype = 'float32' | 'float64'
 export type FloatArray = Float32Array | Float64Array
 

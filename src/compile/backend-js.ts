@@ -156,6 +156,7 @@ export function makeJsBackend(options: { readonly simd?: boolean } = {}): Backen
   return { ...jsBackend, name: 'js-scalar', runtime }
 }
 
+/** The JavaScript backend (float64): fused loops and kernels as generated JavaScript. */
 export const jsBackend: Backend = {
   name: 'js',
   elementwise: jsElementwise,

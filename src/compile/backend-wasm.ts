@@ -28,6 +28,7 @@ import { arenaSpatial, colCacheBytes, colScratchBytes, spatialModule } from './k
 import { arenaSpatialKernels } from './backend-spatial.js'
 import type { ConvKernels } from './kernels/conv.js'
 
+/** Options of the WebAssembly backend: dtype and threads for large products. */
 export interface WasmBackendOptions {
   readonly dtype: Dtype
   /** Threads for large products (symgrad/node's threadPool, symgrad/web's webThreadPool). */

@@ -62,8 +62,10 @@ export const format: Formatter = {
   ints: (v) => (Array.isArray(v) ? `[${v.map((x) => format.int(x as AttrValue)).join(', ')}]` : bad('a list of integers', v)),
 }
 
+/** How a backend writes one elementwise op inside a fused loop: an expression over its arguments' scalars. */
 export type ScalarCode = (args: readonly string[], attrs: Attrs, f: Formatter) => string
 
+/** What a kernel emitter receives: the equation, its (folded) arguments, which are read transposed, and the names of their arrays, dimensions, sizes and offsets. */
 export interface KernelCtx {
   readonly eqn: Eqn
   /** Arguments after folding (a transposed matmul operand is the transpose's argument). */
@@ -80,6 +82,7 @@ export interface KernelCtx {
   readonly f: Formatter
 }
 
+/** How a backend runs one non-elementwise op: an emitter of a statement over whole buffers. */
 export interface KernelCode {
   readonly emit: (c: KernelCtx) => string
   /** 2-D arguments may be read transposed in place (`trans[i]`), so a transpose feeding it is not copied. */
@@ -88,6 +91,7 @@ export interface KernelCode {
   readonly shapeOnly?: boolean
 }
 
+/** Code for ops, keyed by op record. */
 export type OpTable<C> = ReadonlyMap<OpDef, C>
 
 /** A table from [op, code] pairs; an op listed twice is an error. */
@@ -100,6 +104,7 @@ export function opTable<C>(entries: readonly (readonly [OpDef, C])[]): OpTable<C
   return m
 }
 
+/** A compiler backend: its name, scalar code for fused elementwise loops, kernels for whole-buffer ops, and how it writes loops. */
 export interface Backend {
   readonly name: string
   readonly elementwise: OpTable<ScalarCode>
@@ -169,6 +174,7 @@ export interface Runtime {
   readonly [kernel: string]: unknown
 }
 
+/** Entries `withCode` adds to a backend: scalar code, kernels, vector code, runtime parts, each keyed by op record. */
 export interface ExtraCode {
   readonly elementwise?: readonly (readonly [OpDef, ScalarCode])[]
   readonly kernels?: readonly (readonly [OpDef, KernelCode])[]

@@ -26,6 +26,7 @@ import * as P from './program.js'
 import { simplify, type Fired } from './simplify.js'
 import { typecheck } from './typecheck.js'
 
+/** Options of `compile`: dtype, backend, threads, simplification. */
 export interface CompileOptions {
   /** Run the simplifier first (default true). */
   readonly simplify?: boolean
@@ -49,6 +50,7 @@ export function backendOf(options: CompileOptions): Backend {
   return options.backend ?? selectBackend(options.dtype ?? 'float64', options.threads)
 }
 
+/** Every stage's output of one compilation (for inspection): simplified graph, program, schedule, plan, source. */
 export interface Stages {
   readonly fired: readonly Fired[]
   readonly program: Program
@@ -148,6 +150,7 @@ export interface StepResult<V extends string, G extends string = never, O extend
   readonly tensors: Readonly<Record<O, Tensor>>
 }
 
+/** A compiled training step: call it for an Either of named values, gradients and tensors; `runOrThrow` throws instead; `runOwned` returns the function's own buffers, overwritten by its next call. */
 export interface StepFn<V extends string, G extends string = never, O extends string = never> {
   /** Named inputs (the leaves' names) to named outputs, fresh on every call; bad bindings give a Left. */
   (bindings: Bindings): E.Either<SymgradError, StepResult<V, G, O>>
@@ -159,6 +162,7 @@ export interface StepFn<V extends string, G extends string = never, O extends st
   readonly compiled?: CompiledFn
 }
 
+/** Options of `compileStep`: those of `compile`, or the reference interpreter. */
 export interface StepOptions extends CompileOptions {
   /** Run the reference interpreter (eval/) instead of compiled code (default false). */
   readonly interpret?: boolean
@@ -209,28 +213,47 @@ export function compileStep<V extends string, G extends string = never, O extend
   return Object.assign((b: Bindings) => E.map(pack)(fn(b)), { runOrThrow: (b: Bindings) => pack(fn.runOrThrow(b)), runOwned: (b: Bindings) => pack(fn.runOwned(b)), compiled: fn })
 }
 
-export interface ValueAndGrad<K extends string> {
+/** A loss value and its gradients: a record of tensors by name (`valueAndGrad(loss, { W, b })`) or an array in `wrt`'s order (`valueAndGrad(loss, [W, b])`). */
+export interface ValueAndGrad<G extends Readonly<Record<string, Tensor>> | readonly Tensor[]> {
   readonly value: number
-  readonly grads: Record<K, Tensor>
+  readonly grads: G
 }
 
-export interface ValueAndGradFn<K extends string> {
-  (bindings: Bindings): E.Either<SymgradError, ValueAndGrad<K>>
-  /** Throws instead of returning a Left; gradients are the function's own buffers, valid until the next call. */
-  readonly runOwned: (bindings: Bindings) => ValueAndGrad<K>
+/**
+ * A compiled loss-and-gradients function. Calling it returns an Either with fresh tensors;
+ * `runOrThrow` the same values or a thrown SymgradError; `runOwned` avoids the copies: its
+ * tensors are the compiled function's own buffers, overwritten by the next call of any of the
+ * three (copy what you keep, e.g. `Tensor.map(t, (v) => v)`).
+ */
+export interface ValueAndGradFn<G extends Readonly<Record<string, Tensor>> | readonly Tensor[]> {
+  (bindings: Bindings): E.Either<SymgradError, ValueAndGrad<G>>
+  /** Fresh tensors, or a thrown SymgradError. */
+  readonly runOrThrow: (bindings: Bindings) => ValueAndGrad<G>
+  /** Throws instead of returning a Left; the gradients are the function's own buffers, valid only until its next call. */
+  readonly runOwned: (bindings: Bindings) => ValueAndGrad<G>
   readonly compiled: CompiledFn
 }
 
 /**
  * The loss and its gradients with respect to `params`, compiled as ONE program: compileStep with
- * one value and its gradients.
+ * one value and its gradients. Like `grad`: a record of leaves in, a record of gradients out; an
+ * array in, an array out (same order).
  */
-export function valueAndGrad<K extends string>(loss: Expr, params: Readonly<Record<K, Expr>>, options: CompileOptions = {}): ValueAndGradFn<K> {
-  for (const [k, p] of Object.entries(params) as [string, Expr][])
-    if (!isBoundLeaf(p)) throw new SymgradError('grad', `valueAndGrad: '${k}' is not an input or param leaf (got op ${p.op.name})`)
-  const step = compileStep({ values: { value: loss }, grads: { of: 'value', wrt: params } }, options)
-  const pack = (r: StepResult<'value', K>): ValueAndGrad<K> => ({ value: r.values.value, grads: { ...r.grads } as Record<K, Tensor> })
-  return Object.assign((b: Bindings) => E.map(pack)(step(b)), { runOwned: (b: Bindings) => pack(step.runOwned(b)), compiled: step.compiled! })
+export function valueAndGrad(loss: Expr, params: readonly Expr[], options?: CompileOptions): ValueAndGradFn<Tensor[]>
+export function valueAndGrad<K extends string>(loss: Expr, params: Readonly<Record<K, Expr>>, options?: CompileOptions): ValueAndGradFn<Record<K, Tensor>>
+export function valueAndGrad(loss: Expr, params: readonly Expr[] | Readonly<Record<string, Expr>>, options: CompileOptions = {}): ValueAndGradFn<Tensor[]> | ValueAndGradFn<Record<string, Tensor>> {
+  const list = Array.isArray(params)
+  const named: Readonly<Record<string, Expr>> = list ? Object.fromEntries((params as readonly Expr[]).map((p, i) => [String(i), p])) : (params as Readonly<Record<string, Expr>>)
+  for (const [k, p] of Object.entries(named))
+    if (!isBoundLeaf(p)) throw new SymgradError('grad', `valueAndGrad: ${list ? `wrt[${k}]` : `'${k}'`} is not an input or param leaf (got op ${p.op.name})`)
+  const step = compileStep({ values: { value: loss }, grads: { of: 'value', wrt: named } }, options)
+  const pack = (r: StepResult<'value', string>): ValueAndGrad<Tensor[]> | ValueAndGrad<Record<string, Tensor>> =>
+    list ? { value: r.values.value, grads: Object.keys(named).map((k) => r.grads[k]!) } : { value: r.values.value, grads: { ...r.grads } }
+  return Object.assign((b: Bindings) => E.map(pack)(step(b)), {
+    runOrThrow: (b: Bindings) => pack(step.runOrThrow(b)),
+    runOwned: (b: Bindings) => pack(step.runOwned(b)),
+    compiled: step.compiled!,
+  }) as ValueAndGradFn<Tensor[]> | ValueAndGradFn<Record<string, Tensor>>
 }
 
 export { interpret, bindInputs } from './interpret.js'

@@ -8,15 +8,16 @@ import type { DimEnv } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { errorMessage, ShapeError, SymgradError } from '../core/errors.js'
-import { bindShapes, type Bindings } from '../eval/evaluate.js'
+import { asTensors, bindShapes, type Bindings } from '../eval/evaluate.js'
 import type { Program, ProgramInput, Var } from './program.js'
 
 /**
  * Binds the symbolic dims of the program inputs with the evaluator's own `bindShapes` (same checks,
  * same messages), and also requires Float64Array data, which the compiled code relies on.
  */
-export function bindInputs(inputs: readonly ProgramInput[], bindings: Bindings): E.Either<SymgradError, DimEnv> {
-  const env = bindShapes(inputs.map((i) => i.leaf), bindings)
+export function bindInputs(inputs: readonly ProgramInput[], given: Bindings): E.Either<SymgradError, DimEnv> {
+  const env = bindShapes(inputs.map((i) => i.leaf), given)
+  const bindings = asTensors(given)
   if (E.isLeft(env)) return env
   for (const i of inputs)
     if (!(bindings[i.name]!.data instanceof Float64Array))
@@ -24,7 +25,9 @@ export function bindInputs(inputs: readonly ProgramInput[], bindings: Bindings):
   return env
 }
 
-export function interpret(p: Program, bindings: Bindings): E.Either<SymgradError, Tensor[]> {
+/** Runs a Program with the reference evaluator (the compiler's oracle). */
+export function interpret(p: Program, given: Bindings): E.Either<SymgradError, Tensor[]> {
+  const bindings = asTensors(given)
   const envE = bindInputs(p.inputs, bindings)
   if (E.isLeft(envE)) return envE
   const env = envE.right

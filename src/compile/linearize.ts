@@ -12,6 +12,7 @@ import * as S from '../core/Shape.js'
 import { ShapeError } from '../core/errors.js'
 import type { Eqn, Program, ProgramInput, Var } from './program.js'
 
+/** Graphs to a Program: inputs, SSA equations in topological order, outputs. */
 export function linearize(roots: readonly Expr[], shapeSources: readonly Expr[] = []): Program {
   const order = [...topoSort(roots), ...shapeSources.filter(isBoundLeaf)]
   const vars = new Map<number, Var>()

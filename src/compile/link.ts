@@ -9,7 +9,7 @@ import type { DimEnv } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
-import type { Bindings } from '../eval/evaluate.js'
+import { asTensors, type Bindings } from '../eval/evaluate.js'
 import { buildRuntime, type Backend } from './backend.js'
 import type { Arena, Dtype, FloatArray } from './arena.js'
 import { bindShapes } from '../eval/evaluate.js'
@@ -19,6 +19,7 @@ import { rootOf } from './fuse.js'
 import type { Plan } from './plan.js'
 import { quoteName } from '../core/codecs.js'
 
+/** A compiled function: call it for an Either of output tensors; `runOrThrow` throws instead; `runOwned` returns its own buffers, overwritten by its next call; `load`, `read` and `carry` keep values between calls. */
 export interface CompiledFn {
   /** Output tensors, fresh on every call; bad bindings or bad labels give a Left. */
   (bindings: Bindings): E.Either<SymgradError, Tensor[]>
@@ -42,6 +43,7 @@ export interface CompiledFn {
   readonly read: (name: string) => Tensor
 }
 
+/** Options of linking a compiled program, such as `carry`: outputs kept as inputs' values for the next call. */
 export interface LinkOptions {
   /**
    * After each call, output `carry[name]` becomes the kept value of input `name` (see `load`): a
@@ -119,15 +121,16 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
   /** The bindings with kept inputs filled in (as tensors over the function's own arrays) where not bound. */
   const complete = (bindings: Bindings): Bindings => {
     if (kept.size === 0) return bindings
-    const out: Record<string, Tensor> = { ...bindings }
+    const out: Record<string, Tensor | number> = { ...bindings }
     for (const [k, shape] of kept) {
       const name = p.inputs[k]!.name
       if (!Object.hasOwn(bindings, name)) out[name] = { shape, data: I[k]!.subarray(0, S.size(shape)) as Float64Array }
     }
     return out
   }
-  const bind = (bindings: Bindings): DimEnv => {
-    const full = complete(bindings)
+  const bind = (given: Bindings): DimEnv => {
+    const full = complete(given)
+    const bindings = asTensors(given)
     const envE = bindShapes(p.inputs.map((i) => i.leaf), full)
     if (E.isLeft(envE)) throw envE.left
     for (const i of p.inputs)
@@ -148,8 +151,9 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
     s.set(src)
     dst.set(s)
   }
-  const exec = (bindings: Bindings, owned: boolean): Tensor[] => {
-    const env = bind(bindings)
+  const exec = (given: Bindings, owned: boolean): Tensor[] => {
+    const env = bind(given)
+    const bindings = asTensors(given)
     prepare(env)
     p.inputs.forEach((inp, k) => {
       if (!Object.hasOwn(bindings, inp.name)) return

@@ -23,6 +23,7 @@ export interface ProgramInput {
   readonly leaf: Expr
 }
 
+/** One SSA equation: output variable, op, argument variables, attributes, shape. */
 export interface Eqn {
   readonly out: Var
   /** The op's record: stages read its `lowering` and the backend's tables, never its name. */
@@ -34,6 +35,7 @@ export interface Eqn {
   readonly value?: Tensor
 }
 
+/** A linearized graph: inputs, SSA equations, outputs. */
 export interface Program {
   readonly inputs: readonly ProgramInput[]
   readonly eqns: readonly Eqn[]

@@ -18,12 +18,14 @@ import { broadcastToOp, reshapeOp, sumToOp, transposeOp } from '../ops/movement.
 import { countOp } from '../ops/reduce.js'
 import { stableRules } from './stableRules.js'
 
+/** A rewrite rule of the simplifier: its name and a rewrite that returns a new node or undefined. */
 export interface Rule {
   readonly name: string
   /** The replacement for `node` (same shape), or undefined when the rule does not apply. */
   readonly rewrite: (node: Expr) => Expr | undefined
 }
 
+/** Makes a simplifier rule from a name and a rewrite. */
 export function rule(name: string, rewrite: (node: Expr) => Expr | undefined): Rule {
   return Object.freeze({ name, rewrite })
 }

@@ -14,17 +14,20 @@ import { SymgradError } from '../core/errors.js'
 import type { Rule } from './rules.js'
 import { simplifierRules } from './rules-readable.js'
 
+/** A rule that fired, and how often. */
 export interface Fired {
   readonly rule: string
   readonly count: number
 }
 
+/** Simplified expressions and the rules that fired. */
 export interface Simplified {
   readonly exprs: Expr[]
   /** Rules that fired, with counts, in the order they first fired. */
   readonly fired: readonly Fired[]
 }
 
+/** Options of `simplify`: the rules to apply and the limit on whole-graph passes. */
 export interface SimplifyOptions {
   readonly rules?: readonly Rule[]
   /** Upper bound on whole-graph passes (each pass rewrites every node to a local fixed point). */

@@ -11,6 +11,7 @@
  */
 import { SymgradError } from '../core/errors.js'
 
+/** Worker threads compiled code may split work across (symgrad/node's threadPool, symgrad/web's webThreadPool). */
 export interface ThreadPool {
   /** Threads a task is split over, the caller's included (≥ 1). */
   readonly threads: number

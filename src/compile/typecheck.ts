@@ -43,6 +43,7 @@ export function problems(p: Program): string[] {
   return out
 }
 
+/** Checks a Program (definition before use, arity, attributes, shapes); Left names the first problem. */
 export function typecheck(p: Program): E.Either<SymgradError, Program> {
   const ps = problems(p)
   return ps.length === 0 ? E.right(p) : E.left(new SymgradError('shape', `typecheck: ${ps.join('; ')}`))

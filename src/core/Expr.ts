@@ -13,9 +13,12 @@ import type { Tensor } from './Tensor.js'
 import { tensorProblem } from './Tensor.js'
 import { ShapeError, SymgradError } from './errors.js'
 
+/** An attribute value of a node: a number, string, boolean or list of numbers. */
 export type AttrValue = number | string | boolean | null | readonly AttrValue[]
+/** The attributes of a node by name (checked by its op's codec). */
 export type Attrs = Readonly<Record<string, AttrValue>>
 
+/** An immutable expression node: its op, arguments, attributes and shape (a literal tuple when known at compile time). */
 export interface Expr<S extends Shape = Shape> {
   /** Unique per live node; stable for the lifetime of the node. */
   readonly id: number
@@ -27,9 +30,11 @@ export interface Expr<S extends Shape = Shape> {
   readonly value?: Tensor
 }
 
+/** An argument of an elementwise builder: an Expr or a plain number (a constant). */
 export type Operand = Expr | number
 export type ShapeOf<T> = T extends Expr<infer S> ? S : readonly []
 
+/** What an op's `eval` receives besides its arguments: the node, its attributes, the output shape and the bound dimensions. */
 export interface EvalCtx {
   readonly node: Expr
   readonly attrs: Attrs
@@ -39,6 +44,7 @@ export interface EvalCtx {
   readonly binding: (name: string) => Tensor
 }
 
+/** What an op's `vjp` receives: the node, its arguments and attributes, and the cotangent of its output. */
 export interface VjpCtx {
   readonly node: Expr
   readonly args: readonly Expr[]
@@ -69,6 +75,7 @@ export type Notation =
       readonly attrs?: (a: Attrs) => string
     }
 
+/** Where a law draws an argument: an interval, optionally away from kinks. */
 export type ArgDomain =
   | { readonly lo: number; readonly hi: number; readonly awayFrom?: readonly number[] }
   | { readonly labels: number }
@@ -83,6 +90,7 @@ export interface LawSpec {
   readonly accept?: (args: readonly Tensor[], attrs: Attrs) => boolean
 }
 
+/** The lowering kind of an op, which the compiler switches on. */
 export type OpKind = 'leaf' | 'elementwise' | 'reduce' | 'linalg' | 'movement' | 'index' | 'other'
 
 /**
@@ -107,6 +115,7 @@ export interface AttrCodec {
   readonly check: (attrs: unknown) => string | undefined
 }
 
+/** An op as one record read by every stage: name, arity, lowering, attributes, shape rule, eval, vjp, printed form, law cases. */
 export interface OpDef<N extends string = string> {
   readonly name: N
   /** Number of arguments. */

@@ -51,6 +51,7 @@ function assertSame(a: Params, b: Params, where: string): void {
   if (E.isLeft(r)) throw r.left
 }
 
+/** A record of `f` applied to each tensor. */
 export function map(p: Params, f: (t: Tensor, key: string) => Tensor): Params {
   const out: Record<string, Tensor> = {}
   for (const k of keys(p)) out[k] = f(p[k]!, k)
@@ -96,10 +97,12 @@ export function perTensor<const I extends readonly Params[], const R extends rea
   return outs as unknown as { -readonly [K in keyof R]: Params }
 }
 
+/** A record of zero tensors with the names and shapes of `p`. */
 export function zerosLike(p: Params): Params {
   return map(p, (t) => T.zeros(t.shape))
 }
 
+/** The elementwise sum of two records of tensors with the same names. */
 export function add(a: Params, b: Params, where = 'Params.add'): Params {
   return perTensor(where, [a, b], (x, y) => {
     const out = new Float64Array(x.length)
@@ -108,6 +111,7 @@ export function add(a: Params, b: Params, where = 'Params.add'): Params {
   })[0]
 }
 
+/** The elementwise difference of two records of tensors with the same names. */
 export function sub(a: Params, b: Params): Params {
   return perTensor('Params.sub', [a, b], (x, y) => {
     const out = new Float64Array(x.length)
@@ -116,6 +120,7 @@ export function sub(a: Params, b: Params): Params {
   })[0]
 }
 
+/** Every tensor of the record times `k`. */
 export function scale(p: Params, k: number): Params {
   return perTensor('Params.scale', [p], (x) => {
     const out = new Float64Array(x.length)
@@ -146,6 +151,7 @@ export function globalNorm(p: Params): number {
   return Math.sqrt(dot(p, p))
 }
 
+/** Whether every tensor of the record is finite. */
 export function isFinite(p: Params): boolean {
   return keys(p).every((k) => T.isFinite(p[k]!))
 }
@@ -166,6 +172,7 @@ export function equal(a: Params, b: Params): boolean {
   return E.isRight(checkSameStructure(a, b, 'Params.equal')) && keys(a).every((k) => T.equal(a[k]!, b[k]!))
 }
 
+/** The record as text: each name and its tensor's values (`digits` significant digits). */
 export function show(p: Params, digits = 4): string {
   return `{ ${keys(p).map((k) => `${k}: ${T.show(p[k]!, digits)}`).join(', ')} }`
 }

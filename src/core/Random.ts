@@ -11,6 +11,7 @@ import * as S from './Shape.js'
 import type { Tensor } from './Tensor.js'
 import { SymgradError } from './errors.js'
 
+/** A PRNG key as a value [uint32, uint32]: split or fold it to derive more; the same key gives the same draws. */
 export type Key = readonly [number, number]
 
 /** A key from an integer seed (a safe integer: NaN or 1.5 would silently be the key of 0 or 1). */
@@ -85,6 +86,7 @@ export function normalArray(k: Key, n: number): Float64Array {
   return out
 }
 
+/** A tensor of `shape` drawn from U[lo, hi) by the key ([0, 1) by default). */
 export function uniform(k: Key, shape: Concrete, lo = 0, hi = 1): Tensor {
   S.checkShape(shape, 'Random.uniform', false)
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new SymgradError('value', `Random.uniform: expected finite bounds lo ≤ hi, got ${lo}..${hi}`)
@@ -93,6 +95,7 @@ export function uniform(k: Key, shape: Concrete, lo = 0, hi = 1): Tensor {
   return { shape: [...shape], data: d }
 }
 
+/** A tensor of `shape` drawn from N(mean, std²) by the key (std 1, mean 0 by default). */
 export function normal(k: Key, shape: Concrete, std = 1, mean = 0): Tensor {
   S.checkShape(shape, 'Random.normal', false)
   if (!(Number.isFinite(std) && std >= 0 && Number.isFinite(mean))) throw new SymgradError('value', `Random.normal: expected a finite std ≥ 0 and a finite mean, got std ${std}, mean ${mean}`)

@@ -4,13 +4,16 @@
  */
 import { ShapeError } from './errors.js'
 
+/** One dimension: a size, or a symbol (`'N'`) bound when the graph is evaluated. */
 export type Dim = number | string
+/** A shape: one Dim per axis; `[]` is a scalar. */
 export type Shape = readonly Dim[]
 /** A shape with every symbol bound. */
 export type Concrete = readonly number[]
 /** Values of the symbolic dimensions, e.g. `{ N: 64 }`. */
 export type DimEnv = Readonly<Record<string, number>>
 
+/** The shape of a scalar, `[]`. */
 export const scalar = [] as const
 
 /** Symbolic dimensions are identifier-like: a letter or '_', then letters, digits or '_' (at most 64). */
@@ -43,18 +46,22 @@ export function checkShape(s: unknown, place: string, symbols: boolean): void {
   if (p !== undefined) throw new ShapeError(`${place}: ${p}`)
 }
 
+/** The shape as text, `[N,784]`. */
 export function show(s: Shape): string {
   return `[${s.map((d) => (typeof d === 'string' ? d : String(d))).join(',')}]`
 }
 
+/** Whether two shapes have the same dimensions (symbols by name). */
 export function equal(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i])
 }
 
+/** Whether every dimension is a number. */
 export function isConcrete(s: Shape): s is Concrete {
   return s.every((d) => typeof d === 'number')
 }
 
+/** The symbolic dimensions of a shape, in order. */
 export function symbols(s: Shape): string[] {
   return s.filter((d): d is string => typeof d === 'string')
 }

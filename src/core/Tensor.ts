@@ -5,11 +5,13 @@
 import * as S from './Shape.js'
 import { ShapeError } from './errors.js'
 
+/** A dense float64 array with its concrete shape (row-major); plain data, never mutated by the API. */
 export interface Tensor {
   readonly shape: S.Concrete
   readonly data: Float64Array
 }
 
+/** A number or nested arrays of numbers, as `Tensor.of` reads and `toNested` writes. */
 export type Nested = number | readonly Nested[]
 
 /**
@@ -30,6 +32,7 @@ export function tensorProblem(u: unknown, float32 = false): string | undefined {
   return undefined
 }
 
+/** A tensor of `shape` over `data` (copied when given as an array); throws when the sizes disagree. */
 export function make(shape: S.Concrete, data: Float64Array | readonly number[]): Tensor {
   S.checkShape(shape, 'Tensor.make', false)
   const n = S.size(shape)
@@ -38,6 +41,7 @@ export function make(shape: S.Concrete, data: Float64Array | readonly number[]):
   return { shape: [...shape], data: data instanceof Float64Array ? data : Float64Array.from(data) }
 }
 
+/** The shape-[] tensor holding `x`. */
 export function scalar(x: number): Tensor {
   return { shape: [], data: Float64Array.of(x) }
 }
@@ -47,14 +51,17 @@ function filled(shape: S.Concrete, value: number, place: string): Tensor {
   return { shape: [...shape], data: new Float64Array(S.size(shape)).fill(value) }
 }
 
+/** A tensor of `shape` with every element `value`. */
 export function fill(shape: S.Concrete, value: number): Tensor {
   return filled(shape, value, 'Tensor.fill')
 }
 
+/** A tensor of `shape` filled with 0. */
 export function zeros(shape: S.Concrete): Tensor {
   return filled(shape, 0, 'Tensor.zeros')
 }
 
+/** A tensor of `shape` filled with 1. */
 export function ones(shape: S.Concrete): Tensor {
   return filled(shape, 1, 'Tensor.ones')
 }
@@ -82,6 +89,7 @@ export function of(x: Nested): Tensor {
   return make(shape, data)
 }
 
+/** The number of elements (the product of the shape). */
 export function size(t: Tensor): number {
   return t.data.length
 }
@@ -92,6 +100,7 @@ export function item(t: Tensor): number {
   return t.data[0]!
 }
 
+/** The element at the index `idx` (one number per axis). */
 export function get(t: Tensor, ...idx: number[]): number {
   const st = S.strides(t.shape)
   let off = 0
@@ -99,6 +108,7 @@ export function get(t: Tensor, ...idx: number[]): number {
   return t.data[off]!
 }
 
+/** The elements as nested arrays, one level per axis. */
 export function toNested(t: Tensor): Nested {
   const rec = (depth: number, off: number, st: number[]): Nested => {
     if (depth === t.shape.length) return t.data[off]!
@@ -109,12 +119,14 @@ export function toNested(t: Tensor): Nested {
   return rec(0, 0, S.strides(t.shape))
 }
 
+/** A new tensor of `f` applied to each element. */
 export function map(t: Tensor, f: (x: number) => number): Tensor {
   const out = new Float64Array(t.data.length)
   for (let i = 0; i < out.length; i++) out[i] = f(t.data[i]!)
   return { shape: t.shape, data: out }
 }
 
+/** A new tensor of `f` applied elementwise to two tensors of the same shape. */
 export function zipWith(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
   if (!S.equal(a.shape, b.shape))
     throw new ShapeError(`Tensor.zipWith: shapes ${S.show(a.shape)} and ${S.show(b.shape)} differ`)
@@ -123,40 +135,48 @@ export function zipWith(a: Tensor, b: Tensor, f: (x: number, y: number) => numbe
   return { shape: a.shape, data: out }
 }
 
+/** The same elements under another shape of the same size. */
 export function reshape(t: Tensor, shape: S.Concrete): Tensor {
   if (S.size(shape) !== t.data.length)
     throw new ShapeError(`Tensor.reshape: cannot reshape ${S.show(t.shape)} to ${S.show(shape)}`)
   return { shape: [...shape], data: t.data }
 }
 
+/** The sum of all elements. */
 export function sum(t: Tensor): number {
   let s = 0
   for (let i = 0; i < t.data.length; i++) s += t.data[i]!
   return s
 }
 
+/** Σ aᵢ·bᵢ over two tensors of the same size. */
 export function dot(a: Tensor, b: Tensor): number {
   let s = 0
   for (let i = 0; i < a.data.length; i++) s += a.data[i]! * b.data[i]!
   return s
 }
 
+/** The Euclidean norm √Σ xᵢ². */
 export function norm(t: Tensor): number {
   return Math.sqrt(dot(t, t))
 }
 
+/** Elementwise a + b (same shapes). */
 export function add(a: Tensor, b: Tensor): Tensor {
   return zipWith(a, b, (x, y) => x + y)
 }
 
+/** Elementwise a − b (same shapes). */
 export function sub(a: Tensor, b: Tensor): Tensor {
   return zipWith(a, b, (x, y) => x - y)
 }
 
+/** Every element times `k`. */
 export function scale(t: Tensor, k: number): Tensor {
   return map(t, (x) => x * k)
 }
 
+/** Whether no element is NaN or ±∞. */
 export function isFinite(t: Tensor): boolean {
   for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i]!)) return false
   return true
@@ -175,6 +195,7 @@ export function maxRelError(a: Tensor, b: Tensor, floor = 1e-300): number {
   return m
 }
 
+/** Same shape and the same elements by Object.is (NaN equals NaN, −0 differs from 0). */
 export function equal(a: Tensor, b: Tensor): boolean {
   return S.equal(a.shape, b.shape) && a.data.every((x, i) => Object.is(x, b.data[i]))
 }

@@ -203,11 +203,16 @@ export function num(name: string, ok: (x: number) => boolean): t.Type<number, nu
   )
 }
 
+/** The codec of a finite number. */
 export const FiniteNumber = num('a finite number', Number.isFinite)
+/** The codec of a finite number > 0. */
 export const PositiveNumber = num('a positive number', (x) => Number.isFinite(x) && x > 0)
 export const NonNegativeNumber = num('a non-negative number', (x) => Number.isFinite(x) && x >= 0)
+/** The codec of a keep probability in (0, 1]. */
 export const KeepProbability = num('a keep probability in (0, 1]', (x) => x > 0 && x <= 1)
+/** The codec of a number in [0, 1). */
 export const UnitInterval = num('a number in [0, 1)', (x) => x >= 0 && x < 1)
+/** The codec of a whole number ≥ 1. */
 export const PositiveInt = num('a positive integer', (x) => Number.isSafeInteger(x) && x >= 1)
 export const NonNegativeInt = num('a non-negative integer', (x) => Number.isSafeInteger(x) && x >= 0)
 export const Uint32 = num('an unsigned 32-bit integer', (x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff)
@@ -221,6 +226,15 @@ export const NonEmptyString = new t.Type<string, string, unknown>(
 )
 
 /** One of a few string literals; a near miss gets a suggestion. */
+/** A running-variance start of batch normalization: 0 (CS231n) or 1 (PyTorch, Keras). */
+export const ZeroOrOne = new t.Type<0 | 1, 0 | 1, unknown>(
+  '0 | 1',
+  (u): u is 0 | 1 => u === 0 || u === 1,
+  (u, c) => (u === 0 || u === 1 ? t.success(u) : t.failure(u, c)),
+  t.identity,
+)
+
+/** The codec of one of the given strings. */
 export function oneOf<const L extends string>(values: readonly L[]): t.Type<L, L, unknown> {
   const name = `one of ${values.map((v) => `'${v}'`).join(' | ')}`
   return new t.Type<L, L, unknown>(

@@ -4,6 +4,7 @@
  */
 export type ErrorKind = 'shape' | 'binding' | 'grad' | 'value' | 'decode' | 'io'
 
+/** The error of symgrad: a kind (shape, binding, grad, value, decode, io) and a one-line message. Builders throw it; readers return it in an Either. */
 export class SymgradError extends Error {
   constructor(
     readonly kind: ErrorKind,

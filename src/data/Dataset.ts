@@ -16,6 +16,7 @@ import { tensorProblem } from '../core/Tensor.js'
 import { quoteName } from '../core/codecs.js'
 import { SymgradError } from '../core/errors.js'
 
+/** A labelled data set: rows x [N, D], labels y [N] (class indices), the class count, and an image shape when rows are images. */
 export interface Dataset {
   readonly name: string
   readonly x: Tensor
@@ -24,6 +25,7 @@ export interface Dataset {
   readonly shape?: readonly number[]
 }
 
+/** The fields `makeDataset` checks and turns into a Dataset. */
 export interface Fields {
   readonly name: string
   readonly x: Tensor

@@ -13,6 +13,7 @@ import type { Tensor } from '../core/Tensor.js'
 import * as D from './Dataset.js'
 import type { Dataset } from './Dataset.js'
 
+/** One minibatch: its rows and labels, and the indices they came from. */
 export interface Batch {
   /** [B, D] features. */
   readonly x: Tensor
@@ -22,6 +23,7 @@ export interface Batch {
   readonly indices: Int32Array
 }
 
+/** Whether each epoch is shuffled and what happens to a short last batch. */
 export interface BatchOptions {
   /** What to do with the last batch when B does not divide N. Default 'keep'. */
   readonly remainder?: 'keep' | 'drop'

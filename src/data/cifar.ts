@@ -14,13 +14,16 @@ import * as D from './Dataset.js'
 import type { Dataset } from './Dataset.js'
 import { toBytes } from './idx.js'
 
+/** The ten CIFAR-10 class names, by label. */
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const
 
 const SIDE = 32
 const PLANE = SIDE * SIDE
 const PIXELS = 3 * PLANE
+/** Bytes per record of a CIFAR-10 binary batch: one label byte and 32·32·3 pixels. */
 export const CIFAR_RECORD_BYTES = 1 + PIXELS
 
+/** A CIFAR-10 binary batch file: its name and bytes. */
 export interface CifarFile {
   readonly bytes: Uint8Array
   /** Used in error messages. */

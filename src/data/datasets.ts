@@ -6,6 +6,7 @@ import * as R from '../core/Random.js'
 import type { Key } from '../core/Random.js'
 import type { Dataset } from './Dataset.js'
 
+/** Options of `xor`: whether to append a constant 1 column. */
 export interface XorOptions {
   /** Append a constant 1 column (x becomes [4, 3]) so a model without a bias can still fit. */
   readonly bias?: boolean
@@ -36,6 +37,7 @@ export function xor(options: XorOptions = {}): Dataset {
   }
 }
 
+/** Options of `spiral`: classes, points per class, noise. */
 export interface SpiralOptions {
   /** Number of classes (arms), K. Default 3. */
   readonly classes?: number

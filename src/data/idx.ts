@@ -15,7 +15,9 @@ import { SymgradError } from '../core/errors.js'
 import * as D from './Dataset.js'
 import type { Dataset } from './Dataset.js'
 
+/** The magic number of an IDX image file (unsigned bytes, three dimensions). */
 export const IMAGES_MAGIC = 2051
+/** The magic number of an IDX label file (unsigned bytes, one dimension). */
 export const LABELS_MAGIC = 2049
 
 const decodeError = (message: string): Either<SymgradError, never> => E.left(new SymgradError('decode', message))
@@ -76,6 +78,7 @@ export function parseIdx(
   return E.right({ dims, data: bytes.subarray(header) })
 }
 
+/** Options of the IDX reader: file names for messages, the data set name, the class count. */
 export interface IdxOptions {
   readonly imagesFile?: string
   readonly labelsFile?: string

@@ -28,19 +28,31 @@ import { orThrowing } from '../core/errors.js'
 import { make as make_ } from './Dataset.js'
 import { split as split_ } from './split.js'
 import { subsample as subsample_ } from './subsample.js'
+/** `subsample`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const subsampleOrThrow = orThrowing(subsample_)
 import { fromIdx as fromIdx_, parseIdx as parseIdx_, encodeIdx as encodeIdx_, toBytes as toBytes_ } from './idx.js'
 import { fromCifar as fromCifar_, encodeCifar as encodeCifar_ } from './cifar.js'
 import { splitMnist as splitMnist_, fromDigitArrays as fromDigitArrays_ } from './mnist.js'
+/** `makeDataset`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const makeDatasetOrThrow = orThrowing(make_)
+/** `split`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const splitOrThrow = orThrowing(split_)
+/** `fromIdx`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fromIdxOrThrow = orThrowing(fromIdx_)
+/** `encodeIdx`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const encodeIdxOrThrow = orThrowing(encodeIdx_)
+/** `toBytes`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const toBytesOrThrow = orThrowing(toBytes_)
+/** `fromCifar`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fromCifarOrThrow = orThrowing(fromCifar_)
+/** `encodeCifar`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const encodeCifarOrThrow = orThrowing(encodeCifar_)
+/** `splitMnist`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const splitMnistOrThrow = orThrowing(splitMnist_)
+/** `parseIdx`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const parseIdxOrThrow = orThrowing(parseIdx_)
+/** `fromDigitArrays`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fromDigitArraysOrThrow = orThrowing(fromDigitArrays_)
 import { imageToRow as imageToRow_ } from './pixels.js'
+/** `imageToRow`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const imageToRowOrThrow = orThrowing(imageToRow_)

@@ -9,6 +9,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 
+/** How a model's input rows were made from images: image shape [H, W, C] and the byte scale. */
 export interface PixelInput {
   /** [H, W, C], channels last. */
   readonly image: readonly [number, number, number]
@@ -26,11 +27,13 @@ export interface DecodedImage {
   readonly source?: string
 }
 
+/** How an image becomes a row: whether to invert (dark ink on light paper). */
 export interface ImageOptions {
   /** 255 − value before alpha is composited (dark ink on a light background → light on dark, as in MNIST). */
   readonly invert?: boolean
 }
 
+/** An image as a model input row, and one line saying what was done to its pixels. */
 export interface ImageRow {
   readonly row: Float64Array
   /** What was done: `28×28 RGBA → grey (luma), alpha over black, no resize, x = byte/255`. */

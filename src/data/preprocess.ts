@@ -25,6 +25,7 @@ import type { Dataset } from './Dataset.js'
 import type { Splits } from './split.js'
 import { columnMeans, covariance, eigSym, matmul, matmulT } from './linalg.js'
 
+/** A preprocessing step and its options: center, channelCenter, standardize, pca, pcaWhiten, zca. */
 export type Spec =
   | { readonly kind: 'center' }
   | { readonly kind: 'channelCenter'; readonly channels: number }
@@ -33,6 +34,7 @@ export type Spec =
   | { readonly kind: 'pcaWhiten'; readonly k: number; readonly eps?: number }
   | { readonly kind: 'zca'; readonly eps?: number }
 
+/** A fitted preprocessing: what it subtracts and multiplies by, applied to any split. */
 export type Transform =
   | { readonly kind: 'center'; readonly mean: Tensor }
   | { readonly kind: 'channelCenter'; readonly mean: Tensor; readonly channels: number }
@@ -41,8 +43,9 @@ export type Transform =
   | { readonly kind: 'pcaWhiten'; readonly mean: Tensor; readonly components: Tensor; readonly variances: Tensor; readonly eps: number }
   | { readonly kind: 'zca'; readonly mean: Tensor; readonly components: Tensor; readonly variances: Tensor; readonly eps: number; readonly matrix: Tensor }
 
-/** Default eps of standardize (std guard) and of the whitening transforms (added to λ). */
+/** Default eps of standardize: the guard added to each feature's standard deviation. */
 export const STD_EPS = 1e-8
+/** Default eps of the whitening transforms, added to each eigenvalue λ (1/√(λ + ε)), so near-zero directions are not blown up. */
 export const WHITEN_EPS = 1e-5
 
 type Result<A> = Either<SymgradError, A>
@@ -60,6 +63,7 @@ function checkMatrix(x: Tensor, where: string, minRows: number): Result<readonly
   return E.right([n, d])
 }
 
+/** Fits mean subtraction on training rows. */
 export function fitCenter(x: Tensor): Result<Transform> {
   const c = checkMatrix(x, 'fitCenter', 1)
   if (E.isLeft(c)) return c
@@ -80,6 +84,7 @@ export function fitChannelCenter(x: Tensor, channels: number): Result<Transform>
   return E.right({ kind: 'channelCenter', channels, mean: vec(sums.map((s) => s / per)) })
 }
 
+/** Fits per-feature standardization (x − μ)/σ on training rows. */
 export function fitStandardize(x: Tensor, eps = STD_EPS): Result<Transform> {
   const c = checkMatrix(x, 'fitStandardize', 1)
   if (E.isLeft(c)) return c
@@ -131,6 +136,7 @@ function checkWhitening(where: string, values: Float64Array, k: number, eps: num
   return E.right(true)
 }
 
+/** Fits PCA whitening on training rows (rotation to the eigenbasis, scaled to unit variance). */
 export function fitPcaWhiten(x: Tensor, k: number, eps = WHITEN_EPS): Result<Transform> {
   const f = fitEigen(x, 'fitPcaWhiten', k)
   if (E.isLeft(f)) return f
@@ -140,6 +146,7 @@ export function fitPcaWhiten(x: Tensor, k: number, eps = WHITEN_EPS): Result<Tra
   return E.right({ kind: 'pcaWhiten', mean: vec(mean), components: { shape: [d, k], data: u }, variances: vec(values), eps })
 }
 
+/** Fits ZCA whitening on training rows (PCA whitening rotated back). */
 export function fitZca(x: Tensor, eps = WHITEN_EPS): Result<Transform> {
   const d = x.shape[1] ?? 0
   const f = fitEigen(x, 'fitZca', d)
@@ -159,6 +166,7 @@ export function fitZca(x: Tensor, eps = WHITEN_EPS): Result<Transform> {
   return E.right({ kind: 'zca', mean: vec(mean), components, variances: vec(values), eps, matrix: { shape: [d, d], data: w } })
 }
 
+/** Fits the preprocessing `spec` on training rows. */
 export function fit(spec: Spec, x: Tensor): Result<Transform> {
   switch (spec.kind) {
     case 'center': return fitCenter(x)
@@ -258,13 +266,23 @@ export function fitApply(spec: Spec, splits: Splits): Result<{ readonly transfor
 }
 
 // ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────
+/** `fit`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitOrThrow = orThrowing(fit)
+/** `apply`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const applyOrThrow = orThrowing(apply)
+/** `inverse`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const inverseOrThrow = orThrowing(inverse)
+/** `fitApply`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitApplyOrThrow = orThrowing(fitApply)
+/** `fitCenter`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitCenterOrThrow = orThrowing(fitCenter)
+/** `fitChannelCenter`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitChannelCenterOrThrow = orThrowing(fitChannelCenter)
+/** `fitStandardize`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitStandardizeOrThrow = orThrowing(fitStandardize)
+/** `fitPca`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitPcaOrThrow = orThrowing(fitPca)
+/** `fitPcaWhiten`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitPcaWhitenOrThrow = orThrowing(fitPcaWhiten)
+/** `fitZca`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitZcaOrThrow = orThrowing(fitZca)

@@ -17,6 +17,7 @@ export interface SplitSizes {
   readonly test: number
 }
 
+/** A data set split three ways: train, validation and test. */
 export interface Splits {
   readonly train: Dataset
   readonly validation: Dataset

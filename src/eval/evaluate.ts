@@ -13,7 +13,26 @@ import { tensorProblem } from '../core/Tensor.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
 import { quoteName } from '../core/codecs.js'
 
-export type Bindings = Readonly<Record<string, Tensor>>
+/**
+ * Values of the leaves by name: a tensor, or a plain number for a scalar (shape []) leaf
+ * (`{ lr: 0.1 }` is `{ lr: Tensor.scalar(0.1) }`).
+ */
+export type Bindings = Readonly<Record<string, Tensor | number>>
+
+/** Bindings whose values are all tensors (numbers made scalars), as the interpreters read them. */
+export type TensorBindings = Readonly<Record<string, Tensor>>
+
+/** The bindings with each plain number made a scalar tensor (the same object when there is none). */
+export function asTensors(bindings: Bindings): TensorBindings {
+  let out: Record<string, Tensor> | undefined
+  for (const k of Object.keys(bindings)) {
+    const v = bindings[k]
+    if (typeof v !== 'number') continue
+    out ??= { ...(bindings as TensorBindings) }
+    out[k] = { shape: [], data: Float64Array.of(v) }
+  }
+  return out ?? (bindings as TensorBindings)
+}
 
 export interface Evaluation {
   readonly env: DimEnv
@@ -36,6 +55,10 @@ export function bindShapes(order: readonly Expr[], bindings: Bindings): E.Either
     // own keys only: a leaf named 'constructor' is unbound unless the bindings say otherwise
     const t = Object.hasOwn(bindings, name) ? bindings[name] : undefined
     if (t === undefined) return E.left(new SymgradError('binding', `missing binding for ${describe(n)}`))
+    if (typeof t === 'number') {
+      if (n.shape.length === 0) continue
+      return E.left(new SymgradError('binding', `binding for ${describe(n)} is a number; a number binds only a scalar ([]) leaf, give a tensor of that shape`))
+    }
     // Float32Array data too: a float32 function's kept values are bound through here
     const bad = tensorProblem(t, true)
     if (bad !== undefined) return E.left(new SymgradError('binding', `binding for ${describe(n)} is not a tensor: ${bad}`))
@@ -46,9 +69,11 @@ export function bindShapes(order: readonly Expr[], bindings: Bindings): E.Either
   return E.right(env)
 }
 
-export function evaluateAll(roots: readonly Expr[], bindings: Bindings): E.Either<SymgradError, Evaluation> {
+/** Every node's value under `bindings` (the reference interpreter), with the bound dimensions. */
+export function evaluateAll(roots: readonly Expr[], given: Bindings): E.Either<SymgradError, Evaluation> {
   const order = topoSort(roots)
-  const envE = bindShapes(order, bindings)
+  const envE = bindShapes(order, given)
+  const bindings = asTensors(given)
   if (E.isLeft(envE)) return envE
   for (const n of order)
     if (isBoundLeaf(n) && !(bindings[n.attrs['name'] as string]!.data instanceof Float64Array))
@@ -80,14 +105,25 @@ export function evaluateAll(roots: readonly Expr[], bindings: Bindings): E.Eithe
   return E.right({ env, values, order })
 }
 
-/** Values of `exprs` under `bindings` (inputs and parameters by name). */
-export function evaluate(exprs: readonly Expr[], bindings: Bindings): E.Either<SymgradError, Tensor[]> {
-  return E.map((r: Evaluation) => exprs.map((e) => r.values.get(e.id)!))(evaluateAll(exprs, bindings))
+/**
+ * Values under `bindings` (inputs and parameters by name; a plain number for a scalar leaf): one
+ * expression gives one tensor, an array of expressions an array of tensors.
+ */
+export function evaluate(expr: Expr, bindings: Bindings): E.Either<SymgradError, Tensor>
+export function evaluate(exprs: readonly Expr[], bindings: Bindings): E.Either<SymgradError, Tensor[]>
+export function evaluate(exprs: Expr | readonly Expr[], bindings: Bindings): E.Either<SymgradError, Tensor | Tensor[]> {
+  const list: readonly Expr[] = Array.isArray(exprs) ? exprs : [exprs as Expr]
+  const r = evaluateAll(list, bindings)
+  if (E.isLeft(r)) return r
+  const values = list.map((e) => r.right.values.get(e.id)!)
+  return E.right(Array.isArray(exprs) ? values : values[0]!)
 }
 
-/** Like `evaluate` for one expression, throwing the error (for examples and tests). */
-export function evaluateOrThrow(expr: Expr, bindings: Bindings): Tensor {
-  const r = evaluate([expr], bindings)
+/** `evaluate`'s twin, with the same arguments: the value(s), or a thrown SymgradError. */
+export function evaluateOrThrow(expr: Expr, bindings: Bindings): Tensor
+export function evaluateOrThrow(exprs: readonly Expr[], bindings: Bindings): Tensor[]
+export function evaluateOrThrow(exprs: Expr | readonly Expr[], bindings: Bindings): Tensor | Tensor[] {
+  const r = evaluate(exprs as readonly Expr[], bindings)
   if (E.isLeft(r)) throw r.left
-  return r.right[0]!
+  return r.right
 }

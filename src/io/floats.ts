@@ -82,6 +82,7 @@ export function bytesToFloat64(bytes: Uint8Array): Float64Array {
   return out
 }
 
+/** Float64 values as base64 little-endian bytes. */
 export function encodeFloat64(data: Float64Array): string {
   return toBase64(float64ToBytes(data))
 }
@@ -94,11 +95,13 @@ export function decodeFloat64(s: string): Float64Array | string {
   return bytesToFloat64(bytes)
 }
 
+/** A tensor in JSON: its shape and base64 little-endian float64 data. */
 export interface TensorJson {
   readonly shape: readonly number[]
   readonly f64le: string
 }
 
+/** A tensor as `{ shape, f64le }` JSON. */
 export function encodeTensor(t: Tensor): TensorJson {
   return { shape: [...t.shape], f64le: encodeFloat64(t.data) }
 }
@@ -106,6 +109,7 @@ export function encodeTensor(t: Tensor): TensorJson {
 /** A number as JSON: itself when finite and not −0, else "NaN" | "Infinity" | "-Infinity" | "-0". */
 export type NumberJson = number | 'NaN' | 'Infinity' | '-Infinity' | '-0'
 
+/** A number as JSON: itself, or "NaN"/"Infinity"/"-Infinity"/"-0". */
 export function encodeNumber(x: number): NumberJson {
   if (Number.isNaN(x)) return 'NaN'
   if (x === Infinity) return 'Infinity'
@@ -114,6 +118,7 @@ export function encodeNumber(x: number): NumberJson {
   return x
 }
 
+/** A JSON number, or "NaN"/"Infinity"/"-Infinity"/"-0", as a number. */
 export function decodeNumber(j: NumberJson): number {
   return typeof j === 'number' ? j : j === '-0' ? -0 : Number(j)
 }

@@ -36,7 +36,9 @@ import { NumBox, TensorC } from './codecs.js'
 import { encodeNumber, encodeTensor } from './floats.js'
 import type { NumberJson, TensorJson } from './floats.js'
 
+/** The `format` field of a graph file. */
 export const GRAPH_FORMAT = 'symgrad-graph'
+/** The graph format version written (and read). */
 export const GRAPH_VERSION = 1
 
 type AttrJson = number | string | boolean | null | { readonly $num: NumberJson } | readonly AttrJson[]
@@ -77,6 +79,7 @@ export const GraphC = struct('a graph { format, version, nodes, outputs }', {
   nodes: listOf(NodeC, 'a list of graph nodes'),
   outputs: listOf(NonNegativeInt, 'a list of node indices'),
 })
+/** An expression graph as JSON: nodes by id with op, arguments, attributes and shape. */
 export type GraphJson = t.OutputOf<typeof GraphC>
 
 interface NodeJson {
@@ -100,6 +103,7 @@ export function encodeGraph(outputs: readonly Expr[]): GraphJson {
   return { format: GRAPH_FORMAT, version: GRAPH_VERSION, nodes, outputs: outputs.map((o) => index.get(o.id)!) } as GraphJson
 }
 
+/** How `decodeGraph` resolves op names: the op registry. */
 export interface DecodeGraphOptions {
   /** Name of the document in messages (default 'graph'). */
   readonly root?: string

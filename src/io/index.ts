@@ -23,18 +23,24 @@ import { orThrowing } from '../core/errors.js'
 import { parseJson as parseJson_ } from './json.js'
 import { decodeGraph as decodeGraph_ } from './graph.js'
 import { fromCsv as fromCsv_ } from './csv.js'
+/** `parseJson`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const parseJsonOrThrow = orThrowing(parseJson_)
+/** `decodeGraph`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const decodeGraphOrThrow = orThrowing(decodeGraph_)
+/** `fromCsv`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fromCsvOrThrow = orThrowing(fromCsv_)
 export { defaultLimits, limitVars, limitsFromEnv, checkMlpSize, mlpParameters, maxDepth, type Limits } from './limits.js'
 import { decodeWith as decodeWith_ } from '../core/codecs.js'
 import { limitsFromEnv as limitsFromEnv_, checkMlpSize as checkMlpSize_ } from './limits.js'
 import type * as t from 'io-ts'
+/** `limitsFromEnv`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const limitsFromEnvOrThrow = orThrowing(limitsFromEnv_)
+/** `checkMlpSize`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkMlpSizeOrThrow = orThrowing(checkMlpSize_)
 /** decodeWith's twin (generic, so written out): the decoded value, or a thrown SymgradError. */
 export function decodeWithOrThrow<A, O>(codec: t.Type<A, O, unknown>, u: unknown, root: string): A {
   return orThrowing(decodeWith_<A, O>)(codec, u, root)
 }
 import { pngHeader as pngHeader_ } from './png.js'
+/** `pngHeader`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const pngHeaderOrThrow = orThrowing(pngHeader_)

@@ -35,6 +35,7 @@ import { SymgradError } from '../core/errors.js'
 import { parseDecimal } from '../core/numbers.js'
 import { quote } from '../core/codecs.js'
 
+/** The size limits user input is checked against: parameters, layers, trials, file bytes. */
 export interface Limits {
   readonly parameters: number
   readonly layers: number
@@ -48,6 +49,7 @@ export interface Limits {
   readonly checkpointBytes: number
 }
 
+/** The limits used when none are given: 10,000,000 parameters, 256 layers, 10,000 trials, 1 GiB per file. */
 export const defaultLimits: Limits = {
   parameters: 10_000_000, layers: 256, trials: 10_000, fileBytes: 2 ** 30, memoryBytes: 2 ** 32, classes: 1000,
   configBytes: 2 ** 20, specBytes: 2 ** 20, graphBytes: 2 ** 28, checkpointBytes: 500 * 2 ** 20,

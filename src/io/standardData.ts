@@ -16,14 +16,17 @@ import { SymgradError, errorMessage } from '../core/errors.js'
 import { fromClassPixels, scanClassFile, type ClassPixels } from '../data/fashion.js'
 import { holdOut, type Splits } from '../data/split.js'
 import { loadIdx } from './files.js'
+import { isMissingPeer, missingPeer, optionalPeers, type OptionalPeer } from './peers.js'
 
+/** Training examples held out for validation by the full data sets (5,000). */
 export const DEFAULT_VALIDATION = 5000
 
-function packageDir(name: string): Either<SymgradError, string> {
+/** The folder of an installed data package; Left (a MissingPeerError) when it is not installed. */
+export function packageDir(name: OptionalPeer): Either<SymgradError, string> {
   try {
     return E.right(dirname(createRequire(import.meta.url).resolve(`${name}/package.json`)))
   } catch (e) {
-    return E.left(new SymgradError('io', `cannot find the npm package '${name}' (npm install ${name}): ${errorMessage(e)}`))
+    return E.left(isMissingPeer(e, [name]) ? missingPeer(optionalPeers[name], [name]) : new SymgradError('io', `cannot find the npm package '${name}': ${errorMessage(e)}`))
   }
 }
 

@@ -6,6 +6,7 @@
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
 
+/** An initializer as a record: its name, formula, standard deviation from the fan-in, and draw. */
 export interface InitDef<N extends string = string> {
   readonly name: N
   /** The formula, for docs and summaries (`N(0,1)/√fan_in`). */
@@ -16,6 +17,7 @@ export interface InitDef<N extends string = string> {
   draw(key: Key, fanIn: number, fanOut: number): Tensor
 }
 
+/** Checks and returns an initializer record (name, formula, std, draw); throws naming what is wrong. */
 export function defineInit<const N extends string>(def: InitDef<N>): InitDef<N> {
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(def.name)) throw new RangeError(`defineInit: name must be an identifier, got ${JSON.stringify(def.name)}`)
   return Object.freeze({ ...def })

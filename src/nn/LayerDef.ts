@@ -53,6 +53,7 @@ import type { Tensor } from '../core/Tensor.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { SymgradError } from '../core/errors.js'
 
+/** Train (batch statistics, dropout) or test (running statistics, no dropout). */
 export type Mode = 'train' | 'test'
 
 /** A layer spec of any kind: its record in the registry says what the other fields are. */
@@ -102,6 +103,7 @@ export interface LayerShapes<P extends string, St extends string> {
   readonly registry: LayerRegistry
 }
 
+/** What a layer record's `apply` receives: mode, shapes, its parameter and state leaves, and a maker of random inputs. */
 export interface ApplyContext<P extends string, St extends string> {
   readonly mode: Mode
   /** The layer's name (`dense0`): prefix of its leaves. */
@@ -190,11 +192,15 @@ export function defineLayer<const K extends string, const C extends OptionCodecs
 
 /** No parameters or no state. */
 export const none = (): Shapes<never> => ({})
+/** A layer record's `state` when the layer keeps none. */
 export const noState = none
+/** A layer record's `params` when the layer has none. */
 export const noParams = (): ParamDecls<never> => ({})
 /** Init for a layer without parameters or state. */
 export const nothingToInit = (): { readonly params: Record<never, Tensor>; readonly state: Record<never, Tensor> } => ({ params: {}, state: {} })
+/** A layer record's `inference`: the layer stays in the inference form. */
 export const keepLayer = (): 'keep' => 'keep'
+/** A layer record's `inference`: the layer is removed from the inference form (dropout). */
 export const dropLayer = (): 'drop' => 'drop'
 
 // ── registries ───────────────────────────────────────────────────────────────────────────────
@@ -219,10 +225,12 @@ export function withLayers(base: LayerRegistry, ...defs: readonly AnyLayerDef[])
   return Object.freeze({ defs: m })
 }
 
+/** The layer record of `kind` in a registry, or undefined. */
 export function lookupLayer(reg: LayerRegistry, kind: unknown): AnyLayerDef | undefined {
   return typeof kind === 'string' ? reg.defs.get(kind) : undefined
 }
 
+/** The layer kinds a registry knows, in order. */
 export function layerKinds(reg: LayerRegistry): readonly string[] {
   return [...reg.defs.keys()]
 }

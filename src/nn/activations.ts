@@ -10,7 +10,9 @@ import type { Expr } from '../core/Expr.js'
 import type { Shape } from '../core/Shape.js'
 import * as ops from '../ops/index.js'
 
+/** σ(x) = 1/(1 + e⁻ˣ) elementwise (the op builder). */
 export const sigmoid = ops.sigmoid
+/** tanh x elementwise (the op builder). */
 export const tanh = ops.tanh
 /** max(0, x); relu'(0) = 0. */
 export const relu = ops.relu
@@ -44,6 +46,7 @@ export function maxoutPieces(z: Expr, pieces: number, width: number): Expr {
 }
 
 export const activationNames = ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'identity'] as const
+/** The name of an activation a run config or `activate` accepts. */
 export type ActivationName = (typeof activationNames)[number]
 
 /** The activation named by a layer spec, applied to `x`. */

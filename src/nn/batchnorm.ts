@@ -9,9 +9,12 @@
 import type { Expr } from '../core/Expr.js'
 import * as ops from '../ops/index.js'
 
+/** The default ε of batch normalization, 1e-5. */
 export const defaultEps = 1e-5
+/** The default momentum of the running statistics, 0.9 (running ← 0.9·running + 0.1·batch). */
 export const defaultMomentum = 0.9
 
+/** Train-mode batch normalization: the output and the batch's mean and variance. */
 export interface BatchNormTrain {
   readonly out: Expr
   /** x̂, before γ and β. */

@@ -20,6 +20,7 @@ import { pcaWhitenLayer } from './kinds/pcaWhiten.js'
 import { zcaLayer } from './kinds/zca.js'
 import { residualLayer } from './kinds/residual.js'
 
+/** The registry of built-in layer kinds (extend it with `withLayers`). */
 export const builtinLayers: LayerRegistry = layerRegistry(denseLayer, maxoutLayer, activationLayer, batchNormLayer, dropoutLayer, flattenLayer, reshapeLayer, layerNormLayer,
   convLayer, maxPoolLayer, avgPoolLayer, spatialBatchNormLayer, channelsFirstLayer,
   centerLayer, channelCenterLayer, standardizeLayer, pcaLayer, pcaWhitenLayer, zcaLayer, residualLayer,

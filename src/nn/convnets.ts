@@ -23,6 +23,7 @@ import { spatialBatchNorm } from './kinds/spatialBatchNorm.js'
 import { builtinLayers } from './builtinLayers.js'
 import { fromLayers, type Model } from './model.js'
 
+/** Options of `convnet`: filters per stage, kernel size, padding, spatial batch norm. */
 export interface ConvnetOptions {
   /** Filters per stage (default [8, 16]). */
   readonly filters?: readonly number[]
@@ -58,6 +59,7 @@ export function convnetLayers(image: readonly [number, number, number], classes:
   return layers
 }
 
+/** A convolutional network for `image` [H, W, C] inputs and `classes` outputs: conv → ReLU → max pool blocks, then dense. */
 export function convnet(image: readonly [number, number, number], classes: number, o: ConvnetOptions = {}): Model {
   return fromLayers(convnetLayers(image, classes, o), builtinLayers, [image[0] * image[1] * image[2]])
 }

@@ -54,4 +54,5 @@ export function fitState(model: AnyModel, params: Params, state: State, x: Tenso
   return E.right(Object.freeze(out))
 }
 
+/** `fitState`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fitStateOrThrow = orThrowing(fitState)

@@ -52,6 +52,7 @@ export {
   type Activation,
   type BatchNorm,
   type Dropout,
+  type DropoutOptions,
   type LayerSpec,
   type Resolved,
   type Mode,
@@ -159,5 +160,7 @@ export * as F from './functional.js'
 import { orThrowing } from '../core/errors.js'
 import { fromSpec as fromSpec_ } from './model.js'
 import { activationStats as activationStats_ } from './stats.js'
+/** `fromSpec`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const fromSpecOrThrow = orThrowing(fromSpec_)
+/** `activationStats`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const activationStatsOrThrow = orThrowing(activationStats_)

@@ -29,8 +29,11 @@ export const he = defineInit({ name: 'he', formula: 'N(0,1)·√(2/fan_in)', ...
 /** The built-in schemes, by name. */
 export const initDefs = [small, xavier, he, glorotNormal, glorotUniform] as const
 
+/** The name of a built-in initializer. */
 export type InitName = (typeof initDefs)[number]['name']
+/** How a layer's weights are drawn: a built-in initializer by name, or `{ std }`. */
 export type InitScheme = InitName | { readonly std: number }
+/** The names of the built-in initializers. */
 export const initNames: readonly InitName[] = initDefs.map((d) => d.name)
 
 const byName: ReadonlyMap<string, InitDef> = new Map(initDefs.map((d) => [d.name, d]))

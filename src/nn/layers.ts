@@ -29,7 +29,7 @@ export { type Dense, type DenseOptions, dense, defaultInit } from './kinds/dense
 export { type Maxout, maxout } from './kinds/maxout.js'
 export { type Activation, sigmoid, tanh, relu, identity, leakyRelu, elu } from './kinds/activation.js'
 export { type BatchNorm, batchNorm } from './kinds/batchNorm.js'
-export { type Dropout, dropout } from './kinds/dropout.js'
+export { type Dropout, type DropoutOptions, dropout } from './kinds/dropout.js'
 export { type Flatten, flatten } from './kinds/flatten.js'
 export { type Reshape, reshape } from './kinds/reshape.js'
 export { type LayerNorm, layerNorm } from './kinds/layerNorm.js'

@@ -34,6 +34,7 @@ export type { Params } from '../core/Params.js'
 /** Named non-trained tensors: batch-norm running statistics ('bn0.runningMean', 'bn0.runningVar'). */
 export type State = Readonly<Record<string, Tensor>>
 
+/** The plain-data description of a model: its layers; what checkpoints store. */
 export interface ModelSpec {
   readonly kind: 'sequential'
   readonly in: number
@@ -52,6 +53,7 @@ export interface ModelSpec {
  */
 export type LayerModes = Readonly<Record<string, Mode>>
 
+/** The random inputs a model reads in train mode (dropout's uniform draws) and their shapes. */
 export interface RandomInputs {
   /** The random `input` leaves of the graph: uniform draws `u` [N, ...] of each dropout layer. */
   readonly inputs: readonly { readonly name: string; readonly shape: readonly Dim[]; readonly keep?: number }[]
@@ -59,6 +61,7 @@ export interface RandomInputs {
   readonly bindings: (key: Key, batchSize: number) => Record<string, Tensor>
 }
 
+/** A model applied to an input: its output, the state updates of its layers, the random inputs it reads, each layer's output. */
 export interface Applied<N extends Dim, Out extends number> {
   readonly out: Expr<[N, Out]>
   /** New state as expressions (train mode with batch norm); empty otherwise. */
@@ -76,6 +79,7 @@ export interface Prediction {
   readonly labels: Tensor
 }
 
+/** A model: its spec (plain data), parameter and state shapes, `init`, `apply` over Exprs, `predict` over tensors. */
 export interface Model<In extends number = number, Out extends number = number> {
   readonly spec: ModelSpec
   readonly in: In
@@ -106,6 +110,7 @@ export interface Model<In extends number = number, Out extends number = number> 
 // ── type-level width checking ──────────────────────────────────────────────────────────────────
 
 type Sized = { readonly in: number; readonly out: number }
+/** The type-level error when a layer's input width differs from the previous layer's output. */
 export interface WidthMismatch<Prev extends number, Next extends number> {
   readonly 'sequential: a layer expects a different input width than the previous layer gives': { readonly previousOut: Prev; readonly nextIn: Next }
 }
@@ -349,6 +354,7 @@ function build(spec0: ModelSpec, inShape: readonly number[], planned: readonly M
 
 // ── a helper for the usual fully connected net ─────────────────────────────────────────────────
 
+/** Options of `mlp`: hidden widths, activation, init, batch norm, dropout. */
 export interface MlpOptions {
   /** Hidden nonlinearity (default relu). */
   readonly activation?: Activation
@@ -378,13 +384,13 @@ export function mlp<const Ws extends readonly number[]>(widths: Ws, o: MlpOption
   }
   const act = o.activation ?? relu
   const layers: LayerSpec[] = []
-  if (o.inputKeep !== undefined && o.inputKeep < 1) layers.push(dropout(o.inputKeep))
+  if (o.inputKeep !== undefined && o.inputKeep < 1) layers.push(dropout({ keep: o.inputKeep }))
   for (let i = 0; i + 1 < widths.length; i++) {
     layers.push(dense(widths[i]!, widths[i + 1]!, o.init !== undefined ? { init: o.init } : {}))
     if (i + 2 === widths.length) break
     if (o.batchNorm === true) layers.push(batchNorm())
     layers.push(act)
-    if (o.keep !== undefined && o.keep < 1) layers.push(dropout(o.keep))
+    if (o.keep !== undefined && o.keep < 1) layers.push(dropout({ keep: o.keep }))
   }
   return withWidths(fromLayers(layers, builtinLayers, widths[0]))
 }

@@ -16,11 +16,13 @@ import type { Tensor } from '../core/Tensor.js'
 import { ShapeError } from '../core/errors.js'
 import * as ops from '../ops/index.js'
 import type { Params } from './model.js'
+/** The weights a regularizer acts on: a list or a record of Exprs. */
 export type Weights = readonly Expr[] | Readonly<Record<string, Expr>>
 
 /** Which parameters are weights: `model.weights()` (a record by name) or a list of names. */
 export type WeightNames = readonly string[] | Readonly<Record<string, Expr>>
 
+/** The names of the weights: from `model.weights()` or a list of names. */
 export function weightSet(ws: WeightNames): ReadonlySet<string> {
   if (Array.isArray(ws)) return new Set(ws as readonly string[])
   if (typeof ws !== 'object' || ws === null) throw new RangeError(`expected model.weights() or a list of parameter names, got ${typeof ws}`)

@@ -23,6 +23,7 @@ export interface SpatialBatchNormTrain {
   readonly variance: Expr
 }
 
+/** Train-mode spatial batch norm of [N, C, H, W]: per channel over N, H, W with the batch's mean and variance (returned for the running statistics). */
 export function spatialBatchNormTrain(x: Expr, gamma: Expr, beta: Expr, eps = defaultEps): SpatialBatchNormTrain {
   const mean = ops.mean(x, AXES)
   const centered = ops.sub(x, channels(mean, x))
@@ -31,6 +32,7 @@ export function spatialBatchNormTrain(x: Expr, gamma: Expr, beta: Expr, eps = de
   return { out: ops.add(ops.mul(normalized, channels(gamma, x)), channels(beta, x)), mean, variance }
 }
 
+/** Test-mode spatial batch norm: γ·(x − running mean)/√(running variance + ε) + β per channel. */
 export function spatialBatchNormTest(x: Expr, gamma: Expr, beta: Expr, runningMean: Expr, runningVar: Expr, eps = defaultEps): Expr {
   const normalized = ops.div(ops.sub(x, channels(runningMean, x)), channels(ops.sqrt(ops.add(runningVar, eps)), x))
   return ops.add(ops.mul(normalized, channels(gamma, x)), channels(beta, x))

@@ -15,6 +15,7 @@ import * as ops from '../ops/index.js'
 import type { Mode } from './layers.js'
 import type { Model, Params, State } from './model.js'
 
+/** Bin edges and counts of a set of values. */
 export interface Histogram {
   /** bins + 1 edges. */
   readonly edges: readonly number[]
@@ -24,6 +25,7 @@ export interface Histogram {
   readonly above: number
 }
 
+/** Mean, standard deviation, minimum, maximum and histogram of a set of values. */
 export interface Summary {
   readonly mean: number
   readonly std: number
@@ -32,6 +34,7 @@ export interface Summary {
   readonly histogram: Histogram
 }
 
+/** One layer's activation statistics: mean, standard deviation, histogram. */
 export interface LayerStats {
   readonly name: string
   readonly kind: string
@@ -78,6 +81,7 @@ export function summarize(t: Tensor, o: HistogramOptions = {}): Summary {
   return { mean, std: Math.sqrt(v / d.length), min, max, histogram: histogram(d, o) }
 }
 
+/** Options of `activationStats`: mode, dropout key, which layers, histogram bins. */
 export interface StatsOptions extends HistogramOptions {
   /** 'train' (default) or 'test'. */
   readonly mode?: Mode

@@ -25,11 +25,13 @@ export interface ModelValues {
   readonly state: State
 }
 
+/** Options of `transfer`: target layers to keep fresh (a new head). */
 export interface TransferOptions {
   /** Layers of the target to keep fresh whatever the source holds (a new head). */
   readonly fresh?: readonly string[]
 }
 
+/** What `transfer` did per parameter: copied, kept fresh (and why), or refused (shapes differ). */
 export interface TransferReport {
   readonly copied: readonly { readonly name: string; readonly shape: readonly number[] }[]
   readonly fresh: readonly { readonly name: string; readonly shape: readonly number[]; readonly why: string }[]
@@ -37,6 +39,7 @@ export interface TransferReport {
   readonly unused: readonly { readonly name: string; readonly shape: readonly number[] }[]
 }
 
+/** The target model's parameters and state with what could be copied from the source, and the report. */
 export interface Transferred {
   readonly params: Params
   readonly state: State

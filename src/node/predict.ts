@@ -22,4 +22,5 @@ export function predictPngFile(loaded: Loaded, path: string, o: ImageOptions & {
   return E.isLeft(p) ? E.left(new SymgradError(p.left.kind, `${path}: ${p.left.message}`)) : E.right({ ...p.right, ...(input.note !== undefined ? { note: input.note } : {}) })
 }
 
+/** `predictPngFile`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const predictPngFileOrThrow = orThrowing(predictPngFile)

@@ -1,6 +1,6 @@
 /**
- * A symgrad expression graph as an ONNX model (opset 17), encoded with onnx-proto (the published
- * ONNX schema compiled by protobufjs). Every op goes through the table in table.ts; two patterns
+ * A symgrad expression graph as an ONNX model (opset 17), encoded by proto.ts (the records of the
+ * ONNX schema it uses and their protocol-buffer bytes). Every op goes through the table in table.ts; two patterns
  * become single ONNX operators: a matmul plus a broadcast bias row becomes Gemm, and the inference
  * form of batch normalization (x − μ)/√(σ² + ε)·γ + β over [N, D] with μ, σ², γ, β leaves becomes
  * BatchNormalization. Parameters and other bound leaves are stored as float32 initializers (ONNX
@@ -8,22 +8,23 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
-import onnxProto from 'onnx-proto'
 import type { Expr, OpDef } from '../core/Expr.js'
 import { topoSort } from '../core/Expr.js'
 import type { Dim } from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { SymgradError } from '../core/errors.js'
+import { AttributeType as T, DataType, encodeModel, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './proto.js'
 import { builtinOnnx, type EmitCtx, type OnnxAttr, type OnnxTable } from './table.js'
 import { float32Problem, onnxGraphProblem } from './check.js'
 import { quoteName } from '../core/codecs.js'
 import * as ops from '../ops/builtins.js'
 
-const { onnx } = onnxProto
-
+/** The ONNX opset the export writes (17). */
 export const ONNX_OPSET = 17
+/** The ONNX IR version the export writes (8). */
 export const ONNX_IR_VERSION = 8
 
+/** What `toOnnx` exports: inputs, named outputs, the values of the other leaves, optional softmax outputs. */
 export interface OnnxGraph {
   /** Graph inputs: `input` leaves by name (their symbolic dimensions stay symbolic). */
   readonly inputs: readonly Expr[]
@@ -37,6 +38,7 @@ export interface OnnxGraph {
   readonly docString?: string
 }
 
+/** An exported ONNX model: its bytes and the operator types it uses. */
 export interface OnnxModel {
   readonly bytes: Uint8Array
   /** The ONNX operator types used, each once, in order of first use. */
@@ -77,24 +79,15 @@ function broadcast(a: OShape, b: OShape): OShape {
 
 const sameShape = (a: OShape, b: OShape) => a.length === b.length && a.every((d, i) => d === b[i])
 
-function valueInfo(name: string, shape: OShape): InstanceType<typeof onnx.ValueInfoProto> {
-  return onnx.ValueInfoProto.create({
-    name,
-    type: onnx.TypeProto.create({
-      tensorType: onnx.TypeProto.Tensor.create({
-        elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: onnx.TensorShapeProto.create({ dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: String(d) })) }),
-      }),
-    }),
-  })
+function valueInfo(name: string, shape: OShape): OnnxValueInfo {
+  return { name, elemType: DataType.FLOAT, dims: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: String(d) })) }
 }
 
-function attribute(name: string, v: OnnxAttr): InstanceType<typeof onnx.AttributeProto> {
-  const T = onnx.AttributeProto.AttributeType
-  if (typeof v === 'number') return onnx.AttributeProto.create({ name, type: T.INT, i: v })
-  if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: T.INTS, ints: [...(v as number[])] })
-  if ('float' in (v as object)) return onnx.AttributeProto.create({ name, type: T.FLOAT, f: (v as { float: number }).float })
-  return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: [...(v as { floats: number[] }).floats] })
+function attribute(name: string, v: OnnxAttr): OnnxAttribute {
+  if (typeof v === 'number') return { name, type: T.INT, i: v }
+  if (Array.isArray(v)) return { name, type: T.INTS, ints: [...(v as number[])] }
+  if ('float' in (v as object)) return { name, type: T.FLOAT, f: (v as { float: number }).float }
+  return { name, type: T.FLOATS, floats: [...(v as { floats: number[] }).floats] }
 }
 
 /** How many nodes of the graph use each node. */
@@ -169,8 +162,8 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
   const roots = Object.values(g.outputs)
   const order = topoSort(roots)
   const uses = useCounts(order, roots)
-  const nodes: InstanceType<typeof onnx.NodeProto>[] = []
-  const initializers: InstanceType<typeof onnx.TensorProto>[] = []
+  const nodes: OnnxNode[] = []
+  const initializers: OnnxTensor[] = []
   const opTypes: string[] = []
   const names = new Map<Expr, string>()
   const shapes = new Map<Expr, OShape>()
@@ -179,7 +172,7 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
   const fresh = (stem: string) => `${stem}_${counter++}`
   const emit = (opType: string, inputs: readonly string[], attrs: Readonly<Record<string, OnnxAttr>> = {}, out?: string): string => {
     const o = out ?? fresh(opType.toLowerCase())
-    nodes.push(onnx.NodeProto.create({ opType, input: [...inputs], output: [o], name: fresh(`n_${opType}`), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }))
+    nodes.push({ opType, input: [...inputs], output: [o], name: fresh(`n_${opType}`), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) })
     if (!opTypes.includes(opType)) opTypes.push(opType)
     return o
   }
@@ -187,12 +180,12 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
   const floatInit = (name: string, dims: readonly number[], data: ArrayLike<number>, what = `'${name}'`, nonFinite = false) => {
     const bad = float32Problem(data, nonFinite)
     if (bad !== undefined) throw new ExportError(`${what} ${bad}`)
-    initializers.push(onnx.TensorProto.create({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: float32Bytes(data) }))
+    initializers.push({ name, dims: [...dims], dataType: DataType.FLOAT, rawData: float32Bytes(data) })
     return name
   }
   const int64s = (values: readonly number[]) => {
     const name = fresh('const_i64')
-    initializers.push(onnx.TensorProto.create({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: int64Bytes(values) }))
+    initializers.push({ name, dims: [values.length], dataType: DataType.INT64, rawData: int64Bytes(values) })
     return name
   }
   const float = (value: number) => floatInit(fresh('const_f'), [], [value], `the constant ${String(value)}`, true)
@@ -281,7 +274,7 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
     shapes.set(e, entry.elementwise ? e.args.map((a) => shapes.get(a)!).reduce(broadcast, [] as OShape) : e.shape)
   }
 
-  const outputs: InstanceType<typeof onnx.ValueInfoProto>[] = []
+  const outputs: OnnxValueInfo[] = []
   for (const [name, e] of Object.entries(g.outputs)) {
     emit('Identity', [full(e, `output ${quoteName(name)}`)], {}, name)
     outputs.push(valueInfo(name, e.shape))
@@ -293,14 +286,11 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
     outputs.push(valueInfo(name, e.shape))
   }
   const used = new Set(nodes.flatMap((n) => n.input))
-  const graph = onnx.GraphProto.create({
+  const graph = {
     name: g.name ?? 'symgrad', node: nodes, initializer: initializers.filter((t) => used.has(t.name)),
     input: g.inputs.map((i) => valueInfo(String(i.attrs['name']), i.shape)), output: outputs,
     ...(g.docString !== undefined ? { docString: g.docString } : {}),
-  })
-  const model = onnx.ModelProto.create({
-    irVersion: ONNX_IR_VERSION, producerName: 'symgrad', producerVersion: '0.1.0',
-    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: ONNX_OPSET })], graph,
-  })
-  return { bytes: onnx.ModelProto.encode(model).finish(), opTypes }
+  }
+  const bytes = encodeModel({ irVersion: ONNX_IR_VERSION, producerName: 'symgrad', producerVersion: '0.1.0', opsetImport: [{ domain: '', version: ONNX_OPSET }], graph })
+  return { bytes, opTypes }
 }

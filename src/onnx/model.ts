@@ -10,6 +10,7 @@ import { type Model, type Params, type State, toInference } from '../nn/model.js
 import { toOnnx, type OnnxGraph, type OnnxModel } from './export.js'
 import { builtinOnnx, type OnnxTable } from './table.js'
 
+/** The ONNX graph of a model's inference form: input x, outputs scores and probabilities, the parameters and state as values. */
 export function modelGraph(model: Model, params: Params, state: State): OnnxGraph {
   const x = ops.input('x', ['N', model.in])
   const scores = toInference(model).apply(x, 'test').out

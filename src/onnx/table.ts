@@ -13,8 +13,10 @@ import { SymgradError } from '../core/errors.js'
 import * as ops from '../ops/builtins.js'
 import { pairAttr } from '../ops/spatial.js'
 
+/** An ONNX attribute value: an int, a list of ints, a float or a list of floats. */
 export type OnnxAttr = number | readonly number[] | { readonly float: number } | { readonly floats: readonly number[] }
 
+/** What an ONNX emitter receives: the node, its attributes, its arguments' ONNX names, and makers of nodes and constants. */
 export interface EmitCtx {
   readonly node: Expr
   readonly attrs: Attrs
@@ -30,12 +32,14 @@ export interface EmitCtx {
   readonly fail: (message: string) => never
 }
 
+/** How one op becomes ONNX nodes: its emitter, and whether it is elementwise. */
 export interface OnnxEntry {
   /** True: the op is elementwise with numpy broadcasting in ONNX (its arguments may arrive unexpanded). */
   readonly elementwise: boolean
   readonly emit: (c: EmitCtx) => string
 }
 
+/** ONNX mappings keyed by op record. */
 export type OnnxTable = ReadonlyMap<OpDef, OnnxEntry>
 
 /** A table from [op, entry] pairs; an op listed twice is an error. */
@@ -68,6 +72,7 @@ const pair = (c: EmitCtx, key: string, fallback: number): readonly [number, numb
   }
 }
 
+/** The ONNX mapping of every built-in op (extend it with `withOnnx`). */
 export const builtinOnnx: OnnxTable = onnxTable([
   [ops.addOp, same('Add')], [ops.subOp, same('Sub')], [ops.mulOp, same('Mul')], [ops.divOp, same('Div')],
   [ops.maximumOp, same('Max')], [ops.minimumOp, same('Min')],

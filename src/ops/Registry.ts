@@ -14,6 +14,7 @@ import type { OpDef } from '../core/Expr.js'
 import { SymgradError } from '../core/errors.js'
 import { builtinOps } from './builtins.js'
 
+/** Ops by name, as a value passed where names are resolved (graph decoding). */
 export interface Registry {
   /** Ops by name, in the order they were added. */
   readonly ops: ReadonlyMap<string, OpDef>
@@ -31,10 +32,12 @@ export function lookup(reg: Registry, name: string): OpDef | undefined {
   return reg.ops.get(name)
 }
 
+/** The op names of a registry, in the order they were added. */
 export function names(reg: Registry): string[] {
   return [...reg.ops.keys()]
 }
 
+/** The ops of a registry, in the order they were added. */
 export function list(reg: Registry): OpDef[] {
   return [...reg.ops.values()]
 }

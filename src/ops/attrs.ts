@@ -53,6 +53,7 @@ export function describeValue(v: unknown): string {
   }
 }
 
+/** Attribute codecs for op records (`Attr.record({ p: Attr.number })`): numbers, integers, booleans, axes, shapes, names. */
 export const Attr = {
   /** Any number, NaN and ±Infinity included (they are spelled by the number formatter). */
   number: { expected: 'a number', is: (v: unknown) => typeof v === 'number' } as AttrType,

@@ -18,6 +18,7 @@ import { padOp } from './pad.js'
 import { softplusOp } from './softplus.js'
 import { log1pOp, expm1Op, normOp } from './stable.js'
 
+/** The registry of built-in ops (each is tested by its laws). */
 export const builtinOps = [
   inputOp, paramOp, constOp, tensorOp,
   addOp, subOp, mulOp, divOp, maximumOp, minimumOp, negOp, squareOp, powOp, absOp,
@@ -33,6 +34,7 @@ export const builtinOps = [
   log1pOp, expm1Op, normOp,
 ] as const
 
+/** The name of a built-in op. */
 export type OpName = (typeof builtinOps)[number]['name']
 
 export * from './leaves.js'

@@ -25,13 +25,19 @@ const cmp = (name: 'gt' | 'ge' | 'lt' | 'le' | 'eq', sym: string, latex: string,
   })
 
 // ── comparisons ──  1 where true, 0 where false; d = 0 almost everywhere
+/** The op record of `gt` (shape rule, evaluation, derivative, printed form, law cases): 1 where true, 0 where false; d = 0 almost everywhere. */
 export const gtOp = cmp('gt', '>', '>', (x, y) => x > y)
+/** The op record of `ge` (shape rule, evaluation, derivative, printed form, law cases). */
 export const geOp = cmp('ge', '≥', '\\geq', (x, y) => x >= y)
+/** The op record of `lt` (shape rule, evaluation, derivative, printed form, law cases). */
 export const ltOp = cmp('lt', '<', '<', (x, y) => x < y)
+/** The op record of `le` (shape rule, evaluation, derivative, printed form, law cases). */
 export const leOp = cmp('le', '≤', '\\leq', (x, y) => x <= y)
+/** The op record of `eq` (shape rule, evaluation, derivative, printed form, law cases). */
 export const eqOp = cmp('eq', '=', '=', (x, y) => x === y)
 
 // ── step ──  Heaviside: 1 for x > 0, else 0 (step(0) = 0); d = 0 almost everywhere
+/** The op record of `step` (shape rule, evaluation, derivative, printed form, law cases): Heaviside: 1 for x > 0, else 0 (step(0) = 0); d = 0 almost everywhere. */
 export const stepOp = unaryOp({
   name: 'step',
   f: (x) => (x > 0 ? 1 : 0),
@@ -42,6 +48,7 @@ export const stepOp = unaryOp({
 })
 
 // ── sign ──  −1, 0 or 1; d = 0 almost everywhere
+/** The op record of `sign` (shape rule, evaluation, derivative, printed form, law cases): −1, 0 or 1; d = 0 almost everywhere. */
 export const signOp = unaryOp({
   name: 'sign',
   f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
@@ -51,6 +58,7 @@ export const signOp = unaryOp({
 })
 
 // ── where ──  c ≠ 0 ? a : b;  d = (0, where(c, da, 0), where(c, 0, db)): piecewise constant in c
+/** The op record of `where` (shape rule, evaluation, derivative, printed form, law cases): c ≠ 0 ? a : b;  d = (0, where(c, da, 0), where(c, 0, db)): piecewise constant in c. */
 export const whereOp = defineOp({
   name: 'where',
   arity: 3,
@@ -73,24 +81,31 @@ export const whereOp = defineOp({
   note: 'the untaken branch gets an exact zero gradient (no NaN leaks from it)',
 })
 
+/** Builds `gt`: an expression node of the `gtOp` record (1 where true, 0 where false; d = 0 almost everywhere). */
 export function gt<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return apply(gtOp, broadcastArgs('gt', a, b)) as Bin<A, B>
 }
+/** Builds `ge`: an expression node of the `geOp` record. */
 export function ge<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return apply(geOp, broadcastArgs('ge', a, b)) as Bin<A, B>
 }
+/** Builds `lt`: an expression node of the `ltOp` record. */
 export function lt<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return apply(ltOp, broadcastArgs('lt', a, b)) as Bin<A, B>
 }
+/** Builds `le`: an expression node of the `leOp` record. */
 export function le<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return apply(leOp, broadcastArgs('le', a, b)) as Bin<A, B>
 }
+/** Builds `eq`: an expression node of the `eqOp` record. */
 export function eq<A extends Operand, B extends Operand>(a: A, b: B & Broadcastable<A, B>): Bin<A, B> {
   return apply(eqOp, broadcastArgs('eq', a, b)) as Bin<A, B>
 }
+/** Builds `step`: an expression node of the `stepOp` record (Heaviside: 1 for x > 0, else 0 (step(0) = 0); d = 0 almost everywhere). */
 export function step<S2 extends Shape>(x: Expr<S2>): Expr<S2> {
   return apply(stepOp, [x]) as Expr<S2>
 }
+/** Builds `sign`: an expression node of the `signOp` record (−1, 0 or 1; d = 0 almost everywhere). */
 export function sign<S2 extends Shape>(x: Expr<S2>): Expr<S2> {
   return apply(signOp, [x]) as Expr<S2>
 }

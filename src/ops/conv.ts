@@ -62,6 +62,7 @@ const lawCases = (shapes: (x: number[], w: number[], y: number[]) => number[][],
   })
 
 // ── conv2d ──  d⟨y, g⟩ = ⟨dx, conv2dBackpropInput(g, w)⟩ + ⟨dw, conv2dBackpropFilter(x, g)⟩
+/** The op record of `conv2d` (shape rule, evaluation, derivative, printed form, law cases): d⟨y, g⟩ = ⟨dx, conv2dBackpropInput(g, w)⟩ + ⟨dw, conv2dBackpropFilter(x, g)⟩. */
 export const conv2dOp = defineOp({
   name: 'conv2d',
   arity: 2,
@@ -97,6 +98,7 @@ export const conv2dOp = defineOp({
 
 // ── conv2dBackpropInput ──  the transposed convolution dx = Σ g·w; linear in g and in w:
 //    vjp: dg = conv2d(c, w), dw = conv2dBackpropFilter(c, g)
+/** The op record of `conv2dBackpropInput` (shape rule, evaluation, derivative, printed form, law cases). */
 export const conv2dBackpropInputOp = defineOp({
   name: 'conv2dBackpropInput',
   arity: 2,
@@ -134,6 +136,7 @@ export const conv2dBackpropInputOp = defineOp({
 
 // ── conv2dBackpropFilter ──  dw = Σ_n x·g; linear in x and in g:
 //    vjp: dx = conv2dBackpropInput(g, c), dg = conv2d(x, c)
+/** The op record of `conv2dBackpropFilter` (shape rule, evaluation, derivative, printed form, law cases). */
 export const conv2dBackpropFilterOp = defineOp({
   name: 'conv2dBackpropFilter',
   arity: 2,
@@ -168,6 +171,7 @@ export const conv2dBackpropFilterOp = defineOp({
   law: { cases: lawCases((x, w, y) => [x, y], (_, w) => ({ kernel: [w[2]!, w[3]!] })) },
 })
 
+/** Options of `conv2d`: stride and zero padding. */
 export interface ConvOptions {
   /** Step of the window, one number or [height, width] (default 1). */
   readonly stride?: number | Pair

@@ -13,6 +13,7 @@ import { defineOp as defineChecked, type OpSpec } from './Op.js'
 
 const builtinNames: ReadonlySet<string> = new Set(builtinOps.map((o) => o.name))
 
+/** Checks and returns an op record (name, arity, lowering, attributes, shape rule, eval, vjp, notation, laws); throws a SymgradError naming the op otherwise. */
 export function defineOp<const N extends string>(spec: OpSpec<N>): OpDef<N> {
   if (typeof spec?.name === 'string' && builtinNames.has(spec.name))
     throw new SymgradError('value', `defineOp '${spec.name}': the name is taken by a built-in op; give yours another name`)

@@ -20,6 +20,7 @@ function checkLabel(op: string, y: number, c: number, i: number): number {
 }
 
 // ── oneHot ──  [N] labels → [N,C] rows with a single 1; labels are not differentiable
+/** The op record of `oneHot` (shape rule, evaluation, derivative, printed form, law cases): [N] labels → [N,C] rows with a single 1; labels are not differentiable. */
 export const oneHotOp = defineOp({
   name: 'oneHot',
   arity: 1,
@@ -43,6 +44,7 @@ export const oneHotOp = defineOp({
 })
 
 // ── gatherLabel ──  [N,C] scores, [N] labels → [N] with s[i, y_i]; d = oneHot(y)·cot
+/** The op record of `gatherLabel` (shape rule, evaluation, derivative, printed form, law cases): [N,C] scores, [N] labels → [N] with s[i, y_i]; d = oneHot(y)·cot. */
 export const gatherLabelOp = defineOp({
   name: 'gatherLabel',
   arity: 2,
@@ -70,6 +72,7 @@ export const gatherLabelOp = defineOp({
   law: { cases: [{ shapes: [[4, 3], [4]], attrs: {} }], domain: [{ lo: -2, hi: 2 }, { labels: 3 }] },
 })
 
+/** Builds `oneHot`: an expression node of the `oneHotOp` record ([N] labels → [N,C] rows with a single 1; labels are not differentiable). */
 export function oneHot<S2 extends Shape, const C extends number>(labels: Expr<S2>, classes: C): Expr<[S2 extends readonly [infer N] ? N : Dim, C]> {
   if (!Number.isInteger(classes) || classes < 1) throw new ShapeError(`oneHot: classes must be a positive integer, got ${classes}`)
   return apply(oneHotOp, [labels], { classes }) as never

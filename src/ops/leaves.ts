@@ -30,11 +30,14 @@ const boundLeaf = (name: 'input' | 'param') =>
     notation: { form: 'leaf' },
   })
 
+/** The op record of `input` (shape rule, evaluation, derivative, printed form, law cases). */
 export const inputOp = boundLeaf('input')
+/** The op record of `param` (shape rule, evaluation, derivative, printed form, law cases). */
 export const paramOp = boundLeaf('param')
 
 // ── const ──  a tensor of one repeated number; d const = 0. Compiled as an elementwise op
 // without arguments: a literal inside the loops that read it.
+/** The op record of `const` (shape rule, evaluation, derivative, printed form, law cases). */
 export const constOp = defineOp({
   name: 'const',
   arity: 0,
@@ -46,6 +49,7 @@ export const constOp = defineOp({
   notation: { form: 'leaf' },
 })
 
+/** The op record of `tensor` (shape rule, evaluation, derivative, printed form, law cases). */
 export const tensorOp = defineOp({
   name: 'tensor',
   arity: 0,
@@ -81,18 +85,22 @@ export function tensor(t: Tensor): Expr<Concrete> {
   return apply(tensorOp, [], { shape: [...t.shape] }, t) as Expr<Concrete>
 }
 
+/** A number as a scalar constant; an Expr unchanged. */
 export function lift(x: Operand): Expr {
   return typeof x === 'number' ? constant(x) : x
 }
 
+/** Whether an expression is a constant leaf. */
 export function isConst(e: Expr, value?: number): boolean {
   return e.op === constOp && (value === undefined || Object.is(e.attrs['value'], value) || e.attrs['value'] === value)
 }
 
+/** The value of a constant leaf holding one repeated number; undefined otherwise. */
 export function constValue(e: Expr): number | undefined {
   return e.op === constOp ? (e.attrs['value'] as number) : undefined
 }
 
+/** The name of an input or param leaf. */
 export function leafName(e: Expr): string | undefined {
   return e.op === inputOp || e.op === paramOp ? (e.attrs['name'] as string) : undefined
 }

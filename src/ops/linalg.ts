@@ -10,6 +10,7 @@ import { ShapeError } from '../core/errors.js'
 import { defineOp, infix, Prec } from './Op.js'
 import { transpose } from './movement.js'
 
+/** The shape of a matrix, [rows, columns]. */
 export type Mat = readonly [Dim, Dim]
 type Literal<A extends Shape> = number extends A['length'] ? false : true
 
@@ -31,9 +32,11 @@ export type InnerMatch<A extends Shape, B extends Shape> =
               : { readonly 'matmul: inner dimensions differ': readonly [A, B] }
           : { readonly 'matmul: argument 2 is not a matrix': B }
         : { readonly 'matmul: argument 1 is not a matrix': A }
+/** The type of a matmul result: [A rows, B columns] when both are matrices. */
 export type MatmulOut<A extends Shape, B extends Shape> = A extends Mat ? (B extends Mat ? [A[0], B[1]] : [Dim, Dim]) : [Dim, Dim]
 
 // ── matmul ──  d(A·B) = dC·Bᵀ for A, Aᵀ·dC for B
+/** The op record of `matmul` (shape rule, evaluation, derivative, printed form, law cases): d(A·B) = dC·Bᵀ for A, Aᵀ·dC for B. */
 export const matmulOp = defineOp({
   name: 'matmul',
   arity: 2,

@@ -72,6 +72,7 @@ export function forEachOffset(dims: Concrete, st: readonly number[], f: (i: numb
 }
 
 // ── broadcastTo ──  numpy broadcasting made explicit; vjp: sumTo(cot, x.shape)
+/** The op record of `broadcastTo` (shape rule, evaluation, derivative, printed form, law cases): numpy broadcasting made explicit; vjp: sumTo(cot, x.shape). */
 export const broadcastToOp = defineOp({
   name: 'broadcastTo',
   arity: 1,
@@ -98,6 +99,7 @@ export const broadcastToOp = defineOp({
 })
 
 // ── sumTo ──  sums the broadcast axes away; vjp: broadcastTo(cot, x.shape)
+/** The op record of `sumTo` (shape rule, evaluation, derivative, printed form, law cases): sums the broadcast axes away; vjp: broadcastTo(cot, x.shape). */
 export const sumToOp = defineOp({
   name: 'sumTo',
   arity: 1,
@@ -126,6 +128,7 @@ function sameSize(a: Shape, b: Shape): boolean {
 }
 
 // ── reshape ──  same data, new shape; vjp: reshape(cot, x.shape)
+/** The op record of `reshape` (shape rule, evaluation, derivative, printed form, law cases): same data, new shape; vjp: reshape(cot, x.shape). */
 export const reshapeOp = defineOp({
   name: 'reshape',
   arity: 1,
@@ -148,6 +151,7 @@ function permAttr(rank: number, perm: unknown): number[] {
 }
 
 // ── transpose ──  permutes axes (reverses them by default); vjp: the inverse permutation
+/** The op record of `transpose` (shape rule, evaluation, derivative, printed form, law cases): permutes axes (reverses them by default); vjp: the inverse permutation. */
 export const transposeOp = defineOp({
   name: 'transpose',
   arity: 1,
@@ -177,22 +181,26 @@ export const transposeOp = defineOp({
   law: { cases: [{ shapes: [[3, 4]], attrs: { perm: null } }, { shapes: [[2, 3, 4]], attrs: { perm: [1, 2, 0] } }] },
 })
 
+/** Builds `broadcastTo`: an expression node of the `broadcastToOp` record (numpy broadcasting made explicit; vjp: sumTo(cot, x.shape)). */
 export function broadcastTo<const S2 extends Shape>(x: Expr, shape: S2): Expr<S2> {
   if (S.equal(x.shape, shape)) return x as Expr<S2>
   return apply(broadcastToOp, [x], { shape: [...shape] }) as Expr<S2>
 }
 
+/** Builds `sumTo`: an expression node of the `sumToOp` record (sums the broadcast axes away; vjp: broadcastTo(cot, x.shape)). */
 export function sumTo<const S2 extends Shape>(x: Expr, shape: S2): Expr<S2> {
   if (S.equal(x.shape, shape)) return x as Expr<S2>
   return apply(sumToOp, [x], { shape: [...shape] }) as Expr<S2>
 }
 
+/** Builds `reshape`: an expression node of the `reshapeOp` record (same data, new shape; vjp: reshape(cot, x.shape)). */
 export function reshape<const S2 extends Shape>(x: Expr, shape: S2): Expr<S2> {
   if (S.equal(x.shape, shape)) return x as Expr<S2>
   return apply(reshapeOp, [x], { shape: [...shape] }) as Expr<S2>
 }
 
 type Reverse<T extends Shape> = T extends readonly [infer H, ...infer R extends Shape] ? [...Reverse<R>, H] : []
+/** The type of a transpose: the axes reversed. */
 export type Transposed<S2 extends Shape> = number extends S2['length'] ? Shape : Reverse<S2>
 
 /** Reverses the axes (a matrix transpose for rank 2), or applies `perm`. */

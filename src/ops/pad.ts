@@ -48,6 +48,7 @@ export function forEachPadded(from: Concrete, to: Concrete, pads: readonly numbe
 }
 
 // ── pad ──  zeros around x (negative amounts crop); vjp: pad(cot, −pads)
+/** The op record of `pad` (shape rule, evaluation, derivative, printed form, law cases): zeros around x (negative amounts crop); vjp: pad(cot, −pads). */
 export const padOp = defineOp({
   name: 'pad',
   arity: 1,

@@ -81,6 +81,7 @@ export function broadcastArgs(name: string, a: Operand, b: Operand): [Expr, Expr
   return [up(x), up(y)]
 }
 
+/** The type of a binary elementwise result: the broadcast of its operands' shapes. */
 export type Bin<A extends Operand, B extends Operand> = Expr<Broadcast<ShapeOf<A>, ShapeOf<B>>>
 
 // Type-level broadcasting check: two literal dims agree when equal, when either is 1, or when

@@ -107,6 +107,7 @@ const law = (shapes: (c: PoolCase) => number[][], extra: (c: PoolCase) => Attrs,
 })
 
 // ── maxPool2d ──  y = x at each window's argmax; vjp: maxPool2dBackprop(x, cot). Ties: first max.
+/** The op record of `maxPool2d` (shape rule, evaluation, derivative, printed form, law cases): y = x at each window's argmax; vjp: maxPool2dBackprop(x, cot). Ties: first max.. */
 export const maxPool2dOp = defineOp({
   name: 'maxPool2d',
   arity: 1,
@@ -125,6 +126,7 @@ export const maxPool2dOp = defineOp({
 })
 
 // ── maxPool2dBackprop ──  dx: g added at each window's argmax; vjp: [0 (piecewise constant), maxPool2dGather(x, cot)]
+/** The op record of `maxPool2dBackprop` (shape rule, evaluation, derivative, printed form, law cases): dx: g added at each window's argmax; vjp: [0 (piecewise constant), maxPool2dGather(x, cot)]. */
 export const maxPool2dBackpropOp = defineOp({
   name: 'maxPool2dBackprop',
   arity: 2,
@@ -145,6 +147,7 @@ export const maxPool2dBackpropOp = defineOp({
 })
 
 // ── maxPool2dGather ──  c read at each window's argmax of x; vjp: [0, maxPool2dBackprop(x, cot)]
+/** The op record of `maxPool2dGather` (shape rule, evaluation, derivative, printed form, law cases): c read at each window's argmax of x; vjp: [0, maxPool2dBackprop(x, cot)]. */
 export const maxPool2dGatherOp = defineOp({
   name: 'maxPool2dGather',
   arity: 2,
@@ -166,6 +169,7 @@ export const maxPool2dGatherOp = defineOp({
 })
 
 // ── avgPool2d ──  y = mean of each window; linear, vjp: avgPool2dBackprop(cot)
+/** The op record of `avgPool2d` (shape rule, evaluation, derivative, printed form, law cases): y = mean of each window; linear, vjp: avgPool2dBackprop(cot). */
 export const avgPool2dOp = defineOp({
   name: 'avgPool2d',
   arity: 1,
@@ -187,6 +191,7 @@ export const avgPool2dOp = defineOp({
 })
 
 // ── avgPool2dBackprop ──  g/(KH·KW) spread over each window; linear, vjp: avgPool2d(cot)
+/** The op record of `avgPool2dBackprop` (shape rule, evaluation, derivative, printed form, law cases): g/(KH·KW) spread over each window; linear, vjp: avgPool2d(cot). */
 export const avgPool2dBackpropOp = defineOp({
   name: 'avgPool2dBackprop',
   arity: 1,
@@ -216,6 +221,7 @@ function forEachWindowTap(g: Geom, visit: (xo: number, yo: number) => void): voi
           for (let q = 0; q < g.kw; q++) visit((nc * g.h + i * g.sh + p) * g.w + j * g.sw + q, yo)
 }
 
+/** Options of pooling: window size and stride. */
 export interface PoolOptions {
   /** Window [height, width] or one number (default 2). */
   readonly window?: number | Pair

@@ -68,6 +68,7 @@ const cases = [
 ]
 
 // ── sum ──  d Σx = broadcast(cot)
+/** The op record of `sum` (shape rule, evaluation, derivative, printed form, law cases): d Σx = broadcast(cot). */
 export const sumOp = defineOp({
   name: 'sum',
   arity: 1,
@@ -82,6 +83,7 @@ export const sumOp = defineOp({
 })
 
 // ── mean ──  d mean x = broadcast(cot) / count
+/** The op record of `mean` (shape rule, evaluation, derivative, printed form, law cases): d mean x = broadcast(cot) / count. */
 export const meanOp = defineOp({
   name: 'mean',
   arity: 1,
@@ -104,6 +106,7 @@ export const meanOp = defineOp({
 })
 
 // ── max ──  d max x = cot routed to the arg-max; ties share it equally
+/** The op record of `max` (shape rule, evaluation, derivative, printed form, law cases): d max x = cot routed to the arg-max; ties share it equally. */
 export const maxOp = defineOp({
   name: 'max',
   arity: 1,
@@ -124,6 +127,7 @@ export const maxOp = defineOp({
 })
 
 // ── logSumExp ──  log Σ eˣ computed as m + log Σ e^(x−m); d = softmax(x)·broadcast(cot)
+/** The op record of `logSumExp` (shape rule, evaluation, derivative, printed form, law cases): log Σ eˣ computed as m + log Σ e^(x−m); d = softmax(x)·broadcast(cot). */
 export const logSumExpOp = defineOp({
   name: 'logSumExp',
   arity: 1,
@@ -152,6 +156,7 @@ export const logSumExpOp = defineOp({
 })
 
 // ── count ──  number of elements over the axes, from the shape; constant in x (zero derivative)
+/** The op record of `count` (shape rule, evaluation, derivative, printed form, law cases): number of elements over the axes, from the shape; constant in x (zero derivative). */
 export const countOp = defineOp({
   name: 'count',
   arity: 1,
@@ -165,6 +170,7 @@ export const countOp = defineOp({
   law: { cases },
 })
 
+/** The axes of an expression, 0 … rank − 1 (reduce over all of them). */
 export function allAxes(x: Expr): number[] {
   return x.shape.map((_, i) => i)
 }
@@ -184,12 +190,15 @@ const lseB = reduceBuilder(logSumExpOp)
 export function sum<S2 extends Shape, const A extends readonly number[] = []>(x: Expr<S2>, axes?: A): Expr<A extends [] ? [] : Reduced<S2, A>> {
   return sumB(x, axes) as never
 }
+/** Builds `mean`: an expression node of the `meanOp` record (d mean x = broadcast(cot) / count). */
 export function mean<S2 extends Shape, const A extends readonly number[] = []>(x: Expr<S2>, axes?: A): Expr<A extends [] ? [] : Reduced<S2, A>> {
   return meanB(x, axes) as never
 }
+/** Builds `max`: an expression node of the `maxOp` record (d max x = cot routed to the arg-max; ties share it equally). */
 export function max<S2 extends Shape, const A extends readonly number[] = []>(x: Expr<S2>, axes?: A): Expr<A extends [] ? [] : Reduced<S2, A>> {
   return maxB(x, axes) as never
 }
+/** Builds `logSumExp`: an expression node of the `logSumExpOp` record (log Σ eˣ computed as m + log Σ e^(x−m); d = softmax(x)·broadcast(cot)). */
 export function logSumExp<S2 extends Shape, const A extends readonly number[] = []>(x: Expr<S2>, axes?: A): Expr<A extends [] ? [] : Reduced<S2, A>> {
   return lseB(x, axes) as never
 }

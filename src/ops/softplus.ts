@@ -10,11 +10,13 @@ import { mul } from './elementwise.js'
 import { unaryOp } from './pointwise.js'
 import { sigmoid } from './unary.js'
 
+/** softplus(x) = log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) so it neither overflows nor loses small values. */
 export function softplusScalar(x: number): number {
   return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))
 }
 
 // ── softplus ──  d softplus(x) = σ(x)·dx
+/** The op record of `softplus` (shape rule, evaluation, derivative, printed form, law cases): d softplus(x) = σ(x)·dx. */
 export const softplusOp = unaryOp({
   name: 'softplus',
   f: softplusScalar,
@@ -23,6 +25,7 @@ export const softplusOp = unaryOp({
   law: { cases: [{ shapes: [[3, 4]], attrs: {} }], domain: [{ lo: -30, hi: 30 }] },
 })
 
+/** Builds `softplus`: an expression node of the `softplusOp` record (d softplus(x) = σ(x)·dx). */
 export function softplus<S extends Shape>(x: Expr<S>): Expr<S> {
   return apply(softplusOp, [x]) as Expr<S>
 }

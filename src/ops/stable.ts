@@ -54,6 +54,7 @@ export function normData(x: Tensor, axes: readonly number[], outShape: Concrete)
 }
 
 // ── norm ──  ‖x‖ = √(Σx²) over axes;  d‖x‖ = x/‖x‖·cot, and 0 at the zero vector (a subgradient)
+/** The op record of `norm`: ‖x‖ = √(Σx²) over axes, with the subgradient 0 at the zero vector. */
 export const normOp = defineOp({
   name: 'norm',
   arity: 1,
@@ -74,9 +75,11 @@ export const normOp = defineOp({
   note: 'the gradient at the zero vector is 0 (a subgradient), not √(Σx²)\'s infinite one',
 })
 
+/** log(1 + x), accurate for small x. */
 export function log1p<S2 extends Shape>(x: Expr<S2>): Expr<S2> {
   return apply(log1pOp, [x]) as Expr<S2>
 }
+/** eˣ − 1, accurate for small x. */
 export function expm1<S2 extends Shape>(x: Expr<S2>): Expr<S2> {
   return apply(expm1Op, [x]) as Expr<S2>
 }

@@ -11,6 +11,7 @@ import { unaryOp } from './pointwise.js'
 import { step } from './compare.js'
 
 // ── exp ──  d eˣ = eˣ·dx
+/** The op record of `exp` (shape rule, evaluation, derivative, printed form, law cases): d eˣ = eˣ·dx. */
 export const expOp = unaryOp({
   name: 'exp',
   f: Math.exp,
@@ -18,6 +19,7 @@ export const expOp = unaryOp({
   notation: call('exp', '\\exp'),
 })
 // ── log ──  d log x = dx / x   (domain x > 0)
+/** The op record of `log` (shape rule, evaluation, derivative, printed form, law cases): d log x = dx / x   (domain x > 0). */
 export const logOp = unaryOp({
   name: 'log',
   f: Math.log,
@@ -26,6 +28,7 @@ export const logOp = unaryOp({
   law: { cases: [{ shapes: [[3, 4]], attrs: {} }], domain: [{ lo: 0.1, hi: 5 }] },
 })
 // ── sqrt ──  d √x = dx / (2√x)   (domain x > 0; at 0 the gradient is +∞, never silently 0)
+/** The op record of `sqrt` (shape rule, evaluation, derivative, printed form, law cases): d √x = dx / (2√x)   (domain x > 0; at 0 the gradient is +∞, never silently 0). */
 export const sqrtOp = unaryOp({
   name: 'sqrt',
   f: Math.sqrt,
@@ -35,6 +38,7 @@ export const sqrtOp = unaryOp({
   note: 'the derivative at 0 is +Infinity',
 })
 // ── tanh ──  d tanh x = (1 − y²)·dx
+/** The op record of `tanh` (shape rule, evaluation, derivative, printed form, law cases): d tanh x = (1 − y²)·dx. */
 export const tanhOp = unaryOp({
   name: 'tanh',
   f: Math.tanh,
@@ -49,6 +53,7 @@ export function sigmoidScalar(x: number): number {
   return e / (1 + e)
 }
 // ── sigmoid ──  d σ(x) = y(1 − y)·dx
+/** The op record of `sigmoid` (shape rule, evaluation, derivative, printed form, law cases): d σ(x) = y(1 − y)·dx. */
 export const sigmoidOp = unaryOp({
   name: 'sigmoid',
   f: sigmoidScalar,
@@ -56,6 +61,7 @@ export const sigmoidOp = unaryOp({
   notation: call('σ', '\\sigma'),
 })
 // ── relu ──  d max(0,x) = step(x)·dx, with relu'(0) = 0
+/** The op record of `relu` (shape rule, evaluation, derivative, printed form, law cases): d max(0,x) = step(x)·dx, with relu'(0) = 0. */
 export const reluOp = unaryOp({
   name: 'relu',
   f: (x) => (x > 0 ? x : 0),
@@ -65,21 +71,27 @@ export const reluOp = unaryOp({
   note: "relu'(0) = 0 (the subgradient 0 is used at the kink)",
 })
 
+/** Builds `exp`: an expression node of the `expOp` record (d eˣ = eˣ·dx). */
 export function exp<S extends Shape>(x: Expr<S>): Expr<S> {
   return apply(expOp, [x]) as Expr<S>
 }
+/** Builds `log`: an expression node of the `logOp` record (d log x = dx / x   (domain x > 0)). */
 export function log<S extends Shape>(x: Expr<S>): Expr<S> {
   return apply(logOp, [x]) as Expr<S>
 }
+/** Builds `sqrt`: an expression node of the `sqrtOp` record (d √x = dx / (2√x)   (domain x > 0; at 0 the gradient is +∞, never silently 0)). */
 export function sqrt<S extends Shape>(x: Expr<S>): Expr<S> {
   return apply(sqrtOp, [x]) as Expr<S>
 }
+/** Builds `tanh`: an expression node of the `tanhOp` record (d tanh x = (1 − y²)·dx). */
 export function tanh<S extends Shape>(x: Expr<S>): Expr<S> {
   return apply(tanhOp, [x]) as Expr<S>
 }
+/** Builds `sigmoid`: an expression node of the `sigmoidOp` record (d σ(x) = y(1 − y)·dx). */
 export function sigmoid<S extends Shape>(x: Expr<S>): Expr<S> {
   return apply(sigmoidOp, [x]) as Expr<S>
 }
+/** Builds `relu`: an expression node of the `reluOp` record (d max(0,x) = step(x)·dx, with relu'(0) = 0). */
 export function relu<S extends Shape>(x: Expr<S>): Expr<S> {
   return apply(reluOp, [x]) as Expr<S>
 }

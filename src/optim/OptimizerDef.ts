@@ -31,6 +31,7 @@ export type HyperCodecs = Readonly<Record<string, t.Type<number, number, unknown
 /** The hyperparameters a builder receives: every one of them, a number or a schedule. */
 export type HyperValues<P extends HyperCodecs> = { readonly [K in keyof P]: Hyper }
 
+/** An optimizer kind as a record: name, summary, hyperparameters with defaults, and how to build it. */
 export interface OptimizerDef<P extends HyperCodecs = HyperCodecs, S extends PlainState = PlainState> {
   /** The kind's name in configs, flags and checkpoints (letters, digits, '-' and '_'; starts with a letter). */
   readonly name: string

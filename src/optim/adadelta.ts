@@ -46,6 +46,7 @@ export function adadelta(learningRate: Hyper = 1, o: { rho?: Hyper; eps?: Hyper 
   return chain(scaleByAdadelta(o), scaleByLearningRate(learningRate))
 }
 
+/** The `adadelta` optimizer record. */
 export const adadeltaDef = defineOptimizer({
   name: 'adadelta', summary: 'x ← x − lr·√(E[Δx²]+ε)/√(E[g²]+ε)·dx (lr = 1: the paper)',
   hyper: { rho: D.rho!, eps: D.eps! }, defaults: { rho: 0.95, eps: 1e-6 },

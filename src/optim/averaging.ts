@@ -20,12 +20,14 @@ import type { Hyper } from './schedules.js'
 import { valueAt } from './schedules.js'
 import { checkHypers } from './domains.js'
 
+/** An average of the iterates as a pair of pure functions over plain-data state, and a reader of the average. */
 export interface ParamAverager<S> {
   readonly init: (params: Params) => S
   readonly update: (params: Params, state: S) => S
   readonly average: (state: S) => Params
 }
 
+/** The state of `polyakAverage`: the count of iterates and their running mean. */
 export interface PolyakState {
   /** Number of iterates averaged (x₀ included). */
   readonly count: number
@@ -49,6 +51,7 @@ export function polyakAverage(): ParamAverager<PolyakState> {
   }
 }
 
+/** The state of `emaAverage`: updates so far, the decay used last, and the exponential moving average. */
 export interface EmaState {
   readonly count: number
   /** The decay used by the most recent update. */

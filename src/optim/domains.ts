@@ -10,6 +10,7 @@ import { FiniteNumber, NonNegativeNumber, PositiveNumber, UnitInterval } from '.
 import { SymgradError } from '../core/errors.js'
 import type { Hyper } from './schedules.js'
 
+/** Where each known hyperparameter must lie (learning rate positive, β in [0, 1)…). */
 export const hyperDomains: Readonly<Record<string, t.Type<number, number, unknown>>> = {
   learningRate: PositiveNumber,
   momentum: UnitInterval,

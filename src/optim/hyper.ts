@@ -22,6 +22,7 @@ export const ScheduleC = tagged('a schedule', 'kind', {
   inverseTimeDecay: struct('an inverse time decay schedule', { kind: t.literal('inverseTimeDecay'), init: PositiveNumber, k: NonNegativeNumber }),
   linearWarmup: struct('a linear warm-up schedule', { kind: t.literal('linearWarmup'), from: NonNegativeNumber, to: PositiveNumber, steps: PositiveInt }),
 })
+/** A learning-rate (or other hyperparameter) schedule as data: its kind and parameters, as run configs hold it. */
 export type ScheduleSpec = t.TypeOf<typeof ScheduleC>
 
 /** A hyperparameter as data: a number or a schedule spec. */

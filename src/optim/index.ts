@@ -6,6 +6,7 @@ export * from './GradientTransformation.js'
 export * as params from './params.js'
 export * from './schedules.js'
 export * from './transforms.js'
+export * from './states.js'
 export * from './aliases.js'
 export * from './lbfgs.js'
 export * from './averaging.js'
@@ -21,8 +22,12 @@ import { orThrowing } from '../core/errors.js'
 import { decodeHyper as decodeHyper_ } from './OptimizerDef.js'
 import { averageCheckpoints as averageCheckpoints_ } from './averaging.js'
 import { ensembleProba as ensembleProba_, accuracy as accuracy_ } from './ensemble.js'
+/** `decodeHyper`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const decodeHyperOrThrow = orThrowing(decodeHyper_)
+/** `averageCheckpoints`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const averageCheckpointsOrThrow = orThrowing(averageCheckpoints_)
+/** `ensembleProba`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const ensembleProbaOrThrow = orThrowing(ensembleProba_)
+/** `accuracy`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const accuracyOrThrow = orThrowing(accuracy_)
 export * from './domains.js'

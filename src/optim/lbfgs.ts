@@ -16,13 +16,17 @@
  * (default 0: off); the iteration limit. A failed line search first restarts from steepest descent
  * with the curvature history dropped (stale pairs are the usual cause); only a failure from a fresh
  * start stops the run. `fixedStep: a` skips the line search altogether: x' = x + a·d with d the
- * two-loop direction (one evaluation per iteration; for objectives where a search is too costly).
+ * two-loop direction (one evaluation per iteration; for objectives where a search is too costly);
+ * while no curvature pair is known (the first iteration, a restart) d = −g and the step is
+ * a·min(1, 1/‖g‖), like the line search's first trial.
  */
 import * as P from './params.js'
 import type { Params } from './params.js'
 
+/** A loss and its gradients at given parameters, as L-BFGS calls it. */
 export type Objective = (params: Params) => readonly [loss: number, grads: Params]
 
+/** Options of L-BFGS: history size, iteration limit, tolerances, line-search constants or a fixed step. */
 export interface LbfgsOptions {
   /** Number of curvature pairs kept (m). Default 10. */
   readonly history?: number
@@ -40,10 +44,11 @@ export interface LbfgsOptions {
   readonly fTol?: number
   /** Stop when an iteration moves x by at most xTol·max(1, ‖x‖). Default 0 (off). */
   readonly xTol?: number
-  /** No line search: every step is x + fixedStep·d. Default undefined (strong-Wolfe line search). */
+  /** No line search: every step is x + fixedStep·d (the first, d = −g, scaled by min(1, 1/‖g‖)). Default undefined (strong-Wolfe line search). */
   readonly fixedStep?: number
 }
 
+/** One L-BFGS iterate as plain data: x, f, g, the curvature pairs, counters, and why it stopped (or null). */
 export interface LbfgsState {
   readonly x: Params
   readonly f: number
@@ -69,6 +74,7 @@ interface Point {
 
 const defaults = { history: 10, maxIter: 500, gradTol: 1e-10, c1: 1e-4, c2: 0.9, maxLineSearch: 25, fTol: 0, xTol: 0 }
 
+/** The L-BFGS state at `x0`: the objective evaluated once, no curvature pairs. */
 export function lbfgsInit(objective: Objective, x0: Params): LbfgsState {
   const [f, g] = objective(x0)
   return { x: x0, f, g, s: [], y: [], iteration: 0, evaluations: 1, restarts: 0, stopped: null }
@@ -178,11 +184,14 @@ export function lbfgsStep(objective: Objective, st: LbfgsState, options: LbfgsOp
   let evaluations = st.evaluations
   let p: Point
   if (o.fixedStep !== undefined) {
-    const x = P.axpy(st.x, o.fixedStep, d)
+    // with no curvature pair yet, d = −g has no scale: the step is a·min(1, 1/‖g‖), as the
+    // line search's first trial (PyTorch's L-BFGS scales its first step the same way, by ‖g‖₁)
+    const a = s.length === 0 ? o.fixedStep * Math.min(1, 1 / gn) : o.fixedStep
+    const x = P.axpy(st.x, a, d)
     const [f, g] = objective(x)
     evaluations++
     if (!Number.isFinite(f)) return { ...st, evaluations, stopped: `fixed step ${o.fixedStep} gave a non-finite loss (${f}): use a smaller step` }
-    p = { a: o.fixedStep, f, d: P.dot(g, d), x, g }
+    p = { a, f, d: P.dot(g, d), x, g }
   } else {
     let ls = lineSearch(objective, { ...st, s, y }, d, s.length === 0 ? Math.min(1, 1 / gn) : 1, o)
     evaluations += ls.evals
@@ -210,6 +219,7 @@ export function lbfgsStep(objective: Objective, st: LbfgsState, options: LbfgsOp
   return { x: p.x, f: p.f, g: p.g, s: s2, y: y2, iteration: st.iteration + 1, evaluations, restarts, stopped }
 }
 
+/** What `lbfgs` returns: the parameters, the loss, iterations, evaluations and why it stopped. */
 export interface LbfgsResult {
   readonly params: Params
   readonly loss: number

@@ -8,4 +8,5 @@ import { adadeltaDef } from './adadelta.js'
 
 export { adadelta, adadeltaDef, scaleByAdadelta } from './adadelta.js'
 
+/** The registry of built-in optimizer kinds (extend it with `withOptimizers`). */
 export const builtinOptimizers: OptimizerRegistry = withOptimizers(new Map(), sgdDef, momentumDef, nesterovDef, adagradDef, rmspropDef, adamDef, adamwDef, adadeltaDef)

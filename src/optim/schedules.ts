@@ -5,11 +5,13 @@
  */
 import { SymgradError } from '../core/errors.js'
 
+/** A value per step count: a learning-rate (or other hyperparameter) schedule. */
 export type Schedule = (step: number) => number
 
 /** A hyperparameter: a fixed number or a schedule of the step. */
 export type Hyper = number | Schedule
 
+/** A hyperparameter as a schedule: a number becomes a constant one. */
 export function toSchedule(h: Hyper): Schedule {
   return typeof h === 'number' ? constant(h) : h
 }

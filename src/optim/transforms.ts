@@ -11,6 +11,7 @@ import type { Hyper } from './schedules.js'
 import { valuesAt } from './schedules.js'
 import { checkHypers, checkScheduled } from './domains.js'
 
+/** The common part of a transformation's state: updates applied so far and the hyperparameters used last. */
 export type Counted<H extends string> = {
   readonly count: number
   readonly hyperparams: Readonly<Record<H, number>>
@@ -121,6 +122,7 @@ function rmsKernel(cache0: Float64Array, g: Float64Array, rho: number, eps: numb
   return [cache, u]
 }
 
+/** Adam's hyperparameters: β1, β2, ε (numbers or schedules). */
 export interface AdamOptions {
   readonly b1?: Hyper
   readonly b2?: Hyper

@@ -15,6 +15,7 @@ export interface Grid {
 /** A segment [x1, y1, x2, y2]. */
 export type Segment = readonly [number, number, number, number]
 
+/** The contour lines of one level: segments of a sampled function. */
 export interface Contour {
   readonly level: number
   readonly segments: readonly Segment[]

@@ -12,6 +12,7 @@ export interface Panel {
   readonly body: string
 }
 
+/** One line of a plot: name, x and y values, colour, markers, dashes. */
 export interface Series {
   readonly name: string
   readonly x: readonly number[]
@@ -26,6 +27,7 @@ export interface Series {
   readonly pointColors?: readonly string[]
 }
 
+/** Options of a plot's axes: title, axis labels, size. */
 export interface AxesOptions {
   readonly title?: string
   readonly xLabel?: string
@@ -41,6 +43,7 @@ export interface AxesOptions {
   readonly integerX?: boolean
 }
 
+/** Options of `linePlot`. */
 export interface LineOptions extends AxesOptions {
   /**
    * Legend: true or 'right' = in a column right of the plot (the panel grows by `legendWidth`,
@@ -54,6 +57,7 @@ export interface LineOptions extends AxesOptions {
 /** A categorical palette (Tableau 10). */
 export const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'] as const
 
+/** Text with &, <, >, " and ' escaped for SVG and HTML. */
 export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 }
@@ -109,6 +113,7 @@ export function logTicks(lo: number, hi: number): number[] {
   return niceTicks(lo, hi, 3).filter((v) => v > 0)
 }
 
+/** A mapping of data values to plot coordinates. */
 export interface Scale {
   readonly at: (v: number) => number
   readonly ticks: number[]
@@ -236,6 +241,7 @@ export function linePlot(series: readonly Series[], o: LineOptions = {}): Panel 
   return { width: w + extra, height: h, body: body.join('\n') }
 }
 
+/** The data of a histogram plot: bin edges and counts. */
 export interface HistogramData {
   /** Bin edges, one more than counts. */
   readonly edges: readonly number[]

@@ -38,12 +38,14 @@ export interface Wire {
   readonly grad: string | undefined
 }
 
+/** An expression as a circuit: gates and the wires between them, with forward values and gradients. */
 export interface Circuit {
   readonly nodes: readonly CircuitNode[]
   readonly wires: readonly Wire[]
   readonly title?: string
 }
 
+/** Options of `circuit`: significant digits, whether gradients are drawn, the outputs' names, a title. */
 export interface CircuitOptions {
   /** Significant digits of the numbers on the wires (default 4). */
   readonly digits?: number

@@ -11,6 +11,7 @@ import * as T from '../core/Tensor.js'
 import { constValue, leafName, paramOp, tensorOp } from '../ops/leaves.js'
 import { formatNumber } from './layout.js'
 
+/** Options of `toDot`: graph name, values and gradients to show on the nodes, significant digits. */
 export interface DotOptions {
   /** Graph name (default 'symgrad'). */
   readonly name?: string

@@ -8,6 +8,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { countNodes, type Expr } from '../core/Expr.js'
 import { SymgradError } from '../core/errors.js'
+import { importPeer } from '../io/peers.js'
 import type { Bindings } from '../eval/evaluate.js'
 import { type Circuit, circuit, circuitColors, circuitDot, type CircuitOptions, nodeName, type Wire } from './circuit.js'
 import { bezierPolyline, type Box, placeLabels, type Pt, textBox, textWidth, WIRE_FONT, type WireText, wrapWords } from './circuitLabels.js'
@@ -19,7 +20,10 @@ let vizInstance: Promise<Viz> | undefined
 
 /** The Graphviz instance (compiled once per realm; made afresh after a failure, whose WebAssembly memory may be left unusable). */
 function viz(): Promise<Viz> {
-  vizInstance ??= import('@viz-js/viz').then((m) => m.instance() as Promise<Viz>)
+  if (vizInstance === undefined) {
+    vizInstance = importPeer('drawing a graph as SVG', ['@viz-js/viz'], () => import('@viz-js/viz')).then((m) => m.instance() as Promise<Viz>)
+    vizInstance.catch(() => (vizInstance = undefined)) // a failed load is tried again on the next call
+  }
   return vizInstance
 }
 
@@ -223,7 +227,7 @@ export async function drawCircuit(c: Circuit, o: DrawOptions = {}): Promise<E.Ei
     return E.right(best!.svg)
   } catch (e) {
     vizInstance = undefined
-    return E.left(new SymgradError('value', `drawGraph: ${vizFailure(e)}`))
+    return E.left(e instanceof SymgradError ? e : new SymgradError('value', `drawGraph: ${vizFailure(e)}`))
   }
 }
 

@@ -41,6 +41,7 @@ export const latexStyle: Style = {
   letName: (i) => `t_{${i}}`,
 }
 
+/** The expressions as LaTeX, with shared subexpressions let-bound. */
 export function printLatex(roots: readonly Expr[], opts?: PrintOptions): Printed {
   return render(roots, latexStyle, opts)
 }

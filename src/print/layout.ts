@@ -48,6 +48,7 @@ export interface Style {
   letName(i: number): string
 }
 
+/** Options of the printers: compact form (broadcasting and reshapes elided), when and how subexpressions are let-bound, digits, names. */
 export interface PrintOptions {
   /**
    * Elide broadcastTo, sumTo and reshape (learners' view) and print filled constants as their
@@ -64,6 +65,7 @@ export interface PrintOptions {
   readonly names?: ReadonlyMap<number, string> | ((e: Expr) => string | undefined)
 }
 
+/** A printed expression: let-bindings in dependency order, then the printed roots. */
 export interface Printed {
   /** Let-bindings, in dependency order: [name, printed form]. */
   readonly lets: readonly (readonly [string, string])[]

@@ -24,6 +24,7 @@ import { constant, constValue, inputOp, paramOp } from '../ops/leaves.js'
 import { formatNumber, minusSign } from './layout.js'
 import { printInfix } from './infix.js'
 
+/** One local derivative in a backprop trace: the argument's row and its ∂. */
 export interface LocalGrad {
   /** Row of the argument. */
   readonly arg: number
@@ -33,6 +34,7 @@ export interface LocalGrad {
   readonly value: Tensor | undefined
 }
 
+/** One node of a backprop trace: its row number, printed form, value, local derivatives and gradient. */
 export interface TraceRow {
   /** 1-based row number, used as `#row` in printed forms. */
   readonly row: number
@@ -49,6 +51,7 @@ export interface TraceRow {
   readonly upstream: Tensor | undefined
 }
 
+/** A backprop trace: one row per node, forward values and gradients, and the loss. */
 export interface Trace {
   readonly rows: readonly TraceRow[]
   readonly loss: number

@@ -16,6 +16,7 @@ import { jobId, JobC, QUEUE_NAME, type Job } from './jobs.js'
 /** A job's outcome: the worker's return value, or why the job failed (its data was refused, its thread crashed, its workers kept dying). */
 export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string }
 
+/** Progress of a gathering: jobs in total, running, done, failed, and those already finished when enqueued. */
 export interface GatherStatus {
   readonly total: number
   readonly running: number
@@ -23,6 +24,7 @@ export interface GatherStatus {
   readonly found: number
 }
 
+/** Options of `runJobs`: callbacks on each outcome and after each poll, the poll interval. */
 export interface GatherOptions {
   /** Called with each outcome as it arrives (in arrival order). */
   readonly onOutcome?: (index: number, outcome: Outcome) => void

@@ -29,8 +29,11 @@ const MemberJobC = struct('an ensemble member job', { kind: t.literal('member'),
 
 /** A job's data: a search trial or an ensemble member. */
 export const JobC = tagged('a job', 'kind', { trial: TrialJobC, member: MemberJobC })
+/** A search trial as a queue job: the run config and point to train. */
 export type TrialJob = t.TypeOf<typeof TrialJobC>
+/** An ensemble member as a queue job: the run config and member seed to train. */
 export type MemberJob = t.TypeOf<typeof MemberJobC>
+/** A queue job: a search trial or an ensemble member. */
 export type Job = TrialJob | MemberJob
 
 // `job`: the id the worker computed from the data it ran, checked by the coordinator against the job it enqueued
@@ -40,7 +43,9 @@ const common = { job: NonEmptyString, epochs: NonNegativeInt, seconds: AnyNumber
 export const TrialOutC = struct('a trial result', { score: AnyNumber, ...common }, { trainAccuracy: AnyNumber, finalLoss: AnyNumber, error: t.string, checkpoint: t.string })
 /** What a worker reports for an ensemble member: its test accuracy and test-set class probabilities. */
 export const MemberOutC = struct('an ensemble member result', { accuracy: AnyNumber, proba: TensorC, ...common }, { error: t.string })
+/** What a worker returns for a trial: its score and counters, checked by the coordinator. */
 export type TrialOut = t.TypeOf<typeof TrialOutC>
+/** What a worker returns for an ensemble member: its accuracy and test probabilities. */
 export type MemberOut = t.TypeOf<typeof MemberOutC>
 
 /** JSON with every object's keys sorted (the same data gives the same text). */

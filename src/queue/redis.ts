@@ -8,6 +8,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import { Redis, type RedisOptions } from 'ioredis'
 import { quote } from '../core/codecs.js'
 
+/** A Redis server from a redis:// URL: host, port, database, credentials, and the URL without its password for messages. */
 export interface RedisTarget {
   readonly host: string
   readonly port: number

@@ -17,6 +17,7 @@ import { runJobs, type GatherStatus, type Outcome } from './gather.js'
 import { MemberOutC, TrialOutC, type Job } from './jobs.js'
 import type { RedisTarget } from './redis.js'
 
+/** Options of `queueTrials`: progress lines, poll interval and the rest of the gathering. */
 export interface QueueRunOptions {
   /** Progress lines (trials done / running / failed, best so far). */
   readonly progress?: (line: string) => void
@@ -76,6 +77,7 @@ export async function queueTrials(target: RedisTarget, base: RunConfig, points: 
   return results as TrialResult[]
 }
 
+/** An ensemble trained on workers: each member's test accuracy alone, and the averaged ensemble's. */
 export interface QueueEnsembleResult {
   readonly single: readonly number[]
   readonly ensemble: number

@@ -25,6 +25,7 @@ import type { JobRules, ThreadReply, ThreadRequest } from './jobThread.js'
 import { connectionOptions, selectDatabase, type RedisTarget } from './redis.js'
 import { failUnreadableOptions, UNREADABLE_OPTIONS } from './unreadable.js'
 
+/** Options of `startWorker`: lock time, takeovers, limits, checkpoint folder, log. */
 export interface WorkerOptions {
   /** How long a job stays locked without renewal before another worker may take it over (default 30 s). */
   readonly lockMs?: number
@@ -41,6 +42,7 @@ export interface WorkerOptions {
 
 export const DEFAULT_MAX_JOB_SECONDS = 86_400
 
+/** A started worker: `close` finishes the job in hand and stops; `stopped` settles when it has. */
 export interface RunningWorker {
   /** Finishes the job in hand, then stops. */
   readonly close: () => Promise<void>
@@ -96,6 +98,7 @@ function runOn(thread: () => Thread, req: ThreadRequest, seconds: number): Promi
   })
 }
 
+/** Starts a worker that runs trials and ensemble members from the queue on the Redis server at `target`, one job at a time in a worker thread. */
 export function startWorker(target: RedisTarget, o: WorkerOptions = {}): RunningWorker {
   const log = o.log ?? ((l: string) => console.log(l))
   const me = `${hostname()} pid ${process.pid}`

@@ -36,17 +36,19 @@ import { fromSpec } from '../nn/model.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
 import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
-import type { TrainState } from '../train/TrainState.js'
+import type { History, TrainState } from '../train/TrainState.js'
 import { AnyNumber, FiniteTensorC, NumBox, TensorC } from '../io/codecs.js'
 import type { PixelInput } from '../data/pixels.js'
 import { decodeRunConfig, encodeRunConfig } from './runConfig.js'
 import { buildOptimizer, defaultRunConfig, type RunConfig } from '../train/config.js'
-import { encodeNumber, encodeTensor } from '../io/floats.js'
+import { decodeFloat64, encodeFloat64, encodeNumber, encodeTensor } from '../io/floats.js'
 import { checkLayerKinds, diffSpecs, encodeSpec, formatDiff, ModelSpecC, modelSpecCodec, specFromJson } from './spec.js'
 import { builtinLayers } from '../nn/builtinLayers.js'
 import type { LayerRegistry } from '../nn/LayerDef.js'
 
+/** The `format` field of a checkpoint file. */
 export const CHECKPOINT_FORMAT = 'symgrad-checkpoint'
+/** The checkpoint format version written (and read). */
 export const CHECKPOINT_VERSION = 1
 
 // ── optimizer state as plain JSON ────────────────────────────────────────────────────────────
@@ -121,17 +123,55 @@ const Numbers = new t.Type<readonly number[], unknown, unknown>(
   },
   NumberList.encode,
 )
+/**
+ * A per-step list: written as `{ "f64le": base64 }` (little-endian float64, exact, NaN and ±∞
+ * included: about 11 characters a number where JSON takes up to 24); a plain JSON list of numbers,
+ * as older checkpoints hold, is read too.
+ */
+const StepList = new t.Type<readonly number[], { readonly f64le: string }, unknown>(
+  'a list of numbers or { f64le: base64 }',
+  (u): u is readonly number[] => Numbers.is(u),
+  (u, c) => {
+    if (Array.isArray(u)) return Numbers.validate(u, c)
+    if (isRecord(u) && Object.keys(u).length === 1 && typeof own(u, 'f64le') === 'string') {
+      const d = decodeFloat64(own(u, 'f64le') as string)
+      return typeof d === 'string' ? t.failure(u, c, d) : t.success(Array.from(d))
+    }
+    return t.failure(u, c)
+  },
+  (xs) => ({ f64le: encodeFloat64(Float64Array.from(xs)) }),
+)
 const HistoryC = struct('a history', {
-  loss: Numbers,
-  dataLoss: Numbers,
-  learningRate: Numbers,
-  ratio: recordOf(Numbers, 'a record of number lists'),
+  loss: StepList,
+  dataLoss: StepList,
+  learningRate: StepList,
+  ratio: recordOf(StepList, 'a record of number lists'),
   epochs: listOf(
     struct('an epoch record', { epoch: NonNegativeInt, step: NonNegativeInt, meanLoss: AnyNumber, trainAccuracy: AnyNumber }, { validationAccuracy: AnyNumber }),
     'a list of epoch records',
   ),
-})
+}, { every: PositiveInt })
 
+/** At most this many points per per-step list in a checkpoint. */
+export const HISTORY_POINTS = 128
+
+/**
+ * The history a checkpoint keeps: every epoch record, and the per-step lists thinned to at most
+ * HISTORY_POINTS points by keeping the steps that are multiples of a power-of-two stride (a
+ * multiple of the history's own `every`), so a run continued from the file and saved again keeps
+ * the same steps as the uninterrupted run.
+ */
+export function compactHistory(h: History): History {
+  const every = h.every ?? 1
+  let k = 1
+  while (Math.ceil(h.loss.length / k) > HISTORY_POINTS) k *= 2
+  if (k === 1) return h
+  const thin = (xs: readonly number[]) => xs.filter((_, i) => i % k === 0)
+  const ratio = Object.fromEntries(Object.entries(h.ratio).map(([n, xs]) => [n, thin(xs)]))
+  return { loss: thin(h.loss), dataLoss: thin(h.dataLoss), learningRate: thin(h.learningRate), ratio, epochs: h.epochs, every: every * k }
+}
+
+/** The codec of a training state in a checkpoint. */
 export const TrainStateC = struct(
   'a training state',
   {
@@ -172,6 +212,7 @@ export function checkpointCodec(layers: LayerRegistry) {
 /** The document, with built-in layer kinds. */
 export const CheckpointC = checkpointCodec(builtinLayers)
 
+/** What a checkpoint holds: the model spec, the training state, and optionally the run config and input record. */
 export interface Checkpoint {
   readonly spec: ModelSpec
   /** The run (data, optimizer, schedule, seed, …) the checkpoint continues with. */
@@ -181,6 +222,7 @@ export interface Checkpoint {
   readonly input?: PixelInput
 }
 
+/** A decoded checkpoint: its spec, the model rebuilt from it, the state, and the run and input record when present. */
 export interface Loaded extends Checkpoint {
   /** The model rebuilt from the spec. */
   readonly model: Model
@@ -289,7 +331,7 @@ export function encodeCheckpoint(c: Checkpoint): Either<SymgradError, unknown> {
     if (E.isLeft(r)) return r
   }
   try {
-    const state = TrainStateC.encode(c.state as t.TypeOf<typeof TrainStateC>)
+    const state = TrainStateC.encode({ ...c.state, history: compactHistory(c.state.history) } as t.TypeOf<typeof TrainStateC>)
     const doc = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, spec: encodeSpec(c.spec), ...(c.run ? { run: encodeRunConfig(c.run) } : {}), ...(c.input ? { input: PixelInputC.encode(c.input) } : {}), state }
     return E.right(doc)
   } catch (e) {
@@ -297,6 +339,7 @@ export function encodeCheckpoint(c: Checkpoint): Either<SymgradError, unknown> {
   }
 }
 
+/** How `decodeCheckpoint` checks a document: the expected model, the optimizer, the registries. */
 export interface DecodeCheckpointOptions {
   /** Name of the document in messages (default 'checkpoint'). */
   readonly root?: string

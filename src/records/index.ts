@@ -18,14 +18,25 @@ import { decodeRunConfig as decodeRunConfig_ } from './runConfig.js'
 import { decodeSpace as decodeSpace_ } from './searchSpace.js'
 import { checkStructure as checkStructure_ } from './checkpoint.js'
 import { checkLayerKinds as checkLayerKinds_ } from './spec.js'
+/** `decodeSpec`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const decodeSpecOrThrow = orThrowing(decodeSpec_)
+/** `decodeModel`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const decodeModelOrThrow = orThrowing(decodeModel_)
+/** `specFromJson`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const specFromJsonOrThrow = orThrowing(specFromJson_)
+/** `checkDataFits`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkDataFitsOrThrow = orThrowing(checkDataFits_)
+/** `encodeCheckpoint`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const encodeCheckpointOrThrow = orThrowing(encodeCheckpoint_)
+/** `decodeCheckpoint`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const decodeCheckpointOrThrow = orThrowing(decodeCheckpoint_)
+/** `checkpointToText`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkpointToTextOrThrow = orThrowing(checkpointToText_)
+/** `decodeRunConfig`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const decodeRunConfigOrThrow = orThrowing(decodeRunConfig_)
+/** `decodeSpace`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const decodeSpaceOrThrow = orThrowing(decodeSpace_)
+/** `checkStructure`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkStructureOrThrow = orThrowing(checkStructure_)
+/** `checkLayerKinds`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkLayerKindsOrThrow = orThrowing(checkLayerKinds_)

@@ -98,6 +98,7 @@ export const runConfigFieldNames: readonly string[] = Object.keys(runConfigField
 
 /** A run config as JSON with the built-in optimizers. */
 export const RunConfigC = runConfigCodec()
+/** A run config as JSON (what --config files and checkpoints hold). */
 export type RunConfigJson = t.TypeOf<typeof RunConfigC>
 
 // every field of RunConfig has a codec, and every codec a field (checked at compile time)

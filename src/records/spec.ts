@@ -52,6 +52,7 @@ export const LayerC = anyLayerCodec(builtinLayers)
 
 /** A model spec of built-in layers as JSON (see the module note). */
 export const ModelSpecC = modelSpecCodec(builtinLayers)
+/** A model spec as JSON (what checkpoints and spec files hold). */
 export type ModelSpecJson = t.TypeOf<typeof ModelSpecC>
 
 /**
@@ -147,6 +148,7 @@ export function encodeSpec(spec: ModelSpec): ModelSpecJson {
 
 // ── structural diff ──────────────────────────────────────────────────────────────────────────
 
+/** One difference between two JSON documents: where, and the value in each. */
 export interface Difference {
   readonly path: string
   /** The value in the first document (undefined: absent there). */

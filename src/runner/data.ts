@@ -22,6 +22,7 @@ import { spiral, xor } from '../data/datasets.js'
 import { sizesFromFractions, split, type Splits } from '../data/split.js'
 import { loadCifar, loadCsv, loadIdx } from '../io/files.js'
 import { loadBundledMnistSplits } from '../io/mnist.js'
+import { MissingPeerError, missingPeer } from '../io/peers.js'
 import { loadFashionMnist, loadMnistFull } from '../io/standardData.js'
 import type { RunConfig } from '../train/config.js'
 import type { PixelInput } from '../data/pixels.js'
@@ -54,7 +55,7 @@ function raw(data: string): E.Either<SymgradError, Splits> {
     const hit = cache.get(data)
     const r = hit !== undefined ? E.right(hit) : load()
     if (E.isRight(r)) cache.set(data, r.right)
-    return r
+    return E.isLeft(r) && r.left instanceof MissingPeerError ? E.left(missingPeer(`--data ${data}`, r.left.pkgs)) : r
   }
   if (data === 'spiral') {
     const ds = spiral(R.key(0), { classes: 3, perClass: 200 })

@@ -32,6 +32,7 @@ export interface EpochRecord {
   readonly validationAccuracy?: number
 }
 
+/** What a run recorded: per-step losses, learning rates and update ratios, and one record per epoch. */
 export interface History {
   /** Per step: total loss (data loss + regularization) of the batch, before the update. */
   readonly loss: readonly number[]
@@ -41,7 +42,14 @@ export interface History {
   readonly learningRate: readonly number[]
   /** Per parameter, per step: ‖update‖ / ‖parameter‖ (the ~1e-3 rule of thumb). */
   readonly ratio: Readonly<Record<string, readonly number[]>>
+  /** One record per epoch trained. */
   readonly epochs: readonly EpochRecord[]
+  /**
+   * The per-step lists hold the steps 0, every, 2·every, … (absent: every step). A checkpoint
+   * keeps at most 128 points per list (io/checkpoint.ts), and a run continued from it records the
+   * steps it would have kept.
+   */
+  readonly every?: number
 }
 
 /**
@@ -52,6 +60,7 @@ export interface History {
  */
 export type Status = 'running' | 'done' | 'nonFinite' | 'earlyStopped'
 
+/** Where a run stopped on a NaN or ±∞: step, epoch, batch, the parameter or loss, and a message. */
 export interface NonFinite {
   readonly step: number
   readonly epoch: number
@@ -90,4 +99,5 @@ export interface TrainState<S extends PlainState = PlainState> {
   readonly best?: { readonly validationAccuracy: number; readonly epoch: number; readonly params: Params; readonly modelState: Params }
 }
 
+/** The history of a run that has not started. */
 export const emptyHistory: History = { loss: [], dataLoss: [], learningRate: [], ratio: {}, epochs: [] }

@@ -38,14 +38,18 @@ import { randomShift } from './augment.js'
 import type { Point } from './search.js'
 import type { ActivationName } from '../nn/activations.js'
 
+/** The learning-rate schedules a RunConfig may name. */
 export const runSchedules = ['constant', 'step', 'exponential', 'inverseTime', 'warmup'] as const
 /** The init schemes a run may name: every built-in InitDef (nn/init.ts). */
 export const runInits = initNames
+/** The loss kinds a RunConfig may name. */
 export const runLosses = ['softmax', 'svm'] as const
+/** The preprocessing kinds a RunConfig may name. */
 export const runPreprocess = ['none', 'center', 'standardize'] as const
 /** mlp: dense layers of `hidden` widths; convnet / lenet: nn/convnets.ts (5×5 convolutions with 8/16 or 16/32 filters). */
 export const runModels = ['mlp', 'convnet', 'lenet'] as const
 
+/** A run as plain data (the CLI's flags and --config file): data, model, optimizer, schedule, epochs, seed… */
 export interface RunConfig {
   /** mnist (bundled) | spiral | xor | idx:<images>,<labels> | cifar:<file>[,<file>…] | csv:<file> */
   readonly data: string

@@ -23,6 +23,7 @@ import { buildPrograms, type AnyModel, type LossKind } from './programs.js'
 import { train, type TrainConfig } from './loop.js'
 import type { History, Params, TrainState } from './TrainState.js'
 
+/** One babysitting check: whether it passed and one line saying what was seen. */
 export interface Check {
   readonly name: string
   readonly ok: boolean
@@ -58,6 +59,7 @@ export function initialLoss(model: AnyModel, params: Params, modelState: Params,
   return pr.step(params, modelState, part.x, part.y, [0, 0]).dataLoss
 }
 
+/** The tiny-subset overfitting check's outcome. */
 export interface OverfitResult extends Check {
   readonly examples: number
   readonly trainAccuracy: number
@@ -105,6 +107,7 @@ export interface RunSetup {
   readonly init?: string
 }
 
+/** Bounds of the update/parameter ratio check. */
 export interface RatioOptions extends RunSetup {
   /** The rule of thumb (default 1e-3). */
   readonly target?: number
@@ -195,6 +198,7 @@ export function checkUpdateRatios(history: History, weights: WeightNames, o: Rat
   })
 }
 
+/** Windows of the loss-decrease check. */
 export interface TrendOptions extends RunSetup {
   /** Steps averaged for the final loss (default 10). */
   readonly window?: number
@@ -298,6 +302,7 @@ export function checkGeneralizationGap(history: Pick<History, 'epochs'>, maxGap 
   }
 }
 
+/** A ReLU layer's units that never fire on the probe batch. */
 export interface DeadRelu {
   readonly layer: string
   readonly units: number

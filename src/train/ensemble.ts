@@ -14,6 +14,7 @@ import { compileOptionsOf, train, type TrainConfig, type TrainData } from './loo
 import { buildPrograms, type AnyModel, type Programs, softmaxRows } from './programs.js'
 import type { TrainState } from './TrainState.js'
 
+/** Members trained from different seeds, each one's test accuracy alone, and the averaged ensemble's. */
 export interface EnsembleResult {
   readonly members: readonly TrainState[]
   /** Test accuracy of each member alone. */

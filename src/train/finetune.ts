@@ -27,6 +27,7 @@ import { chain } from '../optim/GradientTransformation.js'
 import { masked, multiTransform, setToZero } from '../optim/partition.js'
 import { clipByGlobalNorm, scale } from '../optim/transforms.js'
 
+/** How a pretrained model is fine-tuned: layers frozen, learning-rate multipliers by layer. */
 export interface FineTune {
   /** Layers whose parameters are not trained (and which run in inference mode). */
   readonly freeze?: readonly string[]

@@ -48,7 +48,7 @@ export { runTrial } from './trial.js'
 export { trainEnsemble, type EnsembleResult } from './ensemble.js'
 export { randomShift, type Augment } from './augment.js'
 export { defaultRunConfig, pointFields, buildModel, buildOptimizer, buildTrainConfig, learningRateOf, runSchedules, runInits, runLosses, runPreprocess, type RunConfig } from './config.js'
-export { lossSvg, accuracySvg, ratioSvg, learningRateSvg, weightTiles, reportHtml, smooth, runningMean, lossWindow, captions, boundarySvg, type Boundary, type Raster, type ReportPage } from './report.js'
+export { lossSvg, accuracySvg, ratioSvg, learningRateSvg, weightTiles, filterTiles, reportHtml, smooth, runningMean, lossWindow, captions, boundarySvg, type Boundary, type Raster, type ReportPage } from './report.js'
 export { decisionBoundary } from './boundary.js'
 export {
   fineTuneOptimizer, fineTuneStart, fineTuneLabel, frozenLayerModes, checkFineTune, trainableLayers, headLayer, layerOfLeaf, isFineTune, type FineTune,
@@ -60,5 +60,7 @@ export { searchSvg } from './searchPlot.js'
 import { orThrowing } from '../core/errors.js'
 import { trainEnsemble as trainEnsemble_ } from './ensemble.js'
 import { checkFineTune as checkFineTune_ } from './finetune.js'
+/** `trainEnsemble`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const trainEnsembleOrThrow = orThrowing(trainEnsemble_)
+/** `checkFineTune`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const checkFineTuneOrThrow = orThrowing(checkFineTune_)

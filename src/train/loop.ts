@@ -33,11 +33,13 @@ import { buildPrograms, type AnyModel, type LossFn, type LossKind, type Programs
 import type { EpochRecord, History, NonFinite, Params, TrainState } from './TrainState.js'
 import { emptyHistory } from './TrainState.js'
 
+/** The data of a run: the training set and an optional validation set. */
 export interface TrainData {
   readonly train: Dataset
   readonly validation?: Dataset
 }
 
+/** What `onStep` receives after each step: position, batches per epoch, the batch loss. */
 export interface StepInfo {
   readonly step: number
   readonly epoch: number
@@ -46,6 +48,7 @@ export interface StepInfo {
   readonly loss: number
 }
 
+/** How `train` runs: optimizer, epochs, batch size, key, loss, regularization, stopping rules, callbacks. */
 export interface TrainConfig<S extends PlainState = PlainState> {
   /** The optimizer; a learning-rate schedule goes inside it (`adam(exponentialDecay(…))`). Its state type is the TrainState's. */
   readonly optimizer: GradientTransformation<S>
@@ -90,7 +93,9 @@ export function compileOptionsOf(config: Pick<TrainConfig, 'dtype' | 'threads'>)
 
 /** Key roles (see TrainState.ts). */
 export const initKey = (key: Key): Key => R.foldIn(key, 0)
+/** The key of the epochs' shuffles, derived from the root key (foldIn 1; each epoch's order is drawn from it and the epoch). */
 export const shuffleKey = (key: Key): Key => R.foldIn(key, 1)
+/** The key of one step's dropout masks, derived from the root key (foldIn 2) and the step. */
 export const dropoutKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key, 2), step)
 export const augmentKey = (key: Key, step: number): Key => R.foldIn(R.foldIn(key, 3), step)
 /** The rows of a run on a few examples (RunConfig.examples): a permutation from foldIn(key(seed), 4). */
@@ -134,6 +139,7 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
   return accuracy(programs.predict(params, modelState, part.x), part.y)
 }
 
+/** Trains `model` on `data` as a pure fold: returns the TrainState after `config.epochs` (or `maxSteps`); pass a state back as `from` to continue it. */
 export function train<S extends PlainState>(model: AnyModel, data: TrainData, config: TrainConfig<S>, from?: TrainState<S>): TrainState<S> {
   const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, compileOptionsOf(config), config.layerModes)
   // a finished run given more epochs continues (as the same run would have); one that stopped early
@@ -148,7 +154,13 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
     learningRate: [...s0.history.learningRate],
     ratio: Object.fromEntries(programs.paramNames.map((k) => [k, [...(s0.history.ratio[k] ?? [])]])) as Record<string, number[]>,
     epochs: [...s0.history.epochs],
+    ...(s0.history.every !== undefined ? { every: s0.history.every } : {}),
   }
+  const every = s0.history.every ?? 1
+  // this epoch's batch losses (the epoch's mean); a run continued mid-epoch starts from the steps
+  // its history kept of the epoch so far (all of them unless a checkpoint thinned the history)
+  const epochStart = s0.step - s0.batch
+  let epochLosses: number[] = s0.history.loss.filter((_, i) => i * every >= epochStart)
   let { params, modelState, optState, step, epoch, batch, best } = s0
   const snapshot = (status: TrainState['status'], nonFinite?: NonFinite): TrainState<S> => {
     const history: History = h
@@ -184,13 +196,15 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
         return snapshot('nonFinite', { ...nf, message: nonFiniteMessage(nf) })
       }
       const [updates, nextOpt] = config.optimizer.update(r.grads, optState, params)
-      for (const k of programs.paramNames) {
-        const p = T.norm(params[k]!)
-        h.ratio[k]!.push(p === 0 ? NaN : T.norm(updates[k]!) / p)
+      if (step % every === 0) {
+        for (const k of programs.paramNames) {
+          const p = T.norm(params[k]!)
+          h.ratio[k]!.push(p === 0 ? NaN : T.norm(updates[k]!) / p)
+        }
+        h.loss.push(r.loss)
+        h.dataLoss.push(r.dataLoss)
+        h.learningRate.push(currentLearningRate(nextOpt) ?? NaN)
       }
-      h.loss.push(r.loss)
-      h.dataLoss.push(r.dataLoss)
-      h.learningRate.push(currentLearningRate(nextOpt) ?? NaN)
       // an update can overflow where the gradient did not (a huge learning rate, a corrupt optimizer state)
       for (const k of programs.paramNames) {
         const v = firstNonFinite(updates[k]!)
@@ -202,10 +216,12 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
       params = applyUpdates(params, updates)
       optState = nextOpt
       modelState = r.modelState
+      epochLosses.push(r.loss)
       step++
       config.onStep?.({ step, epoch, batch, batchesPerEpoch: perEpoch, loss: r.loss })
     }
-    const losses = h.loss.slice(h.loss.length - perEpoch)
+    const losses = epochLosses
+    epochLosses = []
     const trainAccuracy = evaluateAccuracy(programs, params, modelState, data.train, config.evalTrainSize ?? 2000)
     const validationAccuracy = data.validation ? evaluateAccuracy(programs, params, modelState, data.validation) : undefined
     const record: EpochRecord = {

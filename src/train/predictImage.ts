@@ -12,11 +12,13 @@ import { imageToRow, type DecodedImage, type ImageOptions, type PixelInput } fro
 import type { Model } from '../nn/model.js'
 import { softmaxRows } from './programs.js'
 
+/** A class and its predicted probability. */
 export interface ClassProbability {
   readonly label: number
   readonly probability: number
 }
 
+/** The most probable classes of an image, and what was done to its pixels. */
 export interface ImagePrediction {
   /** The `top` most probable classes, most probable first. */
   readonly top: readonly ClassProbability[]
@@ -53,5 +55,7 @@ export function predictImage(model: AnyModel, params: Params, state: Params, inp
   return E.isLeft(p) ? p : E.right({ top: p.right[0]!, steps: r.right.steps, lightBackground: r.right.lightBackground })
 }
 
+/** `predictRows`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const predictRowsOrThrow = orThrowing(predictRows)
+/** `predictImage`'s …OrThrow twin (same arguments): the value, or the thrown SymgradError. */
 export const predictImageOrThrow = orThrowing(predictImage)

@@ -24,6 +24,7 @@ import type { Params } from './TrainState.js'
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyModel = Model<any, any>
 
+/** The data loss: softmax cross-entropy or the multiclass SVM hinge. */
 export type LossKind = 'softmax' | 'svm'
 /** A loss of your own from scores [N, C] and labels [N] to a scalar (e.g. a softmax written by hand). */
 export type LossFn = (scores: Expr, labels: Expr) => Expr
@@ -35,6 +36,7 @@ export type LossFn = (scores: Expr, labels: Expr) => Expr
  */
 export type Regularization = { readonly kind: 'none' } | { readonly kind: 'l2' | 'l2Half'; readonly lambda: number }
 
+/** One compiled training step's result: losses, gradients, new layer state. */
 export interface StepResult {
   readonly loss: number
   readonly dataLoss: number
@@ -42,6 +44,7 @@ export interface StepResult {
   readonly modelState: Params
 }
 
+/** The compiled train and predict programs of a model, with its parameter names. */
 export interface Programs {
   readonly paramNames: readonly string[]
   readonly step: (params: Params, modelState: Params, x: Tensor, y: Tensor, dropoutKey: Key) => StepResult
@@ -55,6 +58,7 @@ export interface Programs {
   readonly predict: (params: Params, modelState: Params, x: Tensor, chunk?: number) => Tensor
 }
 
+/** The data loss of scores against labels as an expression (a loss kind, or your own loss function). */
 export function lossExpr(kind: LossKind | LossFn, scores: Expr, labels: Expr): Expr {
   if (typeof kind === 'function') return kind(scores, labels)
   return kind === 'svm' ? svmLoss(scores, labels) : softmaxCrossEntropy(scores, labels)

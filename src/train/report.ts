@@ -48,8 +48,9 @@ export function lossWindow(steps: number): number {
   return 2 * Math.floor(Math.max(1, Math.round(steps / 20)) / 2) + 1
 }
 
+/** The training loss per step as an SVG plot, with a centred running mean. */
 export function lossSvg(h: History): string {
-  const steps = h.loss.map((_, i) => i + 1)
+  const steps = h.loss.map((_, i) => i * (h.every ?? 1) + 1)
   const k = lossWindow(h.loss.length)
   const series: Series[] = [{ name: 'loss per step', x: steps, y: [...h.loss], color: '#bab0ac', markers: false }]
   if (k > 1) {
@@ -69,6 +70,7 @@ export function accuracySvg(h: History): string {
   return toSvg(linePlot(series, { title: 'Accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy (%)', yRange: percentRange(fractions), width: 560, height: 340, integerX: true }))
 }
 
+/** Each parameter's update/parameter norm ratio per step as an SVG plot, with the 1e-3 rule of thumb. */
 export function ratioSvg(h: History): string {
   const names = Object.keys(h.ratio)
   const k = Math.max(1, Math.round(h.loss.length / 100))
@@ -81,8 +83,9 @@ export function ratioSvg(h: History): string {
   return toSvg(linePlot(series, { title: `‖update‖ / ‖weight‖ per parameter${k > 1 ? ` (mean of ${k} steps)` : ''}`, xLabel: 'step', yLabel: 'ratio', logY: true, integerX: true, width: 560, height: 340 }))
 }
 
+/** The learning rate per step as an SVG plot. */
 export function learningRateSvg(h: History): string {
-  return toSvg(linePlot([{ name: 'learning rate', x: h.learningRate.map((_, i) => i + 1), y: [...h.learningRate], color: palette[4], markers: false }],
+  return toSvg(linePlot([{ name: 'learning rate', x: h.learningRate.map((_, i) => i * (h.every ?? 1) + 1), y: [...h.learningRate], color: palette[4], markers: false }],
     { title: 'Learning rate', xLabel: 'step', yLabel: 'lr', width: 560, height: 300, legend: false, integerX: true }))
 }
 
@@ -161,6 +164,7 @@ export function boundarySvg(b: Boundary, title = 'Decision boundary'): string {
   return toSvg({ width: size + m.l + m.r, height: size + m.t + m.b, body: out.join('\n') })
 }
 
+/** An RGBA image: width, height and row-major bytes. */
 export interface Raster {
   readonly width: number
   readonly height: number
@@ -224,6 +228,7 @@ export function filterTiles(w: Tensor, o: { columns?: number; scale?: number; ma
   return weightTiles({ shape: [kh * kw * ic, f], data: cols }, [kh, kw, ic], { scale: o.scale ?? Math.max(3, Math.round(48 / Math.max(kh, kw))), ...o })
 }
 
+/** What the report page shows: title, facts, checks and captioned pictures. */
 export interface ReportPage {
   readonly title: string
   /** Key facts, shown as a table. */
@@ -235,6 +240,7 @@ export interface ReportPage {
   readonly images: readonly { readonly file: string; readonly caption: string }[]
 }
 
+/** The report page: title, facts, checks and pictures as HTML. */
 export function reportHtml(p: ReportPage): string {
   const facts = p.facts.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr>`).join('\n')
   const checks = p.checks.map((c) => `<li class="${c.ok ? 'ok' : 'warn'}">${c.ok ? '✓' : '⚠'} ${escapeXml(c.message)}</li>`).join('\n')

@@ -14,16 +14,22 @@
 import * as R from '../core/Random.js'
 import type { Key } from '../core/Random.js'
 
+/** One search dimension: uniform, log-uniform, or a choice. */
 export type Dim =
   | { readonly kind: 'uniform'; readonly lo: number; readonly hi: number }
   | { readonly kind: 'logUniform'; readonly lo: number; readonly hi: number }
   | { readonly kind: 'choice'; readonly values: readonly (number | string)[] }
 
+/** A search space: a dimension per run-config field. */
 export type Space = Readonly<Record<string, Dim>>
+/** One point of a search space: a value per dimension. */
 export type Point = Readonly<Record<string, number | string>>
 
+/** A search dimension uniform on [lo, hi]. */
 export const uniform = (lo: number, hi: number): Dim => ({ kind: 'uniform', lo, hi })
+/** A search dimension uniform in log on [lo, hi] (learning rates, regularization). */
 export const logUniform = (lo: number, hi: number): Dim => ({ kind: 'logUniform', lo, hi })
+/** A search dimension over the given values. */
 export const choice = (...values: (number | string)[]): Dim => ({ kind: 'choice', values })
 
 /** Checks a space (e.g. decoded from JSON); returns the first problem as one line, or undefined. */
@@ -70,6 +76,7 @@ export function gridSearch(space: Space, n: number): Point[] {
   return points
 }
 
+/** One trial's outcome: its point, score, train accuracy and final loss. */
 export interface TrialResult {
   readonly trial: number
   readonly point: Point
@@ -89,6 +96,7 @@ export function rank(results: readonly TrialResult[]): TrialResult[] {
   return [...results].sort((a, b) => key(b) - key(a) || a.trial - b.trial)
 }
 
+/** How `refine` narrows a space around the best points. */
 export interface RefineOptions {
   /** How many of the best trials define the new ranges (default 3). */
   readonly top?: number

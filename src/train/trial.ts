@@ -26,7 +26,7 @@ export function trainTrial(c: RunConfig, point: Point, trial: number, data: Tria
   return { result, model, state }
 }
 
-/** `threads`: the pool of a float32 trial's step (the result does not depend on it). */
+/** Trains one search point of a run config and reports its score (validation accuracy) and final loss; `threads`: the pool of a float32 trial's step (the result does not depend on it). */
 export function runTrial(c: RunConfig, point: Point, trial: number, data: TrialData, threads?: ThreadPool): TrialResult {
   return trainTrial(c, point, trial, data, threads).result
 }

@@ -34,6 +34,7 @@ export interface WorkerLike {
   terminate(): void
 }
 
+/** A pool of Web Workers for compiled code in a browser; `ready` says how many threads take part. */
 export interface WebThreadPool extends ThreadPool {
   /**
    * Settles with the number of threads that will take part: `threads` once every worker has

@@ -3,6 +3,7 @@ import { FiniteNumber, oneOf } from '../../core/codecs.js'
 import { type ActivationName, activate, activationNames } from '../activations.js'
 import { defineLayer, keepLayer, noParams, noState, nothingToInit } from '../LayerDef.js'
 
+/** The spec record of a `activation` layer: its kind and options, as a model's spec and a checkpoint hold them. */
 export interface Activation {
   readonly kind: 'activation'
   readonly fn: ActivationName
@@ -10,10 +11,13 @@ export interface Activation {
   readonly name?: string
 }
 
+/** The sigmoid layer, σ(x) = 1/(1 + e⁻ˣ) elementwise. */
 export const sigmoid: Activation = { kind: 'activation', fn: 'sigmoid' }
+/** The tanh layer, elementwise. */
 export const tanh: Activation = { kind: 'activation', fn: 'tanh' }
 /** ReLU layer; relu'(0) = 0 (see activations.ts). */
 export const relu: Activation = { kind: 'activation', fn: 'relu' }
+/** The identity activation layer (passes its input on). */
 export const identity: Activation = { kind: 'activation', fn: 'identity' }
 /** Leaky ReLU with slope `alpha` for x ≤ 0 (default 0.01). */
 export function leakyRelu(alpha = 0.01): Activation {

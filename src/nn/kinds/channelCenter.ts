@@ -11,6 +11,7 @@ import { batchDim, defineLayer, keepLayer, noParams } from '../LayerDef.js'
 import { centered, fitRows, fittedNote } from './fitted.js'
 import { show, size } from './shapes.js'
 
+/** The spec record of a `channelCenter` layer: its kind and options, as a model's spec and a checkpoint hold them. */
 export interface ChannelCenter {
   readonly kind: 'channelCenter'
   readonly channels: number

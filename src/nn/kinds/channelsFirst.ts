@@ -7,11 +7,13 @@ import { defineLayer, keepLayer, noParams, noState, nothingToInit } from '../Lay
 import { chw } from './conv.js'
 import { show } from './shapes.js'
 
+/** The spec record of a `channelsFirst` layer: its kind and options, as a model's spec and a checkpoint hold them. */
 export interface ChannelsFirst {
   readonly kind: 'channelsFirst'
   readonly name?: string
 }
 
+/** The layer that transposes channels-last images [N, H, W, C] to the [N, C, H, W] layout convolutions take. */
 export const channelsFirst: ChannelsFirst = { kind: 'channelsFirst' }
 
 export const channelsFirstLayer = defineLayer({

@@ -13,6 +13,7 @@ import { type InitScheme, InitSchemeC, initWeight, showScheme } from '../init.js
 import { defineLayer, keepLayer, noState } from '../LayerDef.js'
 import { show } from './shapes.js'
 
+/** The spec record of a `conv` layer: its kind and options, as a model's spec and a checkpoint hold them. */
 export interface Conv {
   readonly kind: 'conv'
   readonly filters: number

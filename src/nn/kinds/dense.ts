@@ -7,6 +7,7 @@ import { type InitScheme, InitSchemeC, initWeight, showScheme } from '../init.js
 import { defineLayer, keepLayer, noState } from '../LayerDef.js'
 import { features } from './shapes.js'
 
+/** The spec record of a `dense` layer: input and output widths (literal types), initializer, name. */
 export interface Dense<In extends number = number, Out extends number = number> {
   readonly kind: 'dense'
   readonly in: In
@@ -17,6 +18,7 @@ export interface Dense<In extends number = number, Out extends number = number> 
 
 export const defaultInit: InitScheme = 'xavier'
 
+/** Options of `dense` and `maxout`: the initializer and a name. */
 export interface DenseOptions {
   /** Weight initialization (default 'xavier'). */
   readonly init?: InitScheme

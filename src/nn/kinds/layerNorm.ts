@@ -11,6 +11,7 @@ import { PositiveNumber } from '../../core/codecs.js'
 import * as ops from '../../ops/index.js'
 import { batchDim, defineLayer, keepLayer, noState } from '../LayerDef.js'
 
+/** The spec record of a `layerNorm` layer: its kind and options, as a model's spec and a checkpoint hold them. */
 export interface LayerNorm {
   readonly kind: 'layerNorm'
   readonly eps: number

@@ -10,6 +10,7 @@ import { type InitScheme, InitSchemeC, initWeight, showScheme } from '../init.js
 import { defineLayer, keepLayer, noState } from '../LayerDef.js'
 import { checkIn, checkWidth, defaultInit, type DenseOptions } from './dense.js'
 
+/** The spec record of a `maxout` layer: widths, pieces, initializer, name. */
 export interface Maxout<In extends number = number, Out extends number = number> {
   readonly kind: 'maxout'
   readonly in: In
@@ -19,6 +20,7 @@ export interface Maxout<In extends number = number, Out extends number = number>
   readonly name?: string
 }
 
+/** A maxout layer (Goodfellow et al. 2013): `pieces` affine maps from `inWidth` to `outWidth`, their elementwise maximum. */
 export function maxout<const In extends number, const Out extends number>(inWidth: In, outWidth: Out, pieces = 2, o: DenseOptions = {}): Maxout<In, Out> {
   checkWidth(inWidth, 'maxout')
   checkWidth(outWidth, 'maxout')

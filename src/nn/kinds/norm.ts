@@ -1,6 +1,7 @@
 /**
  * What batchNorm and spatialBatchNorm share as layers: γ = 1, β = 0, running mean 0 and running
- * variance 1 at init; train mode normalizes with the batch's statistics and moves the running ones
+ * variance `runningVarInit` at init (1 as in PyTorch and Keras, the default; 0 as in CS231n's
+ * assignment, whose first test-mode outputs are then x/√ε-sized until the statistics fill in); train mode normalizes with the batch's statistics and moves the running ones
  * (momentum), test mode uses the running ones. Only the axes differ, inside the train/test forms.
  */
 import * as T from '../../core/Tensor.js'
@@ -11,11 +12,20 @@ import type { Applied, ApplyContext, LayerShapes } from '../LayerDef.js'
 type P = 'gamma' | 'beta'
 type S = 'runningMean' | 'runningVar'
 
-export function normInit(_o: unknown, _key: unknown, { params, state }: LayerShapes<P, S>) {
+export function normInit(o: { readonly runningVarInit: 0 | 1 }, _key: unknown, { params, state }: LayerShapes<P, S>) {
   return {
     params: { gamma: T.ones(params.gamma), beta: T.zeros(params.beta) },
-    state: { runningMean: T.zeros(state.runningMean), runningVar: T.ones(state.runningVar) },
+    state: { runningMean: T.zeros(state.runningMean), runningVar: T.fill(state.runningVar, o.runningVarInit) },
   }
+}
+
+/** The options both builders take: ε, the running statistics' momentum, the running variance's start, a name. */
+export interface NormOptions {
+  readonly eps?: number
+  readonly momentum?: number
+  /** The running variance at init: 1 (PyTorch, Keras; the default) or 0 (CS231n). */
+  readonly runningVarInit?: 0 | 1
+  readonly name?: string
 }
 
 export function normApply(
@@ -30,10 +40,12 @@ export function normApply(
 }
 
 /** The builders' options, checked: ε > 0 and momentum in [0, 1) (a RangeError naming the layer otherwise). */
-export function normOptions<K extends string>(kind: K, o: { readonly eps?: number; readonly momentum?: number; readonly name?: string }) {
+export function normOptions<K extends string>(kind: K, o: NormOptions) {
   const eps = o.eps ?? defaultEps
   const momentum = o.momentum ?? defaultMomentum
+  const runningVarInit = o.runningVarInit ?? 1
+  if (runningVarInit !== 0 && runningVarInit !== 1) throw new RangeError(`${kind}: runningVarInit must be 0 or 1, got ${String(runningVarInit)}`)
   if (!(eps > 0 && Number.isFinite(eps))) throw new RangeError(`${kind}: eps must be a positive number, got ${eps}`)
   if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`${kind}: momentum must be in [0, 1), got ${momentum}`)
-  return { kind, eps, momentum, ...(o.name !== undefined ? { name: o.name } : {}) }
+  return { kind, eps, momentum, runningVarInit, ...(o.name !== undefined ? { name: o.name } : {}) }
 }

@@ -11,6 +11,7 @@ import { defineLayer, keepLayer, noParams } from '../LayerDef.js'
 import { centered, fitRows, fittedNote, flatRows, identityColumns } from './fitted.js'
 import { checkK, show, size } from './shapes.js'
 
+/** The spec record of a `pca` layer: its kind and options, as a model's spec and a checkpoint hold them. */
 export interface Pca {
   readonly kind: 'pca'
   readonly k: number

@@ -5,6 +5,7 @@ import { outSize, type Pair, toPair } from '../../ops/spatial.js'
 import { defineLayer, keepLayer, noParams, noState, nothingToInit } from '../LayerDef.js'
 import { chw, PairOf } from './conv.js'
 
+/** The spec record of a `maxPool` layer: its kind and options, as a model's spec and a checkpoint hold them. */
 export interface Pool {
   readonly kind: 'maxPool' | 'avgPool'
   readonly window: number | Pair

@@ -9,6 +9,7 @@ import { listOf, PositiveInt } from '../../core/codecs.js'
 import { batchDim, defineLayer, keepLayer, noParams, noState, nothingToInit } from '../LayerDef.js'
 import { show, size } from './shapes.js'
 
+/** The spec record of a `reshape` layer: its kind and options, as a model's spec and a checkpoint hold them. */
 export interface Reshape {
   readonly kind: 'reshape'
   readonly shape: readonly number[]

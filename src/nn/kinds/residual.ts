@@ -24,6 +24,7 @@ import { leafOf } from '../naming.js'
 import { type ModelLayer, planLayers } from '../plan.js'
 import { show } from './shapes.js'
 
+/** The spec record of a `residual` layer: the layers f of x + f(x). */
 export interface Residual {
   readonly kind: 'residual'
   readonly layers: readonly LayerSpec[]
@@ -124,5 +125,5 @@ export const residualLayer = defineLayer({
     const inner = plan(o, s, env)
     return `residual x + f(x), f: ${inner.length === 0 ? 'identity' : inner.map((l) => l.def.describe(l.spec, l.inShape, env)).join(' → ')}`
   },
-  example: { options: { layers: [dense(3, 3), tanh, dropout(0.8), dense(3, 3)] }, inShape: [3] },
+  example: { options: { layers: [dense(3, 3), tanh, dropout({ keep: 0.8 }), dense(3, 3)] }, inShape: [3] },
 })

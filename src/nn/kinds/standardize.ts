@@ -11,6 +11,7 @@ import { defineLayer, keepLayer, noParams } from '../LayerDef.js'
 import { centered, fitRows, fittedNote, shaped } from './fitted.js'
 import { size } from './shapes.js'
 
+/** The spec record of a `standardize` layer: its kind and options, as a model's spec and a checkpoint hold them. */
 export interface Standardize {
   readonly kind: 'standardize'
   readonly eps: number

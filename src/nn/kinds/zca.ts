@@ -11,6 +11,7 @@ import { batchDim, defineLayer, keepLayer, noParams } from '../LayerDef.js'
 import { centered, fitRows, fittedNote, flatRows, identityColumns } from './fitted.js'
 import { size } from './shapes.js'
 
+/** The spec record of a `zca` layer: its kind and options, as a model's spec and a checkpoint hold them. */
 export interface Zca {
   readonly kind: 'zca'
   readonly eps: number

@@ -1,5 +1,6 @@
 /**
- * A small infix language for `symgrad explain`: numbers, variables (scalars), + − * / ^, unary
+ * A small infix language for `symgrad explain`, the playground and the `ex` template (formula.ts):
+ * numbers, variables (scalars), + − * / ^, unary
  * minus, parentheses and the functions exp log sqrt tanh sigmoid relu abs square max min.
  *   (x+y)*z    1/(1+exp(-(w0*x0+w1*x1+w2)))    max(x, y)^2
  * `^` is right-associative; a number exponent is a power (`pow`), an expression exponent is
@@ -24,12 +25,21 @@ const unary: Record<string, (x: Expr) => Expr> = {
 }
 const binaryFns: Record<string, (a: Expr, b: Expr) => Expr> = { max: (a, b) => ops.maximum(a, b), min: (a, b) => ops.minimum(a, b) }
 
-type Tok = { readonly t: 'num'; readonly v: number; readonly at: number } | { readonly t: 'id'; readonly v: string; readonly at: number } | { readonly t: 'op'; readonly v: string; readonly at: number }
+type Tok =
+  | { readonly t: 'num'; readonly v: number; readonly at: number }
+  | { readonly t: 'id'; readonly v: string; readonly at: number }
+  | { readonly t: 'op'; readonly v: string; readonly at: number }
+  | { readonly t: 'hole'; readonly v: number; readonly at: number }
 
-function lex(text: string): Tok[] {
+/** A value spliced into the text by the `ex` template: `${k}` in the source is holes[k]. */
+export type Hole = Expr | number
+
+function lex(text: string, holes: boolean): Tok[] {
   const src = text.replace(/\u2212/g, '-')
   const out: Tok[] = []
-  const re = /\s*(?:(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+|\u221e)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*/^(),]))/y
+  const re = holes
+    ? /\s*(?:(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+|\u221e)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*/^(),])|\$\{(\d+)\})/y
+    : /\s*(?:(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+|\u221e)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*/^(),]))/y
   const blank = /\s*/y
   let i = 0
   while (i < src.length) {
@@ -40,8 +50,9 @@ function lex(text: string): Tok[] {
     re.lastIndex = i
     const m = re.exec(src)
     if (!m) throw new SyntaxError(`unexpected ${quote(String.fromCodePoint(src.slice(i).trimStart().codePointAt(0)!))} at column ${i + 1 + (src.slice(i).length - src.slice(i).trimStart().length)}`)
-    const at = m.index + m[0].length - (m[1] ?? m[2] ?? m[3])!.length + 1
-    if (m[1] !== undefined) {
+    const at = m.index + m[0].length - (m[1] ?? m[2] ?? m[3] ?? `\${${m[4]}}`)!.length + 1
+    if (m[4] !== undefined) out.push({ t: 'hole', v: Number(m[4]), at })
+    else if (m[1] !== undefined) {
       const v = m[1] === '\u221e' ? Infinity : Number(m[1])
       // a literal is the number written: 1e309 is not ∞ by accident (write ∞ or Infinity for that)
       if (v === Infinity && m[1] !== '\u221e') throw new SyntaxError(`the number ${quote(m[1])} at column ${at} is beyond float64 range (write ∞ or Infinity if you mean infinity)`)
@@ -59,10 +70,14 @@ export const MAX_EXPR_DEPTH = 200
 /** Longest expression text read. */
 export const MAX_EXPR_CHARS = 200_000
 
-export function parseExpr(src: string): E.Either<string, Parsed> {
+/**
+ * Parses `src`; with `holes`, `${k}` stands for holes[k] (a number is a constant, an Expr itself).
+ * Left: one line naming the column (shape errors of the builders included).
+ */
+export function parseExpr(src: string, holes?: readonly Hole[]): E.Either<string, Parsed> {
   if (src.length > MAX_EXPR_CHARS) return E.left(`expression of ${src.length} characters: at most ${MAX_EXPR_CHARS} are read`)
   try {
-    const toks = lex(src)
+    const toks = lex(src, holes !== undefined)
     let p = 0
     let depth = 0
     const nest = <A>(f: () => A): A => {
@@ -118,6 +133,11 @@ export function parseExpr(src: string): E.Either<string, Parsed> {
       if (!t) throw new SyntaxError('unexpected end of expression')
       p++
       if (t.t === 'num') return ops.constant(t.v)
+      if (t.t === 'hole') {
+        const h = holes![t.v]
+        if (h === undefined) throw new SyntaxError(`no value for \${${t.v}} at column ${t.at}`)
+        return typeof h === 'number' ? ops.constant(h) : h
+      }
       if (t.t === 'op') {
         if (t.v !== '(') throw new SyntaxError(`unexpected '${t.v}' at column ${t.at}`)
         const e = nest(sum)
@@ -146,7 +166,7 @@ export function parseExpr(src: string): E.Either<string, Parsed> {
     }
     if (toks.length === 0) throw new SyntaxError('empty expression')
     const expr = sum()
-    if (p < toks.length) throw new SyntaxError(`unexpected '${toks[p]!.v}' at column ${toks[p]!.at}`)
+    if (p < toks.length) throw new SyntaxError(`unexpected '${toks[p]!.t === 'hole' ? `\${${toks[p]!.v}}` : toks[p]!.v}' at column ${toks[p]!.at}`)
     return E.right({ expr, vars: [...vars.keys()] })
   } catch (e) {
     return E.left(e instanceof Error ? e.message : String(e))
