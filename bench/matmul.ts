@@ -21,7 +21,7 @@ import * as R from '../src/core/Random.js'
 import { useBackend } from './peers/tfjs.js'
 import { gemmRunner, gemmScratch, maxPages } from '../src/compile/kernels/gemm-run.js'
 import type { Dtype } from '../src/compile/arena.js'
-import { threadPool } from '../src/node/threads.js'
+import { threadPool } from '../src/runner/threads.js'
 
 type Form = 'A·B' | 'Aᵀ·B' | 'A·Bᵀ'
 const forms: readonly [Form, boolean, boolean][] = [['A·B', false, false], ['Aᵀ·B', true, false], ['A·Bᵀ', false, true]]

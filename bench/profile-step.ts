@@ -20,7 +20,7 @@ import { jsBackend, makeJsBackend } from '../src/compile/backend-js.js'
 import { wasmBackend } from '../src/compile/backend-wasm.js'
 import type { Backend, NativeCode, Runtime } from '../src/compile/backend.js'
 import type { GemmRunner } from '../src/compile/kernels/gemm-run.js'
-import { threadPool } from '../src/node/threads.js'
+import { threadPool } from '../src/runner/threads.js'
 import { configs, initParams, loadMnist, LR, median } from './common.js'
 
 if (process.argv[2] === 'conv') {

@@ -20,7 +20,7 @@ import {
   add, apply, broadcastTo, compile, defineOp, grad, input, jsBackend, mul, sigmoid, simplifyOne, sub, toInfix, withCode,
   type Expr, type Shape,
 } from '../src/index.js'
-import { loadCheckpoint, saveCheckpoint } from '../src/io/atomic.js'
+import { loadCheckpoint, saveCheckpoint } from '../src/records/files.js'
 import { assertLayerLaws, assertOpLaws, assertOptimizerLaws } from '../laws/index.js'
 
 const sigma = (x: number) => 1 / (1 + Math.exp(-x))

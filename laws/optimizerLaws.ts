@@ -31,7 +31,7 @@ import type { Params } from '../src/core/Params.js'
 import type { GradientTransformation, PlainState } from '../src/optim/GradientTransformation.js'
 import type { AnyOptimizerDef, OptimizerRegistry } from '../src/optim/OptimizerDef.js'
 import { optimizerOf } from '../src/optim/OptimizerDef.js'
-import { PlainC } from '../src/io/checkpoint.js'
+import { PlainC } from '../src/records/checkpoint.js'
 import { applyUpdates } from '../src/optim/GradientTransformation.js'
 import { multiTransform, setToZero } from '../src/optim/partition.js'
 

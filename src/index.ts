@@ -97,7 +97,7 @@ export * as optim from './optim/index.js'
 export type { GradientTransformation } from './optim/GradientTransformation.js'
 export * as nn from './nn/index.js'
 export * as plot from './plot/svg.js'
-export * as io from './io/index.js'
+export * as io from './records/index.js'
 export * as train from './train/index.js'
 
 // ── …OrThrow twins of the Either-returning calls above (the error rule: see core/errors.ts) ──

@@ -12,7 +12,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import * as R from '../src/core/Random.js'
 import type { Tensor } from '../src/core/Tensor.js'
-import { loadCheckpoint } from '../src/io/atomic.js'
+import { loadCheckpoint } from '../src/records/files.js'
 import { runCli } from '../src/cli/main.js'
 import { initKey } from '../src/train/loop.js'
 

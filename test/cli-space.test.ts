@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../src/cli/main.js'
-import { decodeSpace, SpaceC } from '../src/io/searchSpace.js'
+import { decodeSpace, SpaceC } from '../src/records/searchSpace.js'
 import { choice, logUniform, uniform } from '../src/train/search.js'
 
 const d = mkdtempSync(join(tmpdir(), 'symgrad-space-'))

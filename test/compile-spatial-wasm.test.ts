@@ -17,7 +17,7 @@ import { compile } from '../src/compile/index.js'
 import { jsFloat32Backend, wasmBackend } from '../src/compile/backend-wasm.js'
 import { colElements } from '../src/compile/kernels/spatial-arena.js'
 import { evaluateOrThrow } from '../src/eval/evaluate.js'
-import { threadPool } from '../src/node/threads.js'
+import { threadPool } from '../src/runner/threads.js'
 import { float32Agrees, roundToFloat32 } from '../laws/dtype.js'
 
 const pool = threadPool(2)

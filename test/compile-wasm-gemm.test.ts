@@ -4,7 +4,7 @@ import { gemmModule, gemmRunner, gemmScratch, maxPages } from '../src/compile/ke
 import type { Dtype } from '../src/compile/arena.js'
 import { webThreadPool, type WorkerLike } from '../src/web/threads.js'
 import { MAX_THREADS, poolSize, splitRange } from '../src/compile/threads.js'
-import { threadPool } from '../src/node/threads.js'
+import { threadPool } from '../src/runner/threads.js'
 
 const pool = threadPool(2)
 afterAll(() => pool.close())

@@ -15,7 +15,7 @@ import { compile, withCode } from '../src/compile/index.js'
 import * as ops from '../src/ops/builtins.js'
 import { jsBackend } from '../src/compile/backend-js.js'
 import { jsFloat32Backend, wasmBackend } from '../src/compile/backend-wasm.js'
-import { threadPool } from '../src/node/threads.js'
+import { threadPool } from '../src/runner/threads.js'
 import { float32Agrees } from '../laws/dtype.js'
 
 const pool = threadPool(2)

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadCheckpoint, staleTempFiles, writeFileAtomic } from '../src/io/atomic.js'
+import { staleTempFiles, writeFileAtomic } from '../src/io/atomic.js'
+import { loadCheckpoint } from '../src/records/files.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'symgrad-kill-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -6,8 +6,9 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../src/core/Random.js'
-import { saveCheckpoint, writeFileAtomic } from '../src/io/atomic.js'
-import { checkpointToText } from '../src/io/checkpoint.js'
+import { writeFileAtomic } from '../src/io/atomic.js'
+import { saveCheckpoint } from '../src/records/files.js'
+import { checkpointToText } from '../src/records/checkpoint.js'
 import { dense } from '../src/nn/layers.js'
 import { sequential } from '../src/nn/model.js'
 import { sgd } from '../src/optim/aliases.js'

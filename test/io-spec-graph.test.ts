@@ -9,7 +9,7 @@ import { batchNorm, dense, dropout, leakyRelu, maxout, relu } from '../src/nn/la
 import { sequential, toInference } from '../src/nn/model.js'
 import { softmaxCrossEntropy } from '../src/nn/losses.js'
 import { l2 } from '../src/nn/regularizers.js'
-import { decodeModel, decodeSpec, diffSpecs, encodeSpec, formatDiff } from '../src/io/spec.js'
+import { decodeModel, decodeSpec, diffSpecs, encodeSpec, formatDiff } from '../src/records/spec.js'
 import { decodeGraph, encodeGraph } from '../src/io/graph.js'
 
 const left = <A>(r: E.Either<{ message: string }, A>): string => {

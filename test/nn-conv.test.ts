@@ -12,7 +12,7 @@ import { gradcheck } from '../src/ad/gradcheck.js'
 import { evaluateOrThrow } from '../src/eval/evaluate.js'
 import { avgPool, conv, convnet, dense, maxPool, relu, sequential, smallConvnet, spatialBatchNorm, summary, type Model } from '../src/nn/index.js'
 import { flatten, reshape } from '../src/nn/layers.js'
-import { decodeModel, encodeSpec } from '../src/io/spec.js'
+import { decodeModel, encodeSpec } from '../src/records/spec.js'
 import { spatialBatchNormTrain } from '../src/nn/spatialBatchNorm.js'
 
 const right = <A>(e: E.Either<Error, A>): A => {

@@ -6,7 +6,7 @@ import * as sg from '../../src/ops/index.js'
 import { grad } from '../../src/ad/grad.js'
 import { evaluate } from '../../src/eval/evaluate.js'
 import { compile, valueAndGrad } from '../../src/compile/index.js'
-import { threadPool } from '../../src/node/threads.js'
+import { threadPool } from '../../src/runner/threads.js'
 import { argmaxAccuracy, LR, type Batch, type Config, type Init, type Trainer } from '../common.js'
 
 function model(cfg: Config) {

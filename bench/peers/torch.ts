@@ -20,7 +20,7 @@ const candidates = (): string[] => {
 let found: string | null | undefined
 
 /** The Python that has torch, or null. */
-function torchPython(): string | null {
+export function torchPython(): string | null {
   if (found === undefined)
     found = candidates().find((py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) ?? null
   return found

@@ -4,7 +4,7 @@
  * -lr 0.1`: a flag with one dash) are ArgErrors: the CLI prints their one-line message and exits
  * with 2. Flag names are looked up as own fields only (`--constructor` is an unknown flag).
  */
-import { closest, quote } from '../io/codecs.js'
+import { closest, quote } from '../core/codecs.js'
 import { parseFinite } from '../core/numbers.js'
 
 export class ArgError extends Error {}

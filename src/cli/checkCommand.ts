@@ -20,14 +20,14 @@ import { simplify } from '../compile/simplify.js'
 import { stableRules } from '../compile/stableRules.js'
 import { readJsonFile } from '../io/atomic.js'
 import { decodeGraph, GRAPH_FORMAT } from '../io/graph.js'
-import { checkDataFits, decodeModel } from '../io/spec.js'
+import { checkDataFits, decodeModel } from '../records/spec.js'
 import { buildModel } from '../train/config.js'
 import { checkModel, observedRange } from '../train/hazards.js'
 import type { AnyModel } from '../train/programs.js'
 import type { Tensor } from '../core/Tensor.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, inFile, orExit } from './commands.js'
-import { loadData } from './data.js'
+import { loadData } from '../runner/data.js'
 
 const show = (e: Expr): string => nodeForm(e, 3)
 

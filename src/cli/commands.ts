@@ -1,4 +1,5 @@
 /** The `ensemble` and `gradcheck` commands and the flags shared by train, search and ensemble. Each returns an exit status. */
+import { availableParallelism } from 'node:os'
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../core/Random.js'
 import * as T from '../core/Tensor.js'
@@ -10,7 +11,7 @@ import { mlp } from '../nn/model.js'
 import { initNames } from '../nn/init.js'
 import { l2 } from '../nn/regularizers.js'
 import { readJsonFile } from '../io/atomic.js'
-import { decodeRunConfig } from '../io/runConfig.js'
+import { decodeRunConfig } from '../records/runConfig.js'
 import { optimizerNames } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import { buildModel, buildTrainConfig, defaultRunConfig, runSchedules, type RunConfig } from '../train/config.js'
@@ -20,11 +21,12 @@ import type { EpochRecord } from '../train/TrainState.js'
 import { trainEnsemble } from '../train/ensemble.js'
 import { lossExpr } from '../train/programs.js'
 import { ArgError, numberList, type FlagSpec, type ParsedArgs } from './args.js'
-import { checkLayers, checkRun, cliLimits } from './checks.js'
+import { checkLayers, checkRun, cliLimits } from '../runner/checks.js'
 import { checkMlpSize, within } from '../io/limits.js'
-import { loadData } from './data.js'
+import { loadData } from '../runner/data.js'
 import { runTraining } from './run.js'
 import { queueTarget } from './queueCommands.js'
+import { threadPool } from '../runner/threads.js'
 
 /** Flags that set RunConfig fields (shared by train, search and ensemble). */
 export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunConfig }> = {
@@ -51,7 +53,8 @@ export const configFlags: Record<string, FlagSpec & { readonly key: keyof RunCon
   preprocess: { kind: 'string', help: 'none | center | standardize   [center]', key: 'preprocess' },
   seed: { kind: 'number', help: 'seed of init, shuffles and dropout   [1]', key: 'seed' },
   examples: { kind: 'number', help: 'train on this many examples of the training split, drawn by --seed (validation and test stay whole)   [all]', key: 'examples' },
-  dtype: { kind: 'string', help: 'float64 | float32 (compiled programs; float32 on the WebAssembly SIMD backend)   [float64]', key: 'dtype' },
+  dtype: { kind: 'string', help: 'float64 | float32 (compiled programs; float32 on the WebAssembly SIMD backend)   [train: float32 when the float32 check holds for the model, else float64; finetune: as the base run; search, ensemble: float64]', key: 'dtype' },
+  threads: { kind: 'number', help: 'threads of each float32 training step, 1 … 64 (the same bits for any count)   [train, finetune, ensemble: all cores; search: cores ÷ workers]', key: 'threads' },
 }
 
 /**
@@ -124,7 +127,9 @@ export async function ensembleCommand(a: ParsedArgs): Promise<number> {
   orExit(checkRun(c, data, limits))
   const { train, validation, test, image } = data
   const target = await queueTarget(a, 'ensemble')
-  console.log(`ensemble of ${count} × mlp [${[D.features(train), ...c.hidden, train.classes].join(', ')}] on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i)`)
+  // members train one after another, each step on every core (float32; float64 steps run alone, and the line names no threads)
+  const threads = c.dtype === 'float32' ? c.threads ?? availableParallelism() : 1
+  console.log(`ensemble of ${count} × mlp [${[D.features(train), ...c.hidden, train.classes].join(', ')}] on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i), ${c.dtype ?? 'float64'}${target || c.dtype !== 'float32' ? '' : `, ${threads} thread${threads === 1 ? '' : 's'}`}`)
   let member = 0 // members train one after another: the epoch lines belong to the current one
   const onMember = (i: number, acc: number) => (console.log(`model ${i + 1}/${count}: test accuracy ${pct(acc)}`), (member = i + 1))
   const onEpoch = (e: EpochRecord) =>
@@ -133,7 +138,12 @@ export async function ensembleCommand(a: ParsedArgs): Promise<number> {
   if (target) r = await (await import('../queue/search.js')).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l), limits })
   else {
     const model = buildModel(c, D.features(train), train.classes, image)
-    r = E.mapLeft((e: Error) => e.message)(trainEnsemble(model, { train, validation }, test, { ...buildTrainConfig(c, D.size(train), image), onEpoch }, count, onMember))
+    const pool = threads > 1 ? threadPool(threads) : undefined
+    try {
+      r = E.mapLeft((e: Error) => e.message)(trainEnsemble(model, { train, validation }, test, { ...buildTrainConfig(c, D.size(train), image), onEpoch, ...(pool ? { threads: pool } : {}) }, count, onMember))
+    } finally {
+      void pool?.close()
+    }
   }
   if (E.isLeft(r)) return (console.error(`symgrad: ${r.left}`), 1)
   const mean = r.right.single.reduce((s, x) => s + x, 0) / count

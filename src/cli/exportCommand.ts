@@ -2,7 +2,8 @@
  * `symgrad export --onnx model.onnx <checkpoint>`: the checkpoint's model in its inference form as
  * an ONNX file (src/onnx), written atomically.
  */
-import { checkWritable, loadCheckpoint, writeFileAtomic } from '../io/atomic.js'
+import { checkWritable, writeFileAtomic } from '../io/atomic.js'
+import { loadCheckpoint } from '../records/files.js'
 import { modelToOnnx } from '../onnx/model.js'
 import { ONNX_OPSET } from '../onnx/export.js'
 import { ArgError, type ParsedArgs } from './args.js'

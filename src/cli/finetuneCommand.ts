@@ -16,9 +16,10 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
-import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile, saveCheckpoint } from '../io/atomic.js'
-import { decodeCheckpoint } from '../io/checkpoint.js'
-import { quote } from '../io/codecs.js'
+import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile } from '../io/atomic.js'
+import { saveCheckpoint } from '../records/files.js'
+import { decodeCheckpoint } from '../records/checkpoint.js'
+import { quote } from '../core/codecs.js'
 import { prefixOf } from '../nn/plan.js'
 import { formatTransfer } from '../nn/transfer.js'
 import { buildModel, buildTrainConfig, type RunConfig } from '../train/config.js'
@@ -26,14 +27,14 @@ import { checkFineTune, fineTuneStart, headLayer, trainableLayers } from '../tra
 import type { AnyModel } from '../train/programs.js'
 import type { TrainState } from '../train/TrainState.js'
 import { ArgError, type FlagSpec, type ParsedArgs } from './args.js'
-import { checkRun, cliLimits } from './checks.js'
+import { checkRun, cliLimits } from '../runner/checks.js'
 import { configFlags, configFromArgs, inFile, orExit } from './commands.js'
-import { loadData } from './data.js'
+import { loadData } from '../runner/data.js'
 import { runTraining } from './run.js'
 
 /** The run fields a fine-tuning may change (the architecture is the base's). */
 // not --preprocess: the base's preprocessing layer and its fitted statistics are kept (transferred)
-const runFlags = ['data', 'examples', 'optimizer', 'lr', 'momentum', 'schedule', 'decay', 'decay-every', 'epochs', 'batch', 'l2', 'shift', 'seed', 'dtype'] as const
+const runFlags = ['data', 'examples', 'optimizer', 'lr', 'momentum', 'schedule', 'decay', 'decay-every', 'epochs', 'batch', 'l2', 'shift', 'seed', 'dtype', 'threads'] as const
 
 export const finetuneFlags: Record<string, FlagSpec> = {
   from: { kind: 'string', help: 'the base checkpoint (symgrad train --save); its architecture and run are the starting point' },
@@ -104,7 +105,7 @@ export function finetuneCommand(a: ParsedArgs, log: (line: string) => void = (l)
     const start = fineTuneStart(model, { model: base.model, params: base.state.params, state: base.state.modelState }, config, [head], data.train.x)
     log(`finetune: from ${from} (${base.run.model ?? 'mlp'} trained on ${base.run.data}); head '${head}' re-initialised for the ${data.train.classes} classes of ${c.data}`)
     for (const line of formatTransfer(start.report)) log(`  ${line}`)
-    const write = (state: TrainState) => saveCheckpoint(save as string, { spec: model.spec, run: c, state, ...(data.input ? { input: data.input } : {}) })
+    const write = (state: TrainState, run: RunConfig) => saveCheckpoint(save as string, { spec: model.spec, run, state, ...(data.input ? { input: data.input } : {}) })
     const r = runTraining(c, {
       report, data, log, from: start.state, fromNote: `fine-tuning from ${from}`,
       ...(typeof save === 'string' ? { afterTraining: write } : {}),

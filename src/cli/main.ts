@@ -1,8 +1,8 @@
 /**
  * The command line: `symgrad <command> [flags]`. Argument errors print one line and exit with 2.
  */
-import { closest } from '../io/codecs.js'
-import { runConfigFieldNames } from '../io/runConfig.js'
+import { closest } from '../core/codecs.js'
+import { runConfigFieldNames } from '../records/runConfig.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { ArgError, flagHelp, parseArgs, type FlagSpec } from './args.js'

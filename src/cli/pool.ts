@@ -3,23 +3,9 @@
  * order, so the table does not depend on which worker finished first.
  */
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
 import type { RunConfig } from '../train/config.js'
 import type { Point, TrialResult } from '../train/search.js'
-
-/**
- * A worker thread running the module `./<name>.ts` beside `from` (an import.meta.url) when running
- * from source (the thread registers tsx's loader before importing it), `./<name>.js` when built.
- */
-export function startThread(from: string, name: string): Worker {
-  const ts = from.endsWith('.ts')
-  const url = new URL(ts ? `./${name}.ts` : `./${name}.js`, from)
-  if (!ts) return new Worker(url)
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
-  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}) })`, { eval: true })
-}
+import { startThread } from '../runner/thread.js'
 
 export async function runTrials(base: RunConfig, points: readonly Point[], o: { workers?: number; onResult?: (r: TrialResult, done: number) => void } = {}): Promise<TrialResult[]> {
   const n = Math.max(1, Math.min(points.length, o.workers ?? availableParallelism()))

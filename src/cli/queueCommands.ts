@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { RedisTarget } from '../queue/redis.js'
 import { checkFolderWritable } from '../io/atomic.js'
 import { ArgError, type ParsedArgs } from './args.js'
-import { cliLimits } from './checks.js'
+import { cliLimits } from '../runner/checks.js'
 
 /** The --queue target, checked to answer; undefined without --queue. Throws ArgError (exit 2) otherwise. */
 export async function queueTarget(a: ParsedArgs, command: string): Promise<RedisTarget | undefined> {

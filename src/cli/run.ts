@@ -13,9 +13,11 @@ import {
   checkDeadRelus, checkInitialLoss, deadRelus, diagnoseRun, initialLoss, overfitTiny, pct, type Check,
 } from '../train/diagnostics.js'
 import { evaluateAccuracy, initTrainState, train } from '../train/loop.js'
-import { buildPrograms } from '../train/programs.js'
+import type { ThreadPool } from '../compile/threads.js'
+import { threadPool } from '../runner/threads.js'
+import { setupRun } from './runSetup.js'
 import type { TrainState } from '../train/TrainState.js'
-import { loadData, type LoadedData } from './data.js'
+import { loadData, type LoadedData } from '../runner/data.js'
 import type { Model } from '../nn/model.js'
 import { summary } from '../nn/summary.js'
 
@@ -39,10 +41,10 @@ export interface RunOptions {
   readonly from?: TrainState
   /** The line saying where `from` comes from (default: `resuming at epoch e, step s`). */
   readonly fromNote?: string
-  /** Called with the state after each epoch (e.g. to save a checkpoint); a Left stops the run with it. */
-  readonly afterEpoch?: (st: TrainState) => E.Either<SymgradError, void>
-  /** Called with the final state before the report is written (e.g. to save the checkpoint first); a Left stops the run with it. */
-  readonly afterTraining?: (st: TrainState) => E.Either<SymgradError, void>
+  /** Called with the state after each epoch and the run, its dtype resolved (save that one: a resumed run keeps it); a Left stops the run with it. */
+  readonly afterEpoch?: (st: TrainState, run: RunConfig) => E.Either<SymgradError, void>
+  /** Called with the final state and the run (dtype resolved) before the report is written (e.g. to save the checkpoint first); a Left stops the run with it. */
+  readonly afterTraining?: (st: TrainState, run: RunConfig) => E.Either<SymgradError, void>
 }
 
 export interface RunResult {
@@ -51,6 +53,10 @@ export interface RunResult {
   readonly seconds: number
   readonly checks: readonly Check[]
   readonly state: TrainState
+  /** The run as trained: its dtype resolved (runSetup.ts). */
+  readonly run: RunConfig
+  /** Threads the step ran on. */
+  readonly threads: number
 }
 
 const mark = (c: Check): string => `${c.ok ? '  ok  ' : '  WARN'} ${c.message}`
@@ -66,25 +72,31 @@ function hazardLines(model: ReturnType<typeof buildModel>, c: RunConfig, x: Tens
 }
 
 export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradError, RunResult> {
+  const pools: ThreadPool[] = []
+  try {
+    return runWith(c, o, (n) => {
+      const p = threadPool(n)
+      pools.push(p)
+      return p
+    })
+  } finally {
+    for (const p of pools) void p.close()
+  }
+}
+
+function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => ThreadPool): E.Either<SymgradError, RunResult> {
   const log = o.log ?? console.log
   const t0 = Date.now()
-  const data = o.data ? E.right(o.data) : loadData(c)
+  const data = o.data ? E.right(o.data) : loadData(c0)
   if (E.isLeft(data)) return data
   const { train: tr, validation, test, image } = data.right
-  const model = buildModel(c, D.features(tr), tr.classes, image)
-  const arch = (c.model ?? 'mlp') === 'mlp'
-    ? `mlp [${[D.features(tr), ...c.hidden, tr.classes].join(', ')}] ${c.activation ?? 'relu'}${c.batchNorm === true ? ' + batch norm' : ''}${c.keep < 1 ? ` + dropout (keep ${c.keep})` : ''}`
-    : `${c.model} (${paramCount(model)} parameters)`
-  const config = buildTrainConfig(c, D.size(tr), image)
+  const model = buildModel(c0, D.features(tr), tr.classes, image)
+  const arch = (c0.model ?? 'mlp') === 'mlp'
+    ? `mlp [${[D.features(tr), ...c0.hidden, tr.classes].join(', ')}] ${c0.activation ?? 'relu'}${c0.batchNorm === true ? ' + batch norm' : ''}${c0.keep < 1 ? ` + dropout (keep ${c0.keep})` : ''}`
+    : `${c0.model} (${paramCount(model)} parameters)`
+  const config = buildTrainConfig(c0, D.size(tr), image)
   const pre = model.layers[0] !== undefined && model.layers[0].def.fit !== undefined ? `, preprocessing ${model.layers[0].spec.kind} (layer '${model.layers[0].spec.name}', fitted on the training split)` : ''
-  log(`symgrad: ${c.data} (${D.size(tr)} train / ${D.size(validation)} validation / ${D.size(test)} test), ` +
-    `${arch}${pre}, ` +
-    `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}${c.dtype === 'float32' ? ', float32' : ''}`)
-  log(`optimizer: ${describeOptimizer(c)}`)
-
   const checks: Check[] = []
-  // the graph's numeric hazards over the data's observed range, in the run's number format
-  const hazards = hazardLines(model, c, tr.x)
   let s0: TrainState
   try {
     s0 = o.from ?? initTrainState(model, config, tr.x) // fits the preprocessing layer on the training split
@@ -92,6 +104,15 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
     if (e instanceof SymgradError) return E.left(e)
     throw e
   }
+  // the dtype (the float32 check when the run names none) and threads, before the header states them
+  const setup = setupRun(c0, model, config, s0, tr, pool)
+  const c = setup.run
+  // the graph's numeric hazards over the data's observed range, in the run's number format
+  const hazards = hazardLines(model, c, tr.x)
+  log(`symgrad: ${c.data} (${D.size(tr)} train / ${D.size(validation)} validation / ${D.size(test)} test), ` +
+    `${arch}${pre}, ` +
+    `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}, ${setup.note}`)
+  log(`optimizer: ${describeOptimizer(c)}`)
   if (o.from) log(o.fromNote ?? `resuming at epoch ${s0.epoch + 1}, step ${s0.step}`)
   else if (o.babysit !== false) {
     log(hazards.join('\n'))
@@ -103,7 +124,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
     checks.push(init, tiny)
   }
 
-  const programs = buildPrograms(model, c.loss, config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: c.dtype ?? 'float64' }, config.layerModes)
+  const programs = setup.programs
   const cfg = { ...config, programs, ...progress(c.epochs, log) }
   let st = s0
   if (o.afterEpoch === undefined) st = train(model, { train: tr, validation }, cfg, s0)
@@ -113,7 +134,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
       st = train(model, { train: tr, validation }, { ...cfg, epochs: st.epoch + 1 }, st)
       if (st.status === 'done' && st.epoch < c.epochs) st = { ...st, status: 'running' }
       if (st.status === 'nonFinite') break
-      const saved = o.afterEpoch(st)
+      const saved = o.afterEpoch(st, c)
       if (E.isLeft(saved)) return saved
     }
   const after = [...diagnoseRun(st, model.weights(), { init: c.init })]
@@ -127,7 +148,7 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
   const seconds = (Date.now() - t0) / 1000
   // the checkpoint before the report: a report that cannot be written never costs the trained state
   if (o.afterTraining !== undefined && !st.nonFinite) {
-    const saved = o.afterTraining(st)
+    const saved = o.afterTraining(st, c)
     if (E.isLeft(saved)) return saved
   }
   if (o.report !== undefined) {
@@ -151,5 +172,5 @@ export function runTraining(c: RunConfig, o: RunOptions = {}): E.Either<SymgradE
   log(`wall time: ${seconds.toFixed(1)} s`)
   if (st.nonFinite) return E.left(new SymgradError('value', st.nonFinite.message))
   log(`test accuracy: ${(testAccuracy * 100).toFixed(1)}%`)
-  return E.right({ testAccuracy, validationAccuracy, seconds, checks, state: st })
+  return E.right({ testAccuracy, validationAccuracy, seconds, checks, state: st, run: c, threads: setup.threads })
 }

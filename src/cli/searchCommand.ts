@@ -3,16 +3,17 @@
  * optional coarse-to-fine rounds, a ranked table per round, and the best configuration as JSON.
  */
 import { existsSync, mkdirSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as R from '../core/Random.js'
 import { checkFolderWritable, checkWritable, readJsonFile, reason, writeFileAtomic, writeTarget } from '../io/atomic.js'
 import { within } from '../io/limits.js'
 import { searchSvg } from '../train/searchPlot.js'
-import { checkRoundSize, checkRun, checkSearchable, cliLimits, roundSize } from './checks.js'
-import { loadData } from './data.js'
-import { decodeRunConfig } from '../io/runConfig.js'
-import { decodeSpace } from '../io/searchSpace.js'
+import { checkRoundSize, checkRun, checkSearchable, cliLimits, roundSize } from '../runner/checks.js'
+import { loadData } from '../runner/data.js'
+import { decodeRunConfig } from '../records/runConfig.js'
+import { decodeSpace } from '../records/searchSpace.js'
 import { defaultRunConfig, pointFields } from '../train/config.js'
 import { choice, formatTable, gridSearch, logUniform, randomSearch, rank, refine, type Space, type TrialResult } from '../train/search.js'
 import { ArgError, type ParsedArgs } from './args.js'
@@ -24,7 +25,7 @@ import { queueTarget } from './queueCommands.js'
 export const defaultSpace: Space = { learningRate: logUniform(1e-3, 0.3), l2: logUniform(1e-6, 1e-2), hidden: choice(50, 100, 200) }
 
 export async function searchCommand(a: ParsedArgs): Promise<number> {
-  const base = configFromArgs(a, { ...defaultRunConfig, epochs: 1, shift: 0 })
+  let base = configFromArgs(a, { ...defaultRunConfig, epochs: 1, shift: 0 })
   let space = defaultSpace
   const spaceFile = a.flags['space']
   if (typeof spaceFile === 'string') space = orExit(E.chain((j: unknown) => inFile(spaceFile, decodeSpace(j)))(readJsonFile(spaceFile, 'config')))
@@ -36,14 +37,21 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   const trials = num('trials', 8)
   const rounds = num('rounds', 1)
   const grid = a.flags['grid'] === undefined ? undefined : num('grid', 3)
-  const workers = a.flags['workers'] === undefined ? undefined : num('workers', 1)
+  const asked = a.flags['workers'] === undefined ? undefined : num('workers', 1)
   const limits = orExit(cliLimits())
   // a convnet's fit to the data is checked here once (an mlp fits any rows; its sizes are checked per trial)
   if ((base.model ?? 'mlp') !== 'mlp') orExit(checkRun(base, orExit(loadData(base)), limits))
   orExit(checkSearchable(space))
   orExit(checkRoundSize(space, trials, grid, limits))
   orExit(within(limits, 'trials', rounds * roundSize(space, trials, grid), '--rounds', `${rounds} rounds of ${roundSize(space, trials, grid)} trials`))
-  if (workers !== undefined) orExit(within(limits, 'trials', workers, '--workers', `${workers} worker threads`))
+  if (asked !== undefined) orExit(within(limits, 'trials', asked, '--workers', `${asked} worker threads`))
+  // the machine's cores shared out: trials side by side on workers, each step on its threads
+  const cores = availableParallelism()
+  const workers = asked ?? (base.threads !== undefined ? Math.max(1, Math.floor(cores / base.threads)) : cores)
+  const threads = base.threads ?? Math.max(1, Math.floor(cores / Math.min(workers, roundSize(space, trials, grid))))
+  // the best config keeps only a thread count the user set (the search's share of the cores is not the run's)
+  const asGiven = base
+  base = { ...base, threads }
   const out = typeof a.flags['out'] === 'string' ? a.flags['out'] : 'report/best-config.json'
   // every output is checked before any trial runs; nothing is created until the best config is written
   orExit(checkFolderWritable(dirname(out)))
@@ -58,11 +66,11 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   const roundOf: number[] = []
   for (let round = 0; round < rounds; round++) {
     const points = grid !== undefined ? gridSearch(space, grid) : randomSearch(space, R.foldIn(key, round), trials)
-    console.log(`${round === 0 ? '' : '\n'}round ${round + 1}/${rounds}: ${points.length} ${grid !== undefined ? 'grid' : 'random'} trials of ${base.epochs} epoch(s) on ${base.data}, space ${JSON.stringify(space)}`)
+    console.log(`${round === 0 ? '' : '\n'}round ${round + 1}/${rounds}: ${points.length} ${grid !== undefined ? 'grid' : 'random'} trials of ${base.epochs} epoch(s) on ${base.data}, ${target ? '' : `${Math.min(workers, points.length)} at a time, `}${base.dtype ?? 'float64'} steps on ${base.dtype === 'float32' ? threads : 1} thread${base.dtype === 'float32' && threads > 1 ? 's' : ''} each, space ${JSON.stringify(space)}`)
     const t0 = Date.now()
     const results = target
       ? await (await import('../queue/search.js')).queueTrials(target, base, points, { label: `round ${round + 1}/${rounds}: `, progress: (l) => console.log(l), limits })
-      : await runTrials(base, points, { ...(workers ? { workers } : {}), onResult: (_r, done) => process.stdout.isTTY && process.stdout.write(`\r${done}/${points.length} trials done`) })
+      : await runTrials(base, points, { workers, onResult: (_r, done) => process.stdout.isTTY && process.stdout.write(`\r${done}/${points.length} trials done`) })
     if (process.stdout.isTTY && !target) process.stdout.write('\r')
     console.log(formatTable(results))
     console.log(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`)
@@ -72,7 +80,7 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   }
   const best = rank(all)[0]
   if (!best || Number.isNaN(best.score)) return (console.error('symgrad: every trial failed'), 1)
-  const cfg = decodeRunConfig({ ...pointFields(best.point), epochs: defaultRunConfig.epochs }, base)
+  const cfg = decodeRunConfig({ ...pointFields(best.point), epochs: defaultRunConfig.epochs }, asGiven)
   if (cfg._tag === 'Left') return (console.error(`symgrad: ${cfg.left.message}`), 1)
   try {
     mkdirSync(dirname(out), { recursive: true })

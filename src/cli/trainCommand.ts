@@ -15,16 +15,17 @@ import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
 import { countBatches } from '../data/batches.js'
-import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile, saveCheckpoint } from '../io/atomic.js'
+import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile } from '../io/atomic.js'
+import { saveCheckpoint } from '../records/files.js'
 import { checkpointSizeEstimate } from '../io/checkpointSize.js'
-import { checkRun, cliLimits } from './checks.js'
-import { decodeCheckpoint, type Loaded } from '../io/checkpoint.js'
-import { checkDataFits } from '../io/spec.js'
+import { checkRun, cliLimits } from '../runner/checks.js'
+import { decodeCheckpoint, type Loaded } from '../records/checkpoint.js'
+import { checkDataFits } from '../records/spec.js'
 import { buildModel, buildTrainConfig, convnetRunConfig, defaultRunConfig, modelFor, type RunConfig } from '../train/config.js'
 import type { TrainState } from '../train/TrainState.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, orExit } from './commands.js'
-import { loadData, type LoadedData } from './data.js'
+import { loadData, type LoadedData } from '../runner/data.js'
 import { runTraining } from './run.js'
 import { checkFineTune } from '../train/finetune.js'
 
@@ -37,7 +38,9 @@ function resume(path: string, a: ParsedArgs, warn: (line: string) => void): { c:
   const first: Loaded = prefixed(path, decodeCheckpoint(json))
   if (first.note !== undefined) throw new ArgError(`${path}: ${first.note}; it cannot be resumed as the same run`)
   if (first.run === undefined) throw new ArgError(`${path}: checkpoint.run: missing, expected the run config that symgrad train --save writes (this checkpoint cannot be resumed from the command line)`)
-  const c = configFromArgs(a, first.run)
+  // a run saved without a dtype trained in float64 (the default before the command line checked float32)
+  const saved: RunConfig = { dtype: 'float64', ...first.run }
+  const c = configFromArgs(a, saved)
   const data = orExit(loadData(c))
   prefixed(path, checkDataFits(first.spec, data.train))
   const config = buildTrainConfig(c, D.size(data.train), data.image)
@@ -49,7 +52,7 @@ function resume(path: string, a: ParsedArgs, warn: (line: string) => void): { c:
   if (st.batch >= per) throw new ArgError(`${path}: checkpoint.state.batch: expected 0..${per - 1} (${per} batches per epoch), got ${st.batch}`)
   if (st.status === 'nonFinite') throw new ArgError(`${path}: the saved run stopped on a non-finite value; it cannot be continued`)
   if (st.epoch >= c.epochs) throw new ArgError(`${path}: the saved run has trained ${st.epoch} epoch${st.epoch === 1 ? '' : 's'} already; pass --epochs N with N > ${st.epoch} to continue it`)
-  const changed = changedFields(first.run, c)
+  const changed = changedFields(saved, c)
   if (changed.length > 0) warn(`symgrad: note: --resume with changed ${changed.join(', ')}: the run is no longer the uninterrupted one`)
   return { c, data, from: st.status === 'done' ? { ...st, status: 'running' } : st }
 }
@@ -58,11 +61,12 @@ const show = (v: unknown): string => (Array.isArray(v) ? `[${v.join(',')}]` : ty
 
 /**
  * The fields of `now` that differ from the saved run, as `learningRate (0.05 → 0.1)`; `epochs` is
- * left out (raising it is how a run is continued, and the uninterrupted run does not depend on it).
+ * left out (raising it is how a run is continued, and the uninterrupted run does not depend on it),
+ * and so is `threads` (the bits do not depend on it).
  */
 export function changedFields(saved: RunConfig, now: RunConfig): string[] {
   return (Object.keys(now) as (keyof RunConfig)[])
-    .filter((k) => k !== 'epochs' && show(saved[k]) !== show(now[k]))
+    .filter((k) => k !== 'epochs' && k !== 'threads' && show(saved[k]) !== show(now[k]))
     .map((k) => `${k} (${show(saved[k])} → ${show(now[k])})`)
 }
 
@@ -89,7 +93,7 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   const release = typeof save === 'string' ? orExit(lockForWriting(save)) : () => {}
   try {
     const spec = model.spec
-    const write = (state: TrainState) => saveCheckpoint(save as string, { spec, run: c, state, ...(data.input ? { input: data.input } : {}) })
+    const write = (state: TrainState, run: RunConfig) => saveCheckpoint(save as string, { spec, run, state, ...(data.input ? { input: data.input } : {}) })
     const r = runTraining(c, {
       report,
       babysit: a.flags['no-babysit'] !== true,

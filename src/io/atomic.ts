@@ -1,6 +1,7 @@
 /**
- * Node file helpers for checkpoints, configs and specs (the only file of src/io that touches the
- * file system; everything it calls is pure). Every failure is a Left with one line.
+ * Node file helpers: atomic writes, locks, bounded reads (with files.ts, mnist.ts and standardData.ts,
+ * the files of src/io that touch the file system). Every failure is a Left with one line. Checkpoints,
+ * configs and specs are saved and loaded through these by src/records/files.ts.
  *
  * Atomic writes: the text goes to a temporary file in the same folder (`.<name>.<pid>.<n>.tmp`),
  * is flushed to disk (fsync), and only then renamed over the target; the folder is fsynced after
@@ -19,17 +20,8 @@ import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
-import type { ModelSpec } from '../nn/model.js'
-import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
-import { builtinOptimizers } from '../optim/registry.js'
-import { defaultRunConfig, type RunConfig } from '../train/config.js'
-import type { Checkpoint, DecodeCheckpointOptions, Loaded } from './checkpoint.js'
-import { checkpointToText, decodeCheckpoint } from './checkpoint.js'
-import { decodeRunConfig } from './runConfig.js'
 import { parseJson } from './json.js'
 import { documentLimit, limitsFromEnv, limitVars, type DocumentKind, type Limits } from './limits.js'
-import { decodeSpec } from './spec.js'
-import type { LayerRegistry } from '../nn/LayerDef.js'
 
 const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH
 
@@ -371,40 +363,4 @@ export function readTextFile(path: string, limit: keyof Limits = 'fileBytes', li
 export function readJsonFile(path: string, kind: DocumentKind = 'checkpoint', limits?: Limits): Either<SymgradError, unknown> {
   const text = readTextFile(path, documentLimit[kind], limits)
   return E.isLeft(text) ? text : parseJson(text.right, path)
-}
-
-/**
- * Saves a checkpoint atomically: refuses non-finite parameters, decodes the exact text back
- * (checked against its own spec and optimizer) before anything is written, then writes it. Pass
- * the registries (`layers`, `optimizers`) a checkpoint of your own kinds needs to load back.
- */
-export function saveCheckpoint(path: string, c: Checkpoint, o: Omit<DecodeCheckpointOptions, 'root' | 'spec'> = {}): Either<SymgradError, void> {
-  const text = checkpointToText(c)
-  if (E.isLeft(text)) return text
-  const back = decodeCheckpoint(JSON.parse(text.right) as unknown, { ...o, spec: c.spec })
-  if (E.isLeft(back)) return E.left(new SymgradError('value', `refusing to write ${path}: it would not load back: ${back.left.message}`))
-  return writeFileAtomic(path, text.right)
-}
-
-/** Prefixes a decoding error with the file it came from. */
-function inFile<A>(path: string, r: Either<SymgradError, A>): Either<SymgradError, A> {
-  return E.isLeft(r) ? E.left(new SymgradError(r.left.kind, `${path}: ${r.left.message}`)) : r
-}
-
-/** Loads a checkpoint; messages name the file (`run.json: checkpoint.state.params['dense0.W']: …`). */
-export function loadCheckpoint(path: string, o: Omit<DecodeCheckpointOptions, 'root'> = {}): Either<SymgradError, Loaded> {
-  const json = readJsonFile(path, 'checkpoint')
-  return E.isLeft(json) ? json : inFile(path, decodeCheckpoint(json.right, o))
-}
-
-/** A run config file laid over `base`, decoded (`run.json: config.learningRate: expected a positive number, got -0.1`). */
-export function loadRunConfig(path: string, base: RunConfig = defaultRunConfig, optimizers: OptimizerRegistry = builtinOptimizers): Either<SymgradError, RunConfig> {
-  const json = readJsonFile(path, 'config')
-  return E.isLeft(json) ? json : inFile(path, decodeRunConfig(json.right, base, 'config', optimizers))
-}
-
-/** A model spec file, decoded (layer kinds from `layers`, default the built-ins). */
-export function loadSpec(path: string, layers?: LayerRegistry): Either<SymgradError, ModelSpec> {
-  const json = readJsonFile(path, 'spec')
-  return E.isLeft(json) ? json : inFile(path, decodeSpec(json.right, 'spec', layers))
 }

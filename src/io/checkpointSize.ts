@@ -1,7 +1,7 @@
 /**
  * How many bytes a checkpoint will take, estimated from above before a run starts, so that a run
  * whose checkpoint cannot fit on the disk is refused at once rather than at its final write. A
- * checkpoint (checkpoint.ts) holds each parameter four times (params, best params, up to two
+ * checkpoint (records/checkpoint.ts) holds each parameter four times (params, best params, up to two
  * optimizer buffers) and the model state twice, as base64 of float64 (4/3 of 8 bytes a number),
  * plus the training history: per step the loss, data loss, learning rate and one update ratio per
  * parameter tensor, each a JSON number of at most 24 characters and a comma, and per epoch a record.

@@ -1,7 +1,7 @@
 /**
  * Codecs of the file formats: tensors (`{ shape, f64le }`), any double (JSON numbers or "NaN",
  * "Infinity", "-Infinity", "-0") and `{ $num }` boxes, on top of the generic building blocks of
- * core/codecs.ts (struct, tagged, oneOf, number codecs, the one-line reporter), re-exported here.
+ * core/codecs.ts (struct, tagged, oneOf, number codecs, the one-line reporter: import those from there).
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
@@ -9,8 +9,6 @@ import type { Tensor } from '../core/Tensor.js'
 import { isRecord, listOf, NonNegativeInt, oneOf, struct } from '../core/codecs.js'
 import { decodeFloat64, decodeNumber, encodeNumber, encodeTensor } from './floats.js'
 import type { NumberJson, TensorJson } from './floats.js'
-
-export * from '../core/codecs.js'
 
 /** Any double, written as in floats.ts: a JSON number, or "NaN" | "Infinity" | "-Infinity" | "-0". */
 export const AnyNumber = new t.Type<number, NumberJson, unknown>(

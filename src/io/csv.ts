@@ -11,7 +11,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import type { Dataset } from '../data/Dataset.js'
 import * as D from '../data/Dataset.js'
-import { quote } from './codecs.js'
+import { quote } from '../core/codecs.js'
 import { parseDecimal } from '../core/numbers.js'
 import { defaultLimits, within, withinMemory, type Limits } from './limits.js'
 

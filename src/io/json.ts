@@ -7,7 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
-import { quote } from './codecs.js'
+import { quote } from '../core/codecs.js'
 
 /** `where: malformed JSON at line L, column C: expected X, got 'c'`. */
 export function parseJson(text: string, where: string): Either<SymgradError, unknown> {

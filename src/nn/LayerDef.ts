@@ -1,7 +1,7 @@
 /**
  * A layer kind is one record, `defineLayer({...})`, read by every place that handles layers: model
  * construction and `init`, `apply` (train and test), `toInference`, `summary`, spec decoding
- * (io/spec.ts), the model laws and the CLI. Nothing else switches on a layer's kind.
+ * (records/spec.ts), the model laws and the CLI. Nothing else switches on a layer's kind.
  *
  * ## How to add a layer (built-in or your own, no file under src/ needs to change)
  *

@@ -14,7 +14,7 @@ import * as t from 'io-ts'
 import type { Key } from '../core/Random.js'
 import * as R from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
-import { oneOf, PositiveNumber, struct } from '../io/codecs.js'
+import { oneOf, PositiveNumber, struct } from '../core/codecs.js'
 import { defineInit, type InitDef } from './InitDef.js'
 import { glorotNormal, glorotUniform } from './initGlorot.js'
 

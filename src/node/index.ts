@@ -10,11 +10,13 @@
  *   const { model, state } = loadCheckpointOrThrow('run.json')
  */
 import { orThrowing } from '../core/errors.js'
-import { checkFolderWritable, checkWritable, loadCheckpoint, loadRunConfig, loadSpec, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic } from '../io/atomic.js'
+import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile, readTextFile, writeFileAtomic } from '../io/atomic.js'
+import { loadCheckpoint, loadRunConfig, loadSpec, saveCheckpoint } from '../records/files.js'
 import { currentLimits, loadCifar, loadCsv, loadIdx, loadIdxImages, readBytes, readPng } from '../io/files.js'
 
-export { threadPool } from './threads.js'
-export { checkFolderWritable, checkWritable, loadCheckpoint, loadRunConfig, loadSpec, lockForWriting, readJsonFile, readTextFile, saveCheckpoint, writeFileAtomic, writeTarget, staleTempFiles, type WriteTarget } from '../io/atomic.js'
+export { threadPool } from '../runner/threads.js'
+export { checkFolderWritable, checkWritable, lockForWriting, readJsonFile, readTextFile, writeFileAtomic, writeTarget, staleTempFiles, type WriteTarget } from '../io/atomic.js'
+export { loadCheckpoint, loadRunConfig, loadSpec, saveCheckpoint } from '../records/files.js'
 export { currentLimits, loadCifar, loadCsv, loadIdx, loadIdxImages, readBytes, readPng, type ExpectedSize } from '../io/files.js'
 export { predictPngFile, predictPngFileOrThrow } from './predict.js'
 export { defaultLimits, limitVars, limitsFromEnv, type Limits } from '../io/limits.js'

@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError, orThrowing } from '../core/errors.js'
 import type { ImageOptions } from '../data/pixels.js'
-import { pixelInputOf, type Loaded } from '../io/checkpoint.js'
+import { pixelInputOf, type Loaded } from '../records/checkpoint.js'
 import { readPng } from '../io/files.js'
 import { predictImage, type ImagePrediction } from '../train/predictImage.js'
 

@@ -9,7 +9,7 @@ import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { connectionOptions, selectDatabase, type RedisTarget } from './redis.js'
 import * as E from 'fp-ts/lib/Either.js'
-import { decodeWith } from '../io/codecs.js'
+import { decodeWith } from '../core/codecs.js'
 import { defaultLimits, withinMemory, type Limits } from '../io/limits.js'
 import { jobId, JobC, QUEUE_NAME, type Job } from './jobs.js'
 

@@ -9,8 +9,9 @@
  */
 import { createHash } from 'node:crypto'
 import * as t from 'io-ts'
-import { AnyNumber, NonEmptyString, NonNegativeInt, recordOf, struct, tagged, TensorC } from '../io/codecs.js'
-import { RunConfigC } from '../io/runConfig.js'
+import { NonEmptyString, NonNegativeInt, recordOf, struct, tagged } from '../core/codecs.js'
+import { AnyNumber, TensorC } from '../io/codecs.js'
+import { RunConfigC } from '../records/runConfig.js'
 
 /** The one BullMQ queue every coordinator enqueues into and every `symgrad worker` pulls from. */
 export const QUEUE_NAME = 'symgrad-jobs'

@@ -1,7 +1,7 @@
 /**
  * RunConfig: a training run as plain data — THE one shape of a run. `symgrad train` flags, a
  * `--config` JSON file, a search-space point, the best configuration a search saves and a
- * checkpoint's `run` are all this record, decoded once by src/io/runConfig.ts (`decodeRunConfig`,
+ * checkpoint's `run` are all this record, decoded once by src/records/runConfig.ts (`decodeRunConfig`,
  * which lays a partial record over a base). `buildModel`, `buildOptimizer` and `buildTrainConfig`
  * turn it into a model and the TrainConfig that `train` takes (which holds functions, not data).
  *
@@ -11,10 +11,10 @@
  * schedules in steps), checked by its codec when decoded.
  *
  * Adding a field: (1) add it to RunConfig below (optional, or required with a value in
- * defaultRunConfig), (2) add its codec to RunConfigC in src/io/runConfig.ts (the compile-time check
+ * defaultRunConfig), (2) add its codec to RunConfigC in src/records/runConfig.ts (the compile-time check
  * there fails until the two agree), (3) read it where it acts (buildModel / buildTrainConfig here,
  * or the CLI's run.ts), and (4) for a command-line flag, one entry in configFlags
- * (src/cli/commands.ts). Required fields are also search-space fields (src/io/searchSpace.ts).
+ * (src/cli/commands.ts). Required fields are also search-space fields (src/records/searchSpace.ts).
  * Checkpoints carry the whole record, so a saved run resumes with the new field too.
  */
 import type { Dtype } from '../compile/arena.js'
@@ -93,8 +93,14 @@ export interface RunConfig {
   readonly activation?: ActivationName
   /** Batch norm after each hidden affine layer (default false). */
   readonly batchNorm?: boolean
-  /** Number format of the compiled programs (default float64; float32 runs on the WebAssembly SIMD backend). */
+  /**
+   * Number format of the compiled programs (float32 runs on the WebAssembly SIMD backend). Unset:
+   * the library trains in float64; the command line takes float32 when the float32 check holds
+   * for the model (src/cli/runSetup.ts) and writes the dtype it took into the run.
+   */
   readonly dtype?: Dtype
+  /** Threads of a float32 step (1 … 64; default: the machine's cores on the command line). The bits do not depend on it. */
+  readonly threads?: number
   /** The architecture (default mlp, which reads `hidden`; the convnets ignore it). */
   readonly model?: (typeof runModels)[number]
   /**

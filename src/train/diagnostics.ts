@@ -278,7 +278,24 @@ export function diagnoseRun(state: Pick<TrainState, 'status' | 'nonFinite' | 'hi
   const trend = checkLossDecrease(state.history, { weights, ...(o.init === undefined ? {} : { init: o.init }) })
   // a run that stopped on a non-finite value is never ticked for its loss trend
   const stopped = state.nonFinite === undefined || !trend.ok ? trend : { ...trend, ok: false, message: `${trend.message.replace(/: ok$/, '')}; then training stopped on a non-finite value at step ${state.nonFinite.step}` }
-  return [checkFinite(state), stopped, ...checkUpdateRatios(state.history, weights, o)]
+  const gap = state.nonFinite === undefined && trend.ok ? checkGeneralizationGap(state.history) : undefined
+  return [checkFinite(state), stopped, ...checkUpdateRatios(state.history, weights, o), ...(gap === undefined ? [] : [gap])]
+}
+
+/**
+ * Training against validation accuracy at the last epoch that has both (lecture 6: a big gap means
+ * overfitting); undefined without a validation set. A diverged run says nothing about its gap: its
+ * callers ask only about a run whose loss trend is ok.
+ */
+export function checkGeneralizationGap(history: Pick<History, 'epochs'>, maxGap = 0.1): Check | undefined {
+  const last = [...history.epochs].reverse().find((e) => e.validationAccuracy !== undefined)
+  if (last === undefined) return undefined
+  const gap = last.trainAccuracy - last.validationAccuracy!
+  return {
+    name: 'overfitting',
+    ok: gap <= maxGap,
+    message: `train ${pct(last.trainAccuracy)} vs validation ${pct(last.validationAccuracy!)}${gap > maxGap ? ' — overfitting: more L2 or dropout, more data, or a smaller network' : ': no large gap'}`,
+  }
 }
 
 export interface DeadRelu {

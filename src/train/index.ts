@@ -37,7 +37,7 @@ export { buildPrograms, type AnyModel, lossExpr, softmaxRows, type Programs, typ
 export { checkModel, type ModelCheck, type ModelCheckOptions } from './hazards.js'
 export {
   expectedInitialLoss, checkInitialLoss, initialLoss, overfitTiny, checkFinite, checkUpdateRatios, checkLossDecrease,
-  diagnoseRun, deadRelus, checkDeadRelus, checkDivergence, initialPlateau, type Check, type OverfitResult, type RatioOptions, type DeadRelu,
+  diagnoseRun, deadRelus, checkDeadRelus, checkDivergence, initialPlateau, checkGeneralizationGap, type Check, type OverfitResult, type RatioOptions, type DeadRelu,
   type RunSetup, type TrendOptions,
 } from './diagnostics.js'
 export {

@@ -14,6 +14,8 @@
  */
 import * as R from '../core/Random.js'
 import type { Dtype } from '../compile/arena.js'
+import type { CompileOptions } from '../compile/index.js'
+import type { ThreadPool } from '../compile/threads.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
@@ -72,10 +74,18 @@ export interface TrainConfig<S extends PlainState = PlainState> {
    * batch norm on its running statistics: `{ bn0: 'test' }`); default none.
    */
   readonly layerModes?: LayerModes
+  /** Threads of a float32 step (float64 programs run on the JavaScript backend, alone); the bits do not depend on them. */
+  readonly threads?: ThreadPool
   /** Programs built earlier for the same model, loss, regularization and layer modes (skips compiling). */
   readonly programs?: Programs
   readonly onStep?: (info: StepInfo) => void
   readonly onEpoch?: (record: EpochRecord) => void
+}
+
+/** How a config's programs are compiled: its dtype, and its threads for float32. */
+export function compileOptionsOf(config: Pick<TrainConfig, 'dtype' | 'threads'>): CompileOptions {
+  const dtype = config.dtype ?? 'float64'
+  return { dtype, ...(dtype === 'float32' && config.threads !== undefined ? { threads: config.threads } : {}) }
 }
 
 /** Key roles (see TrainState.ts). */
@@ -125,7 +135,7 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
 }
 
 export function train<S extends PlainState>(model: AnyModel, data: TrainData, config: TrainConfig<S>, from?: TrainState<S>): TrainState<S> {
-  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, { dtype: config.dtype ?? 'float64' }, config.layerModes)
+  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, compileOptionsOf(config), config.layerModes)
   // a finished run given more epochs continues (as the same run would have); one that stopped early
   // (non-finite, early stopping) or already has its epochs is returned as it is, with its status saying why
   const s0 = from === undefined ? initTrainState(model, config, data.train.x) : from.status === 'done' && from.epoch < config.epochs ? { ...from, status: 'running' as const } : from

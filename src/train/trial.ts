@@ -5,6 +5,7 @@
  * config and data, whichever thread, process or machine runs it.
  */
 import type { Splits } from '../data/split.js'
+import type { ThreadPool } from '../compile/threads.js'
 import * as D from '../data/Dataset.js'
 import type { Model } from '../nn/model.js'
 import { buildModel, buildTrainConfig, type RunConfig } from './config.js'
@@ -15,9 +16,9 @@ import type { TrainState } from './TrainState.js'
 export type TrialData = Splits & { readonly image?: readonly [number, number, number] }
 
 /** Trains the trial's run; the model and final state (for a checkpoint) with the result. */
-export function trainTrial(c: RunConfig, point: Point, trial: number, data: TrialData): { readonly result: TrialResult; readonly model: Model; readonly state: TrainState } {
+export function trainTrial(c: RunConfig, point: Point, trial: number, data: TrialData, threads?: ThreadPool): { readonly result: TrialResult; readonly model: Model; readonly state: TrainState } {
   const model = buildModel(c, D.features(data.train), data.train.classes, data.image)
-  const state = train(model, { train: data.train, validation: data.validation }, { ...buildTrainConfig(c, D.size(data.train), data.image), evalTrainSize: 1000 })
+  const state = train(model, { train: data.train, validation: data.validation }, { ...buildTrainConfig(c, D.size(data.train), data.image), evalTrainSize: 1000, ...(threads !== undefined ? { threads } : {}) })
   const last = state.history.epochs[state.history.epochs.length - 1]
   const result: TrialResult = state.nonFinite
     ? { trial, point, score: NaN, error: `non-finite at step ${state.nonFinite.step}` }
@@ -25,6 +26,7 @@ export function trainTrial(c: RunConfig, point: Point, trial: number, data: Tria
   return { result, model, state }
 }
 
-export function runTrial(c: RunConfig, point: Point, trial: number, data: TrialData): TrialResult {
-  return trainTrial(c, point, trial, data).result
+/** `threads`: the pool of a float32 trial's step (the result does not depend on it). */
+export function runTrial(c: RunConfig, point: Point, trial: number, data: TrialData, threads?: ThreadPool): TrialResult {
+  return trainTrial(c, point, trial, data, threads).result
 }

@@ -14,13 +14,16 @@
  * main thread may not): it spins while the workers finish their parts.
  *
  * A worker that cannot start (a Content-Security-Policy without `worker-src blob:`) makes the
- * pool run everything on the calling thread, and `ready` settles with 1.
+ * pool run everything on the calling thread, and `ready` settles with 1. Like symgrad/node's pool,
+ * it times each kind of call split and run alone and takes the faster (compile/splitChoice.ts;
+ * the same parts, the same bits), so a worker on a busy core does not slow the page's steps.
  *
  *   const pool = webThreadPool(navigator.hardwareConcurrency)
  *   await pool.ready                   // the number of threads that take part
  *   const f = compile(outs, { dtype: 'float32', threads: pool })
  */
 import { CTL, poolSize, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
+import { adaptiveChooser, choosingRun, instantiateHere, type SplitChooser } from '../compile/splitChoice.js'
 
 /** The part of the Web Worker interface the pool uses. */
 export interface WorkerLike {
@@ -78,13 +81,23 @@ const attachTimeoutMs = 10_000
  * from a Blob URL). Where SharedArrayBuffer does not exist (a page that is not cross-origin
  * isolated), the pool has 1 thread: everything runs on the calling thread and `threads` says so.
  */
-export function webThreadPool(threads: number, spawn: (source: string) => WorkerLike = blobWorker): WebThreadPool {
+export function webThreadPool(threads: number, spawn: (source: string) => WorkerLike = blobWorker, chooser: SplitChooser = adaptiveChooser()): WebThreadPool {
   const shared = typeof SharedArrayBuffer !== 'undefined'
   const n = shared ? poolSize(threads) : 1
   const ctl = shared ? new Int32Array(new SharedArrayBuffer(CTL.size * 4)) : new Int32Array(CTL.size)
   const workers: WorkerLike[] = []
   const known = new Map<WebAssembly.Memory, number>()
   const modulesOf = new Map<number, readonly WebAssembly.Module[]>()
+  const memoryOf = new Map<number, WebAssembly.Memory>()
+  const here = new Map<number, ReturnType<typeof instantiateHere>>()
+  const local = (id: number) => {
+    if (!here.has(id)) {
+      const memory = memoryOf.get(id), modules = modulesOf.get(id)
+      if (memory === undefined || modules === undefined) return undefined
+      here.set(id, instantiateHere(memory, modules))
+    }
+    return here.get(id)
+  }
   let nextId = 1
   /** Set when the workers did not answer an attach in time, or could not take it: the pool then runs everything alone. */
   let broken = false
@@ -141,15 +154,19 @@ export function webThreadPool(threads: number, spawn: (source: string) => Worker
       }
       known.set(memory, id)
       modulesOf.set(id, modules)
+      memoryOf.set(id, memory)
       return id
     },
-    run: (id, module, fn, args, self) => runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, args, self, spin),
+    // per kind of call, the workers take their parts or this thread runs them all (compile/splitChoice.ts)
+    run: choosingRun(chooser, workers.length + 1, local, (id, module, fn, args, self) => runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, args, self, spin)),
     workerParts: () => Atomics.load(ctl, CTL.ran),
     close: async () => {
       if (workers.length > 0) postCommand(ctl, 3)
       for (const w of workers) w.terminate()
       known.clear()
       modulesOf.clear()
+      memoryOf.clear()
+      here.clear()
     },
   }
 }

@@ -1,6 +1,6 @@
 /** A user's layer kind for the tests: y = x·s per feature, s initialized to `by` (not in builtinLayers). */
 import * as T from '../../src/core/Tensor.js'
-import { FiniteNumber } from '../../src/io/codecs.js'
+import { FiniteNumber } from '../../src/core/codecs.js'
 import { builtinLayers } from '../../src/nn/builtinLayers.js'
 import { defineLayer, keepLayer, noState, withLayers } from '../../src/nn/LayerDef.js'
 import * as ops from '../../src/ops/index.js'

@@ -8,7 +8,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { quote } from '../../src/core/codecs.js'
 import { checkMlpSize, defaultLimits, mlpParameters } from '../../src/io/limits.js'
-import { decodeRunConfig } from '../../src/io/runConfig.js'
+import { decodeRunConfig } from '../../src/records/runConfig.js'
 import type { RunSettings } from './trainer.js'
 import type { ToyName } from './toyData.js'
 

@@ -118,9 +118,9 @@ export function startRun(s: RunSettings, grid = 64): Run {
         for (const c of dead) note(step, c)
       }
       // a train/validation gap says nothing about a run that diverged
-      if (!diverged && last !== undefined && last.validationAccuracy !== undefined && step >= 200) {
-        const gap = last.trainAccuracy - last.validationAccuracy
-        note(step, { name: 'overfitting', ok: gap <= 0.1, message: `train ${(100 * last.trainAccuracy).toFixed(1)}% vs validation ${(100 * last.validationAccuracy).toFixed(1)}%${gap > 0.1 ? ' — overfitting: more L2 or dropout, or a smaller network' : ': no large gap'}` })
+      if (!diverged && last !== undefined && step >= 200) {
+        const gap = train.checkGeneralizationGap(h)
+        if (gap !== undefined) note(step, gap)
       }
       const st = state
       const boundary = train.decisionBoundary(ds, (x) => programs.predict(st.params, st.modelState, x), grid)

@@ -6,7 +6,7 @@
  * block of C with the same loops. The sum behind each element of C is never split, so the bits
  * do not depend on the number of threads.
  */
-import { gemmModuleBytes, gemmScratchBytes, gemmShapes } from './gemm-wasm.js'
+import { gemmModuleBytes, gemmScratchBytes, gemmShapes, hasRelaxedSimd } from './gemm-wasm.js'
 import { isShared, splitRange, type ThreadPool } from '../threads.js'
 import type { Dtype } from '../arena.js'
 
@@ -16,12 +16,21 @@ const shapeOf = (d: Dtype) => (d === 'float32' ? gemmShapes.f32 : gemmShapes.f64
 export const maxPages = 16384
 
 const cache = new Map<string, WebAssembly.Module | null>()
-/** The gemm module for a dtype, for plain or shared memory; compiled once per realm, null without SIMD. */
-export function gemmModule(dtype: Dtype, shared: boolean): WebAssembly.Module | null {
-  const key = `${dtype}/${shared}`
+let relaxed: boolean | undefined
+/** Whether float32 gemms use f32x4.relaxed_madd: where the engine has relaxed SIMD (Chromium; Node with --experimental-wasm-relaxed-simd). */
+export function gemmUsesFma(): boolean {
+  return (relaxed ??= hasRelaxedSimd())
+}
+
+/**
+ * The gemm module for a dtype, for plain or shared memory; compiled once per realm, null without
+ * SIMD. float32 multiply-adds are relaxed_madd where the engine has it (`fma`, default: detected).
+ */
+export function gemmModule(dtype: Dtype, shared: boolean, fma = dtype === 'float32' && gemmUsesFma()): WebAssembly.Module | null {
+  const key = `${dtype}/${shared}/${fma}`
   if (!cache.has(key)) {
     try {
-      cache.set(key, new WebAssembly.Module(gemmModuleBytes(shapeOf(dtype), shared)))
+      cache.set(key, new WebAssembly.Module(gemmModuleBytes({ ...shapeOf(dtype), fma }, shared)))
     } catch {
       cache.set(key, null)
     }

@@ -28,6 +28,24 @@ export interface GemmShape {
   readonly NC: number
   /** Unrolling of the micro-kernel's k loop (1, 2 or 4). */
   readonly U?: number
+  /**
+   * float32 only: the micro-kernel's multiply-add as one f32x4.relaxed_madd (relaxed SIMD; an
+   * engine may fuse it, rounding once, or not, rounding twice — the same on every thread of one
+   * engine, so splits still give the same bits). Only where `hasRelaxedSimd()`.
+   */
+  readonly fma?: boolean
+}
+
+/** f32x4.relaxed_madd(a, b, c) = a·b + c (relaxed SIMD, opcode 0xfd 0x105). */
+export const f32x4RelaxedMadd: Code = simd(0x105)
+
+/** Whether this engine compiles WebAssembly relaxed SIMD (a function using f32x4.relaxed_madd validates). */
+export function hasRelaxedSimd(): boolean {
+  try {
+    return WebAssembly.validate(assemble([{ name: 'f', params: [], locals: [], body: [v128zero, v128zero, v128zero, f32x4RelaxedMadd, 0x1a] }]))
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -56,6 +74,10 @@ function micro(s: GemmShape): Func {
   const [I, J, ROW] = [9, 10, 11]
   const ACC = 12, A = ACC + MR * NV, B = A + 1
   const acc = (r: number, v: number) => ACC + r * NV + v
+  if (s.fma === true && L !== f32x4) throw new Error('gemm: fma is for float32x4 only')
+  /** acc(r, v) += A·B(v) */
+  const madd = (r: number, v: number): Code =>
+    s.fma === true ? [get(A), get(B + v), get(acc(r, v)), f32x4RelaxedMadd, set(acc(r, v))] : [get(acc(r, v)), get(A), get(B + v), L.mul, L.add, set(acc(r, v))]
   const body: Code[] = []
   for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) body.push(v128zero, set(acc(r, v)))
   /** One k step reading A and B at byte offsets `ao`, `bo` from PA, PB. */
@@ -64,7 +86,7 @@ function micro(s: GemmShape): Func {
     for (let v = 0; v < NV; v++) out.push(get(PB), load(V128, bo + 16 * v), set(B + v))
     for (let r = 0; r < MR; r++) {
       out.push(get(PA), L.loadSplat(ao + E * r), set(A))
-      for (let v = 0; v < NV; v++) out.push(get(acc(r, v)), get(A), get(B + v), L.mul, L.add, set(acc(r, v)))
+      for (let v = 0; v < NV; v++) out.push(madd(r, v))
     }
     return out
   }

@@ -1,5 +1,5 @@
 /** Activation layers: an elementwise nonlinearity on activations of any shape, no parameters. */
-import { FiniteNumber, oneOf } from '../../io/codecs.js'
+import { FiniteNumber, oneOf } from '../../core/codecs.js'
 import { type ActivationName, activate, activationNames } from '../activations.js'
 import { defineLayer, keepLayer, noParams, noState, nothingToInit } from '../LayerDef.js'
 

@@ -3,7 +3,7 @@
  * γ, β and the running statistics have shape s. Parameters `L.gamma`, `L.beta`; state
  * `L.runningMean`, `L.runningVar`. In the inference form it normalizes with the running statistics.
  */
-import { PositiveNumber, UnitInterval } from '../../io/codecs.js'
+import { PositiveNumber, UnitInterval } from '../../core/codecs.js'
 import { batchNormTest, batchNormTrain, defaultEps, defaultMomentum } from '../batchnorm.js'
 import { defineLayer, keepLayer } from '../LayerDef.js'
 import { normApply, normInit, normOptions } from './norm.js'

@@ -6,7 +6,7 @@
 import * as t from 'io-ts'
 import { ShapeError } from '../../core/errors.js'
 import * as T from '../../core/Tensor.js'
-import { NonNegativeInt, PositiveInt } from '../../io/codecs.js'
+import { NonNegativeInt, PositiveInt } from '../../core/codecs.js'
 import * as ops from '../../ops/index.js'
 import { outSize, type Pair, toPair } from '../../ops/spatial.js'
 import { type InitScheme, InitSchemeC, initWeight, showScheme } from '../init.js'

@@ -1,7 +1,7 @@
 /** Fully connected layer y = x·W + b with W [in, out], b [out] (parameters `L.W`, `L.b`). */
 import { ShapeError } from '../../core/errors.js'
 import * as T from '../../core/Tensor.js'
-import { PositiveInt } from '../../io/codecs.js'
+import { PositiveInt } from '../../core/codecs.js'
 import * as ops from '../../ops/index.js'
 import { type InitScheme, InitSchemeC, initWeight, showScheme } from '../init.js'
 import { defineLayer, keepLayer, noState } from '../LayerDef.js'

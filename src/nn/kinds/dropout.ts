@@ -2,7 +2,7 @@
  * Inverted dropout (dropout.ts) keeping each unit with probability `keep`: in train mode it reads
  * the uniform draws `L.u` [N, ...s], a random input bound each step; the inference form drops it.
  */
-import { KeepProbability } from '../../io/codecs.js'
+import { KeepProbability } from '../../core/codecs.js'
 import { checkKeep, dropoutTrain } from '../dropout.js'
 import { defineLayer, dropLayer, noParams, noState, nothingToInit } from '../LayerDef.js'
 

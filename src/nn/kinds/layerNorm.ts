@@ -7,7 +7,7 @@
  */
 import type { Expr } from '../../core/Expr.js'
 import * as T from '../../core/Tensor.js'
-import { PositiveNumber } from '../../io/codecs.js'
+import { PositiveNumber } from '../../core/codecs.js'
 import * as ops from '../../ops/index.js'
 import { batchDim, defineLayer, keepLayer, noState } from '../LayerDef.js'
 

@@ -3,7 +3,7 @@
  * and b [pieces·out], then the max over the pieces per unit (ties share the gradient).
  */
 import * as T from '../../core/Tensor.js'
-import { PositiveInt } from '../../io/codecs.js'
+import { PositiveInt } from '../../core/codecs.js'
 import * as ops from '../../ops/index.js'
 import { maxoutPieces } from '../activations.js'
 import { type InitScheme, InitSchemeC, initWeight, showScheme } from '../init.js'

@@ -1,5 +1,5 @@
 /** Pooling layers over x [N, C, H, W]: the max or the mean of each window (no parameters). */
-import { PositiveInt } from '../../io/codecs.js'
+import { PositiveInt } from '../../core/codecs.js'
 import * as ops from '../../ops/index.js'
 import { outSize, type Pair, toPair } from '../../ops/spatial.js'
 import { defineLayer, keepLayer, noParams, noState, nothingToInit } from '../LayerDef.js'

@@ -5,7 +5,7 @@
 import * as t from 'io-ts'
 import { ShapeError } from '../../core/errors.js'
 import * as ops from '../../ops/index.js'
-import { listOf, PositiveInt } from '../../io/codecs.js'
+import { listOf, PositiveInt } from '../../core/codecs.js'
 import { batchDim, defineLayer, keepLayer, noParams, noState, nothingToInit } from '../LayerDef.js'
 import { show, size } from './shapes.js'
 

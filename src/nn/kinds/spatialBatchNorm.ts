@@ -2,7 +2,7 @@
  * Spatial batch normalization (../spatialBatchNorm.ts) of x [N, C, H, W], per channel over N, H
  * and W: parameters `L.gamma`, `L.beta` [C]; state `L.runningMean`, `L.runningVar` [C].
  */
-import { PositiveNumber, UnitInterval } from '../../io/codecs.js'
+import { PositiveNumber, UnitInterval } from '../../core/codecs.js'
 import { defaultEps, defaultMomentum } from '../batchnorm.js'
 import { defineLayer, keepLayer } from '../LayerDef.js'
 import { normApply, normInit, normOptions } from './norm.js'

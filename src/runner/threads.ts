@@ -11,6 +11,7 @@
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { CTL, poolSize, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
+import { adaptiveChooser, choosingRun, instantiateHere, type SplitChooser } from '../compile/splitChoice.js'
 
 const workerSource = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads')
@@ -18,8 +19,17 @@ ${workerLoop}
 workerLoop(workerData.ctl, workerData.self, () => receiveMessageOnPort(workerData.port).message, new Map(), 0)
 `
 
+export interface ThreadPoolOptions {
+  /**
+   * Per call, whether the workers take their parts or this thread runs them all (the same parts,
+   * the same bits): by default timed and chosen per kind of call (compile/splitChoice.ts), so a
+   * worker on a busy core does not make a step slower than one thread; `alwaysSplit` never runs alone.
+   */
+  readonly chooser?: SplitChooser
+}
+
 /** A pool of `threads` threads in all (this one included); `threads` ≤ 1 gives a pool that runs alone. */
-export function threadPool(threads: number): ThreadPool {
+export function threadPool(threads: number, o: ThreadPoolOptions = {}): ThreadPool {
   const n = poolSize(threads)
   const ctl = new Int32Array(new SharedArrayBuffer(CTL.size * 4))
   const ports: MessagePort[] = []
@@ -41,6 +51,18 @@ export function threadPool(threads: number): ThreadPool {
     }
   }
   const modulesOf = new Map<number, readonly WebAssembly.Module[]>()
+  const memoryOf = new Map<number, WebAssembly.Memory>()
+  const here = new Map<number, ReturnType<typeof instantiateHere>>()
+  const local = (id: number) => {
+    if (!here.has(id)) {
+      const memory = memoryOf.get(id), modules = modulesOf.get(id)
+      if (memory === undefined || modules === undefined) return undefined
+      here.set(id, instantiateHere(memory, modules))
+    }
+    return here.get(id)
+  }
+  const split = (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void) =>
+    runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, args, self, wait)
   return {
     threads: n,
     attach: (memory, modules) => {
@@ -53,14 +75,16 @@ export function threadPool(threads: number): ThreadPool {
       wait()
       known.set(memory, id)
       modulesOf.set(id, modules)
+      memoryOf.set(id, memory)
       return id
     },
-    run: (id, module, fn, args, self) => runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, args, self, wait),
+    run: choosingRun(o.chooser ?? adaptiveChooser(), workers.length + 1, local, split),
     workerParts: () => Atomics.load(ctl, CTL.ran),
     close: async () => {
       postCommand(ctl, 3)
       await Promise.all(workers.map((w) => w.terminate()))
       known.clear()
+      here.clear()
     },
   }
 }

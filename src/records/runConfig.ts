@@ -15,6 +15,7 @@
  * field, see the note at the top of src/train/config.ts.
  */
 import { dtypes } from '../compile/arena.js'
+import { MAX_THREADS } from '../compile/threads.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
@@ -25,7 +26,7 @@ import { hyperC } from '../optim/hyper.js'
 import { decodeHyper, optimizerNames, type OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import { defaultRunConfig, runInits, runLosses, runPreprocess, runSchedules, runModels, type RunConfig } from '../train/config.js'
-import { decodeWith, describe, NonEmptyString, FiniteNumber, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, recordOf, struct, UnitInterval } from './codecs.js'
+import { decodeWith, describe, NonEmptyString, FiniteNumber, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, recordOf, struct, UnitInterval } from '../core/codecs.js'
 
 const dataName = "'mnist' | 'mnist-sample' | 'fashion' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>'"
 
@@ -79,6 +80,7 @@ function runConfigFields(names: readonly string[]) {
     activation: oneOf(activationNames),
     batchNorm: t.boolean,
     dtype: oneOf(dtypes),
+    threads: num(`a whole number of threads in 1 … ${MAX_THREADS}`, (x) => Number.isInteger(x) && x >= 1 && x <= MAX_THREADS),
     model: oneOf(runModels),
     examples: PositiveInt,
     freeze: listOf(NonEmptyString, 'a list of layer names'),

@@ -1,6 +1,6 @@
 /**
  * Checkpoints: a whole training run as one JSON document, decoded with io-ts and checked against
- * the model it claims to be of. Pure and browser-safe; `atomic.ts` writes and reads files.
+ * the model it claims to be of. Pure and browser-safe; `files.ts` saves and loads it (through io/atomic.ts).
  *
  *   { "format": "symgrad-checkpoint", "version": 1,
  *     "spec":   the model spec (spec.ts),
@@ -27,7 +27,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { SymgradError } from '../core/errors.js'
-import { isRecord, own, quote } from '../core/codecs.js'
+import { bareName, decodeWith, describe, isRecord, listOf, NonNegativeInt, oneOf, own, PositiveInt, PositiveNumber, quote, quoteName, recordOf, struct, Uint32 } from '../core/codecs.js'
 import * as Sh from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { tensorProblem } from '../core/Tensor.js'
@@ -37,12 +37,11 @@ import type { GradientTransformation, PlainState } from '../optim/GradientTransf
 import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import type { TrainState } from '../train/TrainState.js'
-import { bareName, quoteName } from '../core/codecs.js'
-import { AnyNumber, decodeWith, describe, FiniteTensorC, listOf, NonNegativeInt, NumBox, oneOf, PositiveInt, PositiveNumber, recordOf, struct, TensorC, Uint32 } from './codecs.js'
+import { AnyNumber, FiniteTensorC, NumBox, TensorC } from '../io/codecs.js'
 import type { PixelInput } from '../data/pixels.js'
 import { decodeRunConfig, encodeRunConfig } from './runConfig.js'
 import { buildOptimizer, defaultRunConfig, type RunConfig } from '../train/config.js'
-import { encodeNumber, encodeTensor } from './floats.js'
+import { encodeNumber, encodeTensor } from '../io/floats.js'
 import { checkLayerKinds, diffSpecs, encodeSpec, formatDiff, ModelSpecC, modelSpecCodec, specFromJson } from './spec.js'
 import { builtinLayers } from '../nn/builtinLayers.js'
 import type { LayerRegistry } from '../nn/LayerDef.js'
@@ -189,7 +188,7 @@ export interface Loaded extends Checkpoint {
   readonly note?: string
 }
 
-/** The data sets whose loaders give 28×28 grey images with entries byte / 255 (cli/data.ts). */
+/** The data sets whose loaders give 28×28 grey images with entries byte / 255 (runner/data.ts). */
 const packagedImages: ReadonlySet<string> = new Set(['mnist', 'fashion', 'mnist-sample'])
 
 /**

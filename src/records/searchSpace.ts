@@ -17,7 +17,7 @@ import * as t from 'io-ts'
 import type { SymgradError } from '../core/errors.js'
 import { defaultRunConfig, type RunConfig } from '../train/config.js'
 import type { Dim, Space } from '../train/search.js'
-import { decodeWith, FiniteNumber, listOf, NonEmptyString, PositiveNumber, struct, tagged } from './codecs.js'
+import { decodeWith, FiniteNumber, listOf, NonEmptyString, PositiveNumber, struct, tagged } from '../core/codecs.js'
 
 type Range = { readonly lo: number; readonly hi: number }
 

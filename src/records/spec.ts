@@ -32,8 +32,7 @@ import type { LayerSpec } from '../nn/layers.js'
 import { resolveLayers } from '../nn/model.js'
 import type { Model, ModelSpec } from '../nn/model.js'
 import { fromSpec } from '../nn/model.js'
-import { decodeWith, describe, listOf, PositiveInt, struct } from './codecs.js'
-import { closest, isRecord, own, quote, quoteName } from '../core/codecs.js'
+import { closest, decodeWith, describe, isRecord, listOf, own, PositiveInt, quote, quoteName, struct } from '../core/codecs.js'
 
 export { InitSchemeC, type LayerJson }
 

@@ -1,0 +1,143 @@
+/**
+ * Whether a thread pool hands a kernel call's parts to its workers ("split") or runs every part
+ * on the calling thread, one after another ("alone"). The parts are the same either way — fixed
+ * by the caller, each computing its own block of the result — so the choice never changes a bit;
+ * it only decides who runs parts 1…N−1. A worker whose core is busy with another process can make
+ * a split call slower than doing all the parts alone; the adaptive chooser notices that.
+ *
+ * The adaptive chooser times each kind of call (one key per kernel, call site and arguments, so a
+ * training step's calls are told apart and a small product is not judged by a large one): after a
+ * warm-up of both modes it takes the faster by the median of each mode's last 5 times (a call
+ * preempted by another process does not decide alone), and keeps trying the other mode
+ * now and then (every 8 calls of the key, doubling up to every 256 while the choice stands, back
+ * to 8 when it changes), so a core that becomes free again is noticed; the chosen mode growing
+ * slower than the other's last time switches at once, so a core that gets busy is noticed too.
+ */
+
+export interface SplitChooser {
+  /** True: hand parts 1… to the workers; false: run every part on the calling thread. */
+  readonly split: (key: string) => boolean
+  /** The time a call of `key` took in the mode it ran in. */
+  readonly record: (key: string, split: boolean, ms: number) => void
+}
+
+/** Always hand the parts to the workers (a pool's behaviour without adaptation). */
+export const alwaysSplit: SplitChooser = { split: () => true, record: () => {} }
+
+interface KeyState {
+  calls: number
+  /** The median of each mode's last few times (NaN until measured): one call preempted by another process does not decide. */
+  splitMs: number
+  aloneMs: number
+  splitRecent: number[]
+  aloneRecent: number[]
+  /** Calls between trials of the mode not chosen, and calls since the last one. */
+  every: number
+  since: number
+  choice: boolean
+}
+
+export interface AdaptiveOptions {
+  /** Calls of a key alternating the two modes before the first choice (the first of each is not counted: warm-up). */
+  readonly warmup?: number
+  /** Shortest and longest interval between trials of the other mode. */
+  readonly minEvery?: number
+  readonly maxEvery?: number
+  /** Keys remembered at most (the table is cleared past this). */
+  readonly maxKeys?: number
+}
+
+/** Times kept per mode and key. */
+const recent = 5
+
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+export function adaptiveChooser(o: AdaptiveOptions = {}): SplitChooser & { readonly state: (key: string) => Readonly<KeyState> | undefined } {
+  const warmup = o.warmup ?? 6, minEvery = o.minEvery ?? 8, maxEvery = o.maxEvery ?? 256, maxKeys = o.maxKeys ?? 4096
+  const table = new Map<string, KeyState>()
+  const stateOf = (key: string): KeyState => {
+    let s = table.get(key)
+    if (s === undefined) {
+      if (table.size >= maxKeys) table.clear()
+      s = { calls: 0, splitMs: NaN, aloneMs: NaN, splitRecent: [], aloneRecent: [], every: minEvery, since: 0, choice: true }
+      table.set(key, s)
+    }
+    return s
+  }
+  return {
+    split: (key) => {
+      const s = stateOf(key)
+      if (s.calls < warmup) return s.calls % 2 === 0
+      // now and then the mode not chosen, to notice a change
+      return s.since + 1 >= s.every ? !s.choice : s.choice
+    },
+    record: (key, split, ms) => {
+      const s = stateOf(key)
+      const warming = s.calls < warmup
+      const first = s.calls < 2 // each mode's first call pays for compiling and waking up: not counted
+      s.calls++
+      if (!first) {
+        const times = split ? s.splitRecent : s.aloneRecent
+        times.push(ms)
+        if (times.length > recent) times.shift()
+        if (split) s.splitMs = medianOf(times)
+        else s.aloneMs = medianOf(times)
+      }
+      if (warming) {
+        if (s.calls === warmup) s.choice = !(s.aloneMs < s.splitMs)
+        return
+      }
+      if (split === s.choice) {
+        s.since++
+        // the chosen mode became slower than the other was: switch now rather than at the next trial
+        if (split ? s.splitMs > s.aloneMs : s.aloneMs > s.splitMs) (s.choice = !split), (s.every = minEvery), (s.since = 0)
+        return
+      }
+      // a trial of the other mode
+      s.since = 0
+      const better = split ? s.splitMs < s.aloneMs : s.aloneMs < s.splitMs
+      if (better) (s.choice = split), (s.every = minEvery)
+      else s.every = Math.min(maxEvery, s.every * 2)
+    },
+    state: (key) => table.get(key),
+  }
+}
+
+/** The key of a pool call: which kernel, and its first part's arguments (sizes and addresses). */
+export function callKey(id: number, module: number, fn: string, args: readonly (readonly number[])[]): string {
+  return `${id}/${module}/${fn}/${args.length}/${args[0]!.join(',')}`
+}
+
+type Exports = Readonly<Record<string, unknown>>
+type Run = (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void) => void
+
+/**
+ * A pool's `run` choosing per call between `split` (the pool's own run: parts to the workers) and
+ * running parts 1… on the calling thread through `local(id)` (the attached modules instantiated
+ * on this thread, on the same memory). `parts` is how many parts the pool takes (workers + 1).
+ */
+export function choosingRun(chooser: SplitChooser, parts: number, local: (id: number) => readonly Exports[] | undefined, split: Run): Run {
+  return (id, module, fn, args, self) => {
+    if (args.length <= 1 || parts <= 1) return split(id, module, fn, args, self)
+    const mine = local(id)
+    const key = callKey(id, module, fn, args)
+    const handOut = mine === undefined || chooser.split(key)
+    const t0 = performance.now()
+    if (handOut) split(id, module, fn, args, self)
+    else {
+      self()
+      const f = mine[module]![fn] as (...a: number[]) => void
+      for (let t = 1; t < Math.min(args.length, parts); t++) f(...args[t]!)
+    }
+    if (mine !== undefined) chooser.record(key, handOut, performance.now() - t0)
+  }
+}
+
+/** The modules instantiated on the calling thread over `memory`, as a worker instantiates them. */
+export function instantiateHere(memory: WebAssembly.Memory, modules: readonly WebAssembly.Module[]): readonly Exports[] {
+  return modules.map((m) => new WebAssembly.Instance(m, { env: { mem: memory } }).exports as Exports)
+}

@@ -1,0 +1,97 @@
+/**
+ * The thread pool's choice between handing parts to its workers and running them all on the
+ * calling thread: the choice follows the times (a slow split is dropped, tried again less and
+ * less often, and taken back when it is fast again), and never changes a bit of the results.
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import * as sg from '../src/ops/index.js'
+import * as R from '../src/core/Random.js'
+import * as T from '../src/core/Tensor.js'
+import { grad } from '../src/ad/grad.js'
+import { compile } from '../src/compile/index.js'
+import { wasmBackend } from '../src/compile/backend-wasm.js'
+import { adaptiveChooser, alwaysSplit, type SplitChooser } from '../src/compile/splitChoice.js'
+import { threadPool } from '../src/runner/threads.js'
+
+/** Drives a chooser for `calls` calls of one key with fixed times per mode; the modes it ran. */
+function drive(c: SplitChooser, calls: number, ms: (split: boolean) => number, key = 'k'): boolean[] {
+  const modes: boolean[] = []
+  for (let i = 0; i < calls; i++) {
+    const s = c.split(key)
+    modes.push(s)
+    c.record(key, s, ms(s))
+  }
+  return modes
+}
+
+describe('adaptiveChooser', () => {
+  it('warms up both modes, then keeps the faster one, trying the other less and less often', () => {
+    const c = adaptiveChooser()
+    const modes = drive(c, 6, (s) => (s ? 10 : 5))
+    expect(modes).toEqual([true, false, true, false, true, false])
+    const after = drive(c, 1000, (s) => (s ? 10 : 5))
+    const splits = after.filter((s) => s).length
+    // trials of the slow mode at 8, 16, 32, … 256 calls apart: a handful in 1000 calls
+    expect(splits).toBeGreaterThan(3)
+    expect(splits).toBeLessThan(12)
+    expect(c.state('k')!.every).toBe(256)
+  })
+
+  it('takes the split back once it is faster again, and drops it when a core gets busy', () => {
+    const c = adaptiveChooser()
+    let splitMs = 10
+    drive(c, 50, (s) => (s ? splitMs : 5))
+    expect(c.split('k') === false || c.state('k')!.choice === false).toBe(true)
+    splitMs = 2 // the other core is free again
+    const back = drive(c, 600, (s) => (s ? splitMs : 5))
+    expect(back.slice(-50).filter((s) => s).length).toBeGreaterThanOrEqual(45)
+    splitMs = 20 // busy again
+    const away = drive(c, 100, (s) => (s ? splitMs : 5))
+    expect(away.slice(-50).filter((s) => s).length).toBeLessThanOrEqual(10)
+  })
+
+  it('keys are judged apart (a small product does not decide for a large one)', () => {
+    const c = adaptiveChooser()
+    drive(c, 40, (s) => (s ? 10 : 5), 'small')
+    drive(c, 40, (s) => (s ? 5 : 10), 'large')
+    expect(c.state('small')!.choice).toBe(false)
+    expect(c.state('large')!.choice).toBe(true)
+  })
+})
+
+describe('a pool running parts alone gives the bits of a split run', () => {
+  const alone: SplitChooser = { split: () => false, record: () => {} }
+  const pools = { split: threadPool(2, { chooser: alwaysSplit }), alone: threadPool(2, { chooser: alone }), adaptive: threadPool(2) }
+  afterAll(async () => {
+    for (const p of Object.values(pools)) await p.close()
+  })
+  const x = sg.input('x', ['N', 130])
+  const y = sg.input('y', ['N'])
+  const W1 = sg.param('W1', [130, 90])
+  const W2 = sg.param('W2', [90, 12])
+  const loss = sg.neg(sg.mean(sg.gatherLabel(sg.logSoftmax(sg.matmul(sg.tanh(sg.matmul(x, W1)), W2)), y)))
+  const gs = grad(loss, { W1, W2, x })
+  const outs = [loss, gs.W1, gs.W2, gs.x]
+  const k = R.key(5)
+  const b = {
+    x: R.normal(R.foldIn(k, 1), [77, 130]), W1: R.normal(R.foldIn(k, 2), [130, 90], 0.1), W2: R.normal(R.foldIn(k, 3), [90, 12], 0.1),
+    y: T.make([77], Array.from({ length: 77 }, (_, i) => i % 12)),
+  }
+  for (const dtype of ['float32', 'float64'] as const)
+    it(`${dtype}: split, alone and adaptive give the same bits; alone hands nothing to the workers`, () => {
+      const run = (p: ReturnType<typeof threadPool>) => {
+        const f = compile(outs, { backend: wasmBackend({ dtype, threads: p, threshold: 0, loopThreshold: 0 })! })
+        let last: ReturnType<typeof f.runOrThrow> = []
+        for (let i = 0; i < 12; i++) last = f.runOrThrow(b) // past the adaptive pool's warm-up
+        return last
+      }
+      const before = pools.alone.workerParts()
+      const [s, a, d] = [run(pools.split), run(pools.alone), run(pools.adaptive)]
+      expect(pools.alone.workerParts()).toBe(before)
+      expect(pools.split.workerParts()).toBeGreaterThan(0)
+      s.forEach((t, i) => {
+        expect(Buffer.compare(Buffer.from(t.data.buffer), Buffer.from(a[i]!.data.buffer)), `output ${i} alone`).toBe(0)
+        expect(Buffer.compare(Buffer.from(t.data.buffer), Buffer.from(d[i]!.data.buffer)), `output ${i} adaptive`).toBe(0)
+      })
+    }, 30_000)
+})

@@ -1,0 +1,70 @@
+/**
+ * Run under `node --experimental-wasm-relaxed-simd --import tsx` by compile-relaxed-gemm.test.ts:
+ * the float32 gemm with f32x4.relaxed_madd against float64 products (float32 law bound) over
+ * shapes with edge tiles, transposes and accumulation; compiled float32 steps on 1 and 2 threads
+ * (the same bits); prints one JSON line.
+ */
+import { gemmModuleBytes, gemmScratchBytes, gemmShapes, hasRelaxedSimd } from '../../src/compile/kernels/gemm-wasm.js'
+import { gemmUsesFma } from '../../src/compile/kernels/gemm-run.js'
+import * as sg from '../../src/ops/index.js'
+import * as R from '../../src/core/Random.js'
+import * as T from '../../src/core/Tensor.js'
+import { grad } from '../../src/ad/grad.js'
+import { compile } from '../../src/compile/index.js'
+import { threadPool } from '../../src/runner/threads.js'
+import { alwaysSplit } from '../../src/compile/splitChoice.js'
+
+type Gemm = (...a: number[]) => void
+const memory = new WebAssembly.Memory({ initial: 256 })
+const inst = (fma: boolean) => new WebAssembly.Instance(new WebAssembly.Module(gemmModuleBytes({ ...gemmShapes.f32, fma }, false)), { env: { mem: memory } }).exports['gemm'] as Gemm
+const fmaGemm = inst(true), plainGemm = inst(false)
+const scratch = 0, A = gemmScratchBytes(gemmShapes.f32) + 64
+
+let worst = 0
+let differs = 0
+const cases = [[1, 1, 1], [5, 7, 3], [33, 17, 300], [64, 130, 257], [130, 64, 70]] as const
+for (const [m, n, k] of cases)
+  for (const tA of [0, 1]) for (const tB of [0, 1]) for (const acc of [0, 1]) {
+    const B = A + m * k * 4, C = B + k * n * 4
+    const f = new Float32Array(memory.buffer)
+    const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i * 1.7 + m))
+    const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.3 + n))
+    const c0 = Float32Array.from({ length: m * n }, (_, i) => (i % 5) - 2)
+    f.set(a, A / 4), f.set(b, B / 4)
+    const run = (g: Gemm) => {
+      f.set(c0, C / 4)
+      g(A, tA, B, tB, C, m, n, k, acc, 0, m, 0, n, scratch)
+      return Float32Array.from(f.subarray(C / 4, C / 4 + m * n))
+    }
+    const got = run(fmaGemm), plain = run(plainGemm)
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = acc ? c0[i * n + j]! : 0, scale = acc ? Math.abs(c0[i * n + j]!) : 0
+        for (let p = 0; p < k; p++) {
+          const x = a[tA ? p * m + i : i * k + p]!, y = b[tB ? j * k + p : p * n + j]!
+          s += x * y
+          scale += Math.abs(x * y)
+        }
+        worst = Math.max(worst, Math.abs(got[i * n + j]! - s) / Math.max(1, scale))
+        if (got[i * n + j] !== plain[i * n + j]) differs++
+      }
+  }
+
+// a compiled float32 step: 1 and 2 threads (every product split) give the same bits with relaxed_madd
+const x = sg.input('x', ['N', 130]), y = sg.input('y', ['N'])
+const W1 = sg.param('W1', [130, 90]), W2 = sg.param('W2', [90, 12])
+const loss = sg.neg(sg.mean(sg.gatherLabel(sg.logSoftmax(sg.matmul(sg.tanh(sg.matmul(x, W1)), W2)), y)))
+const gs = grad(loss, { W1, W2, x })
+const outs = [loss, gs.W1, gs.W2, gs.x]
+const k = R.key(3)
+const bind = {
+  x: R.normal(R.foldIn(k, 1), [77, 130]), W1: R.normal(R.foldIn(k, 2), [130, 90], 0.1), W2: R.normal(R.foldIn(k, 3), [90, 12], 0.1),
+  y: T.make([77], Array.from({ length: 77 }, (_, i) => i % 12)),
+}
+const pool = threadPool(2, { chooser: alwaysSplit })
+const { wasmBackend } = await import('../../src/compile/backend-wasm.js')
+const one = compile(outs, { dtype: 'float32' }).runOrThrow(bind)
+const two = compile(outs, { backend: wasmBackend({ dtype: 'float32', threads: pool, threshold: 0 })! }).runOrThrow(bind)
+const threadsSame = one.every((t, i) => Buffer.compare(Buffer.from(t.data.buffer), Buffer.from(two[i]!.data.buffer)) === 0)
+await pool.close()
+console.log(JSON.stringify({ relaxed: hasRelaxedSimd(), used: gemmUsesFma(), worst, differs, threadsSame, workerParts: pool.workerParts() }))
