@@ -72,6 +72,7 @@ describe('examples/07-convnet', () => {
 describe('examples/08-finetune', () => {
   it('trains a base on MNIST, fine-tunes it on a few Fashion-MNIST images against scratch, and tables mean ± std over seeds', () => {
     const r = finetuneDemo({ baseExamples: 1000, baseEpochs: 1, sizes: [50], seeds: [1, 2], steps: 20, testSize: 300 })
+    expect([r.from, r.to]).toEqual(['mnist', 'fashion'])
     expect(r.baseTestAccuracy).toBeGreaterThan(0.5)
     expect(r.transfer).toEqual(['copied: conv0.W [8,1,5,5], conv0.b [8], conv1.W [16,8,5,5], conv1.b [16]', 'kept fresh: dense0.W [256,10] (asked), dense0.b [10] (asked)'])
     // the frozen run's convolutions are the base's bit for bit; its head moved
@@ -85,5 +86,15 @@ describe('examples/08-finetune', () => {
     }
     expect(r.table.split('\n')).toHaveLength(2 + 3)
     expect(r.table).toContain('| 50 | frozen |')
+  }, 300_000)
+
+  it('runs the other way with from: fashion — the base on Fashion-MNIST, the few images MNIST digits — through the same code', () => {
+    const r = finetuneDemo({ from: 'fashion', baseExamples: 1000, baseEpochs: 1, sizes: [50], seeds: [1], steps: 20, testSize: 300 })
+    expect([r.from, r.to]).toEqual(['fashion', 'mnist'])
+    expect(r.baseTestAccuracy).toBeGreaterThan(0.5)
+    expect(r.transfer[0]).toBe('copied: conv0.W [8,1,5,5], conv0.b [8], conv1.W [16,8,5,5], conv1.b [16]')
+    expect(r.frozenCheck).toEqual({ convUnchanged: true, headChanged: true })
+    expect(r.rows.map((row) => [row.examples, row.method, row.accuracies.length])).toEqual(methods.map((m) => [50, m, 1]))
+    for (const row of r.rows) expect(row.mean).toBeGreaterThan(0.1)
   }, 300_000)
 })
