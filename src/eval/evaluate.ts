@@ -73,8 +73,8 @@ export function bindShapes(order: readonly Expr[], bindings: Bindings): E.Either
 export function evaluateAll(roots: readonly Expr[], given: Bindings): E.Either<SymgradError, Evaluation> {
   const order = topoSort(roots)
   const envE = bindShapes(order, given)
-  const bindings = asTensors(given)
   if (E.isLeft(envE)) return envE
+  const bindings = asTensors(given)
   for (const n of order)
     if (isBoundLeaf(n) && !(bindings[n.attrs['name'] as string]!.data instanceof Float64Array))
       return E.left(new SymgradError('binding', `binding for ${describe(n)}: expected Float64Array data (the interpreter is float64)`))

@@ -3,10 +3,14 @@
  * whose checkpoint cannot fit on the disk is refused at once rather than at its final write. A
  * checkpoint (records/checkpoint.ts) holds each parameter four times (params, best params, up to two
  * optimizer buffers) and the model state twice, as base64 of float64 (4/3 of 8 bytes a number),
- * plus the training history: per step the loss, data loss, learning rate and one update ratio per
- * parameter tensor, each a JSON number of at most 24 characters and a comma, and per epoch a record.
- * Pure.
+ * plus the training history: every epoch record, and the per-step lists (loss, data loss, learning
+ * rate and one update ratio per parameter tensor) thinned to at most HISTORY_POINTS points each
+ * (records/checkpoint.ts, compactHistory), each point counted as a JSON number of at most 24
+ * characters and a comma (it is written as base64 of float64, about 11). Pure.
  */
+
+/** At most this many points per per-step list in a checkpoint (compactHistory thins to it). */
+export const HISTORY_POINTS = 128
 
 export interface CheckpointSizeInput {
   readonly paramShapes: Readonly<Record<string, readonly number[]>>
@@ -32,5 +36,5 @@ export function checkpointSizeEstimate(c: CheckpointSizeInput): number {
   for (const s of Object.values(c.paramShapes)) tensors += 4 * (base64(8 * size(s)) + TENSOR_OVERHEAD)
   for (const s of Object.values(c.stateShapes)) tensors += 2 * (base64(8 * size(s)) + TENSOR_OVERHEAD)
   const perStep = (3 + Object.keys(c.paramShapes).length) * NUMBER_BYTES
-  return tensors + c.steps * perStep + c.epochs * EPOCH_BYTES + (1 << 16)
+  return tensors + Math.min(c.steps, HISTORY_POINTS) * perStep + c.epochs * EPOCH_BYTES + (1 << 16)
 }

@@ -42,6 +42,7 @@ import type { PixelInput } from '../data/pixels.js'
 import { decodeRunConfig, encodeRunConfig } from './runConfig.js'
 import { buildOptimizer, defaultRunConfig, type RunConfig } from '../train/config.js'
 import { decodeFloat64, encodeFloat64, encodeNumber, encodeTensor } from '../io/floats.js'
+import { HISTORY_POINTS } from '../io/checkpointSize.js'
 import { checkLayerKinds, diffSpecs, encodeSpec, formatDiff, ModelSpecC, modelSpecCodec, specFromJson } from './spec.js'
 import { builtinLayers } from '../nn/builtinLayers.js'
 import type { LayerRegistry } from '../nn/LayerDef.js'
@@ -151,9 +152,6 @@ const HistoryC = struct('a history', {
     'a list of epoch records',
   ),
 }, { every: PositiveInt })
-
-/** At most this many points per per-step list in a checkpoint. */
-export const HISTORY_POINTS = 128
 
 /**
  * The history a checkpoint keeps: every epoch record, and the per-step lists thinned to at most
