@@ -44,6 +44,7 @@ export interface LayerLawOptions extends ModelCheckOptions {
 export interface LayerLaw {
   readonly kind: string
   readonly name: 'train' | 'test' | 'inference' | 'json' | 'init' | 'fit'
+  /** Runs the law: `{ ok: true }`, or `{ ok: false, message }` naming what failed. */
   readonly check: () => LawResult
 }
 

@@ -19,12 +19,18 @@ import { input } from '../src/ops/leaves.js'
 import { sum } from '../src/ops/reduce.js'
 import { tensorArb } from './arbitraries.js'
 
+/** The two laws checked by property: agrees (normal range), stable (dangerous range); `fires` is `rewritePair`'s check. */
 export type RewriteLawName = 'agrees' | 'stable'
 
+/** One law of a stable rewrite as a fast-check property, ready for `fc.assert(property, params)`. */
 export interface RewriteProperty {
+  /** `<rule name>: <law>`. */
   readonly name: string
+  /** Which law it checks. */
   readonly law: RewriteLawName
+  /** Over one input tensor x of the law's shape, drawn in the normal or dangerous range. */
   readonly property: fc.IProperty<[Tensor]>
+  /** Runs (default 50) and seed, when given. */
   readonly params: fc.Parameters<[Tensor]>
 }
 
@@ -47,6 +53,10 @@ export function rewritePair(r: StableRule): { readonly x: Expr; readonly origina
   return { x, original, rewritten: s.exprs[0]! }
 }
 
+/**
+ * The agrees and stable properties of rule `r` (see the module note); throws at once when
+ * simplify does not fire the rule on its law's form.
+ */
 export function rewriteLaws(r: StableRule, o: { readonly numRuns?: number; readonly seed?: number } = {}): RewriteProperty[] {
   const { x, original, rewritten } = rewritePair(r)
   const params = { numRuns: o.numRuns ?? 50, ...(o.seed !== undefined ? { seed: o.seed } : {}) }

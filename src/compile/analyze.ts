@@ -24,6 +24,7 @@ import { simplify } from './simplify.js'
 
 export type { HazardKind, Pass, RangeRule, RangeTable, RangeCtx, Finding }
 
+/** The range rules of every built-in op: elementwise ops and leaves, then reductions, movement and the rest. */
 export const builtinRangeRules: RangeTable = new Map([...elementwiseRangeRules, ...tensorRangeRules])
 
 /** `base` with more rules (an op of your own, or a tighter rule for a built-in one). */
@@ -31,6 +32,7 @@ export function withRangeRules(base: RangeTable, extra: readonly (readonly [Expr
   return new Map([...base, ...extra])
 }
 
+/** What `analyze` assumes: input ranges, dim bounds, formats, rules, the leaves to differentiate by and the rewrites to suggest. */
 export interface AnalyzeOptions {
   /** Ranges of inputs and params by name (default: unbounded). */
   readonly ranges?: Readonly<Record<string, Interval>>
@@ -40,6 +42,7 @@ export interface AnalyzeOptions {
   readonly dimBound?: number
   /** Formats to analyze in, default both. */
   readonly dtypes?: readonly Dtype[]
+  /** Range rules by op (default `builtinRangeRules`). */
   readonly rules?: RangeTable
   /** Leaves to differentiate by (default: the params, else the inputs that are differentiable). */
   readonly wrt?: readonly Expr[]
@@ -47,7 +50,9 @@ export interface AnalyzeOptions {
   readonly rewrites?: readonly StableRule[]
 }
 
+/** The ranges found for one node (in the first format analyzed, float64 by default). */
 export interface NodeRange {
+  /** Range of every element of the node's value. */
   readonly value: Interval
   /** Range of d output/d node, for nodes on a path from a `wrt` leaf to a scalar output. */
   readonly grad?: Interval
@@ -55,8 +60,11 @@ export interface NodeRange {
   readonly known: boolean
 }
 
+/** A hazard at one node of the forward graph: what, when, in which formats, and the rewrite that avoids it. */
 export interface Hazard extends Finding {
+  /** The node it occurs at. */
   readonly node: Expr
+  /** The node's op name. */
   readonly op: string
   /** Ranges of the node's arguments (float64). */
   readonly args: readonly Interval[]
@@ -66,9 +74,11 @@ export interface Hazard extends Finding {
   readonly rewrite?: StableRule
 }
 
+/** The result of `analyze`: every node's ranges, the hazards found, and the ops it could not judge. */
 export interface Analysis {
   /** By node id: forward nodes and the cotangent graph's nodes. */
   readonly ranges: ReadonlyMap<number, NodeRange>
+  /** At most one per node and kind, in graph order. */
   readonly hazards: readonly Hazard[]
   /** Ops without a range rule (their ranges are unknown). */
   readonly unknownOps: readonly string[]

@@ -84,6 +84,7 @@ export interface KernelCtx {
 
 /** How a backend runs one non-elementwise op: an emitter of a statement over whole buffers. */
 export interface KernelCode {
+  /** The JavaScript statement computing `c.eqn`'s output buffer from its arguments' buffers. */
   readonly emit: (c: KernelCtx) => string
   /** 2-D arguments may be read transposed in place (`trans[i]`), so a transpose feeding it is not copied. */
   readonly transposedArgs?: boolean

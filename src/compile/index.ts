@@ -231,6 +231,7 @@ export interface ValueAndGradFn<G extends Readonly<Record<string, Tensor>> | rea
   readonly runOrThrow: (bindings: Bindings) => ValueAndGrad<G>
   /** Throws instead of returning a Left; the gradients are the function's own buffers, valid only until its next call. */
   readonly runOwned: (bindings: Bindings) => ValueAndGrad<G>
+  /** The one compiled program behind it, computing the loss and its gradients together (for `load`, `read` and `carry`). */
   readonly compiled: CompiledFn
 }
 

@@ -7,11 +7,13 @@
  */
 import type { Dtype } from './arena.js'
 
+/** The closed range [lo, hi] holding every element of a node's value (lo ≤ hi; ±Infinity for an unbounded end). */
 export interface Interval {
   readonly lo: number
   readonly hi: number
 }
 
+/** The limits of one number format that decide its hazards. */
 export interface DtypeLimits {
   readonly dtype: Dtype
   /** Largest finite value. */

@@ -20,17 +20,21 @@ import type { Finding } from './rangeRules.js'
 import type { StableRule } from './stableRules.js'
 import { nodeForm } from './nodeForm.js'
 
+/** Where a step first went non-finite (see `nanOrigin`): the node, the pass, the value, and why. */
 export interface Origin {
   /** The first non-finite node (forward), or the node of the cotangent graph (backward). */
   readonly node: Expr
+  /** Forward when a value went non-finite, backward when only a gradient did. */
   readonly pass: 'forward' | 'backward'
   /** The forward node whose value (forward) or derivative (backward) went non-finite. */
   readonly of: Expr
+  /** The node's first non-finite element (NaN, +Infinity or -Infinity). */
   readonly value: number
   /** Observed ranges of `node`'s arguments (finite elements). */
   readonly args: readonly Interval[]
   /** What `of`'s range rule sees in the observed ranges. */
   readonly hazard?: Finding
+  /** The stable rewrite near `of` that would have avoided it, if one applies. */
   readonly rewrite?: StableRule
   /** One line naming all of the above. */
   readonly message: string
@@ -45,7 +49,9 @@ function observed(t: Tensor): Interval {
 }
 const firstBad = (t: Tensor): number => t.data.find((v) => !Number.isFinite(v)) ?? NaN
 
+/** What `nanOrigin` judges the culprit with, and how it prints nodes. */
 export interface OriginOptions {
+  /** Range rules by op, to name the hazard (default `builtinRangeRules`). */
   readonly rules?: RangeTable
   /** Prints a node (default: a short form). */
   readonly show?: (e: Expr) => string

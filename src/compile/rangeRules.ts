@@ -12,7 +12,12 @@ import * as ops from '../ops/builtins.js'
 import * as I from './intervals.js'
 import type { DtypeLimits, Interval } from './intervals.js'
 
+/**
+ * What goes wrong: a finite result past the format's largest value, log/division/sqrt/pow at or
+ * across 0, digits lost in x − y, a derivative that is infinite at a reachable point, a constant that rounds to 0.
+ */
 export type HazardKind = 'overflow' | 'at or across 0' | 'cancellation' | 'infinite derivative' | 'underflow'
+/** The pass a hazard hits: evaluation, the gradient, or both. */
 export type Pass = 'forward' | 'backward' | 'forward and backward'
 
 /** One hazard a rule sees in its arguments' ranges. */
@@ -25,6 +30,7 @@ export interface Finding {
   readonly why: string
 }
 
+/** What a range rule sees of a node: the node, its arguments' ranges and the format's limits. */
 export interface RangeCtx {
   readonly node: Expr
   readonly args: readonly Interval[]
@@ -37,11 +43,15 @@ export interface RangeCtx {
   readonly rangeOf: (e: Expr) => Interval | undefined
 }
 
+/** The interval rule of one op for the hazard analysis. */
 export interface RangeRule {
+  /** The range of the node's value from its arguments' ranges (wide enough to hold every element). */
   readonly range: (c: RangeCtx) => Interval
+  /** The hazards those argument ranges allow (none when absent). */
   readonly hazards?: (c: RangeCtx) => readonly Finding[]
 }
 
+/** Range rules keyed by op record (see `builtinRangeRules`, `withRangeRules`). */
 export type RangeTable = ReadonlyMap<OpDef, RangeRule>
 
 const num = I.showNumber

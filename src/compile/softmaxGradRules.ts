@@ -81,6 +81,7 @@ export const countOfLeaf = rule('count(x) → count(leaf of x\'s shape)', (n) =>
   return leaf === undefined ? undefined : apply(ops.countOp, [leaf], { axes: axesAttr(n.attrs) })
 })
 
+/** The rules above, which bring the softmax cross-entropy gradient to (p − y)/N (see the module note). */
 export const softmaxGradRules: readonly Rule[] = [
   negOutOfMovement, negConstDiv, oneHotRowSum, factorDifference, negDifference, divOfBroadcast, reshapeBroadcastScalar, countOfLeaf,
 ]

@@ -14,9 +14,14 @@ import * as S from '../core/Shape.js'
 import * as ops from '../ops/builtins.js'
 import { axesAttr } from '../ops/Op.js'
 
+/**
+ * The law a stable rewrite is tested by: on an input x of `shape`, the rewrite agrees with the
+ * original (value and gradient) on the normal range, and stays finite where the original fails.
+ */
 export interface RewriteLaw {
   /** The original form, built on an input x of shape `shape`. */
   readonly build: (x: Expr) => Expr
+  /** The shape of the input x the law builds on. */
   readonly shape: Concrete
   /** Where original and rewrite must agree in value and gradient. */
   readonly normal: { readonly lo: number; readonly hi: number }
@@ -28,9 +33,13 @@ export interface RewriteLaw {
 
 /** A simplify rule (see rules.ts' `Rule`) with its reason and law. */
 export interface StableRule {
+  /** The rule's name, as hazards and simplify's `fired` list give it. */
   readonly name: string
+  /** What goes wrong in the original form and why the rewrite avoids it, in one line. */
   readonly why: string
+  /** The stable form of `node`, or undefined when the rule does not match it. */
   readonly rewrite: (node: Expr) => Expr | undefined
+  /** The law it is tested by. */
   readonly law: RewriteLaw
 }
 

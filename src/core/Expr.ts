@@ -112,6 +112,7 @@ export interface AttrCodec {
   readonly describe: string
   /** The attribute names the op takes. */
   readonly keys: readonly string[]
+  /** The first problem with `attrs` (missing, unknown or ill-typed key) as one line, or undefined when they are valid. */
   readonly check: (attrs: unknown) => string | undefined
 }
 
@@ -127,6 +128,7 @@ export interface OpDef<N extends string = string> {
   readonly attrs: AttrCodec
   /** Shape rule; throws a ShapeError naming the op, argument, expected and actual shapes. */
   readonly shape: (args: readonly Shape[], attrs: Attrs) => Shape
+  /** The reference value (float64): the node's value from its arguments' values, of shape `ctx.outShape`. */
   readonly eval: (args: readonly Tensor[], ctx: EvalCtx) => Tensor
   /**
    * Vector-Jacobian product: one cotangent per argument (`arity` of them), `null` meaning a zero

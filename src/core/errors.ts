@@ -6,6 +6,7 @@ export type ErrorKind = 'shape' | 'binding' | 'grad' | 'value' | 'decode' | 'io'
 
 /** The error of symgrad: a kind (shape, binding, grad, value, decode, io) and a one-line message. Builders throw it; readers return it in an Either. */
 export class SymgradError extends Error {
+  /** An error of this kind; `message` is one line naming what was wrong. */
   constructor(
     readonly kind: ErrorKind,
     message: string,
@@ -17,6 +18,7 @@ export class SymgradError extends Error {
 
 /** A shape rule failed: names the op, the argument and expected vs. actual shapes. */
 export class ShapeError extends SymgradError {
+  /** A shape error (kind 'shape'), its name 'ShapeError'. */
   constructor(message: string) {
     super('shape', message)
     this.name = 'ShapeError'
@@ -25,6 +27,7 @@ export class ShapeError extends SymgradError {
 
 /** Differentiation failed, e.g. an op has no derivative rule. */
 export class GradError extends SymgradError {
+  /** A differentiation error (kind 'grad'), its name 'GradError'. */
   constructor(message: string) {
     super('grad', message)
     this.name = 'GradError'

@@ -33,7 +33,9 @@ export interface BatchOptions {
 
 /** A lazy, re-iterable list of batches: each batch is gathered when it is asked for. */
 export interface Batches extends Iterable<Batch> {
+  /** The number of batches in the epoch. */
   readonly length: number
+  /** Batch i (0 ≤ i < length), gathered now; throws a RangeError outside that range. */
   readonly at: (i: number) => Batch
 }
 

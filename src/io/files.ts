@@ -32,7 +32,9 @@ export function currentLimits(): Either<SymgradError, Limits> {
  * IDX header's dimensions), or refuses it from them (a wrong magic number).
  */
 export interface ExpectedSize {
+  /** How many leading (inflated) bytes `size` reads. */
   readonly headerBytes: number
+  /** The file's whole inflated size in bytes from its header `head`, or Left when the header is wrong or promises more than `maxBytes`. */
   readonly size: (head: Uint8Array, maxBytes: number) => Either<SymgradError, number>
 }
 

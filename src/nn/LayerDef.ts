@@ -145,12 +145,15 @@ export interface LayerDef<K extends string, C extends OptionCodecs, D extends De
   readonly prefix: string | ((o: Options<C, D>) => string)
   /** Parameters by local name: `{ W: { shape: [o.in, o.out], weight: true }, b: { shape: [o.out] } }`. */
   params(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): ParamDecls<P>
+  /** State by local name, with its shapes (batch norm's running mean and variance); `{}` for none. */
   state(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): Shapes<St>
   /** The per-example output shape; throw a ShapeError (message without the layer's name) when `inShape` does not fit. */
   outShape(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): readonly number[]
   /** Initial values, bit-for-bit reproducible from `key`; `shapes.inShape` is the per-example input shape. */
   init(o: Options<C, D>, key: Key, shapes: LayerShapes<P, St>): { readonly params: { readonly [Q in P]: Tensor }; readonly state: { readonly [Q in St]: Tensor } }
+  /** The output graph on the batch x [N, ...inShape] in `ctx.mode`, and in train mode the new state as graphs. */
   apply(o: Options<C, D>, x: Expr, ctx: ApplyContext<P, St>): Applied<St>
+  /** What `toInference` makes of the layer: 'keep', 'drop' (dropout), or options to replace it with. */
   inference(o: Options<C, D>, inShape: readonly number[], env: LayerEnv): InferenceForm<Options<C, D>>
   /**
    * Fitted state (preprocessing layers, kinds/center.ts…): the state computed from training inputs

@@ -90,7 +90,12 @@ export interface StatsOptions extends HistogramOptions {
   /** Report only layers whose kind passes (default: all layers). */
   readonly only?: (kind: string) => boolean
   /** A scalar loss of the model output; with it, gradient statistics are reported too. */
-  readonly loss?: { readonly fn: (out: Expr) => Expr; readonly bindings?: Bindings }
+  readonly loss?: {
+    /** The loss graph built on the model's output graph. */
+    readonly fn: (out: Expr) => Expr
+    /** Values of the loss's other leaves (labels), by name. */
+    readonly bindings?: Bindings
+  }
   /** Histogram options for gradients (default: the data's range). */
   readonly gradBins?: number
   /**

@@ -36,6 +36,7 @@ export interface EmitCtx {
 export interface OnnxEntry {
   /** True: the op is elementwise with numpy broadcasting in ONNX (its arguments may arrive unexpanded). */
   readonly elementwise: boolean
+  /** Adds the op's ONNX nodes through `c` and returns the ONNX name of the node's value. */
   readonly emit: (c: EmitCtx) => string
 }
 

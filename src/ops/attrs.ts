@@ -73,7 +73,9 @@ export const Attr = {
   name: { expected: `a name (1 to ${MAX_NAME} characters)`, is: (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= MAX_NAME } as AttrType,
   /** An integer n (meaning [n, n]) or a [height, width] pair of integers. */
   intPair: { expected: 'an integer or a pair of integers', is: (v: unknown) => isInt(v) || (Array.isArray(v) && v.length === 2 && v.every(isInt)) } as AttrType,
+  /** `t`, or null (stands for the op's default: transpose's `perm: null` reverses the axes). */
   nullable: (t: AttrType): AttrType => ({ expected: `${t.expected} or null`, is: (v) => v === null || t.is(v) }),
+  /** `t`, and the attribute may be left out of the record. */
   optional: (t: AttrType): AttrType => ({ ...t, optional: true }),
   /** Exactly these attributes (optional ones may be left out), no others. */
   record(fields: Readonly<Record<string, AttrType>>): AttrCodec {

@@ -19,6 +19,7 @@ import { broadcastTo, forEachOffset, keepShape, reducedStrides } from './movemen
 import { allAxes, reduceShape } from './reduce.js'
 
 // ── log1p ──  log(1 + x), exact for small x;  d log1p x = dx / (1 + x)   (domain x > −1)
+/** The op record of `log1p`: log(1 + x) without the rounding of 1 + x for small x; d = 1/(1 + x), domain x > −1. */
 export const log1pOp = unaryOp({
   name: 'log1p',
   f: Math.log1p,
@@ -28,6 +29,7 @@ export const log1pOp = unaryOp({
 })
 
 // ── expm1 ──  eˣ − 1, exact for small x;  d expm1 x = eˣ·dx
+/** The op record of `expm1`: eˣ − 1 without the cancellation of eˣ − 1 near x = 0; d = eˣ. */
 export const expm1Op = unaryOp({
   name: 'expm1',
   f: Math.expm1,

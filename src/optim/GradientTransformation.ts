@@ -24,7 +24,9 @@ export type { Params } from './params.js'
  * (checkpoints check its structure against `init` when they load it).
  */
 export interface GradientTransformation<S> {
+  /** The initial state for these parameters (moments of their shapes, step count 0…). */
   readonly init: (params: Params) => S
+  /** The updates to add to `params` (`applyUpdates`) given the gradients, and the next state. */
   update(grads: Params, state: S, params: Params): readonly [updates: Params, state: S]
 }
 

@@ -22,8 +22,11 @@ import { checkHypers } from './domains.js'
 
 /** An average of the iterates as a pair of pure functions over plain-data state, and a reader of the average. */
 export interface ParamAverager<S> {
+  /** The state after the first iterate x₀ = `params` (its average is x₀). */
   readonly init: (params: Params) => S
+  /** The state with one more iterate, the parameters after a step. */
   readonly update: (params: Params, state: S) => S
+  /** The averaged parameters so far. */
   readonly average: (state: S) => Params
 }
 

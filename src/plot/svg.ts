@@ -115,8 +115,11 @@ export function logTicks(lo: number, hi: number): number[] {
 
 /** A mapping of data values to plot coordinates. */
 export interface Scale {
+  /** The pixel coordinate of data value v (linear, or in log10 v on a log axis). */
   readonly at: (v: number) => number
+  /** Round data values to draw ticks at, inside the axis's range. */
   readonly ticks: number[]
+  /** A tick's label, short enough for a narrow margin (1e6, not 1000000). */
   readonly label: (v: number) => string
 }
 

@@ -31,6 +31,7 @@ export interface WorkerOptions {
   readonly lockMs?: number
   /** How often a job may be taken over from a dead worker before it fails (default 3). */
   readonly maxStalls?: number
+  /** Where the worker's one-line reports go (jobs taken, done, refused; Redis retries); default console.log. */
   readonly log?: (line: string) => void
   /** This worker's folder for each finished trial's checkpoint, `<folder>/<job id>.json` (a job never names one); absent: none saved. */
   readonly checkpoints?: string

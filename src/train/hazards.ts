@@ -17,6 +17,7 @@ import * as I from '../compile/intervals.js'
 import type { Interval } from '../compile/intervals.js'
 import { lossExpr, type AnyModel, type LossFn, type LossKind } from './programs.js'
 
+/** How `checkModel` builds and bounds the model's graphs; the other fields pass to `analyze`. */
 export interface ModelCheckOptions extends Omit<AnalyzeOptions, 'ranges' | 'wrt'> {
   /** Default 'softmax'. */
   readonly loss?: LossKind | LossFn
@@ -28,9 +29,13 @@ export interface ModelCheckOptions extends Omit<AnalyzeOptions, 'ranges' | 'wrt'
   readonly stateUpdates?: number
 }
 
+/** The result of `checkModel`: the analysis and the graphs it was made of. */
 export interface ModelCheck {
+  /** The ranges and hazards of the training loss (gradients by every parameter) and the scores. */
   readonly analysis: Analysis
+  /** The training loss on inputs x [N, in] and labels y [N]. */
   readonly loss: Expr
+  /** The inference model's scores on x. */
   readonly scores: Expr
   /** The ranges the leaves were given, by name. */
   readonly ranges: Readonly<Record<string, Interval>>
@@ -44,6 +49,10 @@ export function observedRange(t: T.Tensor): Interval {
   return lo > hi ? I.unbounded : { lo, hi }
 }
 
+/**
+ * Analyzes `model` before it trains (see the module note): its training loss, gradients and
+ * inference scores over intervals, inputs in `o.x`, labels in [0, C − 1], state widened by updates.
+ */
 export function checkModel(model: AnyModel, o: ModelCheckOptions = {}): ModelCheck {
   const x = ops.input('x', ['N', model.in])
   const y = ops.input('y', ['N'])

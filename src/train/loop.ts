@@ -81,7 +81,9 @@ export interface TrainConfig<S extends PlainState = PlainState> {
   readonly threads?: ThreadPool
   /** Programs built earlier for the same model, loss, regularization and layer modes (skips compiling). */
   readonly programs?: Programs
+  /** Called after every step with its position and batch loss (progress bars, live plots). */
   readonly onStep?: (info: StepInfo) => void
+  /** Called after every epoch with its record, before early stopping is decided. */
   readonly onEpoch?: (record: EpochRecord) => void
 }
 

@@ -47,6 +47,7 @@ export interface StepResult {
 /** The compiled train and predict programs of a model, with its parameter names. */
 export interface Programs {
   readonly paramNames: readonly string[]
+  /** One compiled training step on the batch x, y (dropout masks drawn from `dropoutKey`): the losses, gradients and new model state; it updates no parameter. */
   readonly step: (params: Params, modelState: Params, x: Tensor, y: Tensor, dropoutKey: Key) => StepResult
   /**
    * The step run again in the reference interpreter: the first node whose value or gradient is not

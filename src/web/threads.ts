@@ -27,10 +27,13 @@ import { adaptiveChooser, choosingRun, instantiateHere, type SplitChooser } from
 
 /** The part of the Web Worker interface the pool uses. */
 export interface WorkerLike {
+  /** Sends a structured-cloneable message to the worker. */
   postMessage(message: unknown): void
+  /** Set by the pool: called with each message the worker posts back (`event.data`). */
   onmessage: ((event: { readonly data: unknown }) => void) | null
   /** Called when the worker cannot start (a Content-Security-Policy without `worker-src blob:`, say) or its script throws. */
   onerror?: ((event: unknown) => void) | null
+  /** Stops the worker at once. */
   terminate(): void
 }
 

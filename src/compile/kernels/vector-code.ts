@@ -123,8 +123,11 @@ function lanes(dtype: 'float32' | 'float64'): VectorOps {
   })
 }
 
+/** The lane instructions of float32 (float32x4, four lanes; with `exp` and `tanh`). */
 export const vectorF32: VectorOps = lanes('float32')
+/** The lane instructions of float64 (float64x2, two lanes; no `exp` or `tanh`). */
 export const vectorF64: VectorOps = lanes('float64')
+/** The lane instructions of a dtype: `vectorF32` or `vectorF64`. */
 export const vectorOpsOf = (dtype: 'float32' | 'float64'): VectorOps => (dtype === 'float32' ? vectorF32 : vectorF64)
 
 /** The push of argument k of an op, reading a loop's local. */
