@@ -15,6 +15,7 @@ import { grad } from '../src/ad/grad.js'
 import { compile, stages } from '../src/compile/index.js'
 import { wasmBackend } from '../src/compile/backend-wasm.js'
 import { threadPool } from '../src/runner/threads.js'
+import { twoLayerStep } from './support/twoLayerStep.js'
 import { float32Agrees, roundToFloat32 } from '../laws/dtype.js'
 import { defaultRunConfig } from '../src/train/config.js'
 import { runTraining } from '../src/cli/run.js'
@@ -84,18 +85,7 @@ describe('float32 law: compiled float32 agrees with the float64 interpreter (tol
 })
 
 describe('threads: results do not depend on the number of threads', () => {
-  const x = sg.input('x', ['N', 130])
-  const y = sg.input('y', ['N'])
-  const W1 = sg.param('W1', [130, 90])
-  const W2 = sg.param('W2', [90, 12])
-  const loss = sg.neg(sg.mean(sg.gatherLabel(sg.logSoftmax(sg.matmul(sg.tanh(sg.matmul(x, W1)), W2)), y)))
-  const gs = grad(loss, { W1, W2, x })
-  const outs = [loss, gs.W1, gs.W2, gs.x]
-  const k = R.key(3)
-  const b = {
-    x: R.normal(R.foldIn(k, 1), [77, 130]), W1: R.normal(R.foldIn(k, 2), [130, 90], 0.1), W2: R.normal(R.foldIn(k, 3), [90, 12], 0.1),
-    y: T.make([77], Array.from({ length: 77 }, (_, i) => i % 12)),
-  }
+  const { outs, bindings: b } = twoLayerStep(3)
   for (const dtype of ['float32', 'float64'] as const)
     it(`${dtype}: 1 and 2 threads give bit-identical values and gradients (every product split)`, () => {
       const one = compile(outs, { backend: wasmBackend({ dtype })! }).runOrThrow(b)

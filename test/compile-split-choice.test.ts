@@ -12,6 +12,7 @@ import { compile } from '../src/compile/index.js'
 import { wasmBackend } from '../src/compile/backend-wasm.js'
 import { adaptiveChooser, alwaysSplit, type SplitChooser } from '../src/compile/splitChoice.js'
 import { threadPool } from '../src/runner/threads.js'
+import { twoLayerStep } from './support/twoLayerStep.js'
 
 /** Drives a chooser for `calls` calls of one key with fixed times per mode; the modes it ran. */
 function drive(c: SplitChooser, calls: number, ms: (split: boolean) => number, key = 'k'): boolean[] {
@@ -65,18 +66,7 @@ describe('a pool running parts alone gives the bits of a split run', () => {
   afterAll(async () => {
     for (const p of Object.values(pools)) await p.close()
   })
-  const x = sg.input('x', ['N', 130])
-  const y = sg.input('y', ['N'])
-  const W1 = sg.param('W1', [130, 90])
-  const W2 = sg.param('W2', [90, 12])
-  const loss = sg.neg(sg.mean(sg.gatherLabel(sg.logSoftmax(sg.matmul(sg.tanh(sg.matmul(x, W1)), W2)), y)))
-  const gs = grad(loss, { W1, W2, x })
-  const outs = [loss, gs.W1, gs.W2, gs.x]
-  const k = R.key(5)
-  const b = {
-    x: R.normal(R.foldIn(k, 1), [77, 130]), W1: R.normal(R.foldIn(k, 2), [130, 90], 0.1), W2: R.normal(R.foldIn(k, 3), [90, 12], 0.1),
-    y: T.make([77], Array.from({ length: 77 }, (_, i) => i % 12)),
-  }
+  const { outs, bindings: b } = twoLayerStep(5)
   for (const dtype of ['float32', 'float64'] as const)
     it(`${dtype}: split, alone and adaptive give the same bits; alone hands nothing to the workers`, () => {
       const run = (p: ReturnType<typeof threadPool>) => {

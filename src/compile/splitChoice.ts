@@ -141,3 +141,23 @@ export function choosingRun(chooser: SplitChooser, parts: number, local: (id: nu
 export function instantiateHere(memory: WebAssembly.Memory, modules: readonly WebAssembly.Module[]): readonly Exports[] {
   return modules.map((m) => new WebAssembly.Instance(m, { env: { mem: memory } }).exports as Exports)
 }
+
+/**
+ * A pool's attached memories and modules by attachment id, and `local(id)`: their instances on the
+ * calling thread, made on first use (a pool runs a call's parts there when that is faster);
+ * `clear()` drops those instances. The Node and the browser pools keep one each.
+ */
+export function attachments() {
+  const modulesOf = new Map<number, readonly WebAssembly.Module[]>()
+  const memoryOf = new Map<number, WebAssembly.Memory>()
+  const here = new Map<number, readonly Exports[]>()
+  const local = (id: number): readonly Exports[] | undefined => {
+    if (!here.has(id)) {
+      const memory = memoryOf.get(id), modules = modulesOf.get(id)
+      if (memory === undefined || modules === undefined) return undefined
+      here.set(id, instantiateHere(memory, modules))
+    }
+    return here.get(id)
+  }
+  return { modulesOf, memoryOf, local, clear: () => here.clear() }
+}

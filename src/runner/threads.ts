@@ -11,7 +11,7 @@
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { CTL, poolSize, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
-import { adaptiveChooser, choosingRun, instantiateHere, type SplitChooser } from '../compile/splitChoice.js'
+import { adaptiveChooser, attachments, choosingRun, type SplitChooser } from '../compile/splitChoice.js'
 
 const workerSource = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads')
@@ -50,17 +50,7 @@ export function threadPool(threads: number, o: ThreadPoolOptions = {}): ThreadPo
       Atomics.wait(ctl, CTL.done, d, 1000)
     }
   }
-  const modulesOf = new Map<number, readonly WebAssembly.Module[]>()
-  const memoryOf = new Map<number, WebAssembly.Memory>()
-  const here = new Map<number, ReturnType<typeof instantiateHere>>()
-  const local = (id: number) => {
-    if (!here.has(id)) {
-      const memory = memoryOf.get(id), modules = modulesOf.get(id)
-      if (memory === undefined || modules === undefined) return undefined
-      here.set(id, instantiateHere(memory, modules))
-    }
-    return here.get(id)
-  }
+  const { modulesOf, memoryOf, local, clear: clearLocal } = attachments()
   const split = (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void) =>
     runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, args, self, wait)
   return {
@@ -84,7 +74,7 @@ export function threadPool(threads: number, o: ThreadPoolOptions = {}): ThreadPo
       postCommand(ctl, 3)
       await Promise.all(workers.map((w) => w.terminate()))
       known.clear()
-      here.clear()
+      clearLocal()
     },
   }
 }

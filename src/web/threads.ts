@@ -23,7 +23,7 @@
  *   const f = compile(outs, { dtype: 'float32', threads: pool })
  */
 import { CTL, poolSize, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
-import { adaptiveChooser, choosingRun, instantiateHere, type SplitChooser } from '../compile/splitChoice.js'
+import { adaptiveChooser, attachments, choosingRun, type SplitChooser } from '../compile/splitChoice.js'
 
 /** The part of the Web Worker interface the pool uses. */
 export interface WorkerLike {
@@ -91,17 +91,7 @@ export function webThreadPool(threads: number, spawn: (source: string) => Worker
   const ctl = shared ? new Int32Array(new SharedArrayBuffer(CTL.size * 4)) : new Int32Array(CTL.size)
   const workers: WorkerLike[] = []
   const known = new Map<WebAssembly.Memory, number>()
-  const modulesOf = new Map<number, readonly WebAssembly.Module[]>()
-  const memoryOf = new Map<number, WebAssembly.Memory>()
-  const here = new Map<number, ReturnType<typeof instantiateHere>>()
-  const local = (id: number) => {
-    if (!here.has(id)) {
-      const memory = memoryOf.get(id), modules = modulesOf.get(id)
-      if (memory === undefined || modules === undefined) return undefined
-      here.set(id, instantiateHere(memory, modules))
-    }
-    return here.get(id)
-  }
+  const { modulesOf, memoryOf, local, clear: clearLocal } = attachments()
   let nextId = 1
   /** Set when the workers did not answer an attach in time, or could not take it: the pool then runs everything alone. */
   let broken = false
@@ -170,7 +160,7 @@ export function webThreadPool(threads: number, spawn: (source: string) => Worker
       known.clear()
       modulesOf.clear()
       memoryOf.clear()
-      here.clear()
+      clearLocal()
     },
   }
 }

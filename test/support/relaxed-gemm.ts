@@ -13,6 +13,7 @@ import { grad } from '../../src/ad/grad.js'
 import { compile } from '../../src/compile/index.js'
 import { threadPool } from '../../src/runner/threads.js'
 import { alwaysSplit } from '../../src/compile/splitChoice.js'
+import { twoLayerStep } from './twoLayerStep.js'
 
 type Gemm = (...a: number[]) => void
 const memory = new WebAssembly.Memory({ initial: 256 })
@@ -51,16 +52,7 @@ for (const [m, n, k] of cases)
   }
 
 // a compiled float32 step: 1 and 2 threads (every product split) give the same bits with relaxed_madd
-const x = sg.input('x', ['N', 130]), y = sg.input('y', ['N'])
-const W1 = sg.param('W1', [130, 90]), W2 = sg.param('W2', [90, 12])
-const loss = sg.neg(sg.mean(sg.gatherLabel(sg.logSoftmax(sg.matmul(sg.tanh(sg.matmul(x, W1)), W2)), y)))
-const gs = grad(loss, { W1, W2, x })
-const outs = [loss, gs.W1, gs.W2, gs.x]
-const k = R.key(3)
-const bind = {
-  x: R.normal(R.foldIn(k, 1), [77, 130]), W1: R.normal(R.foldIn(k, 2), [130, 90], 0.1), W2: R.normal(R.foldIn(k, 3), [90, 12], 0.1),
-  y: T.make([77], Array.from({ length: 77 }, (_, i) => i % 12)),
-}
+const { outs, bindings: bind } = twoLayerStep(3)
 const pool = threadPool(2, { chooser: alwaysSplit })
 const { wasmBackend } = await import('../../src/compile/backend-wasm.js')
 const one = compile(outs, { dtype: 'float32' }).runOrThrow(bind)
