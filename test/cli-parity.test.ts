@@ -15,20 +15,13 @@ import { optimizerNames } from '../src/optim/OptimizerDef.js'
 import { builtinOptimizers } from '../src/optim/registry.js'
 import { defaultRunConfig, runSchedules } from '../src/train/config.js'
 import { formatTable } from '../src/train/search.js'
+import { withOutput } from './support/quietCli.js'
 
 const d = mkdtempSync(join(tmpdir(), 'symgrad-parity-'))
 afterAll(() => rmSync(d, { recursive: true, force: true }))
 const quick = ['--data', 'spiral', '--no-babysit', '--report', join(d, 'report'), '--epochs', '1', '--hidden', '8', '--batch', '64']
 
-async function lines(argv: string[]): Promise<{ code: number; stderr: string; out: string[] }> {
-  const out: string[] = []
-  const q = vi.spyOn(console, 'log').mockImplementation((l: string) => void out.push(String(l)))
-  try {
-    return { ...(await runCli(argv)), out }
-  } finally {
-    q.mockRestore()
-  }
-}
+const lines = withOutput
 
 describe('symgrad train: the library through flags', () => {
   it('--activation, --batchnorm, --dropout and the optimizer/schedule header', async () => {

@@ -17,6 +17,7 @@ import { buildPrograms } from '../src/train/programs.js'
 import { mlp } from '../src/nn/model.js'
 import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
+import { withOutput } from './support/quietCli.js'
 
 const d = mkdtempSync(join(tmpdir(), 'symgrad-threads-'))
 afterAll(() => rmSync(d, { recursive: true, force: true }))
@@ -112,15 +113,7 @@ describe('symgrad train --threads', () => {
   })
 })
 
-async function cli(argv: string[]): Promise<{ code: number; stderr: string; out: string[] }> {
-  const out: string[] = []
-  const q = vi.spyOn(console, 'log').mockImplementation((l: string) => void out.push(String(l)))
-  try {
-    return { ...(await runCli(argv)), out }
-  } finally {
-    q.mockRestore()
-  }
-}
+const cli = withOutput
 
 describe('search and ensemble --threads', () => {
   it('search: the round line states the split of the cores; 1 and 2 threads per trial give the same table; the best config keeps only a thread count the user set', async () => {

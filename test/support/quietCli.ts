@@ -10,3 +10,14 @@ export async function quietly(argv: readonly string[]): Promise<{ readonly code:
     q.mockRestore()
   }
 }
+
+/** runCli with stdout caught: `{ code, stderr, out }`, `out` the lines the command logged. */
+export async function withOutput(argv: readonly string[]): Promise<{ readonly code: number; readonly stderr: string; readonly out: string[] }> {
+  const out: string[] = []
+  const q = vi.spyOn(console, 'log').mockImplementation((l: unknown) => void out.push(String(l)))
+  try {
+    return { ...(await runCli(argv)), out }
+  } finally {
+    q.mockRestore()
+  }
+}
