@@ -50,3 +50,10 @@ export function identityColumns(d: number, k: number): Tensor {
 
 /** A one-line note of a fitted layer's state for `summary`. */
 export const fittedNote = 'fitted on the training data'
+
+/** A fitted layer's `eps` option (its default when absent), checked finite and ≥ 0 at construction. */
+export function epsOption(kind: string, eps: number | undefined, fallback: number): number {
+  const e = eps ?? fallback
+  if (!(Number.isFinite(e) && e >= 0)) throw new RangeError(`${kind}: eps must be a finite number ≥ 0, got ${e}`)
+  return e
+}

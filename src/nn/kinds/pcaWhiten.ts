@@ -8,7 +8,7 @@ import { NonNegativeNumber, PositiveInt } from '../../core/codecs.js'
 import { WHITEN_EPS } from '../../data/preprocess.js'
 import * as ops from '../../ops/index.js'
 import { defineLayer, keepLayer, noParams } from '../LayerDef.js'
-import { centered, fitRows, fittedNote, flatRows, identityColumns } from './fitted.js'
+import { centered, epsOption, fitRows, fittedNote, flatRows, identityColumns } from './fitted.js'
 import { checkK, show, size } from './shapes.js'
 
 /** The spec record of a `pcaWhiten` layer: its kind and options, as a model's spec and a checkpoint hold them. */
@@ -22,8 +22,7 @@ export interface PcaWhiten {
 /** PCA to k dimensions, each divided by √(variance + eps) (fitted by `train`). */
 export function pcaWhiten(k: number, o: { readonly eps?: number; readonly name?: string } = {}): PcaWhiten {
   if (!(Number.isSafeInteger(k) && k >= 1)) throw new RangeError(`pcaWhiten: k must be a positive integer, got ${k}`)
-  const eps = o.eps ?? WHITEN_EPS
-  if (!(Number.isFinite(eps) && eps >= 0)) throw new RangeError(`pcaWhiten: eps must be a finite number ≥ 0, got ${eps}`)
+  const eps = epsOption('pcaWhiten', o.eps, WHITEN_EPS)
   return { kind: 'pcaWhiten', k, eps, ...(o.name !== undefined ? { name: o.name } : {}) }
 }
 

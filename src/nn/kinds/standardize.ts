@@ -8,7 +8,7 @@ import { NonNegativeNumber } from '../../core/codecs.js'
 import { STD_EPS } from '../../data/preprocess.js'
 import * as ops from '../../ops/index.js'
 import { defineLayer, keepLayer, noParams } from '../LayerDef.js'
-import { centered, fitRows, fittedNote, shaped } from './fitted.js'
+import { centered, epsOption, fitRows, fittedNote, shaped } from './fitted.js'
 import { size } from './shapes.js'
 
 /** The spec record of a `standardize` layer: its kind and options, as a model's spec and a checkpoint hold them. */
@@ -20,8 +20,7 @@ export interface Standardize {
 
 /** (x − mean)/std per feature, both fitted by `train`; a std ≤ eps counts as 1. */
 export function standardize(o: { readonly eps?: number; readonly name?: string } = {}): Standardize {
-  const eps = o.eps ?? STD_EPS
-  if (!(Number.isFinite(eps) && eps >= 0)) throw new RangeError(`standardize: eps must be a finite number ≥ 0, got ${eps}`)
+  const eps = epsOption('standardize', o.eps, STD_EPS)
   return { kind: 'standardize', eps, ...(o.name !== undefined ? { name: o.name } : {}) }
 }
 

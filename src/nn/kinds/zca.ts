@@ -8,7 +8,7 @@ import { NonNegativeNumber } from '../../core/codecs.js'
 import { WHITEN_EPS } from '../../data/preprocess.js'
 import * as ops from '../../ops/index.js'
 import { batchDim, defineLayer, keepLayer, noParams } from '../LayerDef.js'
-import { centered, fitRows, fittedNote, flatRows, identityColumns } from './fitted.js'
+import { centered, epsOption, fitRows, fittedNote, flatRows, identityColumns } from './fitted.js'
 import { size } from './shapes.js'
 
 /** The spec record of a `zca` layer: its kind and options, as a model's spec and a checkpoint hold them. */
@@ -20,8 +20,7 @@ export interface Zca {
 
 /** ZCA whitening (fitted by `train`); the output has the input's shape. */
 export function zca(o: { readonly eps?: number; readonly name?: string } = {}): Zca {
-  const eps = o.eps ?? WHITEN_EPS
-  if (!(Number.isFinite(eps) && eps >= 0)) throw new RangeError(`zca: eps must be a finite number ≥ 0, got ${eps}`)
+  const eps = epsOption('zca', o.eps, WHITEN_EPS)
   return { kind: 'zca', eps, ...(o.name !== undefined ? { name: o.name } : {}) }
 }
 
