@@ -191,3 +191,25 @@ describe('grad: errors name the op', () => {
     expect(() => backward(exp(x), [x], param('s', [3]))).toThrow('grad: seed of shape [3] does not match output [2]')
   })
 })
+
+describe('grad and valueAndGrad: wrt holds expressions only', () => {
+  it('a null, a number, a string or a __proto__ key is one GradError naming the entry', async () => {
+    const { valueAndGrad } = await import('../src/compile/index.js')
+    const { input } = await import('../src/ops/leaves.js')
+    const x = input('x', [])
+    const cases: [() => unknown, RegExp][] = [
+      [() => grad(x, JSON.parse('{"__proto__": null}')), /^grad: wrt: the key '__proto__' is not allowed$/],
+      [() => valueAndGrad(x, JSON.parse('{"__proto__": null}')), /^valueAndGrad: wrt: the key '__proto__' is not allowed$/],
+      [() => grad(x, { w: null } as never), /^grad: wrt 'w' is not an expression, got null$/],
+      [() => grad(x, [x, 3] as never), /^grad: wrt\[1\] is not an expression, got 3$/],
+      [() => valueAndGrad(x, { 'a\u001b[31m': 'x' } as never), /^valueAndGrad: wrt ".*\\u001b\[31m" is not an expression/],
+      [() => grad(x, null as never), /^grad: wrt must be an array or a record of expressions, got null$/],
+    ]
+    for (const [f, re] of cases) {
+      let thrown: unknown
+      try { f() } catch (e) { thrown = e }
+      expect(thrown).toBeInstanceOf(GradError)
+      expect((thrown as Error).message).toMatch(re)
+    }
+  })
+})

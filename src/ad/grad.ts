@@ -10,6 +10,7 @@ import type { Expr } from '../core/Expr.js'
 import { topoSort } from '../core/Expr.js'
 import * as S from '../core/Shape.js'
 import { GradError } from '../core/errors.js'
+import { describe, quoteName } from '../core/codecs.js'
 import { add } from '../ops/elementwise.js'
 import { constant } from '../ops/leaves.js'
 
@@ -58,9 +59,25 @@ export function backward(out: Expr, wrt: readonly Expr[], seed?: Expr): Map<numb
 }
 
 /** Gradients of a scalar `loss` with respect to each of `wrt`, as expressions. */
+/**
+ * Refuses a `wrt` list or record that holds anything but expressions (a null, a number, a record
+ * key `__proto__`), naming the entry: one line instead of a TypeError deep inside.
+ */
+export function checkWrt(where: string, wrt: readonly Expr[] | Readonly<Record<string, Expr>>): void {
+  if (typeof wrt !== 'object' || wrt === null) throw new GradError(`${where}: wrt must be an array or a record of expressions, got ${describe(wrt)}`)
+  const list = Array.isArray(wrt)
+  for (const k of Object.keys(wrt)) {
+    if (k === '__proto__') throw new GradError(`${where}: wrt: the key '__proto__' is not allowed`)
+    const w = (wrt as Record<string, unknown>)[k]
+    if (typeof w !== 'object' || w === null || typeof (w as { op?: unknown }).op !== 'object' || !Array.isArray((w as { shape?: unknown }).shape))
+      throw new GradError(`${where}: ${list ? `wrt[${k}]` : `wrt ${quoteName(k)}`} is not an expression, got ${describe(w)}`)
+  }
+}
+
 export function grad(loss: Expr, wrt: readonly Expr[]): Expr[]
 export function grad<K extends string>(loss: Expr, wrt: Readonly<Record<K, Expr>>): Record<K, Expr>
 export function grad(loss: Expr, wrt: readonly Expr[] | Readonly<Record<string, Expr>>): Expr[] | Record<string, Expr> {
+  checkWrt('grad', wrt)
   if (loss.shape.length !== 0)
     throw new GradError(`grad: the loss must be a scalar, got shape ${S.show(loss.shape)} (reduce it with sum or mean first)`)
   const list = Array.isArray(wrt) ? (wrt as readonly Expr[]) : Object.values(wrt as Record<string, Expr>)

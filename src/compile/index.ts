@@ -10,8 +10,9 @@ import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
 import * as Sh from '../core/Shape.js'
 import { SymgradError } from '../core/errors.js'
+import { quoteName } from '../core/codecs.js'
 import { evaluate, type Bindings } from '../eval/evaluate.js'
-import { grad } from '../ad/grad.js'
+import { checkWrt, grad } from '../ad/grad.js'
 import type { Backend } from './backend.js'
 import { checkDtype, type Dtype } from './arena.js'
 import { selectBackend } from './backend-wasm.js'
@@ -243,10 +244,11 @@ export interface ValueAndGradFn<G extends Readonly<Record<string, Tensor>> | rea
 export function valueAndGrad(loss: Expr, params: readonly Expr[], options?: CompileOptions): ValueAndGradFn<Tensor[]>
 export function valueAndGrad<K extends string>(loss: Expr, params: Readonly<Record<K, Expr>>, options?: CompileOptions): ValueAndGradFn<Record<K, Tensor>>
 export function valueAndGrad(loss: Expr, params: readonly Expr[] | Readonly<Record<string, Expr>>, options: CompileOptions = {}): ValueAndGradFn<Tensor[]> | ValueAndGradFn<Record<string, Tensor>> {
+  checkWrt('valueAndGrad', params)
   const list = Array.isArray(params)
   const named: Readonly<Record<string, Expr>> = list ? Object.fromEntries((params as readonly Expr[]).map((p, i) => [String(i), p])) : (params as Readonly<Record<string, Expr>>)
   for (const [k, p] of Object.entries(named))
-    if (!isBoundLeaf(p)) throw new SymgradError('grad', `valueAndGrad: ${list ? `wrt[${k}]` : `'${k}'`} is not an input or param leaf (got op ${p.op.name})`)
+    if (!isBoundLeaf(p)) throw new SymgradError('grad', `valueAndGrad: ${list ? `wrt[${k}]` : quoteName(k)} is not an input or param leaf (got op ${p.op.name})`)
   const step = compileStep({ values: { value: loss }, grads: { of: 'value', wrt: named } }, options)
   const pack = (r: StepResult<'value', string>): ValueAndGrad<Tensor[]> | ValueAndGrad<Record<string, Tensor>> =>
     list ? { value: r.values.value, grads: Object.keys(named).map((k) => r.grads[k]!) } : { value: r.values.value, grads: { ...r.grads } }
