@@ -58,7 +58,6 @@ export function backward(out: Expr, wrt: readonly Expr[], seed?: Expr): Map<numb
   return cots
 }
 
-/** Gradients of a scalar `loss` with respect to each of `wrt`, as expressions. */
 /**
  * Refuses a `wrt` list or record that holds anything but expressions (a null, a number, a record
  * key `__proto__`), naming the entry: one line instead of a TypeError deep inside.
@@ -74,6 +73,7 @@ export function checkWrt(where: string, wrt: readonly Expr[] | Readonly<Record<s
   }
 }
 
+/** Gradients of a scalar `loss` with respect to each of `wrt`, as expressions. */
 export function grad(loss: Expr, wrt: readonly Expr[]): Expr[]
 export function grad<K extends string>(loss: Expr, wrt: Readonly<Record<K, Expr>>): Record<K, Expr>
 export function grad(loss: Expr, wrt: readonly Expr[] | Readonly<Record<string, Expr>>): Expr[] | Record<string, Expr> {
