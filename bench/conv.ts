@@ -22,6 +22,7 @@ import { symgradConv, symgradConvF32 } from './peers/conv-symgrad.js'
 import { tfjsConv } from './peers/conv-tfjs.js'
 import { convnetjsConv } from './peers/conv-convnetjs.js'
 import { torchConv } from './peers/conv-torch.js'
+import { enableRelaxedSimd } from '../src/runner/relaxedSimd.js'
 import { torchMissing } from './peers/torch.js'
 
 const BATCH = 64
@@ -42,6 +43,8 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => {
   return [k!, v ?? 'true']
 }))
 const peers = (args['peers']?.split(',') ?? defaultPeers) as Peer[]
+// as the symgrad command line runs: relaxed SIMD on where Node has it behind a flag (SYMGRAD_RELAXED_SIMD=0: off)
+console.error(`relaxed SIMD (fused multiply-add in symgrad's float32 kernels): ${enableRelaxedSimd() ? 'on' : 'off'}`)
 const noTorch = peers.some((p) => p.startsWith('torch')) ? torchMissing() : undefined
 if (noTorch !== undefined) console.error(`torch peers skipped: ${noTorch}`)
 

@@ -18,6 +18,7 @@ import { compiled, compiledF32, interpreted } from './peers/symgrad.js'
 import { tfjs } from './peers/tfjs.js'
 import { naive } from './peers/naive.js'
 import { convnetjs } from './peers/convnetjs.js'
+import { enableRelaxedSimd } from '../src/runner/relaxedSimd.js'
 import { torchMissing, torchRun } from './peers/torch.js'
 
 type TrainerPeer = Exclude<PeerName, 'torch' | 'torch-2t'>
@@ -65,6 +66,8 @@ interface Row {
   note?: string
 }
 
+// as the symgrad command line runs: relaxed SIMD on where Node has it behind a flag (SYMGRAD_RELAXED_SIMD=0: off)
+console.error(`relaxed SIMD (fused multiply-add in symgrad's float32 kernels): ${enableRelaxedSimd() ? 'on' : 'off'}`)
 const noTorch = peers.some((p) => p.startsWith('torch')) ? torchMissing() : undefined
 if (noTorch !== undefined) console.error(`torch peers skipped: ${noTorch}`)
 

@@ -12,12 +12,14 @@ import { startRunConfig } from '../train/config.js'
 import { ArgError, parseArgs, type FlagSpec } from './args.js'
 import { configFlags, configFromArgs } from './commands.js'
 import { runTraining } from './run.js'
+import { enableRelaxedSimd } from '../runner/relaxedSimd.js'
 
 const startFlags: Record<string, FlagSpec> = {
   threads: configFlags['threads']!, dtype: configFlags['dtype']!, epochs: configFlags['epochs']!,
   report: { kind: 'string', help: 'report folder   [report]' },
 }
 
+enableRelaxedSimd()
 try {
   const a = parseArgs(process.argv.slice(2), startFlags, 'start')
   const r = runTraining(configFromArgs(a, startRunConfig), { report: typeof a.flags['report'] === 'string' ? a.flags['report'] : 'report' })

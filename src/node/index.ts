@@ -18,6 +18,7 @@ import { loadFashionMnist, loadMnistFull } from '../io/standardData.js'
 import { loadBundledMnist, loadBundledMnistSplits } from '../io/mnist.js'
 
 export { threadPool } from '../runner/threads.js'
+export { enableRelaxedSimd } from '../runner/relaxedSimd.js'
 export { checkFolderWritable, checkWritable, lockForWriting, readJsonFile, readTextFile, writeFileAtomic, writeTarget, staleTempFiles, type WriteTarget } from '../io/atomic.js'
 export { loadCheckpoint, loadRunConfig, loadSpec, saveCheckpoint } from '../records/files.js'
 export { currentLimits, loadCifar, loadCsv, loadIdx, loadIdxImages, readBytes, readPng, type ExpectedSize } from '../io/files.js'

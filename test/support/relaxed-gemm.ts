@@ -1,10 +1,11 @@
 /**
  * Run under `node --experimental-wasm-relaxed-simd --import tsx` by compile-relaxed-gemm.test.ts:
  * the float32 gemm with f32x4.relaxed_madd against float64 products (float32 law bound) over
- * shapes with edge tiles, transposes and accumulation; compiled float32 steps on 1 and 2 threads
- * (the same bits); prints one JSON line.
+ * shapes with edge tiles, transposes and accumulation (the 4×8 tile and the 6×8 one the runner
+ * uses with it); compiled float32 steps, a product's and a convolution's, on 1 and 2 threads (the
+ * same bits); prints one JSON line.
  */
-import { gemmModuleBytes, gemmScratchBytes, gemmShapes, hasRelaxedSimd } from '../../src/compile/kernels/gemm-wasm.js'
+import { gemmModuleBytes, gemmScratchBytes, gemmShapes, hasRelaxedSimd, type GemmShape } from '../../src/compile/kernels/gemm-wasm.js'
 import { gemmUsesFma } from '../../src/compile/kernels/gemm-run.js'
 import * as sg from '../../src/ops/index.js'
 import * as R from '../../src/core/Random.js'
@@ -17,9 +18,9 @@ import { twoLayerStep } from './twoLayerStep.js'
 
 type Gemm = (...a: number[]) => void
 const memory = new WebAssembly.Memory({ initial: 256 })
-const inst = (fma: boolean) => new WebAssembly.Instance(new WebAssembly.Module(gemmModuleBytes({ ...gemmShapes.f32, fma }, false)), { env: { mem: memory } }).exports['gemm'] as Gemm
-const fmaGemm = inst(true), plainGemm = inst(false)
-const scratch = 0, A = gemmScratchBytes(gemmShapes.f32) + 64
+const inst = (s: GemmShape) => new WebAssembly.Instance(new WebAssembly.Module(gemmModuleBytes(s, false)), { env: { mem: memory } }).exports['gemm'] as Gemm
+const fmaGemms = [inst({ ...gemmShapes.f32, fma: true }), inst(gemmShapes.f32fma)], plainGemm = inst(gemmShapes.f32)
+const scratch = 0, A = Math.max(...Object.values(gemmShapes).map(gemmScratchBytes)) + 64
 
 let worst = 0
 let differs = 0
@@ -37,7 +38,8 @@ for (const [m, n, k] of cases)
       g(A, tA, B, tB, C, m, n, k, acc, 0, m, 0, n, scratch)
       return Float32Array.from(f.subarray(C / 4, C / 4 + m * n))
     }
-    const got = run(fmaGemm), plain = run(plainGemm)
+    const plain = run(plainGemm)
+    for (const got of fmaGemms.map(run))
     for (let i = 0; i < m; i++)
       for (let j = 0; j < n; j++) {
         let s = acc ? c0[i * n + j]! : 0, scale = acc ? Math.abs(c0[i * n + j]!) : 0
@@ -57,6 +59,14 @@ const pool = threadPool(2, { chooser: alwaysSplit })
 const { wasmBackend } = await import('../../src/compile/backend-wasm.js')
 const one = compile(outs, { dtype: 'float32' }).runOrThrow(bind)
 const two = compile(outs, { backend: wasmBackend({ dtype: 'float32', threads: pool, threshold: 0 })! }).runOrThrow(bind)
-const threadsSame = one.every((t, i) => Buffer.compare(Buffer.from(t.data.buffer), Buffer.from(two[i]!.data.buffer)) === 0)
+const sameBits = (p: readonly T.Tensor[], q: readonly T.Tensor[]) => p.every((t, i) => Buffer.compare(Buffer.from(t.data.buffer), Buffer.from(q[i]!.data.buffer)) === 0)
+// a convolution's step (its column-matrix products run in the spatial module's gemm)
+const x = sg.input('x', ['N', 2, 10, 10]), w0 = sg.param('w0', [4, 2, 3, 3]), w1 = sg.param('w1', [64, 3])
+const h = sg.maxPool2d(sg.relu(sg.conv2d(x, w0)), { window: 2 })
+const loss = sg.sum(sg.square(sg.matmul(sg.reshape(h, ['N', 64]), w1)))
+const convOuts = [loss, ...grad(loss, [w0, w1])]
+const cb = { x: R.uniform(R.key(4), [6, 2, 10, 10]), w0: R.uniform(R.key(5), [4, 2, 3, 3]), w1: R.uniform(R.key(6), [64, 3]) }
+const convSame = sameBits(compile(convOuts, { dtype: 'float32' }).runOrThrow(cb), compile(convOuts, { backend: wasmBackend({ dtype: 'float32', threads: pool, threshold: 0 })! }).runOrThrow(cb))
+const threadsSame = sameBits(one, two) && convSame
 await pool.close()
 console.log(JSON.stringify({ relaxed: hasRelaxedSimd(), used: gemmUsesFma(), worst, differs, threadsSame, workerParts: pool.workerParts() }))

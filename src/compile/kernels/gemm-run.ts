@@ -6,11 +6,10 @@
  * block of C with the same loops. The sum behind each element of C is never split, so the bits
  * do not depend on the number of threads.
  */
-import { gemmModuleBytes, gemmScratchBytes, gemmShapes, hasRelaxedSimd } from './gemm-wasm.js'
+import { gemmModuleBytes, gemmScratchBytes, gemmShapeOf, gemmShapes, hasRelaxedSimd } from './gemm-wasm.js'
 import { isShared, splitRange, type ThreadPool } from '../threads.js'
 import type { Dtype } from '../arena.js'
 
-const shapeOf = (d: Dtype) => (d === 'float32' ? gemmShapes.f32 : gemmShapes.f64)
 
 /** Largest shared memory the kernels accept (WebAssembly pages of 64 KiB: 1 GiB). */
 export const maxPages = 16384
@@ -30,7 +29,7 @@ export function gemmModule(dtype: Dtype, shared: boolean, fma = dtype === 'float
   const key = `${dtype}/${shared}/${fma}`
   if (!cache.has(key)) {
     try {
-      cache.set(key, new WebAssembly.Module(gemmModuleBytes({ ...shapeOf(dtype), fma }, shared)))
+      cache.set(key, new WebAssembly.Module(gemmModuleBytes(gemmShapeOf(dtype, fma), shared)))
     } catch {
       cache.set(key, null)
     }
@@ -39,7 +38,7 @@ export function gemmModule(dtype: Dtype, shared: boolean, fma = dtype === 'float
 }
 
 /** Scratch bytes one thread needs for either dtype. */
-export const gemmScratch = Math.max(gemmScratchBytes(gemmShapes.f32), gemmScratchBytes(gemmShapes.f64))
+export const gemmScratch = Math.max(...Object.values(gemmShapes).map(gemmScratchBytes))
 
 type GemmFn = (...a: number[]) => void
 
@@ -74,7 +73,7 @@ export function gemmRunner(o: GemmOptions): GemmRunner {
   const mod = gemmModule(o.dtype, shared)
   if (mod === null) throw new Error('gemmRunner: WebAssembly SIMD is not available')
   const gemm = new WebAssembly.Instance(mod, { env: { mem: o.memory } }).exports['gemm'] as GemmFn
-  const s = shapeOf(o.dtype)
+  const s = gemmShapeOf(o.dtype, o.dtype === 'float32' && gemmUsesFma())
   const NR = s.NV * s.lanes.lanes
   const threshold = o.threshold ?? defaultThreshold
   const pool = shared && o.pool !== undefined && o.pool.threads > 1 ? o.pool : undefined

@@ -19,8 +19,8 @@
  * batch; a conv2d no gradient reads (inference) keeps using the small scratch. The input is the
  * same program variable, live between the two, so its values have not changed.
  */
-import { gemmShapes } from './gemm-wasm.js'
-import { gemmScratch } from './gemm-run.js'
+import { gemmShapeOf } from './gemm-wasm.js'
+import { gemmScratch, gemmUsesFma } from './gemm-run.js'
 import type { Dtype } from '../arena.js'
 import { spatialModuleBytes } from './spatial-arena-wasm.js'
 import { outH, outW, type ConvDims, type ConvKernels } from './conv.js'
@@ -38,12 +38,16 @@ export const cacheElements = 1 << 21
 export const colCacheBytes = (d: Dtype): number => cacheElements * (d === 'float32' ? 4 : 8)
 
 const cache = new Map<string, WebAssembly.Module | null>()
+/** The gemm shape the spatial kernels use: the gemm's own (float32 multiply-adds fused where the engine has relaxed SIMD). */
+const shapeOf = (dtype: Dtype) => gemmShapeOf(dtype, dtype === 'float32' && gemmUsesFma())
+
 /** The spatial module for a dtype, for plain or shared memory; compiled once per realm, null without SIMD. */
 export function spatialModule(dtype: Dtype, shared: boolean): WebAssembly.Module | null {
-  const key = `${dtype}/${shared}`
+  const s = shapeOf(dtype)
+  const key = `${dtype}/${shared}/${s.fma === true}`
   if (!cache.has(key)) {
     try {
-      cache.set(key, new WebAssembly.Module(spatialModuleBytes(dtype === 'float32' ? gemmShapes.f32 : gemmShapes.f64, shared)))
+      cache.set(key, new WebAssembly.Module(spatialModuleBytes(s, shared)))
     } catch {
       cache.set(key, null)
     }
@@ -120,7 +124,7 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
     const K = d.c * d.kh * d.kw
     return { OH, OW, K, P: OH * OW, dims: [d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, OH, OW] }
   }
-  const s = o.dtype === 'float32' ? gemmShapes.f32 : gemmShapes.f64
+  const s = shapeOf(o.dtype)
   const NR = s.NV * s.lanes.lanes
   const E = s.lanes.bytes
   /** Thread t's column scratch (one image at a time) and gemm scratch. */
