@@ -24,7 +24,7 @@ import { gemmModule, gemmRunner, gemmScratch, maxPages } from './kernels/gemm-ru
 import type { ThreadPool } from './threads.js'
 import { loopKernels, loopWriter } from './kernels/loop-run.js'
 import { reduceModule, type Reduce } from './kernels/reduce-wasm.js'
-import { arenaSpatial, colCacheBytes, colScratchBytes, spatialModule } from './kernels/spatial-arena.js'
+import { arenaSpatial, colCacheBytes, colScratchBytes, partialBytes, spatialModule } from './kernels/spatial-arena.js'
 import { arenaSpatialKernels } from './backend-spatial.js'
 import type { ConvKernels } from './kernels/conv.js'
 
@@ -122,9 +122,10 @@ function wasmRuntime(o: WasmBackendOptions, pool: ThreadPool | undefined, native
   const threads = pool?.threads ?? 1
   const js = jsBackend.runtime()
   // scratch: the gemm's per thread, a column matrix per thread for the convolutions, then the
-  // column matrices conv2d keeps for the filter gradient
+  // column matrices conv2d keeps for the filter gradient, then its per-chunk partial sums
   const col = threads * gemmScratch
   const cache = col + threads * colScratchBytes(o.dtype)
+  const partials = cache + colCacheBytes(o.dtype)
   const modules: WasmModules = {
     gemm: gemmModule(o.dtype, true)!,
     spatial: spatialModule(o.dtype, true),
@@ -139,7 +140,7 @@ function wasmRuntime(o: WasmBackendOptions, pool: ThreadPool | undefined, native
   let id: number | undefined
   const attach = pool !== undefined ? () => (id ??= pool.attach(memory, list)) : undefined
   const threading = { ...(pool !== undefined ? { pool, attach } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }
-  const spatial = arenaSpatial({ dtype: o.dtype, memory, gemm: 0, col, cache, index: index('spatial'), fallback: js['conv'] as ConvKernels, ...threading })
+  const spatial = arenaSpatial({ dtype: o.dtype, memory, gemm: 0, col, cache, partials, index: index('spatial'), fallback: js['conv'] as ConvKernels, ...threading })
   // reductions the sums module leaves: per-channel sums in the spatial module, the rest in JavaScript
   const jsReduce = js['reduce'] as Reduce
   const reduce: Reduce = (kind, X, dims, axes, OUT) =>
@@ -147,7 +148,7 @@ function wasmRuntime(o: WasmBackendOptions, pool: ThreadPool | undefined, native
   return {
     ...js,
     memory,
-    arena: wasmArena(o.dtype, memory, cache + colCacheBytes(o.dtype)),
+    arena: wasmArena(o.dtype, memory, partials + partialBytes(o.dtype)),
     arenaSpatial: spatial ?? { ...(js['conv'] as object), ...(js['spatial'] as object) },
     gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...threading }),
     ...loopKernels({ memory, modules: list, loops: modules.loops, sums: modules.sums, fallback: reduce, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }),

@@ -7,6 +7,7 @@
  *   convFwd:  y_n [F, P]   = W [F, K] · col_n                       for images n0..n1
  *   convBI:   dx_n         = col2im(Wᵀ [K, F] · g_n [F, P])         for images n0..n1
  *   convBF:   dW[:, k0..k1] = Σ_n g_n [F, P] · col_n[k0..k1]ᵀ        (only those rows of col_n are built)
+ *   convBFChunks: dW_c = Σ_{n in chunk c} g_n · col_nᵀ              for chunks c0..c1 (partial sums, joined in order)
  *
  * All addresses are byte offsets; `col` is one thread's scratch of K·P elements, `s` its gemm
  * scratch. Each element of the results is the same sum in the same order however images or
@@ -16,7 +17,7 @@ import { gemmFuncs, type GemmShape } from './gemm-wasm.js'
 import { maxPoolFunc } from './pool-arena-wasm.js'
 import { channelSumFunc } from './sum-arena-wasm.js'
 import {
-  assemble, call, countDown, forRange, get, i32, ifThen, load, memFill, op, set, store, tee,
+  assemble, call, countDown, forRange, get, i32, ifThen, load, memFill, min, op, set, store, tee,
   I32, V128, type Code, type Func,
 } from './wasm-asm.js'
 
@@ -166,7 +167,7 @@ function col2im(s: GemmShape): Func {
   })
 }
 
-const GEMM = 1, IM2COL = 4, COL2IM = 5
+const GEMM = 1, IM2COL = 4, COL2IM = 5, CONVBF = 8
 
 /** The dims as arguments of im2col/col2im. */
 const dimArgs = (l: Record<string, number>): Code => dims.map((d) => get(l[d]!))
@@ -245,7 +246,32 @@ function convBF(E: number): Func {
   })
 }
 
+/**
+ * convBFChunks(x, g, part, nn, cs, c0, c1, F, dims…, build, col, colStep, s): for each chunk c in
+ * c0..c1 of images [c·cs, min((c + 1)·cs, nn)), the whole dW [F, K] of those images into
+ * part + c·F·K (convBF over the chunk; its column matrices at col + n·colStep as there). The chunks
+ * are fixed by cs whatever thread runs them, so their sums, added in chunk order, do not depend on
+ * the threads.
+ */
+function convBFChunks(E: number): Func {
+  return func('convBFChunks', ['X', 'G', 'PART', 'NN', 'CS', 'C0', 'C1', 'F', ...dims, 'BUILD', 'COL', 'CSTEP', 'S'], ['c', 'N0', 'N1', 'K', 'PP', 'TA', 'TB'], (l) => {
+    const g = (n: string) => get(l[n]!)
+    return [
+      sizes(l),
+      forRange(l['c']!, g('C0'), g('C1'), i32(1), [
+        g('c'), g('CS'), op.mul, set(l['N0']!),
+        min([g('N0'), g('CS'), op.add], g('NN'), l['TA']!, l['TB']!), set(l['N1']!),
+        g('X'), g('N0'), g('C'), op.mul, g('H'), op.mul, g('W'), op.mul, i32(E), op.mul, op.add,
+        g('G'), g('N0'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add,
+        g('PART'), g('c'), g('F'), op.mul, g('K'), op.mul, i32(E), op.mul, op.add,
+        g('N1'), g('N0'), op.sub, g('F'), dimArgs(l), i32(0), g('K'), g('BUILD'),
+        g('COL'), g('N0'), g('CSTEP'), op.mul, op.add, g('CSTEP'), g('S'), call(CONVBF),
+      ]),
+    ]
+  })
+}
+
 export function spatialModuleBytes(s: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
   const E = s.lanes.bytes
-  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(E), convBI(E), convBF(E), maxPoolFunc(s.lanes), channelSumFunc(s.lanes)], { shared, maxPages: 16384 })
+  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(E), convBI(E), convBF(E), maxPoolFunc(s.lanes), channelSumFunc(s.lanes), convBFChunks(E)], { shared, maxPages: 16384 })
 }

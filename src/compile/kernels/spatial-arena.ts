@@ -36,6 +36,16 @@ export const colScratchBytes = (d: Dtype): number => colElements * (d === 'float
 export const cacheElements = 1 << 21
 /** Bytes of the column-matrix cache for a dtype. */
 export const colCacheBytes = (d: Dtype): number => cacheElements * (d === 'float32' ? 4 : 8)
+/**
+ * Chunks of images a filter gradient is summed in: each chunk's dW is summed apart (any thread may
+ * run any chunk), then the chunks are added in order, so the split is by images (every thread the
+ * same share) and the bits do not depend on the threads.
+ */
+export const filterChunks = 8
+/** Elements of the filter gradient's partial sums (filterChunks of them must fit: F·K ≤ 32,768). */
+export const partialElements = 1 << 18
+/** Bytes of the partial sums for a dtype. */
+export const partialBytes = (d: Dtype): number => partialElements * (d === 'float32' ? 4 : 8)
 
 const cache = new Map<string, WebAssembly.Module | null>()
 /** The gemm shape the spatial kernels use: the gemm's own (float32 multiply-adds fused where the engine has relaxed SIMD). */
@@ -64,6 +74,8 @@ export interface ArenaSpatialOptions {
   readonly col: number
   /** Byte address of the column-matrix cache (colCacheBytes(dtype) bytes). */
   readonly cache: number
+  /** Byte address of the filter gradient's partial sums (partialBytes(dtype) bytes). */
+  readonly partials: number
   readonly pool?: ThreadPool
   /** Multiply-adds from which a convolution is split across threads (pooling: input elements / 32). */
   readonly threshold?: number
@@ -170,7 +182,17 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
       if (use >= 0) wanted[use] = true
       const kept = use >= 0 && slots[use]?.key === keyOf(x, d) ? slots[use] : undefined
       const [build, scratch] = kept !== undefined ? [0, (t: number) => [kept.at, K * P * E, o.gemm + t * gemmScratch]] : [1, perImage]
-      run('convBF', d.n * d.f * P * K, K, NR, (k0, k1) => [x.byteOffset, g.byteOffset, dw.byteOffset, d.n, d.f, ...dims, k0, k1, build], scratch)
+      const FK = d.f * K, size = Math.ceil(d.n / filterChunks), chunks = Math.ceil(d.n / size)
+      if (chunks * FK > partialElements)
+        return run('convBF', d.n * d.f * P * K, K, NR, (k0, k1) => [x.byteOffset, g.byteOffset, dw.byteOffset, d.n, d.f, ...dims, k0, k1, build], scratch)
+      // chunks of images, each summed apart, then added in chunk order
+      run('convBFChunks', d.n * d.f * P * K, chunks, 1, (c0, c1) => [x.byteOffset, g.byteOffset, o.partials, d.n, size, c0, c1, d.f, ...dims, build], scratch)
+      const part = o.dtype === 'float32' ? new Float32Array(o.memory.buffer, o.partials, chunks * FK) : new Float64Array(o.memory.buffer, o.partials, chunks * FK)
+      for (let e = 0; e < FK; e++) {
+        let sum = part[e]!
+        for (let c = 1; c < chunks; c++) sum += part[c * FK + e]!
+        dw[e] = sum
+      }
     },
     maxPool2d: (x, y, d) => maxPool(x, d, 0, x, y),
     maxPool2dBackprop: (x, g, dx, d) => maxPool(x, d, 1, g, dx),
