@@ -20,7 +20,7 @@ import type { ThreadPool } from './threads.js'
 import { codegen, type Generated } from './codegen.js'
 import { fuse, type Schedule } from './fuse.js'
 import { link, type CompiledFn, type LinkOptions } from './link.js'
-import { checkCarry, compiledSession, interpretedSession, type StepSession } from './session.js'
+import { checkCarry, compiledSessions, interpretedSession, type StepSession } from './session.js'
 import { linearize } from './linearize.js'
 import { plan, type Plan } from './plan.js'
 import type { Program } from './program.js'
@@ -248,10 +248,9 @@ export function compileStep<V extends string, G extends string = never, O extend
   const backend = backendOf(options)
   const st = stages(all, { ...options, backend })
   const fn = link(st.schedule, st.plan, st.generated, backend)
-  // a session links a function of its own: its carried values live in its own memory
+  // sessions share a function of their own (linked at the first): the plain one stays pure
   const relink = (c: Readonly<Record<string, number>>) => link(st.schedule, st.plan, st.generated, backend, { carry: c })
-  const reads = new Set(st.program.inputs.map((i) => i.name))
-  const open = (initial: Bindings) => compiledSession(relink, reads, carry, initial, packing(carried)) as E.Either<SymgradError, Session>
+  const open = compiledSessions(relink, new Set(st.program.inputs.map((i) => i.name)), carry, packing(carried)) as (initial: Bindings) => E.Either<SymgradError, Session>
   return Object.assign((b: Bindings) => E.map(pack)(fn(b)), { runOrThrow: (b: Bindings) => pack(fn.runOrThrow(b)), runOwned: (b: Bindings) => pack(fn.runOwned(b)), compiled: fn, ...sessions(open) })
 }
 
