@@ -7,7 +7,7 @@
  * over interleaved rounds (after warm-up), per dtype and thread count, and whether both ways give
  * the same bits.
  *
- *   npx tsx bench/carry.ts [--steps=N] [--rounds=N]
+ *   npx tsx bench/carry.ts [--steps=N] [--rounds=N] [--only=float64|float32|threads]
  */
 import os from 'node:os'
 import * as sg from '../src/ops/index.js'
@@ -98,10 +98,11 @@ function measure(net: Net, label: string, options: StepOptions): void {
 
 console.log(`training steps with SGD momentum inside, ${ROUNDS}×${STEPS} calls each way (after ${WARM}), ${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
 const pool = threadPool(2)
+const only = args['only']
 for (const net of [conv, mlp]) {
-  measure(net, 'float64 JavaScript', {})
-  measure(net, 'float32 WebAssembly', { dtype: 'float32' })
-  measure(net, 'float32, 2 threads', { dtype: 'float32', threads: pool })
+  if (only === undefined || only === 'float64') measure(net, 'float64 JavaScript', {})
+  if (only === undefined || only === 'float32') measure(net, 'float32 WebAssembly', { dtype: 'float32' })
+  if (only === undefined || only === 'threads') measure(net, 'float32, 2 threads', { dtype: 'float32', threads: pool })
 }
 await pool.close()
 console.log(`load after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
