@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import {
-  Data, Random, Registry, Tensor as T, io, nn, optim, train as tr,
+  Data, Random, Registry, ShapeError, Tensor as T, io, nn, optim, train as tr,
   add, apply, broadcastTo, compile, defineOp, grad, input, jsBackend, matmul, mul, sigmoid, simplifyOne, stages, sub, toInfix,
   wasmBackend, withCode,
   type Backend, type Expr, type ScalarCode, type Shape,
@@ -65,7 +65,10 @@ export const gatedSwish = nn.defineLayer({
   kind: 'gatedSwish', options: {}, defaults: {}, prefix: 'gswish',
   params: (_, s) => ({ kernel: { shape: [s[0]!, s[0]!], weight: true }, gate: { shape: s } }),
   state: nn.noState,
-  outShape: (_, s) => s,
+  outShape: (_, s) => {
+    if (s.length !== 1) throw new ShapeError(`gatedSwish takes feature rows [N, d], got [N, ${s.join(', ')}]`)
+    return s
+  },
   init: (_, key, { inShape, params }) => ({ params: { kernel: Random.normal(key, [...params.kernel], inShape[0]! ** -0.5), gate: T.fill(params.gate, 1) }, state: {} }),
   apply: (_, x, { params }) => ({ out: mul(swish(matmul(x as Expr<[number, number]>, params.kernel as Expr<[number, number]>)), broadcastTo(params.gate, x.shape)) }),
   inference: nn.keepLayer,

@@ -94,6 +94,7 @@ describe("the example model's layers pass their laws", () => {
   it('gatedSwish, dense and residual on their examples, and residual holding gatedSwish and dense', () => {
     for (const kind of ['gatedSwish', 'dense', 'residual']) assertLayerLaws(nn.lookupLayer(layers, kind)!, { layers })
     expect(nn.lookupLayer(layers, 'gatedSwish')).toBe(gatedSwish)
+    expect(() => nn.sequentialWith(layers)({ input: [1, 4, 4] }, { kind: 'gatedSwish' })).toThrow("sequential: layer 0 'gswish0': gatedSwish takes feature rows [N, d], got [N, 1, 4, 4]")
     const residual = nn.lookupLayer(layers, 'residual')!
     // the residual record under a kind of its own, on an example holding the user's layer
     assertLayerLaws({ ...residual, kind: 'gatedResidual', example: { options: { layers: [{ kind: 'gatedSwish' }, nn.dense(3, 3)] }, inShape: [3] } }, { layers })
