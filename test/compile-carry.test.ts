@@ -246,6 +246,7 @@ describe('refused with one line', () => {
     const s = step.sessionOrThrow(initial), same = step.sessionOrThrow(initial)
     left(s.run({ ...batch(0), W1 }), /session run: 'W1' is carried \(from "W1'"\)/)
     left(s.run({ x: batch(0).x }), /missing binding for input 'y'/)
+    left(s.run(null as never), /session run: expected bindings \(a record of tensors by name\), got null/)
     left(s.run({ ...batch(1), y: T.make([33], Array.from({ length: 33 }, () => 9)) }), /label 9 at row 0 is out of range/)
     s.runOrThrow(batch(1)), same.runOrThrow(batch(1))
     sameBits(s.read()['W1']!, same.read()['W1']!, 'W1 after refused runs')

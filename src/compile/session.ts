@@ -98,9 +98,9 @@ function initialValues(entries: readonly CarryEntry[], initial: Bindings, dtype:
   return E.right(out)
 }
 
-/** A Left when `bindings` name a carried input (its value lives in the session). */
+/** Throws when `bindings` are not a record or name a carried input (its value lives in the session). */
 function notCarried(entries: readonly CarryEntry[], bindings: Bindings): void {
-  if (bindings === null || typeof bindings !== 'object') return
+  if (bindings === null || typeof bindings !== 'object') throw new SymgradError('binding', `session run: expected bindings (a record of tensors by name), got ${bindings === null ? 'null' : typeof bindings}`)
   for (const e of entries)
     if (Object.hasOwn(bindings, e.input)) throw new SymgradError('binding', `session run: ${quoteName(e.input)} is carried (from ${quoteName(e.output)}); its value lives in the session, read() it`)
 }
