@@ -114,7 +114,10 @@ describe('the convnet step with SGD inside, float32 on 2 threads', () => {
       const b = { x: R.uniform(R.key(20 + i), [6, 1, 28, 28], 0, 1), y: T.make([6], [0, 1, 2, 3, 4, i]) }
       const plain = threaded.runOrThrow({ ...p, ...b })
       p = plain.tensors
+      const parts = pool.workerParts()
       const [r2, r1] = [s2.runOrThrow(b), s1.runOrThrow(b)]
+      // the worker read the carried weights where the session keeps them
+      expect(pool.workerParts()).toBeGreaterThan(parts)
       expect(Object.is(r2.values.loss, plain.values.loss)).toBe(true)
       expect(Object.is(r1.values.loss, plain.values.loss)).toBe(true)
     }
