@@ -10,7 +10,6 @@ import { gemmModuleBytes, gemmScratchBytes, gemmShapeOf, gemmShapes, hasRelaxedS
 import { isShared, splitRange, type ThreadPool } from '../threads.js'
 import type { Dtype } from '../arena.js'
 
-
 /** Largest shared memory the kernels accept (WebAssembly pages of 64 KiB: 1 GiB). */
 export const maxPages = 16384
 

@@ -7,7 +7,8 @@
  *   convFwd:  y_n [F, P]   = W [F, K] · col_n                       for images n0..n1
  *   convBI:   dx_n         = col2im(Wᵀ [K, F] · g_n [F, P])         for images n0..n1
  *   convBF:   dW[:, k0..k1] = Σ_n g_n [F, P] · col_n[k0..k1]ᵀ        (only those rows of col_n are built)
- *   convBFChunks: dW_c = Σ_{n in chunk c} g_n · col_nᵀ              for chunks c0..c1 (partial sums, joined in order)
+ *   convBFChunks: dW_c = Σ_{n in chunk c} g_n · col_nᵀ              for chunks c0..c1 (partial sums)
+ *   chunkSum: dW = ((dW_0 + dW_1) + dW_2) + …                       the partial sums in chunk order
  *
  * All addresses are byte offsets; `col` is one thread's scratch of K·P elements, `s` its gemm
  * scratch. Each element of the results is the same sum in the same order however images or
@@ -18,7 +19,7 @@ import { maxPoolFunc } from './pool-arena-wasm.js'
 import { channelSumFunc } from './sum-arena-wasm.js'
 import {
   assemble, call, countDown, forRange, get, i32, ifThen, load, memFill, min, op, set, store, tee,
-  I32, V128, type Code, type Func,
+  I32, V128, type Code, type Func, type Lanes, type ValType,
 } from './wasm-asm.js'
 
 /** A function whose params and locals are named (all i32); `body` gets their indices. */
@@ -271,7 +272,33 @@ function convBFChunks(E: number): Func {
   })
 }
 
+/** chunkSum(part, dw, fk, chunks): dw[e] = ((part_0[e] + part_1[e]) + …) for e < fk, part_c at part + c·fk (lanes at a time, then one by one). */
+function chunkSum(L: Lanes): Func {
+  const E = L.bytes
+  const [PART, DW, FK, CH, O, C, P, STRIDE, VEND, END, ACC, S] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+  /** Adds part_1… of the element(s) at offset O into the local `acc` with `add`. */
+  const rest = (t: ValType, acc: number, add: Code): Code => [
+    get(PART), get(O), op.add, get(STRIDE), op.add, set(P),
+    forRange(C, i32(1), get(CH), i32(1), [get(acc), get(P), load(t), add, set(acc), get(P), get(STRIDE), op.add, set(P)]),
+  ]
+  return {
+    name: 'chunkSum', params: [I32, I32, I32, I32], locals: [I32, I32, I32, I32, I32, I32, V128, L.elem],
+    body: [
+      get(FK), i32(E), op.mul, tee(STRIDE), set(END),
+      get(FK), i32(-L.lanes), op.and, i32(E), op.mul, set(VEND),
+      forRange(O, i32(0), get(VEND), i32(16), [
+        get(PART), get(O), op.add, load(V128), set(ACC), rest(V128, ACC, L.add),
+        get(DW), get(O), op.add, get(ACC), store(V128),
+      ]),
+      forRange(O, get(VEND), get(END), i32(E), [
+        get(PART), get(O), op.add, load(L.elem), set(S), rest(L.elem, S, L.sadd),
+        get(DW), get(O), op.add, get(S), store(L.elem),
+      ]),
+    ],
+  }
+}
+
 export function spatialModuleBytes(s: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
   const E = s.lanes.bytes
-  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(E), convBI(E), convBF(E), maxPoolFunc(s.lanes), channelSumFunc(s.lanes), convBFChunks(E)], { shared, maxPages: 16384 })
+  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(E), convBI(E), convBF(E), maxPoolFunc(s.lanes), channelSumFunc(s.lanes), convBFChunks(E), chunkSum(s.lanes)], { shared, maxPages: 16384 })
 }

@@ -193,12 +193,7 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
         return run('convBF', d.n * d.f * P * K, K, NR, (k0, k1) => [x.byteOffset, g.byteOffset, dw.byteOffset, d.n, d.f, ...dims, k0, k1, build], scratch)
       // chunks of images, each summed apart, then added in chunk order
       run('convBFChunks', d.n * d.f * P * K, chunks, 1, (c0, c1) => [x.byteOffset, g.byteOffset, o.partials, d.n, size, c0, c1, d.f, ...dims, build], scratch)
-      const part = o.dtype === 'float32' ? new Float32Array(o.memory.buffer, o.partials, chunks * FK) : new Float64Array(o.memory.buffer, o.partials, chunks * FK)
-      for (let e = 0; e < FK; e++) {
-        let sum = part[e]!
-        for (let c = 1; c < chunks; c++) sum += part[c * FK + e]!
-        dw[e] = sum
-      }
+      ex['chunkSum']!(o.partials, dw.byteOffset, FK, chunks)
     },
     maxPool2d: (x, y, d) => maxPool(x, d, 0, x, y),
     maxPool2dBackprop: (x, g, dx, d) => maxPool(x, d, 1, g, dx),
