@@ -54,15 +54,11 @@ export interface LoopRunOptions {
 }
 
 /**
- * Elements from which a loop or a sum is split: 2¹⁷. A loop over a convolution's activations
- * (294,912 elements for 64 images of 8×24×24) splits over the same images as the convolution that
- * wrote them; a small MLP's loops (the largest of 784-100-10 at batch 64 has 78,400) stay whole.
- * Where splitting costs more than it gains — an SGD update of 2¹⁷–2²⁰ elements took 1.3–1.6×
- * longer on two threads of a shared 2-core machine (the hand-over costs more than the memory-bound
- * loop) — the pool's per-call choice (splitChoice.ts) runs the parts on the calling thread after
- * its warm-up; a pool that always splits (`alwaysSplit`) does not.
+ * Elements from which a loop or a sum is split: 2²⁰. On the 2-core test machine (shared with other
+ * processes) splitting an SGD update of 2¹⁷–2²⁰ elements took 1.3–1.6× longer than one thread (the
+ * hand-over costs more than the memory-bound loop); at 2²² the two were even.
  */
-export const defaultLoopThreshold = 1 << 17
+export const defaultLoopThreshold = 1 << 20
 /** Arguments a pool passes per part (threads.ts CTL.argStride − 1). */
 const maxArgs = 31
 

@@ -115,13 +115,6 @@ export interface ArenaSpatialKernels {
 type Fn = (...a: number[]) => void
 
 export const defaultConvThreshold = 1 << 22
-/**
- * The work a pooling or a per-channel sum of `n` input elements counts as against the threshold:
- * 32 per element, so from 2¹⁷ elements (64 images of 8×24×24 activations have 294,912) they are
- * split like the convolutions around them, over the same images (loops too: loop-run.ts); the
- * pool's per-call choice (splitChoice.ts) runs them alone where that is faster.
- */
-const elementWork = (n: number): number => n * 32
 
 export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | undefined {
   const shared = isShared(o.memory)
@@ -165,7 +158,7 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
   const maxPool = (x: FloatArray, d: PoolDims, mode: 0 | 1 | 2, src: FloatArray, dst: FloatArray): void => {
     const OH = (d.h - d.kh) / d.sh + 1, OW = (d.w - d.kw) / d.sw + 1
     if (d.nc === 0) return
-    run('maxPool', elementWork(d.nc * d.h * d.w), d.nc, 1, (nc0, nc1) => [x.byteOffset, d.h, d.w, d.kh, d.kw, d.sh, d.sw, OH, OW, nc0, nc1, mode, src.byteOffset, dst.byteOffset])
+    run('maxPool', (d.nc * d.h * d.w) << 5, d.nc, 1, (nc0, nc1) => [x.byteOffset, d.h, d.w, d.kh, d.kw, d.sh, d.sw, OH, OW, nc0, nc1, mode, src.byteOffset, dst.byteOffset])
   }
   return {
     conv2d(x, w, y, d, keep = -1) {
@@ -210,7 +203,7 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
       if (kept.length === 0 || kept[0] === 0 || kept[kept.length - 1] === dims.length - 1 || kept.some((a, i) => i > 0 && a !== kept[i - 1]! + 1)) return false
       const size = (from: number, to: number) => dims.slice(from, to).reduce((p, d) => p * d, 1)
       const A = size(0, kept[0]!), M = size(kept[0]!, kept[kept.length - 1]! + 1), B = size(kept[kept.length - 1]! + 1, dims.length)
-      run('channelSum', elementWork(A * M * B), M, 1, (m0, m1) => [x.byteOffset, out.byteOffset, A, M, B, m0, m1])
+      run('channelSum', (A * M * B) << 2, M, 1, (m0, m1) => [x.byteOffset, out.byteOffset, A, M, B, m0, m1])
       if (mean) for (let m = 0, n = A * B; m < M; m++) out[m] = out[m]! / n
       return true
     },
