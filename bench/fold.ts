@@ -1,0 +1,129 @@
+/**
+ * bench:fold — where a step of the training fold goes, for the `npm start` job's net (the small
+ * convnet on full MNIST, Adam, batches of 64, ±1-pixel shifts, float32, set up as the command line
+ * sets it up: train/config.ts and cli/runSetup.ts), next to bench:conv's step for the same net.
+ *
+ *   npm run bench:fold -- [--steps=N] [--warm=W] [--threads=T]     (defaults 200, 20, every core)
+ *
+ * `train` runs W steps to warm up, then N more in a second call, which is timed: its wall time over
+ * N ("train() wall / step", the epoch's shuffle included), and per step the time between two
+ * `onStep` calls ("fold step"). Inside it the augmentation, the compiled step program and the
+ * optimizer's update are wrapped with timers (the functions `train` is given, called as it calls
+ * them). Batch gathering runs inside `train` where no timer reaches, so it is timed on its own over
+ * the same batches of the same epoch (the call `train` makes: `stepBatch`); the bookkeeping (ratio
+ * history, finiteness scans, applyUpdates, keys, the callback) is what remains of each fold step.
+ * bench:conv's step is bench:conv's `symgrad-f32` trainer (SGD inside the compiled program,
+ * parameters carried) on its own batches, with the same threads. Every figure is the median over
+ * the timed steps; shares are of the fold step's median.
+ */
+import { availableParallelism, loadavg } from 'node:os'
+import * as D from '../src/data/Dataset.js'
+import { batches } from '../src/data/batches.js'
+import type { ThreadPool } from '../src/compile/threads.js'
+import { threadPool } from '../src/runner/threads.js'
+import { loadData } from '../src/runner/data.js'
+import { setupRun } from '../src/cli/runSetup.js'
+import { buildModel, buildTrainConfig, startRunConfig, type RunConfig } from '../src/train/config.js'
+import { initTrainState, shuffleKey, train } from '../src/train/loop.js'
+import { median } from './common.js'
+import { convBatches, LR, timeSteps } from './convData.js'
+import { convInit } from './convnet.js'
+import { symgradConvF32 } from './peers/conv-symgrad.js'
+
+const arg = (name: string, d: number): number => {
+  const v = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+  const n = v === undefined ? d : Number(v)
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`bench:fold: --${name} must be a positive integer, got ${v}`)
+  return n
+}
+const steps = arg('steps', 200)
+const warm = arg('warm', 20)
+const threads = arg('threads', availableParallelism())
+const load0 = loadavg()
+
+// the job as the command line builds it, float32 on `threads` threads
+const run: RunConfig = { ...startRunConfig, dtype: 'float32', threads }
+const loaded = loadData(run)
+if (loaded._tag === 'Left') throw loaded.left
+const { train: tr, image } = loaded.right
+const perEpoch = Math.ceil(D.size(tr) / run.batchSize)
+if (warm + steps > perEpoch) throw new RangeError(`bench:fold: --warm plus --steps must fit in one epoch (${perEpoch} steps)`)
+const model = buildModel(run, D.features(tr), tr.classes, image)
+const config = buildTrainConfig(run, D.size(tr), image)
+const s0 = initTrainState(model, config, tr.x)
+const pools: ThreadPool[] = []
+const setup = setupRun(run, model, config, s0, tr, (n) => {
+  const p = threadPool(n)
+  pools.push(p)
+  return p
+})
+
+// the functions train calls, wrapped with timers that record while `recording`
+const spent = { augment: [] as number[], program: [] as number[], update: [] as number[], fold: [] as number[] }
+let recording = false
+function timed<A extends unknown[], R>(into: number[], f: (...a: A) => R): (...a: A) => R {
+  return (...a) => {
+    const t = performance.now()
+    const r = f(...a)
+    if (recording) into.push(performance.now() - t)
+    return r
+  }
+}
+const augment = config.augment
+if (augment === undefined) throw new Error('bench:fold: the job has no augmentation (shift 0?)')
+let lastStep: number | undefined
+const timedConfig = {
+  ...config,
+  augment: timed(spent.augment, augment),
+  optimizer: { init: config.optimizer.init, update: timed(spent.update, config.optimizer.update.bind(config.optimizer)) },
+  programs: { ...setup.programs, step: timed(spent.program, setup.programs.step) },
+  onStep: () => {
+    const t = performance.now()
+    if (recording && lastStep !== undefined) spent.fold.push(t - lastStep)
+    lastStep = t
+  },
+}
+const warmed = train(model, { train: tr }, { ...timedConfig, maxSteps: warm }, s0)
+recording = true
+const t0 = performance.now()
+const done = train(model, { train: tr }, { ...timedConfig, maxSteps: warm + steps }, warmed)
+const foldWall = (performance.now() - t0) / steps
+recording = false
+if (done.step !== warm + steps) throw new Error(`bench:fold: the fold stopped at step ${done.step} (${done.status})`)
+
+// batch gathering as train does it, over the timed steps' batches (epoch 0)
+const gather: number[] = []
+const bs = batches(tr, run.batchSize, shuffleKey(config.key), 0)
+for (let i = warm; i < warm + steps; i++) {
+  const t = performance.now()
+  bs.at(i)
+  gather.push(performance.now() - t)
+}
+
+// fold step i covers step i's gathering, augmentation, program, update and bookkeeping; its parts
+// are the timers' entries i + 1 (the first timed step has no onStep before it)
+const gatherMs = median(gather)
+const rest = spent.fold.map((f, i) => f - spent.augment[i + 1]! - spent.program[i + 1]! - spent.update[i + 1]! - gatherMs)
+
+// bench:conv's step for the same net, the same threads
+const conv = timeSteps(symgradConvF32(convInit(), LR, threads), convBatches().train, steps + warm, warm)
+for (const p of pools) void p.close()
+
+const fold = median(spent.fold)
+const rows: [string, number][] = [
+  ['batch gathering (timed alone)', gatherMs],
+  ['augmentation (randomShift)', median(spent.augment)],
+  ['compiled step program', median(spent.program)],
+  ['optimizer update (adam)', median(spent.update)],
+  ['bookkeeping (ratios, finiteness, applyUpdates)', median(rest)],
+  ['fold step', fold],
+  ['train() wall / step', foldWall],
+  [`bench:conv step (symgrad-f32, ${threads} thread${threads === 1 ? '' : 's'})`, median(conv.wall)],
+]
+const w = Math.max(...rows.map(([k]) => k.length))
+console.log(`bench:fold: npm start's convnet, float32, ${threads} thread${threads === 1 ? '' : 's'}, batch ${run.batchSize}; medians over ${steps} steps after ${warm}`)
+console.log(`${'part'.padEnd(w)}  ${'ms'.padStart(7)}  ${'share'.padStart(6)}`)
+for (const [k, ms] of rows) console.log(`${k.padEnd(w)}  ${ms.toFixed(3).padStart(7)}  ${((100 * ms) / fold).toFixed(1).padStart(5)}%`)
+const ga = gatherMs + median(spent.augment)
+console.log(`gathering + augmentation: ${ga.toFixed(3)} ms = ${((100 * ga) / fold).toFixed(1)}% of the fold step; fold step / bench:conv step = ${(fold / median(conv.wall)).toFixed(2)}`)
+console.log(`load average (1 min) before ${load0[0]!.toFixed(2)}, after ${loadavg()[0]!.toFixed(2)}`)
