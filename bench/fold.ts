@@ -7,11 +7,13 @@
  *
  * `train` runs W steps to warm up, then N more in a second call, which is timed: its wall time over
  * N ("train() wall / step", the epoch's shuffle included), and per step the time between two
- * `onStep` calls ("fold step"). Inside it the augmentation, the compiled step program and the
- * optimizer's update are wrapped with timers (the functions `train` is given, called as it calls
- * them). Batch gathering runs inside `train` where no timer reaches, so it is timed on its own over
- * the same batches of the same epoch (the call `train` makes: `stepBatch`); the bookkeeping (ratio
- * history, finiteness scans, applyUpdates, keys, the callback) is what remains of each fold step.
+ * `onStep` calls ("fold step"). Inside it the augmentation (with randomShift's gathered form: the
+ * batch's rows gathered and shifted in one pass, as train/batchInput.ts calls it), the compiled
+ * step program and the optimizer's update are wrapped with timers (the functions `train` is given,
+ * called as it calls them). The two-pass path (gather the batch as `batches` does, then shift it)
+ * is timed alone over the same batches for comparison; without a gathered form, the gathering is
+ * timed so and taken off the fold step. The bookkeeping (ratio history, finiteness scans,
+ * applyUpdates, keys, the batch's labels, the callback) is what remains of each fold step.
  * bench:conv's step is bench:conv's `symgrad-f32` trainer (SGD inside the compiled program,
  * parameters carried) on its own batches, with the same threads. Every figure is the median over
  * the timed steps; shares are of the fold step's median.
@@ -23,8 +25,9 @@ import type { ThreadPool } from '../src/compile/threads.js'
 import { threadPool } from '../src/runner/threads.js'
 import { loadData } from '../src/runner/data.js'
 import { setupRun } from '../src/cli/runSetup.js'
+import type { Augment } from '../src/train/augment.js'
 import { buildModel, buildTrainConfig, startRunConfig, type RunConfig } from '../src/train/config.js'
-import { initTrainState, shuffleKey, train } from '../src/train/loop.js'
+import { augmentKey, initTrainState, shuffleKey, train } from '../src/train/loop.js'
 import { median } from './common.js'
 import { convBatches, LR, timeSteps } from './convData.js'
 import { convInit } from './convnet.js'
@@ -71,10 +74,13 @@ function timed<A extends unknown[], R>(into: number[], f: (...a: A) => R): (...a
 }
 const augment = config.augment
 if (augment === undefined) throw new Error('bench:fold: the job has no augmentation (shift 0?)')
+// with a gathered form, train gathers and shifts in one call: its timer holds both
+const fused = augment.gathered !== undefined
+const timedAugment: Augment = Object.assign(timed(spent.augment, augment), fused ? { gathered: timed(spent.augment, augment.gathered!) } : {})
 let lastStep: number | undefined
 const timedConfig = {
   ...config,
-  augment: timed(spent.augment, augment),
+  augment: timedAugment,
   optimizer: { init: config.optimizer.init, update: timed(spent.update, config.optimizer.update.bind(config.optimizer)) },
   programs: { ...setup.programs, step: timed(spent.program, setup.programs.step) },
   onStep: () => {
@@ -91,28 +97,35 @@ const foldWall = (performance.now() - t0) / steps
 recording = false
 if (done.step !== warm + steps) throw new Error(`bench:fold: the fold stopped at step ${done.step} (${done.status})`)
 
-// batch gathering as train does it, over the timed steps' batches (epoch 0)
+// the two passes alone over the timed steps' batches (epoch 0): gathering as `batches` does it, then the shift
 const gather: number[] = []
+const shiftAfter: number[] = []
 const bs = batches(tr, run.batchSize, shuffleKey(config.key), 0)
 for (let i = warm; i < warm + steps; i++) {
   const t = performance.now()
-  bs.at(i)
-  gather.push(performance.now() - t)
+  const b = bs.at(i)
+  const t1 = performance.now()
+  augment(b.x, augmentKey(config.key, i))
+  gather.push(t1 - t)
+  shiftAfter.push(performance.now() - t1)
 }
 
 // fold step i covers step i's gathering, augmentation, program, update and bookkeeping; its parts
 // are the timers' entries i + 1 (the first timed step has no onStep before it)
 const gatherMs = median(gather)
-const rest = spent.fold.map((f, i) => f - spent.augment[i + 1]! - spent.program[i + 1]! - spent.update[i + 1]! - gatherMs)
+const inFold = fused ? 0 : gatherMs
+const rest = spent.fold.map((f, i) => f - spent.augment[i + 1]! - spent.program[i + 1]! - spent.update[i + 1]! - inFold)
 
 // bench:conv's step for the same net, the same threads
 const conv = timeSteps(symgradConvF32(convInit(), LR, threads), convBatches().train, steps + warm, warm)
 for (const p of pools) void p.close()
 
 const fold = median(spent.fold)
+const ga = fused ? median(spent.augment) : gatherMs + median(spent.augment)
 const rows: [string, number][] = [
-  ['batch gathering (timed alone)', gatherMs],
-  ['augmentation (randomShift)', median(spent.augment)],
+  ...(fused
+    ? [['gathering + shift, one pass (in the fold)', ga], ['  two passes alone: gathering', gatherMs], ['  two passes alone: shift', median(shiftAfter)]] as [string, number][]
+    : [['batch gathering (timed alone)', gatherMs], ['augmentation (randomShift, in the fold)', median(spent.augment)]] as [string, number][]),
   ['compiled step program', median(spent.program)],
   ['optimizer update (adam)', median(spent.update)],
   ['bookkeeping (ratios, finiteness, applyUpdates)', median(rest)],
@@ -124,6 +137,5 @@ const w = Math.max(...rows.map(([k]) => k.length))
 console.log(`bench:fold: npm start's convnet, float32, ${threads} thread${threads === 1 ? '' : 's'}, batch ${run.batchSize}; medians over ${steps} steps after ${warm}`)
 console.log(`${'part'.padEnd(w)}  ${'ms'.padStart(7)}  ${'share'.padStart(6)}`)
 for (const [k, ms] of rows) console.log(`${k.padEnd(w)}  ${ms.toFixed(3).padStart(7)}  ${((100 * ms) / fold).toFixed(1).padStart(5)}%`)
-const ga = gatherMs + median(spent.augment)
 console.log(`gathering + augmentation: ${ga.toFixed(3)} ms = ${((100 * ga) / fold).toFixed(1)}% of the fold step; fold step / bench:conv step = ${(fold / median(conv.wall)).toFixed(2)}`)
 console.log(`load average (1 min) before ${load0[0]!.toFixed(2)}, after ${loadavg()[0]!.toFixed(2)}`)

@@ -29,6 +29,7 @@ import type { LayerModes } from '../nn/model.js'
 import { SymgradError } from '../core/errors.js'
 import { fitStateOrThrow, fittedLayers } from '../nn/fit.js'
 import type { Augment } from './augment.js'
+import { stepBatch } from './batchInput.js'
 import { buildPrograms, type AnyModel, type LossFn, type LossKind, type Programs, type Regularization } from './programs.js'
 import type { EpochRecord, History, NonFinite, Params, TrainState } from './TrainState.js'
 import { emptyHistory } from './TrainState.js'
@@ -177,8 +178,8 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
     const bs = batches(data.train, config.batchSize, shuffleKey(s0.key), epoch)
     for (; batch < perEpoch; batch++) {
       if (config.maxSteps !== undefined && step >= config.maxSteps) return snapshot('running')
-      const b = bs.at(batch)
-      const xb = config.augment ? config.augment(b.x, augmentKey(s0.key, step)) : b.x
+      const b = stepBatch(data.train, bs, batch, config.augment, augmentKey(s0.key, step))
+      const xb = b.x
       const r = programs.step(params, modelState, xb, b.y, dropoutKey(s0.key, step))
       const lrBefore = currentLearningRate(optState) ?? NaN
       let bad: { where: string; value: number } | undefined
