@@ -16,7 +16,8 @@
  * applyUpdates, keys, the batch's labels, the callback) is what remains of each fold step.
  * bench:conv's step is bench:conv's `symgrad-f32` trainer (SGD inside the compiled program,
  * parameters carried) on its own batches, with the same threads. Every figure is the median over
- * the timed steps; shares are of the fold step's median.
+ * the timed steps; shares are of the fold step's median. The fold step and bench:conv's step also
+ * show the process's CPU time per step (every thread's), which a shared machine inflates less.
  */
 import { availableParallelism, loadavg } from 'node:os'
 import * as D from '../src/data/Dataset.js'
@@ -62,7 +63,7 @@ const setup = setupRun(run, model, config, s0, tr, (n) => {
 })
 
 // the functions train calls, wrapped with timers that record while `recording`
-const spent = { augment: [] as number[], program: [] as number[], update: [] as number[], fold: [] as number[] }
+const spent = { augment: [] as number[], program: [] as number[], update: [] as number[], fold: [] as number[], foldCpu: [] as number[] }
 let recording = false
 function timed<A extends unknown[], R>(into: number[], f: (...a: A) => R): (...a: A) => R {
   return (...a) => {
@@ -78,6 +79,7 @@ if (augment === undefined) throw new Error('bench:fold: the job has no augmentat
 const fused = augment.gathered !== undefined
 const timedAugment: Augment = Object.assign(timed(spent.augment, augment), fused ? { gathered: timed(spent.augment, augment.gathered!) } : {})
 let lastStep: number | undefined
+let lastCpu: NodeJS.CpuUsage | undefined
 const timedConfig = {
   ...config,
   augment: timedAugment,
@@ -85,8 +87,13 @@ const timedConfig = {
   programs: { ...setup.programs, step: timed(spent.program, setup.programs.step) },
   onStep: () => {
     const t = performance.now()
-    if (recording && lastStep !== undefined) spent.fold.push(t - lastStep)
+    const c = process.cpuUsage()
+    if (recording && lastStep !== undefined && lastCpu !== undefined) {
+      spent.fold.push(t - lastStep)
+      spent.foldCpu.push((c.user - lastCpu.user + c.system - lastCpu.system) / 1000)
+    }
     lastStep = t
+    lastCpu = c
   },
 }
 const warmed = train(model, { train: tr }, { ...timedConfig, maxSteps: warm }, s0)
@@ -122,20 +129,20 @@ for (const p of pools) void p.close()
 
 const fold = median(spent.fold)
 const ga = fused ? median(spent.augment) : gatherMs + median(spent.augment)
-const rows: [string, number][] = [
+const rows: [string, number, number?][] = [
   ...(fused
     ? [['gathering + shift, one pass (in the fold)', ga], ['  two passes alone: gathering', gatherMs], ['  two passes alone: shift', median(shiftAfter)]] as [string, number][]
     : [['batch gathering (timed alone)', gatherMs], ['augmentation (randomShift, in the fold)', median(spent.augment)]] as [string, number][]),
   ['compiled step program', median(spent.program)],
   ['optimizer update (adam)', median(spent.update)],
   ['bookkeeping (ratios, finiteness, applyUpdates)', median(rest)],
-  ['fold step', fold],
+  ['fold step', fold, median(spent.foldCpu)],
   ['train() wall / step', foldWall],
-  [`bench:conv step (symgrad-f32, ${threads} thread${threads === 1 ? '' : 's'})`, median(conv.wall)],
+  [`bench:conv step (symgrad-f32, ${threads} thread${threads === 1 ? '' : 's'})`, median(conv.wall), median(conv.cpu)],
 ]
 const w = Math.max(...rows.map(([k]) => k.length))
 console.log(`bench:fold: npm start's convnet, float32, ${threads} thread${threads === 1 ? '' : 's'}, batch ${run.batchSize}; medians over ${steps} steps after ${warm}`)
-console.log(`${'part'.padEnd(w)}  ${'ms'.padStart(7)}  ${'share'.padStart(6)}`)
-for (const [k, ms] of rows) console.log(`${k.padEnd(w)}  ${ms.toFixed(3).padStart(7)}  ${((100 * ms) / fold).toFixed(1).padStart(5)}%`)
-console.log(`gathering + augmentation: ${ga.toFixed(3)} ms = ${((100 * ga) / fold).toFixed(1)}% of the fold step; fold step / bench:conv step = ${(fold / median(conv.wall)).toFixed(2)}`)
+console.log(`${'part'.padEnd(w)}  ${'ms'.padStart(7)}  ${'share'.padStart(6)}  ${'CPU ms'.padStart(7)}`)
+for (const [k, ms, cpu] of rows) console.log(`${k.padEnd(w)}  ${ms.toFixed(3).padStart(7)}  ${((100 * ms) / fold).toFixed(1).padStart(5)}%  ${cpu === undefined ? '' : cpu.toFixed(3).padStart(7)}`.trimEnd())
+console.log(`gathering + augmentation: ${ga.toFixed(3)} ms = ${((100 * ga) / fold).toFixed(1)}% of the fold step; fold step / bench:conv step = ${(fold / median(conv.wall)).toFixed(2)} (CPU time: ${(median(spent.foldCpu) / median(conv.cpu)).toFixed(2)})`)
 console.log(`load average (1 min) before ${load0[0]!.toFixed(2)}, after ${loadavg()[0]!.toFixed(2)}`)
