@@ -37,7 +37,7 @@ describe('defineOptimizer and Registries.extend refuse at definition', () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
       expect(builtinOptimizers.get(name)).toBeUndefined()
       expect(left(decodeRunConfig({ optimizer: name }))).toMatch(/^config\.optimizer: expected one of 'sgd' \| /)
-      expect(thrownMessage(() => optimizerOf(builtinOptimizers, { kind: name, learningRate: 0.1 }))).toMatch(/^unknown optimizer /)
+      expect(thrownMessage(() => optimizerOf({ kind: name, learningRate: 0.1 }, { registries: { optimizers: builtinOptimizers } }))).toMatch(/^unknown optimizer /)
     }
     expect(left(decodeRunConfig({ optimizer: 'adam', hyper: { constructor: 0.5 } }))).toBe('unknown field config.hyper.constructor (known fields: b1, b2, eps)')
     expect(left(decodeRunConfig({ optimizer: 'adam', hyper: JSON.parse('{"__proto__": 0.5}') }))).toMatch(/^config\.hyper/)
