@@ -52,8 +52,8 @@ if (loaded._tag === 'Left') throw loaded.left
 const { train: tr, image } = loaded.right
 const perEpoch = Math.ceil(D.size(tr) / run.batchSize)
 if (warm + steps > perEpoch) throw new RangeError(`bench:fold: --warm plus --steps must fit in one epoch (${perEpoch} steps)`)
-const model = buildModel(run, D.features(tr), tr.classes, image)
-const config = buildTrainConfig(run, D.size(tr), image)
+const model = buildModel(run, D.features(tr), tr.classes, image !== undefined ? { image } : {})
+const config = buildTrainConfig(run, D.size(tr), image !== undefined ? { image } : {})
 const s0 = initTrainState(model, config, tr.x)
 const pools: ThreadPool[] = []
 const setup = setupRun(run, model, config, s0, tr, (n) => {
