@@ -5,19 +5,21 @@
  *
  *   npm run bench:fold -- [--steps=N] [--warm=W] [--threads=T]     (defaults 200, 20, every core)
  *
- * `train` runs W steps to warm up, then N more in a second call, which is timed: its wall time over
- * N ("train() wall / step", the epoch's shuffle included), and per step the time between two
- * `onStep` calls ("fold step"). Inside it the augmentation (with randomShift's gathered form: the
- * batch's rows gathered and shifted in one pass, as train/batchInput.ts calls it), the compiled
- * step program and the optimizer's update are wrapped with timers (the functions `train` is given,
- * called as it calls them). The two-pass path (gather the batch as `batches` does, then shift it)
- * is timed alone over the same batches for comparison; without a gathered form, the gathering is
- * timed so and taken off the fold step. The bookkeeping (ratio history, finiteness scans,
- * applyUpdates, keys, the batch's labels, the callback) is what remains of each fold step.
- * bench:conv's step is bench:conv's `symgrad-f32` trainer (SGD inside the compiled program,
- * parameters carried) on its own batches, with the same threads. Every figure is the median over
- * the timed steps; shares are of the fold step's median. The fold step and bench:conv's step also
- * show the process's CPU time per step (every thread's), which a shared machine inflates less.
+ * After W warm-up steps of both, `train` runs N steps in calls of 20, each followed by 20 of
+ * bench:conv's steps, so a shared machine's changing load falls on both alike. A fold step is the
+ * time between two `onStep` calls (the first step of each call has none). Inside it the
+ * augmentation (with randomShift's gathered form: the batch's rows gathered and shifted in one
+ * pass, as train/batchInput.ts calls it), the compiled step program and the optimizer's update are
+ * wrapped with timers (the functions `train` is given, called as it calls them); the bookkeeping
+ * (ratio history, finiteness scans, applyUpdates, keys, the batch's labels, the callback) is what
+ * remains of each fold step. Then one uninterrupted call of N more steps gives `train()`'s wall
+ * time per step (the epoch's shuffle included). The two-pass path (gather the batch as `batches`
+ * does, then shift it) is timed alone over the same batches for comparison; without a gathered
+ * form, the gathering is timed so and taken off the fold step. bench:conv's step is bench:conv's
+ * `symgrad-f32` trainer (SGD inside the compiled program, parameters carried) on its own batches,
+ * with the same threads. Every figure is a median over the timed steps; shares are of the fold
+ * step's median. The fold step and bench:conv's step also show the process's CPU time per step
+ * (every thread's), which a shared machine inflates less.
  */
 import { availableParallelism, loadavg } from 'node:os'
 import * as D from '../src/data/Dataset.js'
@@ -29,6 +31,7 @@ import { setupRun } from '../src/cli/runSetup.js'
 import type { Augment } from '../src/train/augment.js'
 import { buildModel, buildTrainConfig, startRunConfig, type RunConfig } from '../src/train/config.js'
 import { augmentKey, initTrainState, shuffleKey, train } from '../src/train/loop.js'
+import type { TrainState } from '../src/train/TrainState.js'
 import { median } from './common.js'
 import { convBatches, LR, timeSteps } from './convData.js'
 import { convInit } from './convnet.js'
@@ -51,7 +54,7 @@ const loaded = loadData(run)
 if (loaded._tag === 'Left') throw loaded.left
 const { train: tr, image } = loaded.right
 const perEpoch = Math.ceil(D.size(tr) / run.batchSize)
-if (warm + steps > perEpoch) throw new RangeError(`bench:fold: --warm plus --steps must fit in one epoch (${perEpoch} steps)`)
+if (warm + 2 * steps > perEpoch) throw new RangeError(`bench:fold: --warm plus twice --steps must fit in one epoch (${perEpoch} steps)`)
 const model = buildModel(run, D.features(tr), tr.classes, image !== undefined ? { image } : {})
 const config = buildTrainConfig(run, D.size(tr), image !== undefined ? { image } : {})
 const s0 = initTrainState(model, config, tr.x)
@@ -62,14 +65,16 @@ const setup = setupRun(run, model, config, s0, tr, (n) => {
   return p
 })
 
-// the functions train calls, wrapped with timers that record while `recording`
-const spent = { augment: [] as number[], program: [] as number[], update: [] as number[], fold: [] as number[], foldCpu: [] as number[] }
+// the functions train calls, wrapped with timers adding into the current step's record while `recording`
+interface StepTimes { gatherShift: number; program: number; update: number }
+const fresh = (): StepTimes => ({ gatherShift: 0, program: 0, update: 0 })
+let cur = fresh()
 let recording = false
-function timed<A extends unknown[], R>(into: number[], f: (...a: A) => R): (...a: A) => R {
+function timed<A extends unknown[], R>(part: keyof StepTimes, f: (...a: A) => R): (...a: A) => R {
   return (...a) => {
     const t = performance.now()
     const r = f(...a)
-    if (recording) into.push(performance.now() - t)
+    cur[part] += performance.now() - t
     return r
   }
 }
@@ -77,32 +82,51 @@ const augment = config.augment
 if (augment === undefined) throw new Error('bench:fold: the job has no augmentation (shift 0?)')
 // with a gathered form, train gathers and shifts in one call: its timer holds both
 const fused = augment.gathered !== undefined
-const timedAugment: Augment = Object.assign(timed(spent.augment, augment), fused ? { gathered: timed(spent.augment, augment.gathered!) } : {})
-let lastStep: number | undefined
-let lastCpu: NodeJS.CpuUsage | undefined
+const timedAugment: Augment = Object.assign(timed('gatherShift', augment), fused ? { gathered: timed('gatherShift', augment.gathered!) } : {})
+// a fold step is the time from one onStep call to the next: the first step of each train() call has none
+const folds: (StepTimes & { wall: number; cpu: number })[] = []
+let last: { wall: number; cpu: NodeJS.CpuUsage } | undefined
 const timedConfig = {
   ...config,
   augment: timedAugment,
-  optimizer: { init: config.optimizer.init, update: timed(spent.update, config.optimizer.update.bind(config.optimizer)) },
-  programs: { ...setup.programs, step: timed(spent.program, setup.programs.step) },
+  optimizer: { init: config.optimizer.init, update: timed('update', config.optimizer.update.bind(config.optimizer)) },
+  programs: { ...setup.programs, step: timed('program', setup.programs.step) },
   onStep: () => {
-    const t = performance.now()
-    const c = process.cpuUsage()
-    if (recording && lastStep !== undefined && lastCpu !== undefined) {
-      spent.fold.push(t - lastStep)
-      spent.foldCpu.push((c.user - lastCpu.user + c.system - lastCpu.system) / 1000)
-    }
-    lastStep = t
-    lastCpu = c
+    const now = { wall: performance.now(), cpu: process.cpuUsage() }
+    if (recording && last !== undefined) folds.push({ ...cur, wall: now.wall - last.wall, cpu: (now.cpu.user - last.cpu.user + now.cpu.system - last.cpu.system) / 1000 })
+    last = now
+    cur = fresh()
   },
 }
-const warmed = train(model, { train: tr }, { ...timedConfig, maxSteps: warm }, s0)
+const trainTo = (from: TrainState, maxSteps: number): TrainState => {
+  last = undefined
+  cur = fresh()
+  const st = train(model, { train: tr }, { ...timedConfig, maxSteps }, from)
+  if (st.step !== maxSteps) throw new Error(`bench:fold: the fold stopped at step ${st.step} (${st.status})`)
+  return st
+}
+
+// bench:conv's trainer for the same net on the same threads; warm-up of both, then rounds of
+// ROUND fold steps and ROUND bench:conv steps in turn (a shared machine's load falls on both alike)
+const ROUND = 20
+const convData = convBatches().train
+const conv = symgradConvF32(convInit(), LR, threads)
+timeSteps(conv, convData, warm, warm)
+let st = trainTo(s0, warm)
+const convTimes = { wall: [] as number[], cpu: [] as number[] }
 recording = true
-const t0 = performance.now()
-const done = train(model, { train: tr }, { ...timedConfig, maxSteps: warm + steps }, warmed)
-const foldWall = (performance.now() - t0) / steps
+for (let done = 0; done < steps; done += ROUND) {
+  const k = Math.min(ROUND, steps - done)
+  st = trainTo(st, warm + done + k)
+  const c = timeSteps(conv, convData.slice(done % convData.length).concat(convData), k, 0)
+  convTimes.wall.push(...c.wall)
+  convTimes.cpu.push(...c.cpu)
+}
 recording = false
-if (done.step !== warm + steps) throw new Error(`bench:fold: the fold stopped at step ${done.step} (${done.status})`)
+// train() as one call over `steps` more steps: its wall time per step (the epoch's shuffle included)
+const t0 = performance.now()
+trainTo(st, warm + 2 * steps)
+const foldWall = (performance.now() - t0) / steps
 
 // the two passes alone over the timed steps' batches (epoch 0): gathering as `batches` does it, then the shift
 const gather: number[] = []
@@ -116,33 +140,28 @@ for (let i = warm; i < warm + steps; i++) {
   gather.push(t1 - t)
   shiftAfter.push(performance.now() - t1)
 }
-
-// fold step i covers step i's gathering, augmentation, program, update and bookkeeping; its parts
-// are the timers' entries i + 1 (the first timed step has no onStep before it)
-const gatherMs = median(gather)
-const inFold = fused ? 0 : gatherMs
-const rest = spent.fold.map((f, i) => f - spent.augment[i + 1]! - spent.program[i + 1]! - spent.update[i + 1]! - inFold)
-
-// bench:conv's step for the same net, the same threads
-const conv = timeSteps(symgradConvF32(convInit(), LR, threads), convBatches().train, steps + warm, warm)
 for (const p of pools) void p.close()
 
-const fold = median(spent.fold)
-const ga = fused ? median(spent.augment) : gatherMs + median(spent.augment)
+// without a gathered form the gathering happens in the fold untimed: the median timed alone stands in
+const gatherMs = median(gather)
+const inFold = fused ? 0 : gatherMs
+const pick = (f: (s: (typeof folds)[number]) => number) => median(folds.map(f))
+const fold = pick((s) => s.wall)
+const ga = fused ? pick((s) => s.gatherShift) : gatherMs + pick((s) => s.gatherShift)
 const rows: [string, number, number?][] = [
   ...(fused
     ? [['gathering + shift, one pass (in the fold)', ga], ['  two passes alone: gathering', gatherMs], ['  two passes alone: shift', median(shiftAfter)]] as [string, number][]
-    : [['batch gathering (timed alone)', gatherMs], ['augmentation (randomShift, in the fold)', median(spent.augment)]] as [string, number][]),
-  ['compiled step program', median(spent.program)],
-  ['optimizer update (adam)', median(spent.update)],
-  ['bookkeeping (ratios, finiteness, applyUpdates)', median(rest)],
-  ['fold step', fold, median(spent.foldCpu)],
-  ['train() wall / step', foldWall],
-  [`bench:conv step (symgrad-f32, ${threads} thread${threads === 1 ? '' : 's'})`, median(conv.wall), median(conv.cpu)],
+    : [['batch gathering (timed alone)', gatherMs], ['augmentation (randomShift, in the fold)', pick((s) => s.gatherShift)]] as [string, number][]),
+  ['compiled step program', pick((s) => s.program)],
+  ['optimizer update (adam)', pick((s) => s.update)],
+  ['bookkeeping (ratios, finiteness, applyUpdates)', pick((s) => s.wall - s.gatherShift - s.program - s.update - inFold)],
+  ['fold step', fold, pick((s) => s.cpu)],
+  ['train() wall / step (one call)', foldWall],
+  [`bench:conv step (symgrad-f32, ${threads} thread${threads === 1 ? '' : 's'})`, median(convTimes.wall), median(convTimes.cpu)],
 ]
 const w = Math.max(...rows.map(([k]) => k.length))
-console.log(`bench:fold: npm start's convnet, float32, ${threads} thread${threads === 1 ? '' : 's'}, batch ${run.batchSize}; medians over ${steps} steps after ${warm}`)
+console.log(`bench:fold: npm start's convnet, float32, ${threads} thread${threads === 1 ? '' : 's'}, batch ${run.batchSize}; medians over ${folds.length} fold steps and ${convTimes.wall.length} bench:conv steps after ${warm}`)
 console.log(`${'part'.padEnd(w)}  ${'ms'.padStart(7)}  ${'share'.padStart(6)}  ${'CPU ms'.padStart(7)}`)
 for (const [k, ms, cpu] of rows) console.log(`${k.padEnd(w)}  ${ms.toFixed(3).padStart(7)}  ${((100 * ms) / fold).toFixed(1).padStart(5)}%  ${cpu === undefined ? '' : cpu.toFixed(3).padStart(7)}`.trimEnd())
-console.log(`gathering + augmentation: ${ga.toFixed(3)} ms = ${((100 * ga) / fold).toFixed(1)}% of the fold step; fold step / bench:conv step = ${(fold / median(conv.wall)).toFixed(2)} (CPU time: ${(median(spent.foldCpu) / median(conv.cpu)).toFixed(2)})`)
+console.log(`gathering + augmentation: ${ga.toFixed(3)} ms = ${((100 * ga) / fold).toFixed(1)}% of the fold step; fold step / bench:conv step = ${(fold / median(convTimes.wall)).toFixed(2)} (CPU time: ${(pick((s) => s.cpu) / median(convTimes.cpu)).toFixed(2)})`)
 console.log(`load average (1 min) before ${load0[0]!.toFixed(2)}, after ${loadavg()[0]!.toFixed(2)}`)
