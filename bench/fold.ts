@@ -156,6 +156,7 @@ const rows: [string, number, number?][] = [
   ['optimizer update (adam)', pick((s) => s.update)],
   ['bookkeeping (ratios, finiteness, applyUpdates)', pick((s) => s.wall - s.gatherShift - s.program - s.update - inFold)],
   ['fold step', fold, pick((s) => s.cpu)],
+  ['fold step, mean (GC pauses and outliers included)', folds.reduce((a, s) => a + s.wall, 0) / folds.length, folds.reduce((a, s) => a + s.cpu, 0) / folds.length],
   ['train() wall / step (one call)', foldWall],
   [`bench:conv step (symgrad-f32, ${threads} thread${threads === 1 ? '' : 's'})`, median(convTimes.wall), median(convTimes.cpu)],
 ]
