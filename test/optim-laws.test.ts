@@ -74,7 +74,7 @@ describe('the optimizer laws catch', () => {
   // a wrapper that changes `update` but passes the inner graph form on: the compiled step would run another rule
   const staleGraph = defineOptimizer({
     name: 'staleGraph', summary: 'update of 2·lr, graph form of lr', hyper: {}, defaults: {},
-    build: (lr) => ({ ...scaleByLearningRate(lr), update: scaleByLearningRate(2 * lr).update }),
+    build: (lr) => ({ ...scaleByLearningRate(lr), update: scaleByLearningRate(2 * (lr as number)).update }),
   })
   it('a graph form that is not the update (a wrapper that kept the inner form)', () => {
     expect(() => assertOptimizerLaws(staleGraph, { numRuns: 10, laws: ['graphForm'] })).toThrow(/staleGraph: graphForm: step 0: the graph form's (updates|state) differs? from update's/)

@@ -1,0 +1,140 @@
+/**
+ * The fused training step: forward, backward, regularization and the optimizer's update (its graph
+ * form, optim/graphForm.ts) compiled as ONE program. Per parameter it also gives ‖update‖ and
+ * ‖param‖ (the ratio history) and the largest |gradient| and |update| (max propagates NaN and ∞,
+ * where g·0 would be folded to 0 by the simplifier). When the loss or any gradient or update is not
+ * finite the program keeps parameters, optimizer buffers and model state as they were (a `where` on
+ * one flag), so a run stopped there holds the last finite values.
+ *
+ * The optimizer's hyperparameters and bias corrections are scalar inputs computed in JavaScript at
+ * the step count (`GraphForm.advance`), so schedules stay exact.
+ */
+import type { Expr } from '../core/Expr.js'
+import type { Key } from '../core/Random.js'
+import type { Tensor } from '../core/Tensor.js'
+import { grad } from '../ad/grad.js'
+import { compileStep, type CompileOptions } from '../compile/index.js'
+import * as ops from '../ops/index.js'
+import type { GraphForm, UpdateOps } from '../optim/graphForm.js'
+import type { PlainState } from '../optim/GradientTransformation.js'
+import type { Params } from './TrainState.js'
+
+/** The arithmetic of optimizer rules over expressions (scalars broadcast). */
+export const exprOps: UpdateOps<Expr> = {
+  add: (a, b) => ops.add(a, b),
+  sub: (a, b) => ops.sub(a, b),
+  mul: (a, b) => ops.mul(a, b),
+  div: (a, b) => ops.div(a, b),
+  sqrt: (a) => ops.sqrt(a),
+  neg: (a) => ops.neg(a),
+  constant: (c) => ops.constant(c),
+}
+
+/** What one fused step reports: scalars only (the tensors stay in the program). */
+export interface FusedResult {
+  readonly loss: number
+  readonly dataLoss: number
+  /** True when the loss and every gradient and update were finite: only then did the program move its values. */
+  readonly finite: boolean
+  /** Per parameter: ‖update‖, ‖param‖ (before the update), max |gradient|, max |update|. */
+  readonly updateNorm: Readonly<Record<string, number>>
+  readonly paramNorm: Readonly<Record<string, number>>
+  readonly gradMax: Readonly<Record<string, number>>
+  readonly updateMax: Readonly<Record<string, number>>
+}
+
+/** The values a fused step holds between calls. */
+export interface FusedValues {
+  readonly params: Params
+  readonly modelState: Params
+  /** The optimizer's per-parameter buffers by the graph form's names (`0/m`, `0/v`…). */
+  readonly buffers: Readonly<Record<string, Params>>
+}
+
+/** A compiled fused step with its values: `load` them, `run` steps, `read` them back as fresh float64 tensors. */
+export interface FusedStep {
+  readonly load: (v: FusedValues) => void
+  /** One step on a batch; `scalars` are the graph form's for this step (`advance(state).scalars`). */
+  readonly run: (x: Tensor, y: Tensor, dropoutKey: Key, scalars: Readonly<Record<string, number>>) => FusedResult
+  readonly read: () => FusedValues
+}
+
+/** What the step is built from: the losses, the parameter leaves, the model's state updates and its inputs. */
+export interface FusedParts {
+  readonly total: Expr
+  readonly data: Expr
+  readonly params: Readonly<Record<string, Expr>>
+  /** New model state by name (batch-norm running statistics), and the shapes of all state inputs. */
+  readonly state: Readonly<Record<string, Expr>>
+  readonly stateShapes: Readonly<Record<string, readonly number[]>>
+  readonly random: (batchSize: number, key: Key) => Record<string, Tensor>
+}
+
+const bufferInput = (b: string, k: string) => `optimizer/${b}/${k}`
+const scalarInput = (s: string) => `optimizer/${s}`
+
+/** The output expressions of the fused step for a graph form whose state looks like `optState`. */
+export function fusedOutputs(parts: FusedParts, graph: GraphForm<PlainState>, optState: PlainState) {
+  const names = Object.keys(parts.params)
+  const bufs = graph.buffers(optState)
+  const bufNames = Object.keys(bufs)
+  const scalarNames = Object.keys(graph.advance(optState).scalars)
+  const scalars = Object.fromEntries(scalarNames.map((s) => [s, ops.input(scalarInput(s), [])]))
+  const gs = grad(parts.total, parts.params)
+  const stepped = names.map((k) => {
+    const x = parts.params[k]!
+    const buffers = Object.fromEntries(bufNames.map((b) => [b, ops.input(bufferInput(b, k), x.shape)]))
+    return { k, x, g: gs[k]!, buffers, r: graph.rule(exprOps, { g: gs[k]!, x, buffers, scalars }) }
+  })
+  const gradMax = stepped.map((s) => ops.max(ops.abs(s.g)))
+  const updateMax = stepped.map((s) => ops.max(ops.abs(s.r.u)))
+  // max propagates NaN; ∞ and NaN both fail `< ∞`
+  const worst = [...gradMax, ...updateMax].reduce((a: Expr, b) => ops.maximum(a, b), ops.abs(parts.total))
+  const ok = ops.lt(worst, Infinity)
+  const values: Record<string, Expr> = { loss: parts.total, dataLoss: parts.data, finite: ok }
+  const tensors: Record<string, Expr> = {}
+  stepped.forEach((s, i) => {
+    values[`updateNorm/${s.k}`] = ops.norm(s.r.u)
+    values[`paramNorm/${s.k}`] = ops.norm(s.x)
+    values[`gradMax/${s.k}`] = gradMax[i]!
+    values[`updateMax/${s.k}`] = updateMax[i]!
+    tensors[`param/${s.k}`] = ops.where(ok, ops.add(s.x, s.r.u), s.x)
+    for (const b of bufNames) tensors[`buffer/${b}/${s.k}`] = ops.where(ok, s.r.buffers[b]!, s.buffers[b]!)
+  })
+  for (const [n, e] of Object.entries(parts.state)) tensors[`state/${n}`] = ops.where(ok, e, ops.input(n, parts.stateShapes[n]!))
+  return { values, tensors, names, bufNames, scalarNames }
+}
+
+/** Compiles the fused step of `parts` for `graph` (state shaped like `optState`) with `options`. */
+export function buildFusedStep(parts: FusedParts, graph: GraphForm<PlainState>, optState: PlainState, options: CompileOptions): FusedStep {
+  const out = fusedOutputs(parts, graph, optState)
+  const fn = compileStep({ values: out.values, tensors: out.tensors }, options)
+  const stateNames = Object.keys(parts.state)
+  let cur: FusedValues | undefined
+  const byName = (r: Readonly<Record<string, number>>, prefix: string) => Object.fromEntries(out.names.map((k) => [k, r[`${prefix}/${k}`]!]))
+  return {
+    load: (v) => void (cur = v),
+    run: (x, y, dropoutKey, scalars) => {
+      if (cur === undefined) throw new Error('fused step: load its values before running it')
+      const bindings: Record<string, Tensor> = { ...cur.params, ...cur.modelState, ...parts.random(x.shape[0]!, dropoutKey), x, y }
+      for (const b of out.bufNames) for (const k of out.names) bindings[bufferInput(b, k)] = cur.buffers[b]![k]!
+      for (const s of out.scalarNames) bindings[scalarInput(s)] = { shape: [], data: Float64Array.of(scalars[s]!) }
+      const r = fn.runOrThrow(bindings)
+      const t = r.tensors
+      cur = {
+        params: Object.fromEntries(out.names.map((k) => [k, t[`param/${k}`]!])),
+        modelState: { ...cur.modelState, ...Object.fromEntries(stateNames.map((n) => [n, t[`state/${n}`]!])) },
+        buffers: Object.fromEntries(out.bufNames.map((b) => [b, Object.fromEntries([...out.names].sort().map((k) => [k, t[`buffer/${b}/${k}`]!]))])),
+      }
+      const v = r.values
+      return {
+        loss: v['loss']!, dataLoss: v['dataLoss']!, finite: v['finite'] === 1,
+        updateNorm: byName(v, 'updateNorm'), paramNorm: byName(v, 'paramNorm'), gradMax: byName(v, 'gradMax'), updateMax: byName(v, 'updateMax'),
+      }
+    },
+    read: () => {
+      if (cur === undefined) throw new Error('fused step: it holds no values (load them first)')
+      return cur
+    },
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * One training step as the fold sees it, in two forms with the same results:
+ *   - fused: the optimizer has a graph form and the step is compiled: one program computes the
+ *     loss, gradients, update and new values, which stay in the program between steps; JavaScript
+ *     advances only the optimizer's counts and hyperparameters (GraphForm.advance);
+ *   - JavaScript: the compiled gradients, a finiteness scan, then `optimizer.update` over
+ *     Float64Arrays and `applyUpdates` (any optimizer; the interpreter).
+ * Values leave a fused step only when `values()` is asked for (evaluation, checkpoints, stops). A
+ * non-finite fused step moved nothing; it is run again in the JavaScript form to name the gradient
+ * or update at fault exactly as that form does.
+ */
+import type { Key } from '../core/Random.js'
+import type { Tensor } from '../core/Tensor.js'
+import * as T from '../core/Tensor.js'
+import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
+import { applyUpdates, currentLearningRate } from '../optim/GradientTransformation.js'
+import type { GraphForm } from '../optim/graphForm.js'
+import type { FusedResult } from './fusedStep.js'
+import type { Programs } from './programs.js'
+import type { NonFinite, Params } from './TrainState.js'
+
+/** The values a run carries from step to step. */
+export interface StepValues<S> {
+  readonly params: Params
+  readonly modelState: Params
+  readonly optState: S
+}
+
+/** Where a step is in the run (for a non-finite stop's message). */
+export interface StepAt {
+  readonly step: number
+  readonly epoch: number
+  readonly batch: number
+}
+
+/** A non-finite stop before its message is written. */
+export type NonFiniteFound = Omit<NonFinite, 'message'>
+
+/** A step's outcome: its losses, ‖update‖/‖param‖ per parameter when asked for, the learning rate it used; or a non-finite stop. */
+export type StepOutcome =
+  | { readonly kind: 'step'; readonly loss: number; readonly dataLoss: number; readonly ratio?: Readonly<Record<string, number>>; readonly learningRate: number }
+  | { readonly kind: 'nonFinite'; readonly found: NonFiniteFound }
+
+/** Steps a run: `step` moves it by one batch, `values` reads where it is. */
+export interface Stepper<S> {
+  readonly step: (x: Tensor, y: Tensor, dropoutKey: Key, at: StepAt, record: boolean) => StepOutcome
+  readonly values: () => StepValues<S>
+}
+
+function firstNonFinite(t: Tensor): number | undefined {
+  for (const v of t.data) if (!Number.isFinite(v)) return v
+  return undefined
+}
+
+const ratioOf = (u: number, p: number): number => (p === 0 ? NaN : u / p)
+
+type JsStep<S> = { readonly kind: 'nonFinite'; readonly found: NonFiniteFound } | { readonly kind: 'step'; readonly loss: number; readonly dataLoss: number; readonly updates: Params; readonly next: StepValues<S> }
+
+/** One step in the JavaScript form: compiled gradients, their check, the optimizer's update, the update's check. */
+function jsStep<S extends PlainState>(programs: Programs, optimizer: GradientTransformation<S>, v: StepValues<S>, x: Tensor, y: Tensor, dropoutKey: Key, at: StepAt): JsStep<S> {
+  const { params, modelState, optState } = v
+  const r = programs.step(params, modelState, x, y, dropoutKey)
+  const learningRate = currentLearningRate(optState) ?? NaN
+  let bad: { where: string; value: number } | undefined
+  if (!Number.isFinite(r.loss)) bad = { where: 'loss', value: r.loss }
+  for (const k of programs.paramNames) {
+    const val = firstNonFinite(r.grads[k]!)
+    if (val !== undefined) {
+      // name the parameter even when the loss is the first thing to go
+      bad = bad === undefined ? { where: k, value: val } : bad.where === 'loss' ? { where: `loss (first non-finite gradient: '${k}')`, value: r.loss } : bad
+      break
+    }
+  }
+  if (bad !== undefined) {
+    // the step again in the interpreter names the node where the first non-finite value appeared
+    const origin = programs.origin(params, modelState, x, y, dropoutKey)
+    return { kind: 'nonFinite', found: { ...at, where: bad.where, value: bad.value, learningRate, ...(origin !== undefined ? { origin } : {}) } }
+  }
+  const [updates, nextOpt] = optimizer.update(r.grads, optState, params)
+  // an update can overflow where the gradient did not (a huge learning rate, a corrupt optimizer state)
+  for (const k of programs.paramNames) {
+    const val = firstNonFinite(updates[k]!)
+    if (val !== undefined) return { kind: 'nonFinite', found: { ...at, where: `update of '${k}'`, value: val, learningRate } }
+  }
+  return { kind: 'step', loss: r.loss, dataLoss: r.dataLoss, updates, next: { params: applyUpdates(params, updates), modelState: r.modelState, optState: nextOpt } }
+}
+
+/** The JavaScript form: the values live in JavaScript, the update runs over Float64Arrays. */
+export function jsStepper<S extends PlainState>(programs: Programs, optimizer: GradientTransformation<S>, v0: StepValues<S>): Stepper<S> {
+  let v = v0
+  return {
+    step: (x, y, dropoutKey, at, record) => {
+      const r = jsStep(programs, optimizer, v, x, y, dropoutKey, at)
+      if (r.kind === 'nonFinite') return r
+      const ratio = record ? Object.fromEntries(programs.paramNames.map((k) => [k, ratioOf(T.norm(r.updates[k]!), T.norm(v.params[k]!))])) : undefined
+      v = r.next
+      return { kind: 'step', loss: r.loss, dataLoss: r.dataLoss, learningRate: currentLearningRate(v.optState) ?? NaN, ...(ratio !== undefined ? { ratio } : {}) }
+    },
+    values: () => v,
+  }
+}
+
+/** A non-finite fused step that the JavaScript form found finite (float32 only): named from the program's own flags. */
+function fromFlags(r: FusedResult, names: readonly string[], at: StepAt, learningRate: number): NonFiniteFound {
+  const grad = names.find((k) => !Number.isFinite(r.gradMax[k]!))
+  const update = names.find((k) => !Number.isFinite(r.updateMax[k]!))
+  const where = !Number.isFinite(r.loss) ? { where: 'loss', value: r.loss } : grad !== undefined ? { where: grad, value: r.gradMax[grad]! } : { where: `update of '${update ?? names[0]}'`, value: r.updateMax[update ?? names[0]!]! }
+  return { ...at, ...where, learningRate }
+}
+
+/** The fused form: a step of `programs.fused` for the optimizer's graph form; the values stay in the program. */
+export function fusedStepper<S extends PlainState>(programs: Programs, optimizer: GradientTransformation<S>, graph: GraphForm<S>, v0: StepValues<S>): Stepper<S> {
+  const fs = programs.fused!(graph as GraphForm<PlainState>, v0.optState)
+  fs.load({ params: v0.params, modelState: v0.modelState, buffers: graph.buffers(v0.optState) })
+  // the optimizer's state without its buffers' current values (they are in the program)
+  let skeleton = v0.optState
+  let cached: StepValues<S> | undefined = v0
+  const values = (): StepValues<S> => {
+    if (cached !== undefined) return cached
+    const r = fs.read()
+    return (cached = { params: r.params, modelState: r.modelState, optState: graph.withBuffers(skeleton, r.buffers) })
+  }
+  return {
+    step: (x, y, dropoutKey, at, record) => {
+      const { scalars, state: next } = graph.advance(skeleton)
+      const r = fs.run(x, y, dropoutKey, scalars)
+      cached = undefined
+      if (!r.finite) {
+        // nothing moved: the JavaScript form names the gradient or update at fault, as it always has
+        const js = jsStep(programs, optimizer, values(), x, y, dropoutKey, at)
+        return js.kind === 'nonFinite' ? js : { kind: 'nonFinite', found: fromFlags(r, programs.paramNames, at, currentLearningRate(skeleton) ?? NaN) }
+      }
+      skeleton = next
+      const ratio = record ? Object.fromEntries(programs.paramNames.map((k) => [k, ratioOf(r.updateNorm[k]!, r.paramNorm[k]!)])) : undefined
+      return { kind: 'step', loss: r.loss, dataLoss: r.dataLoss, learningRate: currentLearningRate(next) ?? NaN, ...(ratio !== undefined ? { ratio } : {}) }
+    },
+    values,
+  }
+}
+
+/** The fused form when the optimizer has a graph form and the programs are compiled, else the JavaScript form. */
+export function stepperFor<S extends PlainState>(programs: Programs, optimizer: GradientTransformation<S>, v0: StepValues<S>): Stepper<S> {
+  return optimizer.graph !== undefined && programs.fused !== undefined ? fusedStepper(programs, optimizer, optimizer.graph, v0) : jsStepper(programs, optimizer, v0)
+}
