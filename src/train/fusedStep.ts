@@ -12,6 +12,7 @@
 import type { Expr } from '../core/Expr.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
+import * as E from 'fp-ts/lib/Either.js'
 import { grad } from '../ad/grad.js'
 import { compileStep, type CompileOptions } from '../compile/index.js'
 import * as ops from '../ops/index.js'
@@ -51,12 +52,16 @@ export interface FusedValues {
   readonly buffers: Readonly<Record<string, Params>>
 }
 
-/** A compiled fused step with its values: `load` them, `run` steps, `read` them back as fresh float64 tensors. */
-export interface FusedStep {
-  readonly load: (v: FusedValues) => void
+/** A run of fused steps: the values stay in the program's memory between `run`s; `read` copies them out as fresh float64 tensors. */
+export interface FusedSession {
   /** One step on a batch; `scalars` are the graph form's for this step (`advance(state).scalars`). */
   readonly run: (x: Tensor, y: Tensor, dropoutKey: Key, scalars: Readonly<Record<string, number>>) => FusedResult
   readonly read: () => FusedValues
+}
+
+/** A compiled fused step: `open` a session on a run's values (undefined when the step's dtype cannot hold them, e.g. a value beyond float32's range). */
+export interface FusedStep {
+  readonly open: (v: FusedValues) => FusedSession | undefined
 }
 
 /** What the step is built from: the losses, the parameter leaves, the model's state updates and its inputs. */
@@ -108,33 +113,45 @@ export function fusedOutputs(parts: FusedParts, graph: GraphForm<PlainState>, op
 /** Compiles the fused step of `parts` for `graph` (state shaped like `optState`) with `options`. */
 export function buildFusedStep(parts: FusedParts, graph: GraphForm<PlainState>, optState: PlainState, options: CompileOptions): FusedStep {
   const out = fusedOutputs(parts, graph, optState)
-  const fn = compileStep({ values: out.values, tensors: out.tensors }, options)
   const stateNames = Object.keys(parts.state)
-  let cur: FusedValues | undefined
+  const sorted = [...out.names].sort()
+  // new parameters, buffers and model state become the next step's inputs inside the program
+  const carry: Record<string, string> = {}
+  for (const k of out.names) carry[`param/${k}`] = k
+  for (const b of out.bufNames) for (const k of out.names) carry[`buffer/${b}/${k}`] = bufferInput(b, k)
+  for (const n of stateNames) carry[`state/${n}`] = n
+  const fn = compileStep({ values: out.values, tensors: out.tensors }, { ...options, carry })
   const byName = (r: Readonly<Record<string, number>>, prefix: string) => Object.fromEntries(out.names.map((k) => [k, r[`${prefix}/${k}`]!]))
+  const scalar = (v: number): Tensor => ({ shape: [], data: Float64Array.of(v) })
   return {
-    load: (v) => void (cur = v),
-    run: (x, y, dropoutKey, scalars) => {
-      if (cur === undefined) throw new Error('fused step: load its values before running it')
-      const bindings: Record<string, Tensor> = { ...cur.params, ...cur.modelState, ...parts.random(x.shape[0]!, dropoutKey), x, y }
-      for (const b of out.bufNames) for (const k of out.names) bindings[bufferInput(b, k)] = cur.buffers[b]![k]!
-      for (const s of out.scalarNames) bindings[scalarInput(s)] = { shape: [], data: Float64Array.of(scalars[s]!) }
-      const r = fn.runOrThrow(bindings)
-      const t = r.tensors
-      cur = {
-        params: Object.fromEntries(out.names.map((k) => [k, t[`param/${k}`]!])),
-        modelState: { ...cur.modelState, ...Object.fromEntries(stateNames.map((n) => [n, t[`state/${n}`]!])) },
-        buffers: Object.fromEntries(out.bufNames.map((b) => [b, Object.fromEntries([...out.names].sort().map((k) => [k, t[`buffer/${b}/${k}`]!]))])),
-      }
-      const v = r.values
+    open: (v) => {
+      const initial: Record<string, Tensor> = { ...v.params }
+      for (const n of stateNames) initial[n] = v.modelState[n]!
+      for (const b of out.bufNames) for (const k of out.names) initial[bufferInput(b, k)] = v.buffers[b]![k]!
+      const session = fn.session(initial)
+      if (E.isLeft(session)) return undefined
+      const s = session.right
+      // model state the step does not update (a frozen layer's statistics) is bound on every run
+      const fixed = Object.fromEntries(Object.entries(v.modelState).filter(([n]) => !stateNames.includes(n)))
       return {
-        loss: v['loss']!, dataLoss: v['dataLoss']!, finite: v['finite'] === 1,
-        updateNorm: byName(v, 'updateNorm'), paramNorm: byName(v, 'paramNorm'), gradMax: byName(v, 'gradMax'), updateMax: byName(v, 'updateMax'),
+        run: (x, y, dropoutKey, scalars) => {
+          const bindings: Record<string, Tensor> = { ...fixed, ...parts.random(x.shape[0]!, dropoutKey), x, y }
+          for (const n of out.scalarNames) bindings[scalarInput(n)] = scalar(scalars[n]!)
+          const r = s.runOwned(bindings).values
+          return {
+            loss: r['loss']!, dataLoss: r['dataLoss']!, finite: r['finite'] === 1,
+            updateNorm: byName(r, 'updateNorm'), paramNorm: byName(r, 'paramNorm'), gradMax: byName(r, 'gradMax'), updateMax: byName(r, 'updateMax'),
+          }
+        },
+        read: () => {
+          const t = s.read()
+          return {
+            params: Object.fromEntries(out.names.map((k) => [k, t[k]!])),
+            modelState: { ...v.modelState, ...Object.fromEntries(stateNames.map((n) => [n, t[n]!])) },
+            buffers: Object.fromEntries(out.bufNames.map((b) => [b, Object.fromEntries(sorted.map((k) => [k, t[bufferInput(b, k)]!]))])),
+          }
+        },
       }
-    },
-    read: () => {
-      if (cur === undefined) throw new Error('fused step: it holds no values (load them first)')
-      return cur
     },
   }
 }

@@ -108,10 +108,10 @@ function fromFlags(r: FusedResult, names: readonly string[], at: StepAt, learnin
   return { ...at, ...where, learningRate }
 }
 
-/** The fused form: a step of `programs.fused` for the optimizer's graph form; the values stay in the program. */
-export function fusedStepper<S extends PlainState>(programs: Programs, optimizer: GradientTransformation<S>, graph: GraphForm<S>, v0: StepValues<S>): Stepper<S> {
-  const fs = programs.fused!(graph as GraphForm<PlainState>, v0.optState)
-  fs.load({ params: v0.params, modelState: v0.modelState, buffers: graph.buffers(v0.optState) })
+/** The fused form: a session of `programs.fused` for the optimizer's graph form; the values stay in the program. Undefined when the program cannot hold them. */
+export function fusedStepper<S extends PlainState>(programs: Programs, optimizer: GradientTransformation<S>, graph: GraphForm<S>, v0: StepValues<S>): Stepper<S> | undefined {
+  const fs = programs.fused!(graph as GraphForm<PlainState>, v0.optState).open({ params: v0.params, modelState: v0.modelState, buffers: graph.buffers(v0.optState) })
+  if (fs === undefined) return undefined
   // the optimizer's state without its buffers' current values (they are in the program)
   let skeleton = v0.optState
   let cached: StepValues<S> | undefined = v0
@@ -138,7 +138,11 @@ export function fusedStepper<S extends PlainState>(programs: Programs, optimizer
   }
 }
 
-/** The fused form when the optimizer has a graph form and the programs are compiled, else the JavaScript form. */
+/**
+ * The fused form when the optimizer has a graph form and the programs are compiled (and the values
+ * fit the program's dtype: a non-finite float32 value cannot be carried), else the JavaScript form.
+ */
 export function stepperFor<S extends PlainState>(programs: Programs, optimizer: GradientTransformation<S>, v0: StepValues<S>): Stepper<S> {
-  return optimizer.graph !== undefined && programs.fused !== undefined ? fusedStepper(programs, optimizer, optimizer.graph, v0) : jsStepper(programs, optimizer, v0)
+  const fused = optimizer.graph !== undefined && programs.fused !== undefined ? fusedStepper(programs, optimizer, optimizer.graph, v0) : undefined
+  return fused ?? jsStepper(programs, optimizer, v0)
 }
