@@ -171,4 +171,30 @@ describe('train through the fused step', () => {
         expect(bits(st.params)).toEqual(bits(js.params))
       }
     })
+
+  it('float64: a non-finite step in a later epoch (values read at each epoch end) is the JavaScript form\'s stop, bit for bit', () => {
+    // the learning rate jumps by 1e60 at step 30, in the 8th epoch (4 batches each)
+    const opt = () => momentum(stepDecay(0.05, 1e60, 30), 0.9)
+    const cfg = { epochs: 20, batchSize: 30, key: R.key(4), programs }
+    const st = train(model, { train: ds }, { ...cfg, optimizer: opt() })
+    const js = train(model, { train: ds }, { ...cfg, optimizer: withoutGraph(opt()) })
+    expect(st.status).toBe('nonFinite')
+    expect(st.step).toBeGreaterThan(30)
+    expect(st.nonFinite).toEqual(js.nonFinite)
+    expect(bits(st.params)).toEqual(bits(js.params))
+    expect(st.optState).toEqual(js.optState)
+    expect(st.history).toEqual({ ...js.history, ratio: st.history.ratio })
+  })
+
+  it('float32: an update that overflows float32 but not float64 is taken in float64 (as the JavaScript form does), and the run goes on in that form', () => {
+    const p32 = buildPrograms(model, 'softmax', { kind: 'l2', lambda: 10 }, true, { dtype: 'float32' })
+    const cfg = { epochs: 2, batchSize: 30, key: R.key(6), regularization: { kind: 'l2', lambda: 10 } as const, programs: p32 }
+    const st = train(model, { train: ds }, { ...cfg, optimizer: momentum(3e38, 0.9) })
+    const js = train(model, { train: ds }, { ...cfg, optimizer: withoutGraph(momentum(3e38, 0.9)) })
+    expect(st.status).toBe('nonFinite')
+    expect(st.step).toBe(1)
+    expect(st.nonFinite).toEqual(js.nonFinite)
+    expect(bits(st.params)).toEqual(bits(js.params))
+    expect(st.optState).toEqual(js.optState)
+  })
 })

@@ -2,9 +2,10 @@
  * The fused training step: forward, backward, regularization and the optimizer's update (its graph
  * form, optim/graphForm.ts) compiled as ONE program. Per parameter it also gives ‖update‖ and
  * ‖param‖ (the ratio history) and the largest |gradient| and |update| (max propagates NaN and ∞,
- * where g·0 would be folded to 0 by the simplifier). When the loss or any gradient or update is not
- * finite the program keeps parameters, optimizer buffers and model state as they were (a `where` on
- * one flag), so a run stopped there holds the last finite values.
+ * where g·0 would be folded to 0 by the simplifier), and one flag: all of them and the loss finite.
+ * A step with the flag down has already moved its values; the stepper (stepper.ts) recovers the
+ * ones before it by replaying the steps since it last read them (a `where` keeping them in the
+ * program would cost the convnet step about 6%, for a step that ends the run).
  *
  * The optimizer's hyperparameters and bias corrections are scalar inputs computed in JavaScript at
  * the step count (`GraphForm.advance`), so schedules stay exact.
@@ -35,7 +36,7 @@ export const exprOps: UpdateOps<Expr> = {
 export interface FusedResult {
   readonly loss: number
   readonly dataLoss: number
-  /** True when the loss and every gradient and update were finite: only then did the program move its values. */
+  /** True when the loss and every gradient and update were finite. */
   readonly finite: boolean
   /** Per parameter: ‖update‖, ‖param‖ (before the update), max |gradient|, max |update|. */
   readonly updateNorm: Readonly<Record<string, number>>
@@ -69,9 +70,8 @@ export interface FusedParts {
   readonly total: Expr
   readonly data: Expr
   readonly params: Readonly<Record<string, Expr>>
-  /** New model state by name (batch-norm running statistics), and the shapes of all state inputs. */
+  /** New model state by name (batch-norm running statistics). */
   readonly state: Readonly<Record<string, Expr>>
-  readonly stateShapes: Readonly<Record<string, readonly number[]>>
   readonly random: (batchSize: number, key: Key) => Record<string, Tensor>
 }
 
@@ -105,10 +105,10 @@ export function fusedOutputs(parts: FusedParts, graph: GraphForm<PlainState>, op
     values[`paramSquares/${s.k}`] = ops.sum(ops.mul(s.x, s.x))
     values[`gradMax/${s.k}`] = gradMax[i]!
     values[`updateMax/${s.k}`] = updateMax[i]!
-    tensors[`param/${s.k}`] = ops.where(ok, ops.add(s.x, s.r.u), s.x)
-    for (const b of bufNames) tensors[`buffer/${b}/${s.k}`] = ops.where(ok, s.r.buffers[b]!, s.buffers[b]!)
+    tensors[`param/${s.k}`] = ops.add(s.x, s.r.u)
+    for (const b of bufNames) tensors[`buffer/${b}/${s.k}`] = s.r.buffers[b]!
   })
-  for (const [n, e] of Object.entries(parts.state)) tensors[`state/${n}`] = ops.where(ok, e, ops.input(n, parts.stateShapes[n]!))
+  for (const [n, e] of Object.entries(parts.state)) tensors[`state/${n}`] = e
   return { values, tensors, names, bufNames, scalarNames }
 }
 

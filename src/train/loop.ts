@@ -172,11 +172,15 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
 
   while (epoch < config.epochs) {
     const bs = batches(data.train, config.batchSize, shuffleKey(s0.key), epoch)
+    // the inputs of any step of this epoch (a fused stepper replays earlier ones after a non-finite step)
+    const first = step - batch
+    const inputsAt = (t: number) => {
+      const b = bs.at(t - first)
+      return { x: config.augment ? config.augment(b.x, augmentKey(s0.key, t)) : b.x, y: b.y, dropoutKey: dropoutKey(s0.key, t) }
+    }
     for (; batch < perEpoch; batch++) {
       if (config.maxSteps !== undefined && step >= config.maxSteps) return snapshot('running')
-      const b = bs.at(batch)
-      const xb = config.augment ? config.augment(b.x, augmentKey(s0.key, step)) : b.x
-      const r = stepper.step(xb, b.y, dropoutKey(s0.key, step), { step, epoch, batch }, step % every === 0)
+      const r = stepper.step({ step, epoch, batch }, step % every === 0, inputsAt)
       if (r.kind === 'nonFinite') return snapshot('nonFinite', { ...r.found, message: nonFiniteMessage(r.found) })
       if (r.ratio !== undefined) {
         for (const k of programs.paramNames) h.ratio[k]!.push(r.ratio[k]!)

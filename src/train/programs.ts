@@ -100,7 +100,7 @@ export function buildPrograms(model: AnyModel, loss: LossKind | LossFn, reg: Reg
   const stepFn = () => (stepFnMemo ??= compileStepOf())
   const randomFor = applied.random
   const random = (n: number, key: Key) => (randomFor.inputs.length > 0 ? randomFor.bindings(key, n) : {})
-  const parts: FusedParts = { total, data, params, state: applied.state, stateShapes: model.stateShapes, random }
+  const parts: FusedParts = { total, data, params, state: applied.state, random }
   // one compiled fused step per optimizer rule (keyed by its interned output expressions)
   const fusedSteps = new Map<string, FusedStep>()
   const fused = (graph: GraphForm<PlainState>, optState: PlainState): FusedStep => {

@@ -6,16 +6,18 @@
  *   - JavaScript: the compiled gradients, a finiteness scan, then `optimizer.update` over
  *     Float64Arrays and `applyUpdates` (any optimizer; the interpreter).
  * Values leave a fused step only when `values()` is asked for (evaluation, checkpoints, stops). A
- * non-finite fused step moved nothing; it is run again in the JavaScript form to name the gradient
- * or update at fault exactly as that form does.
+ * fused step whose flag says non-finite has moved its values already: the steps since the values
+ * were last read are replayed (deterministic, so bit for bit) to get the values before it, and the
+ * step is run again from them in the JavaScript form, which names the gradient or update at fault
+ * exactly as it always has (or, finding it finite after all, takes the step itself).
  */
 import type { Key } from '../core/Random.js'
+import { SymgradError } from '../core/errors.js'
 import type { Tensor } from '../core/Tensor.js'
 import * as T from '../core/Tensor.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
 import { applyUpdates, currentLearningRate } from '../optim/GradientTransformation.js'
 import type { GraphForm } from '../optim/graphForm.js'
-import type { FusedResult } from './fusedStep.js'
 import type { Programs } from './programs.js'
 import type { NonFinite, Params } from './TrainState.js'
 
@@ -41,9 +43,19 @@ export type StepOutcome =
   | { readonly kind: 'step'; readonly loss: number; readonly dataLoss: number; readonly ratio?: Readonly<Record<string, number>>; readonly learningRate: number }
   | { readonly kind: 'nonFinite'; readonly found: NonFiniteFound }
 
-/** Steps a run: `step` moves it by one batch, `values` reads where it is. */
+/** A step's inputs: the (augmented) batch and the key of its dropout masks. */
+export interface StepInputs {
+  readonly x: Tensor
+  readonly y: Tensor
+  readonly dropoutKey: Key
+}
+
+/**
+ * Steps a run: `step` moves it by one batch (`inputsAt` gives any step's inputs of the current
+ * epoch: this one's, and earlier ones for a replay), `values` reads where it is.
+ */
 export interface Stepper<S> {
-  readonly step: (x: Tensor, y: Tensor, dropoutKey: Key, at: StepAt, record: boolean) => StepOutcome
+  readonly step: (at: StepAt, record: boolean, inputsAt: (step: number) => StepInputs) => StepOutcome
   readonly values: () => StepValues<S>
 }
 
@@ -89,7 +101,8 @@ function jsStep<S extends PlainState>(programs: Programs, optimizer: GradientTra
 export function jsStepper<S extends PlainState>(programs: Programs, optimizer: GradientTransformation<S>, v0: StepValues<S>): Stepper<S> {
   let v = v0
   return {
-    step: (x, y, dropoutKey, at, record) => {
+    step: (at, record, inputsAt) => {
+      const { x, y, dropoutKey } = inputsAt(at.step)
       const r = jsStep(programs, optimizer, v, x, y, dropoutKey, at)
       if (r.kind === 'nonFinite') return r
       const ratio = record ? Object.fromEntries(programs.paramNames.map((k) => [k, ratioOf(T.norm(r.updates[k]!), T.norm(v.params[k]!))])) : undefined
@@ -100,37 +113,64 @@ export function jsStepper<S extends PlainState>(programs: Programs, optimizer: G
   }
 }
 
-/** A non-finite fused step that the JavaScript form found finite (float32 only): named from the program's own flags. */
-function fromFlags(r: FusedResult, names: readonly string[], at: StepAt, learningRate: number): NonFiniteFound {
-  const grad = names.find((k) => !Number.isFinite(r.gradMax[k]!))
-  const update = names.find((k) => !Number.isFinite(r.updateMax[k]!))
-  const where = !Number.isFinite(r.loss) ? { where: 'loss', value: r.loss } : grad !== undefined ? { where: grad, value: r.gradMax[grad]! } : { where: `update of '${update ?? names[0]}'`, value: r.updateMax[update ?? names[0]!]! }
-  return { ...at, ...where, learningRate }
-}
-
 /** The fused form: a session of `programs.fused` for the optimizer's graph form; the values stay in the program. Undefined when the program cannot hold them. */
 export function fusedStepper<S extends PlainState>(programs: Programs, optimizer: GradientTransformation<S>, graph: GraphForm<S>, v0: StepValues<S>): Stepper<S> | undefined {
-  const fs = programs.fused!(graph as GraphForm<PlainState>, v0.optState).open({ params: v0.params, modelState: v0.modelState, buffers: graph.buffers(v0.optState) })
+  const open = (v: StepValues<S>) => programs.fused!(graph as GraphForm<PlainState>, v.optState).open({ params: v.params, modelState: v.modelState, buffers: graph.buffers(v.optState) })
+  let fs = open(v0)
   if (fs === undefined) return undefined
   // the optimizer's state without its buffers' current values (they are in the program)
   let skeleton = v0.optState
+  // the values last read (or given), and the steps taken since: what a replay starts from
+  let base = v0
+  let since = 0
   let cached: StepValues<S> | undefined = v0
+  // the JavaScript form, from values the program's number format cannot hold (a float64 step beyond float32's range)
+  let js: Stepper<S> | undefined
   const values = (): StepValues<S> => {
+    if (js !== undefined) return js.values()
     if (cached !== undefined) return cached
-    const r = fs.read()
-    return (cached = { params: r.params, modelState: r.modelState, optState: graph.withBuffers(skeleton, r.buffers) })
+    const r = fs!.read()
+    cached = { params: r.params, modelState: r.modelState, optState: graph.withBuffers(skeleton, r.buffers) }
+    ;[base, since] = [cached, 0]
+    return cached
+  }
+  /** The values before step `step`: the `since` steps from `base` again, in a session of their own. */
+  const replay = (step: number, inputsAt: (step: number) => StepInputs): StepValues<S> | undefined => {
+    const again = open(base)
+    if (again === undefined) return undefined
+    let s = base.optState
+    for (let t = step - since; t < step; t++) {
+      const { scalars, state } = graph.advance(s)
+      const i = inputsAt(t)
+      again.run(i.x, i.y, i.dropoutKey, scalars)
+      s = state
+    }
+    const r = again.read()
+    return { params: r.params, modelState: r.modelState, optState: graph.withBuffers(s, r.buffers) }
   }
   return {
-    step: (x, y, dropoutKey, at, record) => {
+    step: (at, record, inputsAt) => {
+      if (js !== undefined) return js.step(at, record, inputsAt)
+      const { x, y, dropoutKey } = inputsAt(at.step)
       const { scalars, state: next } = graph.advance(skeleton)
-      const r = fs.run(x, y, dropoutKey, scalars)
+      const r = fs!.run(x, y, dropoutKey, scalars)
       cached = undefined
       if (!r.finite) {
-        // nothing moved: the JavaScript form names the gradient or update at fault, as it always has
-        const js = jsStep(programs, optimizer, values(), x, y, dropoutKey, at)
-        return js.kind === 'nonFinite' ? js : { kind: 'nonFinite', found: fromFlags(r, programs.paramNames, at, currentLearningRate(skeleton) ?? NaN) }
+        const before = replay(at.step, inputsAt)
+        if (before === undefined) throw new SymgradError('value', `fused step: the values before step ${at.step} could not be replayed`)
+        cached = before
+        const r2 = jsStep(programs, optimizer, before, x, y, dropoutKey, at)
+        if (r2.kind === 'nonFinite') return r2
+        // finite in the JavaScript form (a float32 update that overflowed where float64 did not): its step stands
+        const after = r2.next
+        ;[cached, skeleton, base, since] = [after, after.optState, after, 0]
+        fs = open(after)
+        if (fs === undefined) js = jsStepper(programs, optimizer, after)
+        const ratio = record ? Object.fromEntries(programs.paramNames.map((k) => [k, ratioOf(T.norm(r2.updates[k]!), T.norm(before.params[k]!))])) : undefined
+        return { kind: 'step', loss: r2.loss, dataLoss: r2.dataLoss, learningRate: currentLearningRate(after.optState) ?? NaN, ...(ratio !== undefined ? { ratio } : {}) }
       }
       skeleton = next
+      since++
       const ratio = record ? Object.fromEntries(programs.paramNames.map((k) => [k, ratioOf(r.updateNorm[k]!, r.paramNorm[k]!)])) : undefined
       return { kind: 'step', loss: r.loss, dataLoss: r.dataLoss, learningRate: currentLearningRate(next) ?? NaN, ...(ratio !== undefined ? { ratio } : {}) }
     },
