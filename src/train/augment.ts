@@ -20,19 +20,21 @@ export function randomShift(image: readonly [h: number, w: number, c: number], m
     if (d !== h * w * c) throw new RangeError(`randomShift: rows have ${d} values, expected ${h}·${w}·${c} = ${h * w * c}`)
     const u = R.uniform(key, [n, 2]).data
     const out = new Float64Array(n * d)
+    const src = x.data
     const span = 2 * maxShift + 1
     for (let i = 0; i < n; i++) {
       const dy = Math.min(span - 1, Math.floor(u[2 * i]! * span)) - maxShift
       const dx = Math.min(span - 1, Math.floor(u[2 * i + 1]! * span)) - maxShift
       const base = i * d
+      // the columns whose source col − dx lies in the image, as one run of values per row
+      const c0 = Math.max(0, dx)
+      const len = (Math.min(w, w + dx) - c0) * c
       for (let r = 0; r < h; r++) {
         const sr = r - dy
         if (sr < 0 || sr >= h) continue
-        for (let col = 0; col < w; col++) {
-          const sc = col - dx
-          if (sc < 0 || sc >= w) continue
-          for (let k = 0; k < c; k++) out[base + (r * w + col) * c + k] = x.data[base + (sr * w + sc) * c + k]!
-        }
+        const o = base + (r * w + c0) * c
+        const from = base + (sr * w + c0 - dx) * c
+        for (let j = 0; j < len; j++) out[o + j] = src[from + j]!
       }
     }
     return { shape: [n, d], data: out }
