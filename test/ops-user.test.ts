@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import * as sg from '../src/index.js'
 import { assertOpLaws } from '../laws/index.js'
+import { thrownMessage } from './support/thrown.js'
 
 const { Tensor: T, Registry } = sg
 const sigma = (x: number) => 1 / (1 + Math.exp(-x))
@@ -119,48 +120,41 @@ describe('a user op works like a built-in', () => {
     got.forEach((t, i) => expect(T.maxRelError(t, ref[i]!, 1e-300)).toBeLessThan(1e-15))
   })
 
-  it('serializes: decodes through a registry that has it, and names it with how to register when not', () => {
-    const reg = Registry.extendOrThrow(Registry.builtins, [swishOp])
+  it('serializes: decodes through registries that have it, and names it with how to register when not', () => {
+    const registries = sg.Registries.extendOrThrow(sg.Registries.builtins, { ops: [swishOp] })
     const json = JSON.parse(JSON.stringify(sg.io.encodeGraph([loss])))
-    expect(right(sg.io.decodeGraph(json, { registry: reg }))[0]).toBe(loss)
+    expect(right(sg.io.decodeGraph(json, { registries }))[0]).toBe(loss)
     const r = sg.io.decodeGraph(json)
     expect(E.isLeft(r) && r.left.message).toBe(
-      "graph.nodes[3].op: unknown op 'swish': define it with defineOp and pass a registry that has it (Registry.extendOrThrow(Registry.builtins, [yourOp]))",
+      "graph.nodes[3].op: unknown op 'swish': define it with defineOp and pass registries that have it (Registries.extend(Registries.builtins, { ops: [yourOp] }))",
     )
   })
 })
 
 describe('defineOp and Registry refuse at definition', () => {
   const base = { name: 'myOp', arity: 1, shape: ([s]: readonly sg.Shape.Shape[]) => s!, eval: ([t]: readonly sg.Tensor.Tensor[]) => t!, notation: { form: 'call', name: 'f', latex: 'f' } as const }
-  const thrown = (f: () => unknown): string => {
-    try {
-      f()
-    } catch (e) {
-      return (e as Error).message
-    }
-    return 'no error'
-  }
   it('a missing shape rule, a clash with a built-in, a bad name, a vjp of the wrong arity', () => {
     const { shape: _, ...noShape } = base
-    expect(thrown(() => sg.defineOp(noShape as typeof base))).toBe("defineOp 'myOp': missing shape rule: give shape: (argShapes, attrs) => outShape")
-    expect(thrown(() => sg.defineOp({ ...base, name: 'relu' }))).toBe("defineOp 'relu': the name is taken by a built-in op; give yours another name")
-    expect(thrown(() => sg.defineOp({ ...base, name: 'a b' }))).toMatch(/^defineOp 'a b': the name must be identifier-like/)
+    expect(thrownMessage(() => sg.defineOp(noShape as typeof base))).toBe("defineOp 'myOp': missing shape rule: give shape: (argShapes, attrs) => outShape")
+    expect(thrownMessage(() => sg.defineOp({ ...base, name: 'relu' }))).toBe("defineOp 'relu': the name is taken by a built-in op; give yours another name")
+    expect(thrownMessage(() => sg.defineOp({ ...base, name: 'a b' }))).toMatch(/^defineOp 'a b': the name must be identifier-like/)
     const twoCots = { ...base, vjp: ({ cot }: sg.VjpCtx) => [cot, cot], law: { cases: [{ shapes: [[2]], attrs: {} }] } }
-    expect(thrown(() => sg.defineOp(twoCots))).toBe("defineOp 'myOp': the vjp must return 1 cotangent(s) (one per argument, null for zero), got 2")
-    expect(thrown(() => sg.defineOp({ ...base, law: { cases: [{ shapes: [[2], [2]], attrs: {} }] } }))).toBe("defineOp 'myOp': law case 1 gives 2 argument shape(s), arity is 1")
-    expect(thrown(() => sg.defineOp({ ...base, lowering: 'view' }))).toMatch(/a view op needs view/)
+    expect(thrownMessage(() => sg.defineOp(twoCots))).toBe("defineOp 'myOp': the vjp must return 1 cotangent(s) (one per argument, null for zero), got 2")
+    expect(thrownMessage(() => sg.defineOp({ ...base, law: { cases: [{ shapes: [[2], [2]], attrs: {} }] } }))).toBe("defineOp 'myOp': law case 1 gives 2 argument shape(s), arity is 1")
+    expect(thrownMessage(() => sg.defineOp({ ...base, lowering: 'view' }))).toMatch(/a view op needs view/)
   })
   it('a vjp of the wrong arity without law cases is caught by grad, naming the op', () => {
     const op = sg.defineOp({ ...base, name: 'noCases', vjp: ({ cot }: sg.VjpCtx) => [cot, cot] })
     const a = sg.input('a', [2])
-    expect(thrown(() => sg.grad(sg.sum(sg.apply(op, [a])), [a]))).toBe("grad: the vjp of op 'noCases' must return 1 cotangent(s) (one per argument, null for zero), got 2")
+    expect(thrownMessage(() => sg.grad(sg.sum(sg.apply(op, [a])), [a]))).toBe("grad: the vjp of op 'noCases' must return 1 cotangent(s) (one per argument, null for zero), got 2")
   })
-  it('Registry.extend refuses a second op of a taken name; lookups are own names only', () => {
+  it('Registries.extend refuses a second op of a taken name; lookups are own names only', () => {
     const other = sg.defineOp({ ...base, name: 'swish' })
-    const reg = Registry.extendOrThrow(Registry.builtins, [swishOp])
-    const r = Registry.extend(reg, [other])
-    expect(E.isLeft(r) && r.left.message).toBe("Registry.extend: an op named 'swish' is already registered: give yours another name")
-    expect(E.isRight(Registry.extend(reg, [swishOp]))).toBe(true)
+    const registries = sg.Registries.extendOrThrow(sg.Registries.builtins, { ops: [swishOp] })
+    const reg = registries.ops
+    const r = sg.Registries.extend(registries, { ops: [other] })
+    expect(E.isLeft(r) && r.left.message).toBe("Registries.extend: op 'swish' is already registered as a different record; give yours another name")
+    expect(E.isRight(sg.Registries.extend(registries, { ops: [swishOp] }))).toBe(true)
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) expect(Registry.lookup(reg, name)).toBeUndefined()
     expect(Registry.names(Registry.builtins)).toContain('softplus')
     expect(Registry.has(reg, swishOp) && !Registry.has(Registry.builtins, swishOp)).toBe(true)

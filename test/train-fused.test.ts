@@ -116,7 +116,7 @@ describe('train through the fused step', () => {
     })
 
   it('float32: the fused run stays within the float32 law of the float64 JavaScript run (adam, 2 epochs)', () => {
-    const p32 = buildPrograms(model, 'softmax', base.regularization, true, { dtype: 'float32' })
+    const p32 = buildPrograms(model, 'softmax', base.regularization, { dtype: 'float32' })
     const fused = train(model, { train: ds }, { ...base, optimizer: adam(0.02), programs: fusedOnly(p32) })
     const js = train(model, { train: ds }, { ...base, optimizer: withoutGraph(adam(0.02)), programs })
     for (const k of Object.keys(js.params)) {
@@ -138,7 +138,7 @@ describe('train through the fused step', () => {
   for (const dtype of ['float64', 'float32'] as const)
     it(`${dtype}: a run stopped by maxSteps mid-epoch and continued equals the uninterrupted run bit for bit (dropout, batch norm, adam)`, () => {
       const net = mlp([2, 12, 3], { keep: 0.8, batchNorm: true })
-      const pr = fusedOnly(buildPrograms(net, 'softmax', { kind: 'none' }, true, { dtype }))
+      const pr = fusedOnly(buildPrograms(net, 'softmax', { kind: 'none' }, { dtype }))
       const cfg: TrainConfig = { optimizer: adam(stepDecay(0.02, 0.5, 5)), epochs: 3, batchSize: 25, key: R.key(9), programs: pr }
       const whole = train(net, { train: ds, validation: ds }, cfg)
       const half = train(net, { train: ds, validation: ds }, { ...cfg, maxSteps: 7 })
@@ -153,7 +153,7 @@ describe('train through the fused step', () => {
 
   for (const dtype of ['float64', 'float32'] as const)
     it(`${dtype}: a non-finite step stops naming step and parameter, keeping the last finite values`, () => {
-      const pr = buildPrograms(model, 'softmax', { kind: 'none' }, true, { dtype })
+      const pr = buildPrograms(model, 'softmax', { kind: 'none' }, { dtype })
       const st: TrainState = train(model, { train: ds }, { optimizer: momentum(dtype === 'float32' ? 1e30 : 1e200), epochs: 5, batchSize: 30, key: R.key(2), programs: pr })
       expect(st.status).toBe('nonFinite')
       expect(st.nonFinite!.message).toMatch(/^training stopped at step \d+ \(epoch \d+, batch \d+\): /)
@@ -187,7 +187,7 @@ describe('train through the fused step', () => {
   })
 
   it('float32: an update that overflows float32 but not float64 is taken in float64 (as the JavaScript form does), and the run goes on in that form', () => {
-    const p32 = buildPrograms(model, 'softmax', { kind: 'l2', lambda: 10 }, true, { dtype: 'float32' })
+    const p32 = buildPrograms(model, 'softmax', { kind: 'l2', lambda: 10 }, { dtype: 'float32' })
     const cfg = { epochs: 2, batchSize: 30, key: R.key(6), regularization: { kind: 'l2', lambda: 10 } as const, programs: p32 }
     const st = train(model, { train: ds }, { ...cfg, optimizer: momentum(3e38, 0.9) })
     const js = train(model, { train: ds }, { ...cfg, optimizer: withoutGraph(momentum(3e38, 0.9)) })

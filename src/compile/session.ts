@@ -4,8 +4,8 @@
  * memory. `compileStep(outs, { carry: { "W'": 'W' } })` checks the map once; `step.session(initial)`
  * binds the carried inputs; each `run` takes the other inputs and returns the other outputs; `read`
  * copies the carried values out. The mutation stays inside: the caller's tensors are only read,
- * `read` returns fresh tensors, and a session's runs equal the plain step's with the carried outputs
- * fed back by hand, bit for bit (each session owns a function and memory of its own).
+ * `read` returns fresh tensors, sessions of one step do not see each other's values, and a
+ * session's runs equal the plain step's with the carried outputs fed back by hand, bit for bit.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Expr } from '../core/Expr.js'
@@ -98,9 +98,9 @@ function initialValues(entries: readonly CarryEntry[], initial: Bindings, dtype:
   return E.right(out)
 }
 
-/** A Left when `bindings` name a carried input (its value lives in the session). */
+/** Throws when `bindings` are not a record or name a carried input (its value lives in the session). */
 function notCarried(entries: readonly CarryEntry[], bindings: Bindings): void {
-  if (bindings === null || typeof bindings !== 'object') return
+  if (bindings === null || typeof bindings !== 'object') throw new SymgradError('binding', `session run: expected bindings (a record of tensors by name), got ${bindings === null ? 'null' : typeof bindings}`)
   for (const e of entries)
     if (Object.hasOwn(bindings, e.input)) throw new SymgradError('binding', `session run: ${quoteName(e.input)} is carried (from ${quoteName(e.output)}); its value lives in the session, read() it`)
 }
@@ -140,32 +140,51 @@ export function interpretedSession<R>(all: readonly Expr[], entries: readonly Ca
 }
 
 /**
- * A session on a compiled function of its own (`link(carry)` links one with the given carry, keyed
- * by input name → output index): carried inputs the program reads stay in its memory; one the
- * simplified program no longer reads is kept here, from its output, as a float64 copy.
+ * Sessions of one compiled step (`link(carry)` links a function with the given carry, keyed by
+ * input name → output index; linked once, at the first session, beside the step's plain function).
+ * That function holds one session's carried values at a time, in its memory: a run or a new
+ * session of another parks the holder's values as exact float64 copies and loads its own, so one
+ * session alone never copies and memory does not grow with sessions. A carried input the
+ * simplified program no longer reads is kept by its session, from its output, as a float64 copy.
  */
-export function compiledSession<R>(link: (carry: Readonly<Record<string, number>>) => CompiledFn, reads: ReadonlySet<string>, entries: readonly CarryEntry[], initial: Bindings, pack: (ts: readonly Tensor[]) => R): E.Either<SymgradError, StepSession<R>> {
+export function compiledSessions<R>(link: (carry: Readonly<Record<string, number>>) => CompiledFn, reads: ReadonlySet<string>, entries: readonly CarryEntry[], pack: (ts: readonly Tensor[]) => R): (initial: Bindings) => E.Either<SymgradError, StepSession<R>> {
   const inside = entries.filter((e) => reads.has(e.input))
   const outside = entries.filter((e) => !reads.has(e.input))
-  let fn: CompiledFn
-  try {
-    fn = link(Object.fromEntries(inside.map((e) => [e.input, e.index])))
-  } catch (e) {
-    return E.left(e instanceof SymgradError ? e : new SymgradError('value', `session: ${errorMessage(e)}`))
-  }
-  const start = initialValues(entries, initial, fn.dtype)
-  if (E.isLeft(start)) return start
-  for (const e of inside) fn.load(e.input, start.right.get(e.input)!)
-  const kept = new Map(outside.map((e) => [e.input, start.right.get(e.input)!]))
   const carried = new Set(entries.map((e) => e.index))
-  const step = (b: Bindings, owned: boolean): R => {
-    notCarried(entries, b)
-    const ts = fn.runOwned(b)
-    for (const e of outside) kept.set(e.input, copyOf(ts[e.index]!))
-    if (owned) return pack(ts)
-    // the outputs returned, copied now: float64 ones are views of the buffers, float32 ones convert when read
-    return pack(ts.map((t, i) => (carried.has(i) ? t : { shape: t.shape, data: fn.dtype === 'float64' ? t.data.slice() : t.data })))
+  let linked: CompiledFn | undefined
+  /** A session's values of the inside inputs while another holds the function (undefined while it holds it). */
+  interface Holder { parked: Map<string, Tensor> | undefined }
+  let holder: Holder | undefined
+  const hold = (fn: CompiledFn, h: Holder): void => {
+    if (holder === h) return
+    if (holder !== undefined) holder.parked = new Map(inside.map((e) => [e.input, fn.read(e.input)]))
+    for (const e of inside) fn.load(e.input, h.parked!.get(e.input)!)
+    h.parked = undefined
+    holder = h
   }
-  const read = (): Record<string, Tensor> => Object.fromEntries(entries.map((e) => [e.input, reads.has(e.input) ? fn.read(e.input) : copyOf(kept.get(e.input)!)]))
-  return E.right(asSession((b) => step(b, false), (b) => step(b, true), read))
+  return (initial) => {
+    let fn: CompiledFn
+    try {
+      fn = linked ??= link(Object.fromEntries(inside.map((e) => [e.input, e.index])))
+    } catch (e) {
+      return E.left(e instanceof SymgradError ? e : new SymgradError('value', `session: ${errorMessage(e)}`))
+    }
+    const start = initialValues(entries, initial, fn.dtype)
+    if (E.isLeft(start)) return start
+    const me: Holder = { parked: new Map(inside.map((e) => [e.input, start.right.get(e.input)!])) }
+    hold(fn, me)
+    const kept = new Map(outside.map((e) => [e.input, start.right.get(e.input)!]))
+    const step = (b: Bindings, owned: boolean): R => {
+      notCarried(entries, b)
+      hold(fn, me)
+      const ts = fn.runOwned(b)
+      for (const e of outside) kept.set(e.input, copyOf(ts[e.index]!))
+      if (owned) return pack(ts)
+      // the outputs returned, copied now: float64 ones are views of the buffers, float32 ones convert when read
+      return pack(ts.map((t, i) => (carried.has(i) ? t : { shape: t.shape, data: fn.dtype === 'float64' ? t.data.slice() : t.data })))
+    }
+    const read = (): Record<string, Tensor> =>
+      Object.fromEntries(entries.map((e) => [e.input, !reads.has(e.input) ? copyOf(kept.get(e.input)!) : holder === me ? fn.read(e.input) : copyOf(me.parked!.get(e.input)!)]))
+    return E.right(asSession((b) => step(b, false), (b) => step(b, true), read))
+  }
 }
