@@ -13,6 +13,7 @@ import { compile } from '../src/compile/index.js'
 import { spiral } from '../src/data/datasets.js'
 import { mlp } from '../src/nn/model.js'
 import { adagrad, adam, adamw, momentum, nesterov, rmsprop, sgd } from '../src/optim/aliases.js'
+import { adadelta } from '../src/optim/adadelta.js'
 import { chain, type GradientTransformation, type PlainState } from '../src/optim/GradientTransformation.js'
 import { stepDecay, exponentialDecay } from '../src/optim/schedules.js'
 import { addDecayedWeights, clipByGlobalNorm, scale, scaleByLearningRate } from '../src/optim/transforms.js'
@@ -33,6 +34,7 @@ const builtins: readonly (readonly [string, () => GradientTransformation<PlainSt
   ['rmsprop', () => rmsprop(exponentialDecay(0.01, 0.9, 4))],
   ['adam', () => adam(stepDecay(0.02, 0.5, 4))],
   ['adamw', () => adamw(0.02, 0.01)],
+  ['adadelta', () => adadelta(1, { rho: 0.9 })],
   ['scale, addDecayedWeights, scaleByLearningRate', () => chain(scale(0.5), addDecayedWeights(0.1), scaleByLearningRate(0.1))],
 ]
 
