@@ -1,8 +1,9 @@
 /**
  * The fused training step: forward, backward, regularization and the optimizer's update (its graph
- * form, optim/graphForm.ts) compiled as ONE program. Per parameter it also gives ‖update‖ and
- * ‖param‖ (the ratio history) and the largest |gradient| and |update| (max propagates NaN and ∞,
- * where g·0 would be folded to 0 by the simplifier), and one flag: all of them and the loss finite.
+ * form, optim/graphForm.ts) compiled as ONE program. Per parameter it also gives Σu² and Σx² (the
+ * ratio history), and one flag, down when the loss, a Σg or a Σu² is not finite: a sum is NaN or ∞
+ * whenever a term is (g·0 would be folded to 0 by the simplifier), and finite terms that overflow
+ * it only send the step through the check below, which then finds it finite and takes it.
  * A step with the flag down has already moved its values; the stepper (stepper.ts) recovers the
  * ones before it by replaying the steps since it last read them (a `where` keeping them in the
  * program would cost the convnet step about 6%, for a step that ends the run).
@@ -36,13 +37,11 @@ export const exprOps: UpdateOps<Expr> = {
 export interface FusedResult {
   readonly loss: number
   readonly dataLoss: number
-  /** True when the loss and every gradient and update were finite. */
+  /** False when the loss or a gradient or update may not be finite (the stepper checks such a step in JavaScript). */
   readonly finite: boolean
-  /** Per parameter: ‖update‖, ‖param‖ (before the update), max |gradient|, max |update|. */
+  /** Per parameter: ‖update‖ and ‖param‖ (before the update). */
   readonly updateNorm: Readonly<Record<string, number>>
   readonly paramNorm: Readonly<Record<string, number>>
-  readonly gradMax: Readonly<Record<string, number>>
-  readonly updateMax: Readonly<Record<string, number>>
 }
 
 /** The values a fused step holds between calls. */
@@ -91,20 +90,17 @@ export function fusedOutputs(parts: FusedParts, graph: GraphForm<PlainState>, op
     const buffers = Object.fromEntries(bufNames.map((b) => [b, ops.input(bufferInput(b, k), x.shape)]))
     return { k, x, g: gs[k]!, buffers, r: graph.rule(exprOps, { g: gs[k]!, x, buffers, scalars }) }
   })
-  const gradMax = stepped.map((s) => ops.max(ops.abs(s.g)))
-  const updateMax = stepped.map((s) => ops.max(ops.abs(s.r.u)))
-  // max propagates NaN; ∞ and NaN both fail `< ∞`
-  const worst = [...gradMax, ...updateMax].reduce((a: Expr, b) => ops.maximum(a, b), ops.abs(parts.total))
+  // Σv², its root taken in JavaScript: the simplifier turns √Σv² into the scaled `norm`, whose
+  // kernel costs a few percent of a small step (in float32 Σv² overflows past ‖v‖ ≈ 1.8e19)
+  const updateSquares = stepped.map((s) => ops.sum(ops.mul(s.r.u, s.r.u)))
+  // maximum propagates NaN; ∞ and NaN both fail `< ∞`
+  const worst = [...stepped.map((s) => ops.abs(ops.sum(s.g))), ...updateSquares].reduce((a: Expr, b) => ops.maximum(a, b), ops.abs(parts.total))
   const ok = ops.lt(worst, Infinity)
   const values: Record<string, Expr> = { loss: parts.total, dataLoss: parts.data, finite: ok }
   const tensors: Record<string, Expr> = {}
   stepped.forEach((s, i) => {
-    // Σv², its root taken in JavaScript: the simplifier turns √Σv² into the scaled `norm`, whose
-    // kernel costs a few percent of a small step (in float32 Σv² overflows past ‖v‖ ≈ 1.8e19)
-    values[`updateSquares/${s.k}`] = ops.sum(ops.mul(s.r.u, s.r.u))
+    values[`updateSquares/${s.k}`] = updateSquares[i]!
     values[`paramSquares/${s.k}`] = ops.sum(ops.mul(s.x, s.x))
-    values[`gradMax/${s.k}`] = gradMax[i]!
-    values[`updateMax/${s.k}`] = updateMax[i]!
     tensors[`param/${s.k}`] = ops.add(s.x, s.r.u)
     for (const b of bufNames) tensors[`buffer/${b}/${s.k}`] = s.r.buffers[b]!
   })
@@ -142,7 +138,7 @@ export function buildFusedStep(parts: FusedParts, graph: GraphForm<PlainState>, 
           const r = s.runOwned(bindings).values
           return {
             loss: r['loss']!, dataLoss: r['dataLoss']!, finite: r['finite'] === 1,
-            updateNorm: byName(r, 'updateSquares', Math.sqrt), paramNorm: byName(r, 'paramSquares', Math.sqrt), gradMax: byName(r, 'gradMax'), updateMax: byName(r, 'updateMax'),
+            updateNorm: byName(r, 'updateSquares', Math.sqrt), paramNorm: byName(r, 'paramSquares', Math.sqrt),
           }
         },
         read: () => {
