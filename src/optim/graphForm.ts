@@ -18,12 +18,19 @@ import type { Params } from './params.js'
 
 /** The arithmetic an update rule is written in, generic over the value type (elementwise; scalars broadcast). */
 export interface UpdateOps<V> {
+  /** a + b */
   readonly add: (a: V, b: V) => V
+  /** a − b */
   readonly sub: (a: V, b: V) => V
+  /** a · b */
   readonly mul: (a: V, b: V) => V
+  /** a / b */
   readonly div: (a: V, b: V) => V
+  /** √a */
   readonly sqrt: (a: V) => V
+  /** −a */
   readonly neg: (a: V) => V
+  /** The number c as a value (a scalar, broadcast where it meets a tensor). */
   readonly constant: (c: number) => V
 }
 

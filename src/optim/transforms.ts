@@ -24,8 +24,11 @@ export type Counted<H extends string> = {
  * after it (Adam's β powers), and the elementwise rule.
  */
 export interface HyperGraph<H extends string, B> {
+  /** The buffers that hold a tensor per parameter (Adam's `m` and `v`). */
   readonly tensors: readonly (keyof B & string)[]
+  /** The scalars one update reads, from the hyperparameters at the count and the buffers, and the other buffers after it (default: the hyperparameters, nothing else). */
   readonly feed?: (h: Readonly<Record<H, number>>, buffers: B) => { readonly scalars: Readonly<Record<string, number>>; readonly buffers?: Partial<B> }
+  /** The update of one parameter, elementwise, reading `scalars` by the names `feed` gives. */
   readonly rule: UpdateRule
 }
 
