@@ -77,8 +77,17 @@ export interface FusedParts {
 const bufferInput = (b: string, k: string) => `optimizer/${b}/${k}`
 const scalarInput = (s: string) => `optimizer/${s}`
 
+/** The output expressions of the fused step, by name, with the names of its parameters, buffers and scalars. */
+export interface FusedOutputs {
+  readonly values: Readonly<Record<string, Expr>>
+  readonly tensors: Readonly<Record<string, Expr>>
+  readonly names: readonly string[]
+  readonly bufNames: readonly string[]
+  readonly scalarNames: readonly string[]
+}
+
 /** The output expressions of the fused step for a graph form whose state looks like `optState`. */
-export function fusedOutputs(parts: FusedParts, graph: GraphForm<PlainState>, optState: PlainState) {
+export function fusedOutputs(parts: FusedParts, graph: GraphForm<PlainState>, optState: PlainState): FusedOutputs {
   const names = Object.keys(parts.params)
   const bufs = graph.buffers(optState)
   const bufNames = Object.keys(bufs)
@@ -108,9 +117,8 @@ export function fusedOutputs(parts: FusedParts, graph: GraphForm<PlainState>, op
   return { values, tensors, names, bufNames, scalarNames }
 }
 
-/** Compiles the fused step of `parts` for `graph` (state shaped like `optState`) with `options`. */
-export function buildFusedStep(parts: FusedParts, graph: GraphForm<PlainState>, optState: PlainState, options: CompileOptions): FusedStep {
-  const out = fusedOutputs(parts, graph, optState)
+/** Compiles the fused step `out` (fusedOutputs of `parts`) with `options`. */
+export function buildFusedStep(parts: FusedParts, out: FusedOutputs, options: CompileOptions): FusedStep {
   const stateNames = Object.keys(parts.state)
   const sorted = [...out.names].sort()
   // new parameters, buffers and model state become the next step's inputs inside the program

@@ -113,7 +113,7 @@ export function buildPrograms(model: AnyModel, loss: LossKind | LossFn, reg: Reg
     const key = [...Object.entries(o.values), ...Object.entries(o.tensors)].map(([k, e]) => `${k}=${e.id}`).join(',')
     const hit = fusedSteps.get(key)
     if (hit !== undefined) return hit
-    const f = buildFusedStep(parts, graph, optState, compileOptions)
+    const f = buildFusedStep(parts, o, compileOptions)
     fusedSteps.set(key, f)
     return f
   }

@@ -115,7 +115,8 @@ export function jsStepper<S extends PlainState>(programs: Programs, optimizer: G
 
 /** The fused form: a session of `programs.fused` for the optimizer's graph form; the values stay in the program. Undefined when the program cannot hold them. */
 export function fusedStepper<S extends PlainState>(programs: Programs, optimizer: GradientTransformation<S>, graph: GraphForm<S>, v0: StepValues<S>): Stepper<S> | undefined {
-  const open = (v: StepValues<S>) => programs.fused!(graph as GraphForm<PlainState>, v.optState).open({ params: v.params, modelState: v.modelState, buffers: graph.buffers(v.optState) })
+  const program = programs.fused!(graph as GraphForm<PlainState>, v0.optState)
+  const open = (v: StepValues<S>) => program.open({ params: v.params, modelState: v.modelState, buffers: graph.buffers(v.optState) })
   let fs = open(v0)
   if (fs === undefined) return undefined
   // the optimizer's state without its buffers' current values (they are in the program)
