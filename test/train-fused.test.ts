@@ -106,6 +106,8 @@ describe('train through the fused step', () => {
       expect(fused.status).toBe('done')
       expect(bits(fused.params)).toEqual(bits(js.params))
       expect(fused.optState).toEqual(js.optState)
+      // the same text too (key order included): a checkpoint of either is the same file
+      expect(JSON.stringify([fused.params, fused.optState])).toBe(JSON.stringify([js.params, js.optState]))
       expect(fused.history.loss).toEqual(js.history.loss)
       expect(fused.history.learningRate).toEqual(js.history.learningRate)
       // ‖update‖/‖param‖: the program's norms, summed in its own order
