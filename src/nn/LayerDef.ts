@@ -52,6 +52,7 @@ import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { SymgradError } from '../core/errors.js'
+import type { InitRegistry } from './InitDef.js'
 
 /** Train (batch statistics, dropout) or test (running statistics, no dropout). */
 export type Mode = 'train' | 'test'
@@ -211,6 +212,15 @@ export const dropLayer = (): 'drop' => 'drop'
 /** Layer kinds by name: a value, passed wherever a kind must be resolved. Lookups go through the Map only. */
 export interface LayerRegistry {
   readonly defs: ReadonlyMap<string, AnyLayerDef>
+}
+
+/**
+ * The part of a `Registries` value that models read: layer kinds, and the initializers their
+ * options name (`dense(…, { init: 'lecun' })`). The full value passes wherever this is asked for.
+ */
+export interface LayerRegistries {
+  readonly layers: LayerRegistry
+  readonly inits: InitRegistry
 }
 
 /** A registry of the given kinds; throws a RangeError when two share a kind. */

@@ -15,7 +15,7 @@ import type { Key } from '../core/Random.js'
 import * as R from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
 import { oneOf, PositiveNumber, struct } from '../core/codecs.js'
-import { defineInit, type InitDef } from './InitDef.js'
+import { defineInit, type InitDef, type InitRegistry } from './InitDef.js'
 import { glorotNormal, glorotUniform } from './initGlorot.js'
 
 const fixed = (std: (fanIn: number) => number) => ({
@@ -28,6 +28,9 @@ export const he = defineInit({ name: 'he', formula: 'N(0,1)·√(2/fan_in)', ...
 
 /** The built-in schemes, by name. */
 export const initDefs = [small, xavier, he, glorotNormal, glorotUniform] as const
+
+/** The registry of built-in initializers (a user's are added through `Registries.extend`). */
+export const builtinInits: InitRegistry = new Map(initDefs.map((d) => [d.name, d]))
 
 /** The name of a built-in initializer. */
 export type InitName = (typeof initDefs)[number]['name']

@@ -43,6 +43,11 @@ export interface OnnxEntry {
 /** ONNX mappings keyed by op record. */
 export type OnnxTable = ReadonlyMap<OpDef, OnnxEntry>
 
+/** The part of a `Registries` value ONNX export reads: the mapping of each op record. */
+export interface OnnxRegistries {
+  readonly onnx: OnnxTable
+}
+
 /** A table from [op, entry] pairs; an op listed twice is an error. */
 export function onnxTable(entries: readonly (readonly [OpDef, OnnxEntry])[]): OnnxTable {
   const m = new Map<OpDef, OnnxEntry>()

@@ -24,6 +24,11 @@ function fromList(ops: readonly OpDef[]): Registry {
   return Object.freeze({ ops: new Map(ops.map((o) => [o.name, o])) })
 }
 
+/** The part of a `Registries` value that resolves op names (graph decoding): what ops/ and io/ read of it. */
+export interface OpRegistries {
+  readonly ops: Registry
+}
+
 /** The built-in ops. */
 export const builtins: Registry = fromList(builtinOps)
 

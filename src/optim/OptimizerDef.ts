@@ -84,6 +84,11 @@ export function defineOptimizer<const P extends HyperCodecs, S extends PlainStat
 /** Optimizer kinds by name: a value, passed where names are resolved (never a global filled by imports). */
 export type OptimizerRegistry = ReadonlyMap<string, AnyOptimizerDef>
 
+/** The part of a `Registries` value that resolves optimizer kinds: what optim/ and train/ read of it. */
+export interface OptimizerRegistries {
+  readonly optimizers: OptimizerRegistry
+}
+
 /** `base` plus `defs`; a name already in `base` (or twice in `defs`) throws, naming it. */
 export function withOptimizers(base: OptimizerRegistry, ...defs: readonly AnyOptimizerDef[]): OptimizerRegistry {
   const out = new Map(base)
