@@ -1,0 +1,142 @@
+/**
+ * `--with <module>`: a user's records module loaded into a `Registries` value (Node only). The
+ * module is the user's code, run as the user asked; everything it exports is still checked before
+ * it is used, and each problem is one line naming the file:
+ *
+ *   - the file: it must exist and be a .js, .mjs, .cjs or .ts/.mts/.cts file (a TypeScript module is
+ *     loaded through tsx's loader, registered in this process so the module and symgrad share one
+ *     instance of every op record; without tsx installed, one line says to install it or compile
+ *     the module to .js);
+ *   - importing it: a module that throws gives one line with its message;
+ *   - its `records` export, `{ ops?, layers?, optimizers?, inits?, code?, onnx? }`: each record is
+ *     checked by its own define* check (defineOp, defineLayer, defineOptimizer, defineInit), then
+ *     added with `Registries.extend`, which refuses a name taken by a built-in or an earlier module.
+ *
+ * Several modules are added in the order given. Only the paths the user gave are ever imported:
+ * never a path, module name or code from a job, a checkpoint or a config file.
+ */
+import { statSync } from 'node:fs'
+import { extname, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
+import { quote } from '../core/codecs.js'
+import { errorMessage, SymgradError } from '../core/errors.js'
+import { defineOp } from '../ops/define.js'
+import { defineLayer } from '../nn/LayerDef.js'
+import { defineInit } from '../nn/InitDef.js'
+import { defineOptimizer } from '../optim/OptimizerDef.js'
+import { Registries, recordFields, type RecordsInput } from '../records/Registries.js'
+
+const jsExtensions = ['.js', '.mjs', '.cjs']
+const tsExtensions = ['.ts', '.mts', '.cts']
+
+/** A message of the user's module, on one line and bounded. */
+const oneLine = (s: string): string => quote(s.split('\n')[0]!.trim(), 200)
+
+const fail = (path: string, why: string): Either<SymgradError, never> => E.left(new SymgradError('io', `--with ${quote(path, 120)}: ${why}`))
+
+let tsxRegistered = false
+/** Registers tsx's loader in this process once; false when tsx is not installed. */
+async function registerTsx(): Promise<boolean> {
+  if (tsxRegistered) return true
+  try {
+    const api = (await import('tsx/esm/api')) as { register: () => unknown }
+    api.register()
+    tsxRegistered = true
+    return true
+  } catch {
+    return false
+  }
+}
+
+const code = (e: unknown): unknown => (typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined)
+
+/** The module's namespace, or a one-line Left. */
+async function importModule(path: string, file: string): Promise<Either<SymgradError, Readonly<Record<string, unknown>>>> {
+  const url = pathToFileURL(file).href
+  const ts = tsExtensions.includes(extname(file).toLowerCase())
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return E.right((await import(url)) as Readonly<Record<string, unknown>>)
+    } catch (e) {
+      // a TypeScript module in a process without a TypeScript loader: register tsx's, then import again
+      if (ts && attempt === 0 && code(e) === 'ERR_UNKNOWN_FILE_EXTENSION') {
+        if (!(await registerTsx())) return fail(path, 'a TypeScript records module needs the tsx package to load (npm install tsx), or compile the module to .js and pass that')
+        continue
+      }
+      return fail(path, `importing the module threw: ${oneLine(errorMessage(e))}`)
+    }
+  }
+}
+
+const kindOf = (u: unknown): string => (u === null ? 'null' : Array.isArray(u) ? 'a list' : typeof u)
+const isObject = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u)
+
+/** Functions every record of a family must have (the define* checks read names and codecs, not these). */
+const functionsOf = {
+  ops: ['eval', 'shape'],
+  layers: ['params', 'state', 'outShape', 'init', 'apply', 'inference', 'describe'],
+  optimizers: ['build'],
+  inits: ['std', 'draw'],
+} as const
+
+/** Each record of the list fields run through its family's define* check; Left: one line naming the field and index. */
+function checkRecords(r: Readonly<Record<string, unknown>>): string | undefined {
+  const define: Record<keyof typeof functionsOf, (d: never) => unknown> = { ops: defineOp, layers: defineLayer, optimizers: defineOptimizer, inits: defineInit }
+  for (const field of Object.keys(functionsOf) as (keyof typeof functionsOf)[]) {
+    const list = r[field]
+    if (list === undefined) continue
+    if (!Array.isArray(list)) return `records.${field}: expected a list of records, got ${kindOf(list)}`
+    for (const [i, d] of list.entries()) {
+      if (!isObject(d)) return `records.${field}[${i}]: expected a record, got ${kindOf(d)}`
+      const missing = functionsOf[field].find((f) => typeof d[f] !== 'function')
+      if (missing !== undefined) return `records.${field}[${i}]: '${missing}' must be a function`
+      try {
+        define[field](d as never)
+      } catch (e) {
+        return `records.${field}[${i}]: ${oneLine(errorMessage(e))}`
+      }
+    }
+  }
+  return undefined
+}
+
+/** The records one module exports, checked (not yet added to any registries). */
+export async function readRecordsModule(path: string): Promise<Either<SymgradError, RecordsInput>> {
+  if (path === '') return fail(path, 'expected the path of a records module')
+  const file = resolve(path)
+  let isFile: boolean
+  try {
+    isFile = statSync(file).isFile()
+  } catch (e) {
+    return fail(path, code(e) === 'ENOENT' ? 'no such file' : `cannot read it (${String(code(e) ?? errorMessage(e))})`)
+  }
+  if (!isFile) return fail(path, 'not a file')
+  const ext = extname(file).toLowerCase()
+  if (![...jsExtensions, ...tsExtensions].includes(ext)) return fail(path, `expected a JavaScript (.js, .mjs, .cjs) or TypeScript (.ts, .mts, .cts) module, got ${ext === '' ? 'no extension' : quote(ext)}`)
+  const ns = await importModule(path, file)
+  if (E.isLeft(ns)) return ns
+  const records = Object.hasOwn(ns.right, 'records') ? ns.right['records'] : undefined
+  if (records === undefined) return fail(path, `the module has no 'records' export (export const records = { ${recordFields.join(', ')} })`)
+  if (!isObject(records)) return fail(path, `its 'records' export must be { ${recordFields.join(', ')} }, got ${kindOf(records)}`)
+  const bad = checkRecords(records)
+  return bad !== undefined ? fail(path, bad) : E.right(records as RecordsInput)
+}
+
+/**
+ * `base` with the records of each module in `paths` added, in order; Left (one line naming the
+ * module) for a missing file, a module that throws, no `records` export, a malformed record, or a
+ * name already taken (by a built-in or an earlier module).
+ */
+export async function loadRegistries(paths: readonly string[], base: Registries = Registries.builtins): Promise<Either<SymgradError, Registries>> {
+  let reg = base
+  for (const path of paths) {
+    const records = await readRecordsModule(path)
+    if (E.isLeft(records)) return records
+    const next = Registries.extend(reg, records.right)
+    if (E.isLeft(next)) return fail(path, next.left.message.replace(/^Registries\.extend: /, ''))
+    reg = next.right
+  }
+  return E.right(reg)
+}
