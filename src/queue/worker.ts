@@ -18,6 +18,8 @@ import { Redis } from 'ioredis'
 import { bareName, decodeWith, quote } from '../core/codecs.js'
 import { decodeRunConfig } from '../records/runConfig.js'
 import { startThread } from '../runner/thread.js'
+import { loadRegistries } from '../runner/records.js'
+import { missingRecord } from '../records/recordNames.js'
 import { defaultRunConfig, type RunConfig } from '../train/config.js'
 import { limitsFromEnv, limitVars, type Limits } from '../io/limits.js'
 import { JobC, jobId, MemberOutC, QUEUE_NAME, TrialOutC, type Job, type MemberOut, type TrialOut } from './jobs.js'
@@ -39,6 +41,12 @@ export interface WorkerOptions {
   readonly limits?: Limits
   /** Seconds a job may train: a job whose least time is longer is refused, one still running then is stopped and failed (default a day). */
   readonly maxJobSeconds?: number
+  /**
+   * This worker's records modules (`symgrad worker --with`), added to the built-ins in order: jobs
+   * may name their records (optimizer, layer kinds, inits). A job naming one the worker lacks is
+   * failed at once, never retried; nothing a job holds is ever imported.
+   */
+  readonly with?: readonly string[]
 }
 
 export const DEFAULT_MAX_JOB_SECONDS = 86_400
@@ -104,7 +112,10 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
   const log = o.log ?? ((l: string) => console.log(l))
   const me = `${hostname()} pid ${process.pid}`
   let thread: Thread | undefined
-  const getThread = () => (thread ??= startThread(import.meta.url, 'jobThread').on('exit', () => (thread = undefined)))
+  const withModules = o.with ?? []
+  // the records of this worker's --with modules: loaded here to decode jobs, and by its thread (the same paths) to train them
+  const registries = loadRegistries(withModules)
+  const getThread = () => (thread ??= startThread(import.meta.url, 'jobThread', withModules).on('exit', () => (thread = undefined)))
   const lockDuration = o.lockMs ?? 30_000
   const fromEnv = o.limits === undefined ? limitsFromEnv(process.env) : undefined
   if (fromEnv !== undefined && E.isLeft(fromEnv)) throw fromEnv.left
@@ -121,10 +132,15 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
     const decoded = decodeWith(JobC, bull.data, 'job')
     if (E.isLeft(decoded)) return refuse(decoded.left.message)
     const job = decoded.right
+    // the job names records; this worker's own registries resolve them (a job never makes it load code)
+    const reg = await registries
+    if (E.isLeft(reg)) return refuse(reg.left.message)
+    const missing = missingRecord(job.config, reg.right, 'job.config', 'this worker')
+    if (missing !== undefined) return refuse(missing.message)
+    const config = decodeRunConfig(job.config, defaultRunConfig, 'job.config', reg.right.optimizers)
+    if (E.isLeft(config)) return refuse(config.left.message)
     const id = jobId(job)
     if (bull.id !== id) refuse(`the job's data does not match its id (changed in Redis after it was enqueued, or not enqueued by symgrad)`)
-    const config = decodeRunConfig(job.config, defaultRunConfig, 'job.config')
-    if (E.isLeft(config)) return refuse(config.left.message)
     const retry = bull.stalledCounter > 0 ? ` (again: its previous worker stopped answering ${bull.stalledCounter}×)` : ''
     log(`${me}: ${id}: ${describeJob(job, config.right)}${retry}`)
     const req: ThreadRequest = job.kind === 'trial'

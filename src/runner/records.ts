@@ -18,6 +18,7 @@
 import { statSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { workerData } from 'node:worker_threads'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { quote } from '../core/codecs.js'
@@ -139,4 +140,15 @@ export async function loadRegistries(paths: readonly string[], base: Registries 
     reg = next.right
   }
   return E.right(reg)
+}
+
+let forThread: Promise<Either<SymgradError, Registries>> | undefined
+/**
+ * The registries of a thread started by `startThread`: the built-ins plus the `--with` modules of
+ * the process that started it (its workerData), loaded once per thread.
+ */
+export function threadRegistries(): Promise<Either<SymgradError, Registries>> {
+  const data: unknown = workerData
+  const paths = isObject(data) && Array.isArray(data['with']) && data['with'].every((p) => typeof p === 'string') ? (data['with'] as string[]) : []
+  return (forThread ??= loadRegistries(paths))
 }

@@ -21,7 +21,7 @@ import type { Dtype } from '../compile/arena.js'
 import * as R from '../core/Random.js'
 import { countBatches } from '../data/batches.js'
 import { initNames } from '../nn/init.js'
-import { mlp, type Model } from '../nn/model.js'
+import { fromLayers, mlp, type Model } from '../nn/model.js'
 import { lenet, smallConvnet } from '../nn/convnets.js'
 import { preprocessingLayer, withPreprocessing } from '../nn/preprocessing.js'
 import { ShapeError, SymgradError } from '../core/errors.js'
@@ -37,6 +37,10 @@ import { fineTuneOptimizer, frozenLayerModes, isFineTune } from './finetune.js'
 import { randomShift } from './augment.js'
 import type { Point } from './search.js'
 import type { ActivationName } from '../nn/activations.js'
+import type { LayerJson } from '../nn/layerCodec.js'
+import type { LayerRegistries } from '../nn/LayerDef.js'
+import { builtinLayers } from '../nn/builtinLayers.js'
+import { builtinInits } from '../nn/init.js'
 
 /** The learning-rate schedules a RunConfig may name. */
 export const runSchedules = ['constant', 'step', 'exponential', 'inverseTime', 'warmup'] as const
@@ -116,6 +120,12 @@ export interface RunConfig {
   readonly freeze?: readonly string[]
   /** Fine-tuning: learning-rate multipliers by layer name (train/finetune.ts). */
   readonly lrMult?: Readonly<Record<string, number>>
+  /**
+   * The model as layer specs (`{ "kind": "dense", "in": 2, "out": 16 }`, any kind of the registries
+   * the run is built with: a user's from `--with` too), in place of `model` and `hidden`; the first
+   * takes the data's rows, the last gives the classes. `preprocess` still comes first.
+   */
+  readonly layers?: readonly LayerJson[]
 }
 
 /** The main job: a two-layer ReLU network on the bundled MNIST digits. */
@@ -189,12 +199,22 @@ export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, optimizers
  * convnets need the image shape [H, W, C] (without it, a square one-channel image is assumed when
  * `inputs` is a square).
  */
-export function buildModel(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Model {
-  const net = buildNet(c, inputs, classes, image)
+export function buildModel(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number], o: ModelBuildOptions = {}): Model {
+  const net = buildNet(c, inputs, classes, image, o.registries ?? { layers: builtinLayers, inits: builtinInits })
   return c.preprocess === 'none' ? net : withPreprocessing(net, preprocessingLayer({ kind: c.preprocess }))
 }
 
-function buildNet(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Model {
+/** Where a run's `layers` find their kinds and init names (default: the built-ins). */
+export interface ModelBuildOptions {
+  readonly registries?: LayerRegistries
+}
+
+function buildNet(c: RunConfig, inputs: number, classes: number, image: readonly [number, number, number] | undefined, registries: LayerRegistries): Model {
+  if (c.layers !== undefined) {
+    const m = fromLayers(c.layers, registries.layers, inputs)
+    if (m.out !== classes) throw new ShapeError(`the last layer gives width ${m.out}, but the data has ${classes} classes`)
+    return m
+  }
   const kind = c.model ?? 'mlp'
   if (kind === 'mlp')
     return mlp([inputs, ...c.hidden, classes], {
@@ -212,11 +232,12 @@ function buildNet(c: RunConfig, inputs: number, classes: number, image?: readonl
  * `buildModel` for data read from outside: Left (one line) when the model does not fit the data
  * (`convnet` on rows of 2 features, on images too small for its kernels), never a thrown ShapeError.
  */
-export function modelFor(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Either<SymgradError, Model> {
+export function modelFor(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number], o: ModelBuildOptions = {}): Either<SymgradError, Model> {
   try {
-    return E.right(buildModel(c, inputs, classes, image))
+    return E.right(buildModel(c, inputs, classes, image, o))
   } catch (e) {
     if (!(e instanceof SymgradError)) throw e
+    if (c.layers !== undefined) return E.left(new SymgradError('value', `config.layers: ${e.message.replace(/^sequential: /, '')}`))
     const kind = c.model ?? 'mlp'
     return E.left(new SymgradError('value', `--model ${kind}: ${e.message.replace(`model '${kind}' `, '')}`))
   }

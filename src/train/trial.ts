@@ -12,13 +12,18 @@ import { buildModel, buildTrainConfig, type RunConfig } from './config.js'
 import { train } from './loop.js'
 import type { Point, TrialResult } from './search.js'
 import type { TrainState } from './TrainState.js'
+import type { LayerRegistries } from '../nn/LayerDef.js'
+import type { OptimizerRegistries } from '../optim/OptimizerDef.js'
 
 export type TrialData = Splits & { readonly image?: readonly [number, number, number] }
 
+/** The records a trial's run names resolve in: layer kinds, inits, optimizer kinds (default: the built-ins). */
+export type TrialRegistries = LayerRegistries & OptimizerRegistries
+
 /** Trains the trial's run; the model and final state (for a checkpoint) with the result. */
-export function trainTrial(c: RunConfig, point: Point, trial: number, data: TrialData, threads?: ThreadPool): { readonly result: TrialResult; readonly model: Model; readonly state: TrainState } {
-  const model = buildModel(c, D.features(data.train), data.train.classes, data.image)
-  const state = train(model, { train: data.train, validation: data.validation }, { ...buildTrainConfig(c, D.size(data.train), data.image), evalTrainSize: 1000, ...(threads !== undefined ? { threads } : {}) })
+export function trainTrial(c: RunConfig, point: Point, trial: number, data: TrialData, threads?: ThreadPool, registries?: TrialRegistries): { readonly result: TrialResult; readonly model: Model; readonly state: TrainState } {
+  const model = buildModel(c, D.features(data.train), data.train.classes, data.image, registries !== undefined ? { registries } : {})
+  const state = train(model, { train: data.train, validation: data.validation }, { ...buildTrainConfig(c, D.size(data.train), data.image, registries?.optimizers), evalTrainSize: 1000, ...(threads !== undefined ? { threads } : {}) })
   const last = state.history.epochs[state.history.epochs.length - 1]
   const result: TrialResult = state.nonFinite
     ? { trial, point, score: NaN, error: `non-finite at step ${state.nonFinite.step}` }
@@ -27,6 +32,6 @@ export function trainTrial(c: RunConfig, point: Point, trial: number, data: Tria
 }
 
 /** Trains one search point of a run config and reports its score (validation accuracy) and final loss; `threads`: the pool of a float32 trial's step (the result does not depend on it). */
-export function runTrial(c: RunConfig, point: Point, trial: number, data: TrialData, threads?: ThreadPool): TrialResult {
-  return trainTrial(c, point, trial, data, threads).result
+export function runTrial(c: RunConfig, point: Point, trial: number, data: TrialData, threads?: ThreadPool, registries?: TrialRegistries): TrialResult {
+  return trainTrial(c, point, trial, data, threads, registries).result
 }
