@@ -40,7 +40,7 @@ describe('record names of a run config', () => {
 
   it('a checkpoint: its run\'s names and its model spec\'s layer kinds', () => {
     const ck = { run: { optimizer: 'adam' }, spec: { layers: [{ kind: 'isruDense', in: 2, out: 3 }] } }
-    expect(checkpointNamesOf(ck).map((n) => n.at)).toEqual(['checkpoint.run.optimizer', 'checkpoint.spec.layers[0].kind'])
+    expect(checkpointNamesOf(ck).map((n) => n.at)).toEqual(['checkpoint.spec.layers[0].kind', 'checkpoint.run.optimizer'])
     expect(missingInCheckpoint(ck, mine, 'symgrad predict')).toBeUndefined()
     expect(missingInCheckpoint(ck, Registries.builtins, 'symgrad predict')!.message).toMatch(/^checkpoint\.spec\.layers\[0\]\.kind: layer kind 'isruDense' is not a built-in nor in symgrad predict's --with records/)
   })

@@ -8,7 +8,9 @@
  * does not decode, or does not hash to its id, one over the limits, memory estimate or time budget,
  * one still training when its time budget runs out, and one whose thread crashes fail at once: they
  * are never retried. File names come from the hash of the job's data and folders from this
- * worker's own options, never from the job.
+ * worker's own options, never from the job. A job never makes a worker load code: its run config
+ * names records (optimizer, layer kinds, inits), resolved in this worker's registries (the built-ins
+ * plus its own `with` modules, which its thread loads too); a name it lacks fails the job at once.
  */
 import { hostname } from 'node:os'
 import type { Worker as Thread } from 'node:worker_threads'

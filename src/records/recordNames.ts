@@ -50,13 +50,13 @@ export function recordNamesOf(u: unknown, root = 'config'): RecordName[] {
   return out
 }
 
-/** The record names a checkpoint (as JSON) uses: its run's, and the layer kinds (and inits) of its model spec. */
+/** The record names a checkpoint (as JSON) uses: the layer kinds (and inits) of its model spec, then its run's. */
 export function checkpointNamesOf(u: unknown, root = 'checkpoint'): RecordName[] {
   if (!isObject(u)) return []
-  const out = recordNamesOf(own(u, 'run'), `${root}.run`)
+  const out: RecordName[] = []
   const spec = own(u, 'spec')
   if (isObject(spec)) layerNames(own(spec, 'layers'), `${root}.spec.layers`, 0, out)
-  return out
+  return [...out, ...recordNamesOf(own(u, 'run'), `${root}.run`)]
 }
 
 function has(r: NamedRegistries, n: RecordName): boolean {
