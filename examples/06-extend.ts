@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import {
-  Data, Random, Registry, Tensor as T, io, nn, optim, train as tr,
+  Data, Random, Registries, Tensor as T, io, nn, optim, train as tr,
   add, apply, broadcastTo, compile, defineOp, grad, input, jsBackend, mul, sigmoid, simplifyOne, sub, toInfix, withCode,
   type Expr, type Shape,
 } from '../src/index.js'
@@ -37,8 +37,7 @@ export const swishOp = defineOp({
   law: { cases: [{ shapes: [[3, 4]], attrs: {} }] },
 })
 export const swish = <S extends Shape.Shape>(x: Expr<S>): Expr<S> => apply(swishOp, [x]) as Expr<S>
-/** The ops graphs may name (for decoding), and the JavaScript backend with swish's own line of code. */
-export const ops = Registry.extendOrThrow(Registry.builtins, [swishOp])
+/** The JavaScript backend with swish's own line of code. */
 export const backend = withCode(jsBackend, { elementwise: [[swishOp, ([v]) => `(${v} / (1 + Math.exp(-${v})))`]] })
 
 // ── 2. the layer: one record (options, parameter shapes, init, apply, inference, summary) ─────────
@@ -53,7 +52,6 @@ export const gatedSwish = nn.defineLayer({
   describe: () => 'swish(x)·gate',
   example: { options: {}, inShape: [4] },
 })
-export const layers = nn.withLayers(nn.builtinLayers, gatedSwish)
 
 // ── 3. the optimizer: one record (hyperparameters with codecs and defaults, builder) ──────────────
 /** m ← β2·m + (1−β2)·g and u = −lr·sign(β1·m_prev + (1−β1)·g), in one pass. */
@@ -74,7 +72,8 @@ export const lion = optim.defineOptimizer({
     return [u, { m }]
   }),
 })
-export const optimizers = optim.withOptimizers(optim.builtinOptimizers, lion)
+/** The records graphs, specs, checkpoints and run configs may name: the built-ins and the three above. */
+export const registries = Registries.extendOrThrow(Registries.builtins, { ops: [swishOp], layers: [gatedSwish], optimizers: [lion] })
 
 const right = <A>(r: E.Either<Error, A>): A => {
   if (E.isLeft(r)) throw r.left
@@ -106,13 +105,13 @@ export function run(o: { readonly epochs?: number; readonly log?: (line: string)
   log(`d swish(x)/dx = ${derivative}`)
 
   // a model of built-in and user layers, a run config naming the user's optimizer
-  const model = nn.sequentialWith(layers)(nn.dense(2, 32, { init: 'he' }), { kind: 'gatedSwish' }, nn.dense(32, 32, { init: 'he' }), { kind: 'gatedSwish' }, nn.dense(32, 3))
+  const model = nn.sequentialWith(registries)(nn.dense(2, 32, { init: 'he' }), { kind: 'gatedSwish' }, nn.dense(32, 32, { init: 'he' }), { kind: 'gatedSwish' }, nn.dense(32, 3))
   const summary = nn.summary(model)
   log(summary)
   const data = Data.spiral(Random.key(7), { perClass: 100 })
   const epochs = o.epochs ?? 60
-  const run = right(io.decodeRunConfig({ data: 'spiral', optimizer: 'lion', learningRate: 0.003, schedule: 'constant', hyper: { b2: 0.98 }, epochs, batchSize: 30, seed: 3, l2: 0, shift: 0 }, tr.defaultRunConfig, 'config', optimizers))
-  const config = { ...tr.buildTrainConfig(run, Data.datasetSize(data), undefined, optimizers), programs: tr.buildPrograms(model, run.loss, { kind: 'none' }, true, { backend }) }
+  const run = right(io.decodeRunConfig({ data: 'spiral', optimizer: 'lion', learningRate: 0.003, schedule: 'constant', hyper: { b2: 0.98 }, epochs, batchSize: 30, seed: 3, l2: 0, shift: 0 }, { registries }))
+  const config = { ...tr.buildTrainConfig(run, Data.datasetSize(data), { registries }), programs: tr.buildPrograms(model, run.loss, { kind: 'none' }, { backend }) }
   const whole = tr.train(model, { train: data }, config)
   const last = whole.history.epochs[whole.history.epochs.length - 1]!
   log(`lion on the spiral: ${whole.step} steps, train accuracy ${(last.trainAccuracy * 100).toFixed(1)}%`)
@@ -122,17 +121,17 @@ export function run(o: { readonly epochs?: number; readonly log?: (line: string)
   try {
     const half = tr.train(model, { train: data }, { ...config, maxSteps: Math.floor(whole.step / 2) })
     const path = join(dir, 'run.json')
-    right(saveCheckpoint(path, { spec: model.spec, run, state: half }, { layers, optimizers }))
-    const back = right(loadCheckpoint(path, { layers, optimizers }))
-    const again = tr.buildTrainConfig(back.run!, Data.datasetSize(data), undefined, optimizers)
-    const rest = tr.train(back.model, { train: data }, { ...again, programs: tr.buildPrograms(back.model, back.run!.loss, { kind: 'none' }, true, { backend }) }, back.state)
+    right(saveCheckpoint(path, { spec: model.spec, run, state: half }, { registries }))
+    const back = right(loadCheckpoint(path, { registries }))
+    const again = tr.buildTrainConfig(back.run!, Data.datasetSize(data), { registries })
+    const rest = tr.train(back.model, { train: data }, { ...again, programs: tr.buildPrograms(back.model, back.run!.loss, { kind: 'none' }, { backend }) }, back.state)
     const resumedEqual = Object.keys(whole.params).every((k) => T.equal(rest.params[k]!, whole.params[k]!)) && rest.step === whole.step
     log(`saved at step ${half.step}, loaded through the user's registries and continued: ${resumedEqual ? 'identical to the uninterrupted run' : 'DIFFERENT'}`)
 
     // the inference graph names swish: it decodes through the op registry that has it
     const scores = nn.toInference(model).apply(input('x', ['N', 2]), 'test').out
     const graph = JSON.parse(JSON.stringify(io.encodeGraph([scores]))) as unknown
-    const graphRoundTrip = right(io.decodeGraph(graph, { registry: ops }))[0] === scores
+    const graphRoundTrip = right(io.decodeGraph(graph, { registries }))[0] === scores
     log(`the inference graph names swish and decodes through the op registry that has it: ${graphRoundTrip ? 'the same graph' : 'DIFFERENT'}`)
     return { derivative, trainAccuracy: last.trainAccuracy, steps: whole.step, resumedEqual, summary, graphRoundTrip, lawsChecked: ['op swish', 'layer gatedSwish', 'optimizer lion'] }
   } finally {

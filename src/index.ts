@@ -56,6 +56,8 @@ export {
   type OpTable,
   type Formatter,
   type ExtraCode,
+  type BackendCode,
+  type CodeRegistries,
 } from './compile/index.js'
 export {
   toInfix,

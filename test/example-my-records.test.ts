@@ -9,13 +9,10 @@ import * as R from '../src/core/Random.js'
 import { compile, stages, wasmBackend, withCode } from '../src/compile/index.js'
 import * as ops from '../src/ops/index.js'
 import type { Expr } from '../src/core/Expr.js'
-import { builtinLayers } from '../src/nn/builtinLayers.js'
-import { withLayers } from '../src/nn/LayerDef.js'
+import { Registries } from '../src/records/Registries.js'
 import { dense } from '../src/nn/layers.js'
 import { sequentialWith } from '../src/nn/model.js'
 import { optimizerOf } from '../src/optim/OptimizerDef.js'
-import { withOptimizers } from '../src/optim/OptimizerDef.js'
-import { builtinOptimizers } from '../src/optim/registry.js'
 import { assertLayerLaws, assertOpLaws, assertOptimizerLaws } from '../laws/index.js'
 import { amsgrad, isru, isruDense, isruOp, isruScalar, isruVector, records } from '../examples/my-records.js'
 
@@ -52,14 +49,14 @@ describe('examples/my-records', () => {
 
   it('isruDense obeys the layer laws, and its weight `kernel` (not W) is what L2 and max-norm see', () => {
     expect(() => assertLayerLaws(isruDense)).not.toThrow()
-    const model = sequentialWith(withLayers(builtinLayers, isruDense))({ kind: 'isruDense', in: 2, out: 4 }, dense(4, 3))
+    const model = sequentialWith(Registries.extendOrThrow(Registries.builtins, { ops: [isruOp], layers: [isruDense] }))({ kind: 'isruDense', in: 2, out: 4 }, dense(4, 3))
     expect(Object.keys(model.weights()).sort()).toEqual(['dense0.W', 'isru0.kernel'])
     expect(Object.keys(model.params()).sort()).toEqual(['dense0.W', 'dense0.b', 'isru0.bias', 'isru0.kernel'])
   })
 
   it('AMSGrad obeys the optimizer laws; its v̂ is the running maximum of v and the step is −lr·m/(√v̂ + ε)', () => {
     expect(() => assertOptimizerLaws(amsgrad, { numRuns: 10 })).not.toThrow()
-    const opt = optimizerOf(withOptimizers(builtinOptimizers, amsgrad), { kind: 'amsgrad', learningRate: 0.1, hyper: { b2: 0.5 } })
+    const opt = optimizerOf(Registries.extendOrThrow(Registries.builtins, { optimizers: [amsgrad] }).optimizers, { kind: 'amsgrad', learningRate: 0.1, hyper: { b2: 0.5 } })
     const x = { w: T.make([1], [0]) }
     let s = opt.init(x)
     const [m, v, h] = [[0], [0], [0]]

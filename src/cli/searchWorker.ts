@@ -23,7 +23,7 @@ const poolFor = (c: RunConfig): ThreadPool | undefined => {
 
 parentPort?.on('message', (m: { base: RunConfig; point: Point; trial: number }) => void answer(m))
 
-/** One trial, with the registries of the search's own --with modules (loaded once per thread). */
+/** One trial, with the registries of the search's own --with modules (loaded once per thread, never a path from elsewhere). */
 async function answer(m: { base: RunConfig; point: Point; trial: number }): Promise<void> {
   const reg = await threadRegistries()
   const data = E.chain(() => loadData(m.base))(reg)
@@ -31,6 +31,7 @@ async function answer(m: { base: RunConfig; point: Point; trial: number }): Prom
   const registries = reg.right
   // a point outside a field's range (e.g. a space reaching lr ≤ 0) is a failed trial with the decoder's message
   // so is a point the size limits refuse (a choice of [1e12] hidden units): checked before anything is allocated
-  const c = E.chain((c: RunConfig) => E.map(() => c)(E.chain((l: Limits) => checkRun(c, data.right, l, 'trial.hidden', registries))(cliLimits())))(decodeRunConfig(pointFields(m.point), m.base, 'trial', registries.optimizers))
-  parentPort!.postMessage(E.isLeft(c) ? { trial: m.trial, point: m.point, score: NaN, error: c.left.message } : runTrial(c.right, m.point, m.trial, data.right, poolFor(c.right), registries))
+  const c = E.chain((c: RunConfig) => E.map(() => c)(E.chain((l: Limits) => checkRun(c, data.right, l, { where: 'trial.hidden', registries }))(cliLimits())))(decodeRunConfig(pointFields(m.point), { base: m.base, root: 'trial', registries }))
+  const pool = E.isRight(c) ? poolFor(c.right) : undefined
+  parentPort!.postMessage(E.isLeft(c) ? { trial: m.trial, point: m.point, score: NaN, error: c.left.message } : runTrial(c.right, m.point, m.trial, data.right, { registries, ...(pool !== undefined ? { threads: pool } : {}) }))
 }

@@ -25,3 +25,8 @@ export function defineInit<const N extends string>(def: InitDef<N>): InitDef<N> 
 
 /** Initializers by name: a value passed where init names are resolved (never a global filled by imports). */
 export type InitRegistry = ReadonlyMap<string, InitDef>
+
+/** The part of a `Registries` value that resolves init names. */
+export interface InitRegistries {
+  readonly inits: InitRegistry
+}

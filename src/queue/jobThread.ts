@@ -57,12 +57,12 @@ function prepare(r: ThreadRequest, registries: Registries): Ready {
   const refuse = (reason: string, detail = reason): Ready => ({ refused: { kind: 'refused', reason, detail } })
   const data = loadData(r.config)
   if (E.isLeft(data)) return refuse(dataFailure(r.config.data, data.left), data.left.message)
-  const fits = checkRun(r.config, data.right, r.rules.limits, 'job.config.hidden', registries)
+  const fits = checkRun(r.config, data.right, r.rules.limits, { where: 'job.config.hidden', registries })
   if (E.isLeft(fits)) return refuse(fits.left.message)
   const { train, image } = data.right
   let cost
   try {
-    cost = runCost(r.config, buildModel(r.config, D.features(train), train.classes, image, { registries }), D.size(train))
+    cost = runCost(r.config, buildModel(r.config, D.features(train), train.classes, { ...(image !== undefined ? { image } : {}), registries }), D.size(train))
   } catch (e) {
     return refuse(e instanceof Error ? e.message.split('\n')[0]! : String(e))
   }
@@ -72,7 +72,7 @@ function prepare(r: ThreadRequest, registries: Registries): Ready {
 
 function trial(r: Extract<ThreadRequest, { kind: 'trial' }>, data: LoadedData, t0: number, registries: Registries): TrialOut {
   const seconds = () => (Date.now() - t0) / 1000
-  const { result, model, state } = trainTrial(r.config, r.point, 0, data, undefined, registries)
+  const { result, model, state } = trainTrial(r.config, r.point, 0, data, { registries })
   let checkpoint: string | undefined
   const folder = r.rules.checkpoints
   if (folder !== undefined && result.error === undefined && SAFE_ID.test(r.id)) {
@@ -80,7 +80,7 @@ function trial(r: Extract<ThreadRequest, { kind: 'trial' }>, data: LoadedData, t
     let saved: E.Either<{ message: string }, void>
     try {
       mkdirSync(folder, { recursive: true })
-      saved = saveCheckpoint(path, { spec: model.spec, run: r.config, state }, { layers: registries.layers, optimizers: registries.optimizers })
+      saved = saveCheckpoint(path, { spec: model.spec, run: r.config, state }, { registries })
     } catch (e) {
       saved = E.left({ message: e instanceof Error ? e.message : String(e) })
     }
@@ -97,8 +97,8 @@ function trial(r: Extract<ThreadRequest, { kind: 'trial' }>, data: LoadedData, t
 
 function member(r: Extract<ThreadRequest, { kind: 'member' }>, data: LoadedData, t0: number, registries: Registries): MemberOut {
   const { train, validation, test, image } = data
-  const model = buildModel(r.config, D.features(train), train.classes, undefined, { registries })
-  const config = buildTrainConfig(r.config, D.size(train), image, registries.optimizers)
+  const model = buildModel(r.config, D.features(train), train.classes, { registries })
+  const config = buildTrainConfig(r.config, D.size(train), { ...(image !== undefined ? { image } : {}), registries })
   const m = trainMember(model, { train, validation }, test, { ...config, programs: memberPrograms(model, config) }, r.member)
   return { job: r.id, accuracy: m.accuracy, proba: m.proba, epochs: m.state.history.epochs.length, seconds: (Date.now() - t0) / 1000, worker: r.worker }
 }

@@ -16,7 +16,7 @@ import { rank, type Point, type TrialResult } from '../train/search.js'
 import { runJobs, type GatherStatus, type Outcome } from './gather.js'
 import { jobConfig, MemberOutC, TrialOutC, type Job } from './jobs.js'
 import type { RedisTarget } from './redis.js'
-import type { OptimizerRegistries } from '../optim/OptimizerDef.js'
+import type { RunRegistries } from '../records/runConfig.js'
 
 /** Options of `queueTrials`: progress lines, poll interval and the rest of the gathering. */
 export interface QueueRunOptions {
@@ -26,7 +26,7 @@ export interface QueueRunOptions {
   /** Bounds what is read back from Redis (see GatherOptions). */
   readonly limits?: Limits
   /** The registries the coordinator decodes each trial's run with (its --with records); jobs carry their names only. */
-  readonly registries?: OptimizerRegistries
+  readonly registries?: RunRegistries
 }
 
 function trialResult(trial: number, point: Point, o: Outcome): TrialResult {
@@ -57,7 +57,7 @@ export async function queueTrials(target: RedisTarget, base: RunConfig, points: 
   const jobs: Job[] = []
   const trialOf: number[] = []
   points.forEach((point, trial) => {
-    const c = decodeRunConfig(pointFields(point), base, 'trial', o.registries?.optimizers)
+    const c = decodeRunConfig(pointFields(point), { base, root: 'trial', ...(o.registries !== undefined ? { registries: o.registries } : {}) })
     if (E.isLeft(c)) results[trial] = { trial, point, score: NaN, error: c.left.message }
     else {
       jobs.push({ kind: 'trial', config: jobConfig(c.right), point })

@@ -139,7 +139,7 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
     if (E.isLeft(reg)) return refuse(reg.left.message)
     const missing = missingRecord(job.config, reg.right, 'job.config', 'this worker')
     if (missing !== undefined) return refuse(missing.message)
-    const config = decodeRunConfig(job.config, defaultRunConfig, 'job.config', reg.right.optimizers)
+    const config = decodeRunConfig(job.config, { base: defaultRunConfig, root: 'job.config', registries: reg.right })
     if (E.isLeft(config)) return refuse(config.left.message)
     const id = jobId(job)
     if (bull.id !== id) refuse(`the job's data does not match its id (changed in Redis after it was enqueued, or not enqueued by symgrad)`)
