@@ -95,7 +95,7 @@ export function checkCommand(a: ParsedArgs, o: CommandOptions): number {
   const ranges = typeof a.flags['ranges'] === 'string' ? parseRanges(a.flags['ranges']) : {}
   const file = a.positional[0]
   const withData = a.flags['data'] !== undefined || a.flags['config'] !== undefined
-  const c = file === undefined || withData ? configFromArgs(a, { perData: true, registries }) : undefined
+  const c = file === undefined || withData ? configFromArgs(a, { perData: true, registries, command: 'check' }) : undefined
   const data = c !== undefined && (file === undefined || withData) ? orExit(loadData(c)) : undefined
   const observed = data !== undefined ? observedRange(data.train.x) : undefined
   if (file === undefined) {

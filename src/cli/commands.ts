@@ -11,7 +11,9 @@ import { mlp } from '../nn/model.js'
 import { initNames } from '../nn/init.js'
 import { l2 } from '../nn/regularizers.js'
 import { readJsonFile } from '../io/atomic.js'
-import { decodeRunConfig, type RunRegistries } from '../records/runConfig.js'
+import { decodeRunConfig } from '../records/runConfig.js'
+import { missingRecord, type NamedRegistries } from '../records/recordNames.js'
+import { Registries } from '../records/Registries.js'
 import type { CommandOptions } from './context.js'
 import { optimizerNames } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
@@ -75,8 +77,10 @@ export interface ConfigFromArgsOptions {
   readonly base?: RunConfig
   /** The data set's defaults (dataDefaults) come between `base` and the file and flags (default false). */
   readonly perData?: boolean
-  /** The optimizers and inits the file and flags may name (default: the built-ins). */
-  readonly registries?: RunRegistries
+  /** The optimizers, inits and layer kinds the file and flags may name (default: the built-ins). */
+  readonly registries?: NamedRegistries
+  /** The command, for messages: a name the registries lack says to start `symgrad <command>` with --with (default train). */
+  readonly command?: string
 }
 
 /** The RunConfig from --config and the flags laid over `o.base`; throws ArgError with one line. */
@@ -96,6 +100,10 @@ export function configFromArgs(a: ParsedArgs, o: ConfigFromArgsOptions = {}): Ru
   // the layer count before decoding: a list of 50 million widths is refused without walking it
   const listed = typeof json === 'object' && json !== null && Object.hasOwn(json, 'hidden') ? (json as { hidden: unknown }).hidden : undefined
   if (typeof file === 'string' && Array.isArray(listed)) orExit(inFile(file, checkLayers(listed, limits, 'config.hidden')))
+  // a record the registries lack (a user's optimizer or layer kind without its --with module) is named with the flag that adds it
+  const whose = `symgrad ${o.command ?? 'train'}`
+  const missing = typeof file === 'string' ? missingRecord(json, o.registries ?? Registries.builtins, 'config', whose) : undefined
+  if (missing !== undefined) throw new ArgError(`${file as string}: ${missing.message}`)
   if (typeof file === 'string') c = orExit(inFile(file, decodeRunConfig(json, { base: c, ...registries })))
   const drop = a.flags['dropout']
   if (drop !== undefined) {
@@ -111,8 +119,11 @@ export function configFromArgs(a: ParsedArgs, o: ConfigFromArgsOptions = {}): Ru
     flagOf[s.key] = flag
   }
   // a bad flag value is named by its flag: `--lr: expected a positive number, got -0.1`
+  const byFlag = (m: string) => m.replace(/\u0000\.(\w+)/g, (_, k: string) => `--${flagOf[k] ?? k}`)
+  const unnamed = missingRecord(over, o.registries ?? Registries.builtins, '\u0000', whose)
+  if (unnamed !== undefined) throw new ArgError(byFlag(unnamed.message))
   const r = decodeRunConfig(over, { base: c, root: '\u0000', ...registries })
-  if (E.isLeft(r)) throw new ArgError(r.left.message.replace(/\u0000\.(\w+)/g, (_, k: string) => `--${flagOf[k] ?? k}`))
+  if (E.isLeft(r)) throw new ArgError(byFlag(r.left.message))
   orExit(checkLayers(r.right.hidden, limits, typeof a.flags['hidden'] === 'string' ? '--hidden' : 'config.hidden'))
   return r.right
 }
@@ -130,7 +141,7 @@ export function inFile<A>(path: string, r: E.Either<SymgradError, A>): E.Either<
 
 export async function ensembleCommand(a: ParsedArgs, o: CommandOptions): Promise<number> {
   const { registries } = o
-  const c = configFromArgs(a, { base: { ...defaultRunConfig, epochs: 5 }, perData: true, registries })
+  const c = configFromArgs(a, { base: { ...defaultRunConfig, epochs: 5 }, perData: true, registries, command: 'ensemble' })
   const count = typeof a.flags['models'] === 'number' ? a.flags['models'] : 3
   if (!(Number.isInteger(count) && count >= 1)) throw new ArgError(`ensemble: --models must be a positive integer, got ${count}`)
   const limits = orExit(cliLimits())

@@ -7,7 +7,10 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Registries } from '../records/Registries.js'
 import { loadRegistries } from '../runner/records.js'
+import { readJsonFile } from '../io/atomic.js'
+import { missingInCheckpoint } from '../records/recordNames.js'
 import { ArgError, type FlagSpec } from './args.js'
+import type { CommandOptions } from './context.js'
 
 /** The commands that take `--with`. */
 export const withCommands: readonly string[] = ['train', 'search', 'ensemble', 'finetune', 'export', 'predict', 'check', 'worker']
@@ -39,4 +42,17 @@ export async function registriesWith(paths: readonly string[], base: Registries)
   const r = await loadRegistries(paths, base)
   if (E.isLeft(r)) throw new ArgError(r.left.message)
   return r.right
+}
+
+/**
+ * The checkpoint file at `path` as JSON, its records checked against the command's registries: a
+ * layer kind, init or optimizer it names that they lack (a user's, saved with --with) is an
+ * ArgError naming it and saying to start the command with --with. Decode it with those registries.
+ */
+export function checkpointJson(path: string, o: CommandOptions, command: string): unknown {
+  const json = readJsonFile(path, 'checkpoint')
+  if (E.isLeft(json)) throw new ArgError(json.left.message.replace(/\n/g, ' '))
+  const missing = missingInCheckpoint(json.right, o.registries, `symgrad ${command}`)
+  if (missing !== undefined) throw new ArgError(`${path}: ${missing.message}`)
+  return json.right
 }
