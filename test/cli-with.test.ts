@@ -94,7 +94,7 @@ describe('symgrad train --with examples/my-records.ts', () => {
   it('a run config naming the module\'s optimizer, without --with: one line naming it and --with', async () => {
     const r = await quietly(['train', '--config', at('run.json'), '--report', at('report4')])
     expect(r.code).toBe(2)
-    expect(oneLine(r.stderr)).toMatch(/config\.optimizer: optimizer 'amsgrad' is not a built-in nor in symgrad train's --with records; start symgrad train with --with /)
+    expect(oneLine(r.stderr)).toMatch(/config\.optimizer: optimizer 'amsgrad' is not a built-in nor in symgrad train's --with records \(did you mean 'adagrad'\?\); start symgrad train with --with /)
   })
 })
 

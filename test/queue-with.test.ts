@@ -79,7 +79,7 @@ describe('search --with on the queue', () => {
       expect(r.code).toBe(1)
       expect(r.stderr).toBe('')
       expect(r.out.join('\n')).toMatch(/2\/2 trials done, 0 running, 2 failed/)
-      const line = "job.config.optimizer: optimizer 'amsgrad' is not a built-in nor in this worker's --with records; start this worker with --with <the records module that defines it>"
+      const line = "job.config.optimizer: optimizer 'amsgrad' is not a built-in nor in this worker's --with records (did you mean 'adagrad'?); start this worker with --with <the records module that defines it>"
       const q = new Queue('symgrad-jobs', { connection: { host: '127.0.0.1', port: redis.port, db: 1 } })
       const failed = await q.getJobs(['failed'])
       await q.close()

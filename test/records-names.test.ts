@@ -32,7 +32,7 @@ describe('record names of a run config', () => {
   it('a name the registries lack is one line naming it and saying to start with --with; with the records, nothing is missing', () => {
     expect(missingRecord(run, mine, 'job.config', 'this worker')).toBeUndefined()
     const m = missingRecord(run, Registries.builtins, 'job.config', 'this worker')!
-    expect(m.message).toBe("job.config.optimizer: optimizer 'amsgrad' is not a built-in nor in this worker's --with records; start this worker with --with <the records module that defines it>")
+    expect(m.message).toBe("job.config.optimizer: optimizer 'amsgrad' is not a built-in nor in this worker's --with records (did you mean 'adagrad'?); start this worker with --with <the records module that defines it>")
     const layerOnly = missingRecord({ ...run, optimizer: 'adam' }, Registries.builtins, 'job.config', 'this worker')!
     expect(layerOnly.message).toMatch(/^job\.config\.layers\[0\]\.kind: layer kind 'isruDense' is not a built-in nor in this worker's --with records; start this worker with --with /)
     expect(missingRecord({ layers: [{ kind: 'x\u001b[31m' }] }, Registries.builtins, 'c', 'w')!.message).not.toContain('\u001b')

@@ -5,9 +5,9 @@
  * plus its own `--with` modules), and a name it lacks fails the job at once with one line saying
  * so (`missingRecord`). Pure and browser-safe: it reads the JSON, never trusts it.
  */
-import { quoteName } from '../core/codecs.js'
+import { closest, quoteName } from '../core/codecs.js'
 import { SymgradError } from '../core/errors.js'
-import { lookupLayer, type LayerRegistries } from '../nn/LayerDef.js'
+import { layerKinds, lookupLayer, type LayerRegistries } from '../nn/LayerDef.js'
 import type { OptimizerRegistries } from '../optim/OptimizerDef.js'
 
 /** What `missingRecord` reads of a registries value. */
@@ -70,7 +70,8 @@ function has(r: NamedRegistries, n: RecordName): boolean {
 /**
  * The first record name of the run config `u` that `registries` lack, as one line naming it and
  * `whose` registries (`this worker`, `symgrad train`) and saying how to add it: `--with <module>`.
- * Undefined when every name resolves (the decoder then checks everything else).
+ * Undefined when every name resolves (the decoder then checks everything else); a near miss of a
+ * name they hold is named too (`did you mean 'adam'?`).
  */
 export function missingRecord(u: unknown, registries: NamedRegistries, root: string, whose: string): SymgradError | undefined {
   return missingOf(recordNamesOf(u, root), registries, whose)
@@ -81,8 +82,16 @@ export function missingInCheckpoint(u: unknown, registries: NamedRegistries, who
   return missingOf(checkpointNamesOf(u, root), registries, whose)
 }
 
+/** The names a family's registry holds. */
+function namesIn(r: NamedRegistries, family: RecordName['family']): readonly string[] {
+  return family === 'optimizer' ? [...r.optimizers.keys()] : family === 'layer kind' ? layerKinds(r.layers) : [...r.inits.keys()]
+}
+
 function missingOf(names: readonly RecordName[], registries: NamedRegistries, whose: string): SymgradError | undefined {
   const n = names.find((x) => !has(registries, x))
   if (n === undefined) return undefined
-  return new SymgradError('decode', `${n.at}: ${n.family} ${quoteName(n.name)} is not a built-in nor in ${whose}'s --with records; start ${whose} with --with <the records module that defines it>`)
+  // a near miss of a name it holds ('adma') may be a typo: said too
+  const near = closest(n.name, namesIn(registries, n.family))
+  const typo = near !== undefined ? ` (did you mean ${quoteName(near)}?)` : ''
+  return new SymgradError('decode', `${n.at}: ${n.family} ${quoteName(n.name)} is not a built-in nor in ${whose}'s --with records${typo}; start ${whose} with --with <the records module that defines it>`)
 }
