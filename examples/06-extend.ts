@@ -1,11 +1,15 @@
 /**
  * Extending symgrad without touching src/: an op, a layer and an optimizer of your own, each one
- * record, then a model that uses all three trained on the spiral by the same `train` fold as every
- * built-in, saved as a checkpoint and loaded back through your registries.
+ * record, then a model that uses all three — the layer also inside a residual block — trained on
+ * the spiral by the same `train` fold as every built-in, saved as a checkpoint and loaded back
+ * through your registries.
  *
  *   - the op:        swish(x) = x·σ(x) (Ramachandran, Zoph & Le 2017), with its vjp, a scalar
- *                    function and code for the JavaScript backend's table; its laws checked;
- *   - the layer:     gatedSwish, y = swish(x)·g with a learned gate g per feature (starts at 1);
+ *                    function, code for the JavaScript backend's table and vector code for the
+ *                    WebAssembly backend's fused SIMD loops; its laws checked;
+ *   - the layer:     gatedSwish, y = swish(x·K)·g with a learned square kernel K (declared a weight:
+ *                    L2 and max-norm reach it, whatever its name) and a gate g per feature (starts
+ *                    at 1; not a weight);
  *   - the optimizer: Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"):
  *                    u = sign(β1·m + (1−β1)·g); m ← β2·m + (1−β2)·g; x ← x − lr·u.
  *
@@ -16,10 +20,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import {
-  Data, Random, Registries, Tensor as T, io, nn, optim, train as tr,
-  add, apply, broadcastTo, compile, defineOp, grad, input, jsBackend, mul, sigmoid, simplifyOne, sub, toInfix, withCode,
-  type Expr, type Shape,
+  Data, Random, Registries, ShapeError, Tensor as T, io, nn, optim, train as tr,
+  add, apply, broadcastTo, compile, defineOp, grad, input, jsBackend, matmul, mul, sigmoid, simplifyOne, stages, sub, toInfix,
+  wasmBackend, withCode,
+  type Backend, type Expr, type ScalarCode, type Shape,
 } from '../src/index.js'
+import type { VectorCode } from '../src/kernels/index.js'
 import { loadCheckpoint, saveCheckpoint } from '../src/node/index.js'
 import { assertLayerLaws, assertOpLaws, assertOptimizerLaws } from '../laws/index.js'
 
@@ -38,18 +44,34 @@ export const swishOp = defineOp({
 })
 export const swish = <S extends Shape.Shape>(x: Expr<S>): Expr<S> => apply(swishOp, [x]) as Expr<S>
 /** The JavaScript backend with swish's own line of code. */
-export const backend = withCode(jsBackend, { elementwise: [[swishOp, ([v]) => `(${v} / (1 + Math.exp(-${v})))`]] })
+const swishScalar: ScalarCode = ([v]) => `(${v} / (1 + Math.exp(-${v})))`
+export const backend = withCode(jsBackend, { elementwise: [[swishOp, swishScalar]] })
+/**
+ * swish's vector code: x / (1 + e^(−x)) in lane instructions (`symgrad/kernels`). float32 lanes have
+ * `exp`; float64 lanes do not, so there the code is undefined and swish runs in a JavaScript loop
+ * of its own between the WebAssembly loops around it.
+ */
+export const swishVector: VectorCode = ([x], _, V) => (V.exp === undefined ? undefined : [x!, V.splatConst(1), x!, V.neg, V.exp, V.add, V.div])
+/** The WebAssembly backend of a dtype with swish in both its tables (undefined without WebAssembly SIMD). */
+export function wasmSwish(dtype: 'float32' | 'float64'): Backend | undefined {
+  const wasm = wasmBackend({ dtype })
+  return wasm && withCode(wasm, { elementwise: [[swishOp, swishScalar]], vector: [[swishOp, swishVector]] })
+}
 
 // ── 2. the layer: one record (options, parameter shapes, init, apply, inference, summary) ─────────
+// kernel [d, d] is a weight by declaration (its name says nothing); gate [d] is not
 export const gatedSwish = nn.defineLayer({
   kind: 'gatedSwish', options: {}, defaults: {}, prefix: 'gswish',
-  params: (_, s) => ({ gate: { shape: s } }),
+  params: (_, s) => ({ kernel: { shape: [s[0]!, s[0]!], weight: true }, gate: { shape: s } }),
   state: nn.noState,
-  outShape: (_, s) => s,
-  init: (_, __, shapes) => ({ params: { gate: T.fill(shapes.params.gate, 1) }, state: {} }),
-  apply: (_, x, { params }) => ({ out: mul(swish(x), broadcastTo(params.gate, x.shape)) }),
+  outShape: (_, s) => {
+    if (s.length !== 1) throw new ShapeError(`gatedSwish takes feature rows [N, d], got [N, ${s.join(', ')}]`)
+    return s
+  },
+  init: (_, key, { inShape, params }) => ({ params: { kernel: Random.normal(key, [...params.kernel], inShape[0]! ** -0.5), gate: T.fill(params.gate, 1) }, state: {} }),
+  apply: (_, x, { params }) => ({ out: mul(swish(matmul(x as Expr<[number, number]>, params.kernel as Expr<[number, number]>)), broadcastTo(params.gate, x.shape)) }),
   inference: nn.keepLayer,
-  describe: () => 'swish(x)·gate',
+  describe: () => 'swish(x·kernel)·gate',
   example: { options: {}, inShape: [4] },
 })
 
@@ -75,19 +97,41 @@ export const lion = optim.defineOptimizer({
 /** The records graphs, specs, checkpoints and run configs may name: the built-ins and the three above. */
 export const registries = Registries.extendOrThrow(Registries.builtins, { ops: [swishOp], layers: [gatedSwish], optimizers: [lion] })
 
+/** The model: built-in layers, the user's layer, and a residual block x + f(x) holding both. */
+export const model = nn.sequentialWith(registries)(
+  nn.dense(2, 32, { init: 'he' }), { kind: 'gatedSwish' },
+  nn.residual({ kind: 'gatedSwish' }, nn.dense(32, 32, { init: 'he' })),
+  nn.dense(32, 3),
+)
+
 const right = <A>(r: E.Either<Error, A>): A => {
   if (E.isLeft(r)) throw r.left
   return r.right
 }
 
+/** A fused loop of a compiled graph: the ops it holds, and whether it is WebAssembly. */
+export interface LoopReport {
+  readonly ops: readonly string[]
+  readonly native: boolean
+}
+/** The fused loops of `outs` compiled for `backend`. */
+export const loopsOf = (outs: readonly Expr[], b: Backend): LoopReport[] =>
+  stages(outs, { backend: b }).generated.loops.map((l) => ({ ops: l.ops.map((op) => op.name), native: l.native }))
+
 export interface ExtendResult {
   /** d swish(x)/dx, simplified and printed. */
   readonly derivative: string
+  /** swish(2x + 1) in float32 on the WebAssembly backend with swish's vector code (undefined without SIMD). */
+  readonly swishLoops: readonly LoopReport[] | undefined
+  /** The model's weights (what L2 and max-norm reach): the user layer's kernels among them. */
+  readonly weights: readonly string[]
+  /** Mean loss (data loss + L2) of the first and the last epoch. */
+  readonly meanLoss: readonly [number, number]
   readonly trainAccuracy: number
   readonly steps: number
   /** The run stopped halfway, saved, loaded through the registries and continued equals the uninterrupted run, bit for bit. */
   readonly resumedEqual: boolean
-  /** The model's summary, with the user's layer. */
+  /** The model's summary, with the user's layer and the residual block. */
   readonly summary: string
   /** The inference graph decoded through the op registry is the same graph. */
   readonly graphRoundTrip: boolean
@@ -104,17 +148,27 @@ export function run(o: { readonly epochs?: number; readonly log?: (line: string)
   const derivative = toInfix(simplifyOne(grad(swish(x), [x])[0]!))
   log(`d swish(x)/dx = ${derivative}`)
 
-  // a model of built-in and user layers, a run config naming the user's optimizer
-  const model = nn.sequentialWith(registries)(nn.dense(2, 32, { init: 'he' }), { kind: 'gatedSwish' }, nn.dense(32, 32, { init: 'he' }), { kind: 'gatedSwish' }, nn.dense(32, 3))
+  // with its vector code, swish joins the WebAssembly backend's fused SIMD loops
+  const f32 = wasmSwish('float32')
+  const swishLoops = f32 && loopsOf([swish(add(mul(input('x', ['N', 7]), 2), 1))], f32)
+  log(`swish(2x + 1), float32: ${swishLoops?.map((l) => `${l.native ? 'WebAssembly' : 'JavaScript'} loop [${l.ops.join(' ')}]`).join(', ') ?? 'no WebAssembly SIMD here'}`)
+
+  // the model (built-in layers, the user's, a residual block of both), a run config naming the user's optimizer, L2 on the weights
   const summary = nn.summary(model)
   log(summary)
+  const weights = Object.keys(model.weights())
+  log(`weights (L2 and max-norm reach these): ${weights.join(', ')}`)
   const data = Data.spiral(Random.key(7), { perClass: 100 })
   const epochs = o.epochs ?? 60
-  const run = right(io.decodeRunConfig({ data: 'spiral', optimizer: 'lion', learningRate: 0.003, schedule: 'constant', hyper: { b2: 0.98 }, epochs, batchSize: 30, seed: 3, l2: 0, shift: 0 }, { registries }))
-  const config = { ...tr.buildTrainConfig(run, Data.datasetSize(data), { registries }), programs: tr.buildPrograms(model, run.loss, { kind: 'none' }, { backend }) }
+  const run = right(io.decodeRunConfig({ data: 'spiral', optimizer: 'lion', learningRate: 0.003, schedule: 'constant', hyper: { b2: 0.98 }, epochs, batchSize: 30, seed: 3, l2: 1e-4, shift: 0 }, { registries }))
+  const configOf = (r: typeof run, m: tr.AnyModel): tr.TrainConfig => {
+    const c = tr.buildTrainConfig(r, Data.datasetSize(data), { registries })
+    return { ...c, programs: tr.buildPrograms(m, r.loss, c.regularization ?? { kind: 'none' }, { backend }) }
+  }
+  const config = configOf(run, model)
   const whole = tr.train(model, { train: data }, config)
-  const last = whole.history.epochs[whole.history.epochs.length - 1]!
-  log(`lion on the spiral: ${whole.step} steps, train accuracy ${(last.trainAccuracy * 100).toFixed(1)}%`)
+  const [first, last] = [whole.history.epochs[0]!, whole.history.epochs[whole.history.epochs.length - 1]!]
+  log(`lion on the spiral: ${whole.step} steps, mean loss ${first.meanLoss.toFixed(3)} → ${last.meanLoss.toFixed(3)}, train accuracy ${(last.trainAccuracy * 100).toFixed(1)}%`)
 
   // stop halfway, save, load through the user's registries, continue: the same run
   const dir = mkdtempSync(join(tmpdir(), 'symgrad-extend-'))
@@ -123,8 +177,7 @@ export function run(o: { readonly epochs?: number; readonly log?: (line: string)
     const path = join(dir, 'run.json')
     right(saveCheckpoint(path, { spec: model.spec, run, state: half }, { registries }))
     const back = right(loadCheckpoint(path, { registries }))
-    const again = tr.buildTrainConfig(back.run!, Data.datasetSize(data), { registries })
-    const rest = tr.train(back.model, { train: data }, { ...again, programs: tr.buildPrograms(back.model, back.run!.loss, { kind: 'none' }, { backend }) }, back.state)
+    const rest = tr.train(back.model, { train: data }, configOf(back.run!, back.model), back.state)
     const resumedEqual = Object.keys(whole.params).every((k) => T.equal(rest.params[k]!, whole.params[k]!)) && rest.step === whole.step
     log(`saved at step ${half.step}, loaded through the user's registries and continued: ${resumedEqual ? 'identical to the uninterrupted run' : 'DIFFERENT'}`)
 
@@ -133,7 +186,7 @@ export function run(o: { readonly epochs?: number; readonly log?: (line: string)
     const graph = JSON.parse(JSON.stringify(io.encodeGraph([scores]))) as unknown
     const graphRoundTrip = right(io.decodeGraph(graph, { registries }))[0] === scores
     log(`the inference graph names swish and decodes through the op registry that has it: ${graphRoundTrip ? 'the same graph' : 'DIFFERENT'}`)
-    return { derivative, trainAccuracy: last.trainAccuracy, steps: whole.step, resumedEqual, summary, graphRoundTrip, lawsChecked: ['op swish', 'layer gatedSwish', 'optimizer lion'] }
+    return { derivative, swishLoops, weights, meanLoss: [first.meanLoss, last.meanLoss], trainAccuracy: last.trainAccuracy, steps: whole.step, resumedEqual, summary, graphRoundTrip, lawsChecked: ['op swish', 'layer gatedSwish', 'optimizer lion'] }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

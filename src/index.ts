@@ -20,6 +20,7 @@ export { explainRules, softmaxGradRules } from './compile/softmaxGradRules.js'
 export { analyze, formatHazard, formatHazards, builtinRangeRules, withRangeRules, type Analysis, type AnalyzeOptions, type Hazard, type HazardKind, type NodeRange, type RangeRule, type RangeTable } from './compile/analyze.js'
 export { type Interval, showInterval } from './compile/intervals.js'
 export { nanOrigin, nanOriginOrThrow, type Origin, type OriginOptions } from './compile/nanOrigin.js'
+export type { StepSession } from './compile/session.js'
 export {
   compile,
   valueAndGrad,
@@ -47,6 +48,7 @@ export {
   type StepResult,
   type StepFn,
   type StepOptions,
+  type Uncarried,
   type Program,
   type Eqn,
   type Backend,

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import * as sg from '../src/index.js'
 import { assertOpLaws } from '../laws/index.js'
+import { thrownMessage } from './support/thrown.js'
 
 const { Tensor: T, Registry } = sg
 const sigma = (x: number) => 1 / (1 + Math.exp(-x))
@@ -132,28 +133,20 @@ describe('a user op works like a built-in', () => {
 
 describe('defineOp and Registry refuse at definition', () => {
   const base = { name: 'myOp', arity: 1, shape: ([s]: readonly sg.Shape.Shape[]) => s!, eval: ([t]: readonly sg.Tensor.Tensor[]) => t!, notation: { form: 'call', name: 'f', latex: 'f' } as const }
-  const thrown = (f: () => unknown): string => {
-    try {
-      f()
-    } catch (e) {
-      return (e as Error).message
-    }
-    return 'no error'
-  }
   it('a missing shape rule, a clash with a built-in, a bad name, a vjp of the wrong arity', () => {
     const { shape: _, ...noShape } = base
-    expect(thrown(() => sg.defineOp(noShape as typeof base))).toBe("defineOp 'myOp': missing shape rule: give shape: (argShapes, attrs) => outShape")
-    expect(thrown(() => sg.defineOp({ ...base, name: 'relu' }))).toBe("defineOp 'relu': the name is taken by a built-in op; give yours another name")
-    expect(thrown(() => sg.defineOp({ ...base, name: 'a b' }))).toMatch(/^defineOp 'a b': the name must be identifier-like/)
+    expect(thrownMessage(() => sg.defineOp(noShape as typeof base))).toBe("defineOp 'myOp': missing shape rule: give shape: (argShapes, attrs) => outShape")
+    expect(thrownMessage(() => sg.defineOp({ ...base, name: 'relu' }))).toBe("defineOp 'relu': the name is taken by a built-in op; give yours another name")
+    expect(thrownMessage(() => sg.defineOp({ ...base, name: 'a b' }))).toMatch(/^defineOp 'a b': the name must be identifier-like/)
     const twoCots = { ...base, vjp: ({ cot }: sg.VjpCtx) => [cot, cot], law: { cases: [{ shapes: [[2]], attrs: {} }] } }
-    expect(thrown(() => sg.defineOp(twoCots))).toBe("defineOp 'myOp': the vjp must return 1 cotangent(s) (one per argument, null for zero), got 2")
-    expect(thrown(() => sg.defineOp({ ...base, law: { cases: [{ shapes: [[2], [2]], attrs: {} }] } }))).toBe("defineOp 'myOp': law case 1 gives 2 argument shape(s), arity is 1")
-    expect(thrown(() => sg.defineOp({ ...base, lowering: 'view' }))).toMatch(/a view op needs view/)
+    expect(thrownMessage(() => sg.defineOp(twoCots))).toBe("defineOp 'myOp': the vjp must return 1 cotangent(s) (one per argument, null for zero), got 2")
+    expect(thrownMessage(() => sg.defineOp({ ...base, law: { cases: [{ shapes: [[2], [2]], attrs: {} }] } }))).toBe("defineOp 'myOp': law case 1 gives 2 argument shape(s), arity is 1")
+    expect(thrownMessage(() => sg.defineOp({ ...base, lowering: 'view' }))).toMatch(/a view op needs view/)
   })
   it('a vjp of the wrong arity without law cases is caught by grad, naming the op', () => {
     const op = sg.defineOp({ ...base, name: 'noCases', vjp: ({ cot }: sg.VjpCtx) => [cot, cot] })
     const a = sg.input('a', [2])
-    expect(thrown(() => sg.grad(sg.sum(sg.apply(op, [a])), [a]))).toBe("grad: the vjp of op 'noCases' must return 1 cotangent(s) (one per argument, null for zero), got 2")
+    expect(thrownMessage(() => sg.grad(sg.sum(sg.apply(op, [a])), [a]))).toBe("grad: the vjp of op 'noCases' must return 1 cotangent(s) (one per argument, null for zero), got 2")
   })
   it('Registries.extend refuses a second op of a taken name; lookups are own names only', () => {
     const other = sg.defineOp({ ...base, name: 'swish' })

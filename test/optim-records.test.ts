@@ -16,15 +16,8 @@ import { builtinOptimizers, defineOptimizer, optimizerNames, optimizerOf, sgd } 
 import { Registries } from '../src/records/Registries.js'
 import { buildTrainConfig, defaultRunConfig } from '../src/train/config.js'
 import { train } from '../src/train/loop.js'
+import { thrownMessage } from './support/thrown.js'
 
-const thrown = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return (e as Error).message
-  }
-  return 'no error'
-}
 const left = (r: E.Either<Error, unknown>) => (E.isLeft(r) ? r.left.message : 'Right')
 
 const plain = { summary: 'x ← x − lr·dx', build: (lr: number | ((t: number) => number)) => sgd(lr) }
@@ -32,19 +25,19 @@ const mine = defineOptimizer({ name: 'mySgd', hyper: { damp: UnitInterval }, def
 
 describe('defineOptimizer and Registries.extend refuse at definition', () => {
   it('a bad name, a missing or invalid default, a default without a codec, a reserved name, a taken name', () => {
-    expect(thrown(() => defineOptimizer({ name: 'my sgd', hyper: {}, defaults: {}, ...plain }))).toBe(`defineOptimizer: the name must start with a letter and hold only letters, digits, '-' and '_', got "my sgd"`)
-    expect(thrown(() => defineOptimizer({ name: 'a', hyper: { eps: PositiveNumber }, defaults: {} as { eps: number }, ...plain }))).toBe("defineOptimizer 'a': hyperparameter 'eps' has no default")
-    expect(thrown(() => defineOptimizer({ name: 'a', hyper: { rho: UnitInterval }, defaults: { rho: 1 }, ...plain }))).toBe("defineOptimizer 'a': the default of 'rho' is 1, expected a number in [0, 1)")
-    expect(thrown(() => defineOptimizer({ name: 'a', hyper: {}, defaults: { rho: 1 } as {}, ...plain }))).toBe("defineOptimizer 'a': default 'rho' is not one of its hyperparameters (none)")
-    expect(thrown(() => defineOptimizer({ name: 'a', hyper: { learningRate: PositiveNumber }, defaults: { learningRate: 1 }, ...plain }))).toBe("defineOptimizer 'a': 'learningRate' is reserved and cannot be a hyperparameter (the learning rate comes from the run config)")
-    expect(thrown(() => Registries.extendOrThrow(Registries.builtins, { optimizers: [defineOptimizer({ name: 'adam', hyper: {}, defaults: {}, ...plain })] }))).toBe("Registries.extend: optimizer 'adam' is already registered (a built-in) as a different record; give yours another name")
+    expect(thrownMessage(() => defineOptimizer({ name: 'my sgd', hyper: {}, defaults: {}, ...plain }))).toBe(`defineOptimizer: the name must start with a letter and hold only letters, digits, '-' and '_', got "my sgd"`)
+    expect(thrownMessage(() => defineOptimizer({ name: 'a', hyper: { eps: PositiveNumber }, defaults: {} as { eps: number }, ...plain }))).toBe("defineOptimizer 'a': hyperparameter 'eps' has no default")
+    expect(thrownMessage(() => defineOptimizer({ name: 'a', hyper: { rho: UnitInterval }, defaults: { rho: 1 }, ...plain }))).toBe("defineOptimizer 'a': the default of 'rho' is 1, expected a number in [0, 1)")
+    expect(thrownMessage(() => defineOptimizer({ name: 'a', hyper: {}, defaults: { rho: 1 } as {}, ...plain }))).toBe("defineOptimizer 'a': default 'rho' is not one of its hyperparameters (none)")
+    expect(thrownMessage(() => defineOptimizer({ name: 'a', hyper: { learningRate: PositiveNumber }, defaults: { learningRate: 1 }, ...plain }))).toBe("defineOptimizer 'a': 'learningRate' is reserved and cannot be a hyperparameter (the learning rate comes from the run config)")
+    expect(thrownMessage(() => Registries.extendOrThrow(Registries.builtins, { optimizers: [defineOptimizer({ name: 'adam', hyper: {}, defaults: {}, ...plain })] }))).toBe("Registries.extend: optimizer 'adam' is already registered (a built-in) as a different record; give yours another name")
   })
 
   it('names are own entries of a registry: Object.prototype members are unknown kinds and unknown hyperparameters', () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
       expect(builtinOptimizers.get(name)).toBeUndefined()
       expect(left(decodeRunConfig({ optimizer: name }))).toMatch(/^config\.optimizer: expected one of 'sgd' \| /)
-      expect(thrown(() => optimizerOf(builtinOptimizers, { kind: name, learningRate: 0.1 }))).toMatch(/^unknown optimizer /)
+      expect(thrownMessage(() => optimizerOf({ kind: name, learningRate: 0.1 }, { registries: { optimizers: builtinOptimizers } }))).toMatch(/^unknown optimizer /)
     }
     expect(left(decodeRunConfig({ optimizer: 'adam', hyper: { constructor: 0.5 } }))).toBe('unknown field config.hyper.constructor (known fields: b1, b2, eps)')
     expect(left(decodeRunConfig({ optimizer: 'adam', hyper: JSON.parse('{"__proto__": 0.5}') }))).toMatch(/^config\.hyper/)

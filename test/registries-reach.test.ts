@@ -12,8 +12,8 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
 import { Registries } from '../src/records/Registries.js'
-import { add, input, mul, relu } from '../src/ops/index.js'
-import { compile, stages } from '../src/compile/index.js'
+import { add, input, mul, relu, sum } from '../src/ops/index.js'
+import { compile, compileStep, stages } from '../src/compile/index.js'
 import { dense } from '../src/nn/layers.js'
 import { sequential, sequentialWith, type Model } from '../src/nn/model.js'
 import { spiral } from '../src/data/datasets.js'
@@ -98,6 +98,16 @@ describe('compile: the registries’ code reaches the backend the dtype selects'
     const got = compile([y], { registries }).runOrThrow(b)[0]!
     const want = compile([y]).runOrThrow(b)[0]!
     expect(got.data.every((v, i) => Object.is(v, want.data[i]))).toBe(true)
+  })
+
+  it('compile and compileStep add the registries’ code once (a runtime part twice would be refused)', () => {
+    const withPart = Registries.extendOrThrow(registries, { code: { runtime: [['userPart', () => ({ three: 3 })]] } })
+    for (const dtype of ['float64', 'float32'] as const) {
+      const want = compile([y], { dtype }).runOrThrow(b)[0]!
+      expect(T.maxRelError(compile([y], { dtype, registries: withPart }).runOrThrow(b)[0]!, want, 1e-6)).toBeLessThan(1e-6)
+      const step = compileStep({ values: { s: sum(y) } }, { dtype, registries: withPart })
+      expect(Number.isFinite(step.runOrThrow(b).values.s)).toBe(true)
+    }
   })
 })
 

@@ -67,6 +67,9 @@ describe('Registries.extend', () => {
       [{ ops: [user.softsignOp], code: { elementwise: [[{ ...user.softsignOp }, () => '0']] } }, /op 'softsign' is a different record/],
       [{ layer: [user.gainLayer] }, /unknown field 'layer' \(expected ops, layers, optimizers, inits, code, onnx\)/],
       [{ layers: user.gainLayer }, /layers: expected a list, got object/],
+      [{ layers: [{ kind: 'half' }] }, /^Registries\.extend: layers\[0\] 'half': expected a record made by defineLayer, got one without the function 'params'$/],
+      [{ optimizers: [{ name: 3 }] }, /^Registries\.extend: optimizers\[0\]: expected a record with a string 'name' \(defineOptimizer\), got object$/],
+      [{ code: { elementwise: [[user.softsignOp, () => '0']], scalar: [] } }, /code: unknown field 'scalar' \(expected elementwise, kernels, vector, runtime\)/],
     ]
     for (const [records, re] of cases) {
       const m = leftMessage(Registries.extend(b, records as never))

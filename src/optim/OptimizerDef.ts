@@ -135,7 +135,8 @@ export interface OptimizerChoice {
  * given hyperparameters, behind `clipByGlobalNorm` when `clipNorm` is set. An unknown kind or
  * hyperparameter is a SymgradError (data has been decoded before it gets here).
  */
-export function optimizerOf(registry: OptimizerRegistry, c: OptimizerChoice): GradientTransformation<PlainState> {
+export function optimizerOf(c: OptimizerChoice, o: { readonly registries: OptimizerRegistries }): GradientTransformation<PlainState> {
+  const registry = o.registries.optimizers
   const def = registry.get(c.kind)
   if (def === undefined) throw new SymgradError('value', `unknown optimizer '${c.kind}' (registered: ${optimizerNames(registry).join(', ')})`)
   const h: Record<string, Hyper> = { ...def.defaults }

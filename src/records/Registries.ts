@@ -91,13 +91,24 @@ function addAll<K, V>(base: ReadonlyMap<K, V>, items: readonly (readonly [K, V])
   return E.right(m)
 }
 
-/** A list field of the records, checked to be a list of records (objects) when present. */
-function listOf(records: Readonly<Record<string, unknown>>, field: string, key: string): E.Either<SymgradError, readonly Readonly<Record<string, unknown>>[]> {
+/** What each list field holds: the key naming a record, the functions it must have, and the definer that makes one. */
+const shapes = {
+  ops: { key: 'name', functions: ['shape', 'eval'], definer: 'defineOp' },
+  layers: { key: 'kind', functions: ['params', 'state', 'outShape', 'init', 'apply', 'inference', 'describe'], definer: 'defineLayer' },
+  optimizers: { key: 'name', functions: ['build'], definer: 'defineOptimizer' },
+  inits: { key: 'name', functions: ['std', 'draw'], definer: 'defineInit' },
+} as const
+
+/** A list field of the records, checked to be a list of records of its family (a name and the functions) when present. */
+function listOf(records: Readonly<Record<string, unknown>>, field: keyof typeof shapes): E.Either<SymgradError, readonly Readonly<Record<string, unknown>>[]> {
+  const { key, functions, definer } = shapes[field]
   const u = records[field]
   if (u === undefined) return E.right([])
   if (!Array.isArray(u)) return fail(`${field}: expected a list, got ${describeValue(u)}`)
   for (const [i, x] of u.entries()) {
-    if (!isObject(x) || typeof x[key] !== 'string') return fail(`${field}[${i}]: expected a record with a string '${key}', got ${describeValue(x)}`)
+    if (!isObject(x) || typeof x[key] !== 'string') return fail(`${field}[${i}]: expected a record with a string '${key}' (${definer}), got ${describeValue(x)}`)
+    const missing = functions.find((f) => typeof x[f] !== 'function')
+    if (missing !== undefined) return fail(`${field}[${i}] ${quoteName(x[key])}: expected a record made by ${definer}, got one without the function '${missing}'`)
   }
   return E.right(u as readonly Readonly<Record<string, unknown>>[])
 }
@@ -152,10 +163,10 @@ function extend(base: Registries, records: RecordsInput): E.Either<SymgradError,
   const r: unknown = records
   if (!isObject(r)) return fail(`expected the records as { ${recordFields.join(', ')} }, got ${describeValue(r)}`)
   for (const k of Object.keys(r)) if (!(recordFields as readonly string[]).includes(k)) return fail(`unknown field ${quoteName(k)} (expected ${recordFields.join(', ')})`)
-  const opList = listOf(r, 'ops', 'name')
-  const layerList = listOf(r, 'layers', 'kind')
-  const optList = listOf(r, 'optimizers', 'name')
-  const initList = listOf(r, 'inits', 'name')
+  const opList = listOf(r, 'ops')
+  const layerList = listOf(r, 'layers')
+  const optList = listOf(r, 'optimizers')
+  const initList = listOf(r, 'inits')
   if (E.isLeft(opList)) return opList
   if (E.isLeft(layerList)) return layerList
   if (E.isLeft(optList)) return optList

@@ -190,13 +190,13 @@ export interface OptimizerOptions {
  * `momentum` (for a kind that has one), then `hyper`; behind clipping when `clipNorm` is set.
  */
 export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, o: OptimizerOptions = {}): GradientTransformation<PlainState> {
-  const optimizers = o.registries?.optimizers ?? builtinOptimizers
-  const def = optimizers.get(c.optimizer)
+  const registries: OptimizerRegistries = o.registries ?? { optimizers: builtinOptimizers }
+  const def = registries.optimizers.get(c.optimizer)
   const mu: Readonly<Record<string, HyperSpec>> = def !== undefined && Object.prototype.hasOwnProperty.call(def.hyper, 'momentum') ? { momentum: c.momentum } : {}
   const choice = { kind: c.optimizer, learningRate: learningRateOf(c, batchesPerEpoch), hyper: { ...mu, ...c.hyper } }
   // fine-tuning: the kind per label (frozen, ×k, train), the clipping over the trained parameters only
-  if (isFineTune(c)) return fineTuneOptimizer(c, () => optimizerOf(optimizers, choice), c.clipNorm)
-  return optimizerOf(optimizers, { ...choice, ...(c.clipNorm !== undefined ? { clipNorm: c.clipNorm } : {}) })
+  if (isFineTune(c)) return fineTuneOptimizer(c, () => optimizerOf(choice, { registries }), c.clipNorm)
+  return optimizerOf({ ...choice, ...(c.clipNorm !== undefined ? { clipNorm: c.clipNorm } : {}) }, { registries })
 }
 
 /** What a run reads of a `Registries` value: layer kinds and inits (its model), optimizer kinds, per-op code (its programs). */

@@ -6,11 +6,27 @@
  */
 import * as T from '../../core/Tensor.js'
 import type { Expr } from '../../core/Expr.js'
+import { PositiveNumber, UnitInterval, ZeroOrOne } from '../../core/codecs.js'
 import { defaultEps, defaultMomentum, runningUpdate } from '../batchnorm.js'
 import type { Applied, ApplyContext, LayerShapes } from '../LayerDef.js'
 
 type P = 'gamma' | 'beta'
 type S = 'runningMean' | 'runningVar'
+
+/** The spec record of a batch-norm kind `K`: its kind and options, as a model's spec and a checkpoint hold them. */
+export interface NormSpec<K extends string> {
+  readonly kind: K
+  readonly eps: number
+  readonly momentum: number
+  /** The running variance at init: 1 (PyTorch, Keras) or 0 (CS231n). */
+  readonly runningVarInit: 0 | 1
+  readonly name?: string
+}
+
+/** The options' codecs both kinds declare: ε > 0, momentum in [0, 1), runningVarInit 0 or 1. */
+export const normCodecs = Object.freeze({ eps: PositiveNumber, momentum: UnitInterval, runningVarInit: ZeroOrOne })
+/** Their defaults (also each kind's law example): ε and momentum of batchnorm.ts, running variance 1. */
+export const normDefaults = Object.freeze({ eps: defaultEps, momentum: defaultMomentum, runningVarInit: 1 as 0 | 1 })
 
 export function normInit(o: { readonly runningVarInit: 0 | 1 }, _key: unknown, { params, state }: LayerShapes<P, S>) {
   return {
