@@ -109,7 +109,7 @@ describe('--with refusals: one line, exit status 2, nothing written', () => {
     ['a missing file', () => at('nowhere.ts'), /^symgrad: --with ".*nowhere\.ts": no such file$/],
     ['a module that throws on import', () => module("throw new Error('cannot start: no licence')"), /: importing the module threw: "cannot start: no licence"$/],
     ['no records export', () => module('export const layers = []'), /: the module has no 'records' export/],
-    ['records of the wrong shape', () => module('export const records = { optimizers: "amsgrad" }'), /: records\.optimizers: expected a list of records, got string$/],
+    ['records of the wrong shape', () => module('export const records = { optimizers: "amsgrad" }'), /: optimizers: expected a list, got string$/],
     ['a record its define* check refuses', () => module("export const records = { optimizers: [{ name: '9lives', summary: '', hyper: {}, defaults: {}, build: () => null }] }"), /records\.optimizers\[0\]: "defineOptimizer: the name must start with a letter/],
     ['a name a built-in has', () => module("export const records = { optimizers: [{ name: 'sgd', summary: '', hyper: {}, defaults: {}, build: () => null }] }"), /: optimizer 'sgd' is already registered \(a built-in\) as a different record; give yours another name$/],
     ['a file of another kind', () => module('{}', '.json'), /: expected a JavaScript \(\.js, \.mjs, \.cjs\) or TypeScript \(\.ts, \.mts, \.cts\) module, got "\.json"$/],

@@ -56,7 +56,7 @@ describe('examples/my-records', () => {
 
   it('AMSGrad obeys the optimizer laws; its v̂ is the running maximum of v and the step is −lr·m/(√v̂ + ε)', () => {
     expect(() => assertOptimizerLaws(amsgrad, { numRuns: 10 })).not.toThrow()
-    const opt = optimizerOf(Registries.extendOrThrow(Registries.builtins, { optimizers: [amsgrad] }).optimizers, { kind: 'amsgrad', learningRate: 0.1, hyper: { b2: 0.5 } })
+    const opt = optimizerOf({ kind: 'amsgrad', learningRate: 0.1, hyper: { b2: 0.5 } }, { registries: Registries.extendOrThrow(Registries.builtins, { optimizers: [amsgrad] }) })
     const x = { w: T.make([1], [0]) }
     let s = opt.init(x)
     const [m, v, h] = [[0], [0], [0]]

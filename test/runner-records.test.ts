@@ -73,17 +73,17 @@ describe('--with: loading a records module', () => {
   it('no records export, or one of the wrong shape', async () => {
     expect(await refusal([module('export const layers = []')])).toMatch(/the module has no 'records' export \(export const records = \{ ops, layers, optimizers, inits, code, onnx \}\)$/)
     expect(await refusal([module('export const records = 3')])).toMatch(/its 'records' export must be \{ ops, layers, optimizers, inits, code, onnx \}, got number$/)
-    expect(await refusal([module('export const records = { layers: {} }')])).toMatch(/records\.layers: expected a list of records, got object$/)
-    expect(await refusal([module('export const records = { ops: [null] }')])).toMatch(/records\.ops\[0\]: expected a record, got null$/)
+    expect(await refusal([module('export const records = { layers: {} }')])).toMatch(/: layers: expected a list, got object$/)
+    expect(await refusal([module('export const records = { ops: [null] }')])).toMatch(/: ops\[0\]: expected a record with a string 'name' \(defineOp\), got null$/)
     expect(await refusal([module('export const records = { gadgets: [] }')])).toMatch(/unknown field 'gadgets' \(expected ops, layers, optimizers, inits, code, onnx\)$/)
   })
 
   it('each record is checked by its own define* check', async () => {
     const layer = `{ kind: 'gain', options: {}, defaults: {}, prefix: 'gain', params: () => ({}), state: () => ({}), outShape: (_, s) => s, init: () => ({ params: {}, state: {} }), inference: () => 'keep', describe: () => 'gain' }`
-    expect(await refusal([module(`export const records = { layers: [${layer}] }`)])).toMatch(/records\.layers\[0\]: 'apply' must be a function$/)
+    expect(await refusal([module(`export const records = { layers: [${layer}] }`)])).toMatch(/: layers\[0\] 'gain': expected a record made by defineLayer, got one without the function 'apply'$/)
     expect(await refusal([module(`export const records = { layers: [{ ...${layer}, apply: (o, x) => ({ out: x }), kind: 'has space' }] }`)])).toMatch(/records\.layers\[0\]: "defineLayer: kind must be an identifier/)
     expect(await refusal([module(`export const records = { optimizers: [{ name: 'bad', summary: '', hyper: {}, defaults: { b1: 0.9 }, build: () => null }] }`)])).toMatch(/records\.optimizers\[0\]: "defineOptimizer 'bad': default 'b1' is not one of its hyperparameters/)
-    expect(await refusal([module(`export const records = { ops: [{ name: 'twice', arity: 1, lowering: 'elementwise' }] }`)])).toMatch(/records\.ops\[0\]: 'eval' must be a function$/)
+    expect(await refusal([module(`export const records = { ops: [{ name: 'twice', arity: 1, lowering: 'elementwise' }] }`)])).toMatch(/: ops\[0\] 'twice': expected a record made by defineOp, got one without the function 'shape'$/)
   })
 
   it('a name taken by a built-in or an earlier module: one line naming it', async () => {

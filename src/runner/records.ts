@@ -8,9 +8,10 @@
  *     instance of every op record; without tsx installed, one line says to install it or compile
  *     the module to .js);
  *   - importing it: a module that throws gives one line with its message;
- *   - its `records` export, `{ ops?, layers?, optimizers?, inits?, code?, onnx? }`: each record is
- *     checked by its own define* check (defineOp, defineLayer, defineOptimizer, defineInit), then
- *     added with `Registries.extend`, which refuses a name taken by a built-in or an earlier module.
+ *   - its `records` export, `{ ops?, layers?, optimizers?, inits?, code?, onnx? }`: added with
+ *     `Registries.extend`, which checks each list's records and refuses a name taken by a built-in
+ *     or an earlier module, then each record checked by its own define* check (defineOp,
+ *     defineLayer, defineOptimizer, defineInit).
  *
  * Several modules are added in the order given. Only the paths the user gave are ever imported:
  * never a path, module name or code from a job, a checkpoint or a config file.
@@ -74,36 +75,21 @@ async function importModule(path: string, file: string): Promise<Either<SymgradE
 const kindOf = (u: unknown): string => (u === null ? 'null' : Array.isArray(u) ? 'a list' : typeof u)
 const isObject = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u)
 
-/** Functions every record of a family must have (the define* checks read names and codecs, not these). */
-const functionsOf = {
-  ops: ['eval', 'shape'],
-  layers: ['params', 'state', 'outShape', 'init', 'apply', 'inference', 'describe'],
-  optimizers: ['build'],
-  inits: ['std', 'draw'],
-} as const
-
-/** Each record of the list fields run through its family's define* check; Left: one line naming the field and index. */
-function checkRecords(r: Readonly<Record<string, unknown>>): string | undefined {
-  const define: Record<keyof typeof functionsOf, (d: never) => unknown> = { ops: defineOp, layers: defineLayer, optimizers: defineOptimizer, inits: defineInit }
-  for (const field of Object.keys(functionsOf) as (keyof typeof functionsOf)[]) {
-    const list = r[field]
-    if (list === undefined) continue
-    if (!Array.isArray(list)) return `records.${field}: expected a list of records, got ${kindOf(list)}`
-    for (const [i, d] of list.entries()) {
-      if (!isObject(d)) return `records.${field}[${i}]: expected a record, got ${kindOf(d)}`
-      const missing = functionsOf[field].find((f) => typeof d[f] !== 'function')
-      if (missing !== undefined) return `records.${field}[${i}]: '${missing}' must be a function`
+/** Each record's own define* check (after Registries.extend has checked the lists' shapes); a message naming the field and index, or undefined. */
+function defineChecks(r: RecordsInput): string | undefined {
+  const define: Record<'ops' | 'layers' | 'optimizers' | 'inits', (d: never) => unknown> = { ops: defineOp, layers: defineLayer, optimizers: defineOptimizer, inits: defineInit }
+  for (const field of ['ops', 'layers', 'optimizers', 'inits'] as const)
+    for (const [i, d] of (r[field] ?? []).entries()) {
       try {
         define[field](d as never)
       } catch (e) {
         return `records.${field}[${i}]: ${oneLine(errorMessage(e))}`
       }
     }
-  }
   return undefined
 }
 
-/** The records one module exports, checked (not yet added to any registries). */
+/** The records object one module exports (its contents are checked when added: `loadRegistries`). */
 export async function readRecordsModule(path: string): Promise<Either<SymgradError, RecordsInput>> {
   if (path === '') return fail(path, 'expected the path of a records module')
   const file = resolve(path)
@@ -121,8 +107,7 @@ export async function readRecordsModule(path: string): Promise<Either<SymgradErr
   const records = Object.hasOwn(ns.right, 'records') ? ns.right['records'] : undefined
   if (records === undefined) return fail(path, `the module has no 'records' export (export const records = { ${recordFields.join(', ')} })`)
   if (!isObject(records)) return fail(path, `its 'records' export must be { ${recordFields.join(', ')} }, got ${kindOf(records)}`)
-  const bad = checkRecords(records)
-  return bad !== undefined ? fail(path, bad) : E.right(records as RecordsInput)
+  return E.right(records as RecordsInput)
 }
 
 /**
@@ -137,6 +122,8 @@ export async function loadRegistries(paths: readonly string[], base: Registries 
     if (E.isLeft(records)) return records
     const next = Registries.extend(reg, records.right)
     if (E.isLeft(next)) return fail(path, next.left.message.replace(/^Registries\.extend: /, ''))
+    const bad = defineChecks(records.right)
+    if (bad !== undefined) return fail(path, bad)
     reg = next.right
   }
   return E.right(reg)
