@@ -40,6 +40,7 @@ describe('symgrad train --with examples/my-records.ts', () => {
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     expect(r.out.join('\n')).toMatch(/optimizer: amsgrad \{"b2":0\.99\}, learning rate 0\.02 \(constant\)/)
+    expect(r.out.join('\n')).toMatch(/^symgrad: spiral \(420 train \/ 90 validation \/ 90 test\), layers isruDense → dense \(99 parameters\), /)
     expect(r.out.join('\n')).toMatch(/test accuracy: \d+\.\d%/)
     const ck = JSON.parse(readFileSync(at('ck.json'), 'utf8')) as { spec: { layers: { kind: string; name: string }[] }; run: { optimizer: string }; state: { params: Record<string, unknown>; optState: unknown } }
     expect(ck.spec.layers.map((l) => l.kind)).toEqual(['isruDense', 'dense'])

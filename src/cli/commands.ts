@@ -17,7 +17,7 @@ import { Registries } from '../records/Registries.js'
 import type { CommandOptions } from './context.js'
 import { optimizerNames } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
-import { buildModel, buildTrainConfig, defaultRunConfig, runSchedules, type RunConfig } from '../train/config.js'
+import { buildModel, buildTrainConfig, defaultRunConfig, describeArchitecture, runSchedules, type RunConfig } from '../train/config.js'
 import { activationNames } from '../nn/activations.js'
 import { pct } from '../train/diagnostics.js'
 import type { EpochRecord } from '../train/TrainState.js'
@@ -152,7 +152,7 @@ export async function ensembleCommand(a: ParsedArgs, o: CommandOptions): Promise
   const target = await queueTarget(a, 'ensemble')
   // members train one after another, each step on every core (float32; float64 steps run alone, and the line names no threads)
   const threads = c.dtype === 'float32' ? c.threads ?? availableParallelism() : 1
-  console.log(`ensemble of ${count} × mlp [${[D.features(train), ...c.hidden, train.classes].join(', ')}] on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i), ${c.dtype ?? 'float64'}${target || c.dtype !== 'float32' ? '' : `, ${threads} thread${threads === 1 ? '' : 's'}`}`)
+  console.log(`ensemble of ${count} × ${describeArchitecture(c, D.features(train), train.classes)} on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i), ${c.dtype ?? 'float64'}${target || c.dtype !== 'float32' ? '' : `, ${threads} thread${threads === 1 ? '' : 's'}`}`)
   let member = 0 // members train one after another: the epoch lines belong to the current one
   const onMember = (i: number, acc: number) => (console.log(`model ${i + 1}/${count}: test accuracy ${pct(acc)}`), (member = i + 1))
   const onEpoch = (e: EpochRecord) =>

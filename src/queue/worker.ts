@@ -22,7 +22,7 @@ import { decodeRunConfig } from '../records/runConfig.js'
 import { startThread } from '../runner/thread.js'
 import { loadRegistries } from '../runner/records.js'
 import { missingRecord } from '../records/recordNames.js'
-import { defaultRunConfig, type RunConfig } from '../train/config.js'
+import { defaultRunConfig, describeArchitecture, type RunConfig } from '../train/config.js'
 import { limitsFromEnv, limitVars, type Limits } from '../io/limits.js'
 import { JobC, jobId, MemberOutC, QUEUE_NAME, TrialOutC, type Job, type MemberOut, type TrialOut } from './jobs.js'
 import type { JobRules, ThreadReply, ThreadRequest } from './jobThread.js'
@@ -90,7 +90,7 @@ function show(v: number | string): string {
 /** What a job trains, in one line. */
 export function describeJob(job: Job, c: RunConfig): string {
   const run = `${c.epochs} epoch(s) on ${bareName(c.data)}, seed ${c.seed}`
-  if (job.kind === 'member') return `ensemble member ${job.member}, mlp hidden [${c.hidden.join(', ')}], ${run}`
+  if (job.kind === 'member') return `ensemble member ${job.member}, ${c.layers !== undefined ? describeArchitecture(c, 0, 0) : `mlp hidden [${c.hidden.join(', ')}]`}, ${run}`
   const pt = Object.keys(job.point).sort().map((k) => `${bareName(k)} ${show(job.point[k]!)}`).join(', ')
   return `trial ${pt || '(base config)'}, ${run}`
 }

@@ -25,6 +25,7 @@ import { fromLayers, mlp, type Model } from '../nn/model.js'
 import { lenet, smallConvnet } from '../nn/convnets.js'
 import { preprocessingLayer, withPreprocessing } from '../nn/preprocessing.js'
 import { ShapeError, SymgradError } from '../core/errors.js'
+import { bareName } from '../core/codecs.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as O from '../optim/index.js'
@@ -150,6 +151,17 @@ export const startRunConfig: RunConfig = { ...convnetRunConfig, epochs: 2 }
 /** The RunConfig fields a search point sets (a numeric `hidden` is one hidden layer of that width). Not validated: decode it. */
 export function pointFields(point: Point): Record<string, unknown> {
   return { ...point, ...(typeof point['hidden'] === 'number' ? { hidden: [Math.round(point['hidden'])] } : {}) }
+}
+
+/**
+ * A run's architecture in words, for header lines: `mlp [784, 200, 10] relu + batch norm`, the
+ * convnet's name, or its own `layers` by kind (`layers isruDense → dense`; kinds are quoted names).
+ */
+export function describeArchitecture(c: RunConfig, inputs: number, classes: number): string {
+  if (c.layers !== undefined) return `layers ${c.layers.map((l) => bareName(l.kind)).join(' → ')}`
+  const kind = c.model ?? 'mlp'
+  if (kind !== 'mlp') return kind
+  return `mlp [${[inputs, ...c.hidden, classes].join(', ')}] ${c.activation ?? 'relu'}${c.batchNorm === true ? ' + batch norm' : ''}${c.keep < 1 ? ` + dropout (keep ${c.keep})` : ''}`
 }
 
 /** The learning rate of a run: `learningRate` under its epoch-based schedule, in steps. */
