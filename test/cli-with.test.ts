@@ -99,6 +99,27 @@ describe('symgrad train --with examples/my-records.ts', () => {
   })
 })
 
+describe('a run config\'s layers', () => {
+  it('are the whole model: a flag or field that shapes the built-in models is refused, naming it; a bad layer is one line naming it', async () => {
+    const flag = await quietly(['train', '--with', example, '--config', at('run.json'), '--hidden', '50', '--report', at('never-l')])
+    expect(flag.code).toBe(2)
+    expect(oneLine(flag.stderr)).toBe('symgrad: --hidden: does not apply to a run whose "layers" are its model (give each layer its options there)')
+    writeFileSync(at('run-both.json'), JSON.stringify({ ...run, model: 'convnet' }))
+    const field = await quietly(['train', '--with', example, '--config', at('run-both.json'), '--report', at('never-l')])
+    expect(field.code).toBe(2)
+    expect(oneLine(field.stderr)).toMatch(/run-both\.json: config\.model: does not apply to a run whose "layers" are its model/)
+    writeFileSync(at('run-wide.json'), JSON.stringify({ ...run, layers: [{ kind: 'isruDense', in: 3, out: 16 }, { kind: 'dense', in: 16, out: 3 }] }))
+    const wide = await quietly(['train', '--with', example, '--config', at('run-wide.json'), '--report', at('never-l')])
+    expect(wide.code).toBe(2)
+    expect(oneLine(wide.stderr)).toBe("symgrad: config.layers: layer 0 'isru0' expected input width 3, got 2 from the layer before")
+    writeFileSync(at('run-classes.json'), JSON.stringify({ ...run, layers: [{ kind: 'isruDense', in: 2, out: 4 }] }))
+    const classes = await quietly(['train', '--with', example, '--config', at('run-classes.json'), '--report', at('never-l')])
+    expect(classes.code).toBe(2)
+    expect(oneLine(classes.stderr)).toBe('symgrad: config.layers: the last layer gives width 4, but the data has 3 classes')
+    expect(existsSync(at('never-l'))).toBe(false)
+  })
+})
+
 describe('--with refusals: one line, exit status 2, nothing written', () => {
   let n = 0
   const module = (text: string, ext = '.mjs') => {

@@ -125,6 +125,14 @@ export function configFromArgs(a: ParsedArgs, o: ConfigFromArgsOptions = {}): Ru
   const r = decodeRunConfig(over, { base: c, root: '\u0000', ...registries })
   if (E.isLeft(r)) throw new ArgError(byFlag(r.left.message))
   orExit(checkLayers(r.right.hidden, limits, typeof a.flags['hidden'] === 'string' ? '--hidden' : 'config.hidden'))
+  if (r.right.layers !== undefined) {
+    // a run's own layers are its whole model: a field that shapes the built-in models would be silently unused
+    const shaping = { model: 'model', hidden: 'hidden', activation: 'activation', batchnorm: 'batchNorm', keep: 'keep', dropout: 'keep', init: 'init' } as const
+    const fromFile = typeof json === 'object' && json !== null ? Object.keys(shaping).map((f) => shaping[f as keyof typeof shaping]).find((k) => Object.hasOwn(json, k)) : undefined
+    const flag = Object.keys(shaping).find((f) => a.flags[f] !== undefined)
+    if (flag !== undefined || fromFile !== undefined)
+      throw new ArgError(`${flag !== undefined ? `--${flag}` : `${file as string}: config.${fromFile!}`}: does not apply to a run whose "layers" are its model (give each layer its options there)`)
+  }
   return r.right
 }
 
