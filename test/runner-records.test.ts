@@ -86,6 +86,11 @@ describe('--with: loading a records module', () => {
     expect(await refusal([module(`export const records = { ops: [{ name: 'twice', arity: 1, lowering: 'elementwise' }] }`)])).toMatch(/: ops\[0\] 'twice': expected a record made by defineOp, got one without the function 'shape'$/)
   })
 
+  it('a module building its graphs with another copy of symgrad\'s ops: one line naming the record and the op', async () => {
+    const foreign = fileURLToPath(new URL('./support/foreignCopyRecords.ts', import.meta.url))
+    expect(await refusal([foreign])).toMatch(/foreignCopyRecords\.ts": records\.layers\[0\] 'twice' builds expressions with another copy of symgrad's op 'mul': import symgrad in the module as this command's own copy is installed/)
+  })
+
   it('a name taken by a built-in or an earlier module: one line naming it', async () => {
     const adam = module(`export const records = { optimizers: [{ name: 'adam', summary: 'mine', hyper: {}, defaults: {}, build: () => null }] }`)
     expect(await refusal([adam])).toMatch(/: optimizer 'adam' is already registered \(a built-in\) as a different record; give yours another name$/)

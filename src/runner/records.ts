@@ -11,7 +11,8 @@
  *   - its `records` export, `{ ops?, layers?, optimizers?, inits?, code?, onnx? }`: added with
  *     `Registries.extend`, which checks each list's records and refuses a name taken by a built-in
  *     or an earlier module, then each record checked by its own define* check (defineOp,
- *     defineLayer, defineOptimizer, defineInit).
+ *     defineLayer, defineOptimizer, defineInit), and what its layers and ops build checked to use this
+ *     copy of symgrad's op records (a module importing another copy is one line, not a crash in training).
  *
  * Several modules are added in the order given. Only the paths the user gave are ever imported:
  * never a path, module name or code from a job, a checkpoint or a config file.
@@ -22,7 +23,11 @@ import { pathToFileURL } from 'node:url'
 import { workerData } from 'node:worker_threads'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
-import { quote } from '../core/codecs.js'
+import { quote, quoteName } from '../core/codecs.js'
+import { apply, topoSort, type Expr } from '../core/Expr.js'
+import { input } from '../ops/leaves.js'
+import * as Registry from '../ops/Registry.js'
+import { fromLayers } from '../nn/model.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
 import { defineOp } from '../ops/define.js'
 import { defineLayer } from '../nn/LayerDef.js'
@@ -60,7 +65,8 @@ async function importModule(path: string, file: string): Promise<Either<SymgradE
   const ts = tsExtensions.includes(extname(file).toLowerCase())
   for (let attempt = 0; ; attempt++) {
     try {
-      return E.right((await import(url)) as Readonly<Record<string, unknown>>)
+      // the failed first import stays cached under its URL: the second asks for the module under another
+      return E.right((await import(attempt === 0 ? url : `${url}?with`)) as Readonly<Record<string, unknown>>)
     } catch (e) {
       // a TypeScript module in a process without a TypeScript loader: register tsx's, then import again
       if (ts && attempt === 0 && code(e) === 'ERR_UNKNOWN_FILE_EXTENSION') {
@@ -86,6 +92,38 @@ function defineChecks(r: RecordsInput): string | undefined {
         return `records.${field}[${i}]: ${oneLine(errorMessage(e))}`
       }
     }
+  return undefined
+}
+
+/**
+ * The first op of another copy of symgrad in what the records build, as a message: each layer's
+ * forward graph on its example, and each op's vjp on its first law case. A module importing symgrad
+ * from elsewhere than this command (a second install, sources beside a build) builds expressions
+ * whose op records this copy does not know, and would fail deep inside training instead.
+ */
+function foreignOp(r: RecordsInput, registries: Registries): string | undefined {
+  const foreign = (outs: readonly Expr[], what: string): string | undefined => {
+    const op = topoSort(outs).map((e) => e.op).find((o) => { const known = Registry.lookup(registries.ops, o.name); return known !== undefined && known !== o })
+    return op === undefined ? undefined : `${what} builds expressions with another copy of symgrad's op ${quoteName(op.name)}: import symgrad in the module as this command's own copy is installed (the package 'symgrad', not a second copy)`
+  }
+  try {
+    for (const [i, d] of (r.layers ?? []).entries()) {
+      const model = fromLayers([{ ...d.example.options, kind: d.kind }], { registries, input: d.example.inShape })
+      const bad = foreign([model.apply(input('x', ['N', model.in]), 'train').out], `records.layers[${i}] ${quoteName(d.kind)}`)
+      if (bad !== undefined) return bad
+    }
+    for (const [i, op] of (r.ops ?? []).entries()) {
+      const c = op.law?.cases[0]
+      if (op.vjp === undefined || c === undefined) continue
+      const args = c.shapes.map((sh, k) => input(`a${k}`, sh))
+      const node = apply(op, args, c.attrs)
+      const parts = op.vjp({ node, args, attrs: node.attrs, out: node, cot: input('cot', node.shape) }).filter((p): p is Expr => p !== null)
+      const bad = foreign(parts, `records.ops[${i}] ${quoteName(op.name)}`)
+      if (bad !== undefined) return bad
+    }
+  } catch (e) {
+    return `trying the records on their examples threw: ${oneLine(errorMessage(e))}`
+  }
   return undefined
 }
 
@@ -122,7 +160,7 @@ export async function loadRegistries(paths: readonly string[], base: Registries 
     if (E.isLeft(records)) return records
     const next = Registries.extend(reg, records.right)
     if (E.isLeft(next)) return fail(path, next.left.message.replace(/^Registries\.extend: /, ''))
-    const bad = defineChecks(records.right)
+    const bad = defineChecks(records.right) ?? foreignOp(records.right, next.right)
     if (bad !== undefined) return fail(path, bad)
     reg = next.right
   }
