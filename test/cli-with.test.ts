@@ -97,6 +97,24 @@ describe('symgrad train --with examples/my-records.ts', () => {
     expect(r.code).toBe(2)
     expect(oneLine(r.stderr)).toMatch(/config\.optimizer: optimizer 'amsgrad' is not a built-in nor in symgrad train's --with records \(did you mean 'adagrad'\?\); start symgrad train with --with /)
   })
+
+  it('ensemble, finetune and check take --with too', async () => {
+    const ens = await withOutput(['ensemble', '--with', example, '--config', at('run.json'), '--models', '2', '--epochs', '1', '--threads', '1'])
+    expect(ens.stderr).toBe('')
+    expect(ens.code).toBe(0)
+    expect(ens.out.join('\n')).toMatch(/^ensemble of 2 × layers isruDense → dense on spiral/)
+    expect(ens.out.join('\n')).toMatch(/ensemble \(mean of probabilities\): test accuracy \d+\.\d%/)
+    const ft = await withOutput(['finetune', '--with', example, '--from', at('ck.json'), '--data', 'spiral', '--epochs', '1', '--save', at('ft.json'), '--report', at('report-ft'), '--threads', '1'])
+    expect(ft.stderr).toBe('')
+    expect(ft.code).toBe(0)
+    expect(existsSync(at('ft.json'))).toBe(true)
+    const bareFt = await quietly(['finetune', '--from', at('ck.json'), '--data', 'spiral', '--epochs', '1', '--report', at('report-ft2')])
+    expect(bareFt.code).toBe(2)
+    expect(oneLine(bareFt.stderr)).toMatch(/layer kind 'isruDense' is not a built-in nor in symgrad finetune's --with records; start symgrad finetune with --with /)
+    const check = await withOutput(['check', '--with', example, '--config', at('run.json')])
+    expect(check.code).toBe(0)
+    expect(check.out.join('\n')).toMatch(/^model: layers isruDense → dense on spiral/)
+  })
 })
 
 describe('a run config\'s layers', () => {
