@@ -3,7 +3,7 @@
  * epoch, batches of 64, ±1-pixel shifts, 2 epochs) run as users run it, and PyTorch's same job
  * (bench/peers/main_torch.py), back to back, each in its own process:
  *
- *   symgrad           npm start (src/cli/start.ts): float32 when its check holds, every core
+ *   symgrad           npm start (bin/start.mjs, src/cli/start.ts): float32 when its check holds, every core
  *   symgrad --threads 1
  *   torch 1 thread    OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1)
  *   torch N threads   N = the machine's cores (OPENBLAS_NUM_THREADS too)
@@ -71,7 +71,8 @@ function writeJob(): void {
 interface Row { readonly job: string; readonly threads: number; readonly wall_s: number; readonly train_s: number; readonly test_acc: number; readonly note?: string }
 
 function symgrad(threads?: number): Row {
-  const args = ['--import', 'tsx', path.join(root, 'src/cli/start.ts'), '--epochs', String(epochs), '--report', path.join(work, 'report'), ...(threads !== undefined ? ['--threads', String(threads)] : [])]
+  // what `npm start` runs (bin/start.mjs: the built CLI when dist/ is current, else the sources through tsx)
+  const args = [path.join(root, 'bin/start.mjs'), '--epochs', String(epochs), '--report', path.join(work, 'report'), ...(threads !== undefined ? ['--threads', String(threads)] : [])]
   const t0 = performance.now()
   const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 })
   const wall = (performance.now() - t0) / 1000

@@ -25,6 +25,8 @@ export interface ModelCheckOptions extends Omit<AnalyzeOptions, 'ranges' | 'wrt'
   readonly x?: Interval
   /** Training inputs to fit preprocessing layers' state on (else their initial state is used). */
   readonly fitOn?: T.Tensor
+  /** The state to start from, when the caller has it already (a run's initial state, fitted on its training inputs); `fitOn` is then not needed. */
+  readonly state?: Readonly<Record<string, T.Tensor>>
   /** Training updates folded into the state's ranges, default 50. */
   readonly stateUpdates?: number
 }
@@ -43,10 +45,18 @@ export interface ModelCheck {
 
 /** The smallest and largest value of a tensor (a data set's features: `observedRange(ds.x)`). */
 export function observedRange(t: T.Tensor): Interval {
+  const d = t.data
   let lo = Infinity
   let hi = -Infinity
-  for (const v of t.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v))
-  return lo > hi ? I.unbounded : { lo, hi }
+  let nan = false
+  // comparisons, not Math.min/max: one pass over a data set's 43 M pixels in a few tens of ms
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!
+    if (v < lo) lo = v
+    if (v > hi) hi = v
+    if (v !== v) nan = true
+  }
+  return nan ? { lo: NaN, hi: NaN } : lo > hi ? I.unbounded : { lo, hi }
 }
 
 /**
@@ -67,7 +77,7 @@ export function checkModel(model: AnyModel, o: ModelCheckOptions = {}): ModelChe
   }
   // state: its initial range, widened by training updates computed over intervals
   const init = model.init(R.key(0))
-  const state = o.fitOn !== undefined && fittedLayers(model).length > 0 ? fitStateOrThrow(model, init.params, init.state, o.fitOn) : init.state
+  const state = o.state ?? (o.fitOn !== undefined && fittedLayers(model).length > 0 ? fitStateOrThrow(model, init.params, init.state, o.fitOn) : init.state)
   const updates = Object.entries(applied.state as Readonly<Record<string, Expr>>)
   for (const [k, t] of Object.entries(state)) ranges[k] = observedRange(t)
   for (let i = 0; i < (o.stateUpdates ?? 50) && updates.length > 0; i++) {
