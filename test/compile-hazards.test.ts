@@ -158,6 +158,7 @@ describe('hazard analysis: the data and the state it starts from', () => {
     expect(observedRange(T.make([2, 3], [0.5, -2, 7, 0, 3, 1]))).toEqual({ lo: -2, hi: 7 })
     expect(observedRange(T.make([3], [1, NaN, 2]))).toEqual({ lo: NaN, hi: NaN })
     expect(observedRange(T.make([2], [-Infinity, 4]))).toEqual({ lo: -Infinity, hi: 4 })
+    expect(observedRange(T.make([3], [Infinity, 2, NaN]))).toEqual({ lo: NaN, hi: NaN })
     expect(observedRange({ shape: [0, 3], data: new Float64Array(0) })).toEqual({ lo: -Infinity, hi: Infinity })
   })
   it('a state given (fitted already, as a run has it) analyzes as fitting on the same rows does', () => {

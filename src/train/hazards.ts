@@ -48,15 +48,17 @@ export function observedRange(t: T.Tensor): Interval {
   const d = t.data
   let lo = Infinity
   let hi = -Infinity
-  let nan = false
-  // comparisons, not Math.min/max: one pass over a data set's 43 M pixels in a few tens of ms
+  let z = 0
+  // selects, not Math.min/max (twice as fast over a data set's 43 M pixels); z = Σ v·0 is 0 unless
+  // some v is infinite or NaN, and only then are the entries looked through for a NaN (the range's lo and hi)
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!
-    if (v < lo) lo = v
-    if (v > hi) hi = v
-    if (v !== v) nan = true
+    lo = v < lo ? v : lo
+    hi = v > hi ? v : hi
+    z += v * 0
   }
-  return nan ? { lo: NaN, hi: NaN } : lo > hi ? I.unbounded : { lo, hi }
+  if (z !== 0 && d.some(Number.isNaN)) return { lo: NaN, hi: NaN }
+  return lo > hi ? I.unbounded : { lo, hi }
 }
 
 /**
