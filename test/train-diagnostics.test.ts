@@ -130,7 +130,7 @@ describe('overfitTiny and dead ReLUs', () => {
     const ds = spiral(R.key(0), { classes: 3, perClass: 100 })
     const model = mlp([2, 50, 3])
     const { params, state } = model.init(R.key(3))
-    const f32 = buildPrograms(model, 'softmax', { kind: 'none' }, true, { dtype: 'float32' })
+    const f32 = buildPrograms(model, 'softmax', { kind: 'none' }, { dtype: 'float32' })
     const l64 = initialLoss(model, params, state, ds, 'softmax')
     const l32 = initialLoss(model, params, state, ds, 'softmax', undefined, f32)
     expect(l32).not.toBe(l64)

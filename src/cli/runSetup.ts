@@ -18,7 +18,7 @@ import type { CompileOptions } from '../compile/index.js'
 import type { ThreadPool } from '../compile/threads.js'
 import type { RunConfig } from '../train/config.js'
 import { checkFloat32 } from '../train/float32Check.js'
-import { dropoutKey, type TrainConfig } from '../train/loop.js'
+import { dropoutKey, programOptionsOf, type TrainConfig } from '../train/loop.js'
 import { buildPrograms, type AnyModel, type Programs } from '../train/programs.js'
 import type { TrainState } from '../train/TrainState.js'
 
@@ -30,7 +30,7 @@ export interface RunSetup {
   readonly threads: number
   /** For the header line: `float32 (…), 2 threads`. */
   readonly note: string
-  /** The dtype and thread pool the run's programs are compiled with, for the run's other programs (the babysitting checks'). */
+  /** The dtype, thread pool and registries the run's programs are compiled with, for the run's other programs (the babysitting checks'). */
   readonly compile: CompileOptions
 }
 
@@ -41,15 +41,16 @@ export function runThreads(c: RunConfig): number {
 
 export function setupRun(c: RunConfig, model: AnyModel, config: TrainConfig, s0: TrainState, tr: Dataset, pool: (threads: number) => ThreadPool): RunSetup {
   const compiled = config.compiled ?? true
-  const f64: CompileOptions = { dtype: 'float64' }
+  const reg = config.registries !== undefined ? { registries: config.registries } : {}
+  const f64: CompileOptions = { dtype: 'float64', ...reg }
   const build = (options: CompileOptions) =>
-    buildPrograms(model, c.loss, config.regularization ?? { kind: 'none' }, compiled, options, config.layerModes)
+    buildPrograms(model, c.loss, config.regularization ?? { kind: 'none' }, { ...programOptionsOf({ ...config, dtype: options.dtype ?? 'float64' }), ...options })
   const plural = (n: number) => `${n} thread${n === 1 ? '' : 's'}`
   if (!compiled) return { run: { ...c, dtype: 'float64' }, programs: build(f64), threads: 1, note: 'float64 (reference interpreter), 1 thread', compile: f64 }
   const asked = runThreads(c)
   const one = asked > 1 ? ` (float64 runs on the JavaScript reference backend, on one thread; --threads ${asked} serves float32)` : ''
   if (c.dtype === 'float64') return { run: c, programs: build(f64), threads: 1, note: `float64, 1 thread${c.threads !== undefined ? one : ''}`, compile: f64 }
-  const f32: CompileOptions = { dtype: 'float32', ...(asked > 1 ? { threads: pool(asked) } : {}) }
+  const f32: CompileOptions = { dtype: 'float32', ...reg, ...(asked > 1 ? { threads: pool(asked) } : {}) }
   const p32 = build(f32)
   if (c.dtype === 'float32') return { run: c, programs: p32, threads: asked, note: `float32, ${plural(asked)}`, compile: f32 }
   const n = Math.min(D.size(tr), c.batchSize)
