@@ -55,7 +55,8 @@ export function setupRun(c: RunConfig, model: AnyModel, config: TrainConfig, s0:
   if (c.dtype === 'float32') return { run: c, programs: p32, threads: asked, note: `float32, ${plural(asked)}`, compile: f32 }
   const n = Math.min(D.size(tr), c.batchSize)
   const first = D.take(tr, Int32Array.from({ length: n }, (_, i) => i))
-  const v = checkFloat32({ f32: p32, f64: build(f64), params: s0.params, modelState: s0.modelState, x: first.x, y: first.y, dropoutKey: dropoutKey(s0.key, s0.step) })
+  const p64 = build(f64)
+  const v = checkFloat32({ f32: p32, f64: p64, params: s0.params, modelState: s0.modelState, x: first.x, y: first.y, dropoutKey: dropoutKey(s0.key, s0.step) })
   if (v.ok) return { run: { ...c, dtype: 'float32' }, programs: p32, threads: asked, note: `float32 (checked: ${v.reason}), ${plural(asked)}`, compile: f32 }
-  return { run: { ...c, dtype: 'float64' }, programs: build(f64), threads: 1, note: `float64 (float32 refused: ${v.reason}), 1 thread${c.threads !== undefined ? one : ''}`, compile: f64 }
+  return { run: { ...c, dtype: 'float64' }, programs: p64, threads: 1, note: `float64 (float32 refused: ${v.reason}), 1 thread${c.threads !== undefined ? one : ''}`, compile: f64 }
 }
