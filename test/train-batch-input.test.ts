@@ -1,13 +1,12 @@
 /**
  * A step's batch: gathering and shifting in one pass (randomShift's gathered form, through
- * stepBatch) gives the bits of the two-pass path (take the rows, then shift them as randomShift
- * did before it had a gathered form) for several keys, steps, batch sizes, image shapes and the
- * short last batch; tensors are fresh each step; runs with shifts resume bit for bit in float32
+ * stepBatch) gives the bits of the two-pass path (take the rows, then shift them pixel by pixel:
+ * support/shiftReference.ts) for several keys, steps, batch sizes, image shapes and the short
+ * last batch; tensors are fresh each step; runs with shifts resume bit for bit in float32
  * and float64.
  */
 import { describe, expect, it } from 'vitest'
 import * as R from '../src/core/Random.js'
-import type { Key } from '../src/core/Random.js'
 import type { Tensor } from '../src/core/Tensor.js'
 import * as D from '../src/data/Dataset.js'
 import type { Dataset } from '../src/data/Dataset.js'
@@ -17,31 +16,8 @@ import { adam } from '../src/optim/aliases.js'
 import { randomShift, type Augment } from '../src/train/augment.js'
 import { stepBatch } from '../src/train/batchInput.js'
 import { augmentKey, shuffleKey, train } from '../src/train/loop.js'
+import { shiftReference } from './support/shiftReference.js'
 import type { TrainState } from '../src/train/TrainState.js'
-
-/** randomShift as it was written before its gathered form: one output row per input row, pixel by pixel. */
-function shiftedBefore(image: readonly [number, number, number], maxShift: number, x: Tensor, key: Key): Tensor {
-  const [h, w, c] = image
-  const [n, d] = x.shape as [number, number]
-  const u = R.uniform(key, [n, 2]).data
-  const out = new Float64Array(n * d)
-  const span = 2 * maxShift + 1
-  for (let i = 0; i < n; i++) {
-    const dy = Math.min(span - 1, Math.floor(u[2 * i]! * span)) - maxShift
-    const dx = Math.min(span - 1, Math.floor(u[2 * i + 1]! * span)) - maxShift
-    const base = i * d
-    for (let r = 0; r < h; r++) {
-      const sr = r - dy
-      if (sr < 0 || sr >= h) continue
-      for (let col = 0; col < w; col++) {
-        const sc = col - dx
-        if (sc < 0 || sc >= w) continue
-        for (let k = 0; k < c; k++) out[base + (r * w + col) * c + k] = x.data[base + (sr * w + sc) * c + k]!
-      }
-    }
-  }
-  return { shape: [n, d], data: out }
-}
 
 const bytes = (t: Tensor): Buffer => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)
 const sameBits = (a: Tensor, b: Tensor): boolean => JSON.stringify(a.shape) === JSON.stringify(b.shape) && bytes(a).equals(bytes(b))
@@ -82,7 +58,7 @@ describe('stepBatch with randomShift', () => {
             const got = stepBatch(ds, bs, i, shift, k)
             const taken = D.take(ds, bs.rows(i))
             expect(got.x.shape).toEqual([i === bs.length - 1 && n % batch !== 0 ? n % batch : batch, ds.x.shape[1]])
-            expect(sameBits(got.x, shiftedBefore(image, maxShift, taken.x, k))).toBe(true)
+            expect(sameBits(got.x, { shape: taken.x.shape, data: shiftReference(taken.x, image, maxShift, k) })).toBe(true)
             expect(sameBits(got.y, taken.y)).toBe(true)
             // the plain call shifts a gathered batch the same way
             expect(sameBits(shift(taken.x, k), got.x)).toBe(true)
