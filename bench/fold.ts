@@ -9,10 +9,12 @@
  * bench:conv's steps, so a shared machine's changing load falls on both alike. A fold step is the
  * time between two `onStep` calls (the first step of each call has none). Inside it the
  * augmentation (with randomShift's gathered form: the batch's rows gathered and shifted in one
- * pass, as train/batchInput.ts calls it), the compiled step program and the optimizer's update are
- * wrapped with timers (the functions `train` is given, called as it calls them); the bookkeeping
- * (ratio history, finiteness scans, applyUpdates, keys, the batch's labels, the callback) is what
- * remains of each fold step. Then one uninterrupted call of N more steps gives `train()`'s wall
+ * pass, as train/batchInput.ts calls it) and the compiled step program are wrapped with timers
+ * (the functions `train` is given, called as it calls them): with an optimizer that has a graph
+ * form, the fused step's runs (the update inside the program: train/stepper.ts), else the gradient
+ * program and the optimizer's JavaScript update. The bookkeeping (the optimizer's counts, ratio
+ * history, finiteness scans, applyUpdates, keys, the batch's labels, the callback) is what remains
+ * of each fold step. Then one uninterrupted call of N more steps gives `train()`'s wall
  * time per step (the epoch's shuffle included). The two-pass path (gather the batch as `batches`
  * does, then shift it) is timed alone over the same batches for comparison; without a gathered
  * form, the gathering is timed so and taken off the fold step. bench:conv's step is bench:conv's
@@ -32,6 +34,7 @@ import type { Augment } from '../src/train/augment.js'
 import { buildModel, buildTrainConfig, startRunConfig, type RunConfig } from '../src/train/config.js'
 import { augmentKey, initTrainState, shuffleKey, train } from '../src/train/loop.js'
 import type { TrainState } from '../src/train/TrainState.js'
+import type { Programs } from '../src/train/programs.js'
 import { median } from './common.js'
 import { convBatches, LR, timeSteps } from './convData.js'
 import { convInit } from './convnet.js'
@@ -83,14 +86,27 @@ if (augment === undefined) throw new Error('bench:fold: the job has no augmentat
 // with a gathered form, train gathers and shifts in one call: its timer holds both
 const fused = augment.gathered !== undefined
 const timedAugment: Augment = Object.assign(timed('gatherShift', augment), fused ? { gathered: timed('gatherShift', augment.gathered!) } : {})
+// the fused step (the optimizer's update inside the program; stepper.ts): each session's runs timed
+const programsFused = setup.programs.fused
+const fusedStep: Programs['fused'] = programsFused === undefined ? undefined : (graph, optState) => {
+  const f = programsFused(graph, optState)
+  return {
+    open: (v) => {
+      const session = f.open(v)
+      return session === undefined ? undefined : { ...session, run: timed('program', session.run) }
+    },
+  }
+}
+// which form the fold takes (stepper.ts's stepperFor): the update inside the program or in JavaScript
+const inProgram = fusedStep !== undefined && config.optimizer.graph !== undefined
 // a fold step is the time from one onStep call to the next: the first step of each train() call has none
 const folds: (StepTimes & { wall: number; cpu: number })[] = []
 let last: { wall: number; cpu: NodeJS.CpuUsage } | undefined
 const timedConfig = {
   ...config,
   augment: timedAugment,
-  optimizer: { init: config.optimizer.init, update: timed('update', config.optimizer.update.bind(config.optimizer)) },
-  programs: { ...setup.programs, step: timed('program', setup.programs.step) },
+  optimizer: { ...config.optimizer, update: timed('update', config.optimizer.update.bind(config.optimizer)) },
+  programs: { ...setup.programs, step: timed('program', setup.programs.step), ...(fusedStep !== undefined ? { fused: fusedStep } : {}) },
   onStep: () => {
     const now = { wall: performance.now(), cpu: process.cpuUsage() }
     if (recording && last !== undefined) folds.push({ ...cur, wall: now.wall - last.wall, cpu: (now.cpu.user - last.cpu.user + now.cpu.system - last.cpu.system) / 1000 })
@@ -152,9 +168,10 @@ const rows: [string, number, number?][] = [
   ...(fused
     ? [['gathering + shift, one pass (in the fold)', ga], ['  two passes alone: gathering', gatherMs], ['  two passes alone: shift', median(shiftAfter)]] as [string, number][]
     : [['batch gathering (timed alone)', gatherMs], ['augmentation (randomShift, in the fold)', pick((s) => s.gatherShift)]] as [string, number][]),
-  ['compiled step program', pick((s) => s.program)],
-  ['optimizer update (adam)', pick((s) => s.update)],
-  ['bookkeeping (ratios, finiteness, applyUpdates)', pick((s) => s.wall - s.gatherShift - s.program - s.update - inFold)],
+  ...(inProgram
+    ? [['compiled step program (adam update inside)', pick((s) => s.program)]] as [string, number][]
+    : [['compiled step program', pick((s) => s.program)], ['optimizer update (adam, JavaScript)', pick((s) => s.update)]] as [string, number][]),
+  [inProgram ? 'bookkeeping (optimizer counts, ratios, keys)' : 'bookkeeping (ratios, finiteness, applyUpdates)', pick((s) => s.wall - s.gatherShift - s.program - s.update - inFold)],
   ['fold step', fold, pick((s) => s.cpu)],
   ['fold step, mean (GC pauses and outliers included)', folds.reduce((a, s) => a + s.wall, 0) / folds.length, folds.reduce((a, s) => a + s.cpu, 0) / folds.length],
   ['train() wall / step (one call)', foldWall],
