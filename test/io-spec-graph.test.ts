@@ -50,7 +50,7 @@ describe('model specs as JSON', () => {
   it('batch norm runningVarInit −0 decodes as 0, so a spec survives JSON text unchanged', () => {
     const s = decodeSpec({ layers: [{ kind: 'dense', in: 2, out: 3 }, { kind: 'batchNorm', runningVarInit: -0 }] })
     if (E.isLeft(s)) throw s.left
-    expect(Object.is((s.right.layers[1] as { runningVarInit: number }).runningVarInit, 0)).toBe(true)
+    expect(Object.is((s.right.layers[1] as unknown as { runningVarInit: number }).runningVarInit, 0)).toBe(true)
     expect(decodeSpec(JSON.parse(JSON.stringify(encodeSpec(s.right))))).toEqual(s)
   })
 
