@@ -15,7 +15,7 @@
  */
 import {
   assemble, call, countDown, f32x4, f64x2, forRange, get, i32, ifThen, load, op, set, simd, store, tee, v128zero,
-  I32, V128, type Code, type Func, type Lanes,
+  I32, I64, V128, type Code, type Func, type Lanes, type ValType,
 } from './wasm-asm.js'
 
 export interface GemmShape {
@@ -178,15 +178,21 @@ function pack(name: string, s: GemmShape, R: number): Func {
   }
   const plain = forRange(Q, i32(0), get(ROWS), i32(R), R % n === 0 && n * E === 16 ? ifThen([get(Q), i32(R), op.add, get(ROWS), op.leS], full, byRow) : byRow)
   // transposed: each column p of op(X) is contiguous in X; R rows at a time
-  const vecs = (R * E) % 16 === 0 ? (R * E) / 16 : 0
+  // a panel present in full: R·E bytes copied 16, then 8, then 4 at a time (R = 6 in float32: a
+  // vector and an i64; element by element, with a test per element, the 6-row A panels of the
+  // products Aᵀ·B took 4% of the big MLP step)
   const fullPanel: Code[] = []
-  for (let v = 0; v < vecs; v++) fullPanel.push(get(D), get(SRC), load(V128, 16 * v), store(V128, 16 * v))
+  for (let at = 0; at < R * E;) {
+    const [t, w]: [ValType, number] = R * E - at >= 16 ? [V128, 16] : R * E - at >= 8 ? [I64, 8] : [I32, 4]
+    fullPanel.push(get(D), get(SRC), load(t, at), store(t, at))
+    at += w
+  }
   const transposed = forRange(Q, i32(0), get(ROWS), i32(R), [
     panelBase, set(D),
     get(X), get(P0), get(LD), op.mul, get(R0), op.add, get(Q), op.add, i32(E), op.mul, op.add, set(SRC),
     get(KCl), set(N),
     countDown(N, [
-      ifThen(vecs > 0 ? [get(Q), i32(R), op.add, get(ROWS), op.leS] : i32(0),
+      ifThen([get(Q), i32(R), op.add, get(ROWS), op.leS],
         fullPanel,
         forRange(RR, i32(0), i32(R), i32(1), ifThen([get(Q), get(RR), op.add, get(ROWS), op.ltS],
           [get(D), get(RR), i32(E), op.mul, op.add, get(SRC), get(RR), i32(E), op.mul, op.add, load(L.elem), store(L.elem)],
