@@ -48,8 +48,9 @@ function writeJob(): void {
   if (data._tag === 'Left') throw new Error(data.left.message)
   const tr = data.right.train
   const n = D.size(tr)
-  const model = buildModel(c, D.features(tr), tr.classes, data.right.image)
-  const config = buildTrainConfig(c, n, data.right.image)
+  const image = data.right.image !== undefined ? { image: data.right.image } : {}
+  const model = buildModel(c, D.features(tr), tr.classes, image)
+  const config = buildTrainConfig(c, n, image)
   const s0 = initTrainState(model, config, tr.x)
   for (const [k, t] of Object.entries(s0.params)) writeFileSync(path.join(work, `${k}.bin`), Buffer.from(Float32Array.from(t.data).buffer))
   const per = countBatches(n, c.batchSize)

@@ -126,7 +126,7 @@ function check(name: string, body: () => string | undefined): void {
 
 /** The laws of one kind as named fast-check properties. */
 export function optimizerLaws(def: AnyOptimizerDef, o: OptimizerLawOptions = {}): OptimizerProperty[] {
-  const build = (lr: number) => optimizerOf(new Map([[def.name, def]]) as OptimizerRegistry, { kind: def.name, learningRate: lr })
+  const build = (lr: number) => optimizerOf({ kind: def.name, learningRate: lr }, { registries: { optimizers: new Map([[def.name, def]]) as OptimizerRegistry } })
   const params = { numRuns: o.numRuns ?? 25, ...(o.seed !== undefined ? { seed: o.seed } : {}) }
   const general = transformationLaws(def.name, build, { ...o, laws: (o.laws ?? allOptimizerLaws).filter((l): l is TransformationLawName => l !== 'frozen') }, def.zeroGradientMoves)
   const frozen = (o.laws ?? allOptimizerLaws).includes('frozen') ? [{ name: `${def.name}: frozen`, law: 'frozen' as const, property: frozenLaw(def.name, build), params }] : []

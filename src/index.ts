@@ -20,6 +20,7 @@ export { explainRules, softmaxGradRules } from './compile/softmaxGradRules.js'
 export { analyze, formatHazard, formatHazards, builtinRangeRules, withRangeRules, type Analysis, type AnalyzeOptions, type Hazard, type HazardKind, type NodeRange, type RangeRule, type RangeTable } from './compile/analyze.js'
 export { type Interval, showInterval } from './compile/intervals.js'
 export { nanOrigin, nanOriginOrThrow, type Origin, type OriginOptions } from './compile/nanOrigin.js'
+export type { StepSession } from './compile/session.js'
 export {
   compile,
   valueAndGrad,
@@ -47,6 +48,7 @@ export {
   type StepResult,
   type StepFn,
   type StepOptions,
+  type Uncarried,
   type Program,
   type Eqn,
   type Backend,
@@ -56,6 +58,8 @@ export {
   type OpTable,
   type Formatter,
   type ExtraCode,
+  type BackendCode,
+  type CodeRegistries,
 } from './compile/index.js'
 export {
   toInfix,
@@ -100,6 +104,7 @@ export type { GradientTransformation } from './optim/GradientTransformation.js'
 export * as nn from './nn/index.js'
 export * as plot from './plot/index.js'
 export * as io from './records/index.js'
+export { Registries, type RecordsInput } from './records/Registries.js'
 export * as train from './train/index.js'
 
 // ── …OrThrow twins of the Either-returning calls above (the error rule: see core/errors.ts) ──

@@ -15,7 +15,7 @@ import { call } from '../src/ops/Op.js'
 import * as T from '../src/core/Tensor.js'
 import { softmaxCrossEntropy, svmLoss } from '../src/nn/losses.js'
 import { activate, activationNames } from '../src/nn/activations.js'
-import { builtinLayers } from '../src/nn/builtinLayers.js'
+import { builtinLayerRegistries, builtinLayers } from '../src/nn/builtinLayers.js'
 import { exampleModel } from '../laws/layerLaws.js'
 import { checkModel } from '../src/train/hazards.js'
 import { sequential, dense, relu, batchNorm, dropout, layerNorm } from '../src/nn/index.js'
@@ -141,7 +141,7 @@ describe('hazard analysis: the library analyzes clean', () => {
     expect(formatHazards(analyze([ops.sum(activate(name, s))]))).toBe('hazards: none found')
   })
   it.each([...builtinLayers.defs.values()].map((d) => [d.kind, d] as const))('the %s layer (train and inference forms)', (_, def) => {
-    const m = exampleModel(def, builtinLayers)
+    const m = exampleModel(def, builtinLayerRegistries)
     expect(formatHazards(checkModel(m, { loss: (z) => ops.sum(z) }).analysis)).toBe('hazards: none found')
   })
   it('an MLP with batch norm, dropout and layer norm, on data in [0, 1] and unbounded', () => {

@@ -18,7 +18,7 @@ describe('decodeRunConfig', () => {
     expect(decodeRunConfig({})).toEqual(E.right(defaultRunConfig))
     const c = decodeRunConfig({ optimizer: 'adam', learningRate: 0.002, hidden: [30, 20], data: 'idx:a.idx,b.idx' })
     expect(c).toEqual(E.right({ ...defaultRunConfig, optimizer: 'adam', learningRate: 0.002, hidden: [30, 20], data: 'idx:a.idx,b.idx' }))
-    if (E.isRight(c)) expect(decodeRunConfig(JSON.parse(JSON.stringify(encodeRunConfig(c.right))), { ...defaultRunConfig, seed: 99 })).toEqual(c)
+    if (E.isRight(c)) expect(decodeRunConfig(JSON.parse(JSON.stringify(encodeRunConfig(c.right))), { base: { ...defaultRunConfig, seed: 99 } })).toEqual(c)
   })
 
   it('answers bad values with one line naming the field', () => {

@@ -50,7 +50,7 @@ function files(dir: string): string[] {
 
 const tiny: Partial<RunConfig> = { data: 'spiral', hidden: [16], epochs: 3, batchSize: 32, optimizer: 'adam', learningRate: 0.01, schedule: 'constant', preprocess: 'none', shift: 0 }
 const config = (over: Partial<RunConfig> = {}): RunConfig => {
-  const c = decodeRunConfig({ ...tiny, ...over }, defaultRunConfig, 'test')
+  const c = decodeRunConfig({ ...tiny, ...over }, { base: defaultRunConfig, root: 'test' })
   if (E.isLeft(c)) throw c.left
   return c.right
 }
@@ -181,7 +181,7 @@ describe('a coordinator that re-checks what Redis says', () => {
     const base = config()
     const points = [{ learningRate: 0.011 }, { learningRate: 0.012 }, { learningRate: 0.013 }, { learningRate: 0.014 }, { learningRate: 0.015 }, { learningRate: 0.016 }]
     const jobs = points.map((point): Job => {
-      const c = decodeRunConfig(pointFields(point), base, 'trial')
+      const c = decodeRunConfig(pointFields(point), { base, root: 'trial' })
       if (E.isLeft(c)) throw c.left
       return { kind: 'trial', config: c.right, point }
     })

@@ -11,7 +11,8 @@ import { mlp } from '../nn/model.js'
 import { initNames } from '../nn/init.js'
 import { l2 } from '../nn/regularizers.js'
 import { readJsonFile } from '../io/atomic.js'
-import { decodeRunConfig } from '../records/runConfig.js'
+import { decodeRunConfig, type RunRegistries } from '../records/runConfig.js'
+import type { CommandOptions } from './context.js'
 import { optimizerNames } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import { buildModel, buildTrainConfig, defaultRunConfig, runSchedules, type RunConfig } from '../train/config.js'
@@ -68,11 +69,21 @@ export const dataDefaults: Readonly<Record<string, Partial<RunConfig>>> = {
   xor: { hidden: [8], optimizer: 'adam', learningRate: 0.05, schedule: 'constant', batchSize: 4, epochs: 300, preprocess: 'none', shift: 0, l2: 0 },
 }
 
-/**
- * The RunConfig from --config and the flags laid over `base`; throws ArgError with one line. With
- * `perData`, the data set's defaults (dataDefaults) come between `base` and the file and flags.
- */
-export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig, perData = false): RunConfig {
+/** How `configFromArgs` reads: the run it starts from, whether data-set defaults apply, the registries names resolve through. */
+export interface ConfigFromArgsOptions {
+  /** The run the file and flags are laid over (default: defaultRunConfig). */
+  readonly base?: RunConfig
+  /** The data set's defaults (dataDefaults) come between `base` and the file and flags (default false). */
+  readonly perData?: boolean
+  /** The optimizers and inits the file and flags may name (default: the built-ins). */
+  readonly registries?: RunRegistries
+}
+
+/** The RunConfig from --config and the flags laid over `o.base`; throws ArgError with one line. */
+export function configFromArgs(a: ParsedArgs, o: ConfigFromArgsOptions = {}): RunConfig {
+  const base = o.base ?? defaultRunConfig
+  const perData = o.perData ?? false
+  const registries = o.registries !== undefined ? { registries: o.registries } : {}
   let c = base
   const file = a.flags['config']
   const json = typeof file === 'string' ? orExit(readJsonFile(file, 'config')) : undefined
@@ -85,7 +96,7 @@ export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig
   // the layer count before decoding: a list of 50 million widths is refused without walking it
   const listed = typeof json === 'object' && json !== null && Object.hasOwn(json, 'hidden') ? (json as { hidden: unknown }).hidden : undefined
   if (typeof file === 'string' && Array.isArray(listed)) orExit(inFile(file, checkLayers(listed, limits, 'config.hidden')))
-  if (typeof file === 'string') c = orExit(inFile(file, decodeRunConfig(json, c)))
+  if (typeof file === 'string') c = orExit(inFile(file, decodeRunConfig(json, { base: c, ...registries })))
   const drop = a.flags['dropout']
   if (drop !== undefined) {
     if (a.flags['keep'] !== undefined) throw new ArgError('--dropout and --keep say the same thing (keep = 1 − dropout): give one of them')
@@ -100,7 +111,7 @@ export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig
     flagOf[s.key] = flag
   }
   // a bad flag value is named by its flag: `--lr: expected a positive number, got -0.1`
-  const r = decodeRunConfig(over, c, '\u0000')
+  const r = decodeRunConfig(over, { base: c, root: '\u0000', ...registries })
   if (E.isLeft(r)) throw new ArgError(r.left.message.replace(/\u0000\.(\w+)/g, (_, k: string) => `--${flagOf[k] ?? k}`))
   orExit(checkLayers(r.right.hidden, limits, typeof a.flags['hidden'] === 'string' ? '--hidden' : 'config.hidden'))
   return r.right
@@ -117,14 +128,15 @@ export function inFile<A>(path: string, r: E.Either<SymgradError, A>): E.Either<
   return E.isLeft(r) && !r.left.message.includes(path) ? E.left(new SymgradError(r.left.kind, `${path}: ${r.left.message}`)) : r
 }
 
-export async function ensembleCommand(a: ParsedArgs): Promise<number> {
-  const c = configFromArgs(a, { ...defaultRunConfig, epochs: 5 }, true)
+export async function ensembleCommand(a: ParsedArgs, o: CommandOptions): Promise<number> {
+  const { registries } = o
+  const c = configFromArgs(a, { base: { ...defaultRunConfig, epochs: 5 }, perData: true, registries })
   const count = typeof a.flags['models'] === 'number' ? a.flags['models'] : 3
   if (!(Number.isInteger(count) && count >= 1)) throw new ArgError(`ensemble: --models must be a positive integer, got ${count}`)
   const limits = orExit(cliLimits())
   orExit(within(limits, 'trials', count, '--models', `${count} models`))
   const data = orExit(loadData(c))
-  orExit(checkRun(c, data, limits))
+  orExit(checkRun(c, data, limits, { registries }))
   const { train, validation, test, image } = data
   const target = await queueTarget(a, 'ensemble')
   // members train one after another, each step on every core (float32; float64 steps run alone, and the line names no threads)
@@ -137,10 +149,11 @@ export async function ensembleCommand(a: ParsedArgs): Promise<number> {
   let r: E.Either<string, { readonly single: readonly number[]; readonly ensemble: number }>
   if (target) r = await (await loadQueue(() => import('../queue/search.js'))).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l), limits })
   else {
-    const model = buildModel(c, D.features(train), train.classes, image)
+    const build = { ...(image !== undefined ? { image } : {}), registries }
+    const model = buildModel(c, D.features(train), train.classes, build)
     const pool = threads > 1 ? threadPool(threads) : undefined
     try {
-      r = E.mapLeft((e: Error) => e.message)(trainEnsemble(model, { train, validation }, test, { ...buildTrainConfig(c, D.size(train), image), onEpoch, ...(pool ? { threads: pool } : {}) }, count, onMember))
+      r = E.mapLeft((e: Error) => e.message)(trainEnsemble(model, { train, validation }, test, { ...buildTrainConfig(c, D.size(train), build), onEpoch, ...(pool ? { threads: pool } : {}) }, count, onMember))
     } finally {
       void pool?.close()
     }
@@ -157,7 +170,7 @@ export function gradcheckCommand(a: ParsedArgs): number {
   const fields: Record<string, unknown> = {}
   if (typeof a.flags['hidden'] === 'string') fields['hidden'] = numberList('hidden', a.flags['hidden'])
   if (a.flags['seed'] !== undefined) fields['seed'] = a.flags['seed']
-  const r0 = decodeRunConfig(fields, { ...defaultRunConfig, hidden: [6], seed: 0 }, '\u0000')
+  const r0 = decodeRunConfig(fields, { base: { ...defaultRunConfig, hidden: [6], seed: 0 }, root: '\u0000' })
   if (E.isLeft(r0)) throw new ArgError(`gradcheck: ${r0.left.message.replace(/\u0000\./g, '--')}`)
   const { hidden, seed } = r0.right
   const loss = a.flags['loss'] ?? 'softmax'

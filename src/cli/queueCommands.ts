@@ -10,6 +10,7 @@ import { MissingPeerError, importPeer } from '../io/peers.js'
 import { checkFolderWritable } from '../io/atomic.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { cliLimits } from '../runner/checks.js'
+import type { CommandOptions } from './context.js'
 
 /** A queue module, loaded on first use; without bullmq or ioredis installed, an ArgError (exit 2) saying how to install them. */
 export async function loadQueue<T>(load: () => Promise<T>): Promise<T> {
@@ -38,7 +39,7 @@ export async function queueTarget(a: ParsedArgs, command: string): Promise<Redis
  * first; a second signal stops at once). The worker's own flags say where checkpoints go
  * (--checkpoints), how long a job may train (--max-job-seconds) and, through SYMGRAD_MAX_*, the limits.
  */
-export async function workerCommand(a: ParsedArgs): Promise<number> {
+export async function workerCommand(a: ParsedArgs, _o: CommandOptions): Promise<number> {
   if (a.flags['queue'] === undefined) throw new ArgError('worker: --queue redis://host[:port][/db] is required')
   const lockMs = a.flags['lock-ms']
   if (lockMs !== undefined && !(typeof lockMs === 'number' && Number.isInteger(lockMs) && lockMs >= 100)) throw new ArgError(`worker: --lock-ms must be an integer ≥ 100, got ${String(lockMs)}`)

@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import type { Tensor } from '../core/Tensor.js'
 import * as D from '../data/Dataset.js'
-import { describeOptimizer, buildModel, buildTrainConfig, type RunConfig } from '../train/config.js'
+import { describeOptimizer, buildModel, buildTrainConfig, type RunConfig, type TrainRegistries } from '../train/config.js'
 import {
   checkDeadRelus, checkInitialLoss, deadRelus, diagnoseRun, initialLoss, overfitTiny, pct, type Check,
 } from '../train/diagnostics.js'
@@ -30,6 +30,8 @@ import { checkModel, observedRange } from '../train/hazards.js'
 import { decisionBoundary } from '../train/boundary.js'
 
 export interface RunOptions {
+  /** The registries the run's names (layers, inits, optimizer) and its ops' code resolve through (default: the built-ins). */
+  readonly registries?: TrainRegistries
   /** Report folder; none when undefined. */
   readonly report?: string
   /** Run the babysitting checks before training (default true). */
@@ -90,11 +92,12 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
   const data = o.data ? E.right(o.data) : loadData(c0)
   if (E.isLeft(data)) return data
   const { train: tr, validation, test, image } = data.right
-  const model = buildModel(c0, D.features(tr), tr.classes, image)
+  const build = { ...(image !== undefined ? { image } : {}), ...(o.registries !== undefined ? { registries: o.registries } : {}) }
+  const model = buildModel(c0, D.features(tr), tr.classes, build)
   const arch = (c0.model ?? 'mlp') === 'mlp'
     ? `mlp [${[D.features(tr), ...c0.hidden, tr.classes].join(', ')}] ${c0.activation ?? 'relu'}${c0.batchNorm === true ? ' + batch norm' : ''}${c0.keep < 1 ? ` + dropout (keep ${c0.keep})` : ''}`
     : `${c0.model} (${paramCount(model)} parameters)`
-  const config = buildTrainConfig(c0, D.size(tr), image)
+  const config = buildTrainConfig(c0, D.size(tr), build)
   const pre = model.layers[0] !== undefined && model.layers[0].def.fit !== undefined ? `, preprocessing ${model.layers[0].spec.kind} (layer '${model.layers[0].spec.name}', fitted on the training split)` : ''
   const checks: Check[] = []
   let s0: TrainState
@@ -119,7 +122,7 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
     log('babysitting checks:')
     const init = checkInitialLoss(initialLoss(model, s0.params, s0.modelState, tr, c.loss), c.loss, tr.classes)
     log(mark(init))
-    const tiny = overfitTiny(model, tr, { optimizer: buildTrainConfig({ ...c, schedule: 'constant' }, 20).optimizer, key: config.key, loss: c.loss, epochs: 100 })
+    const tiny = overfitTiny(model, tr, { optimizer: buildTrainConfig({ ...c, schedule: 'constant' }, 20, build).optimizer, key: config.key, loss: c.loss, epochs: 100 })
     log(mark(tiny))
     checks.push(init, tiny)
   }

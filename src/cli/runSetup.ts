@@ -17,7 +17,7 @@ import type { Dataset } from '../data/Dataset.js'
 import type { ThreadPool } from '../compile/threads.js'
 import type { RunConfig } from '../train/config.js'
 import { checkFloat32 } from '../train/float32Check.js'
-import { dropoutKey, type TrainConfig } from '../train/loop.js'
+import { dropoutKey, programOptionsOf, type TrainConfig } from '../train/loop.js'
 import { buildPrograms, type AnyModel, type Programs } from '../train/programs.js'
 import type { TrainState } from '../train/TrainState.js'
 
@@ -39,7 +39,7 @@ export function runThreads(c: RunConfig): number {
 export function setupRun(c: RunConfig, model: AnyModel, config: TrainConfig, s0: TrainState, tr: Dataset, pool: (threads: number) => ThreadPool): RunSetup {
   const compiled = config.compiled ?? true
   const build = (dtype: 'float32' | 'float64', threads?: ThreadPool) =>
-    buildPrograms(model, c.loss, config.regularization ?? { kind: 'none' }, compiled, { dtype, ...(threads !== undefined ? { threads } : {}) }, config.layerModes)
+    buildPrograms(model, c.loss, config.regularization ?? { kind: 'none' }, { ...programOptionsOf({ ...config, dtype }), ...(threads !== undefined ? { threads } : {}) })
   const plural = (n: number) => `${n} thread${n === 1 ? '' : 's'}`
   if (!compiled) return { run: { ...c, dtype: 'float64' }, programs: build('float64'), threads: 1, note: 'float64 (reference interpreter), 1 thread' }
   const asked = runThreads(c)

@@ -26,7 +26,7 @@ parentPort?.on('message', (m: { base: RunConfig; point: Point; trial: number }) 
   else {
     // a point outside a field's range (e.g. a space reaching lr ≤ 0) is a failed trial with the decoder's message
     // so is a point the size limits refuse (a choice of [1e12] hidden units): checked before anything is allocated
-    const c = E.chain((c: RunConfig) => E.map(() => c)(E.chain((l: Limits) => checkRun(c, data.right, l, 'trial.hidden'))(cliLimits())))(decodeRunConfig(pointFields(m.point), m.base, 'trial'))
-    parentPort!.postMessage(E.isLeft(c) ? { trial: m.trial, point: m.point, score: NaN, error: c.left.message } : runTrial(c.right, m.point, m.trial, data.right, poolFor(c.right)))
+    const c = E.chain((c: RunConfig) => E.map(() => c)(E.chain((l: Limits) => checkRun(c, data.right, l, { where: 'trial.hidden' }))(cliLimits())))(decodeRunConfig(pointFields(m.point), { base: m.base, root: 'trial' }))
+    parentPort!.postMessage(E.isLeft(c) ? { trial: m.trial, point: m.point, score: NaN, error: c.left.message } : runTrial(c.right, m.point, m.trial, data.right, { ...(poolFor(c.right) !== undefined ? { threads: poolFor(c.right)! } : {}) }))
   }
 })

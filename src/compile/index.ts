@@ -14,12 +14,14 @@ import { quoteName } from '../core/codecs.js'
 import { evaluate, type Bindings } from '../eval/evaluate.js'
 import { checkWrt, grad } from '../ad/grad.js'
 import type { Backend } from './backend.js'
+import { withBackendCode, type CodeRegistries } from './code.js'
 import { checkDtype, type Dtype } from './arena.js'
 import { selectBackend } from './backend-wasm.js'
 import type { ThreadPool } from './threads.js'
 import { codegen, type Generated } from './codegen.js'
 import { fuse, type Schedule } from './fuse.js'
-import { link, type CompiledFn } from './link.js'
+import { link, type CompiledFn, type LinkOptions } from './link.js'
+import { checkCarry, compiledSessions, interpretedSession, type StepSession } from './session.js'
 import { linearize } from './linearize.js'
 import { plan, type Plan } from './plan.js'
 import type { Program } from './program.js'
@@ -27,7 +29,7 @@ import * as P from './program.js'
 import { simplify, type Fired } from './simplify.js'
 import { typecheck } from './typecheck.js'
 
-/** Options of `compile`: dtype, backend, threads, simplification. */
+/** Options of `compile`: dtype, backend, threads, simplification, registries. */
 export interface CompileOptions {
   /** Run the simplifier first (default true). */
   readonly simplify?: boolean
@@ -41,14 +43,25 @@ export interface CompileOptions {
   readonly threads?: ThreadPool
   /** An explicit backend (wins over dtype and threads). */
   readonly backend?: Backend
-  /** Outputs that become kept inputs after each call (see CompiledFn.load and LinkOptions.carry). */
-  readonly carry?: Readonly<Record<string, number>>
+  /**
+   * A registries value (`Registries.extend`): its per-op code (`registries.backends`: scalar
+   * code, kernels, WebAssembly vector code, runtime parts) is added to the backend used, explicit
+   * or chosen by dtype and threads, so a user op runs its own code wherever it is compiled.
+   */
+  readonly registries?: CodeRegistries
 }
 
-/** The backend the options ask for: explicit, else chosen by dtype and threads. */
+/** The backend the options ask for: explicit, else chosen by dtype and threads; with the registries' code added. */
 export function backendOf(options: CompileOptions): Backend {
   if (options.dtype !== undefined) checkDtype(options.dtype, 'compile')
-  return options.backend ?? selectBackend(options.dtype ?? 'float64', options.threads)
+  const b = options.backend ?? selectBackend(options.dtype ?? 'float64', options.threads)
+  return options.registries !== undefined ? withBackendCode(b, options.registries.backends) : b
+}
+
+/** The options with their backend chosen once, the registries' code in it (so no later stage adds that code again). */
+function withBackend<O extends CompileOptions>(options: O): Omit<O, 'registries'> & { readonly backend: Backend } {
+  const { registries: _added, ...rest } = options
+  return { ...rest, backend: backendOf(options) }
 }
 
 /** Every stage's output of one compilation (for inspection): simplified graph, program, schedule, plan, source. */
@@ -88,10 +101,15 @@ export function stages(outputs: readonly Expr[], options: CompileOptions = {}): 
   return { fired: simp.fired, program, schedule, plan: pl, generated }
 }
 
-/** Compiles `outputs` into one function of the bindings (inputs and params by name). */
-export function compile(outputs: readonly Expr[], options: CompileOptions = {}): CompiledFn {
-  const backend = backendOf(options)
-  const st = stages(outputs, { ...options, backend })
+/**
+ * Compiles `outputs` into one function of the bindings (inputs and params by name). `carry`
+ * (LinkOptions) keeps outputs as inputs' values for the next call, keyed by input name → output
+ * index (compileStep's carry names both ends, output → input).
+ */
+export function compile(outputs: readonly Expr[], options: CompileOptions & LinkOptions = {}): CompiledFn {
+  const o = withBackend(options)
+  const backend = o.backend
+  const st = stages(outputs, o)
   return link(st.schedule, st.plan, st.generated, backend, options.carry !== undefined ? { carry: options.carry } : {})
 }
 
@@ -151,8 +169,11 @@ export interface StepResult<V extends string, G extends string = never, O extend
   readonly tensors: Readonly<Record<O, Tensor>>
 }
 
-/** A compiled training step: call it for an Either of named values, gradients and tensors; `runOrThrow` throws instead; `runOwned` returns the function's own buffers, overwritten by its next call. */
-export interface StepFn<V extends string, G extends string = never, O extends string = never> {
+/** The tensors a session's run returns: all but the carried ones (all of them when the carried names are not known statically). */
+export type Uncarried<O extends string, C extends string> = string extends C ? O : Exclude<O, C>
+
+/** A compiled training step: call it for an Either of named values, gradients and tensors; `runOrThrow` throws instead; `runOwned` returns the function's own buffers, overwritten by its next call; `session` carries outputs into inputs from call to call. */
+export interface StepFn<V extends string, G extends string = never, O extends string = never, C extends O = never> {
   /** Named inputs (the leaves' names) to named outputs, fresh on every call; bad bindings give a Left. */
   (bindings: Bindings): E.Either<SymgradError, StepResult<V, G, O>>
   /** Like the call, throwing the error instead (for training loops). */
@@ -161,12 +182,28 @@ export interface StepFn<V extends string, G extends string = never, O extends st
   readonly runOwned: (bindings: Bindings) => StepResult<V, G, O>
   /** The compiled program (undefined when interpreting). */
   readonly compiled?: CompiledFn
+  /**
+   * A session of this step (see StepOptions.carry): `initial` binds every carried input, nothing
+   * else; a Left when one is missing, another name is given, or a value has the wrong shape, is
+   * not Float64Array data or is not finite in the step's dtype. Each session owns its state.
+   */
+  readonly session: (initial: Bindings) => E.Either<SymgradError, StepSession<StepResult<V, G, Uncarried<O, C>>>>
+  /** Like `session`, throwing the error instead. */
+  readonly sessionOrThrow: (initial: Bindings) => StepSession<StepResult<V, G, Uncarried<O, C>>>
 }
 
-/** Options of `compileStep`: those of `compile`, or the reference interpreter. */
-export interface StepOptions extends CompileOptions {
+/** Options of `compileStep`: those of `compile`, or the reference interpreter; `carry` for sessions. */
+export interface StepOptions<C extends string = string> extends CompileOptions {
   /** Run the reference interpreter (eval/) instead of compiled code (default false). */
   readonly interpret?: boolean
+  /**
+   * Output name → input name: in a `session`, each run's output `name` (one of `tensors`, the
+   * input's shape) becomes input `carry[name]` of the next run inside the backend's memory (no
+   * float64 ↔ float32 conversion, no copy to JavaScript). `{ "W'": 'W', 'bn0.mean': 'bn0.mean' }`.
+   * Refused with a SymgradError: an output that is not a tensors output or shares its name with a
+   * value or gradient, an input the step does not read, an input carried twice, unequal shapes.
+   */
+  readonly carry?: Readonly<Record<C, string>>
 }
 
 /**
@@ -178,7 +215,7 @@ export interface StepOptions extends CompileOptions {
  *
  * Throws a SymgradError when a `wrt` entry is not a leaf or a value is not a scalar.
  */
-export function compileStep<V extends string, G extends string = never, O extends string = never>(outs: StepOutputs<V, G, O>, options: StepOptions = {}): StepFn<V, G, O> {
+export function compileStep<V extends string, G extends string = never, O extends string = never, C extends O = never>(outs: StepOutputs<V, G, O>, options: StepOptions<C> = {}): StepFn<V, G, O, C> {
   if (options.dtype !== undefined) checkDtype(options.dtype, 'compileStep')
   const vNames = Object.keys(outs.values) as V[]
   for (const k of vNames) {
@@ -192,15 +229,27 @@ export function compileStep<V extends string, G extends string = never, O extend
   const gs = outs.grads === undefined ? ({} as Record<G, Expr>) : grad(outs.values[outs.grads.of], wrt)
   const tNames = Object.keys(outs.tensors ?? {}) as O[]
   const all = [...vNames.map((k) => outs.values[k]), ...gNames.map((k) => gs[k]), ...tNames.map((k) => (outs.tensors as Record<O, Expr>)[k])]
-  const pack = (ts: readonly Tensor[]): StepResult<V, G, O> => {
+  const carry = options.carry === undefined ? [] : checkCarry(options.carry, { values: vNames, grads: gNames, tensors: tNames, tensorsAt: vNames.length + gNames.length }, all)
+  const carried = new Set<string>(carry.map((c) => c.output))
+  const packing = (skip: ReadonlySet<string>) => (ts: readonly Tensor[]): StepResult<V, G, O> => {
     const values = {} as Record<V, number>
     vNames.forEach((k, i) => (values[k] = T.item(ts[i]!)))
     const grads = {} as Record<G, Tensor>
     gNames.forEach((k, i) => (grads[k] = ts[vNames.length + i]!))
     const tensors = {} as Record<O, Tensor>
-    tNames.forEach((k, i) => (tensors[k] = ts[vNames.length + gNames.length + i]!))
+    tNames.forEach((k, i) => skip.has(k) || (tensors[k] = ts[vNames.length + gNames.length + i]!))
     return { values, grads, tensors }
   }
+  const pack = packing(new Set())
+  type Session = StepSession<StepResult<V, G, Uncarried<O, C>>>
+  const sessions = (open: (initial: Bindings) => E.Either<SymgradError, Session>) => ({
+    session: open,
+    sessionOrThrow: (initial: Bindings): Session => {
+      const r = open(initial)
+      if (E.isLeft(r)) throw r.left
+      return r.right
+    },
+  })
   if (options.interpret === true) {
     const run = (b: Bindings) => E.map(pack)(evaluate(all, b))
     const orThrow = (b: Bindings) => {
@@ -208,10 +257,17 @@ export function compileStep<V extends string, G extends string = never, O extend
       if (E.isLeft(r)) throw r.left
       return r.right
     }
-    return Object.assign(run, { runOrThrow: orThrow, runOwned: orThrow })
+    const open = (initial: Bindings) => interpretedSession(all, carry, initial, packing(carried)) as E.Either<SymgradError, Session>
+    return Object.assign(run, { runOrThrow: orThrow, runOwned: orThrow, ...sessions(open) })
   }
-  const fn = compile(all, options)
-  return Object.assign((b: Bindings) => E.map(pack)(fn(b)), { runOrThrow: (b: Bindings) => pack(fn.runOrThrow(b)), runOwned: (b: Bindings) => pack(fn.runOwned(b)), compiled: fn })
+  const o = withBackend(options)
+  const backend = o.backend
+  const st = stages(all, o)
+  const fn = link(st.schedule, st.plan, st.generated, backend)
+  // sessions share a function of their own (linked at the first): the plain one stays pure
+  const relink = (c: Readonly<Record<string, number>>) => link(st.schedule, st.plan, st.generated, backend, { carry: c })
+  const open = compiledSessions(relink, new Set(st.program.inputs.map((i) => i.name)), carry, packing(carried)) as (initial: Bindings) => E.Either<SymgradError, Session>
+  return Object.assign((b: Bindings) => E.map(pack)(fn(b)), { runOrThrow: (b: Bindings) => pack(fn.runOrThrow(b)), runOwned: (b: Bindings) => pack(fn.runOwned(b)), compiled: fn, ...sessions(open) })
 }
 
 /** A loss value and its gradients: a record of tensors by name (`valueAndGrad(loss, { W, b })`) or an array in `wrt`'s order (`valueAndGrad(loss, [W, b])`). */
@@ -273,6 +329,7 @@ export type { Dtype } from './arena.js'
 export type { ThreadPool } from './threads.js'
 export type { LinkOptions } from './link.js'
 export { withCode, opTable, fusable, format } from './backend.js'
+export { withBackendCode, noCode, type BackendCode, type CodeRegistries } from './code.js'
 export type { CompiledFn } from './link.js'
 export type { Program, Eqn } from './program.js'
 export type { Backend, KernelCode, KernelCtx, ScalarCode, OpTable, Formatter, ExtraCode, Runtime, RuntimePart } from './backend.js'

@@ -48,6 +48,8 @@ export interface LinkOptions {
   /**
    * After each call, output `carry[name]` becomes the kept value of input `name` (see `load`): a
    * training step's new parameters stay inside the function for the next step, never converted.
+   * One output may be carried into several inputs; outputs that are other inputs' values are read
+   * before any input is written (`{ a: 1, b: 0 }` over outputs `[a, b]` swaps them).
    */
   readonly carry?: Readonly<Record<string, number>>
 }
@@ -138,6 +140,51 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
         throw new SymgradError('binding', `binding for ${i.kind} ${quoteName(i.name)} ${S.show(i.shape)}: expected Float64Array data`)
     return envE.right
   }
+  /** The slot holding output `o`, or undefined when it lives in an input or a constant. */
+  const slotOfOutput = (o: number): number | undefined => {
+    const r = rootOf(s.storage, p.outputs[o]!)
+    return s.storage.get(r)!.kind === 'buffer' ? pl.slotOf.get(r) : undefined
+  }
+  /**
+   * After a call, each carried output becomes its input's kept value. An output living in another
+   * input (a carried one may be overwritten first) is copied aside before anything is written; an
+   * output carried into several inputs is copied into all but the last, which takes the output's
+   * region by a swap (same capacity; in float64 JavaScript, same length): no copy at all.
+   */
+  const carryOver = (): void => {
+    const size = (o: number): number => S.size(outShapes[o]!)
+    const aside = carry.map(([k, o]) => {
+      const src = source(p.outputs[o]!)
+      // a float64 input read in place may be the caller's array: keep a copy of our own
+      const own = src !== I[k] || (arena === undefined && !kept.has(k))
+      return slotOfOutput(o) === undefined && own ? src.slice(0, size(o)) : undefined
+    })
+    const lastUse = new Map<number, number>()
+    carry.forEach(([, o], i) => {
+      const slot = slotOfOutput(o)
+      if (slot !== undefined) lastUse.set(slot, i)
+    })
+    const into = (k: number, src: Arr, n: number): void => {
+      if (arena === undefined && !kept.has(k)) I[k] = new Float64Array(n)
+      I[k]!.set(src.subarray(0, n))
+    }
+    // copies before swaps: a swap hands the output's region to its input
+    carry.forEach(([k, o], i) => {
+      const slot = slotOfOutput(o)
+      if (slot !== undefined && lastUse.get(slot) !== i) into(k, bufs[slot]!, size(o))
+    })
+    carry.forEach(([k, o], i) => {
+      const slot = slotOfOutput(o)
+      if (slot === undefined || lastUse.get(slot) !== i) return
+      const input = pl.slots.length + k
+      if (arena !== undefined ? caps[slot] === caps[input] : kept.has(k) && bufs[slot]!.length === I[k]!.length) {
+        ;[bufs[slot], I[k]] = [I[k]!, bufs[slot]!]
+        if (arena !== undefined) [caps[slot], caps[input]] = [caps[input]!, caps[slot]!]
+      } else into(k, bufs[slot]!, size(o))
+    })
+    carry.forEach(([k, o], i) => aside[i] !== undefined && into(k, aside[i]!, size(o)))
+    for (const [k, o] of carry) kept.set(k, outShapes[o]!)
+  }
   const exec = (given: Bindings, owned: boolean): Tensor[] => {
     const env = bind(given)
     const bindings = asTensors(given)
@@ -150,33 +197,21 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
       if (kept.has(k)) kept.set(k, inShapes[k]!)
     })
     fn(rt, I, C, bufs, D, g.calls)
+    const carriedInto = new Set<Arr>(carry.map(([k]) => I[k]!))
     const outs = p.outputs.map((o, k): Tensor => {
       const shape = outShapes[k]!
       const n = S.size(shape)
       const src = source(o)
-      if (src instanceof Float64Array) return { shape, data: owned ? src.subarray(0, n) : src.slice(0, n) }
+      // an output living in a carried input is copied now: the carry writes that input next
+      const mine = owned && !carriedInto.has(src)
+      if (src instanceof Float64Array) return { shape, data: mine ? src.subarray(0, n) : src.slice(0, n) }
       // float32: owned outputs convert when read (valid until the next call, like the views), so a
       // carried output nobody reads costs nothing
-      if (!owned) return { shape, data: Float64Array.from(src.subarray(0, n)) }
+      if (!mine) return { shape, data: Float64Array.from(src.subarray(0, n)) }
       let data: Float64Array | undefined
       return { shape, get data() { return (data ??= Float64Array.from(src.subarray(0, n))) } }
     })
-    for (const [k, o] of carry) {
-      const src = source(p.outputs[o]!)
-      const n = S.size(outShapes[o]!)
-      const r = rootOf(s.storage, p.outputs[o]!)
-      const slot = s.storage.get(r)!.kind === 'buffer' ? pl.slotOf.get(r) : undefined
-      const input = pl.slots.length + k
-      if (arena !== undefined && slot !== undefined && caps[slot] === caps[input]) {
-        // the output's region becomes the input's and the other way round: no copy
-        ;[bufs[slot], I[k]] = [I[k]!, bufs[slot]!]
-        ;[caps[slot], caps[input]] = [caps[input]!, caps[slot]!]
-      } else {
-        if (arena === undefined && !kept.has(k)) I[k] = new Float64Array(n)
-        if (src !== I[k]) I[k]!.set(src.subarray(0, n))
-      }
-      kept.set(k, outShapes[o]!)
-    }
+    carryOver()
     return outs
   }
   const inputOf = (name: string): number => {

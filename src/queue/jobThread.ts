@@ -55,12 +55,12 @@ function prepare(r: ThreadRequest): Ready {
   const refuse = (reason: string, detail = reason): Ready => ({ refused: { kind: 'refused', reason, detail } })
   const data = loadData(r.config)
   if (E.isLeft(data)) return refuse(dataFailure(r.config.data, data.left), data.left.message)
-  const fits = checkRun(r.config, data.right, r.rules.limits, 'job.config.hidden')
+  const fits = checkRun(r.config, data.right, r.rules.limits, { where: 'job.config.hidden' })
   if (E.isLeft(fits)) return refuse(fits.left.message)
   const { train, image } = data.right
   let cost
   try {
-    cost = runCost(r.config, buildModel(r.config, D.features(train), train.classes, image), D.size(train))
+    cost = runCost(r.config, buildModel(r.config, D.features(train), train.classes, image !== undefined ? { image } : {}), D.size(train))
   } catch (e) {
     return refuse(e instanceof Error ? e.message.split('\n')[0]! : String(e))
   }
@@ -96,7 +96,7 @@ function trial(r: Extract<ThreadRequest, { kind: 'trial' }>, data: LoadedData, t
 function member(r: Extract<ThreadRequest, { kind: 'member' }>, data: LoadedData, t0: number): MemberOut {
   const { train, validation, test, image } = data
   const model = buildModel(r.config, D.features(train), train.classes)
-  const config = buildTrainConfig(r.config, D.size(train), image)
+  const config = buildTrainConfig(r.config, D.size(train), image !== undefined ? { image } : {})
   const m = trainMember(model, { train, validation }, test, { ...config, programs: memberPrograms(model, config) }, r.member)
   return { job: r.id, accuracy: m.accuracy, proba: m.proba, epochs: m.state.history.epochs.length, seconds: (Date.now() - t0) / 1000, worker: r.worker }
 }

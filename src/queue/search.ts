@@ -54,7 +54,7 @@ export async function queueTrials(target: RedisTarget, base: RunConfig, points: 
   const jobs: Job[] = []
   const trialOf: number[] = []
   points.forEach((point, trial) => {
-    const c = decodeRunConfig(pointFields(point), base, 'trial')
+    const c = decodeRunConfig(pointFields(point), { base, root: 'trial' })
     if (E.isLeft(c)) results[trial] = { trial, point, score: NaN, error: c.left.message }
     else {
       jobs.push({ kind: 'trial', config: c.right, point })

@@ -123,7 +123,7 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
     const job = decoded.right
     const id = jobId(job)
     if (bull.id !== id) refuse(`the job's data does not match its id (changed in Redis after it was enqueued, or not enqueued by symgrad)`)
-    const config = decodeRunConfig(job.config, defaultRunConfig, 'job.config')
+    const config = decodeRunConfig(job.config, { base: defaultRunConfig, root: 'job.config' })
     if (E.isLeft(config)) return refuse(config.left.message)
     const retry = bull.stalledCounter > 0 ? ` (again: its previous worker stopped answering ${bull.stalledCounter}×)` : ''
     log(`${me}: ${id}: ${describeJob(job, config.right)}${retry}`)

@@ -5,8 +5,8 @@
  * which lays a partial record over a base). `buildModel`, `buildOptimizer` and `buildTrainConfig`
  * turn it into a model and the TrainConfig that `train` takes (which holds functions, not data).
  *
- * The optimizer is a kind from an optimizer registry (optim/registry.ts; the user's own through
- * `withOptimizers`): `learningRate` with `schedule`/`decay`/`decayEvery` is its learning rate,
+ * The optimizer is a kind from the optimizers of a registries value (`{ registries }`; the
+ * built-ins of optim/registry.ts, a user's through `Registries.extend`): `learningRate` with `schedule`/`decay`/`decayEvery` is its learning rate,
  * `momentum` its μ if it has one, and `hyper` any of its other hyperparameters as data (numbers or
  * schedules in steps), checked by its codec when decoded.
  *
@@ -30,7 +30,9 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import * as O from '../optim/index.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
 import type { HyperSpec } from '../optim/hyper.js'
-import { optimizerOf, type OptimizerRegistry } from '../optim/OptimizerDef.js'
+import { optimizerOf, type OptimizerRegistries } from '../optim/OptimizerDef.js'
+import type { LayerRegistries } from '../nn/LayerDef.js'
+import type { CodeRegistries } from '../compile/code.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import type { TrainConfig } from './loop.js'
 import { fineTuneOptimizer, frozenLayerModes, isFineTune } from './finetune.js'
@@ -40,7 +42,7 @@ import type { ActivationName } from '../nn/activations.js'
 
 /** The learning-rate schedules a RunConfig may name. */
 export const runSchedules = ['constant', 'step', 'exponential', 'inverseTime', 'warmup'] as const
-/** The init schemes a run may name: every built-in InitDef (nn/init.ts). */
+/** The built-in init schemes a run may name (nn/init.ts); a run also names any init of the registries it is decoded with. */
 export const runInits = initNames
 /** The loss kinds a RunConfig may name. */
 export const runLosses = ['softmax', 'svm'] as const
@@ -55,7 +57,8 @@ export interface RunConfig {
   readonly data: string
   /** Hidden layer widths, e.g. [200]. */
   readonly hidden: readonly number[]
-  readonly init: (typeof runInits)[number]
+  /** An init of the registries the run is decoded with (built-ins: runInits). */
+  readonly init: string
   readonly loss: (typeof runLosses)[number]
   /** A kind of the optimizer registry the run config is decoded with (built-ins: optim/registry.ts). */
   readonly optimizer: string
@@ -170,17 +173,32 @@ export function describeOptimizer(c: RunConfig): string {
   return `${c.optimizer}${mu}${hyper}, ${lr}${c.clipNorm !== undefined ? `, gradients clipped to norm ${c.clipNorm}` : ''}${frozen}${mult}`
 }
 
+/** Where a run's names resolve: `{ registries }` (default: the built-ins). */
+export interface OptimizerOptions {
+  readonly registries?: OptimizerRegistries
+}
+
 /**
- * The run's optimizer, built by its kind's record in `optimizers`: defaults, then `momentum` (for
- * a kind that has one), then `hyper`; behind clipping when `clipNorm` is set.
+ * The run's optimizer, built by its kind's record in `o.registries.optimizers`: defaults, then
+ * `momentum` (for a kind that has one), then `hyper`; behind clipping when `clipNorm` is set.
  */
-export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, optimizers: OptimizerRegistry = builtinOptimizers): GradientTransformation<PlainState> {
-  const def = optimizers.get(c.optimizer)
+export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, o: OptimizerOptions = {}): GradientTransformation<PlainState> {
+  const registries: OptimizerRegistries = o.registries ?? { optimizers: builtinOptimizers }
+  const def = registries.optimizers.get(c.optimizer)
   const mu: Readonly<Record<string, HyperSpec>> = def !== undefined && Object.prototype.hasOwnProperty.call(def.hyper, 'momentum') ? { momentum: c.momentum } : {}
   const choice = { kind: c.optimizer, learningRate: learningRateOf(c, batchesPerEpoch), hyper: { ...mu, ...c.hyper } }
   // fine-tuning: the kind per label (frozen, ×k, train), the clipping over the trained parameters only
-  if (isFineTune(c)) return fineTuneOptimizer(c, () => optimizerOf(optimizers, choice), c.clipNorm)
-  return optimizerOf(optimizers, { ...choice, ...(c.clipNorm !== undefined ? { clipNorm: c.clipNorm } : {}) })
+  if (isFineTune(c)) return fineTuneOptimizer(c, () => optimizerOf(choice, { registries }), c.clipNorm)
+  return optimizerOf({ ...choice, ...(c.clipNorm !== undefined ? { clipNorm: c.clipNorm } : {}) }, { registries })
+}
+
+/** What a run reads of a `Registries` value: layer kinds and inits (its model), optimizer kinds, per-op code (its programs). */
+export type TrainRegistries = LayerRegistries & OptimizerRegistries & CodeRegistries
+
+/** How a run's model is built: the image shape [H, W, C] of its rows, and the registries resolving its init. */
+export interface BuildModelOptions {
+  readonly image?: readonly [number, number, number]
+  readonly registries?: LayerRegistries
 }
 
 /**
@@ -189,16 +207,17 @@ export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, optimizers
  * convnets need the image shape [H, W, C] (without it, a square one-channel image is assumed when
  * `inputs` is a square).
  */
-export function buildModel(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Model {
-  const net = buildNet(c, inputs, classes, image)
+export function buildModel(c: RunConfig, inputs: number, classes: number, o: BuildModelOptions = {}): Model {
+  const net = buildNet(c, inputs, classes, o)
   return c.preprocess === 'none' ? net : withPreprocessing(net, preprocessingLayer({ kind: c.preprocess }))
 }
 
-function buildNet(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Model {
+function buildNet(c: RunConfig, inputs: number, classes: number, o: BuildModelOptions): Model {
+  const { image } = o
   const kind = c.model ?? 'mlp'
   if (kind === 'mlp')
     return mlp([inputs, ...c.hidden, classes], {
-      init: c.init, ...(c.keep < 1 ? { keep: c.keep } : {}),
+      init: c.init, ...(c.keep < 1 ? { keep: c.keep } : {}), ...(o.registries !== undefined ? { registries: o.registries } : {}),
       ...(c.activation !== undefined && c.activation !== 'relu' ? { activation: { kind: 'activation' as const, fn: c.activation } } : {}),
       ...(c.batchNorm === true ? { batchNorm: true } : {}),
     })
@@ -212,9 +231,9 @@ function buildNet(c: RunConfig, inputs: number, classes: number, image?: readonl
  * `buildModel` for data read from outside: Left (one line) when the model does not fit the data
  * (`convnet` on rows of 2 features, on images too small for its kernels), never a thrown ShapeError.
  */
-export function modelFor(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Either<SymgradError, Model> {
+export function modelFor(c: RunConfig, inputs: number, classes: number, o: BuildModelOptions = {}): Either<SymgradError, Model> {
   try {
-    return E.right(buildModel(c, inputs, classes, image))
+    return E.right(buildModel(c, inputs, classes, o))
   } catch (e) {
     if (!(e instanceof SymgradError)) throw e
     const kind = c.model ?? 'mlp'
@@ -222,11 +241,19 @@ export function modelFor(c: RunConfig, inputs: number, classes: number, image?: 
   }
 }
 
-/** The TrainConfig of a RunConfig (no callbacks). `image` enables `shift` augmentation. */
-export function buildTrainConfig(c: RunConfig, trainSize: number, image?: readonly [number, number, number], optimizers: OptimizerRegistry = builtinOptimizers): TrainConfig {
+/** How `buildTrainConfig` reads a run: the image shape [H, W, C] (enables `shift`), the registries (its optimizer kind, its ops' code). */
+export interface BuildTrainConfigOptions {
+  readonly image?: readonly [number, number, number]
+  readonly registries?: OptimizerRegistries & CodeRegistries
+}
+
+/** The TrainConfig of a RunConfig (no callbacks); its optimizer from `o.registries`, which its programs compile with too. */
+export function buildTrainConfig(c: RunConfig, trainSize: number, o: BuildTrainConfigOptions = {}): TrainConfig {
+  const { image } = o
   const per = countBatches(trainSize, c.batchSize)
   return {
-    optimizer: buildOptimizer(c, per, optimizers), epochs: c.epochs, batchSize: c.batchSize, key: R.key(c.seed), loss: c.loss,
+    optimizer: buildOptimizer(c, per, o),
+    ...(o.registries !== undefined ? { registries: o.registries } : {}), epochs: c.epochs, batchSize: c.batchSize, key: R.key(c.seed), loss: c.loss,
     regularization: c.l2 > 0 ? { kind: 'l2', lambda: c.l2 } : { kind: 'none' },
     ...(c.shift > 0 && image ? { augment: randomShift(image, c.shift) } : {}),
     ...(c.maxSteps !== undefined ? { maxSteps: c.maxSteps } : {}),

@@ -14,7 +14,6 @@
  */
 import * as R from '../core/Random.js'
 import type { Dtype } from '../compile/arena.js'
-import type { CompileOptions } from '../compile/index.js'
 import type { ThreadPool } from '../compile/threads.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
@@ -29,7 +28,8 @@ import type { LayerModes } from '../nn/model.js'
 import { SymgradError } from '../core/errors.js'
 import { fitStateOrThrow, fittedLayers } from '../nn/fit.js'
 import type { Augment } from './augment.js'
-import { buildPrograms, type AnyModel, type LossFn, type LossKind, type Programs, type Regularization } from './programs.js'
+import { buildPrograms, type AnyModel, type LossFn, type LossKind, type ProgramOptions, type Programs, type Regularization } from './programs.js'
+import type { CodeRegistries } from '../compile/code.js'
 import type { EpochRecord, History, NonFinite, Params, TrainState } from './TrainState.js'
 import { emptyHistory } from './TrainState.js'
 
@@ -79,6 +79,8 @@ export interface TrainConfig<S extends PlainState = PlainState> {
   readonly layerModes?: LayerModes
   /** Threads of a float32 step (float64 programs run on the JavaScript backend, alone); the bits do not depend on them. */
   readonly threads?: ThreadPool
+  /** A registries value whose per-op code (`backends`) the programs compile with (a user op's JavaScript and WebAssembly code). */
+  readonly registries?: CodeRegistries
   /** Programs built earlier for the same model, loss, regularization and layer modes (skips compiling). */
   readonly programs?: Programs
   /** Called after every step with its position and batch loss (progress bars, live plots). */
@@ -87,10 +89,15 @@ export interface TrainConfig<S extends PlainState = PlainState> {
   readonly onEpoch?: (record: EpochRecord) => void
 }
 
-/** How a config's programs are compiled: its dtype, and its threads for float32. */
-export function compileOptionsOf(config: Pick<TrainConfig, 'dtype' | 'threads'>): CompileOptions {
+/** How a config's programs are built: compiled or interpreted, its dtype, its threads for float32, its registries' code, its layer modes. */
+export function programOptionsOf(config: Pick<TrainConfig, 'compiled' | 'dtype' | 'threads' | 'registries' | 'layerModes'>): ProgramOptions {
   const dtype = config.dtype ?? 'float64'
-  return { dtype, ...(dtype === 'float32' && config.threads !== undefined ? { threads: config.threads } : {}) }
+  return {
+    compiled: config.compiled ?? true, dtype,
+    ...(dtype === 'float32' && config.threads !== undefined ? { threads: config.threads } : {}),
+    ...(config.registries !== undefined ? { registries: config.registries } : {}),
+    ...(config.layerModes !== undefined ? { layerModes: config.layerModes } : {}),
+  }
 }
 
 /** Key roles (see TrainState.ts). */
@@ -143,7 +150,7 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
 
 /** Trains `model` on `data` as a pure fold: returns the TrainState after `config.epochs` (or `maxSteps`); pass a state back as `from` to continue it. */
 export function train<S extends PlainState>(model: AnyModel, data: TrainData, config: TrainConfig<S>, from?: TrainState<S>): TrainState<S> {
-  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, compileOptionsOf(config), config.layerModes)
+  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, programOptionsOf(config))
   // a finished run given more epochs continues (as the same run would have); one that stopped early
   // (non-finite, early stopping) or already has its epochs is returned as it is, with its status saying why
   const s0 = from === undefined ? initTrainState(model, config, data.train.x) : from.status === 'done' && from.epoch < config.epochs ? { ...from, status: 'running' as const } : from

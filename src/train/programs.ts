@@ -70,12 +70,17 @@ function regExpr(model: AnyModel, reg: Regularization): Expr | undefined {
   return reg.kind === 'l2' ? l2(model.weights(), reg.lambda) : l2Half(model.weights(), reg.lambda)
 }
 
-/**
- * With `compiled`, `options` say how (e.g. `{ dtype: 'float32' }`); the interpreter is always
- * float64. `layerModes` run some layers of the train step in a mode of their own (frozen batch
- * norm on its running statistics: `{ bn0: 'test' }`).
- */
-export function buildPrograms(model: AnyModel, loss: LossKind | LossFn, reg: Regularization, compiled = true, options: CompileOptions = {}, layerModes: LayerModes = {}): Programs {
+/** How `buildPrograms` compiles: `compile`'s options (dtype, threads, backend, `registries`), or the interpreter, and layer modes. */
+export interface ProgramOptions extends CompileOptions {
+  /** Compile (default true) or run the reference interpreter, which is always float64. */
+  readonly compiled?: boolean
+  /** Layers of the train step that run in a mode of their own (frozen batch norm on its running statistics: `{ bn0: 'test' }`). */
+  readonly layerModes?: LayerModes
+}
+
+/** The train and predict programs of a model with a loss and regularization, compiled as `options` say (e.g. `{ dtype: 'float32', registries }`). */
+export function buildPrograms(model: AnyModel, loss: LossKind | LossFn, reg: Regularization, options: ProgramOptions = {}): Programs {
+  const { compiled = true, layerModes = {}, ...compileOptions } = options
   const x = ops.input('x', ['N', model.in])
   const y = ops.input('y', ['N'])
   const applied = model.apply(x, 'train', layerModes)
@@ -84,12 +89,12 @@ export function buildPrograms(model: AnyModel, loss: LossKind | LossFn, reg: Reg
   const total = r === undefined ? data : ops.add(data, r)
   const params = model.params()
   const paramNames = Object.keys(params)
-  const stepFn = compileStep({ values: { loss: total, dataLoss: data }, grads: { of: 'loss', wrt: params }, tensors: applied.state }, { ...options, interpret: !compiled })
+  const stepFn = compileStep({ values: { loss: total, dataLoss: data }, grads: { of: 'loss', wrt: params }, tensors: applied.state }, { ...compileOptions, interpret: !compiled })
   const randomFor = applied.random
   const random = (n: number, key: Key) => (randomFor.inputs.length > 0 ? randomFor.bindings(key, n) : {})
 
   const scores = toInference(model).apply(ops.input('x', ['N', model.in]), 'test').out
-  const predictFn = compileStep({ values: {}, tensors: { scores } }, { ...options, interpret: !compiled }).runOrThrow
+  const predictFn = compileStep({ values: {}, tensors: { scores } }, { ...compileOptions, interpret: !compiled }).runOrThrow
 
   return {
     paramNames,
