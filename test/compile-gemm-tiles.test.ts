@@ -1,7 +1,8 @@
 /**
  * The gemm at micro-tile heights whose panels are not whole vectors (R·E not a multiple of 16:
- * 3, 5 and 6 float32 rows, 3 float64 rows): packing copies such panels 16, 8 and 4 bytes at a
- * time. Each element of C is the same sum in the same order whatever the tile, so every form and
+ * 3, 5, 6 and 7 float32 rows, 3 and 5 float64 rows): packing copies a transposed operand's panels
+ * 16, 8 and 4 bytes at a time, and a plain one's by groups of `lanes` rows, a pair of float32 rows
+ * and single rows. Each element of C is the same sum in the same order whatever the tile, so every form and
  * edge gives the bits of the standard kernel (gemm-run.ts).
  */
 import { describe, expect, it } from 'vitest'
@@ -13,7 +14,7 @@ const forms = [[false, false], [true, false], [false, true], [true, true]] as co
 const shapes: [number, number, number][] = [[1, 1, 1], [6, 8, 5], [7, 9, 3], [13, 17, 300], [70, 130, 270], [129, 33, 257]]
 
 describe('gemm tiles whose panels are not whole vectors', () => {
-  for (const [dtype, base, MRs] of [['float32', gemmShapes.f32, [3, 5, 6]], ['float64', gemmShapes.f64, [3]]] as const)
+  for (const [dtype, base, MRs] of [['float32', gemmShapes.f32, [3, 5, 6, 7]], ['float64', gemmShapes.f64, [3, 5]]] as const)
     for (const MR of MRs)
       it(`${dtype}, ${MR}-row tiles: the standard kernel's bits in every transposed form`, () => {
         const shape: GemmShape = { ...base, MR, MC: MR * Math.floor(base.MC / MR) }

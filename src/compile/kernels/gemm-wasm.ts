@@ -14,7 +14,7 @@
  * threads by rows or columns never changes a bit.
  */
 import {
-  assemble, call, countDown, f32x4, f64x2, forRange, get, i32, ifThen, load, op, set, simd, store, tee, v128zero,
+  assemble, call, countDown, f32x4, f64x2, forRange, get, i32, ifThen, load, memarg, op, set, simd, store, tee, v128zero,
   I32, I64, V128, type Code, type Func, type Lanes, type ValType,
 } from './wasm-asm.js'
 
@@ -142,7 +142,9 @@ function pack(name: string, s: GemmShape, R: number): Func {
   const panelBase: Code = [get(DST), get(Q), get(KCl), op.mul, i32(E), op.mul, op.add]
   // not transposed: each row of op(X) is contiguous in X. A panel of R rows present in full is
   // packed `lanes` rows at a time: a vector from each row, transposed by shuffles into one
-  // vector per k (lanes of R); the other panels and the last kc % lanes columns element by element
+  // vector per k (lanes of R); two float32 rows left over (R = 6) a pair per k; the other panels,
+  // other rows left over and the last kc % lanes columns element by element (R = 6 all element by
+  // element: the 64×784 A of the small MLP took 14% of its product)
   const byRow = forRange(RR, i32(0), i32(R), i32(1), [
     panelBase, get(RR), i32(E), op.mul, op.add, set(D), get(KCl), set(N),
     get(Q), get(RR), op.add, tee(I), get(ROWS), op.ltS,
@@ -166,17 +168,41 @@ function pack(name: string, s: GemmShape, R: number): Func {
       get(D), get(T0 + 1), get(T0 + 3), shuffle([0, 1, 4, 5]), store(V128, 2 * R * E),
       get(D), get(T0 + 1), get(T0 + 3), shuffle([2, 3, 6, 7]), store(V128, 3 * R * E),
     ]
+  /** Addresses of rows r0 + q + first … + count − 1 of op(X) at column p0 into S0…. */
+  const rowsAt = (first: number, count: number): Code[] =>
+    Array.from({ length: count }, (_, r) => [get(X), get(R0), get(Q), op.add, i32(first + r), op.add, get(LD), op.mul, get(P0), op.add, i32(E), op.mul, op.add, set(S0 + r)])
+  /** The last kc % lanes columns of `count` rows (S0… past the vectors, D past their panel rows), element by element. */
+  const tails = (count: number): Code[] =>
+    Array.from({ length: count }, (_, r) => [get(KCl), i32(n - 1), op.and, set(TN), get(D), i32(r * E), op.add, set(D2), copyStrided(E, L.elem, S0 + r, D2, TN, i32(E), i32(R * E))])
   const full: Code[] = []
-  for (let g = 0; g < R / n; g++) {
-    for (let r = 0; r < n; r++) full.push(get(X), get(R0), get(Q), op.add, i32(g * n + r), op.add, get(LD), op.mul, get(P0), op.add, i32(E), op.mul, op.add, set(S0 + r))
-    full.push(panelBase, i32(g * n * E), op.add, set(D), get(KCl), i32(shift), op.shrU, set(N))
+  const groups = Math.floor(R / n)
+  for (let g = 0; g < groups; g++) {
+    full.push(rowsAt(g * n, n), panelBase, i32(g * n * E), op.add, set(D), get(KCl), i32(shift), op.shrU, set(N))
     const step: Code[] = []
     for (let r = 0; r < n; r++) step.push(get(S0 + r), load(V128), set(V0 + r), get(S0 + r), i32(16), op.add, set(S0 + r))
-    full.push(countDown(N, [step, transpose, get(D), i32(n * R * E), op.add, set(D)]))
-    for (let r = 0; r < n; r++)
-      full.push(get(KCl), i32(n - 1), op.and, set(TN), get(D), i32(r * E), op.add, set(D2), copyStrided(E, L.elem, S0 + r, D2, TN, i32(E), i32(R * E)))
+    full.push(countDown(N, [step, transpose, get(D), i32(n * R * E), op.add, set(D)]), tails(n))
   }
-  const plain = forRange(Q, i32(0), get(ROWS), i32(R), R % n === 0 && n * E === 16 ? ifThen([get(Q), i32(R), op.add, get(ROWS), op.leS], full, byRow) : byRow)
+  // rows past the groups of `lanes` (R = 6 in float32: 2; 3 in float64: 1)
+  const rest = R - groups * n
+  if (n === 4 && rest === 2) {
+    // two rows, four columns at a time: interleaved by shuffles into a pair per column, each
+    // stored as one 64-bit lane (v128.store64_lane)
+    const store64Lane = (offset: number, lane: number): Code => [simd(0x5b), ...memarg(3, offset), lane]
+    full.push(rowsAt(groups * n, 2), panelBase, i32(groups * n * E), op.add, set(D), get(KCl), i32(shift), op.shrU, set(N),
+      countDown(N, [
+        get(S0), load(V128), set(V0), get(S0 + 1), load(V128), set(V0 + 1),
+        get(S0), i32(16), op.add, set(S0), get(S0 + 1), i32(16), op.add, set(S0 + 1),
+        get(V0), get(V0 + 1), shuffle([0, 4, 1, 5]), set(T0),
+        get(V0), get(V0 + 1), shuffle([2, 6, 3, 7]), set(T0 + 1),
+        get(D), get(T0), store64Lane(0, 0), get(D), get(T0), store64Lane(R * E, 1),
+        get(D), get(T0 + 1), store64Lane(2 * R * E, 0), get(D), get(T0 + 1), store64Lane(3 * R * E, 1),
+        get(D), i32(n * R * E), op.add, set(D),
+      ]),
+      tails(2))
+  } else
+    for (let r = groups * n; r < R; r++)
+      full.push(rowsAt(r, 1), panelBase, i32(r * E), op.add, set(D), get(KCl), set(N), copyStrided(E, L.elem, S0, D, N, i32(E), i32(R * E)))
+  const plain = forRange(Q, i32(0), get(ROWS), i32(R), R >= n && n * E === 16 ? ifThen([get(Q), i32(R), op.add, get(ROWS), op.leS], full, byRow) : byRow)
   // transposed: each column p of op(X) is contiguous in X; R rows at a time
   // a panel present in full: R·E bytes copied 16, then 8, then 4 at a time (R = 6 in float32: a
   // vector and an i64; element by element, with a test per element, the 6-row A panels of the
