@@ -66,13 +66,16 @@ export function gemmScratchBytes(s: GemmShape): number {
   return (s.MC * s.KC + s.KC * (s.NC + NR) + s.MR * NR) * E + 64
 }
 
-/** micro(pa, pb, kc, c, ldc, mode, mr, nr, pt): C tile (=|+=) Apanel·Bpanel over kc. */
+/**
+ * micro(pa, pb, kc, c, ldc, mode, mr, nr, pt, bk): C tile (=|+=) Apanel·Bpanel over kc; the B
+ * panel's rows are bk bytes apart (NR·E packed; B's own row length read in place, see gemm).
+ */
 function micro(s: GemmShape): Func {
   const { lanes: L, MR, NV } = s
   const E = L.bytes, NR = NV * L.lanes
-  const [PA, PB, KC, C, LDC, MODE, MRr, NRr, PT] = [0, 1, 2, 3, 4, 5, 6, 7, 8]
-  const [I, J, ROW] = [9, 10, 11]
-  const ACC = 12, A = ACC + MR * NV, B = A + 1
+  const [PA, PB, KC, C, LDC, MODE, MRr, NRr, PT, BK] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+  const [I, J, ROW] = [10, 11, 12]
+  const ACC = 13, A = ACC + MR * NV, B = A + 1
   const acc = (r: number, v: number) => ACC + r * NV + v
   if (s.fma === true && L !== f32x4) throw new Error('gemm: fma is for float32x4 only')
   /** acc(r, v) += A·B(v) */
@@ -90,8 +93,9 @@ function micro(s: GemmShape): Func {
     }
     return out
   }
-  const advance = (n: number): Code => [get(PA), i32(n * MR * E), op.add, set(PA), get(PB), i32(n * NR * E), op.add, set(PB)]
   const U = s.U ?? 1
+  // unrolled steps read B at fixed offsets: only packed panels (gemm reads B in place only when U = 1)
+  const advance = (n: number): Code => [get(PA), i32(n * MR * E), op.add, set(PA), get(PB), U > 1 ? i32(n * NR * E) : get(BK), op.add, set(PB)]
   if (U > 1) {
     // kc = U·q + rest: q unrolled steps, then the rest one by one
     const unrolled: Code[] = []
@@ -116,7 +120,7 @@ function micro(s: GemmShape): Func {
   edge.push(forRange(I, i32(0), get(MRr), i32(1), forRange(J, i32(0), get(NRr), i32(1),
     ifThen(get(MODE), [dst, dst, load(L.elem), src, L.sadd, store(L.elem)], [dst, src, store(L.elem)]))))
   body.push(ifThen([get(MRr), i32(MR), op.eq, get(NRr), i32(NR), op.eq, op.and], full, edge))
-  return { name: 'micro', params: new Array(9).fill(I32), locals: [I32, I32, I32, ...new Array(MR * NV + 1 + NV).fill(V128)], body }
+  return { name: 'micro', params: new Array(10).fill(I32), locals: [I32, I32, I32, ...new Array(MR * NV + 1 + NV).fill(V128)], body }
 }
 
 /** Copies `count` elements from src (stride sStride bytes) to dst (stride dStride bytes). */
@@ -237,41 +241,56 @@ function pack(name: string, s: GemmShape, R: number): Func {
 function gemm(s: GemmShape, fMicro: number, fPackA: number, fPackB: number): Func {
   const { lanes: L, MR, NV, KC, MC, NC } = s
   const E = L.bytes, NR = NV * L.lanes
+  const U1 = (s.U ?? 1) === 1
   const [A, TA, B, TB, C, M, N, K, ACCUM, I0, I1, J0, J1, S] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
   const [JC, NCl, PC, KCl, IC, MCl, JR, NRl, IR, MRl, PA, PB, PT, T1, T2, MODE] = [14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]
+  const [DIRECT, PBJ, BK] = [30, 31, 32]
   const minInto = (dst: number, a: Code, b: Code): Code => [a, tee(T1), b, tee(T2), get(T1), get(T2), op.ltS, op.select, set(dst)]
+  /** packB(B as op(B)ᵀ, cols j0 … j0 + cols of op(B), rows PC … PC + KCl, into dst). */
+  const packB = (j0: Code, cols: Code, dst: Code): Code => [
+    get(B), get(TB), op.eqz, get(K), get(N), get(TB), op.select, j0, cols, get(PC), get(KCl), dst, call(fPackB),
+  ]
   const body: Code = [
     get(S), set(PA),
     get(S), i32(MC * KC * E), op.add, set(PB),
     get(PB), i32(KC * (NC + NR) * E), op.add, set(PT),
+    // a plain B of at least 4 panels is read in place, NR columns of a row per k (no packing
+    // pass: 64×784·784×100 223 → 207 µs with 6×8 fused tiles), when its rows are not a multiple
+    // of 256 bytes apart: a panel's kc rows then fall into many L1 sets (rows 1 or 2 KiB apart
+    // would share a few sets and be fetched again for every tile). Partial panels are packed
+    // (reading past a row's end could pass the memory's end).
+    U1 ? [get(TB), op.eqz, get(N), i32(E), op.mul, i32(255), op.and, i32(0), op.ne, op.and, get(N), i32(4 * NR), op.geS, op.and, set(DIRECT)] : [],
     forRange(JC, get(J0), get(J1), i32(NC), [
       minInto(NCl, i32(NC), [get(J1), get(JC), op.sub]),
       forRange(PC, i32(0), get(K), i32(KC), [
         minInto(KCl, i32(KC), [get(K), get(PC), op.sub]),
         // op(B) block as NR-row panels of op(B)ᵀ: op(B)ᵀ[j, p] = B[p·n + j], or B[j·k + p] when tB
-        get(B), get(TB), op.eqz, get(K), get(N), get(TB), op.select,
-        get(JC), get(NCl), get(PC), get(KCl), get(PB), call(fPackB),
+        ifThen(get(DIRECT), [], packB(get(JC), get(NCl), get(PB))),
         get(PC), i32(0), op.gtS, get(ACCUM), op.or, set(MODE),
         forRange(IC, get(I0), get(I1), i32(MC), [
           minInto(MCl, i32(MC), [get(I1), get(IC), op.sub]),
           get(A), get(TA), get(M), get(K), get(TA), op.select, get(IC), get(MCl), get(PC), get(KCl), get(PA), call(fPackA),
           forRange(JR, i32(0), get(NCl), i32(NR), [
             minInto(NRl, i32(NR), [get(NCl), get(JR), op.sub]),
+            get(PB), get(JR), get(KCl), op.mul, i32(E), op.mul, op.add, set(PBJ), i32(NR * E), set(BK),
+            ifThen(get(DIRECT), ifThen([get(NRl), i32(NR), op.eq],
+              [get(B), get(PC), get(N), op.mul, get(JC), op.add, get(JR), op.add, i32(E), op.mul, op.add, set(PBJ), get(N), i32(E), op.mul, set(BK)],
+              [packB([get(JC), get(JR), op.add], get(NRl), get(PB)), get(PB), set(PBJ)])),
             forRange(IR, i32(0), get(MCl), i32(MR), [
               minInto(MRl, i32(MR), [get(MCl), get(IR), op.sub]),
               get(PA), get(IR), get(KCl), op.mul, i32(E), op.mul, op.add,
-              get(PB), get(JR), get(KCl), op.mul, i32(E), op.mul, op.add,
+              get(PBJ),
               get(KCl),
               get(C), get(IC), get(IR), op.add, get(N), op.mul, get(JC), op.add, get(JR), op.add, i32(E), op.mul, op.add,
               get(N), i32(E), op.mul,
-              get(MODE), get(MRl), get(NRl), get(PT), call(fMicro),
+              get(MODE), get(MRl), get(NRl), get(PT), get(BK), call(fMicro),
             ]),
           ]),
         ]),
       ]),
     ]),
   ]
-  return { name: 'gemm', params: new Array(14).fill(I32), locals: new Array(16).fill(I32), body }
+  return { name: 'gemm', params: new Array(14).fill(I32), locals: new Array(19).fill(I32), body }
 }
 
 /** The gemm's functions, `gemm` at index 1: a module may put its own functions after them and call it. */
