@@ -25,7 +25,7 @@ describe('decodeRunConfig', () => {
     expect(left(decodeRunConfig({ learningRate: -0.1 }))).toBe('config.learningRate: expected a positive number, got -0.1')
     expect(left(decodeRunConfig({ keep: 0 }))).toBe('config.keep: expected a keep probability in (0, 1], got 0')
     expect(left(decodeRunConfig({ l2: -1 }))).toBe('config.l2: expected a non-negative number, got -1')
-    expect(left(decodeRunConfig({ foo: 0.1 }))).toBe('unknown field config.foo (known fields: data, hidden, init, loss, optimizer, learningRate, momentum, schedule, decay, decayEvery, epochs, batchSize, l2, keep, shift, preprocess, seed, hyper, clipNorm, maxSteps, patience, evalTrainSize, compiled, activation, batchNorm, dtype, threads, model, examples, freeze, lrMult)')
+    expect(left(decodeRunConfig({ foo: 0.1 }))).toBe('unknown field config.foo (known fields: data, hidden, init, loss, optimizer, learningRate, momentum, schedule, decay, decayEvery, epochs, batchSize, l2, keep, shift, preprocess, seed, hyper, clipNorm, maxSteps, patience, evalTrainSize, compiled, activation, batchNorm, dtype, threads, model, examples, freeze, lrMult, layers)')
     expect(left(decodeRunConfig({ batchsize: 32 }))).toBe('unknown field config.batchsize (did you mean batchSize?)')
     expect(left(decodeRunConfig({ lr: 0.1 }))).toBe('unknown field config.lr (did you mean learningRate?)')
     expect(left(decodeRunConfig({ data: 'mnsit' }))).toBe(`config.data: expected 'mnist' | 'mnist-sample' | 'fashion' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>', got "mnsit"`)

@@ -21,7 +21,7 @@ import { stableRules } from '../compile/stableRules.js'
 import { readJsonFile } from '../io/atomic.js'
 import { decodeGraph, GRAPH_FORMAT } from '../io/graph.js'
 import { checkDataFits, decodeModel } from '../records/spec.js'
-import { buildModel } from '../train/config.js'
+import { buildModel, describeArchitecture } from '../train/config.js'
 import { checkModel, observedRange } from '../train/hazards.js'
 import type { AnyModel } from '../train/programs.js'
 import type { Tensor } from '../core/Tensor.js'
@@ -95,14 +95,15 @@ export function checkCommand(a: ParsedArgs, o: CommandOptions): number {
   const ranges = typeof a.flags['ranges'] === 'string' ? parseRanges(a.flags['ranges']) : {}
   const file = a.positional[0]
   const withData = a.flags['data'] !== undefined || a.flags['config'] !== undefined
-  const c = file === undefined || withData ? configFromArgs(a, { perData: true, registries }) : undefined
+  const c = file === undefined || withData ? configFromArgs(a, { perData: true, registries, command: 'check' }) : undefined
   const data = c !== undefined && (file === undefined || withData) ? orExit(loadData(c)) : undefined
   const observed = data !== undefined ? observedRange(data.train.x) : undefined
   if (file === undefined) {
     const model = buildModel(c!, D.features(data!.train), data!.train.classes, { ...(data!.image !== undefined ? { image: data!.image } : {}), registries })
     const kind = c!.model ?? 'mlp'
     const widths = kind === 'mlp' ? ` [${[D.features(data!.train), ...c!.hidden, data!.train.classes].join(', ')}]` : ''
-    return printModel(model, `model: ${kind}${widths}${c!.batchNorm ? ' with batch norm' : ''} on ${c!.data}`, a, ranges['x'] ?? observed, dtypes, data!.train.x)
+    const arch = c!.layers !== undefined ? describeArchitecture(c!, D.features(data!.train), data!.train.classes) : `${kind}${widths}${c!.batchNorm ? ' with batch norm' : ''}`
+    return printModel(model, `model: ${arch} on ${c!.data}`, a, ranges['x'] ?? observed, dtypes, data!.train.x)
   }
   const json = orExit(readJsonFile(file))
   const isGraph = typeof json === 'object' && json !== null && (json as { format?: unknown }).format === GRAPH_FORMAT

@@ -11,11 +11,13 @@ import { mlp } from '../nn/model.js'
 import { initNames } from '../nn/init.js'
 import { l2 } from '../nn/regularizers.js'
 import { readJsonFile } from '../io/atomic.js'
-import { decodeRunConfig, type RunRegistries } from '../records/runConfig.js'
+import { decodeRunConfig } from '../records/runConfig.js'
+import { missingRecord, type NamedRegistries } from '../records/recordNames.js'
+import { Registries } from '../records/Registries.js'
 import type { CommandOptions } from './context.js'
 import { optimizerNames } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
-import { buildModel, buildTrainConfig, defaultRunConfig, runSchedules, type RunConfig } from '../train/config.js'
+import { buildModel, buildTrainConfig, defaultRunConfig, describeArchitecture, runSchedules, type RunConfig } from '../train/config.js'
 import { activationNames } from '../nn/activations.js'
 import { pct } from '../train/diagnostics.js'
 import type { EpochRecord } from '../train/TrainState.js'
@@ -75,8 +77,10 @@ export interface ConfigFromArgsOptions {
   readonly base?: RunConfig
   /** The data set's defaults (dataDefaults) come between `base` and the file and flags (default false). */
   readonly perData?: boolean
-  /** The optimizers and inits the file and flags may name (default: the built-ins). */
-  readonly registries?: RunRegistries
+  /** The optimizers, inits and layer kinds the file and flags may name (default: the built-ins). */
+  readonly registries?: NamedRegistries
+  /** The command, for messages: a name the registries lack says to start `symgrad <command>` with --with (default train). */
+  readonly command?: string
 }
 
 /** The RunConfig from --config and the flags laid over `o.base`; throws ArgError with one line. */
@@ -96,6 +100,10 @@ export function configFromArgs(a: ParsedArgs, o: ConfigFromArgsOptions = {}): Ru
   // the layer count before decoding: a list of 50 million widths is refused without walking it
   const listed = typeof json === 'object' && json !== null && Object.hasOwn(json, 'hidden') ? (json as { hidden: unknown }).hidden : undefined
   if (typeof file === 'string' && Array.isArray(listed)) orExit(inFile(file, checkLayers(listed, limits, 'config.hidden')))
+  // a record the registries lack (a user's optimizer or layer kind without its --with module) is named with the flag that adds it
+  const whose = `symgrad ${o.command ?? 'train'}`
+  const missing = typeof file === 'string' ? missingRecord(json, o.registries ?? Registries.builtins, 'config', whose) : undefined
+  if (missing !== undefined) throw new ArgError(`${file as string}: ${missing.message}`)
   if (typeof file === 'string') c = orExit(inFile(file, decodeRunConfig(json, { base: c, ...registries })))
   const drop = a.flags['dropout']
   if (drop !== undefined) {
@@ -111,9 +119,20 @@ export function configFromArgs(a: ParsedArgs, o: ConfigFromArgsOptions = {}): Ru
     flagOf[s.key] = flag
   }
   // a bad flag value is named by its flag: `--lr: expected a positive number, got -0.1`
+  const byFlag = (m: string) => m.replace(/\u0000\.(\w+)/g, (_, k: string) => `--${flagOf[k] ?? k}`)
+  const unnamed = missingRecord(over, o.registries ?? Registries.builtins, '\u0000', whose)
+  if (unnamed !== undefined) throw new ArgError(byFlag(unnamed.message))
   const r = decodeRunConfig(over, { base: c, root: '\u0000', ...registries })
-  if (E.isLeft(r)) throw new ArgError(r.left.message.replace(/\u0000\.(\w+)/g, (_, k: string) => `--${flagOf[k] ?? k}`))
+  if (E.isLeft(r)) throw new ArgError(byFlag(r.left.message))
   orExit(checkLayers(r.right.hidden, limits, typeof a.flags['hidden'] === 'string' ? '--hidden' : 'config.hidden'))
+  if (r.right.layers !== undefined) {
+    // a run's own layers are its whole model: a field that shapes the built-in models would be silently unused
+    const shaping = { model: 'model', hidden: 'hidden', activation: 'activation', batchnorm: 'batchNorm', keep: 'keep', dropout: 'keep', init: 'init' } as const
+    const fromFile = typeof json === 'object' && json !== null ? Object.keys(shaping).map((f) => shaping[f as keyof typeof shaping]).find((k) => Object.hasOwn(json, k)) : undefined
+    const flag = Object.keys(shaping).find((f) => a.flags[f] !== undefined)
+    if (flag !== undefined || fromFile !== undefined)
+      throw new ArgError(`${flag !== undefined ? `--${flag}` : `${file as string}: config.${fromFile!}`}: does not apply to a run whose "layers" are its model (give each layer its options there)`)
+  }
   return r.right
 }
 
@@ -130,7 +149,7 @@ export function inFile<A>(path: string, r: E.Either<SymgradError, A>): E.Either<
 
 export async function ensembleCommand(a: ParsedArgs, o: CommandOptions): Promise<number> {
   const { registries } = o
-  const c = configFromArgs(a, { base: { ...defaultRunConfig, epochs: 5 }, perData: true, registries })
+  const c = configFromArgs(a, { base: { ...defaultRunConfig, epochs: 5 }, perData: true, registries, command: 'ensemble' })
   const count = typeof a.flags['models'] === 'number' ? a.flags['models'] : 3
   if (!(Number.isInteger(count) && count >= 1)) throw new ArgError(`ensemble: --models must be a positive integer, got ${count}`)
   const limits = orExit(cliLimits())
@@ -141,7 +160,7 @@ export async function ensembleCommand(a: ParsedArgs, o: CommandOptions): Promise
   const target = await queueTarget(a, 'ensemble')
   // members train one after another, each step on every core (float32; float64 steps run alone, and the line names no threads)
   const threads = c.dtype === 'float32' ? c.threads ?? availableParallelism() : 1
-  console.log(`ensemble of ${count} × mlp [${[D.features(train), ...c.hidden, train.classes].join(', ')}] on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i), ${c.dtype ?? 'float64'}${target || c.dtype !== 'float32' ? '' : `, ${threads} thread${threads === 1 ? '' : 's'}`}`)
+  console.log(`ensemble of ${count} × ${describeArchitecture(c, D.features(train), train.classes)} on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i), ${c.dtype ?? 'float64'}${target || c.dtype !== 'float32' ? '' : `, ${threads} thread${threads === 1 ? '' : 's'}`}`)
   let member = 0 // members train one after another: the epoch lines belong to the current one
   const onMember = (i: number, acc: number) => (console.log(`model ${i + 1}/${count}: test accuracy ${pct(acc)}`), (member = i + 1))
   const onEpoch = (e: EpochRecord) =>

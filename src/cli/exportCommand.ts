@@ -3,7 +3,8 @@
  * an ONNX file (src/onnx), written atomically.
  */
 import { checkWritable, writeFileAtomic } from '../io/atomic.js'
-import { loadCheckpoint } from '../records/files.js'
+import { decodeCheckpoint } from '../records/checkpoint.js'
+import { checkpointJson } from './withFlag.js'
 import { modelToOnnx } from '../onnx/model.js'
 import { ONNX_OPSET } from '../onnx/export.js'
 import { ArgError, type ParsedArgs } from './args.js'
@@ -18,7 +19,7 @@ export function exportCommand(a: ParsedArgs, o: CommandOptions): number {
   const path = a.positional[0]
   if (path === undefined) throw new ArgError('export: expected a checkpoint file (written by symgrad train --save), e.g. symgrad export --onnx model.onnx run.json')
   if (a.positional.length > 1) throw new ArgError(`export: expected one checkpoint file, got ${a.positional.length}`)
-  const loaded = orExit(loadCheckpoint(path, { registries }))
+  const loaded = orExit(inFile(path, decodeCheckpoint(checkpointJson(path, o, 'export'), { registries })))
   if (loaded.note !== undefined) o.err(`symgrad: note: ${path}: ${loaded.note}`)
   orExit(checkWritable(out))
   // a model the checkpoint holds but ONNX cannot (weights beyond float32) is bad input: exit 2, nothing written

@@ -16,7 +16,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
-import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile } from '../io/atomic.js'
+import { checkFolderWritable, checkWritable, lockForWriting } from '../io/atomic.js'
 import { saveCheckpoint } from '../records/files.js'
 import { decodeCheckpoint } from '../records/checkpoint.js'
 import { quote } from '../core/codecs.js'
@@ -26,6 +26,7 @@ import { buildModel, buildTrainConfig, type RunConfig } from '../train/config.js
 import { checkFineTune, fineTuneStart, headLayer, trainableLayers } from '../train/finetune.js'
 import type { AnyModel } from '../train/programs.js'
 import type { TrainState } from '../train/TrainState.js'
+import { checkpointJson } from './withFlag.js'
 import { ArgError, type FlagSpec, type ParsedArgs } from './args.js'
 import { checkRun, cliLimits } from '../runner/checks.js'
 import { configFlags, configFromArgs, inFile, orExit } from './commands.js'
@@ -79,11 +80,11 @@ export function finetuneCommand(a: ParsedArgs, o: CommandOptions, log: (line: st
   const from = a.flags['from']
   if (typeof from !== 'string') throw new ArgError('finetune: --from <base checkpoint.json> is required')
   if (typeof a.flags['data'] !== 'string') throw new ArgError('finetune: --data is required (the data set to fine-tune on)')
-  const base = orExit(inFile(from, decodeCheckpoint(orExit(readJsonFile(from)), { registries })))
+  const base = orExit(inFile(from, decodeCheckpoint(checkpointJson(from, o, 'finetune'), { registries })))
   if (base.run === undefined) throw new ArgError(`${from}: checkpoint.run: missing, expected the run config that symgrad train --save writes (finetune builds the base's architecture from it)`)
   // the base run without what belonged to its own training data and length
   const { maxSteps: _m, examples: _e, freeze: _f, lrMult: _l, patience: _p, ...baseRun } = base.run
-  const c0: RunConfig = configFromArgs(a, { base: baseRun as RunConfig, registries })
+  const c0: RunConfig = configFromArgs(a, { base: baseRun as RunConfig, registries, command: 'finetune' })
   const data = orExit(loadData(c0))
   const limits = orExit(cliLimits())
   orExit(checkRun(c0, data, limits, { registries }))

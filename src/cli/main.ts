@@ -16,6 +16,7 @@ import { exportCommand } from './exportCommand.js'
 import { checkCommand } from './checkCommand.js'
 import { finetuneCommand, finetuneFlags } from './finetuneCommand.js'
 import { predictCommand, predictFlags } from './predictCommand.js'
+import { registriesWith, takeWith, withCommands, withFlag } from './withFlag.js'
 
 const trainFlags: Record<string, FlagSpec> = {
   ...configFlags,
@@ -121,6 +122,11 @@ ${flagHelp(Object.fromEntries(Object.entries(searchFlags).filter(([k]) => !(k in
 ensemble flags
 ${flagHelp({ models: ensembleFlags['models']!, queue: ensembleFlags['queue']! })}
 
+records of your own (train, search, ensemble, finetune, export, predict, check, worker)
+${flagHelp(withFlag)}
+  e.g. symgrad train --with examples/my-records.ts --config run.json   (run.json naming its layer kind and optimizer);
+  a worker resolves the records its jobs name with its own --with modules (a job never makes it load code)
+
 worker flags
 ${flagHelp(workerFlags)}
 
@@ -145,7 +151,8 @@ sigmoid relu abs square max(a,b) min(a,b). Numbers in flags, --at and SYMGRAD_* 
 explain exits with 1 when f or a derivative is NaN or ±∞ at the point (a domain note says where).
 A --config file holds any of the run config fields:
 ${wrap(runConfigFieldNames)}
-(e.g. {"optimizer": "adam", "learningRate": 0.002, "hyper": {"b1": 0.8}}); unknown fields are refused.
+(e.g. {"optimizer": "adam", "learningRate": 0.002, "hyper": {"b1": 0.8}}); unknown fields are refused. "layers" lists the
+model's layers, any kind the registries hold, in place of model and hidden: [{"kind": "dense", "in": 2, "out": 16}, …].
 Optimizers and their hyperparameters (in "hyper"; each a number or a schedule { kind, … }):
 ${optimizerHelp(Registries.builtins.optimizers)}
 Exit status: 0 ok, 1 failure (e.g. a failed gradient check, a NaN stop, a value outside the domain), 2 bad arguments or bad
@@ -160,11 +167,13 @@ export interface MainOptions {
 /** Runs one command; bad arguments and bad input print one line through `err` and give 2 (notes go through `err` too). */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const err = options.err ?? ((l: string) => console.error(l))
-  const o: CommandOptions = { registries: options.registries ?? Registries.builtins, err }
-  const [cmd, ...rest] = argv
+  const [cmd, ...args] = argv
   try {
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') return (console.log(usage), 0)
-    if (rest.includes('--help') || rest.includes('-h')) return (console.log(usage), 0)
+    if (args.includes('--help') || args.includes('-h')) return (console.log(usage), 0)
+    // --with modules are loaded before anything else runs: a bad one is one line, and nothing is written
+    const { paths, rest } = withCommands.includes(cmd) ? takeWith(args, cmd) : { paths: [], rest: args }
+    const o: CommandOptions = { registries: await registriesWith(paths, options.registries ?? Registries.builtins), withModules: paths, err }
     switch (cmd) {
       case 'train': return trainCommand(parseArgs(rest, trainFlags, 'train'), o)
       case 'finetune': return finetuneCommand(parseArgs(rest, finetuneFlags, 'finetune'), o)

@@ -12,8 +12,8 @@ import { quote } from '../core/codecs.js'
 import * as D from '../data/Dataset.js'
 import type { DecodedImage, PixelInput } from '../data/pixels.js'
 import { imageToRow } from '../data/pixels.js'
-import { loadCheckpoint } from '../records/files.js'
-import { pixelInputOf, type Loaded } from '../records/checkpoint.js'
+import { decodeCheckpoint, pixelInputOf, type Loaded } from '../records/checkpoint.js'
+import { checkpointJson } from './withFlag.js'
 import { loadCsv, loadIdxImages, readPng } from '../io/files.js'
 import { predictRows, type ClassProbability } from '../train/predictImage.js'
 import { ArgError, type FlagSpec, type ParsedArgs } from './args.js'
@@ -82,7 +82,7 @@ export function predictCommand(a: ParsedArgs, o: CommandOptions): number {
   const top = positiveInt(a, 'top') ?? 3
   const limit = positiveInt(a, 'limit') ?? Infinity
   const invert = a.flags['invert'] === true
-  const loaded = orExit(loadCheckpoint(modelPath, { registries: o.registries }))
+  const loaded = orExit(inFile(modelPath, decodeCheckpoint(checkpointJson(modelPath, o, 'predict'), { registries: o.registries })))
   const csv = /\.csv$/i.test(inputPath)
   if (loaded.note !== undefined && csv) warn(`symgrad: note: ${modelPath}: ${loaded.note}`)
   const { model, state } = loaded

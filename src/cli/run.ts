@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import type { Tensor } from '../core/Tensor.js'
 import * as D from '../data/Dataset.js'
-import { describeOptimizer, buildModel, buildTrainConfig, type RunConfig, type TrainRegistries } from '../train/config.js'
+import { describeArchitecture, describeOptimizer, buildModel, buildTrainConfig, type RunConfig, type TrainRegistries } from '../train/config.js'
 import {
   checkDeadRelus, checkInitialLoss, deadRelus, diagnoseRun, initialLoss, overfitTiny, pct, type Check,
 } from '../train/diagnostics.js'
@@ -94,9 +94,7 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
   const { train: tr, validation, test, image } = data.right
   const build = { ...(image !== undefined ? { image } : {}), ...(o.registries !== undefined ? { registries: o.registries } : {}) }
   const model = buildModel(c0, D.features(tr), tr.classes, build)
-  const arch = (c0.model ?? 'mlp') === 'mlp'
-    ? `mlp [${[D.features(tr), ...c0.hidden, tr.classes].join(', ')}] ${c0.activation ?? 'relu'}${c0.batchNorm === true ? ' + batch norm' : ''}${c0.keep < 1 ? ` + dropout (keep ${c0.keep})` : ''}`
-    : `${c0.model} (${paramCount(model)} parameters)`
+  const arch = `${describeArchitecture(c0, D.features(tr), tr.classes)}${(c0.model ?? 'mlp') === 'mlp' && c0.layers === undefined ? '' : ` (${paramCount(model)} parameters)`}`
   const config = buildTrainConfig(c0, D.size(tr), build)
   const pre = model.layers[0] !== undefined && model.layers[0].def.fit !== undefined ? `, preprocessing ${model.layers[0].spec.kind} (layer '${model.layers[0].spec.name}', fitted on the training split)` : ''
   const checks: Check[] = []

@@ -15,7 +15,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
 import { countBatches } from '../data/batches.js'
-import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile } from '../io/atomic.js'
+import { checkFolderWritable, checkWritable, lockForWriting } from '../io/atomic.js'
 import { saveCheckpoint } from '../records/files.js'
 import { checkpointSizeEstimate } from '../io/checkpointSize.js'
 import { checkRun, cliLimits } from '../runner/checks.js'
@@ -25,6 +25,7 @@ import { buildModel, buildTrainConfig, convnetRunConfig, defaultRunConfig, model
 import type { TrainState } from '../train/TrainState.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, orExit } from './commands.js'
+import { checkpointJson } from './withFlag.js'
 import type { CommandOptions } from './context.js'
 import { loadData, type LoadedData } from '../runner/data.js'
 import { runTraining } from './run.js'
@@ -36,7 +37,7 @@ const prefixed = <A>(path: string, r: E.Either<SymgradError, A>): A => orExit(E.
 /** The checkpoint at `path` decoded (first against itself, to read its run), its run with the flags laid over. */
 function resume(path: string, a: ParsedArgs, o: CommandOptions): { c: RunConfig; data: LoadedData; from: TrainState } {
   const { registries } = o
-  const json = orExit(readJsonFile(path, 'checkpoint'))
+  const json = checkpointJson(path, o, 'train')
   const first: Loaded = prefixed(path, decodeCheckpoint(json, { registries }))
   if (first.note !== undefined) throw new ArgError(`${path}: ${first.note}; it cannot be resumed as the same run`)
   if (first.run === undefined) throw new ArgError(`${path}: checkpoint.run: missing, expected the run config that symgrad train --save writes (this checkpoint cannot be resumed from the command line)`)

@@ -29,7 +29,8 @@ import { builtinOptimizers } from '../optim/registry.js'
 import type { InitRegistries } from '../nn/InitDef.js'
 import { builtinInits } from '../nn/init.js'
 import { defaultRunConfig, runLosses, runPreprocess, runSchedules, runModels, type RunConfig } from '../train/config.js'
-import { decodeWith, describe, NonEmptyString, FiniteNumber, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, recordOf, struct, UnitInterval } from '../core/codecs.js'
+import type { LayerJson } from '../nn/layerCodec.js'
+import { decodeWith, describe, isRecord, own, NonEmptyString, FiniteNumber, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, recordOf, struct, UnitInterval } from '../core/codecs.js'
 
 const dataName = "'mnist' | 'mnist-sample' | 'fashion' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>'"
 
@@ -53,6 +54,18 @@ function dataProblem(s: string): string | undefined {
   if (s.startsWith('cifar:')) return files.every((f) => f !== '') ? undefined : `expected cifar:<file>[,<file>…], got ${describe(s)}`
   return `expected ${dataName}, got ${describe(s)}`
 }
+
+/**
+ * A layer of a run's `layers` as JSON: a record with a string `kind`. Its kind and options are
+ * checked by the kind's record in the registries the model is built with (a user's kind is known
+ * only there), so a bad option is one line naming `config.layers[i]` when the model is built.
+ */
+const RunLayerC = new t.Type<LayerJson, LayerJson, unknown>(
+  'a layer { kind, …options }',
+  (u): u is LayerJson => isRecord(u) && typeof own(u, 'kind') === 'string' && !Object.hasOwn(u, '__proto__'),
+  (u, c) => (isRecord(u) && typeof own(u, 'kind') === 'string' && !Object.hasOwn(u, '__proto__') ? t.success(u as LayerJson) : t.failure(u, c)),
+  (l) => l,
+)
 
 /** What a run config's names resolve through: the optimizers and inits of a registries value. */
 export type RunRegistries = OptimizerRegistries & InitRegistries
@@ -93,6 +106,7 @@ function runConfigFields(registries: RunRegistries) {
     examples: PositiveInt,
     freeze: listOf(NonEmptyString, 'a list of layer names'),
     lrMult: recordOf(PositiveNumber, 'a record of learning-rate multipliers by layer name'),
+    layers: listOf(RunLayerC, 'a list of layers { kind, …options }'),
   }
 }
 

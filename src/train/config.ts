@@ -21,10 +21,11 @@ import type { Dtype } from '../compile/arena.js'
 import * as R from '../core/Random.js'
 import { countBatches } from '../data/batches.js'
 import { initNames } from '../nn/init.js'
-import { mlp, type Model } from '../nn/model.js'
+import { fromLayers, mlp, type Model } from '../nn/model.js'
 import { lenet, smallConvnet } from '../nn/convnets.js'
 import { preprocessingLayer, withPreprocessing } from '../nn/preprocessing.js'
 import { ShapeError, SymgradError } from '../core/errors.js'
+import { bareName } from '../core/codecs.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as O from '../optim/index.js'
@@ -39,6 +40,7 @@ import { fineTuneOptimizer, frozenLayerModes, isFineTune } from './finetune.js'
 import { randomShift } from './augment.js'
 import type { Point } from './search.js'
 import type { ActivationName } from '../nn/activations.js'
+import type { LayerJson } from '../nn/layerCodec.js'
 
 /** The learning-rate schedules a RunConfig may name. */
 export const runSchedules = ['constant', 'step', 'exponential', 'inverseTime', 'warmup'] as const
@@ -119,6 +121,12 @@ export interface RunConfig {
   readonly freeze?: readonly string[]
   /** Fine-tuning: learning-rate multipliers by layer name (train/finetune.ts). */
   readonly lrMult?: Readonly<Record<string, number>>
+  /**
+   * The model as layer specs (`{ "kind": "dense", "in": 2, "out": 16 }`, any kind of the registries
+   * the run is built with: a user's from `--with` too), in place of `model` and `hidden`; the first
+   * takes the data's rows, the last gives the classes. `preprocess` still comes first.
+   */
+  readonly layers?: readonly LayerJson[]
 }
 
 /** The main job: a two-layer ReLU network on the bundled MNIST digits. */
@@ -143,6 +151,17 @@ export const startRunConfig: RunConfig = { ...convnetRunConfig, epochs: 2 }
 /** The RunConfig fields a search point sets (a numeric `hidden` is one hidden layer of that width). Not validated: decode it. */
 export function pointFields(point: Point): Record<string, unknown> {
   return { ...point, ...(typeof point['hidden'] === 'number' ? { hidden: [Math.round(point['hidden'])] } : {}) }
+}
+
+/**
+ * A run's architecture in words, for header lines: `mlp [784, 200, 10] relu + batch norm`, the
+ * convnet's name, or its own `layers` by kind (`layers isruDense → dense`; kinds are quoted names).
+ */
+export function describeArchitecture(c: RunConfig, inputs: number, classes: number): string {
+  if (c.layers !== undefined) return `layers ${c.layers.map((l) => bareName(l.kind)).join(' → ')}`
+  const kind = c.model ?? 'mlp'
+  if (kind !== 'mlp') return kind
+  return `mlp [${[inputs, ...c.hidden, classes].join(', ')}] ${c.activation ?? 'relu'}${c.batchNorm === true ? ' + batch norm' : ''}${c.keep < 1 ? ` + dropout (keep ${c.keep})` : ''}`
 }
 
 /** The learning rate of a run: `learningRate` under its epoch-based schedule, in steps. */
@@ -214,6 +233,11 @@ export function buildModel(c: RunConfig, inputs: number, classes: number, o: Bui
 
 function buildNet(c: RunConfig, inputs: number, classes: number, o: BuildModelOptions): Model {
   const { image } = o
+  if (c.layers !== undefined) {
+    const m = fromLayers(c.layers, { input: inputs, ...(o.registries !== undefined ? { registries: o.registries } : {}) })
+    if (m.out !== classes) throw new ShapeError(`the last layer gives width ${m.out}, but the data has ${classes} classes`)
+    return m
+  }
   const kind = c.model ?? 'mlp'
   if (kind === 'mlp')
     return mlp([inputs, ...c.hidden, classes], {
@@ -236,6 +260,7 @@ export function modelFor(c: RunConfig, inputs: number, classes: number, o: Build
     return E.right(buildModel(c, inputs, classes, o))
   } catch (e) {
     if (!(e instanceof SymgradError)) throw e
+    if (c.layers !== undefined) return E.left(new SymgradError('value', `config.layers: ${e.message.replace(/^sequential: /, '')}`))
     const kind = c.model ?? 'mlp'
     return E.left(new SymgradError('value', `--model ${kind}: ${e.message.replace(`model '${kind}' `, '')}`))
   }
