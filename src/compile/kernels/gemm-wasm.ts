@@ -255,11 +255,17 @@ function gemm(s: GemmShape, fMicro: number, fPackA: number, fPackB: number): Fun
     get(S), i32(MC * KC * E), op.add, set(PB),
     get(PB), i32(KC * (NC + NR) * E), op.add, set(PT),
     // a plain B of at least 4 panels is read in place, NR columns of a row per k (no packing
-    // pass: 64×784·784×100 223 → 207 µs with 6×8 fused tiles), when its rows are not a multiple
-    // of 256 bytes apart: a panel's kc rows then fall into many L1 sets (rows 1 or 2 KiB apart
-    // would share a few sets and be fetched again for every tile). Partial panels are packed
-    // (reading past a row's end could pass the memory's end).
-    U1 ? [get(TB), op.eqz, get(N), i32(E), op.mul, i32(255), op.and, i32(0), op.ne, op.and, get(N), i32(4 * NR), op.geS, op.and, set(DIRECT)] : [],
+    // pass: 64×784·784×100 223 → 207 µs with 6×8 fused tiles), when a panel's kc rows spread over
+    // enough L1 sets to stay there for the next tiles: rows x = n·E bytes apart, whose lowest set
+    // bit is 2^b ≥ 64, touch 64/gcd(x/64, 64) of a 64-set cache's sets; with 8 ways that holds
+    // 2^15/2^b lines, so the test is min(2^b, 4096) · min(k, KC) ≤ 2^15 (rows 2 KiB apart, as in the big
+    // MLP's weights, would share two sets and be fetched again for every tile). Partial panels
+    // are packed (reading past a row's end could pass the memory's end).
+    U1 ? [
+      get(TB), op.eqz, get(N), i32(4 * NR), op.geS, op.and,
+      minInto(PBJ, [get(N), i32(E), op.mul, tee(BK), i32(0), get(BK), op.sub, op.and], i32(4096)),
+      minInto(BK, get(K), i32(KC)), get(PBJ), get(BK), op.mul, i32(1 << 15), op.leS, op.and, set(DIRECT),
+    ] : [],
     forRange(JC, get(J0), get(J1), i32(NC), [
       minInto(NCl, i32(NC), [get(J1), get(JC), op.sub]),
       forRange(PC, i32(0), get(K), i32(KC), [
