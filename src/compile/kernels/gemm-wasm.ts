@@ -5,7 +5,8 @@
  * C[i0..i1, j0..j1] (=|+=) op(A)·op(B), op ∈ {identity, transpose}, all operands row-major in the
  * module's memory (byte addresses). The loops are the classic Goto/BLIS ones: for each NC-wide
  * block of columns and KC-deep block of k, op(B) is packed into NR-column panels (the panel the
- * micro-kernel reads stays in L1, the block in L2/L3); for each MC-tall block of rows, op(A) is
+ * micro-kernel reads stays in L1, the block in L2/L3), or, a plain B whose rows spread over the
+ * L1 sets, read in place (see gemm); for each MC-tall block of rows, op(A) is
  * packed into MR-row panels (the block stays in L2); then every MR×NR tile of C is computed by a
  * register-tiled micro-kernel (MR·NR/lanes vector accumulators) and stored or added to C.
  *
