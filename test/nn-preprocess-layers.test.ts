@@ -143,7 +143,7 @@ describe('preprocessing layers', () => {
     const file = join(dir, 'gain.json')
     writeFileSync(file, text)
     const r = await runCli(['export', '--onnx', join(dir, 'gain.onnx'), file])
-    expect(r).toEqual({ code: 2, stderr: `symgrad: ${file}: checkpoint.spec.layers[1].kind: layer kind "gain" is not in this reader's registries; register its record: registries = Registries.extend(Registries.builtins, { layers: [defineLayer({ kind: "gain", … })] }), then pass { registries } (loadCheckpoint(path, { registries }), decodeModel(json, { registries }); symgrad … --with ./my-records.ts)\n` })
+    expect(r).toEqual({ code: 2, stderr: `symgrad: ${file}: checkpoint.spec.layers[1].kind: layer kind 'gain' is not a built-in nor in symgrad export's --with records; start symgrad export with --with <the records module that defines it>\n` })
   })
 })
 

@@ -67,7 +67,7 @@ export function readParams(def: AnyLayerDef, spec: object, inShape: readonly num
 }
 
 /** `field: unknown init 'x' (registered: …)` for an option of `def` (an init scheme by its codec) naming an init the registries lack. */
-function unregisteredInit(def: AnyLayerDef, l: Readonly<Record<string, unknown>>, registries: LayerRegistries): string | undefined {
+export function unregisteredInit(def: AnyLayerDef, l: Readonly<Record<string, unknown>>, registries: LayerRegistries): string | undefined {
   for (const [k, codec] of Object.entries(def.options as Readonly<Record<string, unknown>>)) {
     const v = l[k]
     if (codec === InitSchemeC && typeof v === 'string' && !registries.inits.has(v)) return `${k}: ${unknownInit(v, registries.inits)}`

@@ -30,6 +30,7 @@ import { layerKinds, lookupLayer } from '../nn/LayerDef.js'
 import { anyLayerCodec, type LayerJson, withDefaults } from '../nn/layerCodec.js'
 import type { LayerSpec } from '../nn/layers.js'
 import { resolveLayers } from '../nn/model.js'
+import { unregisteredInit } from '../nn/plan.js'
 import type { Model, ModelSpec } from '../nn/model.js'
 import { fromSpec } from '../nn/model.js'
 import { closest, decodeWith, describe, isRecord, listOf, own, PositiveInt, quote, quoteName, struct } from '../core/codecs.js'
@@ -79,6 +80,8 @@ export function specFromJson(j: ModelSpecJson, o: DecodeSpecOptions = {}): Eithe
     const def = lookupLayer(reg, j.layers[i]!.kind)
     if (def === undefined) return E.left(new SymgradError('decode', `${root}.layers[${i}].kind: unknown layer kind ${describe(j.layers[i]!.kind)}`))
     layers.push(withDefaults(def, j.layers[i]! as LayerJson))
+    const badInit = unregisteredInit(def, layers[i] as unknown as Readonly<Record<string, unknown>>, registries)
+    if (badInit !== undefined) return E.left(new SymgradError('decode', `${root}.layers[${i}].${badInit}`))
   }
   if (j.input !== undefined && j.input.length === 0) return E.left(new SymgradError('decode', `${root}.input: expected a non-empty list of positive integers, got []`))
   const inSize = j.input?.reduce((a, d) => a * d, 1)
