@@ -14,22 +14,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import * as E from 'fp-ts/lib/Either.js'
-import { loadMnistFull } from '../src/io/standardData.js'
 import { median, type Batch, type Trainer } from './common.js'
 import { convInit } from './convnet.js'
+import { BATCH, convBatches, LR, timeSteps, WARM } from './convData.js'
 import { symgradConv, symgradConvF32 } from './peers/conv-symgrad.js'
 import { tfjsConv } from './peers/conv-tfjs.js'
 import { convnetjsConv } from './peers/conv-convnetjs.js'
 import { torchConv } from './peers/conv-torch.js'
 import { enableRelaxedSimd } from '../src/runner/relaxedSimd.js'
 import { torchMissing } from './peers/torch.js'
-
-const BATCH = 64
-const LR = 0.05
-const WARM = 5
-const TRAIN = 8000
-const TEST = 2000
 
 const peerNames = ['symgrad-compiled', 'symgrad-f32', 'symgrad-f32-2t', 'tfjs-wasm', 'tfjs-cpu', 'convnetjs', 'torch', 'torch-2t'] as const
 type Peer = (typeof peerNames)[number]
@@ -47,20 +40,6 @@ const peers = (args['peers']?.split(',') ?? defaultPeers) as Peer[]
 console.error(`relaxed SIMD (fused multiply-add in symgrad's float32 kernels): ${enableRelaxedSimd() ? 'on' : 'off'}`)
 const noTorch = peers.some((p) => p.startsWith('torch')) ? torchMissing() : undefined
 if (noTorch !== undefined) console.error(`torch peers skipped: ${noTorch}`)
-
-function batches(): { train: Batch[]; test: Batch } {
-  const s = loadMnistFull()
-  if (E.isLeft(s)) throw s.left
-  const mk = (x: Float64Array, y: Float64Array): Batch => {
-    const y1h32 = new Float32Array(y.length * 10)
-    y.forEach((c, i) => (y1h32[i * 10 + c] = 1))
-    return { n: y.length, x, x32: Float32Array.from(x), y, y1h32 }
-  }
-  const { train, test } = s.right
-  const out: Batch[] = []
-  for (let i = 0; i + BATCH <= TRAIN; i += BATCH) out.push(mk(train.x.data.slice(i * 784, (i + BATCH) * 784), train.y.data.slice(i, i + BATCH)))
-  return { train: out, test: mk(test.x.data.slice(0, TEST * 784), test.y.data.slice(0, TEST)) }
-}
 
 async function make(p: Exclude<Peer, 'torch' | 'torch-2t'>): Promise<Trainer> {
   const init = convInit()
@@ -87,7 +66,7 @@ function accuracy(t: Trainer, b: Batch): number {
 
 interface Row { peer: Peer; ms_median: number; cpu_ms_median: number; samples_per_s: number; test_acc: number; steps_timed: number; note?: string }
 
-const data = batches()
+const data = convBatches()
 const epoch = data.train.length
 const rows: Row[] = []
 for (const p of peers) {
@@ -101,18 +80,7 @@ for (const p of peers) {
   }
   const t = await make(p)
   const steps = args['steps'] ? Number(args['steps']) : p === 'tfjs-cpu' ? 25 : epoch
-  const times: number[] = []
-  const cpu: number[] = []
-  for (let s = 0; s < steps; s++) {
-    const t0 = performance.now()
-    const c0 = process.cpuUsage()
-    t.step(data.train[s % epoch]!)
-    const c = process.cpuUsage(c0)
-    if (s >= WARM) {
-      times.push(performance.now() - t0)
-      cpu.push((c.user + c.system) / 1000)
-    }
-  }
+  const { wall: times, cpu } = timeSteps(t, data.train, steps)
   const acc = accuracy(t, data.test)
   const ms = median(times)
   const short = steps < epoch ? `accuracy after ${steps} steps, not one epoch` : undefined

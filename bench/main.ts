@@ -3,7 +3,7 @@
  * epoch, batches of 64, ±1-pixel shifts, 2 epochs) run as users run it, and PyTorch's same job
  * (bench/peers/main_torch.py), back to back, each in its own process:
  *
- *   symgrad           npm start (src/cli/start.ts): float32 when its check holds, every core
+ *   symgrad           npm start (bin/start.mjs, src/cli/start.ts): float32 when its check holds, every core
  *   symgrad --threads 1
  *   torch 1 thread    OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1)
  *   torch N threads   N = the machine's cores (OPENBLAS_NUM_THREADS too)
@@ -48,8 +48,9 @@ function writeJob(): void {
   if (data._tag === 'Left') throw new Error(data.left.message)
   const tr = data.right.train
   const n = D.size(tr)
-  const model = buildModel(c, D.features(tr), tr.classes, data.right.image)
-  const config = buildTrainConfig(c, n, data.right.image)
+  const image = data.right.image !== undefined ? { image: data.right.image } : {}
+  const model = buildModel(c, D.features(tr), tr.classes, image)
+  const config = buildTrainConfig(c, n, image)
   const s0 = initTrainState(model, config, tr.x)
   for (const [k, t] of Object.entries(s0.params)) writeFileSync(path.join(work, `${k}.bin`), Buffer.from(Float32Array.from(t.data).buffer))
   const per = countBatches(n, c.batchSize)
@@ -71,7 +72,8 @@ function writeJob(): void {
 interface Row { readonly job: string; readonly threads: number; readonly wall_s: number; readonly train_s: number; readonly test_acc: number; readonly note?: string }
 
 function symgrad(threads?: number): Row {
-  const args = ['--import', 'tsx', path.join(root, 'src/cli/start.ts'), '--epochs', String(epochs), '--report', path.join(work, 'report'), ...(threads !== undefined ? ['--threads', String(threads)] : [])]
+  // what `npm start` runs (bin/start.mjs: the built CLI when dist/ is current, else the sources through tsx)
+  const args = [path.join(root, 'bin/start.mjs'), '--epochs', String(epochs), '--report', path.join(work, 'report'), ...(threads !== undefined ? ['--threads', String(threads)] : [])]
   const t0 = performance.now()
   const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 })
   const wall = (performance.now() - t0) / 1000
@@ -98,6 +100,9 @@ function torch(threads: number): Row {
   return { job, threads, wall_s: wall, train_s: j.train_s, test_acc: j.test_acc }
 }
 
+// bin/start.mjs runs dist/ only when it is current: say which ran
+const { distCurrent } = (await import(path.join(root, 'bin', 'start.mjs'))) as { distCurrent: (dir?: string) => boolean }
+const built = distCurrent()
 const before = loadavg()
 try {
   writeJob()
@@ -112,12 +117,12 @@ try {
   }
   const after = loadavg()
   const base = results[0]!
-  console.log(`npm start job (${epochs} epoch${epochs === 1 ? '' : 's'}), ${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores; load average ${before.map((v) => v.toFixed(2)).join(' ')} before, ${after.map((v) => v.toFixed(2)).join(' ')} after`)
+  console.log(`npm start job (${epochs} epoch${epochs === 1 ? '' : 's'}), ${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores; load average ${before.map((v) => v.toFixed(2)).join(' ')} before, ${after.map((v) => v.toFixed(2)).join(' ')} after; ${built ? 'symgrad ran the built job (dist/ current)' : 'symgrad ran the sources through tsx (dist/ is older than src/: npm run build)'}`)
   console.log(`${'job'.padEnd(22)} ${'threads'.padStart(7)} ${'wall s'.padStart(8)} ${'train s'.padStart(8)} ${'test acc'.padStart(9)} ${`wall ÷ ${base.job}`.padStart(10)}`)
   for (const r of results)
     console.log(`${r.job.padEnd(22)} ${String(r.threads).padStart(7)} ${r.wall_s.toFixed(1).padStart(8)} ${r.train_s.toFixed(1).padStart(8)} ${(r.test_acc * 100).toFixed(2).padStart(8)}% ${(r.wall_s / base.wall_s).toFixed(2).padStart(10)}${r.note !== undefined ? `  ${r.note}` : ''}`)
   mkdirSync(path.join(here, 'results'), { recursive: true })
-  writeFileSync(path.resolve(here, 'results', arg('out', 'main.json')), JSON.stringify({ machine: { cpu: cpus()[0]?.model, cores, loadBefore: before, loadAfter: after }, epochs, rows: results }, null, 2) + '\n')
+  writeFileSync(path.resolve(here, 'results', arg('out', 'main.json')), JSON.stringify({ machine: { cpu: cpus()[0]?.model, cores, loadBefore: before, loadAfter: after }, epochs, symgradBuilt: built, rows: results }, null, 2) + '\n')
 } finally {
   rmSync(work, { recursive: true, force: true })
 }

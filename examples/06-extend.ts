@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import {
-  Data, Random, Registry, ShapeError, Tensor as T, io, nn, optim, train as tr,
+  Data, Random, Registries, ShapeError, Tensor as T, io, nn, optim, train as tr,
   add, apply, broadcastTo, compile, defineOp, grad, input, jsBackend, matmul, mul, sigmoid, simplifyOne, stages, sub, toInfix,
   wasmBackend, withCode,
   type Backend, type Expr, type ScalarCode, type Shape,
@@ -43,8 +43,7 @@ export const swishOp = defineOp({
   law: { cases: [{ shapes: [[3, 4]], attrs: {} }] },
 })
 export const swish = <S extends Shape.Shape>(x: Expr<S>): Expr<S> => apply(swishOp, [x]) as Expr<S>
-/** The ops graphs may name (for decoding), and the JavaScript backend with swish's own line of code. */
-export const ops = Registry.extendOrThrow(Registry.builtins, [swishOp])
+/** The JavaScript backend with swish's own line of code. */
 const swishScalar: ScalarCode = ([v]) => `(${v} / (1 + Math.exp(-${v})))`
 export const backend = withCode(jsBackend, { elementwise: [[swishOp, swishScalar]] })
 /**
@@ -75,14 +74,6 @@ export const gatedSwish = nn.defineLayer({
   describe: () => 'swish(x·kernel)·gate',
   example: { options: {}, inShape: [4] },
 })
-export const layers = nn.withLayers(nn.builtinLayers, gatedSwish)
-
-/** The model: built-in layers, the user's layer, and a residual block x + f(x) holding both. */
-export const model = nn.sequentialWith(layers)(
-  nn.dense(2, 32, { init: 'he' }), { kind: 'gatedSwish' },
-  nn.residual({ kind: 'gatedSwish' }, nn.dense(32, 32, { init: 'he' })),
-  nn.dense(32, 3),
-)
 
 // ── 3. the optimizer: one record (hyperparameters with codecs and defaults, builder) ──────────────
 /** m ← β2·m + (1−β2)·g and u = −lr·sign(β1·m_prev + (1−β1)·g), in one pass. */
@@ -103,7 +94,15 @@ export const lion = optim.defineOptimizer({
     return [u, { m }]
   }),
 })
-export const optimizers = optim.withOptimizers(optim.builtinOptimizers, lion)
+/** The records graphs, specs, checkpoints and run configs may name: the built-ins and the three above. */
+export const registries = Registries.extendOrThrow(Registries.builtins, { ops: [swishOp], layers: [gatedSwish], optimizers: [lion] })
+
+/** The model: built-in layers, the user's layer, and a residual block x + f(x) holding both. */
+export const model = nn.sequentialWith(registries)(
+  nn.dense(2, 32, { init: 'he' }), { kind: 'gatedSwish' },
+  nn.residual({ kind: 'gatedSwish' }, nn.dense(32, 32, { init: 'he' })),
+  nn.dense(32, 3),
+)
 
 const right = <A>(r: E.Either<Error, A>): A => {
   if (E.isLeft(r)) throw r.left
@@ -161,10 +160,10 @@ export function run(o: { readonly epochs?: number; readonly log?: (line: string)
   log(`weights (L2 and max-norm reach these): ${weights.join(', ')}`)
   const data = Data.spiral(Random.key(7), { perClass: 100 })
   const epochs = o.epochs ?? 60
-  const run = right(io.decodeRunConfig({ data: 'spiral', optimizer: 'lion', learningRate: 0.003, schedule: 'constant', hyper: { b2: 0.98 }, epochs, batchSize: 30, seed: 3, l2: 1e-4, shift: 0 }, tr.defaultRunConfig, 'config', optimizers))
+  const run = right(io.decodeRunConfig({ data: 'spiral', optimizer: 'lion', learningRate: 0.003, schedule: 'constant', hyper: { b2: 0.98 }, epochs, batchSize: 30, seed: 3, l2: 1e-4, shift: 0 }, { registries }))
   const configOf = (r: typeof run, m: tr.AnyModel): tr.TrainConfig => {
-    const c = tr.buildTrainConfig(r, Data.datasetSize(data), undefined, optimizers)
-    return { ...c, programs: tr.buildPrograms(m, r.loss, c.regularization ?? { kind: 'none' }, true, { backend }) }
+    const c = tr.buildTrainConfig(r, Data.datasetSize(data), { registries })
+    return { ...c, programs: tr.buildPrograms(m, r.loss, c.regularization ?? { kind: 'none' }, { backend }) }
   }
   const config = configOf(run, model)
   const whole = tr.train(model, { train: data }, config)
@@ -176,8 +175,8 @@ export function run(o: { readonly epochs?: number; readonly log?: (line: string)
   try {
     const half = tr.train(model, { train: data }, { ...config, maxSteps: Math.floor(whole.step / 2) })
     const path = join(dir, 'run.json')
-    right(saveCheckpoint(path, { spec: model.spec, run, state: half }, { layers, optimizers }))
-    const back = right(loadCheckpoint(path, { layers, optimizers }))
+    right(saveCheckpoint(path, { spec: model.spec, run, state: half }, { registries }))
+    const back = right(loadCheckpoint(path, { registries }))
     const rest = tr.train(back.model, { train: data }, configOf(back.run!, back.model), back.state)
     const resumedEqual = Object.keys(whole.params).every((k) => T.equal(rest.params[k]!, whole.params[k]!)) && rest.step === whole.step
     log(`saved at step ${half.step}, loaded through the user's registries and continued: ${resumedEqual ? 'identical to the uninterrupted run' : 'DIFFERENT'}`)
@@ -185,7 +184,7 @@ export function run(o: { readonly epochs?: number; readonly log?: (line: string)
     // the inference graph names swish: it decodes through the op registry that has it
     const scores = nn.toInference(model).apply(input('x', ['N', 2]), 'test').out
     const graph = JSON.parse(JSON.stringify(io.encodeGraph([scores]))) as unknown
-    const graphRoundTrip = right(io.decodeGraph(graph, { registry: ops }))[0] === scores
+    const graphRoundTrip = right(io.decodeGraph(graph, { registries }))[0] === scores
     log(`the inference graph names swish and decodes through the op registry that has it: ${graphRoundTrip ? 'the same graph' : 'DIFFERENT'}`)
     return { derivative, swishLoops, weights, meanLoss: [first.meanLoss, last.meanLoss], trainAccuracy: last.trainAccuracy, steps: whole.step, resumedEqual, summary, graphRoundTrip, lawsChecked: ['op swish', 'layer gatedSwish', 'optimizer lion'] }
   } finally {

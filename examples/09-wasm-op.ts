@@ -12,12 +12,12 @@
  * Run: npx tsx examples/09-wasm-op.ts
  */
 import {
-  Random, abs, add, apply, compile, defineOp, div, evaluateOrThrow, input, jsBackend, mul, relu, sigmoid, softplus,
+  Random, Registries, abs, add, apply, compile, defineOp, div, evaluateOrThrow, input, jsBackend, mul, relu, sigmoid, softplus,
   square, stages, sub, tanh, wasmBackend, withCode, Tensor as T,
   type Backend, type Expr, type OpDef, type Shape,
 } from '../src/index.js'
 import type { VectorCode } from '../src/kernels/index.js'
-import { builtinOnnx, toOnnx, withOnnx } from '../src/node/index.js'
+import { toOnnx } from '../src/node/index.js'
 import { assertOpLaws, float32Agrees } from '../laws/index.js'
 
 // ── softsign ──  softsign(x) = x/(1 + |x|);  d softsign = dx/(1 + |x|)²
@@ -112,7 +112,8 @@ export function run(o: { readonly log?: (line: string) => void } = {}): WasmOpRe
   const mishError = got.data.reduce((m, v, i) => Math.max(m, Math.abs(v - want.data[i]!)), 0)
   log(`largest |compiled − interpreter|: ${mishError.toExponential(2)}`)
 
-  const onnx = toOnnx({ inputs: [x], outputs: { y }, values: {} }, withOnnx(builtinOnnx, [[softsignOp, { elementwise: true, emit: (c) => c.emit('Softsign', c.args) }]]))
+  const registries = Registries.extendOrThrow(Registries.builtins, { ops: [softsignOp], onnx: [[softsignOp, { elementwise: true, emit: (c) => c.emit('Softsign', c.args) }]] })
+  const onnx = toOnnx({ inputs: [x], outputs: { y }, values: {} }, { registries })
   if (onnx._tag === 'Left') throw onnx.left
   log(`ONNX: ${onnx.right.opTypes.join(', ')}`)
   return { softsignLoops, float32Problem, float64SameBits, mishLoops, mishError, onnxOpTypes: onnx.right.opTypes }

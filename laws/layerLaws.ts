@@ -1,7 +1,7 @@
 /**
  * Laws of layer records, taken like an op's: `assertLayerLaws(def)`, `layerLawsOf(def)` (checks)
- * or `layerLawsProperty(def)` (one property for your own test file); `layerLaws(registry)` enrols
- * every kind of a registry, as the op laws are from the op registry. Each kind's `example` (options and a
+ * or `layerLawsProperty(def)` (one property for your own test file); `layerLaws(registries)` enrols
+ * every layer kind of a registries value, as the op laws are from the op registry. Each kind's `example` (options and a
  * per-example input shape) becomes a model — a model of that input shape (`{ input: inShape }`), a flatten
  * after when the output is N-d — and is checked for:
  * - `train`, `test`: the gradient of a random linear probe of the output, with respect to the
@@ -20,8 +20,8 @@ import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
 import { evaluate, type Bindings } from '../src/eval/evaluate.js'
 import { decodeModel, encodeSpec } from '../src/records/spec.js'
-import { type AnyLayerDef, type LayerRegistry, layerKinds, lookupLayer, withLayers } from '../src/nn/LayerDef.js'
-import { builtinLayers } from '../src/nn/builtinLayers.js'
+import { type AnyLayerDef, type LayerRegistries, layerKinds, layerRegistry, lookupLayer } from '../src/nn/LayerDef.js'
+import { builtinLayerRegistries } from '../src/nn/builtinLayers.js'
 import type { LayerSpec } from '../src/nn/layers.js'
 import { fromLayers, type Model, toInference } from '../src/nn/model.js'
 import { readParams } from '../src/nn/plan.js'
@@ -51,12 +51,12 @@ export interface LayerLaw {
 const size = (s: readonly number[]) => s.reduce((a, d) => a * d, 1)
 
 /** The model the laws check a kind on: input `inShape`, the example layer, [flatten]. */
-export function exampleModel(def: AnyLayerDef, reg: LayerRegistry): Model {
+export function exampleModel(def: AnyLayerDef, registries: LayerRegistries): Model {
   const { options, inShape } = def.example
   const layers: LayerSpec[] = [{ ...(options as object), kind: def.kind }]
-  const out = def.outShape(options, inShape, { registry: reg })
+  const out = def.outShape(options, inShape, { registries })
   if (out.length > 1) layers.push({ kind: 'flatten' })
-  return fromLayers(layers, reg, inShape)
+  return fromLayers(layers, { registries, input: inShape })
 }
 
 function gradientLaw(m: Model, mode: 'train' | 'test', o: LayerLawOptions): LawResult {
@@ -91,9 +91,9 @@ function inferenceLaw(m: Model, o: LayerLawOptions): LawResult {
   })
 }
 
-function jsonLaw(m: Model, reg: LayerRegistry): LawResult {
+function jsonLaw(m: Model, registries: LayerRegistries): LawResult {
   return attempt('JSON round trip', () => {
-    const back = decodeModel(JSON.parse(JSON.stringify(encodeSpec(m.spec))), 'spec', reg)
+    const back = decodeModel(JSON.parse(JSON.stringify(encodeSpec(m.spec))), { registries })
     if (E.isLeft(back)) return back.left.message
     return JSON.stringify(back.right.spec) === JSON.stringify(m.spec) ? undefined : `decoded ${JSON.stringify(back.right.spec)}, encoded ${JSON.stringify(m.spec)}`
   })
@@ -109,15 +109,15 @@ function initLaw(m: Model): LawResult {
   })
 }
 
-function fitLaw(def: AnyLayerDef, reg: LayerRegistry, o: LayerLawOptions): LawResult {
+function fitLaw(def: AnyLayerDef, registries: LayerRegistries, o: LayerLawOptions): LawResult {
   return attempt('fit', () => {
     const { options, inShape } = def.example
     const n = o.batch ?? 5
     const drawn = R.normal(R.key(o.seed ?? 1), [n + 3, ...inShape])
     const x = { shape: drawn.shape, data: drawn.data.map((v, i) => v * (1 + (i % 3)) + (i % 5)) } // features on several scales
     const before = Float64Array.from(x.data)
-    const env = { registry: reg }
-    const shapes = { inShape, params: readParams(def, options, inShape, env, def.kind).params, state: def.state(options, inShape, env), registry: reg }
+    const env = { registries }
+    const shapes = { inShape, params: readParams(def, options, inShape, env, def.kind).params, state: def.state(options, inShape, env), registries }
     const a = def.fit!(options, x, shapes)
     const b = def.fit!(options, x, shapes)
     if (E.isLeft(a)) return `fit refused drawn rows: ${a.left.message}`
@@ -133,8 +133,8 @@ function fitLaw(def: AnyLayerDef, reg: LayerRegistry, o: LayerLawOptions): LawRe
   })
 }
 
-/** The laws of one kind, in a registry holding it. */
-function kindLaws(def: AnyLayerDef, reg: LayerRegistry, o: LayerLawOptions): LayerLaw[] {
+/** The laws of one kind, in registries holding it. */
+function kindLaws(def: AnyLayerDef, reg: LayerRegistries, o: LayerLawOptions): LayerLaw[] {
   const kind = def.kind
   let m: Model | undefined
   const model = () => (m ??= exampleModel(def, reg))
@@ -148,10 +148,10 @@ function kindLaws(def: AnyLayerDef, reg: LayerRegistry, o: LayerLawOptions): Lay
   ]
 }
 
-/** The laws of every kind in `reg` (or only `kinds`), each a check to run. */
-export function layerLaws(reg: LayerRegistry, o: LayerLawOptions & { readonly kinds?: readonly string[] } = {}): LayerLaw[] {
-  return (o.kinds ?? layerKinds(reg)).flatMap((kind): LayerLaw[] => {
-    const def = lookupLayer(reg, kind)
+/** The laws of every layer kind in `reg` (or only `kinds`), each a check to run. */
+export function layerLaws(reg: LayerRegistries, o: LayerLawOptions & { readonly kinds?: readonly string[] } = {}): LayerLaw[] {
+  return (o.kinds ?? layerKinds(reg.layers)).flatMap((kind): LayerLaw[] => {
+    const def = lookupLayer(reg.layers, kind)
     if (def === undefined) return [{ kind, name: 'init', check: () => ({ ok: false, message: `no layer kind '${kind}' in the registry` }) }]
     return kindLaws(def, reg, o)
   })
@@ -159,17 +159,21 @@ export function layerLaws(reg: LayerRegistry, o: LayerLawOptions & { readonly ki
 
 /** Options of `assertLayerLaws`: the layer laws' options and the kinds its example model may use. */
 export interface OneLayerLawOptions extends LayerLawOptions {
-  /** The kinds the example model may use beside `def` (reshape, flatten…); default the built-ins. */
-  readonly layers?: LayerRegistry
+  /** The registries whose kinds (reshape, flatten…) and inits the example model may use beside `def`; default the built-ins. */
+  readonly registries?: LayerRegistries
 }
 
-/** `layers` (default the built-ins) with `def`, unless it holds it already. */
-const registryWith = (def: AnyLayerDef, layers: LayerRegistry = builtinLayers): LayerRegistry =>
-  lookupLayer(layers, def.kind) === def ? layers : withLayers(layers, def)
+/** `registries` (default the built-ins) with `def` among its layers, unless it holds it already; a different record of its kind throws. */
+function registryWith(def: AnyLayerDef, registries: LayerRegistries = builtinLayerRegistries): LayerRegistries {
+  const held = lookupLayer(registries.layers, def.kind)
+  if (held === def) return registries
+  if (held !== undefined) throw new RangeError(`layer kind '${def.kind}' is already registered; give your layer another kind`)
+  return { ...registries, layers: layerRegistry(...registries.layers.defs.values(), def) }
+}
 
 /** The laws of one layer record, each a check to run (like `opLaws(op)`). */
 export function layerLawsOf(def: AnyLayerDef, o: OneLayerLawOptions = {}): LayerLaw[] {
-  return kindLaws(def, registryWith(def, o.layers), o)
+  return kindLaws(def, registryWith(def, o.registries), o)
 }
 
 /** Runs every law of one layer record; throws one message listing the failures (like `assertOpLaws(op)`). */
@@ -186,7 +190,7 @@ export function assertLayerLaws(def: AnyLayerDef, o: OneLayerLawOptions = {}): v
  * your own: `it('gain', () => fc.assert(layerLawsProperty(gain), { numRuns: 3 }))`.
  */
 export function layerLawsProperty(def: AnyLayerDef, o: OneLayerLawOptions = {}): fc.IProperty<[number]> {
-  const reg = registryWith(def, o.layers)
+  const reg = registryWith(def, o.registries)
   return fc.property(fc.nat({ max: 1_000_000 }), (seed) => {
     for (const l of kindLaws(def, reg, { ...o, seed })) {
       const r = l.check()

@@ -12,6 +12,9 @@
  * - resume: n updates in one go equal k updates, the state written as a checkpoint writes it (JSON
  *   text) and read back, then n − k more: the same updates and state, bit for bit. This also
  *   proves the state is plain data;
+ * - graphForm: for a transformation with a graph form (optim/graphForm.ts), the form evaluated
+ *   on numbers gives the same updates and state as `update`, bit for bit, step after step (the
+ *   compiled training step runs the form; train-fused tests check it compiled);
  * - frozen: the kind behind `multiTransform({ train: kind, frozen: setToZero() }, labels)` with
  *   some tensors labelled frozen (their first entry −0): after every step the frozen tensors keep
  *   their bits exactly, and the trained ones are bit for bit the kind run alone on them.
@@ -34,17 +37,18 @@ import { optimizerOf } from '../src/optim/OptimizerDef.js'
 import { PlainC } from '../src/records/checkpoint.js'
 import { applyUpdates } from '../src/optim/GradientTransformation.js'
 import { multiTransform, setToZero } from '../src/optim/partition.js'
+import { updateByGraph } from '../src/optim/graphForm.js'
 
-/** The name of an optimizer law: purity, zeroGradient, resume, frozen. */
-export type OptimizerLawName = 'purity' | 'zeroGradient' | 'resume' | 'frozen'
+/** The name of an optimizer law: purity, zeroGradient, resume, graphForm, frozen. */
+export type OptimizerLawName = 'purity' | 'zeroGradient' | 'resume' | 'graphForm' | 'frozen'
 
 /** Every optimizer law. */
-export const allOptimizerLaws: readonly OptimizerLawName[] = ['purity', 'zeroGradient', 'resume', 'frozen']
+export const allOptimizerLaws: readonly OptimizerLawName[] = ['purity', 'zeroGradient', 'resume', 'graphForm', 'frozen']
 
 /** The laws any transformation obeys (frozen is about a kind inside a partition). */
 export type TransformationLawName = Exclude<OptimizerLawName, 'frozen'>
 /** The laws every gradient transformation obeys (frozen concerns a kind inside a partition). */
-export const transformationLawNames: readonly TransformationLawName[] = ['purity', 'zeroGradient', 'resume']
+export const transformationLawNames: readonly TransformationLawName[] = ['purity', 'zeroGradient', 'resume', 'graphForm']
 
 /** Options of the optimizer laws: runs per property, seed, which laws. */
 export interface OptimizerLawOptions {
@@ -126,7 +130,7 @@ function check(name: string, body: () => string | undefined): void {
 
 /** The laws of one kind as named fast-check properties. */
 export function optimizerLaws(def: AnyOptimizerDef, o: OptimizerLawOptions = {}): OptimizerProperty[] {
-  const build = (lr: number) => optimizerOf(new Map([[def.name, def]]) as OptimizerRegistry, { kind: def.name, learningRate: lr })
+  const build = (lr: number) => optimizerOf({ kind: def.name, learningRate: lr }, { registries: { optimizers: new Map([[def.name, def]]) as OptimizerRegistry } })
   const params = { numRuns: o.numRuns ?? 25, ...(o.seed !== undefined ? { seed: o.seed } : {}) }
   const general = transformationLaws(def.name, build, { ...o, laws: (o.laws ?? allOptimizerLaws).filter((l): l is TransformationLawName => l !== 'frozen') }, def.zeroGradientMoves)
   const frozen = (o.laws ?? allOptimizerLaws).includes('frozen') ? [{ name: `${def.name}: frozen`, law: 'frozen' as const, property: frozenLaw(def.name, build), params }] : []
@@ -215,6 +219,21 @@ export function transformationLaws(
         const rest = runAll(opt, d.x, d.grads.slice(k), saved.right)
         if (text([...first.updates, ...rest.updates]) !== text(whole.updates)) return `updates after resuming at step ${k} differ from the uninterrupted run`
         if (text(rest.state) !== text(whole.state)) return `the state after resuming at step ${k} differs from the uninterrupted run`
+        return undefined
+      }),
+    ),
+    graphForm: fc.property(optimizerDrawArb, (d) =>
+      check(`${def.name}: graphForm`, () => {
+        const opt = build(d.lr)
+        if (opt.graph === undefined) return undefined
+        let [s, t] = [opt.init(d.x), opt.init(d.x)]
+        for (const [i, g] of d.grads.entries()) {
+          const [u, s2] = opt.update(g, s, d.x)
+          const [v, t2] = updateByGraph(opt.graph, g, t, d.x)
+          if (text(u) !== text(v)) return `step ${i}: the graph form's updates differ from update's`
+          if (text(s2) !== text(t2)) return `step ${i}: the graph form's state differs from update's`
+          ;[s, t] = [s2, t2]
+        }
         return undefined
       }),
     ),

@@ -58,6 +58,8 @@ export {
   type OpTable,
   type Formatter,
   type ExtraCode,
+  type BackendCode,
+  type CodeRegistries,
 } from './compile/index.js'
 export {
   toInfix,
@@ -102,6 +104,7 @@ export type { GradientTransformation } from './optim/GradientTransformation.js'
 export * as nn from './nn/index.js'
 export * as plot from './plot/index.js'
 export * as io from './records/index.js'
+export { Registries, type RecordsInput } from './records/Registries.js'
 export * as train from './train/index.js'
 
 // ── …OrThrow twins of the Either-returning calls above (the error rule: see core/errors.ts) ──

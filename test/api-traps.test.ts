@@ -129,6 +129,6 @@ describe('symgrad --help says what npm start runs', () => {
     expect(usage).toContain('npm start runs the main job: symgrad train --model convnet --epochs 2')
     expect(usage).not.toContain('with defaults')
     const args = parseArgs(['--model', 'convnet', '--epochs', '2'], configFlags, 'train')
-    expect(configFromArgs(args, convnetRunConfig, true)).toEqual(startRunConfig)
+    expect(configFromArgs(args, { base: convnetRunConfig, perData: true })).toEqual(startRunConfig)
   })
 })

@@ -93,7 +93,7 @@ describe('symgrad train: bad input is one line on stderr and exit status 2', () 
     ['keep > 1', () => ['--keep', '1.5'], () => '--keep: expected a keep probability in (0, 1], got 1.5'],
     ['negative regularization', () => ['--l2', '-1e-4'], () => '--l2: expected a non-negative number, got -0.0001'],
     ['a zero width', () => ['--hidden', '20,0'], () => '--hidden[1]: expected a positive integer, got 0'],
-    ['a misspelled optimizer', () => ['--optimizer', 'adma'], () => `--optimizer: expected one of ${kinds}, got "adma" (did you mean 'adam'?)`],
+    ['a misspelled optimizer', () => ['--optimizer', 'adma'], () => `--optimizer: optimizer 'adma' is not a built-in nor in symgrad train's --with records (did you mean 'adam'?); start symgrad train with --with <the records module that defines it>`],
     ['--save-every-epoch alone', () => ['--save-every-epoch'], () => 'train: --save-every-epoch needs --save <checkpoint.json>'],
     // files
     ['a missing config file', () => ['--config', f('none.json')], () => `cannot read ${f('none.json')}: no such file or folder (ENOENT)`],

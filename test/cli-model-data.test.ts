@@ -56,6 +56,6 @@ describe('a convnet on data it cannot take', () => {
     const r = modelFor({ ...defaultRunConfig, model: 'convnet' }, 2, 3)
     expect(E.isLeft(r) && r.left.message).toBe('--model convnet: takes images, but the data rows have 2 features and no image shape')
     expect(E.isRight(modelFor({ ...defaultRunConfig, model: 'convnet' }, 784, 10))).toBe(true)
-    expect(E.isRight(modelFor({ ...defaultRunConfig, model: 'lenet' }, 32 * 32 * 3, 10, [32, 32, 3]))).toBe(true)
+    expect(E.isRight(modelFor({ ...defaultRunConfig, model: 'lenet' }, 32 * 32 * 3, 10, { image: [32, 32, 3] }))).toBe(true)
   })
 })

@@ -64,9 +64,9 @@ describe('symgrad train: the library through flags', () => {
   })
 
   it('per-dataset defaults: --data spiral alone trains spiral well; flags and files still win', async () => {
-    const c = configFromArgs(parseArgs(['--data', 'spiral'], configFlags, 'train'), defaultRunConfig, true)
+    const c = configFromArgs(parseArgs(['--data', 'spiral'], configFlags, 'train'), { base: defaultRunConfig, perData: true })
     expect(c).toEqual({ ...defaultRunConfig, ...dataDefaults['spiral'], data: 'spiral' })
-    expect(configFromArgs(parseArgs(['--data', 'spiral', '--lr', '0.2'], configFlags, 'train'), defaultRunConfig, true).learningRate).toBe(0.2)
+    expect(configFromArgs(parseArgs(['--data', 'spiral', '--lr', '0.2'], configFlags, 'train'), { base: defaultRunConfig, perData: true }).learningRate).toBe(0.2)
     const r = await lines(['train', '--data', 'spiral', '--no-babysit', '--report', join(d, 'report')])
     expect(r.code).toBe(0)
     const acc = Number(/test accuracy: ([\d.]+)%/.exec(r.out.join('\n'))![1])

@@ -143,7 +143,7 @@ describe('checkFloat32', () => {
   const { params, state } = model.init(R.key(1))
   const x = R.normal(R.key(2), [6, 3])
   const y = T.make([6], [0, 1, 0, 1, 1, 0])
-  const progs = (dtype: 'float32' | 'float64') => buildPrograms(model, 'softmax', { kind: 'none' }, true, { dtype })
+  const progs = (dtype: 'float32' | 'float64') => buildPrograms(model, 'softmax', { kind: 'none' }, { dtype })
   const input = { f32: progs('float32'), f64: progs('float64'), params, modelState: state, x, y, dropoutKey: R.key(3) }
   it('holds for a small MLP, with the error it found', () => {
     const v = checkFloat32(input)

@@ -42,7 +42,7 @@ describe('symgrad CLI', () => {
   const bad: [string[], string][] = [
     [['train', '--lr', 'abc'], 'symgrad: train: --lr expects a number, got "abc"'],
     [['train', '--optimiser', 'adam'], 'symgrad: train: unknown flag --optimiser (did you mean --optimizer?)'],
-    [['train', '--optimizer', 'adamm'], `symgrad: --optimizer: expected one of ${kinds}, got "adamm" (did you mean 'adam'?)`],
+    [['train', '--optimizer', 'adamm'], `symgrad: --optimizer: optimizer 'adamm' is not a built-in nor in symgrad train's --with records (did you mean 'adam'?); start symgrad train with --with <the records module that defines it>`],
     [['train', '--epochs', '0'], 'symgrad: --epochs: expected a positive integer, got 0'],
     [['frobnicate'], "symgrad: unknown command 'frobnicate' (commands:"],
     [['trian'], "symgrad: unknown command 'trian' (did you mean train?"],

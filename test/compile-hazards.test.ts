@@ -15,10 +15,13 @@ import { call } from '../src/ops/Op.js'
 import * as T from '../src/core/Tensor.js'
 import { softmaxCrossEntropy, svmLoss } from '../src/nn/losses.js'
 import { activate, activationNames } from '../src/nn/activations.js'
-import { builtinLayers } from '../src/nn/builtinLayers.js'
+import { builtinLayerRegistries, builtinLayers } from '../src/nn/builtinLayers.js'
 import { exampleModel } from '../laws/layerLaws.js'
-import { checkModel } from '../src/train/hazards.js'
+import { checkModel, observedRange } from '../src/train/hazards.js'
 import { sequential, dense, relu, batchNorm, dropout, layerNorm } from '../src/nn/index.js'
+import { center } from '../src/nn/layers.js'
+import { fitStateOrThrow } from '../src/nn/fit.js'
+import * as R from '../src/core/Random.js'
 
 const s = ops.input('s', ['N', 5])
 const y = ops.input('y', ['N'])
@@ -141,12 +144,33 @@ describe('hazard analysis: the library analyzes clean', () => {
     expect(formatHazards(analyze([ops.sum(activate(name, s))]))).toBe('hazards: none found')
   })
   it.each([...builtinLayers.defs.values()].map((d) => [d.kind, d] as const))('the %s layer (train and inference forms)', (_, def) => {
-    const m = exampleModel(def, builtinLayers)
+    const m = exampleModel(def, builtinLayerRegistries)
     expect(formatHazards(checkModel(m, { loss: (z) => ops.sum(z) }).analysis)).toBe('hazards: none found')
   })
   it('an MLP with batch norm, dropout and layer norm, on data in [0, 1] and unbounded', () => {
     const m = sequential(dense(4, 8), batchNorm(), relu, dropout({ keep: 0.5 }), dense(8, 6), layerNorm(), relu, dense(6, 3))
     for (const xr of [unit, undefined]) expect(formatHazards(checkModel(m, xr ? { x: xr } : {}).analysis)).toBe('hazards: none found')
+  })
+})
+
+describe('hazard analysis: the data and the state it starts from', () => {
+  it('observedRange is the smallest and largest entry; NaN anywhere gives NaN; nothing gives unbounded', () => {
+    expect(observedRange(T.make([2, 3], [0.5, -2, 7, 0, 3, 1]))).toEqual({ lo: -2, hi: 7 })
+    expect(observedRange(T.make([3], [1, NaN, 2]))).toEqual({ lo: NaN, hi: NaN })
+    expect(observedRange(T.make([2], [-Infinity, 4]))).toEqual({ lo: -Infinity, hi: 4 })
+    expect(observedRange(T.make([3], [Infinity, 2, NaN]))).toEqual({ lo: NaN, hi: NaN })
+    expect(observedRange({ shape: [0, 3], data: new Float64Array(0) })).toEqual({ lo: -Infinity, hi: Infinity })
+  })
+  it('a state given (fitted already, as a run has it) analyzes as fitting on the same rows does', () => {
+    const m = sequential({ input: [4] }, center(), dense(4, 8), batchNorm(), relu, dense(8, 3))
+    const rows = T.make([3, 4], [0, 1, 0.5, 0.25, 1, 0, 0.75, 0.5, 0.5, 0.5, 0, 1])
+    const init = m.init(R.key(0))
+    const fitted = fitStateOrThrow(m, init.params, init.state, rows)
+    const byFit = checkModel(m, { x: unit, fitOn: rows })
+    const byState = checkModel(m, { x: unit, state: fitted })
+    expect(byState.ranges).toEqual(byFit.ranges)
+    expect(byState.ranges['center0.mean']).toEqual(observedRange(fitted['center0.mean']!))
+    expect(formatHazards(byState.analysis)).toBe(formatHazards(byFit.analysis))
   })
 })
 

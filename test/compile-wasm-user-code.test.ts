@@ -21,7 +21,8 @@ import { jsBackend } from '../src/compile/backend-js.js'
 import { wasmBackend } from '../src/compile/backend-wasm.js'
 import { evaluateOrThrow } from '../src/eval/evaluate.js'
 import { assemble, forRange, get, i32, load, op, store, F32, I32, f32, type VInstr, type VectorCode } from '../src/kernels/index.js'
-import { builtinOnnx, withOnnx } from '../src/onnx/table.js'
+import { builtinOnnx, onnxTable } from '../src/onnx/table.js'
+import { Registries } from '../src/records/Registries.js'
 import { toOnnx } from '../src/onnx/export.js'
 import { mish, mishOp, run, softsign, softsignBackend, softsignOp, softsignVector } from '../examples/09-wasm-op.js'
 
@@ -153,15 +154,15 @@ describe('a runtime part on the backend’s memory, assembled with symgrad/kerne
 })
 
 describe('the ONNX table is keyed by op record', () => {
-  it('a different record with a built-in op’s name has no mapping; withOnnx adds one by record', () => {
+  it('a different record with a built-in op’s name has no mapping, and registries refuse to map it: only the registered record of a name is mapped', () => {
     const otherRelu: OpDef = { ...ops.reluOp }
     const g = { inputs: [x], outputs: { y: apply(otherRelu, [x]) as Expr }, values: {} }
     const refused = toOnnx(g)
-    expect(E.isLeft(refused) && refused.left.message).toBe("onnx export: op 'relu' has no ONNX mapping (add one: toOnnx(graph, withOnnx(builtinOnnx, [[reluOp, …]])))")
-    const table = withOnnx(builtinOnnx, [[otherRelu, { elementwise: true, emit: (c) => c.emit('Relu', c.args) }]])
-    expect(E.isRight(toOnnx(g, table))).toBe(true)
+    expect(E.isLeft(refused) && refused.left.message).toBe("onnx export: op 'relu' has no ONNX mapping (add one: Registries.extend(base, { onnx: [[reluOp, …]] }), then toOnnx(graph, { registries }))")
+    const mapped = Registries.extend(Registries.builtins, { onnx: [[otherRelu, { elementwise: true, emit: (c) => c.emit('Relu', c.args) }]] })
+    expect(E.isLeft(mapped) && mapped.left.message).toBe("Registries.extend: onnx: op 'relu' is a different record from the registered op of that name")
     expect(builtinOnnx.has(otherRelu)).toBe(false)
-    expect(() => withOnnx(builtinOnnx, [[otherRelu, builtinOnnx.get(ops.reluOp)!], [otherRelu, builtinOnnx.get(ops.reluOp)!]])).toThrow("onnx table: op 'relu' is listed twice")
+    expect(() => onnxTable([[otherRelu, builtinOnnx.get(ops.reluOp)!], [otherRelu, builtinOnnx.get(ops.reluOp)!]])).toThrow("onnx table: op 'relu' is listed twice")
   })
 })
 

@@ -276,6 +276,12 @@ describe('fitting on training data only, purity, errors', () => {
     expect(leftMessage(P.apply(t, data(8, 2, 5)))).toBe('apply center: expected rows of 3 features (as fitted), got [2,5]')
     const bad = { shape: x.shape, data: x.data.map((v, i) => (i === 7 ? NaN : v)) }
     expect(leftMessage(P.fitZca(bad))).toBe('fitZca: non-finite value NaN at row 2, column 1')
+    // fitCenter scans the rows only when a column's sum is not finite: the same refusals, the same means
+    expect(leftMessage(P.fitCenter(bad))).toBe('fitCenter: non-finite value NaN at row 2, column 1')
+    const inf = { shape: x.shape, data: x.data.map((v, i) => (i === 29 ? -Infinity : i === 28 ? Infinity : v)) }
+    expect(leftMessage(P.fitCenter(inf))).toBe('fitCenter: non-finite value Infinity at row 9, column 1')
+    const huge = right(P.fitCenter({ shape: [2, 2], data: Float64Array.of(1e308, 1, 1e308, 3) }))
+    expect(huge.kind === 'center' && Array.from(huge.mean.data)).toEqual([Infinity, 2])
     expect(leftMessage(P.fitChannelCenter(x, 2))).toBe('fitChannelCenter: 2 channels do not divide the 3 features per row')
     expect(leftMessage(P.inverse(right(P.fitPca(x, 2)), x))).toBe('inverse pca: expected rows of 2 features, got [10,3]')
   })

@@ -38,6 +38,19 @@ describe('Dataset.make', () => {
     const y = T.make([3, 2], [0, 1, 2, NaN, 4, 5])
     expect(leftMessage(D.make({ name: 'bad', x: y, y: T.of([0, 0, 0]), classes: 1 }))).toContain('NaN at row 1, column 1')
   })
+  it('findNonFinite finds the first non-finite entry anywhere (blocks of 1024, their tails, huge finite values)', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 7 }), fc.constantFrom(NaN, Infinity, -Infinity), fc.nat(), fc.nat(),
+      (rows, cols, bad, at, later) => {
+        const n = rows * cols
+        const data = Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 1.7e308 : i % 3) * (i % 2 ? -1 : 1))
+        expect(D.findNonFinite({ shape: [rows, cols], data })).toBeUndefined()
+        const i = at % n
+        data[i] = bad
+        if (i + 1 + (later % 2000) < n) data[i + 1 + (later % 2000)] = NaN
+        const f = D.findNonFinite({ shape: [rows, cols], data })
+        expect(f).toEqual({ row: Math.floor(i / cols), col: i % cols, value: bad })
+      }), { numRuns: 200 })
+  })
   it('refuses labels out of range or not integers, and mismatched shapes', () => {
     const x = T.zeros([2, 2])
     expect(leftMessage(D.make({ name: 'L', x, y: T.of([0, 3]), classes: 3 }))).toBe(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Random, Tensor as T, add, compile, evaluateOrThrow, grad, input, mul, nn, train as tr } from '../src/index.js'
 import { assertLayerLaws, float32Agrees } from '../laws/index.js'
-import { backend, gatedSwish, layers, loopsOf, model, run, swish, wasmSwish } from '../examples/06-extend.js'
+import { backend, gatedSwish, loopsOf, model, registries, run, swish, wasmSwish } from '../examples/06-extend.js'
 
 describe('examples/06-extend: an op, a layer and an optimizer of the user, each one record', () => {
   it('checks their laws, trains the spiral (residual block included) through train, resumes bit for bit through the registries, prints the derivative', () => {
@@ -61,7 +61,7 @@ describe("the user layer's kernel is a weight by declaration: L2 and max-norm re
   it("training's regularization (l2, l2Half) adds 2λ·kernel and λ·kernel to the step's gradients and leaves the gates' alone", () => {
     const xb = Random.normal(Random.key(3), [8, 2])
     const yb = { shape: [8], data: Float64Array.from([0, 1, 2, 0, 1, 2, 0, 1]) }
-    const step = (reg: tr.Regularization) => tr.buildPrograms(model, 'softmax', reg, true, { backend }).step(params, state, xb, yb, Random.key(4)).grads
+    const step = (reg: tr.Regularization) => tr.buildPrograms(model, 'softmax', reg, { backend }).step(params, state, xb, yb, Random.key(4)).grads
     const plain = step({ kind: 'none' })
     for (const [kind, factor] of [['l2', 2 * lambda], ['l2Half', lambda]] as const) {
       const g = step({ kind, lambda })
@@ -92,11 +92,11 @@ describe("the user layer's kernel is a weight by declaration: L2 and max-norm re
 
 describe("the example model's layers pass their laws", () => {
   it('gatedSwish, dense and residual on their examples, and residual holding gatedSwish and dense', () => {
-    for (const kind of ['gatedSwish', 'dense', 'residual']) assertLayerLaws(nn.lookupLayer(layers, kind)!, { layers })
-    expect(nn.lookupLayer(layers, 'gatedSwish')).toBe(gatedSwish)
-    expect(() => nn.sequentialWith(layers)({ input: [1, 4, 4] }, { kind: 'gatedSwish' })).toThrow("sequential: layer 0 'gswish0': gatedSwish takes feature rows [N, d], got [N, 1, 4, 4]")
-    const residual = nn.lookupLayer(layers, 'residual')!
+    for (const kind of ['gatedSwish', 'dense', 'residual']) assertLayerLaws(nn.lookupLayer(registries.layers, kind)!, { registries })
+    expect(nn.lookupLayer(registries.layers, 'gatedSwish')).toBe(gatedSwish)
+    expect(() => nn.sequentialWith(registries)({ input: [1, 4, 4] }, { kind: 'gatedSwish' })).toThrow("sequential: layer 0 'gswish0': gatedSwish takes feature rows [N, d], got [N, 1, 4, 4]")
+    const residual = nn.lookupLayer(registries.layers, 'residual')!
     // the residual record under a kind of its own, on an example holding the user's layer
-    assertLayerLaws({ ...residual, kind: 'gatedResidual', example: { options: { layers: [{ kind: 'gatedSwish' }, nn.dense(3, 3)] }, inShape: [3] } }, { layers })
+    assertLayerLaws({ ...residual, kind: 'gatedResidual', example: { options: { layers: [{ kind: 'gatedSwish' }, nn.dense(3, 3)] }, inShape: [3] } }, { registries })
   }, 60_000)
 })

@@ -47,7 +47,7 @@ describe('run configs: the optimizer', () => {
     expect(currentLearningRate(sa)).toBe(0.025)
     const tc = buildTrainConfig(right(decodeRunConfig({ ...valid, l2: 0.01, maxSteps: 10 })), 16)
     expect(tc).toMatchObject({ epochs: 3, batchSize: 16, key: R.key(1), regularization: { kind: 'l2', lambda: 0.01 }, maxSteps: 10 })
-    const built = optimizerOf(builtinOptimizers, { kind: 'adam', learningRate: 0.001 }).init(p) as unknown as ReturnType<ReturnType<typeof adam>['init']>
+    const built = optimizerOf({ kind: 'adam', learningRate: 0.001 }, { registries: { optimizers: builtinOptimizers } }).init(p) as unknown as ReturnType<ReturnType<typeof adam>['init']>
     expect(T.equal(adam(0.001).init(p)[0].m['w']!, built[0].m['w']!)).toBe(true)
   })
 

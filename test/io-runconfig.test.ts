@@ -18,14 +18,14 @@ describe('decodeRunConfig', () => {
     expect(decodeRunConfig({})).toEqual(E.right(defaultRunConfig))
     const c = decodeRunConfig({ optimizer: 'adam', learningRate: 0.002, hidden: [30, 20], data: 'idx:a.idx,b.idx' })
     expect(c).toEqual(E.right({ ...defaultRunConfig, optimizer: 'adam', learningRate: 0.002, hidden: [30, 20], data: 'idx:a.idx,b.idx' }))
-    if (E.isRight(c)) expect(decodeRunConfig(JSON.parse(JSON.stringify(encodeRunConfig(c.right))), { ...defaultRunConfig, seed: 99 })).toEqual(c)
+    if (E.isRight(c)) expect(decodeRunConfig(JSON.parse(JSON.stringify(encodeRunConfig(c.right))), { base: { ...defaultRunConfig, seed: 99 } })).toEqual(c)
   })
 
   it('answers bad values with one line naming the field', () => {
     expect(left(decodeRunConfig({ learningRate: -0.1 }))).toBe('config.learningRate: expected a positive number, got -0.1')
     expect(left(decodeRunConfig({ keep: 0 }))).toBe('config.keep: expected a keep probability in (0, 1], got 0')
     expect(left(decodeRunConfig({ l2: -1 }))).toBe('config.l2: expected a non-negative number, got -1')
-    expect(left(decodeRunConfig({ foo: 0.1 }))).toBe('unknown field config.foo (known fields: data, hidden, init, loss, optimizer, learningRate, momentum, schedule, decay, decayEvery, epochs, batchSize, l2, keep, shift, preprocess, seed, hyper, clipNorm, maxSteps, patience, evalTrainSize, compiled, activation, batchNorm, dtype, threads, model, examples, freeze, lrMult)')
+    expect(left(decodeRunConfig({ foo: 0.1 }))).toBe('unknown field config.foo (known fields: data, hidden, init, loss, optimizer, learningRate, momentum, schedule, decay, decayEvery, epochs, batchSize, l2, keep, shift, preprocess, seed, hyper, clipNorm, maxSteps, patience, evalTrainSize, compiled, activation, batchNorm, dtype, threads, model, examples, freeze, lrMult, layers)')
     expect(left(decodeRunConfig({ batchsize: 32 }))).toBe('unknown field config.batchsize (did you mean batchSize?)')
     expect(left(decodeRunConfig({ lr: 0.1 }))).toBe('unknown field config.lr (did you mean learningRate?)')
     expect(left(decodeRunConfig({ data: 'mnsit' }))).toBe(`config.data: expected 'mnist' | 'mnist-sample' | 'fashion' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>', got "mnsit"`)

@@ -20,7 +20,8 @@ import { loadCheckpoint, saveCheckpoint } from '../src/records/files.js'
 import { initTrainState } from '../src/train/index.js'
 import { sgd } from '../src/optim/index.js'
 import { builtinLayers } from '../src/nn/builtinLayers.js'
-import { defineLayer, keepLayer, noState, withLayers } from '../src/nn/LayerDef.js'
+import { defineLayer, keepLayer, noState } from '../src/nn/LayerDef.js'
+import { Registries } from '../src/records/Registries.js'
 import { center, conv, dense, dropout, flatten, maxPool, relu, reshape, residual, standardize, tanh } from '../src/nn/layers.js'
 import { mlp, sequential, sequentialWith, toInference } from '../src/nn/model.js'
 import { smallConvnet } from '../src/nn/convnets.js'
@@ -65,7 +66,7 @@ const oddNames = defineLayer({
   describe: (o) => `odd ${o.width}`,
   example: { options: { width: 3 }, inShape: [3] },
 })
-const reg = withLayers(builtinLayers, oddNames)
+const reg = Registries.extendOrThrow(Registries.builtins, { layers: [oddNames] })
 
 describe('weights are declared by their layer', () => {
   it("a user layer's res0.0_W declared as a weight gets L2 and max-norm; its W declared without weight gets neither", () => {
@@ -94,7 +95,7 @@ describe('weights are declared by their layer', () => {
       init: () => ({ params: {}, state: {} }),
       apply: (_, x) => ({ out: x }), inference: keepLayer, describe: () => 'old', example: { options: {}, inShape: [3] },
     })
-    expect(() => sequentialWith(withLayers(builtinLayers, old))(dense(2, 3), { kind: 'oldForm' })).toThrow(
+    expect(() => sequentialWith(Registries.extendOrThrow(Registries.builtins, { layers: [old] }))(dense(2, 3), { kind: 'oldForm' })).toThrow(
       "sequential: layer 1 'old0': layer 'old0' (oldForm): parameter 'W' is declared as a bare shape [3]; declare { shape: [3], weight: true } for a weight (L2, max-norm) or { shape: [3] } otherwise",
     )
   })

@@ -1,15 +1,16 @@
 /** Every built-in layer kind passes the layer laws, enrolled from the registry (laws/layerLaws.ts). */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { builtinLayers } from '../src/nn/builtinLayers.js'
-import { defineLayer, dropLayer, keepLayer, layerKinds, noParams, noState, nothingToInit, withLayers } from '../src/nn/LayerDef.js'
+import { builtinLayerRegistries, builtinLayers } from '../src/nn/builtinLayers.js'
+import { Registries } from '../src/records/Registries.js'
+import { defineLayer, dropLayer, keepLayer, layerKinds, noParams, noState, nothingToInit } from '../src/nn/LayerDef.js'
 import * as E from 'fp-ts/lib/Either.js'
 import * as T from '../src/core/Tensor.js'
 import * as ops from '../src/ops/index.js'
 import { assertLayerLaws, layerLaws, layerLawsOf, layerLawsProperty } from '../laws/layerLaws.js'
 
 describe('layer laws, for every registered kind', () => {
-  const laws = layerLaws(builtinLayers)
+  const laws = layerLaws(builtinLayerRegistries)
   it('enrolls five laws per kind, and a sixth (fit) per kind with fitted state', () => {
     const fitted = layerKinds(builtinLayers).filter((k) => builtinLayers.defs.get(k)!.fit !== undefined)
     expect(fitted).toEqual(['center', 'channelCenter', 'standardize', 'pca', 'pcaWhiten', 'zca'])
@@ -40,7 +41,7 @@ describe('layer laws catch a broken record', () => {
     example: { options: {}, inShape: [3] },
   })
   it('an inference form that changes the test-mode function fails the inference law only', () => {
-    const results = layerLaws(withLayers(builtinLayers, twice), { kinds: ['twice'] }).map((l) => [l.name, l.check().ok])
+    const results = layerLaws(Registries.extendOrThrow(Registries.builtins, { layers: [twice] }), { kinds: ['twice'] }).map((l) => [l.name, l.check().ok])
     expect(results).toEqual([['init', true], ['json', true], ['inference', false], ['train', true], ['test', true]])
     expect(layerLawsOf(twice).map((l) => [l.name, l.check().ok])).toEqual(results)
   })
@@ -79,7 +80,7 @@ describe('layer laws catch a broken record', () => {
     example: { options: {}, inShape: [3] },
   })
   it('a fit that writes into the rows it is given fails the fit law only', () => {
-    const results = layerLaws(withLayers(builtinLayers, meddler), { kinds: ['meddler'] }).map((l) => [l.name, l.check().ok])
+    const results = layerLaws(Registries.extendOrThrow(Registries.builtins, { layers: [meddler] }), { kinds: ['meddler'] }).map((l) => [l.name, l.check().ok])
     expect(results).toEqual([['init', true], ['json', true], ['inference', true], ['train', true], ['test', true], ['fit', false]])
   })
 })

@@ -14,7 +14,8 @@ import * as ops from '../src/ops/index.js'
 import { decodeModel, decodeSpec, encodeSpec } from '../src/records/spec.js'
 import { builtinLayers } from '../src/nn/builtinLayers.js'
 import { initStd, initWeight } from '../src/nn/init.js'
-import { defineLayer, layerKinds, layerRegistry, lookupLayer, withLayers } from '../src/nn/LayerDef.js'
+import { defineLayer, layerKinds, layerRegistry, lookupLayer } from '../src/nn/LayerDef.js'
+import { Registries } from '../src/records/Registries.js'
 import { type LayerSpec, batchNorm, dense, dropout, flatten, layerNorm, relu, reshape, tanh } from '../src/nn/layers.js'
 import { softmaxCrossEntropy } from '../src/nn/losses.js'
 import { fromSpec, mlp, sequential, sequentialWith, toInference } from '../src/nn/model.js'
@@ -42,12 +43,12 @@ describe('a layer kind is one record', () => {
     expect(T.maxRelError(out!, half!, 1e-12)).toBeLessThan(1e-12)
     expect(summary(m)).toMatch(/scale0\s+scale by 2\s+\[N,4\]\s+4\s+0/)
     const json = JSON.parse(JSON.stringify(encodeSpec(m.spec)))
-    const back = decodeModel(json, 'spec', mine)
+    const back = decodeModel(json, { registries: mine })
     expect(E.isRight(back) && back.right.spec).toEqual(m.spec)
     // without the user's registry the kind is unknown, named with the nearest known kinds
     const without = decodeSpec(json)
-    expect(E.isLeft(without) && without.left.message).toMatch(/^spec\.layers\[1\]\.kind: layer kind "scale" is not in this reader's layer registry; register its record: layers = withLayers\(builtinLayers, myLayer\)/)
-    expect(() => sequential(...loose(dense(2, 4), { kind: 'scale', by: 2 } as LayerSpec, dense(4, 3)))).toThrow(/layer 1 has unknown kind "scale" \(known: dense, maxout, .*withLayers/)
+    expect(E.isLeft(without) && without.left.message).toMatch(/^spec\.layers\[1\]\.kind: layer kind "scale" is not in this reader's registries; register its record: registries = Registries\.extend\(Registries\.builtins, \{ layers: \[defineLayer/)
+    expect(() => sequential(...loose(dense(2, 4), { kind: 'scale', by: 2 } as LayerSpec, dense(4, 3)))).toThrow(/layer 1 has unknown kind "scale" \(known: dense, maxout, .*Registries\.extend/)
   })
   it('options are checked by the record codec and filled with its defaults', () => {
     const m = sequentialWith(mine)(dense(2, 2), { kind: 'scale' })
@@ -56,13 +57,13 @@ describe('a layer kind is one record', () => {
     expect(() => sequentialWith(mine)(...loose(dense(2, 2), { kind: 'scale', bye: 2 } as LayerSpec))).toThrow(/unknown field layers\[1\]\.bye \(did you mean by\?\)/)
   })
   it('registries are values: no kind twice, prototype names never resolve', () => {
-    expect(() => withLayers(mine, scale)).toThrow("layer kind 'scale' is already registered; give your layer another kind")
-    expect(() => layerRegistry(scale, scale)).toThrow(/already registered/)
+    expect(() => Registries.extendOrThrow(mine, { layers: [{ ...scale }] })).toThrow("Registries.extend: layer kind 'scale' is already registered as a different record; give yours another name")
+    expect(() => layerRegistry(scale, scale)).toThrow("layer kind 'scale' is listed twice")
     expect(layerKinds(builtinLayers)).not.toContain('scale')
     for (const k of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       expect(lookupLayer(builtinLayers, k)).toBeUndefined()
       const r = decodeSpec({ layers: [{ kind: 'dense', in: 2, out: 2 }, { kind: k }] })
-      expect(E.isLeft(r) && r.left.message).toMatch(/^spec\.layers\[1\]\.kind: layer kind .* is not in this reader's layer registry/)
+      expect(E.isLeft(r) && r.left.message).toMatch(/^spec\.layers\[1\]\.kind: layer kind .* is not in this reader's registries/)
       expect(() => sequential(...loose(dense(2, 2), { kind: k }))).toThrow(/unknown kind/)
     }
     const proto = JSON.parse('{ "layers": [{ "kind": "dense", "in": 2, "out": 2, "__proto__": { "x": 1 } }] }')

@@ -20,7 +20,6 @@ import { center, channelCenter, dense, pca, pcaWhiten, relu, standardize, zca, t
 import { fromLayers, mlp, sequential } from '../src/nn/model.js'
 import { withPreprocessing } from '../src/nn/preprocessing.js'
 import { summary } from '../src/nn/summary.js'
-import { builtinLayers } from '../src/nn/builtinLayers.js'
 import { modelToOnnx } from '../src/onnx/model.js'
 import * as O from '../src/optim/index.js'
 import { initTrainState, train } from '../src/train/loop.js'
@@ -60,7 +59,7 @@ const cases: readonly [string, LayerSpec, P.Spec, number][] = [
 describe('preprocessing layers', () => {
   for (const [kind, layer, spec, width] of cases)
     it(`${kind}: the fitted layer computes data/preprocess.ts's transform, from state only`, () => {
-      const m = fromLayers([layer, dense(width, 3)], builtinLayers, 6)
+      const m = fromLayers([layer, dense(width, 3)], { input: 6 })
       expect(Object.keys(m.paramShapes)).toEqual(['dense0.W', 'dense0.b'])
       expect(fittedLayers(m)).toEqual([m.spec.layers[0]!.name])
       const { params, state } = m.init(R.key(2))
@@ -109,7 +108,7 @@ describe('preprocessing layers', () => {
   it('checkpoints carry the fitted state; ONNX takes raw inputs (Sub, Div, MatMul) and agrees with predict in onnxruntime', async () => {
     for (const layer of [standardize(), pcaWhiten(4)]) {
       const width = layer.kind === 'pcaWhiten' ? 4 : 6
-      const m = fromLayers([layer, dense(width, 8), relu, dense(8, 3)], builtinLayers, 6)
+      const m = fromLayers([layer, dense(width, 8), relu, dense(8, 3)], { input: 6 })
       const st = train(m, { train: { name: 'rows', x, y: labels, classes: 3 } }, { optimizer: O.adam(0.05), epochs: 2, batchSize: 10, key: R.key(5), evalTrainSize: 0 })
       const file = join(dir, `${layer.kind}.json`)
       right(saveCheckpoint(file, { spec: m.spec, state: st }))
@@ -144,7 +143,7 @@ describe('preprocessing layers', () => {
     const file = join(dir, 'gain.json')
     writeFileSync(file, text)
     const r = await runCli(['export', '--onnx', join(dir, 'gain.onnx'), file])
-    expect(r).toEqual({ code: 2, stderr: `symgrad: ${file}: checkpoint.spec.layers[1].kind: layer kind "gain" is not in this reader's layer registry; register its record: layers = withLayers(builtinLayers, myLayer) with myLayer = defineLayer({ kind: "gain", … }), then pass it as loadCheckpoint(path, { layers }) / decodeModel(json, root, layers)\n` })
+    expect(r).toEqual({ code: 2, stderr: `symgrad: ${file}: checkpoint.spec.layers[1].kind: layer kind 'gain' is not a built-in nor in symgrad export's --with records; start symgrad export with --with <the records module that defines it>\n` })
   })
 })
 

@@ -16,7 +16,7 @@ import { runCli } from '../src/cli/main.js'
 import { mlp } from '../src/nn/model.js'
 import { toOnnx, type OnnxGraph } from '../src/onnx/export.js'
 import { modelToOnnx } from '../src/onnx/model.js'
-import { withOnnx, builtinOnnx } from '../src/onnx/table.js'
+import { Registries } from '../src/records/Registries.js'
 import * as ops from '../src/ops/index.js'
 import * as O from '../src/optim/index.js'
 import { train } from '../src/train/loop.js'
@@ -33,10 +33,10 @@ const good: OnnxGraph = { inputs: [x], outputs: { y }, values: { W: T.zeros([2, 
 /** An own enumerable `__proto__` field, as JSON.parse makes one. */
 const withProto = <V>(rec: Record<string, V>, v: V): Record<string, V> => Object.defineProperty({ ...rec }, '__proto__', { value: v, enumerable: true })
 
-const left = (g: unknown, table?: unknown): string => {
+const left = (g: unknown, registries?: unknown): string => {
   let r
   try {
-    r = toOnnx(g as OnnxGraph, table as never)
+    r = toOnnx(g as OnnxGraph, registries === undefined ? {} : { registries: registries as never })
   } catch (e) {
     return `THREW ${(e as Error).message}`
   }
@@ -57,9 +57,9 @@ describe('toOnnx never throws', () => {
     ['inputs not a list', { ...good, inputs: 'x' }, 'onnx export: inputs: expected a list of input leaves'],
     ['an input that is a param', { ...good, inputs: [W] }, 'onnx export: inputs[0]: expected an input leaf (ops.input)'],
     ['a softmax of an inherited name', { ...good, softmax: { p: 'toString' } }, `onnx export: softmax output 'p': no output named 'toString'`],
-    ['a table that is not a record', good, 'onnx export: table: expected a Map of ONNX mappings by op record (withOnnx)'],
+    ['a table that is not a record', good, 'onnx export: registries.onnx: expected a Map of ONNX mappings by op record (Registries.extend)'],
   ])('%s', (name, g, msg) => {
-    const m = left(g, name === 'a table that is not a record' ? 'nope' : undefined)
+    const m = left(g, name === 'a table that is not a record' ? { onnx: 'nope' } : undefined)
     if (typeof msg === 'string') expect(m).toBe(msg)
     else expect(m).toMatch(msg)
   })
@@ -73,8 +73,9 @@ describe('toOnnx never throws', () => {
   })
 
   it("a user table entry that throws a TypeError is a Left", () => {
-    const table = withOnnx(builtinOnnx, [[ops.matmulOp, { elementwise: false, emit: () => (null as unknown as { x: string }).x }]])
-    expect(left(good, table)).toMatch(/^onnx export: Cannot read properties of null/)
+    const myOp = defineOp({ name: 'myIdentity', arity: 1, kind: 'elementwise', shape: ([s]) => s!, eval: ([t]) => t!, notation: { form: 'call', name: 'myIdentity', latex: 'i' } })
+    const registries = Registries.extendOrThrow(Registries.builtins, { ops: [myOp], onnx: [[myOp, { elementwise: false, emit: () => (null as unknown as { x: string }).x }]] })
+    expect(left({ ...good, outputs: { y: apply(myOp, [y]) } }, registries)).toMatch(/^onnx export: Cannot read properties of null/)
   })
 
   it('a parameter name holding an escape sequence is quoted in the message', () => {

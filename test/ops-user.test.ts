@@ -120,13 +120,13 @@ describe('a user op works like a built-in', () => {
     got.forEach((t, i) => expect(T.maxRelError(t, ref[i]!, 1e-300)).toBeLessThan(1e-15))
   })
 
-  it('serializes: decodes through a registry that has it, and names it with how to register when not', () => {
-    const reg = Registry.extendOrThrow(Registry.builtins, [swishOp])
+  it('serializes: decodes through registries that have it, and names it with how to register when not', () => {
+    const registries = sg.Registries.extendOrThrow(sg.Registries.builtins, { ops: [swishOp] })
     const json = JSON.parse(JSON.stringify(sg.io.encodeGraph([loss])))
-    expect(right(sg.io.decodeGraph(json, { registry: reg }))[0]).toBe(loss)
+    expect(right(sg.io.decodeGraph(json, { registries }))[0]).toBe(loss)
     const r = sg.io.decodeGraph(json)
     expect(E.isLeft(r) && r.left.message).toBe(
-      "graph.nodes[3].op: unknown op 'swish': define it with defineOp and pass a registry that has it (Registry.extendOrThrow(Registry.builtins, [yourOp]))",
+      "graph.nodes[3].op: unknown op 'swish': define it with defineOp and pass registries that have it (Registries.extend(Registries.builtins, { ops: [yourOp] }))",
     )
   })
 })
@@ -148,12 +148,13 @@ describe('defineOp and Registry refuse at definition', () => {
     const a = sg.input('a', [2])
     expect(thrownMessage(() => sg.grad(sg.sum(sg.apply(op, [a])), [a]))).toBe("grad: the vjp of op 'noCases' must return 1 cotangent(s) (one per argument, null for zero), got 2")
   })
-  it('Registry.extend refuses a second op of a taken name; lookups are own names only', () => {
+  it('Registries.extend refuses a second op of a taken name; lookups are own names only', () => {
     const other = sg.defineOp({ ...base, name: 'swish' })
-    const reg = Registry.extendOrThrow(Registry.builtins, [swishOp])
-    const r = Registry.extend(reg, [other])
-    expect(E.isLeft(r) && r.left.message).toBe("Registry.extend: an op named 'swish' is already registered: give yours another name")
-    expect(E.isRight(Registry.extend(reg, [swishOp]))).toBe(true)
+    const registries = sg.Registries.extendOrThrow(sg.Registries.builtins, { ops: [swishOp] })
+    const reg = registries.ops
+    const r = sg.Registries.extend(registries, { ops: [other] })
+    expect(E.isLeft(r) && r.left.message).toBe("Registries.extend: op 'swish' is already registered as a different record; give yours another name")
+    expect(E.isRight(sg.Registries.extend(registries, { ops: [swishOp] }))).toBe(true)
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) expect(Registry.lookup(reg, name)).toBeUndefined()
     expect(Registry.names(Registry.builtins)).toContain('softplus')
     expect(Registry.has(reg, swishOp) && !Registry.has(Registry.builtins, swishOp)).toBe(true)

@@ -12,7 +12,7 @@ import * as P from '../src/core/Params.js'
 import { chain } from '../src/optim/GradientTransformation.js'
 import { adam, momentum } from '../src/optim/aliases.js'
 import { masked, multiTransform, setToZero } from '../src/optim/partition.js'
-import { clipByGlobalNorm, scale } from '../src/optim/transforms.js'
+import { clipByGlobalNorm, scale, scaleByLearningRate } from '../src/optim/transforms.js'
 import { sgdDef } from '../src/optim/builtins.js'
 import { assertOptimizerLaws, frozenLaw, optimizerLaws, optimizerLawsProperty, transformationLaws } from '../laws/index.js'
 
@@ -69,6 +69,18 @@ describe('the optimizer laws catch', () => {
     // one property over every law: the first law failing on a draw is named
     const r = fc.check(optimizerLawsProperty(def), { numRuns: 10 })
     expect(r.failed && String((r.errorInstance as Error).message)).toMatch(new RegExp(`^${def.name}: (purity|zeroGradient|resume): `))
+  })
+
+  // a wrapper that changes `update` but passes the inner graph form on: the compiled step would run another rule
+  const staleGraph = defineOptimizer({
+    name: 'staleGraph', summary: 'update of 2·lr, graph form of lr', hyper: {}, defaults: {},
+    build: (lr) => ({ ...scaleByLearningRate(lr), update: scaleByLearningRate(2 * (lr as number)).update }),
+  })
+  it('a graph form that is not the update (a wrapper that kept the inner form)', () => {
+    expect(() => assertOptimizerLaws(staleGraph, { numRuns: 10, laws: ['graphForm'] })).toThrow(/staleGraph: graphForm: step 0: the graph form's (updates|state) differs? from update's/)
+    expect(scaleByLearningRate(0.1).graph).toBeDefined()
+    expect(chain(clipByGlobalNorm(1), adam(0.1)).graph).toBeUndefined()
+    expect(masked(adam(0.1), () => true).graph).toBeUndefined()
   })
 
   it('a correct kind passes assertOptimizerLaws(def) and its property', () => {

@@ -82,6 +82,16 @@ describe('the package as a user installs it', () => {
     }
     const q = spawnSync(process.execPath, [join(pkg, 'bin', 'symgrad.mjs'), 'worker', '--queue', 'redis://127.0.0.1:6379'], { cwd: app, encoding: 'utf8' })
     expect([q.status, q.stderr]).toEqual([2, 'symgrad: --queue needs the bullmq and ioredis packages: npm install bullmq ioredis\n'])
+    // --with in the installed package: a .js records module importing 'symgrad' adds its optimizer; a .ts one needs tsx, which is not installed
+    writeFileSync(join(app, 'records.mjs'), "import { optim } from 'symgrad'\nexport const records = { optimizers: [optim.defineOptimizer({ name: 'plainSgd', summary: 'x ← x − lr·dx', hyper: {}, defaults: {}, build: (lr) => optim.sgd(lr) })] }\n")
+    const mine = spawnSync(process.execPath, [join(pkg, 'bin', 'symgrad.mjs'), 'train', '--with', 'records.mjs', '--data', 'spiral', '--optimizer', 'plainSgd', '--epochs', '1', '--report', join(d, 'report-with')], { cwd: app, encoding: 'utf8' })
+    expect(mine.status, mine.stderr).toBe(0)
+    expect(mine.stdout).toContain('optimizer: plainSgd, learning rate')
+    writeFileSync(join(app, 'records.ts'), 'export const records: object = {}\n')
+    const ts = spawnSync(process.execPath, [join(pkg, 'bin', 'symgrad.mjs'), 'train', '--with', 'records.ts', '--data', 'spiral'], { cwd: app, encoding: 'utf8' })
+    // (a Node that strips types itself loads it without tsx)
+    if ((process.features as unknown as Readonly<Record<string, unknown>>)['typescript'] === undefined)
+      expect([ts.status, ts.stderr]).toEqual([2, 'symgrad: --with "records.ts": a TypeScript records module needs the tsx package to load (npm install tsx), or compile the module to .js and pass that\n'])
     // a bundler user: 'symgrad' and 'symgrad/web' bundle for the browser (no Node built-in reachable; the pool's worker is a Blob URL, no extra file)
     writeFileSync(join(app, 'page.js'), `import { compile, input, matmul } from 'symgrad'\nimport { webThreadPool } from 'symgrad/web'\nconst pool = webThreadPool(navigator.hardwareConcurrency)\nexport const f = compile([matmul(input('a', [2, 3]), input('b', [3, 2]))], { dtype: 'float32', threads: pool })\n`)
     const bundled = await build({ entryPoints: [join(app, 'page.js')], absWorkingDir: app, bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' })

@@ -16,7 +16,7 @@ import { runCli } from '../src/cli/main.js'
 import { defaultLimits } from '../src/io/limits.js'
 import { decodeRunConfig } from '../src/records/runConfig.js'
 import { runJobs } from '../src/queue/gather.js'
-import { jobId, JobC, QUEUE_NAME, type Job } from '../src/queue/jobs.js'
+import { jobConfig, jobId, JobC, QUEUE_NAME, type Job } from '../src/queue/jobs.js'
 import { parseRedisUrl, type RedisTarget } from '../src/queue/redis.js'
 import { queueTrials } from '../src/queue/search.js'
 import { startWorker } from '../src/queue/worker.js'
@@ -50,11 +50,11 @@ function files(dir: string): string[] {
 
 const tiny: Partial<RunConfig> = { data: 'spiral', hidden: [16], epochs: 3, batchSize: 32, optimizer: 'adam', learningRate: 0.01, schedule: 'constant', preprocess: 'none', shift: 0 }
 const config = (over: Partial<RunConfig> = {}): RunConfig => {
-  const c = decodeRunConfig({ ...tiny, ...over }, defaultRunConfig, 'test')
+  const c = decodeRunConfig({ ...tiny, ...over }, { base: defaultRunConfig, root: 'test' })
   if (E.isLeft(c)) throw c.left
   return c.right
 }
-const trial = (over: Partial<RunConfig> = {}): Job => ({ kind: 'trial', config: config(over), point: {} })
+const trial = (over: Partial<RunConfig> = {}): Job => ({ kind: 'trial', config: jobConfig(config(over)), point: {} })
 
 const DB = 5
 const WORKER_SECONDS = 8
@@ -106,7 +106,7 @@ beforeAll(async () => {
   await add(jobId(leak), JobC.encode(leak), 'a data file whose contents would be quoted', /^the data "csv:.*secret\.csv" was refused by this worker's reader \(a decode error; the worker's log has the reason\)$/)
   const missing = trial({ data: `csv:${join(root, 'missing.csv')}` })
   await add(jobId(missing), JobC.encode(missing), 'a data file that does not exist', /^cannot read .*missing\.csv: no such file or folder \(ENOENT\)$/)
-  const member: Job = { kind: 'member', config: config({ data: `idx:${secret},${secret}` }), member: 0 }
+  const member: Job = { kind: 'member', config: jobConfig(config({ data: `idx:${secret},${secret}` })), member: 0 }
   await add(jobId(member), JobC.encode(member), 'an ensemble member on a file that is not IDX', /^the data "idx:.*was refused by this worker's reader \(a decode error/)
   await q.close()
   raw.disconnect()
@@ -181,9 +181,9 @@ describe('a coordinator that re-checks what Redis says', () => {
     const base = config()
     const points = [{ learningRate: 0.011 }, { learningRate: 0.012 }, { learningRate: 0.013 }, { learningRate: 0.014 }, { learningRate: 0.015 }, { learningRate: 0.016 }]
     const jobs = points.map((point): Job => {
-      const c = decodeRunConfig(pointFields(point), base, 'trial')
+      const c = decodeRunConfig(pointFields(point), { base, root: 'trial' })
       if (E.isLeft(c)) throw c.left
-      return { kind: 'trial', config: c.right, point }
+      return { kind: 'trial', config: jobConfig(c.right), point }
     })
     const ids = jobs.map(jobId)
     const forged = (i: number) => JSON.stringify({ job: ids[i], score: 0.999, epochs: 1, seconds: 1, worker: 'nobody' })

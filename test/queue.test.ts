@@ -2,7 +2,6 @@
  * Search and ensembles through the Redis job queue, end to end: a real redis-server on a free port,
  * real `symgrad worker` processes and coordinators spawned as users run them (no mocks).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import * as E from 'fp-ts/lib/Either.js'
@@ -12,20 +11,7 @@ import { Queue } from 'bullmq'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { main, runCli } from '../src/cli/main.js'
 import { freePort, startRedis, type TestRedis } from './support/redis.js'
-
-interface Proc {
-  readonly p: ChildProcess
-  out: string
-  readonly exited: Promise<number | null>
-}
-
-function start(...args: string[]): Proc {
-  const p = spawn(process.execPath, ['bin/symgrad.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const proc: Proc = { p, out: '', exited: new Promise((r) => p.on('exit', (code) => r(code))) }
-  p.stdout!.on('data', (d: Buffer) => (proc.out += d.toString()))
-  p.stderr!.on('data', (d: Buffer) => (proc.out += d.toString()))
-  return proc
-}
+import { start, stopAll, type Proc } from './support/cliProcess.js'
 
 async function run(...args: string[]): Promise<{ code: number | null; out: string }> {
   const p = start(...args)
@@ -78,7 +64,7 @@ function starts(...logs: string[]): Map<string, number> {
 let redis: TestRedis
 let dir: string
 const workers: Proc[] = []
-const stopWorkers = (ws: readonly Proc[]) => Promise.all(ws.map((w) => (w.p.kill('SIGKILL'), w.exited)))
+const stopWorkers = stopAll
 
 beforeAll(async () => {
   redis = await startRedis()

@@ -14,6 +14,7 @@ import {
 import { sigmoid } from '../src/nn/kinds/activation.js'
 import { sgd } from '../src/optim/aliases.js'
 import { train } from '../src/train/loop.js'
+import { buildPrograms } from '../src/train/programs.js'
 import type { History, TrainState } from '../src/train/TrainState.js'
 
 const steps = 200
@@ -123,6 +124,23 @@ describe('overfitTiny and dead ReLUs', () => {
     const [c] = checkDeadRelus(killed)
     expect(c!.ok).toBe(false)
     expect(c!.message).toContain('100.0% of 16 ReLU units dead')
+  })
+
+  it('in a run\'s float32 programs (as the command line runs them): the same verdicts, the loss within float32 rounding', () => {
+    const ds = spiral(R.key(0), { classes: 3, perClass: 100 })
+    const model = mlp([2, 50, 3])
+    const { params, state } = model.init(R.key(3))
+    const f32 = buildPrograms(model, 'softmax', { kind: 'none' }, { dtype: 'float32' })
+    const l64 = initialLoss(model, params, state, ds, 'softmax')
+    const l32 = initialLoss(model, params, state, ds, 'softmax', undefined, f32)
+    expect(l32).not.toBe(l64)
+    expect(Math.abs(l32 - l64)).toBeLessThan(1e-5 * l64)
+    const r = overfitTiny(model, ds, { optimizer: adam(0.02), key: R.key(2), epochs: 300, programs: f32 })
+    expect(r.ok).toBe(true)
+    expect(r.steps).toBe(300)
+    const killed = { ...params, 'dense0.b': T.fill([50], -100) }
+    expect(deadRelus(model, killed, state, ds, undefined, { dtype: 'float32' })).toEqual(deadRelus(model, killed, state, ds))
+    expect(deadRelus(model, params, state, ds, undefined, { dtype: 'float32' })).toEqual([{ layer: 'relu0', units: 50, dead: 0 }])
   })
 })
 

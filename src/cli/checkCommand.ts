@@ -21,12 +21,13 @@ import { stableRules } from '../compile/stableRules.js'
 import { readJsonFile } from '../io/atomic.js'
 import { decodeGraph, GRAPH_FORMAT } from '../io/graph.js'
 import { checkDataFits, decodeModel } from '../records/spec.js'
-import { buildModel } from '../train/config.js'
+import { buildModel, describeArchitecture } from '../train/config.js'
 import { checkModel, observedRange } from '../train/hazards.js'
 import type { AnyModel } from '../train/programs.js'
 import type { Tensor } from '../core/Tensor.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, inFile, orExit } from './commands.js'
+import type { CommandOptions } from './context.js'
 import { loadData } from '../runner/data.js'
 
 const show = (e: Expr): string => nodeForm(e, 3)
@@ -88,27 +89,29 @@ function checkGraph(outputs: readonly Expr[], o: AnalyzeOptions): number {
   return before.hazards.length > 0 ? 1 : 0
 }
 
-export function checkCommand(a: ParsedArgs): number {
+export function checkCommand(a: ParsedArgs, o: CommandOptions): number {
+  const { registries } = o
   const dtypes = dtypesOf(a)
   const ranges = typeof a.flags['ranges'] === 'string' ? parseRanges(a.flags['ranges']) : {}
   const file = a.positional[0]
   const withData = a.flags['data'] !== undefined || a.flags['config'] !== undefined
-  const c = file === undefined || withData ? configFromArgs(a, undefined, true) : undefined
+  const c = file === undefined || withData ? configFromArgs(a, { perData: true, registries, command: 'check' }) : undefined
   const data = c !== undefined && (file === undefined || withData) ? orExit(loadData(c)) : undefined
   const observed = data !== undefined ? observedRange(data.train.x) : undefined
   if (file === undefined) {
-    const model = buildModel(c!, D.features(data!.train), data!.train.classes, data!.image)
+    const model = buildModel(c!, D.features(data!.train), data!.train.classes, { ...(data!.image !== undefined ? { image: data!.image } : {}), registries })
     const kind = c!.model ?? 'mlp'
     const widths = kind === 'mlp' ? ` [${[D.features(data!.train), ...c!.hidden, data!.train.classes].join(', ')}]` : ''
-    return printModel(model, `model: ${kind}${widths}${c!.batchNorm ? ' with batch norm' : ''} on ${c!.data}`, a, ranges['x'] ?? observed, dtypes, data!.train.x)
+    const arch = c!.layers !== undefined ? describeArchitecture(c!, D.features(data!.train), data!.train.classes) : `${kind}${widths}${c!.batchNorm ? ' with batch norm' : ''}`
+    return printModel(model, `model: ${arch} on ${c!.data}`, a, ranges['x'] ?? observed, dtypes, data!.train.x)
   }
   const json = orExit(readJsonFile(file))
   const isGraph = typeof json === 'object' && json !== null && (json as { format?: unknown }).format === GRAPH_FORMAT
   if (isGraph) {
-    const outputs = orExit(inFile(file, decodeGraph(json)))
+    const outputs = orExit(inFile(file, decodeGraph(json, { registries })))
     return checkGraph(outputs, { dtypes, ranges: { ...(observed ? { x: observed } : {}), ...ranges } })
   }
-  const model = orExit(inFile(file, decodeModel(json)))
+  const model = orExit(inFile(file, decodeModel(json, { registries })))
   if (data !== undefined) orExit(inFile(file, checkDataFits(model.spec, data.train)))
   return printModel(model, `model: ${quote(file)}`, a, ranges['x'] ?? observed, dtypes, data?.train.x)
 }

@@ -12,9 +12,12 @@ import { initNames } from '../nn/init.js'
 import { l2 } from '../nn/regularizers.js'
 import { readJsonFile } from '../io/atomic.js'
 import { decodeRunConfig } from '../records/runConfig.js'
+import { missingRecord, type NamedRegistries } from '../records/recordNames.js'
+import { Registries } from '../records/Registries.js'
+import type { CommandOptions } from './context.js'
 import { optimizerNames } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
-import { buildModel, buildTrainConfig, defaultRunConfig, runSchedules, type RunConfig } from '../train/config.js'
+import { buildModel, buildTrainConfig, defaultRunConfig, describeArchitecture, runSchedules, type RunConfig } from '../train/config.js'
 import { activationNames } from '../nn/activations.js'
 import { pct } from '../train/diagnostics.js'
 import type { EpochRecord } from '../train/TrainState.js'
@@ -68,11 +71,23 @@ export const dataDefaults: Readonly<Record<string, Partial<RunConfig>>> = {
   xor: { hidden: [8], optimizer: 'adam', learningRate: 0.05, schedule: 'constant', batchSize: 4, epochs: 300, preprocess: 'none', shift: 0, l2: 0 },
 }
 
-/**
- * The RunConfig from --config and the flags laid over `base`; throws ArgError with one line. With
- * `perData`, the data set's defaults (dataDefaults) come between `base` and the file and flags.
- */
-export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig, perData = false): RunConfig {
+/** How `configFromArgs` reads: the run it starts from, whether data-set defaults apply, the registries names resolve through. */
+export interface ConfigFromArgsOptions {
+  /** The run the file and flags are laid over (default: defaultRunConfig). */
+  readonly base?: RunConfig
+  /** The data set's defaults (dataDefaults) come between `base` and the file and flags (default false). */
+  readonly perData?: boolean
+  /** The optimizers, inits and layer kinds the file and flags may name (default: the built-ins). */
+  readonly registries?: NamedRegistries
+  /** The command, for messages: a name the registries lack says to start `symgrad <command>` with --with (default train). */
+  readonly command?: string
+}
+
+/** The RunConfig from --config and the flags laid over `o.base`; throws ArgError with one line. */
+export function configFromArgs(a: ParsedArgs, o: ConfigFromArgsOptions = {}): RunConfig {
+  const base = o.base ?? defaultRunConfig
+  const perData = o.perData ?? false
+  const registries = o.registries !== undefined ? { registries: o.registries } : {}
   let c = base
   const file = a.flags['config']
   const json = typeof file === 'string' ? orExit(readJsonFile(file, 'config')) : undefined
@@ -85,7 +100,11 @@ export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig
   // the layer count before decoding: a list of 50 million widths is refused without walking it
   const listed = typeof json === 'object' && json !== null && Object.hasOwn(json, 'hidden') ? (json as { hidden: unknown }).hidden : undefined
   if (typeof file === 'string' && Array.isArray(listed)) orExit(inFile(file, checkLayers(listed, limits, 'config.hidden')))
-  if (typeof file === 'string') c = orExit(inFile(file, decodeRunConfig(json, c)))
+  // a record the registries lack (a user's optimizer or layer kind without its --with module) is named with the flag that adds it
+  const whose = `symgrad ${o.command ?? 'train'}`
+  const missing = typeof file === 'string' ? missingRecord(json, o.registries ?? Registries.builtins, 'config', whose) : undefined
+  if (missing !== undefined) throw new ArgError(`${file as string}: ${missing.message}`)
+  if (typeof file === 'string') c = orExit(inFile(file, decodeRunConfig(json, { base: c, ...registries })))
   const drop = a.flags['dropout']
   if (drop !== undefined) {
     if (a.flags['keep'] !== undefined) throw new ArgError('--dropout and --keep say the same thing (keep = 1 − dropout): give one of them')
@@ -100,9 +119,20 @@ export function configFromArgs(a: ParsedArgs, base: RunConfig = defaultRunConfig
     flagOf[s.key] = flag
   }
   // a bad flag value is named by its flag: `--lr: expected a positive number, got -0.1`
-  const r = decodeRunConfig(over, c, '\u0000')
-  if (E.isLeft(r)) throw new ArgError(r.left.message.replace(/\u0000\.(\w+)/g, (_, k: string) => `--${flagOf[k] ?? k}`))
+  const byFlag = (m: string) => m.replace(/\u0000\.(\w+)/g, (_, k: string) => `--${flagOf[k] ?? k}`)
+  const unnamed = missingRecord(over, o.registries ?? Registries.builtins, '\u0000', whose)
+  if (unnamed !== undefined) throw new ArgError(byFlag(unnamed.message))
+  const r = decodeRunConfig(over, { base: c, root: '\u0000', ...registries })
+  if (E.isLeft(r)) throw new ArgError(byFlag(r.left.message))
   orExit(checkLayers(r.right.hidden, limits, typeof a.flags['hidden'] === 'string' ? '--hidden' : 'config.hidden'))
+  if (r.right.layers !== undefined) {
+    // a run's own layers are its whole model: a field that shapes the built-in models would be silently unused
+    const shaping = { model: 'model', hidden: 'hidden', activation: 'activation', batchnorm: 'batchNorm', keep: 'keep', dropout: 'keep', init: 'init' } as const
+    const fromFile = typeof json === 'object' && json !== null ? Object.keys(shaping).map((f) => shaping[f as keyof typeof shaping]).find((k) => Object.hasOwn(json, k)) : undefined
+    const flag = Object.keys(shaping).find((f) => a.flags[f] !== undefined)
+    if (flag !== undefined || fromFile !== undefined)
+      throw new ArgError(`${flag !== undefined ? `--${flag}` : `${file as string}: config.${fromFile!}`}: does not apply to a run whose "layers" are its model (give each layer its options there)`)
+  }
   return r.right
 }
 
@@ -117,19 +147,20 @@ export function inFile<A>(path: string, r: E.Either<SymgradError, A>): E.Either<
   return E.isLeft(r) && !r.left.message.includes(path) ? E.left(new SymgradError(r.left.kind, `${path}: ${r.left.message}`)) : r
 }
 
-export async function ensembleCommand(a: ParsedArgs): Promise<number> {
-  const c = configFromArgs(a, { ...defaultRunConfig, epochs: 5 }, true)
+export async function ensembleCommand(a: ParsedArgs, o: CommandOptions): Promise<number> {
+  const { registries } = o
+  const c = configFromArgs(a, { base: { ...defaultRunConfig, epochs: 5 }, perData: true, registries, command: 'ensemble' })
   const count = typeof a.flags['models'] === 'number' ? a.flags['models'] : 3
   if (!(Number.isInteger(count) && count >= 1)) throw new ArgError(`ensemble: --models must be a positive integer, got ${count}`)
   const limits = orExit(cliLimits())
   orExit(within(limits, 'trials', count, '--models', `${count} models`))
   const data = orExit(loadData(c))
-  orExit(checkRun(c, data, limits))
+  orExit(checkRun(c, data, limits, { registries }))
   const { train, validation, test, image } = data
   const target = await queueTarget(a, 'ensemble')
   // members train one after another, each step on every core (float32; float64 steps run alone, and the line names no threads)
   const threads = c.dtype === 'float32' ? c.threads ?? availableParallelism() : 1
-  console.log(`ensemble of ${count} × mlp [${[D.features(train), ...c.hidden, train.classes].join(', ')}] on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i), ${c.dtype ?? 'float64'}${target || c.dtype !== 'float32' ? '' : `, ${threads} thread${threads === 1 ? '' : 's'}`}`)
+  console.log(`ensemble of ${count} × ${describeArchitecture(c, D.features(train), train.classes)} on ${c.data}, ${c.epochs} epochs each, member i from foldIn(key(${c.seed}), i), ${c.dtype ?? 'float64'}${target || c.dtype !== 'float32' ? '' : `, ${threads} thread${threads === 1 ? '' : 's'}`}`)
   let member = 0 // members train one after another: the epoch lines belong to the current one
   const onMember = (i: number, acc: number) => (console.log(`model ${i + 1}/${count}: test accuracy ${pct(acc)}`), (member = i + 1))
   const onEpoch = (e: EpochRecord) =>
@@ -137,10 +168,11 @@ export async function ensembleCommand(a: ParsedArgs): Promise<number> {
   let r: E.Either<string, { readonly single: readonly number[]; readonly ensemble: number }>
   if (target) r = await (await loadQueue(() => import('../queue/search.js'))).queueEnsemble(target, c, count, test, { onMember, progress: (l) => console.log(l), limits })
   else {
-    const model = buildModel(c, D.features(train), train.classes, image)
+    const build = { ...(image !== undefined ? { image } : {}), registries }
+    const model = buildModel(c, D.features(train), train.classes, build)
     const pool = threads > 1 ? threadPool(threads) : undefined
     try {
-      r = E.mapLeft((e: Error) => e.message)(trainEnsemble(model, { train, validation }, test, { ...buildTrainConfig(c, D.size(train), image), onEpoch, ...(pool ? { threads: pool } : {}) }, count, onMember))
+      r = E.mapLeft((e: Error) => e.message)(trainEnsemble(model, { train, validation }, test, { ...buildTrainConfig(c, D.size(train), build), onEpoch, ...(pool ? { threads: pool } : {}) }, count, onMember))
     } finally {
       void pool?.close()
     }
@@ -157,7 +189,7 @@ export function gradcheckCommand(a: ParsedArgs): number {
   const fields: Record<string, unknown> = {}
   if (typeof a.flags['hidden'] === 'string') fields['hidden'] = numberList('hidden', a.flags['hidden'])
   if (a.flags['seed'] !== undefined) fields['seed'] = a.flags['seed']
-  const r0 = decodeRunConfig(fields, { ...defaultRunConfig, hidden: [6], seed: 0 }, '\u0000')
+  const r0 = decodeRunConfig(fields, { base: { ...defaultRunConfig, hidden: [6], seed: 0 }, root: '\u0000' })
   if (E.isLeft(r0)) throw new ArgError(`gradcheck: ${r0.left.message.replace(/\u0000\./g, '--')}`)
   const { hidden, seed } = r0.right
   const loss = a.flags['loss'] ?? 'softmax'

@@ -16,7 +16,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
-import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile } from '../io/atomic.js'
+import { checkFolderWritable, checkWritable, lockForWriting } from '../io/atomic.js'
 import { saveCheckpoint } from '../records/files.js'
 import { decodeCheckpoint } from '../records/checkpoint.js'
 import { quote } from '../core/codecs.js'
@@ -26,9 +26,11 @@ import { buildModel, buildTrainConfig, type RunConfig } from '../train/config.js
 import { checkFineTune, fineTuneStart, headLayer, trainableLayers } from '../train/finetune.js'
 import type { AnyModel } from '../train/programs.js'
 import type { TrainState } from '../train/TrainState.js'
+import { checkpointJson } from './withFlag.js'
 import { ArgError, type FlagSpec, type ParsedArgs } from './args.js'
 import { checkRun, cliLimits } from '../runner/checks.js'
 import { configFlags, configFromArgs, inFile, orExit } from './commands.js'
+import type { CommandOptions } from './context.js'
 import { loadData } from '../runner/data.js'
 import { runTraining } from './run.js'
 
@@ -73,19 +75,21 @@ function parseLrMult(model: AnyModel, v: unknown): Record<string, number> | unde
   return out
 }
 
-export function finetuneCommand(a: ParsedArgs, log: (line: string) => void = (l) => console.log(l)): number {
+export function finetuneCommand(a: ParsedArgs, o: CommandOptions, log: (line: string) => void = (l) => console.log(l)): number {
+  const { registries } = o
   const from = a.flags['from']
   if (typeof from !== 'string') throw new ArgError('finetune: --from <base checkpoint.json> is required')
   if (typeof a.flags['data'] !== 'string') throw new ArgError('finetune: --data is required (the data set to fine-tune on)')
-  const base = orExit(inFile(from, decodeCheckpoint(orExit(readJsonFile(from)))))
+  const base = orExit(inFile(from, decodeCheckpoint(checkpointJson(from, o, 'finetune'), { registries })))
   if (base.run === undefined) throw new ArgError(`${from}: checkpoint.run: missing, expected the run config that symgrad train --save writes (finetune builds the base's architecture from it)`)
   // the base run without what belonged to its own training data and length
   const { maxSteps: _m, examples: _e, freeze: _f, lrMult: _l, patience: _p, ...baseRun } = base.run
-  const c0: RunConfig = configFromArgs(a, baseRun as RunConfig)
+  const c0: RunConfig = configFromArgs(a, { base: baseRun as RunConfig, registries, command: 'finetune' })
   const data = orExit(loadData(c0))
   const limits = orExit(cliLimits())
-  orExit(checkRun(c0, data, limits))
-  const model = buildModel(c0, D.features(data.train), data.train.classes, data.image)
+  orExit(checkRun(c0, data, limits, { registries }))
+  const build = { ...(data.image !== undefined ? { image: data.image } : {}), registries }
+  const model = buildModel(c0, D.features(data.train), data.train.classes, build)
   const freeze = parseFreeze(model, a.flags['freeze'])
   const lrMult = parseLrMult(model, a.flags['lr-mult'])
   const c: RunConfig = { ...c0, ...(freeze !== undefined ? { freeze } : {}), ...(lrMult !== undefined ? { lrMult } : {}) }
@@ -101,13 +105,13 @@ export function finetuneCommand(a: ParsedArgs, log: (line: string) => void = (l)
   if (typeof save === 'string') orExit(checkWritable(save, Math.ceil(paramCount * 8 * (4 / 3) * 4) + (1 << 16)))
   const release = typeof save === 'string' ? orExit(lockForWriting(save)) : () => {}
   try {
-    const config = buildTrainConfig(c, D.size(data.train), data.image)
+    const config = buildTrainConfig(c, D.size(data.train), build)
     const start = fineTuneStart(model, { model: base.model, params: base.state.params, state: base.state.modelState }, config, [head], data.train.x)
     log(`finetune: from ${from} (${base.run.model ?? 'mlp'} trained on ${base.run.data}); head '${head}' re-initialised for the ${data.train.classes} classes of ${c.data}`)
     for (const line of formatTransfer(start.report)) log(`  ${line}`)
-    const write = (state: TrainState, run: RunConfig) => saveCheckpoint(save as string, { spec: model.spec, run, state, ...(data.input ? { input: data.input } : {}) })
+    const write = (state: TrainState, run: RunConfig) => saveCheckpoint(save as string, { spec: model.spec, run, state, ...(data.input ? { input: data.input } : {}) }, { registries })
     const r = runTraining(c, {
-      report, data, log, from: start.state, fromNote: `fine-tuning from ${from}`,
+      registries, report, data, log, from: start.state, fromNote: `fine-tuning from ${from}`,
       ...(typeof save === 'string' ? { afterTraining: write } : {}),
     })
     if (E.isLeft(r)) return (console.error(`symgrad: ${r.left.message}`), 1)

@@ -3,8 +3,9 @@
  */
 import { closest } from '../core/codecs.js'
 import { runConfigFieldNames } from '../records/runConfig.js'
-import { builtinOptimizers } from '../optim/registry.js'
 import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
+import { Registries } from '../records/Registries.js'
+import type { CommandOptions } from './context.js'
 import { ArgError, flagHelp, parseArgs, type FlagSpec } from './args.js'
 import { configFlags, ensembleCommand, gradcheckCommand } from './commands.js'
 import { explainCommand } from './explain.js'
@@ -15,6 +16,7 @@ import { exportCommand } from './exportCommand.js'
 import { checkCommand } from './checkCommand.js'
 import { finetuneCommand, finetuneFlags } from './finetuneCommand.js'
 import { predictCommand, predictFlags } from './predictCommand.js'
+import { registriesWith, takeWith, withCommands, withFlag } from './withFlag.js'
 
 const trainFlags: Record<string, FlagSpec> = {
   ...configFlags,
@@ -120,6 +122,11 @@ ${flagHelp(Object.fromEntries(Object.entries(searchFlags).filter(([k]) => !(k in
 ensemble flags
 ${flagHelp({ models: ensembleFlags['models']!, queue: ensembleFlags['queue']! })}
 
+records of your own (train, search, ensemble, finetune, export, predict, check, worker)
+${flagHelp(withFlag)}
+  e.g. symgrad train --with examples/my-records.ts --config run.json   (run.json naming its layer kind and optimizer);
+  a worker resolves the records its jobs name with its own --with modules (a job never makes it load code)
+
 worker flags
 ${flagHelp(workerFlags)}
 
@@ -144,29 +151,40 @@ sigmoid relu abs square max(a,b) min(a,b). Numbers in flags, --at and SYMGRAD_* 
 explain exits with 1 when f or a derivative is NaN or ±∞ at the point (a domain note says where).
 A --config file holds any of the run config fields:
 ${wrap(runConfigFieldNames)}
-(e.g. {"optimizer": "adam", "learningRate": 0.002, "hyper": {"b1": 0.8}}); unknown fields are refused.
+(e.g. {"optimizer": "adam", "learningRate": 0.002, "hyper": {"b1": 0.8}}); unknown fields are refused. "layers" lists the
+model's layers, any kind the registries hold, in place of model and hidden: [{"kind": "dense", "in": 2, "out": 16}, …].
 Optimizers and their hyperparameters (in "hyper"; each a number or a schedule { kind, … }):
-${optimizerHelp(builtinOptimizers)}
+${optimizerHelp(Registries.builtins.optimizers)}
 Exit status: 0 ok, 1 failure (e.g. a failed gradient check, a NaN stop, a value outside the domain), 2 bad arguments or bad
 input (config, data files, checkpoint, an unwritable --save path), with one line on stderr.`
 
+/** How `main` runs: the registries every name resolves through (default: the built-ins), and where error and note lines go (default: stderr). */
+export interface MainOptions {
+  readonly registries?: Registries
+  readonly err?: (line: string) => void
+}
+
 /** Runs one command; bad arguments and bad input print one line through `err` and give 2 (notes go through `err` too). */
-export async function main(argv: readonly string[], err: (line: string) => void = (l) => console.error(l)): Promise<number> {
-  const [cmd, ...rest] = argv
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
+  const err = options.err ?? ((l: string) => console.error(l))
+  const [cmd, ...args] = argv
   try {
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') return (console.log(usage), 0)
-    if (rest.includes('--help') || rest.includes('-h')) return (console.log(usage), 0)
+    if (args.includes('--help') || args.includes('-h')) return (console.log(usage), 0)
+    // --with modules are loaded before anything else runs: a bad one is one line, and nothing is written
+    const { paths, rest } = withCommands.includes(cmd) ? takeWith(args, cmd) : { paths: [], rest: args }
+    const o: CommandOptions = { registries: await registriesWith(paths, options.registries ?? Registries.builtins), withModules: paths, err }
     switch (cmd) {
-      case 'train': return trainCommand(parseArgs(rest, trainFlags, 'train'), err)
-      case 'finetune': return finetuneCommand(parseArgs(rest, finetuneFlags, 'finetune'))
-      case 'search': return await searchCommand(parseArgs(rest, searchFlags, 'search'))
-      case 'ensemble': return await ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'))
-      case 'worker': return await workerCommand(parseArgs(rest, workerFlags, 'worker'))
-      case 'export': return exportCommand(parseArgs(rest, exportFlags, 'export', 1), err)
-      case 'predict': return predictCommand(parseArgs(rest, predictFlags, 'predict'), err)
+      case 'train': return trainCommand(parseArgs(rest, trainFlags, 'train'), o)
+      case 'finetune': return finetuneCommand(parseArgs(rest, finetuneFlags, 'finetune'), o)
+      case 'search': return await searchCommand(parseArgs(rest, searchFlags, 'search'), o)
+      case 'ensemble': return await ensembleCommand(parseArgs(rest, ensembleFlags, 'ensemble'), o)
+      case 'worker': return await workerCommand(parseArgs(rest, workerFlags, 'worker'), o)
+      case 'export': return exportCommand(parseArgs(rest, exportFlags, 'export', 1), o)
+      case 'predict': return predictCommand(parseArgs(rest, predictFlags, 'predict'), o)
       case 'gradcheck': return gradcheckCommand(parseArgs(rest, gradcheckFlags, 'gradcheck'))
       case 'explain': return await explainCommand(parseArgs(rest, explainFlags, 'explain', 1))
-      case 'check': return checkCommand(parseArgs(rest, checkFlags, 'check', 1))
+      case 'check': return checkCommand(parseArgs(rest, checkFlags, 'check', 1), o)
       default: {
         const near = closest(cmd, ['train', 'finetune', 'search', 'ensemble', 'worker', 'export', 'predict', 'gradcheck', 'explain', 'check'])
         throw new ArgError(`unknown command '${cmd}' (${near !== undefined ? `did you mean ${near}? ` : ''}commands: train, finetune, search, ensemble, worker, export, predict, gradcheck, explain, check; see symgrad --help)`)
@@ -186,8 +204,8 @@ export async function main(argv: readonly string[], err: (line: string) => void 
 }
 
 /** `main` with the argument-error and note lines collected: `{ code, stderr }` (for tests and embedding). */
-export async function runCli(argv: readonly string[]): Promise<{ readonly code: number; readonly stderr: string }> {
+export async function runCli(argv: readonly string[], o: Omit<MainOptions, 'err'> = {}): Promise<{ readonly code: number; readonly stderr: string }> {
   const lines: string[] = []
-  const code = await main(argv, (l) => lines.push(l))
+  const code = await main(argv, { ...o, err: (l) => lines.push(l) })
   return { code, stderr: lines.map((l) => `${l}\n`).join('') }
 }

@@ -7,7 +7,8 @@ import type { RunConfig } from '../train/config.js'
 import type { Point, TrialResult } from '../train/search.js'
 import { startThread } from '../runner/thread.js'
 
-export async function runTrials(base: RunConfig, points: readonly Point[], o: { workers?: number; onResult?: (r: TrialResult, done: number) => void } = {}): Promise<TrialResult[]> {
+/** `with`: the search's --with modules, which each thread loads into its own registries. */
+export async function runTrials(base: RunConfig, points: readonly Point[], o: { workers?: number; onResult?: (r: TrialResult, done: number) => void; with?: readonly string[] } = {}): Promise<TrialResult[]> {
   const n = Math.max(1, Math.min(points.length, o.workers ?? availableParallelism()))
   const results: TrialResult[] = new Array(points.length)
   let next = 0
@@ -15,7 +16,7 @@ export async function runTrials(base: RunConfig, points: readonly Point[], o: { 
   await Promise.all(
     Array.from({ length: n }, () =>
       new Promise<void>((resolve, reject) => {
-        const w = startThread(import.meta.url, 'searchWorker')
+        const w = startThread(import.meta.url, 'searchWorker', o.with ?? [])
         const feed = () => {
           if (next >= points.length) return void w.terminate().then(() => resolve())
           const trial = next++

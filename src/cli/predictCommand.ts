@@ -12,12 +12,13 @@ import { quote } from '../core/codecs.js'
 import * as D from '../data/Dataset.js'
 import type { DecodedImage, PixelInput } from '../data/pixels.js'
 import { imageToRow } from '../data/pixels.js'
-import { loadCheckpoint } from '../records/files.js'
-import { pixelInputOf, type Loaded } from '../records/checkpoint.js'
+import { decodeCheckpoint, pixelInputOf, type Loaded } from '../records/checkpoint.js'
+import { checkpointJson } from './withFlag.js'
 import { loadCsv, loadIdxImages, readPng } from '../io/files.js'
 import { predictRows, type ClassProbability } from '../train/predictImage.js'
 import { ArgError, type FlagSpec, type ParsedArgs } from './args.js'
 import { inFile, orExit } from './commands.js'
+import type { CommandOptions } from './context.js'
 
 export const predictFlags: Record<string, FlagSpec> = {
   model: { kind: 'string', help: 'a checkpoint written by symgrad train --save' },
@@ -71,8 +72,9 @@ const isFolder = (p: string): boolean => {
   }
 }
 
-/** `warn` receives the one-line notes; predictions go to stdout; bad input is an ArgError. */
-export function predictCommand(a: ParsedArgs, warn: (line: string) => void = (l) => console.error(l)): number {
+/** `o.err` receives the one-line notes; predictions go to stdout; bad input is an ArgError; the checkpoint's records resolve through `o.registries`. */
+export function predictCommand(a: ParsedArgs, o: CommandOptions): number {
+  const warn = o.err
   const modelPath = a.flags['model']
   const inputPath = a.flags['input']
   if (typeof modelPath !== 'string') throw new ArgError('predict: --model <checkpoint.json> is required, e.g. symgrad predict --model run.json --input digit.png')
@@ -80,7 +82,7 @@ export function predictCommand(a: ParsedArgs, warn: (line: string) => void = (l)
   const top = positiveInt(a, 'top') ?? 3
   const limit = positiveInt(a, 'limit') ?? Infinity
   const invert = a.flags['invert'] === true
-  const loaded = orExit(loadCheckpoint(modelPath))
+  const loaded = orExit(inFile(modelPath, decodeCheckpoint(checkpointJson(modelPath, o, 'predict'), { registries: o.registries })))
   const csv = /\.csv$/i.test(inputPath)
   if (loaded.note !== undefined && csv) warn(`symgrad: note: ${modelPath}: ${loaded.note}`)
   const { model, state } = loaded

@@ -10,6 +10,7 @@ import { MissingPeerError, importPeer } from '../io/peers.js'
 import { checkFolderWritable } from '../io/atomic.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { cliLimits } from '../runner/checks.js'
+import type { CommandOptions } from './context.js'
 
 /** A queue module, loaded on first use; without bullmq or ioredis installed, an ArgError (exit 2) saying how to install them. */
 export async function loadQueue<T>(load: () => Promise<T>): Promise<T> {
@@ -36,9 +37,10 @@ export async function queueTarget(a: ParsedArgs, command: string): Promise<Redis
 /**
  * `symgrad worker --queue redis://…`: runs jobs until SIGINT/SIGTERM (the job in hand is finished
  * first; a second signal stops at once). The worker's own flags say where checkpoints go
- * (--checkpoints), how long a job may train (--max-job-seconds) and, through SYMGRAD_MAX_*, the limits.
+ * (--checkpoints), how long a job may train (--max-job-seconds), which records its jobs may name
+ * (--with, loaded by the worker and its training thread) and, through SYMGRAD_MAX_*, the limits.
  */
-export async function workerCommand(a: ParsedArgs): Promise<number> {
+export async function workerCommand(a: ParsedArgs, o: CommandOptions): Promise<number> {
   if (a.flags['queue'] === undefined) throw new ArgError('worker: --queue redis://host[:port][/db] is required')
   const lockMs = a.flags['lock-ms']
   if (lockMs !== undefined && !(typeof lockMs === 'number' && Number.isInteger(lockMs) && lockMs >= 100)) throw new ArgError(`worker: --lock-ms must be an integer ≥ 100, got ${String(lockMs)}`)
@@ -53,7 +55,7 @@ export async function workerCommand(a: ParsedArgs): Promise<number> {
   const target = (await queueTarget(a, 'worker'))!
   const { startWorker } = await loadQueue(() => import('../queue/worker.js'))
   const w = startWorker(target, {
-    limits: limits.right, ...(lockMs !== undefined ? { lockMs } : {}), ...(seconds !== undefined ? { maxJobSeconds: seconds } : {}), ...(typeof checkpoints === 'string' ? { checkpoints } : {}),
+    limits: limits.right, with: o.withModules, ...(lockMs !== undefined ? { lockMs } : {}), ...(seconds !== undefined ? { maxJobSeconds: seconds } : {}), ...(typeof checkpoints === 'string' ? { checkpoints } : {}),
   })
   let signals = 0
   const onSignal = () => {

@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import type { Tensor } from '../core/Tensor.js'
 import * as D from '../data/Dataset.js'
-import { describeOptimizer, buildModel, buildTrainConfig, type RunConfig } from '../train/config.js'
+import { describeArchitecture, describeOptimizer, buildModel, buildTrainConfig, type RunConfig, type TrainRegistries } from '../train/config.js'
 import {
   checkDeadRelus, checkInitialLoss, deadRelus, diagnoseRun, initialLoss, overfitTiny, pct, type Check,
 } from '../train/diagnostics.js'
@@ -16,6 +16,7 @@ import { evaluateAccuracy, initTrainState, train } from '../train/loop.js'
 import type { ThreadPool } from '../compile/threads.js'
 import { threadPool } from '../runner/threads.js'
 import { setupRun } from './runSetup.js'
+import { buildPrograms } from '../train/programs.js'
 import type { TrainState } from '../train/TrainState.js'
 import { loadData, type LoadedData } from '../runner/data.js'
 import type { Model } from '../nn/model.js'
@@ -30,6 +31,8 @@ import { checkModel, observedRange } from '../train/hazards.js'
 import { decisionBoundary } from '../train/boundary.js'
 
 export interface RunOptions {
+  /** The registries the run's names (layers, inits, optimizer) and its ops' code resolve through (default: the built-ins). */
+  readonly registries?: TrainRegistries
   /** Report folder; none when undefined. */
   readonly report?: string
   /** Run the babysitting checks before training (default true). */
@@ -61,10 +64,10 @@ export interface RunResult {
 
 const mark = (c: Check): string => `${c.ok ? '  ok  ' : '  WARN'} ${c.message}`
 
-/** The hazards block of the run's graph; a preprocessing fit that fails is said there (initTrainState reports it). */
-function hazardLines(model: ReturnType<typeof buildModel>, c: RunConfig, x: Tensor): string[] {
+/** The hazards block of the run's graph (from `state`, a fresh run's fitted initial state, else fitting on x); a preprocessing fit that fails is said there (initTrainState reports it). */
+function hazardLines(model: ReturnType<typeof buildModel>, c: RunConfig, x: Tensor, state: TrainState['modelState'] | undefined): string[] {
   try {
-    return formatHazards(checkModel(model, { loss: c.loss, x: observedRange(x), fitOn: x, dtypes: [c.dtype ?? 'float64'] }).analysis, (e) => nodeForm(e, 3)).split('\n')
+    return formatHazards(checkModel(model, { loss: c.loss, x: observedRange(x), dtypes: [c.dtype ?? 'float64'], ...(state !== undefined ? { state } : { fitOn: x }) }).analysis, (e) => nodeForm(e, 3)).split('\n')
   } catch (e) {
     if (e instanceof SymgradError) return [`hazards: not analyzed (${e.message})`]
     throw e
@@ -90,11 +93,10 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
   const data = o.data ? E.right(o.data) : loadData(c0)
   if (E.isLeft(data)) return data
   const { train: tr, validation, test, image } = data.right
-  const model = buildModel(c0, D.features(tr), tr.classes, image)
-  const arch = (c0.model ?? 'mlp') === 'mlp'
-    ? `mlp [${[D.features(tr), ...c0.hidden, tr.classes].join(', ')}] ${c0.activation ?? 'relu'}${c0.batchNorm === true ? ' + batch norm' : ''}${c0.keep < 1 ? ` + dropout (keep ${c0.keep})` : ''}`
-    : `${c0.model} (${paramCount(model)} parameters)`
-  const config = buildTrainConfig(c0, D.size(tr), image)
+  const build = { ...(image !== undefined ? { image } : {}), ...(o.registries !== undefined ? { registries: o.registries } : {}) }
+  const model = buildModel(c0, D.features(tr), tr.classes, build)
+  const arch = `${describeArchitecture(c0, D.features(tr), tr.classes)}${(c0.model ?? 'mlp') === 'mlp' && c0.layers === undefined ? '' : ` (${paramCount(model)} parameters)`}`
+  const config = buildTrainConfig(c0, D.size(tr), build)
   const pre = model.layers[0] !== undefined && model.layers[0].def.fit !== undefined ? `, preprocessing ${model.layers[0].spec.kind} (layer '${model.layers[0].spec.name}', fitted on the training split)` : ''
   const checks: Check[] = []
   let s0: TrainState
@@ -108,7 +110,7 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
   const setup = setupRun(c0, model, config, s0, tr, pool)
   const c = setup.run
   // the graph's numeric hazards over the data's observed range, in the run's number format
-  const hazards = hazardLines(model, c, tr.x)
+  const hazards = hazardLines(model, c, tr.x, o.from === undefined ? s0.modelState : undefined)
   log(`symgrad: ${c.data} (${D.size(tr)} train / ${D.size(validation)} validation / ${D.size(test)} test), ` +
     `${arch}${pre}, ` +
     `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}, ${setup.note}`)
@@ -117,9 +119,11 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
   else if (o.babysit !== false) {
     log(hazards.join('\n'))
     log('babysitting checks:')
-    const init = checkInitialLoss(initialLoss(model, s0.params, s0.modelState, tr, c.loss), c.loss, tr.classes)
+    // in the run's dtype, on its threads: the checks run the programs the run will (one compile for both)
+    const plain = buildPrograms(model, c.loss, { kind: 'none' }, setup.compile)
+    const init = checkInitialLoss(initialLoss(model, s0.params, s0.modelState, tr, c.loss, undefined, plain), c.loss, tr.classes)
     log(mark(init))
-    const tiny = overfitTiny(model, tr, { optimizer: buildTrainConfig({ ...c, schedule: 'constant' }, 20).optimizer, key: config.key, loss: c.loss, epochs: 100 })
+    const tiny = overfitTiny(model, tr, { optimizer: buildTrainConfig({ ...c, schedule: 'constant' }, 20, build).optimizer, key: config.key, loss: c.loss, epochs: 100, programs: plain })
     log(mark(tiny))
     checks.push(init, tiny)
   }
@@ -138,7 +142,7 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
       if (E.isLeft(saved)) return saved
     }
   const after = [...diagnoseRun(st, model.weights(), { init: c.init })]
-  if (st.status !== 'nonFinite') after.push(...checkDeadRelus(deadRelus(model, st.params, st.modelState, tr), 0.5, { init: c.init }))
+  if (st.status !== 'nonFinite') after.push(...checkDeadRelus(deadRelus(model, st.params, st.modelState, tr, undefined, setup.compile), 0.5, { init: c.init }))
   log('after training:')
   for (const ch of after) log(mark(ch))
   checks.push(...after)

@@ -14,10 +14,11 @@
 import { availableParallelism } from 'node:os'
 import * as D from '../data/Dataset.js'
 import type { Dataset } from '../data/Dataset.js'
+import type { CompileOptions } from '../compile/index.js'
 import type { ThreadPool } from '../compile/threads.js'
 import type { RunConfig } from '../train/config.js'
 import { checkFloat32 } from '../train/float32Check.js'
-import { dropoutKey, type TrainConfig } from '../train/loop.js'
+import { dropoutKey, programOptionsOf, type TrainConfig } from '../train/loop.js'
 import { buildPrograms, type AnyModel, type Programs } from '../train/programs.js'
 import type { TrainState } from '../train/TrainState.js'
 
@@ -29,6 +30,8 @@ export interface RunSetup {
   readonly threads: number
   /** For the header line: `float32 (…), 2 threads`. */
   readonly note: string
+  /** The dtype, thread pool and registries the run's programs are compiled with, for the run's other programs (the babysitting checks'). */
+  readonly compile: CompileOptions
 }
 
 /** The threads a run asks for: its `threads`, else the machine's cores. */
@@ -38,18 +41,22 @@ export function runThreads(c: RunConfig): number {
 
 export function setupRun(c: RunConfig, model: AnyModel, config: TrainConfig, s0: TrainState, tr: Dataset, pool: (threads: number) => ThreadPool): RunSetup {
   const compiled = config.compiled ?? true
-  const build = (dtype: 'float32' | 'float64', threads?: ThreadPool) =>
-    buildPrograms(model, c.loss, config.regularization ?? { kind: 'none' }, compiled, { dtype, ...(threads !== undefined ? { threads } : {}) }, config.layerModes)
+  const reg = config.registries !== undefined ? { registries: config.registries } : {}
+  const f64: CompileOptions = { dtype: 'float64', ...reg }
+  const build = (options: CompileOptions) =>
+    buildPrograms(model, c.loss, config.regularization ?? { kind: 'none' }, { ...programOptionsOf({ ...config, dtype: options.dtype ?? 'float64' }), ...options })
   const plural = (n: number) => `${n} thread${n === 1 ? '' : 's'}`
-  if (!compiled) return { run: { ...c, dtype: 'float64' }, programs: build('float64'), threads: 1, note: 'float64 (reference interpreter), 1 thread' }
+  if (!compiled) return { run: { ...c, dtype: 'float64' }, programs: build(f64), threads: 1, note: 'float64 (reference interpreter), 1 thread', compile: f64 }
   const asked = runThreads(c)
   const one = asked > 1 ? ` (float64 runs on the JavaScript reference backend, on one thread; --threads ${asked} serves float32)` : ''
-  if (c.dtype === 'float64') return { run: c, programs: build('float64'), threads: 1, note: `float64, 1 thread${c.threads !== undefined ? one : ''}` }
-  const f32 = build('float32', asked > 1 ? pool(asked) : undefined)
-  if (c.dtype === 'float32') return { run: c, programs: f32, threads: asked, note: `float32, ${plural(asked)}` }
+  if (c.dtype === 'float64') return { run: c, programs: build(f64), threads: 1, note: `float64, 1 thread${c.threads !== undefined ? one : ''}`, compile: f64 }
+  const f32: CompileOptions = { dtype: 'float32', ...reg, ...(asked > 1 ? { threads: pool(asked) } : {}) }
+  const p32 = build(f32)
+  if (c.dtype === 'float32') return { run: c, programs: p32, threads: asked, note: `float32, ${plural(asked)}`, compile: f32 }
   const n = Math.min(D.size(tr), c.batchSize)
   const first = D.take(tr, Int32Array.from({ length: n }, (_, i) => i))
-  const v = checkFloat32({ f32, f64: build('float64'), params: s0.params, modelState: s0.modelState, x: first.x, y: first.y, dropoutKey: dropoutKey(s0.key, s0.step) })
-  if (v.ok) return { run: { ...c, dtype: 'float32' }, programs: f32, threads: asked, note: `float32 (checked: ${v.reason}), ${plural(asked)}` }
-  return { run: { ...c, dtype: 'float64' }, programs: build('float64'), threads: 1, note: `float64 (float32 refused: ${v.reason}), 1 thread${c.threads !== undefined ? one : ''}` }
+  const p64 = build(f64)
+  const v = checkFloat32({ f32: p32, f64: p64, params: s0.params, modelState: s0.modelState, x: first.x, y: first.y, dropoutKey: dropoutKey(s0.key, s0.step) })
+  if (v.ok) return { run: { ...c, dtype: 'float32' }, programs: p32, threads: asked, note: `float32 (checked: ${v.reason}), ${plural(asked)}`, compile: f32 }
+  return { run: { ...c, dtype: 'float64' }, programs: p64, threads: 1, note: `float64 (float32 refused: ${v.reason}), 1 thread${c.threads !== undefined ? one : ''}`, compile: f64 }
 }

@@ -18,14 +18,20 @@ import { defaultRunConfig, pointFields } from '../train/config.js'
 import { choice, formatTable, gridSearch, logUniform, randomSearch, rank, refine, type Space, type TrialResult } from '../train/search.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, inFile, orExit } from './commands.js'
+import type { CommandOptions } from './context.js'
 import { runTrials } from './pool.js'
 import { loadQueue, queueTarget } from './queueCommands.js'
 
 /** Learning rate and L2 strength on log scales (the usual coarse search), hidden width as a choice. */
 export const defaultSpace: Space = { learningRate: logUniform(1e-3, 0.3), l2: logUniform(1e-6, 1e-2), hidden: choice(50, 100, 200) }
 
-export async function searchCommand(a: ParsedArgs): Promise<number> {
-  let base = configFromArgs(a, { ...defaultRunConfig, epochs: 1, shift: 0 })
+/**
+ * Trials run on worker threads, each loading the command's --with modules into its own registries,
+ * or on queue workers, which resolve the records a job names in theirs; `o.registries` checks the run here.
+ */
+export async function searchCommand(a: ParsedArgs, o: CommandOptions): Promise<number> {
+  const { registries } = o
+  let base = configFromArgs(a, { base: { ...defaultRunConfig, epochs: 1, shift: 0 }, registries, command: 'search' })
   let space = defaultSpace
   const spaceFile = a.flags['space']
   if (typeof spaceFile === 'string') space = orExit(E.chain((j: unknown) => inFile(spaceFile, decodeSpace(j)))(readJsonFile(spaceFile, 'config')))
@@ -39,8 +45,8 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   const grid = a.flags['grid'] === undefined ? undefined : num('grid', 3)
   const asked = a.flags['workers'] === undefined ? undefined : num('workers', 1)
   const limits = orExit(cliLimits())
-  // a convnet's fit to the data is checked here once (an mlp fits any rows; its sizes are checked per trial)
-  if ((base.model ?? 'mlp') !== 'mlp') orExit(checkRun(base, orExit(loadData(base)), limits))
+  // a convnet's or a layer list's fit to the data is checked here once (an mlp fits any rows; its sizes are checked per trial)
+  if ((base.model ?? 'mlp') !== 'mlp' || base.layers !== undefined) orExit(checkRun(base, orExit(loadData(base)), limits, { registries }))
   orExit(checkSearchable(space))
   orExit(checkRoundSize(space, trials, grid, limits))
   orExit(within(limits, 'trials', rounds * roundSize(space, trials, grid), '--rounds', `${rounds} rounds of ${roundSize(space, trials, grid)} trials`))
@@ -69,8 +75,8 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
     console.log(`${round === 0 ? '' : '\n'}round ${round + 1}/${rounds}: ${points.length} ${grid !== undefined ? 'grid' : 'random'} trials of ${base.epochs} epoch(s) on ${base.data}, ${target ? '' : `${Math.min(workers, points.length)} at a time, `}${base.dtype ?? 'float64'} steps on ${base.dtype === 'float32' ? threads : 1} thread${base.dtype === 'float32' && threads > 1 ? 's' : ''} each, space ${JSON.stringify(space)}`)
     const t0 = Date.now()
     const results = target
-      ? await (await loadQueue(() => import('../queue/search.js'))).queueTrials(target, base, points, { label: `round ${round + 1}/${rounds}: `, progress: (l) => console.log(l), limits })
-      : await runTrials(base, points, { workers, onResult: (_r, done) => process.stdout.isTTY && process.stdout.write(`\r${done}/${points.length} trials done`) })
+      ? await (await loadQueue(() => import('../queue/search.js'))).queueTrials(target, base, points, { label: `round ${round + 1}/${rounds}: `, progress: (l) => console.log(l), limits, registries })
+      : await runTrials(base, points, { workers, with: o.withModules, onResult: (_r, done) => process.stdout.isTTY && process.stdout.write(`\r${done}/${points.length} trials done`) })
     if (process.stdout.isTTY && !target) process.stdout.write('\r')
     console.log(formatTable(results))
     console.log(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`)
@@ -80,7 +86,7 @@ export async function searchCommand(a: ParsedArgs): Promise<number> {
   }
   const best = rank(all)[0]
   if (!best || Number.isNaN(best.score)) return (console.error('symgrad: every trial failed'), 1)
-  const cfg = decodeRunConfig({ ...pointFields(best.point), epochs: defaultRunConfig.epochs }, asGiven)
+  const cfg = decodeRunConfig({ ...pointFields(best.point), epochs: defaultRunConfig.epochs }, { base: asGiven, registries })
   if (cfg._tag === 'Left') return (console.error(`symgrad: ${cfg.left.message}`), 1)
   try {
     mkdirSync(dirname(out), { recursive: true })

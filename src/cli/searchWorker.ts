@@ -10,6 +10,7 @@ import { checkRun, cliLimits } from '../runner/checks.js'
 import type { Limits } from '../io/limits.js'
 import type { ThreadPool } from '../compile/threads.js'
 import { threadPool } from '../runner/threads.js'
+import { threadRegistries } from '../runner/records.js'
 
 /** One pool per worker thread and thread count, kept across its trials (float32 trials only; float64 steps run alone). */
 const pools = new Map<number, ThreadPool>()
@@ -20,13 +21,17 @@ const poolFor = (c: RunConfig): ThreadPool | undefined => {
   return pools.get(n)
 }
 
-parentPort?.on('message', (m: { base: RunConfig; point: Point; trial: number }) => {
-  const data = loadData(m.base)
-  if (E.isLeft(data)) parentPort!.postMessage({ trial: m.trial, point: m.point, score: NaN, error: data.left.message })
-  else {
-    // a point outside a field's range (e.g. a space reaching lr ≤ 0) is a failed trial with the decoder's message
-    // so is a point the size limits refuse (a choice of [1e12] hidden units): checked before anything is allocated
-    const c = E.chain((c: RunConfig) => E.map(() => c)(E.chain((l: Limits) => checkRun(c, data.right, l, 'trial.hidden'))(cliLimits())))(decodeRunConfig(pointFields(m.point), m.base, 'trial'))
-    parentPort!.postMessage(E.isLeft(c) ? { trial: m.trial, point: m.point, score: NaN, error: c.left.message } : runTrial(c.right, m.point, m.trial, data.right, poolFor(c.right)))
-  }
-})
+parentPort?.on('message', (m: { base: RunConfig; point: Point; trial: number }) => void answer(m))
+
+/** One trial, with the registries of the search's own --with modules (loaded once per thread, never a path from elsewhere). */
+async function answer(m: { base: RunConfig; point: Point; trial: number }): Promise<void> {
+  const reg = await threadRegistries()
+  const data = E.chain(() => loadData(m.base))(reg)
+  if (E.isLeft(data) || E.isLeft(reg)) return parentPort!.postMessage({ trial: m.trial, point: m.point, score: NaN, error: E.isLeft(reg) ? reg.left.message : (data as E.Left<{ message: string }>).left.message })
+  const registries = reg.right
+  // a point outside a field's range (e.g. a space reaching lr ≤ 0) is a failed trial with the decoder's message
+  // so is a point the size limits refuse (a choice of [1e12] hidden units): checked before anything is allocated
+  const c = E.chain((c: RunConfig) => E.map(() => c)(E.chain((l: Limits) => checkRun(c, data.right, l, { where: 'trial.hidden', registries }))(cliLimits())))(decodeRunConfig(pointFields(m.point), { base: m.base, root: 'trial', registries }))
+  const pool = E.isRight(c) ? poolFor(c.right) : undefined
+  parentPort!.postMessage(E.isLeft(c) ? { trial: m.trial, point: m.point, score: NaN, error: c.left.message } : runTrial(c.right, m.point, m.trial, data.right, { registries, ...(pool !== undefined ? { threads: pool } : {}) }))
+}

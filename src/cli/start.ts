@@ -22,7 +22,7 @@ const startFlags: Record<string, FlagSpec> = {
 enableRelaxedSimd()
 try {
   const a = parseArgs(process.argv.slice(2), startFlags, 'start')
-  const r = runTraining(configFromArgs(a, startRunConfig), { report: typeof a.flags['report'] === 'string' ? a.flags['report'] : 'report' })
+  const r = runTraining(configFromArgs(a, { base: startRunConfig }), { report: typeof a.flags['report'] === 'string' ? a.flags['report'] : 'report' })
   if (E.isLeft(r)) {
     console.error(`symgrad: ${r.left.message}`)
     process.exit(1)

@@ -15,7 +15,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
 import { countBatches } from '../data/batches.js'
-import { checkFolderWritable, checkWritable, lockForWriting, readJsonFile } from '../io/atomic.js'
+import { checkFolderWritable, checkWritable, lockForWriting } from '../io/atomic.js'
 import { saveCheckpoint } from '../records/files.js'
 import { checkpointSizeEstimate } from '../io/checkpointSize.js'
 import { checkRun, cliLimits } from '../runner/checks.js'
@@ -25,6 +25,8 @@ import { buildModel, buildTrainConfig, convnetRunConfig, defaultRunConfig, model
 import type { TrainState } from '../train/TrainState.js'
 import { ArgError, type ParsedArgs } from './args.js'
 import { configFromArgs, orExit } from './commands.js'
+import { checkpointJson } from './withFlag.js'
+import type { CommandOptions } from './context.js'
 import { loadData, type LoadedData } from '../runner/data.js'
 import { runTraining } from './run.js'
 import { checkFineTune } from '../train/finetune.js'
@@ -33,27 +35,29 @@ import { checkFineTune } from '../train/finetune.js'
 const prefixed = <A>(path: string, r: E.Either<SymgradError, A>): A => orExit(E.mapLeft((e: SymgradError) => new SymgradError(e.kind, `${path}: ${e.message}`))(r))
 
 /** The checkpoint at `path` decoded (first against itself, to read its run), its run with the flags laid over. */
-function resume(path: string, a: ParsedArgs, warn: (line: string) => void): { c: RunConfig; data: LoadedData; from: TrainState } {
-  const json = orExit(readJsonFile(path, 'checkpoint'))
-  const first: Loaded = prefixed(path, decodeCheckpoint(json))
+function resume(path: string, a: ParsedArgs, o: CommandOptions): { c: RunConfig; data: LoadedData; from: TrainState } {
+  const { registries } = o
+  const json = checkpointJson(path, o, 'train')
+  const first: Loaded = prefixed(path, decodeCheckpoint(json, { registries }))
   if (first.note !== undefined) throw new ArgError(`${path}: ${first.note}; it cannot be resumed as the same run`)
   if (first.run === undefined) throw new ArgError(`${path}: checkpoint.run: missing, expected the run config that symgrad train --save writes (this checkpoint cannot be resumed from the command line)`)
   // a run saved without a dtype trained in float64 (the default before the command line checked float32)
   const saved: RunConfig = { dtype: 'float64', ...first.run }
-  const c = configFromArgs(a, saved)
+  const c = configFromArgs(a, { base: saved, registries })
   const data = orExit(loadData(c))
   prefixed(path, checkDataFits(first.spec, data.train))
-  const config = buildTrainConfig(c, D.size(data.train), data.image)
-  const model = orExit(modelFor(c, D.features(data.train), data.train.classes, data.image))
+  const build = { ...(data.image !== undefined ? { image: data.image } : {}), registries }
+  const config = buildTrainConfig(c, D.size(data.train), build)
+  const model = orExit(modelFor(c, D.features(data.train), data.train.classes, build))
   // the flags may not turn the run into another model or optimizer: decoded again against them
-  const loaded = prefixed(path, decodeCheckpoint(json, { spec: model.spec, optimizer: config.optimizer }))
+  const loaded = prefixed(path, decodeCheckpoint(json, { spec: model.spec, optimizer: config.optimizer, registries }))
   const st = loaded.state
   const per = countBatches(D.size(data.train), c.batchSize)
   if (st.batch >= per) throw new ArgError(`${path}: checkpoint.state.batch: expected 0..${per - 1} (${per} batches per epoch), got ${st.batch}`)
   if (st.status === 'nonFinite') throw new ArgError(`${path}: the saved run stopped on a non-finite value; it cannot be continued`)
   if (st.epoch >= c.epochs) throw new ArgError(`${path}: the saved run has trained ${st.epoch} epoch${st.epoch === 1 ? '' : 's'} already; pass --epochs N with N > ${st.epoch} to continue it`)
   const changed = changedFields(saved, c)
-  if (changed.length > 0) warn(`symgrad: note: --resume with changed ${changed.join(', ')}: the run is no longer the uninterrupted one`)
+  if (changed.length > 0) o.err(`symgrad: note: --resume with changed ${changed.join(', ')}: the run is no longer the uninterrupted one`)
   return { c, data, from: st.status === 'done' ? { ...st, status: 'running' } : st }
 }
 
@@ -70,21 +74,22 @@ export function changedFields(saved: RunConfig, now: RunConfig): string[] {
     .map((k) => `${k} (${show(saved[k])} → ${show(now[k])})`)
 }
 
-/** `warn` receives the one-line notes (a --resume that changes the run); errors are thrown as ArgError. */
-export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) => console.error(l)): number {
+/** `o.err` receives the one-line notes (a --resume that changes the run); errors are thrown as ArgError; names resolve through `o.registries`. */
+export function trainCommand(a: ParsedArgs, o: CommandOptions): number {
+  const { registries } = o
   const resumePath = a.flags['resume']
   const save = a.flags['save']
   const every = a.flags['save-every-epoch'] === true
   if (every && typeof save !== 'string') throw new ArgError('train: --save-every-epoch needs --save <checkpoint.json>')
-  const r0 = typeof resumePath === 'string' ? resume(resumePath, a, warn) : undefined
+  const r0 = typeof resumePath === 'string' ? resume(resumePath, a, o) : undefined
   const convnet = a.flags['model'] === 'convnet' || a.flags['model'] === 'lenet'
-  const c = r0?.c ?? configFromArgs(a, convnet ? convnetRunConfig : defaultRunConfig, true)
+  const c = r0?.c ?? configFromArgs(a, { base: convnet ? convnetRunConfig : defaultRunConfig, perData: true, registries })
   const data = r0?.data ?? orExit(loadData(c))
   const limits = orExit(cliLimits())
-  orExit(checkRun(c, data, limits))
+  orExit(checkRun(c, data, limits, { registries }))
   const report = typeof a.flags['report'] === 'string' ? a.flags['report'] : 'report'
   orExit(checkFolderWritable(report))
-  const model = buildModel(c, D.features(data.train), data.train.classes, data.image)
+  const model = buildModel(c, D.features(data.train), data.train.classes, { ...(data.image !== undefined ? { image: data.image } : {}), registries })
   // a config's freeze / lrMult must name layers of this model (a name that matches none would freeze nothing)
   orExit(checkFineTune(model, c, { freeze: 'config.freeze', lrMult: 'config.lrMult' }))
   // the checkpoint's tensors and the history of the whole run (checkpointSize.ts), so a long run cannot fail at its last write
@@ -93,8 +98,9 @@ export function trainCommand(a: ParsedArgs, warn: (line: string) => void = (l) =
   const release = typeof save === 'string' ? orExit(lockForWriting(save)) : () => {}
   try {
     const spec = model.spec
-    const write = (state: TrainState, run: RunConfig) => saveCheckpoint(save as string, { spec, run, state, ...(data.input ? { input: data.input } : {}) })
+    const write = (state: TrainState, run: RunConfig) => saveCheckpoint(save as string, { spec, run, state, ...(data.input ? { input: data.input } : {}) }, { registries })
     const r = runTraining(c, {
+      registries,
       report,
       babysit: a.flags['no-babysit'] !== true,
       data,

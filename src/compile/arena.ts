@@ -28,12 +28,33 @@ export interface Arena {
    * afterwards (the caller keeps what it needs across a new layout).
    */
   readonly layout: (lengths: readonly number[]) => FloatArray[]
+  /** Copies float64 values into a view `layout` handed out, converting them to the arena's dtype. */
+  readonly put: (dst: FloatArray, src: Float64Array) => void
 }
 
 const align16 = (n: number): number => (n + 15) & ~15
 
-/** An arena in a WebAssembly memory, after `reserved` bytes kept for the kernels' scratch. */
-export function wasmArena(dtype: Dtype, memory: WebAssembly.Memory, reserved: number): Arena {
+/**
+ * Converting float64 into a float32 view of a shared memory goes element by element (about 3×
+ * slower than into a plain buffer here), so that goes through a plain float32 staging array and
+ * one same-type copy; everything else is converted in place.
+ */
+function stagedPut(): Arena['put'] {
+  let stage = new Float32Array(0)
+  return (dst, src) => {
+    if (dst instanceof Float64Array || typeof SharedArrayBuffer === 'undefined' || !(dst.buffer instanceof SharedArrayBuffer)) return dst.set(src)
+    if (stage.length < src.length) stage = new Float32Array(src.length)
+    const s = stage.subarray(0, src.length)
+    s.set(src)
+    dst.set(s)
+  }
+}
+
+/**
+ * An arena in a WebAssembly memory, after `reserved` bytes kept for the kernels' scratch; `demote`
+ * converts float64 into its float32 views (kernels/convert-wasm.ts), by default `Float32Array.set`.
+ */
+export function wasmArena(dtype: Dtype, memory: WebAssembly.Memory, reserved: number, demote?: (dst: Float32Array, src: Float64Array) => void): Arena {
   const E = bytesOf(dtype)
   const View = dtype === 'float32' ? Float32Array : Float64Array
   return {
@@ -50,11 +71,12 @@ export function wasmArena(dtype: Dtype, memory: WebAssembly.Memory, reserved: nu
       const buf = memory.buffer
       return lengths.map((n, k) => new View(buf, offsets[k]!, n))
     },
+    put: demote !== undefined ? (dst, src) => (dst instanceof Float32Array ? demote(dst, src) : dst.set(src)) : stagedPut(),
   }
 }
 
 /** An arena of separate typed arrays (no WebAssembly): the fallback for float32 without SIMD. */
 export function plainArena(dtype: Dtype): Arena {
   const View = dtype === 'float32' ? Float32Array : Float64Array
-  return { dtype, layout: (lengths) => lengths.map((n) => new View(n)) }
+  return { dtype, layout: (lengths) => lengths.map((n) => new View(n)), put: (dst, src) => dst.set(src) }
 }

@@ -14,6 +14,7 @@ import { quoteName } from '../core/codecs.js'
 import { evaluate, type Bindings } from '../eval/evaluate.js'
 import { checkWrt, grad } from '../ad/grad.js'
 import type { Backend } from './backend.js'
+import { withBackendCode, type CodeRegistries } from './code.js'
 import { checkDtype, type Dtype } from './arena.js'
 import { selectBackend } from './backend-wasm.js'
 import type { ThreadPool } from './threads.js'
@@ -28,7 +29,7 @@ import * as P from './program.js'
 import { simplify, type Fired } from './simplify.js'
 import { typecheck } from './typecheck.js'
 
-/** Options of `compile`: dtype, backend, threads, simplification. */
+/** Options of `compile`: dtype, backend, threads, simplification, registries. */
 export interface CompileOptions {
   /** Run the simplifier first (default true). */
   readonly simplify?: boolean
@@ -42,12 +43,25 @@ export interface CompileOptions {
   readonly threads?: ThreadPool
   /** An explicit backend (wins over dtype and threads). */
   readonly backend?: Backend
+  /**
+   * A registries value (`Registries.extend`): its per-op code (`registries.backends`: scalar
+   * code, kernels, WebAssembly vector code, runtime parts) is added to the backend used, explicit
+   * or chosen by dtype and threads, so a user op runs its own code wherever it is compiled.
+   */
+  readonly registries?: CodeRegistries
 }
 
-/** The backend the options ask for: explicit, else chosen by dtype and threads. */
+/** The backend the options ask for: explicit, else chosen by dtype and threads; with the registries' code added. */
 export function backendOf(options: CompileOptions): Backend {
   if (options.dtype !== undefined) checkDtype(options.dtype, 'compile')
-  return options.backend ?? selectBackend(options.dtype ?? 'float64', options.threads)
+  const b = options.backend ?? selectBackend(options.dtype ?? 'float64', options.threads)
+  return options.registries !== undefined ? withBackendCode(b, options.registries.backends) : b
+}
+
+/** The options with their backend chosen once, the registries' code in it (so no later stage adds that code again). */
+function withBackend<O extends CompileOptions>(options: O): Omit<O, 'registries'> & { readonly backend: Backend } {
+  const { registries: _added, ...rest } = options
+  return { ...rest, backend: backendOf(options) }
 }
 
 /** Every stage's output of one compilation (for inspection): simplified graph, program, schedule, plan, source. */
@@ -93,8 +107,9 @@ export function stages(outputs: readonly Expr[], options: CompileOptions = {}): 
  * index (compileStep's carry names both ends, output → input).
  */
 export function compile(outputs: readonly Expr[], options: CompileOptions & LinkOptions = {}): CompiledFn {
-  const backend = backendOf(options)
-  const st = stages(outputs, { ...options, backend })
+  const o = withBackend(options)
+  const backend = o.backend
+  const st = stages(outputs, o)
   return link(st.schedule, st.plan, st.generated, backend, options.carry !== undefined ? { carry: options.carry } : {})
 }
 
@@ -245,8 +260,9 @@ export function compileStep<V extends string, G extends string = never, O extend
     const open = (initial: Bindings) => interpretedSession(all, carry, initial, packing(carried)) as E.Either<SymgradError, Session>
     return Object.assign(run, { runOrThrow: orThrow, runOwned: orThrow, ...sessions(open) })
   }
-  const backend = backendOf(options)
-  const st = stages(all, { ...options, backend })
+  const o = withBackend(options)
+  const backend = o.backend
+  const st = stages(all, o)
   const fn = link(st.schedule, st.plan, st.generated, backend)
   // sessions share a function of their own (linked at the first): the plain one stays pure
   const relink = (c: Readonly<Record<string, number>>) => link(st.schedule, st.plan, st.generated, backend, { carry: c })
@@ -313,6 +329,7 @@ export type { Dtype } from './arena.js'
 export type { ThreadPool } from './threads.js'
 export type { LinkOptions } from './link.js'
 export { withCode, opTable, fusable, format } from './backend.js'
+export { withBackendCode, noCode, type BackendCode, type CodeRegistries } from './code.js'
 export type { CompiledFn } from './link.js'
 export type { Program, Eqn } from './program.js'
 export type { Backend, KernelCode, KernelCtx, ScalarCode, OpTable, Formatter, ExtraCode, Runtime, RuntimePart } from './backend.js'

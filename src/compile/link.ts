@@ -140,19 +140,6 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
         throw new SymgradError('binding', `binding for ${i.kind} ${quoteName(i.name)} ${S.show(i.shape)}: expected Float64Array data`)
     return envE.right
   }
-  /**
-   * Converting float64 into a float32 view of a shared memory goes element by element (about 3×
-   * slower than into a plain buffer here), so that goes through a plain float32 staging array and
-   * one same-type copy; everything else is converted in place.
-   */
-  let stage = new Float32Array(0)
-  const put = (dst: Arr, src: Float64Array): void => {
-    if (dst instanceof Float64Array || typeof SharedArrayBuffer === 'undefined' || !(dst.buffer instanceof SharedArrayBuffer)) return dst.set(src)
-    if (stage.length < src.length) stage = new Float32Array(src.length)
-    const s = stage.subarray(0, src.length)
-    s.set(src)
-    dst.set(s)
-  }
   /** The slot holding output `o`, or undefined when it lives in an input or a constant. */
   const slotOfOutput = (o: number): number | undefined => {
     const r = rootOf(s.storage, p.outputs[o]!)
@@ -205,7 +192,7 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
     p.inputs.forEach((inp, k) => {
       if (!Object.hasOwn(bindings, inp.name)) return
       const data = bindings[inp.name]!.data
-      if (arena !== undefined) put(I[k]!, data)
+      if (arena !== undefined) arena.put(I[k]!, data)
       else I[k] = kept.has(k) ? data.slice() : data
       if (kept.has(k)) kept.set(k, inShapes[k]!)
     })
@@ -240,7 +227,7 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
     const shape = [...x.shape]
     if (arena !== undefined) {
       ensure(arena, [...pl.slots.map(() => 0), ...p.inputs.map((_, j) => (j === k ? x.data.length : 0)), ...g.tensors.map((c) => c.length)])
-      I[k]!.set(x.data)
+      arena.put(I[k]!, x.data)
     } else I[k] = x.data.slice()
     kept.set(k, shape)
   }

@@ -225,12 +225,11 @@ export const NonEmptyString = new t.Type<string, string, unknown>(
   (s) => s,
 )
 
-/** One of a few string literals; a near miss gets a suggestion. */
-/** A running-variance start of batch normalization: 0 (CS231n) or 1 (PyTorch, Keras). */
+/** A running-variance start of batch normalization: 0 (CS231n) or 1 (PyTorch, Keras); −0 decodes as 0, as in `num`. */
 export const ZeroOrOne = new t.Type<0 | 1, 0 | 1, unknown>(
   '0 | 1',
   (u): u is 0 | 1 => u === 0 || u === 1,
-  (u, c) => (u === 0 || u === 1 ? t.success(u) : t.failure(u, c)),
+  (u, c) => (u === 0 ? t.success(0) : u === 1 ? t.success(1) : t.failure(u, c)),
   t.identity,
 )
 

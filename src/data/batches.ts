@@ -37,6 +37,8 @@ export interface Batches extends Iterable<Batch> {
   readonly length: number
   /** Batch i (0 ≤ i < length), gathered now; throws a RangeError outside that range. */
   readonly at: (i: number) => Batch
+  /** The row numbers of batch i (a fresh copy), without gathering it; throws a RangeError outside 0 ≤ i < length. */
+  readonly rows: (i: number) => Int32Array
 }
 
 /** The order of the N examples in epoch `epoch`. */
@@ -67,15 +69,20 @@ export function batchIndices(n: number, batchSize: number, key: Key, epoch: numb
 /** The minibatches of epoch `epoch` of `ds`; see the module note for the last-batch policy. */
 export function batches(ds: Dataset, batchSize: number, key: Key, epoch: number, options: BatchOptions = {}): Batches {
   const idx = batchIndices(D.size(ds), batchSize, key, epoch, options)
-  const at = (i: number): Batch => {
+  const indices = (i: number): Int32Array => {
     const ix = idx[i]
     if (ix === undefined) throw new RangeError(`batches: batch ${i} out of range 0..${idx.length - 1}`)
+    return ix
+  }
+  const at = (i: number): Batch => {
+    const ix = indices(i)
     const part = D.take(ds, ix)
     return { x: part.x, y: part.y, indices: ix.slice() }
   }
   return {
     length: idx.length,
     at,
+    rows: (i) => indices(i).slice(),
     *[Symbol.iterator]() {
       for (let i = 0; i < idx.length; i++) yield at(i)
     },

@@ -52,23 +52,28 @@ type Result<A> = Either<SymgradError, A>
 const fail = (m: string): Result<never> => E.left(new SymgradError('value', m))
 const vec = (data: Float64Array): Tensor => ({ shape: [data.length], data })
 
-function checkMatrix(x: Tensor, where: string, minRows: number): Result<readonly [number, number]> {
+function checkMatrix(x: Tensor, where: string, minRows: number, scan = true): Result<readonly [number, number]> {
   const notTensor = tensorProblem(x)
   if (notTensor !== undefined) return fail(`${where}: the data is not a tensor: ${notTensor}`)
   if (x.shape.length !== 2) return fail(`${where}: expected data of shape [N, D], got ${S.show(x.shape)}`)
   const [n, d] = x.shape as [number, number]
   if (n < minRows) return fail(`${where}: needs at least ${minRows} example(s), got ${n}`)
+  return scan ? finiteOrFail(x, where, [n, d]) : E.right([n, d])
+}
+
+function finiteOrFail<A>(x: Tensor, where: string, a: A): Result<A> {
   const bad = findNonFinite(x)
-  if (bad) return fail(`${where}: non-finite value ${bad.value} at row ${bad.row}, column ${bad.col}`)
-  return E.right([n, d])
+  return bad ? fail(`${where}: non-finite value ${bad.value} at row ${bad.row}, column ${bad.col}`) : E.right(a)
 }
 
 /** Fits mean subtraction on training rows. */
 export function fitCenter(x: Tensor): Result<Transform> {
-  const c = checkMatrix(x, 'fitCenter', 1)
+  const c = checkMatrix(x, 'fitCenter', 1, false)
   if (E.isLeft(c)) return c
   const [n, d] = c.right
-  return E.right({ kind: 'center', mean: vec(columnMeans(x.data, n, d)) })
+  const mean = columnMeans(x.data, n, d)
+  // a non-finite entry makes its column's sum non-finite: the rows are scanned only then (one pass over them, not two)
+  return mean.every(Number.isFinite) ? E.right({ kind: 'center', mean: vec(mean) }) : finiteOrFail(x, 'fitCenter', { kind: 'center', mean: vec(mean) })
 }
 
 /** Per-channel means of channels-last rows (D = H·W·C, channel of column j is j mod C). */

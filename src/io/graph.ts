@@ -103,12 +103,12 @@ export function encodeGraph(outputs: readonly Expr[]): GraphJson {
   return { format: GRAPH_FORMAT, version: GRAPH_VERSION, nodes, outputs: outputs.map((o) => index.get(o.id)!) } as GraphJson
 }
 
-/** How `decodeGraph` resolves op names: the op registry. */
+/** How `decodeGraph` resolves op names: the ops of a registries value. */
 export interface DecodeGraphOptions {
   /** Name of the document in messages (default 'graph'). */
   readonly root?: string
-  /** The ops that names resolve to (default: the built-ins). */
-  readonly registry?: Registry.Registry
+  /** A registries value whose `ops` the names resolve to (default: the built-ins). */
+  readonly registries?: Registry.OpRegistries
   /**
    * Known tensors: a decoded `tensor` node whose value has the same shape and values as one of
    * these uses it instead of a fresh copy (so a graph holding tensor constants decodes to the
@@ -125,7 +125,7 @@ export interface DecodeGraphOptions {
  */
 export function decodeGraph(u: unknown, o: DecodeGraphOptions = {}): Either<SymgradError, Expr[]> {
   const root = o.root ?? 'graph'
-  const reg = o.registry ?? Registry.builtins
+  const reg = o.registries?.ops ?? Registry.builtins
   const g = decodeWith(GraphC, u, root)
   if (E.isLeft(g)) return g
   const fail = (m: string) => E.left(new SymgradError('decode', m))

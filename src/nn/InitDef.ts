@@ -22,3 +22,11 @@ export function defineInit<const N extends string>(def: InitDef<N>): InitDef<N> 
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(def.name)) throw new RangeError(`defineInit: name must be an identifier, got ${JSON.stringify(def.name)}`)
   return Object.freeze({ ...def })
 }
+
+/** Initializers by name: a value passed where init names are resolved (never a global filled by imports). */
+export type InitRegistry = ReadonlyMap<string, InitDef>
+
+/** The part of a `Registries` value that resolves init names. */
+export interface InitRegistries {
+  readonly inits: InitRegistry
+}

@@ -20,9 +20,9 @@
  *     describe: (o) => `scale by ${o.by}`,             // the summary line
  *     example: { options: { by: 2 }, inShape: [3] },    // what the layer laws check it on
  *   })
- *   const layers = withLayers(builtinLayers, scale)     // a registry is a value: pass it on
- *   const model = sequentialWith(layers)(dense(2, 4), { kind: 'scale', by: 2 }, dense(4, 3))
- *   decodeModel(json, 'spec', layers)                   // specs naming 'scale' now decode
+ *   const registries = Registries.extendOrThrow(Registries.builtins, { layers: [scale] }) // a value: pass it on
+ *   const model = sequentialWith(registries)(dense(2, 4), { kind: 'scale', by: 2 }, dense(4, 3))
+ *   decodeModel(json, { registries })                   // specs naming 'scale' now decode
  *
  * Option names `kind` and `name` are reserved; `in` and `out`, when a layer has them, are its
  * entries per example in and out (dense's widths), checked against the layers around it — name
@@ -33,7 +33,7 @@
  * report draws) and leaves `L.b` out. A bare shape (`{ W: [o.in, o.out] }`, the form before
  * declarations) is refused when a model is built, naming the parameter: taking it as "not a weight"
  * would silently exempt an old layer's W from L2. Every function also gets a `LayerEnv` (the model's
- * registry), which a layer holding layers (kinds/residual.ts) plans them with.
+ * registries), which a layer holding layers (kinds/residual.ts) plans them with.
  *
  * Leaving out a piece, or returning parameters from `init` that `params` does not declare (or the
  * other way round), is a type error. `layerLaws(registry)` (laws/) then checks every kind: gradients
@@ -52,6 +52,7 @@ import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { SymgradError } from '../core/errors.js'
+import type { InitRegistries } from './InitDef.js'
 
 /** Train (batch statistics, dropout) or test (running statistics, no dropout). */
 export type Mode = 'train' | 'test'
@@ -90,9 +91,9 @@ export interface ParamDecl {
 /** A layer's parameters by local name. A bare shape is refused when the model is built (it would hide whether it is a weight). */
 export type ParamDecls<P extends string> = { readonly [K in P]: ParamDecl }
 
-/** What a layer's functions learn besides its options: the registry resolving the kinds of layers it holds (nn.residual). */
+/** What a layer's functions learn besides its options: the registries resolving the kinds of layers it holds (nn.residual) and its init names. */
 export interface LayerEnv {
-  readonly registry: LayerRegistry
+  readonly registries: LayerRegistries
 }
 
 /** What `init` and `fit` receive: the per-example input shape and the shapes of the layer's leaves. */
@@ -100,7 +101,8 @@ export interface LayerShapes<P extends string, St extends string> {
   readonly inShape: readonly number[]
   readonly params: Shapes<P>
   readonly state: Shapes<St>
-  readonly registry: LayerRegistry
+  /** The model's registries: `initWeight(key, o.init, fanIn, fanOut, { registries })` resolves a user's init through them. */
+  readonly registries: LayerRegistries
 }
 
 /** What a layer record's `apply` receives: mode, shapes, its parameter and state leaves, and a maker of random inputs. */
@@ -119,8 +121,8 @@ export interface ApplyContext<P extends string, St extends string> {
    * bound each step by the model's `random.bindings`; `keep` is reported with it (dropout).
    */
   readonly uniform: (local: string, shape: readonly number[], keep?: number) => Expr
-  /** The registry the model was built with (for a layer holding layers). */
-  readonly registry: LayerRegistry
+  /** The registries the model was built with (for a layer holding layers). */
+  readonly registries: LayerRegistries
 }
 
 export interface Applied<St extends string> {
@@ -213,16 +215,19 @@ export interface LayerRegistry {
   readonly defs: ReadonlyMap<string, AnyLayerDef>
 }
 
-/** A registry of the given kinds; throws a RangeError when two share a kind. */
-export function layerRegistry(...defs: readonly AnyLayerDef[]): LayerRegistry {
-  return withLayers({ defs: new Map() }, ...defs)
+/**
+ * The part of a `Registries` value that models read: layer kinds, and the initializers their
+ * options name (`dense(…, { init: 'lecun' })`). The full value passes wherever this is asked for.
+ */
+export interface LayerRegistries extends InitRegistries {
+  readonly layers: LayerRegistry
 }
 
-/** `base` plus `defs`; a kind already in `base` (or given twice) is a RangeError naming it. */
-export function withLayers(base: LayerRegistry, ...defs: readonly AnyLayerDef[]): LayerRegistry {
-  const m = new Map(base.defs)
+/** A registry of the given kinds (the built-ins' list; a user's kinds are added with `Registries.extend`); throws a RangeError when two share a kind. */
+export function layerRegistry(...defs: readonly AnyLayerDef[]): LayerRegistry {
+  const m = new Map<string, AnyLayerDef>()
   for (const d of defs) {
-    if (m.has(d.kind)) throw new RangeError(`layer kind '${d.kind}' is already registered; give your layer another kind`)
+    if (m.has(d.kind)) throw new RangeError(`layer kind '${d.kind}' is listed twice`)
     m.set(d.kind, d)
   }
   return Object.freeze({ defs: m })

@@ -1,5 +1,6 @@
 /** The built-in layer kinds: the registry `sequential`, `mlp`, spec decoding and the CLI use by default. */
-import { layerRegistry, type LayerRegistry } from './LayerDef.js'
+import { layerRegistry, type LayerRegistries, type LayerRegistry } from './LayerDef.js'
+import { builtinInits } from './init.js'
 import { activationLayer } from './kinds/activation.js'
 import { batchNormLayer } from './kinds/batchNorm.js'
 import { denseLayer } from './kinds/dense.js'
@@ -20,8 +21,11 @@ import { pcaWhitenLayer } from './kinds/pcaWhiten.js'
 import { zcaLayer } from './kinds/zca.js'
 import { residualLayer } from './kinds/residual.js'
 
-/** The registry of built-in layer kinds (extend it with `withLayers`). */
+/** The registry of built-in layer kinds (a user's are added with `Registries.extend`). */
 export const builtinLayers: LayerRegistry = layerRegistry(denseLayer, maxoutLayer, activationLayer, batchNormLayer, dropoutLayer, flattenLayer, reshapeLayer, layerNormLayer,
   convLayer, maxPoolLayer, avgPoolLayer, spatialBatchNormLayer, channelsFirstLayer,
   centerLayer, channelCenterLayer, standardizeLayer, pcaLayer, pcaWhitenLayer, zcaLayer, residualLayer,
 )
+
+/** The built-in layer kinds and initializers: what models are built over when no `registries` is given. */
+export const builtinLayerRegistries: LayerRegistries = Object.freeze({ layers: builtinLayers, inits: builtinInits })

@@ -20,7 +20,6 @@ import { channelsFirst } from './kinds/channelsFirst.js'
 import { conv } from './kinds/conv.js'
 import { maxPool } from './kinds/pool.js'
 import { spatialBatchNorm } from './kinds/spatialBatchNorm.js'
-import { builtinLayers } from './builtinLayers.js'
 import { fromLayers, type Model } from './model.js'
 
 /** Options of `convnet`: filters per stage, kernel size, padding, spatial batch norm. */
@@ -61,7 +60,7 @@ export function convnetLayers(image: readonly [number, number, number], classes:
 
 /** A convolutional network for `image` [H, W, C] inputs and `classes` outputs: conv → ReLU → max pool blocks, then dense. */
 export function convnet(image: readonly [number, number, number], classes: number, o: ConvnetOptions = {}): Model {
-  return fromLayers(convnetLayers(image, classes, o), builtinLayers, [image[0] * image[1] * image[2]])
+  return fromLayers(convnetLayers(image, classes, o), { input: [image[0] * image[1] * image[2]] })
 }
 
 /** 5×5×8 → pool → 5×5×16 → pool → dense (bench:conv's net). */

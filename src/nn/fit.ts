@@ -40,7 +40,7 @@ export function fitState(model: AnyModel, params: Params, state: State, x: Tenso
       if (E.isLeft(r)) return r
       at = r.right[0]!
     }
-    const shapes = { inShape: l.inShape, params: l.params, state: l.state, registry: model.registry }
+    const shapes = { inShape: l.inShape, params: l.params, state: l.state, registries: model.registries }
     const rows: Tensor = { shape: [x.shape[0]!, ...l.inShape], data: at.data }
     const fitted = l.def.fit(l.spec, rows, shapes)
     if (E.isLeft(fitted)) return E.left(new SymgradError(fitted.left.kind, `fitting layer '${l.spec.name}' (${l.spec.kind}): ${fitted.left.message}`))

@@ -7,8 +7,9 @@
  * - Every layer kind is a LayerDef record (`defineLayer`, LayerDef.ts: options codec with
  *   defaults, parameter/state shapes, init, apply, inference form, summary line, output shape);
  *   models, summaries, spec decoding and the laws find it by kind in a layer registry, a value:
- *   `builtinLayers`, or `withLayers(builtinLayers, yours)` passed to `sequentialWith`, `fromSpec`,
- *   `decodeSpec`/`decodeModel`.
+ *   the `layers` of a `Registries` value (`Registries.builtins`, or `Registries.extend(base, { layers:
+ *   [yours] })`) passed as `sequentialWith(registries)`, `fromSpec(spec, { registries })`,
+ *   `decodeSpec`/`decodeModel(u, { registries })`.
  * - `Params = Readonly<Record<string, Tensor>>`: named tensors. A layer named `L` (default: its
  *   prefix and its index among layers of that prefix, e.g. `dense0`, `bn0`, `dense1`, so inserting a
  *   layer never renames the others of another kind; or `{ name }` in its options) owns
@@ -105,11 +106,11 @@ export {
   type LayerDef,
   type AnyLayerDef,
   type LayerRegistry,
+  type LayerRegistries,
   type ApplyContext,
   type Options as LayerOptions,
   defineLayer,
   layerRegistry,
-  withLayers,
   lookupLayer,
   layerKinds,
   keepLayer,
@@ -121,7 +122,7 @@ export {
   type ParamDecls,
   type LayerEnv,
 } from './LayerDef.js'
-export { builtinLayers } from './builtinLayers.js'
+export { builtinLayers, builtinLayerRegistries } from './builtinLayers.js'
 export { layerCodec, anyLayerCodec } from './layerCodec.js'
 export {
   type Params,
@@ -133,6 +134,8 @@ export {
   type CheckWidths,
   type WidthMismatch,
   type MlpOptions,
+  type ModelOptions,
+  type FromLayersOptions,
   type Prediction,
   type LayerModes,
   sequential,
@@ -147,8 +150,8 @@ export {
   type Sequential,
 } from './model.js'
 export { type ModelLayer } from './plan.js'
-export { type InitScheme, type InitName, initStd, initWeight, initNames, initDefs } from './init.js'
-export { type InitDef, defineInit } from './InitDef.js'
+export { type InitScheme, type InitName, type InitOptions, initStd, initWeight, initNames, initDefs, builtinInits, lookupInit } from './init.js'
+export { type InitDef, type InitRegistry, type InitRegistries, defineInit } from './InitDef.js'
 export { svmLoss, svmMargins, softmaxCrossEntropy, softmaxCrossEntropyPerExample, accuracy } from './losses.js'
 export { l2, l2Half, l1, elasticNet, maxNorm, weightSet, type Weights, type WeightNames } from './regularizers.js'
 export { summary } from './summary.js'

@@ -18,9 +18,9 @@
  *                   state such as `std0.mean`, `std0.std` or `pca0.components` (preprocessing.ts)
  * Weights (regularized and max-norm projected by default) are exactly the params named `*.W`.
  */
-import type { LayerRegistry, Resolved } from './LayerDef.js'
+import type { LayerRegistries, Resolved } from './LayerDef.js'
 import { lookupLayer } from './LayerDef.js'
-import { builtinLayers } from './builtinLayers.js'
+import { builtinLayerRegistries } from './builtinLayers.js'
 import { leafOf } from './naming.js'
 import { readParams } from './plan.js'
 
@@ -54,12 +54,14 @@ export interface LeafShapes {
 
 /**
  * Shapes of a resolved layer's parameters and state, by full name (`dense0.W`); `inShape` is the
- * per-example input shape (default [l.in]).
+ * per-example input shape (default [l.in]), `registries` resolve its kind (default: the built-ins).
  */
-export function leafShapes(l: Resolved, inShape: readonly number[] = [l.in], reg: LayerRegistry = builtinLayers): LeafShapes {
-  const def = lookupLayer(reg, l.kind)
+export function leafShapes(l: Resolved, o: { readonly inShape?: readonly number[]; readonly registries?: LayerRegistries } = {}): LeafShapes {
+  const registries = o.registries ?? builtinLayerRegistries
+  const inShape = o.inShape ?? [l.in]
+  const def = lookupLayer(registries.layers, l.kind)
   if (def === undefined) throw new RangeError(`leafShapes: unknown layer kind '${l.kind}'`)
   const full = (r: Readonly<Record<string, readonly number[]>>) => Object.fromEntries(Object.entries(r).map(([k, s]) => [leafOf(l.name, k), s]))
-  const env = { registry: reg }
+  const env = { registries }
   return { params: full(readParams(def, l, inShape, env, l.name).params), state: full(def.state(l, inShape, env)) }
 }

@@ -2,8 +2,9 @@
  * Models: `sequential(...layers)` composes layer specs into a model whose input and output widths
  * are literal types; consecutive widths that differ do not compile. A model is its JSON spec
  * (`model.spec`) plus pure functions derived from it (`fromSpec` rebuilds them from decoded data).
- * Every layer is handled through its LayerDef record, looked up by kind in a layer registry (a
- * value: `builtinLayers` unless one is given, e.g. `sequentialWith(withLayers(builtinLayers, mine))`).
+ * Every layer is handled through its LayerDef record, looked up by kind in the layer registry of a
+ * `registries` value (the built-ins unless one is given: `sequentialWith(registries)(…)`,
+ * `fromLayers(layers, { registries })`, `fromSpec(spec, { registries })`).
  * Activations between layers are [N, ...shape]; the model takes rows [N, in] and gives [N, out].
  *
  * The input shape is stated once: `sequential({ input: [1, 28, 28] }, conv(8, 5), relu, …)` gives
@@ -22,9 +23,9 @@ import { errorMessage, ShapeError, SymgradError } from '../core/errors.js'
 import { argmax } from '../data/metrics.js'
 import { evaluate } from '../eval/evaluate.js'
 import * as ops from '../ops/index.js'
-import { builtinLayers } from './builtinLayers.js'
+import { builtinLayerRegistries } from './builtinLayers.js'
 import type { InitScheme } from './init.js'
-import type { LayerRegistry, Mode } from './LayerDef.js'
+import type { LayerRegistries, Mode } from './LayerDef.js'
 import { type Activation, type LayerSpec, type Resolved, batchNorm, dense, dropout, relu } from './layers.js'
 import { leafOf } from './naming.js'
 import { type ModelLayer, planLayers, size } from './plan.js'
@@ -86,8 +87,8 @@ export interface Model<In extends number = number, Out extends number = number> 
   readonly out: Out
   /** The per-example input shape the first layer sees ([in] for rows, [1, 28, 28] for `{ input: [1, 28, 28] }`). */
   readonly inShape: readonly number[]
-  /** The layer registry the model was built with (its kinds resolve every layer). */
-  readonly registry: LayerRegistry
+  /** The registries the model was built with (their layer kinds resolve every layer, their inits every init name). */
+  readonly registries: LayerRegistries
   /** Each layer with its record and per-example input and output shapes. */
   readonly layers: readonly ModelLayer[]
   /** Parameters and state from a key, bit-for-bit reproducible; layer i draws from foldIn(key, i). */
@@ -163,13 +164,22 @@ export function inputShapeOf(spec: ModelSpec): readonly number[] {
   return spec.input ?? [spec.in]
 }
 
+/** Where layer kinds and init names are resolved: `{ registries }` (default: the built-ins). */
+export interface ModelOptions {
+  readonly registries?: LayerRegistries
+}
+
+/** `ModelOptions` and the model's input: a width or a per-example shape (default: the first layer's own `in`). */
+export interface FromLayersOptions extends ModelOptions {
+  readonly input?: number | readonly number[]
+}
+
 /**
  * Resolves names and widths and checks every layer's options against its record; throws a
- * ShapeError naming the layer on a width or shape mismatch. `input`: the model's input width or
- * shape (default: the first layer's own `in`).
+ * ShapeError naming the layer on a width or shape mismatch.
  */
-export function resolveLayers(layers: readonly LayerSpec[], input?: number | readonly number[], reg: LayerRegistry = builtinLayers): Resolved[] {
-  return planLayers(layers, inputOf(layers, input, 'sequential'), reg).map((l) => l.spec)
+export function resolveLayers(layers: readonly LayerSpec[], o: FromLayersOptions = {}): Resolved[] {
+  return planLayers(layers, inputOf(layers, o.input, 'sequential'), o.registries ?? builtinLayerRegistries).map((l) => l.spec)
 }
 
 function lastIsFlat(planned: readonly ModelLayer[]): void {
@@ -180,7 +190,8 @@ function lastIsFlat(planned: readonly ModelLayer[]): void {
 }
 
 /** A model from its spec (e.g. decoded with io-ts); widths are re-checked. */
-export function fromSpec(spec: ModelSpec, reg: LayerRegistry = builtinLayers): E.Either<SymgradError, Model> {
+export function fromSpec(spec: ModelSpec, o: ModelOptions = {}): E.Either<SymgradError, Model> {
+  const reg = o.registries ?? builtinLayerRegistries
   try {
     const input = checkInput(inputShapeOf(spec), 'fromSpec')
     if (size(input) !== spec.in) return E.left(new ShapeError(`fromSpec: spec.input [${input.join(',')}] has ${size(input)} entries, but spec.in is ${spec.in}`))
@@ -195,11 +206,12 @@ export function fromSpec(spec: ModelSpec, reg: LayerRegistry = builtinLayers): E
 }
 
 /**
- * A model of `layers` (a list built at run time) over the kinds of `reg`, taking examples of
- * `input` (a width or a shape; default: the first layer's own `in`).
+ * A model of `layers` (a list built at run time) over the kinds of `o.registries`, taking examples
+ * of `o.input` (a width or a shape; default: the first layer's own `in`).
  */
-export function fromLayers(layers: readonly LayerSpec[], reg: LayerRegistry = builtinLayers, input?: number | readonly number[]): Model {
-  const shape = inputOf(layers, input, 'sequential')
+export function fromLayers(layers: readonly LayerSpec[], o: FromLayersOptions = {}): Model {
+  const reg = o.registries ?? builtinLayerRegistries
+  const shape = inputOf(layers, o.input, 'sequential')
   const planned = planLayers(layers, shape, reg)
   lastIsFlat(planned)
   const spec: ModelSpec = {
@@ -229,29 +241,30 @@ export interface Sequential {
 }
 
 /**
- * `sequential` over the kinds of `reg` (built-ins plus your own): `sequentialWith(reg)(dense(2, 8),
- * { kind: 'mine', ... }, dense(8, 3))`. Widths are checked at the type level as by `sequential`.
+ * `sequential` over the layer kinds and inits of a registries value (built-ins plus your own,
+ * `Registries.extend`): `sequentialWith(registries)(dense(2, 8), { kind: 'mine', ... }, dense(8, 3))`.
+ * Widths are checked at the type level as by `sequential`.
  */
-export function sequentialWith(reg: LayerRegistry): Sequential {
+export function sequentialWith(registries: LayerRegistries): Sequential {
   return (...args: readonly unknown[]): Model => {
     const { input, layers } = modelArgs(args)
-    return fromLayers(layers, reg, input)
+    return fromLayers(layers, { registries, ...(input !== undefined ? { input } : {}) })
   }
 }
 
 /** Composes layers; `sequential(dense(784, 100), relu, dense(50, 10))` does not compile. */
-export const sequential: Sequential = sequentialWith(builtinLayers)
+export const sequential: Sequential = sequentialWith(builtinLayerRegistries)
 
 /** The inference form: each layer's record decides (dropout removed; batch norm on running statistics in any mode). */
 export function toInference<In extends number, Out extends number>(m: Model<In, Out>): Model<In, Out> {
   const layers: Resolved[] = []
   for (const l of m.layers) {
-    const f = l.def.inference(l.spec, l.inShape, { registry: m.registry })
+    const f = l.def.inference(l.spec, l.inShape, { registries: m.registries })
     if (f === 'drop') continue
     layers.push(f === 'keep' ? l.spec : ({ ...(f as object), kind: l.spec.kind, name: l.spec.name } as Resolved))
   }
-  const planned = planLayers(layers, m.inShape, m.registry)
-  return withWidths<In, Out>(build({ ...m.spec, layers: planned.map((l) => l.spec), inference: true }, m.inShape, planned, m.registry))
+  const planned = planLayers(layers, m.inShape, m.registries)
+  return withWidths<In, Out>(build({ ...m.spec, layers: planned.map((l) => l.spec), inference: true }, m.inShape, planned, m.registries))
 }
 
 /**
@@ -262,7 +275,7 @@ export function withWidths<In extends number, Out extends number>(m: Model): Mod
   return m as never
 }
 
-function build(spec0: ModelSpec, inShape: readonly number[], planned: readonly ModelLayer[], reg: LayerRegistry): Model {
+function build(spec0: ModelSpec, inShape: readonly number[], planned: readonly ModelLayer[], registries: LayerRegistries): Model {
   const layerSpecs = planned.map((l) => Object.freeze({ ...l.spec }))
   const spec: ModelSpec = Object.freeze({ ...spec0, layers: Object.freeze(layerSpecs) })
   const layers: readonly ModelLayer[] = Object.freeze(planned.map((l, i) => Object.freeze({ ...l, spec: layerSpecs[i]! })))
@@ -279,7 +292,7 @@ function build(spec0: ModelSpec, inShape: readonly number[], planned: readonly M
     const params: Record<string, Tensor> = {}
     const state: Record<string, Tensor> = {}
     layers.forEach((l, i) => {
-      const v = l.def.init(l.spec, R.foldIn(key, i), { inShape: l.inShape, params: l.params, state: l.state, registry: reg })
+      const v = l.def.init(l.spec, R.foldIn(key, i), { inShape: l.inShape, params: l.params, state: l.state, registries })
       for (const [what, shapes, values, into] of [['params', l.params, v.params, params], ['state', l.state, v.state, state]] as const)
         for (const [k, s] of Object.entries(shapes)) {
           const t = (values as Readonly<Record<string, Tensor>>)[k]
@@ -313,7 +326,7 @@ function build(spec0: ModelSpec, inShape: readonly number[], planned: readonly M
         inputs.push({ name: leafOf(n, k), shape: full, ...(keep !== undefined ? { keep } : {}), layer: i, nth: nth++ })
         return ops.input(leafOf(n, k), full)
       }
-      const ctx = { mode: modeOf(n), name: n, inShape: l.inShape, params: leaves(l.params, ops.param), state: leaves(l.state, ops.input), uniform, registry: reg }
+      const ctx = { mode: modeOf(n), name: n, inShape: l.inShape, params: leaves(l.params, ops.param), state: leaves(l.state, ops.input), uniform, registries }
       const r = l.def.apply(l.spec, h, ctx)
       if (!S.equal(r.out.shape, [batch, ...l.outShape]))
         throw new ShapeError(`model.apply: layer '${n}' (${l.spec.kind}) gave ${S.show(r.out.shape)}, its record says ${S.show([batch, ...l.outShape])}`)
@@ -346,7 +359,7 @@ function build(spec0: ModelSpec, inShape: readonly number[], planned: readonly M
   const params = () => Object.fromEntries(Object.entries(paramShapes).map(([n, s]) => [n, ops.param(n, s)]))
   const weights = () => Object.fromEntries(Object.entries(params()).filter(([n]) => weightNames.has(n)))
   const model: Model = {
-    spec, in: spec.in, out: spec.out, inShape, registry: reg, layers, init, apply, predict,
+    spec, in: spec.in, out: spec.out, inShape, registries, layers, init, apply, predict,
     paramShapes: Object.freeze(paramShapes), stateShapes: Object.freeze(stateShapes), params, weights,
   }
   return Object.freeze(model)
@@ -354,8 +367,8 @@ function build(spec0: ModelSpec, inShape: readonly number[], planned: readonly M
 
 // ── a helper for the usual fully connected net ─────────────────────────────────────────────────
 
-/** Options of `mlp`: hidden widths, activation, init, batch norm, dropout. */
-export interface MlpOptions {
+/** Options of `mlp`: hidden widths, activation, init, batch norm, dropout, and the registries resolving `init`. */
+export interface MlpOptions extends ModelOptions {
   /** Hidden nonlinearity (default relu). */
   readonly activation?: Activation
   readonly init?: InitScheme
@@ -392,5 +405,5 @@ export function mlp<const Ws extends readonly number[]>(widths: Ws, o: MlpOption
     layers.push(act)
     if (o.keep !== undefined && o.keep < 1) layers.push(dropout({ keep: o.keep }))
   }
-  return withWidths(fromLayers(layers, builtinLayers, widths[0]))
+  return withWidths(fromLayers(layers, { input: widths[0]!, ...(o.registries !== undefined ? { registries: o.registries } : {}) }))
 }

@@ -8,7 +8,8 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { errorMessage, ShapeError } from '../core/errors.js'
 import { decodeWith, isRecord, own } from '../core/codecs.js'
-import { type AnyLayerDef, type LayerEnv, type LayerRegistry, type LayerSpec, layerKinds, lookupLayer, type Resolved, type Shapes } from './LayerDef.js'
+import { type AnyLayerDef, type LayerEnv, type LayerRegistries, type LayerRegistry, type LayerSpec, layerKinds, lookupLayer, type Resolved, type Shapes } from './LayerDef.js'
+import { InitSchemeC, unknownInit } from './init.js'
 import { layerCodec, withDefaults } from './layerCodec.js'
 
 /** A planned layer: its resolved spec, record, per-example shapes and leaves by local name. */
@@ -35,7 +36,7 @@ export function prefixOf(def: AnyLayerDef, l: LayerSpec): string {
 function findDef(reg: LayerRegistry, l: LayerSpec, i: number, where: string): AnyLayerDef {
   const def = lookupLayer(reg, isRecord(l) ? own(l, 'kind') : undefined)
   if (def === undefined)
-    throw new ShapeError(`${where}: layer ${i} has unknown kind ${JSON.stringify(isRecord(l) ? own(l, 'kind') : l)} (known: ${layerKinds(reg).join(', ')}; add your own with withLayers(builtinLayers, defineLayer({...})))`)
+    throw new ShapeError(`${where}: layer ${i} has unknown kind ${JSON.stringify(isRecord(l) ? own(l, 'kind') : l)} (known: ${layerKinds(reg).join(', ')}; add yours with Registries.extend(Registries.builtins, { layers: [defineLayer({...})] }))`)
   return def
 }
 
@@ -65,12 +66,22 @@ export function readParams(def: AnyLayerDef, spec: object, inShape: readonly num
   return { params, weights }
 }
 
+/** `field: unknown init 'x' (registered: …)` for an option of `def` (an init scheme by its codec) naming an init the registries lack. */
+export function unregisteredInit(def: AnyLayerDef, l: Readonly<Record<string, unknown>>, registries: LayerRegistries): string | undefined {
+  for (const [k, codec] of Object.entries(def.options as Readonly<Record<string, unknown>>)) {
+    const v = l[k]
+    if (codec === InitSchemeC && typeof v === 'string' && !registries.inits.has(v)) return `${k}: ${unknownInit(v, registries.inits)}`
+  }
+  return undefined
+}
+
 /**
  * Plans `layers` from the per-example input shape `input`; throws a ShapeError starting with
  * `where` and naming the layer on a width or shape mismatch.
  */
-export function planLayers(layers: readonly LayerSpec[], input: readonly number[], reg: LayerRegistry, where = 'sequential'): ModelLayer[] {
-  const env: LayerEnv = { registry: reg }
+export function planLayers(layers: readonly LayerSpec[], input: readonly number[], registries: LayerRegistries, where = 'sequential'): ModelLayer[] {
+  const env: LayerEnv = { registries }
+  const reg = registries.layers
   let shape: readonly number[] = Object.freeze([...input])
   const out: ModelLayer[] = []
   const names = new Set<string>()
@@ -80,6 +91,8 @@ export function planLayers(layers: readonly LayerSpec[], input: readonly number[
     const checked = decodeWith(layerCodec(def), withDefaults(def, l0 as never), `layers[${i}]`)
     if (E.isLeft(checked)) throw new ShapeError(`${where}: ${checked.left.message}`)
     const l = checked.right
+    const badInit = unregisteredInit(def, l, registries)
+    if (badInit !== undefined) throw new ShapeError(`${where}: layers[${i}].${badInit}`)
     const prefix = prefixOf(def, l)
     const index = counts.get(prefix) ?? 0
     counts.set(prefix, index + 1)

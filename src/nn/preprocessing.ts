@@ -27,5 +27,5 @@ export function withPreprocessing<In extends number, Out extends number>(model: 
   const first = model.layers[0]
   if (first !== undefined && isFitted(first.def))
     throw new ShapeError(`withPreprocessing: the model already starts with the ${first.spec.kind} layer '${first.spec.name}'`)
-  return withWidths(fromLayers([layer, ...model.spec.layers], model.registry, model.inShape))
+  return withWidths(fromLayers([layer, ...model.spec.layers], { registries: model.registries, input: model.inShape }))
 }

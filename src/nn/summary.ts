@@ -11,7 +11,7 @@ export function summary<In extends number, Out extends number>(model: Model<In, 
   const head = ['layer', 'kind', 'output', 'params', 'state']
   const rows = model.layers.map((l) => [
     l.spec.name,
-    l.def.describe(l.spec, l.inShape, { registry: model.registry }),
+    l.def.describe(l.spec, l.inShape, { registries: model.registries }),
     shown(l.outShape),
     String(count(l.params)),
     String(count(l.state)),

@@ -72,10 +72,10 @@ export const readPngOrThrow = orThrowing(readPng)
 export const loadIdxImagesOrThrow = orThrowing(loadIdxImages)
 
 // ONNX export: a graph (or a trained model's inference form) as an ONNX file's bytes, through an
-// open op table (withOnnx adds entries for ops of your own).
-export { toOnnx, ONNX_OPSET, ONNX_IR_VERSION, type OnnxGraph, type OnnxModel } from '../onnx/export.js'
+// open op table (the `onnx` of a registries value: `Registries.extend` adds entries for ops of your own).
+export { toOnnx, ONNX_OPSET, ONNX_IR_VERSION, type OnnxGraph, type OnnxModel, type OnnxOptions } from '../onnx/export.js'
 export { modelGraph, modelToOnnx } from '../onnx/model.js'
-export { builtinOnnx, withOnnx, onnxTable, type OnnxTable, type OnnxEntry, type EmitCtx, type OnnxAttr } from '../onnx/table.js'
+export { builtinOnnx, onnxTable, type OnnxTable, type OnnxEntry, type EmitCtx, type OnnxAttr, type OnnxRegistries } from '../onnx/table.js'
 
 // ── more …OrThrow twins ──
 import { SymgradError } from '../core/errors.js'

@@ -14,7 +14,7 @@ import type { Dim } from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { SymgradError } from '../core/errors.js'
 import { AttributeType as T, DataType, encodeModel, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './proto.js'
-import { builtinOnnx, type EmitCtx, type OnnxAttr, type OnnxTable } from './table.js'
+import { builtinOnnx, type EmitCtx, type OnnxAttr, type OnnxRegistries, type OnnxTable } from './table.js'
 import { float32Problem, onnxGraphProblem } from './check.js'
 import { quoteName } from '../core/codecs.js'
 import * as ops from '../ops/builtins.js'
@@ -146,12 +146,18 @@ function matchGemm(add: Expr, uses: Map<Expr, number>): { a: Expr; w: Expr; b: E
   return { a: m.args[0]!, w: m.args[1]!, b: bb.args[0]!, inner: [m] }
 }
 
+/** Where ONNX mappings come from: `{ registries }`, whose `onnx` table maps each op record (default: the built-ins). */
+export interface OnnxOptions {
+  readonly registries?: OnnxRegistries
+}
+
 /** Encodes the graph as an ONNX ModelProto; Left names the first op with no ONNX mapping (or a leaf with no value). */
-export function toOnnx(g: OnnxGraph, table: OnnxTable = builtinOnnx): Either<SymgradError, OnnxModel> {
-  const bad = onnxGraphProblem(g) ?? (table instanceof Map ? undefined : 'table: expected a Map of ONNX mappings by op record (withOnnx)')
+export function toOnnx(g: OnnxGraph, o: OnnxOptions = {}): Either<SymgradError, OnnxModel> {
+  const table: unknown = o.registries === undefined ? builtinOnnx : o.registries.onnx
+  const bad = onnxGraphProblem(g) ?? (table instanceof Map ? undefined : 'registries.onnx: expected a Map of ONNX mappings by op record (Registries.extend)')
   if (bad !== undefined) return E.left(new SymgradError('value', `onnx export: ${bad}`))
   try {
-    return E.right(build(g, table))
+    return E.right(build(g, table as OnnxTable))
   } catch (e) {
     // an ExportError names the node; anything else (a user's table entry that throws) is one line too
     return E.left(e instanceof SymgradError ? e : new SymgradError('value', `onnx export: ${e instanceof Error ? e.message : String(e)}`))
@@ -262,7 +268,7 @@ function build(g: OnnxGraph, table: OnnxTable): OnnxModel {
       continue
     }
     const entry = table.get(e.op)
-    if (entry === undefined) throw new ExportError(`op '${op}' has no ONNX mapping (add one: toOnnx(graph, withOnnx(builtinOnnx, [[${op}Op, …]])))`)
+    if (entry === undefined) throw new ExportError(`op '${op}' has no ONNX mapping (add one: Registries.extend(base, { onnx: [[${op}Op, …]] }), then toOnnx(graph, { registries }))`)
     const args = e.args.map((a) => (entry.elementwise ? names.get(a)! : full(a, op)))
     const ctx: EmitCtx = {
       node: e, attrs: e.attrs, args, emit, int64s, float,

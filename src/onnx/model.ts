@@ -7,8 +7,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import type { SymgradError } from '../core/errors.js'
 import * as ops from '../ops/index.js'
 import { type Model, type Params, type State, toInference } from '../nn/model.js'
-import { toOnnx, type OnnxGraph, type OnnxModel } from './export.js'
-import { builtinOnnx, type OnnxTable } from './table.js'
+import { toOnnx, type OnnxGraph, type OnnxModel, type OnnxOptions } from './export.js'
 
 /** The ONNX graph of a model's inference form: input x, outputs scores and probabilities, the parameters and state as values. */
 export function modelGraph(model: Model, params: Params, state: State): OnnxGraph {
@@ -20,7 +19,7 @@ export function modelGraph(model: Model, params: Params, state: State): OnnxGrap
   }
 }
 
-/** The model's inference form as ONNX bytes; Left names an op with no ONNX mapping. */
-export function modelToOnnx(model: Model, params: Params, state: State, table: OnnxTable = builtinOnnx): Either<SymgradError, OnnxModel> {
-  return toOnnx(modelGraph(model, params, state), table)
+/** The model's inference form as ONNX bytes (mappings from `o.registries`); Left names an op with no ONNX mapping. */
+export function modelToOnnx(model: Model, params: Params, state: State, o: OnnxOptions = {}): Either<SymgradError, OnnxModel> {
+  return toOnnx(modelGraph(model, params, state), o)
 }

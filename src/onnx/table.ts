@@ -1,8 +1,9 @@
 /**
  * How each symgrad op becomes standard ONNX operators (opset 17): one entry per op record, like the
  * compiler's backend tables (two ops sharing a name are different ops), read by the exporter
- * (export.ts). The table is a value: pass `withOnnx(builtinOnnx, [[myOp, …]])` to export graphs
- * that use ops of your own. An op with no entry is refused, naming it.
+ * (export.ts). The table is a value, the `onnx` of a registries value: `Registries.extend(base, {
+ * onnx: [[myOp, …]] })` and `toOnnx(graph, { registries })` export graphs that use ops of your own.
+ * An op with no entry is refused, naming it.
  *
  * Elementwise entries rely on ONNX's numpy-style broadcasting, which is symgrad's own rule (shapes
  * aligned at the right, size-1 axes stretched): an argument that symgrad broadcast with
@@ -43,6 +44,11 @@ export interface OnnxEntry {
 /** ONNX mappings keyed by op record. */
 export type OnnxTable = ReadonlyMap<OpDef, OnnxEntry>
 
+/** The part of a `Registries` value ONNX export reads: the mapping of each op record. */
+export interface OnnxRegistries {
+  readonly onnx: OnnxTable
+}
+
 /** A table from [op, entry] pairs; an op listed twice is an error. */
 export function onnxTable(entries: readonly (readonly [OpDef, OnnxEntry])[]): OnnxTable {
   const m = new Map<OpDef, OnnxEntry>()
@@ -73,7 +79,7 @@ const pair = (c: EmitCtx, key: string, fallback: number): readonly [number, numb
   }
 }
 
-/** The ONNX mapping of every built-in op (extend it with `withOnnx`). */
+/** The ONNX mapping of every built-in op (a user's are added with `Registries.extend`). */
 export const builtinOnnx: OnnxTable = onnxTable([
   [ops.addOp, same('Add')], [ops.subOp, same('Sub')], [ops.mulOp, same('Mul')], [ops.divOp, same('Div')],
   [ops.maximumOp, same('Max')], [ops.minimumOp, same('Min')],
@@ -149,7 +155,3 @@ export const builtinOnnx: OnnxTable = onnxTable([
   }],
 ])
 
-/** `base` with `extra`'s entries added (or replacing base's for the same op record). */
-export function withOnnx(base: OnnxTable, extra: readonly (readonly [OpDef, OnnxEntry])[]): OnnxTable {
-  return new Map([...base, ...onnxTable(extra)])
-}

@@ -3,8 +3,9 @@
  * reference `eval`, `vjp`, attribute codec, lowering, notation and law domain. Built-in ops are
  * defined with `defineOp` below and listed once in `ops/index.ts` (`builtinOps`); user code imports
  * `defineOp` from 'symgrad' (ops/define.ts: the same checks, and a name clash with a built-in is
- * refused), and adds its ops to a registry value with `Registry.extend` (ops/Registry.ts) where
- * names must be resolved (decoding graphs, listing, laws). There is no global registry.
+ * refused), and adds its ops to a registries value with `Registries.extend(base, { ops: [myOp] })`
+ * (records/Registries.ts), passed as `{ registries }` where names must be resolved (decoding graphs,
+ * listing, laws). There is no global registry.
  *
  * To add an op:
  *   1. one record in its own file:

@@ -14,6 +14,7 @@
 import type { Tensor } from '../core/Tensor.js'
 import * as P from './params.js'
 import type { Params } from './params.js'
+import { chainGraph, identityGraph, type GraphForm } from './graphForm.js'
 
 export type { Params } from './params.js'
 
@@ -28,6 +29,12 @@ export interface GradientTransformation<S> {
   readonly init: (params: Params) => S
   /** The updates to add to `params` (`applyUpdates`) given the gradients, and the next state. */
   update(grads: Params, state: S, params: Params): readonly [updates: Params, state: S]
+  /**
+   * The same update as graph expressions (graphForm.ts), so a training step can compile it with
+   * the forward and backward passes; absent, the update runs as JavaScript. A wrapper that changes
+   * `update` must not pass an inner transformation's graph form on.
+   */
+  readonly graph?: GraphForm<S>
 }
 
 /** A transformation whose state is only known to be plain data (heterogeneous lists, registries, checkpoints). */
@@ -46,7 +53,7 @@ export type PlainState = number | string | boolean | null | Tensor | readonly Pl
 
 /** Passes gradients through unchanged; its state is the empty tuple. */
 export function identity(): GradientTransformation<readonly []> {
-  return { init: () => [], update: (g, s) => [g, s] }
+  return { init: () => [], update: (g, s) => [g, s], graph: identityGraph }
 }
 
 /**
@@ -54,7 +61,9 @@ export function identity(): GradientTransformation<readonly []> {
  * is the tuple of their states, in order.
  */
 export function chain<const Ts extends readonly GradientTransformation<PlainState>[]>(...ts: Ts): GradientTransformation<StatesOf<Ts>> {
+  const graph = chainGraph(ts.map((t) => t.graph as GraphForm<unknown> | undefined)) as GraphForm<StatesOf<Ts>> | undefined
   return {
+    ...(graph !== undefined ? { graph } : {}),
     init: (params) => ts.map((t) => t.init(params)) as unknown as StatesOf<Ts>,
     update: (grads, state, params) => {
       const states = state as unknown as readonly PlainState[]

@@ -3,7 +3,7 @@
  * schedule, with a default), and the builder of its GradientTransformation. The CLI, run configs,
  * search spaces, checkpoints and the optimizer laws all read a registry of these records; adding a
  * kind is one `defineOptimizer` and one entry in a registry (the built-ins' list, or the user's
- * own through `withOptimizers`). The learning rate is not among the hyperparameters: every kind
+ * own through `Registries.extend(base, { optimizers: [mine] })`). The learning rate is not among the hyperparameters: every kind
  * takes one, from the run config's learningRate and schedule.
  *
  *   const signSgd = defineOptimizer({
@@ -11,7 +11,7 @@
  *     hyper: {}, defaults: {},
  *     build: (lr) => chain(signOfGradient(), scaleByLearningRate(lr)),
  *   })
- *   const registry = withOptimizers(builtinOptimizers, signSgd)
+ *   const registries = Registries.extendOrThrow(Registries.builtins, { optimizers: [signSgd] })
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
@@ -84,11 +84,16 @@ export function defineOptimizer<const P extends HyperCodecs, S extends PlainStat
 /** Optimizer kinds by name: a value, passed where names are resolved (never a global filled by imports). */
 export type OptimizerRegistry = ReadonlyMap<string, AnyOptimizerDef>
 
-/** `base` plus `defs`; a name already in `base` (or twice in `defs`) throws, naming it. */
-export function withOptimizers(base: OptimizerRegistry, ...defs: readonly AnyOptimizerDef[]): OptimizerRegistry {
-  const out = new Map(base)
+/** The part of a `Registries` value that resolves optimizer kinds: what optim/ and train/ read of it. */
+export interface OptimizerRegistries {
+  readonly optimizers: OptimizerRegistry
+}
+
+/** A registry of the given kinds (the built-ins' list; a user's kinds are added with `Registries.extend`); a name listed twice throws. */
+export function optimizerRegistry(...defs: readonly AnyOptimizerDef[]): OptimizerRegistry {
+  const out = new Map<string, AnyOptimizerDef>()
   for (const d of defs) {
-    if (out.has(d.name)) throw new SymgradError('value', `optimizer '${d.name}' is already registered (${[...out.keys()].join(', ')}); give yours another name`)
+    if (out.has(d.name)) throw new SymgradError('value', `optimizer '${d.name}' is listed twice`)
     out.set(d.name, d)
   }
   return out
@@ -130,7 +135,8 @@ export interface OptimizerChoice {
  * given hyperparameters, behind `clipByGlobalNorm` when `clipNorm` is set. An unknown kind or
  * hyperparameter is a SymgradError (data has been decoded before it gets here).
  */
-export function optimizerOf(registry: OptimizerRegistry, c: OptimizerChoice): GradientTransformation<PlainState> {
+export function optimizerOf(c: OptimizerChoice, o: { readonly registries: OptimizerRegistries }): GradientTransformation<PlainState> {
+  const registry = o.registries.optimizers
   const def = registry.get(c.kind)
   if (def === undefined) throw new SymgradError('value', `unknown optimizer '${c.kind}' (registered: ${optimizerNames(registry).join(', ')})`)
   const h: Record<string, Hyper> = { ...def.defaults }

@@ -21,6 +21,15 @@ export function scaleByAdadelta(o: { rho?: Hyper; eps?: Hyper } = {}) {
   return withHyper({ rho: o.rho ?? 0.95, eps: o.eps ?? 1e-6 }, (x) => ({ gradSq: P.zerosLike(x), stepSq: P.zerosLike(x) }), (g, b, h) => {
     const [gradSq, stepSq, u] = P.perTensor('Adadelta', [b.gradSq, g, b.stepSq], (ed, gd, sd) => adadeltaKernel(ed, gd, sd, h.rho, h.eps))
     return [u, { gradSq, stepSq }]
+  }, {
+    tensors: ['gradSq', 'stepSq'],
+    feed: (h) => ({ scalars: { rho: h.rho, a: 1 - h.rho, eps: h.eps } }),
+    // adadeltaKernel's operations in its order
+    rule: (o, { g, buffers: b, scalars: s }) => {
+      const e = o.add(o.mul(s['rho']!, b['gradSq']!), o.mul(o.mul(s['a']!, g), g))
+      const step = o.mul(o.div(o.sqrt(o.add(b['stepSq']!, s['eps']!)), o.sqrt(o.add(e, s['eps']!))), g)
+      return { u: step, buffers: { gradSq: e, stepSq: o.add(o.mul(s['rho']!, b['stepSq']!), o.mul(o.mul(s['a']!, step), step)) } }
+    },
   })
 }
 

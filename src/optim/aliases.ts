@@ -20,6 +20,12 @@ export function momentum(learningRate: Hyper, mu: Hyper = 0.9) {
   return withHyper({ learningRate, momentum: mu }, (x) => ({ velocity: P.zerosLike(x) }), (g, b, h) => {
     const [velocity] = P.perTensor('momentum', [b.velocity, g], (vd, gd) => [velocityKernel(vd, gd, h.momentum, h.learningRate)])
     return [velocity, { velocity }]
+  }, {
+    tensors: ['velocity'],
+    rule: (o, { g, buffers: b, scalars: s }) => {
+      const v = o.sub(o.mul(s['momentum']!, b['velocity']!), o.mul(s['learningRate']!, g))
+      return { u: v, buffers: { velocity: v } }
+    },
   })
 }
 
@@ -39,6 +45,14 @@ export function nesterov(learningRate: Hyper, mu: Hyper = 0.9) {
   return withHyper({ learningRate, momentum: mu }, (x) => ({ velocity: P.zerosLike(x) }), (g, b, h) => {
     const [velocity, u] = P.perTensor('nesterov', [b.velocity, g], (vd, gd) => nesterovKernel(vd, gd, h.momentum, h.learningRate))
     return [u, { velocity }]
+  }, {
+    tensors: ['velocity'],
+    feed: (h) => ({ scalars: { mu: h.momentum, negMu: -h.momentum, k: 1 + h.momentum, learningRate: h.learningRate } }),
+    rule: (o, { g, buffers: b, scalars: s }) => {
+      const p = b['velocity']!
+      const v = o.sub(o.mul(s['mu']!, p), o.mul(s['learningRate']!, g))
+      return { u: o.add(o.mul(s['negMu']!, p), o.mul(s['k']!, v)), buffers: { velocity: v } }
+    },
   })
 }
 

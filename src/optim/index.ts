@@ -3,6 +3,7 @@
  * and model ensembles. Stands on core/ only: parameters and gradients are records of Tensors.
  */
 export * from './GradientTransformation.js'
+export type { GraphForm, UpdateOps, UpdateRule, RuleInputs, RuleOutputs } from './graphForm.js'
 export * as params from './params.js'
 export * from './schedules.js'
 export * from './transforms.js'

@@ -25,6 +25,8 @@ import { buildModel, buildTrainConfig, type RunConfig } from '../train/config.js
 import { memberPrograms, trainMember } from '../train/ensemble.js'
 import { trainTrial } from '../train/trial.js'
 import type { MemberOut, TrialOut } from './jobs.js'
+import { threadRegistries } from '../runner/records.js'
+import type { Registries } from '../records/Registries.js'
 
 /** What the worker itself decides, never the job: where checkpoints go, the limits, the time budget. */
 export interface JobRules {
@@ -51,16 +53,16 @@ function dataFailure(data: string, e: SymgradError): string {
 
 type Ready = { readonly data: LoadedData; readonly refused?: undefined } | { readonly refused: ThreadReply }
 
-function prepare(r: ThreadRequest): Ready {
+function prepare(r: ThreadRequest, registries: Registries): Ready {
   const refuse = (reason: string, detail = reason): Ready => ({ refused: { kind: 'refused', reason, detail } })
   const data = loadData(r.config)
   if (E.isLeft(data)) return refuse(dataFailure(r.config.data, data.left), data.left.message)
-  const fits = checkRun(r.config, data.right, r.rules.limits, 'job.config.hidden')
+  const fits = checkRun(r.config, data.right, r.rules.limits, { where: 'job.config.hidden', registries })
   if (E.isLeft(fits)) return refuse(fits.left.message)
   const { train, image } = data.right
   let cost
   try {
-    cost = runCost(r.config, buildModel(r.config, D.features(train), train.classes, image), D.size(train))
+    cost = runCost(r.config, buildModel(r.config, D.features(train), train.classes, { ...(image !== undefined ? { image } : {}), registries }), D.size(train))
   } catch (e) {
     return refuse(e instanceof Error ? e.message.split('\n')[0]! : String(e))
   }
@@ -68,9 +70,9 @@ function prepare(r: ThreadRequest): Ready {
   return E.isLeft(within) ? refuse(within.left.message) : { data: data.right }
 }
 
-function trial(r: Extract<ThreadRequest, { kind: 'trial' }>, data: LoadedData, t0: number): TrialOut {
+function trial(r: Extract<ThreadRequest, { kind: 'trial' }>, data: LoadedData, t0: number, registries: Registries): TrialOut {
   const seconds = () => (Date.now() - t0) / 1000
-  const { result, model, state } = trainTrial(r.config, r.point, 0, data)
+  const { result, model, state } = trainTrial(r.config, r.point, 0, data, { registries })
   let checkpoint: string | undefined
   const folder = r.rules.checkpoints
   if (folder !== undefined && result.error === undefined && SAFE_ID.test(r.id)) {
@@ -78,7 +80,7 @@ function trial(r: Extract<ThreadRequest, { kind: 'trial' }>, data: LoadedData, t
     let saved: E.Either<{ message: string }, void>
     try {
       mkdirSync(folder, { recursive: true })
-      saved = saveCheckpoint(path, { spec: model.spec, run: r.config, state })
+      saved = saveCheckpoint(path, { spec: model.spec, run: r.config, state }, { registries })
     } catch (e) {
       saved = E.left({ message: e instanceof Error ? e.message : String(e) })
     }
@@ -93,17 +95,23 @@ function trial(r: Extract<ThreadRequest, { kind: 'trial' }>, data: LoadedData, t
   }
 }
 
-function member(r: Extract<ThreadRequest, { kind: 'member' }>, data: LoadedData, t0: number): MemberOut {
+function member(r: Extract<ThreadRequest, { kind: 'member' }>, data: LoadedData, t0: number, registries: Registries): MemberOut {
   const { train, validation, test, image } = data
-  const model = buildModel(r.config, D.features(train), train.classes)
-  const config = buildTrainConfig(r.config, D.size(train), image)
+  const model = buildModel(r.config, D.features(train), train.classes, { registries })
+  const config = buildTrainConfig(r.config, D.size(train), { ...(image !== undefined ? { image } : {}), registries })
   const m = trainMember(model, { train, validation }, test, { ...config, programs: memberPrograms(model, config) }, r.member)
   return { job: r.id, accuracy: m.accuracy, proba: m.proba, epochs: m.state.history.epochs.length, seconds: (Date.now() - t0) / 1000, worker: r.worker }
 }
 
-parentPort?.on('message', (r: ThreadRequest) => {
+parentPort?.on('message', (r: ThreadRequest) => void answer(r))
+
+/** The reply to one request, with the registries of the worker's own --with modules (never a path from the job). */
+async function answer(r: ThreadRequest): Promise<void> {
   const t0 = Date.now()
-  const ready = prepare(r)
-  const reply: ThreadReply = ready.refused !== undefined ? ready.refused : { kind: 'done', out: r.kind === 'trial' ? trial(r, ready.data, t0) : member(r, ready.data, t0) }
+  const registries = await threadRegistries()
+  if (E.isLeft(registries)) return parentPort!.postMessage({ kind: 'refused', reason: registries.left.message, detail: registries.left.message } satisfies ThreadReply)
+  const reg = registries.right
+  const ready = prepare(r, reg)
+  const reply: ThreadReply = ready.refused !== undefined ? ready.refused : { kind: 'done', out: r.kind === 'trial' ? trial(r, ready.data, t0, reg) : member(r, ready.data, t0, reg) }
   parentPort!.postMessage(reply)
-})
+}

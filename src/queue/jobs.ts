@@ -9,9 +9,9 @@
  */
 import { createHash } from 'node:crypto'
 import * as t from 'io-ts'
-import { NonEmptyString, NonNegativeInt, recordOf, struct, tagged } from '../core/codecs.js'
+import { isRecord, NonEmptyString, NonNegativeInt, recordOf, struct, tagged } from '../core/codecs.js'
 import { AnyNumber, TensorC } from '../io/codecs.js'
-import { RunConfigC } from '../records/runConfig.js'
+import type { RunConfig } from '../train/config.js'
 
 /** The one BullMQ queue every coordinator enqueues into and every `symgrad worker` pulls from. */
 export const QUEUE_NAME = 'symgrad-jobs'
@@ -23,9 +23,26 @@ const PointValue = new t.Type<number | string, number | string, unknown>(
   (v) => v,
 )
 
-// a job names no folder: where a worker saves checkpoints is its own --checkpoints flag
-const TrialJobC = struct('a trial job', { kind: t.literal('trial'), config: RunConfigC, point: recordOf(PointValue) })
-const MemberJobC = struct('an ensemble member job', { kind: t.literal('member'), config: RunConfigC, member: NonNegativeInt })
+/**
+ * A job's run config: a JSON record here, decoded by the worker against its own registries (the
+ * built-ins and its own --with modules): the config names records (optimizer, layer kinds, inits),
+ * and a name the worker lacks fails the job with one line (records/recordNames.ts).
+ */
+const JobConfigC = new t.Type<Readonly<Record<string, unknown>>, Readonly<Record<string, unknown>>, unknown>(
+  'a run config (a record)',
+  (u): u is Readonly<Record<string, unknown>> => isRecord(u),
+  (u, c) => (isRecord(u) ? t.success(u) : t.failure(u, c)),
+  (r) => r,
+)
+
+// a job names no folder: where a worker saves checkpoints is its own --checkpoints flag; and no code: only record names
+const TrialJobC = struct('a trial job', { kind: t.literal('trial'), config: JobConfigC, point: recordOf(PointValue) })
+const MemberJobC = struct('an ensemble member job', { kind: t.literal('member'), config: JobConfigC, member: NonNegativeInt })
+
+/** A run config as a job carries it (JSON data: the record names it uses, never code). */
+export function jobConfig(c: RunConfig): Readonly<Record<string, unknown>> {
+  return { ...c }
+}
 
 /** A job's data: a search trial or an ensemble member. */
 export const JobC = tagged('a job', 'kind', { trial: TrialJobC, member: MemberJobC })

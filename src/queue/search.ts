@@ -14,8 +14,9 @@ import { pointFields, type RunConfig } from '../train/config.js'
 import { ensembleAccuracy } from '../train/ensemble.js'
 import { rank, type Point, type TrialResult } from '../train/search.js'
 import { runJobs, type GatherStatus, type Outcome } from './gather.js'
-import { MemberOutC, TrialOutC, type Job } from './jobs.js'
+import { jobConfig, MemberOutC, TrialOutC, type Job } from './jobs.js'
 import type { RedisTarget } from './redis.js'
+import type { RunRegistries } from '../records/runConfig.js'
 
 /** Options of `queueTrials`: progress lines, poll interval and the rest of the gathering. */
 export interface QueueRunOptions {
@@ -24,6 +25,8 @@ export interface QueueRunOptions {
   readonly pollMs?: number
   /** Bounds what is read back from Redis (see GatherOptions). */
   readonly limits?: Limits
+  /** The registries the coordinator decodes each trial's run with (its --with records); jobs carry their names only. */
+  readonly registries?: RunRegistries
 }
 
 function trialResult(trial: number, point: Point, o: Outcome): TrialResult {
@@ -54,10 +57,10 @@ export async function queueTrials(target: RedisTarget, base: RunConfig, points: 
   const jobs: Job[] = []
   const trialOf: number[] = []
   points.forEach((point, trial) => {
-    const c = decodeRunConfig(pointFields(point), base, 'trial')
+    const c = decodeRunConfig(pointFields(point), { base, root: 'trial', ...(o.registries !== undefined ? { registries: o.registries } : {}) })
     if (E.isLeft(c)) results[trial] = { trial, point, score: NaN, error: c.left.message }
     else {
-      jobs.push({ kind: 'trial', config: c.right, point })
+      jobs.push({ kind: 'trial', config: jobConfig(c.right), point })
       trialOf.push(trial)
     }
   })
@@ -90,7 +93,7 @@ export interface QueueEnsembleResult {
 export async function queueEnsemble(
   target: RedisTarget, c: RunConfig, count: number, test: Dataset, o: QueueRunOptions & { readonly onMember?: (i: number, accuracy: number) => void } = {},
 ): Promise<E.Either<string, QueueEnsembleResult>> {
-  const jobs: Job[] = Array.from({ length: count }, (_, member) => ({ kind: 'member', config: c, member }))
+  const jobs: Job[] = Array.from({ length: count }, (_, member) => ({ kind: 'member', config: jobConfig(c), member }))
   const got: ({ accuracy: number; proba: Tensor } | string | undefined)[] = new Array(count).fill(undefined)
   let told = 0
   let last = ''

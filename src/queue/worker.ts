@@ -8,7 +8,9 @@
  * does not decode, or does not hash to its id, one over the limits, memory estimate or time budget,
  * one still training when its time budget runs out, and one whose thread crashes fail at once: they
  * are never retried. File names come from the hash of the job's data and folders from this
- * worker's own options, never from the job.
+ * worker's own options, never from the job. A job never makes a worker load code: its run config
+ * names records (optimizer, layer kinds, inits), resolved in this worker's registries (the built-ins
+ * plus its own `with` modules, which its thread loads too); a name it lacks fails the job at once.
  */
 import { hostname } from 'node:os'
 import type { Worker as Thread } from 'node:worker_threads'
@@ -18,7 +20,9 @@ import { Redis } from 'ioredis'
 import { bareName, decodeWith, quote } from '../core/codecs.js'
 import { decodeRunConfig } from '../records/runConfig.js'
 import { startThread } from '../runner/thread.js'
-import { defaultRunConfig, type RunConfig } from '../train/config.js'
+import { loadRegistries } from '../runner/records.js'
+import { missingRecord } from '../records/recordNames.js'
+import { defaultRunConfig, describeArchitecture, type RunConfig } from '../train/config.js'
 import { limitsFromEnv, limitVars, type Limits } from '../io/limits.js'
 import { JobC, jobId, MemberOutC, QUEUE_NAME, TrialOutC, type Job, type MemberOut, type TrialOut } from './jobs.js'
 import type { JobRules, ThreadReply, ThreadRequest } from './jobThread.js'
@@ -39,6 +43,12 @@ export interface WorkerOptions {
   readonly limits?: Limits
   /** Seconds a job may train: a job whose least time is longer is refused, one still running then is stopped and failed (default a day). */
   readonly maxJobSeconds?: number
+  /**
+   * This worker's records modules (`symgrad worker --with`), added to the built-ins in order: jobs
+   * may name their records (optimizer, layer kinds, inits). A job naming one the worker lacks is
+   * failed at once, never retried; nothing a job holds is ever imported.
+   */
+  readonly with?: readonly string[]
 }
 
 export const DEFAULT_MAX_JOB_SECONDS = 86_400
@@ -80,7 +90,7 @@ function show(v: number | string): string {
 /** What a job trains, in one line. */
 export function describeJob(job: Job, c: RunConfig): string {
   const run = `${c.epochs} epoch(s) on ${bareName(c.data)}, seed ${c.seed}`
-  if (job.kind === 'member') return `ensemble member ${job.member}, mlp hidden [${c.hidden.join(', ')}], ${run}`
+  if (job.kind === 'member') return `ensemble member ${job.member}, ${c.layers !== undefined ? describeArchitecture(c, 0, 0) : `mlp hidden [${c.hidden.join(', ')}]`}, ${run}`
   const pt = Object.keys(job.point).sort().map((k) => `${bareName(k)} ${show(job.point[k]!)}`).join(', ')
   return `trial ${pt || '(base config)'}, ${run}`
 }
@@ -104,7 +114,10 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
   const log = o.log ?? ((l: string) => console.log(l))
   const me = `${hostname()} pid ${process.pid}`
   let thread: Thread | undefined
-  const getThread = () => (thread ??= startThread(import.meta.url, 'jobThread').on('exit', () => (thread = undefined)))
+  const withModules = o.with ?? []
+  // the records of this worker's --with modules: loaded here to decode jobs, and by its thread (the same paths) to train them
+  const registries = loadRegistries(withModules)
+  const getThread = () => (thread ??= startThread(import.meta.url, 'jobThread', withModules).on('exit', () => (thread = undefined)))
   const lockDuration = o.lockMs ?? 30_000
   const fromEnv = o.limits === undefined ? limitsFromEnv(process.env) : undefined
   if (fromEnv !== undefined && E.isLeft(fromEnv)) throw fromEnv.left
@@ -121,10 +134,15 @@ export function startWorker(target: RedisTarget, o: WorkerOptions = {}): Running
     const decoded = decodeWith(JobC, bull.data, 'job')
     if (E.isLeft(decoded)) return refuse(decoded.left.message)
     const job = decoded.right
+    // the job names records; this worker's own registries resolve them (a job never makes it load code)
+    const reg = await registries
+    if (E.isLeft(reg)) return refuse(reg.left.message)
+    const missing = missingRecord(job.config, reg.right, 'job.config', 'this worker')
+    if (missing !== undefined) return refuse(missing.message)
+    const config = decodeRunConfig(job.config, { base: defaultRunConfig, root: 'job.config', registries: reg.right })
+    if (E.isLeft(config)) return refuse(config.left.message)
     const id = jobId(job)
     if (bull.id !== id) refuse(`the job's data does not match its id (changed in Redis after it was enqueued, or not enqueued by symgrad)`)
-    const config = decodeRunConfig(job.config, defaultRunConfig, 'job.config')
-    if (E.isLeft(config)) return refuse(config.left.message)
     const retry = bull.stalledCounter > 0 ? ` (again: its previous worker stopped answering ${bull.stalledCounter}×)` : ''
     log(`${me}: ${id}: ${describeJob(job, config.right)}${retry}`)
     const req: ThreadRequest = job.kind === 'trial'

@@ -34,8 +34,7 @@ import { tensorProblem } from '../core/Tensor.js'
 import type { Model, ModelSpec } from '../nn/model.js'
 import { fromSpec } from '../nn/model.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
-import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
-import { builtinOptimizers } from '../optim/registry.js'
+import type { OptimizerRegistries } from '../optim/OptimizerDef.js'
 import type { History, TrainState } from '../train/TrainState.js'
 import { AnyNumber, FiniteTensorC, NumBox, TensorC } from '../io/codecs.js'
 import type { PixelInput } from '../data/pixels.js'
@@ -43,9 +42,9 @@ import { decodeRunConfig, encodeRunConfig } from './runConfig.js'
 import { buildOptimizer, defaultRunConfig, type RunConfig } from '../train/config.js'
 import { decodeFloat64, encodeFloat64, encodeNumber, encodeTensor } from '../io/floats.js'
 import { HISTORY_POINTS } from '../io/checkpointSize.js'
-import { checkLayerKinds, diffSpecs, encodeSpec, formatDiff, ModelSpecC, modelSpecCodec, specFromJson } from './spec.js'
-import { builtinLayers } from '../nn/builtinLayers.js'
-import type { LayerRegistry } from '../nn/LayerDef.js'
+import { checkLayerKinds, diffSpecs, encodeSpec, formatDiff, ModelSpecC, modelSpecCodec, specFromJson, type SpecOptions } from './spec.js'
+import { builtinLayerRegistries } from '../nn/builtinLayers.js'
+import type { LayerRegistries } from '../nn/LayerDef.js'
 
 /** The `format` field of a checkpoint file. */
 export const CHECKPOINT_FORMAT = 'symgrad-checkpoint'
@@ -199,16 +198,17 @@ export const PixelInputC = struct('an input record', {
 })
 
 const Header = t.type({ format: t.unknown, version: t.unknown })
-/** The document with layers of the kinds in `layers`; `run` is decoded afterwards against the optimizer registry in use (decodeRunConfig). */
-export function checkpointCodec(layers: LayerRegistry) {
+/** The document with layers of the kinds in `o.registries`; `run` is decoded afterwards against the registries in use (decodeRunConfig). */
+export function checkpointCodec(o: SpecOptions = {}) {
+  const layers = o.registries?.layers
   return struct(
     'a checkpoint',
-    { format: t.literal(CHECKPOINT_FORMAT), version: t.literal(CHECKPOINT_VERSION), spec: layers === builtinLayers ? ModelSpecC : modelSpecCodec(layers), state: TrainStateC },
+    { format: t.literal(CHECKPOINT_FORMAT), version: t.literal(CHECKPOINT_VERSION), spec: layers === undefined || layers === builtinLayerRegistries.layers ? ModelSpecC : modelSpecCodec(o), state: TrainStateC },
     { config: recordOf(t.unknown, 'a record (an older nested config, not read)'), run: recordOf(t.unknown, 'a run config'), input: PixelInputC },
   )
 }
 /** The document, with built-in layer kinds. */
-export const CheckpointC = checkpointCodec(builtinLayers)
+export const CheckpointC = checkpointCodec()
 
 /** What a checkpoint holds: the model spec, the training state, and optionally the run config and input record. */
 export interface Checkpoint {
@@ -337,6 +337,9 @@ export function encodeCheckpoint(c: Checkpoint): Either<SymgradError, unknown> {
   }
 }
 
+/** What a checkpoint reads of a `Registries` value: layer kinds and inits (its spec), optimizer kinds (its run). */
+export type CheckpointRegistries = LayerRegistries & OptimizerRegistries
+
 /** How `decodeCheckpoint` checks a document: the expected model, the optimizer, the registries. */
 export interface DecodeCheckpointOptions {
   /** Name of the document in messages (default 'checkpoint'). */
@@ -345,10 +348,8 @@ export interface DecodeCheckpointOptions {
   readonly spec?: ModelSpec
   /** The optimizer the run continues with (default: the one the checkpoint's run describes, if any). */
   readonly optimizer?: GradientTransformation<PlainState>
-  /** The optimizer kinds the run's `optimizer` names (default: the built-ins). */
-  readonly optimizers?: OptimizerRegistry
-  /** The layer kinds the spec names (default: the built-ins). */
-  readonly layers?: LayerRegistry
+  /** The registries the spec's layer kinds and inits and the run's optimizer resolve through (default: the built-ins). */
+  readonly registries?: CheckpointRegistries
 }
 
 /** A checkpoint from parsed JSON, with its model rebuilt and every tensor checked against it. */
@@ -358,19 +359,19 @@ export function decodeCheckpoint(u: unknown, o: DecodeCheckpointOptions = {}): E
   if (u.format !== CHECKPOINT_FORMAT) return fail(`${root}.format: expected "${CHECKPOINT_FORMAT}", got ${describe(u.format)} (not a symgrad checkpoint)`)
   if (u.version !== CHECKPOINT_VERSION)
     return fail(`${root}.version: unknown checkpoint format version ${describe(u.version)} (this symgrad reads version ${CHECKPOINT_VERSION})`)
-  const layers = o.layers ?? builtinLayers
-  const kinds = checkLayerKinds(isRecord(u) ? own(u, 'spec') : undefined, `${root}.spec`, layers)
+  const registries = o.registries !== undefined ? { registries: o.registries } : {}
+  const kinds = checkLayerKinds(isRecord(u) ? own(u, 'spec') : undefined, { root: `${root}.spec`, ...registries })
   if (E.isLeft(kinds)) return kinds
-  const doc = decodeWith(layers === builtinLayers ? CheckpointC : checkpointCodec(layers), u, root)
+  const doc = decodeWith(o.registries === undefined ? CheckpointC : checkpointCodec(registries), u, root)
   if (E.isLeft(doc)) return doc
-  const spec = specFromJson(doc.right.spec, `${root}.spec`, layers)
+  const spec = specFromJson(doc.right.spec, { root: `${root}.spec`, ...registries })
   if (E.isLeft(spec)) return spec
   if (o.spec !== undefined) {
     const d = diffSpecs(o.spec, spec.right)
     if (d.length > 0)
       return fail(`${root}: a checkpoint of another model (${formatDiff(d.slice(0, 1)).replace(/^spec/, 'expected vs checkpoint: spec')}${d.length > 1 ? `, and ${d.length - 1} more difference${d.length > 2 ? 's' : ''}` : ''})`)
   }
-  const model = fromSpec(spec.right, layers)
+  const model = fromSpec(spec.right, registries)
   if (E.isLeft(model)) return model
   const state: TrainState = doc.right.state
   for (const [p, want, at] of [
@@ -385,10 +386,10 @@ export function decodeCheckpoint(u: unknown, o: DecodeCheckpointOptions = {}): E
     if (E.isLeft(r)) return r
   }
   // a saved run holds every field; the defaults only fill those of an older or hand-written one
-  const decodedRun = doc.right.run === undefined ? undefined : decodeRunConfig(doc.right.run, defaultRunConfig, `${root}.run`, o.optimizers ?? builtinOptimizers)
+  const decodedRun = doc.right.run === undefined ? undefined : decodeRunConfig(doc.right.run, { base: defaultRunConfig, root: `${root}.run`, ...registries })
   if (decodedRun !== undefined && E.isLeft(decodedRun)) return decodedRun
   const run = decodedRun?.right
-  const opt = o.optimizer ?? (run ? buildOptimizer(run, 1, o.optimizers ?? builtinOptimizers) : undefined)
+  const opt = o.optimizer ?? (run ? buildOptimizer(run, 1, registries) : undefined)
   if (opt !== undefined) {
     const r = checkStructure(state.optState, opt.init(state.params), `${root}.state.optState`, state.step + 1)
     if (E.isLeft(r)) return E.left(new SymgradError('decode', `${r.left.message} (the optimizer state does not fit the configured optimizer)`))

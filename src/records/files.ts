@@ -8,19 +8,16 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import { readJsonFile, writeFileAtomic } from '../io/atomic.js'
 import type { ModelSpec } from '../nn/model.js'
-import type { LayerRegistry } from '../nn/LayerDef.js'
-import type { OptimizerRegistry } from '../optim/OptimizerDef.js'
-import { builtinOptimizers } from '../optim/registry.js'
-import { defaultRunConfig, type RunConfig } from '../train/config.js'
+import type { RunConfig } from '../train/config.js'
 import type { Checkpoint, DecodeCheckpointOptions, Loaded } from './checkpoint.js'
 import { checkpointToText, decodeCheckpoint } from './checkpoint.js'
-import { decodeRunConfig } from './runConfig.js'
-import { decodeSpec } from './spec.js'
+import { decodeRunConfig, type DecodeRunConfigOptions } from './runConfig.js'
+import { decodeSpec, type SpecOptions } from './spec.js'
 
 /**
  * Saves a checkpoint atomically: refuses non-finite parameters, decodes the exact text back
  * (checked against its own spec and optimizer) before anything is written, then writes it. Pass
- * the registries (`layers`, `optimizers`) a checkpoint of your own kinds needs to load back.
+ * `{ registries }` when the checkpoint names records of your own (layers, inits, optimizers).
  */
 export function saveCheckpoint(path: string, c: Checkpoint, o: Omit<DecodeCheckpointOptions, 'root' | 'spec'> = {}): Either<SymgradError, void> {
   const text = checkpointToText(c)
@@ -41,14 +38,14 @@ export function loadCheckpoint(path: string, o: Omit<DecodeCheckpointOptions, 'r
   return E.isLeft(json) ? json : inFile(path, decodeCheckpoint(json.right, o))
 }
 
-/** A run config file laid over `base`, decoded (`run.json: config.learningRate: expected a positive number, got -0.1`). */
-export function loadRunConfig(path: string, base: RunConfig = defaultRunConfig, optimizers: OptimizerRegistry = builtinOptimizers): Either<SymgradError, RunConfig> {
+/** A run config file laid over `o.base` (`run.json: config.learningRate: expected a positive number, got -0.1`); names resolve through `o.registries`. */
+export function loadRunConfig(path: string, o: Omit<DecodeRunConfigOptions, 'root'> = {}): Either<SymgradError, RunConfig> {
   const json = readJsonFile(path, 'config')
-  return E.isLeft(json) ? json : inFile(path, decodeRunConfig(json.right, base, 'config', optimizers))
+  return E.isLeft(json) ? json : inFile(path, decodeRunConfig(json.right, o))
 }
 
-/** A model spec file, decoded (layer kinds from `layers`, default the built-ins). */
-export function loadSpec(path: string, layers?: LayerRegistry): Either<SymgradError, ModelSpec> {
+/** A model spec file, decoded (layer kinds and inits from `o.registries`, default the built-ins). */
+export function loadSpec(path: string, o: SpecOptions = {}): Either<SymgradError, ModelSpec> {
   const json = readJsonFile(path, 'spec')
-  return E.isLeft(json) ? json : inFile(path, decodeSpec(json.right, 'spec', layers))
+  return E.isLeft(json) ? json : inFile(path, decodeSpec(json.right, o))
 }

@@ -5,9 +5,9 @@
  * (Node only, exported from symgrad/node): `saveCheckpoint`, `loadCheckpoint`, `loadRunConfig`, `loadSpec`.
  */
 export * from '../io/index.js'
-export { decodeSpec, decodeModel, encodeSpec, specFromJson, checkLayerKinds, modelSpecCodec, diffSpecs, diffJson, formatDiff, checkDataFits, ModelSpecC, LayerC, InitSchemeC, type ModelSpecJson, type LayerJson, type Difference } from './spec.js'
-export { encodeCheckpoint, decodeCheckpoint, checkpointToText, checkStructure, CheckpointC, checkpointCodec, TrainStateC, PixelInputC, pixelInputOf, preprocessingNote, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type Loaded, type DecodeCheckpointOptions } from './checkpoint.js'
-export { decodeRunConfig, encodeRunConfig, runConfigCodec, RunConfigC, DataSourceC, type RunConfigJson } from './runConfig.js'
+export { decodeSpec, decodeModel, encodeSpec, specFromJson, checkLayerKinds, modelSpecCodec, diffSpecs, diffJson, formatDiff, checkDataFits, ModelSpecC, LayerC, InitSchemeC, type ModelSpecJson, type LayerJson, type Difference, type SpecOptions, type DecodeSpecOptions } from './spec.js'
+export { encodeCheckpoint, decodeCheckpoint, checkpointToText, checkStructure, CheckpointC, checkpointCodec, TrainStateC, PixelInputC, pixelInputOf, preprocessingNote, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type Loaded, type DecodeCheckpointOptions, type CheckpointRegistries } from './checkpoint.js'
+export { decodeRunConfig, encodeRunConfig, runConfigCodec, RunConfigC, DataSourceC, type RunConfigJson, type RunConfigOptions, type DecodeRunConfigOptions, type RunRegistries } from './runConfig.js'
 export { decodeSpace, SpaceC, DimC, spaceFields } from './searchSpace.js'
 
 // ── …OrThrow twins (the error rule: see orThrowing in core/errors.ts) ─────────────────────────

@@ -10,8 +10,9 @@
  *   config.hyper.b1: expected a number in [0, 1) or a schedule { kind, … }, got 2
  *
  * Every field is optional in the JSON; the decoded fields are laid over a base (the defaults, or
- * the run a checkpoint records). `optimizer` names a kind of the optimizer registry given (the
- * built-ins by default), and `hyper` is checked by that kind's codec after the merge. To add a
+ * the run a checkpoint records). `optimizer` names a kind of the optimizers of the registries given
+ * (`{ registries }`, the built-ins by default) and `init` one of their inits; `hyper` is checked by
+ * that kind's codec after the merge. To add a
  * field, see the note at the top of src/train/config.ts.
  */
 import { dtypes } from '../compile/arena.js'
@@ -23,10 +24,13 @@ import { activationNames } from '../nn/activations.js'
 import type { SymgradError } from '../core/errors.js'
 import { SymgradError as Err } from '../core/errors.js'
 import { hyperC } from '../optim/hyper.js'
-import { decodeHyper, optimizerNames, type OptimizerRegistry } from '../optim/OptimizerDef.js'
+import { decodeHyper, optimizerNames, type OptimizerRegistries } from '../optim/OptimizerDef.js'
 import { builtinOptimizers } from '../optim/registry.js'
-import { defaultRunConfig, runInits, runLosses, runPreprocess, runSchedules, runModels, type RunConfig } from '../train/config.js'
-import { decodeWith, describe, NonEmptyString, FiniteNumber, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, recordOf, struct, UnitInterval } from '../core/codecs.js'
+import type { InitRegistries } from '../nn/InitDef.js'
+import { builtinInits } from '../nn/init.js'
+import { defaultRunConfig, runLosses, runPreprocess, runSchedules, runModels, type RunConfig } from '../train/config.js'
+import type { LayerJson } from '../nn/layerCodec.js'
+import { decodeWith, describe, isRecord, own, NonEmptyString, FiniteNumber, KeepProbability, listOf, NonNegativeInt, NonNegativeNumber, num, oneOf, PositiveInt, PositiveNumber, recordOf, struct, UnitInterval } from '../core/codecs.js'
 
 const dataName = "'mnist' | 'mnist-sample' | 'fashion' | 'spiral' | 'xor' | 'idx:<images>,<labels>' | 'cifar:<file>[,<file>…]' | 'csv:<file>'"
 
@@ -51,14 +55,31 @@ function dataProblem(s: string): string | undefined {
   return `expected ${dataName}, got ${describe(s)}`
 }
 
-/** The fields of a run config as JSON, with `optimizer` one of `names`. */
-function runConfigFields(names: readonly string[]) {
+/**
+ * A layer of a run's `layers` as JSON: a record with a string `kind`. Its kind and options are
+ * checked by the kind's record in the registries the model is built with (a user's kind is known
+ * only there), so a bad option is one line naming `config.layers[i]` when the model is built.
+ */
+const RunLayerC = new t.Type<LayerJson, LayerJson, unknown>(
+  'a layer { kind, …options }',
+  (u): u is LayerJson => isRecord(u) && typeof own(u, 'kind') === 'string' && !Object.hasOwn(u, '__proto__'),
+  (u, c) => (isRecord(u) && typeof own(u, 'kind') === 'string' && !Object.hasOwn(u, '__proto__') ? t.success(u as LayerJson) : t.failure(u, c)),
+  (l) => l,
+)
+
+/** What a run config's names resolve through: the optimizers and inits of a registries value. */
+export type RunRegistries = OptimizerRegistries & InitRegistries
+
+const builtinRunRegistries: RunRegistries = { optimizers: builtinOptimizers, inits: builtinInits }
+
+/** The fields of a run config as JSON, with `optimizer` and `init` names the registries hold. */
+function runConfigFields(registries: RunRegistries) {
   return {
     data: DataSourceC,
     hidden: listOf(PositiveInt, 'a list of positive integers'),
-    init: oneOf(runInits),
+    init: oneOf([...registries.inits.keys()]),
     loss: oneOf(runLosses),
-    optimizer: oneOf(names),
+    optimizer: oneOf(optimizerNames(registries.optimizers)),
     learningRate: PositiveNumber,
     momentum: UnitInterval,
     schedule: oneOf(runSchedules),
@@ -85,16 +106,22 @@ function runConfigFields(names: readonly string[]) {
     examples: PositiveInt,
     freeze: listOf(NonEmptyString, 'a list of layer names'),
     lrMult: recordOf(PositiveNumber, 'a record of learning-rate multipliers by layer name'),
+    layers: listOf(RunLayerC, 'a list of layers { kind, …options }'),
   }
 }
 
-/** The codec of a run config whose optimizer is a kind of `optimizers` (any subset of the fields, nothing else). */
-export function runConfigCodec(optimizers: OptimizerRegistry = builtinOptimizers) {
-  return struct('a run config', {}, runConfigFields(optimizerNames(optimizers)))
+/** Where a run config's names are resolved: `{ registries }` (default: the built-ins). */
+export interface RunConfigOptions {
+  readonly registries?: RunRegistries
+}
+
+/** The codec of a run config naming the optimizers and inits of `o.registries` (any subset of the fields, nothing else). */
+export function runConfigCodec(o: RunConfigOptions = {}) {
+  return struct('a run config', {}, runConfigFields(o.registries ?? builtinRunRegistries))
 }
 
 /** The fields of a run config, in order. */
-export const runConfigFieldNames: readonly string[] = Object.keys(runConfigFields([]))
+export const runConfigFieldNames: readonly string[] = Object.keys(runConfigFields(builtinRunRegistries))
 
 /** A run config as JSON with the built-in optimizers. */
 export const RunConfigC = runConfigCodec()
@@ -109,14 +136,24 @@ void _complete
 void _noExtra
 void _required
 
+/** How `decodeRunConfig` reads: the run it lays the fields over, the name in messages, the registries. */
+export interface DecodeRunConfigOptions extends RunConfigOptions {
+  /** The run the decoded fields are laid over (default: defaultRunConfig). */
+  readonly base?: RunConfig
+  /** The name of the value in messages (default 'config'). */
+  readonly root?: string
+}
+
 /**
- * Decodes a (partial) run config and lays it over `base`; Left is one line (`config.learningRate: …`).
+ * Decodes a (partial) run config and lays it over `o.base`; Left is one line (`config.learningRate: …`).
  * `hyper` is then checked against the merged run's optimizer kind (`config.hyper.b1: …`).
  */
-export function decodeRunConfig(u: unknown, base: RunConfig = defaultRunConfig, root = 'config', optimizers: OptimizerRegistry = builtinOptimizers): Either<SymgradError, RunConfig> {
-  const o = decodeWith(runConfigCodec(optimizers), u, root)
-  if (E.isLeft(o)) return o
-  const c: RunConfig = { ...base, ...o.right }
+export function decodeRunConfig(u: unknown, o: DecodeRunConfigOptions = {}): Either<SymgradError, RunConfig> {
+  const root = o.root ?? 'config'
+  const optimizers = (o.registries ?? builtinRunRegistries).optimizers
+  const d = decodeWith(o.registries === undefined ? RunConfigC : runConfigCodec(o), u, root)
+  if (E.isLeft(d)) return d
+  const c: RunConfig = { ...(o.base ?? defaultRunConfig), ...d.right }
   if (c.hyper === undefined) return E.right(c)
   const def = optimizers.get(c.optimizer)
   if (def === undefined) return E.left(new Err('decode', `${root}.optimizer: unknown optimizer '${c.optimizer}' (registered: ${optimizerNames(optimizers).join(', ')})`))

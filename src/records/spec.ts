@@ -1,8 +1,8 @@
 /**
  * Model specs as JSON: decoded with io-ts into the very `ModelSpec` the TypeScript combinators
  * build (`sequential(dense(2, 8), relu, dense(8, 3)).spec`), then made a model by `nn.fromSpec`.
- * A layer is a `kind`-tagged record; its kind is looked up in a layer registry (a value, the
- * built-in kinds unless one is given) whose record supplies the codec of the layer's fields and
+ * A layer is a `kind`-tagged record; its kind is looked up in the layers of a registries value
+ * (`{ registries }`, the built-ins unless one is given) whose record supplies the codec of the layer's fields and
  * their defaults. An unknown kind is a decoding error naming the path and the nearest known kind.
  *
  *   { "in": 2, "layers": [
@@ -23,22 +23,33 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { SymgradError } from '../core/errors.js'
 import type { Dataset } from '../data/Dataset.js'
-import { builtinLayers } from '../nn/builtinLayers.js'
+import { builtinLayerRegistries } from '../nn/builtinLayers.js'
 import { InitSchemeC } from '../nn/init.js'
-import type { LayerRegistry } from '../nn/LayerDef.js'
+import type { LayerRegistries } from '../nn/LayerDef.js'
 import { layerKinds, lookupLayer } from '../nn/LayerDef.js'
 import { anyLayerCodec, type LayerJson, withDefaults } from '../nn/layerCodec.js'
 import type { LayerSpec } from '../nn/layers.js'
 import { resolveLayers } from '../nn/model.js'
+import { unregisteredInit } from '../nn/plan.js'
 import type { Model, ModelSpec } from '../nn/model.js'
 import { fromSpec } from '../nn/model.js'
 import { closest, decodeWith, describe, isRecord, listOf, own, PositiveInt, quote, quoteName, struct } from '../core/codecs.js'
 
 export { InitSchemeC, type LayerJson }
 
-/** The JSON codec of model specs whose layers are of the kinds in `reg`. */
-export function modelSpecCodec(reg: LayerRegistry) {
-  return struct('a model spec', { layers: listOf(anyLayerCodec(reg), 'a list of layers') }, {
+/** Where a spec's layer kinds and init names are resolved: `{ registries }` (default: the built-ins). */
+export interface SpecOptions {
+  readonly registries?: LayerRegistries
+}
+
+/** `SpecOptions` and the name of the value in messages (default `spec`). */
+export interface DecodeSpecOptions extends SpecOptions {
+  readonly root?: string
+}
+
+/** The JSON codec of model specs whose layers are of the kinds in `o.registries`. */
+export function modelSpecCodec(o: SpecOptions = {}) {
+  return struct('a model spec', { layers: listOf(anyLayerCodec((o.registries ?? builtinLayerRegistries).layers), 'a list of layers') }, {
     kind: t.literal('sequential'),
     in: PositiveInt,
     input: listOf(PositiveInt, 'a list of positive integers'),
@@ -48,10 +59,10 @@ export function modelSpecCodec(reg: LayerRegistry) {
 }
 
 /** A layer of a built-in kind as JSON: a `kind`-tagged record. */
-export const LayerC = anyLayerCodec(builtinLayers)
+export const LayerC = anyLayerCodec(builtinLayerRegistries.layers)
 
 /** A model spec of built-in layers as JSON (see the module note). */
-export const ModelSpecC = modelSpecCodec(builtinLayers)
+export const ModelSpecC = modelSpecCodec()
 /** A model spec as JSON (what checkpoints and spec files hold). */
 export type ModelSpecJson = t.TypeOf<typeof ModelSpecC>
 
@@ -60,12 +71,17 @@ export type ModelSpecJson = t.TypeOf<typeof ModelSpecC>
  * `sequential` does; widths that do not chain (`spec.layers[2]: expected input width 8, got 16 from
  * the layer before`) and declared widths of width-preserving layers that disagree are errors.
  */
-export function specFromJson(j: ModelSpecJson, root = 'spec', reg: LayerRegistry = builtinLayers): Either<SymgradError, ModelSpec> {
+export function specFromJson(j: ModelSpecJson, o: DecodeSpecOptions = {}): Either<SymgradError, ModelSpec> {
+  const root = o.root ?? 'spec'
+  const registries = o.registries ?? builtinLayerRegistries
+  const reg = registries.layers
   const layers: LayerSpec[] = []
   for (let i = 0; i < j.layers.length; i++) {
     const def = lookupLayer(reg, j.layers[i]!.kind)
     if (def === undefined) return E.left(new SymgradError('decode', `${root}.layers[${i}].kind: unknown layer kind ${describe(j.layers[i]!.kind)}`))
     layers.push(withDefaults(def, j.layers[i]! as LayerJson))
+    const badInit = unregisteredInit(def, layers[i] as unknown as Readonly<Record<string, unknown>>, registries)
+    if (badInit !== undefined) return E.left(new SymgradError('decode', `${root}.layers[${i}].${badInit}`))
   }
   if (j.input !== undefined && j.input.length === 0) return E.left(new SymgradError('decode', `${root}.input: expected a non-empty list of positive integers, got []`))
   const inSize = j.input?.reduce((a, d) => a * d, 1)
@@ -74,11 +90,11 @@ export function specFromJson(j: ModelSpecJson, root = 'spec', reg: LayerRegistry
   // specs before `input` may leave the width to a later layer's `in`; widthError checks it against the layers before
   const w0 = j.input ?? (j.in !== undefined ? [j.in] : undefined) ?? layers.map((l) => (l as { in?: number }).in).filter((w) => w !== undefined).slice(0, 1)
   if (w0.length === 0) return E.left(new SymgradError('decode', `${root}.layers: no layer has a width (give ${root}.input, e.g. [1, 28, 28], or ${root}.in)`))
-  const w = widthError(j.layers as readonly LayerJson[], layers, root, w0, reg)
+  const w = widthError(j.layers as readonly LayerJson[], layers, root, w0, registries)
   if (w !== undefined) return E.left(new SymgradError('decode', w))
   let resolved
   try {
-    resolved = resolveLayers(layers, w0, reg)
+    resolved = resolveLayers(layers, { input: w0, registries })
   } catch (e) {
     return E.left(new SymgradError('decode', `${root}: ${e instanceof Error ? e.message : String(e)}`))
   }
@@ -90,14 +106,14 @@ export function specFromJson(j: ModelSpecJson, root = 'spec', reg: LayerRegistry
 }
 
 /** The first declared `in`/`out` of a layer that disagrees with the widths flowing through, as a message naming its path. */
-function widthError(json: readonly LayerJson[], layers: readonly LayerSpec[], root: string, input: readonly number[], reg: LayerRegistry): string | undefined {
+function widthError(json: readonly LayerJson[], layers: readonly LayerSpec[], root: string, input: readonly number[], registries: LayerRegistries): string | undefined {
   let shape: readonly number[] = input
   for (let i = 0; i < json.length; i++) {
     const at = `${root}.layers[${i}]`
     const size = shape.reduce((a, d) => a * d, 1)
     if (json[i]!.in !== undefined && json[i]!.in !== size) return `${at}.in: expected ${size} (the width coming from the layer before), got ${json[i]!.in}`
     try {
-      shape = lookupLayer(reg, layers[i]!.kind)!.outShape(layers[i]!, shape, { registry: reg })
+      shape = lookupLayer(registries.layers, layers[i]!.kind)!.outShape(layers[i]!, shape, { registries })
     } catch {
       return undefined // resolveLayers names the layer and the shapes
     }
@@ -108,10 +124,12 @@ function widthError(json: readonly LayerJson[], layers: readonly LayerSpec[], ro
 }
 
 /**
- * Left when a layer of the spec `u` names a kind the registry lacks: one line naming the kind and how
+ * Left when a layer of the spec `u` names a kind the registries lack: one line naming the kind and how
  * to register it (a near miss of a known kind is named as the likely typo instead).
  */
-export function checkLayerKinds(u: unknown, root: string, reg: LayerRegistry): Either<SymgradError, true> {
+export function checkLayerKinds(u: unknown, o: DecodeSpecOptions = {}): Either<SymgradError, true> {
+  const root = o.root ?? 'spec'
+  const reg = (o.registries ?? builtinLayerRegistries).layers
   const layers = isRecord(u) ? own(u, 'layers') : undefined
   if (!Array.isArray(layers)) return E.right(true)
   for (let i = 0; i < layers.length; i++) {
@@ -122,23 +140,24 @@ export function checkLayerKinds(u: unknown, root: string, reg: LayerRegistry): E
     const at = `${root}.layers[${i}].kind`
     return E.left(new SymgradError('decode', near !== undefined
       ? `${at}: unknown layer kind ${quote(kind)} (did you mean '${near}'?)`
-      : `${at}: layer kind ${quote(kind)} is not in this reader's layer registry; register its record: layers = withLayers(builtinLayers, myLayer) with myLayer = defineLayer({ kind: ${quote(kind)}, … }), then pass it as loadCheckpoint(path, { layers }) / decodeModel(json, root, layers)`))
+      : `${at}: layer kind ${quote(kind)} is not in this reader's registries; register its record: registries = Registries.extend(Registries.builtins, { layers: [defineLayer({ kind: ${quote(kind)}, … })] }), then pass { registries } (loadCheckpoint(path, { registries }), decodeModel(json, { registries }); symgrad … --with ./my-records.ts)`))
   }
   return E.right(true)
 }
 
-/** Decodes a model spec from parsed JSON (`root` names it in messages). */
-export function decodeSpec(u: unknown, root = 'spec', reg: LayerRegistry = builtinLayers): Either<SymgradError, ModelSpec> {
-  const kinds = checkLayerKinds(u, root, reg)
+/** Decodes a model spec from parsed JSON (`o.root` names it in messages; `o.registries` resolve its kinds and inits). */
+export function decodeSpec(u: unknown, o: DecodeSpecOptions = {}): Either<SymgradError, ModelSpec> {
+  const kinds = checkLayerKinds(u, o)
   if (E.isLeft(kinds)) return kinds
-  const j = decodeWith(reg === builtinLayers ? ModelSpecC : modelSpecCodec(reg), u, root)
-  return E.isLeft(j) ? j : specFromJson(j.right, root, reg)
+  const layers = o.registries?.layers
+  const j = decodeWith(layers === undefined || layers === builtinLayerRegistries.layers ? ModelSpecC : modelSpecCodec(o), u, o.root ?? 'spec')
+  return E.isLeft(j) ? j : specFromJson(j.right, o)
 }
 
-/** A model from parsed JSON: decodeSpec, then nn.fromSpec. */
-export function decodeModel(u: unknown, root = 'spec', reg: LayerRegistry = builtinLayers): Either<SymgradError, Model> {
-  const s = decodeSpec(u, root, reg)
-  return E.isLeft(s) ? s : fromSpec(s.right, reg)
+/** A model from parsed JSON: decodeSpec, then nn.fromSpec over the same registries. */
+export function decodeModel(u: unknown, o: DecodeSpecOptions = {}): Either<SymgradError, Model> {
+  const s = decodeSpec(u, o)
+  return E.isLeft(s) ? s : fromSpec(s.right, o.registries !== undefined ? { registries: o.registries } : {})
 }
 
 /** The JSON form of a spec (plain data; `JSON.stringify` of it decodes back to an equal spec). */

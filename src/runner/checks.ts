@@ -3,6 +3,7 @@
  * training, output): each failure is one line naming the flag or field, expected vs found, and for
  * a size over a limit the environment variable that raises it (src/io/limits.ts).
  */
+import type { LayerRegistries } from '../nn/LayerDef.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
 import * as D from '../data/Dataset.js'
@@ -27,14 +28,24 @@ export function checkLayers(hidden: readonly number[], limits: Limits, where = '
  * The run fits its data and the limits: the model builds on the rows, its layers and parameters, a shift smaller than
  * the images, and every split non-empty (a validation accuracy of an empty split is NaN).
  */
-export function checkRun(c: RunConfig, data: LoadedData, limits: Limits, where = '--hidden'): E.Either<SymgradError, void> {
+export function checkRun(c: RunConfig, data: LoadedData, limits: Limits, o: { readonly where?: string; readonly registries?: LayerRegistries } = {}): E.Either<SymgradError, void> {
+  const where = o.where ?? '--hidden'
   const classes = within(limits, 'classes', data.train.classes, c.data, `${data.train.classes} classes`)
   if (E.isLeft(classes)) return classes
+  if (c.layers !== undefined) {
+    const count = within(limits, 'layers', c.layers.length, 'config.layers', `${c.layers.length} layers`)
+    if (E.isLeft(count)) return count
+  }
   const size = checkMlpSize([D.features(data.train), ...c.hidden, data.train.classes], limits, where)
   if (E.isLeft(size)) return size
   // the model builds on these rows (a convnet needs images it can convolve)
-  const model = modelFor(c, D.features(data.train), data.train.classes, data.image)
+  const model = modelFor(c, D.features(data.train), data.train.classes, { ...(data.image !== undefined ? { image: data.image } : {}), ...(o.registries !== undefined ? { registries: o.registries } : {}) })
   if (E.isLeft(model)) return model
+  if (c.layers !== undefined) {
+    const n = Object.values(model.right.paramShapes).reduce((a, s) => a + s.reduce((p, d) => p * d, 1), 0)
+    const params = within(limits, 'parameters', n, 'config.layers', `${n} parameters`)
+    if (E.isLeft(params)) return params
+  }
   if (data.image !== undefined && c.shift > 0) {
     const side = Math.min(data.image[0], data.image[1])
     if (c.shift >= side) return fail(`--shift: expected 0..${side - 1} pixels for ${data.image[0]}×${data.image[1]} images (a larger shift moves the whole image out of the frame), got ${c.shift}`)

@@ -1,40 +1,81 @@
 /**
  * Data augmentation for image rows: each image of a batch shifted by a whole number of pixels,
  * drawn from a key (pure: the same key gives the same shifts). Pixels shifted in are 0.
+ *
+ * An augmentation may also come in a gathered form (`gathered`): the rows of a batch taken from
+ * the whole training matrix and transformed in one pass into one fresh tensor, equal bit for bit
+ * to taking the rows first and augmenting them; the training fold uses it when present
+ * (train/batchInput.ts), so a step's batch is written once instead of twice.
  */
 import * as R from '../core/Random.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
 
 /** A batch transform applied to the training features of each step, from that step's key. */
-export type Augment = (x: Tensor, key: Key) => Tensor
+export interface Augment {
+  (x: Tensor, key: Key): Tensor
+  /**
+   * The same transform of the rows `rows` of `x` [N, D] (in that order): bit for bit
+   * `augment(take(x, rows), key)`, in one pass. A fresh tensor; `x` and `rows` are not written.
+   */
+  readonly gathered?: (x: Tensor, rows: ArrayLike<number>, key: Key) => Tensor
+}
 
 /**
  * Random translations of images stored as rows [N, H·W·C] (channels last), each by dy, dx drawn
- * uniformly from −maxShift..maxShift. A fresh tensor; `x` is not written.
+ * uniformly from −maxShift..maxShift (per row i: uniform(key, [n, 2]) row i, scaled to the 2·maxShift + 1
+ * shifts). A fresh tensor; `x` is not written. Its `gathered` form shifts rows taken from a larger
+ * matrix, out of range row numbers refused with a RangeError.
  */
 export function randomShift(image: readonly [h: number, w: number, c: number], maxShift = 1): Augment {
   const [h, w, c] = image
-  return (x, key) => {
-    const [n, d] = x.shape as [number, number]
-    if (d !== h * w * c) throw new RangeError(`randomShift: rows have ${d} values, expected ${h}·${w}·${c} = ${h * w * c}`)
+  const d = h * w * c
+  const check = (x: Tensor): number => {
+    const [n, cols] = x.shape as [number, number]
+    if (cols !== d) throw new RangeError(`randomShift: rows have ${cols} values, expected ${h}·${w}·${c} = ${d}`)
+    return n
+  }
+  // row i of the output is source row `from(i)` of x, shifted by the i-th pair of draws: in the
+  // flat row a shift by (dy, dx) moves every pixel by delta = (dy·w + dx)·c, so one copy moves the
+  // image, and the pixels it carried across an edge (rows and columns shifted in) are set to 0
+  const shift = (x: Tensor, n: number, from: (i: number) => number, key: Key): Tensor => {
     const u = R.uniform(key, [n, 2]).data
     const out = new Float64Array(n * d)
+    const src = x.data
     const span = 2 * maxShift + 1
+    const rowLen = w * c
     for (let i = 0; i < n; i++) {
       const dy = Math.min(span - 1, Math.floor(u[2 * i]! * span)) - maxShift
       const dx = Math.min(span - 1, Math.floor(u[2 * i + 1]! * span)) - maxShift
+      if (dy <= -h || dy >= h || dx <= -w || dx >= w) continue // the whole image shifted out: zeros
       const base = i * d
+      const delta = (dy * w + dx) * c
+      const lo = Math.max(0, delta)
+      const hi = Math.min(d, d + delta)
+      const at = from(i) * d - delta
+      out.set(src.subarray(at + lo, at + hi), base + lo)
+      // columns col0 … col1 − 1 of rows dy … h + dy − 1 came from inside the image
+      const col0 = Math.max(0, dx) * c
+      const col1 = Math.min(w, w + dx) * c
       for (let r = 0; r < h; r++) {
-        const sr = r - dy
-        if (sr < 0 || sr >= h) continue
-        for (let col = 0; col < w; col++) {
-          const sc = col - dx
-          if (sc < 0 || sc >= w) continue
-          for (let k = 0; k < c; k++) out[base + (r * w + col) * c + k] = x.data[base + (sr * w + sc) * c + k]!
+        const o = base + r * rowLen
+        if (r < dy || r >= h + dy) {
+          for (let k = 0; k < rowLen; k++) out[o + k] = 0
+          continue
         }
+        for (let k = 0; k < col0; k++) out[o + k] = 0
+        for (let k = col1; k < rowLen; k++) out[o + k] = 0
       }
     }
     return { shape: [n, d], data: out }
   }
+  const gathered = (x: Tensor, rows: ArrayLike<number>, key: Key): Tensor => {
+    const n = check(x)
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!
+      if (!Number.isInteger(r) || r < 0 || r >= n) throw new RangeError(`randomShift: row ${i} of the batch is ${r}, outside 0..${n - 1}`)
+    }
+    return shift(x, rows.length, (i) => rows[i]!, key)
+  }
+  return Object.assign((x: Tensor, key: Key): Tensor => shift(x, check(x), (i) => i, key), { gathered })
 }

@@ -5,8 +5,8 @@
  * which lays a partial record over a base). `buildModel`, `buildOptimizer` and `buildTrainConfig`
  * turn it into a model and the TrainConfig that `train` takes (which holds functions, not data).
  *
- * The optimizer is a kind from an optimizer registry (optim/registry.ts; the user's own through
- * `withOptimizers`): `learningRate` with `schedule`/`decay`/`decayEvery` is its learning rate,
+ * The optimizer is a kind from the optimizers of a registries value (`{ registries }`; the
+ * built-ins of optim/registry.ts, a user's through `Registries.extend`): `learningRate` with `schedule`/`decay`/`decayEvery` is its learning rate,
  * `momentum` its μ if it has one, and `hyper` any of its other hyperparameters as data (numbers or
  * schedules in steps), checked by its codec when decoded.
  *
@@ -21,26 +21,30 @@ import type { Dtype } from '../compile/arena.js'
 import * as R from '../core/Random.js'
 import { countBatches } from '../data/batches.js'
 import { initNames } from '../nn/init.js'
-import { mlp, type Model } from '../nn/model.js'
+import { fromLayers, mlp, type Model } from '../nn/model.js'
 import { lenet, smallConvnet } from '../nn/convnets.js'
 import { preprocessingLayer, withPreprocessing } from '../nn/preprocessing.js'
 import { ShapeError, SymgradError } from '../core/errors.js'
+import { bareName } from '../core/codecs.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as O from '../optim/index.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
 import type { HyperSpec } from '../optim/hyper.js'
-import { optimizerOf, type OptimizerRegistry } from '../optim/OptimizerDef.js'
+import { optimizerOf, type OptimizerRegistries } from '../optim/OptimizerDef.js'
+import type { LayerRegistries } from '../nn/LayerDef.js'
+import type { CodeRegistries } from '../compile/code.js'
 import { builtinOptimizers } from '../optim/registry.js'
 import type { TrainConfig } from './loop.js'
 import { fineTuneOptimizer, frozenLayerModes, isFineTune } from './finetune.js'
 import { randomShift } from './augment.js'
 import type { Point } from './search.js'
 import type { ActivationName } from '../nn/activations.js'
+import type { LayerJson } from '../nn/layerCodec.js'
 
 /** The learning-rate schedules a RunConfig may name. */
 export const runSchedules = ['constant', 'step', 'exponential', 'inverseTime', 'warmup'] as const
-/** The init schemes a run may name: every built-in InitDef (nn/init.ts). */
+/** The built-in init schemes a run may name (nn/init.ts); a run also names any init of the registries it is decoded with. */
 export const runInits = initNames
 /** The loss kinds a RunConfig may name. */
 export const runLosses = ['softmax', 'svm'] as const
@@ -55,7 +59,8 @@ export interface RunConfig {
   readonly data: string
   /** Hidden layer widths, e.g. [200]. */
   readonly hidden: readonly number[]
-  readonly init: (typeof runInits)[number]
+  /** An init of the registries the run is decoded with (built-ins: runInits). */
+  readonly init: string
   readonly loss: (typeof runLosses)[number]
   /** A kind of the optimizer registry the run config is decoded with (built-ins: optim/registry.ts). */
   readonly optimizer: string
@@ -116,6 +121,12 @@ export interface RunConfig {
   readonly freeze?: readonly string[]
   /** Fine-tuning: learning-rate multipliers by layer name (train/finetune.ts). */
   readonly lrMult?: Readonly<Record<string, number>>
+  /**
+   * The model as layer specs (`{ "kind": "dense", "in": 2, "out": 16 }`, any kind of the registries
+   * the run is built with: a user's from `--with` too), in place of `model` and `hidden`; the first
+   * takes the data's rows, the last gives the classes. `preprocess` still comes first.
+   */
+  readonly layers?: readonly LayerJson[]
 }
 
 /** The main job: a two-layer ReLU network on the bundled MNIST digits. */
@@ -140,6 +151,17 @@ export const startRunConfig: RunConfig = { ...convnetRunConfig, epochs: 2 }
 /** The RunConfig fields a search point sets (a numeric `hidden` is one hidden layer of that width). Not validated: decode it. */
 export function pointFields(point: Point): Record<string, unknown> {
   return { ...point, ...(typeof point['hidden'] === 'number' ? { hidden: [Math.round(point['hidden'])] } : {}) }
+}
+
+/**
+ * A run's architecture in words, for header lines: `mlp [784, 200, 10] relu + batch norm`, the
+ * convnet's name, or its own `layers` by kind (`layers isruDense → dense`; kinds are quoted names).
+ */
+export function describeArchitecture(c: RunConfig, inputs: number, classes: number): string {
+  if (c.layers !== undefined) return `layers ${c.layers.map((l) => bareName(l.kind)).join(' → ')}`
+  const kind = c.model ?? 'mlp'
+  if (kind !== 'mlp') return kind
+  return `mlp [${[inputs, ...c.hidden, classes].join(', ')}] ${c.activation ?? 'relu'}${c.batchNorm === true ? ' + batch norm' : ''}${c.keep < 1 ? ` + dropout (keep ${c.keep})` : ''}`
 }
 
 /** The learning rate of a run: `learningRate` under its epoch-based schedule, in steps. */
@@ -170,17 +192,32 @@ export function describeOptimizer(c: RunConfig): string {
   return `${c.optimizer}${mu}${hyper}, ${lr}${c.clipNorm !== undefined ? `, gradients clipped to norm ${c.clipNorm}` : ''}${frozen}${mult}`
 }
 
+/** Where a run's names resolve: `{ registries }` (default: the built-ins). */
+export interface OptimizerOptions {
+  readonly registries?: OptimizerRegistries
+}
+
 /**
- * The run's optimizer, built by its kind's record in `optimizers`: defaults, then `momentum` (for
- * a kind that has one), then `hyper`; behind clipping when `clipNorm` is set.
+ * The run's optimizer, built by its kind's record in `o.registries.optimizers`: defaults, then
+ * `momentum` (for a kind that has one), then `hyper`; behind clipping when `clipNorm` is set.
  */
-export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, optimizers: OptimizerRegistry = builtinOptimizers): GradientTransformation<PlainState> {
-  const def = optimizers.get(c.optimizer)
+export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, o: OptimizerOptions = {}): GradientTransformation<PlainState> {
+  const registries: OptimizerRegistries = o.registries ?? { optimizers: builtinOptimizers }
+  const def = registries.optimizers.get(c.optimizer)
   const mu: Readonly<Record<string, HyperSpec>> = def !== undefined && Object.prototype.hasOwnProperty.call(def.hyper, 'momentum') ? { momentum: c.momentum } : {}
   const choice = { kind: c.optimizer, learningRate: learningRateOf(c, batchesPerEpoch), hyper: { ...mu, ...c.hyper } }
   // fine-tuning: the kind per label (frozen, ×k, train), the clipping over the trained parameters only
-  if (isFineTune(c)) return fineTuneOptimizer(c, () => optimizerOf(optimizers, choice), c.clipNorm)
-  return optimizerOf(optimizers, { ...choice, ...(c.clipNorm !== undefined ? { clipNorm: c.clipNorm } : {}) })
+  if (isFineTune(c)) return fineTuneOptimizer(c, () => optimizerOf(choice, { registries }), c.clipNorm)
+  return optimizerOf({ ...choice, ...(c.clipNorm !== undefined ? { clipNorm: c.clipNorm } : {}) }, { registries })
+}
+
+/** What a run reads of a `Registries` value: layer kinds and inits (its model), optimizer kinds, per-op code (its programs). */
+export type TrainRegistries = LayerRegistries & OptimizerRegistries & CodeRegistries
+
+/** How a run's model is built: the image shape [H, W, C] of its rows, and the registries resolving its init. */
+export interface BuildModelOptions {
+  readonly image?: readonly [number, number, number]
+  readonly registries?: LayerRegistries
 }
 
 /**
@@ -189,16 +226,22 @@ export function buildOptimizer(c: RunConfig, batchesPerEpoch: number, optimizers
  * convnets need the image shape [H, W, C] (without it, a square one-channel image is assumed when
  * `inputs` is a square).
  */
-export function buildModel(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Model {
-  const net = buildNet(c, inputs, classes, image)
+export function buildModel(c: RunConfig, inputs: number, classes: number, o: BuildModelOptions = {}): Model {
+  const net = buildNet(c, inputs, classes, o)
   return c.preprocess === 'none' ? net : withPreprocessing(net, preprocessingLayer({ kind: c.preprocess }))
 }
 
-function buildNet(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Model {
+function buildNet(c: RunConfig, inputs: number, classes: number, o: BuildModelOptions): Model {
+  const { image } = o
+  if (c.layers !== undefined) {
+    const m = fromLayers(c.layers, { input: inputs, ...(o.registries !== undefined ? { registries: o.registries } : {}) })
+    if (m.out !== classes) throw new ShapeError(`the last layer gives width ${m.out}, but the data has ${classes} classes`)
+    return m
+  }
   const kind = c.model ?? 'mlp'
   if (kind === 'mlp')
     return mlp([inputs, ...c.hidden, classes], {
-      init: c.init, ...(c.keep < 1 ? { keep: c.keep } : {}),
+      init: c.init, ...(c.keep < 1 ? { keep: c.keep } : {}), ...(o.registries !== undefined ? { registries: o.registries } : {}),
       ...(c.activation !== undefined && c.activation !== 'relu' ? { activation: { kind: 'activation' as const, fn: c.activation } } : {}),
       ...(c.batchNorm === true ? { batchNorm: true } : {}),
     })
@@ -212,21 +255,30 @@ function buildNet(c: RunConfig, inputs: number, classes: number, image?: readonl
  * `buildModel` for data read from outside: Left (one line) when the model does not fit the data
  * (`convnet` on rows of 2 features, on images too small for its kernels), never a thrown ShapeError.
  */
-export function modelFor(c: RunConfig, inputs: number, classes: number, image?: readonly [number, number, number]): Either<SymgradError, Model> {
+export function modelFor(c: RunConfig, inputs: number, classes: number, o: BuildModelOptions = {}): Either<SymgradError, Model> {
   try {
-    return E.right(buildModel(c, inputs, classes, image))
+    return E.right(buildModel(c, inputs, classes, o))
   } catch (e) {
     if (!(e instanceof SymgradError)) throw e
+    if (c.layers !== undefined) return E.left(new SymgradError('value', `config.layers: ${e.message.replace(/^sequential: /, '')}`))
     const kind = c.model ?? 'mlp'
     return E.left(new SymgradError('value', `--model ${kind}: ${e.message.replace(`model '${kind}' `, '')}`))
   }
 }
 
-/** The TrainConfig of a RunConfig (no callbacks). `image` enables `shift` augmentation. */
-export function buildTrainConfig(c: RunConfig, trainSize: number, image?: readonly [number, number, number], optimizers: OptimizerRegistry = builtinOptimizers): TrainConfig {
+/** How `buildTrainConfig` reads a run: the image shape [H, W, C] (enables `shift`), the registries (its optimizer kind, its ops' code). */
+export interface BuildTrainConfigOptions {
+  readonly image?: readonly [number, number, number]
+  readonly registries?: OptimizerRegistries & CodeRegistries
+}
+
+/** The TrainConfig of a RunConfig (no callbacks); its optimizer from `o.registries`, which its programs compile with too. */
+export function buildTrainConfig(c: RunConfig, trainSize: number, o: BuildTrainConfigOptions = {}): TrainConfig {
+  const { image } = o
   const per = countBatches(trainSize, c.batchSize)
   return {
-    optimizer: buildOptimizer(c, per, optimizers), epochs: c.epochs, batchSize: c.batchSize, key: R.key(c.seed), loss: c.loss,
+    optimizer: buildOptimizer(c, per, o),
+    ...(o.registries !== undefined ? { registries: o.registries } : {}), epochs: c.epochs, batchSize: c.batchSize, key: R.key(c.seed), loss: c.loss,
     regularization: c.l2 > 0 ? { kind: 'l2', lambda: c.l2 } : { kind: 'none' },
     ...(c.shift > 0 && image ? { augment: randomShift(image, c.shift) } : {}),
     ...(c.maxSteps !== undefined ? { maxSteps: c.maxSteps } : {}),

@@ -14,12 +14,12 @@
  */
 import * as D from '../data/Dataset.js'
 import type { Dataset } from '../data/Dataset.js'
-import { compile } from '../compile/index.js'
+import { compile, type CompileOptions } from '../compile/index.js'
 import * as R from '../core/Random.js'
 import { epochOrder } from '../data/batches.js'
 import * as ops from '../ops/index.js'
 import { type WeightNames, weightSet } from '../nn/regularizers.js'
-import { buildPrograms, type AnyModel, type LossKind } from './programs.js'
+import { buildPrograms, type AnyModel, type LossKind, type Programs } from './programs.js'
 import { train, type TrainConfig } from './loop.js'
 import type { History, Params, TrainState } from './TrainState.js'
 
@@ -52,10 +52,11 @@ export function checkInitialLoss(observed: number, kind: LossKind, classes: numb
 }
 
 /** The data loss of the model at `params` on (the first `limit` examples of) `ds`, without regularization. */
-export function initialLoss(model: AnyModel, params: Params, modelState: Params, ds: Dataset, kind: LossKind = 'softmax', limit = 500): number {
+export function initialLoss(model: AnyModel, params: Params, modelState: Params, ds: Dataset, kind: LossKind = 'softmax', limit = 500, programs?: Programs): number {
   const n = Math.min(limit, D.size(ds))
   const part = D.take(ds, Int32Array.from({ length: n }, (_, i) => i))
-  const pr = buildPrograms(model, kind, { kind: 'none' })
+  // `programs`: the model's step with this loss and no regularization, compiled as the caller runs (default float64)
+  const pr = programs ?? buildPrograms(model, kind, { kind: 'none' })
   return pr.step(params, modelState, part.x, part.y, [0, 0]).dataLoss
 }
 
@@ -69,12 +70,13 @@ export interface OverfitResult extends Check {
 
 /**
  * Trains on `examples` (default 20) examples drawn from the key with no regularization, full batch, for
- * `epochs` (default 200) steps, and reports whether training accuracy reaches 100%.
+ * `epochs` (default 200) steps, and reports whether training accuracy reaches 100%; `programs` (the
+ * model's step with this loss and no regularization) default to float64 ones compiled here.
  */
 export function overfitTiny(
   model: AnyModel,
   ds: Dataset,
-  config: Pick<TrainConfig, 'optimizer' | 'key' | 'loss'> & { readonly examples?: number; readonly epochs?: number },
+  config: Pick<TrainConfig, 'optimizer' | 'key' | 'loss' | 'programs'> & { readonly examples?: number; readonly epochs?: number },
 ): OverfitResult {
   const examples = Math.min(config.examples ?? 20, D.size(ds))
   // a random subset (from the key), so a dataset stored grouped by class still gives mixed labels
@@ -82,6 +84,7 @@ export function overfitTiny(
   const st = train(model, { train: tiny }, {
     optimizer: config.optimizer, key: config.key, epochs: config.epochs ?? 200, batchSize: examples,
     loss: config.loss ?? 'softmax', regularization: { kind: 'none' }, evalTrainSize: examples,
+    ...(config.programs !== undefined ? { programs: config.programs } : {}),
   })
   const last = st.history.epochs[st.history.epochs.length - 1]
   const trainAccuracy = last?.trainAccuracy ?? 0
@@ -311,12 +314,12 @@ export interface DeadRelu {
 }
 
 /** Per ReLU layer, the fraction of units never active on (the first `limit` examples of) `ds`, inference mode. */
-export function deadRelus(model: AnyModel, params: Params, modelState: Params, ds: Dataset, limit = 1000): DeadRelu[] {
+export function deadRelus(model: AnyModel, params: Params, modelState: Params, ds: Dataset, limit = 1000, options: CompileOptions = {}): DeadRelu[] {
   const n = Math.min(limit, D.size(ds))
   const part = D.take(ds, Int32Array.from({ length: n }, (_, i) => i))
   const layers = model.apply(ops.input('x', ['N', model.in]), 'test').layers.filter((l) => l.kind === 'relu')
   if (layers.length === 0) return []
-  const outs = compile(layers.map((l) => l.out)).runOrThrow({ ...params, ...modelState, x: part.x })
+  const outs = compile(layers.map((l) => l.out), options).runOrThrow({ ...params, ...modelState, x: part.x })
   return layers.map((l, k) => {
     const t = outs[k]!
     const units = t.shape[1]!

@@ -10,7 +10,7 @@ import type { ShapeError } from '../core/errors.js'
 import type { Dataset } from '../data/Dataset.js'
 import { accuracy as dataAccuracy } from '../data/metrics.js'
 import { accuracy, ensembleProba } from '../optim/ensemble.js'
-import { compileOptionsOf, train, type TrainConfig, type TrainData } from './loop.js'
+import { programOptionsOf, train, type TrainConfig, type TrainData } from './loop.js'
 import { buildPrograms, type AnyModel, type Programs, softmaxRows } from './programs.js'
 import type { TrainState } from './TrainState.js'
 
@@ -35,7 +35,7 @@ export function trainMember(
 
 /** The compiled programs of an ensemble's members (built once, shared by every member). */
 export function memberPrograms(model: AnyModel, config: TrainConfig): Programs {
-  return config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, compileOptionsOf(config))
+  return config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, { ...programOptionsOf(config), layerModes: {} })
 }
 
 /** The ensemble's accuracy on `labels`: the members' class probabilities averaged (in member order). */

@@ -25,6 +25,8 @@ export interface ModelCheckOptions extends Omit<AnalyzeOptions, 'ranges' | 'wrt'
   readonly x?: Interval
   /** Training inputs to fit preprocessing layers' state on (else their initial state is used). */
   readonly fitOn?: T.Tensor
+  /** The state to start from, when the caller has it already (a run's initial state, fitted on its training inputs); `fitOn` is then not needed. */
+  readonly state?: Readonly<Record<string, T.Tensor>>
   /** Training updates folded into the state's ranges, default 50. */
   readonly stateUpdates?: number
 }
@@ -43,9 +45,19 @@ export interface ModelCheck {
 
 /** The smallest and largest value of a tensor (a data set's features: `observedRange(ds.x)`). */
 export function observedRange(t: T.Tensor): Interval {
+  const d = t.data
   let lo = Infinity
   let hi = -Infinity
-  for (const v of t.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v))
+  let z = 0
+  // selects, not Math.min/max (twice as fast over a data set's 43 M pixels); z = Σ v·0 is 0 unless
+  // some v is infinite or NaN, and only then are the entries looked through for a NaN (the range's lo and hi)
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!
+    lo = v < lo ? v : lo
+    hi = v > hi ? v : hi
+    z += v * 0
+  }
+  if (z !== 0 && d.some(Number.isNaN)) return { lo: NaN, hi: NaN }
   return lo > hi ? I.unbounded : { lo, hi }
 }
 
@@ -67,7 +79,7 @@ export function checkModel(model: AnyModel, o: ModelCheckOptions = {}): ModelChe
   }
   // state: its initial range, widened by training updates computed over intervals
   const init = model.init(R.key(0))
-  const state = o.fitOn !== undefined && fittedLayers(model).length > 0 ? fitStateOrThrow(model, init.params, init.state, o.fitOn) : init.state
+  const state = o.state ?? (o.fitOn !== undefined && fittedLayers(model).length > 0 ? fitStateOrThrow(model, init.params, init.state, o.fitOn) : init.state)
   const updates = Object.entries(applied.state as Readonly<Record<string, Expr>>)
   for (const [k, t] of Object.entries(state)) ranges[k] = observedRange(t)
   for (let i = 0; i < (o.stateUpdates ?? 50) && updates.length > 0; i++) {

@@ -33,7 +33,7 @@ export {
   type TrainData,
   type StepInfo,
 } from './loop.js'
-export { buildPrograms, type AnyModel, lossExpr, softmaxRows, type Programs, type LossKind, type LossFn, type Regularization, type StepResult } from './programs.js'
+export { buildPrograms, type ProgramOptions, type AnyModel, lossExpr, softmaxRows, type Programs, type LossKind, type LossFn, type Regularization, type StepResult } from './programs.js'
 export { checkModel, type ModelCheck, type ModelCheckOptions } from './hazards.js'
 export {
   expectedInitialLoss, checkInitialLoss, initialLoss, overfitTiny, checkFinite, checkUpdateRatios, checkLossDecrease,
@@ -44,10 +44,10 @@ export {
   uniform, logUniform, choice, randomPoint, randomSearch, gridSearch, refine, rank, formatTable, spaceProblem,
   type Dim, type Space, type Point, type TrialResult, type RefineOptions,
 } from './search.js'
-export { runTrial } from './trial.js'
+export { runTrial, type TrialOptions } from './trial.js'
 export { trainEnsemble, type EnsembleResult } from './ensemble.js'
 export { randomShift, type Augment } from './augment.js'
-export { defaultRunConfig, pointFields, buildModel, buildOptimizer, buildTrainConfig, learningRateOf, runSchedules, runInits, runLosses, runPreprocess, type RunConfig } from './config.js'
+export { defaultRunConfig, pointFields, buildModel, buildOptimizer, buildTrainConfig, learningRateOf, runSchedules, runInits, runLosses, runPreprocess, type RunConfig, type TrainRegistries, type BuildModelOptions, type BuildTrainConfigOptions, type OptimizerOptions } from './config.js'
 export { lossSvg, accuracySvg, ratioSvg, learningRateSvg, weightTiles, filterTiles, reportHtml, smooth, runningMean, lossWindow, captions, boundarySvg, type Boundary, type Raster, type ReportPage } from './report.js'
 export { decisionBoundary } from './boundary.js'
 export {

@@ -3,8 +3,10 @@
  * `initTrainState`, whose preprocessing layers are fitted on `data.train`) and returns the new TrainState — final params, optimizer state, position and
  * history — as plain data. Its arguments are never written.
  *
- * Per step: loss and gradients (one compiled program), a finiteness check, the optimizer update,
- * and the record of loss, learning rate and ‖update‖/‖param‖ per parameter. Per epoch: train and
+ * Per step: loss, gradients, a finiteness check and the optimizer update — one compiled program
+ * when the optimizer has a graph form (stepper.ts; parameters and optimizer buffers stay in it
+ * between steps), else the compiled gradients and the update in JavaScript — and the record of
+ * loss, learning rate and ‖update‖/‖param‖ per parameter. Per epoch: train and
  * validation accuracy, optional early stopping on validation accuracy. The first non-finite loss
  * or gradient stops the run at once (status 'nonFinite') with a message naming the step, the
  * parameter and the likely cause; the params returned are the last finite ones.
@@ -14,23 +16,23 @@
  */
 import * as R from '../core/Random.js'
 import type { Dtype } from '../compile/arena.js'
-import type { CompileOptions } from '../compile/index.js'
 import type { ThreadPool } from '../compile/threads.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
-import * as T from '../core/Tensor.js'
 import type { Dataset } from '../data/Dataset.js'
 import * as D from '../data/Dataset.js'
 import { batches, countBatches } from '../data/batches.js'
 import { accuracy } from '../data/metrics.js'
 import type { GradientTransformation, PlainState } from '../optim/GradientTransformation.js'
-import { applyUpdates, currentLearningRate } from '../optim/GradientTransformation.js'
 import type { LayerModes } from '../nn/model.js'
 import { SymgradError } from '../core/errors.js'
 import { fitStateOrThrow, fittedLayers } from '../nn/fit.js'
 import type { Augment } from './augment.js'
-import { buildPrograms, type AnyModel, type LossFn, type LossKind, type Programs, type Regularization } from './programs.js'
+import { stepBatch } from './batchInput.js'
+import { buildPrograms, type AnyModel, type LossFn, type LossKind, type ProgramOptions, type Programs, type Regularization } from './programs.js'
+import type { CodeRegistries } from '../compile/code.js'
 import type { EpochRecord, History, NonFinite, Params, TrainState } from './TrainState.js'
+import { stepperFor } from './stepper.js'
 import { emptyHistory } from './TrainState.js'
 
 /** The data of a run: the training set and an optional validation set. */
@@ -79,6 +81,8 @@ export interface TrainConfig<S extends PlainState = PlainState> {
   readonly layerModes?: LayerModes
   /** Threads of a float32 step (float64 programs run on the JavaScript backend, alone); the bits do not depend on them. */
   readonly threads?: ThreadPool
+  /** A registries value whose per-op code (`backends`) the programs compile with (a user op's JavaScript and WebAssembly code). */
+  readonly registries?: CodeRegistries
   /** Programs built earlier for the same model, loss, regularization and layer modes (skips compiling). */
   readonly programs?: Programs
   /** Called after every step with its position and batch loss (progress bars, live plots). */
@@ -87,10 +91,15 @@ export interface TrainConfig<S extends PlainState = PlainState> {
   readonly onEpoch?: (record: EpochRecord) => void
 }
 
-/** How a config's programs are compiled: its dtype, and its threads for float32. */
-export function compileOptionsOf(config: Pick<TrainConfig, 'dtype' | 'threads'>): CompileOptions {
+/** How a config's programs are built: compiled or interpreted, its dtype, its threads for float32, its registries' code, its layer modes. */
+export function programOptionsOf(config: Pick<TrainConfig, 'compiled' | 'dtype' | 'threads' | 'registries' | 'layerModes'>): ProgramOptions {
   const dtype = config.dtype ?? 'float64'
-  return { dtype, ...(dtype === 'float32' && config.threads !== undefined ? { threads: config.threads } : {}) }
+  return {
+    compiled: config.compiled ?? true, dtype,
+    ...(dtype === 'float32' && config.threads !== undefined ? { threads: config.threads } : {}),
+    ...(config.registries !== undefined ? { registries: config.registries } : {}),
+    ...(config.layerModes !== undefined ? { layerModes: config.layerModes } : {}),
+  }
 }
 
 /** Key roles (see TrainState.ts). */
@@ -129,11 +138,6 @@ export function nonFiniteMessage(nf: Omit<NonFinite, 'message'>): string {
   return `training stopped at step ${nf.step} (epoch ${nf.epoch}, batch ${nf.batch}): ${what}; ${cause}${origin}`
 }
 
-function firstNonFinite(t: Tensor): number | undefined {
-  for (const v of t.data) if (!Number.isFinite(v)) return v
-  return undefined
-}
-
 /** Accuracy of the inference model on `ds` (or its first `limit` rows). */
 export function evaluateAccuracy(programs: Programs, params: Params, modelState: Params, ds: Dataset, limit = Infinity): number {
   const n = Math.min(D.size(ds), limit)
@@ -143,7 +147,7 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
 
 /** Trains `model` on `data` as a pure fold: returns the TrainState after `config.epochs` (or `maxSteps`); pass a state back as `from` to continue it. */
 export function train<S extends PlainState>(model: AnyModel, data: TrainData, config: TrainConfig<S>, from?: TrainState<S>): TrainState<S> {
-  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, config.compiled ?? true, compileOptionsOf(config), config.layerModes)
+  const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, programOptionsOf(config))
   // a finished run given more epochs continues (as the same run would have); one that stopped early
   // (non-finite, early stopping) or already has its epochs is returned as it is, with its status saying why
   const s0 = from === undefined ? initTrainState(model, config, data.train.x) : from.status === 'done' && from.epoch < config.epochs ? { ...from, status: 'running' as const } : from
@@ -163,11 +167,12 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
   // its history kept of the epoch so far (all of them unless a checkpoint thinned the history)
   const epochStart = s0.step - s0.batch
   let epochLosses: number[] = s0.history.loss.filter((_, i) => i * every >= epochStart)
-  let { params, modelState, optState, step, epoch, batch, best } = s0
+  let { step, epoch, batch, best } = s0
+  const stepper = stepperFor(programs, config.optimizer, s0)
   const snapshot = (status: TrainState['status'], nonFinite?: NonFinite): TrainState<S> => {
     const history: History = h
     return {
-      params, modelState, optState, key: s0.key, step, epoch, batch, history, status,
+      ...stepper.values(), key: s0.key, step, epoch, batch, history, status,
       ...(nonFinite ? { nonFinite } : {}),
       ...(best ? { best } : {}),
     }
@@ -175,55 +180,29 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
 
   while (epoch < config.epochs) {
     const bs = batches(data.train, config.batchSize, shuffleKey(s0.key), epoch)
+    // the inputs of any step of this epoch (a fused stepper replays earlier ones after a non-finite step)
+    const first = step - batch
+    const inputsAt = (t: number) => {
+      const b = stepBatch(data.train, bs, t - first, config.augment, augmentKey(s0.key, t))
+      return { x: b.x, y: b.y, dropoutKey: dropoutKey(s0.key, t) }
+    }
     for (; batch < perEpoch; batch++) {
       if (config.maxSteps !== undefined && step >= config.maxSteps) return snapshot('running')
-      const b = bs.at(batch)
-      const xb = config.augment ? config.augment(b.x, augmentKey(s0.key, step)) : b.x
-      const r = programs.step(params, modelState, xb, b.y, dropoutKey(s0.key, step))
-      const lrBefore = currentLearningRate(optState) ?? NaN
-      let bad: { where: string; value: number } | undefined
-      if (!Number.isFinite(r.loss)) bad = { where: 'loss', value: r.loss }
-      for (const k of programs.paramNames) {
-        const v = firstNonFinite(r.grads[k]!)
-        if (v !== undefined) {
-          // name the parameter even when the loss is the first thing to go
-          bad = bad === undefined ? { where: k, value: v } : bad.where === 'loss' ? { where: `loss (first non-finite gradient: '${k}')`, value: r.loss } : bad
-          break
-        }
-      }
-      if (bad !== undefined) {
-        // the step again in the interpreter names the node where the first non-finite value appeared
-        const origin = programs.origin(params, modelState, xb, b.y, dropoutKey(s0.key, step))
-        const nf = { step, epoch, batch, where: bad.where, value: bad.value, learningRate: lrBefore, ...(origin !== undefined ? { origin } : {}) }
-        return snapshot('nonFinite', { ...nf, message: nonFiniteMessage(nf) })
-      }
-      const [updates, nextOpt] = config.optimizer.update(r.grads, optState, params)
-      if (step % every === 0) {
-        for (const k of programs.paramNames) {
-          const p = T.norm(params[k]!)
-          h.ratio[k]!.push(p === 0 ? NaN : T.norm(updates[k]!) / p)
-        }
+      const r = stepper.step({ step, epoch, batch }, step % every === 0, inputsAt)
+      if (r.kind === 'nonFinite') return snapshot('nonFinite', { ...r.found, message: nonFiniteMessage(r.found) })
+      if (r.ratio !== undefined) {
+        for (const k of programs.paramNames) h.ratio[k]!.push(r.ratio[k]!)
         h.loss.push(r.loss)
         h.dataLoss.push(r.dataLoss)
-        h.learningRate.push(currentLearningRate(nextOpt) ?? NaN)
+        h.learningRate.push(r.learningRate)
       }
-      // an update can overflow where the gradient did not (a huge learning rate, a corrupt optimizer state)
-      for (const k of programs.paramNames) {
-        const v = firstNonFinite(updates[k]!)
-        if (v !== undefined) {
-          const nf = { step, epoch, batch, where: `update of '${k}'`, value: v, learningRate: lrBefore }
-          return snapshot('nonFinite', { ...nf, message: nonFiniteMessage(nf) })
-        }
-      }
-      params = applyUpdates(params, updates)
-      optState = nextOpt
-      modelState = r.modelState
       epochLosses.push(r.loss)
       step++
       config.onStep?.({ step, epoch, batch, batchesPerEpoch: perEpoch, loss: r.loss })
     }
     const losses = epochLosses
     epochLosses = []
+    const { params, modelState } = stepper.values()
     const trainAccuracy = evaluateAccuracy(programs, params, modelState, data.train, config.evalTrainSize ?? 2000)
     const validationAccuracy = data.validation ? evaluateAccuracy(programs, params, modelState, data.validation) : undefined
     const record: EpochRecord = {

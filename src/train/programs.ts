@@ -2,7 +2,9 @@
  * The two compiled programs a training run needs, built once per model:
  *   - step:    (params, state, x, y, dropout draws) → total loss, data loss, gradients, new state
  *   - predict: (params, state, x) → scores [N, C] of the inference model (no dropout, running BN)
- * Both are `compileStep`s: named inputs (params, state, x, y, dropout draws) to named outputs
+ *   - fused:   the step with an optimizer's update inside (fusedStep.ts), per optimizer, compiled
+ *              on first use; undefined with the interpreter
+ * All are `compileStep`s: named inputs (params, state, x, y, dropout draws) to named outputs
  * (`loss`, `dataLoss`, a gradient per parameter, the new state by name), one program each, so the
  * backward pass reads the forward intermediates. With `compiled: false` the reference interpreter
  * (eval/) runs the same expressions.
@@ -19,6 +21,9 @@ import { toInference } from '../nn/model.js'
 import { softmaxCrossEntropy, svmLoss } from '../nn/losses.js'
 import { l2, l2Half } from '../nn/regularizers.js'
 import type { Params } from './TrainState.js'
+import type { GraphForm } from '../optim/graphForm.js'
+import type { PlainState } from '../optim/GradientTransformation.js'
+import { buildFusedStep, fusedOutputs, type FusedParts, type FusedStep } from './fusedStep.js'
 
 /** Any model, whatever its literal widths. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -57,6 +62,11 @@ export interface Programs {
   readonly origin: (params: Params, modelState: Params, x: Tensor, y: Tensor, dropoutKey: Key) => string | undefined
   /** Inference scores for `x`, computed in chunks of `chunk` rows. */
   readonly predict: (params: Params, modelState: Params, x: Tensor, chunk?: number) => Tensor
+  /**
+   * The step with the update of an optimizer's graph form inside, for states shaped like
+   * `optState` (compiled once per optimizer rule and shapes); undefined for the interpreter.
+   */
+  readonly fused?: (graph: GraphForm<PlainState>, optState: PlainState) => FusedStep
 }
 
 /** The data loss of scores against labels as an expression (a loss kind, or your own loss function). */
@@ -70,12 +80,17 @@ function regExpr(model: AnyModel, reg: Regularization): Expr | undefined {
   return reg.kind === 'l2' ? l2(model.weights(), reg.lambda) : l2Half(model.weights(), reg.lambda)
 }
 
-/**
- * With `compiled`, `options` say how (e.g. `{ dtype: 'float32' }`); the interpreter is always
- * float64. `layerModes` run some layers of the train step in a mode of their own (frozen batch
- * norm on its running statistics: `{ bn0: 'test' }`).
- */
-export function buildPrograms(model: AnyModel, loss: LossKind | LossFn, reg: Regularization, compiled = true, options: CompileOptions = {}, layerModes: LayerModes = {}): Programs {
+/** How `buildPrograms` compiles: `compile`'s options (dtype, threads, backend, `registries`), or the interpreter, and layer modes. */
+export interface ProgramOptions extends CompileOptions {
+  /** Compile (default true) or run the reference interpreter, which is always float64. */
+  readonly compiled?: boolean
+  /** Layers of the train step that run in a mode of their own (frozen batch norm on its running statistics: `{ bn0: 'test' }`). */
+  readonly layerModes?: LayerModes
+}
+
+/** The train and predict programs of a model with a loss and regularization, compiled as `options` say (e.g. `{ dtype: 'float32', registries }`). */
+export function buildPrograms(model: AnyModel, loss: LossKind | LossFn, reg: Regularization, options: ProgramOptions = {}): Programs {
+  const { compiled = true, layerModes = {}, ...compileOptions } = options
   const x = ops.input('x', ['N', model.in])
   const y = ops.input('y', ['N'])
   const applied = model.apply(x, 'train', layerModes)
@@ -84,17 +99,33 @@ export function buildPrograms(model: AnyModel, loss: LossKind | LossFn, reg: Reg
   const total = r === undefined ? data : ops.add(data, r)
   const params = model.params()
   const paramNames = Object.keys(params)
-  const stepFn = compileStep({ values: { loss: total, dataLoss: data }, grads: { of: 'loss', wrt: params }, tensors: applied.state }, { ...options, interpret: !compiled })
+  // compiled on first use: a run whose optimizer has a graph form needs only the fused step
+  let stepFnMemo: ReturnType<typeof compileStepOf> | undefined
+  const compileStepOf = () => compileStep({ values: { loss: total, dataLoss: data }, grads: { of: 'loss', wrt: params }, tensors: applied.state }, { ...compileOptions, interpret: !compiled })
+  const stepFn = () => (stepFnMemo ??= compileStepOf())
   const randomFor = applied.random
   const random = (n: number, key: Key) => (randomFor.inputs.length > 0 ? randomFor.bindings(key, n) : {})
+  const parts: FusedParts = { total, data, params, state: applied.state, random }
+  // one compiled fused step per optimizer rule (keyed by its interned output expressions)
+  const fusedSteps = new Map<string, FusedStep>()
+  const fused = (graph: GraphForm<PlainState>, optState: PlainState): FusedStep => {
+    const o = fusedOutputs(parts, graph, optState)
+    const key = [...Object.entries(o.values), ...Object.entries(o.tensors)].map(([k, e]) => `${k}=${e.id}`).join(',')
+    const hit = fusedSteps.get(key)
+    if (hit !== undefined) return hit
+    const f = buildFusedStep(parts, o, compileOptions)
+    fusedSteps.set(key, f)
+    return f
+  }
 
   const scores = toInference(model).apply(ops.input('x', ['N', model.in]), 'test').out
-  const predictFn = compileStep({ values: {}, tensors: { scores } }, { ...options, interpret: !compiled }).runOrThrow
+  const predictFn = compileStep({ values: {}, tensors: { scores } }, { ...compileOptions, interpret: !compiled }).runOrThrow
 
   return {
     paramNames,
+    ...(compiled ? { fused } : {}),
     step: (p, s, xb, yb, dropoutKey) => {
-      const out = stepFn.runOrThrow({ ...p, ...s, ...random(xb.shape[0]!, dropoutKey), x: xb, y: yb })
+      const out = stepFn().runOrThrow({ ...p, ...s, ...random(xb.shape[0]!, dropoutKey), x: xb, y: yb })
       return { loss: out.values.loss, dataLoss: out.values.dataLoss, grads: out.grads, modelState: { ...s, ...out.tensors } }
     },
     origin: (p, s, xb, yb, dropoutKey) => {

@@ -1,8 +1,8 @@
 /** A user's layer kind for the tests: y = x·s per feature, s initialized to `by` (not in builtinLayers). */
 import * as T from '../../src/core/Tensor.js'
 import { FiniteNumber } from '../../src/core/codecs.js'
-import { builtinLayers } from '../../src/nn/builtinLayers.js'
-import { defineLayer, keepLayer, noState, withLayers } from '../../src/nn/LayerDef.js'
+import { defineLayer, keepLayer, noState } from '../../src/nn/LayerDef.js'
+import { Registries } from '../../src/records/Registries.js'
 import * as ops from '../../src/ops/index.js'
 
 export const scale = defineLayer({
@@ -20,5 +20,5 @@ export const scale = defineLayer({
   example: { options: { by: 2 }, inShape: [3] },
 })
 
-/** The built-in kinds plus `scale`. */
-export const withScale = withLayers(builtinLayers, scale)
+/** The built-in records plus the layer kind `scale`. */
+export const withScale = Registries.extendOrThrow(Registries.builtins, { layers: [scale] })

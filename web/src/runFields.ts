@@ -73,7 +73,7 @@ export function readRunForm(v: FormValues, base: Pick<RunSettings, 'seed' | 'max
   // the CLI's --hidden: comma-separated widths, an empty entry is not a number
   const hidden = v.hidden.split(',').map((w) => (w.trim() === '' ? NaN : Number(w)))
   const json = { hidden, activation: v.activation, init: v.init, batchNorm: v.batchNorm, keep: read['keep'], optimizer: v.optimizer, learningRate: read['lr'], l2: read['l2'] }
-  const c = decodeRunConfig(json, undefined, '\u0000')
+  const c = decodeRunConfig(json, { root: '\u0000' })
   if (E.isLeft(c)) {
     const m = /^\u0000\.(\w+)(?:\[\d+\])?: (.*)$/.exec(c.left.message)
     const f = (Object.keys(runFields) as Field[]).find((k) => runFields[k].key === m?.[1]) ?? 'hidden'

@@ -5,7 +5,8 @@
  * C[i0..i1, j0..j1] (=|+=) op(A)·op(B), op ∈ {identity, transpose}, all operands row-major in the
  * module's memory (byte addresses). The loops are the classic Goto/BLIS ones: for each NC-wide
  * block of columns and KC-deep block of k, op(B) is packed into NR-column panels (the panel the
- * micro-kernel reads stays in L1, the block in L2/L3); for each MC-tall block of rows, op(A) is
+ * micro-kernel reads stays in L1, the block in L2/L3), or, a plain B whose rows spread over the
+ * L1 sets, read in place (see gemm); for each MC-tall block of rows, op(A) is
  * packed into MR-row panels (the block stays in L2); then every MR×NR tile of C is computed by a
  * register-tiled micro-kernel (MR·NR/lanes vector accumulators) and stored or added to C.
  *
@@ -14,8 +15,8 @@
  * threads by rows or columns never changes a bit.
  */
 import {
-  assemble, call, countDown, f32x4, f64x2, forRange, get, i32, ifThen, load, op, set, simd, store, tee, v128zero,
-  I32, V128, type Code, type Func, type Lanes,
+  assemble, call, countDown, f32x4, f64x2, forRange, get, i32, ifThen, load, memarg, op, set, simd, store, tee, v128zero,
+  I32, I64, V128, type Code, type Func, type Lanes, type ValType,
 } from './wasm-asm.js'
 
 export interface GemmShape {
@@ -78,13 +79,16 @@ export function gemmScratchBytes(s: GemmShape): number {
   return (s.MC * s.KC + s.KC * (s.NC + NR) + s.MR * NR) * E + 64
 }
 
-/** micro(pa, pb, kc, c, ldc, mode, mr, nr, pt): C tile (=|+=) Apanel·Bpanel over kc. */
+/**
+ * micro(pa, pb, kc, c, ldc, mode, mr, nr, pt, bk): C tile (=|+=) Apanel·Bpanel over kc; the B
+ * panel's rows are bk bytes apart (NR·E packed; B's own row length read in place, see gemm).
+ */
 function micro(s: GemmShape): Func {
   const { lanes: L, MR, NV } = s
   const E = L.bytes, NR = NV * L.lanes
-  const [PA, PB, KC, C, LDC, MODE, MRr, NRr, PT] = [0, 1, 2, 3, 4, 5, 6, 7, 8]
-  const [I, J, ROW] = [9, 10, 11]
-  const ACC = 12, A = ACC + MR * NV, B = A + 1
+  const [PA, PB, KC, C, LDC, MODE, MRr, NRr, PT, BK] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+  const [I, J, ROW] = [10, 11, 12]
+  const ACC = 13, A = ACC + MR * NV, B = A + 1
   const acc = (r: number, v: number) => ACC + r * NV + v
   if (s.fma === true && L !== f32x4) throw new Error('gemm: fma is for float32x4 only')
   /** acc(r, v) += A·B(v) */
@@ -102,8 +106,9 @@ function micro(s: GemmShape): Func {
     }
     return out
   }
-  const advance = (n: number): Code => [get(PA), i32(n * MR * E), op.add, set(PA), get(PB), i32(n * NR * E), op.add, set(PB)]
   const U = s.U ?? 1
+  // unrolled steps read B at fixed offsets: only packed panels (gemm reads B in place only when U = 1)
+  const advance = (n: number): Code => [get(PA), i32(n * MR * E), op.add, set(PA), get(PB), U > 1 ? i32(n * NR * E) : get(BK), op.add, set(PB)]
   if (U > 1) {
     // kc = U·q + rest: q unrolled steps, then the rest one by one
     const unrolled: Code[] = []
@@ -128,7 +133,7 @@ function micro(s: GemmShape): Func {
   edge.push(forRange(I, i32(0), get(MRr), i32(1), forRange(J, i32(0), get(NRr), i32(1),
     ifThen(get(MODE), [dst, dst, load(L.elem), src, L.sadd, store(L.elem)], [dst, src, store(L.elem)]))))
   body.push(ifThen([get(MRr), i32(MR), op.eq, get(NRr), i32(NR), op.eq, op.and], full, edge))
-  return { name: 'micro', params: new Array(9).fill(I32), locals: [I32, I32, I32, ...new Array(MR * NV + 1 + NV).fill(V128)], body }
+  return { name: 'micro', params: new Array(10).fill(I32), locals: [I32, I32, I32, ...new Array(MR * NV + 1 + NV).fill(V128)], body }
 }
 
 /** Copies `count` elements from src (stride sStride bytes) to dst (stride dStride bytes). */
@@ -154,7 +159,9 @@ function pack(name: string, s: GemmShape, R: number): Func {
   const panelBase: Code = [get(DST), get(Q), get(KCl), op.mul, i32(E), op.mul, op.add]
   // not transposed: each row of op(X) is contiguous in X. A panel of R rows present in full is
   // packed `lanes` rows at a time: a vector from each row, transposed by shuffles into one
-  // vector per k (lanes of R); the other panels and the last kc % lanes columns element by element
+  // vector per k (lanes of R); two float32 rows left over (R = 6) a pair per k; the other panels,
+  // other rows left over and the last kc % lanes columns element by element (R = 6 all element by
+  // element: the 64×784 A of the small MLP took 14% of its product)
   const byRow = forRange(RR, i32(0), i32(R), i32(1), [
     panelBase, get(RR), i32(E), op.mul, op.add, set(D), get(KCl), set(N),
     get(Q), get(RR), op.add, tee(I), get(ROWS), op.ltS,
@@ -178,27 +185,57 @@ function pack(name: string, s: GemmShape, R: number): Func {
       get(D), get(T0 + 1), get(T0 + 3), shuffle([0, 1, 4, 5]), store(V128, 2 * R * E),
       get(D), get(T0 + 1), get(T0 + 3), shuffle([2, 3, 6, 7]), store(V128, 3 * R * E),
     ]
+  /** Addresses of rows r0 + q + first … + count − 1 of op(X) at column p0 into S0…. */
+  const rowsAt = (first: number, count: number): Code[] =>
+    Array.from({ length: count }, (_, r) => [get(X), get(R0), get(Q), op.add, i32(first + r), op.add, get(LD), op.mul, get(P0), op.add, i32(E), op.mul, op.add, set(S0 + r)])
+  /** The last kc % lanes columns of `count` rows (S0… past the vectors, D past their panel rows), element by element. */
+  const tails = (count: number): Code[] =>
+    Array.from({ length: count }, (_, r) => [get(KCl), i32(n - 1), op.and, set(TN), get(D), i32(r * E), op.add, set(D2), copyStrided(E, L.elem, S0 + r, D2, TN, i32(E), i32(R * E))])
   const full: Code[] = []
-  for (let g = 0; g < R / n; g++) {
-    for (let r = 0; r < n; r++) full.push(get(X), get(R0), get(Q), op.add, i32(g * n + r), op.add, get(LD), op.mul, get(P0), op.add, i32(E), op.mul, op.add, set(S0 + r))
-    full.push(panelBase, i32(g * n * E), op.add, set(D), get(KCl), i32(shift), op.shrU, set(N))
+  const groups = Math.floor(R / n)
+  for (let g = 0; g < groups; g++) {
+    full.push(rowsAt(g * n, n), panelBase, i32(g * n * E), op.add, set(D), get(KCl), i32(shift), op.shrU, set(N))
     const step: Code[] = []
     for (let r = 0; r < n; r++) step.push(get(S0 + r), load(V128), set(V0 + r), get(S0 + r), i32(16), op.add, set(S0 + r))
-    full.push(countDown(N, [step, transpose, get(D), i32(n * R * E), op.add, set(D)]))
-    for (let r = 0; r < n; r++)
-      full.push(get(KCl), i32(n - 1), op.and, set(TN), get(D), i32(r * E), op.add, set(D2), copyStrided(E, L.elem, S0 + r, D2, TN, i32(E), i32(R * E)))
+    full.push(countDown(N, [step, transpose, get(D), i32(n * R * E), op.add, set(D)]), tails(n))
   }
-  const plain = forRange(Q, i32(0), get(ROWS), i32(R), R % n === 0 && n * E === 16 ? ifThen([get(Q), i32(R), op.add, get(ROWS), op.leS], full, byRow) : byRow)
+  // rows past the groups of `lanes` (R = 6 in float32: 2; 3 in float64: 1)
+  const rest = R - groups * n
+  if (n === 4 && rest === 2) {
+    // two rows, four columns at a time: interleaved by shuffles into a pair per column, each
+    // stored as one 64-bit lane (v128.store64_lane)
+    const store64Lane = (offset: number, lane: number): Code => [simd(0x5b), ...memarg(3, offset), lane]
+    full.push(rowsAt(groups * n, 2), panelBase, i32(groups * n * E), op.add, set(D), get(KCl), i32(shift), op.shrU, set(N),
+      countDown(N, [
+        get(S0), load(V128), set(V0), get(S0 + 1), load(V128), set(V0 + 1),
+        get(S0), i32(16), op.add, set(S0), get(S0 + 1), i32(16), op.add, set(S0 + 1),
+        get(V0), get(V0 + 1), shuffle([0, 4, 1, 5]), set(T0),
+        get(V0), get(V0 + 1), shuffle([2, 6, 3, 7]), set(T0 + 1),
+        get(D), get(T0), store64Lane(0, 0), get(D), get(T0), store64Lane(R * E, 1),
+        get(D), get(T0 + 1), store64Lane(2 * R * E, 0), get(D), get(T0 + 1), store64Lane(3 * R * E, 1),
+        get(D), i32(n * R * E), op.add, set(D),
+      ]),
+      tails(2))
+  } else
+    for (let r = groups * n; r < R; r++)
+      full.push(rowsAt(r, 1), panelBase, i32(r * E), op.add, set(D), get(KCl), set(N), copyStrided(E, L.elem, S0, D, N, i32(E), i32(R * E)))
+  const plain = forRange(Q, i32(0), get(ROWS), i32(R), R >= n && n * E === 16 ? ifThen([get(Q), i32(R), op.add, get(ROWS), op.leS], full, byRow) : byRow)
   // transposed: each column p of op(X) is contiguous in X; R rows at a time
-  const vecs = (R * E) % 16 === 0 ? (R * E) / 16 : 0
+  // a panel present in full: R·E bytes copied 16, then 8, then 4 at a time (R = 6 in float32: a
+  // vector and an i64; element by element, with a test per element, the 6-row A panels of the
+  // products Aᵀ·B took 4% of the big MLP step)
   const fullPanel: Code[] = []
-  for (let v = 0; v < vecs; v++) fullPanel.push(get(D), get(SRC), load(V128, 16 * v), store(V128, 16 * v))
+  for (let at = 0; at < R * E;) {
+    const [t, w]: [ValType, number] = R * E - at >= 16 ? [V128, 16] : R * E - at >= 8 ? [I64, 8] : [I32, 4]
+    fullPanel.push(get(D), get(SRC), load(t, at), store(t, at))
+    at += w
+  }
   const transposed = forRange(Q, i32(0), get(ROWS), i32(R), [
     panelBase, set(D),
     get(X), get(P0), get(LD), op.mul, get(R0), op.add, get(Q), op.add, i32(E), op.mul, op.add, set(SRC),
     get(KCl), set(N),
     countDown(N, [
-      ifThen(vecs > 0 ? [get(Q), i32(R), op.add, get(ROWS), op.leS] : i32(0),
+      ifThen([get(Q), i32(R), op.add, get(ROWS), op.leS],
         fullPanel,
         forRange(RR, i32(0), i32(R), i32(1), ifThen([get(Q), get(RR), op.add, get(ROWS), op.ltS],
           [get(D), get(RR), i32(E), op.mul, op.add, get(SRC), get(RR), i32(E), op.mul, op.add, load(L.elem), store(L.elem)],
@@ -217,41 +254,62 @@ function pack(name: string, s: GemmShape, R: number): Func {
 function gemm(s: GemmShape, fMicro: number, fPackA: number, fPackB: number): Func {
   const { lanes: L, MR, NV, KC, MC, NC } = s
   const E = L.bytes, NR = NV * L.lanes
+  const U1 = (s.U ?? 1) === 1
   const [A, TA, B, TB, C, M, N, K, ACCUM, I0, I1, J0, J1, S] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
   const [JC, NCl, PC, KCl, IC, MCl, JR, NRl, IR, MRl, PA, PB, PT, T1, T2, MODE] = [14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]
+  const [DIRECT, PBJ, BK] = [30, 31, 32]
   const minInto = (dst: number, a: Code, b: Code): Code => [a, tee(T1), b, tee(T2), get(T1), get(T2), op.ltS, op.select, set(dst)]
+  /** packB(B as op(B)ᵀ, cols j0 … j0 + cols of op(B), rows PC … PC + KCl, into dst). */
+  const packB = (j0: Code, cols: Code, dst: Code): Code => [
+    get(B), get(TB), op.eqz, get(K), get(N), get(TB), op.select, j0, cols, get(PC), get(KCl), dst, call(fPackB),
+  ]
   const body: Code = [
     get(S), set(PA),
     get(S), i32(MC * KC * E), op.add, set(PB),
     get(PB), i32(KC * (NC + NR) * E), op.add, set(PT),
+    // a plain B of at least 4 panels is read in place, NR columns of a row per k (no packing
+    // pass: 64×784·784×100 223 → 207 µs with 6×8 fused tiles), when a panel's kc rows spread over
+    // enough L1 sets to stay there for the next tiles: rows x = n·E bytes apart, whose lowest set
+    // bit is 2^b ≥ 64, touch 64/gcd(x/64, 64) of a 64-set cache's sets; with 8 ways that holds
+    // 2^15/2^b lines, so the test is min(2^b, 4096) · min(k, KC) ≤ 2^15 (rows 2 KiB apart, as in the big
+    // MLP's weights, would share two sets and be fetched again for every tile). Partial panels
+    // are packed (reading past a row's end could pass the memory's end).
+    U1 ? [
+      get(TB), op.eqz, get(N), i32(4 * NR), op.geS, op.and,
+      minInto(PBJ, [get(N), i32(E), op.mul, tee(BK), i32(0), get(BK), op.sub, op.and], i32(4096)),
+      minInto(BK, get(K), i32(KC)), get(PBJ), get(BK), op.mul, i32(1 << 15), op.leS, op.and, set(DIRECT),
+    ] : [],
     forRange(JC, get(J0), get(J1), i32(NC), [
       minInto(NCl, i32(NC), [get(J1), get(JC), op.sub]),
       forRange(PC, i32(0), get(K), i32(KC), [
         minInto(KCl, i32(KC), [get(K), get(PC), op.sub]),
         // op(B) block as NR-row panels of op(B)ᵀ: op(B)ᵀ[j, p] = B[p·n + j], or B[j·k + p] when tB
-        get(B), get(TB), op.eqz, get(K), get(N), get(TB), op.select,
-        get(JC), get(NCl), get(PC), get(KCl), get(PB), call(fPackB),
+        ifThen(get(DIRECT), [], packB(get(JC), get(NCl), get(PB))),
         get(PC), i32(0), op.gtS, get(ACCUM), op.or, set(MODE),
         forRange(IC, get(I0), get(I1), i32(MC), [
           minInto(MCl, i32(MC), [get(I1), get(IC), op.sub]),
           get(A), get(TA), get(M), get(K), get(TA), op.select, get(IC), get(MCl), get(PC), get(KCl), get(PA), call(fPackA),
           forRange(JR, i32(0), get(NCl), i32(NR), [
             minInto(NRl, i32(NR), [get(NCl), get(JR), op.sub]),
+            get(PB), get(JR), get(KCl), op.mul, i32(E), op.mul, op.add, set(PBJ), i32(NR * E), set(BK),
+            ifThen(get(DIRECT), ifThen([get(NRl), i32(NR), op.eq],
+              [get(B), get(PC), get(N), op.mul, get(JC), op.add, get(JR), op.add, i32(E), op.mul, op.add, set(PBJ), get(N), i32(E), op.mul, set(BK)],
+              [packB([get(JC), get(JR), op.add], get(NRl), get(PB)), get(PB), set(PBJ)])),
             forRange(IR, i32(0), get(MCl), i32(MR), [
               minInto(MRl, i32(MR), [get(MCl), get(IR), op.sub]),
               get(PA), get(IR), get(KCl), op.mul, i32(E), op.mul, op.add,
-              get(PB), get(JR), get(KCl), op.mul, i32(E), op.mul, op.add,
+              get(PBJ),
               get(KCl),
               get(C), get(IC), get(IR), op.add, get(N), op.mul, get(JC), op.add, get(JR), op.add, i32(E), op.mul, op.add,
               get(N), i32(E), op.mul,
-              get(MODE), get(MRl), get(NRl), get(PT), call(fMicro),
+              get(MODE), get(MRl), get(NRl), get(PT), get(BK), call(fMicro),
             ]),
           ]),
         ]),
       ]),
     ]),
   ]
-  return { name: 'gemm', params: new Array(14).fill(I32), locals: new Array(16).fill(I32), body }
+  return { name: 'gemm', params: new Array(14).fill(I32), locals: new Array(19).fill(I32), body }
 }
 
 /** The gemm's functions, `gemm` at index 1: a module may put its own functions after them and call it. */

@@ -32,9 +32,9 @@ const section = (id: number, body: number[]) => [id, ...u32(body.length), ...bod
 /** Instruction bytes as a tree: a byte, or a list of Code flattened in order when assembled (so instructions nest). */
 export type Code = number | readonly Code[]
 /** The value types' encodings: i32, f32, f64 and v128 (the 128-bit SIMD vector). */
-export const I32 = 0x7f, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b
+export const I32 = 0x7f, I64 = 0x7e, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b
 /** A value type of a parameter, result or local: one of I32, F32, F64, V128. */
-export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128
+export type ValType = typeof I32 | typeof I64 | typeof F32 | typeof F64 | typeof V128
 
 // ── instructions ──
 /** local.get l: push local l (parameters first, then the function's `locals`). */
@@ -67,10 +67,10 @@ export const op = {
 } as const
 /** Load a value of type t from the address on the stack plus `offset` bytes (v128.load for V128), naturally aligned. */
 export const load = (t: ValType, offset = 0): Code =>
-  t === I32 ? [0x28, ...memarg(2, offset)] : t === F32 ? [0x2a, ...memarg(2, offset)] : t === F64 ? [0x2b, ...memarg(3, offset)] : [0xfd, 0, ...memarg(4, offset)]
+  t === I32 ? [0x28, ...memarg(2, offset)] : t === I64 ? [0x29, ...memarg(3, offset)] : t === F32 ? [0x2a, ...memarg(2, offset)] : t === F64 ? [0x2b, ...memarg(3, offset)] : [0xfd, 0, ...memarg(4, offset)]
 /** Store a value of type t (top of stack) at the address below it plus `offset` bytes (v128.store for V128). */
 export const store = (t: ValType, offset = 0): Code =>
-  t === I32 ? [0x36, ...memarg(2, offset)] : t === F32 ? [0x38, ...memarg(2, offset)] : t === F64 ? [0x39, ...memarg(3, offset)] : [0xfd, 11, ...memarg(4, offset)]
+  t === I32 ? [0x36, ...memarg(2, offset)] : t === I64 ? [0x37, ...memarg(3, offset)] : t === F32 ? [0x38, ...memarg(2, offset)] : t === F64 ? [0x39, ...memarg(3, offset)] : [0xfd, 11, ...memarg(4, offset)]
 /** A SIMD instruction (0xfd prefix, LEB128 opcode). */
 export const simd = (n: number): Code => [0xfd, ...u32(n)]
 /** memory.fill(dst, byte, count): set count bytes from dst to byte (bulk memory). */

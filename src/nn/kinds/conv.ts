@@ -66,9 +66,9 @@ export const convLayer = defineLayer({
   },
   state: noState,
   outShape: convOut,
-  init: (o, key, { params }) => {
+  init: (o, key, { params, registries }) => {
     const [f, c, kh, kw] = params.W as [number, number, number, number]
-    return { params: { W: T.reshape(initWeight(key, o.init, c * kh * kw, f), [f, c, kh, kw]), b: T.zeros([f]) }, state: {} }
+    return { params: { W: T.reshape(initWeight(key, o.init, c * kh * kw, f, { registries }), [f, c, kh, kw]), b: T.zeros([f]) }, state: {} }
   },
   apply: (o, x, { params }) => {
     const z = ops.conv2d(x, params.W, { stride: toPair(o.stride), pad: toPair(o.pad) })

@@ -50,7 +50,7 @@ export const denseLayer = defineLayer({
   params: (o) => ({ W: { shape: [o.in, o.out], weight: true }, b: { shape: [o.out] } }),
   state: noState,
   outShape: (o, inShape) => (checkIn('dense', o.in, inShape), [o.out]),
-  init: (o, key) => ({ params: { W: initWeight(key, o.init, o.in, o.out), b: T.zeros([o.out]) }, state: {} }),
+  init: (o, key, { registries }) => ({ params: { W: initWeight(key, o.init, o.in, o.out, { registries }), b: T.zeros([o.out]) }, state: {} }),
   apply: (o, x, { params }) => ({ out: ops.add(ops.matmul(x, params.W), params.b) }),
   inference: keepLayer,
   describe: (o) => `dense ${o.in}→${o.out}, init ${showScheme(o.init)}`,

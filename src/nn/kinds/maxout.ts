@@ -36,7 +36,7 @@ export const maxoutLayer = defineLayer({
   params: (o) => ({ W: { shape: [o.in, o.pieces * o.out], weight: true }, b: { shape: [o.pieces * o.out] } }),
   state: noState,
   outShape: (o, inShape) => (checkIn('maxout', o.in, inShape), [o.out]),
-  init: (o, key) => ({ params: { W: initWeight(key, o.init, o.in, o.pieces * o.out), b: T.zeros([o.pieces * o.out]) }, state: {} }),
+  init: (o, key, { registries }) => ({ params: { W: initWeight(key, o.init, o.in, o.pieces * o.out, { registries }), b: T.zeros([o.pieces * o.out]) }, state: {} }),
   apply: (o, x, { params }) => ({ out: maxoutPieces(ops.add(ops.matmul(x, params.W), params.b), o.pieces, o.out) }),
   inference: keepLayer,
   describe: (o) => `maxout ${o.in}→${o.out}, ${o.pieces} pieces, init ${showScheme(o.init)}`,

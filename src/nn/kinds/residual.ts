@@ -1,6 +1,6 @@
 /**
  * A residual block, out = x + f(x), where f is the layers it holds, in order: a layer record that
- * holds layers. Its inner layers are planned from its input shape with the model's registry (so a
+ * holds layers. Its inner layers are planned from its input shape with the model's registries (so a
  * user's kinds may sit inside), named as in a model (`dense0`, `relu0`, counted inside the block),
  * and their leaves are namespaced under it: `res0.dense0.W` (a weight if dense declares it one),
  * `res0.bn0.runningMean`. f must give back the shape it was given. Its inference form is each inner
@@ -49,19 +49,19 @@ const InnerLayers = new t.Type<readonly LayerSpec[], readonly LayerSpec[], unkno
 )
 
 /** The last plan of each options object: a block's pieces (outShape, params, state, …) ask for the same one in turn. */
-const plans = new WeakMap<object, { readonly shape: string; readonly env: LayerEnv['registry']; readonly inner: readonly ModelLayer[] }>()
+const plans = new WeakMap<object, { readonly shape: string; readonly env: LayerEnv['registries']; readonly inner: readonly ModelLayer[] }>()
 
 /** The block's inner layers planned from its input shape; a ShapeError when f changes the shape or an inner layer fits state. */
 function plan(o: { readonly layers: readonly LayerSpec[] }, inShape: readonly number[], env: LayerEnv): readonly ModelLayer[] {
   const shape = inShape.join(',')
   const seen = plans.get(o)
-  if (seen !== undefined && seen.shape === shape && seen.env === env.registry) return seen.inner
-  const inner = planLayers(o.layers, inShape, env.registry, 'residual')
+  if (seen !== undefined && seen.shape === shape && seen.env === env.registries) return seen.inner
+  const inner = planLayers(o.layers, inShape, env.registries, 'residual')
   for (const l of inner)
     if (l.def.fit !== undefined) throw new ShapeError(`residual: layer '${l.spec.name}' (${l.spec.kind}) has fitted state; put it in front of the block`)
   const out = inner.length === 0 ? inShape : inner[inner.length - 1]!.outShape
   if (!S.equal(out, inShape)) throw new ShapeError(`residual: its layers turn ${show(inShape)} into ${show(out)}; x + f(x) needs f to keep the shape`)
-  plans.set(o, { shape, env: env.registry, inner })
+  plans.set(o, { shape, env: env.registries, inner })
   return inner
 }
 
@@ -85,11 +85,11 @@ export const residualLayer = defineLayer({
     nested(plan(o, s, env), (l) => Object.fromEntries(Object.entries(l.params).map(([k, shape]): [string, ParamDecl] => [k, l.weights.includes(k) ? { shape, weight: true } : { shape }]))),
   state: (o, s, env) => nested(plan(o, s, env), (l) => l.state),
   outShape: (o, s, env) => (plan(o, s, env), s),
-  init: (o, key, { inShape, registry }) => {
+  init: (o, key, { inShape, registries }) => {
     const params: Record<string, Tensor> = {}
     const state: Record<string, Tensor> = {}
-    plan(o, inShape, { registry }).forEach((l, i) => {
-      const v = l.def.init(l.spec, R.foldIn(key, i), { inShape: l.inShape, params: l.params, state: l.state, registry })
+    plan(o, inShape, { registries }).forEach((l, i) => {
+      const v = l.def.init(l.spec, R.foldIn(key, i), { inShape: l.inShape, params: l.params, state: l.state, registries })
       for (const k of Object.keys(l.params)) params[leafOf(l.spec.name, k)] = (v.params as Readonly<Record<string, Tensor>>)[k]!
       for (const k of Object.keys(l.state)) state[leafOf(l.spec.name, k)] = (v.state as Readonly<Record<string, Tensor>>)[k]!
     })
@@ -101,7 +101,7 @@ export const residualLayer = defineLayer({
     for (const l of plan(o, ctx.inShape, ctx)) {
       const n = l.spec.name
       const inner: ApplyContext<string, string> = {
-        mode: ctx.mode, name: leafOf(ctx.name, n), inShape: l.inShape, registry: ctx.registry,
+        mode: ctx.mode, name: leafOf(ctx.name, n), inShape: l.inShape, registries: ctx.registries,
         params: pick(ctx.params, n, Object.keys(l.params)),
         state: pick(ctx.state, n, Object.keys(l.state)),
         uniform: (k, shape, keep) => ctx.uniform(leafOf(n, k), shape, keep),
