@@ -61,7 +61,7 @@ export const gemmShapes = {
   /**
    * float32 with relaxed_madd: a 6×8 tile, 12 accumulators to hide the fused multiply-add's
    * latency (the 4×8 tile's 8 do not), MC a multiple of 6. The three products of the big MLP step,
-   * best-of-60 process CPU time (Xeon, Node 20 with --experimental-wasm-relaxed-simd): 4×8 plain
+   * 6th-best of 60 process CPU times (Xeon, Node 20 with --experimental-wasm-relaxed-simd): 4×8 plain
    * 6.2 ms, 4×8 fused 5.2–5.5 ms, 6×8 fused 4.7–4.8 ms (6×8 plain 6.4 ms: plain keeps 4×8).
    */
   f32fma: { lanes: f32x4, MR: 6, NV: 2, KC: 256, MC: 120, NC: 512, fma: true },
