@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import * as R from '../src/core/Random.js'
 import * as T from '../src/core/Tensor.js'
-import { compile, compileStep, valueAndGrad } from '../src/compile/index.js'
+import { compile, compileStep, stages, valueAndGrad } from '../src/compile/index.js'
 import { grad } from '../src/ad/grad.js'
 import * as ops from '../src/ops/index.js'
 
@@ -45,5 +45,28 @@ describe('compileStep', () => {
     expect(() => compileStep({ values: { loss }, grads: { of: 'loss', wrt: { h } } })).toThrow(/compileStep: 'h' is not an input or param leaf/)
     const r = compileStep({ values: { loss } })({ W: bind.W })
     expect(E.isLeft(r)).toBe(true)
+  })
+})
+
+describe('the layout of a step (stages visit)', () => {
+  // an update u, its Σu² (a value) and the new parameter x + u (a carried tensor)
+  const p = ops.param('p', [5])
+  const g = ops.input('g', [5])
+  const u = ops.mul(ops.exp(g), -0.1)
+  const outs = [ops.sum(ops.mul(u, u)), ops.add(p, u)]
+  const loops = (visit?: readonly number[]) => stages(outs, { dtype: 'float32' }, visit).schedule.steps.filter((s) => s.kind === 'loop').length
+  it('laid out from the new parameter first, x + u joins the update loop the sum would have closed', () => {
+    expect(loops()).toBe(2)
+    expect(loops([1, 0])).toBe(1)
+  })
+  it('gives the same values either way, and compileStep sessions lay carried outputs out first', () => {
+    const bindings = { p: R.normal(R.key(4), [5]), g: R.normal(R.key(5), [5]) }
+    const a = compile(outs, { dtype: 'float32' }).runOrThrow(bindings)
+    const step = compileStep({ values: { s: outs[0]! }, tensors: { next: outs[1]! } }, { dtype: 'float32', carry: { next: 'p' } })
+    expect(step.compiled.source).not.toEqual(compile(outs, { dtype: 'float32' }).source)
+    const s = step.sessionOrThrow({ p: bindings.p })
+    const r = s.runOrThrow({ g: bindings.g })
+    expect(r.values.s).toBe(T.item(a[0]!))
+    expect(T.equal(s.read()['p']!, a[1]!)).toBe(true)
   })
 })

@@ -88,10 +88,14 @@ function unboundBySimplified(original: readonly Expr[], simplified: readonly Exp
   return missing.flatMap((d) => leaves.find((l) => Sh.symbols(l.shape).includes(d)) ?? [])
 }
 
-/** Every stage's output for `outputs`; throws a SymgradError if the program does not typecheck. */
-export function stages(outputs: readonly Expr[], options: CompileOptions = {}): Stages {
+/**
+ * Every stage's output for `outputs`; throws a SymgradError if the program does not typecheck.
+ * `visit`: the outputs' indices in the order their equations are laid out (linearize; default
+ * their own order); it changes what fuses, never a value.
+ */
+export function stages(outputs: readonly Expr[], options: CompileOptions = {}, visit?: readonly number[]): Stages {
   const simp = options.simplify === false ? { exprs: [...outputs], fired: [] } : simplify(outputs)
-  const program = linearize(simp.exprs, unboundBySimplified(outputs, simp.exprs))
+  const program = linearize(simp.exprs, unboundBySimplified(outputs, simp.exprs), visit)
   const checked = typecheck(program)
   if (E.isLeft(checked)) throw checked.left
   const backend = backendOf(options)
@@ -262,7 +266,11 @@ export function compileStep<V extends string, G extends string = never, O extend
   }
   const o = withBackend(options)
   const backend = o.backend
-  const st = stages(all, o)
+  // a step with carried outputs is laid out from them (its new parameters) first: each one's last
+  // elementwise op joins its update's loop before a value's sum reads that loop and closes it
+  const tensorsAt = vNames.length + gNames.length
+  const visit = carry.length === 0 ? undefined : [...tNames.map((_, i) => tensorsAt + i), ...all.slice(0, tensorsAt).map((_, i) => i)]
+  const st = stages(all, o, visit)
   const fn = link(st.schedule, st.plan, st.generated, backend)
   // sessions share a function of their own (linked at the first): the plain one stays pure
   const relink = (c: Readonly<Record<string, number>>) => link(st.schedule, st.plan, st.generated, backend, { carry: c })

@@ -5,6 +5,10 @@
  * record. `shapeSources` are leaves to keep as inputs although no equation reads them: where
  * simplification removed every leaf that binds a symbolic dimension an output still has
  * (`grad(sum((c − c)·x), …)` is zeros [N, 4] read from no input), the original graph's leaf binds it.
+ * `visit` lists the roots' indices in the order their equations are laid out (default: the roots'
+ * order); the outputs keep the roots' order. The layout decides what fuses: a loop stops growing
+ * once a kernel reads it, so a training step laid out from its new parameters first keeps each
+ * `x + u` in its update's loop instead of a loop after the ratio sums.
  */
 import type { Expr } from '../core/Expr.js'
 import { isBoundLeaf, topoSort } from '../core/Expr.js'
@@ -13,8 +17,8 @@ import { ShapeError } from '../core/errors.js'
 import type { Eqn, Program, ProgramInput, Var } from './program.js'
 
 /** Graphs to a Program: inputs, SSA equations in topological order, outputs. */
-export function linearize(roots: readonly Expr[], shapeSources: readonly Expr[] = []): Program {
-  const order = [...topoSort(roots), ...shapeSources.filter(isBoundLeaf)]
+export function linearize(roots: readonly Expr[], shapeSources: readonly Expr[] = [], visit?: readonly number[]): Program {
+  const order = [...topoSort(visit === undefined ? roots : visit.map((i) => roots[i]!)), ...shapeSources.filter(isBoundLeaf)]
   const vars = new Map<number, Var>()
   const byName = new Map<string, ProgramInput>()
   const inputs: ProgramInput[] = []
