@@ -120,20 +120,18 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
     if (kind === 'tensor') return C[tensorIndex.get(r)!]!
     return bufs[pl.slotOf.get(r)!]!
   }
-  /** The bindings with kept inputs filled in (as tensors over the function's own arrays) where not bound. */
-  const complete = (bindings: Bindings): Bindings => {
-    if (kept.size === 0) return bindings
-    const out: Record<string, Tensor | number> = { ...bindings }
-    for (const [k, shape] of kept) {
-      const name = p.inputs[k]!.name
-      if (!Object.hasOwn(bindings, name)) out[name] = { shape, data: I[k]!.subarray(0, S.size(shape)) as Float64Array }
-    }
-    return out
+  const leaves = p.inputs.map((i) => i.leaf)
+  /** The kept inputs' shapes by name (for inputs not bound), rebuilt when a load or carry changes them. */
+  let keptShapes: Map<string, S.Concrete> | undefined
+  const keep = (k: number, shape: number[]): void => {
+    const was = kept.get(k)
+    if (was === undefined || (was !== shape && !S.equal(was, shape))) keptShapes = undefined
+    kept.set(k, shape)
   }
   const bind = (given: Bindings): DimEnv => {
-    const full = complete(given)
     const bindings = asTensors(given)
-    const envE = bindShapes(p.inputs.map((i) => i.leaf), full)
+    keptShapes ??= new Map([...kept].map(([k, shape]) => [p.inputs[k]!.name, shape]))
+    const envE = bindShapes(leaves, given, keptShapes)
     if (E.isLeft(envE)) throw envE.left
     for (const i of p.inputs)
       if (Object.hasOwn(bindings, i.name) && !(bindings[i.name]!.data instanceof Float64Array))
@@ -183,7 +181,7 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
       } else into(k, bufs[slot]!, size(o))
     })
     carry.forEach(([k, o], i) => aside[i] !== undefined && into(k, aside[i]!, size(o)))
-    for (const [k, o] of carry) kept.set(k, outShapes[o]!)
+    for (const [k, o] of carry) keep(k, outShapes[o]!)
   }
   const exec = (given: Bindings, owned: boolean): Tensor[] => {
     const env = bind(given)
@@ -194,7 +192,7 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
       const data = bindings[inp.name]!.data
       if (arena !== undefined) arena.put(I[k]!, data)
       else I[k] = kept.has(k) ? data.slice() : data
-      if (kept.has(k)) kept.set(k, inShapes[k]!)
+      if (kept.has(k)) keep(k, inShapes[k]!)
     })
     fn(rt, I, C, bufs, D, g.calls)
     const carriedInto = new Set<Arr>(carry.map(([k]) => I[k]!))
@@ -229,7 +227,7 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
       ensure(arena, [...pl.slots.map(() => 0), ...p.inputs.map((_, j) => (j === k ? x.data.length : 0)), ...g.tensors.map((c) => c.length)])
       arena.put(I[k]!, x.data)
     } else I[k] = x.data.slice()
-    kept.set(k, shape)
+    keep(k, shape)
   }
   const read = (name: string): Tensor => {
     const k = inputOf(name)

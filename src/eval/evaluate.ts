@@ -45,8 +45,11 @@ function describe(e: Expr): string {
   return `${e.op.name} ${quoteName(e.attrs['name'] as string)} ${S.show(e.shape)}`
 }
 
-/** Binds every symbolic dimension from the leaves' bound values; checks names and shapes. */
-export function bindShapes(order: readonly Expr[], bindings: Bindings): E.Either<SymgradError, DimEnv> {
+/**
+ * Binds every symbolic dimension from the leaves' bound values; checks names and shapes. `kept`:
+ * shapes of values held elsewhere (a compiled function's loaded inputs), for leaves not bound.
+ */
+export function bindShapes(order: readonly Expr[], bindings: Bindings, kept?: ReadonlyMap<string, S.Concrete>): E.Either<SymgradError, DimEnv> {
   if (bindings === null || typeof bindings !== 'object') return E.left(new SymgradError('binding', `expected bindings (a record of tensors by name), got ${bindings === null ? 'null' : typeof bindings}`))
   let env: DimEnv = {}
   for (const n of order) {
@@ -54,6 +57,14 @@ export function bindShapes(order: readonly Expr[], bindings: Bindings): E.Either
     const name = n.attrs['name'] as string
     // own keys only: a leaf named 'constructor' is unbound unless the bindings say otherwise
     const t = Object.hasOwn(bindings, name) ? bindings[name] : undefined
+    const held = t === undefined ? kept?.get(name) : undefined
+    if (held !== undefined) {
+      // a value the caller keeps (a compiled function's loaded input): its shape was checked when kept
+      const r = S.bind(n.shape, held, env)
+      if (typeof r === 'string') return E.left(new SymgradError('binding', `binding for ${describe(n)}: ${r}`))
+      env = r
+      continue
+    }
     if (t === undefined) return E.left(new SymgradError('binding', `missing binding for ${describe(n)}`))
     if (typeof t === 'number') {
       if (n.shape.length === 0) continue

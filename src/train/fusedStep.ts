@@ -127,7 +127,9 @@ export function buildFusedStep(parts: FusedParts, out: FusedOutputs, options: Co
   for (const b of out.bufNames) for (const k of out.names) carry[`buffer/${b}/${k}`] = bufferInput(b, k)
   for (const n of stateNames) carry[`state/${n}`] = n
   const fn = compileStep({ values: out.values, tensors: out.tensors }, { ...options, carry })
-  const byName = (r: Readonly<Record<string, number>>, prefix: string, f = (v: number) => v) => Object.fromEntries(out.names.map((k) => [k, f(r[`${prefix}/${k}`]!)]))
+  // the names a run reads and writes, made once (a run is a few milliseconds; its JavaScript should not grow with them)
+  const scalarKeys = out.scalarNames.map((n) => [n, scalarInput(n)] as const)
+  const normKeys = out.names.map((k) => [k, `updateSquares/${k}`, `paramSquares/${k}`] as const)
   const scalar = (v: number): Tensor => ({ shape: [], data: Float64Array.of(v) })
   return {
     open: (v) => {
@@ -142,11 +144,12 @@ export function buildFusedStep(parts: FusedParts, out: FusedOutputs, options: Co
       return {
         run: (x, y, dropoutKey, scalars) => {
           const bindings: Record<string, Tensor> = { ...fixed, ...parts.random(x.shape[0]!, dropoutKey), x, y }
-          for (const n of out.scalarNames) bindings[scalarInput(n)] = scalar(scalars[n]!)
+          for (const [n, input] of scalarKeys) bindings[input] = scalar(scalars[n]!)
           const r = s.runOwned(bindings).values
           return {
             loss: r['loss']!, dataLoss: r['dataLoss']!, finite: r['finite'] === 1,
-            updateNorm: byName(r, 'updateSquares', Math.sqrt), paramNorm: byName(r, 'paramSquares', Math.sqrt),
+            updateNorm: Object.fromEntries(normKeys.map(([k, u]) => [k, Math.sqrt(r[u]!)])),
+            paramNorm: Object.fromEntries(normKeys.map(([k, , p]) => [k, Math.sqrt(r[p]!)])),
           }
         },
         read: () => {
