@@ -12,7 +12,8 @@ import * as D from '../src/data/Dataset.js'
 import type { Dataset } from '../src/data/Dataset.js'
 import { batches } from '../src/data/batches.js'
 import { mlp } from '../src/nn/model.js'
-import { adam } from '../src/optim/aliases.js'
+import { adam, momentum } from '../src/optim/aliases.js'
+import { stepDecay } from '../src/optim/schedules.js'
 import { randomShift, type Augment } from '../src/train/augment.js'
 import { stepBatch } from '../src/train/batchInput.js'
 import { augmentKey, shuffleKey, train } from '../src/train/loop.js'
@@ -62,6 +63,11 @@ describe('stepBatch with randomShift', () => {
             expect(sameBits(got.y, taken.y)).toBe(true)
             // the plain call shifts a gathered batch the same way
             expect(sameBits(shift(taken.x, k), got.x)).toBe(true)
+            // written into a reused buffer (here full of NaN): the same bits, in that buffer
+            const buf = new Float64Array(got.x.data.length).fill(NaN)
+            const into = stepBatch(ds, bs, i, shift, k, (len) => (len === buf.length ? buf : new Float64Array(0)))
+            expect(into.x.data).toBe(buf)
+            expect(sameBits(into.x, got.x)).toBe(true)
           }
         }
       }
@@ -100,14 +106,16 @@ describe('stepBatch with randomShift', () => {
     const x: Tensor = { shape: [3, 4], data: new Float64Array(12) }
     expect(() => shift.gathered!(x, [0, 3], R.key(0))).toThrow('randomShift: row 1 of the batch is 3, outside 0..2')
     expect(() => shift.gathered!(x, [1.5], R.key(0))).toThrow('randomShift: row 0 of the batch is 1.5, outside 0..2')
+    expect(() => shift.gathered!(x, [0, 1], R.key(0), new Float64Array(4))).toThrow('randomShift: the output buffer holds 4 numbers, 2 rows of 4 need 8')
     expect(() => shift.gathered!({ shape: [2, 5], data: new Float64Array(10) }, [0], R.key(0))).toThrow('randomShift: rows have 5 values, expected 2·2·1 = 4')
   })
 })
 
+const same = (a: TrainState, b: TrainState) => Object.keys(a.params).every((k) => sameBits(a.params[k]!, b.params[k]!))
+
 describe('a run with shifts resumes bit for bit', () => {
   const image = [6, 6, 1] as const
   const ds = images(90, image, 4)
-  const same = (a: TrainState, b: TrainState) => Object.keys(a.params).every((k) => sameBits(a.params[k]!, b.params[k]!))
   for (const dtype of ['float32', 'float64'] as const) {
     it(`${dtype}: 5 steps, then 9 more (across an epoch's end), = 14 steps in one go`, () => {
       const model = mlp([36, 12, 3])
@@ -124,4 +132,21 @@ describe('a run with shifts resumes bit for bit', () => {
       expect(same(twoPass, whole)).toBe(true)
     })
   }
+})
+
+describe('a run with shifts stops at a non-finite step as the JavaScript form does', () => {
+  it('float32: a step overflowing float32 stops as the update in JavaScript does (the fused step replays the steps before it on batches of their own)', () => {
+    const image = [6, 6, 1] as const
+    const ds = images(90, image, 5)
+    const model = mlp([36, 12, 3])
+    const plain = momentum(3e38, 0.9)
+    const base = { epochs: 2, batchSize: 16, key: R.key(12), augment: randomShift(image), dtype: 'float32' as const, regularization: { kind: 'l2', lambda: 10 } as const }
+    const st = train(model, { train: ds }, { ...base, optimizer: momentum(3e38, 0.9) })
+    const js = train(model, { train: ds }, { ...base, optimizer: { init: plain.init, update: (g, s, x) => plain.update(g, s, x) } })
+    expect(st.status).toBe('nonFinite')
+    expect(st.step).toBeGreaterThan(0)
+    expect(st.nonFinite).toEqual(js.nonFinite)
+    expect(same(st, js)).toBe(true)
+    expect(st.optState).toEqual(js.optState)
+  })
 })

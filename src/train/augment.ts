@@ -16,9 +16,11 @@ export interface Augment {
   (x: Tensor, key: Key): Tensor
   /**
    * The same transform of the rows `rows` of `x` [N, D] (in that order): bit for bit
-   * `augment(take(x, rows), key)`, in one pass. A fresh tensor; `x` and `rows` are not written.
+   * `augment(take(x, rows), key)`, in one pass. A fresh tensor, or one over `into` when given
+   * (rows·D numbers, every one written: a caller reusing one buffer from step to step spares the
+   * allocation, about as long as the pass itself); `x` and `rows` are not written.
    */
-  readonly gathered?: (x: Tensor, rows: ArrayLike<number>, key: Key) => Tensor
+  readonly gathered?: (x: Tensor, rows: ArrayLike<number>, key: Key, into?: Float64Array) => Tensor
 }
 
 /**
@@ -38,17 +40,22 @@ export function randomShift(image: readonly [h: number, w: number, c: number], m
   // row i of the output is source row `from(i)` of x, shifted by the i-th pair of draws: in the
   // flat row a shift by (dy, dx) moves every pixel by delta = (dy·w + dx)·c, so one copy moves the
   // image, and the pixels it carried across an edge (rows and columns shifted in) are set to 0
-  const shift = (x: Tensor, n: number, from: (i: number) => number, key: Key): Tensor => {
+  const shift = (x: Tensor, n: number, from: (i: number) => number, key: Key, into?: Float64Array): Tensor => {
     const u = R.uniform(key, [n, 2]).data
-    const out = new Float64Array(n * d)
+    // a fresh array is zeros already; a reused one gets its zeros written below
+    const out = into ?? new Float64Array(n * d)
     const src = x.data
     const span = 2 * maxShift + 1
     const rowLen = w * c
     for (let i = 0; i < n; i++) {
       const dy = Math.min(span - 1, Math.floor(u[2 * i]! * span)) - maxShift
       const dx = Math.min(span - 1, Math.floor(u[2 * i + 1]! * span)) - maxShift
-      if (dy <= -h || dy >= h || dx <= -w || dx >= w) continue // the whole image shifted out: zeros
       const base = i * d
+      if (dy <= -h || dy >= h || dx <= -w || dx >= w) {
+        // the whole image shifted out: zeros
+        if (into !== undefined) out.fill(0, base, base + d)
+        continue
+      }
       const delta = (dy * w + dx) * c
       const lo = Math.max(0, delta)
       const hi = Math.min(d, d + delta)
@@ -69,13 +76,14 @@ export function randomShift(image: readonly [h: number, w: number, c: number], m
     }
     return { shape: [n, d], data: out }
   }
-  const gathered = (x: Tensor, rows: ArrayLike<number>, key: Key): Tensor => {
+  const gathered = (x: Tensor, rows: ArrayLike<number>, key: Key, into?: Float64Array): Tensor => {
     const n = check(x)
+    if (into !== undefined && into.length !== rows.length * d) throw new RangeError(`randomShift: the output buffer holds ${into.length} numbers, ${rows.length} rows of ${d} need ${rows.length * d}`)
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!
       if (!Number.isInteger(r) || r < 0 || r >= n) throw new RangeError(`randomShift: row ${i} of the batch is ${r}, outside 0..${n - 1}`)
     }
-    return shift(x, rows.length, (i) => rows[i]!, key)
+    return shift(x, rows.length, (i) => rows[i]!, key, into)
   }
   return Object.assign((x: Tensor, key: Key): Tensor => shift(x, check(x), (i) => i, key), { gathered })
 }

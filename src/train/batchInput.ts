@@ -3,7 +3,9 @@
  * run augments. With an augmentation that has a gathered form (`randomShift` has), the rows are
  * taken from the training matrix and augmented in one pass into one fresh tensor; otherwise the
  * batch is gathered and then augmented. Both give the same bits (test/train-batch-input.test.ts).
- * The tensors are fresh every step: nothing a step returns is written by a later one.
+ * The tensors are fresh every step, unless `scratch` is given: then a gathered form writes x into
+ * `scratch(length)` (the fold passes one buffer it reuses for the step it is taking, read before
+ * the next step's batch is asked for).
  */
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
@@ -12,7 +14,7 @@ import type { Dataset } from '../data/Dataset.js'
 import type { Augment } from './augment.js'
 
 /** Batch `i` of `bs` (batches of `ds`) as features x [B, D] and labels y [B], x augmented from `key` when `augment` is given. */
-export function stepBatch(ds: Dataset, bs: Batches, i: number, augment: Augment | undefined, key: Key): { readonly x: Tensor; readonly y: Tensor } {
+export function stepBatch(ds: Dataset, bs: Batches, i: number, augment: Augment | undefined, key: Key, scratch?: (length: number) => Float64Array): { readonly x: Tensor; readonly y: Tensor } {
   if (augment === undefined) return bs.at(i)
   if (augment.gathered === undefined) {
     const b = bs.at(i)
@@ -21,5 +23,6 @@ export function stepBatch(ds: Dataset, bs: Batches, i: number, augment: Augment 
   const rows = bs.rows(i)
   const y = new Float64Array(rows.length)
   for (let r = 0; r < rows.length; r++) y[r] = ds.y.data[rows[r]!]!
-  return { x: augment.gathered(ds.x, rows, key), y: { shape: [rows.length], data: y } }
+  const into = scratch?.(rows.length * ds.x.shape[1]!)
+  return { x: augment.gathered(ds.x, rows, key, into), y: { shape: [rows.length], data: y } }
 }

@@ -178,12 +178,17 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
     }
   }
 
+  // the buffer a step's gathered features are written into (one allocation instead of one per step)
+  let xs: Float64Array | undefined
+  const scratch = (n: number): Float64Array => (xs?.length === n ? xs : (xs = new Float64Array(n)))
   while (epoch < config.epochs) {
     const bs = batches(data.train, config.batchSize, shuffleKey(s0.key), epoch)
-    // the inputs of any step of this epoch (a fused stepper replays earlier ones after a non-finite step)
+    // the inputs of any step of this epoch (a fused stepper replays earlier ones after a non-finite
+    // step); the current step's gathered features go into the run's one buffer, earlier steps' into
+    // fresh ones, so a replay never writes over the batch of the step it replays for
     const first = step - batch
     const inputsAt = (t: number) => {
-      const b = stepBatch(data.train, bs, t - first, config.augment, augmentKey(s0.key, t))
+      const b = stepBatch(data.train, bs, t - first, config.augment, augmentKey(s0.key, t), t === step ? scratch : undefined)
       return { x: b.x, y: b.y, dropoutKey: dropoutKey(s0.key, t) }
     }
     for (; batch < perEpoch; batch++) {
