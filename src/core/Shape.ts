@@ -100,17 +100,23 @@ export function resolve(s: Shape, env: DimEnv): number[] {
  */
 export function bind(declared: Shape, actual: Concrete, env: DimEnv): DimEnv | string {
   if (declared.length !== actual.length) return `expected rank ${declared.length} ${show(declared)}, got ${show(actual)}`
-  // a null-prototype record: a symbol named '__proto__' or 'constructor' is a plain key
-  const out: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, env)
+  // a null-prototype record: a symbol named '__proto__' or 'constructor' is a plain key; copied
+  // only when this shape binds a new symbol (an input of fixed shape, the usual case, copies nothing)
+  let out = Object.getPrototypeOf(env) === null ? (env as Record<string, number>) : undefined
   for (let i = 0; i < declared.length; i++) {
     const d = declared[i]!
     const a = actual[i]!
     if (typeof d === 'number') {
       if (d !== a) return `expected ${show(declared)}, got ${show(actual)} (axis ${i})`
-    } else if (!Object.hasOwn(out, d)) out[d] = a
-    else if (out[d] !== a) return `expected ${show(declared)} with ${d}=${out[d]}, got ${show(actual)}`
+    } else if (out !== undefined && Object.hasOwn(out, d)) {
+      if (out[d] !== a) return `expected ${show(declared)} with ${d}=${out[d]}, got ${show(actual)}`
+    } else {
+      if (out === env || out === undefined) out = Object.assign(Object.create(null) as Record<string, number>, env)
+      if (!Object.hasOwn(out, d)) out[d] = a
+      else if (out[d] !== a) return `expected ${show(declared)} with ${d}=${out[d]}, got ${show(actual)}`
+    }
   }
-  return out
+  return out ?? (Object.assign(Object.create(null) as Record<string, number>, env) as DimEnv)
 }
 
 /** Numpy broadcasting of two shapes, or undefined when they do not broadcast. */
