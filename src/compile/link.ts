@@ -206,6 +206,8 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
       // float32: owned outputs convert when read (valid until the next call, like the views), so a
       // carried output nobody reads costs nothing
       if (!mine) return { shape, data: Float64Array.from(src.subarray(0, n)) }
+      // a scalar (a loss, a sum) is read at once by every caller: converted now, without a view
+      if (n === 1) return { shape, data: Float64Array.of(src[0]!) }
       let data: Float64Array | undefined
       return { shape, get data() { return (data ??= Float64Array.from(src.subarray(0, n))) } }
     })
