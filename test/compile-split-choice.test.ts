@@ -14,13 +14,14 @@ import { adaptiveChooser, alwaysSplit, type SplitChooser } from '../src/compile/
 import { threadPool } from '../src/runner/threads.js'
 import { twoLayerStep } from './support/twoLayerStep.js'
 
-/** Drives a chooser for `calls` calls of one key with fixed times per mode; the modes it ran. */
-function drive(c: SplitChooser, calls: number, ms: (split: boolean) => number, key = 'k'): boolean[] {
+/** Drives a chooser for `calls` calls of one key with fixed times per mode (and split calls' guesses alone); the modes it ran. */
+function drive(c: SplitChooser, calls: number, ms: (split: boolean) => number, key = 'k', guess?: () => number): boolean[] {
   const modes: boolean[] = []
   for (let i = 0; i < calls; i++) {
     const s = c.split(key)
     modes.push(s)
-    c.record(key, s, ms(s))
+    if (s && guess !== undefined) c.record(key, s, ms(s), guess())
+    else c.record(key, s, ms(s))
   }
   return modes
 }
@@ -49,6 +50,35 @@ describe('adaptiveChooser', () => {
     splitMs = 20 // busy again
     const away = drive(c, 100, (s) => (s ? splitMs : 5))
     expect(away.slice(-50).filter((s) => s).length).toBeLessThanOrEqual(10)
+  })
+
+  it('a split beating its guess at the call alone decides at its second call; one that does not warms up as before', () => {
+    const fast = adaptiveChooser()
+    // the caller's part took 6 of the split's 7: alone would take about 12
+    expect(drive(fast, 5, (s) => (s ? 7 : 12), 'k', () => 12)).toEqual([true, true, true, true, true])
+    expect(fast.state('k')!.choice).toBe(true)
+    // a worker on a busy core: the split (20) is slower than its guess (12), so both modes are timed
+    const slow = adaptiveChooser()
+    expect(drive(slow, 7, (s) => (s ? 20 : 12), 'k', () => 12)).toEqual([true, true, true, false, true, false, false])
+    expect(slow.state('k')!.choice).toBe(false)
+  })
+
+  it('split on a guess, the call is still timed alone now and then, and a measured alone time wins over the guesses', () => {
+    const c = adaptiveChooser()
+    // the guesses flatter the split (its part was slowed by the other's), alone is really faster
+    const modes = drive(c, 60, (s) => (s ? 10 : 8), 'k', () => 18)
+    expect(modes.slice(0, 4)).toEqual([true, true, true, true])
+    expect(c.state('k')!.choice).toBe(false)
+    expect(modes.slice(-20).filter((s) => s).length).toBeLessThanOrEqual(3)
+  })
+
+  it('a split growing slower than its guesses switches to alone before any alone trial', () => {
+    const c = adaptiveChooser()
+    let splitMs = 7
+    drive(c, 4, (s) => (s ? splitMs : 12), 'k', () => 12)
+    splitMs = 30
+    const modes = drive(c, 4, (s) => (s ? splitMs : 12), 'k', () => 12)
+    expect(modes.slice(-1)).toEqual([false])
   })
 
   it('keys are judged apart (a small product does not decide for a large one)', () => {
