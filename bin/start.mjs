@@ -1,37 +1,5 @@
 #!/usr/bin/env node
-// `npm start`'s launcher. It runs the built main job (dist/src/cli/start.js) when dist/ is current —
-// every source file in src/ has its compiled file, written after the source was last changed (`npm
-// ci` builds dist/ through npm's `prepare`; `npm run build` refreshes it) — and otherwise the
-// sources through tsx's loader, so an edited source is never run from an older build. Running the
-// build spares the start-up of the loader (about half a second).
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import path from 'node:path'
+// `npm start`'s launcher: the built main job when dist/ is current, else the sources (bin/launch.mjs).
+import { launch } from './launch.mjs'
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
-
-/** Whether every `src/**.ts` has a `dist/src/**.js` at least as new as it (true without src/: an installed package). */
-export function distCurrent(dir = root) {
-  const walk = (rel) => {
-    for (const e of readdirSync(path.join(dir, 'src', rel), { withFileTypes: true })) {
-      const r = path.join(rel, e.name)
-      if (e.isDirectory()) {
-        if (!walk(r)) return false
-      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
-        const js = statSync(path.join(dir, 'dist', 'src', r.slice(0, -3) + '.js'), { throwIfNoEntry: false })
-        if (js === undefined || js.mtimeMs < statSync(path.join(dir, 'src', r)).mtimeMs) return false
-      }
-    }
-    return true
-  }
-  return !existsSync(path.join(dir, 'src')) || walk('')
-}
-
-if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  if (distCurrent()) await import('../dist/src/cli/start.js')
-  else {
-    const { register } = await import('tsx/esm/api')
-    register()
-    await import('../src/cli/start.ts')
-  }
-}
+await launch('cli/start')
