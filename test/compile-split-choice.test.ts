@@ -10,7 +10,7 @@ import * as T from '../src/core/Tensor.js'
 import { grad } from '../src/ad/grad.js'
 import { compile } from '../src/compile/index.js'
 import { wasmBackend } from '../src/compile/backend-wasm.js'
-import { adaptiveChooser, alwaysSplit, type SplitChooser } from '../src/compile/splitChoice.js'
+import { adaptiveChooser, alwaysSplit, choosingRun, type SplitChooser } from '../src/compile/splitChoice.js'
 import { threadPool } from '../src/runner/threads.js'
 import { twoLayerStep } from './support/twoLayerStep.js'
 
@@ -87,6 +87,33 @@ describe('adaptiveChooser', () => {
     drive(c, 40, (s) => (s ? 5 : 10), 'large')
     expect(c.state('small')!.choice).toBe(false)
     expect(c.state('large')!.choice).toBe(true)
+  })
+})
+
+describe('choosingRun', () => {
+  const alone: SplitChooser = { split: () => false, record: () => {} }
+  it('alone, runs the call in one piece where the caller gives it, else part 0 and then the others on this thread', () => {
+    const ran: string[] = []
+    const local = () => [{ f: (lo: number, hi: number) => void ran.push(`part ${lo}-${hi}`) }]
+    const run = choosingRun(alone, 2, local, () => void ran.push('split'))
+    const args = [[0, 5], [5, 10]]
+    run(1, 0, 'f', args, () => void ran.push('self'), () => void ran.push('whole'))
+    expect(ran).toEqual(['whole'])
+    ran.length = 0
+    run(1, 0, 'f', args, () => void ran.push('self'))
+    expect(ran).toEqual(['self', 'part 5-10'])
+  })
+
+  it('a split call reports the caller\'s part times the parts as its guess at the call alone', () => {
+    const seen: (number | undefined)[] = []
+    const chooser: SplitChooser = { split: () => true, record: (_k, _s, _ms, guess) => void seen.push(guess) }
+    const busy = (ms: number) => {
+      const t = performance.now()
+      while (performance.now() - t < ms);
+    }
+    const run = choosingRun(chooser, 2, () => [], (_i, _m, _f, _a, self) => self())
+    run(1, 0, 'f', [[0], [1]], () => busy(3), () => {})
+    expect(seen[0]).toBeGreaterThanOrEqual(6)
   })
 })
 

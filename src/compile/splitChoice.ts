@@ -148,19 +148,22 @@ export function callKey(id: number, module: number, fn: string, args: readonly (
 }
 
 type Exports = Readonly<Record<string, unknown>>
-type Run = (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void) => void
+type Run = (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void, whole?: () => void) => void
 
 /**
  * A pool's `run` choosing per call between `split` (the pool's own run: parts to the workers) and
- * running parts 1… on the calling thread through `local(id)` (the attached modules instantiated
- * on this thread, on the same memory). `parts` is how many parts the pool takes (workers + 1).
+ * running the call on the calling thread: in one piece where the caller gives `whole` (two half
+ * calls cost more than one whole), else part 0 and then parts 1… through `local(id)` (the attached
+ * modules instantiated on this thread, on the same memory). `parts` is how many parts the pool
+ * takes (workers + 1).
  */
 export function choosingRun(chooser: SplitChooser, parts: number, local: (id: number) => readonly Exports[] | undefined, split: Run): Run {
-  return (id, module, fn, args, self) => {
+  return (id, module, fn, args, self, whole) => {
     if (args.length <= 1 || parts <= 1) return split(id, module, fn, args, self)
-    const mine = local(id)
+    const mine = whole === undefined ? local(id) : undefined
+    const canAlone = whole !== undefined || mine !== undefined
     const key = callKey(id, module, fn, args)
-    const handOut = mine === undefined || chooser.split(key)
+    const handOut = !canAlone || chooser.split(key)
     const t0 = performance.now()
     if (handOut) {
       // the calling thread's own part, timed: its time by the parts guesses the call run alone
@@ -171,12 +174,15 @@ export function choosingRun(chooser: SplitChooser, parts: number, local: (id: nu
         selfMs = performance.now() - s0
       })
       const ms = performance.now() - t0
-      if (mine !== undefined) chooser.record(key, true, ms, selfMs * Math.min(args.length, parts))
+      if (canAlone) chooser.record(key, true, ms, selfMs * Math.min(args.length, parts))
       return
     }
-    self()
-    const f = mine[module]![fn] as (...a: number[]) => void
-    for (let t = 1; t < Math.min(args.length, parts); t++) f(...args[t]!)
+    if (whole !== undefined) whole()
+    else {
+      self()
+      const f = mine![module]![fn] as (...a: number[]) => void
+      for (let t = 1; t < Math.min(args.length, parts); t++) f(...args[t]!)
+    }
     chooser.record(key, false, performance.now() - t0)
   }
 }
