@@ -2,7 +2,7 @@
  * `npx tsx bench/split-choice.ts [--steps=200] [--busy]`: the float32 step of bench:conv's convnet
  * (batch 64, SGD inside the compiled step) on 1 thread, on 2 threads always handing parts to the
  * worker (`alwaysSplit`), and on 2 threads with the pool's default per-call choice
- * (compile/splitChoice.ts), and the 2-thread split run wholly on the calling thread (what the
+ * (compile/splitChoice.ts), and the 2-thread program run wholly on the calling thread, each call in one piece (what the
  * choice falls back to), steps interleaved round-robin so they see the same machine;
  * median ms per step. `--busy` adds a thread spinning for the whole run (another job on a core).
  */
@@ -38,7 +38,7 @@ function stepOf(pool?: ReturnType<typeof threadPool>): () => void {
 }
 
 const before = loadavg()
-const variants = { '1 thread': stepOf(), '2 threads, always split': stepOf(pools.split), '2 threads, chosen per call': stepOf(pools.adaptive), '2 parts, all on this thread': stepOf(pools.alone) }
+const variants = { '1 thread': stepOf(), '2 threads, always split': stepOf(pools.split), '2 threads, chosen per call': stepOf(pools.adaptive), '2 threads, all on this thread': stepOf(pools.alone) }
 const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]))
 for (let s = 0; s < steps + 10; s++)
   for (const [k, run] of Object.entries(variants)) {

@@ -10,6 +10,7 @@ import { demoteChunk, demoteInto } from '../src/compile/kernels/convert-wasm.js'
 import { gemmScratch } from '../src/compile/kernels/gemm-run.js'
 import * as sg from '../src/ops/index.js'
 import { compile } from '../src/compile/index.js'
+import { wasmArena } from '../src/compile/arena.js'
 
 const bitsOf = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length))
 /** The bits of a NaN may differ (its payload); any NaN is the same value. */
@@ -65,6 +66,27 @@ describe('float64 → float32 in WebAssembly memory', () => {
     const dst = new Float32Array(5)
     put(dst, Float64Array.of(1.1, NaN, -0, 1e300, 2))
     sameValues(dst, Float32Array.of(1.1, NaN, -0, 1e300, 2))
+  })
+
+  it('a shared memory\'s views made before another shared memory grew stay the arena\'s own: converted by the SIMD copy, not Float32Array.set', () => {
+    const memory = new WebAssembly.Memory({ initial: 4, maximum: 64, shared: true })
+    const other = new WebAssembly.Memory({ initial: 1, maximum: 64, shared: true })
+    const demote = demoteInto(memory, 0)!
+    const vouched: boolean[] = []
+    const arena = wasmArena('float32', memory, 8 * demoteChunk, (dst, src, ofMemory) => (vouched.push(ofMemory), demote(dst, src, ofMemory)))
+    const [view] = arena.layout([5]) as Float32Array[]
+    const before = memory.buffer
+    other.grow(1)
+    // the engine hands out a new buffer object for the same memory (V8 does; others may not)
+    const renewed = memory.buffer !== before
+    const src = Float64Array.of(1.1, NaN, -0, 1e300, 2)
+    arena.put(view!, src)
+    expect(vouched).toEqual([true])
+    sameValues(view!, Float32Array.from(src))
+    // written into the memory itself, as the kernels read it
+    sameValues(new Float32Array(memory.buffer, view!.byteOffset, 5), Float32Array.from(src))
+    // the conversion unvouched would judge the old view foreign where the buffer object changed
+    expect(view!.buffer === memory.buffer).toBe(!renewed)
   })
 
   it('a float32 function sees its bound and loaded inputs rounded as Math.fround rounds them', () => {

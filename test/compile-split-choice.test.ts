@@ -10,17 +10,18 @@ import * as T from '../src/core/Tensor.js'
 import { grad } from '../src/ad/grad.js'
 import { compile } from '../src/compile/index.js'
 import { wasmBackend } from '../src/compile/backend-wasm.js'
-import { adaptiveChooser, alwaysSplit, type SplitChooser } from '../src/compile/splitChoice.js'
+import { adaptiveChooser, alwaysSplit, choosingRun, type SplitChooser } from '../src/compile/splitChoice.js'
 import { threadPool } from '../src/runner/threads.js'
 import { twoLayerStep } from './support/twoLayerStep.js'
 
-/** Drives a chooser for `calls` calls of one key with fixed times per mode; the modes it ran. */
-function drive(c: SplitChooser, calls: number, ms: (split: boolean) => number, key = 'k'): boolean[] {
+/** Drives a chooser for `calls` calls of one key with fixed times per mode (and split calls' guesses alone); the modes it ran. */
+function drive(c: SplitChooser, calls: number, ms: (split: boolean) => number, key = 'k', guess?: () => number): boolean[] {
   const modes: boolean[] = []
   for (let i = 0; i < calls; i++) {
     const s = c.split(key)
     modes.push(s)
-    c.record(key, s, ms(s))
+    if (s && guess !== undefined) c.record(key, s, ms(s), guess())
+    else c.record(key, s, ms(s))
   }
   return modes
 }
@@ -51,12 +52,68 @@ describe('adaptiveChooser', () => {
     expect(away.slice(-50).filter((s) => s).length).toBeLessThanOrEqual(10)
   })
 
+  it('a split beating its guess at the call alone decides at its second call; one that does not warms up as before', () => {
+    const fast = adaptiveChooser()
+    // the caller's part took 6 of the split's 7: alone would take about 12
+    expect(drive(fast, 5, (s) => (s ? 7 : 12), 'k', () => 12)).toEqual([true, true, true, true, true])
+    expect(fast.state('k')!.choice).toBe(true)
+    // a worker on a busy core: the split (20) is slower than its guess (12), so both modes are timed
+    const slow = adaptiveChooser()
+    expect(drive(slow, 7, (s) => (s ? 20 : 12), 'k', () => 12)).toEqual([true, true, true, false, true, false, false])
+    expect(slow.state('k')!.choice).toBe(false)
+  })
+
+  it('split on a guess, the call is still timed alone now and then, and a measured alone time wins over the guesses', () => {
+    const c = adaptiveChooser()
+    // the guesses flatter the split (its part was slowed by the other's), alone is really faster
+    const modes = drive(c, 60, (s) => (s ? 10 : 8), 'k', () => 18)
+    expect(modes.slice(0, 4)).toEqual([true, true, true, true])
+    expect(c.state('k')!.choice).toBe(false)
+    expect(modes.slice(-20).filter((s) => s).length).toBeLessThanOrEqual(3)
+  })
+
+  it('a split growing slower than its guesses switches to alone before any alone trial', () => {
+    const c = adaptiveChooser()
+    let splitMs = 7
+    drive(c, 4, (s) => (s ? splitMs : 12), 'k', () => 12)
+    splitMs = 30
+    const modes = drive(c, 4, (s) => (s ? splitMs : 12), 'k', () => 12)
+    expect(modes.slice(-1)).toEqual([false])
+  })
+
   it('keys are judged apart (a small product does not decide for a large one)', () => {
     const c = adaptiveChooser()
     drive(c, 40, (s) => (s ? 10 : 5), 'small')
     drive(c, 40, (s) => (s ? 5 : 10), 'large')
     expect(c.state('small')!.choice).toBe(false)
     expect(c.state('large')!.choice).toBe(true)
+  })
+})
+
+describe('choosingRun', () => {
+  const alone: SplitChooser = { split: () => false, record: () => {} }
+  it('alone, runs the call in one piece where the caller gives it, else part 0 and then the others on this thread', () => {
+    const ran: string[] = []
+    const local = () => [{ f: (lo: number, hi: number) => void ran.push(`part ${lo}-${hi}`) }]
+    const run = choosingRun(alone, 2, local, () => void ran.push('split'))
+    const args = [[0, 5], [5, 10]]
+    run(1, 0, 'f', args, () => void ran.push('self'), () => void ran.push('whole'))
+    expect(ran).toEqual(['whole'])
+    ran.length = 0
+    run(1, 0, 'f', args, () => void ran.push('self'))
+    expect(ran).toEqual(['self', 'part 5-10'])
+  })
+
+  it('a split call reports the caller\'s part times the parts as its guess at the call alone', () => {
+    const seen: (number | undefined)[] = []
+    const chooser: SplitChooser = { split: () => true, record: (_k, _s, _ms, guess) => void seen.push(guess) }
+    const busy = (ms: number) => {
+      const t = performance.now()
+      while (performance.now() - t < ms);
+    }
+    const run = choosingRun(chooser, 2, () => [], (_i, _m, _f, _a, self) => self())
+    run(1, 0, 'f', [[0], [1]], () => busy(3), () => {})
+    expect(seen[0]).toBeGreaterThanOrEqual(6)
   })
 })
 

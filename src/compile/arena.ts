@@ -52,11 +52,17 @@ function stagedPut(): Arena['put'] {
 
 /**
  * An arena in a WebAssembly memory, after `reserved` bytes kept for the kernels' scratch; `demote`
- * converts float64 into its float32 views (kernels/convert-wasm.ts), by default `Float32Array.set`.
+ * converts float64 into its float32 views (kernels/convert-wasm.ts; `ofMemory`: the arena vouches
+ * that `dst` is one of its views), by default `Float32Array.set`.
  */
-export function wasmArena(dtype: Dtype, memory: WebAssembly.Memory, reserved: number, demote?: (dst: Float32Array, src: Float64Array) => void): Arena {
+export function wasmArena(dtype: Dtype, memory: WebAssembly.Memory, reserved: number, demote?: (dst: Float32Array, src: Float64Array, ofMemory: boolean) => void): Arena {
   const E = bytesOf(dtype)
   const View = dtype === 'float32' ? Float32Array : Float64Array
+  // The buffer object the current views were made on. A shared memory's `buffer` is a new object
+  // whenever any shared memory of the thread grows (V8), while views made before stay valid: a
+  // view is ours when it is over this object or over the memory's current one.
+  let laidOn: ArrayBufferLike | undefined
+  const ours = (dst: FloatArray): boolean => dst.buffer === laidOn || dst.buffer === memory.buffer
   return {
     dtype,
     layout: (lengths) => {
@@ -69,9 +75,10 @@ export function wasmArena(dtype: Dtype, memory: WebAssembly.Memory, reserved: nu
       const have = memory.buffer.byteLength
       if (end > have) memory.grow(Math.ceil((end - have) / 65536))
       const buf = memory.buffer
+      laidOn = buf
       return lengths.map((n, k) => new View(buf, offsets[k]!, n))
     },
-    put: demote !== undefined ? (dst, src) => (dst instanceof Float32Array ? demote(dst, src) : dst.set(src)) : stagedPut(),
+    put: demote !== undefined ? (dst, src) => (dst instanceof Float32Array ? demote(dst, src, ours(dst)) : dst.set(src)) : stagedPut(),
   }
 }
 

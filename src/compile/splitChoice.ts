@@ -12,13 +12,23 @@
  * now and then (every 8 calls of the key, doubling up to every 256 while the choice stands, back
  * to 8 when it changes), so a core that becomes free again is noticed; the chosen mode growing
  * slower than the other's last time switches at once, so a core that gets busy is noticed too.
+ *
+ * A split call also tells how long the calling thread's own part took; its parts times that is a
+ * guess at the call run alone (the parts are of about equal size). Where a key's first timed
+ * split call beats that guess, the warm-up ends there, split: a call made only a few times (an
+ * evaluation's few large chunks) then pays from its second call on, rather than spending half of
+ * the warm-up's calls alone. A split slower than its guess (a busy core) warms up as before, and
+ * after the warm-up only measured times of either mode decide.
  */
 
 export interface SplitChooser {
   /** True: hand parts 1… to the workers; false: run every part on the calling thread. */
   readonly split: (key: string) => boolean
-  /** The time a call of `key` took in the mode it ran in. */
-  readonly record: (key: string, split: boolean, ms: number) => void
+  /**
+   * The time a call of `key` took in the mode it ran in; for a split call, optionally `aloneGuess`:
+   * the calling thread's part's time times the parts.
+   */
+  readonly record: (key: string, split: boolean, ms: number, aloneGuess?: number) => void
 }
 
 /** Always hand the parts to the workers (a pool's behaviour without adaptation). */
@@ -35,6 +45,13 @@ interface KeyState {
   every: number
   since: number
   choice: boolean
+  /** The key's first call was a split that guessed its time alone (its second call splits too). */
+  guessed: boolean
+  /** The last few split calls' guesses at the call alone (kept until it is timed alone). */
+  guesses: number[]
+  /** Whether each mode has run once (its first call is not counted). */
+  splitSeen: boolean
+  aloneSeen: boolean
 }
 
 export interface AdaptiveOptions {
@@ -63,7 +80,7 @@ export function adaptiveChooser(o: AdaptiveOptions = {}): SplitChooser & { reado
     let s = table.get(key)
     if (s === undefined) {
       if (table.size >= maxKeys) table.clear()
-      s = { calls: 0, splitMs: NaN, aloneMs: NaN, splitRecent: [], aloneRecent: [], every: minEvery, since: 0, choice: true }
+      s = { calls: 0, splitMs: NaN, aloneMs: NaN, splitRecent: [], aloneRecent: [], every: minEvery, since: 0, choice: true, guessed: false, guesses: [], splitSeen: false, aloneSeen: false }
       table.set(key, s)
     }
     return s
@@ -71,21 +88,39 @@ export function adaptiveChooser(o: AdaptiveOptions = {}): SplitChooser & { reado
   return {
     split: (key) => {
       const s = stateOf(key)
-      if (s.calls < warmup) return s.calls % 2 === 0
+      // the second call splits again when the first split came with a guess at the call alone
+      if (s.calls < warmup) return s.calls % 2 === 0 || (s.calls === 1 && s.guessed)
       // now and then the mode not chosen, to notice a change
       return s.since + 1 >= s.every ? !s.choice : s.choice
     },
-    record: (key, split, ms) => {
+    record: (key, split, ms, aloneGuess) => {
       const s = stateOf(key)
       const warming = s.calls < warmup
-      const first = s.calls < 2 // each mode's first call pays for compiling and waking up: not counted
+      // each mode's first call pays for compiling and waking up: not counted
+      const first = split ? !s.splitSeen : !s.aloneSeen
+      if (split) s.splitSeen = true
+      else s.aloneSeen = true
+      if (s.calls === 0) s.guessed = split && aloneGuess !== undefined && aloneGuess > 0
+      // until the call has been timed alone, the split calls' guesses stand for it
+      if (split && !first && aloneGuess !== undefined && aloneGuess > 0 && s.aloneRecent.length === 0) {
+        s.guesses.push(aloneGuess)
+        if (s.guesses.length > recent) s.guesses.shift()
+        s.aloneMs = medianOf(s.guesses)
+      }
+      if (warming && !first && split && s.calls === 1 && s.guessed && ms < s.aloneMs) {
+        // the first timed split beats the guess at running alone: split from now on
+        s.splitRecent.push(ms)
+        s.splitMs = ms
+        ;(s.calls = warmup), (s.choice = true)
+        return
+      }
       s.calls++
       if (!first) {
         const times = split ? s.splitRecent : s.aloneRecent
         times.push(ms)
         if (times.length > recent) times.shift()
         if (split) s.splitMs = medianOf(times)
-        else s.aloneMs = medianOf(times)
+        else (s.aloneMs = medianOf(times)), (s.guesses = [])
       }
       if (warming) {
         if (s.calls === warmup) s.choice = !(s.aloneMs < s.splitMs)
@@ -113,27 +148,42 @@ export function callKey(id: number, module: number, fn: string, args: readonly (
 }
 
 type Exports = Readonly<Record<string, unknown>>
-type Run = (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void) => void
+type Run = (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void, whole?: () => void) => void
 
 /**
  * A pool's `run` choosing per call between `split` (the pool's own run: parts to the workers) and
- * running parts 1… on the calling thread through `local(id)` (the attached modules instantiated
- * on this thread, on the same memory). `parts` is how many parts the pool takes (workers + 1).
+ * running the call on the calling thread: in one piece where the caller gives `whole` (two half
+ * calls cost more than one whole), else part 0 and then parts 1… through `local(id)` (the attached
+ * modules instantiated on this thread, on the same memory). `parts` is how many parts the pool
+ * takes (workers + 1).
  */
 export function choosingRun(chooser: SplitChooser, parts: number, local: (id: number) => readonly Exports[] | undefined, split: Run): Run {
-  return (id, module, fn, args, self) => {
+  return (id, module, fn, args, self, whole) => {
     if (args.length <= 1 || parts <= 1) return split(id, module, fn, args, self)
-    const mine = local(id)
+    const mine = whole === undefined ? local(id) : undefined
+    const canAlone = whole !== undefined || mine !== undefined
     const key = callKey(id, module, fn, args)
-    const handOut = mine === undefined || chooser.split(key)
+    const handOut = !canAlone || chooser.split(key)
     const t0 = performance.now()
-    if (handOut) split(id, module, fn, args, self)
+    if (handOut) {
+      // the calling thread's own part, timed: its time by the parts guesses the call run alone
+      let selfMs = NaN
+      split(id, module, fn, args, () => {
+        const s0 = performance.now()
+        self()
+        selfMs = performance.now() - s0
+      })
+      const ms = performance.now() - t0
+      if (canAlone) chooser.record(key, true, ms, selfMs * Math.min(args.length, parts))
+      return
+    }
+    if (whole !== undefined) whole()
     else {
       self()
-      const f = mine[module]![fn] as (...a: number[]) => void
+      const f = mine![module]![fn] as (...a: number[]) => void
       for (let t = 1; t < Math.min(args.length, parts); t++) f(...args[t]!)
     }
-    if (mine !== undefined) chooser.record(key, handOut, performance.now() - t0)
+    chooser.record(key, false, performance.now() - t0)
   }
 }
 

@@ -23,8 +23,11 @@ export interface ThreadPool {
   /**
    * Runs `modules[module].exports[fn](...args[t])` on worker t for t = 1 … args.length − 1 while
    * the caller runs part 0 with `self`; returns when every part is done. Throws if a worker failed.
+   * `whole`, where given, runs the call in one piece on the calling thread (as a runtime without a
+   * pool runs it: the same bits); a pool that runs a call alone runs that rather than its parts
+   * one after another.
    */
-  readonly run: (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void) => void
+  readonly run: (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void, whole?: () => void) => void
   /** Kernel parts the workers (not the calling thread) have run so far: evidence that work left the caller. */
   readonly workerParts: () => number
   /** Lets the workers go (their memories are released). */

@@ -51,16 +51,22 @@ export const demoteChunk = 16384
 /**
  * A float64 → float32 copy into views of `memory`, through `demoteChunk · 8` bytes of scratch at
  * byte address `scratch` (free between kernel calls, and below every view copied into), or
- * undefined where WebAssembly SIMD is missing.
+ * undefined where WebAssembly SIMD is missing. A `dst` that is not a view of `memory` is copied
+ * by `Float32Array.set`. By default a view of `memory` is one over its current buffer object; a
+ * caller that knows better says so with `ofMemory`: V8 gives every shared memory of a thread a new
+ * buffer object whenever any of them grows, while views made before stay valid (judging them
+ * foreign sent every input of a pooled step through `Float32Array.set`, about 3× slower, once
+ * another pooled function had grown its memory).
  */
-export function demoteInto(memory: WebAssembly.Memory, scratch: number): ((dst: Float32Array, src: Float64Array) => void) | undefined {
+export function demoteInto(memory: WebAssembly.Memory, scratch: number): ((dst: Float32Array, src: Float64Array, ofMemory?: boolean) => void) | undefined {
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer
   const mod = demoteModule(shared)
   if (mod === null) return undefined
   const demote = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports['demote'] as (src: number, dst: number, n: number) => void
-  return (dst, src) => {
-    if (dst.buffer !== memory.buffer || memory.buffer.byteLength < scratch + 8 * demoteChunk) return dst.set(src)
+  return (dst, src, ofMemory = dst.buffer === memory.buffer) => {
     const n = Math.min(dst.length, src.length)
+    const bytes = memory.buffer.byteLength
+    if (!ofMemory || bytes < scratch + 8 * demoteChunk || dst.byteOffset + 4 * n > bytes) return dst.set(src)
     const stage = new Float64Array(memory.buffer, scratch, demoteChunk)
     for (let i = 0; i < n; i += demoteChunk) {
       const m = Math.min(demoteChunk, n - i)

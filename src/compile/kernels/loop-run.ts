@@ -76,7 +76,7 @@ export function loopRunner(o: LoopRunOptions): Record<string, LoopFn> {
       const id = attach()
       if (id === undefined) return f(lo, hi, unit, ...rest)
       const args = splitRange(hi - lo, pool.threads, unit === 1 ? 64 : 1).map(([a, b]) => [lo + a, lo + b, unit, ...rest])
-      pool.run(id, o.index ?? 0, name, args, () => f(args[0]![0]!, args[0]![1]!, unit, ...rest))
+      pool.run(id, o.index ?? 0, name, args, () => f(args[0]![0]!, args[0]![1]!, unit, ...rest), () => f(lo, hi, unit, ...rest))
     }
   return out
 }

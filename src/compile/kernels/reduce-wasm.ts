@@ -92,7 +92,7 @@ export function wasmReduce(o: ReduceOptions): Reduce {
     if (pool === undefined || id === undefined) colSum(x, out, outer, red, inner, 0, inner)
     else {
       const args = splitRange(inner, pool.threads, 16).map(([i0, i1]) => [x, out, outer, red, inner, i0, i1])
-      pool.run(id, o.index ?? 0, 'colSum', args, () => colSum(x, out, outer, red, inner, args[0]![5]!, args[0]![6]!))
+      pool.run(id, o.index ?? 0, 'colSum', args, () => colSum(x, out, outer, red, inner, args[0]![5]!, args[0]![6]!), () => colSum(x, out, outer, red, inner, 0, inner))
     }
     if (kind === 'mean') for (let i = 0, n = outer * inner; i < n; i++) OUT[i] = OUT[i]! / red
   }

@@ -135,7 +135,7 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
     if (parts.length > 1) poolId ??= o.attach !== undefined ? o.attach() : pool!.attach(o.memory, [mod])
     if (parts.length <= 1 || poolId === undefined) return ex[fn]!(...args(0, n), ...scratch(0))
     const all = parts.map(([lo, hi], t) => [...args(lo, hi), ...scratch(t)])
-    pool!.run(poolId, o.index ?? 0, fn, all, () => ex[fn]!(...all[0]!))
+    pool!.run(poolId, o.index ?? 0, fn, all, () => ex[fn]!(...all[0]!), () => ex[fn]!(...args(0, n), ...scratch(0)))
   }
   const geometry = (d: ConvDims) => {
     const OH = outH(d), OW = outW(d)
