@@ -100,8 +100,8 @@ function torch(threads: number): Row {
   return { job, threads, wall_s: wall, train_s: j.train_s, test_acc: j.test_acc }
 }
 
-// bin/start.mjs runs dist/ only when it is current: say which ran
-const { distCurrent } = (await import(path.join(root, 'bin', 'start.mjs'))) as { distCurrent: (dir?: string) => boolean }
+// bin/start.mjs runs dist/ only when it is current (bin/launch.mjs): say which ran
+const { distCurrent } = (await import(path.join(root, 'bin', 'launch.mjs'))) as { distCurrent: (dir?: string) => boolean }
 const built = distCurrent()
 const before = loadavg()
 try {
