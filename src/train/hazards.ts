@@ -46,19 +46,28 @@ export interface ModelCheck {
 /** The smallest and largest value of a tensor (a data set's features: `observedRange(ds.x)`). */
 export function observedRange(t: T.Tensor): Interval {
   const d = t.data
-  let lo = Infinity
-  let hi = -Infinity
-  let z = 0
-  // selects, not Math.min/max (twice as fast over a data set's 43 M pixels); z = Σ v·0 is 0 unless
-  // some v is infinite or NaN, and only then are the entries looked through for a NaN (the range's lo and hi)
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i]!
-    lo = v < lo ? v : lo
-    hi = v > hi ? v : hi
-    z += v * 0
+  const n = d.length
+  if (n === 0) return I.unbounded
+  // four entries at a time, the bounds touched only when one of them leaves them (rare past the
+  // first rows: over a data set's 43 M pixels twice as fast as a select per entry); z = Σ v·0 is 0
+  // unless some v is infinite or NaN (NaN never passes a comparison), and only then are the
+  // entries looked through for a NaN (the range's lo and hi)
+  let lo = d[0]!
+  let hi = d[0]!
+  let z0 = 0, z1 = 0, z2 = 0, z3 = 0, i = 0
+  for (; i + 3 < n; i += 4) {
+    const a = d[i]!, b = d[i + 1]!, c = d[i + 2]!, e = d[i + 3]!
+    ;(z0 += a * 0), (z1 += b * 0), (z2 += c * 0), (z3 += e * 0)
+    if (a < lo || a > hi || b < lo || b > hi || c < lo || c > hi || e < lo || e > hi)
+      for (const v of [a, b, c, e]) (lo = v < lo ? v : lo), (hi = v > hi ? v : hi)
   }
-  if (z !== 0 && d.some(Number.isNaN)) return { lo: NaN, hi: NaN }
-  return lo > hi ? I.unbounded : { lo, hi }
+  for (; i < n; i++) {
+    const v = d[i]!
+    z0 += v * 0
+    ;(lo = v < lo ? v : lo), (hi = v > hi ? v : hi)
+  }
+  if (z0 + z1 + z2 + z3 !== 0 && d.some(Number.isNaN)) return { lo: NaN, hi: NaN }
+  return { lo, hi }
 }
 
 /**
