@@ -53,8 +53,13 @@ export function findNonFinite(x: Tensor): { row: number; col: number; value: num
   return undefined
 }
 
+/** What `make` may take as given: `fromBytes` when every entry of x is a byte / 255 (a decoder's pixels), finite by construction, so the scan for a non-finite entry is skipped. */
+export interface MakeOptions {
+  readonly fromBytes?: boolean
+}
+
 /** Checks the fields and returns them as a Dataset; never copies the tensors. */
-export function make(f: Fields): Either<SymgradError, Dataset> {
+export function make(f: Fields, o: MakeOptions = {}): Either<SymgradError, Dataset> {
   const where = `dataset ${quoteName(f.name)}`
   for (const [k, t] of [['x', f.x], ['y', f.y]] as const) {
     const bad = tensorProblem(t)
@@ -68,7 +73,7 @@ export function make(f: Fields): Either<SymgradError, Dataset> {
     return fail(`${where}: classes must be a positive integer, got ${f.classes}`)
   if (f.shape !== undefined && S.size(f.shape) !== d)
     return fail(`${where}: image shape ${S.show(f.shape)} has ${S.size(f.shape)} values but rows have ${d}`)
-  const bad = findNonFinite(f.x)
+  const bad = o.fromBytes === true ? undefined : findNonFinite(f.x)
   if (bad) return fail(`${where}: x has a non-finite value ${bad.value} at row ${bad.row}, column ${bad.col}`)
   for (let i = 0; i < n; i++) {
     const c = f.y.data[i]!

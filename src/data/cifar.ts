@@ -60,7 +60,7 @@ export function fromCifar(files: readonly CifarFile[], name = 'cifar10'): Either
       }
     }
   }
-  return D.make({ name, x: { shape: [n, PIXELS], data: x }, y: { shape: [n], data: y }, classes: 10, shape: [SIDE, SIDE, 3] })
+  return D.make({ name, x: { shape: [n, PIXELS], data: x }, y: { shape: [n], data: y }, classes: 10, shape: [SIDE, SIDE, 3] }, { fromBytes: true })
 }
 
 /** The bytes of a CIFAR-10 binary batch holding `ds` (image shape [32, 32, 3], pixels in [0, 1]). */

@@ -131,7 +131,7 @@ export function fromClassPixels(
         for (let k = 0; k < PIXELS; k++) x[r * PIXELS + k] = px[src + k]! / 255
         y[r++] = c
       }
-    return D.make({ name, x: { shape: [total, PIXELS], data: x }, y: { shape: [total], data: y }, classes: 10, shape: [SIDE, SIDE, 1] })
+    return D.make({ name, x: { shape: [total, PIXELS], data: x }, y: { shape: [total], data: y }, classes: 10, shape: [SIDE, SIDE, 1] }, { fromBytes: true })
   }
   const test = part(() => 0, () => testPerClass, 'fashion-mnist/test')
   if (E.isLeft(test)) return test

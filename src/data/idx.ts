@@ -114,7 +114,7 @@ export function fromIdx(images: Uint8Array, labels: Uint8Array, options: IdxOpti
     y: { shape: [n], data: y },
     classes,
     shape: [rows, cols, 1],
-  })
+  }, { fromBytes: true })
 }
 
 /** Pixel bytes round(x·255) of a dataset whose features lie in [0, 1]. */
