@@ -324,7 +324,11 @@ export function deadRelus(model: AnyModel, params: Params, modelState: Params, d
     const t = outs[k]!
     const units = t.shape[1]!
     const alive = new Uint8Array(units)
-    for (let i = 0; i < t.data.length; i++) if (t.data[i]! > 0) alive[i % units] = 1
+    // u = i mod units, counted rather than divided (millions of entries)
+    for (let i = 0, u = 0; i < t.data.length; i++) {
+      if (t.data[i]! > 0) alive[u] = 1
+      if (++u === units) u = 0
+    }
     const deadCount = units - alive.reduce((a, b) => a + b, 0)
     return { layer: l.name, units, dead: deadCount / units }
   })
