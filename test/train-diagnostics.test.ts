@@ -226,3 +226,19 @@ describe('honest verdicts: the whole curve, advice that fits the setup, one stor
     expect(text).toContain('small initialization')
   })
 })
+
+describe("train's evaluate: 'lastEpoch'", () => {
+  it('measures accuracy only after the last epoch, the same value every-epoch measuring gives, and the same parameters', () => {
+    const ds = spiral(R.key(1), { classes: 3, perClass: 30, noise: 0.2 })
+    const model = mlp([2, 8, 3])
+    const config = { optimizer: sgd(0.5), epochs: 6, batchSize: 90, key: R.key(2), regularization: { kind: 'none' as const }, evalTrainSize: 90 }
+    const every = train(model, { train: ds, validation: ds }, config)
+    const last = train(model, { train: ds, validation: ds }, { ...config, evaluate: 'lastEpoch' })
+    expect(last.history.epochs.map((e) => e.trainAccuracy).slice(0, 5).every(Number.isNaN)).toBe(true)
+    expect(last.history.epochs[5]!.trainAccuracy).toBe(every.history.epochs[5]!.trainAccuracy)
+    expect(last.history.epochs[5]!.validationAccuracy).toBe(every.history.epochs[5]!.validationAccuracy)
+    expect(Number.isFinite(every.history.epochs[5]!.trainAccuracy)).toBe(true)
+    expect(last.params).toEqual(every.params)
+    expect(last.history.loss).toEqual(every.history.loss)
+  })
+})

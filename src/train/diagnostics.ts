@@ -83,7 +83,7 @@ export function overfitTiny(
   const tiny = D.take(ds, epochOrder(D.size(ds), R.foldIn(config.key, 7), 0).subarray(0, examples), `${ds.name} (${examples} examples)`)
   const st = train(model, { train: tiny }, {
     optimizer: config.optimizer, key: config.key, epochs: config.epochs ?? 200, batchSize: examples,
-    loss: config.loss ?? 'softmax', regularization: { kind: 'none' }, evalTrainSize: examples,
+    loss: config.loss ?? 'softmax', regularization: { kind: 'none' }, evalTrainSize: examples, evaluate: 'lastEpoch',
     ...(config.programs !== undefined ? { programs: config.programs } : {}),
   })
   const last = st.history.epochs[st.history.epochs.length - 1]

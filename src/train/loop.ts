@@ -68,6 +68,8 @@ export interface TrainConfig<S extends PlainState = PlainState> {
   readonly earlyStopping?: { readonly patience: number }
   /** Train accuracy is measured on the first `evalTrainSize` training examples (default 2000). */
   readonly evalTrainSize?: number
+  /** When accuracy is measured: after every epoch (default), or only after epoch `epochs` (the records before it carry NaN: not measured), for a caller that reads only the end (the overfit check's 100 one-step epochs). */
+  readonly evaluate?: 'everyEpoch' | 'lastEpoch'
   /** A transform of each training batch's features (e.g. randomShift), from foldIn(foldIn(key, 3), step). */
   readonly augment?: Augment
   /** Use the compiler (default true) or the reference interpreter. */
@@ -208,8 +210,9 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
     const losses = epochLosses
     epochLosses = []
     const { params, modelState } = stepper.values()
-    const trainAccuracy = evaluateAccuracy(programs, params, modelState, data.train, config.evalTrainSize ?? 2000)
-    const validationAccuracy = data.validation ? evaluateAccuracy(programs, params, modelState, data.validation) : undefined
+    const measured = config.evaluate !== 'lastEpoch' || epoch === config.epochs - 1
+    const trainAccuracy = measured ? evaluateAccuracy(programs, params, modelState, data.train, config.evalTrainSize ?? 2000) : NaN
+    const validationAccuracy = data.validation ? (measured ? evaluateAccuracy(programs, params, modelState, data.validation) : NaN) : undefined
     const record: EpochRecord = {
       epoch, step, meanLoss: losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length), trainAccuracy,
       ...(validationAccuracy !== undefined ? { validationAccuracy } : {}),
@@ -218,7 +221,7 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
     epoch++
     batch = 0
     config.onEpoch?.(record)
-    if (validationAccuracy !== undefined && (best === undefined || validationAccuracy > best.validationAccuracy))
+    if (measured && validationAccuracy !== undefined && (best === undefined || validationAccuracy > best.validationAccuracy))
       best = { validationAccuracy, epoch: record.epoch, params, modelState }
     if (config.earlyStopping && best !== undefined && record.epoch - best.epoch >= config.earlyStopping.patience) return snapshot('earlyStopped')
   }
