@@ -324,9 +324,9 @@ export function deadRelus(model: AnyModel, params: Params, modelState: Params, d
     const t = outs[k]!
     const units = t.shape[1]!
     const alive = new Uint8Array(units)
-    // u = i mod units, counted rather than divided (millions of entries)
-    for (let i = 0, u = 0; i < t.data.length; i++) {
-      if (t.data[i]! > 0) alive[u] = 1
+    // u = i mod units, counted rather than divided (millions of entries); done once every unit has fired
+    for (let i = 0, u = 0, fired = 0; i < t.data.length && fired < units; i++) {
+      if (t.data[i]! > 0 && alive[u] === 0) (alive[u] = 1), fired++
       if (++u === units) u = 0
     }
     const deadCount = units - alive.reduce((a, b) => a + b, 0)
