@@ -48,25 +48,21 @@ export function observedRange(t: T.Tensor): Interval {
   const d = t.data
   const n = d.length
   if (n === 0) return I.unbounded
-  // four entries at a time, the bounds touched only when one of them leaves them (rare past the
-  // first rows: over a data set's 43 M pixels twice as fast as a select per entry); z = Σ v·0 is 0
-  // unless some v is infinite or NaN (NaN never passes a comparison), and only then are the
-  // entries looked through for a NaN (the range's lo and hi)
+  // four entries at a time, looked at one by one only when one of them is not inside the bounds so
+  // far (rare past the first rows; NaN never is): over a data set's 43 M pixels about twice as fast
+  // as a select per entry. A NaN anywhere makes the range NaN.
   let lo = d[0]!
   let hi = d[0]!
-  let z0 = 0, z1 = 0, z2 = 0, z3 = 0, i = 0
-  for (; i + 3 < n; i += 4) {
-    const a = d[i]!, b = d[i + 1]!, c = d[i + 2]!, e = d[i + 3]!
-    ;(z0 += a * 0), (z1 += b * 0), (z2 += c * 0), (z3 += e * 0)
-    if (a < lo || a > hi || b < lo || b > hi || c < lo || c > hi || e < lo || e > hi)
-      for (const v of [a, b, c, e]) (lo = v < lo ? v : lo), (hi = v > hi ? v : hi)
+  if (lo !== lo) return { lo: NaN, hi: NaN }
+  for (let i = 0; i < n; i += 4) {
+    const a = d[i]!, b = d[i + 1 < n ? i + 1 : i]!, c = d[i + 2 < n ? i + 2 : i]!, e = d[i + 3 < n ? i + 3 : i]!
+    if (a >= lo && a <= hi && b >= lo && b <= hi && c >= lo && c <= hi && e >= lo && e <= hi) continue
+    for (let j = i; j < i + 4 && j < n; j++) {
+      const v = d[j]!
+      if (v !== v) return { lo: NaN, hi: NaN }
+      ;(lo = v < lo ? v : lo), (hi = v > hi ? v : hi)
+    }
   }
-  for (; i < n; i++) {
-    const v = d[i]!
-    z0 += v * 0
-    ;(lo = v < lo ? v : lo), (hi = v > hi ? v : hi)
-  }
-  if (z0 + z1 + z2 + z3 !== 0 && d.some(Number.isNaN)) return { lo: NaN, hi: NaN }
   return { lo, hi }
 }
 
