@@ -4,6 +4,7 @@
  * applies — analyzes clean. The library's own layers and losses analyze clean too.
  */
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import type { Expr } from '../src/core/Expr.js'
 import * as ops from '../src/ops/index.js'
 import { analyze, builtinRangeRules, formatHazards, withRangeRules, type AnalyzeOptions } from '../src/compile/analyze.js'
@@ -160,6 +161,15 @@ describe('hazard analysis: the data and the state it starts from', () => {
     expect(observedRange(T.make([2], [-Infinity, 4]))).toEqual({ lo: -Infinity, hi: 4 })
     expect(observedRange(T.make([3], [Infinity, 2, NaN]))).toEqual({ lo: NaN, hi: NaN })
     expect(observedRange({ shape: [0, 3], data: new Float64Array(0) })).toEqual({ lo: -Infinity, hi: Infinity })
+  })
+  it('observedRange (four entries at a time) agrees with the entry-by-entry min and max for any length, NaN or infinity anywhere', () => {
+    const entry = fc.oneof(fc.double({ min: -10, max: 10, noNaN: true }), fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 1e300))
+    fc.assert(fc.property(fc.array(entry, { maxLength: 23 }), (xs) => {
+      const want = xs.length === 0 ? { lo: -Infinity, hi: Infinity } : xs.some(Number.isNaN) ? { lo: NaN, hi: NaN } : { lo: Math.min(...xs), hi: Math.max(...xs) }
+      const got = observedRange({ shape: [xs.length], data: Float64Array.from(xs) })
+      expect(got.lo === want.lo || (Number.isNaN(got.lo) && Number.isNaN(want.lo))).toBe(true)
+      expect(got.hi === want.hi || (Number.isNaN(got.hi) && Number.isNaN(want.hi))).toBe(true)
+    }), { numRuns: 2000 })
   })
   it('a state given (fitted already, as a run has it) analyzes as fitting on the same rows does', () => {
     const m = sequential({ input: [4] }, center(), dense(4, 8), batchNorm(), relu, dense(8, 3))
