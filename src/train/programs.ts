@@ -118,8 +118,13 @@ export function buildPrograms(model: AnyModel, loss: LossKind | LossFn, reg: Reg
     return f
   }
 
-  const scores = toInference(model).apply(ops.input('x', ['N', model.in]), 'test').out
-  const predictFn = compileStep({ values: {}, tensors: { scores } }, { ...compileOptions, interpret: !compiled }).runOrThrow
+  // compiled on first use too: a float32 check's float64 programs never predict
+  const compilePredict = () => {
+    const scores = toInference(model).apply(ops.input('x', ['N', model.in]), 'test').out
+    return compileStep({ values: {}, tensors: { scores } }, { ...compileOptions, interpret: !compiled }).runOrThrow
+  }
+  let predictMemo: ReturnType<typeof compilePredict> | undefined
+  const predictFn: ReturnType<typeof compilePredict> = (inputs) => (predictMemo ??= compilePredict())(inputs)
 
   return {
     paramNames,
