@@ -241,4 +241,13 @@ describe("train's evaluate: 'lastEpoch'", () => {
     expect(last.params).toEqual(every.params)
     expect(last.history.loss).toEqual(every.history.loss)
   })
+
+  it('is refused beside early stopping (which it would silently disable), and an unknown value is refused', () => {
+    const ds = spiral(R.key(1), { classes: 3, perClass: 10, noise: 0.2 })
+    const config = { optimizer: sgd(0.5), epochs: 2, batchSize: 30, key: R.key(2) }
+    expect(() => train(mlp([2, 4, 3]), { train: ds, validation: ds }, { ...config, evaluate: 'lastEpoch', earlyStopping: { patience: 1 } })).toThrow(
+      "train: earlyStopping needs validation accuracy after every epoch, and evaluate: 'lastEpoch' measures only the last: drop one of them",
+    )
+    expect(() => train(mlp([2, 4, 3]), { train: ds }, { ...config, evaluate: 'sometimes' as never })).toThrow(`train: evaluate must be 'everyEpoch' or 'lastEpoch', got "sometimes"`)
+  })
 })

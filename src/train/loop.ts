@@ -149,6 +149,11 @@ export function evaluateAccuracy(programs: Programs, params: Params, modelState:
 
 /** Trains `model` on `data` as a pure fold: returns the TrainState after `config.epochs` (or `maxSteps`); pass a state back as `from` to continue it. */
 export function train<S extends PlainState>(model: AnyModel, data: TrainData, config: TrainConfig<S>, from?: TrainState<S>): TrainState<S> {
+  if (config.evaluate !== undefined && config.evaluate !== 'everyEpoch' && config.evaluate !== 'lastEpoch')
+    throw new SymgradError('value', `train: evaluate must be 'everyEpoch' or 'lastEpoch', got ${JSON.stringify(config.evaluate) ?? typeof config.evaluate}`)
+  // early stopping reads every epoch's validation accuracy, which 'lastEpoch' does not measure
+  if (config.evaluate === 'lastEpoch' && config.earlyStopping !== undefined)
+    throw new SymgradError('value', "train: earlyStopping needs validation accuracy after every epoch, and evaluate: 'lastEpoch' measures only the last: drop one of them")
   const programs = config.programs ?? buildPrograms(model, config.loss ?? 'softmax', config.regularization ?? { kind: 'none' }, programOptionsOf(config))
   // a finished run given more epochs continues (as the same run would have); one that stopped early
   // (non-finite, early stopping) or already has its epochs is returned as it is, with its status saying why
