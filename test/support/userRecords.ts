@@ -3,21 +3,10 @@
  * JavaScript and WebAssembly vector code and an ONNX mapping), gain (a layer with a weight named
  * `g`), signSgd (an optimizer) and lecun (an initializer).
  */
-import { Random as R, Tensor as T, abs, add, apply, broadcastTo, defineOp, div, mul, nn, optim, io, square, type Expr, type RecordsInput } from '../../src/index.js'
-import type { VectorCode } from '../../src/kernels/index.js'
+import { Random as R, Tensor as T, broadcastTo, mul, nn, optim, io, type RecordsInput } from '../../src/index.js'
+import { softsign, softsignOp, softsignVector } from '../../examples/09-wasm-op.js'
 
-// ── softsign ──  softsign(x) = x/(1 + |x|);  d softsign = dx/(1 + |x|)²
-const softsignOp = defineOp({
-  name: 'softsign', arity: 1, kind: 'elementwise', lowering: 'elementwise',
-  shape: ([s]) => s!,
-  eval: ([t]) => T.map(t!, (x) => x / (1 + Math.abs(x))),
-  scalar: () => (x) => x / (1 + Math.abs(x)),
-  vjp: ({ args: [x], cot }) => [div(cot, square(add(1, abs(x!))))],
-  notation: { form: 'call', name: 'softsign', latex: '\\operatorname{softsign}' },
-  law: { cases: [{ shapes: [[3, 4]], attrs: {} }], domain: [{ lo: -3, hi: 3, awayFrom: [0] }] },
-})
-const softsign = (x: Expr): Expr => apply(softsignOp, [x])
-const softsignVector: VectorCode = ([x], _, V) => [x!, x!, V.abs, V.splatConst(1), V.add, V.div]
+// softsign, its vector code and its record: examples/09-wasm-op.ts (the op as a user writes it)
 
 /** y = softsign(x)·g, g a weight per feature starting at `start`. */
 const gainLayer = nn.defineLayer({
