@@ -10,7 +10,7 @@
  *   await pool.close()
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
-import { CTL, poolSize, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
+import { CTL, spinMs, poolSize, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
 import { adaptiveChooser, attachments, choosingRun, type SplitChooser } from '../compile/splitChoice.js'
 
 const workerSource = `
@@ -44,6 +44,9 @@ export function threadPool(threads: number, o: ThreadPoolOptions = {}): ThreadPo
   let nextId = 1
   const known = new Map<WebAssembly.Memory, number>()
   const wait = (): void => {
+    const until = performance.now() + spinMs
+    for (let i = 1; Atomics.load(ctl, CTL.done) < workers.length; i++)
+      if ((i & 255) === 0 && performance.now() > until) break
     for (;;) {
       const d = Atomics.load(ctl, CTL.done)
       if (d >= workers.length) break
