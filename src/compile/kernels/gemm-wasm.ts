@@ -250,6 +250,8 @@ function pack(name: string, s: GemmShape, R: number): Func {
 /**
  * gemm(A, tA, B, tB, C, m, n, k, accumulate, i0, i1, j0, j1, scratch): the blocked product over
  * rows i0..i1 and columns j0..j1 of C (m×n); scratch holds gemmScratchBytes(shape) bytes.
+ * tB = 2: B is packed already, op(B)'s columns in panels of NR, each k rows of NR values
+ * (op(B)[p, j] at B + ((j / NR)·k + p)·NR·E + (j % NR)·E), read in place.
  */
 function gemm(s: GemmShape, fMicro: number, fPackA: number, fPackB: number): Func {
   const { lanes: L, MR, NV, KC, MC, NC } = s
@@ -284,7 +286,7 @@ function gemm(s: GemmShape, fMicro: number, fPackA: number, fPackB: number): Fun
       forRange(PC, i32(0), get(K), i32(KC), [
         minInto(KCl, i32(KC), [get(K), get(PC), op.sub]),
         // op(B) block as NR-row panels of op(B)ᵀ: op(B)ᵀ[j, p] = B[p·n + j], or B[j·k + p] when tB
-        ifThen(get(DIRECT), [], packB(get(JC), get(NCl), get(PB))),
+        ifThen([get(DIRECT), get(TB), i32(2), op.eq, op.or], [], packB(get(JC), get(NCl), get(PB))),
         get(PC), i32(0), op.gtS, get(ACCUM), op.or, set(MODE),
         forRange(IC, get(I0), get(I1), i32(MC), [
           minInto(MCl, i32(MC), [get(I1), get(IC), op.sub]),
@@ -295,6 +297,8 @@ function gemm(s: GemmShape, fMicro: number, fPackA: number, fPackB: number): Fun
             ifThen(get(DIRECT), ifThen([get(NRl), i32(NR), op.eq],
               [get(B), get(PC), get(N), op.mul, get(JC), op.add, get(JR), op.add, i32(E), op.mul, op.add, set(PBJ), get(N), i32(E), op.mul, set(BK)],
               [packB([get(JC), get(JR), op.add], get(NRl), get(PB)), get(PB), set(PBJ)])),
+            // B packed by the caller: panel (jc + jr)/NR from row pc on
+            ifThen([get(TB), i32(2), op.eq], [get(B), get(JC), get(JR), op.add, get(K), op.mul, get(PC), i32(NR), op.mul, op.add, i32(E), op.mul, op.add, set(PBJ)]),
             forRange(IR, i32(0), get(MCl), i32(MR), [
               minInto(MRl, i32(MR), [get(MCl), get(IR), op.sub]),
               get(PA), get(IR), get(KCl), op.mul, i32(E), op.mul, op.add,

@@ -17,44 +17,13 @@
 import { gemmFuncs, type GemmShape } from './gemm-wasm.js'
 import { maxPoolFunc } from './pool-arena-wasm.js'
 import { channelSumFunc } from './sum-arena-wasm.js'
+import { dotRowsFunc, dotSumsFunc } from './dot-wasm.js'
+import { im2colPanelsFunc, im2colPanelsWholeFunc } from './im2col-panels-wasm.js'
+import { dims, func, rowGeometry } from './spatial-geometry-wasm.js'
 import {
   assemble, call, countDown, forRange, get, i32, ifThen, load, memFill, min, op, set, store, tee,
   I32, V128, type Code, type Func, type Lanes, type ValType,
 } from './wasm-asm.js'
-
-/** A function whose params and locals are named (all i32); `body` gets their indices. */
-function func(name: string, params: readonly string[], locals: readonly string[], body: (l: Record<string, number>) => Code): Func {
-  const l: Record<string, number> = {}
-  ;[...params, ...locals].forEach((n, i) => (l[n] = i))
-  return { name, params: params.map(() => I32), locals: locals.map(() => I32), body: body(l) }
-}
-
-const dims = ['C', 'H', 'W', 'KH', 'KW', 'SH', 'SW', 'PH', 'PW', 'OH', 'OW'] as const
-
-/**
- * Shared by im2col and col2im: for row r of col, the channel, kernel row p and the range
- * [LO, HI) of output columns j whose input column j·SW − PW + q lies inside [0, W).
- */
-function rowGeometry(l: Record<string, number>): Code {
-  const g = (n: string) => get(l[n]!)
-  const s = (n: string) => set(l[n]!)
-  return [
-    g('R'), g('KK'), op.divS, s('CC'),
-    g('R'), g('CC'), g('KK'), op.mul, op.sub, s('T'),
-    g('T'), g('KW'), op.divS, s('P'),
-    g('T'), g('P'), g('KW'), op.mul, op.sub, g('PW'), op.sub, s('FIRST'), // q − pw
-    // LO = FIRST < 0 ? ceil(−FIRST / SW) : 0, at most OW
-    i32(0), s('LO'),
-    ifThen([g('FIRST'), i32(0), op.ltS], [g('SW'), i32(1), op.sub, g('FIRST'), op.sub, g('SW'), op.divS, s('LO')]),
-    ifThen([g('LO'), g('OW'), op.gtS], [g('OW'), s('LO')]),
-    // HI = W − 1 − FIRST < 0 ? 0 : min(OW, (W − 1 − FIRST) / SW + 1), at least LO
-    g('W'), i32(1), op.sub, g('FIRST'), op.sub, s('T'),
-    i32(0), s('HI'),
-    ifThen([g('T'), i32(0), op.geS], [g('T'), g('SW'), op.divS, i32(1), op.add, s('HI')]),
-    ifThen([g('HI'), g('OW'), op.gtS], [g('OW'), s('HI')]),
-    ifThen([g('HI'), g('LO'), op.ltS], [g('LO'), s('HI')]),
-  ]
-}
 
 const geometryLocals = ['R', 'KK', 'CC', 'T', 'P', 'FIRST', 'LO', 'HI', 'I', 'Y', 'ROW', 'SRC', 'DST', 'N', 'V', 'CNT', 'S', 'D', 'LOB', 'HIB', 'TAIL', 'RSTEP', 'SSTEP', 'VN', 'TN']
 
@@ -168,7 +137,10 @@ function col2im(s: GemmShape): Func {
   })
 }
 
-const GEMM = 1, IM2COL = 4, COL2IM = 5, CONVBF = 8
+/** Kept column matrices the filter gradient reads per pass over dW's tiles. */
+const keptImages = 2
+
+const GEMM = 1, IM2COL = 4, COL2IM = 5, CONVBF = 8, DOTROWS = 13, DOTSUMS = 14, IM2COLPANELS = 15, IM2COLPANELSWHOLE = 16
 
 /** The dims as arguments of im2col/col2im. */
 const dimArgs = (l: Record<string, number>): Code => dims.map((d) => get(l[d]!))
@@ -186,18 +158,21 @@ const imageAt = (l: Record<string, number>, base: string, E: number): Code => [
 
 /**
  * convFwd(x, w, y, n0, n1, F, dims…, col, colStep, s): image n's column matrix at col + n·colStep
- * (colStep 0: one scratch for every image; K·P·E: every image's kept for the filter gradient).
+ * (colStep 0: one scratch for every image; K·P'·E: every image's kept for the filter gradient),
+ * written as the gemm's packed B panels (im2col-panels-wasm.ts; P' = P rounded up to NR).
  */
-function convFwd(E: number): Func {
-  return func('convFwd', ['X', 'WT', 'Y', 'N0', 'N1', 'F', ...dims, 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'CN'], (l) => {
+function convFwd(s: GemmShape): Func {
+  const E = s.lanes.bytes, NR = s.NV * s.lanes.lanes
+  return func('convFwd', ['X', 'WT', 'Y', 'N0', 'N1', 'F', ...dims, 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'CN', 'WHOLE'], (l) => {
     const g = (n: string) => get(l[n]!)
     return [
       sizes(l),
+      // no padding, stride 1 along rows, whole panels per output row: the quick im2col
+      g('PH'), g('PW'), op.or, op.eqz, g('SW'), i32(1), op.eq, op.and, g('OW'), i32(NR - 1), op.and, op.eqz, op.and, set(l['WHOLE']!),
       forRange(l['n']!, g('N0'), g('N1'), i32(1), [
         g('COL'), g('n'), g('CSTEP'), op.mul, op.add, set(l['CN']!),
-        imageAt(l, 'X', E),
-        dimArgs(l), i32(0), g('K'), g('CN'), call(IM2COL),
-        g('WT'), i32(0), g('CN'), i32(0),
+        ifThen(g('WHOLE'), [imageAt(l, 'X', E), dimArgs(l), g('CN'), call(IM2COLPANELSWHOLE)], [imageAt(l, 'X', E), dimArgs(l), g('CN'), call(IM2COLPANELS)]),
+        g('WT'), i32(0), g('CN'), i32(2),
         g('Y'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add,
         g('F'), g('PP'), g('K'), i32(0), i32(0), g('F'), i32(0), g('PP'), g('S'), call(GEMM),
       ]),
@@ -225,24 +200,31 @@ function convBI(E: number): Func {
 
 /**
  * convBF(x, g, dw, n, F, dims…, k0, k1, build, col, colStep, s): columns k0..k1 of dW [F, K] over
- * every image, image n's column matrix at col + n·colStep: built there (rows k0..k1) when `build`,
- * else kept from convFwd.
+ * every image, image n's column matrix at col + n·colStep: built there (rows k0..k1, row-major)
+ * when `build`, else kept from convFwd (in panels); s holds a vector of lane sums per element.
  */
-function convBF(E: number): Func {
-  return func('convBF', ['X', 'G', 'DW', 'NN', 'F', ...dims, 'K0', 'K1', 'BUILD', 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'CN'], (l) => {
+function convBF(s: GemmShape): Func {
+  const E = s.lanes.bytes, NR = s.NV * s.lanes.lanes
+  return func('convBF', ['X', 'G', 'DW', 'NN', 'F', ...dims, 'K0', 'K1', 'BUILD', 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'CN', 'NB', 'TA', 'TB'], (l) => {
     const g = (n: string) => get(l[n]!)
     return [
       sizes(l),
-      forRange(l['n']!, i32(0), g('NN'), i32(1), [
+      // images one at a time when built here, else keptImages at a time (dotRows reads each image's
+      // panels in turn: the same sums in the same order)
+      forRange(l['n']!, i32(0), g('NN'), g('NB'), [
         g('COL'), g('n'), g('CSTEP'), op.mul, op.add, set(l['CN']!),
+        i32(1), min(i32(keptImages), [g('NN'), g('n'), op.sub], l['TA']!, l['TB']!), g('BUILD'), op.select, set(l['NB']!),
         ifThen(g('BUILD'), [
           imageAt(l, 'X', E),
           dimArgs(l), g('K0'), g('K1'), g('CN'), call(IM2COL),
         ]),
-        g('G'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add, i32(0),
-        g('CN'), i32(1), g('DW'), g('F'), g('K'), g('PP'),
-        g('n'), i32(0), op.gtS, i32(0), g('F'), g('K0'), g('K1'), g('S'), call(GEMM),
+        // lane sums of g_n · col_nᵀ over columns k0..k1, both read along p in place (dot-wasm.ts), in s
+        g('G'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add, g('PP'), i32(E), op.mul, g('F'), g('PP'), op.mul, i32(E), op.mul,
+        g('CN'), g('PP'), i32(E), op.mul, i32(NR * E), g('BUILD'), op.select, i32(NR * E), g('K'), i32(NR * E), op.mul, g('BUILD'), op.select, g('CSTEP'), g('NB'),
+        g('PP'), i32(NR), op.divS, g('PP'), i32(NR), op.remS,
+        g('S'), g('K1'), g('K0'), op.sub, g('F'), g('K0'), g('K1'), g('n'), op.eqz, call(DOTROWS),
       ]),
+      g('S'), g('F'), g('K1'), g('K0'), op.sub, g('DW'), g('K0'), i32(E), op.mul, op.add, g('K'), i32(E), op.mul, call(DOTSUMS),
     ]
   })
 }
@@ -300,5 +282,5 @@ function chunkSum(L: Lanes): Func {
 
 export function spatialModuleBytes(s: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
   const E = s.lanes.bytes
-  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(E), convBI(E), convBF(E), maxPoolFunc(s.lanes), channelSumFunc(s.lanes), convBFChunks(E), chunkSum(s.lanes)], { shared, maxPages: 16384 })
+  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(s), convBI(E), convBF(s), maxPoolFunc(s.lanes), channelSumFunc(s.lanes), convBFChunks(E), chunkSum(s.lanes), dotRowsFunc(s), dotSumsFunc(s.lanes), im2colPanelsFunc(s), im2colPanelsWholeFunc(s)], { shared, maxPages: 16384 })
 }

@@ -137,13 +137,14 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
     const all = parts.map(([lo, hi], t) => [...args(lo, hi), ...scratch(t)])
     pool!.run(poolId, o.index ?? 0, fn, all, () => ex[fn]!(...all[0]!), () => ex[fn]!(...args(0, n), ...scratch(0)))
   }
-  const geometry = (d: ConvDims) => {
-    const OH = outH(d), OW = outW(d)
-    const K = d.c * d.kh * d.kw
-    return { OH, OW, K, P: OH * OW, dims: [d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, OH, OW] }
-  }
   const s = shapeOf(o.dtype)
   const NR = s.NV * s.lanes.lanes
+  /** P0: the columns of conv2d's column matrix, written in panels of NR (P rounded up). */
+  const geometry = (d: ConvDims) => {
+    const OH = outH(d), OW = outW(d)
+    const K = d.c * d.kh * d.kw, P = OH * OW
+    return { OH, OW, K, P, P0: Math.ceil(P / NR) * NR, dims: [d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, OH, OW] }
+  }
   const E = s.lanes.bytes
   /** Thread t's column scratch (one image at a time) and gemm scratch. */
   const perImage = (t: number) => [o.col + t * colBytes, 0, o.gemm + t * gemmScratch]
@@ -162,17 +163,17 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
   }
   return {
     conv2d(x, w, y, d, keep = -1) {
-      const { K, P, dims } = geometry(d)
-      if (K * P > colElements) return fb.conv2d(x, w, y, d)
+      const { K, P, P0, dims } = geometry(d)
+      if (K * P0 > colElements) return fb.conv2d(x, w, y, d)
       if (keep >= 0) {
         if (keep === 0) cacheEnd = 0
-        const need = d.n * K * P * E
+        const need = d.n * K * P0 * E
         slots[keep] = wanted[keep] === true && cacheEnd + need <= cacheBytes ? { at: o.cache + cacheEnd, key: keyOf(x, d) } : undefined
         if (slots[keep] !== undefined) cacheEnd += need
       }
       if (d.n === 0) return
       const kept = keep >= 0 ? slots[keep] : undefined
-      const scratch = kept !== undefined ? (t: number) => [kept.at, K * P * E, o.gemm + t * gemmScratch] : perImage
+      const scratch = kept !== undefined ? (t: number) => [kept.at, K * P0 * E, o.gemm + t * gemmScratch] : perImage
       run('convFwd', d.n * d.f * P * K, d.n, 1, (n0, n1) => [x.byteOffset, w.byteOffset, y.byteOffset, n0, n1, d.f, ...dims], scratch)
     },
     conv2dBackpropInput(g, w, dx, d) {
@@ -182,12 +183,13 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
       run('convBI', d.n * d.f * P * K, d.n, 1, (n0, n1) => [g.byteOffset, w.byteOffset, dx.byteOffset, n0, n1, d.f, ...dims], perImage)
     },
     conv2dBackpropFilter(x, g, dw, d, use = -1) {
-      const { K, P, dims } = geometry(d)
-      if (K * P > colElements) return fb.conv2dBackpropFilter(x, g, dw, d)
+      const { K, P, P0, dims } = geometry(d)
+      // the filter gradient's lane sums (a vector per element of dW) live in a thread's gemm scratch
+      if (K * P0 > colElements || d.f * K * 16 > gemmScratch) return fb.conv2dBackpropFilter(x, g, dw, d)
       if (d.n === 0) return void dw.fill(0, 0, d.f * K)
       if (use >= 0) wanted[use] = true
       const kept = use >= 0 && slots[use]?.key === keyOf(x, d) ? slots[use] : undefined
-      const [build, scratch] = kept !== undefined ? [0, (t: number) => [kept.at, K * P * E, o.gemm + t * gemmScratch]] : [1, perImage]
+      const [build, scratch] = kept !== undefined ? [0, (t: number) => [kept.at, K * P0 * E, o.gemm + t * gemmScratch]] : [1, perImage]
       const FK = d.f * K, size = Math.ceil(d.n / filterChunks), chunks = Math.ceil(d.n / size)
       if (chunks * FK > partialElements)
         return run('convBF', d.n * d.f * P * K, K, NR, (k0, k1) => [x.byteOffset, g.byteOffset, dw.byteOffset, d.n, d.f, ...dims, k0, k1, build], scratch)

@@ -1,0 +1,105 @@
+/**
+ * The filter gradient's product as rows against rows, in WebAssembly SIMD (float32x4 or float64x2):
+ *
+ *   dotRows(g, ldg, col, cr, cq, nq, tn, c, ldc, f, k0, k1, mode):
+ *     C[i, k] (=|+=) Σ_p G[i, p]·col[k, p]      for i < f, k0 ≤ k < k1
+ *
+ * G's rows are ldg bytes apart, contiguous along p. The column matrix is read in panels of NR
+ * (= 2 vectors) values of p: element (k, q·NR + j) at col + k·cr + q·cq + j·E, so one kernel reads
+ * a plain row-major column matrix (cr = P·E, cq = NR·E) and one im2col wrote as the forward gemm's
+ * packed B panels (cr = NR·E, cq = K·NR·E); nq full panels, then tn < NR values of p one by one.
+ *
+ * Neither operand is packed: both run along p, the sum's index, so each (i, k) has its own vector
+ * accumulator (lane l sums the p ≡ l mod lanes of the full panels), reduced at the end
+ * ((l0 + l2) + (l1 + l3), or l0 + l1) and then added the tail's scalar sum. Tiles of 2 rows of G by
+ * 4 rows of col (8 accumulators: two loads of G and four of col per 8 multiply-adds), then one row
+ * of G by 4, then one by one; every element is the same sum in the same order whatever tile or
+ * range of k computes it, so splitting k between threads, or reading the other layout, changes no bit.
+ */
+import { f32x4RelaxedMadd, type GemmShape } from './gemm-wasm.js'
+import { countDown, f32x4, forRange, get, i32, ifThen, load, op, set, simd, store, v128zero, I32, V128, type Code, type Func, type Lanes } from './wasm-asm.js'
+
+export function dotRowsFunc(s: GemmShape): Func {
+  const L = s.lanes
+  const E = L.bytes, NV = s.NV, NR = NV * L.lanes
+  const [G, LDG, GS, COL, CR, CQ, CS, NB, NQ, TN, V, LDV, F, K0, K1, FIRST] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+  const [I, K, N, VR, GR, CK, B, GB, CB] = [16, 17, 18, 19, 21, 23, 27, 28, 29] // VR: 2 row pointers into V, GR: 2 of G, CK: 4 of col; image b's G and col
+  const ACC = 30, GV = ACC + 8, CV = GV + 2, ST = CV + 1 // v128 accumulators, G vectors, a col vector; scalar tail sums
+  if (s.fma === true && L !== f32x4) throw new Error('dotRows: fma is for float32x4 only')
+  const madd = (a: number, g: number): Code =>
+    s.fma === true ? [get(g), get(CV), get(a), f32x4RelaxedMadd, set(a)] : [get(a), get(g), get(CV), L.mul, L.add, set(a)]
+  const zero: Code = L.elem === f32x4.elem ? [0x43, 0, 0, 0, 0] : [0x44, 0, 0, 0, 0, 0, 0, 0, 0]
+  const replaceLane0: Code = [simd(L.lanes === 4 ? 0x20 : 0x22), 0]
+  /** A tile of fr rows of G (from row I) by kr rows of col (from K). */
+  const tile = (fr: number, kr: number): Code => {
+    const acc = (f: number, k: number) => ACC + f * kr + k
+    const st = (f: number, k: number) => ST + f * kr + k
+    const body: Code[] = []
+    // VR + f: the address of V(I + f, K)
+    for (let f = 0; f < fr; f++) body.push(get(V), get(I), i32(f), op.add, get(LDV), op.mul, get(K), op.add, get(K0), op.sub, i32(16), op.mul, op.add, set(VR + f))
+    for (let f = 0; f < fr; f++)
+      for (let k = 0; k < kr; k++) body.push(ifThen(get(FIRST), [v128zero, set(acc(f, k))], [get(VR + f), load(V128, 16 * k), set(acc(f, k))]))
+    const image: Code[] = []
+    for (let f = 0; f < fr; f++) image.push(get(GB), get(I), i32(f), op.add, get(LDG), op.mul, op.add, set(GR + f))
+    for (let k = 0; k < kr; k++) image.push(get(CB), get(K), i32(k), op.add, get(CR), op.mul, op.add, set(CK + k))
+    for (let a = 0; a < fr * kr; a++) image.push(zero, set(ST + a))
+    const step: Code[] = []
+    for (let v = 0; v < NV; v++) {
+      for (let f = 0; f < fr; f++) step.push(get(GR + f), load(V128, 16 * v), set(GV + f))
+      for (let k = 0; k < kr; k++) {
+        step.push(get(CK + k), load(V128, 16 * v), set(CV))
+        for (let f = 0; f < fr; f++) step.push(madd(acc(f, k), GV + f))
+      }
+    }
+    for (let f = 0; f < fr; f++) step.push(get(GR + f), i32(NR * E), op.add, set(GR + f))
+    for (let k = 0; k < kr; k++) step.push(get(CK + k), get(CQ), op.add, set(CK + k))
+    image.push(get(NQ), set(N), countDown(N, step))
+    // the tail: tn values of p one by one, into scalar sums added to lane 0
+    const tail: Code[] = []
+    for (let f = 0; f < fr; f++)
+      for (let k = 0; k < kr; k++) tail.push(get(st(f, k)), get(GR + f), load(L.elem), get(CK + k), load(L.elem), L.smul, L.sadd, set(st(f, k)))
+    for (let f = 0; f < fr; f++) tail.push(get(GR + f), i32(E), op.add, set(GR + f))
+    for (let k = 0; k < kr; k++) tail.push(get(CK + k), i32(E), op.add, set(CK + k))
+    image.push(get(TN), set(N), countDown(N, tail))
+    // (a product without a tail adds nothing: its lanes go to V as they are)
+    const addTail: Code[] = []
+    for (let f = 0; f < fr; f++) for (let k = 0; k < kr; k++) addTail.push(get(acc(f, k)), v128zero, get(st(f, k)), replaceLane0, L.add, set(acc(f, k)))
+    image.push(ifThen(get(TN), addTail))
+    // the images one after another: each its full panels, then its tail added to lane 0
+    body.push(get(G), set(GB), get(COL), set(CB), get(NB), set(B),
+      countDown(B, [image, get(GB), get(GS), op.add, set(GB), get(CB), get(CS), op.add, set(CB)]))
+    for (let f = 0; f < fr; f++) for (let k = 0; k < kr; k++) body.push(get(VR + f), get(acc(f, k)), store(V128, 16 * k))
+    return body
+  }
+  const body: Code = [
+    // quads of col rows: pairs of G rows, then the last row alone
+    forRange(K, get(K0), [get(K1), i32(3), op.sub], i32(4), [
+      forRange(I, i32(0), [get(F), i32(1), op.sub], i32(2), tile(2, 4)),
+      ifThen([get(F), i32(1), op.and], [get(F), i32(1), op.sub, set(I), tile(1, 4)]),
+    ]),
+    // the last k1 − k < 4 rows of col one by one
+    forRange(K, get(K), get(K1), i32(1), forRange(I, i32(0), get(F), i32(1), tile(1, 1))),
+  ]
+  return {
+    name: 'dotRows',
+    params: new Array(16).fill(I32),
+    locals: [...new Array(14).fill(I32), ...new Array(8 + 2 + 1).fill(V128), ...new Array(8).fill(L.elem)],
+    body,
+  }
+}
+
+/** dotSums(v, f, kn, c, ldc): C[i, k] = the sum of V(i, k)'s lanes for i < f, k < kn (C's rows ldc bytes apart). */
+export function dotSumsFunc(L: Lanes): Func {
+  const E = L.bytes
+  const [V, F, KN, C, LDC, I, K, A] = [0, 1, 2, 3, 4, 5, 6, 7]
+  const hsum: Code = L.lanes === 4
+    ? [get(A), L.extract(0), get(A), L.extract(2), L.sadd, get(A), L.extract(1), get(A), L.extract(3), L.sadd, L.sadd]
+    : [get(A), L.extract(0), get(A), L.extract(1), L.sadd]
+  return {
+    name: 'dotSums', params: [I32, I32, I32, I32, I32], locals: [I32, I32, V128],
+    body: forRange(I, i32(0), get(F), i32(1), forRange(K, i32(0), get(KN), i32(1), [
+      get(V), load(V128), set(A), get(V), i32(16), op.add, set(V),
+      get(C), get(I), get(LDC), op.mul, op.add, get(K), i32(E), op.mul, op.add, hsum, store(L.elem),
+    ])),
+  }
+}
