@@ -19,12 +19,18 @@
 import { f32x4RelaxedMadd, type GemmShape } from './gemm-wasm.js'
 import { countDown, f32x4, forRange, get, i32, ifThen, load, op, set, simd, store, v128zero, I32, V128, type Code, type Func, type Lanes } from './wasm-asm.js'
 
+/** Rows of G by rows of col per tile: 2×4 ran the convnet's filter gradients fastest of 2×4, 2×5, 2×6, 4×2, 3×4, 4×3, 1×8. */
+const tileShape = { rows: 2, cols: 4 }
+
 export function dotRowsFunc(s: GemmShape): Func {
   const L = s.lanes
   const E = L.bytes, NV = s.NV, NR = NV * L.lanes
   const [G, LDG, GS, COL, CR, CQ, CS, NB, NQ, TN, V, LDV, F, K0, K1, FIRST] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
-  const [I, K, N, VR, GR, CK, B, GB, CB] = [16, 17, 18, 19, 21, 23, 27, 28, 29] // VR: 2 row pointers into V, GR: 2 of G, CK: 4 of col; image b's G and col
-  const ACC = 30, GV = ACC + 8, CV = GV + 2, ST = CV + 1 // v128 accumulators, G vectors, a col vector; scalar tail sums
+  const FR = tileShape.rows, KR = tileShape.cols
+  // VR: FR row pointers into V, GR: FR of G, CK: KR of col; image b's G and col
+  const [I, K, N] = [16, 17, 18], VR = 19, GR = VR + FR, CK = GR + FR, [B, GB, CB] = [CK + KR, CK + KR + 1, CK + KR + 2]
+  const ints = CB + 1 - 16
+  const ACC = CB + 1, GV = ACC + FR * KR, CV = GV + FR, ST = CV + 1 // v128 accumulators, G vectors, a col vector; scalar tail sums
   if (s.fma === true && L !== f32x4) throw new Error('dotRows: fma is for float32x4 only')
   const madd = (a: number, g: number): Code =>
     s.fma === true ? [get(g), get(CV), get(a), f32x4RelaxedMadd, set(a)] : [get(a), get(g), get(CV), L.mul, L.add, set(a)]
@@ -73,9 +79,9 @@ export function dotRowsFunc(s: GemmShape): Func {
   }
   const body: Code = [
     // quads of col rows: pairs of G rows, then the last row alone
-    forRange(K, get(K0), [get(K1), i32(3), op.sub], i32(4), [
-      forRange(I, i32(0), [get(F), i32(1), op.sub], i32(2), tile(2, 4)),
-      ifThen([get(F), i32(1), op.and], [get(F), i32(1), op.sub, set(I), tile(1, 4)]),
+    forRange(K, get(K0), [get(K1), i32(KR - 1), op.sub], i32(KR), [
+      forRange(I, i32(0), [get(F), i32(FR - 1), op.sub], i32(FR), tile(FR, KR)),
+      forRange(I, get(I), get(F), i32(1), tile(1, KR)),
     ]),
     // the last k1 − k < 4 rows of col one by one
     forRange(K, get(K), get(K1), i32(1), forRange(I, i32(0), get(F), i32(1), tile(1, 1))),
@@ -83,7 +89,7 @@ export function dotRowsFunc(s: GemmShape): Func {
   return {
     name: 'dotRows',
     params: new Array(16).fill(I32),
-    locals: [...new Array(14).fill(I32), ...new Array(8 + 2 + 1).fill(V128), ...new Array(8).fill(L.elem)],
+    locals: [...new Array(ints).fill(I32), ...new Array(FR * KR + FR + 1).fill(V128), ...new Array(FR * KR).fill(L.elem)],
     body,
   }
 }
