@@ -1,0 +1,116 @@
+/**
+ * The column matrix packed once (kernels/im2col-panels-wasm.ts, dot-wasm.ts, gemm tB = 2), on the
+ * spatial module's own exports in a fresh memory, float32 and float64: im2colPanels (any geometry)
+ * and im2colPanelsWhole (no padding, stride 1, whole panels) put every element of im2col's matrix
+ * where the panel layout says; the gemm reading those panels in place gives the bits of the gemm
+ * reading the row-major matrix; dotRows reads the row-major and the panel layout to the same bits,
+ * for any rows of G, rows of col and tail of p, and agrees with a float64 sum.
+ */
+import { describe, expect, it } from 'vitest'
+import { gemmShapeOf } from '../src/compile/kernels/gemm-wasm.js'
+import { spatialModuleBytes } from '../src/compile/kernels/spatial-arena-wasm.js'
+
+type Fn = (...a: number[]) => void
+const MB = 1 << 20
+
+function setup(dtype: 'float32' | 'float64') {
+  const s = gemmShapeOf(dtype, false)
+  const mem = new WebAssembly.Memory({ initial: 16 * 16 })
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(spatialModuleBytes(s, false)), { env: { mem } }).exports as Record<string, Fn>
+  const E = s.lanes.bytes, NR = s.NV * s.lanes.lanes
+  const view = (at: number, n: number) => (dtype === 'float32' ? new Float32Array(mem.buffer, at, n) : new Float64Array(mem.buffer, at, n))
+  const bytes = (at: number, n: number) => new Uint8Array(mem.buffer, at, n * E).slice()
+  return { ex, E, NR, view, bytes, fill: (at: number, n: number, f: (i: number) => number) => view(at, n).forEach((_, i, a) => (a[i] = f(i))) }
+}
+
+/** [c, h, w, kh, kw, sh, sw, ph, pw]: padded, strided, odd, and ones im2colPanelsWhole takes (OW 8, 16, 24). */
+const geometries = [
+  [3, 7, 9, 3, 2, 1, 1, 1, 0], [2, 11, 10, 2, 3, 2, 3, 0, 1], [1, 5, 5, 5, 5, 1, 1, 2, 2], [4, 6, 13, 3, 3, 1, 2, 1, 1],
+  [1, 28, 28, 5, 5, 1, 1, 0, 0], [8, 12, 12, 5, 5, 1, 1, 0, 0], [2, 9, 19, 3, 4, 2, 1, 0, 0], [3, 8, 11, 1, 4, 1, 1, 0, 0],
+] as const
+
+const outSize = (h: number, k: number, s: number, p: number) => Math.floor((h + 2 * p - k) / s) + 1
+
+describe('the column matrix packed once', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: im2colPanels and im2colPanelsWhole place every element of im2col where the panels say`, () => {
+      const { ex, NR, view, fill } = setup(dtype)
+      let whole = 0
+      for (const [c, h, w, kh, kw, sh, sw, ph, pw] of geometries) {
+        const oh = outSize(h, kh, sh, ph), ow = outSize(w, kw, sw, pw)
+        const K = c * kh * kw, P = oh * ow, P0 = Math.ceil(P / NR) * NR
+        const dims = [c, h, w, kh, kw, sh, sw, ph, pw, oh, ow]
+        fill(0, c * h * w, (i) => Math.sin(i + 1))
+        ex['im2col']!(0, ...dims, 0, K, MB)
+        const plain = view(MB, K * P)
+        const fns = ['im2colPanels', ...(ph === 0 && pw === 0 && sw === 1 && ow % NR === 0 ? ['im2colPanelsWhole'] : [])]
+        for (const fn of fns) {
+          fill(4 * MB, K * P0, () => NaN)
+          ex[fn]!(0, ...dims, 4 * MB)
+          const panels = view(4 * MB, K * P0)
+          for (let r = 0; r < K; r++)
+            for (let p = 0; p < P; p++) expect(panels[(Math.floor(p / NR) * K + r) * NR + (p % NR)], `${fn} row ${r} column ${p}`).toBe(plain[r * P + p])
+        }
+        whole += fns.length - 1
+      }
+      expect(whole).toBe(4)
+    })
+
+    it(`${dtype}: the gemm reads B in panels (tB = 2) to the bits of reading it row-major`, () => {
+      const { ex, NR, bytes, fill } = setup(dtype)
+      const S = 8 * MB
+      for (const [c, h, w, kh, kw, sh, sw, ph, pw] of geometries) {
+        const oh = outSize(h, kh, sh, ph), ow = outSize(w, kw, sw, pw)
+        const K = c * kh * kw, P = oh * ow, F = 7
+        const dims = [c, h, w, kh, kw, sh, sw, ph, pw, oh, ow]
+        fill(0, c * h * w, (i) => Math.cos(3 * i))
+        fill(MB / 2, F * K, (i) => Math.sin(i / 3))
+        ex['im2col']!(0, ...dims, 0, K, MB)
+        ex['im2colPanels']!(0, ...dims, 2 * MB)
+        ex['gemm']!(MB / 2, 0, MB, 0, 3 * MB, F, P, K, 0, 0, F, 0, P, S)
+        ex['gemm']!(MB / 2, 0, 2 * MB, 2, 4 * MB, F, P, K, 0, 0, F, 0, P, S)
+        expect(Buffer.compare(bytes(3 * MB, F * P), bytes(4 * MB, F * P)), `${dims}`).toBe(0)
+        // a column range starting at a panel (as threads split it) gives the same bits
+        const j0 = NR * Math.floor(P / NR / 2)
+        fill(5 * MB, F * P, () => 0)
+        ex['gemm']!(MB / 2, 0, 2 * MB, 2, 5 * MB, F, P, K, 0, 0, F, j0, P, S)
+        ex['gemm']!(MB / 2, 0, 2 * MB, 2, 5 * MB, F, P, K, 0, 0, F, 0, j0, S)
+        expect(Buffer.compare(bytes(3 * MB, F * P), bytes(5 * MB, F * P))).toBe(0)
+      }
+    })
+
+    it(`${dtype}: dotRows reads row-major and panel columns to the same bits, agreeing with a float64 sum (odd F, K % 4, tails of p, several images)`, () => {
+      const { ex, E, NR, view, bytes, fill } = setup(dtype)
+      const G = 0, COLP = MB, COLQ = 3 * MB, V = 5 * MB, DW1 = 6 * MB, DW2 = 6 * MB + MB / 2
+      for (const [F, K, P, NB] of [[1, 1, 1, 1], [3, 9, 13, 2], [8, 25, 576, 1], [5, 7, 2 * NR, 3], [16, 10, 3 * NR + 1, 2]] as const) {
+        const P0 = Math.ceil(P / NR) * NR
+        fill(G, NB * F * P, (i) => Math.sin(0.7 * i))
+        fill(COLP, NB * K * P, (i) => Math.cos(1.1 * i))
+        // the same matrices in panels (past P: garbage, never read)
+        fill(COLQ, NB * K * P0, () => 1e30)
+        const plain = view(COLP, NB * K * P), panels = view(COLQ, NB * K * P0)
+        for (let n = 0; n < NB; n++)
+          for (let k = 0; k < K; k++) for (let p = 0; p < P; p++) panels[n * K * P0 + (Math.floor(p / NR) * K + k) * NR + (p % NR)] = plain[n * K * P + k * P + p]!
+        const run = (col: number, cr: number, cq: number, cs: number, out: number) => {
+          ex['dotRows']!(G, P * E, F * P * E, col, cr, cq, cs, NB, Math.floor(P / NR), P % NR, V, K, F, 0, K, 1)
+          ex['dotSums']!(V, F, K, out, K * E)
+        }
+        run(COLP, P * E, NR * E, K * P * E, DW1)
+        run(COLQ, NR * E, K * NR * E, K * P0 * E, DW2)
+        expect(Buffer.compare(bytes(DW1, F * K), bytes(DW2, F * K)), `${[F, K, P, NB]}`).toBe(0)
+        // images one call each (FIRST only on the first): the same bits again
+        for (let n = 0; n < NB; n++)
+          ex['dotRows']!(G + n * F * P * E, P * E, 0, COLP + n * K * P * E, P * E, NR * E, 0, 1, Math.floor(P / NR), P % NR, V, K, F, 0, K, n === 0 ? 1 : 0)
+        ex['dotSums']!(V, F, K, DW2, K * E)
+        expect(Buffer.compare(bytes(DW1, F * K), bytes(DW2, F * K))).toBe(0)
+        const g = view(G, NB * F * P), got = view(DW1, F * K)
+        for (let f = 0; f < F; f++)
+          for (let k = 0; k < K; k++) {
+            let want = 0, size = 0
+            for (let n = 0; n < NB; n++) for (let p = 0; p < P; p++) (want += g[n * F * P + f * P + p]! * plain[n * K * P + k * P + p]!), (size += Math.abs(g[n * F * P + f * P + p]! * plain[n * K * P + k * P + p]!))
+            expect(Math.abs(got[f * K + k]! - want)).toBeLessThanOrEqual((dtype === 'float32' ? 1e-6 : 1e-14) * (size + 1))
+          }
+      }
+    })
+  }
+})
