@@ -66,6 +66,19 @@ describe('filter gradients in fixed chunks of images', () => {
     const two = compile(s.filterOnly, { backend: wasmBackend({ dtype: 'float32', threads: pool, threshold: 0 })! }).runOrThrow(s.b)
     expect(bits(two)).toEqual(bits(one))
   })
+
+  it('a filter gradient with more lane sums than a thread\'s gemm scratch holds sums dW in blocks of columns: agrees, and the same bits on 1 and 2 threads', () => {
+    // 160 filters × 576 columns: 92,160 vectors, past the float32 (41,484) and float64 (74,772) scratch
+    const s = convStep(2, 64, 160, 3, 5)
+    const want = s.filterOnly.map((o) => evaluateOrThrow(o, s.b).data)
+    const got = compile(s.filterOnly, { backend: wasmBackend({ dtype: 'float64' })! }).runOrThrow(s.b)
+    got.forEach((t, i) => t.data.forEach((v, j) => expect(Math.abs(v - want[i]![j]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want[i]![j]!)))))
+    for (const dtype of ['float32', 'float64'] as const) {
+      const one = compile(s.filterOnly, { backend: wasmBackend({ dtype })! }).runOrThrow(s.b)
+      const two = compile(s.filterOnly, { backend: wasmBackend({ dtype, threads: pool, threshold: 0 })! }).runOrThrow(s.b)
+      expect(bits(two)).toEqual(bits(one))
+    }
+  })
 })
 
 describe('a small step on a 2-thread pool', () => {

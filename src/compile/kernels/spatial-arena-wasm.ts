@@ -14,7 +14,7 @@
  * scratch. Each element of the results is the same sum in the same order however images or
  * columns of dW are split between calls, so threads never change a bit.
  */
-import { gemmFuncs, type GemmShape } from './gemm-wasm.js'
+import { gemmFuncs, gemmScratchBytes, type GemmShape } from './gemm-wasm.js'
 import { maxPoolFunc } from './pool-arena-wasm.js'
 import { channelSumFunc } from './sum-arena-wasm.js'
 import { dotRowsFunc, dotSumsFunc } from './dot-wasm.js'
@@ -205,26 +205,33 @@ function convBI(E: number): Func {
  */
 function convBF(s: GemmShape): Func {
   const E = s.lanes.bytes, NR = s.NV * s.lanes.lanes
-  return func('convBF', ['X', 'G', 'DW', 'NN', 'F', ...dims, 'K0', 'K1', 'BUILD', 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'CN', 'NB', 'TA', 'TB'], (l) => {
+  /** Lane-sum vectors the gemm scratch holds (dW's columns are summed in blocks of as many as fit). */
+  const room = Math.floor(gemmScratchBytes(s) / 16)
+  return func('convBF', ['X', 'G', 'DW', 'NN', 'F', ...dims, 'K0', 'K1', 'BUILD', 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'CN', 'NB', 'TA', 'TB', 'B0', 'B1', 'KB'], (l) => {
     const g = (n: string) => get(l[n]!)
     return [
       sizes(l),
-      // images one at a time when built here, else keptImages at a time (dotRows reads each image's
-      // panels in turn: the same sums in the same order)
-      forRange(l['n']!, i32(0), g('NN'), g('NB'), [
-        g('COL'), g('n'), g('CSTEP'), op.mul, op.add, set(l['CN']!),
-        i32(1), min(i32(keptImages), [g('NN'), g('n'), op.sub], l['TA']!, l['TB']!), g('BUILD'), op.select, set(l['NB']!),
-        ifThen(g('BUILD'), [
-          imageAt(l, 'X', E),
-          dimArgs(l), g('K0'), g('K1'), g('CN'), call(IM2COL),
+      // blocks of columns of dW whose lane sums fit s (a multiple of 4; the caller keeps F ≤ room / 4)
+      i32(room), g('F'), op.divS, i32(-4), op.and, set(l['KB']!),
+      forRange(l['B0']!, g('K0'), g('K1'), g('KB'), [
+        min([g('B0'), g('KB'), op.add], g('K1'), l['TA']!, l['TB']!), set(l['B1']!),
+        // images one at a time when built here, else keptImages at a time (dotRows reads each image's
+        // panels in turn: the same sums in the same order)
+        forRange(l['n']!, i32(0), g('NN'), g('NB'), [
+          g('COL'), g('n'), g('CSTEP'), op.mul, op.add, set(l['CN']!),
+          i32(1), min(i32(keptImages), [g('NN'), g('n'), op.sub], l['TA']!, l['TB']!), g('BUILD'), op.select, set(l['NB']!),
+          ifThen(g('BUILD'), [
+            imageAt(l, 'X', E),
+            dimArgs(l), g('B0'), g('B1'), g('CN'), call(IM2COL),
+          ]),
+          // lane sums of g_n · col_nᵀ over columns b0..b1, both read along p in place (dot-wasm.ts), in s
+          g('G'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add, g('PP'), i32(E), op.mul, g('F'), g('PP'), op.mul, i32(E), op.mul,
+          g('CN'), g('PP'), i32(E), op.mul, i32(NR * E), g('BUILD'), op.select, i32(NR * E), g('K'), i32(NR * E), op.mul, g('BUILD'), op.select, g('CSTEP'), g('NB'),
+          g('PP'), i32(NR), op.divS, g('PP'), i32(NR), op.remS,
+          g('S'), g('B1'), g('B0'), op.sub, g('F'), g('B0'), g('B1'), g('n'), op.eqz, call(DOTROWS),
         ]),
-        // lane sums of g_n · col_nᵀ over columns k0..k1, both read along p in place (dot-wasm.ts), in s
-        g('G'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add, g('PP'), i32(E), op.mul, g('F'), g('PP'), op.mul, i32(E), op.mul,
-        g('CN'), g('PP'), i32(E), op.mul, i32(NR * E), g('BUILD'), op.select, i32(NR * E), g('K'), i32(NR * E), op.mul, g('BUILD'), op.select, g('CSTEP'), g('NB'),
-        g('PP'), i32(NR), op.divS, g('PP'), i32(NR), op.remS,
-        g('S'), g('K1'), g('K0'), op.sub, g('F'), g('K0'), g('K1'), g('n'), op.eqz, call(DOTROWS),
+        g('S'), g('F'), g('B1'), g('B0'), op.sub, g('DW'), g('B0'), i32(E), op.mul, op.add, g('K'), i32(E), op.mul, call(DOTSUMS),
       ]),
-      g('S'), g('F'), g('K1'), g('K0'), op.sub, g('DW'), g('K0'), i32(E), op.mul, op.add, g('K'), i32(E), op.mul, call(DOTSUMS),
     ]
   })
 }

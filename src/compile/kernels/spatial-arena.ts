@@ -19,7 +19,7 @@
  * batch; a conv2d no gradient reads (inference) keeps using the small scratch. The input is the
  * same program variable, live between the two, so its values have not changed.
  */
-import { gemmShapeOf } from './gemm-wasm.js'
+import { gemmScratchBytes, gemmShapeOf } from './gemm-wasm.js'
 import { gemmScratch, gemmUsesFma } from './gemm-run.js'
 import type { Dtype } from '../arena.js'
 import { spatialModuleBytes } from './spatial-arena-wasm.js'
@@ -184,8 +184,8 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
     },
     conv2dBackpropFilter(x, g, dw, d, use = -1) {
       const { K, P, P0, dims } = geometry(d)
-      // the filter gradient's lane sums (a vector per element of dW) live in a thread's gemm scratch
-      if (K * P0 > colElements || d.f * K * 16 > gemmScratch) return fb.conv2dBackpropFilter(x, g, dw, d)
+      // the filter gradient's lane sums (a vector per element of dW) live in a thread's gemm scratch, at least 4 columns at a time
+      if (K * P0 > colElements || d.f * 4 * 16 > gemmScratchBytes(s)) return fb.conv2dBackpropFilter(x, g, dw, d)
       if (d.n === 0) return void dw.fill(0, 0, d.f * K)
       if (use >= 0) wanted[use] = true
       const kept = use >= 0 && slots[use]?.key === keyOf(x, d) ? slots[use] : undefined
