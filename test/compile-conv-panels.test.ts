@@ -20,7 +20,7 @@ function setup(dtype: 'float32' | 'float64') {
   const E = s.lanes.bytes, NR = s.NV * s.lanes.lanes
   const view = (at: number, n: number) => (dtype === 'float32' ? new Float32Array(mem.buffer, at, n) : new Float64Array(mem.buffer, at, n))
   const bytes = (at: number, n: number) => new Uint8Array(mem.buffer, at, n * E).slice()
-  return { ex, E, NR, view, bytes, fill: (at: number, n: number, f: (i: number) => number) => view(at, n).forEach((_, i, a) => (a[i] = f(i))) }
+  return { ex, E, NR, view, bytes, mem: () => mem, fill: (at: number, n: number, f: (i: number) => number) => view(at, n).forEach((_, i, a) => (a[i] = f(i))) }
 }
 
 /** [c, h, w, kh, kw, sh, sw, ph, pw]: padded, strided, odd, and ones im2colPanelsWhole takes (OW 8, 16, 24). */
@@ -80,7 +80,7 @@ describe('the column matrix packed once', () => {
     })
 
     it(`${dtype}: dotRows reads row-major and panel columns to the same bits, agreeing with a float64 sum (odd F, K % 4, tails of p, several images)`, () => {
-      const { ex, E, NR, view, bytes, fill } = setup(dtype)
+      const { ex, E, NR, view, bytes, fill, mem } = setup(dtype)
       const G = 0, COLP = MB, COLQ = 3 * MB, V = 5 * MB, DW1 = 6 * MB, DW2 = 6 * MB + MB / 2
       for (const [F, K, P, NB] of [[1, 1, 1, 1], [3, 9, 13, 2], [8, 25, 576, 1], [5, 7, 2 * NR, 3], [16, 10, 3 * NR + 1, 2]] as const) {
         const P0 = Math.ceil(P / NR) * NR
@@ -91,16 +91,21 @@ describe('the column matrix packed once', () => {
         const plain = view(COLP, NB * K * P), panels = view(COLQ, NB * K * P0)
         for (let n = 0; n < NB; n++)
           for (let k = 0; k < K; k++) for (let p = 0; p < P; p++) panels[n * K * P0 + (Math.floor(p / NR) * K + k) * NR + (p % NR)] = plain[n * K * P + k * P + p]!
-        const run = (col: number, cr: number, cq: number, cs: number, out: number) => {
-          ex['dotRows']!(G, P * E, F * P * E, col, cr, cq, cs, NB, Math.floor(P / NR), P % NR, V, K, F, 0, K, 1)
+        const TAB = 7 * MB
+        const table = (offset: (k: number) => number) => new Int32Array(mem().buffer, TAB, K).forEach((_, k, t) => (t[k] = offset(k)))
+        const run = (col: number, cq: number, cs: number, out: number) => {
+          ex['dotRows']!(G, P * E, F * P * E, col, TAB, cq, 0, 1, Math.floor(P / NR), cs, NB, P % NR, V, K, F, 0, K, 1)
           ex['dotSums']!(V, F, K, out, K * E)
         }
-        run(COLP, P * E, NR * E, K * P * E, DW1)
-        run(COLQ, NR * E, K * NR * E, K * P0 * E, DW2)
+        table((k) => k * P * E)
+        run(COLP, NR * E, K * P * E, DW1)
+        table((k) => k * NR * E)
+        run(COLQ, K * NR * E, K * P0 * E, DW2)
         expect(Buffer.compare(bytes(DW1, F * K), bytes(DW2, F * K)), `${[F, K, P, NB]}`).toBe(0)
-        // images one call each (FIRST only on the first): the same bits again
+        // images one call each (first only on the first): the same bits again
+        table((k) => k * P * E)
         for (let n = 0; n < NB; n++)
-          ex['dotRows']!(G + n * F * P * E, P * E, 0, COLP + n * K * P * E, P * E, NR * E, 0, 1, Math.floor(P / NR), P % NR, V, K, F, 0, K, n === 0 ? 1 : 0)
+          ex['dotRows']!(G + n * F * P * E, P * E, 0, COLP + n * K * P * E, TAB, NR * E, 0, 1, Math.floor(P / NR), 0, 1, P % NR, V, K, F, 0, K, n === 0 ? 1 : 0)
         ex['dotSums']!(V, F, K, DW2, K * E)
         expect(Buffer.compare(bytes(DW1, F * K), bytes(DW2, F * K))).toBe(0)
         const g = view(G, NB * F * P), got = view(DW1, F * K)
@@ -110,6 +115,28 @@ describe('the column matrix packed once', () => {
             for (let n = 0; n < NB; n++) for (let p = 0; p < P; p++) (want += g[n * F * P + f * P + p]! * plain[n * K * P + k * P + p]!), (size += Math.abs(g[n * F * P + f * P + p]! * plain[n * K * P + k * P + p]!))
             expect(Math.abs(got[f * K + k]! - want)).toBeLessThanOrEqual((dtype === 'float32' ? 1e-6 : 1e-14) * (size + 1))
           }
+      }
+    })
+
+    it(`${dtype}: dotRows reads a convolution's rows from the image itself (no padding, stride 1, whole panels) to the bits of reading im2col's matrix`, () => {
+      const { ex, E, NR, bytes, fill, mem } = setup(dtype)
+      const X = 0, G = MB, COL = 2 * MB, TAB = 7 * MB, V = 5 * MB, DW1 = 6 * MB, DW2 = 6 * MB + MB / 2
+      for (const [c, h, w, kh, kw, sh] of [[1, 28, 28, 5, 5, 1], [8, 12, 12, 5, 5, 1], [2, 9, 19, 3, 4, 2], [3, 8, 11, 1, 4, 1]] as const) {
+        const oh = outSize(h, kh, sh, 0), ow = w - kw + 1, F = 3
+        if (ow % NR !== 0) continue
+        const K = c * kh * kw, P = oh * ow
+        const dims = [c, h, w, kh, kw, sh, 1, 0, 0, oh, ow]
+        fill(X, c * h * w, (i) => Math.sin(2 * i + 1))
+        fill(G, F * P, (i) => Math.cos(i / 5))
+        ex['im2col']!(X, ...dims, 0, K, COL)
+        const table = new Int32Array(mem().buffer, TAB, K)
+        table.forEach((_, k, t) => (t[k] = k * P * E))
+        ex['dotRows']!(G, P * E, 0, COL, TAB, NR * E, 0, 1, P / NR, 0, 1, 0, V, K, F, 0, K, 1)
+        ex['dotSums']!(V, F, K, DW1, K * E)
+        table.forEach((_, k, t) => (t[k] = (Math.floor(k / (kh * kw)) * h * w + Math.floor((k % (kh * kw)) / kw) * w + (k % kw)) * E))
+        ex['dotRows']!(G, P * E, 0, X, TAB, NR * E, (sh * w - ow) * E, oh, ow / NR, 0, 1, 0, V, K, F, 0, K, 1)
+        ex['dotSums']!(V, F, K, DW2, K * E)
+        expect(Buffer.compare(bytes(DW1, F * K), bytes(DW2, F * K)), `${dims}`).toBe(0)
       }
     })
   }

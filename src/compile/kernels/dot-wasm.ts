@@ -1,20 +1,26 @@
 /**
  * The filter gradient's product as rows against rows, in WebAssembly SIMD (float32x4 or float64x2):
  *
- *   dotRows(g, ldg, col, cr, cq, nq, tn, c, ldc, f, k0, k1, mode):
- *     C[i, k] (=|+=) Σ_p G[i, p]·col[k, p]      for i < f, k0 ≤ k < k1
+ *   dotRows(g, ldg, gs, col, tab, cq, ci, ni, nj, cs, nb, tn, v, ldv, f, k0, k1, first):
+ *     V(i, k) (= 0 when first |) += lanes of Σ_b Σ_p G_b[i, p]·col_b[k, p]     for i < f, k0 ≤ k < k1
+ *   dotSums(v, f, kn, c, ldc): C[i, k] = the sum of V(i, k)'s lanes
  *
- * G's rows are ldg bytes apart, contiguous along p. The column matrix is read in panels of NR
- * (= 2 vectors) values of p: element (k, q·NR + j) at col + k·cr + q·cq + j·E, so one kernel reads
- * a plain row-major column matrix (cr = P·E, cq = NR·E) and one im2col wrote as the forward gemm's
- * packed B panels (cr = NR·E, cq = K·NR·E); nq full panels, then tn < NR values of p one by one.
+ * over nb images b (G_b at g + b·gs, rows ldg bytes apart and contiguous along p; col_b at col + b·cs).
+ * Row k of col starts at col + tab[k] (an i32 table) and is read in panels of NR (= 2 vectors)
+ * values of p: nj panels cq bytes apart, ni times, ci bytes more between those runs; then tn < NR
+ * values one by one. So one kernel reads a row-major column matrix (tab[k] = k·P·E, cq = NR·E),
+ * the forward gemm's packed B panels (tab[k] = k·NR·E, cq = K·NR·E) and, for a convolution
+ * without padding and stride 1 along rows whose output rows fill whole panels, the image itself
+ * (tab[k] = the offset of x[c, p, q] for k = (c, p, q), ni = OH, nj = OW/NR, ci = (SH·W − OW)·E):
+ * no column matrix at all.
  *
  * Neither operand is packed: both run along p, the sum's index, so each (i, k) has its own vector
- * accumulator (lane l sums the p ≡ l mod lanes of the full panels), reduced at the end
- * ((l0 + l2) + (l1 + l3), or l0 + l1) and then added the tail's scalar sum. Tiles of 2 rows of G by
- * 4 rows of col (8 accumulators: two loads of G and four of col per 8 multiply-adds), then one row
- * of G by 4, then one by one; every element is the same sum in the same order whatever tile or
- * range of k computes it, so splitting k between threads, or reading the other layout, changes no bit.
+ * accumulator (lane l sums the p ≡ l mod lanes of the full panels; an image's tail sum is added
+ * to lane 0 after its panels), kept in V between calls and reduced at the end by dotSums
+ * ((l0 + l2) + (l1 + l3), or l0 + l1). Tiles of 2 rows of G by 4 rows of col (8 accumulators: two
+ * loads of G and four of col per 8 multiply-adds), then one row of G by 4, then one by one; every
+ * element is the same sum in the same order whatever tile, range of k, layout or number of images
+ * per call computes it, so splitting k between threads, or reading another layout, changes no bit.
  */
 import { f32x4RelaxedMadd, type GemmShape } from './gemm-wasm.js'
 import { countDown, f32x4, forRange, get, i32, ifThen, load, op, set, simd, store, v128zero, I32, V128, type Code, type Func, type Lanes } from './wasm-asm.js'
@@ -25,11 +31,11 @@ const tileShape = { rows: 2, cols: 4 }
 export function dotRowsFunc(s: GemmShape): Func {
   const L = s.lanes
   const E = L.bytes, NV = s.NV, NR = NV * L.lanes
-  const [G, LDG, GS, COL, CR, CQ, CS, NB, NQ, TN, V, LDV, F, K0, K1, FIRST] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+  const [G, LDG, GS, COL, TAB, CQ, CI, NI, NJ, CS, NB, TN, V, LDV, F, K0, K1, FIRST] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
   const FR = tileShape.rows, KR = tileShape.cols
   // VR: FR row pointers into V, GR: FR of G, CK: KR of col; image b's G and col
-  const [I, K, N] = [16, 17, 18], VR = 19, GR = VR + FR, CK = GR + FR, [B, GB, CB] = [CK + KR, CK + KR + 1, CK + KR + 2]
-  const ints = CB + 1 - 16
+  const [I, K, N, NJL] = [18, 19, 20, 21], VR = 22, GR = VR + FR, CK = GR + FR, [B, GB, CB] = [CK + KR, CK + KR + 1, CK + KR + 2]
+  const ints = CB + 1 - 18
   const ACC = CB + 1, GV = ACC + FR * KR, CV = GV + FR, ST = CV + 1 // v128 accumulators, G vectors, a col vector; scalar tail sums
   if (s.fma === true && L !== f32x4) throw new Error('dotRows: fma is for float32x4 only')
   const madd = (a: number, g: number): Code =>
@@ -47,7 +53,7 @@ export function dotRowsFunc(s: GemmShape): Func {
       for (let k = 0; k < kr; k++) body.push(ifThen(get(FIRST), [v128zero, set(acc(f, k))], [get(VR + f), load(V128, 16 * k), set(acc(f, k))]))
     const image: Code[] = []
     for (let f = 0; f < fr; f++) image.push(get(GB), get(I), i32(f), op.add, get(LDG), op.mul, op.add, set(GR + f))
-    for (let k = 0; k < kr; k++) image.push(get(CB), get(K), i32(k), op.add, get(CR), op.mul, op.add, set(CK + k))
+    for (let k = 0; k < kr; k++) image.push(get(CB), get(TAB), get(K), i32(k), op.add, i32(4), op.mul, op.add, load(I32), op.add, set(CK + k))
     for (let a = 0; a < fr * kr; a++) image.push(zero, set(ST + a))
     const step: Code[] = []
     for (let v = 0; v < NV; v++) {
@@ -59,7 +65,9 @@ export function dotRowsFunc(s: GemmShape): Func {
     }
     for (let f = 0; f < fr; f++) step.push(get(GR + f), i32(NR * E), op.add, set(GR + f))
     for (let k = 0; k < kr; k++) step.push(get(CK + k), get(CQ), op.add, set(CK + k))
-    image.push(get(NQ), set(N), countDown(N, step))
+    const next: Code[] = []
+    for (let k = 0; k < kr; k++) next.push(get(CK + k), get(CI), op.add, set(CK + k))
+    image.push(get(NI), set(N), countDown(N, [get(NJ), set(NJL), countDown(NJL, step), next]))
     // the tail: tn values of p one by one, into scalar sums added to lane 0
     const tail: Code[] = []
     for (let f = 0; f < fr; f++)
@@ -88,7 +96,7 @@ export function dotRowsFunc(s: GemmShape): Func {
   ]
   return {
     name: 'dotRows',
-    params: new Array(16).fill(I32),
+    params: new Array(18).fill(I32),
     locals: [...new Array(ints).fill(I32), ...new Array(FR * KR + FR + 1).fill(V128), ...new Array(FR * KR).fill(L.elem)],
     body,
   }

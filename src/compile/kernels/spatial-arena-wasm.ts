@@ -200,40 +200,63 @@ function convBI(E: number): Func {
 
 /**
  * convBF(x, g, dw, n, F, dims…, k0, k1, build, col, colStep, s): columns k0..k1 of dW [F, K] over
- * every image, image n's column matrix at col + n·colStep: built there (rows k0..k1, row-major)
- * when `build`, else kept from convFwd (in panels); s holds a vector of lane sums per element.
+ * every image, image n's column matrix at col + n·colStep: kept from convFwd (in panels) when
+ * build = 0, built there (rows k0..k1, row-major) when 1, none when 2: the rows read from the
+ * image itself (no padding, stride 1 along rows, output rows of whole panels; see dot-wasm.ts).
+ * s holds the table of rows' offsets, then a vector of lane sums per element of dW.
  */
 function convBF(s: GemmShape): Func {
   const E = s.lanes.bytes, NR = s.NV * s.lanes.lanes
-  /** Lane-sum vectors the gemm scratch holds (dW's columns are summed in blocks of as many as fit). */
-  const room = Math.floor(gemmScratchBytes(s) / 16)
-  return func('convBF', ['X', 'G', 'DW', 'NN', 'F', ...dims, 'K0', 'K1', 'BUILD', 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'CN', 'NB', 'TA', 'TB', 'B0', 'B1', 'KB'], (l) => {
-    const g = (n: string) => get(l[n]!)
-    return [
-      sizes(l),
-      // blocks of columns of dW whose lane sums fit s (a multiple of 4; the caller keeps F ≤ room / 4)
-      i32(room), g('F'), op.divS, i32(-4), op.and, set(l['KB']!),
-      forRange(l['B0']!, g('K0'), g('K1'), g('KB'), [
-        min([g('B0'), g('KB'), op.add], g('K1'), l['TA']!, l['TB']!), set(l['B1']!),
-        // images one at a time when built here, else keptImages at a time (dotRows reads each image's
-        // panels in turn: the same sums in the same order)
-        forRange(l['n']!, i32(0), g('NN'), g('NB'), [
-          g('COL'), g('n'), g('CSTEP'), op.mul, op.add, set(l['CN']!),
-          i32(1), min(i32(keptImages), [g('NN'), g('n'), op.sub], l['TA']!, l['TB']!), g('BUILD'), op.select, set(l['NB']!),
-          ifThen(g('BUILD'), [
-            imageAt(l, 'X', E),
-            dimArgs(l), g('B0'), g('B1'), g('CN'), call(IM2COL),
+  const bytes = gemmScratchBytes(s)
+  return func('convBF', ['X', 'G', 'DW', 'NN', 'F', ...dims, 'K0', 'K1', 'BUILD', 'COL', 'CSTEP', 'S'],
+    ['n', 'K', 'PP', 'CN', 'NB', 'TA', 'TB', 'B0', 'B1', 'KB', 'VS', 'CC', 'PK', 'QK', 'R', 'HW', 'DIRECT'], (l) => {
+      const g = (n: string) => get(l[n]!)
+      const st = (n: string) => set(l[n]!)
+      const direct = [g('BUILD'), i32(2), op.eq]
+      return [
+        sizes(l),
+        direct, st('DIRECT'),
+        g('H'), g('W'), op.mul, i32(E), op.mul, st('HW'),
+        // the rows' offsets: row k = (c, p, q) at x[c, p, q] (direct), else k·P·E (built) or k·NR·E (kept)
+        i32(0), st('R'),
+        forRange(l['CC']!, i32(0), g('C'), i32(1), forRange(l['PK']!, i32(0), g('KH'), i32(1), forRange(l['QK']!, i32(0), g('KW'), i32(1), [
+          g('S'), g('R'), i32(4), op.mul, op.add,
+          g('CC'), g('HW'), op.mul, g('PK'), g('W'), op.mul, g('QK'), op.add, i32(E), op.mul, op.add,
+          g('R'), g('PP'), i32(E), op.mul, i32(NR * E), g('BUILD'), op.select, op.mul,
+          g('DIRECT'), op.select, store(I32),
+          g('R'), i32(1), op.add, st('R'),
+        ]))),
+        // then blocks of columns of dW whose lane sums fit s (a multiple of 4; the caller keeps F small enough)
+        g('S'), g('K'), i32(4), op.mul, i32(15), op.add, i32(-16), op.and, op.add, st('VS'),
+        i32(bytes), g('VS'), g('S'), op.sub, op.sub, i32(16), op.divS, g('F'), op.divS, i32(-4), op.and, st('KB'),
+        forRange(l['B0']!, g('K0'), g('K1'), g('KB'), [
+          min([g('B0'), g('KB'), op.add], g('K1'), l['TA']!, l['TB']!), st('B1'),
+          // images one at a time when built here, else keptImages at a time (dotRows reads each
+          // image's rows in turn: the same sums in the same order)
+          forRange(l['n']!, i32(0), g('NN'), g('NB'), [
+            g('X'), g('n'), g('HW'), g('C'), op.mul, op.mul, op.add,
+            g('COL'), g('n'), g('CSTEP'), op.mul, op.add, g('DIRECT'), op.select, st('CN'),
+            i32(1), min(i32(keptImages), [g('NN'), g('n'), op.sub], l['TA']!, l['TB']!), g('BUILD'), i32(1), op.eq, op.select, st('NB'),
+            ifThen([g('BUILD'), i32(1), op.eq], [
+              imageAt(l, 'X', E),
+              dimArgs(l), g('B0'), g('B1'), g('CN'), call(IM2COL),
+            ]),
+            // lane sums of g_n · col_nᵀ over columns b0..b1 (dot-wasm.ts)
+            g('G'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add, g('PP'), i32(E), op.mul, g('F'), g('PP'), op.mul, i32(E), op.mul,
+            g('CN'), g('S'),
+            // panels: direct NR·E apart, OH runs of OW/NR; else one run of P/NR, NR·E (built) or K·NR·E (kept) apart
+            i32(NR * E), g('K'), i32(NR * E), op.mul, g('BUILD'), op.select,
+            g('SH'), g('W'), op.mul, g('OW'), op.sub, i32(E), op.mul, i32(0), g('DIRECT'), op.select,
+            g('OH'), i32(1), g('DIRECT'), op.select,
+            g('OW'), g('PP'), g('DIRECT'), op.select, i32(NR), op.divS,
+            g('HW'), g('C'), op.mul, g('CSTEP'), g('DIRECT'), op.select, g('NB'),
+            g('PP'), i32(NR), op.remS,
+            g('VS'), g('B1'), g('B0'), op.sub, g('F'), g('B0'), g('B1'), g('n'), op.eqz, call(DOTROWS),
           ]),
-          // lane sums of g_n · col_nᵀ over columns b0..b1, both read along p in place (dot-wasm.ts), in s
-          g('G'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add, g('PP'), i32(E), op.mul, g('F'), g('PP'), op.mul, i32(E), op.mul,
-          g('CN'), g('PP'), i32(E), op.mul, i32(NR * E), g('BUILD'), op.select, i32(NR * E), g('K'), i32(NR * E), op.mul, g('BUILD'), op.select, g('CSTEP'), g('NB'),
-          g('PP'), i32(NR), op.divS, g('PP'), i32(NR), op.remS,
-          g('S'), g('B1'), g('B0'), op.sub, g('F'), g('B0'), g('B1'), g('n'), op.eqz, call(DOTROWS),
+          g('VS'), g('F'), g('B1'), g('B0'), op.sub, g('DW'), g('B0'), i32(E), op.mul, op.add, g('K'), i32(E), op.mul, call(DOTSUMS),
         ]),
-        g('S'), g('F'), g('B1'), g('B0'), op.sub, g('DW'), g('B0'), i32(E), op.mul, op.add, g('K'), i32(E), op.mul, call(DOTSUMS),
-      ]),
-    ]
-  })
+      ]
+    })
 }
 
 /**

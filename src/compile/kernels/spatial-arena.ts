@@ -143,7 +143,9 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
   const geometry = (d: ConvDims) => {
     const OH = outH(d), OW = outW(d)
     const K = d.c * d.kh * d.kw, P = OH * OW
-    return { OH, OW, K, P, P0: Math.ceil(P / NR) * NR, dims: [d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, OH, OW] }
+    // direct: the filter gradient reads the image itself (no padding, stride 1 along rows, output rows of whole panels)
+    const direct = d.ph === 0 && d.pw === 0 && d.sw === 1 && OW % NR === 0
+    return { OH, OW, K, P, P0: Math.ceil(P / NR) * NR, direct, dims: [d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, OH, OW] }
   }
   const E = s.lanes.bytes
   /** Thread t's column scratch (one image at a time) and gemm scratch. */
@@ -163,12 +165,12 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
   }
   return {
     conv2d(x, w, y, d, keep = -1) {
-      const { K, P, P0, dims } = geometry(d)
+      const { K, P, P0, direct, dims } = geometry(d)
       if (K * P0 > colElements) return fb.conv2d(x, w, y, d)
       if (keep >= 0) {
         if (keep === 0) cacheEnd = 0
         const need = d.n * K * P0 * E
-        slots[keep] = wanted[keep] === true && cacheEnd + need <= cacheBytes ? { at: o.cache + cacheEnd, key: keyOf(x, d) } : undefined
+        slots[keep] = wanted[keep] === true && !direct && cacheEnd + need <= cacheBytes ? { at: o.cache + cacheEnd, key: keyOf(x, d) } : undefined
         if (slots[keep] !== undefined) cacheEnd += need
       }
       if (d.n === 0) return
@@ -183,13 +185,13 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
       run('convBI', d.n * d.f * P * K, d.n, 1, (n0, n1) => [g.byteOffset, w.byteOffset, dx.byteOffset, n0, n1, d.f, ...dims], perImage)
     },
     conv2dBackpropFilter(x, g, dw, d, use = -1) {
-      const { K, P, P0, dims } = geometry(d)
-      // the filter gradient's lane sums (a vector per element of dW) live in a thread's gemm scratch, at least 4 columns at a time
-      if (K * P0 > colElements || d.f * 4 * 16 > gemmScratchBytes(s)) return fb.conv2dBackpropFilter(x, g, dw, d)
+      const { K, P, P0, direct, dims } = geometry(d)
+      // the rows' offsets, then the filter gradient's lane sums (a vector per element of dW, at least 4 columns at a time) in a thread's gemm scratch
+      if (K * P0 > colElements || K * 4 + 16 + d.f * 4 * 16 > gemmScratchBytes(s)) return fb.conv2dBackpropFilter(x, g, dw, d)
       if (d.n === 0) return void dw.fill(0, 0, d.f * K)
       if (use >= 0) wanted[use] = true
       const kept = use >= 0 && slots[use]?.key === keyOf(x, d) ? slots[use] : undefined
-      const [build, scratch] = kept !== undefined ? [0, (t: number) => [kept.at, K * P0 * E, o.gemm + t * gemmScratch]] : [1, perImage]
+      const [build, scratch] = direct ? [2, perImage] : kept !== undefined ? [0, (t: number) => [kept.at, K * P0 * E, o.gemm + t * gemmScratch]] : [1, perImage]
       const FK = d.f * K, size = Math.ceil(d.n / filterChunks), chunks = Math.ceil(d.n / size)
       if (chunks * FK > partialElements)
         return run('convBF', d.n * d.f * P * K, K, NR, (k0, k1) => [x.byteOffset, g.byteOffset, dw.byteOffset, d.n, d.f, ...dims, k0, k1, build], scratch)
