@@ -18,7 +18,7 @@
  * accumulator (lane l sums the p ≡ l mod lanes of the full panels; an image's tail sum is added
  * to lane 0 after its panels), kept in V between calls and reduced at the end by dotSums
  * ((l0 + l2) + (l1 + l3), or l0 + l1). Tiles of 2 rows of G by 4 rows of col (8 accumulators: two
- * loads of G and four of col per 8 multiply-adds), then one row of G by 4, then one by one; every
+ * loads of G and four of col per 8 multiply-adds), then one row of G by 4, the last rows of col by 2 rows of G; every
  * element is the same sum in the same order whatever tile, range of k, layout or number of images
  * per call computes it, so splitting k between threads, or reading another layout, changes no bit.
  */
@@ -86,13 +86,18 @@ export function dotRowsFunc(s: GemmShape): Func {
     return body
   }
   const body: Code = [
+    // runs of one panel are panels cq + ci apart: one loop
+    ifThen([get(NJ), i32(1), op.eq], [get(CQ), get(CI), op.add, set(CQ), i32(0), set(CI), get(NI), set(NJ), i32(1), set(NI)]),
     // quads of col rows: pairs of G rows, then the last row alone
     forRange(K, get(K0), [get(K1), i32(KR - 1), op.sub], i32(KR), [
       forRange(I, i32(0), [get(F), i32(FR - 1), op.sub], i32(FR), tile(FR, KR)),
       forRange(I, get(I), get(F), i32(1), tile(1, KR)),
     ]),
-    // the last k1 − k < 4 rows of col one by one
-    forRange(K, get(K), get(K1), i32(1), forRange(I, i32(0), get(F), i32(1), tile(1, 1))),
+    // the last r = k1 − k < KR rows of col: tiles of FR (then 1) rows of G by r
+    Array.from({ length: KR - 1 }, (_, r) => ifThen([get(K1), get(K), op.sub, i32(r + 1), op.eq], [
+      forRange(I, i32(0), [get(F), i32(FR - 1), op.sub], i32(FR), tile(FR, r + 1)),
+      forRange(I, get(I), get(F), i32(1), tile(1, r + 1)),
+    ])),
   ]
   return {
     name: 'dotRows',
