@@ -137,7 +137,10 @@ function col2im(s: GemmShape): Func {
   })
 }
 
-/** Kept column matrices the filter gradient reads per pass over dW's tiles. */
+/**
+ * Images (kept column matrices, or images read directly) the filter gradient reads per pass over
+ * dW's tiles: per 64 images, the 16×200×64 product 0.80 ms with 1, 0.74 with 2, 0.75 with 4 or 8.
+ */
 const keptImages = 2
 
 const GEMM = 1, IM2COL = 4, COL2IM = 5, CONVBF = 8, DOTROWS = 13, DOTSUMS = 14, IM2COLPANELS = 15, IM2COLPANELSWHOLE = 16
