@@ -6,12 +6,17 @@
  *   col [K, P]: row r = (c·KH + p)·KW + q, column i·OW + j = x[c, i·sh − ph + p, j·sw − pw + q] (0 outside)
  *   convFwd:  y_n [F, P]   = W [F, K] · col_n                       for images n0..n1
  *   convBI:   dx_n         = col2im(Wᵀ [K, F] · g_n [F, P])         for images n0..n1
- *   convBF:   dW[:, k0..k1] = Σ_n g_n [F, P] · col_n[k0..k1]ᵀ        (only those rows of col_n are built)
+ *   convBF:   dW[:, k0..k1] = Σ_n g_n [F, P] · col_n[k0..k1]ᵀ        (only those rows of col_n are built, or none)
  *   convBFChunks: dW_c = Σ_{n in chunk c} g_n · col_nᵀ              for chunks c0..c1 (partial sums)
  *   chunkSum: dW = ((dW_0 + dW_1) + dW_2) + …                       the partial sums in chunk order
  *
- * All addresses are byte offsets; `col` is one thread's scratch of K·P elements, `s` its gemm
- * scratch. Each element of the results is the same sum in the same order however images or
+ * The column matrix is copied once: convFwd's im2col writes it as the gemm's packed B panels
+ * (im2col-panels-wasm.ts), which the gemm reads in place; convBF's product (dot-wasm.ts) reads g and
+ * the rows of col along p, in place, from a row-major col, from convFwd's panels, or from the image
+ * itself where the geometry allows (then nothing is built or kept).
+ *
+ * All addresses are byte offsets; `col` is one thread's scratch of K·P' elements (P' = P rounded
+ * up to the panels), `s` its gemm scratch. Each element of the results is the same sum in the same order however images or
  * columns of dW are split between calls, so threads never change a bit.
  */
 import { gemmFuncs, gemmScratchBytes, type GemmShape } from './gemm-wasm.js'

@@ -17,7 +17,9 @@
  * cache region (slots laid out anew from slot 0 on each call, as far as the region goes) instead
  * of one scratch, and the filter gradient uses them when the slot holds that input's geometry and
  * batch; a conv2d no gradient reads (inference) keeps using the small scratch. The input is the
- * same program variable, live between the two, so its values have not changed.
+ * same program variable, live between the two, so its values have not changed. A convolution
+ * without padding, of stride 1 along rows and output rows of whole panels (`direct`) keeps none:
+ * its filter gradient reads the rows from the image itself, the same values in the same order.
  */
 import { gemmScratchBytes, gemmShapeOf } from './gemm-wasm.js'
 import { gemmScratch, gemmUsesFma } from './gemm-run.js'
