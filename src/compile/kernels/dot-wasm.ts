@@ -65,9 +65,28 @@ export function dotRowsFunc(s: GemmShape): Func {
     }
     for (let f = 0; f < fr; f++) step.push(get(GR + f), i32(NR * E), op.add, set(GR + f))
     for (let k = 0; k < kr; k++) step.push(get(CK + k), get(CQ), op.add, set(CK + k))
+    /** u panels straight after each other (cq = NR·E): loads at fixed offsets, one advance. */
+    const steps = (u: number): Code => {
+      const out: Code[] = []
+      for (let q = 0; q < u; q++)
+        for (let v = 0; v < NV; v++) {
+          const at = q * NR * E + 16 * v
+          for (let f = 0; f < fr; f++) out.push(get(GR + f), load(V128, at), set(GV + f))
+          for (let k = 0; k < kr; k++) {
+            out.push(get(CK + k), load(V128, at), set(CV))
+            for (let f = 0; f < fr; f++) out.push(madd(acc(f, k), GV + f))
+          }
+        }
+      for (let f = 0; f < fr; f++) out.push(get(GR + f), i32(u * NR * E), op.add, set(GR + f))
+      for (let k = 0; k < kr; k++) out.push(get(CK + k), i32(u * NR * E), op.add, set(CK + k))
+      return out
+    }
     const next: Code[] = []
     for (let k = 0; k < kr; k++) next.push(get(CK + k), get(CI), op.add, set(CK + k))
-    image.push(get(NI), set(N), countDown(N, [get(NJ), set(NJL), countDown(NJL, step), next]))
+    const run: Code = ifThen([get(CQ), i32(NR * E), op.eq],
+      [get(NJ), i32(1), op.shrU, set(NJL), countDown(NJL, steps(2)), ifThen([get(NJ), i32(1), op.and], steps(1))],
+      [get(NJ), set(NJL), countDown(NJL, step)])
+    image.push(get(NI), set(N), countDown(N, [run, next]))
     // the tail: tn values of p one by one, into scalar sums added to lane 0
     const tail: Code[] = []
     for (let f = 0; f < fr; f++)
