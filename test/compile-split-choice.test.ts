@@ -92,28 +92,28 @@ describe('adaptiveChooser', () => {
 
 describe('choosingRun', () => {
   const alone: SplitChooser = { split: () => false, record: () => {} }
-  it('alone, runs the call in one piece where the caller gives it, else part 0 and then the others on this thread', () => {
+  it('alone, runs the call in one piece where the caller gives it, else every part on this thread with its own arguments', () => {
     const ran: string[] = []
-    const local = () => [{ f: (lo: number, hi: number) => void ran.push(`part ${lo}-${hi}`) }]
-    const run = choosingRun(alone, 2, local, () => void ran.push('split'))
-    const args = [[0, 5], [5, 10]]
-    run(1, 0, 'f', args, () => void ran.push('self'), () => void ran.push('whole'))
+    const run = choosingRun(alone, 2, () => void ran.push('split'))
+    const parts = [[0, 5], [5, 10]]
+    run(1, 0, 'f', parts, (a) => void ran.push(`part ${a.join(',')}`), { whole: () => void ran.push('whole') })
     expect(ran).toEqual(['whole'])
     ran.length = 0
-    run(1, 0, 'f', args, () => void ran.push('self'))
-    expect(ran).toEqual(['self', 'part 5-10'])
+    run(1, 0, 'f', parts, (a) => void ran.push(`part ${a.join(',')}`), { tails: [[7], [8]] })
+    expect(ran).toEqual(['part 0,5,7', 'part 5,10,7'])
   })
 
-  it('a split call reports the caller\'s part times the parts as its guess at the call alone', () => {
+  it('a split call reports the mean of the caller\'s parts times the parts as its guess at the call alone', () => {
     const seen: (number | undefined)[] = []
     const chooser: SplitChooser = { split: () => true, record: (_k, _s, _ms, guess) => void seen.push(guess) }
     const busy = (ms: number) => {
       const t = performance.now()
       while (performance.now() - t < ms);
     }
-    const run = choosingRun(chooser, 2, () => [], (_i, _m, _f, _a, self) => self())
-    run(1, 0, 'f', [[0], [1]], () => busy(3), () => {})
-    expect(seen[0]).toBeGreaterThanOrEqual(6)
+    // the caller runs one of the four parts itself
+    const run = choosingRun(chooser, 2, (_i, _m, _f, parts, here) => here(parts[0]!))
+    run(1, 0, 'f', [[0], [1], [2], [3]], () => busy(3))
+    expect(seen[0]).toBeGreaterThanOrEqual(12)
   })
 })
 

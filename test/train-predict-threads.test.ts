@@ -28,8 +28,8 @@ function scores(model: AnyModel, rows: number, threads: boolean, chunk: number) 
 
 describe('predict on a thread pool', () => {
   const models: [string, () => AnyModel][] = [
-    ['mlp 40-64-10', () => mlp([40, 64, 10])],
-    ['convnet on 14×14 images', () => convnet([14, 14, 1], 10, { filters: [4, 6], kernel: 3 })],
+    ['mlp 200-256-10', () => mlp([200, 256, 10])],
+    ['convnet on 28×28 images', () => convnet([28, 28, 1], 10, { filters: [8, 16], kernel: 5 })],
   ]
   for (const [name, make] of models)
     it(`${name}: 2 threads give the bits of 1, the workers take part from the first chunks`, () => {
