@@ -54,11 +54,15 @@ export interface LoopRunOptions {
 }
 
 /**
- * Elements from which a loop or a sum is split: 2²⁰. On the 2-core test machine (shared with other
- * processes) splitting an SGD update of 2¹⁷–2²⁰ elements took 1.3–1.6× longer than one thread (the
- * hand-over costs more than the memory-bound loop); at 2²² the two were even.
+ * Elements from which a loop or a sum is split: 2¹⁷. When a sleeping worker took 50–70 µs to wake,
+ * splitting an SGD update of 2¹⁷–2²⁰ elements took 1.3–1.6× longer than one thread and the threshold
+ * was 2²⁰; with workers polling between calls and claiming parts (threads.ts) a split call costs
+ * a few microseconds, and the convnet step's first ReLU loops (2¹⁸ elements) gain from the second
+ * thread: `npm start`'s fold step on 2 threads went 3.93–3.97 → 3.68–3.75 ms with 2¹⁶ here and
+ * defaultConvThreshold 2¹⁸ (2-core Xeon, another process running now and then). 2¹⁷ keeps the
+ * small MLP's updates (784·100 elements, memory-bound) whole.
  */
-export const defaultLoopThreshold = 1 << 20
+export const defaultLoopThreshold = 1 << 17
 
 /** The loops' functions by name (`rt.loops`), instantiated on the memory. */
 export function loopRunner(o: LoopRunOptions): Record<string, LoopFn> {

@@ -114,7 +114,12 @@ export interface ArenaSpatialKernels {
 
 type Fn = (...a: number[]) => void
 
-export const defaultConvThreshold = 1 << 22
+/**
+ * Multiply-adds from which a convolution is split (pooling: input elements × 32; a channel sum:
+ * elements × 4): 2¹⁸, with the pool's claimed parts cheap to hand over (loop-run.ts's
+ * defaultLoopThreshold has the measurements); it was 2²² while a split call cost a wake-up.
+ */
+export const defaultConvThreshold = 1 << 18
 
 export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | undefined {
   const shared = isShared(o.memory)
