@@ -127,8 +127,11 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
   else if (o.babysit !== false) {
     log(hazards.join('\n'))
     log('babysitting checks:')
-    // in the run's dtype, on its threads: the checks run the programs the run will (one compile for both)
-    const plain = buildPrograms(model, c.loss, { kind: 'none' }, setup.compile)
+    // in the run's dtype, on its threads: the checks run the programs the run will (one compile for
+    // both), and a run without regularization trains with the very same (its fused step compiled
+    // once, for the overfit check: the schedule is a scalar input, not part of the program)
+    const unregularized = (config.regularization ?? { kind: 'none' }).kind === 'none' && config.layerModes === undefined
+    const plain = unregularized ? setup.programs : buildPrograms(model, c.loss, { kind: 'none' }, setup.compile)
     const init = checkInitialLoss(initialLoss(model, s0.params, s0.modelState, tr, c.loss, undefined, plain), c.loss, tr.classes)
     log(mark(init))
     const tiny = overfitTiny(model, tr, { optimizer: buildTrainConfig({ ...c, schedule: 'constant' }, 20, build).optimizer, key: config.key, loss: c.loss, epochs: 100, programs: plain })
