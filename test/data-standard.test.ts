@@ -93,3 +93,21 @@ describe('the full data sets', () => {
     expect(max).toBe(1)
   }, 30_000)
 })
+
+describe('the pixel range a loader vouches for', () => {
+  // the hazard analysis of a run takes [0, 255 / scale] for rows its loader made from 8-bit pixels
+  // (cli/run.ts) instead of scanning every entry: the bound must hold the observed range
+  for (const data of ['mnist-sample', 'mnist'] as const)
+    it(`${data}: every split's entries lie in [0, 255 / scale], and the training split reaches both ends`, async () => {
+      const { loadData } = await import('../src/runner/data.js')
+      const { observedRange } = await import('../src/train/hazards.js')
+      const d = right(loadData({ data }))
+      expect(d.input?.scale).toBe(255)
+      for (const s of [d.train, d.validation, d.test]) {
+        const r = observedRange(s.x)
+        expect(r.lo).toBeGreaterThanOrEqual(0)
+        expect(r.hi).toBeLessThanOrEqual(255 / d.input!.scale)
+      }
+      expect(observedRange(d.train.x)).toEqual({ lo: 0, hi: 1 })
+    }, 60_000)
+})

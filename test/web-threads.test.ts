@@ -78,8 +78,8 @@ describe('webThreadPool in chromium', () => {
     expect(r['error']).toBeUndefined()
     expect(r['env']).toMatchObject({ crossOriginIsolated: true, sharedArrayBuffer: true, threads: 2 })
     expect(r['product'].ready).toBe(2)
-    // once the worker has started, the product's one call gave it one part
-    expect(r['product'].workerParts - r['product'].partsEarly).toBe(1)
+    // once the worker has started, a call of the product gave it a part (each call's bits compared)
+    expect(r['product'].workerParts - r['product'].partsEarly).toBeGreaterThanOrEqual(1)
     expect(r['product'].mismatches).toBe(0)
     expect(r['product'].earlyMismatches).toBe(0)
     expect(r['product'].relToFloat64).toBeLessThan(1e-5)

@@ -28,6 +28,7 @@ import { writeReport } from './reportFiles.js'
 import { formatHazards } from '../compile/analyze.js'
 import { nodeForm } from '../compile/nodeForm.js'
 import { checkModel, observedRange } from '../train/hazards.js'
+import type { PixelInput } from '../data/pixels.js'
 import { decisionBoundary } from '../train/boundary.js'
 
 export interface RunOptions {
@@ -64,10 +65,16 @@ export interface RunResult {
 
 const mark = (c: Check): string => `${c.ok ? '  ok  ' : '  WARN'} ${c.message}`
 
-/** The hazards block of the run's graph (from `state`, a fresh run's fitted initial state, else fitting on x); a preprocessing fit that fails is said there (initTrainState reports it). */
-function hazardLines(model: ReturnType<typeof buildModel>, c: RunConfig, x: Tensor, state: TrainState['modelState'] | undefined): string[] {
+/**
+ * The hazards block of the run's graph (from `state`, a fresh run's fitted initial state, else
+ * fitting on x); a preprocessing fit that fails is said there (initTrainState reports it). The
+ * inputs' range is x's observed one, or [0, 255 / scale] where this run's loader made the rows from
+ * 8-bit pixels (`pixels`): the same bound without a pass over every entry.
+ */
+function hazardLines(model: ReturnType<typeof buildModel>, c: RunConfig, x: Tensor, state: TrainState['modelState'] | undefined, pixels: PixelInput | undefined): string[] {
   try {
-    return formatHazards(checkModel(model, { loss: c.loss, x: observedRange(x), dtypes: [c.dtype ?? 'float64'], ...(state !== undefined ? { state } : { fitOn: x }) }).analysis, (e) => nodeForm(e, 3)).split('\n')
+    const range = pixels !== undefined ? { lo: 0, hi: 255 / pixels.scale } : observedRange(x)
+    return formatHazards(checkModel(model, { loss: c.loss, x: range, dtypes: [c.dtype ?? 'float64'], ...(state !== undefined ? { state } : { fitOn: x }) }).analysis, (e) => nodeForm(e, 3)).split('\n')
   } catch (e) {
     if (e instanceof SymgradError) return [`hazards: not analyzed (${e.message})`]
     throw e
@@ -110,7 +117,8 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
   const setup = setupRun(c0, model, config, s0, tr, pool)
   const c = setup.run
   // the graph's numeric hazards over the data's observed range, in the run's number format
-  const hazards = hazardLines(model, c, tr.x, o.from === undefined ? s0.modelState : undefined)
+  // pixels as this run's loader made them (data handed in says nothing the loader vouched for)
+  const hazards = hazardLines(model, c, tr.x, o.from === undefined ? s0.modelState : undefined, o.data === undefined ? data.right.input : undefined)
   log(`symgrad: ${c.data} (${D.size(tr)} train / ${D.size(validation)} validation / ${D.size(test)} test), ` +
     `${arch}${pre}, ` +
     `batch ${c.batchSize}, ${c.epochs} epochs, L2 λΣW² with λ = ${c.l2}, seed ${c.seed}, ${setup.note}`)
@@ -119,8 +127,11 @@ function runWith(c0: RunConfig, o: RunOptions, pool: (threads: number) => Thread
   else if (o.babysit !== false) {
     log(hazards.join('\n'))
     log('babysitting checks:')
-    // in the run's dtype, on its threads: the checks run the programs the run will (one compile for both)
-    const plain = buildPrograms(model, c.loss, { kind: 'none' }, setup.compile)
+    // in the run's dtype, on its threads: the checks run the programs the run will (one compile for
+    // both), and a run without regularization trains with the very same (its fused step compiled
+    // once, for the overfit check: the schedule is a scalar input, not part of the program)
+    const unregularized = (config.regularization ?? { kind: 'none' }).kind === 'none' && config.layerModes === undefined
+    const plain = unregularized ? setup.programs : buildPrograms(model, c.loss, { kind: 'none' }, setup.compile)
     const init = checkInitialLoss(initialLoss(model, s0.params, s0.modelState, tr, c.loss, undefined, plain), c.loss, tr.classes)
     log(mark(init))
     const tiny = overfitTiny(model, tr, { optimizer: buildTrainConfig({ ...c, schedule: 'constant' }, 20, build).optimizer, key: config.key, loss: c.loss, epochs: 100, programs: plain })

@@ -20,6 +20,7 @@
  * the warm-up's calls alone. A split slower than its guess (a busy core) warms up as before, and
  * after the warm-up only measured times of either mode decide.
  */
+import type { ThreadPool } from './threads.js'
 
 export interface SplitChooser {
   /** True: hand parts 1… to the workers; false: run every part on the calling thread. */
@@ -143,71 +144,41 @@ export function adaptiveChooser(o: AdaptiveOptions = {}): SplitChooser & { reado
 }
 
 /** The key of a pool call: which kernel, and its first part's arguments (sizes and addresses). */
-export function callKey(id: number, module: number, fn: string, args: readonly (readonly number[])[]): string {
-  return `${id}/${module}/${fn}/${args.length}/${args[0]!.join(',')}`
+export function callKey(id: number, module: number, fn: string, parts: readonly (readonly number[])[]): string {
+  return `${id}/${module}/${fn}/${parts.length}/${parts[0]!.join(',')}`
 }
 
-type Exports = Readonly<Record<string, unknown>>
-type Run = (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void, whole?: () => void) => void
+/** A pool's `run` (compile/threads.ts's ThreadPool). */
+export type Run = ThreadPool['run']
 
 /**
- * A pool's `run` choosing per call between `split` (the pool's own run: parts to the workers) and
- * running the call on the calling thread: in one piece where the caller gives `whole` (two half
- * calls cost more than one whole), else part 0 and then parts 1… through `local(id)` (the attached
- * modules instantiated on this thread, on the same memory). `parts` is how many parts the pool
- * takes (workers + 1).
+ * A pool's `run` choosing per call between `split` (the pool's own run: the workers may claim
+ * parts) and running the call on the calling thread: in one piece where the caller gives `whole`
+ * (one call costs less than its parts), else part after part with `here`. `threads` is how many
+ * threads the pool has (workers + 1).
  */
-export function choosingRun(chooser: SplitChooser, parts: number, local: (id: number) => readonly Exports[] | undefined, split: Run): Run {
-  return (id, module, fn, args, self, whole) => {
-    if (args.length <= 1 || parts <= 1) return split(id, module, fn, args, self)
-    const mine = whole === undefined ? local(id) : undefined
-    const canAlone = whole !== undefined || mine !== undefined
-    const key = callKey(id, module, fn, args)
-    const handOut = !canAlone || chooser.split(key)
+export function choosingRun(chooser: SplitChooser, threads: number, split: Run): Run {
+  return (id, module, fn, parts, here, options) => {
+    if (parts.length <= 1 || threads <= 1) return split(id, module, fn, parts, here, options)
+    const key = callKey(id, module, fn, parts)
     const t0 = performance.now()
-    if (handOut) {
-      // the calling thread's own part, timed: its time by the parts guesses the call run alone
-      let selfMs = NaN
-      split(id, module, fn, args, () => {
+    if (chooser.split(key)) {
+      // the calling thread's own parts, timed: their mean time by the parts guesses the call run alone
+      let hereMs = 0, hereParts = 0
+      split(id, module, fn, parts, (a) => {
         const s0 = performance.now()
-        self()
-        selfMs = performance.now() - s0
-      })
-      const ms = performance.now() - t0
-      if (canAlone) chooser.record(key, true, ms, selfMs * Math.min(args.length, parts))
+        here(a)
+        hereMs += performance.now() - s0
+        hereParts++
+      }, options)
+      chooser.record(key, true, performance.now() - t0, (hereMs / hereParts) * parts.length)
       return
     }
-    if (whole !== undefined) whole()
+    if (options?.whole !== undefined) options.whole()
     else {
-      self()
-      const f = mine![module]![fn] as (...a: number[]) => void
-      for (let t = 1; t < Math.min(args.length, parts); t++) f(...args[t]!)
+      const mine = options?.tails?.[0] ?? []
+      for (const a of parts) here([...a, ...mine])
     }
     chooser.record(key, false, performance.now() - t0)
   }
-}
-
-/** The modules instantiated on the calling thread over `memory`, as a worker instantiates them. */
-export function instantiateHere(memory: WebAssembly.Memory, modules: readonly WebAssembly.Module[]): readonly Exports[] {
-  return modules.map((m) => new WebAssembly.Instance(m, { env: { mem: memory } }).exports as Exports)
-}
-
-/**
- * A pool's attached memories and modules by attachment id, and `local(id)`: their instances on the
- * calling thread, made on first use (a pool runs a call's parts there when that is faster);
- * `clear()` drops those instances. The Node and the browser pools keep one each.
- */
-export function attachments() {
-  const modulesOf = new Map<number, readonly WebAssembly.Module[]>()
-  const memoryOf = new Map<number, WebAssembly.Memory>()
-  const here = new Map<number, readonly Exports[]>()
-  const local = (id: number): readonly Exports[] | undefined => {
-    if (!here.has(id)) {
-      const memory = memoryOf.get(id), modules = modulesOf.get(id)
-      if (memory === undefined || modules === undefined) return undefined
-      here.set(id, instantiateHere(memory, modules))
-    }
-    return here.get(id)
-  }
-  return { modulesOf, memoryOf, local, clear: () => here.clear() }
 }

@@ -4,10 +4,12 @@
  * Workers (`webThreadPool` from symgrad/web). The core never imports either; a pool is passed in
  * (`compile(…, { threads: pool })`).
  *
- * A pool runs one exported kernel function on every thread at once, each with its own arguments,
- * over a shared WebAssembly memory; the caller's thread takes part 0. Work is split by the
- * caller into fixed parts whose results do not depend on which thread ran them (kernels/gemm-run.ts
- * splits rows or columns of C, never the sum over k), so 1 and N threads give the same bits.
+ * A pool runs one exported kernel function over a shared WebAssembly memory in parts: the caller
+ * splits the work into fixed parts whose results do not depend on which thread runs them
+ * (kernels/gemm-run.ts splits rows or columns of C, never the sum over k), so 1 and N threads give
+ * the same bits. Every thread, the caller's included, claims the next part not yet taken until
+ * none is left: a worker that is slow to wake, or shares its core with another process, takes
+ * fewer parts, and the caller never waits for a part nobody has started.
  */
 import { SymgradError } from '../core/errors.js'
 
@@ -21,46 +23,72 @@ export interface ThreadPool {
    */
   readonly attach: (memory: WebAssembly.Memory, modules: readonly WebAssembly.Module[]) => number | undefined
   /**
-   * Runs `modules[module].exports[fn](...args[t])` on worker t for t = 1 … args.length − 1 while
-   * the caller runs part 0 with `self`; returns when every part is done. Throws if a worker failed.
-   * `whole`, where given, runs the call in one piece on the calling thread (as a runtime without a
-   * pool runs it: the same bits); a pool that runs a call alone runs that rather than its parts
-   * one after another.
+   * Runs `modules[module].exports[fn](...parts[i], ...tails[t])` for every part i (at most
+   * MAX_PARTS, each at most MAX_ARGS numbers) on whichever thread t claims it, the caller's thread
+   * (t = 0) running its parts with `here(args)`; returns when every part is done. Throws if a part
+   * failed. `tails[t]` (at most MAX_TAIL numbers) are thread t's own arguments, such as its scratch
+   * memory; none without `tails`. `whole`, where given, runs the call in one piece on the calling
+   * thread (as a runtime without a pool runs it: the same bits); a pool that runs a call alone
+   * runs that rather than its parts one after another.
    */
-  readonly run: (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void, whole?: () => void) => void
+  readonly run: (id: number, module: number, fn: string, parts: readonly (readonly number[])[], here: (args: readonly number[]) => void, options?: RunOptions) => void
   /** Kernel parts the workers (not the calling thread) have run so far: evidence that work left the caller. */
   readonly workerParts: () => number
   /** Lets the workers go (their memories are released). */
   readonly close: () => Promise<void>
 }
 
+/** How a pool's `run` may run the call: in one piece alone, and each thread's own arguments. */
+export interface RunOptions {
+  readonly whole?: () => void
+  readonly tails?: readonly (readonly number[])[]
+}
+
+/** Most parts a run takes, most arguments of a part, most of a thread's own arguments. */
+export const MAX_PARTS = 64
+export const MAX_ARGS = 31
+export const MAX_TAIL = 7
+
 /** Control block layout shared by the pools and their workers (Int32 indices). */
 export const CTL = {
-  /** Incremented by the caller for each command; workers wait on it. */
+  /**
+   * The command word: a counter the caller advances for each command, times 8, plus the command
+   * (1 = attach: take the message waiting on the port, 2 = run, 3 = exit, 4 = yield to the event
+   * loop). Workers wait on it; one word, so a worker never pairs one command's counter with another's.
+   */
   seq: 0,
-  /** Workers done with the current command; the caller waits on it. */
+  /** Workers done with the current attach, exit or yield; the caller waits on it. */
   done: 1,
-  /** 1 = attach (take the message waiting on the port), 2 = run, 3 = exit, 4 = yield to the event loop. */
-  command: 2,
   id: 3,
   module: 4,
   fn: 5,
-  /** Number of workers taking part in this run (workers 1..parts-1). */
+  /** Number of parts of this run. */
   parts: 6,
   /** Set by a worker whose kernel threw. */
   failed: 7,
-  /** Kernel parts run by workers since the pool started (each worker adds 1 per part it ran). */
-  ran: 8,
   /** Browser pool: workers that have started (took their boot message). */
   booted: 9,
   /** Browser pool: workers that have taken the current attach message (instantiated or failed). */
   attached: 10,
   /** Browser pool: set by a worker that could not instantiate the modules of the current attach. */
   attachFailed: 11,
-  /** Arguments of worker w start at args + (w − 1)·argStride. */
-  args: 16,
-  argStride: 32,
-  size: 16 + 32 * 64,
+  /**
+   * The claim word of a run: its counter (low 24 bits of the command word's) times 256 plus the
+   * next part to take. On a cache line of its own (as `finished` is), so claiming does not
+   * disturb threads polling the command word.
+   */
+  next: 16,
+  /** Parts of the current run finished (by any thread); the caller waits on it. */
+  finished: 32,
+  /** Kernel parts run by workers since the pool started (each worker adds 1 per part it ran, just before `finished`). */
+  ran: 33,
+  /** Part i's arguments start at args + i·argStride (count first). */
+  args: 48,
+  argStride: MAX_ARGS + 1,
+  /** Thread t's own arguments start at tails + t·tailStride (count first). */
+  tails: 48 + MAX_PARTS * (MAX_ARGS + 1),
+  tailStride: MAX_TAIL + 1,
+  size: 48 + MAX_PARTS * (MAX_ARGS + 1) + 64 * (MAX_TAIL + 1),
 } as const
 
 /** Whether `memory` is shared; false where SharedArrayBuffer does not exist (a browser page that is not cross-origin isolated). */
@@ -81,50 +109,94 @@ export function splitRange(n: number, parts: number, align: number): [number, nu
 }
 
 /**
- * Milliseconds a thread polls the control block before it sleeps in Atomics.wait: a worker after
- * its part (waiting for the next command), the caller after its own part (waiting for the
- * workers). Waking a sleeping thread took 50–70 µs per call on a 2-core KVM guest — about 0.6 ms
- * of a convnet step's ten split calls — where a polling thread sees the change at once.
+ * Parts per thread for work any thread may take a share of: enough that a thread that falls
+ * behind costs at most a small part's time, few enough that a part's fixed cost stays small.
  */
-export const spinMs = 1
+export const partsPerThread = 4
+
+/**
+ * How long a thread polls the control block before it sleeps in Atomics.wait — a worker after its
+ * parts (waiting for the next command), the caller after its own (waiting for the workers) — given
+ * the last poll's length and whether that poll saw what it waited for. Waking a sleeping thread
+ * took 50–70 µs per call on a 2-core KVM guest, about 0.6 ms of a convnet step's ten split calls,
+ * where a polling thread sees the change at once: a poll lasts up to 1 ms. One that runs out
+ * halves the next (down to about 16 µs): a thread that shares its core with the one it waits for
+ * (another process holding the other core) sees nothing change while it polls, so it soon stops
+ * taking that core's time. Self-contained: the workers' source text includes it.
+ */
+export function nextSpin(spin: number, seen: boolean): number {
+  return seen ? 1 : Math.max(spin / 2, 1 / 64)
+}
+
+/** The first poll's length, in milliseconds. */
+export const spinMs = nextSpin(0, true)
 
 /**
  * The worker side of the protocol, as source text shared by the Node and browser pools:
  * `workerLoop(ctl, self, nextAttach, insts, seen)` serves commands until exit (returns −1) or
- * yield (returns the sequence number seen, to resume with); `nextAttach()` returns the waiting
- * attach message `{ id, memory, modules }` synchronously (Node), `insts` maps attach ids to the
- * modules' exports. Kept as a string so a worker needs no module loader.
+ * yield (returns the command word seen, to resume with); `nextAttach()` returns the waiting
+ * attach message `{ id, memory, modules }` synchronously (Node; undefined if none), `insts` maps
+ * attach ids to the modules' exports. Kept as a string so a worker needs no module loader.
+ *
+ * A run's fields are read before a part is claimed and used only if the claim, made with the
+ * run's counter, succeeds: the caller rewrites them only after every part of the run is finished,
+ * so a worker that wakes late (its run already over) claims nothing and reads the next command.
  */
 export const workerLoop = `
-function workerLoop(ctl, self, nextAttach, insts, seen) {
+const nextSpin = ${nextSpin.toString()}
+function claimParts(ctl, self, insts, tag) {
+  const id = ctl[${CTL.id}], module = ctl[${CTL.module}], fn = ctl[${CTL.fn}], parts = ctl[${CTL.parts}]
+  const tailAt = ${CTL.tails} + self * ${CTL.tailStride}
+  const tail = []
+  for (let i = 0; i < ctl[tailAt]; i++) tail.push(ctl[tailAt + 1 + i])
+  let f
   for (;;) {
-    // the next command of a step usually comes within microseconds: poll for up to spinMs before
-    // sleeping, since waking a sleeping thread costs tens of microseconds (a halted virtual core)
+    const v = Atomics.load(ctl, ${CTL.next})
+    const part = v & 255
+    if (((v >>> 8) & 0xffffff) !== tag || part >= parts) return
+    if (Atomics.compareExchange(ctl, ${CTL.next}, v, v + 1) !== v) continue
+    try {
+      if (f === undefined) {
+        const ex = insts.get(id)[module]
+        f = ex[Object.keys(ex)[fn]]
+      }
+      const base = ${CTL.args} + part * ${CTL.argStride}
+      const a = []
+      for (let i = 0; i < ctl[base]; i++) a.push(ctl[base + 1 + i])
+      f(...a, ...tail)
+      Atomics.add(ctl, ${CTL.ran}, 1)
+    } catch (e) {
+      Atomics.store(ctl, ${CTL.failed}, self)
+    }
+    Atomics.add(ctl, ${CTL.finished}, 1)
+    Atomics.notify(ctl, ${CTL.finished})
+  }
+}
+function workerLoop(ctl, self, nextAttach, insts, seen) {
+  let spin = ${spinMs}
+  for (;;) {
+    // the next command of a step usually comes within microseconds: poll before sleeping, since
+    // waking a sleeping thread costs tens of microseconds (a halted virtual core)
     if (Atomics.load(ctl, ${CTL.seq}) === seen) {
-      const until = performance.now() + ${spinMs}
+      const until = performance.now() + spin
       for (let i = 1; Atomics.load(ctl, ${CTL.seq}) === seen; i++)
         if ((i & 255) === 0 && performance.now() > until) break
+      spin = nextSpin(spin, Atomics.load(ctl, ${CTL.seq}) !== seen)
     }
     Atomics.wait(ctl, ${CTL.seq}, seen)
-    const seq = Atomics.load(ctl, ${CTL.seq})
-    if (seq === seen) continue
-    seen = seq
-    const cmd = Atomics.load(ctl, ${CTL.command})
+    const word = Atomics.load(ctl, ${CTL.seq})
+    if (word === seen) continue
+    seen = word
+    const cmd = word & 7
     if (cmd === 3) return -1
+    if (cmd === 2) {
+      claimParts(ctl, self, insts, (word >>> 3) & 0xffffff)
+      continue
+    }
     try {
       if (cmd === 1) {
         const m = nextAttach()
-        insts.set(m.id, m.modules.map((mod) => new WebAssembly.Instance(mod, { env: { mem: m.memory } }).exports))
-      } else if (cmd === 2 && self < Atomics.load(ctl, ${CTL.parts})) {
-        const ex = insts.get(Atomics.load(ctl, ${CTL.id}))[Atomics.load(ctl, ${CTL.module})]
-        const names = Object.keys(ex)
-        const f = ex[names[Atomics.load(ctl, ${CTL.fn})]]
-        const base = ${CTL.args} + (self - 1) * ${CTL.argStride}
-        const n = ctl[base]
-        const a = []
-        for (let i = 0; i < n; i++) a.push(ctl[base + 1 + i])
-        f(...a)
-        Atomics.add(ctl, ${CTL.ran}, 1)
+        if (m !== undefined) insts.set(m.id, m.modules.map((mod) => new WebAssembly.Instance(mod, { env: { mem: m.memory } }).exports))
       }
     } catch (e) {
       Atomics.store(ctl, ${CTL.failed}, self)
@@ -137,54 +209,90 @@ function workerLoop(ctl, self, nextAttach, insts, seen) {
 }
 `
 
+/** The next command word after `word` for `command` (the counter wraps within 28 bits). */
+const nextWord = (word: number, command: number): number => ((((word >>> 3) + 1) & 0xfffffff) << 3) | command
+
 /** Issues a command without arguments (attach, exit, yield) to every worker. */
 export function postCommand(ctl: Int32Array, command: 1 | 3 | 4): void {
   Atomics.store(ctl, CTL.done, 0)
-  Atomics.store(ctl, CTL.command, command)
-  Atomics.add(ctl, CTL.seq, 1)
+  Atomics.store(ctl, CTL.seq, nextWord(Atomics.load(ctl, CTL.seq), command))
   Atomics.notify(ctl, CTL.seq)
 }
 
-/** Writes a run command for `args.length − 1` workers into the control block and wakes them. */
-export function postRun(ctl: Int32Array, id: number, module: number, fn: number, args: readonly (readonly number[])[]): void {
-  for (let w = 1; w < args.length; w++) {
-    const base = CTL.args + (w - 1) * CTL.argStride
-    const a = args[w]!
+/** Writes a run's fields, parts and tails into the control block and wakes the workers. */
+export function postRun(ctl: Int32Array, id: number, module: number, fn: number, parts: readonly (readonly number[])[], tails: readonly (readonly number[])[] | undefined, threads: number): void {
+  parts.forEach((a, i) => {
+    const base = CTL.args + i * CTL.argStride
     ctl[base] = a.length
-    for (let i = 0; i < a.length; i++) ctl[base + 1 + i] = a[i]!
+    for (let j = 0; j < a.length; j++) ctl[base + 1 + j] = a[j]!
+  })
+  for (let t = 0; t < threads; t++) {
+    const base = CTL.tails + t * CTL.tailStride
+    const a = tails?.[t] ?? []
+    ctl[base] = a.length
+    for (let j = 0; j < a.length; j++) ctl[base + 1 + j] = a[j]!
   }
-  Atomics.store(ctl, CTL.done, 0)
+  ctl[CTL.id] = id
+  ctl[CTL.module] = module
+  ctl[CTL.fn] = fn
+  ctl[CTL.parts] = parts.length
   Atomics.store(ctl, CTL.failed, 0)
-  Atomics.store(ctl, CTL.command, 2)
-  Atomics.store(ctl, CTL.id, id)
-  Atomics.store(ctl, CTL.module, module)
-  Atomics.store(ctl, CTL.fn, fn)
-  Atomics.store(ctl, CTL.parts, args.length)
-  Atomics.add(ctl, CTL.seq, 1)
+  Atomics.store(ctl, CTL.finished, 0)
+  const word = nextWord(Atomics.load(ctl, CTL.seq), 2)
+  Atomics.store(ctl, CTL.next, ((word >>> 3) & 0xffffff) << 8)
+  Atomics.store(ctl, CTL.seq, word)
   Atomics.notify(ctl, CTL.seq)
 }
 
-/** The export index a worker resolves `fn` to (workers see the same export order). */
+const exportIndices = new WeakMap<WebAssembly.Module, ReadonlyMap<string, number>>()
+/** The export index a worker resolves `fn` to (workers see the same export order); −1 if none. */
 export function exportIndex(module: WebAssembly.Module, fn: string): number {
-  return WebAssembly.Module.exports(module).map((e) => e.name).indexOf(fn)
+  let names = exportIndices.get(module)
+  if (names === undefined) exportIndices.set(module, (names = new Map(WebAssembly.Module.exports(module).map((e, i) => [e.name, i]))))
+  return names.get(fn) ?? -1
+}
+
+/** Checks a run's parts and tails against the control block's room, in one line each. */
+function checkRun(fn: string, parts: readonly (readonly number[])[], tails: readonly (readonly number[])[] | undefined, threads: number): void {
+  if (parts.length > MAX_PARTS) throw new SymgradError('value', `thread pool: '${fn}' has ${parts.length} parts, at most ${MAX_PARTS}`)
+  const long = parts.findIndex((a) => a.length > MAX_ARGS)
+  if (long >= 0) throw new SymgradError('value', `thread pool: part ${long} of '${fn}' has ${parts[long]!.length} arguments, at most ${MAX_ARGS}`)
+  if (tails !== undefined && (tails.length < threads || tails.some((a) => a.length > MAX_TAIL)))
+    throw new SymgradError('value', `thread pool: '${fn}' needs ${threads} thread arguments of at most ${MAX_TAIL} numbers each`)
 }
 
 /**
- * The caller's side of a run: posts parts 1… to the workers, runs part 0 itself, waits with
- * `wait` until every worker is done, and throws if a worker's kernel failed.
+ * The caller's side of a run: posts the parts, claims and runs parts with `here` like any worker
+ * until none is left, then waits with `wait(parts)` until every claimed part is finished; throws
+ * the caller's own error or, if a worker's part failed, names the kernel.
  */
 export function runParts(
   ctl: Int32Array, workers: number, modules: readonly WebAssembly.Module[] | undefined,
-  id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void, wait: () => void,
+  id: number, module: number, fn: string, parts: readonly (readonly number[])[], here: (args: readonly number[]) => void,
+  tails: readonly (readonly number[])[] | undefined, wait: (parts: number) => void,
 ): void {
-  if (args.length <= 1 || workers === 0) return self()
+  const mine = tails?.[0] ?? []
+  if (parts.length <= 1 || workers === 0) return parts.forEach((a) => here([...a, ...mine]))
   if (modules === undefined) throw new SymgradError('value', `thread pool: memory ${id} is not attached`)
-  postRun(ctl, id, module, exportIndex(modules[module]!, fn), args.slice(0, workers + 1))
-  try {
-    self()
-  } finally {
-    wait()
+  checkRun(fn, parts, tails, workers + 1)
+  postRun(ctl, id, module, exportIndex(modules[module]!, fn), parts, tails, workers + 1)
+  const tag = Atomics.load(ctl, CTL.next) >>> 8
+  let error: unknown
+  for (;;) {
+    const v = Atomics.load(ctl, CTL.next)
+    const part = v & 255
+    if (v >>> 8 !== tag || part >= parts.length) break
+    if (Atomics.compareExchange(ctl, CTL.next, v, v + 1) !== v) continue
+    // after an error, the parts still claimed here are counted but not run
+    try {
+      if (error === undefined) here([...parts[part]!, ...mine])
+    } catch (e) {
+      error = e
+    }
+    Atomics.add(ctl, CTL.finished, 1)
   }
+  wait(parts.length)
+  if (error !== undefined) throw error
   const failed = Atomics.load(ctl, CTL.failed)
   if (failed !== 0) throw new SymgradError('value', `thread pool: kernel '${fn}' failed on worker ${failed}`)
 }

@@ -10,13 +10,13 @@
  *   await pool.close()
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
-import { CTL, spinMs, poolSize, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
-import { adaptiveChooser, attachments, choosingRun, type SplitChooser } from '../compile/splitChoice.js'
+import { CTL, nextSpin, spinMs, poolSize, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
+import { adaptiveChooser, choosingRun, type Run, type SplitChooser } from '../compile/splitChoice.js'
 
 const workerSource = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads')
 ${workerLoop}
-workerLoop(workerData.ctl, workerData.self, () => receiveMessageOnPort(workerData.port).message, new Map(), 0)
+workerLoop(workerData.ctl, workerData.self, () => receiveMessageOnPort(workerData.port)?.message, new Map(), 0)
 `
 
 export interface ThreadPoolOptions {
@@ -43,19 +43,32 @@ export function threadPool(threads: number, o: ThreadPoolOptions = {}): ThreadPo
   }
   let nextId = 1
   const known = new Map<WebAssembly.Memory, number>()
+  /** Waits until every worker has answered the current attach or exit. */
   const wait = (): void => {
-    const until = performance.now() + spinMs
-    for (let i = 1; Atomics.load(ctl, CTL.done) < workers.length; i++)
-      if ((i & 255) === 0 && performance.now() > until) break
     for (;;) {
       const d = Atomics.load(ctl, CTL.done)
       if (d >= workers.length) break
       Atomics.wait(ctl, CTL.done, d, 1000)
     }
   }
-  const { modulesOf, memoryOf, local, clear: clearLocal } = attachments()
-  const split = (id: number, module: number, fn: string, args: readonly (readonly number[])[], self: () => void) =>
-    runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, args, self, wait)
+  let spin = spinMs
+  /** Waits until the run's `parts` are finished: polling (see nextSpin), then sleeping. */
+  const finished = (parts: number): void => {
+    if (Atomics.load(ctl, CTL.finished) >= parts) return
+    const until = performance.now() + spin
+    for (let i = 1; Atomics.load(ctl, CTL.finished) < parts; i++)
+      if ((i & 255) === 0 && performance.now() > until) break
+    spin = nextSpin(spin, Atomics.load(ctl, CTL.finished) >= parts)
+    for (;;) {
+      const d = Atomics.load(ctl, CTL.finished)
+      if (d >= parts) break
+      Atomics.wait(ctl, CTL.finished, d, 1000)
+    }
+  }
+  /** The modules attached with each memory, by attach id. */
+  const modulesOf = new Map<number, readonly WebAssembly.Module[]>()
+  const split: Run = (id, module, fn, parts, here, options) =>
+    runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, parts, here, options?.tails, finished)
   return {
     threads: n,
     attach: (memory, modules) => {
@@ -68,16 +81,14 @@ export function threadPool(threads: number, o: ThreadPoolOptions = {}): ThreadPo
       wait()
       known.set(memory, id)
       modulesOf.set(id, modules)
-      memoryOf.set(id, memory)
       return id
     },
-    run: choosingRun(o.chooser ?? adaptiveChooser(), workers.length + 1, local, split),
+    run: choosingRun(o.chooser ?? adaptiveChooser(), workers.length + 1, split),
     workerParts: () => Atomics.load(ctl, CTL.ran),
     close: async () => {
       postCommand(ctl, 3)
       await Promise.all(workers.map((w) => w.terminate()))
       known.clear()
-      clearLocal()
     },
   }
 }

@@ -214,10 +214,11 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
     }
     const losses = epochLosses
     epochLosses = []
-    const { params, modelState } = stepper.values()
     const measured = config.evaluate !== 'lastEpoch' || epoch === config.epochs - 1
-    const trainAccuracy = measured ? evaluateAccuracy(programs, params, modelState, data.train, config.evalTrainSize ?? 2000) : NaN
-    const validationAccuracy = data.validation ? (measured ? evaluateAccuracy(programs, params, modelState, data.validation) : NaN) : undefined
+    // the values leave a fused program only where someone looks: an epoch that measures nothing reads none
+    const now = measured ? stepper.values() : undefined
+    const trainAccuracy = now !== undefined ? evaluateAccuracy(programs, now.params, now.modelState, data.train, config.evalTrainSize ?? 2000) : NaN
+    const validationAccuracy = data.validation ? (now !== undefined ? evaluateAccuracy(programs, now.params, now.modelState, data.validation) : NaN) : undefined
     const record: EpochRecord = {
       epoch, step, meanLoss: losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length), trainAccuracy,
       ...(validationAccuracy !== undefined ? { validationAccuracy } : {}),
@@ -226,8 +227,8 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
     epoch++
     batch = 0
     config.onEpoch?.(record)
-    if (measured && validationAccuracy !== undefined && (best === undefined || validationAccuracy > best.validationAccuracy))
-      best = { validationAccuracy, epoch: record.epoch, params, modelState }
+    if (now !== undefined && validationAccuracy !== undefined && (best === undefined || validationAccuracy > best.validationAccuracy))
+      best = { validationAccuracy, epoch: record.epoch, params: now.params, modelState: now.modelState }
     if (config.earlyStopping && best !== undefined && record.epoch - best.epoch >= config.earlyStopping.patience) return snapshot('earlyStopped')
   }
   return snapshot('done')

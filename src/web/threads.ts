@@ -23,7 +23,7 @@
  *   const f = compile(outs, { dtype: 'float32', threads: pool })
  */
 import { CTL, poolSize, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
-import { adaptiveChooser, attachments, choosingRun, type SplitChooser } from '../compile/splitChoice.js'
+import { adaptiveChooser, choosingRun, type SplitChooser } from '../compile/splitChoice.js'
 
 /** The part of the Web Worker interface the pool uses. */
 export interface WorkerLike {
@@ -91,13 +91,14 @@ export function webThreadPool(threads: number, spawn: (source: string) => Worker
   const ctl = shared ? new Int32Array(new SharedArrayBuffer(CTL.size * 4)) : new Int32Array(CTL.size)
   const workers: WorkerLike[] = []
   const known = new Map<WebAssembly.Memory, number>()
-  const { modulesOf, memoryOf, local, clear: clearLocal } = attachments()
+  /** The modules attached with each memory, by attach id. */
+  const modulesOf = new Map<number, readonly WebAssembly.Module[]>()
   let nextId = 1
   /** Set when the workers did not answer an attach in time, or could not take it: the pool then runs everything alone. */
   let broken = false
-  /** Spins until every worker has answered the current run. */
-  const spin = (): void => {
-    while (Atomics.load(ctl, CTL.done) < workers.length);
+  /** Spins until the current run's `parts` are finished. */
+  const spin = (parts: number): void => {
+    while (Atomics.load(ctl, CTL.finished) < parts);
   }
   /** Spins until every worker has taken the attach message; false after attachTimeoutMs. */
   const spinAttached = (): boolean => {
@@ -148,19 +149,17 @@ export function webThreadPool(threads: number, spawn: (source: string) => Worker
       }
       known.set(memory, id)
       modulesOf.set(id, modules)
-      memoryOf.set(id, memory)
       return id
     },
-    // per kind of call, the workers take their parts or this thread runs them all (compile/splitChoice.ts)
-    run: choosingRun(chooser, workers.length + 1, local, (id, module, fn, args, self) => runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, args, self, spin)),
+    // per kind of call, the workers may claim parts or this thread runs them all (compile/splitChoice.ts)
+    run: choosingRun(chooser, workers.length + 1, (id, module, fn, parts, here, options) =>
+      runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, parts, here, options?.tails, spin)),
     workerParts: () => Atomics.load(ctl, CTL.ran),
     close: async () => {
       if (workers.length > 0) postCommand(ctl, 3)
       for (const w of workers) w.terminate()
       known.clear()
       modulesOf.clear()
-      memoryOf.clear()
-      clearLocal()
     },
   }
 }

@@ -90,9 +90,9 @@ export function gemmRunner(o: GemmOptions): GemmRunner {
       if (poolId === undefined) return gemm(a, ta, b, tb, c, m, n, k, acc, 0, m, 0, n, o.scratch)
       const byRows = m >= n
       const parts = byRows ? splitRange(m, pool.threads, s.MR) : splitRange(n, pool.threads, NR)
-      const args = parts.map(([lo, hi], t) =>
-        byRows ? [a, ta, b, tb, c, m, n, k, acc, lo, hi, 0, n, o.scratch + t * gemmScratch] : [a, ta, b, tb, c, m, n, k, acc, 0, m, lo, hi, o.scratch + t * gemmScratch])
-      pool.run(poolId, 0, 'gemm', args, () => gemm(...args[0]!), () => gemm(a, ta, b, tb, c, m, n, k, acc, 0, m, 0, n, o.scratch))
+      const args = parts.map(([lo, hi]) => (byRows ? [a, ta, b, tb, c, m, n, k, acc, lo, hi, 0, n] : [a, ta, b, tb, c, m, n, k, acc, 0, m, lo, hi]))
+      const tails = Array.from({ length: pool.threads }, (_, t) => [o.scratch + t * gemmScratch])
+      pool.run(poolId, 0, 'gemm', args, (p) => gemm(...p), { whole: () => gemm(a, ta, b, tb, c, m, n, k, acc, 0, m, 0, n, o.scratch), tails })
     },
   }
 }

@@ -13,7 +13,7 @@
  * instructions whatever range it falls in, so 1 and N threads give the same bits.
  */
 import type { LoopWriter, NativeCode, OpTable } from '../backend.js'
-import { splitRange, type ThreadPool } from '../threads.js'
+import { MAX_ARGS, partsPerThread, splitRange, type ThreadPool } from '../threads.js'
 import { funcKey, loopFunc } from './loop-wasm.js'
 import type { VectorCode, VectorOps } from './vector-code.js'
 import { assemble, type Func } from './wasm-asm.js'
@@ -54,13 +54,15 @@ export interface LoopRunOptions {
 }
 
 /**
- * Elements from which a loop or a sum is split: 2²⁰. On the 2-core test machine (shared with other
- * processes) splitting an SGD update of 2¹⁷–2²⁰ elements took 1.3–1.6× longer than one thread (the
- * hand-over costs more than the memory-bound loop); at 2²² the two were even.
+ * Elements from which a loop or a sum is split: 2¹⁷. When a sleeping worker took 50–70 µs to wake,
+ * splitting an SGD update of 2¹⁷–2²⁰ elements took 1.3–1.6× longer than one thread and the threshold
+ * was 2²⁰; with workers polling between calls and claiming parts (threads.ts) a split call costs
+ * a few microseconds, and the convnet step's first ReLU loops (2¹⁸ elements) gain from the second
+ * thread: `npm start`'s fold step on 2 threads went 3.93–3.97 → 3.68–3.75 ms with 2¹⁶ here and
+ * defaultConvThreshold 2¹⁸ (2-core Xeon, another process running now and then). 2¹⁷ keeps the
+ * small MLP's updates (784·100 elements, memory-bound) whole.
  */
-export const defaultLoopThreshold = 1 << 20
-/** Arguments a pool passes per part (threads.ts CTL.argStride − 1). */
-const maxArgs = 31
+export const defaultLoopThreshold = 1 << 17
 
 /** The loops' functions by name (`rt.loops`), instantiated on the memory. */
 export function loopRunner(o: LoopRunOptions): Record<string, LoopFn> {
@@ -72,11 +74,11 @@ export function loopRunner(o: LoopRunOptions): Record<string, LoopFn> {
   const out: Record<string, LoopFn> = {}
   for (const [name, f] of Object.entries(ex))
     out[name] = (lo, hi, unit, ...rest) => {
-      if ((hi - lo) * unit < threshold || rest.length + 3 > maxArgs) return f(lo, hi, unit, ...rest)
+      if ((hi - lo) * unit < threshold || rest.length + 3 > MAX_ARGS) return f(lo, hi, unit, ...rest)
       const id = attach()
       if (id === undefined) return f(lo, hi, unit, ...rest)
-      const args = splitRange(hi - lo, pool.threads, unit === 1 ? 64 : 1).map(([a, b]) => [lo + a, lo + b, unit, ...rest])
-      pool.run(id, o.index ?? 0, name, args, () => f(args[0]![0]!, args[0]![1]!, unit, ...rest), () => f(lo, hi, unit, ...rest))
+      const args = splitRange(hi - lo, pool.threads * partsPerThread, unit === 1 ? 64 : 1).map(([a, b]) => [lo + a, lo + b, unit, ...rest])
+      pool.run(id, o.index ?? 0, name, args, (a) => f(a[0]!, a[1]!, unit, ...rest), { whole: () => f(lo, hi, unit, ...rest) })
     }
   return out
 }

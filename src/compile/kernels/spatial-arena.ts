@@ -27,7 +27,7 @@ import type { Dtype } from '../arena.js'
 import { spatialModuleBytes } from './spatial-arena-wasm.js'
 import { outH, outW, type ConvDims, type ConvKernels } from './conv.js'
 import type { PoolDims } from './pool.js'
-import { isShared, splitRange, type ThreadPool } from '../threads.js'
+import { isShared, partsPerThread, splitRange, type ThreadPool } from '../threads.js'
 import type { FloatArray } from '../arena.js'
 
 /** Elements of one thread's column scratch: one image's K·P must fit (28×28 images: 14,400). */
@@ -116,7 +116,12 @@ export interface ArenaSpatialKernels {
 
 type Fn = (...a: number[]) => void
 
-export const defaultConvThreshold = 1 << 22
+/**
+ * Multiply-adds from which a convolution is split (pooling: input elements × 32; a channel sum:
+ * elements × 4): 2¹⁸, with the pool's claimed parts cheap to hand over (loop-run.ts's
+ * defaultLoopThreshold has the measurements); it was 2²² while a split call cost a wake-up.
+ */
+export const defaultConvThreshold = 1 << 18
 
 export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | undefined {
   const shared = isShared(o.memory)
@@ -129,15 +134,17 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
   let poolId: number | undefined
   const fb = o.fallback as unknown as ArenaSpatialKernels
   /**
-   * Runs fn over [0, n): split at multiples of `align` into one part per thread (part t with
-   * thread t's scratch) when a pool is given and the work is large, else in one call.
+   * Runs fn over [0, n): split at multiples of `align` into partsPerThread parts per thread, which
+   * the pool's threads claim (each with its own scratch arguments), when a pool is given and the
+   * work is large, else in one call with thread 0's scratch.
    */
   const run = (fn: string, macs: number, n: number, align: number, args: (lo: number, hi: number) => number[], scratch: (t: number) => number[] = () => []): void => {
-    const parts = pool !== undefined && macs >= threshold ? splitRange(n, pool.threads, align) : []
+    const parts = pool !== undefined && macs >= threshold ? splitRange(n, pool.threads * partsPerThread, align) : []
     if (parts.length > 1) poolId ??= o.attach !== undefined ? o.attach() : pool!.attach(o.memory, [mod])
     if (parts.length <= 1 || poolId === undefined) return ex[fn]!(...args(0, n), ...scratch(0))
-    const all = parts.map(([lo, hi], t) => [...args(lo, hi), ...scratch(t)])
-    pool!.run(poolId, o.index ?? 0, fn, all, () => ex[fn]!(...all[0]!), () => ex[fn]!(...args(0, n), ...scratch(0)))
+    const f = ex[fn]!
+    const tails = Array.from({ length: pool!.threads }, (_, t) => scratch(t))
+    pool!.run(poolId, o.index ?? 0, fn, parts.map(([lo, hi]) => args(lo, hi)), (a) => f(...a), { whole: () => f(...args(0, n), ...tails[0]!), tails })
   }
   const s = shapeOf(o.dtype)
   const NR = s.NV * s.lanes.lanes

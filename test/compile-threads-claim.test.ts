@@ -1,0 +1,90 @@
+/**
+ * The thread pool's claiming protocol (compile/threads.ts): every part of a run is run exactly once,
+ * by whichever thread claims it, with that thread's own arguments appended; runs that follow each
+ * other closely never mix one run's arguments with another's; a part that fails (on the calling
+ * thread or a worker) fails the run in one line and leaves the pool usable; a run larger than the
+ * control block is refused in one line.
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import { assemble, get, i32, I32, ifThen, op, store } from '../src/compile/kernels/wasm-asm.js'
+import { MAX_ARGS, MAX_PARTS, nextSpin, spinMs } from '../src/compile/threads.js'
+import { alwaysSplit } from '../src/compile/splitChoice.js'
+import { threadPool } from '../src/runner/threads.js'
+import { untilWorkersTakePart } from './support/workersTakePart.js'
+
+// mark(slot, value, spin, tail): mem[slot] = value, mem[256 + slot] = tail, after `spin` empty iterations;
+// trap(x): unreachable when x is 1
+const spin = [0x02, 0x40, 0x03, 0x40, get(2), op.eqz, 0x0d, 1, get(2), i32(1), op.sub, 0x21, 2, 0x0c, 0, 0x0b, 0x0b]
+const bytes = assemble([
+  { name: 'mark', params: [I32, I32, I32, I32], locals: [], body: [spin, get(0), i32(4), op.mul, get(1), store(I32), get(0), i32(4), op.mul, get(3), store(I32, 1024)] },
+  { name: 'trap', params: [I32], locals: [], body: ifThen([get(0), i32(1), op.eq], [0x00]) },
+], { shared: true, maxPages: 4 })
+const mod = new WebAssembly.Module(bytes)
+const memory = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true })
+const ex = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports as Record<string, (...a: number[]) => void>
+const view = new Int32Array(memory.buffer)
+const pool = threadPool(2, { chooser: alwaysSplit })
+afterAll(() => pool.close())
+
+const attach = async (): Promise<number> => {
+  for (let i = 0; i < 200; i++) {
+    const id = pool.attach(memory, [mod])
+    if (id !== undefined) return id
+    await new Promise((r) => setTimeout(r, 5))
+  }
+  throw new Error('the pool never took the memory')
+}
+
+describe('claimed parts', () => {
+  it('every part runs once, with the tail of the thread that ran it; the workers take part', async () => {
+    const id = await attach()
+    const parts = 37
+    const run = (value: number, work: number) => {
+      view.fill(-1, 0, 512)
+      pool.run(id, 0, 'mark', Array.from({ length: parts }, (_, i) => [i, value + i, work]), (a) => ex['mark']!(...a), { tails: [[100], [200]] })
+      return { values: Array.from(view.subarray(0, parts)), tails: Array.from(view.subarray(256, 256 + parts)) }
+    }
+    const ran = untilWorkersTakePart(pool, () => run(1000, 100_000), (r) => {
+      expect(r.values).toEqual(Array.from({ length: parts }, (_, i) => 1000 + i))
+      for (const t of r.tails) expect([100, 200]).toContain(t)
+    })
+    expect(ran).toBeGreaterThan(0)
+    expect(ran).toBeLessThanOrEqual(parts)
+  })
+
+  it('runs in quick succession never mix their arguments (2,000 runs of tiny parts)', async () => {
+    const id = await attach()
+    for (let r = 0; r < 2000; r++) {
+      const parts = 1 + (r % 9)
+      pool.run(id, 0, 'mark', Array.from({ length: parts }, (_, i) => [i, r * 16 + i, r % 3]), (a) => ex['mark']!(...a), { tails: [[7], [8]] })
+      for (let i = 0; i < parts; i++) if (view[i] !== r * 16 + i) expect.fail(`run ${r} part ${i}: ${view[i]}`)
+    }
+  })
+
+  it('a failing part fails the run in one line, wherever it ran, and the pool runs the next call', async () => {
+    const id = await attach()
+    for (let k = 0; k < 20; k++)
+      expect(() => pool.run(id, 0, 'trap', [[0], [0], [1], [0], [0], [0]], (a) => ex['trap']!(...a))).toThrow(/unreachable|kernel 'trap' failed on worker 1/)
+    const ran = untilWorkersTakePart(pool, () => pool.run(id, 0, 'mark', [[0, 5, 500_000], [1, 6, 500_000]], (a) => ex['mark']!(...a), { tails: [[0], [0]] }), () => expect(Array.from(view.subarray(0, 2))).toEqual([5, 6]))
+    expect(ran).toBeGreaterThan(0)
+  })
+
+  it('more parts, arguments or thread arguments than the control block holds: one line', async () => {
+    const id = await attach()
+    const here = (a: readonly number[]) => ex['mark']!(...a)
+    expect(() => pool.run(id, 0, 'mark', Array.from({ length: MAX_PARTS + 1 }, (_, i) => [i, 0, 0, 0]), here)).toThrow(`thread pool: 'mark' has ${MAX_PARTS + 1} parts, at most ${MAX_PARTS}`)
+    expect(() => pool.run(id, 0, 'mark', [[0, 0, 0, 0], new Array<number>(MAX_ARGS + 1).fill(0)], here)).toThrow(`thread pool: part 1 of 'mark' has ${MAX_ARGS + 1} arguments, at most ${MAX_ARGS}`)
+    expect(() => pool.run(id, 0, 'mark', [[0, 0, 0], [1, 0, 0]], here, { tails: [[0]] })).toThrow(/needs 2 thread arguments/)
+  })
+})
+
+describe('polling', () => {
+  it('a poll that runs out halves the next, down to spinMs / 64; one that sees its change restores spinMs', () => {
+    expect(spinMs).toBe(1)
+    let spin = spinMs
+    const lengths: number[] = []
+    for (let i = 0; i < 8; i++) lengths.push((spin = nextSpin(spin, false)))
+    expect(lengths).toEqual([0.5, 0.25, 0.125, 0.0625, 0.03125, 1 / 64, 1 / 64, 1 / 64])
+    expect(nextSpin(spin, true)).toBe(spinMs)
+  })
+})
