@@ -95,10 +95,13 @@ export function im2colPanelsWholeFunc(s: GemmShape): Func {
           forRange(l['P']!, i32(0), g('KH'), i32(1), [
             g('SP'), st('S'),
             forRange(l['Q']!, i32(0), g('KW'), i32(1), [
-              g('D'), st('DT'), g('NP'), st('T'),
-              countDown(l['T']!, [copy, g('S'), i32(NR * E), op.add, st('S'), g('DT'), g('PANEL'), op.add, st('DT')]),
-              // the next column q: OW·E bytes of x back, one forward
-              g('S'), g('OW'), i32(1), op.sub, i32(E), op.mul, op.sub, st('S'),
+              g('D'), st('DT'),
+              ifThen([g('NP'), i32(1), op.eq], [copy, g('S'), i32(E), op.add, st('S')], [
+                g('NP'), st('T'),
+                countDown(l['T']!, [copy, g('S'), i32(NR * E), op.add, st('S'), g('DT'), g('PANEL'), op.add, st('DT')]),
+                // the next column q: OW·E bytes of x back, one forward
+                g('S'), g('OW'), i32(1), op.sub, i32(E), op.mul, op.sub, st('S'),
+              ]),
               g('D'), i32(NR * E), op.add, st('D'),
             ]),
             g('SP'), g('W'), i32(E), op.mul, op.add, st('SP'),
