@@ -2,9 +2,10 @@
  * The column matrix packed once (kernels/im2col-panels-wasm.ts, dot-wasm.ts, gemm tB = 2), on the
  * spatial module's own exports in a fresh memory, float32 and float64: im2colPanels (any geometry)
  * and im2colPanelsWhole (no padding, stride 1, whole panels) put every element of im2col's matrix
- * where the panel layout says; the gemm reading those panels in place gives the bits of the gemm
- * reading the row-major matrix; dotRows reads the row-major and the panel layout to the same bits,
- * for any rows of G, rows of col and tail of p, and agrees with a float64 sum.
+ * where the panel layout says; the gemm reading those panels (and A packed once) in place gives
+ * the bits of the gemm reading the row-major matrices; dotRows reads the row-major and the panel
+ * layout, and the image itself, to the same bits, for any rows of G, rows of col and tail of p,
+ * and agrees with a float64 sum.
  */
 import { describe, expect, it } from 'vitest'
 import { gemmShapeOf } from '../src/compile/kernels/gemm-wasm.js'
@@ -56,8 +57,8 @@ describe('the column matrix packed once', () => {
       expect(whole).toBe(4)
     })
 
-    it(`${dtype}: the gemm reads B in panels (tB = 2) to the bits of reading it row-major`, () => {
-      const { ex, NR, bytes, fill } = setup(dtype)
+    it(`${dtype}: the gemm reads B in panels (tB = 2), and A (tA = 2), to the bits of reading them row-major`, () => {
+      const { ex, NR, bytes, fill, view } = setup(dtype)
       const S = 8 * MB
       for (const [c, h, w, kh, kw, sh, sw, ph, pw] of geometries) {
         const oh = outSize(h, kh, sh, ph), ow = outSize(w, kw, sw, pw)
@@ -76,6 +77,13 @@ describe('the column matrix packed once', () => {
         ex['gemm']!(MB / 2, 0, 2 * MB, 2, 5 * MB, F, P, K, 0, 0, F, j0, P, S)
         ex['gemm']!(MB / 2, 0, 2 * MB, 2, 5 * MB, F, P, K, 0, 0, F, 0, j0, S)
         expect(Buffer.compare(bytes(3 * MB, F * P), bytes(5 * MB, F * P))).toBe(0)
+        // A packed once by packA (tA = 2), from W and from Wᵀ: the same bits again
+        for (const ta of [0, 1]) {
+          if (ta === 1) for (let f = 0; f < F; f++) for (let k = 0; k < K; k++) view(7 * MB, F * K)[k * F + f] = view(MB / 2, F * K)[f * K + k]!
+          ex['packA']!(ta === 0 ? MB / 2 : 7 * MB, ta, ta === 0 ? K : F, 0, F, 0, K, 6 * MB)
+          ex['gemm']!(6 * MB, 2, 2 * MB, 2, 5 * MB, F, P, K, 0, 0, F, 0, P, S)
+          expect(Buffer.compare(bytes(3 * MB, F * P), bytes(5 * MB, F * P)), `tA ${ta}`).toBe(0)
+        }
       }
     })
 

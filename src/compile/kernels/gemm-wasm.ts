@@ -251,7 +251,8 @@ function pack(name: string, s: GemmShape, R: number): Func {
  * gemm(A, tA, B, tB, C, m, n, k, accumulate, i0, i1, j0, j1, scratch): the blocked product over
  * rows i0..i1 and columns j0..j1 of C (m×n); scratch holds gemmScratchBytes(shape) bytes.
  * tB = 2: B is packed already, op(B)'s columns in panels of NR, each k rows of NR values
- * (op(B)[p, j] at B + ((j / NR)·k + p)·NR·E + (j % NR)·E), read in place.
+ * (op(B)[p, j] at B + ((j / NR)·k + p)·NR·E + (j % NR)·E), read in place; tA = 2 likewise A, in
+ * panels of MR rows (op(A)[i, p] at A + ((i / MR)·k + p)·MR·E + (i % MR)·E: packA with kc = k).
  */
 function gemm(s: GemmShape, fMicro: number, fPackA: number, fPackB: number): Func {
   const { lanes: L, MR, NV, KC, MC, NC } = s
@@ -290,7 +291,7 @@ function gemm(s: GemmShape, fMicro: number, fPackA: number, fPackB: number): Fun
         get(PC), i32(0), op.gtS, get(ACCUM), op.or, set(MODE),
         forRange(IC, get(I0), get(I1), i32(MC), [
           minInto(MCl, i32(MC), [get(I1), get(IC), op.sub]),
-          get(A), get(TA), get(M), get(K), get(TA), op.select, get(IC), get(MCl), get(PC), get(KCl), get(PA), call(fPackA),
+          ifThen([get(TA), i32(2), op.ne], [get(A), get(TA), get(M), get(K), get(TA), op.select, get(IC), get(MCl), get(PC), get(KCl), get(PA), call(fPackA)]),
           forRange(JR, i32(0), get(NCl), i32(NR), [
             minInto(NRl, i32(NR), [get(NCl), get(JR), op.sub]),
             get(PB), get(JR), get(KCl), op.mul, i32(E), op.mul, op.add, set(PBJ), i32(NR * E), set(BK),
@@ -301,7 +302,10 @@ function gemm(s: GemmShape, fMicro: number, fPackA: number, fPackB: number): Fun
             ifThen([get(TB), i32(2), op.eq], [get(B), get(JC), get(JR), op.add, get(K), op.mul, get(PC), i32(NR), op.mul, op.add, i32(E), op.mul, op.add, set(PBJ)]),
             forRange(IR, i32(0), get(MCl), i32(MR), [
               minInto(MRl, i32(MR), [get(MCl), get(IR), op.sub]),
+              // A packed by the caller: panel (ic + ir)/MR from column pc on
+              get(A), get(IC), get(IR), op.add, get(K), op.mul, get(PC), i32(MR), op.mul, op.add, i32(E), op.mul, op.add,
               get(PA), get(IR), get(KCl), op.mul, i32(E), op.mul, op.add,
+              get(TA), i32(2), op.eq, op.select,
               get(PBJ),
               get(KCl),
               get(C), get(IC), get(IR), op.add, get(N), op.mul, get(JC), op.add, get(JR), op.add, i32(E), op.mul, op.add,

@@ -148,7 +148,7 @@ function col2im(s: GemmShape): Func {
  */
 const keptImages = 2
 
-const GEMM = 1, IM2COL = 4, COL2IM = 5, CONVBF = 8, DOTROWS = 13, DOTSUMS = 14, IM2COLPANELS = 15, IM2COLPANELSWHOLE = 16
+const GEMM = 1, PACKA = 2, IM2COL = 4, COL2IM = 5, CONVBF = 8, DOTROWS = 13, DOTSUMS = 14, IM2COLPANELS = 15, IM2COLPANELSWHOLE = 16
 
 /** The dims as arguments of im2col/col2im. */
 const dimArgs = (l: Record<string, number>): Code => dims.map((d) => get(l[d]!))
@@ -165,22 +165,37 @@ const imageAt = (l: Record<string, number>, base: string, E: number): Code => [
 ]
 
 /**
+ * The filters as the gemm's A, packed once for every image of a call (packA's arguments `args`,
+ * m × k rows and columns) at the start of s, which the gemm leaves alone then (tA = 2), when they
+ * fit its A block; else A and tA stay W and `args`' tA, packed per image by the gemm.
+ */
+function packOnce(s: GemmShape, l: Record<string, number>, args: Code[], m: Code, k: Code): Code {
+  const room = s.MC * s.KC
+  return [
+    args[0]!, set(l['A']!), args[1]!, set(l['TA']!),
+    ifThen([m, i32(s.MR - 1), op.add, i32(s.MR), op.divS, i32(s.MR), op.mul, k, op.mul, i32(room), op.leS],
+      [args, get(l['S']!), call(PACKA), get(l['S']!), set(l['A']!), i32(2), set(l['TA']!)]),
+  ]
+}
+
+/**
  * convFwd(x, w, y, n0, n1, F, dims…, col, colStep, s): image n's column matrix at col + n·colStep
  * (colStep 0: one scratch for every image; K·P'·E: every image's kept for the filter gradient),
  * written as the gemm's packed B panels (im2col-panels-wasm.ts; P' = P rounded up to NR).
  */
 function convFwd(s: GemmShape): Func {
   const E = s.lanes.bytes, NR = s.NV * s.lanes.lanes
-  return func('convFwd', ['X', 'WT', 'Y', 'N0', 'N1', 'F', ...dims, 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'CN', 'WHOLE'], (l) => {
+  return func('convFwd', ['X', 'WT', 'Y', 'N0', 'N1', 'F', ...dims, 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'CN', 'WHOLE', 'A', 'TA'], (l) => {
     const g = (n: string) => get(l[n]!)
     return [
       sizes(l),
+      packOnce(s, l, [g('WT'), i32(0), g('K'), i32(0), g('F'), i32(0), g('K')], g('F'), g('K')),
       // no padding, stride 1 along rows, whole panels per output row: the quick im2col
       g('PH'), g('PW'), op.or, op.eqz, g('SW'), i32(1), op.eq, op.and, g('OW'), i32(NR - 1), op.and, op.eqz, op.and, set(l['WHOLE']!),
       forRange(l['n']!, g('N0'), g('N1'), i32(1), [
         g('COL'), g('n'), g('CSTEP'), op.mul, op.add, set(l['CN']!),
         ifThen(g('WHOLE'), [imageAt(l, 'X', E), dimArgs(l), g('CN'), call(IM2COLPANELSWHOLE)], [imageAt(l, 'X', E), dimArgs(l), g('CN'), call(IM2COLPANELS)]),
-        g('WT'), i32(0), g('CN'), i32(2),
+        g('A'), g('TA'), g('CN'), i32(2),
         g('Y'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add,
         g('F'), g('PP'), g('K'), i32(0), i32(0), g('F'), i32(0), g('PP'), g('S'), call(GEMM),
       ]),
@@ -189,13 +204,15 @@ function convFwd(s: GemmShape): Func {
 }
 
 /** convBI(g, w, dx, n0, n1, F, dims…, col, colStep (unused), s). */
-function convBI(E: number): Func {
-  return func('convBI', ['G', 'WT', 'DX', 'N0', 'N1', 'F', ...dims, 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'IMG'], (l) => {
+function convBI(s: GemmShape): Func {
+  const E = s.lanes.bytes
+  return func('convBI', ['G', 'WT', 'DX', 'N0', 'N1', 'F', ...dims, 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'IMG', 'A', 'TA'], (l) => {
     const g = (n: string) => get(l[n]!)
     return [
       sizes(l),
+      packOnce(s, l, [g('WT'), i32(1), g('K'), i32(0), g('K'), i32(0), g('F')], g('K'), g('F')),
       forRange(l['n']!, g('N0'), g('N1'), i32(1), [
-        g('WT'), i32(1),
+        g('A'), g('TA'),
         g('G'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add, i32(0),
         g('COL'), g('K'), g('PP'), g('F'), i32(0), i32(0), g('K'), i32(0), g('PP'), g('S'), call(GEMM),
         imageAt(l, 'DX', E), tee(l['IMG']!),
@@ -320,5 +337,5 @@ function chunkSum(L: Lanes): Func {
 
 export function spatialModuleBytes(s: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
   const E = s.lanes.bytes
-  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(s), convBI(E), convBF(s), maxPoolFunc(s.lanes), channelSumFunc(s.lanes), convBFChunks(E), chunkSum(s.lanes), dotRowsFunc(s), dotSumsFunc(s.lanes), im2colPanelsFunc(s), im2colPanelsWholeFunc(s)], { shared, maxPages: 16384 })
+  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(s), convBI(s), convBF(s), maxPoolFunc(s.lanes), channelSumFunc(s.lanes), convBFChunks(E), chunkSum(s.lanes), dotRowsFunc(s), dotSumsFunc(s.lanes), im2colPanelsFunc(s), im2colPanelsWholeFunc(s)], { shared, maxPages: 16384 })
 }
