@@ -1,8 +1,8 @@
 /**
  * `npx tsx bench/split-choice.ts [--steps=200] [--busy]`: the float32 step of bench:conv's convnet
  * (batch 64, SGD inside the compiled step) on 1 thread, on 2 threads always handing parts to the
- * worker (`alwaysSplit`), and on 2 threads with the pool's default per-call choice
- * (compile/splitChoice.ts), and the 2-thread program run wholly on the calling thread, each call in one piece (what the
+ * worker (`alwaysSplit`), and on 2 threads with the pool's default chooser
+ * (compile/splitChoice.ts's backoff), and the 2-thread program run wholly on the calling thread, each call in one piece (what the
  * choice falls back to), steps interleaved round-robin so they see the same machine;
  * median ms per step. `--busy` adds a thread spinning for the whole run (another job on a core).
  */
@@ -18,11 +18,15 @@ import { threadPool } from '../src/runner/threads.js'
 import { softmaxCrossEntropy } from '../src/nn/losses.js'
 import { convGraph, convInit, convShapes, type ConvParam } from './convnet.js'
 import { median } from './common.js'
+import { enableRelaxedSimd } from '../src/runner/relaxedSimd.js'
+
+// as the symgrad command line runs: relaxed SIMD on where Node has it behind a flag
+enableRelaxedSimd()
 
 const steps = Number(process.argv.find((a) => a.startsWith('--steps='))?.slice(8) ?? 200)
 const busy = process.argv.includes('--busy') ? new Worker('for (;;) {}', { eval: true }) : undefined
 const init = convInit()
-const pools = { split: threadPool(2, { chooser: alwaysSplit }), alone: threadPool(2, { chooser: { split: () => false, record: () => {} } }), adaptive: threadPool(2) }
+const pools = { split: threadPool(2, { chooser: alwaysSplit }), alone: threadPool(2, { chooser: { split: () => false, record: () => {} } }), backoff: threadPool(2) }
 
 function stepOf(pool?: ReturnType<typeof threadPool>): () => void {
   const x = sg.input('x', ['N', 1, 28, 28]), y = sg.input('y', ['N'])
@@ -38,7 +42,7 @@ function stepOf(pool?: ReturnType<typeof threadPool>): () => void {
 }
 
 const before = loadavg()
-const variants = { '1 thread': stepOf(), '2 threads, always split': stepOf(pools.split), '2 threads, chosen per call': stepOf(pools.adaptive), '2 threads, all on this thread': stepOf(pools.alone) }
+const variants = { '1 thread': stepOf(), '2 threads, always split': stepOf(pools.split), '2 threads, backing off (default)': stepOf(pools.backoff), '2 threads, all on this thread': stepOf(pools.alone) }
 const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]))
 for (let s = 0; s < steps + 10; s++)
   for (const [k, run] of Object.entries(variants)) {

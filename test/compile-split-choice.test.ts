@@ -1,7 +1,7 @@
 /**
- * The thread pool's choice between handing parts to its workers and running them all on the
- * calling thread: the choice follows the times (a slow split is dropped, tried again less and
- * less often, and taken back when it is fast again), and never changes a bit of the results.
+ * The thread pool's choice between posting parts for its workers and running them all on the
+ * calling thread: a stuck split makes the pool run alone for a while (longer while splits stay
+ * stuck, reset by a good one), and the choice never changes a bit of the results.
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import * as sg from '../src/ops/index.js'
@@ -10,84 +10,83 @@ import * as T from '../src/core/Tensor.js'
 import { grad } from '../src/ad/grad.js'
 import { compile } from '../src/compile/index.js'
 import { wasmBackend } from '../src/compile/backend-wasm.js'
-import { adaptiveChooser, alwaysSplit, choosingRun, type SplitChooser } from '../src/compile/splitChoice.js'
+import { backoffChooser, alwaysSplit, choosingRun, type SplitChooser } from '../src/compile/splitChoice.js'
 import { threadPool } from '../src/runner/threads.js'
 import { twoLayerStep } from './support/twoLayerStep.js'
 import { untilWorkersTakePart } from './support/workersTakePart.js'
 
-/** Drives a chooser for `calls` calls of one key with fixed times per mode (and split calls' guesses alone); the modes it ran. */
-function drive(c: SplitChooser, calls: number, ms: (split: boolean) => number, key = 'k', guess?: () => number): boolean[] {
+/** Drives a chooser for `calls` calls with fixed times per mode and split calls' guesses at the call alone; the modes it ran. */
+function drive(c: SplitChooser, calls: number, ms: (split: boolean) => number, guess: () => number): boolean[] {
   const modes: boolean[] = []
   for (let i = 0; i < calls; i++) {
-    const s = c.split(key)
+    const s = c.split()
     modes.push(s)
-    if (s && guess !== undefined) c.record(key, s, ms(s), guess())
-    else c.record(key, s, ms(s))
+    c.record(s, ms(s), s ? guess() : undefined)
   }
   return modes
 }
 
-describe('adaptiveChooser', () => {
-  it('warms up both modes, then keeps the faster one, trying the other less and less often', () => {
-    const c = adaptiveChooser()
-    const modes = drive(c, 6, (s) => (s ? 10 : 5))
-    expect(modes).toEqual([true, false, true, false, true, false])
-    const after = drive(c, 1000, (s) => (s ? 10 : 5))
-    const splits = after.filter((s) => s).length
-    // trials of the slow mode at 8, 16, 32, … 256 calls apart: a handful in 1000 calls
-    expect(splits).toBeGreaterThan(3)
-    expect(splits).toBeLessThan(12)
-    expect(c.state('k')!.every).toBe(256)
+describe('backoffChooser', () => {
+  it('splits while splits beat their guesses at the call alone', () => {
+    const c = backoffChooser()
+    expect(drive(c, 500, (s) => (s ? 0.3 : 0.5), () => 0.5).every((s) => s)).toBe(true)
   })
 
-  it('takes the split back once it is faster again, and drops it when a core gets busy', () => {
-    const c = adaptiveChooser()
-    let splitMs = 10
-    drive(c, 50, (s) => (s ? splitMs : 5))
-    expect(c.split('k') === false || c.state('k')!.choice === false).toBe(true)
-    splitMs = 2 // the other core is free again
-    const back = drive(c, 600, (s) => (s ? splitMs : 5))
-    expect(back.slice(-50).filter((s) => s).length).toBeGreaterThanOrEqual(45)
-    splitMs = 20 // busy again
-    const away = drive(c, 100, (s) => (s ? splitMs : 5))
-    expect(away.slice(-50).filter((s) => s).length).toBeLessThanOrEqual(10)
+  it('two held-up splits (slower than their guesses by half again and 50 µs) among the last 8 run the next 16 calls alone, doubling while they come back soon', () => {
+    const c = backoffChooser()
+    let splitMs = 2 // a worker preempted while holding a part
+    const modes = drive(c, 2 + 16 + 2 + 32 + 1, (s) => (s ? splitMs : 0.5), () => 0.5)
+    expect(modes).toEqual([true, true, ...Array<boolean>(16).fill(false), true, true, ...Array<boolean>(32).fill(false), true])
+    // one held-up call alone (the idle machine's occasional preempted worker) does not back off
+    const once = backoffChooser()
+    expect(drive(once, 1, () => 2, () => 0.5).concat(drive(once, 20, () => 0.3, () => 0.5)).every((s) => s)).toBe(true)
+    // the core is free again: after the alone calls, good splits never back off, and a later pair starts at 16 again
+    splitMs = 0.3
+    drive(c, c.aloneFor() + 200, (s) => (s ? splitMs : 0.5), () => 0.5)
+    expect(c.aloneFor()).toBe(0)
+    drive(c, 2, () => 2, () => 0.5)
+    expect(c.aloneFor()).toBe(16)
   })
 
-  it('a split beating its guess at the call alone decides at its second call; one that does not warms up as before', () => {
-    const fast = adaptiveChooser()
-    // the caller's part took 6 of the split's 7: alone would take about 12
-    expect(drive(fast, 5, (s) => (s ? 7 : 12), 'k', () => 12)).toEqual([true, true, true, true, true])
-    expect(fast.state('k')!.choice).toBe(true)
-    // a worker on a busy core: the split (20) is slower than its guess (12), so both modes are timed
-    const slow = adaptiveChooser()
-    expect(drive(slow, 7, (s) => (s ? 20 : 12), 'k', () => 12)).toEqual([true, true, true, false, true, false, false])
-    expect(slow.state('k')!.choice).toBe(false)
+  it('small excesses do not back off: a tiny call\'s hand-over, or a split just over its guess', () => {
+    const c = backoffChooser()
+    // 30 µs over a 20 µs guess (the worker claimed nothing: the caller ran every part, plus the hand-over)
+    expect(drive(c, 50, (s) => (s ? 0.05 : 0.02), () => 0.02).every((s) => s)).toBe(true)
+    // 1.4× a 1 ms guess
+    expect(drive(c, 50, (s) => (s ? 1.4 : 1), () => 1).every((s) => s)).toBe(true)
+    expect(c.aloneFor()).toBe(0)
   })
 
-  it('split on a guess, the call is still timed alone now and then, and a measured alone time wins over the guesses', () => {
-    const c = adaptiveChooser()
-    // the guesses flatter the split (its part was slowed by the other's), alone is really faster
-    const modes = drive(c, 60, (s) => (s ? 10 : 8), 'k', () => 18)
-    expect(modes.slice(0, 4)).toEqual([true, true, true, true])
-    expect(c.state('k')!.choice).toBe(false)
-    expect(modes.slice(-20).filter((s) => s).length).toBeLessThanOrEqual(3)
+  it('with the process\'s CPU time: a window of split calls that got under 1.3 cores backs off, one with two cores does not', () => {
+    let cpu = 0
+    const busy = backoffChooser({ cpuMs: () => cpu, window: 4 })
+    // each split call: 1 ms of wall time (busy-waited) and `cores` ms of CPU time
+    const call = (c: ReturnType<typeof backoffChooser>, cores: number) => {
+      const s = c.split()
+      const t = performance.now()
+      while (performance.now() - t < 1);
+      cpu += cores * (performance.now() - t)
+      c.record(s, 1, 2)
+      return s
+    }
+    expect([1, 2, 3, 4].map(() => call(busy, 1))).toEqual([true, true, true, true])
+    expect(busy.aloneFor()).toBe(16)
+    const free = backoffChooser({ cpuMs: () => cpu, window: 4 })
+    expect(Array.from({ length: 40 }, () => call(free, 1.95)).every((s) => s)).toBe(true)
+    expect(free.aloneFor()).toBe(0)
   })
 
-  it('a split growing slower than its guesses switches to alone before any alone trial', () => {
-    const c = adaptiveChooser()
-    let splitMs = 7
-    drive(c, 4, (s) => (s ? splitMs : 12), 'k', () => 12)
-    splitMs = 30
-    const modes = drive(c, 4, (s) => (s ? splitMs : 12), 'k', () => 12)
-    expect(modes.slice(-1)).toEqual([false])
-  })
-
-  it('keys are judged apart (a small product does not decide for a large one)', () => {
-    const c = adaptiveChooser()
-    drive(c, 40, (s) => (s ? 10 : 5), 'small')
-    drive(c, 40, (s) => (s ? 5 : 10), 'large')
-    expect(c.state('small')!.choice).toBe(false)
-    expect(c.state('large')!.choice).toBe(true)
+  it('stays at most 1,024 calls alone, and ignores calls run alone and splits without a guess', () => {
+    const c = backoffChooser()
+    for (let i = 0; i < 12; i++) {
+      drive(c, 2, () => 5, () => 1)
+      drive(c, c.aloneFor(), () => 1, () => NaN)
+    }
+    drive(c, 2, () => 5, () => 1)
+    expect(c.aloneFor()).toBe(1024)
+    const d = backoffChooser()
+    for (let i = 0; i < 10; i++) d.record(true, 10, NaN), d.record(false, 10)
+    expect(d.aloneFor()).toBe(0)
   })
 })
 
@@ -106,7 +105,7 @@ describe('choosingRun', () => {
 
   it('a split call reports the mean of the caller\'s parts times the parts as its guess at the call alone', () => {
     const seen: (number | undefined)[] = []
-    const chooser: SplitChooser = { split: () => true, record: (_k, _s, _ms, guess) => void seen.push(guess) }
+    const chooser: SplitChooser = { split: () => true, record: (_s, _ms, guess) => void seen.push(guess) }
     const busy = (ms: number) => {
       const t = performance.now()
       while (performance.now() - t < ms);
@@ -120,21 +119,21 @@ describe('choosingRun', () => {
 
 describe('a pool running parts alone gives the bits of a split run', () => {
   const alone: SplitChooser = { split: () => false, record: () => {} }
-  const pools = { split: threadPool(2, { chooser: alwaysSplit }), alone: threadPool(2, { chooser: alone }), adaptive: threadPool(2) }
+  const pools = { split: threadPool(2, { chooser: alwaysSplit }), alone: threadPool(2, { chooser: alone }), backoff: threadPool(2) }
   afterAll(async () => {
     for (const p of Object.values(pools)) await p.close()
   })
   const { outs, bindings: b } = twoLayerStep(5)
   for (const dtype of ['float32', 'float64'] as const)
-    it(`${dtype}: split, alone and adaptive give the same bits; alone hands nothing to the workers`, () => {
+    it(`${dtype}: split, alone and backoff give the same bits; alone hands nothing to the workers`, () => {
       const run = (p: ReturnType<typeof threadPool>) => {
         const f = compile(outs, { backend: wasmBackend({ dtype, threads: p, threshold: 0, loopThreshold: 0 })! })
         let last: ReturnType<typeof f.runOrThrow> = []
-        for (let i = 0; i < 12; i++) last = f.runOrThrow(b) // past the adaptive pool's warm-up
+        for (let i = 0; i < 12; i++) last = f.runOrThrow(b)
         return last
       }
       const before = pools.alone.workerParts()
-      const [s, a, d] = [run(pools.split), run(pools.alone), run(pools.adaptive)]
+      const [s, a, d] = [run(pools.split), run(pools.alone), run(pools.backoff)]
       expect(pools.alone.workerParts()).toBe(before)
       // the split pool's worker claims parts once awake (on a loaded machine, maybe not in the runs above)
       const f = compile(outs, { backend: wasmBackend({ dtype, threads: pools.split, threshold: 0, loopThreshold: 0 })! })
@@ -142,7 +141,7 @@ describe('a pool running parts alone gives the bits of a split run', () => {
       expect(took).toBeGreaterThan(0)
       s.forEach((t, i) => {
         expect(Buffer.compare(Buffer.from(t.data.buffer), Buffer.from(a[i]!.data.buffer)), `output ${i} alone`).toBe(0)
-        expect(Buffer.compare(Buffer.from(t.data.buffer), Buffer.from(d[i]!.data.buffer)), `output ${i} adaptive`).toBe(0)
+        expect(Buffer.compare(Buffer.from(t.data.buffer), Buffer.from(d[i]!.data.buffer)), `output ${i} backoff`).toBe(0)
       })
     }, 30_000)
 })

@@ -1,151 +1,106 @@
 /**
- * Whether a thread pool hands a kernel call's parts to its workers ("split") or runs every part
- * on the calling thread, one after another ("alone"). The parts are the same either way — fixed
- * by the caller, each computing its own block of the result — so the choice never changes a bit;
- * it only decides who runs parts 1…N−1. A worker whose core is busy with another process can make
- * a split call slower than doing all the parts alone; the adaptive chooser notices that.
+ * Whether a thread pool posts a kernel call's parts for its workers to claim ("split") or runs
+ * every part on the calling thread ("alone"). The parts are the same either way — fixed by the
+ * caller, each computing its own block of the result — so the choice never changes a bit.
  *
- * The adaptive chooser times each kind of call (one key per kernel, call site and arguments, so a
- * training step's calls are told apart and a small product is not judged by a large one): after a
- * warm-up of both modes it takes the faster by the median of each mode's last 5 times (a call
- * preempted by another process does not decide alone), and keeps trying the other mode
- * now and then (every 8 calls of the key, doubling up to every 256 while the choice stands, back
- * to 8 when it changes), so a core that becomes free again is noticed; the chosen mode growing
- * slower than the other's last time switches at once, so a core that gets busy is noticed too.
+ * Claiming (compile/threads.ts) already lets a worker on a busy core take fewer parts. What it
+ * cannot help: a worker that claimed a part and was then preempted (the caller waits for that
+ * part), and, where another process holds a core, a polling worker that takes the calling
+ * thread's time instead of adding its own. The default chooser backs off in both cases, running
+ * the next calls alone — 16 of them, or twice the last count when it backs off again soon after,
+ * up to 1,024 — and splitting again after:
+ * - when two of the last 8 split calls took longer than their guesses at the call alone (the
+ *   calling thread's mean part time × the parts) by half again and at least 50 µs. One alone does
+ *   not count: on the idle 2-core KVM test machine about 1 split call in 100 waits 0.1–4 ms for a
+ *   worker the host or a kernel thread preempted;
+ * - where the platform tells the process's CPU time (symgrad/node), when a window of 32 split
+ *   calls got less than 1.3 cores' worth of it.
+ * bench:conv's float32 step on that machine (median ms, 400 steps; in separate processes): idle,
+ * 1 thread 4.47–4.50, 2 threads 2.70–2.76; with another process spinning on a core, 1 thread
+ * 4.47–4.49, 2 threads 4.50–4.53. Always splitting gave 4.88 there (10% slower than one thread).
  *
- * A split call also tells how long the calling thread's own part took; its parts times that is a
- * guess at the call run alone (the parts are of about equal size). Where a key's first timed
- * split call beats that guess, the warm-up ends there, split: a call made only a few times (an
- * evaluation's few large chunks) then pays from its second call on, rather than spending half of
- * the warm-up's calls alone. A split slower than its guess (a busy core) warms up as before, and
- * after the warm-up only measured times of either mode decide.
+ * An earlier chooser timed each kind of call in both modes and kept the faster, trying the other
+ * now and then: once a split call cost a few microseconds, its trials and warm-ups made the idle
+ * convnet step 12% slower than always splitting (bench/split-choice.ts: 3.95 vs 3.52 ms).
  */
 import type { ThreadPool } from './threads.js'
 
 export interface SplitChooser {
-  /** True: hand parts 1… to the workers; false: run every part on the calling thread. */
-  readonly split: (key: string) => boolean
+  /** True: post the parts for the workers to claim; false: run every part on the calling thread. */
+  readonly split: () => boolean
   /**
-   * The time a call of `key` took in the mode it ran in; for a split call, optionally `aloneGuess`:
-   * the calling thread's part's time times the parts.
+   * The time a call took in the mode it ran in; for a split call, `aloneGuess`: the calling
+   * thread's mean part time times the parts (NaN when it ran none).
    */
-  readonly record: (key: string, split: boolean, ms: number, aloneGuess?: number) => void
+  readonly record: (split: boolean, ms: number, aloneGuess?: number) => void
 }
 
-/** Always hand the parts to the workers (a pool's behaviour without adaptation). */
+/** Always post the parts (a pool's behaviour without backing off). */
 export const alwaysSplit: SplitChooser = { split: () => true, record: () => {} }
 
-interface KeyState {
-  calls: number
-  /** The median of each mode's last few times (NaN until measured): one call preempted by another process does not decide. */
-  splitMs: number
-  aloneMs: number
-  splitRecent: number[]
-  aloneRecent: number[]
-  /** Calls between trials of the mode not chosen, and calls since the last one. */
-  every: number
-  since: number
-  choice: boolean
-  /** The key's first call was a split that guessed its time alone (its second call splits too). */
-  guessed: boolean
-  /** The last few split calls' guesses at the call alone (kept until it is timed alone). */
-  guesses: number[]
-  /** Whether each mode has run once (its first call is not counted). */
-  splitSeen: boolean
-  aloneSeen: boolean
+export interface BackoffOptions {
+  /** Calls run alone after backing off, first and at most. */
+  readonly minAlone?: number
+  readonly maxAlone?: number
+  /**
+   * The process's CPU time in milliseconds (every thread's), where the platform tells it
+   * (symgrad/node's pool: process.cpuUsage, which is too coarse to time one call). Over each
+   * `window` split calls (from the first one's start to the last one's end), CPU time per wall
+   * time below `minCores` says the threads do not have cores of their own — another process holds
+   * one, and a polling worker takes the calling thread's time rather than adding its own — and the
+   * pool backs off. Between calls a worker polls, so on free cores the gaps count as busy too.
+   */
+  readonly cpuMs?: () => number
+  readonly window?: number
+  readonly minCores?: number
 }
 
-export interface AdaptiveOptions {
-  /** Calls of a key alternating the two modes before the first choice (the first of each is not counted: warm-up). */
-  readonly warmup?: number
-  /** Shortest and longest interval between trials of the other mode. */
-  readonly minEvery?: number
-  readonly maxEvery?: number
-  /** Keys remembered at most (the table is cleared past this). */
-  readonly maxKeys?: number
-}
+/** Whether a split call was held up: slower than its guess at the call alone by half again and at least 50 µs. */
+export const stuck = (ms: number, guess: number): boolean => ms > 1.5 * guess && ms - guess > 0.05
 
-/** Times kept per mode and key. */
-const recent = 5
-
-function medianOf(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
-
-export function adaptiveChooser(o: AdaptiveOptions = {}): SplitChooser & { readonly state: (key: string) => Readonly<KeyState> | undefined } {
-  const warmup = o.warmup ?? 6, minEvery = o.minEvery ?? 8, maxEvery = o.maxEvery ?? 256, maxKeys = o.maxKeys ?? 4096
-  const table = new Map<string, KeyState>()
-  const stateOf = (key: string): KeyState => {
-    let s = table.get(key)
-    if (s === undefined) {
-      if (table.size >= maxKeys) table.clear()
-      s = { calls: 0, splitMs: NaN, aloneMs: NaN, splitRecent: [], aloneRecent: [], every: minEvery, since: 0, choice: true, guessed: false, guesses: [], splitSeen: false, aloneSeen: false }
-      table.set(key, s)
-    }
-    return s
+/** The default chooser (see the module note): split, and after stuck splits run alone for a while. */
+export function backoffChooser(o: BackoffOptions = {}): SplitChooser & { readonly aloneFor: () => number } {
+  const minAlone = o.minAlone ?? 16, maxAlone = o.maxAlone ?? 1024
+  const window = o.window ?? 32, minCores = o.minCores ?? 1.3
+  let aloneFor = 0
+  let next = minAlone
+  /** The last 8 split calls, 1 bits for those held up (newest lowest). */
+  let recent = 0
+  /** Split calls since the last backing off began. */
+  let since = Infinity
+  /** The clocks at the start of the current window of split calls, and its calls so far. */
+  let cpu0 = NaN, wall0 = NaN, inWindow = 0
+  const backOff = (): void => {
+    // alone for a while, twice as long when it comes back soon
+    next = since <= 2 * window ? Math.min(maxAlone, next * 2) : minAlone
+    ;(aloneFor = next), (recent = 0), (since = 0), (inWindow = 0)
   }
   return {
-    split: (key) => {
-      const s = stateOf(key)
-      // the second call splits again when the first split came with a guess at the call alone
-      if (s.calls < warmup) return s.calls % 2 === 0 || (s.calls === 1 && s.guessed)
-      // now and then the mode not chosen, to notice a change
-      return s.since + 1 >= s.every ? !s.choice : s.choice
+    split: () => {
+      if (aloneFor === 0) {
+        if (inWindow === 0 && o.cpuMs !== undefined) (cpu0 = o.cpuMs()), (wall0 = performance.now())
+        return true
+      }
+      aloneFor--
+      return false
     },
-    record: (key, split, ms, aloneGuess) => {
-      const s = stateOf(key)
-      const warming = s.calls < warmup
-      // each mode's first call pays for compiling and waking up: not counted
-      const first = split ? !s.splitSeen : !s.aloneSeen
-      if (split) s.splitSeen = true
-      else s.aloneSeen = true
-      if (s.calls === 0) s.guessed = split && aloneGuess !== undefined && aloneGuess > 0
-      // until the call has been timed alone, the split calls' guesses stand for it
-      if (split && !first && aloneGuess !== undefined && aloneGuess > 0 && s.aloneRecent.length === 0) {
-        s.guesses.push(aloneGuess)
-        if (s.guesses.length > recent) s.guesses.shift()
-        s.aloneMs = medianOf(s.guesses)
+    record: (split, ms, guess) => {
+      if (!split) return
+      since++
+      if (o.cpuMs !== undefined && ++inWindow >= window) {
+        inWindow = 0
+        const wall = performance.now() - wall0
+        if (wall > 0 && (o.cpuMs() - cpu0) / wall < minCores) return backOff()
       }
-      if (warming && !first && split && s.calls === 1 && s.guessed && ms < s.aloneMs) {
-        // the first timed split beats the guess at running alone: split from now on
-        s.splitRecent.push(ms)
-        s.splitMs = ms
-        ;(s.calls = warmup), (s.choice = true)
-        return
-      }
-      s.calls++
-      if (!first) {
-        const times = split ? s.splitRecent : s.aloneRecent
-        times.push(ms)
-        if (times.length > recent) times.shift()
-        if (split) s.splitMs = medianOf(times)
-        else (s.aloneMs = medianOf(times)), (s.guesses = [])
-      }
-      if (warming) {
-        if (s.calls === warmup) s.choice = !(s.aloneMs < s.splitMs)
-        return
-      }
-      if (split === s.choice) {
-        s.since++
-        // the chosen mode became slower than the other was: switch now rather than at the next trial
-        if (split ? s.splitMs > s.aloneMs : s.aloneMs > s.splitMs) (s.choice = !split), (s.every = minEvery), (s.since = 0)
-        return
-      }
-      // a trial of the other mode
-      s.since = 0
-      const better = split ? s.splitMs < s.aloneMs : s.aloneMs < s.splitMs
-      if (better) (s.choice = split), (s.every = minEvery)
-      else s.every = Math.min(maxEvery, s.every * 2)
+      if (guess === undefined || !(guess > 0)) return
+      recent = ((recent << 1) | (stuck(ms, guess) ? 1 : 0)) & 0xff
+      let held = 0
+      for (let r = recent; r !== 0; r &= r - 1) held++
+      // two of the last 8 held up
+      if (held >= 2) backOff()
     },
-    state: (key) => table.get(key),
+    aloneFor: () => aloneFor,
   }
-}
-
-/** The key of a pool call: which kernel, and its first part's arguments (sizes and addresses). */
-export function callKey(id: number, module: number, fn: string, parts: readonly (readonly number[])[]): string {
-  return `${id}/${module}/${fn}/${parts.length}/${parts[0]!.join(',')}`
 }
 
 /** A pool's `run` (compile/threads.ts's ThreadPool). */
@@ -160,9 +115,8 @@ export type Run = ThreadPool['run']
 export function choosingRun(chooser: SplitChooser, threads: number, split: Run): Run {
   return (id, module, fn, parts, here, options) => {
     if (parts.length <= 1 || threads <= 1) return split(id, module, fn, parts, here, options)
-    const key = callKey(id, module, fn, parts)
     const t0 = performance.now()
-    if (chooser.split(key)) {
+    if (chooser.split()) {
       // the calling thread's own parts, timed: their mean time by the parts guesses the call run alone
       let hereMs = 0, hereParts = 0
       split(id, module, fn, parts, (a) => {
@@ -171,7 +125,7 @@ export function choosingRun(chooser: SplitChooser, threads: number, split: Run):
         hereMs += performance.now() - s0
         hereParts++
       }, options)
-      chooser.record(key, true, performance.now() - t0, (hereMs / hereParts) * parts.length)
+      chooser.record(true, performance.now() - t0, (hereMs / hereParts) * parts.length)
       return
     }
     if (options?.whole !== undefined) options.whole()
@@ -179,6 +133,6 @@ export function choosingRun(chooser: SplitChooser, threads: number, split: Run):
       const mine = options?.tails?.[0] ?? []
       for (const a of parts) here([...a, ...mine])
     }
-    chooser.record(key, false, performance.now() - t0)
+    chooser.record(false, performance.now() - t0)
   }
 }

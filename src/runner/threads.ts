@@ -11,7 +11,7 @@
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { CTL, nextSpin, spinMs, poolSize, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
-import { adaptiveChooser, choosingRun, type Run, type SplitChooser } from '../compile/splitChoice.js'
+import { backoffChooser, choosingRun, type Run, type SplitChooser } from '../compile/splitChoice.js'
 
 const workerSource = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads')
@@ -21,11 +21,17 @@ workerLoop(workerData.ctl, workerData.self, () => receiveMessageOnPort(workerDat
 
 export interface ThreadPoolOptions {
   /**
-   * Per call, whether the workers take their parts or this thread runs them all (the same parts,
-   * the same bits): by default timed and chosen per kind of call (compile/splitChoice.ts), so a
-   * worker on a busy core does not make a step slower than one thread; `alwaysSplit` never runs alone.
+   * Per call, whether the workers may claim parts or this thread runs them all (the same parts,
+   * the same bits): by default split, and alone for a while after a split held up by a preempted
+   * worker (compile/splitChoice.ts's backoffChooser); `alwaysSplit` never runs alone.
    */
   readonly chooser?: SplitChooser
+}
+
+/** The process's CPU time so far, every thread's, in milliseconds. */
+const cpuMs = (): number => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
 }
 
 /** A pool of `threads` threads in all (this one included); `threads` ≤ 1 gives a pool that runs alone. */
@@ -83,7 +89,7 @@ export function threadPool(threads: number, o: ThreadPoolOptions = {}): ThreadPo
       modulesOf.set(id, modules)
       return id
     },
-    run: choosingRun(o.chooser ?? adaptiveChooser(), workers.length + 1, split),
+    run: choosingRun(o.chooser ?? backoffChooser({ cpuMs }), workers.length + 1, split),
     workerParts: () => Atomics.load(ctl, CTL.ran),
     close: async () => {
       postCommand(ctl, 3)

@@ -15,15 +15,16 @@
  *
  * A worker that cannot start (a Content-Security-Policy without `worker-src blob:`) makes the
  * pool run everything on the calling thread, and `ready` settles with 1. Like symgrad/node's pool,
- * it times each kind of call split and run alone and takes the faster (compile/splitChoice.ts;
- * the same parts, the same bits), so a worker on a busy core does not slow the page's steps.
+ * its workers claim parts as they come, and after a split held up by a preempted worker it runs
+ * alone for a while (compile/splitChoice.ts; the same parts, the same bits), so a worker on a busy
+ * core does not slow the page's steps.
  *
  *   const pool = webThreadPool(navigator.hardwareConcurrency)
  *   await pool.ready                   // the number of threads that take part
  *   const f = compile(outs, { dtype: 'float32', threads: pool })
  */
 import { CTL, poolSize, runParts, postCommand, workerLoop, type ThreadPool } from '../compile/threads.js'
-import { adaptiveChooser, choosingRun, type SplitChooser } from '../compile/splitChoice.js'
+import { backoffChooser, choosingRun, type SplitChooser } from '../compile/splitChoice.js'
 
 /** The part of the Web Worker interface the pool uses. */
 export interface WorkerLike {
@@ -85,7 +86,7 @@ const attachTimeoutMs = 10_000
  * from a Blob URL). Where SharedArrayBuffer does not exist (a page that is not cross-origin
  * isolated), the pool has 1 thread: everything runs on the calling thread and `threads` says so.
  */
-export function webThreadPool(threads: number, spawn: (source: string) => WorkerLike = blobWorker, chooser: SplitChooser = adaptiveChooser()): WebThreadPool {
+export function webThreadPool(threads: number, spawn: (source: string) => WorkerLike = blobWorker, chooser: SplitChooser = backoffChooser()): WebThreadPool {
   const shared = typeof SharedArrayBuffer !== 'undefined'
   const n = shared ? poolSize(threads) : 1
   const ctl = shared ? new Int32Array(new SharedArrayBuffer(CTL.size * 4)) : new Int32Array(CTL.size)
@@ -151,7 +152,7 @@ export function webThreadPool(threads: number, spawn: (source: string) => Worker
       modulesOf.set(id, modules)
       return id
     },
-    // per kind of call, the workers may claim parts or this thread runs them all (compile/splitChoice.ts)
+    // the workers may claim parts, or this thread runs them all for a while after a stuck split (compile/splitChoice.ts)
     run: choosingRun(chooser, workers.length + 1, (id, module, fn, parts, here, options) =>
       runParts(ctl, workers.length, modulesOf.get(id), id, module, fn, parts, here, options?.tails, spin)),
     workerParts: () => Atomics.load(ctl, CTL.ran),
