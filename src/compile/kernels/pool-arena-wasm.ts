@@ -11,10 +11,11 @@
  * larger: the first largest, as the scalar path), and the result, gradient or gathered value is
  * chosen with those masks. Other windows, and the last columns of a row, run the scalar path.
  * Where the vectors cover every window and every input (H = 2·OH, W = 2·OW, OW a multiple of the
- * lanes), mode 1 stores each window's four corners (zeros where a corner loses) and dx is not
- * zeroed first.
+ * lanes), the planes' rows are walked as one run of vectors (no per-window test for the scalar
+ * path), and mode 1 stores each window's four corners (zeros where a corner loses) instead of
+ * zeroing dx first.
  */
-import { forRange, get, i32, ifThen, load, memFill, op, set, simd, store, tee, I32, V128, type Code, type Func, type Lanes } from './wasm-asm.js'
+import { countDown, forRange, get, i32, ifThen, load, memFill, op, set, simd, store, tee, I32, V128, type Code, type Func, type Lanes } from './wasm-asm.js'
 
 const shuffle = (lanes: readonly number[]): Code => [simd(13), ...lanes]
 const [NOT, AND, ANDNOT, OR, BITSELECT] = [simd(77), simd(78), simd(79), simd(80), simd(82)]
@@ -29,7 +30,7 @@ export function maxPoolFunc(L: Lanes): Func {
   const [NC, I, J, TOP, BEST, ROW, P, Q, A, O, C, VEC, DX] = [14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26]
   const M = 27, V = 28
   const [A00, A01, A10, A11, C1, C2, C3, T] = [29, 30, 31, 32, 33, 34, 35, 36]
-  const [PAIRS, STEP] = [37, 38]
+  const [PAIRS, STEP, COVER] = [37, 38, 39]
   const plane: Code = [get(H), get(W), op.mul, i32(E), op.mul]
   // element e of the concatenation of two vectors, as shuffle lane bytes
   const bytes = (elems: readonly number[]): number[] => elems.flatMap((e) => Array.from({ length: E }, (_, b) => e * E + b))
@@ -93,23 +94,35 @@ export function maxPoolFunc(L: Lanes): Func {
   ]
   const pairs: Code = [get(KH), i32(2), op.eq, get(KW), i32(2), op.eq, op.and, get(SH), i32(2), op.eq, op.and, get(SW), i32(2), op.eq, op.and]
   // per window: TOP the first input (advanced by SW elements per scalar window, N·SW per vector)
+  const rows: Code = forRange(NC, get(NC0), get(NC1), i32(1),
+    forRange(I, i32(0), get(OH), i32(1), [
+      get(X), get(NC), plane, op.mul, op.add, get(I), get(SH), op.mul, get(W), op.mul, i32(E), op.mul, op.add, set(TOP),
+      forRange(J, i32(0), get(OW), [i32(N), i32(1), get(VEC), op.select], [
+        get(PAIRS), get(J), i32(N), op.add, get(OW), op.leS, op.and, tee(VEC),
+        ifThen([], vector, scalar),
+        get(TOP), get(STEP), i32(N), i32(1), get(VEC), op.select, op.mul, op.add, set(TOP),
+      ]),
+    ]))
+  // vectors cover every window and input: the planes' rows are one run of pairs of input rows
+  const covered: Code = [
+    get(X), get(NC0), plane, op.mul, op.add, set(TOP),
+    get(NC1), get(NC0), op.sub, get(OH), op.mul, set(I),
+    countDown(I, [
+      get(OW), i32(Math.log2(N)), op.shrU, set(J),
+      countDown(J, [vector, get(TOP), i32(2 * N * E), op.add, set(TOP)]),
+      get(TOP), get(W), i32(E), op.mul, op.add, set(TOP),
+    ]),
+  ]
   const body: Code = [
     pairs, set(PAIRS),
-    // dx is zeroed first unless the vectors store every element of it (both corners' rows, zeros where a corner loses)
-    ifThen([get(MODE), i32(1), op.eq, get(PAIRS), get(OW), i32(N - 1), op.and, op.eqz, op.and,
-      get(OW), i32(2), op.mul, get(W), op.eq, op.and, get(OH), i32(2), op.mul, get(H), op.eq, op.and, op.eqz, op.and],
-    [get(DST), get(NC0), plane, op.mul, op.add, i32(0), get(NC1), get(NC0), op.sub, plane, op.mul, memFill]),
+    get(PAIRS), get(OW), i32(N - 1), op.and, op.eqz, op.and,
+    get(OW), i32(2), op.mul, get(W), op.eq, op.and, get(OH), i32(2), op.mul, get(H), op.eq, op.and, set(COVER),
+    // dx is zeroed first unless the vectors store every element of it (each window's four corners, zeros where one loses)
+    ifThen([get(MODE), i32(1), op.eq, get(COVER), op.eqz, op.and],
+      [get(DST), get(NC0), plane, op.mul, op.add, i32(0), get(NC1), get(NC0), op.sub, plane, op.mul, memFill]),
     get(NC0), get(OH), op.mul, get(OW), op.mul, i32(E), op.mul, set(O),
     get(SW), i32(E), op.mul, set(STEP),
-    forRange(NC, get(NC0), get(NC1), i32(1),
-      forRange(I, i32(0), get(OH), i32(1), [
-        get(X), get(NC), plane, op.mul, op.add, get(I), get(SH), op.mul, get(W), op.mul, i32(E), op.mul, op.add, set(TOP),
-        forRange(J, i32(0), get(OW), [i32(N), i32(1), get(VEC), op.select], [
-          get(PAIRS), get(J), i32(N), op.add, get(OW), op.leS, op.and, tee(VEC),
-          ifThen([], vector, scalar),
-          get(TOP), get(STEP), i32(N), i32(1), get(VEC), op.select, op.mul, op.add, set(TOP),
-        ]),
-      ])),
+    ifThen(get(COVER), covered, rows),
   ]
-  return { name: 'maxPool', params: new Array(14).fill(I32), locals: [...new Array(13).fill(I32), L.elem, L.elem, ...new Array(8).fill(V128), I32, I32], body }
+  return { name: 'maxPool', params: new Array(14).fill(I32), locals: [...new Array(13).fill(I32), L.elem, L.elem, ...new Array(8).fill(V128), I32, I32, I32], body }
 }
