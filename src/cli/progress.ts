@@ -10,8 +10,12 @@ export function barLine(epoch: number, epochs: number, done: number, total: numb
   return `epoch ${epoch + 1}/${epochs} [${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${done}/${total} batches | loss ${loss}`
 }
 
+/** Milliseconds between two drawings of the bar: a step takes a few milliseconds, and a terminal redrawn 300 times a second takes a core's time from training. */
+export const redrawMs = 100
+
 export function progress(epochs: number, log: (line: string) => void = console.log): { onStep: (s: StepInfo) => void; onEpoch: (e: EpochRecord) => void } {
   let drawn = false
+  let last = -Infinity
   const t0 = Date.now()
   const clear = () => {
     if (drawn) process.stdout.write('\r\x1b[2K\x1b[?25h')
@@ -20,6 +24,10 @@ export function progress(epochs: number, log: (line: string) => void = console.l
   return {
     onStep: (s) => {
       if (!process.stdout.isTTY) return
+      // at most every redrawMs, and the epoch's last batch always
+      const now = Date.now()
+      if (now - last < redrawMs && s.batch + 1 < s.batchesPerEpoch) return
+      last = now
       process.stdout.write(`${drawn ? '' : '\x1b[?25l'}\r${barLine(s.epoch, epochs, s.batch + 1, s.batchesPerEpoch, s.loss.toFixed(4))}`)
       drawn = true
     },
