@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { assemble, get, i32, I32, ifThen, op, store } from '../src/compile/kernels/wasm-asm.js'
-import { MAX_ARGS, MAX_PARTS, nextSpin, spinMs } from '../src/compile/threads.js'
+import { MAX_ARGS, MAX_PARTS, nextSpin, spinMs, splitGuided } from '../src/compile/threads.js'
 import { alwaysSplit } from '../src/compile/splitChoice.js'
 import { threadPool } from '../src/runner/threads.js'
 import { untilWorkersTakePart } from './support/workersTakePart.js'
@@ -86,5 +86,28 @@ describe('polling', () => {
     for (let i = 0; i < 8; i++) lengths.push((spin = nextSpin(spin, false)))
     expect(lengths).toEqual([0.5, 0.25, 0.125, 0.0625, 0.03125, 1 / 64, 1 / 64, 1 / 64])
     expect(nextSpin(spin, true)).toBe(spinMs)
+  })
+})
+
+describe('splitGuided', () => {
+  it('covers [0, n) in ordered, contiguous, aligned parts, largest first, none under a 1/(8·threads) share, at most MAX_PARTS', () => {
+    for (const [n, threads, align] of [[64, 2, 1], [8, 2, 1], [512, 2, 1], [295_000, 2, 64], [1, 2, 1], [10_000, 4, 16], [100_000, 64, 1], [7, 3, 4]] as const) {
+      const parts = splitGuided(n, threads, align)
+      expect(parts.length).toBeGreaterThan(0)
+      expect(parts.length).toBeLessThanOrEqual(MAX_PARTS)
+      expect(parts[0]![0]).toBe(0)
+      expect(parts[parts.length - 1]![1]).toBe(n)
+      const blocks = Math.ceil(n / align)
+      const least = Math.max(1, Math.floor(blocks / (8 * threads))) * align
+      parts.forEach(([lo, hi], i) => {
+        expect(hi).toBeGreaterThan(lo)
+        expect(lo % align).toBe(0)
+        if (i > 0) expect(lo).toBe(parts[i - 1]![1])
+        // every part but the last is at least the least share, and no larger than the one before
+        if (i < parts.length - 1) expect(hi - lo).toBeGreaterThanOrEqual(least)
+        if (i > 0 && i < parts.length - 1) expect(hi - lo).toBeLessThanOrEqual(parts[i - 1]![1] - parts[i - 1]![0])
+      })
+    }
+    expect(splitGuided(64, 2, 1).map(([lo, hi]) => hi - lo)).toEqual([16, 12, 9, 7, 5, 4, 4, 4, 3])
   })
 })

@@ -13,7 +13,7 @@
  * instructions whatever range it falls in, so 1 and N threads give the same bits.
  */
 import type { LoopWriter, NativeCode, OpTable } from '../backend.js'
-import { MAX_ARGS, partsPerThread, splitRange, type ThreadPool } from '../threads.js'
+import { MAX_ARGS, splitGuided, type ThreadPool } from '../threads.js'
 import { funcKey, loopFunc } from './loop-wasm.js'
 import type { VectorCode, VectorOps } from './vector-code.js'
 import { assemble, type Func } from './wasm-asm.js'
@@ -77,7 +77,7 @@ export function loopRunner(o: LoopRunOptions): Record<string, LoopFn> {
       if ((hi - lo) * unit < threshold || rest.length + 3 > MAX_ARGS) return f(lo, hi, unit, ...rest)
       const id = attach()
       if (id === undefined) return f(lo, hi, unit, ...rest)
-      const args = splitRange(hi - lo, pool.threads * partsPerThread, unit === 1 ? 64 : 1).map(([a, b]) => [lo + a, lo + b, unit, ...rest])
+      const args = splitGuided(hi - lo, pool.threads, unit === 1 ? 64 : 1).map(([a, b]) => [lo + a, lo + b, unit, ...rest])
       pool.run(id, o.index ?? 0, name, args, (a) => f(a[0]!, a[1]!, unit, ...rest), { whole: () => f(lo, hi, unit, ...rest) })
     }
   return out

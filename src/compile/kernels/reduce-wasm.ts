@@ -11,7 +11,7 @@
  * threads (never a sum), so 1 and N threads give the same bits.
  */
 import type { ReduceKind } from './reduce.js'
-import { partsPerThread, splitRange, type ThreadPool } from '../threads.js'
+import { splitGuided, type ThreadPool } from '../threads.js'
 import { assemble, forRange, get, i32, load, op, set, store, v128zero, f32x4, f64x2, F32, F64, I32, V128, type Code, type Lanes } from './wasm-asm.js'
 import type { Dtype } from '../arena.js'
 
@@ -91,7 +91,7 @@ export function wasmReduce(o: ReduceOptions): Reduce {
     const id = pool !== undefined && outer * red * inner >= threshold ? o.attach?.() : undefined
     if (pool === undefined || id === undefined) colSum(x, out, outer, red, inner, 0, inner)
     else {
-      const args = splitRange(inner, pool.threads * partsPerThread, 16).map(([i0, i1]) => [x, out, outer, red, inner, i0, i1])
+      const args = splitGuided(inner, pool.threads, 16).map(([i0, i1]) => [x, out, outer, red, inner, i0, i1])
       pool.run(id, o.index ?? 0, 'colSum', args, (a) => colSum(x, out, outer, red, inner, a[5]!, a[6]!), { whole: () => colSum(x, out, outer, red, inner, 0, inner) })
     }
     if (kind === 'mean') for (let i = 0, n = outer * inner; i < n; i++) OUT[i] = OUT[i]! / red

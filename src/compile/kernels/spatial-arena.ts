@@ -27,7 +27,7 @@ import type { Dtype } from '../arena.js'
 import { spatialModuleBytes } from './spatial-arena-wasm.js'
 import { outH, outW, type ConvDims, type ConvKernels } from './conv.js'
 import type { PoolDims } from './pool.js'
-import { isShared, partsPerThread, splitRange, type ThreadPool } from '../threads.js'
+import { isShared, splitGuided, type ThreadPool } from '../threads.js'
 import type { FloatArray } from '../arena.js'
 
 /** Elements of one thread's column scratch: one image's K·P must fit (28×28 images: 14,400). */
@@ -134,12 +134,12 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
   let poolId: number | undefined
   const fb = o.fallback as unknown as ArenaSpatialKernels
   /**
-   * Runs fn over [0, n): split at multiples of `align` into partsPerThread parts per thread, which
+   * Runs fn over [0, n): split at multiples of `align` into parts largest first (splitGuided), which
    * the pool's threads claim (each with its own scratch arguments), when a pool is given and the
    * work is large, else in one call with thread 0's scratch.
    */
   const run = (fn: string, macs: number, n: number, align: number, args: (lo: number, hi: number) => number[], scratch: (t: number) => number[] = () => []): void => {
-    const parts = pool !== undefined && macs >= threshold ? splitRange(n, pool.threads * partsPerThread, align) : []
+    const parts = pool !== undefined && macs >= threshold ? splitGuided(n, pool.threads, align) : []
     if (parts.length > 1) poolId ??= o.attach !== undefined ? o.attach() : pool!.attach(o.memory, [mod])
     if (parts.length <= 1 || poolId === undefined) return ex[fn]!(...args(0, n), ...scratch(0))
     const f = ex[fn]!
