@@ -90,7 +90,7 @@ describe('polling', () => {
 })
 
 describe('splitGuided', () => {
-  it('covers [0, n) in ordered, contiguous, aligned parts, largest first, none under a 1/(8·threads) share, at most MAX_PARTS', () => {
+  it('covers [0, n) in ordered, contiguous, aligned parts, largest first, none under a 1/(16·threads) share, at most MAX_PARTS', () => {
     for (const [n, threads, align] of [[64, 2, 1], [8, 2, 1], [512, 2, 1], [295_000, 2, 64], [1, 2, 1], [10_000, 4, 16], [100_000, 64, 1], [7, 3, 4]] as const) {
       const parts = splitGuided(n, threads, align)
       expect(parts.length).toBeGreaterThan(0)
@@ -98,7 +98,7 @@ describe('splitGuided', () => {
       expect(parts[0]![0]).toBe(0)
       expect(parts[parts.length - 1]![1]).toBe(n)
       const blocks = Math.ceil(n / align)
-      const least = Math.max(1, Math.floor(blocks / (8 * threads))) * align
+      const least = Math.max(1, Math.floor(blocks / (16 * threads))) * align
       parts.forEach(([lo, hi], i) => {
         expect(hi).toBeGreaterThan(lo)
         expect(lo % align).toBe(0)
@@ -108,6 +108,6 @@ describe('splitGuided', () => {
         if (i > 0 && i < parts.length - 1) expect(hi - lo).toBeLessThanOrEqual(parts[i - 1]![1] - parts[i - 1]![0])
       })
     }
-    expect(splitGuided(64, 2, 1).map(([lo, hi]) => hi - lo)).toEqual([16, 12, 9, 7, 5, 4, 4, 4, 3])
+    expect(splitGuided(64, 2, 1).map(([lo, hi]) => hi - lo)).toEqual([16, 12, 9, 7, 5, 4, 3, 2, 2, 2, 2])
   })
 })
