@@ -69,12 +69,15 @@ describe('claimed parts', () => {
     expect(ran).toBeGreaterThan(0)
   })
 
-  it('more parts, arguments or thread arguments than the control block holds: one line', async () => {
+  it('more parts, arguments or thread arguments than the control block holds, or a kernel the modules lack: one line', async () => {
     const id = await attach()
     const here = (a: readonly number[]) => ex['mark']!(...a)
     expect(() => pool.run(id, 0, 'mark', Array.from({ length: MAX_PARTS + 1 }, (_, i) => [i, 0, 0, 0]), here)).toThrow(`thread pool: 'mark' has ${MAX_PARTS + 1} parts, at most ${MAX_PARTS}`)
     expect(() => pool.run(id, 0, 'mark', [[0, 0, 0, 0], new Array<number>(MAX_ARGS + 1).fill(0)], here)).toThrow(`thread pool: part 1 of 'mark' has ${MAX_ARGS + 1} arguments, at most ${MAX_ARGS}`)
     expect(() => pool.run(id, 0, 'mark', [[0, 0, 0], [1, 0, 0]], here, { tails: [[0]] })).toThrow(/needs 2 thread arguments/)
+    // a kernel name the module does not export, or a module the memory was not attached with
+    expect(() => pool.run(id, 0, 'nope', [[0, 0, 0, 0], [1, 0, 0, 0]], here)).toThrow(`thread pool: module 0 of memory ${id} exports no 'nope'`)
+    expect(() => pool.run(id, 3, 'mark', [[0, 0, 0, 0], [1, 0, 0, 0]], here)).toThrow(`thread pool: module 3 of memory ${id} exports no 'mark'`)
   })
 })
 

@@ -56,7 +56,7 @@ export interface BackoffOptions {
 }
 
 /** Whether a split call was held up: slower than its guess at the call alone by half again and at least 50 µs. */
-export const stuck = (ms: number, guess: number): boolean => ms > 1.5 * guess && ms - guess > 0.05
+const stuck = (ms: number, guess: number): boolean => ms > 1.5 * guess && ms - guess > 0.05
 
 /** The default chooser (see the module note): split, and after stuck splits run alone for a while. */
 export function backoffChooser(o: BackoffOptions = {}): SplitChooser & { readonly aloneFor: () => number } {

@@ -292,7 +292,11 @@ export function runParts(
   if (parts.length <= 1 || workers === 0) return parts.forEach((a) => here([...a, ...mine]))
   if (modules === undefined) throw new SymgradError('value', `thread pool: memory ${id} is not attached`)
   checkRun(fn, parts, tails, workers + 1)
-  postRun(ctl, id, module, exportIndex(modules[module]!, fn), parts, tails, workers + 1)
+  const mod = modules[module]
+  const index = mod === undefined ? -1 : exportIndex(mod, fn)
+  // a worker would resolve a missing name to nothing and fail part by part: refused here, whole
+  if (index < 0) throw new SymgradError('value', `thread pool: module ${module} of memory ${id} exports no '${fn}'`)
+  postRun(ctl, id, module, index, parts, tails, workers + 1)
   const tag = Atomics.load(ctl, CTL.next) >>> 8
   let error: unknown
   for (;;) {
