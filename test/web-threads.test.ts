@@ -83,8 +83,8 @@ describe('webThreadPool in chromium', () => {
     expect(r['product'].mismatches).toBe(0)
     expect(r['product'].earlyMismatches).toBe(0)
     expect(r['product'].relToFloat64).toBeLessThan(1e-5)
-    // no step yields to the event loop: each step's memory was attached synchronously, and its large products split
-    expect(r['training'].workerParts).toBeGreaterThanOrEqual(3)
+    // no step yields to the event loop: the step's memory was attached synchronously, and the worker claimed parts of its large products
+    expect(r['training'].workerParts).toBeGreaterThanOrEqual(1)
     expect(r['training'].mismatches).toBe(0)
     expect(r['conv'].workerParts).toBeGreaterThan(0)
     expect(r['conv'].mismatches).toBe(0)
