@@ -39,6 +39,7 @@ import { median } from './common.js'
 import { convBatches, LR, timeSteps } from './convData.js'
 import { convInit } from './convnet.js'
 import { symgradConvF32 } from './peers/conv-symgrad.js'
+import { enableRelaxedSimd } from '../src/runner/relaxedSimd.js'
 
 const arg = (name: string, d: number): number => {
   const v = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
@@ -50,6 +51,8 @@ const steps = arg('steps', 200)
 const warm = arg('warm', 20)
 const threads = arg('threads', availableParallelism())
 const load0 = loadavg()
+// as `npm start` and the command line do (cli/start.ts, cli/bin.ts), before any kernel is compiled
+const fma = enableRelaxedSimd()
 
 // the job as the command line builds it, float32 on `threads` threads
 const run: RunConfig = { ...startRunConfig, dtype: 'float32', threads }
@@ -178,7 +181,7 @@ const rows: [string, number, number?][] = [
   [`bench:conv step (symgrad-f32, ${threads} thread${threads === 1 ? '' : 's'})`, median(convTimes.wall), median(convTimes.cpu)],
 ]
 const w = Math.max(...rows.map(([k]) => k.length))
-console.log(`bench:fold: npm start's convnet, float32, ${threads} thread${threads === 1 ? '' : 's'}, batch ${run.batchSize}; medians over ${folds.length} fold steps and ${convTimes.wall.length} bench:conv steps after ${warm}`)
+console.log(`bench:fold: npm start's convnet, float32 (relaxed SIMD ${fma ? 'on' : 'off'}), ${threads} thread${threads === 1 ? '' : 's'}, batch ${run.batchSize}; medians over ${folds.length} fold steps and ${convTimes.wall.length} bench:conv steps after ${warm}`)
 console.log(`${'part'.padEnd(w)}  ${'ms'.padStart(7)}  ${'share'.padStart(6)}  ${'CPU ms'.padStart(7)}`)
 for (const [k, ms, cpu] of rows) console.log(`${k.padEnd(w)}  ${ms.toFixed(3).padStart(7)}  ${((100 * ms) / fold).toFixed(1).padStart(5)}%  ${cpu === undefined ? '' : cpu.toFixed(3).padStart(7)}`.trimEnd())
 console.log(`gathering + augmentation: ${ga.toFixed(3)} ms = ${((100 * ga) / fold).toFixed(1)}% of the fold step; fold step / bench:conv step = ${(fold / median(convTimes.wall)).toFixed(2)} (CPU time: ${(pick((s) => s.cpu) / median(convTimes.cpu)).toFixed(2)})`)

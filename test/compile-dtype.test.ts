@@ -133,6 +133,35 @@ describe('kept and carried inputs', () => {
     expect(() => compile([loss], { carry: { w: 1 } })).toThrow(/output 1/)
     expect(E.isLeft(f({ x: xs }))).toBe(true)
   })
+  it('with a kept input, the bindings left are checked as fully: missing, misshapen, not float64; a symbol the kept input binds', () => {
+    const f = compile([loss], { dtype: 'float32' })
+    f.load('w', w0)
+    const ok = f.runOrThrow({ x: xs })[0]!.data[0]!
+    expect(() => f.runOrThrow({})).toThrow(/missing binding for input 'x'/)
+    expect(() => f.runOrThrow({ x: T.zeros([5, 4]) })).toThrow(/input 'x'.*got \[5,4\]/)
+    expect(() => f.runOrThrow({ x: { shape: [5, 3], data: new Float32Array(15) as unknown as Float64Array } })).toThrow(/input 'x'.*Float64Array/)
+    // the failed calls changed nothing kept
+    expect(f.runOrThrow({ x: xs })[0]!.data[0]).toBe(ok)
+    // a kept input whose shape has a symbol binds it for the inputs bound with it
+    const v = sg.param('v', ['K', 2])
+    const y = sg.input('y', ['K'])
+    const g = compile([sg.sum(sg.mul(sg.sum(v, [1]), y))], { dtype: 'float32' })
+    g.load('v', T.ones([4, 2]))
+    expect(g.runOrThrow({ y: T.ones([4]) })[0]!.data[0]).toBe(8)
+    expect(() => g.runOrThrow({ y: T.ones([3]) })).toThrow(/input 'y'.*K=4/)
+    // bound again, the kept input's new shape holds from then on
+    expect(g.runOrThrow({ v: T.ones([3, 2]), y: T.ones([3]) })[0]!.data[0]).toBe(6)
+    expect(g.runOrThrow({ y: T.ones([3]) })[0]!.data[0]).toBe(6)
+    expect(() => g.runOrThrow({ y: T.ones([4]) })).toThrow(/K=3/)
+  })
+  it('owned float32 outputs read as float64 copies of that call (one copy, read when asked)', () => {
+    const f = compile([sg.mul(2, w), loss], { dtype: 'float32' })
+    const a = f.runOwned({ x: xs, w: w0 })[0]!
+    expect(a.data).toEqual(Float64Array.from(Float32Array.from(w0.data), (u) => Math.fround(2 * u)))
+    expect(a.data).toBe(a.data)
+    expect([...a.shape]).toEqual([3, 2])
+    expect(T.item(f.runOwned({ x: xs, w: w0 })[1]!)).toBe(f.runOrThrow({ x: xs, w: w0 })[1]!.data[0])
+  })
 })
 
 function roundTo(dtype: 'float32' | 'float64', t: Tensor): Tensor {

@@ -47,11 +47,12 @@ function describe(e: Expr): string {
 
 /**
  * Binds every symbolic dimension from the leaves' bound values; checks names and shapes. `kept`:
- * shapes of values held elsewhere (a compiled function's loaded inputs), for leaves not bound.
+ * shapes of values held elsewhere (a compiled function's loaded inputs), for leaves not bound;
+ * `env0`: dimensions bound already (by leaves checked before; not written).
  */
-export function bindShapes(order: readonly Expr[], bindings: Bindings, kept?: ReadonlyMap<string, S.Concrete>): E.Either<SymgradError, DimEnv> {
+export function bindShapes(order: readonly Expr[], bindings: Bindings, kept?: ReadonlyMap<string, S.Concrete>, env0: DimEnv = {}): E.Either<SymgradError, DimEnv> {
   if (bindings === null || typeof bindings !== 'object') return E.left(new SymgradError('binding', `expected bindings (a record of tensors by name), got ${bindings === null ? 'null' : typeof bindings}`))
-  let env: DimEnv = {}
+  let env: DimEnv = env0
   for (const n of order) {
     if (!isBoundLeaf(n)) continue
     const name = n.attrs['name'] as string

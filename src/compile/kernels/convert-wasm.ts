@@ -45,6 +45,9 @@ function demoteModule(shared: boolean): WebAssembly.Module | null {
   return modules.get(shared)!
 }
 
+/** Arrays of up to this many values are converted by plain stores (the same rounding). */
+const smallCopy = 64
+
 /** Float64 values copied per chunk: 16384 (128 KiB of scratch). */
 export const demoteChunk = 16384
 
@@ -65,6 +68,11 @@ export function demoteInto(memory: WebAssembly.Memory, scratch: number): ((dst: 
   const demote = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports['demote'] as (src: number, dst: number, n: number) => void
   return (dst, src, ofMemory = dst.buffer === memory.buffer) => {
     const n = Math.min(dst.length, src.length)
+    // a scalar or a few labels: a store rounds each as the module does, without a view and a call
+    if (n <= smallCopy) {
+      for (let i = 0; i < n; i++) dst[i] = src[i]!
+      return
+    }
     const bytes = memory.buffer.byteLength
     if (!ofMemory || bytes < scratch + 8 * demoteChunk || dst.byteOffset + 4 * n > bytes) return dst.set(src)
     const stage = new Float64Array(memory.buffer, scratch, demoteChunk)
