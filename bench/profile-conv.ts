@@ -5,7 +5,8 @@
  * pooling, reductions, matmul); "loops and glue" is the rest (fused elementwise loops, the call).
  * float64 (default) is the JavaScript backend as `symgrad-compiled` runs it; float32 the
  * WebAssembly backend as `symgrad-f32` runs it (SGD update in the program, parameters carried).
- * Reports the median wall time per step and the process CPU time per step, which a shared machine
+ * Convolution kernels are timed per layer, `(c→f)` by their channels. Relaxed SIMD is on as in
+ * `npm start`. Reports the median wall time per step and the process CPU time per step, which a shared machine
  * inflates less (with threads, CPU time adds up every thread's).
  */
 import * as sg from '../src/ops/index.js'
@@ -15,11 +16,14 @@ import { jsBackend } from '../src/compile/backend-js.js'
 import { wasmBackend } from '../src/compile/backend-wasm.js'
 import { grad } from '../src/ad/grad.js'
 import { threadPool } from '../src/runner/threads.js'
+import { enableRelaxedSimd } from '../src/runner/relaxedSimd.js'
 import type { Backend } from '../src/compile/backend.js'
 import { softmaxCrossEntropy } from '../src/nn/losses.js'
 import { median } from './common.js'
 import { convGraph, convInit, convShapes } from './convnet.js'
 
+// as `npm start` and the command line do, before any kernel is compiled (SYMGRAD_RELAXED_SIMD=0: the plain kernels)
+console.log(`relaxed SIMD (fused multiply-add in the float32 kernels): ${enableRelaxedSimd() ? 'on' : 'off'}`)
 const steps = Number(process.argv.slice(2).filter((a) => !a.startsWith('--'))[1] ?? 100)
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
 const dtype = flag('dtype') === 'float32' ? 'float32' : 'float64'
@@ -28,11 +32,17 @@ const pool = threads > 1 ? threadPool(threads) : undefined
 const base: Backend = dtype === 'float32' || pool !== undefined ? wasmBackend({ dtype, ...(pool ? { threads: pool } : {}) })! : jsBackend
 const spent: Record<string, number> = {}
 type Fn = (...a: unknown[]) => unknown
+/** A convolution's layer, from its geometry argument: `(c→f)` (the convnet's two layers have other channel counts). */
+const layerOf = (a: readonly unknown[]): string => {
+  const d = a.find((v): v is { c: number; f: number } => typeof v === 'object' && v !== null && 'c' in v && 'f' in v && 'kh' in v)
+  return d === undefined ? '' : ` (${d.c}→${d.f})`
+}
 const timedAll = (obj: Record<string, unknown>, prefix: string): Record<string, unknown> =>
   Object.fromEntries(Object.entries(obj).map(([k, f]) => [k, typeof f !== 'function' ? f : (...a: unknown[]) => {
     const t = performance.now()
     const r = (f as Fn)(...a)
-    spent[prefix + k] = (spent[prefix + k] ?? 0) + performance.now() - t
+    const name = prefix + k + layerOf(a)
+    spent[name] = (spent[name] ?? 0) + performance.now() - t
     return r
   }]))
 const timed: Backend = {
