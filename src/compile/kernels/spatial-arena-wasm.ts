@@ -24,6 +24,7 @@ import { maxPoolFunc } from './pool-arena-wasm.js'
 import { channelSumFunc } from './sum-arena-wasm.js'
 import { dotRowsFunc, dotSumsFunc } from './dot-wasm.js'
 import { im2colPanelsFunc, im2colPanelsWholeFunc } from './im2col-panels-wasm.js'
+import { col2imDenseFunc, denseApplies, maskTable } from './col2im-dense-wasm.js'
 import { dims, func, rowGeometry } from './spatial-geometry-wasm.js'
 import {
   assemble, call, countDown, forRange, get, i32, ifThen, load, memFill, min, op, set, store, tee,
@@ -148,7 +149,7 @@ function col2im(s: GemmShape): Func {
  */
 const keptImages = 2
 
-const GEMM = 1, PACKA = 2, IM2COL = 4, COL2IM = 5, CONVBF = 8, DOTROWS = 13, DOTSUMS = 14, IM2COLPANELS = 15, IM2COLPANELSWHOLE = 16
+const GEMM = 1, PACKA = 2, IM2COL = 4, COL2IM = 5, CONVBF = 8, DOTROWS = 13, DOTSUMS = 14, IM2COLPANELS = 15, IM2COLPANELSWHOLE = 16, COL2IMDENSE = 17
 
 /** The dims as arguments of im2col/col2im. */
 const dimArgs = (l: Record<string, number>): Code => dims.map((d) => get(l[d]!))
@@ -203,21 +204,21 @@ function convFwd(s: GemmShape): Func {
   })
 }
 
-/** convBI(g, w, dx, n0, n1, F, dims…, col, colStep (unused), s). */
+/** convBI(g, w, dx, n0, n1, F, dims…, col, colStep (unused), s): stride 1 without padding by col2imDense (its masks in s). */
 function convBI(s: GemmShape): Func {
   const E = s.lanes.bytes
-  return func('convBI', ['G', 'WT', 'DX', 'N0', 'N1', 'F', ...dims, 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'IMG', 'A', 'TA'], (l) => {
+  return func('convBI', ['G', 'WT', 'DX', 'N0', 'N1', 'F', ...dims, 'COL', 'CSTEP', 'S'], ['n', 'K', 'PP', 'IMG', 'A', 'TA', 'DENSE'], (l) => {
     const g = (n: string) => get(l[n]!)
     return [
-      sizes(l),
+      sizes(l), denseApplies(s, l), set(l['DENSE']!),
       packOnce(s, l, [g('WT'), i32(1), g('K'), i32(0), g('K'), i32(0), g('F')], g('K'), g('F')),
       forRange(l['n']!, g('N0'), g('N1'), i32(1), [
         g('A'), g('TA'),
         g('G'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add, i32(0),
         g('COL'), g('K'), g('PP'), g('F'), i32(0), i32(0), g('K'), i32(0), g('PP'), g('S'), call(GEMM),
-        imageAt(l, 'DX', E), tee(l['IMG']!),
-        i32(0), g('C'), g('H'), op.mul, g('W'), op.mul, i32(E), op.mul, memFill,
-        g('COL'), dimArgs(l), g('IMG'), call(COL2IM),
+        imageAt(l, 'DX', E), set(l['IMG']!),
+        ifThen(g('DENSE'), [g('COL'), dimArgs(l), g('IMG'), g('S'), i32(maskTable(s).offset), op.add, call(COL2IMDENSE)],
+          [g('IMG'), i32(0), g('C'), g('H'), op.mul, g('W'), op.mul, i32(E), op.mul, memFill, g('COL'), dimArgs(l), g('IMG'), call(COL2IM)]),
       ]),
     ]
   })
@@ -337,5 +338,5 @@ function chunkSum(L: Lanes): Func {
 
 export function spatialModuleBytes(s: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
   const E = s.lanes.bytes
-  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(s), convBI(s), convBF(s), maxPoolFunc(s.lanes), channelSumFunc(s.lanes), convBFChunks(E), chunkSum(s.lanes), dotRowsFunc(s), dotSumsFunc(s.lanes), im2colPanelsFunc(s), im2colPanelsWholeFunc(s)], { shared, maxPages: 16384 })
+  return assemble([...gemmFuncs(s), im2col(s), col2im(s), convFwd(s), convBI(s), convBF(s), maxPoolFunc(s.lanes), channelSumFunc(s.lanes), convBFChunks(E), chunkSum(s.lanes), dotRowsFunc(s), dotSumsFunc(s.lanes), im2colPanelsFunc(s), im2colPanelsWholeFunc(s), col2imDenseFunc(s)], { shared, maxPages: 16384 })
 }
