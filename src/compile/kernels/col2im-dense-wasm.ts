@@ -51,10 +51,10 @@ export function col2imDenseFunc(s: GemmShape): Func {
   const L = s.lanes
   const E = L.bytes, n = L.lanes
   const params = ['COL', ...dims, 'DX', 'T']
-  const ints = ['PB', 'PB1', 'KWPB', 'OWB', 'VW', 'NT', 'CC', 'Y', 'CB', 'DR', 'X0', 'REM', 'P0', 'P1', 'PK', 'CP', 'MP', 'MP0', 'QN', 'TX', 'QLO', 'QC', 'EI']
+  const ints = ['PB', 'PB1', 'KWPB', 'OWB', 'VW', 'NT', 'CC', 'Y', 'CB', 'CB2', 'CSTEP', 'DR', 'DR2', 'X0', 'REM', 'P0', 'P1', 'PK', 'CP', 'CP2', 'MP', 'MP0', 'QN', 'TX', 'QLO', 'QC', 'EI']
   const l: Record<string, number> = {}
   ;[...params, ...ints].forEach((name, i) => (l[name] = i))
-  const ACC = params.length + ints.length, SACC = ACC + strip
+  const ACC = params.length + ints.length, MASK = ACC + 2 * strip, SACC = MASK + 1
   const g = (name: string) => get(l[name]!)
   const st = (name: string) => set(l[name]!)
   // lane l's index as i32 lanes: float64 lanes are two i32 lanes each
@@ -70,59 +70,74 @@ export function col2imDenseFunc(s: GemmShape): Func {
     g('Y'), g('OH'), op.sub, i32(1), op.add, tee(l['P0']!), i32(0), g('P0'), i32(0), op.geS, op.select, st('P0'),
     g('KH'), i32(1), op.sub, tee(l['P1']!), g('Y'), g('P1'), g('Y'), op.ltS, op.select, st('P1'),
   ]
-  /** Elements X0 … X0 + k·lanes − 1 of row Y: k vectors summed in registers, stored. */
-  const vectors = (k: number): Code => {
+  /** acc(c, v): the vector accumulator of channel CC + c, vector v. */
+  const acc = (c: number, v: number) => ACC + c * strip + v
+  /** Elements X0 … X0 + k·lanes − 1 of row Y of `ch` channels: k vectors each summed in registers, stored. */
+  const vectors = (ch: 1 | 2, k: number): Code => {
+    const cps = ['CP', 'CP2'].slice(0, ch), drs = ['DR', 'DR2']
     const terms: Code[] = []
-    for (let v = 0; v < k; v++) terms.push(get(ACC + v), g('CP'), load(V128, 16 * v), g('MP'), load(V128, 16 * n * v), AND, L.add, set(ACC + v))
+    for (let v = 0; v < k; v++) {
+      terms.push(g('MP'), load(V128, 16 * n * v), set(MASK))
+      cps.forEach((cp, c) => terms.push(get(acc(c, v)), g(cp), load(V128, 16 * v), get(MASK), AND, L.add, set(acc(c, v))))
+    }
     const stores: Code[] = []
-    for (let v = 0; v < k; v++) stores.push(g('DR'), g('X0'), i32(E), op.mul, op.add, get(ACC + v), store(V128, 16 * v))
+    cps.forEach((_, c) => { for (let v = 0; v < k; v++) stores.push(g(drs[c]!), g('X0'), i32(E), op.mul, op.add, get(acc(c, v)), store(V128, 16 * v)) })
     return [
-      Array.from({ length: k }, (_, v) => [v128zero, set(ACC + v)]),
+      cps.map((_, c) => Array.from({ length: k }, (_, v) => [v128zero, set(acc(c, v))])),
       g('T'), g('X0'), g('KW'), op.add, i32(1), op.sub, i32(4), op.shl, op.add, st('MP0'),
       forRange(l['PK']!, g('P0'), [g('P1'), i32(1), op.add], i32(1), [
         g('CB'), g('PK'), g('KWPB'), op.mul, op.add, g('Y'), g('PK'), op.sub, g('OWB'), op.mul, op.add, g('X0'), i32(E), op.mul, op.add, st('CP'),
+        ch === 2 ? [g('CP'), g('CSTEP'), op.add, st('CP2')] : [],
         g('MP0'), st('MP'),
         g('KW'), st('QN'),
-        countDown(l['QN']!, [terms, g('CP'), g('PB1'), op.add, st('CP'), g('MP'), i32(16), op.sub, st('MP')]),
+        countDown(l['QN']!, [terms, cps.map((cp) => [g(cp), g('PB1'), op.add, st(cp)]), g('MP'), i32(16), op.sub, st('MP')]),
       ]),
       stores,
     ]
   }
-  const row: Code = [
-    i32(0), st('X0'),
-    g('VW'), i32(Math.log2(strip)), op.shrU, st('REM'),
-    countDown(l['REM']!, [vectors(strip), g('X0'), i32(strip * n), op.add, st('X0')]),
-    g('VW'), i32(strip - 1), op.and, st('REM'),
-    Array.from({ length: strip - 1 }, (_, r) => ifThen([g('REM'), i32(r + 1), op.eq], vectors(r + 1))),
-  ]
-  /** The last W mod lanes elements one by one: q from max(0, x − OW + 1) to min(KW − 1, x). */
-  const tail: Code = forRange(l['TX']!, [g('VW'), i32(n), op.mul], g('W'), i32(1), [
+  /** The whole vectors of row Y of `ch` channels, in strips of `w` vectors and then the rest. */
+  const row = (ch: 1 | 2): Code => {
+    const w = strip / ch
+    return [
+      i32(0), st('X0'),
+      g('VW'), i32(Math.log2(w)), op.shrU, st('REM'),
+      countDown(l['REM']!, [vectors(ch, w), g('X0'), i32(w * n), op.add, st('X0')]),
+      g('VW'), i32(w - 1), op.and, st('REM'),
+      Array.from({ length: w - 1 }, (_, r) => ifThen([g('REM'), i32(r + 1), op.eq], vectors(ch, r + 1))),
+    ]
+  }
+  /** The last W mod lanes elements of a channel's row one by one: q from max(0, x − OW + 1) to min(KW − 1, x). */
+  const tail = (cb: string, dr: string): Code => forRange(l['TX']!, [g('VW'), i32(n), op.mul], g('W'), i32(1), [
     zeroScalar(E), set(SACC),
     g('TX'), g('OW'), op.sub, i32(1), op.add, tee(l['QLO']!), i32(0), g('QLO'), i32(0), op.geS, op.select, st('QLO'),
     g('KW'), i32(1), op.sub, tee(l['QC']!), g('TX'), g('QC'), g('TX'), op.ltS, op.select, g('QLO'), op.sub, i32(1), op.add, st('QC'),
     forRange(l['PK']!, g('P0'), [g('P1'), i32(1), op.add], i32(1), [
-      g('CB'), g('PK'), g('KWPB'), op.mul, op.add, g('QLO'), g('PB'), op.mul, op.add,
+      g(cb), g('PK'), g('KWPB'), op.mul, op.add, g('QLO'), g('PB'), op.mul, op.add,
       g('Y'), g('PK'), op.sub, g('OW'), op.mul, g('TX'), op.add, g('QLO'), op.sub, i32(E), op.mul, op.add, st('CP'),
       g('QC'), st('QN'),
       countDown(l['QN']!, [get(SACC), g('CP'), load(L.elem), L.sadd, set(SACC), g('CP'), g('PB1'), op.add, st('CP')]),
     ]),
-    g('DR'), g('TX'), i32(E), op.mul, op.add, get(SACC), store(L.elem),
+    g(dr), g('TX'), i32(E), op.mul, op.add, get(SACC), store(L.elem),
   ])
+  /** Rows of channel CC (and CC + 1 when ch = 2: the same terms, masks and pointers a channel apart). */
+  const channels = (ch: 1 | 2): Code => [
+    g('COL'), g('CC'), g('CSTEP'), op.mul, op.add, tee(l['CB']!), g('CSTEP'), op.add, st('CB2'),
+    forRange(l['Y']!, i32(0), g('H'), i32(1), [
+      g('DX'), g('CC'), g('H'), op.mul, g('Y'), op.add, g('W'), op.mul, i32(E), op.mul, op.add, tee(l['DR']!), g('H'), g('W'), op.mul, i32(E), op.mul, op.add, st('DR2'),
+      pRange, row(ch), tail('CB', 'DR'), ch === 2 ? tail('CB2', 'DR2') : [],
+    ]),
+  ]
   const body: Code = [
     g('OH'), g('OW'), op.mul, i32(E), op.mul, tee(l['PB']!), i32(E), op.sub, st('PB1'),
-    g('KW'), g('PB'), op.mul, st('KWPB'),
+    g('KW'), g('PB'), op.mul, tee(l['KWPB']!), g('KH'), op.mul, st('CSTEP'),
     g('OW'), i32(E), op.mul, st('OWB'),
     g('W'), i32(n === 4 ? 2 : 1), op.shrU, st('VW'),
     ifThen(g('VW'), [g('VW'), i32(1), op.sub, i32(n), op.mul, g('KW'), op.add, st('NT'), table]),
-    forRange(l['CC']!, i32(0), g('C'), i32(1), [
-      g('COL'), g('CC'), g('KH'), op.mul, g('KWPB'), op.mul, op.add, st('CB'),
-      forRange(l['Y']!, i32(0), g('H'), i32(1), [
-        g('DX'), g('CC'), g('H'), op.mul, g('Y'), op.add, g('W'), op.mul, i32(E), op.mul, op.add, st('DR'),
-        pRange, row, tail,
-      ]),
-    ]),
+    // channels in pairs (twice the independent sums in flight: each is a chain of additions), then the last one
+    forRange(l['CC']!, i32(0), [g('C'), i32(1), op.sub], i32(2), channels(2)),
+    ifThen([g('CC'), g('C'), op.ltS], channels(1)),
   ]
-  return { name: 'col2imDense', params: params.map(() => I32), locals: [...ints.map(() => I32), ...new Array(strip).fill(V128), L.elem], body }
+  return { name: 'col2imDense', params: params.map(() => I32), locals: [...ints.map(() => I32), ...new Array(2 * strip + 1).fill(V128), L.elem], body }
 }
 
 /** f32.const 0 or f64.const 0. */
