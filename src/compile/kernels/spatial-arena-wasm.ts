@@ -5,7 +5,7 @@
  *
  *   col [K, P]: row r = (c·KH + p)·KW + q, column i·OW + j = x[c, i·sh − ph + p, j·sw − pw + q] (0 outside)
  *   convFwd:  y_n [F, P]   = W [F, K] · col_n                       for images n0..n1
- *   convBI:   dx_n         = col2im(Wᵀ [K, F] · g_n [F, P])         for images n0..n1
+ *   convBI:   dx_n         = col2im(Wᵀ [K, F] · g_n [F, P])         for images n0..n1 (stride 1, no padding: col2im-dense-wasm.ts)
  *   convBF:   dW[:, k0..k1] = Σ_n g_n [F, P] · col_n[k0..k1]ᵀ        (only those rows of col_n are built, or none)
  *   convBFChunks: dW_c = Σ_{n in chunk c} g_n · col_nᵀ              for chunks c0..c1 (partial sums)
  *   chunkSum: dW = ((dW_0 + dW_1) + dW_2) + …                       the partial sums in chunk order
@@ -215,8 +215,7 @@ function convBI(s: GemmShape): Func {
       forRange(l['n']!, g('N0'), g('N1'), i32(1), [
         g('A'), g('TA'),
         g('G'), g('n'), g('F'), op.mul, g('PP'), op.mul, i32(E), op.mul, op.add, i32(0),
-        g('COL'), g('K'), g('PP'), g('F'), i32(0), i32(0), g('K'), i32(0), g('PP'), g('S'), call(GEMM),
-        imageAt(l, 'DX', E), set(l['IMG']!),
+        g('COL'), g('K'), g('PP'), g('F'), i32(0), i32(0), g('K'), i32(0), g('PP'), g('S'), call(GEMM), imageAt(l, 'DX', E), set(l['IMG']!),
         ifThen(g('DENSE'), [g('COL'), dimArgs(l), g('IMG'), g('S'), i32(maskTable(s).offset), op.add, call(COL2IMDENSE)],
           [g('IMG'), i32(0), g('C'), g('H'), op.mul, g('W'), op.mul, i32(E), op.mul, memFill, g('COL'), dimArgs(l), g('IMG'), call(COL2IM)]),
       ]),
