@@ -78,6 +78,7 @@ describe('col2im summed a row at a time (stride 1, no padding)', () => {
   const layers = [
     [3, 8, 16, 8, 8, 5, 5, 1, 1, 0, 0], [1, 2, 3, 5, 7, 3, 3, 1, 1, 0, 0], [2, 3, 5, 5, 2, 2, 4, 1, 1, 0, 0], [1, 1, 2, 1, 1, 4, 3, 1, 1, 0, 0],
     [2, 2, 3, 7, 9, 3, 3, 1, 1, 1, 1], [1, 3, 4, 4, 5, 3, 2, 2, 3, 0, 1], [2, 2, 2, 6, 3, 3, 3, 1, 2, 0, 0], [1, 1, 3, 3, 6, 2, 2, 2, 1, 1, 0],
+    [2, 2, 3, 3, 4, 2, 3, 3, 1, 0, 0], [1, 2, 2, 4, 3, 3, 2, 1, 3, 0, 0], [1, 1, 1, 2, 1, 1, 1, 3, 1, 0, 0],
   ] as const
   for (const dtype of ['float32', 'float64'] as const)
     it(`${dtype}: convBI gives the bits of the module's gemm then the JavaScript col2im, on geometries that take the new path and that do not`, () => {
@@ -90,8 +91,17 @@ describe('col2im summed a row at a time (stride 1, no padding)', () => {
         fill(G, n * f * P, (i) => Math.cos(3 * i + 1))
         fill(W, f * K, (i) => Math.sin(5 * i + 2))
         fill(DX, n * X, () => NaN)
+        const T = S + maskTable(s).offset, lanes = 16 / E, VW = Math.floor(w / lanes), NT = (VW - 1) * lanes + kw
+        new Uint8Array(view(T, 1).buffer, T, 16 * (w + kw)).fill(0x7f)
         ex['convBI']!(G, W, DX, 0, n, f, ...dimsOf(d, oh, ow), COL, 0, S)
         const got = bytesOf(view(DX, n * X))
+        // the new path leaves its masks in the gemm scratch: entry e for d = e − (KW − 1), lane l set when 0 ≤ d + l < OW
+        const inside = (i: number) => {
+          const at = Math.floor(i / 4) - kw + 1 + (lanes === 4 ? i % 4 : (i % 4) >> 1)
+          return at >= 0 && at < ow ? -1 : 0
+        }
+        const table = Array.from(new Int32Array(view(T, 1).buffer, T, Math.max(0, NT) * 4))
+        if (VW > 0) expect(table.every((v, i) => v === inside(i)), `new path taken ${JSON.stringify(d)}`).toBe(sh === 1 && sw === 1 && ph === 0 && pw === 0)
         const want = floats(dtype, n * X)
         for (let k = 0; k < n; k++) {
           ex['gemm']!(W, 1, G + k * f * P * E, 0, COL, K, P, f, 0, 0, K, 0, P, S)

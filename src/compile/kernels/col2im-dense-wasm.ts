@@ -42,7 +42,7 @@ export const maskTable = (s: GemmShape): { readonly offset: number; readonly roo
 export const denseApplies = (s: GemmShape, l: Record<string, number>): Code => {
   const g = (n: string) => get(l[n]!)
   return [
-    g('SH'), g('SW'), op.and, i32(1), op.eq, g('PH'), g('PW'), op.or, op.eqz, op.and,
+    g('SH'), g('SW'), op.or, i32(1), op.eq, g('PH'), g('PW'), op.or, op.eqz, op.and,
     g('W'), g('KW'), op.add, i32(maskTable(s).room >> 4), op.leS, op.and,
   ]
 }
