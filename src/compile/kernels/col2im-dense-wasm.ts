@@ -7,9 +7,13 @@
  * over the terms inside col (0 ≤ y − p < OH, 0 ≤ x − q < OW), from 0, p then q ascending: the order
  * in which col2im (spatial-arena-wasm.ts) and the JavaScript kernel add them, so the same bits.
  * dx is written, not added to (every element has a term). col2im adds each row of col into dx,
- * and the row of the next q reloads the vectors just stored one element over, which waits for the
- * store (a load partly overlapping a pending store is not forwarded); here each row of dx is summed
- * in registers, in strips of up to `strip` vectors, and stored once. A term's vector for the
+ * and the row of the next q reloads the vectors just stored one element over (a load partly
+ * overlapping a pending store is not forwarded from it); here each row of dx is summed in
+ * registers, in strips of up to `strip` vectors, and stored once, two channels at a time (their
+ * terms share masks and pointer steps, and each element's sum is a chain of additions: two
+ * channels keep twice the chains in flight). The convnet's 8→16 layer at batch 64 (2.6 GHz Xeon,
+ * Node 20): col2im with dx zeroed 0.25 ms, this 0.145 ms one channel at a time, 0.126 ms in pairs
+ * (float64 0.32, 0.28, 0.26 ms). A term's vector for the
  * elements x…x + lanes − 1 is loaded from col at x − q (unaligned) and its lanes outside [0, OW)
  * zeroed by a mask; adding those zeros changes nothing (a sum started at +0 is never −0). The
  * masks are a table at t, entry e for d = e − (KW − 1) = x − q: lane l set when 0 ≤ d + l < OW,
@@ -21,7 +25,7 @@ import type { GemmShape } from './gemm-wasm.js'
 import { dims } from './spatial-geometry-wasm.js'
 import { countDown, forRange, get, i32, ifThen, load, op, set, simd, store, tee, v128zero, I32, V128, type Code, type Func } from './wasm-asm.js'
 
-/** Vectors of a row summed in registers at a time (a float32 row of 32 elements, float64 of 16). */
+/** Vectors of a row summed in registers at a time, for one channel (half as many per channel of a pair). */
 const strip = 8
 
 const AND = simd(0x4e), I32X4_SPLAT = simd(0x11), I32X4_ADD = simd(0xae), I32X4_LT_U = simd(0x3a)
