@@ -107,10 +107,14 @@ export function hyperparamsOf(state: unknown): Readonly<Record<string, number>> 
   const walk = (s: unknown): void => {
     if (typeof s !== 'object' || s === null || isTensor(s)) return
     if (Array.isArray(s)) return s.forEach(walk)
+    // own keys in order without arrays of entries: the fold reads the learning rate every step
     const rec = s as Record<string, unknown>
-    for (const [k, v] of Object.entries(rec)) {
+    for (const k in rec) {
+      if (!Object.hasOwn(rec, k)) continue
+      const v = rec[k]
       if (k === 'hyperparams' && typeof v === 'object' && v !== null) {
-        for (const [h, x] of Object.entries(v)) if (typeof x === 'number') out[h] = x
+        const hs = v as Record<string, unknown>
+        for (const h in hs) if (Object.hasOwn(hs, h) && typeof hs[h] === 'number') out[h] = hs[h]
       } else walk(v)
     }
   }
