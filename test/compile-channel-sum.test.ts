@@ -49,7 +49,7 @@ function expectRoundedOnce(got: Tensor, x: Tensor, A: number, M: number, B: numb
   const n = mean ? A * B : 1
   sum.forEach((s, m) => {
     const bound = (mean ? 2 : 1) * 2 ** -24 * Math.abs(s / n) + (2 * A * B * 2 ** -53 * abs[m]!) / n
-    expect(Math.abs(got.data[m]! - s / n), `[${A}, ${M}, ${B}] channel ${m}: ${got.data[m]} vs ${s / n}`).toBeLessThanOrEqual(bound * (1 + 1e-9))
+    expect(Math.abs(got.data[m]! - s / n), `[${A}, ${M}, ${B}] channel ${m}: ${got.data[m]} vs ${s / n}`).toBeLessThanOrEqual(bound * (1 + 2 ** -22))
   })
 }
 
