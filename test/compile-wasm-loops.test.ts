@@ -16,7 +16,7 @@ import * as ops from '../src/ops/builtins.js'
 import { jsBackend } from '../src/compile/backend-js.js'
 import { jsFloat32Backend, wasmBackend } from '../src/compile/backend-wasm.js'
 import { threadPool } from '../src/runner/threads.js'
-import { float32Agrees } from '../laws/dtype.js'
+import { float32Agrees, roundToFloat32 } from '../laws/dtype.js'
 import { untilWorkersTakePart } from './support/workersTakePart.js'
 
 const pool = threadPool(2)
@@ -178,12 +178,15 @@ describe('WebAssembly fused loops', () => {
       )
     })
 
-  it('sums and means over leading and middle axes: the JavaScript kernel’s bits (float32 too), on 1 and 2 threads', () => {
+  it('sums and means over leading and middle axes: the JavaScript kernel’s bits (float32 too, but for the per-channel sum), on 1 and 2 threads', () => {
     const x = sg.input('x', S)
     const outs = [
-      sg.sum(x, [0]), sg.sum(x, [1]), sg.sum(x, [0, 1]), sg.mean(x, [0]), sg.sumTo(x, [A, B]), sg.sumTo(x, [1, A, 1]),
+      sg.sum(x, [0]), sg.sum(x, [1]), sg.sum(x, [0, 1]), sg.mean(x, [0]), sg.sumTo(x, [A, B]),
       sg.sum(x, [2]), sg.sum(x), sg.sum(sg.mul(x, sg.input('z', S)), [0]),
     ]
+    // float32 per-channel sums add in float64 lanes and round once (test/compile-channel-sum.test.ts):
+    // the float64 sums of the rounded inputs, rounded, within one rounding; NaN and ±∞ as theirs
+    const channels = [sg.sumTo(x, [1, A, 1])]
     for (const special of [false, true])
       for (const n of [1, 6, 33]) {
         const b = bindings(n, n, special)
@@ -191,6 +194,15 @@ describe('WebAssembly fused loops', () => {
           const js = compile(outs, { backend: dtype === 'float32' ? jsFloat32Backend : jsBackend }).runOrThrow(b)
           sameNumbers(compile(outs, { backend: wasmBackend({ dtype })! }).runOrThrow(b), js)
           sameNumbers(compile(outs, { backend: wasmBackend({ dtype, threads: pool, loopThreshold: 1 })! }).runOrThrow(b), js)
+          const want = compile(channels, { backend: jsBackend }).runOrThrow(dtype === 'float32' ? roundToFloat32(b) : b)
+          for (const threads of [{}, { threads: pool, threshold: 0 }]) {
+            const got = compile(channels, { backend: wasmBackend({ dtype, ...threads })! }).runOrThrow(b)
+            if (dtype === 'float64') sameNumbers(got, want)
+            else got[0]!.data.forEach((v, i) => {
+              const w = want[0]!.data[i]!
+              expect(Number.isFinite(w) ? Math.abs(v - w) <= 2 ** -24 * Math.abs(w) + 1e-12 : Object.is(v, w) || (Number.isNaN(v) && Number.isNaN(w)), `channel ${i}: ${v} vs ${w}`).toBe(true)
+            })
+          }
         }
       }
   })
