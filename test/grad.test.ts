@@ -15,6 +15,7 @@ import {
   softmax, sum, tanh, tensor, where,
 } from '../src/ops/index.js'
 import { smoothExpr } from './arbitraries.js'
+import { compile } from '../src/compile/index.js'
 
 const val = (e: Expr, b: Record<string, T.Tensor>) => evaluateOrThrow(e, b)
 const num = (e: Expr, b: Record<string, T.Tensor>) => T.item(val(e, b))
@@ -76,6 +77,19 @@ describe('grad: first derivatives', () => {
     const [g2] = grad(sum(relu(x)), [x])
     expect(Array.from(val(g1!, b).data)).toEqual([0, 0, 1, 1])
     expect(Array.from(val(g2!, b).data)).toEqual([0, 0, 1, 1])
+  })
+
+  it("relu's gradient reads its output, step(relu(x)), and equals step(x) everywhere: 0, −0, ±∞, NaN, subnormals; compiled alike", () => {
+    const x = param('x', [10])
+    const b = { x: T.of([-2, -0, 0, 5e-324, -5e-324, 0.5, Infinity, -Infinity, NaN, 3]) }
+    const [g] = grad(sum(relu(x)), [x])
+    const ops: string[] = []
+    const visit = (e: Expr): void => void (ops.push(e.op.name), e.args.forEach(visit))
+    visit(g!)
+    expect(ops).toContain('relu')
+    const want = [0, 0, 0, 1, 0, 1, 1, 0, 0, 1]
+    expect(Array.from(val(g!, b).data)).toEqual(want)
+    for (const dtype of ['float64', 'float32'] as const) expect(Array.from(compile([g!], { dtype }).runOrThrow(b)[0]!.data)).toEqual(dtype === 'float32' ? [0, 0, 0, 0, 0, 1, 1, 0, 0, 1] : want)
   })
 
   it('softmax cross-entropy: the gradient of the mean loss is (softmax − onehot) / N', () => {

@@ -60,12 +60,15 @@ export const sigmoidOp = unaryOp({
   vjp: ({ out, cot }) => mul(cot, mul(out, sub(1, out))),
   notation: call('σ', '\\sigma'),
 })
-// ── relu ──  d max(0,x) = step(x)·dx, with relu'(0) = 0
-/** The op record of `relu` (shape rule, evaluation, derivative, printed form, law cases): d max(0,x) = step(x)·dx, with relu'(0) = 0. */
+// ── relu ──  d max(0,x) = step(x)·dx, with relu'(0) = 0; written step(y) from the output y = relu(x)
+// (the same number for every x, NaN included: y > 0 exactly when x > 0), as tanh and σ read theirs:
+// the backward pass then reads the activation the next layer reads anyway, and a compiled step
+// need not keep the pre-activation (a convnet's bias-and-relu loop stores one array instead of two)
+/** The op record of `relu` (shape rule, evaluation, derivative, printed form, law cases): d max(0,x) = step(x)·dx = step(y)·dx, with relu'(0) = 0. */
 export const reluOp = unaryOp({
   name: 'relu',
   f: (x) => (x > 0 ? x : 0),
-  vjp: ({ args: [x], cot }) => mul(cot, step(x!)),
+  vjp: ({ out, cot }) => mul(cot, step(out)),
   notation: call('relu', '\\operatorname{relu}'),
   law: { cases: [{ shapes: [[3, 4]], attrs: {} }], domain: [{ lo: -2, hi: 2, awayFrom: [0] }] },
   note: "relu'(0) = 0 (the subgradient 0 is used at the kink)",
