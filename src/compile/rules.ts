@@ -17,6 +17,7 @@ import { matmulOp } from '../ops/linalg.js'
 import { broadcastToOp, reshapeOp, sumToOp, transposeOp } from '../ops/movement.js'
 import { countOp } from '../ops/reduce.js'
 import { stableRules } from './stableRules.js'
+import { stepThroughMaxPool } from './poolRules.js'
 
 /** A rewrite rule of the simplifier: its name and a rewrite that returns a new node or undefined. */
 export interface Rule {
@@ -221,5 +222,6 @@ export const defaultRules: readonly Rule[] = [
   reshapeTwice,
   broadcastTwice,
   sumToTwice,
+  stepThroughMaxPool,
   ...stableRules,
 ]
