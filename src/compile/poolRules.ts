@@ -22,7 +22,6 @@ import { stepOp } from '../ops/compare.js'
 import { mulOp } from '../ops/elementwise.js'
 import { maxPool2dBackpropOp, maxPool2dOp } from '../ops/pool.js'
 import { pairAttr } from '../ops/spatial.js'
-import type { Rule } from './rules.js'
 
 /** Windows that never overlap: stride ≥ window on both axes (pool.ts's defaults: window 2, stride = window). */
 function apart(n: Expr): boolean {
@@ -31,8 +30,8 @@ function apart(n: Expr): boolean {
   return stride[0] >= window[0] && stride[1] >= window[1]
 }
 
-// a Rule made here, not with rules.ts's `rule`: rules.ts lists this one (no import cycle at load)
-export const stepThroughMaxPool: Rule = Object.freeze({ name: 'step(x)·maxPool2dBackprop(x, g) → maxPool2dBackprop(x, g·step(maxPool2d(x)))', rewrite: (n: Expr): Expr | undefined => {
+/** A simplifier rule (rules.ts's Rule, which lists this one: spelled here so the two files do not import each other). */
+export const stepThroughMaxPool: { readonly name: string; readonly rewrite: (node: Expr) => Expr | undefined } = Object.freeze({ name: 'step(x)·maxPool2dBackprop(x, g) → maxPool2dBackprop(x, g·step(maxPool2d(x)))', rewrite: (n: Expr): Expr | undefined => {
   if (n.op !== mulOp) return undefined
   for (const [s, b] of [[n.args[0]!, n.args[1]!], [n.args[1]!, n.args[0]!]] as const) {
     if (s.op !== stepOp || b.op !== maxPool2dBackpropOp || s.args[0] !== b.args[0] || !S.equal(s.shape, n.shape) || !S.equal(b.shape, n.shape) || !apart(b)) continue
