@@ -76,14 +76,14 @@ describe('backoffChooser', () => {
     expect(free.aloneFor()).toBe(0)
   })
 
-  it('stays at most 1,024 calls alone, and ignores calls run alone and splits without a guess', () => {
+  it('stays at most 8,192 calls alone, and ignores calls run alone and splits without a guess', () => {
     const c = backoffChooser()
     for (let i = 0; i < 12; i++) {
       drive(c, 2, () => 5, () => 1)
       drive(c, c.aloneFor(), () => 1, () => NaN)
     }
     drive(c, 2, () => 5, () => 1)
-    expect(c.aloneFor()).toBe(1024)
+    expect(c.aloneFor()).toBe(8192)
     const d = backoffChooser()
     for (let i = 0; i < 10; i++) d.record(true, 10, NaN), d.record(false, 10)
     expect(d.aloneFor()).toBe(0)

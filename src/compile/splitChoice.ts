@@ -8,7 +8,7 @@
  * part), and, where another process holds a core, a polling worker that takes the calling
  * thread's time instead of adding its own. The default chooser backs off in both cases, running
  * the next calls alone — 16 of them, or twice the last count when it backs off again soon after,
- * up to 1,024 — and splitting again after:
+ * up to 8,192 — and splitting again after:
  * - when two of the last 8 split calls took longer than their guesses at the call alone (the
  *   calling thread's mean part time × the parts) by half again and at least 50 µs. One alone does
  *   not count: on the idle 2-core KVM test machine about 1 split call in 100 waits 0.1–4 ms for a
@@ -18,6 +18,11 @@
  * bench:conv's float32 step on that machine (median ms, 400 steps; in separate processes): idle,
  * 1 thread 4.47–4.50, 2 threads 2.70–2.76; with another process spinning on a core, 1 thread
  * 4.47–4.49, 2 threads 4.50–4.53. Always splitting gave 4.88 there (10% slower than one thread).
+ *
+ * The cap: each return to splitting on a busy core is a window of 32 slow split calls, about a
+ * step and a half of the convnet. With 1,024 calls alone between windows (about 80 steps) that was
+ * 2% of the run: `npm start` with a core busy took 9.3 s against 9.1 on one thread (medians of 3);
+ * with 8,192 (about 630 steps, 2–3 s before the pool tries its worker again) 9.2 against 9.1.
  *
  * An earlier chooser timed each kind of call in both modes and kept the faster, trying the other
  * now and then: once a split call cost a few microseconds, its trials and warm-ups made the idle
@@ -60,7 +65,7 @@ const stuck = (ms: number, guess: number): boolean => ms > 1.5 * guess && ms - g
 
 /** The default chooser (see the module note): split, and after stuck splits run alone for a while. */
 export function backoffChooser(o: BackoffOptions = {}): SplitChooser & { readonly aloneFor: () => number } {
-  const minAlone = o.minAlone ?? 16, maxAlone = o.maxAlone ?? 1024
+  const minAlone = o.minAlone ?? 16, maxAlone = o.maxAlone ?? 8192
   const window = o.window ?? 32, minCores = o.minCores ?? 1.3
   let aloneFor = 0
   let next = minAlone
