@@ -184,14 +184,14 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
     const r = rootOf(s.storage, p.outputs[o]!)
     return s.storage.get(r)!.kind === 'buffer' ? pl.slotOf.get(r) : undefined
   }
+  /** Per carry entry, the slot of its output (undefined: it lives in an input or a constant) and whether it is that slot's last carry entry: fixed by the schedule. */
+  let carryPlan: { readonly k: number; readonly o: number; readonly slot: number | undefined; readonly last: boolean }[] | undefined
   /**
    * After a call, each carried output becomes its input's kept value. An output living in another
    * input (a carried one may be overwritten first) is copied aside before anything is written; an
    * output carried into several inputs is copied into all but the last, which takes the output's
    * region by a swap (same capacity; in float64 JavaScript, same length): no copy at all.
    */
-  /** Per carry entry, the slot of its output (undefined: it lives in an input or a constant) and whether it is that slot's last carry entry: fixed by the schedule. */
-  let carryPlan: { readonly k: number; readonly o: number; readonly slot: number | undefined; readonly last: boolean }[] | undefined
   const carryOver = (): void => {
     carryPlan ??= carry.map(([k, o], i) => {
       const slot = slotOfOutput(o)

@@ -146,13 +146,11 @@ export function buildFusedStep(parts: FusedParts, out: FusedOutputs, options: Co
           const bindings: Record<string, Tensor> = { ...fixed, ...parts.random(x.shape[0]!, dropoutKey), x, y }
           for (const [n, input] of scalarKeys) bindings[input] = scalar(scalars[n]!)
           const r = s.runOwned(bindings).values
-          const updateNorm: Record<string, number> = {}
-          const paramNorm: Record<string, number> = {}
-          for (const [k, u, p] of normKeys) {
-            updateNorm[k] = Math.sqrt(r[u]!)
-            paramNorm[k] = Math.sqrt(r[p]!)
+          return {
+            loss: r['loss']!, dataLoss: r['dataLoss']!, finite: r['finite'] === 1,
+            updateNorm: Object.fromEntries(normKeys.map(([k, u]) => [k, Math.sqrt(r[u]!)])),
+            paramNorm: Object.fromEntries(normKeys.map(([k, , p]) => [k, Math.sqrt(r[p]!)])),
           }
-          return { loss: r['loss']!, dataLoss: r['dataLoss']!, finite: r['finite'] === 1, updateNorm, paramNorm }
         },
         read: () => {
           const t = s.read()

@@ -172,11 +172,7 @@ export function fusedStepper<S extends PlainState>(programs: Programs, optimizer
       }
       skeleton = next
       since++
-      let ratio: Record<string, number> | undefined
-      if (record) {
-        ratio = {}
-        for (const k of programs.paramNames) ratio[k] = ratioOf(r.updateNorm[k]!, r.paramNorm[k]!)
-      }
+      const ratio = record ? Object.fromEntries(programs.paramNames.map((k) => [k, ratioOf(r.updateNorm[k]!, r.paramNorm[k]!)])) : undefined
       return { kind: 'step', loss: r.loss, dataLoss: r.dataLoss, learningRate: currentLearningRate(next) ?? NaN, ...(ratio !== undefined ? { ratio } : {}) }
     },
     values,
