@@ -20,13 +20,11 @@ import { apply } from '../core/Expr.js'
 import * as S from '../core/Shape.js'
 import { stepOp } from '../ops/compare.js'
 import { mulOp } from '../ops/elementwise.js'
-import { maxPool2dBackpropOp, maxPool2dOp } from '../ops/pool.js'
-import { pairAttr } from '../ops/spatial.js'
+import { maxPool2dBackpropOp, maxPool2dOp, windowOf } from '../ops/pool.js'
 
-/** Windows that never overlap: stride ≥ window on both axes (pool.ts's defaults: window 2, stride = window). */
+/** Windows that never overlap: stride ≥ window on both axes (read as the pooling op reads them). */
 function apart(n: Expr): boolean {
-  const window = pairAttr(n.attrs, 'window', 2)
-  const stride = pairAttr(n.attrs, 'stride', window[0])
+  const { window, stride } = windowOf(n.attrs)
   return stride[0] >= window[0] && stride[1] >= window[1]
 }
 

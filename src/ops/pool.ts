@@ -26,7 +26,8 @@ const poolAttrCodec = Attr.record(poolFields)
 import { geom, type Geom, nchw, outSize, type Pair, pairAttr, showSpatial, toPair } from './spatial.js'
 
 const NO_PAD: Pair = [0, 0]
-const windowOf = (a: Attrs) => {
+/** A pooling op's window and stride from its attributes (default window 2, stride = window). */
+export const windowOf = (a: Attrs) => {
   const window = pairAttr(a, 'window', 2)
   return { window, stride: pairAttr(a, 'stride', window[0]) }
 }
