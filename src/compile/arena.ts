@@ -30,6 +30,17 @@ export interface Arena {
   readonly layout: (lengths: readonly number[]) => FloatArray[]
   /** Copies float64 values into a view `layout` handed out, converting them to the arena's dtype. */
   readonly put: (dst: FloatArray, src: Float64Array) => void
+  /**
+   * Writes bytes[i] / divisor into a view `layout` handed out, in the arena's dtype: the same bits
+   * as `put` of those float64 quotients (core/ByteTensor.ts: the divisor is a float32 number).
+   */
+  readonly putBytes: (dst: FloatArray, bytes: Uint8Array, divisor: number) => void
+}
+
+/** putBytes element by element: a store rounds each quotient as `put` would. */
+export function putBytesPlain(dst: FloatArray, bytes: Uint8Array, divisor: number): void {
+  const n = Math.min(dst.length, bytes.length)
+  for (let i = 0; i < n; i++) dst[i] = bytes[i]! / divisor
 }
 
 const align16 = (n: number): number => (n + 15) & ~15
@@ -79,11 +90,12 @@ export function wasmArena(dtype: Dtype, memory: WebAssembly.Memory, reserved: nu
       return lengths.map((n, k) => new View(buf, offsets[k]!, n))
     },
     put: demote !== undefined ? (dst, src) => (dst instanceof Float32Array ? demote(dst, src, ours(dst)) : dst.set(src)) : stagedPut(),
+    putBytes: putBytesPlain,
   }
 }
 
 /** An arena of separate typed arrays (no WebAssembly): the fallback for float32 without SIMD. */
 export function plainArena(dtype: Dtype): Arena {
   const View = dtype === 'float32' ? Float32Array : Float64Array
-  return { dtype, layout: (lengths) => lengths.map((n) => new View(n)), put: (dst, src) => dst.set(src) }
+  return { dtype, layout: (lengths) => lengths.map((n) => new View(n)), put: (dst, src) => dst.set(src), putBytes: putBytesPlain }
 }
