@@ -15,7 +15,7 @@ import { mlp } from '../src/nn/model.js'
 import { adam, momentum } from '../src/optim/aliases.js'
 import { stepDecay } from '../src/optim/schedules.js'
 import { randomShift, type Augment } from '../src/train/augment.js'
-import { stepBatch } from '../src/train/batchInput.js'
+import { stepBatch, type Scratch } from '../src/train/batchInput.js'
 import { augmentKey, shuffleKey, train } from '../src/train/loop.js'
 import { shiftReference } from './support/shiftReference.js'
 import type { TrainState } from '../src/train/TrainState.js'
@@ -65,7 +65,7 @@ describe('stepBatch with randomShift', () => {
             expect(sameBits(shift(taken.x, k), got.x)).toBe(true)
             // written into a reused buffer (here full of NaN): the same bits, in that buffer
             const buf = new Float64Array(got.x.data.length).fill(NaN)
-            const into = stepBatch(ds, bs, i, shift, k, (len) => (len === buf.length ? buf : new Float64Array(0)))
+            const into = stepBatch(ds, bs, i, shift, k, ((len: number, kind: string) => (kind === 'floats' && len === buf.length ? buf : new Uint8Array(0))) as Scratch)
             expect(into.x.data).toBe(buf)
             expect(sameBits(into.x, got.x)).toBe(true)
           }

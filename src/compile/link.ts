@@ -8,6 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { DimEnv } from '../core/Shape.js'
 import * as S from '../core/Shape.js'
 import type { Tensor } from '../core/Tensor.js'
+import { ByteTensor } from '../core/ByteTensor.js'
 import { errorMessage, SymgradError } from '../core/errors.js'
 import { asTensors, type Bindings } from '../eval/evaluate.js'
 import { buildRuntime, type Backend } from './backend.js'
@@ -172,7 +173,8 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
     if (E.isLeft(envE)) throw envE.left
     for (const n of names) {
       const k = byName.get(n)
-      if (k !== undefined && !(bindings[n]!.data instanceof Float64Array)) {
+      // a byte tensor is taken as its bytes (its float64 data is not made)
+      if (k !== undefined && !(bindings[n] instanceof ByteTensor) && !(bindings[n]!.data instanceof Float64Array)) {
         const i = p.inputs[k]!
         throw new SymgradError('binding', `binding for ${i.kind} ${quoteName(i.name)} ${S.show(i.shape)}: expected Float64Array data`)
       }
@@ -230,9 +232,11 @@ export function link(s: Schedule, pl: Plan, g: Generated, backend: Backend, opti
     prepare(env)
     p.inputs.forEach((inp, k) => {
       if (!Object.hasOwn(bindings, inp.name)) return
-      const data = bindings[inp.name]!.data
-      if (arena !== undefined) arena.put(I[k]!, data)
-      else I[k] = kept.has(k) ? data.slice() : data
+      const t = bindings[inp.name]!
+      if (arena !== undefined) {
+        if (t instanceof ByteTensor) arena.putBytes(I[k]!, t.bytes, t.divisor)
+        else arena.put(I[k]!, t.data)
+      } else I[k] = kept.has(k) ? t.data.slice() : t.data
       if (kept.has(k)) keep(k, inShapes[k]!)
     })
     fn(rt, I, C, bufs, D, g.calls)

@@ -5,7 +5,7 @@
  * the bytes instead (an eighth of the memory traffic) and converts them itself, to the same bits:
  * in float64 b / d is that quotient, and in float32 the division of f32(b) by f32(d) rounds as
  * `Math.fround(b / d)` does whenever d is a float32 number (rounding a binary64 quotient to binary32
- * never rounds twice wrongly: 53 ≥ 2·24 + 2), which `byteTensor` requires of the divisor.
+ * never rounds twice wrongly: 53 ≥ 2·24 + 2), which the constructor requires of the divisor.
  *
  * Zero bytes are +0: a transform that writes zero bytes (a shift's filled-in pixels) writes what
  * writing 0 into the float64 data would. The bytes are the tensor's own (never written after it
@@ -16,21 +16,45 @@ import { SymgradError } from './errors.js'
 import type { Tensor } from './Tensor.js'
 
 export class ByteTensor implements Tensor {
+  readonly shape: S.Concrete
+  /**
+   * The float64 values bytes[i] / divisor, made when first read. An own enumerable property (a
+   * getter), so a spread or a structured clone of the tensor carries the values (as a plain tensor).
+   */
+  declare readonly data: Float64Array
   #data: Float64Array | undefined
-  /** Use `byteTensor` (checked); the constructor trusts its arguments. */
-  constructor(readonly shape: S.Concrete, readonly bytes: Uint8Array, readonly divisor: number, data?: Float64Array) {
+  /**
+   * The tensor of `shape` whose entries are `bytes[i] / divisor`; `bytes` is taken as it is (the
+   * caller gives up writing it), and so is `data` when given (those quotients, made already).
+   * Throws a SymgradError for a bad shape, a length that does not fit it, or a divisor
+   * `divisorProblem` refuses.
+   */
+  constructor(shape: S.Concrete, readonly bytes: Uint8Array, readonly divisor: number, data?: Float64Array) {
+    const bad = S.shapeProblem(shape, false) ?? divisorProblem(divisor)
+    if (bad !== undefined) throw new SymgradError('value', `byte tensor: ${bad}`)
+    if (!(bytes instanceof Uint8Array)) throw new SymgradError('value', 'byte tensor: bytes must be a Uint8Array')
+    const n = S.size(shape)
+    if (bytes.length !== n || (data !== undefined && data.length !== n))
+      throw new SymgradError('shape', `byte tensor: ${bytes.length} bytes${data !== undefined ? ` and ${data.length} values` : ''}, shape ${S.show(shape)} needs ${n}`)
+    this.shape = [...shape]
     this.#data = data
+    Object.defineProperty(this, 'data', { enumerable: true, get: () => (this.#data ??= quotients(bytes, divisor)) })
   }
-  /** The float64 values bytes[i] / divisor, made once. */
-  get data(): Float64Array {
-    if (this.#data === undefined) {
-      const b = this.bytes, d = this.divisor
-      const out = new Float64Array(b.length)
-      for (let i = 0; i < b.length; i++) out[i] = b[i]! / d
-      this.#data = out
-    }
-    return this.#data
+  /** Whether entry i's float64 value, when made, is still its byte's quotient (the data written after all: a broken promise this can catch). */
+  agreesAt(i: number): boolean {
+    return this.#data === undefined || this.#data[i] === this.bytes[i]! / this.divisor
   }
+  /** Rows a..b−1 (0 ≤ a ≤ b ≤ N) of this [N, …] tensor: views of its bytes and of its data when made, no copy. */
+  rows(a: number, b: number): ByteTensor {
+    const per = S.size(this.shape.slice(1))
+    return new ByteTensor([b - a, ...this.shape.slice(1)], this.bytes.subarray(a * per, b * per), this.divisor, this.#data?.subarray(a * per, b * per))
+  }
+}
+
+function quotients(b: Uint8Array, d: number): Float64Array {
+  const out = new Float64Array(b.length)
+  for (let i = 0; i < b.length; i++) out[i] = b[i]! / d
+  return out
 }
 
 /** Why `divisor` cannot divide bytes into the same float32 and float64 numbers, or undefined. */
@@ -41,27 +65,23 @@ export function divisorProblem(divisor: unknown): string | undefined {
 }
 
 /**
- * The tensor of `shape` whose entries are `bytes[i] / divisor`; `bytes` is taken as it is (the
- * caller gives up writing it). Throws a SymgradError for a bad shape, a length that does not fit
- * it, or a divisor `divisorProblem` refuses.
+ * Throws a SymgradError (naming `place`) when the float64 data of a row of x [N, D] among `rows`
+ * was written after it was made: the bytes, which stand in for the values when rows are gathered,
+ * would then say something else. One entry of each row is looked at (a different column for
+ * each row), so a pass over the whole data is caught at once, a single entry only by chance.
  */
-export function byteTensor(shape: S.Concrete, bytes: Uint8Array, divisor: number): ByteTensor {
-  const bad = S.shapeProblem(shape, false) ?? divisorProblem(divisor)
-  if (bad !== undefined) throw new SymgradError('value', `byteTensor: ${bad}`)
-  if (!(bytes instanceof Uint8Array)) throw new SymgradError('value', `byteTensor: bytes must be a Uint8Array`)
-  const n = S.size(shape)
-  if (bytes.length !== n) throw new SymgradError('shape', `byteTensor: ${bytes.length} bytes, shape ${S.show(shape)} needs ${n}`)
-  return new ByteTensor([...shape], bytes, divisor)
+export function checkRows(x: ByteTensor, rows: ArrayLike<number>, place: string): void {
+  const d = S.size(x.shape.slice(1))
+  if (d === 0) return
+  for (let i = 0; i < rows.length; i++) {
+    const at = rows[i]! * d + ((rows[i]! * 7919) % d)
+    if (!x.agreesAt(at))
+      throw new SymgradError('value', `${place}: row ${rows[i]} of the features was written after it was decoded from bytes (column ${at % d} holds ${x.data[at]}, its byte gives ${x.bytes[at]! / x.divisor}); tensors are values: make a new one instead of writing into one`)
+  }
 }
 
-/** `byteTensor` with its float64 data made now (a data set read whole, row after row, by every pass). */
+/** A ByteTensor with its float64 data made now (a data set read whole, row after row, by every pass). */
 export function decodedByteTensor(shape: S.Concrete, bytes: Uint8Array, divisor: number): ByteTensor {
-  const t = byteTensor(shape, bytes, divisor)
+  const t = new ByteTensor(shape, bytes, divisor)
   return new ByteTensor(t.shape, t.bytes, t.divisor, t.data)
-}
-
-/** Rows a..b−1 of a [N, …] byte tensor: views of its bytes and (when made) its data, no copy. */
-export function byteRows(x: ByteTensor, a: number, b: number): ByteTensor {
-  const per = x.shape.slice(1).reduce((p, q) => p * q, 1)
-  return new ByteTensor([b - a, ...x.shape.slice(1)], x.bytes.subarray(a * per, b * per), x.divisor, x.data.subarray(a * per, b * per))
 }

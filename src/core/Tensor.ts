@@ -4,6 +4,7 @@
  */
 import * as S from './Shape.js'
 import { ShapeError } from './errors.js'
+import { ByteTensor } from './ByteTensor.js'
 
 /** A dense float64 array with its concrete shape (row-major); plain data, never mutated by the API. */
 export interface Tensor {
@@ -22,6 +23,8 @@ export type Nested = number | readonly Nested[]
  */
 export function tensorProblem(u: unknown, float32 = false): string | undefined {
   if (u === null || typeof u !== 'object' || Array.isArray(u)) return `expected a tensor { shape, data }, got ${u === null ? 'null' : Array.isArray(u) ? 'a list' : typeof u}`
+  // checked when made (byteTensor); reading its data here would make the float64 copy it spares
+  if (u instanceof ByteTensor) return undefined
   const { shape, data } = u as { shape?: unknown; data?: unknown }
   const bad = S.shapeProblem(shape, false)
   if (bad !== undefined) return `its shape: ${bad}`

@@ -15,6 +15,7 @@ import type { Tensor } from '../core/Tensor.js'
 import { tensorProblem } from '../core/Tensor.js'
 import { quoteName } from '../core/codecs.js'
 import { SymgradError } from '../core/errors.js'
+import { ByteTensor, checkRows } from '../core/ByteTensor.js'
 
 /** A labelled data set: rows x [N, D], labels y [N] (class indices), the class count, and an image shape when rows are images. */
 export interface Dataset {
@@ -53,13 +54,12 @@ export function findNonFinite(x: Tensor): { row: number; col: number; value: num
   return undefined
 }
 
-/** What `make` may take as given: `fromBytes` when every entry of x is a byte / 255 (a decoder's pixels), finite by construction, so the scan for a non-finite entry is skipped. */
-export interface MakeOptions {
-  readonly fromBytes?: boolean
-}
-
-/** Checks the fields and returns them as a Dataset; never copies the tensors. */
-export function make(f: Fields, o: MakeOptions = {}): Either<SymgradError, Dataset> {
+/**
+ * Checks the fields and returns them as a Dataset; never copies the tensors. Features stored as
+ * bytes (a decoder's pixels, core/ByteTensor.ts) are finite by construction: the scan for a
+ * non-finite entry is skipped for them.
+ */
+export function make(f: Fields): Either<SymgradError, Dataset> {
   const where = `dataset ${quoteName(f.name)}`
   for (const [k, t] of [['x', f.x], ['y', f.y]] as const) {
     const bad = tensorProblem(t)
@@ -73,7 +73,7 @@ export function make(f: Fields, o: MakeOptions = {}): Either<SymgradError, Datas
     return fail(`${where}: classes must be a positive integer, got ${f.classes}`)
   if (f.shape !== undefined && S.size(f.shape) !== d)
     return fail(`${where}: image shape ${S.show(f.shape)} has ${S.size(f.shape)} values but rows have ${d}`)
-  const bad = o.fromBytes === true ? undefined : findNonFinite(f.x)
+  const bad = f.x instanceof ByteTensor ? undefined : findNonFinite(f.x)
   if (bad) return fail(`${where}: x has a non-finite value ${bad.value} at row ${bad.row}, column ${bad.col}`)
   for (let i = 0; i < n; i++) {
     const c = f.y.data[i]!
@@ -94,18 +94,37 @@ export function features(ds: Dataset): number {
   return ds.x.shape[1]!
 }
 
-/** The examples at `indices`, in that order (fresh tensors; indices are assumed in range). */
+/**
+ * The examples at `indices`, in that order (fresh tensors; indices are assumed in range). Features
+ * stored as bytes are taken as bytes, their float64 values made only when read (a compiled function
+ * binds the bytes).
+ */
 export function take(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
   const d = features(ds)
   const m = indices.length
-  const x = new Float64Array(m * d)
   const y = new Float64Array(m)
-  for (let r = 0; r < m; r++) {
-    const i = indices[r]!
-    x.set(ds.x.data.subarray(i * d, (i + 1) * d), r * d)
-    y[r] = ds.y.data[i]!
+  for (let r = 0; r < m; r++) y[r] = ds.y.data[indices[r]!]!
+  return { ...ds, name, x: takeRows(ds.x, d, indices), y: { shape: [m], data: y } }
+}
+
+function takeRows(x: Tensor, d: number, indices: ArrayLike<number>): Tensor {
+  const m = indices.length
+  if (x instanceof ByteTensor) {
+    checkRows(x, indices, 'take')
+    const bytes = new Uint8Array(m * d)
+    for (let r = 0; r < m; r++) bytes.set(x.bytes.subarray(indices[r]! * d, (indices[r]! + 1) * d), r * d)
+    return new ByteTensor([m, d], bytes, x.divisor)
   }
-  return { ...ds, name, x: { shape: [m, d], data: x }, y: { shape: [m], data: y } }
+  const data = new Float64Array(m * d)
+  for (let r = 0; r < m; r++) data.set(x.data.subarray(indices[r]! * d, (indices[r]! + 1) * d), r * d)
+  return { shape: [m, d], data }
+}
+
+/** Examples a..b−1 (0 ≤ a ≤ b ≤ N) as views of `ds`'s tensors (no copy; features stored as bytes staying so). */
+export function rowRange(ds: Dataset, a: number, b: number, name = ds.name): Dataset {
+  const d = features(ds)
+  const x = ds.x instanceof ByteTensor ? ds.x.rows(a, b) : { shape: [b - a, d], data: ds.x.data.subarray(a * d, b * d) }
+  return { ...ds, name, x, y: { shape: [b - a], data: ds.y.data.subarray(a, b) } }
 }
 
 /** Replaces the features (e.g. after preprocessing); the image shape is dropped if D changed. */

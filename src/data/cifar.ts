@@ -10,6 +10,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
+import { decodedByteTensor } from '../core/ByteTensor.js'
 import * as D from './Dataset.js'
 import type { Dataset } from './Dataset.js'
 import { toBytes } from './idx.js'
@@ -44,7 +45,7 @@ export function fromCifar(files: readonly CifarFile[], name = 'cifar10'): Either
       )
     n += bytes.length / CIFAR_RECORD_BYTES
   }
-  const x = new Float64Array(n * PIXELS)
+  const xb = new Uint8Array(n * PIXELS)
   const y = new Float64Array(n)
   let row = 0
   for (const { bytes, file } of files) {
@@ -56,11 +57,11 @@ export function fromCifar(files: readonly CifarFile[], name = 'cifar10'): Either
       const base = row * PIXELS
       for (let c = 0; c < 3; c++) {
         const plane = off + 1 + c * PLANE
-        for (let p = 0; p < PLANE; p++) x[base + p * 3 + c] = bytes[plane + p]! / 255
+        for (let p = 0; p < PLANE; p++) xb[base + p * 3 + c] = bytes[plane + p]!
       }
     }
   }
-  return D.make({ name, x: { shape: [n, PIXELS], data: x }, y: { shape: [n], data: y }, classes: 10, shape: [SIDE, SIDE, 3] }, { fromBytes: true })
+  return D.make({ name, x: decodedByteTensor([n, PIXELS], xb, 255), y: { shape: [n], data: y }, classes: 10, shape: [SIDE, SIDE, 3] })
 }
 
 /** The bytes of a CIFAR-10 binary batch holding `ds` (image shape [32, 32, 3], pixels in [0, 1]). */

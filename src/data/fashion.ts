@@ -16,6 +16,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
+import { decodedByteTensor } from '../core/ByteTensor.js'
 import * as D from './Dataset.js'
 import type { Dataset } from './Dataset.js'
 
@@ -118,7 +119,7 @@ export function fromClassPixels(
   const part = (from: (p: ClassPixels) => number, to: (p: ClassPixels) => number, name: string) => {
     const counts = perClass.map((p) => to(p) - from(p))
     const total = counts.reduce((a, b) => a + b, 0)
-    const x = new Float64Array(total * PIXELS)
+    const xb = new Uint8Array(total * PIXELS)
     const y = new Float64Array(total)
     const next = counts.map(() => 0)
     let r = 0
@@ -128,10 +129,10 @@ export function fromClassPixels(
         if (next[c]! >= counts[c]!) continue
         const src = (from(perClass[c]!) + next[c]!++) * PIXELS
         const px = perClass[c]!.pixels
-        for (let k = 0; k < PIXELS; k++) x[r * PIXELS + k] = px[src + k]! / 255
+        xb.set(px.subarray(src, src + PIXELS), r * PIXELS)
         y[r++] = c
       }
-    return D.make({ name, x: { shape: [total, PIXELS], data: x }, y: { shape: [total], data: y }, classes: 10, shape: [SIDE, SIDE, 1] }, { fromBytes: true })
+    return D.make({ name, x: decodedByteTensor([total, PIXELS], xb, 255), y: { shape: [total], data: y }, classes: 10, shape: [SIDE, SIDE, 1] })
   }
   const test = part(() => 0, () => testPerClass, 'fashion-mnist/test')
   if (E.isLeft(test)) return test

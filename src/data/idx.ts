@@ -12,6 +12,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { SymgradError } from '../core/errors.js'
+import { decodedByteTensor } from '../core/ByteTensor.js'
 import * as D from './Dataset.js'
 import type { Dataset } from './Dataset.js'
 
@@ -105,16 +106,15 @@ export function fromIdx(images: Uint8Array, labels: Uint8Array, options: IdxOpti
     if (c >= classes) return decodeError(`${labelsFile}: label ${i} must be in 0..${classes - 1}, found ${c}`)
     y[i] = c
   }
-  const px = im.right.data
-  const x = new Float64Array(px.length)
-  for (let i = 0; i < px.length; i++) x[i] = px[i]! / 255
+  // the pixels' own copy (the caller's buffer stays theirs), kept as bytes beside their float64 values
+  const x = decodedByteTensor([n, rows * cols], im.right.data.slice(), 255)
   return D.make({
     name: options.name ?? imagesFile,
-    x: { shape: [n, rows * cols], data: x },
+    x,
     y: { shape: [n], data: y },
     classes,
     shape: [rows, cols, 1],
-  }, { fromBytes: true })
+  })
 }
 
 /** Pixel bytes round(x·255) of a dataset whose features lie in [0, 1]. */

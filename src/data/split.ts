@@ -68,17 +68,10 @@ export function holdOut(train: Dataset, test: Dataset, validation: number): Eith
   const n = D.size(train)
   if (!Number.isInteger(validation) || validation < 0 || validation >= n)
     return E.left(new SymgradError('value', `holdOut '${train.name}': validation must be an integer in 0..${n - 1}, got ${validation}`))
-  const d = D.features(train)
-  const rows = (ds: Dataset, a: number, b: number, name: string): Dataset => ({
-    ...ds,
-    name,
-    x: { shape: [b - a, d], data: ds.x.data.subarray(a * d, b * d) },
-    y: { shape: [b - a], data: ds.y.data.subarray(a, b) },
-  })
   const cut = n - validation
   return E.right({
-    train: rows(train, 0, cut, `${train.name}/train`),
-    validation: rows(train, cut, n, `${train.name}/validation`),
+    train: D.rowRange(train, 0, cut, `${train.name}/train`),
+    validation: D.rowRange(train, cut, n, `${train.name}/validation`),
     test: { ...test, name: `${test.name}/test` },
   })
 }

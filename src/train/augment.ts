@@ -5,11 +5,14 @@
  * An augmentation may also come in a gathered form (`gathered`): the rows of a batch taken from
  * the whole training matrix and transformed in one pass into one fresh tensor, equal bit for bit
  * to taking the rows first and augmenting them; the training fold uses it when present
- * (train/batchInput.ts), so a step's batch is written once instead of twice.
+ * (train/batchInput.ts), so a step's batch is written once instead of twice. Rows stored as bytes
+ * (core/ByteTensor.ts: decoded pixels) are gathered as bytes, an eighth of the memory traffic, into
+ * a batch stored as bytes: the values are the same (a shifted-in 0 byte is the value +0).
  */
 import * as R from '../core/Random.js'
 import type { Key } from '../core/Random.js'
 import type { Tensor } from '../core/Tensor.js'
+import { ByteTensor, checkRows } from '../core/ByteTensor.js'
 
 /** A batch transform applied to the training features of each step, from that step's key. */
 export interface Augment {
@@ -18,9 +21,11 @@ export interface Augment {
    * The same transform of the rows `rows` of `x` [N, D] (in that order): bit for bit
    * `augment(take(x, rows), key)`, in one pass. A fresh tensor, or one over `into` when given
    * (rows·D numbers, every one written: a caller reusing one buffer from step to step spares the
-   * allocation, about as long as the pass itself); `x` and `rows` are not written.
+   * allocation, about as long as the pass itself); `x` and `rows` are not written. When `x` is a
+   * ByteTensor the result is one too (over `into` when given a Uint8Array; a Float64Array `into`
+   * is for float64 rows only, and either kind given for the other is refused).
    */
-  readonly gathered?: (x: Tensor, rows: ArrayLike<number>, key: Key, into?: Float64Array) => Tensor
+  readonly gathered?: (x: Tensor, rows: ArrayLike<number>, key: Key, into?: Float64Array | Uint8Array) => Tensor
 }
 
 /**
@@ -40,11 +45,10 @@ export function randomShift(image: readonly [h: number, w: number, c: number], m
   // row i of the output is source row `from(i)` of x, shifted by the i-th pair of draws: in the
   // flat row a shift by (dy, dx) moves every pixel by delta = (dy·w + dx)·c, so one copy moves the
   // image, and the pixels it carried across an edge (rows and columns shifted in) are set to 0
-  const shift = (x: Tensor, n: number, from: (i: number) => number, key: Key, into?: Float64Array): Tensor => {
+  const shift = <A extends Float64Array | Uint8Array>(src: A, n: number, from: (i: number) => number, key: Key, fresh: (n: number) => A, into?: A): A => {
     const u = R.uniform(key, [n, 2]).data
     // a fresh array is zeros already; a reused one gets its zeros written below
-    const out = into ?? new Float64Array(n * d)
-    const src = x.data
+    const out = into ?? fresh(n * d)
     const span = 2 * maxShift + 1
     const rowLen = w * c
     for (let i = 0; i < n; i++) {
@@ -60,7 +64,7 @@ export function randomShift(image: readonly [h: number, w: number, c: number], m
       const lo = Math.max(0, delta)
       const hi = Math.min(d, d + delta)
       const at = from(i) * d - delta
-      out.set(src.subarray(at + lo, at + hi), base + lo)
+      out.set(src.subarray(at + lo, at + hi) as ArrayLike<number>, base + lo)
       // columns col0 … col1 − 1 of rows dy … h + dy − 1 came from inside the image
       const col0 = Math.max(0, dx) * c
       const col1 = Math.min(w, w + dx) * c
@@ -74,16 +78,29 @@ export function randomShift(image: readonly [h: number, w: number, c: number], m
         for (let k = col1; k < rowLen; k++) out[o + k] = 0
       }
     }
-    return { shape: [n, d], data: out }
+    return out
   }
-  const gathered = (x: Tensor, rows: ArrayLike<number>, key: Key, into?: Float64Array): Tensor => {
+  const floats = (n: number) => new Float64Array(n)
+  const bytes = (n: number) => new Uint8Array(n)
+  const gathered = (x: Tensor, rows: ArrayLike<number>, key: Key, into?: Float64Array | Uint8Array): Tensor => {
     const n = check(x)
-    if (into !== undefined && into.length !== rows.length * d) throw new RangeError(`randomShift: the output buffer holds ${into.length} numbers, ${rows.length} rows of ${d} need ${rows.length * d}`)
-    for (let i = 0; i < rows.length; i++) {
+    const m = rows.length
+    if (into !== undefined && into.length !== m * d) throw new RangeError(`randomShift: the output buffer holds ${into.length} numbers, ${m} rows of ${d} need ${m * d}`)
+    for (let i = 0; i < m; i++) {
       const r = rows[i]!
       if (!Number.isInteger(r) || r < 0 || r >= n) throw new RangeError(`randomShift: row ${i} of the batch is ${r}, outside 0..${n - 1}`)
     }
-    return shift(x, rows.length, (i) => rows[i]!, key, into)
+    const from = (i: number) => rows[i]!
+    if (x instanceof ByteTensor) {
+      checkRows(x, rows, 'randomShift')
+      if (into !== undefined && !(into instanceof Uint8Array)) throw new RangeError('randomShift: rows stored as bytes are gathered into bytes: the output buffer must be a Uint8Array')
+      return new ByteTensor([m, d], shift(x.bytes, m, from, key, bytes, into), x.divisor)
+    }
+    if (into !== undefined && !(into instanceof Float64Array)) throw new RangeError('randomShift: float64 rows are gathered into float64: the output buffer must be a Float64Array')
+    return { shape: [m, d], data: shift(x.data, m, from, key, floats, into) }
   }
-  return Object.assign((x: Tensor, key: Key): Tensor => shift(x, check(x), (i) => i, key), { gathered })
+  return Object.assign((x: Tensor, key: Key): Tensor => {
+    const n = check(x)
+    return { shape: [n, d], data: shift(x.data, n, (i) => i, key, floats) }
+  }, { gathered })
 }

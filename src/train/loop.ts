@@ -28,7 +28,7 @@ import type { LayerModes } from '../nn/model.js'
 import { SymgradError } from '../core/errors.js'
 import { fitStateOrThrow, fittedLayers } from '../nn/fit.js'
 import type { Augment } from './augment.js'
-import { stepBatch } from './batchInput.js'
+import { stepBatch, type Scratch } from './batchInput.js'
 import { buildPrograms, type AnyModel, type LossFn, type LossKind, type ProgramOptions, type Programs, type Regularization } from './programs.js'
 import type { CodeRegistries } from '../compile/code.js'
 import type { EpochRecord, History, NonFinite, Params, TrainState } from './TrainState.js'
@@ -187,7 +187,9 @@ export function train<S extends PlainState>(model: AnyModel, data: TrainData, co
 
   // the buffer a step's gathered features are written into (one allocation instead of one per step)
   let xs: Float64Array | undefined
-  const scratch = (n: number): Float64Array => (xs?.length === n ? xs : (xs = new Float64Array(n)))
+  let xb: Uint8Array | undefined
+  const scratch = ((n: number, kind: 'bytes' | 'floats') =>
+    kind === 'bytes' ? (xb?.length === n ? xb : (xb = new Uint8Array(n))) : xs?.length === n ? xs : (xs = new Float64Array(n))) as Scratch
   while (epoch < config.epochs) {
     const bs = batches(data.train, config.batchSize, shuffleKey(s0.key), epoch)
     // the inputs of any step of this epoch (a fused stepper replays earlier ones after a non-finite
