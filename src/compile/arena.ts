@@ -64,9 +64,16 @@ function stagedPut(): Arena['put'] {
 /**
  * An arena in a WebAssembly memory, after `reserved` bytes kept for the kernels' scratch; `demote`
  * converts float64 into its float32 views (kernels/convert-wasm.ts; `ofMemory`: the arena vouches
- * that `dst` is one of its views), by default `Float32Array.set`.
+ * that `dst` is one of its views), by default `Float32Array.set`; `expand` writes bytes / divisor
+ * into its views (kernels/expand-wasm.ts, vouched the same way), by default `putBytesPlain`.
  */
-export function wasmArena(dtype: Dtype, memory: WebAssembly.Memory, reserved: number, demote?: (dst: Float32Array, src: Float64Array, ofMemory: boolean) => void): Arena {
+export function wasmArena(
+  dtype: Dtype,
+  memory: WebAssembly.Memory,
+  reserved: number,
+  demote?: (dst: Float32Array, src: Float64Array, ofMemory: boolean) => void,
+  expand?: (dst: FloatArray, bytes: Uint8Array, divisor: number, ofMemory: boolean) => void,
+): Arena {
   const E = bytesOf(dtype)
   const View = dtype === 'float32' ? Float32Array : Float64Array
   // The buffer object the current views were made on. A shared memory's `buffer` is a new object
@@ -90,7 +97,7 @@ export function wasmArena(dtype: Dtype, memory: WebAssembly.Memory, reserved: nu
       return lengths.map((n, k) => new View(buf, offsets[k]!, n))
     },
     put: demote !== undefined ? (dst, src) => (dst instanceof Float32Array ? demote(dst, src, ours(dst)) : dst.set(src)) : stagedPut(),
-    putBytes: putBytesPlain,
+    putBytes: expand !== undefined ? (dst, bytes, divisor) => expand(dst, bytes, divisor, ours(dst)) : putBytesPlain,
   }
 }
 

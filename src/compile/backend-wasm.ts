@@ -28,6 +28,7 @@ import { arenaSpatial, colCacheBytes, colScratchBytes, partialBytes, spatialModu
 import { arenaSpatialKernels } from './backend-spatial.js'
 import type { ConvKernels } from './kernels/conv.js'
 import { demoteInto } from './kernels/convert-wasm.js'
+import { expandInto } from './kernels/expand-wasm.js'
 
 /** Options of the WebAssembly backend: dtype and threads for large products. */
 export interface WasmBackendOptions {
@@ -149,8 +150,8 @@ function wasmRuntime(o: WasmBackendOptions, pool: ThreadPool | undefined, native
   return {
     ...js,
     memory,
-    // float64 inputs are converted through thread 0's gemm scratch, free between kernel calls
-    arena: wasmArena(o.dtype, memory, partials + partialBytes(o.dtype), demoteInto(memory, 0)),
+    // float64 inputs and bytes are converted through thread 0's gemm scratch, free between kernel calls
+    arena: wasmArena(o.dtype, memory, partials + partialBytes(o.dtype), demoteInto(memory, 0), expandInto(memory, 0)),
     arenaSpatial: spatial ?? { ...(js['conv'] as object), ...(js['spatial'] as object) },
     gemm: gemmRunner({ dtype: o.dtype, memory, scratch: 0, ...threading }),
     ...loopKernels({ memory, modules: list, loops: modules.loops, sums: modules.sums, fallback: reduce, ...(pool !== undefined ? { pool, attach } : {}), ...(o.loopThreshold !== undefined ? { threshold: o.loopThreshold } : {}) }),

@@ -61,9 +61,9 @@ export const op = {
   add: 0x6a, sub: 0x6b, mul: 0x6c, divS: 0x6d, remS: 0x6f, and: 0x71, or: 0x72, shl: 0x74, shrU: 0x76,
   eqz: 0x45, eq: 0x46, ne: 0x47, ltS: 0x48, ltU: 0x49, gtS: 0x4a, gtU: 0x4b, leS: 0x4c, geS: 0x4e, geU: 0x4f,
   select: 0x1b, drop: 0x1a, ret: 0x0f,
-  f32add: 0x92, f32sub: 0x93, f32mul: 0x94, f32max: 0x97,
-  f64add: 0xa0, f64sub: 0xa1, f64mul: 0xa2, f64max: 0xa5,
-  f64PromoteF32: 0xbb, f32DemoteF64: 0xb6,
+  f32add: 0x92, f32sub: 0x93, f32mul: 0x94, f32div: 0x95, f32max: 0x97,
+  f64add: 0xa0, f64sub: 0xa1, f64mul: 0xa2, f64div: 0xa3, f64max: 0xa5,
+  f64PromoteF32: 0xbb, f32DemoteF64: 0xb6, f32ConvertI32U: 0xb3, f64ConvertI32U: 0xb8,
 } as const
 /** Load a value of type t from the address on the stack plus `offset` bytes (v128.load for V128), naturally aligned. */
 export const load = (t: ValType, offset = 0): Code =>
@@ -71,6 +71,8 @@ export const load = (t: ValType, offset = 0): Code =>
 /** Store a value of type t (top of stack) at the address below it plus `offset` bytes (v128.store for V128). */
 export const store = (t: ValType, offset = 0): Code =>
   t === I32 ? [0x36, ...memarg(2, offset)] : t === I64 ? [0x37, ...memarg(3, offset)] : t === F32 ? [0x38, ...memarg(2, offset)] : t === F64 ? [0x39, ...memarg(3, offset)] : [0xfd, 11, ...memarg(4, offset)]
+/** i32.load8_u: the byte at the address on the stack plus `offset`, zero-extended to an i32. */
+export const load8U = (offset = 0): Code => [0x2d, ...memarg(0, offset)]
 /** A SIMD instruction (0xfd prefix, LEB128 opcode). */
 export const simd = (n: number): Code => [0xfd, ...u32(n)]
 /** memory.fill(dst, byte, count): set count bytes from dst to byte (bulk memory). */
