@@ -65,19 +65,19 @@ export function divisorProblem(divisor: unknown): string | undefined {
 }
 
 /**
- * Throws a SymgradError (naming `place`) when the float64 data of a row of x [N, D] among `rows`
- * was written after it was made: the bytes, which stand in for the values when rows are gathered,
- * would then say something else. One entry of each row is looked at (a different column for
- * each row), so a pass over the whole data is caught at once, a single entry only by chance.
+ * Throws a SymgradError (naming `place`) when the float64 data of x [N, D] was written after it
+ * was made: the bytes, which stand in for the values when rows are gathered, would then say
+ * something else. One entry is looked at, in the first of `rows` (a column that moves with the
+ * row): a pass over the whole data is caught by the first batch, a single entry only by chance.
+ * (An entry of every row cost a cache miss each: 19 µs for a batch of 64 MNIST rows.)
  */
 export function checkRows(x: ByteTensor, rows: ArrayLike<number>, place: string): void {
   const d = S.size(x.shape.slice(1))
-  if (d === 0) return
-  for (let i = 0; i < rows.length; i++) {
-    const at = rows[i]! * d + ((rows[i]! * 7919) % d)
-    if (!x.agreesAt(at))
-      throw new SymgradError('value', `${place}: row ${rows[i]} of the features was written after it was decoded from bytes (column ${at % d} holds ${x.data[at]}, its byte gives ${x.bytes[at]! / x.divisor}); tensors are values: make a new one instead of writing into one`)
-  }
+  if (d === 0 || rows.length === 0) return
+  const r = rows[0]!
+  const at = r * d + ((r * 7919) % d)
+  if (!x.agreesAt(at))
+    throw new SymgradError('value', `${place}: row ${r} of the features was written after it was decoded from bytes (column ${at % d} holds ${x.data[at]}, its byte gives ${x.bytes[at]! / x.divisor}); tensors are values: make a new one instead of writing into one`)
 }
 
 /** A ByteTensor with its float64 data made now (a data set read whole, row after row, by every pass). */
