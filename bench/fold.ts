@@ -4,6 +4,7 @@
  * sets it up: train/config.ts and cli/runSetup.ts), next to bench:conv's step for the same net.
  *
  *   npm run bench:fold -- [--steps=N] [--warm=W] [--threads=T]     (defaults 200, 20, every core)
+ *   npm run bench:fold -- --floats …   the pixels as float64 rows instead of bytes (core/ByteTensor.ts)
  *
  * After W warm-up steps of both, `train` runs N steps in calls of 20, each followed by 20 of
  * bench:conv's steps, so a shared machine's changing load falls on both alike. A fold step is the
@@ -58,7 +59,10 @@ const fma = enableRelaxedSimd()
 const run: RunConfig = { ...startRunConfig, dtype: 'float32', threads }
 const loaded = loadData(run)
 if (loaded._tag === 'Left') throw loaded.left
-const { train: tr, image } = loaded.right
+// --floats: the training features as a plain float64 tensor (the route before pixels stayed bytes), to compare
+const floats = process.argv.includes('--floats')
+const { train: decoded, image } = loaded.right
+const tr = floats ? { ...decoded, x: { shape: decoded.x.shape, data: decoded.x.data } } : decoded
 const perEpoch = Math.ceil(D.size(tr) / run.batchSize)
 if (warm + 2 * steps > perEpoch) throw new RangeError(`bench:fold: --warm plus twice --steps must fit in one epoch (${perEpoch} steps)`)
 const model = buildModel(run, D.features(tr), tr.classes, image !== undefined ? { image } : {})
@@ -181,7 +185,7 @@ const rows: [string, number, number?][] = [
   [`bench:conv step (symgrad-f32, ${threads} thread${threads === 1 ? '' : 's'})`, median(convTimes.wall), median(convTimes.cpu)],
 ]
 const w = Math.max(...rows.map(([k]) => k.length))
-console.log(`bench:fold: npm start's convnet, float32 (relaxed SIMD ${fma ? 'on' : 'off'}), ${threads} thread${threads === 1 ? '' : 's'}, batch ${run.batchSize}; medians over ${folds.length} fold steps and ${convTimes.wall.length} bench:conv steps after ${warm}`)
+console.log(`bench:fold: npm start's convnet, float32 (relaxed SIMD ${fma ? 'on' : 'off'}), ${threads} thread${threads === 1 ? '' : 's'}, batch ${run.batchSize}, pixels as ${floats ? "float64 rows (--floats)" : "bytes"}; medians over ${folds.length} fold steps and ${convTimes.wall.length} bench:conv steps after ${warm}`)
 console.log(`${'part'.padEnd(w)}  ${'ms'.padStart(7)}  ${'share'.padStart(6)}  ${'CPU ms'.padStart(7)}`)
 for (const [k, ms, cpu] of rows) console.log(`${k.padEnd(w)}  ${ms.toFixed(3).padStart(7)}  ${((100 * ms) / fold).toFixed(1).padStart(5)}%  ${cpu === undefined ? '' : cpu.toFixed(3).padStart(7)}`.trimEnd())
 console.log(`gathering + augmentation: ${ga.toFixed(3)} ms = ${((100 * ga) / fold).toFixed(1)}% of the fold step; fold step / bench:conv step = ${(fold / median(convTimes.wall)).toFixed(2)} (CPU time: ${(pick((s) => s.cpu) / median(convTimes.cpu)).toFixed(2)})`)
