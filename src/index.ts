@@ -4,6 +4,7 @@
  */
 export * as Shape from './core/Shape.js'
 export * as Tensor from './core/Tensor.js'
+export { ByteTensor, decodedByteTensor, divisorProblem } from './core/ByteTensor.js'
 export * as Random from './core/Random.js'
 export type { Expr, OpDef, Attrs, AttrValue, AttrCodec, Operand, VjpCtx, EvalCtx, Lowering, Notation, LawSpec, ArgDomain, OpKind } from './core/Expr.js'
 export { topoSort, countNodes, apply } from './core/Expr.js'
