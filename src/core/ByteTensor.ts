@@ -13,9 +13,13 @@
  */
 import * as S from './Shape.js'
 import { SymgradError } from './errors.js'
-import type { Tensor } from './Tensor.js'
 
-export class ByteTensor implements Tensor {
+/**
+ * A [N, …] tensor whose entries are bytes[i] / divisor: a `Tensor` (shape, data) whose float64 data
+ * is made when first read, and whose bytes compiled functions bind instead (core/Tensor.ts's
+ * `tensorProblem` takes it as checked here: it imports this file, not the other way round).
+ */
+export class ByteTensor {
   readonly shape: S.Concrete
   /**
    * The float64 values bytes[i] / divisor, made when first read. An own enumerable property (a
