@@ -125,7 +125,7 @@ describe('data sets of bytes', () => {
 
   it('values written after decoding are refused where the bytes would stand in for them', () => {
     const ds = byteImages(6, [2, 2, 1], 2)
-    const written = new ByteTensor(ds.x.shape, (ds.x as ByteTensor).bytes.slice(), 255, Float64Array.from(ds.x.data))
+    const written = new ByteTensor(ds.x.shape, (ds.x as ByteTensor).bytes.slice(), 255).decoded()
     written.data.forEach((v, i, a) => (a[i] = v - 0.5))
     const bad = { ...ds, x: written }
     expect(() => D.take(bad, [3])).toThrow(/take: row 3 of the features was written after it was decoded from bytes \(column \d holds .*\); tensors are values/)

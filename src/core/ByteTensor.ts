@@ -29,19 +29,16 @@ export class ByteTensor {
   #data: Float64Array | undefined
   /**
    * The tensor of `shape` whose entries are `bytes[i] / divisor`; `bytes` is taken as it is (the
-   * caller gives up writing it), and so is `data` when given (those quotients, made already).
-   * Throws a SymgradError for a bad shape, a length that does not fit it, or a divisor
-   * `divisorProblem` refuses.
+   * caller gives up writing it). Throws a SymgradError for a bad shape, a length that does not fit
+   * it, or a divisor `divisorProblem` refuses.
    */
-  constructor(shape: S.Concrete, readonly bytes: Uint8Array, readonly divisor: number, data?: Float64Array) {
+  constructor(shape: S.Concrete, readonly bytes: Uint8Array, readonly divisor: number) {
     const bad = S.shapeProblem(shape, false) ?? divisorProblem(divisor)
     if (bad !== undefined) throw new SymgradError('value', `byte tensor: ${bad}`)
     if (!(bytes instanceof Uint8Array)) throw new SymgradError('value', 'byte tensor: bytes must be a Uint8Array')
     const n = S.size(shape)
-    if (bytes.length !== n || (data !== undefined && data.length !== n))
-      throw new SymgradError('shape', `byte tensor: ${bytes.length} bytes${data !== undefined ? ` and ${data.length} values` : ''}, shape ${S.show(shape)} needs ${n}`)
+    if (bytes.length !== n) throw new SymgradError('shape', `byte tensor: ${bytes.length} bytes, shape ${S.show(shape)} needs ${n}`)
     this.shape = [...shape]
-    this.#data = data
     Object.defineProperty(this, 'data', { enumerable: true, get: () => (this.#data ??= quotients(bytes, divisor)) })
   }
   /** Whether entry i's float64 value, when made, is still its byte's quotient (the data written after all: a broken promise this can catch). */
@@ -51,7 +48,14 @@ export class ByteTensor {
   /** Rows a..b−1 (0 ≤ a ≤ b ≤ N) of this [N, …] tensor: views of its bytes and of its data when made, no copy. */
   rows(a: number, b: number): ByteTensor {
     const per = S.size(this.shape.slice(1))
-    return new ByteTensor([b - a, ...this.shape.slice(1)], this.bytes.subarray(a * per, b * per), this.divisor, this.#data?.subarray(a * per, b * per))
+    const r = new ByteTensor([b - a, ...this.shape.slice(1)], this.bytes.subarray(a * per, b * per), this.divisor)
+    r.#data = this.#data?.subarray(a * per, b * per)
+    return r
+  }
+  /** This tensor with its float64 values made now (a data set read whole by every pass). */
+  decoded(): this {
+    void this.data
+    return this
   }
 }
 
@@ -86,6 +90,5 @@ export function checkRows(x: ByteTensor, rows: ArrayLike<number>, place: string)
 
 /** A ByteTensor with its float64 data made now (a data set read whole, row after row, by every pass). */
 export function decodedByteTensor(shape: S.Concrete, bytes: Uint8Array, divisor: number): ByteTensor {
-  const t = new ByteTensor(shape, bytes, divisor)
-  return new ByteTensor(t.shape, t.bytes, t.divisor, t.data)
+  return new ByteTensor(shape, bytes, divisor).decoded()
 }
