@@ -11,13 +11,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import * as D from '../src/data/Dataset.js'
 import { threadPool } from '../src/runner/threads.js'
-import { loadData } from '../src/runner/data.js'
-import { setupRun } from '../src/cli/runSetup.js'
 import { enableRelaxedSimd } from '../src/runner/relaxedSimd.js'
-import { buildModel, buildTrainConfig, startRunConfig, type RunConfig } from '../src/train/config.js'
-import { initTrainState, train } from '../src/train/loop.js'
+import { train } from '../src/train/loop.js'
+import { startJob } from './startJob.js'
 import { backoffChooser } from '../src/compile/splitChoice.js'
 
 const arg = (name: string, d: number): number => {
@@ -35,13 +32,6 @@ const cpuMs = (): number => {
 /** One training run on `threads` threads in this process: its line. */
 function runOnce(threads: number): string {
   enableRelaxedSimd()
-  const run: RunConfig = { ...startRunConfig, dtype: 'float32', threads }
-  const loaded = loadData(run)
-  if (loaded._tag === 'Left') throw loaded.left
-  const { train: tr, image } = loaded.right
-  const model = buildModel(run, D.features(tr), tr.classes, image !== undefined ? { image } : {})
-  const config = buildTrainConfig(run, D.size(tr), image !== undefined ? { image } : {})
-  const s0 = initTrainState(model, config, tr.x)
   const inner = backoffChooser({ cpuMs })
   const st = { split: 0, alone: 0, splitMs: 0, aloneMs: 0, backoffs: 0 }
   let lastAlone = 0
@@ -55,10 +45,10 @@ function runOnce(threads: number): string {
       lastAlone = inner.aloneFor()
     },
   }
-  const setup = setupRun(run, model, config, s0, tr, (n) => threadPool(n, { chooser }))
+  const { tr, model, config, s0, programs } = startJob(threads, (n) => threadPool(n, { chooser }))
   const t0 = performance.now()
   const c0 = cpuMs()
-  train(model, { train: tr }, { ...config, programs: setup.programs, maxSteps: steps }, s0)
+  train(model, { train: tr }, { ...config, programs, maxSteps: steps }, s0)
   const wall = (performance.now() - t0) / 1000
   const cpu = (cpuMs() - c0) / 1000
   const calls = threads > 1 ? `; calls split ${st.split} (${st.splitMs.toFixed(0)} ms), alone ${st.alone} (${st.aloneMs.toFixed(0)} ms), backed off ${st.backoffs}×` : ''

@@ -29,11 +29,8 @@ import * as D from '../src/data/Dataset.js'
 import { batches } from '../src/data/batches.js'
 import type { ThreadPool } from '../src/compile/threads.js'
 import { threadPool } from '../src/runner/threads.js'
-import { loadData } from '../src/runner/data.js'
-import { setupRun } from '../src/cli/runSetup.js'
 import type { Augment } from '../src/train/augment.js'
-import { buildModel, buildTrainConfig, startRunConfig, type RunConfig } from '../src/train/config.js'
-import { augmentKey, initTrainState, shuffleKey, train } from '../src/train/loop.js'
+import { augmentKey, shuffleKey, train } from '../src/train/loop.js'
 import type { TrainState } from '../src/train/TrainState.js'
 import type { Programs } from '../src/train/programs.js'
 import { median } from './common.js'
@@ -41,6 +38,7 @@ import { convBatches, LR, timeSteps } from './convData.js'
 import { convInit } from './convnet.js'
 import { symgradConvF32 } from './peers/conv-symgrad.js'
 import { enableRelaxedSimd } from '../src/runner/relaxedSimd.js'
+import { startJob } from './startJob.js'
 
 const arg = (name: string, d: number): number => {
   const v = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
@@ -55,25 +53,18 @@ const load0 = loadavg()
 // as `npm start` and the command line do (cli/start.ts, cli/bin.ts), before any kernel is compiled
 const fma = enableRelaxedSimd()
 
-// the job as the command line builds it, float32 on `threads` threads
-const run: RunConfig = { ...startRunConfig, dtype: 'float32', threads }
-const loaded = loadData(run)
-if (loaded._tag === 'Left') throw loaded.left
-// --floats: the training features as a plain float64 tensor (the route before pixels stayed bytes), to compare
+// the job as the command line builds it, float32 on `threads` threads; --floats: the training
+// features as a plain float64 tensor (the route before pixels stayed bytes), to compare
 const floats = process.argv.includes('--floats')
-const { train: decoded, image } = loaded.right
-const tr = floats ? { ...decoded, x: { shape: decoded.x.shape, data: decoded.x.data } } : decoded
-const perEpoch = Math.ceil(D.size(tr) / run.batchSize)
-if (warm + 2 * steps > perEpoch) throw new RangeError(`bench:fold: --warm plus twice --steps must fit in one epoch (${perEpoch} steps)`)
-const model = buildModel(run, D.features(tr), tr.classes, image !== undefined ? { image } : {})
-const config = buildTrainConfig(run, D.size(tr), image !== undefined ? { image } : {})
-const s0 = initTrainState(model, config, tr.x)
 const pools: ThreadPool[] = []
-const setup = setupRun(run, model, config, s0, tr, (n) => {
+const { run, tr, model, config, s0, programs } = startJob(threads, (n) => {
   const p = threadPool(n)
   pools.push(p)
   return p
-})
+}, (t) => (floats ? { ...t, x: { shape: t.x.shape, data: t.x.data } } : t))
+const setup = { programs }
+const perEpoch = Math.ceil(D.size(tr) / run.batchSize)
+if (warm + 2 * steps > perEpoch) throw new RangeError(`bench:fold: --warm plus twice --steps must fit in one epoch (${perEpoch} steps)`)
 
 // the functions train calls, wrapped with timers adding into the current step's record while `recording`
 interface StepTimes { gatherShift: number; program: number; update: number }

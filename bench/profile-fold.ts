@@ -12,13 +12,10 @@
  */
 import { Session } from 'node:inspector'
 import { availableParallelism } from 'node:os'
-import * as D from '../src/data/Dataset.js'
 import { threadPool } from '../src/runner/threads.js'
-import { loadData } from '../src/runner/data.js'
-import { setupRun } from '../src/cli/runSetup.js'
 import { enableRelaxedSimd } from '../src/runner/relaxedSimd.js'
-import { buildModel, buildTrainConfig, startRunConfig, type RunConfig } from '../src/train/config.js'
-import { initTrainState, train } from '../src/train/loop.js'
+import { train } from '../src/train/loop.js'
+import { startJob } from './startJob.js'
 import { convBatches, LR, timeSteps } from './convData.js'
 import { convInit } from './convnet.js'
 import { symgradConvF32 } from './peers/conv-symgrad.js'
@@ -32,20 +29,13 @@ const arg = (name: string, d: number): number => {
 const steps = arg('steps', 400), threads = arg('threads', availableParallelism()), top = arg('top', 25)
 const warm = 40
 console.error(`relaxed SIMD: ${enableRelaxedSimd() ? 'on' : 'off'}`)
-const run: RunConfig = { ...startRunConfig, dtype: 'float32', threads }
-const loaded = loadData(run)
-if (loaded._tag === 'Left') throw loaded.left
-const { train: tr, image } = loaded.right
-const model = buildModel(run, D.features(tr), tr.classes, image !== undefined ? { image } : {})
-const config = buildTrainConfig(run, D.size(tr), image !== undefined ? { image } : {})
-const s0 = initTrainState(model, config, tr.x)
 const pools: ReturnType<typeof threadPool>[] = []
-const setup = setupRun(run, model, config, s0, tr, (n) => {
+const { tr, model, config, s0, programs } = startJob(threads, (n) => {
   const p = threadPool(n)
   pools.push(p)
   return p
 })
-const cfg = { ...config, programs: setup.programs }
+const cfg = { ...config, programs }
 const conv = process.argv.includes('--conv')
 const convData = convBatches().train
 const convTrainer = symgradConvF32(convInit(), LR, threads)
