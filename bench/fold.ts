@@ -17,7 +17,8 @@
  * history, finiteness scans, applyUpdates, keys, the batch's labels, the callback) is what remains
  * of each fold step. Then one uninterrupted call of N more steps gives `train()`'s wall
  * time per step (the epoch's shuffle included). The two-pass path (gather the batch as `batches`
- * does, then shift it) is timed alone over the same batches for comparison; without a gathered
+ * does, then shift it: pixels stored as bytes are gathered as bytes, and the plain shift reads
+ * their float64 values, made then) is timed alone over the same batches for comparison; without a gathered
  * form, the gathering is timed so and taken off the fold step. bench:conv's step is bench:conv's
  * `symgrad-f32` trainer (SGD inside the compiled program, parameters carried) on its own batches,
  * with the same threads. Every figure is a median over the timed steps; shares are of the fold
