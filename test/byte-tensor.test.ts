@@ -148,4 +148,18 @@ describe('data sets of bytes', () => {
         for (const k of Object.keys(a.params)) expect(sameBits(a.params[k]!, b.params[k]!)).toBe(true)
         expect(a.history).toEqual(b.history)
       })
+
+  for (const dtype of ['float32', 'float64'] as const)
+    it(`${dtype}: a run on bytes with shifts resumes bit for bit (5 steps, then 9 more across an epoch's end, = 14 in one go)`, () => {
+      const image = [6, 6, 1] as const
+      const ds = byteImages(90, image, 6)
+      const model = mlp([36, 12, 3])
+      const base = { optimizer: adam(0.01), epochs: 3, batchSize: 16, key: R.key(13), dtype, augment: randomShift(image) }
+      const whole = train(model, { train: ds }, { ...base, maxSteps: 14 })
+      const first = train(model, { train: ds }, { ...base, maxSteps: 5 })
+      const rest = train(model, { train: ds }, { ...base, maxSteps: 14 }, structuredClone(first))
+      expect([rest.step, rest.epoch, rest.batch]).toEqual([14, 2, 2])
+      for (const k of Object.keys(whole.params)) expect(sameBits(rest.params[k]!, whole.params[k]!)).toBe(true)
+      expect(rest.history).toEqual(whole.history)
+    })
 })
