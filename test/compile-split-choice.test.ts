@@ -71,14 +71,17 @@ describe('backoffChooser', () => {
     }
     expect([1, 2, 3, 4].map(() => call(busy, 1))).toEqual([true, true, true, true])
     expect(busy.aloneFor()).toBe(16)
-    // a busy window soon after: eight times as long each time (a held-up split only doubles it), up to 8,192
+    // a busy window soon after: twice as long each time, up to 8,192
     const ladder: number[] = []
-    for (let k = 0; k < 5; k++) {
-      while (busy.aloneFor() > 0) expect(call(busy, 1)).toBe(false)
+    for (let k = 0; k < 11; k++) {
+      while (busy.aloneFor() > 0) {
+        expect(busy.split()).toBe(false)
+        busy.record(false, 1)
+      }
       for (let i = 0; i < 4; i++) expect(call(busy, 1)).toBe(true)
       ladder.push(busy.aloneFor())
     }
-    expect(ladder).toEqual([128, 1024, 8192, 8192, 8192])
+    expect(ladder).toEqual([32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 8192, 8192])
     const free = backoffChooser({ cpuMs: () => cpu, window: 4 })
     expect(Array.from({ length: 40 }, () => call(free, 1.95)).every((s) => s)).toBe(true)
     expect(free.aloneFor()).toBe(0)

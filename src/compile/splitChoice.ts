@@ -7,8 +7,7 @@
  * cannot help: a worker that claimed a part and was then preempted (the caller waits for that
  * part), and, where another process holds a core, a polling worker that takes the calling
  * thread's time instead of adding its own. The default chooser backs off in both cases, running
- * the next calls alone — 16 of them, or, when it backs off again soon after, twice the last count
- * (a held-up split) or eight times it (a window short of CPU time, the surer sign of a busy core),
+ * the next calls alone — 16 of them, or twice the last count when it backs off again soon after,
  * up to 8,192 — and splitting again after:
  * - when two of the last 8 split calls took longer than their guesses at the call alone (the
  *   calling thread's mean part time × the parts) by half again and at least 50 µs. One alone does
@@ -24,10 +23,12 @@
  * step and a half of the convnet. With 1,024 calls alone between windows (about 80 steps) that was
  * 2% of the run: `npm start` with a core busy took 9.3 s against 9.1 on one thread (medians of 3);
  * with 8,192 (about 630 steps, 2–3 s before the pool tries its worker again) 9.2 against 9.1.
- * Climbing to the cap by doubling after every busy window took 11–12 backings off and 380–510
- * split calls over that job's training (bench/busy.ts, 3 runs each: 7.53–7.76 s against 7.40–7.47
- * on one thread); by eights, 6–7 and 170–400 (6 runs: 7.36–7.75 s, median 7.50, against
- * 7.37–7.75, median 7.46, one 8.98 among them).
+ * Climbing to the cap by doubling takes 11–12 backings off and 380–510 split calls over that
+ * job's training with a core busy (bench/busy.ts, 3 runs: 7.53–7.76 s against 7.40–7.47 on one
+ * thread). Growing eightfold after a window short of CPU time got there in 6–7 (7.36–7.75 s,
+ * median 7.50, against a median of 7.46), but on the idle test machine a short stall of the host
+ * then sent a pool alone for hundreds of steps: in 3 of 4 bench:fold runs one of its two pools
+ * ran mostly alone (a step of 3.8–4.3 ms instead of 2.4–2.8), in none of 4 with doubling.
  *
  * An earlier chooser timed each kind of call in both modes and kept the faster, trying the other
  * now and then: once a split call cost a few microseconds, its trials and warm-ups made the idle
@@ -80,9 +81,9 @@ export function backoffChooser(o: BackoffOptions = {}): SplitChooser & { readonl
   let since = Infinity
   /** The clocks at the start of the current window of split calls, and its calls so far. */
   let cpu0 = NaN, wall0 = NaN, inWindow = 0
-  const backOff = (grow: number): void => {
-    // alone for a while, longer when it comes back soon
-    next = since <= 2 * window ? Math.min(maxAlone, next * grow) : minAlone
+  const backOff = (): void => {
+    // alone for a while, twice as long when it comes back soon
+    next = since <= 2 * window ? Math.min(maxAlone, next * 2) : minAlone
     ;(aloneFor = next), (recent = 0), (since = 0), (inWindow = 0)
   }
   return {
@@ -100,14 +101,14 @@ export function backoffChooser(o: BackoffOptions = {}): SplitChooser & { readonl
       if (o.cpuMs !== undefined && ++inWindow >= window) {
         inWindow = 0
         const wall = performance.now() - wall0
-        if (wall > 0 && (o.cpuMs() - cpu0) / wall < minCores) return backOff(8)
+        if (wall > 0 && (o.cpuMs() - cpu0) / wall < minCores) return backOff()
       }
       if (guess === undefined || !(guess > 0)) return
       recent = ((recent << 1) | (stuck(ms, guess) ? 1 : 0)) & 0xff
       let held = 0
       for (let r = recent; r !== 0; r &= r - 1) held++
       // two of the last 8 held up
-      if (held >= 2) backOff(2)
+      if (held >= 2) backOff()
     },
     aloneFor: () => aloneFor,
   }
