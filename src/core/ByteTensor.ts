@@ -83,6 +83,8 @@ export function checkRows(x: ByteTensor, rows: ArrayLike<number>, place: string)
   const d = S.size(x.shape.slice(1))
   if (d === 0 || rows.length === 0) return
   const r = rows[0]!
+  // a row outside the tensor is its caller's to refuse (or not to ask for), not a sign of writing
+  if (!Number.isInteger(r) || r < 0 || r >= x.shape[0]!) return
   const at = r * d + ((r * 7919) % d)
   if (!x.agreesAt(at))
     throw new SymgradError('value', `${place}: row ${r} of the features was written after it was decoded from bytes (column ${at % d} holds ${x.data[at]}, its byte gives ${x.bytes[at]! / x.divisor}); tensors are values: make a new one instead of writing into one`)

@@ -23,7 +23,7 @@ export type Nested = number | readonly Nested[]
  */
 export function tensorProblem(u: unknown, float32 = false): string | undefined {
   if (u === null || typeof u !== 'object' || Array.isArray(u)) return `expected a tensor { shape, data }, got ${u === null ? 'null' : Array.isArray(u) ? 'a list' : typeof u}`
-  // checked when made (byteTensor); reading its data here would make the float64 copy it spares
+  // checked when made (its constructor); reading its data here would make the float64 copy it spares
   if (u instanceof ByteTensor) return undefined
   const { shape, data } = u as { shape?: unknown; data?: unknown }
   const bad = S.shapeProblem(shape, false)
