@@ -5,7 +5,7 @@
  * inputs over odd, tiny and convnet shapes (M not a multiple of 4, B not a multiple of the 16-term
  * groups or of the lanes), within one float32 rounding and the float32 law; 1 and 2 threads give
  * the same bits (with the worker taking part); NaN and ±∞ as the sum's; float64 keeps the
- * JavaScript kernel's bits.
+ * JavaScript kernel's bits. Sums of everything and row sums run as [1, M, B].
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
@@ -129,6 +129,23 @@ describe('per-channel sums on the WebAssembly backend', () => {
     expect(run(3, 1, 1, big)).toEqual([Math.fround(3e38)])
     // the JavaScript kernel rounds the partial sum to float32 after each row: +∞
     expect(Array.from(compile([channelSum(3, 1, 1)], { backend: jsFloat32Backend }).runOrThrow({ x: { shape: [3, 1, 1], data: Float64Array.from(big) } })[0]!.data)).toEqual([Infinity])
+  })
+
+  it('sums of everything and row sums (kept axes first) take the same kernel: float32 each sum within one rounding of its float64 sum, with the bits of [1, M, B]; float64 the JavaScript kernel\'s bits', () => {
+    const f64 = wasmBackend({ dtype: 'float64' })!
+    // [rows, columns]: an optimizer's Σu² over a filter bank or a dense layer, a softmax's row sums, tiny and odd sizes
+    for (const [M, B] of [[1, 200], [1, 3200], [1, 2560], [1, 10], [1, 2], [64, 10], [3, 33], [17, 16], [5, 4]] as [number, number][]) {
+      const x = ops.input('x', [M, B])
+      const xs = R.uniform(R.key(M * 100 + B), [M, B], -1, 1)
+      xs.data.forEach((v, i) => (xs.data[i] = v * 10 ** ((i * 7) % 5)))
+      const as3 = { x: { shape: [1, M, B], data: xs.data } }
+      const outs = M === 1 ? [ops.sum(x)] : [ops.sum(x, [1])]
+      const got = compile(outs, { backend: f32 }).runOrThrow({ x: xs })[0]!
+      expectRoundedOnce(got, { shape: [1, M, B], data: xs.data }, 1, M, B, false)
+      expect(same(got, compile([channelSum(1, M, B)], { backend: f32 }).runOrThrow(as3)[0]!), `[${M}, ${B}]`).toBe(true)
+      expect(same(compile(outs, { backend: f32Two }).runOrThrow({ x: xs })[0]!, got)).toBe(true)
+      expect(same(compile(outs, { backend: f64 }).runOrThrow({ x: xs })[0]!, compile(outs).runOrThrow({ x: xs })[0]!)).toBe(true)
+    }
   })
 
   it('float64: the JavaScript kernel\'s bits over the same shapes, on 1 and 2 threads', () => {

@@ -108,8 +108,10 @@ export interface ArenaSpatialKernels {
   maxPool2dBackprop(x: FloatArray, g: FloatArray, dx: FloatArray, d: PoolDims): void
   maxPool2dGather(x: FloatArray, c: FloatArray, y: FloatArray, d: PoolDims): void
   /**
-   * A sum (or mean) over `axes` of the row-major `dims` whose kept axes are one block between
-   * reduced ones (a convolution's bias gradient), into out; false (nothing written) for others.
+   * A sum (or mean) over `axes` of the row-major `dims` whose kept axes are one block (possibly
+   * empty) followed by reduced ones: a convolution's bias gradient, row sums, a sum of everything.
+   * Into out; false (nothing written) for others. In float32 each sum runs in sixteen float64 lanes
+   * (kernels/sum-arena-wasm.ts), where JavaScript's is one chain of dependent adds.
    */
   sumKept(x: FloatArray, dims: readonly number[], axes: readonly number[], out: FloatArray, mean: boolean): boolean
 }
@@ -213,9 +215,13 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
     maxPool2dGather: (x, c, y, d) => maxPool(x, d, 2, c, y),
     sumKept(x, dims, axes, out, mean) {
       const kept = dims.map((_, i) => i).filter((i) => !axes.includes(i))
-      if (kept.length === 0 || kept[0] === 0 || kept[kept.length - 1] === dims.length - 1 || kept.some((a, i) => i > 0 && a !== kept[i - 1]! + 1)) return false
+      if (axes.length === 0 || kept.some((a, i) => i > 0 && a !== kept[i - 1]! + 1)) return false
       const size = (from: number, to: number) => dims.slice(from, to).reduce((p, d) => p * d, 1)
-      const A = size(0, kept[0]!), M = size(kept[0]!, kept[kept.length - 1]! + 1), B = size(kept[kept.length - 1]! + 1, dims.length)
+      // no kept axes: one channel of every term; kept axes first: rows (A = 1)
+      const from = kept[0] ?? 0, to = kept.length === 0 ? 0 : kept[kept.length - 1]! + 1
+      const A = size(0, from), M = size(from, to), B = size(to, dims.length)
+      // kept axes last: column sums, the sums module's (or JavaScript's, one term per row)
+      if (to === dims.length) return false
       run('channelSum', (A * M * B) << 2, M, 1, (m0, m1) => [x.byteOffset, out.byteOffset, A, M, B, m0, m1])
       if (mean) for (let m = 0, n = A * B; m < M; m++) out[m] = out[m]! / n
       return true
