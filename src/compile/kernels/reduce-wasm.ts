@@ -82,11 +82,18 @@ export function wasmReduce(o: ReduceOptions): Reduce {
   const pool = o.pool !== undefined && o.pool.threads > 1 ? o.pool : undefined
   const threshold = o.threshold
   return (kind, X, dims, axes, OUT) => {
-    const a0 = axes[0]
-    const block = a0 !== undefined && axes.every((a, i) => a === a0 + i)
+    // axes (sorted) one block [a0, a1): [outer, red, inner] (plain loops: a step makes dozens of small calls)
+    const r = axes.length, a0 = r === 0 ? -1 : axes[0]!, a1 = a0 + r
+    let block = r > 0 && (kind === 'sum' || kind === 'mean')
+    for (let j = 1; block && j < r; j++) block = axes[j] === a0 + j
     let outer = 1, red = 1, inner = 1
-    dims.forEach((d, i) => (axes.includes(i) ? (red *= d) : i < a0! ? (outer *= d) : (inner *= d)))
-    if ((kind !== 'sum' && kind !== 'mean') || !block || inner < 2) return o.fallback(kind, X, dims, axes, OUT)
+    for (let i = 0; block && i < dims.length; i++) {
+      const d = dims[i]!
+      if (i < a0) outer *= d
+      else if (i < a1) red *= d
+      else inner *= d
+    }
+    if (!block || inner < 2) return o.fallback(kind, X, dims, axes, OUT)
     const x = X.byteOffset, out = OUT.byteOffset
     const id = pool !== undefined && outer * red * inner >= threshold ? o.attach?.() : undefined
     if (pool === undefined || id === undefined) colSum(x, out, outer, red, inner, 0, inner)

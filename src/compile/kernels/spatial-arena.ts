@@ -214,16 +214,28 @@ export function arenaSpatial(o: ArenaSpatialOptions): ArenaSpatialKernels | unde
     maxPool2dBackprop: (x, g, dx, d) => maxPool(x, d, 1, g, dx),
     maxPool2dGather: (x, c, y, d) => maxPool(x, d, 2, c, y),
     sumKept(x, dims, axes, out, mean) {
-      const kept = dims.map((_, i) => i).filter((i) => !axes.includes(i))
-      if (axes.length === 0 || kept.some((a, i) => i > 0 && a !== kept[i - 1]! + 1)) return false
-      const size = (from: number, to: number) => dims.slice(from, to).reduce((p, d) => p * d, 1)
-      // no kept axes: one channel of every term; kept axes first: rows (A = 1)
-      const from = kept[0] ?? 0, to = kept.length === 0 ? 0 : kept[kept.length - 1]! + 1
-      const A = size(0, from), M = size(from, to), B = size(to, dims.length)
+      // axes (sorted) = [0, from) and [to, n): the kept axes are [from, to); every axis reduced: from = to = 0
+      const n = dims.length, r = axes.length
+      if (r === 0) return false
+      let from = 0
+      while (from < r && axes[from] === from) from++
+      let to = n - (r - from)
+      for (let j = from; j < r; j++) if (axes[j] !== to + j - from) return false
       // kept axes last: column sums, the sums module's (or JavaScript's, one term per row)
-      if (to === dims.length) return false
-      run('channelSum', (A * M * B) << 2, M, 1, (m0, m1) => [x.byteOffset, out.byteOffset, A, M, B, m0, m1])
-      if (mean) for (let m = 0, n = A * B; m < M; m++) out[m] = out[m]! / n
+      if (r < n && to === n) return false
+      if (r === n) from = to = 0
+      let A = 1, M = 1, B = 1
+      for (let i = 0; i < n; i++) {
+        const d = dims[i]!
+        if (i < from) A *= d
+        else if (i < to) M *= d
+        else B *= d
+      }
+      // run's closures and arrays cost more than a small sum itself (an optimizer's norms: a dozen a step)
+      const macs = (A * M * B) << 2
+      if (pool === undefined || macs < threshold) ex['channelSum']!(x.byteOffset, out.byteOffset, A, M, B, 0, M)
+      else run('channelSum', macs, M, 1, (m0, m1) => [x.byteOffset, out.byteOffset, A, M, B, m0, m1])
+      if (mean) for (let m = 0, k = A * B; m < M; m++) out[m] = out[m]! / k
       return true
     },
   }
