@@ -2,9 +2,10 @@
  * Sums and means over every set of axes on the WebAssembly backend, which routes each by the
  * pattern of its axes (kernels/reduce-wasm.ts: reduced axes one block with something after it;
  * kernels/spatial-arena.ts's sumKept: kept axes one block, possibly empty, with reduced ones after
- * it; JavaScript for the rest). Over random shapes of rank 1 to 4 (a length of 0 among them) and
- * every subset of their axes: float64 gives the JavaScript backend's bits on 1 thread and on 2 (every call split),
- * float32 agrees with the float64 reference within the float32 law, and max (always JavaScript) too.
+ * it; JavaScript for the rest). Over random shapes of rank 1 to 4 (a length of 0 among them)
+ * and every subset of their axes: float64 gives the JavaScript backend's bits on 1 thread and on
+ * 2 (every call split), float32 agrees with the float64 reference within the float32 law, and
+ * max (always JavaScript) too.
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
