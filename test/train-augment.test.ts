@@ -22,4 +22,15 @@ describe('randomShift', () => {
       }
       expect(x.data).toEqual(before)
     })
+
+  it('refuses an image shape or a maxShift it cannot shift by whole pixels, in one line naming the value', () => {
+    for (const image of [[0, 28, 1], [28, 0, 1], [2, 2, 0], [-1, 2, 1], [1.5, 2, 1], [NaN, 1, 1], [Infinity, 1, 1], [2, 2]] as unknown as [number, number, number][])
+      expect(() => randomShift(image), String(image)).toThrow(/^randomShift: the image shape must be \[height, width, channels\] of positive integers, got \[/)
+    for (const m of [1.5, -1, NaN, Infinity, 2 ** 60])
+      expect(() => randomShift([4, 4, 1], m), String(m)).toThrow(`randomShift: maxShift must be a whole number of pixels, 0 or more, got ${String(m)}`)
+    // 0 is no shift at all; a shift as large as the image moves every pixel out
+    const x = R.uniform(R.key(2), [3, 16], -1, 1)
+    expect([...randomShift([4, 4, 1], 0)(x, R.key(3)).data]).toEqual([...x.data])
+    expect(randomShift([4, 4, 1], 40)(x, R.key(3)).shape).toEqual([3, 16])
+  })
 })

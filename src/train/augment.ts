@@ -35,10 +35,16 @@ export interface Augment {
  * Random translations of images stored as rows [N, H·W·C] (channels last), each by dy, dx drawn
  * uniformly from −maxShift..maxShift (per row i: uniform(key, [n, 2]) row i, scaled to the 2·maxShift + 1
  * shifts). A fresh tensor; `x` is not written. Its `gathered` form shifts rows taken from a larger
- * matrix, out of range row numbers refused with a RangeError.
+ * matrix, out of range row numbers refused with a RangeError. H, W and C must be positive integers
+ * and maxShift a whole number of pixels (0 or more), else a RangeError: a fractional or negative
+ * shift would move pixels by fractions of an index or always the same way.
  */
 export function randomShift(image: readonly [h: number, w: number, c: number], maxShift = 1): Augment {
   const [h, w, c] = image
+  if (image.length !== 3 || ![h, w, c].every((v) => Number.isSafeInteger(v) && v > 0))
+    throw new RangeError(`randomShift: the image shape must be [height, width, channels] of positive integers, got [${image.map(String).join(', ')}]`)
+  if (!Number.isSafeInteger(maxShift) || maxShift < 0)
+    throw new RangeError(`randomShift: maxShift must be a whole number of pixels, 0 or more, got ${String(maxShift)}`)
   const d = h * w * c
   const check = (x: Tensor): number => {
     const [n, cols] = x.shape as [number, number]
