@@ -62,6 +62,22 @@ describe('Dataset.make', () => {
   })
 })
 
+describe('take', () => {
+  it('takes the rows at the indices, in that order; refuses an index outside the examples or not an integer, naming its position', () => {
+    const ds = counting(5)
+    const t = D.take(ds, [4, 0, 4])
+    expect([...t.x.data]).toEqual([4, -4, 0, -0, 4, -4])
+    expect([...t.y.data]).toEqual([1, 0, 1])
+    for (const [indices, message] of [
+      [[0, 5], 'take: index 1 is 5, outside the examples 0..4'],
+      [[-1], 'take: index 0 is -1, outside the examples 0..4'],
+      [[1, 2, 1.5], 'take: index 2 is 1.5, outside the examples 0..4'],
+      [[NaN], 'take: index 0 is NaN, outside the examples 0..4'],
+    ] as [number[], string][])
+      expect(() => D.take(ds, indices)).toThrow(message)
+  })
+})
+
 describe('xor and spiral', () => {
   it('xor: four points, labels a XOR b, optional bias column', () => {
     const ds = xor()

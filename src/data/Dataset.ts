@@ -95,13 +95,19 @@ export function features(ds: Dataset): number {
 }
 
 /**
- * The examples at `indices`, in that order (fresh tensors; indices are assumed in range). Features
- * stored as bytes are taken as bytes, their float64 values made only when read (a compiled function
- * binds the bytes).
+ * The examples at `indices`, in that order (fresh tensors). An index that is not an integer in
+ * 0..N−1 is refused with a RangeError naming its position (it would give a NaN label and a row of
+ * zeros). Features stored as bytes are taken as bytes, their float64 values made only when read (a
+ * compiled function binds the bytes).
  */
 export function take(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
   const d = features(ds)
   const m = indices.length
+  const n = size(ds)
+  for (let r = 0; r < m; r++) {
+    const i = indices[r]!
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`take: index ${r} is ${String(i)}, outside the examples 0..${n - 1}`)
+  }
   const y = new Float64Array(m)
   for (let r = 0; r < m; r++) y[r] = ds.y.data[indices[r]!]!
   return { ...ds, name, x: takeRows(ds.x, d, indices), y: { shape: [m], data: y } }
