@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { assemble, get, i32, I32, ifThen, op, store } from '../src/compile/kernels/wasm-asm.js'
-import { MAX_ARGS, MAX_PARTS, nextSpin, spinMs, splitGuided } from '../src/compile/threads.js'
+import { CTL, MAX_ARGS, MAX_PARTS, nextSpin, postRun, spinMs, splitGuided, workerLoop } from '../src/compile/threads.js'
 import { alwaysSplit } from '../src/compile/splitChoice.js'
 import { threadPool } from '../src/runner/threads.js'
 import { untilWorkersTakePart } from './support/workersTakePart.js'
@@ -59,6 +59,26 @@ describe('claimed parts', () => {
       pool.run(id, 0, 'mark', Array.from({ length: parts }, (_, i) => [i, r * 16 + i, r % 3]), (a) => ex['mark']!(...a), { tails: [[7], [8]] })
       for (let i = 0; i < parts; i++) if (view[i] !== r * 16 + i) expect.fail(`run ${r} part ${i}: ${view[i]}`)
     }
+  })
+
+  it('a worker that wakes late for a run already over claims nothing while the caller writes the next run', () => {
+    // the worker's side as its source text gives it
+    const claimParts = new Function(`${workerLoop}; return claimParts`)() as (ctl: Int32Array, self: number, insts: Map<number, unknown>, tag: number) => void
+    const ctl = new Int32Array(new SharedArrayBuffer(CTL.size * 4))
+    const tagOf = (word: number) => (word >>> 3) & 0xffffff
+    // run 1: three parts, all claimed and finished by the caller
+    postRun(ctl, 1, 0, 0, [[0], [1], [2]], undefined, 2)
+    const late = tagOf(Atomics.load(ctl, CTL.seq))
+    Atomics.add(ctl, CTL.next, 3)
+    const claimWord = Atomics.load(ctl, CTL.next)
+    // run 2 (eight parts) written, and the claim word still run 1's: the moment before the caller stores run 2's
+    postRun(ctl, 1, 0, 0, Array.from({ length: 8 }, (_, i) => [i]), undefined, 2)
+    Atomics.store(ctl, CTL.next, claimWord)
+    // a worker woken for run 1 claims nothing: no part taken, none counted, no kernel looked up
+    claimParts(ctl, 1, new Map(), late)
+    expect(Atomics.load(ctl, CTL.next)).toBe(claimWord)
+    expect(Atomics.load(ctl, CTL.finished)).toBe(0)
+    expect(Atomics.load(ctl, CTL.failed)).toBe(0)
   })
 
   it('a failing part fails the run in one line, wherever it ran, and the pool runs the next call', async () => {

@@ -62,7 +62,14 @@ export const CTL = {
   id: 3,
   module: 4,
   fn: 5,
-  /** Number of parts of this run. */
+  /**
+   * The run's counter (low 24 bits of the command word's, as in `next`) times 256 plus its number
+   * of parts. Tagged, so a worker that woke late for a run already over, reading it while the
+   * caller writes the next run, finds another run's counter and claims nothing: an untagged count
+   * let such a worker claim a part past the end of the old run (the claim word still the old
+   * run's) and count it finished in the new one, which could then return before its last part
+   * was written (about once in 10⁵–10⁶ quick runs on a 2-core guest).
+   */
   parts: 6,
   /** Set by a worker whose kernel threw. */
   failed: 7,
@@ -158,11 +165,15 @@ export const spinMs = nextSpin(0, true)
  * A run's fields are read before a part is claimed and used only if the claim, made with the
  * run's counter, succeeds: the caller rewrites them only after every part of the run is finished,
  * so a worker that wakes late (its run already over) claims nothing and reads the next command.
+ * The part count it claims against carries the run's counter too (CTL.parts).
  */
 export const workerLoop = `
 const nextSpin = ${nextSpin.toString()}
 function claimParts(ctl, self, insts, tag) {
-  const id = ctl[${CTL.id}], module = ctl[${CTL.module}], fn = ctl[${CTL.fn}], parts = ctl[${CTL.parts}]
+  const id = ctl[${CTL.id}], module = ctl[${CTL.module}], fn = ctl[${CTL.fn}]
+  const counted = Atomics.load(ctl, ${CTL.parts})
+  if (((counted >>> 8) & 0xffffff) !== tag) return
+  const parts = counted & 255
   const tailAt = ${CTL.tails} + self * ${CTL.tailStride}
   const tail = []
   for (let i = 0; i < ctl[tailAt]; i++) tail.push(ctl[tailAt + 1 + i])
@@ -249,14 +260,15 @@ export function postRun(ctl: Int32Array, id: number, module: number, fn: number,
     ctl[base] = a.length
     for (let j = 0; j < a.length; j++) ctl[base + 1 + j] = a[j]!
   }
+  const word = nextWord(Atomics.load(ctl, CTL.seq), 2)
+  const tag = ((word >>> 3) & 0xffffff) << 8
   ctl[CTL.id] = id
   ctl[CTL.module] = module
   ctl[CTL.fn] = fn
-  ctl[CTL.parts] = parts.length
+  Atomics.store(ctl, CTL.parts, tag | parts.length)
   Atomics.store(ctl, CTL.failed, 0)
   Atomics.store(ctl, CTL.finished, 0)
-  const word = nextWord(Atomics.load(ctl, CTL.seq), 2)
-  Atomics.store(ctl, CTL.next, ((word >>> 3) & 0xffffff) << 8)
+  Atomics.store(ctl, CTL.next, tag)
   Atomics.store(ctl, CTL.seq, word)
   Atomics.notify(ctl, CTL.seq)
 }
