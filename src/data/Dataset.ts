@@ -104,12 +104,12 @@ export function take(ds: Dataset, indices: ArrayLike<number>, name = ds.name): D
   const d = features(ds)
   const m = indices.length
   const n = size(ds)
+  const y = new Float64Array(m)
   for (let r = 0; r < m; r++) {
     const i = indices[r]!
     if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`take: index ${r} is ${String(i)}, outside the examples 0..${n - 1}`)
+    y[r] = ds.y.data[i]!
   }
-  const y = new Float64Array(m)
-  for (let r = 0; r < m; r++) y[r] = ds.y.data[indices[r]!]!
   return { ...ds, name, x: takeRows(ds.x, d, indices), y: { shape: [m], data: y } }
 }
 
